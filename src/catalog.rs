@@ -1,0 +1,227 @@
+//! The surveys this installation knows: importing survey files, moving surveys through their
+//! lifecycle, and the parsed definition of each version (parsed once, then shared).
+//!
+//! Blocking (it calls storage); the web layer runs it on actix's blocking pool.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use crate::lifecycle::{IllegalTransition, SurveyState, Transition};
+use crate::storage::{self, Database, ImportOutcome, StorageError, SurveyRecord};
+use crate::survey::{version_of, Survey, SurveyFileError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("cannot read survey file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    File(#[from] SurveyFileError),
+    #[error("no survey with id {0:?}; `minyi survey list` shows the known surveys")]
+    UnknownSurvey(String),
+    #[error("survey {id}: {source}")]
+    Illegal {
+        id: String,
+        source: IllegalTransition,
+    },
+    #[error("survey {0} changed state while this command ran; look at it again and retry")]
+    Raced(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A survey as it stands now: its record and its current definition.
+#[derive(Clone)]
+pub struct CurrentSurvey {
+    pub record: SurveyRecord,
+    pub definition: Arc<Survey>,
+}
+
+/// What importing one file did.
+#[derive(Clone, Debug)]
+pub struct ImportReport {
+    pub file: PathBuf,
+    pub survey_id: String,
+    pub version: String,
+    pub outcome: ImportOutcome,
+    /// The survey was opened because it was new and its file says `open_on_import`.
+    pub opened: bool,
+}
+
+pub struct Catalog {
+    db: Database,
+    parsed: RwLock<HashMap<String, Arc<Survey>>>,
+}
+
+impl Catalog {
+    pub fn new(db: Database) -> Catalog {
+        Catalog {
+            db,
+            parsed: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Validates a survey file and records it (a new version if its content changed). A new
+    /// survey whose file says `open_on_import` is opened at once.
+    pub fn import_file(&self, path: &Path) -> Result<ImportReport, CatalogError> {
+        let source = std::fs::read_to_string(path).map_err(|source| CatalogError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file_name = path.display().to_string();
+        let survey = Survey::from_toml(&source, &file_name)?;
+        let version = version_of(&source);
+        let now = now_rfc3339();
+        let mut conn = self.db.conn()?;
+        let outcome =
+            storage::import_version(&mut conn, &survey.id, &version, &file_name, &source, &now)?;
+        let opened = outcome == ImportOutcome::Created
+            && survey.open_on_import
+            && storage::set_state(
+                &mut conn,
+                &survey.id,
+                SurveyState::Draft,
+                SurveyState::Open,
+                &now,
+            )?;
+        self.remember(&version, Arc::new(survey.clone()));
+        Ok(ImportReport {
+            file: path.to_owned(),
+            survey_id: survey.id,
+            version,
+            outcome,
+            opened,
+        })
+    }
+
+    /// Imports every `*.toml` file of a directory, in name order. Stops at the first bad file,
+    /// whose error names the file.
+    pub fn import_dir(&self, dir: &Path) -> Result<Vec<ImportReport>, CatalogError> {
+        let entries = std::fs::read_dir(dir).map_err(|source| CatalogError::Read {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+            .collect();
+        files.sort();
+        files.iter().map(|f| self.import_file(f)).collect()
+    }
+
+    pub fn list(&self) -> Result<Vec<CurrentSurvey>, CatalogError> {
+        let mut conn = self.db.conn()?;
+        let records = storage::list_surveys(&mut conn)?;
+        records
+            .into_iter()
+            .map(|record| {
+                let definition =
+                    self.definition_with(&mut conn, &record.id, &record.current_version)?;
+                Ok(CurrentSurvey { record, definition })
+            })
+            .collect()
+    }
+
+    /// The survey and its current definition, or `None` when no such survey exists.
+    pub fn current(&self, id: &str) -> Result<Option<CurrentSurvey>, CatalogError> {
+        let mut conn = self.db.conn()?;
+        let Some(record) = storage::find_survey(&mut conn, id)? else {
+            return Ok(None);
+        };
+        let definition = self.definition_with(&mut conn, id, &record.current_version)?;
+        Ok(Some(CurrentSurvey { record, definition }))
+    }
+
+    pub fn require(&self, id: &str) -> Result<CurrentSurvey, CatalogError> {
+        self.current(id)?
+            .ok_or_else(|| CatalogError::UnknownSurvey(id.to_owned()))
+    }
+
+    /// The definition of one version of a survey (any version a response may have answered).
+    pub fn definition(&self, id: &str, version: &str) -> Result<Arc<Survey>, CatalogError> {
+        let mut conn = self.db.conn()?;
+        self.definition_with(&mut conn, id, version)
+    }
+
+    fn definition_with(
+        &self,
+        conn: &mut storage::DbConnection,
+        id: &str,
+        version: &str,
+    ) -> Result<Arc<Survey>, CatalogError> {
+        if let Some(found) = self
+            .parsed
+            .read()
+            .ok()
+            .and_then(|m| m.get(version).cloned())
+        {
+            return Ok(found);
+        }
+        let source = storage::version_source(conn, id, version)?.ok_or_else(|| {
+            StorageError::Corrupt(format!("survey {id} has no stored version {version}"))
+        })?;
+        let survey = Arc::new(Survey::from_toml(&source, &format!("{id}@{version}"))?);
+        self.remember(version, survey.clone());
+        Ok(survey)
+    }
+
+    fn remember(&self, version: &str, survey: Arc<Survey>) {
+        if let Ok(mut map) = self.parsed.write() {
+            map.insert(version.to_owned(), survey);
+        }
+    }
+
+    /// Opens, closes or publishes a survey, refusing illegal moves with the reason.
+    pub fn transition(&self, id: &str, action: Transition) -> Result<SurveyState, CatalogError> {
+        let mut conn = self.db.conn()?;
+        let record = storage::find_survey(&mut conn, id)?
+            .ok_or_else(|| CatalogError::UnknownSurvey(id.to_owned()))?;
+        let to = record
+            .state
+            .apply(action)
+            .map_err(|source| CatalogError::Illegal {
+                id: id.to_owned(),
+                source,
+            })?;
+        if storage::set_state(&mut conn, id, record.state, to, &now_rfc3339())? {
+            Ok(to)
+        } else {
+            Err(CatalogError::Raced(id.to_owned()))
+        }
+    }
+
+    /// Completed responses per county code, every county of the definition listed (zero
+    /// included), in the order of the survey file.
+    pub fn responses_by_stratum(
+        &self,
+        survey: &CurrentSurvey,
+    ) -> Result<Vec<(String, i64)>, CatalogError> {
+        let mut conn = self.db.conn()?;
+        let counts: HashMap<String, i64> = storage::count_by_stratum(&mut conn, &survey.record.id)?
+            .into_iter()
+            .collect();
+        Ok(survey
+            .definition
+            .strata
+            .units
+            .iter()
+            .map(|unit| {
+                (
+                    unit.code.clone(),
+                    counts.get(&unit.code).copied().unwrap_or(0),
+                )
+            })
+            .collect())
+    }
+}
+
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,293 @@
+//! The command line: one function per command. `minyi` alone serves.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::lifecycle::Transition;
+use crate::startup::Application;
+use crate::storage::{Database, ImportOutcome};
+use crate::survey::Survey;
+
+#[derive(Parser)]
+#[command(
+    name = "minyi",
+    version,
+    about = "Public satisfaction surveys, weighted and evaluated"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the surveys (the default): loads every file in surveys/ and listens on MINYI_BIND.
+    Serve,
+    /// Manage survey definitions and their lifecycle.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
+    /// Weight the stored responses and compute the evaluation component.
+    Evaluate {
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Add plausible synthetic responses (channel `simulated`) to try the pipeline.
+    Simulate {
+        id: String,
+        #[arg(long)]
+        responses: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum SurveyCommand {
+    /// Validate a survey file without touching the database.
+    Check { file: PathBuf },
+    /// Import (or re-import) a survey file; a changed file becomes a new version.
+    Import { file: PathBuf },
+    /// List the surveys with their state and response counts.
+    List,
+    /// Open a survey for answers.
+    Open { id: String },
+    /// Close a survey (fieldwork over).
+    Close { id: String },
+    /// Publish a closed survey's results.
+    Publish { id: String },
+    /// Show a survey's state, version and responses by county.
+    Status {
+        id: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::Survey(command) => survey(command),
+        Command::Evaluate { id, format } => evaluate(&id, format),
+        Command::Simulate {
+            id,
+            responses,
+            seed,
+        } => simulate(&id, responses, seed),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MINYI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn serve() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&settings)?;
+        let base = settings.public_url.clone().unwrap_or_else(|| {
+            let host = settings
+                .bind
+                .rsplit_once(':')
+                .map_or("127.0.0.1", |(h, _)| h);
+            let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
+            format!("http://{host}:{}", app.port())
+        });
+        println!(
+            "Minyi is serving on {base}/ ({} database)",
+            settings.database.backend_name()
+        );
+        for report in &app.imported {
+            println!(
+                "  survey {} loaded from {}{}",
+                report.survey_id,
+                report.file.display(),
+                describe(report.outcome)
+            );
+        }
+        for survey in app.catalog().list()? {
+            if survey.record.state == crate::lifecycle::SurveyState::Open {
+                println!("  open: {base}/s/{}", survey.record.id);
+            }
+        }
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn describe(outcome: ImportOutcome) -> String {
+    match outcome {
+        ImportOutcome::Created => " (new)".into(),
+        ImportOutcome::Unchanged => String::new(),
+        ImportOutcome::NewVersion { earlier_responses } => {
+            format!(" (changed: new version; {earlier_responses} earlier responses keep theirs)")
+        }
+    }
+}
+
+fn catalog() -> anyhow::Result<Catalog> {
+    let settings = Settings::from_env()?;
+    Ok(Catalog::new(Database::connect(settings.database, 2)?))
+}
+
+fn survey(command: SurveyCommand) -> anyhow::Result<()> {
+    match command {
+        SurveyCommand::Check { file } => {
+            let source = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let survey = Survey::from_toml(&source, &file.display().to_string())?;
+            println!(
+                "{}: ok (survey {}, {} questions, {} counties, {} indicators, version {})",
+                file.display(),
+                survey.id,
+                survey.questions.len(),
+                survey.strata.units.len(),
+                survey.indicators.len(),
+                crate::survey::version_of(&source)
+            );
+            Ok(())
+        }
+        SurveyCommand::Import { file } => {
+            let report = catalog()?.import_file(&file)?;
+            println!(
+                "imported {} as survey {} version {}{}{}",
+                file.display(),
+                report.survey_id,
+                report.version,
+                describe(report.outcome),
+                if report.opened { "; opened" } else { "" }
+            );
+            Ok(())
+        }
+        SurveyCommand::List => {
+            let catalog = catalog()?;
+            for survey in catalog.list()? {
+                let total: i64 = catalog
+                    .responses_by_stratum(&survey)?
+                    .iter()
+                    .map(|(_, n)| n)
+                    .sum();
+                println!(
+                    "{}\t{}\t{} responses\t{}",
+                    survey.record.id, survey.record.state, total, survey.definition.title.zh
+                );
+            }
+            Ok(())
+        }
+        SurveyCommand::Open { id } => transition(&id, Transition::Open),
+        SurveyCommand::Close { id } => transition(&id, Transition::Close),
+        SurveyCommand::Publish { id } => transition(&id, Transition::Publish),
+        SurveyCommand::Status { id, json } => status(&id, json),
+    }
+}
+
+fn transition(id: &str, action: Transition) -> anyhow::Result<()> {
+    let state = catalog()?.transition(id, action)?;
+    println!("survey {id} is now {state}");
+    Ok(())
+}
+
+fn status(id: &str, json: bool) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    let survey = catalog.require(id)?;
+    let by_stratum = catalog.responses_by_stratum(&survey)?;
+    let total: i64 = by_stratum.iter().map(|(_, n)| n).sum();
+    if json {
+        let counts: serde_json::Map<String, serde_json::Value> = by_stratum
+            .iter()
+            .map(|(code, n)| (code.clone(), (*n).into()))
+            .collect();
+        let status = serde_json::json!({
+            "id": survey.record.id,
+            "state": survey.record.state,
+            "version": survey.record.current_version,
+            "responses": total,
+            "by_stratum": counts,
+            "opened_at": survey.record.opened_at,
+            "closed_at": survey.record.closed_at,
+            "published_at": survey.record.published_at,
+        });
+        println!("{status}");
+    } else {
+        println!(
+            "survey {} ({})",
+            survey.record.id, survey.definition.title.zh
+        );
+        println!("state    {}", survey.record.state);
+        println!("version  {}", survey.record.current_version);
+        println!("responses {total}");
+        for (code, n) in &by_stratum {
+            let target = survey
+                .definition
+                .stratum(code)
+                .and_then(|s| s.target_sample)
+                .map_or(String::new(), |t| format!(" / {t}"));
+            println!("  {code:<12} {n}{target}");
+        }
+    }
+    Ok(())
+}
+
+fn evaluate(id: &str, format: Format) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    let (survey, evaluation) = crate::analysis::evaluate_survey(&catalog, id)?;
+    match format {
+        Format::Table => print!("{}", crate::evaluation::to_table(&evaluation)),
+        Format::Csv => print!("{}", crate::evaluation::to_csv(&evaluation)?),
+        Format::Json => {
+            let document = serde_json::json!({
+                "survey_version": survey.record.current_version,
+                "evaluation": evaluation,
+            });
+            println!("{}", serde_json::to_string_pretty(&document)?);
+        }
+    }
+    if evaluation.includes_simulated {
+        eprintln!(
+            "warning: {} simulated responses are included; these figures are not an evaluation",
+            evaluation.responses.simulated
+        );
+    }
+    Ok(())
+}
+
+fn simulate(id: &str, responses: usize, seed: u64) -> anyhow::Result<()> {
+    let report = crate::analysis::add_simulated(&catalog()?, id, responses, seed)?;
+    println!(
+        "survey {id}: {} simulated responses stored (channel \"simulated\"), {} already there from an earlier run with seed {seed}",
+        report.stored, report.already_stored
+    );
+    if report.refused > 0 {
+        anyhow::bail!(
+            "{} simulated forms failed the survey's validation",
+            report.refused
+        );
+    }
+    Ok(())
+}

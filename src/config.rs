@@ -1,0 +1,111 @@
+//! Settings read from the environment into a plain struct and passed explicitly (no globals).
+
+use std::path::PathBuf;
+
+use crate::storage::{DatabaseUrl, UnknownScheme};
+
+/// Where the embedded database lives when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/minyi.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `DATABASE_URL`: `sqlite://PATH`, a plain path, or `postgres://…`.
+    pub database: DatabaseUrl,
+    /// `MINYI_BIND`: the address to listen on; port 0 picks a free port (tests).
+    pub bind: String,
+    /// `MINYI_SURVEYS_DIR`: the survey files loaded at start.
+    pub surveys_dir: PathBuf,
+    /// `MINYI_POOL_SIZE`: database connections per process.
+    pub pool_size: u32,
+    /// `MINYI_BODY_LIMIT`: the largest request body accepted, in bytes (larger gets 413).
+    pub body_limit: usize,
+    /// `MINYI_PUBLIC_URL`: the address residents use (printed links); defaults to the bind address.
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Database(#[from] UnknownScheme),
+    #[error("{name}={value:?} is not valid: expected {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings from any lookup (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let database_url = get("DATABASE_URL")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        Ok(Settings {
+            database: DatabaseUrl::parse(&database_url)?,
+            bind: get("MINYI_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            surveys_dir: get("MINYI_SURVEYS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("surveys")),
+            pool_size: parse_number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
+            body_limit: parse_number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
+            public_url: get("MINYI_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+        })
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| ConfigError::Invalid {
+            name,
+            value,
+            expected,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_the_embedded_database_on_localhost() {
+        let s = settings(&[]).expect("defaults are valid");
+        assert_eq!(s.database, DatabaseUrl::Sqlite("data/minyi.db".into()));
+        assert_eq!(s.bind, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_mistyped_database_url_is_an_error_not_a_new_file() {
+        let err = settings(&[("DATABASE_URL", "postgress://postgres@localhost/minyi")])
+            .expect_err("unknown scheme");
+        assert!(err.to_string().contains("postgress"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_number_names_the_variable() {
+        let err = settings(&[("MINYI_POOL_SIZE", "many")]).expect_err("not a number");
+        assert!(err.to_string().contains("MINYI_POOL_SIZE"), "{err}");
+    }
+}

@@ -1,0 +1,134 @@
+//! The evaluation as a text table (for the terminal) and as CSV (one row per domain × indicator).
+
+use std::fmt::Write as _;
+
+use super::{Evaluation, IndicatorResult};
+
+const SIMULATED_BANNER: &str = "!!! SIMULATED RESPONSES INCLUDED — these figures describe no real population (含模拟数据，不得作为评价结果) !!!";
+
+fn figure(i: &IndicatorResult, value: f64) -> String {
+    if value.is_nan() {
+        "—".to_owned()
+    } else if i.kind == "proportion" {
+        format!("{:.1}%", value * 100.0)
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// A table a person reads in a terminal: per domain, each indicator with its interval, threshold,
+/// status and points, then the component total.
+pub fn to_table(e: &Evaluation) -> String {
+    let mut out = String::new();
+    if e.includes_simulated {
+        let _ = writeln!(out, "{SIMULATED_BANNER}\n");
+    }
+    let r = &e.responses;
+    let _ = writeln!(
+        out,
+        "survey {}: {} responses stored, {} used",
+        e.survey_id, r.stored, r.used
+    );
+    for (reason, n) in &r.excluded {
+        let _ = writeln!(out, "  excluded {n} ({reason})");
+    }
+    if r.simulated > 0 {
+        let _ = writeln!(out, "  {} of the responses used are simulated", r.simulated);
+    }
+    let w = &e.weighting;
+    let _ = writeln!(
+        out,
+        "weights: {} to {} ({} sweeps, max margin error {:.1e}, {} trimmed to [{}, {}])\n",
+        w.scheme,
+        w.margins.join(" × "),
+        w.sweeps,
+        w.max_margin_error,
+        w.trimmed,
+        w.trim_min_factor,
+        w.trim_max_factor
+    );
+    for d in &e.domains {
+        let _ = writeln!(
+            out,
+            "{} {} — n {}, effective n {:.0}, points {:.1} / {:.1}",
+            d.code, d.name.zh, d.respondents, d.effective_n, d.points, d.max_points
+        );
+        for i in &d.indicators {
+            let _ = writeln!(
+                out,
+                "  {:<28} {:>7}  [{:>7}, {:>7}]  n {:>5}  threshold {:>6}  {:<17} {:>5.1}/{:<5.1}{}",
+                i.id,
+                figure(i, i.estimate),
+                figure(i, i.ci_low),
+                figure(i, i.ci_high),
+                i.n,
+                figure(i, i.threshold),
+                i.status.name(),
+                i.points,
+                i.max_points,
+                if i.reliable { "" } else { "  unreliable" }
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if e.includes_simulated {
+        let _ = writeln!(out, "{SIMULATED_BANNER}");
+    }
+    out
+}
+
+/// One row per domain and indicator, for spreadsheets.
+pub fn to_csv(e: &Evaluation) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        "domain",
+        "domain_name",
+        "indicator",
+        "kind",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n",
+        "effective_n",
+        "deff",
+        "threshold",
+        "status",
+        "points",
+        "max_points",
+        "reliable",
+        "includes_simulated",
+    ])?;
+    let number = |v: f64| {
+        if v.is_nan() {
+            String::new()
+        } else {
+            v.to_string()
+        }
+    };
+    for d in &e.domains {
+        for i in &d.indicators {
+            writer.write_record([
+                d.code.clone(),
+                d.name.zh.clone(),
+                i.id.clone(),
+                i.kind.to_owned(),
+                number(i.estimate),
+                number(i.se),
+                number(i.ci_low),
+                number(i.ci_high),
+                i.n.to_string(),
+                number(i.effective_n),
+                number(i.deff),
+                number(i.threshold),
+                i.status.name().to_owned(),
+                number(i.points),
+                number(i.max_points),
+                i.reliable.to_string(),
+                e.includes_simulated.to_string(),
+            ])?;
+        }
+    }
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

@@ -1,0 +1,329 @@
+//! The "social recognition and public satisfaction" evaluation component: for every indicator of
+//! the survey file, per county and for the city, the weighted estimate with its 95% interval, the
+//! threshold it is held to, a status and the points it earns. Pure: responses in, figures out.
+//!
+//! City figures are estimated from the whole weighted sample, never averaged from counties.
+
+mod format;
+mod weighting;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, WeightingError};
+use crate::survey::{Answers, Indicator, QualityFlag, Survey, Text};
+
+pub use format::{to_csv, to_table};
+pub use weighting::{weigh, WeightingSummary, Weights};
+
+/// One stored response, as analysis needs it.
+#[derive(Clone, Debug)]
+pub struct Respondent {
+    pub stratum: String,
+    pub answers: Answers,
+    pub quality_flags: Vec<QualityFlag>,
+    /// Made by `minyi simulate`, not by a resident.
+    pub simulated: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluationError {
+    #[error("survey {survey}: no usable responses to evaluate ({total} stored, {excluded} excluded by the quality rules)")]
+    NoResponses {
+        survey: String,
+        total: usize,
+        excluded: usize,
+    },
+    #[error("survey {survey}: weighting failed: {source}")]
+    Weighting {
+        survey: String,
+        source: WeightingError,
+    },
+    #[error("survey {survey}: estimation failed: {source}")]
+    Estimation {
+        survey: String,
+        source: EstimationError,
+    },
+}
+
+/// Where an indicator stands against its threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The whole 95% interval is at or above the threshold.
+    Met,
+    /// The whole 95% interval is below the threshold.
+    NotMet,
+    /// The threshold lies inside the 95% interval: the sample cannot tell.
+    TooCloseToCall,
+    /// No valid answers in this domain.
+    NoData,
+}
+
+impl Status {
+    pub fn of(estimate: &Estimate, threshold: f64) -> Status {
+        if estimate.estimate.is_nan() {
+            Status::NoData
+        } else if estimate.ci_low <= threshold && threshold <= estimate.ci_high {
+            Status::TooCloseToCall
+        } else if estimate.estimate >= threshold {
+            Status::Met
+        } else {
+            Status::NotMet
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::NotMet => "not_met",
+            Status::TooCloseToCall => "too_close_to_call",
+            Status::NoData => "no_data",
+        }
+    }
+}
+
+/// One indicator in one domain.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndicatorResult {
+    pub id: String,
+    pub label: Text,
+    /// `proportion` (0–1) or `mean` (0–100 points).
+    pub kind: &'static str,
+    pub estimate: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub n: usize,
+    pub effective_n: f64,
+    pub deff: f64,
+    pub threshold: f64,
+    pub status: Status,
+    /// The point estimate reaches the threshold (the rule for points).
+    pub point_meets: bool,
+    /// The lower end of the 95% interval clears the threshold too.
+    pub lower_bound_clears: bool,
+    pub points: f64,
+    pub max_points: f64,
+    pub reliable: bool,
+    pub flags: Reliability,
+}
+
+/// The evaluation component for the city or one county.
+#[derive(Clone, Debug, Serialize)]
+pub struct DomainResult {
+    /// `city`, or the county code.
+    pub code: String,
+    pub name: Text,
+    /// Responses used (after exclusions).
+    pub respondents: usize,
+    /// Kish effective sample size of the final weights.
+    pub effective_n: f64,
+    /// Kish design effect of the final weights.
+    pub weighting_deff: f64,
+    pub indicators: Vec<IndicatorResult>,
+    /// Points earned, summed over the indicators.
+    pub points: f64,
+    pub max_points: f64,
+}
+
+/// How many responses went in, and why some were left out.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResponseCounts {
+    pub stored: usize,
+    pub used: usize,
+    /// Responses left out, by reason (quality flag names, or `unknown_stratum`).
+    pub excluded: BTreeMap<String, usize>,
+    /// Synthetic responses among those used.
+    pub simulated: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Evaluation {
+    pub survey_id: String,
+    pub responses: ResponseCounts,
+    /// True when any synthetic response was used: these figures describe no real population.
+    pub includes_simulated: bool,
+    pub weighting: WeightingSummary,
+    /// The city first, then every county in the order of the survey file.
+    pub domains: Vec<DomainResult>,
+}
+
+pub const CITY: &str = "city";
+
+/// Evaluates a survey's responses: exclusions, weights, estimates, statuses and points.
+pub fn evaluate(
+    survey: &Survey,
+    respondents: &[Respondent],
+) -> Result<Evaluation, EvaluationError> {
+    let (used, counts) = apply_exclusions(survey, respondents);
+    if used.is_empty() {
+        return Err(EvaluationError::NoResponses {
+            survey: survey.id.clone(),
+            total: respondents.len(),
+            excluded: counts.excluded.values().sum(),
+        });
+    }
+    let weights = weigh(survey, &used).map_err(|source| EvaluationError::Weighting {
+        survey: survey.id.clone(),
+        source,
+    })?;
+    let estimation_error = |source| EvaluationError::Estimation {
+        survey: survey.id.clone(),
+        source,
+    };
+    let design = Design::new(
+        &weights.stratum_of,
+        survey.strata.units.len(),
+        &weights.weights,
+        weights.raked_margins(),
+    )
+    .map_err(estimation_error)?;
+
+    let per_indicator = survey
+        .indicators
+        .iter()
+        .map(|indicator| {
+            let values: Vec<Option<f64>> =
+                used.iter().map(|r| indicator.value(&r.answers)).collect();
+            let kind = if indicator.kind_is_proportion() {
+                Kind::Proportion
+            } else {
+                Kind::Mean
+            };
+            design
+                .estimate_domains(&values, kind)
+                .map_err(estimation_error)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let kish = design.kish();
+    let mut respondents_in = vec![0usize; survey.strata.units.len()];
+    for &h in &weights.stratum_of {
+        respondents_in[h as usize] += 1;
+    }
+    let city_name = Text {
+        zh: "全市".into(),
+        en: "City".into(),
+    };
+    let mut domains = vec![domain(
+        CITY,
+        city_name,
+        used.len(),
+        &kish.city,
+        survey
+            .indicators
+            .iter()
+            .zip(&per_indicator)
+            .map(|(i, e)| (i, &e.city)),
+    )];
+    for (h, unit) in survey.strata.units.iter().enumerate() {
+        domains.push(domain(
+            &unit.code,
+            unit.name.clone(),
+            respondents_in[h],
+            &kish.strata[h],
+            survey
+                .indicators
+                .iter()
+                .zip(&per_indicator)
+                .map(|(i, e)| (i, &e.strata[h])),
+        ));
+    }
+    Ok(Evaluation {
+        survey_id: survey.id.clone(),
+        includes_simulated: counts.simulated > 0,
+        responses: counts,
+        weighting: weights.summary,
+        domains,
+    })
+}
+
+fn apply_exclusions<'a>(
+    survey: &Survey,
+    respondents: &'a [Respondent],
+) -> (Vec<&'a Respondent>, ResponseCounts) {
+    let mut excluded: BTreeMap<String, usize> = BTreeMap::new();
+    let mut used = Vec::with_capacity(respondents.len());
+    for r in respondents {
+        if survey.stratum(&r.stratum).is_none() {
+            *excluded.entry("unknown_stratum".into()).or_default() += 1;
+        } else if survey.margins.iter().any(|m| {
+            let codes: Vec<&str> = m.targets.iter().map(|(c, _)| c.as_str()).collect();
+            weighting::category_index(r, &m.question, &codes).is_none()
+        }) {
+            *excluded
+                .entry("missing_weighting_answer".into())
+                .or_default() += 1;
+        } else if let Some(flag) = r
+            .quality_flags
+            .iter()
+            .find(|f| survey.quality.exclude.contains(f))
+        {
+            *excluded.entry(flag.name().into()).or_default() += 1;
+        } else {
+            used.push(r);
+        }
+    }
+    let counts = ResponseCounts {
+        stored: respondents.len(),
+        used: used.len(),
+        excluded,
+        simulated: used.iter().filter(|r| r.simulated).count(),
+    };
+    (used, counts)
+}
+
+fn domain<'a>(
+    code: &str,
+    name: Text,
+    respondents: usize,
+    kish: &crate::stats::Kish,
+    estimates: impl Iterator<Item = (&'a Indicator, &'a Estimate)>,
+) -> DomainResult {
+    let indicators: Vec<IndicatorResult> = estimates.map(|(i, e)| indicator_result(i, e)).collect();
+    DomainResult {
+        code: code.to_owned(),
+        name,
+        respondents,
+        effective_n: kish.effective_n,
+        weighting_deff: kish.deff,
+        points: indicators.iter().map(|i| i.points).sum(),
+        max_points: indicators.iter().map(|i| i.max_points).sum(),
+        indicators,
+    }
+}
+
+fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
+    let status = Status::of(e, indicator.threshold);
+    let point_meets = e.estimate >= indicator.threshold;
+    IndicatorResult {
+        id: indicator.id.clone(),
+        label: indicator.label.clone(),
+        kind: if indicator.kind_is_proportion() {
+            "proportion"
+        } else {
+            "mean"
+        },
+        estimate: e.estimate,
+        se: e.se,
+        ci_low: e.ci_low,
+        ci_high: e.ci_high,
+        n: e.n,
+        effective_n: e.effective_n,
+        deff: e.deff,
+        threshold: indicator.threshold,
+        status,
+        point_meets,
+        lower_bound_clears: e.ci_low >= indicator.threshold,
+        points: if e.estimate.is_nan() {
+            0.0
+        } else {
+            indicator.points_for(e.estimate)
+        },
+        max_points: indicator.points,
+        reliable: e.flags.is_reliable(),
+        flags: e.flags,
+    }
+}

@@ -1,0 +1,142 @@
+//! From a survey file's strata and margins to final weights: post-stratification by county, then
+//! raking to county × every margin with trimming, as the file's `[weighting]` rules say.
+
+use serde::Serialize;
+
+use super::Respondent;
+use crate::stats::{
+    poststratify, rake_trimmed, MarginTargets, RakeControl, TrimRule, WeightingError,
+};
+use crate::survey::{Answer, Survey};
+
+/// How the weights were made, for the methodology and the reader of the figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct WeightingSummary {
+    /// `poststratify_county`, or `rake_trimmed` when the file has margins.
+    pub scheme: &'static str,
+    /// The margins raked to: the strata question first, then the file's margins.
+    pub margins: Vec<String>,
+    pub sweeps: usize,
+    /// Largest relative gap between a weighted margin total and its target.
+    pub max_margin_error: f64,
+    /// Respondents whose weight was capped by trimming.
+    pub trimmed: usize,
+    pub trim_min_factor: f64,
+    pub trim_max_factor: f64,
+    pub trim_converged: bool,
+}
+
+/// Final weights, with what estimation needs to use them.
+pub struct Weights {
+    /// Stratum index of each respondent.
+    pub stratum_of: Vec<u32>,
+    pub weights: Vec<f64>,
+    margins: Vec<MarginTargets>,
+    pub summary: WeightingSummary,
+}
+
+impl Weights {
+    /// The margins the weights were raked to (for R's raking residuals), if they were raked.
+    pub fn raked_margins(&self) -> Option<&[MarginTargets]> {
+        (!self.margins.is_empty()).then_some(self.margins.as_slice())
+    }
+}
+
+/// Index of each respondent's answer among `codes`, if it has one.
+pub(super) fn category_index(
+    respondent: &Respondent,
+    question: &str,
+    codes: &[&str],
+) -> Option<u32> {
+    match respondent.answers.get(question) {
+        Some(Answer::Code(code)) => codes.iter().position(|c| c == code).map(|i| i as u32),
+        _ => None,
+    }
+}
+
+/// Weights for respondents already screened: each has a known stratum and an answer to every
+/// weighting question (see `apply_exclusions`).
+pub fn weigh(survey: &Survey, respondents: &[&Respondent]) -> Result<Weights, WeightingError> {
+    let units = &survey.strata.units;
+    let stratum_of: Vec<u32> = respondents
+        .iter()
+        .map(|r| {
+            units
+                .iter()
+                .position(|u| u.code == r.stratum)
+                .unwrap_or(usize::MAX) as u32
+        })
+        .collect();
+    let strata = MarginTargets {
+        name: survey.strata.question.clone(),
+        categories: units.iter().map(|u| u.code.clone()).collect(),
+        totals: units.iter().map(|u| u.population as f64).collect(),
+        category_of: stratum_of.clone(),
+    };
+    let base = poststratify(&strata)?;
+    let rules = &survey.weighting;
+    if survey.margins.is_empty() {
+        return Ok(Weights {
+            stratum_of,
+            weights: base,
+            margins: Vec::new(),
+            summary: WeightingSummary {
+                scheme: "poststratify_county",
+                margins: vec![strata.name],
+                sweeps: 0,
+                max_margin_error: 0.0,
+                trimmed: 0,
+                trim_min_factor: rules.trim_min_factor,
+                trim_max_factor: rules.trim_max_factor,
+                trim_converged: true,
+            },
+        });
+    }
+    let population: f64 = strata.totals.iter().sum();
+    let mut margins = vec![strata];
+    for margin in &survey.margins {
+        let codes: Vec<&str> = margin
+            .targets
+            .iter()
+            .map(|(code, _)| code.as_str())
+            .collect();
+        let total: f64 = margin.targets.iter().map(|(_, n)| n).sum();
+        // The file's margins may come from another census table; they are rescaled to the
+        // strata population so that every margin describes the same total.
+        let scale = if total > 0.0 { population / total } else { 1.0 };
+        margins.push(MarginTargets {
+            name: margin.question.clone(),
+            categories: codes.iter().map(|c| (*c).to_owned()).collect(),
+            totals: margin.targets.iter().map(|(_, n)| n * scale).collect(),
+            category_of: respondents
+                .iter()
+                .map(|r| category_index(r, &margin.question, &codes).unwrap_or(u32::MAX))
+                .collect(),
+        });
+    }
+    let control = RakeControl {
+        tolerance: rules.tolerance,
+        max_sweeps: rules.max_sweeps,
+    };
+    let trim = TrimRule {
+        min_factor: rules.trim_min_factor,
+        max_factor: rules.trim_max_factor,
+        max_rounds: 50,
+    };
+    let raked = rake_trimmed(&base, &margins, &control, &trim)?;
+    Ok(Weights {
+        stratum_of,
+        weights: raked.weights,
+        summary: WeightingSummary {
+            scheme: "rake_trimmed",
+            margins: margins.iter().map(|m| m.name.clone()).collect(),
+            sweeps: raked.sweeps,
+            max_margin_error: raked.max_margin_error,
+            trimmed: raked.trimmed,
+            trim_min_factor: rules.trim_min_factor,
+            trim_max_factor: rules.trim_max_factor,
+            trim_converged: raked.trim_converged,
+        },
+        margins,
+    })
+}

@@ -1,0 +1,15 @@
+//! Minyi (民意): public satisfaction surveys for local governments, weighted to the census and
+//! evaluated with honest uncertainty.
+
+pub mod analysis;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod evaluation;
+pub mod lifecycle;
+pub mod simulate;
+pub mod startup;
+pub mod stats;
+pub mod storage;
+pub mod survey;
+pub mod web;

@@ -1,0 +1,94 @@
+//! Builds the application: database, migrations, survey files, templates and the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpServer};
+
+use crate::catalog::{Catalog, ImportReport};
+use crate::config::Settings;
+use crate::storage::{self, Database};
+use crate::web::{AppState, FormTokens, Pages};
+
+/// Name of the server key that signs form tokens (shared by every process on a database).
+const FORM_TOKEN_KEY: &str = "form_token_hmac";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    catalog: Arc<Catalog>,
+    pub imported: Vec<ImportReport>,
+}
+
+impl Application {
+    /// Connects and migrates the database, loads every survey file, and binds the listener
+    /// (port 0 picks a free port; `port()` tells which).
+    pub fn build(settings: &Settings) -> anyhow::Result<Application> {
+        let db = Database::connect(settings.database.clone(), settings.pool_size)?;
+        let catalog = Arc::new(Catalog::new(db.clone()));
+        let imported = if settings.surveys_dir.is_dir() {
+            catalog.import_dir(&settings.surveys_dir)?
+        } else {
+            tracing::warn!(dir = %settings.surveys_dir.display(), "no survey directory");
+            Vec::new()
+        };
+        let mut conn = db.conn()?;
+        let key = storage::server_key(&mut conn, FORM_TOKEN_KEY, || {
+            hex::encode(rand::random::<[u8; 32]>())
+        })?;
+        drop(conn);
+        let state = actix_web::web::Data::new(AppState {
+            catalog: catalog.clone(),
+            pages: Pages::new()?,
+            tokens: FormTokens::new(key.as_bytes()),
+            body_limit: settings.body_limit,
+        });
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(security_headers())
+                .wrap(actix_web::middleware::from_fn(crate::web::log_request))
+                .app_data(state.clone())
+                .configure(crate::web::routes)
+                .default_service(actix_web::web::to(crate::web::not_found))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            catalog,
+            imported,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The surveys this application serves (for startup messages and tests).
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+}

@@ -1,0 +1,461 @@
+//! Design-based estimates for the city and each county: weighted proportions and means, their
+//! Taylor-linearized standard errors (strata = counties, each respondent its own PSU, raking
+//! residuals as in R's `survey`), confidence intervals, design effects and reliability flags.
+//!
+//! # Cost
+//! One pass over the respondents per indicator gathers sums per (county, raking cell) "bin"; every
+//! domain's estimate, its raking residuals (10 rounds over all margins) and its stratified variance
+//! then follow from those few hundred bins. Exactness: within a raking cell every respondent gets
+//! the same residual shift, so the per-bin sums of z and z² are exact polynomials in the sums
+//! gathered (see `design_tests.rs`, which checks this against a respondent-by-respondent
+//! reference implementation).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::cells::CrossCells;
+use super::error::EstimationError;
+use super::interval::{confidence_interval, is_low_effective_n, Kind, Reliability};
+use super::weights::{Kish, MarginTargets};
+
+/// Rounds of the raking-residual projection (fixed, as in R's `svyrecvar`).
+pub const RAKING_RESIDUAL_ROUNDS: usize = 10;
+
+/// One figure for the city and one for each county (stratum index order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Domains<T> {
+    /// All respondents.
+    pub city: T,
+    /// Respondents of stratum h, at index h.
+    pub strata: Vec<T>,
+}
+
+/// Estimates of one indicator for the city and every county.
+pub type DomainEstimates = Domains<Estimate>;
+
+/// One indicator in one domain.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// Weighted proportion or mean Σwy / Σw over the domain's valid answers.
+    pub estimate: f64,
+    /// Standard error by Taylor linearization.
+    pub se: f64,
+    /// Lower 95% confidence bound.
+    pub ci_low: f64,
+    /// Upper 95% confidence bound.
+    pub ci_high: f64,
+    /// Respondents with a valid answer in the domain.
+    pub n: usize,
+    /// Degrees of freedom: n minus the strata present among them (R's `degf`).
+    pub df: f64,
+    /// Variance over the simple-random-sampling variance s²/n (R's `deff = "replace"`).
+    pub deff: f64,
+    /// Kish effective sample size (Σw)²/Σw² of the domain's valid answers.
+    pub effective_n: f64,
+    /// Why the figure must be shown as unreliable, if it must.
+    pub flags: Reliability,
+}
+
+impl Estimate {
+    fn undefined(n: usize, effective_n: f64) -> Estimate {
+        Estimate {
+            estimate: f64::NAN,
+            se: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            n,
+            df: f64::NAN,
+            deff: f64::NAN,
+            effective_n,
+            flags: Reliability {
+                low_effective_n: is_low_effective_n(effective_n),
+                wide_interval: false,
+                undefined: true,
+            },
+        }
+    }
+}
+
+/// A stratified design with final weights, optionally raked.
+///
+/// Strata are counties `0..strata`; each respondent is its own PSU; there is no finite population
+/// correction. When `raking` is given (the margins the weights were raked to), variances use R's
+/// raking residuals: z is replaced, for [`RAKING_RESIDUAL_ROUNDS`] rounds and each margin in turn,
+/// by z_i − w_i · (unweighted mean of z/w over the respondents of i's category).
+#[derive(Debug, Clone)]
+pub struct Design<'a> {
+    weights: &'a [f64],
+    strata: usize,
+    stratum_size: Vec<usize>,
+    raking: Option<RakingResidual>,
+    bin_of: Vec<u32>,
+    bins: Vec<Bin>,
+}
+
+/// Respondents of one stratum within one raking cell.
+#[derive(Debug, Clone, Copy)]
+struct Bin {
+    stratum: u32,
+    cell: u32,
+    /// Σw over all its respondents.
+    weight: f64,
+    /// Σw² over all its respondents.
+    weight_sq: f64,
+    respondents: usize,
+}
+
+/// What the raking-residual step needs: the cells' categories and sizes.
+#[derive(Debug, Clone)]
+struct RakingResidual {
+    category: Vec<Vec<u32>>,
+    cell_size: Vec<usize>,
+    category_size: Vec<Vec<usize>>,
+}
+
+/// Sums over the valid answers of one bin.
+#[derive(Debug, Clone, Copy, Default)]
+struct ValidSums {
+    count: usize,
+    y: f64,
+    w: f64,
+    wy: f64,
+    wyy: f64,
+    ww: f64,
+    wwy: f64,
+    wwyy: f64,
+}
+
+impl ValidSums {
+    fn add(&mut self, o: &ValidSums) {
+        self.count += o.count;
+        self.y += o.y;
+        self.w += o.w;
+        self.wy += o.wy;
+        self.wyy += o.wyy;
+        self.ww += o.ww;
+        self.wwy += o.wwy;
+        self.wwyy += o.wwyy;
+    }
+}
+
+impl<'a> Design<'a> {
+    /// Sets up the design: `stratum_of[i]` in `0..strata` is respondent i's county, `weights[i]`
+    /// its final weight, `raking` the margins the weights were raked to (None for post-stratified
+    /// or base weights).
+    ///
+    /// Every stratum with respondents needs at least two (R's default `lonely.psu = "fail"`).
+    pub fn new(
+        stratum_of: &'a [u32],
+        strata: usize,
+        weights: &'a [f64],
+        raking: Option<&[MarginTargets]>,
+    ) -> Result<Design<'a>, EstimationError> {
+        let n = stratum_of.len();
+        if weights.len() != n {
+            return Err(EstimationError::LengthMismatch {
+                what: "weights",
+                got: weights.len(),
+                expected: n,
+            });
+        }
+        let mut stratum_size = vec![0usize; strata];
+        for (respondent, (&h, &w)) in stratum_of.iter().zip(weights).enumerate() {
+            let size = stratum_size
+                .get_mut(h as usize)
+                .ok_or(EstimationError::UnknownStratum {
+                    respondent,
+                    stratum: h,
+                    strata,
+                })?;
+            *size += 1;
+            if !(w >= 0.0 && w.is_finite()) {
+                return Err(EstimationError::InvalidWeight {
+                    respondent,
+                    weight: w,
+                });
+            }
+        }
+        if let Some(stratum) = stratum_size.iter().position(|&size| size == 1) {
+            return Err(EstimationError::SingleRespondentStratum { stratum });
+        }
+        let cells = raking.map(|m| CrossCells::build(m, n)).transpose()?;
+        let (bin_of, bins) = bin_respondents(stratum_of, strata, weights, cells.as_ref());
+        let raking = cells.map(|c| RakingResidual {
+            category: c.category,
+            cell_size: c.size,
+            category_size: c.category_size,
+        });
+        Ok(Design {
+            weights,
+            strata,
+            stratum_size,
+            raking,
+            bin_of,
+            bins,
+        })
+    }
+
+    /// Number of respondents.
+    pub fn respondents(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Number of strata (counties).
+    pub fn strata(&self) -> usize {
+        self.strata
+    }
+
+    /// Kish design effect and effective sample size of the weights, for the city and each county.
+    pub fn kish(&self) -> Domains<Kish> {
+        let mut sums = vec![(0usize, 0.0, 0.0); self.strata];
+        for bin in &self.bins {
+            let s = &mut sums[bin.stratum as usize];
+            *s = (s.0 + bin.respondents, s.1 + bin.weight, s.2 + bin.weight_sq);
+        }
+        let city = sums
+            .iter()
+            .fold((0, 0.0, 0.0), |a, s| (a.0 + s.0, a.1 + s.1, a.2 + s.2));
+        Domains {
+            city: Kish::from_sums(city.0, city.1, city.2),
+            strata: sums
+                .iter()
+                .map(|&(n, w, ww)| Kish::from_sums(n, w, ww))
+                .collect(),
+        }
+    }
+
+    /// Estimates one indicator for the city and every county.
+    ///
+    /// `values[i]` is None when respondent i is outside the indicator's valid answers (for example
+    /// "don't know"): such respondents stay in the design but not in the denominator. Proportions
+    /// take `Some(0.0)` or `Some(1.0)`; means take finite scores. A domain without valid answers
+    /// gives NaN figures flagged `undefined`.
+    pub fn estimate_domains(
+        &self,
+        values: &[Option<f64>],
+        kind: Kind,
+    ) -> Result<DomainEstimates, EstimationError> {
+        let sums = self.gather(values, kind)?;
+        Ok(Domains {
+            city: self.estimate_domain(&sums, None, kind),
+            strata: (0..self.strata)
+                .map(|h| self.estimate_domain(&sums, Some(h), kind))
+                .collect(),
+        })
+    }
+
+    /// The one pass over the respondents: sums of the valid answers per bin.
+    fn gather(
+        &self,
+        values: &[Option<f64>],
+        kind: Kind,
+    ) -> Result<Vec<ValidSums>, EstimationError> {
+        if values.len() != self.respondents() {
+            return Err(EstimationError::LengthMismatch {
+                what: "indicator values",
+                got: values.len(),
+                expected: self.respondents(),
+            });
+        }
+        let mut sums = vec![ValidSums::default(); self.bins.len()];
+        for (respondent, ((&bin, &w), value)) in
+            self.bin_of.iter().zip(self.weights).zip(values).enumerate()
+        {
+            let Some(y) = *value else { continue };
+            let valid = match kind {
+                Kind::Proportion => y == 0.0 || y == 1.0,
+                Kind::Mean => y.is_finite(),
+            };
+            if !valid {
+                return Err(EstimationError::InvalidValue {
+                    respondent,
+                    value: y,
+                    expected: match kind {
+                        Kind::Proportion => "a proportion (0 or 1)",
+                        Kind::Mean => "a mean (a finite score)",
+                    },
+                });
+            }
+            let s = &mut sums[bin as usize];
+            let (wy, ww) = (w * y, w * w);
+            s.count += 1;
+            s.y += y;
+            s.w += w;
+            s.wy += wy;
+            s.wyy += wy * y;
+            s.ww += ww;
+            s.wwy += ww * y;
+            s.wwyy += ww * y * y;
+        }
+        Ok(sums)
+    }
+
+    /// Estimate for the city (`domain` None) or stratum `domain`, from the bins' sums.
+    fn estimate_domain(&self, sums: &[ValidSums], domain: Option<usize>, kind: Kind) -> Estimate {
+        let in_domain = |bin: &Bin| domain.is_none_or(|h| bin.stratum as usize == h);
+        let mut total = ValidSums::default();
+        let mut present = vec![false; self.strata];
+        for (bin, s) in self.bins.iter().zip(sums) {
+            if in_domain(bin) && s.count > 0 {
+                total.add(s);
+                present[bin.stratum as usize] = true;
+            }
+        }
+        let n = total.count;
+        let effective_n = Kish::from_sums(n, total.w, total.ww).effective_n;
+        if n == 0 || total.w <= 0.0 {
+            return Estimate::undefined(n, effective_n);
+        }
+        let (weight, p) = (total.w, total.wy / total.w);
+
+        // Raking residuals: one shift of u = z/w per cell, from the cells' sums of u.
+        let shift = match &self.raking {
+            Some(raking) => {
+                let mut cell_u = vec![0.0; raking.cell_size.len()];
+                for (bin, s) in self.bins.iter().zip(sums) {
+                    if in_domain(bin) {
+                        cell_u[bin.cell as usize] += (s.y - p * s.count as f64) / weight;
+                    }
+                }
+                raking.shift(&mut cell_u)
+            }
+            None => vec![0.0],
+        };
+
+        // z_i = w_i (u_i − shift), u_i = (y_i − p)/W inside the domain and 0 outside it.
+        let mut sum_z = vec![0.0; self.strata];
+        let mut sum_zz = vec![0.0; self.strata];
+        for (bin, s) in self.bins.iter().zip(sums) {
+            let b = shift[bin.cell as usize];
+            let (z, wz, zz) = if in_domain(bin) {
+                (
+                    (s.wy - p * s.w) / weight,
+                    (s.wwy - p * s.ww) / weight,
+                    (s.wwyy - 2.0 * p * s.wwy + p * p * s.ww) / (weight * weight),
+                )
+            } else {
+                (0.0, 0.0, 0.0)
+            };
+            let h = bin.stratum as usize;
+            sum_z[h] += z - b * bin.weight;
+            sum_zz[h] += zz - 2.0 * b * wz + b * b * bin.weight_sq;
+        }
+        let variance: f64 = (0..self.strata)
+            .filter(|&h| self.stratum_size[h] > 1)
+            .map(|h| {
+                let nh = self.stratum_size[h] as f64;
+                nh / (nh - 1.0) * (sum_zz[h] - sum_z[h] * sum_z[h] / nh)
+            })
+            .sum::<f64>()
+            .max(0.0);
+        let se = variance.sqrt();
+
+        let nf = n as f64;
+        let s2 = nf / (nf - 1.0) * (total.wyy - 2.0 * p * total.wy + p * p * weight) / weight;
+        let deff = variance / (s2 / nf);
+        let df = (n - present.iter().filter(|&&x| x).count()) as f64;
+        let (ci_low, ci_high) = confidence_interval(kind, p, se, df);
+        Estimate {
+            estimate: p,
+            se,
+            ci_low,
+            ci_high,
+            n,
+            df,
+            deff,
+            effective_n,
+            flags: Reliability::assess(kind, effective_n, p, se, (ci_low, ci_high)),
+        }
+    }
+}
+
+impl RakingResidual {
+    /// Runs the projection on cell sums `cell_u` of u = z/w and returns, per cell, the total
+    /// amount subtracted from each of its respondents' u.
+    fn shift(&self, cell_u: &mut [f64]) -> Vec<f64> {
+        let mut shift = vec![0.0; cell_u.len()];
+        let mut mean = Vec::new();
+        for _ in 0..RAKING_RESIDUAL_ROUNDS {
+            for (category, category_size) in self.category.iter().zip(&self.category_size) {
+                mean.clear();
+                mean.resize(category_size.len(), 0.0);
+                for (&c, &u) in category.iter().zip(cell_u.iter()) {
+                    mean[c as usize] += u;
+                }
+                for (m, &size) in mean.iter_mut().zip(category_size) {
+                    if size > 0 {
+                        *m /= size as f64;
+                    }
+                }
+                for (((u, s), &c), &size) in cell_u
+                    .iter_mut()
+                    .zip(shift.iter_mut())
+                    .zip(category)
+                    .zip(&self.cell_size)
+                {
+                    let a = mean[c as usize];
+                    *u -= size as f64 * a;
+                    *s += a;
+                }
+            }
+        }
+        shift
+    }
+}
+
+/// Groups respondents by (raking cell, stratum): returns each respondent's bin and the bins.
+fn bin_respondents(
+    stratum_of: &[u32],
+    strata: usize,
+    weights: &[f64],
+    cells: Option<&CrossCells>,
+) -> (Vec<u32>, Vec<Bin>) {
+    let n = stratum_of.len();
+    let cell_count = cells.map_or(1, CrossCells::len);
+    let cell_of = |i: usize| cells.map_or(0, |c| c.cell_of[i]);
+    let mut bins: Vec<Bin> = Vec::new();
+    let mut bin_of = Vec::with_capacity(n);
+    let open = |cell: u32, stratum: u32, bins: &mut Vec<Bin>| {
+        bins.push(Bin {
+            stratum,
+            cell,
+            weight: 0.0,
+            weight_sq: 0.0,
+            respondents: 0,
+        });
+        (bins.len() - 1) as u32
+    };
+    let keys = cell_count.saturating_mul(strata.max(1));
+    if keys <= 2 * n + (1 << 16) {
+        let mut id_of_key = vec![u32::MAX; keys];
+        for (i, &h) in stratum_of.iter().enumerate() {
+            let cell = cell_of(i);
+            let key = cell as usize * strata + h as usize;
+            if id_of_key[key] == u32::MAX {
+                id_of_key[key] = open(cell, h, &mut bins);
+            }
+            bin_of.push(id_of_key[key]);
+        }
+    } else {
+        let mut id_of_key: HashMap<(u32, u32), u32> = HashMap::new();
+        for (i, &h) in stratum_of.iter().enumerate() {
+            let cell = cell_of(i);
+            let id = *id_of_key
+                .entry((cell, h))
+                .or_insert_with(|| open(cell, h, &mut bins));
+            bin_of.push(id);
+        }
+    }
+    for (&b, &w) in bin_of.iter().zip(weights) {
+        let bin = &mut bins[b as usize];
+        bin.weight += w;
+        bin.weight_sq += w * w;
+        bin.respondents += 1;
+    }
+    (bin_of, bins)
+}
+
+#[cfg(test)]
+#[path = "design_tests.rs"]
+mod tests;

@@ -1,0 +1,523 @@
+//! Specifications of design-based estimation, and a check of the fast path against a
+//! respondent-by-respondent reference implementation of `docs/statistics.md`.
+
+use super::*;
+use crate::stats::interval::t_quantile;
+use crate::stats::weights::{kish, rake, RakeControl};
+
+// ---------------------------------------------------------------------------------------------
+// Reference implementation: the rules written out literally, one respondent at a time.
+// ---------------------------------------------------------------------------------------------
+
+struct Reference {
+    estimate: f64,
+    variance: f64,
+    n: usize,
+    df: f64,
+    deff: f64,
+}
+
+fn reference(
+    stratum_of: &[u32],
+    strata: usize,
+    weights: &[f64],
+    raking: Option<&[MarginTargets]>,
+    values: &[Option<f64>],
+    domain: Option<usize>,
+) -> Reference {
+    let in_domain: Vec<bool> = (0..weights.len())
+        .map(|i| values[i].is_some() && domain.is_none_or(|h| stratum_of[i] as usize == h))
+        .collect();
+    let y = |i: usize| values[i].unwrap_or(0.0);
+    let members = || (0..weights.len()).filter(|&i| in_domain[i]);
+    let total: f64 = members().map(|i| weights[i]).sum();
+    let p = members().map(|i| weights[i] * y(i)).sum::<f64>() / total;
+    let mut z: Vec<f64> = (0..weights.len())
+        .map(|i| {
+            if in_domain[i] {
+                weights[i] * (y(i) - p) / total
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    for _ in 0..RAKING_RESIDUAL_ROUNDS {
+        for margin in raking.unwrap_or(&[]) {
+            let k = margin.categories.len();
+            let (mut sum, mut count) = (vec![0.0; k], vec![0.0; k]);
+            for i in 0..z.len() {
+                let c = margin.category_of[i] as usize;
+                sum[c] += z[i] / weights[i];
+                count[c] += 1.0;
+            }
+            for i in 0..z.len() {
+                let c = margin.category_of[i] as usize;
+                z[i] -= weights[i] * sum[c] / count[c];
+            }
+        }
+    }
+    let mut variance = 0.0;
+    for h in 0..strata {
+        let zh: Vec<f64> = (0..z.len())
+            .filter(|&i| stratum_of[i] as usize == h)
+            .map(|i| z[i])
+            .collect();
+        let nh = zh.len() as f64;
+        if nh > 1.0 {
+            let mean = zh.iter().sum::<f64>() / nh;
+            variance += nh / (nh - 1.0) * zh.iter().map(|v| (v - mean).powi(2)).sum::<f64>();
+        }
+    }
+    let n = members().count();
+    let s2 = n as f64 / (n as f64 - 1.0)
+        * members()
+            .map(|i| weights[i] * (y(i) - p).powi(2))
+            .sum::<f64>()
+        / total;
+    let mut present: Vec<u32> = members().map(|i| stratum_of[i]).collect();
+    present.sort_unstable();
+    present.dedup();
+    Reference {
+        estimate: p,
+        variance,
+        n,
+        df: (n - present.len()) as f64,
+        deff: variance / (s2 / n as f64),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic samples
+// ---------------------------------------------------------------------------------------------
+
+/// splitmix64: a tiny deterministic generator for test data.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, k: u32) -> u32 {
+        (self.uniform() * f64::from(k)) as u32
+    }
+}
+
+struct Sample {
+    stratum_of: Vec<u32>,
+    strata: usize,
+    weights: Vec<f64>,
+    margins: Vec<MarginTargets>,
+    yes_no: Vec<Option<f64>>,
+    scores: Vec<Option<f64>>,
+}
+
+fn margin(name: &str, category_of: Vec<u32>, categories: usize) -> MarginTargets {
+    MarginTargets {
+        name: name.to_string(),
+        categories: (0..categories).map(|c| format!("{name}{c}")).collect(),
+        totals: vec![1000.0 / categories as f64; categories],
+        category_of,
+    }
+}
+
+/// `n` respondents in 4 counties of skewed sizes, 2 sexes, 3 age bands, random positive weights,
+/// 10% "don't know". With `county_margin`, the county is also a raking margin (as in Minyi);
+/// without it, raking cells cut across counties.
+fn sample(n: usize, seed: u64, county_margin: bool) -> Sample {
+    let mut rng = SplitMix(seed);
+    let stratum_of: Vec<u32> = (0..n)
+        .map(|_| match rng.uniform() {
+            u if u < 0.5 => 0,
+            u if u < 0.8 => 1,
+            u if u < 0.95 => 2,
+            _ => 3,
+        })
+        .collect();
+    let sex: Vec<u32> = (0..n).map(|_| rng.below(2)).collect();
+    let age: Vec<u32> = (0..n).map(|_| rng.below(3)).collect();
+    let weights = (0..n).map(|_| 0.5 + 2.5 * rng.uniform()).collect();
+    let yes_no = (0..n)
+        .map(|i| {
+            (rng.uniform() > 0.1)
+                .then(|| f64::from(u8::from(rng.uniform() < 0.4 + 0.1 * f64::from(age[i]))))
+        })
+        .collect();
+    let scores = (0..n)
+        .map(|_| {
+            (rng.uniform() > 0.1).then(|| [0.0, 30.0, 60.0, 80.0, 100.0][rng.below(5) as usize])
+        })
+        .collect();
+    let mut margins = Vec::new();
+    if county_margin {
+        margins.push(margin("county", stratum_of.clone(), 4));
+    }
+    margins.push(margin("sex", sex, 2));
+    margins.push(margin("age", age, 3));
+    Sample {
+        stratum_of,
+        strata: 4,
+        weights,
+        margins,
+        yes_no,
+        scores,
+    }
+}
+
+fn assert_close(actual: f64, expected: f64, relative: f64, what: &str) {
+    let scale = expected.abs().max(1e-12);
+    assert!(
+        (actual - expected).abs() <= relative * scale,
+        "{what}: got {actual}, expected {expected}"
+    );
+}
+
+fn check_against_reference(s: &Sample, raking: Option<&[MarginTargets]>, label: &str) {
+    let design = Design::new(&s.stratum_of, s.strata, &s.weights, raking).unwrap();
+    for (indicator, kind, values) in [
+        ("yes/no", Kind::Proportion, &s.yes_no),
+        ("score", Kind::Mean, &s.scores),
+    ] {
+        let fast = design.estimate_domains(values, kind).unwrap();
+        let domains = std::iter::once((None, &fast.city))
+            .chain(fast.strata.iter().enumerate().map(|(h, e)| (Some(h), e)));
+        for (domain, got) in domains {
+            let want = reference(&s.stratum_of, s.strata, &s.weights, raking, values, domain);
+            let what = format!("{label}, {indicator}, domain {domain:?}");
+            assert_close(
+                got.estimate,
+                want.estimate,
+                1e-12,
+                &format!("{what}: estimate"),
+            );
+            assert_close(got.se, want.variance.sqrt(), 1e-9, &format!("{what}: se"));
+            assert_close(got.deff, want.deff, 1e-9, &format!("{what}: deff"));
+            assert_eq!(got.n, want.n, "{what}: n");
+            assert_eq!(got.df, want.df, "{what}: df");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Specifications
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn fast_raking_residuals_match_the_respondent_by_respondent_reference() {
+    for (seed, county_margin) in [(1, true), (2, true), (3, false)] {
+        let s = sample(600, seed, county_margin);
+        check_against_reference(
+            &s,
+            Some(&s.margins),
+            &format!("raked, seed {seed}, county margin {county_margin}"),
+        );
+    }
+}
+
+#[test]
+fn fast_path_without_raking_matches_the_reference() {
+    let s = sample(500, 7, true);
+    check_against_reference(&s, None, "post-stratified");
+}
+
+#[test]
+fn a_single_county_with_equal_weights_gives_the_textbook_standard_error() {
+    // 4 of 10 say yes: v = p(1 − p)/(n − 1), deff = 1, df = n − 1.
+    let stratum_of = [0u32; 10];
+    let weights = [7.0; 10];
+    let values: Vec<Option<f64>> = (0..10).map(|i| Some(f64::from(u8::from(i < 4)))).collect();
+    let design = Design::new(&stratum_of, 1, &weights, None).unwrap();
+    let city = design
+        .estimate_domains(&values, Kind::Proportion)
+        .unwrap()
+        .city;
+    assert_close(city.estimate, 0.4, 1e-15, "estimate");
+    assert_close(city.se, (0.24f64 / 9.0).sqrt(), 1e-14, "se");
+    assert_close(city.deff, 1.0, 1e-14, "deff");
+    assert_eq!((city.n, city.df), (10, 9.0));
+    let logit = (0.4f64 / 0.6).ln();
+    let half = t_quantile(9.0) * city.se / 0.24;
+    let expit = |x: f64| 1.0 / (1.0 + (-x).exp());
+    assert_close(
+        city.ci_low,
+        expit(logit - half),
+        1e-14,
+        "ci_low on the logit scale",
+    );
+    assert_close(
+        city.ci_high,
+        expit(logit + half),
+        1e-14,
+        "ci_high on the logit scale",
+    );
+}
+
+#[test]
+fn dont_know_answers_leave_the_denominator_but_stay_in_the_design() {
+    // 10 respondents, 2 "don't know", 6 of 8 yes. z = (y − p)/8 for the 8 and 0 for the 2; the
+    // variance uses all 10: v = 10/9 · Σ(y − p)²/64 (a sample of its own would use 8/7), and
+    // deff = n_h(n − 1) / ((n_h − 1) n) = 10·7 / (9·8).
+    let stratum_of = [0u32; 10];
+    let weights = [3.0; 10];
+    let mut values: Vec<Option<f64>> = (0..8).map(|i| Some(f64::from(u8::from(i < 6)))).collect();
+    values.extend([None, None]);
+    let design = Design::new(&stratum_of, 1, &weights, None).unwrap();
+    let city = design
+        .estimate_domains(&values, Kind::Proportion)
+        .unwrap()
+        .city;
+    let squares = 6.0 * 0.25f64.powi(2) + 2.0 * 0.75f64.powi(2);
+    assert_close(city.estimate, 0.75, 1e-15, "estimate");
+    assert_close(
+        city.se,
+        (10.0 / 9.0 * squares / 64.0f64).sqrt(),
+        1e-14,
+        "se",
+    );
+    assert_close(city.deff, 70.0 / 72.0, 1e-14, "deff");
+    assert_eq!((city.n, city.df), (8, 7.0));
+}
+
+#[test]
+fn degrees_of_freedom_are_respondents_minus_the_counties_present() {
+    // Three counties; county 2 has only "don't know" answers, so it is not present in the domain.
+    let stratum_of = [0, 0, 0, 1, 1, 1, 1, 2, 2];
+    let weights = [1.0; 9];
+    let values = [
+        Some(1.0),
+        Some(0.0),
+        Some(1.0),
+        Some(0.0),
+        Some(1.0),
+        Some(1.0),
+        None,
+        None,
+        None,
+    ];
+    let design = Design::new(&stratum_of, 3, &weights, None).unwrap();
+    let estimates = design.estimate_domains(&values, Kind::Proportion).unwrap();
+    let cases = [
+        ("city", &estimates.city, 6, 4.0),
+        ("county 0", &estimates.strata[0], 3, 2.0),
+        ("county 1", &estimates.strata[1], 3, 2.0),
+    ];
+    for (domain, estimate, n, df) in cases {
+        assert_eq!((estimate.n, estimate.df), (n, df), "{domain}");
+    }
+}
+
+#[test]
+fn domains_without_a_defined_figure_are_nan_and_flagged_never_a_panic() {
+    // County 1 answered only "don't know"; county 2 all said yes (logit CI undefined); county 3
+    // has a single valid answer (no degrees of freedom).
+    let stratum_of = [0, 0, 0, 0, 1, 1, 2, 2, 2, 3, 3];
+    let weights = [1.0, 2.0, 1.0, 2.0, 1.0, 1.0, 1.0, 2.0, 3.0, 1.0, 1.0];
+    let values = [
+        Some(1.0),
+        Some(0.0),
+        Some(1.0),
+        Some(0.0),
+        None,
+        None,
+        Some(1.0),
+        Some(1.0),
+        Some(1.0),
+        Some(0.0),
+        None,
+    ];
+    let design = Design::new(&stratum_of, 4, &weights, None).unwrap();
+    let estimates = design.estimate_domains(&values, Kind::Proportion).unwrap();
+    let cases = [
+        ("no valid answer", &estimates.strata[1], true),
+        ("unanimous", &estimates.strata[2], false),
+        ("one valid answer", &estimates.strata[3], false),
+    ];
+    for (description, estimate, estimate_is_nan) in cases {
+        assert!(estimate.flags.undefined, "{description}: {estimate:?}");
+        assert!(!estimate.flags.is_reliable(), "{description}");
+        assert!(
+            estimate.ci_low.is_nan() && estimate.ci_high.is_nan(),
+            "{description}"
+        );
+        assert_eq!(estimate.estimate.is_nan(), estimate_is_nan, "{description}");
+    }
+    assert_eq!(estimates.strata[1].n, 0);
+    assert!(
+        estimates.city.estimate.is_finite(),
+        "the city still has a figure"
+    );
+}
+
+#[test]
+fn a_domain_with_a_small_effective_sample_is_flagged() {
+    let s = sample(400, 11, true);
+    let design = Design::new(&s.stratum_of, s.strata, &s.weights, Some(&s.margins)).unwrap();
+    let estimates = design
+        .estimate_domains(&s.yes_no, Kind::Proportion)
+        .unwrap();
+    for (domain, e) in std::iter::once(("city".to_string(), &estimates.city)).chain(
+        estimates
+            .strata
+            .iter()
+            .enumerate()
+            .map(|(h, e)| (format!("county {h}"), e)),
+    ) {
+        assert_eq!(
+            e.flags.low_effective_n,
+            e.effective_n < 30.0,
+            "{domain}: ESS {}",
+            e.effective_n
+        );
+        assert_eq!(
+            e.flags.wide_interval,
+            e.ci_high - e.ci_low >= 0.30,
+            "{domain}"
+        );
+    }
+    assert!(
+        estimates.strata[3].flags.low_effective_n,
+        "county 3 holds about 5% of 400 respondents"
+    );
+}
+
+#[test]
+fn raking_residuals_remove_the_variance_of_a_raked_margin() {
+    // The share of men is fixed by raking to the sex margin, so its SE almost vanishes once z is
+    // replaced by its raking residual; without the residual step it would not.
+    let s = sample(800, 5, true);
+    let raked = rake(&vec![1.0; 800], &s.margins, &RakeControl::default()).unwrap();
+    let men: Vec<Option<f64>> = s.margins[1]
+        .category_of
+        .iter()
+        .map(|&c| Some(f64::from(u8::from(c == 0))))
+        .collect();
+    let with = Design::new(&s.stratum_of, s.strata, &raked.weights, Some(&s.margins)).unwrap();
+    let without = Design::new(&s.stratum_of, s.strata, &raked.weights, None).unwrap();
+    let se_with = with
+        .estimate_domains(&men, Kind::Proportion)
+        .unwrap()
+        .city
+        .se;
+    let se_without = without
+        .estimate_domains(&men, Kind::Proportion)
+        .unwrap()
+        .city
+        .se;
+    assert!(
+        se_with < 1e-3 * se_without,
+        "SE with raking residuals {se_with}, without {se_without}"
+    );
+}
+
+#[test]
+fn kish_is_reported_for_the_city_and_each_county() {
+    let s = sample(300, 9, true);
+    let design = Design::new(&s.stratum_of, s.strata, &s.weights, None).unwrap();
+    let by_domain = design.kish();
+    let whole = kish(&s.weights);
+    assert_close(by_domain.city.deff, whole.deff, 1e-12, "city deff");
+    assert_close(
+        by_domain.city.effective_n,
+        whole.effective_n,
+        1e-12,
+        "city ESS",
+    );
+    for (h, got) in by_domain.strata.iter().enumerate() {
+        let own: Vec<f64> = (0..300)
+            .filter(|&i| s.stratum_of[i] as usize == h)
+            .map(|i| s.weights[i])
+            .collect();
+        let want = kish(&own);
+        assert_close(
+            got.effective_n,
+            want.effective_n,
+            1e-12,
+            &format!("county {h} ESS"),
+        );
+    }
+}
+
+#[test]
+fn invalid_inputs_are_refused_with_what_to_fix() {
+    let strata_ok = [0u32, 0, 1, 1];
+    let weights_ok = [1.0; 4];
+    let values_ok = [Some(1.0); 4];
+    type Case<'a> = (
+        &'a str,
+        &'a [u32],
+        &'a [f64],
+        &'a [Option<f64>],
+        Kind,
+        &'a str,
+    );
+    let cases: [Case; 7] = [
+        (
+            "unknown county",
+            &[0, 0, 2, 2],
+            &weights_ok,
+            &values_ok,
+            Kind::Proportion,
+            "respondent 2 is in stratum 2 but the design has 2 strata",
+        ),
+        (
+            "lonely respondent",
+            &[0, 0, 0, 1],
+            &weights_ok,
+            &values_ok,
+            Kind::Proportion,
+            "stratum 1 has a single respondent",
+        ),
+        (
+            "short weights",
+            &strata_ok,
+            &[1.0; 3],
+            &values_ok,
+            Kind::Proportion,
+            "weights has 3 entries but there are 4 respondents",
+        ),
+        (
+            "negative weight",
+            &strata_ok,
+            &[1.0, -2.0, 1.0, 1.0],
+            &values_ok,
+            Kind::Proportion,
+            "weight of respondent 1 is -2",
+        ),
+        (
+            "a half in a proportion",
+            &strata_ok,
+            &weights_ok,
+            &[Some(1.0), Some(0.5), None, None],
+            Kind::Proportion,
+            "value 0.5 of respondent 1 is not valid for a proportion (0 or 1)",
+        ),
+        (
+            "NaN score",
+            &strata_ok,
+            &weights_ok,
+            &[Some(1.0), None, Some(f64::NAN), None],
+            Kind::Mean,
+            "value NaN of respondent 2 is not valid for a mean",
+        ),
+        (
+            "short values",
+            &strata_ok,
+            &weights_ok,
+            &[Some(1.0)],
+            Kind::Mean,
+            "indicator values has 1 entries but there are 4 respondents",
+        ),
+    ];
+    for (description, stratum_of, weights, values, kind, expected) in cases {
+        let result = Design::new(stratum_of, 2, weights, None)
+            .and_then(|design| design.estimate_domains(values, kind));
+        let err = result.expect_err(description).to_string();
+        assert!(err.contains(expected), "{description}: got {err:?}");
+    }
+}

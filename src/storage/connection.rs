@@ -1,0 +1,181 @@
+//! Which database a URL names, and how a connection to it is opened and prepared.
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::ManageConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+
+/// One connection type for both backends. Queries written against it run on either; the few
+/// statements whose dialects differ match on the variant inside `storage`.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// The backend a `DATABASE_URL` selects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path (the `sqlite://` prefix removed) or `:memory:`.
+    Sqlite(String),
+    /// A libpq connection URL, passed on unchanged.
+    Postgres(String),
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "DATABASE_URL {url:?} uses the scheme {scheme:?}, which Minyi does not know. \
+     Use sqlite://PATH (or a plain file path) for the embedded database, or \
+     postgres://USER@HOST/DB for PostgreSQL."
+)]
+pub struct UnknownScheme {
+    pub url: String,
+    pub scheme: String,
+}
+
+impl DatabaseUrl {
+    /// Reads a `DATABASE_URL`. An unknown scheme is refused rather than taken for a file name,
+    /// so that a typo such as `postgress://…` never silently creates a stray SQLite file.
+    pub fn parse(url: &str) -> Result<DatabaseUrl, UnknownScheme> {
+        let url = url.trim();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            return Ok(DatabaseUrl::Sqlite(path.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            return Ok(DatabaseUrl::Sqlite(path.to_owned()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        match url.split_once("://") {
+            Some((scheme, _)) => Err(UnknownScheme {
+                url: url.to_owned(),
+                scheme: scheme.to_owned(),
+            }),
+            None if url.contains(':') && !url.starts_with(":memory:") && !looks_like_path(url) => {
+                Err(UnknownScheme {
+                    url: url.to_owned(),
+                    scheme: url.split(':').next().unwrap_or_default().to_owned(),
+                })
+            }
+            None => Ok(DatabaseUrl::Sqlite(url.to_owned())),
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "SQLite",
+            DatabaseUrl::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
+fn looks_like_path(url: &str) -> bool {
+    url.starts_with('/') || url.starts_with('.')
+}
+
+/// Opens connections for the pool, with each backend's session settings applied.
+#[derive(Clone, Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> ConnectionManager {
+        ConnectionManager { url }
+    }
+}
+
+/// SQLite: write-ahead log so readers never block the writer; FULL sync so an acknowledged
+/// response survives a power cut; a busy timeout so concurrent writers wait instead of failing.
+/// The busy timeout comes first so that even switching to WAL waits for a lock instead of failing.
+const SQLITE_INIT: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_INIT)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => {
+                let mut conn =
+                    PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)?;
+                conn.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Postgres(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_select_their_backend() {
+        let cases = [
+            (
+                "sqlite://data/minyi.db",
+                Ok(DatabaseUrl::Sqlite("data/minyi.db".into())),
+            ),
+            (
+                "sqlite:data/x.db",
+                Ok(DatabaseUrl::Sqlite("data/x.db".into())),
+            ),
+            (
+                "data/minyi.db",
+                Ok(DatabaseUrl::Sqlite("data/minyi.db".into())),
+            ),
+            (
+                "/var/lib/minyi.db",
+                Ok(DatabaseUrl::Sqlite("/var/lib/minyi.db".into())),
+            ),
+            (
+                "postgres://postgres@127.0.0.1/minyi",
+                Ok(DatabaseUrl::Postgres(
+                    "postgres://postgres@127.0.0.1/minyi".into(),
+                )),
+            ),
+            (
+                "postgresql://u@h/db",
+                Ok(DatabaseUrl::Postgres("postgresql://u@h/db".into())),
+            ),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(DatabaseUrl::parse(url), expected, "DATABASE_URL {url}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_scheme_is_refused_with_a_message_naming_it() {
+        for url in [
+            "postgress://u@h/db",
+            "mysql://root@localhost/minyi",
+            "pg:minyi",
+        ] {
+            let err = DatabaseUrl::parse(url).expect_err(url);
+            let message = err.to_string();
+            assert!(message.contains(url), "{message} names the url");
+            assert!(message.contains("sqlite://"), "{message} says what to use");
+        }
+    }
+}

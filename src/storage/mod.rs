@@ -1,0 +1,110 @@
+//! Storage: the only module that speaks diesel. One connection type for SQLite and PostgreSQL,
+//! a pool, the embedded migrations of both backends, and the queries the rest of Minyi needs.
+
+pub mod admin;
+mod connection;
+mod keys;
+mod responses;
+mod schema;
+mod surveys;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use connection::{DatabaseUrl, DbConnection, UnknownScheme};
+pub use responses::{InsertOutcome, NewResponse, StoredResponse};
+pub use surveys::{ImportOutcome, SurveyRecord};
+
+use connection::ConnectionManager;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot reach the database: {0}")]
+    Unavailable(#[from] diesel::r2d2::PoolError),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("cannot create the directory for the SQLite database {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the database holds a value Minyi cannot read: {0}")]
+    Corrupt(String),
+}
+
+pub type Conn = PooledConnection<ConnectionManager>;
+
+/// A pool of connections to one database, migrated to the schema this binary expects.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<ConnectionManager>,
+    url: DatabaseUrl,
+}
+
+impl Database {
+    /// Connects (creating the SQLite file and its directory if needed) and runs any pending
+    /// migrations, so a fresh machine needs no setup step.
+    pub fn connect(url: DatabaseUrl, pool_size: u32) -> Result<Database, StorageError> {
+        if let DatabaseUrl::Sqlite(path) = &url {
+            create_parent_dir(path)?;
+        }
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(ConnectionManager::new(url.clone()))?;
+        let database = Database { pool, url };
+        database.migrate()?;
+        Ok(database)
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn conn(&self) -> Result<Conn, StorageError> {
+        Ok(self.pool.get()?)
+    }
+
+    fn migrate(&self) -> Result<(), StorageError> {
+        let mut conn = self.conn()?;
+        let result = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        };
+        result.map_err(|e| StorageError::Migration(e.to_string()))
+    }
+
+    /// Succeeds when the database answers a trivial query (for `/healthz`).
+    pub fn ping(&self) -> Result<(), StorageError> {
+        use diesel::connection::SimpleConnection;
+        self.conn()?.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+}
+
+fn create_parent_dir(path: &str) -> Result<(), StorageError> {
+    if path == ":memory:" || path.is_empty() {
+        return Ok(());
+    }
+    match Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::Directory {
+                path: path.to_owned(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+pub use keys::server_key;
+pub use responses::{count_by_stratum, insert_response, insert_responses, load_responses};
+pub use surveys::{find_survey, import_version, list_surveys, set_state, version_source};

@@ -1,0 +1,48 @@
+//! The database schema, shared by both backends (see `migrations/sqlite` and `migrations/postgres`).
+
+diesel::table! {
+    surveys (id) {
+        id -> Text,
+        state -> Text,
+        current_version -> Text,
+        created_at -> Text,
+        opened_at -> Nullable<Text>,
+        closed_at -> Nullable<Text>,
+        published_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    survey_versions (survey_id, version) {
+        survey_id -> Text,
+        version -> Text,
+        file_name -> Text,
+        source -> Text,
+        imported_at -> Text,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Text,
+        survey_id -> Text,
+        version -> Text,
+        stratum -> Text,
+        channel -> Text,
+        submission_key -> Text,
+        answers -> Text,
+        quality_flags -> Text,
+        duration_seconds -> Nullable<Integer>,
+        submitted_on -> Text,
+    }
+}
+
+diesel::table! {
+    server_keys (name) {
+        name -> Text,
+        secret -> Text,
+    }
+}
+
+diesel::joinable!(survey_versions -> surveys (survey_id));
+diesel::allow_tables_to_appear_in_same_query!(surveys, survey_versions, responses, server_keys);

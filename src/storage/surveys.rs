@@ -1,0 +1,198 @@
+//! Surveys and their content-addressed versions.
+
+use diesel::prelude::*;
+
+use super::schema::{responses, survey_versions, surveys};
+use super::{DbConnection, StorageError};
+use crate::lifecycle::SurveyState;
+
+#[derive(Clone, Debug)]
+pub struct SurveyRecord {
+    pub id: String,
+    pub state: SurveyState,
+    pub current_version: String,
+    pub created_at: String,
+    pub opened_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub published_at: Option<String>,
+}
+
+type SurveyRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn record(row: SurveyRow) -> Result<SurveyRecord, StorageError> {
+    let (id, state, current_version, created_at, opened_at, closed_at, published_at) = row;
+    let state = SurveyState::parse(&state)
+        .ok_or_else(|| StorageError::Corrupt(format!("survey {id} has state {state:?}")))?;
+    Ok(SurveyRecord {
+        id,
+        state,
+        current_version,
+        created_at,
+        opened_at,
+        closed_at,
+        published_at,
+    })
+}
+
+const SURVEY_COLUMNS: (
+    surveys::id,
+    surveys::state,
+    surveys::current_version,
+    surveys::created_at,
+    surveys::opened_at,
+    surveys::closed_at,
+    surveys::published_at,
+) = (
+    surveys::id,
+    surveys::state,
+    surveys::current_version,
+    surveys::created_at,
+    surveys::opened_at,
+    surveys::closed_at,
+    surveys::published_at,
+);
+
+pub fn find_survey(
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<Option<SurveyRecord>, StorageError> {
+    let row: Option<SurveyRow> = surveys::table
+        .select(SURVEY_COLUMNS)
+        .filter(surveys::id.eq(id))
+        .first(conn)
+        .optional()?;
+    row.map(record).transpose()
+}
+
+pub fn list_surveys(conn: &mut DbConnection) -> Result<Vec<SurveyRecord>, StorageError> {
+    let rows: Vec<SurveyRow> = surveys::table
+        .select(SURVEY_COLUMNS)
+        .order(surveys::id.asc())
+        .load(conn)?;
+    rows.into_iter().map(record).collect()
+}
+
+/// What importing a survey file did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// The survey was new; it starts as a draft.
+    Created,
+    /// The file changed: a new version is now current. Earlier responses keep the version
+    /// they answered.
+    NewVersion { earlier_responses: i64 },
+    /// The file is the one already current.
+    Unchanged,
+}
+
+/// Records a survey file's text under its version (the hash of the text) and makes it current.
+/// Versions are never rewritten: a response always points at the exact text it answered.
+pub fn import_version(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    version: &str,
+    file_name: &str,
+    source: &str,
+    now: &str,
+) -> Result<ImportOutcome, StorageError> {
+    conn.transaction(|conn| {
+        let existing = find_survey(conn, survey_id)?;
+        let known: i64 = survey_versions::table
+            .filter(survey_versions::survey_id.eq(survey_id))
+            .filter(survey_versions::version.eq(version))
+            .count()
+            .get_result(conn)?;
+        let insert_version = |conn: &mut DbConnection| {
+            diesel::insert_into(survey_versions::table)
+                .values((
+                    survey_versions::survey_id.eq(survey_id),
+                    survey_versions::version.eq(version),
+                    survey_versions::file_name.eq(file_name),
+                    survey_versions::source.eq(source),
+                    survey_versions::imported_at.eq(now),
+                ))
+                .execute(conn)
+        };
+        match existing {
+            None => {
+                diesel::insert_into(surveys::table)
+                    .values((
+                        surveys::id.eq(survey_id),
+                        surveys::state.eq(SurveyState::Draft.as_str()),
+                        surveys::current_version.eq(version),
+                        surveys::created_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                insert_version(conn)?;
+                Ok(ImportOutcome::Created)
+            }
+            Some(record) if record.current_version == version => Ok(ImportOutcome::Unchanged),
+            Some(_) => {
+                if known == 0 {
+                    insert_version(conn)?;
+                }
+                diesel::update(surveys::table.filter(surveys::id.eq(survey_id)))
+                    .set(surveys::current_version.eq(version))
+                    .execute(conn)?;
+                let earlier_responses: i64 = responses::table
+                    .filter(responses::survey_id.eq(survey_id))
+                    .count()
+                    .get_result(conn)?;
+                Ok(ImportOutcome::NewVersion { earlier_responses })
+            }
+        }
+    })
+}
+
+/// The text of one version of a survey file.
+pub fn version_source(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    version: &str,
+) -> Result<Option<String>, StorageError> {
+    Ok(survey_versions::table
+        .select(survey_versions::source)
+        .filter(survey_versions::survey_id.eq(survey_id))
+        .filter(survey_versions::version.eq(version))
+        .first(conn)
+        .optional()?)
+}
+
+/// Moves a survey from `from` to `to`, only if it is still in `from` (so two publishers acting at
+/// once cannot both succeed). Returns whether the move happened.
+pub fn set_state(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    from: SurveyState,
+    to: SurveyState,
+    now: &str,
+) -> Result<bool, StorageError> {
+    let target = surveys::table
+        .filter(surveys::id.eq(survey_id))
+        .filter(surveys::state.eq(from.as_str()));
+    let changed = match to {
+        SurveyState::Open => diesel::update(target)
+            .set((surveys::state.eq(to.as_str()), surveys::opened_at.eq(now)))
+            .execute(conn)?,
+        SurveyState::Closed => diesel::update(target)
+            .set((surveys::state.eq(to.as_str()), surveys::closed_at.eq(now)))
+            .execute(conn)?,
+        SurveyState::Published => diesel::update(target)
+            .set((
+                surveys::state.eq(to.as_str()),
+                surveys::published_at.eq(now),
+            ))
+            .execute(conn)?,
+        SurveyState::Draft => diesel::update(target)
+            .set(surveys::state.eq(to.as_str()))
+            .execute(conn)?,
+    };
+    Ok(changed == 1)
+}

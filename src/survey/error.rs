@@ -1,0 +1,107 @@
+//! What is wrong with a survey file, said so that the clerk who edits it can fix it.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Every problem found in one survey file.
+///
+/// Displayed one problem per line:
+/// `<file>: <key path>: expected <what>[, found <what>][ (line N)]`.
+#[derive(Clone, Debug, PartialEq, Serialize, thiserror::Error)]
+pub struct SurveyFileError {
+    /// The file name given by the caller.
+    pub file: String,
+    /// All problems found, in file order as far as it is known; never empty.
+    pub problems: Vec<FileProblem>,
+}
+
+/// One problem at one place in a survey file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FileProblem {
+    /// Where: a key path such as `questions[overall].options` or `indicators[#2].threshold`
+    /// (`[name]` picks the block with that `id`, `code` or `question`; `[#n]` is the n-th
+    /// block, counted from 1). For a TOML syntax error, `line L, column C`.
+    pub path: String,
+    /// What was expected there, e.g. `a whole number greater than 0`.
+    pub expected: String,
+    /// What was found instead, when that helps.
+    pub found: Option<String>,
+    /// The line of the file the path points to (counted from 1), when known.
+    pub line: Option<usize>,
+}
+
+impl FileProblem {
+    /// A problem at `path`: `expected` is what should be there.
+    pub fn new(path: impl Into<String>, expected: impl Into<String>) -> FileProblem {
+        FileProblem {
+            path: path.into(),
+            expected: expected.into(),
+            found: None,
+            line: None,
+        }
+    }
+
+    /// The same problem, saying what was found instead.
+    pub fn found(mut self, found: impl Into<String>) -> FileProblem {
+        self.found = Some(found.into());
+        self
+    }
+}
+
+impl fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: expected {}", self.path, self.expected)?;
+        if let Some(found) = &self.found {
+            write!(f, ", found {found}")?;
+        }
+        if let Some(line) = self.line {
+            write!(f, " (line {line})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for SurveyFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, problem) in self.problems.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {problem}", self.file)?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects problems while a file is read and checked.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    pub(crate) list: Vec<FileProblem>,
+}
+
+impl Problems {
+    /// Records that `expected` should be at `path`.
+    pub(crate) fn expect(&mut self, path: impl Into<String>, expected: impl Into<String>) {
+        self.list.push(FileProblem::new(path, expected));
+    }
+
+    /// Records that `expected` should be at `path`, and `found` is there instead.
+    pub(crate) fn expect_found(
+        &mut self,
+        path: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) {
+        self.list
+            .push(FileProblem::new(path, expected).found(found));
+    }
+
+    pub(crate) fn push(&mut self, problem: FileProblem) {
+        self.list.push(problem);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}

@@ -1,0 +1,620 @@
+//! The survey file as written: raw serde structs mirroring the TOML, read section by section
+//! and block by block so that one bad block does not hide the problems in the others.
+//!
+//! Deserialization errors are turned into [`FileProblem`]s with the key path of the bad
+//! value, found from the span the TOML parser reports.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::value::Datetime;
+use toml::Spanned;
+
+use super::definition::Role;
+use super::error::{FileProblem, Problems};
+use super::indicators::Scoring;
+use super::quality::QualityFlag;
+
+/// A label in both languages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawText {
+    pub zh: String,
+    pub en: String,
+}
+
+/// An option, scale point or matrix item.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawChoice {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// `[survey]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHeader {
+    pub id: String,
+    pub title: RawText,
+    pub description: RawText,
+    pub privacy_notice: RawText,
+    pub fieldwork_start: Datetime,
+    pub fieldwork_end: Datetime,
+    #[serde(default)]
+    pub open_on_import: bool,
+}
+
+/// `[scales.<name>]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScale {
+    pub points: Vec<RawChoice>,
+    pub dont_know: Option<RawChoice>,
+}
+
+/// `[strata]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStrata {
+    pub question: String,
+    pub source: String,
+    pub units: Vec<RawStratum>,
+}
+
+/// `[[strata.units]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStratum {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+    pub population: u64,
+    pub target_sample: Option<u32>,
+    pub quota: Option<u32>,
+}
+
+/// `[[margins]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMargin {
+    pub question: String,
+    pub source: String,
+    pub targets: BTreeMap<String, f64>,
+}
+
+/// `[weighting]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWeighting {
+    pub trim_min_factor: Option<f64>,
+    pub trim_max_factor: Option<f64>,
+    pub max_sweeps: Option<usize>,
+    pub tolerance: Option<f64>,
+}
+
+/// The `kind` of a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawKind {
+    Single,
+    Multiple,
+    #[serde(rename = "yesno")]
+    YesNo,
+    Scale,
+    Matrix,
+    Number,
+    Text,
+}
+
+/// `show_if = { question = "...", any_of = [...] }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCondition {
+    pub question: String,
+    pub any_of: Vec<String>,
+}
+
+/// `[[questions]]`: the keys of every kind; which are allowed depends on `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQuestion {
+    pub id: String,
+    pub kind: RawKind,
+    pub zh: String,
+    pub en: String,
+    pub help: Option<RawText>,
+    pub required: Option<bool>,
+    pub role: Option<Role>,
+    pub quasi_identifier: Option<bool>,
+    pub show_if: Option<RawCondition>,
+    pub options: Option<Vec<RawChoice>>,
+    pub max_choices: Option<usize>,
+    pub scale: Option<String>,
+    pub items: Option<Vec<RawChoice>>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub integer: Option<bool>,
+    pub unit: Option<RawText>,
+    pub max_length: Option<usize>,
+}
+
+/// The `kind` of an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawMeasureKind {
+    Proportion,
+    Mean,
+    CorrectShare,
+}
+
+/// `[[indicators]]`: the keys of every kind; which are allowed depends on `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawIndicator {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+    pub kind: RawMeasureKind,
+    pub question: Option<String>,
+    pub item: Option<String>,
+    pub success: Option<Vec<String>>,
+    pub excluded: Option<Vec<String>>,
+    pub scores: Option<BTreeMap<String, f64>>,
+    pub answers: Option<BTreeMap<String, String>>,
+    pub threshold: f64,
+    pub points: f64,
+    pub scoring: Option<Scoring>,
+    pub source: String,
+}
+
+/// `[rubric]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRubric {
+    pub total_points: f64,
+}
+
+/// `[quality]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQuality {
+    pub min_duration_seconds: Option<u32>,
+    pub straightlining_min_items: Option<usize>,
+    #[serde(default)]
+    pub exclude: Vec<QualityFlag>,
+}
+
+/// `[privacy]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPrivacy {
+    pub k_anonymity: Option<u32>,
+    pub min_public_cell: Option<u32>,
+    pub retention_days: Option<u32>,
+}
+
+/// One block of an array of tables, with the path that names it in problems.
+#[derive(Debug)]
+pub(crate) struct Block<T> {
+    pub path: String,
+    pub raw: T,
+}
+
+/// Everything that could be read from the file. A block that could not be read is left out
+/// and its name remembered in `unreadable`, so that references to it are not reported again.
+#[derive(Debug, Default)]
+pub(crate) struct RawFile {
+    pub header: Option<RawHeader>,
+    pub scales: Vec<Block<RawScale>>,
+    pub scale_names: Vec<String>,
+    pub strata: Option<RawStrata>,
+    pub margins: Vec<Block<RawMargin>>,
+    pub weighting: Option<RawWeighting>,
+    pub questions: Vec<Block<RawQuestion>>,
+    pub indicators: Vec<Block<RawIndicator>>,
+    pub rubric: Option<RawRubric>,
+    pub quality: Option<RawQuality>,
+    pub privacy: Option<RawPrivacy>,
+    pub unreadable: Unreadable,
+}
+
+/// Names of blocks that exist in the file but could not be read.
+#[derive(Debug, Default)]
+pub(crate) struct Unreadable {
+    pub sections: BTreeSet<&'static str>,
+    pub scales: BTreeSet<String>,
+    pub questions: BTreeSet<String>,
+    pub margins: BTreeSet<String>,
+    pub indicators: usize,
+}
+
+/// The sections a survey file may have, in the documented order.
+const SECTIONS: [&str; 10] = [
+    "survey",
+    "scales",
+    "strata",
+    "margins",
+    "weighting",
+    "questions",
+    "indicators",
+    "rubric",
+    "quality",
+    "privacy",
+];
+
+/// How a block of an array is named in a key path: `[name]` by its `id`, `code` or
+/// `question` when that is a plain name, otherwise `[#n]` counted from 1.
+pub(crate) fn label(name: Option<&str>, index: usize) -> String {
+    match name {
+        Some(name)
+            if !name.is_empty()
+                && name.chars().count() <= 64
+                && !name
+                    .chars()
+                    .any(|c| c == '[' || c == ']' || c.is_whitespace() || c.is_control()) =>
+        {
+            format!("[{name}]")
+        }
+        _ => format!("[#{}]", index + 1),
+    }
+}
+
+/// The parsed TOML document, kept to read sections from and to find line numbers.
+pub(crate) struct Document<'a> {
+    source: &'a str,
+    root: Spanned<DeTable<'a>>,
+}
+
+impl<'a> Document<'a> {
+    /// Parses the TOML syntax. A syntax error is one problem at `line L, column C`.
+    pub(crate) fn parse(source: &'a str) -> Result<Document<'a>, FileProblem> {
+        match DeTable::parse(source) {
+            Ok(root) => Ok(Document { source, root }),
+            Err(error) => {
+                let offset = error.span().map(|span| span.start).unwrap_or_default();
+                let (line, column) = line_and_column(source, offset);
+                let mut problem =
+                    FileProblem::new(format!("line {line}, column {column}"), "valid TOML")
+                        .found(error.message().replace('\n', " "));
+                problem.line = Some(line);
+                Err(problem)
+            }
+        }
+    }
+
+    /// Reads every section into raw structs, recording each problem found.
+    pub(crate) fn read(&self, problems: &mut Problems) -> RawFile {
+        let mut file = RawFile::default();
+        let root = self.root.get_ref();
+        for (key, _) in root.iter() {
+            if !SECTIONS.contains(&key.get_ref().as_ref()) {
+                problems.expect_found(
+                    key.get_ref().to_string(),
+                    format!("one of the sections {}", SECTIONS.join(", ")),
+                    format!("unknown section \"{}\"", key.get_ref()),
+                );
+            }
+        }
+        let section = |name: &str| root.get(name);
+
+        match section("survey") {
+            Some(value) => file.header = read_value(value, "survey", problems),
+            None => problems.expect("survey", "a [survey] section (id, title, dates)"),
+        }
+        if file.header.is_none() {
+            file.unreadable.sections.insert("survey");
+        }
+        if let Some(value) = section("scales") {
+            self.read_scales(value, &mut file, problems);
+        }
+        match section("strata") {
+            Some(value) => file.strata = read_value(value, "strata", problems),
+            None => problems.expect("strata", "a [strata] section with [[strata.units]]"),
+        }
+        if file.strata.is_none() {
+            file.unreadable.sections.insert("strata");
+        }
+        if let Some(value) = section("margins") {
+            file.margins = read_blocks(value, "margins", "question", problems, &mut |name| {
+                file.unreadable.margins.extend(name)
+            });
+        }
+        if let Some(value) = section("weighting") {
+            file.weighting = read_value(value, "weighting", problems);
+        }
+        match section("questions") {
+            Some(value) => {
+                file.questions = read_blocks(value, "questions", "id", problems, &mut |name| {
+                    file.unreadable.questions.extend(name)
+                });
+            }
+            None => problems.expect("questions", "at least one [[questions]] block"),
+        }
+        match section("indicators") {
+            Some(value) => {
+                file.indicators = read_blocks(value, "indicators", "id", problems, &mut |_| {
+                    file.unreadable.indicators += 1;
+                });
+            }
+            None => problems.expect(
+                "indicators",
+                "at least one [[indicators]] block: the evaluation needs something to measure",
+            ),
+        }
+        if let Some(value) = section("rubric") {
+            file.rubric = read_value(value, "rubric", problems);
+        }
+        if let Some(value) = section("quality") {
+            file.quality = read_value(value, "quality", problems);
+        }
+        if let Some(value) = section("privacy") {
+            file.privacy = read_value(value, "privacy", problems);
+        }
+        file
+    }
+
+    fn read_scales(
+        &self,
+        value: &Spanned<DeValue<'a>>,
+        file: &mut RawFile,
+        problems: &mut Problems,
+    ) {
+        let DeValue::Table(scales) = value.get_ref() else {
+            problems.expect_found(
+                "scales",
+                "named scales, each written as [scales.<name>]",
+                value.get_ref().type_str(),
+            );
+            return;
+        };
+        for (name, scale) in scales.iter() {
+            let name = name.get_ref().to_string();
+            let path = format!("scales.{name}");
+            file.scale_names.push(name.clone());
+            match read_value(scale, &path, problems) {
+                Some(raw) => file.scales.push(Block { path, raw }),
+                None => {
+                    file.unreadable.scales.insert(name);
+                }
+            }
+        }
+    }
+
+    /// Gives each problem the line of its key path, or of the nearest enclosing path known.
+    pub(crate) fn add_lines(&self, problems: &mut [FileProblem]) {
+        let mut lines = BTreeMap::new();
+        for (key, value) in self.root.get_ref().iter() {
+            collect_lines(self.source, value, key.get_ref(), key.span(), &mut lines);
+        }
+        for problem in problems.iter_mut().filter(|problem| problem.line.is_none()) {
+            problem.line = line_of(&lines, &problem.path);
+        }
+    }
+}
+
+fn line_of(lines: &BTreeMap<String, usize>, path: &str) -> Option<usize> {
+    let mut path = path;
+    loop {
+        if let Some(line) = lines.get(path) {
+            return Some(*line);
+        }
+        let cut = path.rfind(['.', '['])?;
+        path = path.get(..cut)?;
+    }
+}
+
+/// Records the line of every key path under `path`.
+fn collect_lines(
+    source: &str,
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+    key_span: Range<usize>,
+    lines: &mut BTreeMap<String, usize>,
+) {
+    lines
+        .entry(path.to_string())
+        .or_insert_with(|| line_and_column(source, key_span.start).0);
+    match value.get_ref() {
+        DeValue::Table(table) => {
+            for (key, child) in table.iter() {
+                let child_path = format!("{path}.{}", key.get_ref());
+                collect_lines(source, child, &child_path, key.span(), lines);
+            }
+        }
+        DeValue::Array(array) => {
+            for (index, child) in array.iter().enumerate() {
+                let child_path = format!("{path}{}", label(block_name(child), index));
+                collect_lines(source, child, &child_path, child.span(), lines);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The name a block goes by: its `id`, `code` or `question`, if it is a table with one.
+fn block_name<'v>(value: &'v Spanned<DeValue<'_>>) -> Option<&'v str> {
+    let DeValue::Table(table) = value.get_ref() else {
+        return None;
+    };
+    ["id", "code", "question"]
+        .iter()
+        .find_map(|key| table.get(*key).and_then(|value| value.get_ref().as_str()))
+}
+
+/// Line and column (both from 1, the column in characters) of a byte offset.
+fn line_and_column(source: &str, offset: usize) -> (usize, usize) {
+    let before = source.get(..offset.min(source.len())).unwrap_or(source);
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// Reads one value into `T`; on failure records the problem and returns `None`.
+fn read_value<'a, T: Deserialize<'a>>(
+    value: &Spanned<DeValue<'a>>,
+    path: &str,
+    problems: &mut Problems,
+) -> Option<T> {
+    match T::deserialize(ValueDeserializer::from(value.clone())) {
+        Ok(raw) => Some(raw),
+        Err(error) => {
+            problems.push(problem_from(&error, value, path));
+            None
+        }
+    }
+}
+
+/// Reads an array of tables block by block. A block that cannot be read is reported and
+/// left out; its name (if it has one) is passed to `unreadable`.
+fn read_blocks<'a, T: Deserialize<'a>>(
+    value: &Spanned<DeValue<'a>>,
+    section: &str,
+    name_key: &str,
+    problems: &mut Problems,
+    unreadable: &mut dyn FnMut(Option<String>),
+) -> Vec<Block<T>> {
+    let DeValue::Array(array) = value.get_ref() else {
+        problems.expect_found(
+            section,
+            format!("blocks written as [[{section}]]"),
+            value.get_ref().type_str(),
+        );
+        return Vec::new();
+    };
+    let mut blocks = Vec::new();
+    for (index, element) in array.iter().enumerate() {
+        let name = match element.get_ref() {
+            DeValue::Table(table) => table.get(name_key).and_then(|v| v.get_ref().as_str()),
+            _ => None,
+        };
+        let path = format!("{section}{}", label(name, index));
+        match read_value(element, &path, problems) {
+            Some(raw) => blocks.push(Block { path, raw }),
+            None => unreadable(name.map(str::to_string)),
+        }
+    }
+    blocks
+}
+
+/// Turns a deserialization error into a problem at the key path of the value it points to.
+fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &str) -> FileProblem {
+    let mut path = match error.span() {
+        Some(span) => format!("{path}{}", locate(value, &span).unwrap_or_default()),
+        None => path.to_string(),
+    };
+    let message = error.message();
+    if let Some(field) = between_backticks(message.strip_prefix("missing field ")) {
+        return FileProblem::new(format!("{path}.{field}"), "a value: this key is required");
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let field = between_backticks(Some(rest)).unwrap_or_default();
+        if !path.ends_with(&format!(".{field}")) {
+            path = format!("{path}.{field}");
+        }
+        let allowed = rest
+            .split_once("expected ")
+            .map(|(_, allowed)| {
+                let allowed = allowed.trim_start_matches("one of ").replace('`', "");
+                format!("one of the keys {allowed}")
+            })
+            .unwrap_or_else(|| "no keys here".to_string());
+        return FileProblem::new(path, allowed).found(format!("unknown key \"{field}\""));
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let variant = between_backticks(Some(rest)).unwrap_or_default();
+        let allowed = rest
+            .split_once("expected ")
+            .map(|(_, allowed)| allowed.replace('`', "\"").replace("one of ", ""))
+            .unwrap_or_default();
+        return FileProblem::new(path, format!("one of {allowed}")).found(format!("\"{variant}\""));
+    }
+    if message.starts_with("invalid length") {
+        return FileProblem::new(path, plain_expected("a map")).found("a list");
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some((found, expected)) = message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(", expected "))
+        {
+            return FileProblem::new(path, plain_expected(expected)).found(plain_found(found));
+        }
+    }
+    FileProblem::new(path, message.to_string())
+}
+
+/// The key path inside `value` (e.g. `.options[#2].code`) of the innermost key or value
+/// whose span contains the start of `span`.
+fn locate(value: &Spanned<DeValue<'_>>, span: &Range<usize>) -> Option<String> {
+    let inside = |candidate: Range<usize>| {
+        candidate.start <= span.start && span.start < candidate.end.max(candidate.start + 1)
+    };
+    match value.get_ref() {
+        DeValue::Table(table) => {
+            for (key, child) in table.iter() {
+                if inside(key.span()) {
+                    return Some(format!(".{}", key.get_ref()));
+                }
+                if let Some(rest) = locate(child, span) {
+                    return Some(format!(".{}{rest}", key.get_ref()));
+                }
+            }
+        }
+        DeValue::Array(array) => {
+            for (index, child) in array.iter().enumerate() {
+                if let Some(rest) = locate(child, span) {
+                    return Some(format!("{}{rest}", label(block_name(child), index)));
+                }
+            }
+        }
+        _ => {}
+    }
+    inside(value.span()).then(String::new)
+}
+
+fn between_backticks(text: Option<&str>) -> Option<&str> {
+    let text = text?;
+    let start = text.find('`')? + 1;
+    let length = text.get(start..)?.find('`')?;
+    text.get(start..start + length)
+}
+
+/// Serde's name for an expected type, in words a clerk knows.
+fn plain_expected(expected: &str) -> String {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
+        "f32" | "f64" => "a number".to_string(),
+        "a string" => "text in quotes".to_string(),
+        "a boolean" => "true or false".to_string(),
+        "a TOML datetime" => "a date written like 2016-10-10, without quotes".to_string(),
+        "a sequence" => "a list in square brackets [ ... ]".to_string(),
+        "a map" => "a table { key = value, ... }".to_string(),
+        other if other.starts_with("struct ") => "a table { key = value, ... }".to_string(),
+        other => other.replace('`', "\""),
+    }
+}
+
+/// Serde's description of a found value, shortened to the value itself where possible.
+fn plain_found(found: &str) -> String {
+    if let Some(value) = between_backticks(Some(found)) {
+        return value.to_string();
+    }
+    if let Some(text) = found.strip_prefix("string ") {
+        return text.to_string();
+    }
+    match found {
+        "sequence" => "a list".to_string(),
+        "map" => "a table".to_string(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,270 @@
+//! From the raw file to a validated [`Survey`]: every check that needs more than one key,
+//! each reported with the key path to fix.
+
+mod design;
+mod indicators;
+mod questions;
+mod rules;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use toml::value::Datetime;
+
+use super::definition::{Choice, Scale, Survey, Text};
+use super::error::Problems;
+use super::file::{label, RawChoice, RawFile, RawHeader, RawText};
+
+/// Checks the raw file and builds the survey. Problems are recorded in `problems`; the
+/// survey is only meaningful when none were.
+pub(crate) fn build(file: RawFile, problems: &mut Problems) -> Option<Survey> {
+    let header = file.header.as_ref().map(|raw| header(raw, problems));
+    let scales = scales(&file, problems);
+    let questions = questions::build(&file, &scales, problems);
+    let strata = design::strata(&file, &questions, problems);
+    let margins = design::margins(&file, &questions, strata.as_ref(), problems);
+    let weighting = design::weighting(file.weighting.as_ref(), problems);
+    let indicators = indicators::build(&file, &questions, problems);
+    rules::rubric(&file, problems);
+    let quality = rules::quality(file.quality.as_ref(), &questions, problems);
+    let privacy = rules::privacy(file.privacy.as_ref(), problems);
+
+    let header = header??;
+    Some(Survey {
+        id: header.id,
+        title: header.title,
+        description: header.description,
+        privacy_notice: header.privacy_notice,
+        fieldwork_start: header.fieldwork_start,
+        fieldwork_end: header.fieldwork_end,
+        open_on_import: header.open_on_import,
+        strata: strata?,
+        margins,
+        weighting,
+        questions: questions.list,
+        indicators,
+        quality,
+        privacy,
+    })
+}
+
+/// The checked `[survey]` section.
+struct Header {
+    id: String,
+    title: Text,
+    description: Text,
+    privacy_notice: Text,
+    fieldwork_start: NaiveDate,
+    fieldwork_end: NaiveDate,
+    open_on_import: bool,
+}
+
+fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
+    if !is_survey_id(&raw.id) {
+        problems.expect_found(
+            "survey.id",
+            "1 to 64 characters, each a-z, 0-9 or \"-\" (e.g. \"jiaxing-food-safety-2016\")",
+            format!("\"{}\"", raw.id),
+        );
+    }
+    let title = label_text("survey.title", &raw.title, problems);
+    let description = label_text("survey.description", &raw.description, problems);
+    let privacy_notice = label_text("survey.privacy_notice", &raw.privacy_notice, problems);
+    let start = date("survey.fieldwork_start", &raw.fieldwork_start, problems);
+    let end = date("survey.fieldwork_end", &raw.fieldwork_end, problems);
+    if let (Some(start), Some(end)) = (start, end) {
+        if end < start {
+            problems.expect_found(
+                "survey.fieldwork_end",
+                format!("a date on or after fieldwork_start ({start})"),
+                end.to_string(),
+            );
+        }
+    }
+    Some(Header {
+        id: raw.id.clone(),
+        title,
+        description,
+        privacy_notice,
+        fieldwork_start: start?,
+        fieldwork_end: end?,
+        open_on_import: raw.open_on_import,
+    })
+}
+
+/// A TOML local date (no time, no time zone) as a calendar date.
+fn date(path: &str, raw: &Datetime, problems: &mut Problems) -> Option<NaiveDate> {
+    let date = match (raw.date, raw.time, raw.offset) {
+        (Some(date), None, None) => NaiveDate::from_ymd_opt(
+            i32::from(date.year),
+            u32::from(date.month),
+            u32::from(date.day),
+        ),
+        _ => None,
+    };
+    if date.is_none() {
+        problems.expect_found(
+            path,
+            "a date written like 2016-10-10, without a time",
+            raw.to_string(),
+        );
+    }
+    date
+}
+
+/// `[scales.<name>]`: every named scale, checked.
+fn scales(file: &RawFile, problems: &mut Problems) -> BTreeMap<String, Scale> {
+    let mut scales = BTreeMap::new();
+    for block in &file.scales {
+        let name = block.path.trim_start_matches("scales.").to_string();
+        let points = choices(
+            &format!("{}.points", block.path),
+            &block.raw.points,
+            2,
+            "points",
+            problems,
+        );
+        let dont_know = block.raw.dont_know.as_ref().map(|raw| {
+            let path = format!("{}.dont_know", block.path);
+            choice(&path, raw, problems)
+        });
+        if let Some(dont_know) = &dont_know {
+            if points.iter().any(|point| point.code == dont_know.code) {
+                problems.expect_found(
+                    format!("{}.dont_know.code", block.path),
+                    "a code different from every point of the scale",
+                    format!("\"{}\"", dont_know.code),
+                );
+            }
+        }
+        scales.insert(name, Scale { points, dont_know });
+    }
+    scales
+}
+
+/// A list of options, points or items: at least `min`, codes well formed and used once.
+fn choices(
+    path: &str,
+    raw: &[RawChoice],
+    min: usize,
+    what: &str,
+    problems: &mut Problems,
+) -> Vec<Choice> {
+    if raw.len() < min {
+        problems.expect_found(
+            path,
+            format!("at least {min} {what}, each {{ code = \"...\", zh = \"...\", en = \"...\" }}"),
+            format!("{}", raw.len()),
+        );
+    }
+    let list: Vec<Choice> = raw
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let path = format!("{path}{}", label(Some(&raw.code), index));
+            choice(&path, raw, problems)
+        })
+        .collect();
+    let repeated = repeated(list.iter().map(|choice| choice.code.as_str()));
+    if !repeated.is_empty() {
+        problems.expect_found(
+            path,
+            format!("each code once among the {what}"),
+            format!("{} more than once", quoted(&repeated)),
+        );
+    }
+    list
+}
+
+fn choice(path: &str, raw: &RawChoice, problems: &mut Problems) -> Choice {
+    if !is_code(&raw.code) {
+        problems.expect_found(
+            format!("{path}.code"),
+            CODE_RULE,
+            format!("\"{}\"", raw.code),
+        );
+    }
+    Choice {
+        code: raw.code.clone(),
+        label: text(path, &raw.zh, &raw.en, problems),
+    }
+}
+
+/// What a code looks like, for problems.
+const CODE_RULE: &str = "a code of 1 to 32 characters, each a-z, 0-9, \"_\" or \"-\"";
+/// What an id looks like, for problems.
+const ID_RULE: &str =
+    "an id of 1 to 64 characters: a lowercase letter, then a-z, 0-9 or \"_\" (e.g. \"overall_satisfaction\")";
+
+/// A label given as `zh` and `en` keys of the block at `path`; both must have text.
+fn text(path: &str, zh: &str, en: &str, problems: &mut Problems) -> Text {
+    if zh.trim().is_empty() {
+        problems.expect(format!("{path}.zh"), "the Chinese text (zh), not empty");
+    }
+    if en.trim().is_empty() {
+        problems.expect(format!("{path}.en"), "the English text (en), not empty");
+    }
+    Text {
+        zh: zh.trim().to_string(),
+        en: en.trim().to_string(),
+    }
+}
+
+/// A label given as a `{ zh, en }` table at `path`.
+fn label_text(path: &str, raw: &RawText, problems: &mut Problems) -> Text {
+    text(path, &raw.zh, &raw.en, problems)
+}
+
+/// A source note: where a figure or rule comes from. Must not be empty.
+fn source(path: &str, source: &str, problems: &mut Problems) -> String {
+    if source.trim().is_empty() {
+        problems.expect(
+            path,
+            "a note saying where these figures or rules come from, not empty",
+        );
+    }
+    source.trim().to_string()
+}
+
+fn is_survey_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Question and indicator ids: they become form field names and column names in SPSS and R.
+fn is_id(id: &str) -> bool {
+    let mut bytes = id.bytes();
+    id.len() <= 64
+        && bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn is_code(code: &str) -> bool {
+    (1..=32).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// The values that occur more than once, each once, in first-seen order.
+fn repeated<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = BTreeSet::new();
+    let mut repeated = Vec::new();
+    for value in values {
+        if !seen.insert(value) && !repeated.contains(&value) {
+            repeated.push(value);
+        }
+    }
+    repeated
+}
+
+/// `"a", "b"` for a problem message.
+fn quoted<S: AsRef<str>>(values: &[S]) -> String {
+    values
+        .iter()
+        .map(|value| format!("\"{}\"", value.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

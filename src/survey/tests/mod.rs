@@ -1,0 +1,516 @@
+//! Specifications of the survey file: the example survey, the small test survey, and a
+//! table of bad files, each naming the file, the key path and what was expected.
+
+use super::*;
+
+mod bad_files;
+
+/// The small survey the unit tests use.
+pub(crate) const SMALL: &str = include_str!("../testdata/small.toml");
+/// The example survey shipped with Minyi.
+const JIAXING: &str = include_str!("../../../surveys/jiaxing-food-safety-2016.toml");
+/// The format documentation, whose first ```toml block must be a valid survey.
+const FORMAT_DOC: &str = include_str!("../../../docs/survey-format.md");
+
+pub(crate) fn small_survey() -> Survey {
+    Survey::from_toml(SMALL, "small.toml").unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// `SMALL` with each `(from, to)` applied to the first occurrence of `from`.
+pub(super) fn edited(edits: &[(&str, &str)]) -> String {
+    let mut source = SMALL.to_string();
+    for (from, to) in edits {
+        assert!(
+            source.contains(from),
+            "the test fixture no longer contains {from:?}"
+        );
+        source = source.replacen(from, to, 1);
+    }
+    source
+}
+
+pub(super) fn problems_of(source: &str) -> SurveyFileError {
+    match Survey::from_toml(source, "small.toml") {
+        Ok(_) => panic!("the file should be refused"),
+        Err(error) => error,
+    }
+}
+
+#[test]
+fn the_example_survey_parses_and_validates() {
+    let survey = Survey::from_toml(JIAXING, "jiaxing-food-safety-2016.toml")
+        .unwrap_or_else(|error| panic!("{error}"));
+
+    assert_eq!(survey.id, "jiaxing-food-safety-2016");
+    assert!(survey.open_on_import);
+    assert_eq!(survey.fieldwork_start.to_string(), "2016-10-10");
+    assert_eq!(survey.fieldwork_end.to_string(), "2016-11-30");
+    assert!(
+        (18..=22).contains(&survey.questions.len()),
+        "about twenty questions"
+    );
+    assert!(
+        survey.questions.iter().any(|q| q.show_if.is_some()),
+        "a conditional question"
+    );
+    assert_eq!(survey.quasi_identifiers(), ["county", "sex", "age_band"]);
+}
+
+#[test]
+fn the_example_strata_are_the_seven_county_level_units_at_the_2010_census() {
+    let survey = Survey::from_toml(JIAXING, "jiaxing.toml").unwrap();
+    let expected = [
+        ("nanhu", "南湖区", 612_663),
+        ("xiuzhou", "秀洲区", 589_219),
+        ("jiashan", "嘉善县", 574_187),
+        ("haiyan", "海盐县", 430_940),
+        ("haining", "海宁市", 806_966),
+        ("pinghu", "平湖市", 671_834),
+        ("tongxiang", "桐乡市", 815_848),
+    ];
+
+    assert_eq!(survey.strata.units.len(), expected.len());
+    for (stratum, (code, name, population)) in survey.strata.units.iter().zip(expected) {
+        assert_eq!(stratum.code, code);
+        assert_eq!(stratum.name.zh, name);
+        assert_eq!(stratum.population, population, "{code}");
+        assert_eq!(stratum.target_sample, Some(200), "{code}");
+    }
+    assert_eq!(survey.population_total(), 4_501_657);
+}
+
+#[test]
+fn the_example_margins_add_up_exactly_to_the_strata_total() {
+    let survey = Survey::from_toml(JIAXING, "jiaxing.toml").unwrap();
+    let sex = &survey.margins[0];
+    let age = &survey.margins[1];
+
+    for margin in &survey.margins {
+        let total: f64 = margin.targets.iter().map(|(_, count)| count).sum();
+        assert_eq!(total, 4_501_657.0, "margin {}", margin.question);
+    }
+    assert_eq!(sex.question, "sex");
+    assert_eq!(
+        sex.targets[0],
+        ("male".to_string(), 2_345_363.0),
+        "52.10% of 4,501,657"
+    );
+    assert_eq!(age.question, "age_band");
+    assert_eq!(
+        age.targets[4],
+        ("60_plus".to_string(), 868_820.0),
+        "19.30% of 4,501,657"
+    );
+}
+
+#[test]
+fn the_example_rubric_adds_up_to_100_points_with_the_thresholds_seen_in_practice() {
+    let survey = Survey::from_toml(JIAXING, "jiaxing.toml").unwrap();
+    let threshold = |id: &str| {
+        survey
+            .indicators
+            .iter()
+            .find(|indicator| indicator.id == id)
+            .map(|indicator| indicator.threshold)
+    };
+
+    assert_eq!(survey.total_points(), 100.0);
+    assert_eq!(threshold("satisfaction_score"), Some(80.0));
+    assert_eq!(threshold("campaign_awareness"), Some(0.85));
+    assert_eq!(threshold("campaign_support"), Some(0.85));
+    assert!(survey
+        .indicators
+        .iter()
+        .all(|indicator| !indicator.source.is_empty()));
+    assert_eq!(survey.quality.min_duration_seconds, Some(60));
+    assert_eq!(survey.quality.straightlining_min_items, Some(5));
+    assert_eq!(
+        survey.quality.exclude,
+        [QualityFlag::TooFast, QualityFlag::Straightlining]
+    );
+    assert_eq!(survey.privacy, PrivacyRules::default());
+}
+
+#[test]
+fn the_example_in_the_format_documentation_is_a_valid_survey() {
+    let start = FORMAT_DOC.find("```toml\n").expect("a ```toml block") + "```toml\n".len();
+    let length = FORMAT_DOC[start..]
+        .find("```")
+        .expect("the end of the block");
+
+    let survey = Survey::from_toml(&FORMAT_DOC[start..start + length], "survey-format.md");
+
+    assert!(survey.is_ok(), "{}", survey.unwrap_err());
+}
+
+#[test]
+fn the_small_survey_has_every_kind_of_question() {
+    let survey = small_survey();
+    let kinds: Vec<&str> = survey.questions.iter().map(|q| q.kind.name()).collect();
+
+    for kind in [
+        "single", "multiple", "yesno", "scale", "matrix", "number", "text",
+    ] {
+        assert!(kinds.contains(&kind), "{kind}");
+    }
+    assert_eq!(survey.weighting.trim_max_factor, 4.0, "set in the file");
+    assert_eq!(survey.weighting.trim_min_factor, 0.3, "default");
+    assert_eq!(survey.weighting.max_sweeps, 100, "default");
+}
+
+#[test]
+fn defaults_apply_to_keys_left_out() {
+    let survey = small_survey();
+    let aware = survey.question("aware").unwrap();
+    let age = survey.question("age").unwrap();
+
+    assert!(aware.required, "required defaults to true");
+    assert!(
+        !aware.quasi_identifier,
+        "quasi_identifier defaults to false"
+    );
+    assert!(!age.required);
+    let QuestionKind::YesNo { options } = &aware.kind else {
+        panic!("aware is a yesno question");
+    };
+    let codes: Vec<(&str, &str, &str)> = options
+        .iter()
+        .map(|o| (o.code.as_str(), o.label.zh.as_str(), o.label.en.as_str()))
+        .collect();
+    assert_eq!(codes, [("yes", "是", "Yes"), ("no", "否", "No")]);
+    let knowledge = survey
+        .indicators
+        .iter()
+        .find(|i| i.id == "knowledge")
+        .unwrap();
+    assert_eq!(
+        knowledge.scoring,
+        Scoring::Threshold,
+        "scoring defaults to threshold"
+    );
+    assert_eq!(
+        knowledge.measure,
+        Measure::CorrectShare {
+            answers: vec![
+                ("knows_rule".into(), "true".into()),
+                ("knows_date".into(), "false".into())
+            ]
+        },
+        "quiz answers come in question order"
+    );
+}
+
+#[test]
+fn a_survey_with_no_optional_sections_gets_the_documented_defaults() {
+    let source = edited(&[
+        ("[weighting]\ntrim_max_factor = 4.0\n", ""),
+        (
+            "[privacy]\nk_anonymity = 5\nmin_public_cell = 30\nretention_days = 180\n",
+            "",
+        ),
+        ("[rubric]\ntotal_points = 100\n", ""),
+    ]);
+
+    let survey = Survey::from_toml(&source, "small.toml").unwrap();
+
+    assert_eq!(survey.weighting, WeightingRules::default());
+    assert_eq!(survey.privacy.k_anonymity, 5);
+    assert_eq!(survey.privacy.min_public_cell, 30);
+    assert_eq!(survey.privacy.retention_days, 180);
+}
+
+#[test]
+fn stratum_of_gives_the_answer_to_the_stratum_question() {
+    let survey = small_survey();
+    let mut answers = Answers::new();
+    assert_eq!(survey.stratum_of(&answers), None);
+
+    answers.insert("county".into(), Answer::Code("south".into()));
+    assert_eq!(survey.stratum_of(&answers), Some("south"));
+    assert_eq!(survey.stratum("south").map(|s| s.population), Some(400));
+
+    answers.insert("county".into(), Answer::Code("atlantis".into()));
+    assert_eq!(survey.stratum_of(&answers), None, "not a stratum");
+}
+
+#[test]
+fn the_version_is_the_sha256_of_the_file() {
+    assert_eq!(
+        version_of(""),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+    assert_eq!(
+        version_of("abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_ne!(version_of(SMALL), version_of(&format!("{SMALL}\n")));
+}
+
+#[test]
+fn languages_are_read_from_browser_codes() {
+    for (code, expected) in [
+        ("zh", Some(Lang::Zh)),
+        ("zh-CN", Some(Lang::Zh)),
+        ("zh_Hans", Some(Lang::Zh)),
+        (" ZH-cn ", Some(Lang::Zh)),
+        ("en", Some(Lang::En)),
+        ("en-GB", Some(Lang::En)),
+        ("fr", None),
+        ("", None),
+        ("zhx", None),
+    ] {
+        assert_eq!(Lang::from_code(code), expected, "{code:?}");
+    }
+    assert_eq!(Lang::Zh.code(), "zh-CN");
+    assert_eq!(Lang::En.code(), "en");
+    assert_eq!(Lang::default(), Lang::Zh);
+    let text = Text {
+        zh: "满意".into(),
+        en: "Satisfied".into(),
+    };
+    assert_eq!(text.get(Lang::Zh), "满意");
+    assert_eq!(text.get(Lang::En), "Satisfied");
+}
+
+#[test]
+fn a_toml_syntax_error_is_one_problem_with_line_and_column() {
+    let source = edited(&[("fieldwork_end = 2016-11-30", "fieldwork_end = ")]);
+    let line = source
+        .lines()
+        .position(|line| line.starts_with("fieldwork_end"))
+        .unwrap()
+        + 1;
+
+    let error = problems_of(&source);
+
+    assert_eq!(error.problems.len(), 1, "{error}");
+    let problem = &error.problems[0];
+    assert!(
+        problem.path.starts_with(&format!("line {line}, column ")),
+        "{problem}"
+    );
+    assert_eq!(problem.expected, "valid TOML");
+    assert!(problem.found.is_some());
+    assert!(error
+        .to_string()
+        .starts_with(&format!("small.toml: line {line}, column ")));
+}
+
+#[test]
+fn a_file_that_is_not_a_survey_at_all_says_which_sections_are_missing() {
+    let error = problems_of("");
+    let paths: Vec<&str> = error.problems.iter().map(|p| p.path.as_str()).collect();
+
+    assert_eq!(paths, ["survey", "strata", "questions", "indicators"]);
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_at_once_in_file_order() {
+    let source = edited(&[
+        ("id = \"small-test\"", "id = \"Small Test\""),
+        ("population = 400", "population = 0"),
+        (
+            "{ code = \"tv\", zh = \"电视\", en = \"TV\" }",
+            "{ code = \"tv\", zh = \"电视\", en = \"TV\", label = \"x\" }",
+        ),
+        ("threshold = 0.85", "threshold = 85"),
+        ("k_anonymity = 5", "k_anonymity = 1"),
+    ]);
+
+    let error = problems_of(&source);
+    let paths: Vec<&str> = error.problems.iter().map(|p| p.path.as_str()).collect();
+
+    assert_eq!(
+        paths,
+        [
+            "survey.id",
+            "strata.units[south].population",
+            "questions[channels].options[tv].label",
+            "indicators[aware_rate].threshold",
+            "privacy.k_anonymity",
+        ],
+        "{error}"
+    );
+    assert_eq!(error.to_string().lines().count(), 5);
+}
+
+#[test]
+fn a_block_that_cannot_be_read_does_not_cause_a_cascade_of_problems() {
+    // "aware" is referred to by a condition and an indicator; a typo in one of its keys
+    // must be the only problem reported.
+    let source = edited(&[(
+        "kind = \"yesno\"\nzh = \"您知道",
+        "kind = \"yesno\"\nzh_cn = \"x\"\nzh = \"您知道",
+    )]);
+
+    let error = problems_of(&source);
+
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert_eq!(error.problems[0].path, "questions[aware].zh_cn");
+}
+
+#[test]
+fn problems_carry_the_line_of_the_key_to_fix() {
+    let source = edited(&[("k_anonymity = 5", "k_anonymity = 1")]);
+    let line = source
+        .lines()
+        .position(|line| line.starts_with("k_anonymity"))
+        .unwrap()
+        + 1;
+
+    let error = problems_of(&source);
+
+    assert_eq!(error.problems[0].line, Some(line));
+    assert!(
+        error.to_string().ends_with(&format!("(line {line})")),
+        "{error}"
+    );
+}
+
+#[test]
+fn no_input_makes_the_loader_panic() {
+    // Truncations of a valid file cut keys, strings and tables at every kind of place.
+    let cuts = (0..SMALL.len())
+        .filter(|cut| SMALL.is_char_boundary(*cut))
+        .filter(|cut| cut % 61 == 0 || SMALL[*cut..].starts_with('\n'));
+    for cut in cuts {
+        let _ = Survey::from_toml(&SMALL[..cut], "cut.toml");
+    }
+    for source in [
+        "\u{feff}",
+        "[[questions]]",
+        "questions = 3",
+        "[scales]\nx = 1",
+        "survey = []",
+    ] {
+        let _ = Survey::from_toml(source, "odd.toml");
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let survey = Survey::from_toml(&format!("\u{feff}{SMALL}"), "bom.toml");
+
+    assert!(survey.is_ok());
+}
+
+/// A complete response to the example survey, as a phone would post it.
+fn jiaxing_response() -> Vec<(String, String)> {
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("_token", "t0k3n"),
+        ("county", "haining"),
+        ("sex", "female"),
+        ("age_band", "60_plus"),
+        ("overall_satisfaction", "4"),
+        ("supervision_satisfaction", "dk"),
+        ("confidence", "4"),
+        ("improvement", "5"),
+        ("campaign_aware", "yes"),
+        ("campaign_heard_from", "tv_radio"),
+        ("campaign_heard_from", "community"),
+        ("campaign_support", "support"),
+        ("hotline_aware", "no"),
+        ("main_concerns", "residues"),
+        ("knowledge_expired", "true"),
+        ("knowledge_sprouted_potato", "true"),
+        ("knowledge_raw_cooked", "true"),
+        ("knowledge_fridge", "false"),
+        ("knowledge_additives", "dk"),
+        ("suggestion", "  希望多抽检农贸市场。 "),
+    ];
+    let items = [
+        ("food_categories", "grain_oil"),
+        ("food_categories", "meat_poultry_eggs"),
+        ("food_categories", "vegetables_fruit"),
+        ("food_categories", "aquatic"),
+        ("food_categories", "dairy"),
+        ("food_categories", "drinks"),
+        ("food_categories", "health_food"),
+        ("places", "supermarket"),
+        ("places", "wet_market"),
+        ("places", "online_ordering"),
+        ("places", "restaurant"),
+        ("places", "school_canteen"),
+        ("places", "street_stall"),
+    ];
+    let mut pairs: Vec<(String, String)> = fields
+        .drain(..)
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    for (index, (question, item)) in items.iter().enumerate() {
+        let rating = if index % 2 == 0 { "4" } else { "3" };
+        pairs.push((format!("{question}.{item}"), rating.to_string()));
+    }
+    pairs
+}
+
+#[test]
+fn the_example_survey_accepts_a_complete_response_and_scores_it() {
+    let survey = Survey::from_toml(JIAXING, "jiaxing.toml").unwrap();
+
+    let answers = survey
+        .validate(&FormInput::from_pairs(jiaxing_response()))
+        .unwrap_or_else(|errors| panic!("{errors}"));
+
+    assert_eq!(survey.stratum_of(&answers), Some("haining"));
+    let value = |id: &str| {
+        survey
+            .indicators
+            .iter()
+            .find(|indicator| indicator.id == id)
+            .and_then(|indicator| indicator.value(&answers))
+    };
+    assert_eq!(value("satisfaction_score"), Some(80.0));
+    assert_eq!(value("satisfaction_rate"), Some(1.0));
+    assert_eq!(value("supervision_score"), None, "不了解 is left out");
+    assert_eq!(value("campaign_awareness"), Some(1.0));
+    assert_eq!(value("campaign_support"), Some(1.0));
+    assert_eq!(value("hotline_awareness"), Some(0.0));
+    assert_eq!(
+        value("knowledge_score"),
+        Some(60.0),
+        "three of five correct"
+    );
+    assert_eq!(survey.quality_flags(&answers, Some(300)), []);
+}
+
+#[test]
+fn in_the_example_only_those_aware_of_the_campaign_are_asked_how_they_heard_of_it() {
+    let survey = Survey::from_toml(JIAXING, "jiaxing.toml").unwrap();
+    let mut pairs = jiaxing_response();
+    for (name, value) in pairs.iter_mut() {
+        if name == "campaign_aware" {
+            *value = "no".to_string();
+        }
+    }
+
+    let answers = survey.validate(&FormInput::from_pairs(pairs)).unwrap();
+
+    assert_eq!(answers.get("campaign_heard_from"), None);
+    assert!(
+        answers.contains_key("campaign_support"),
+        "support is asked of all"
+    );
+}
+
+#[test]
+fn in_the_example_a_fast_straight_lined_response_is_flagged_and_excluded() {
+    let survey = Survey::from_toml(JIAXING, "jiaxing.toml").unwrap();
+    let pairs: Vec<(String, String)> = jiaxing_response()
+        .into_iter()
+        .map(|(name, value)| {
+            let value = if name.starts_with("places.") {
+                "5".to_string()
+            } else {
+                value
+            };
+            (name, value)
+        })
+        .collect();
+    let answers = survey.validate(&FormInput::from_pairs(pairs)).unwrap();
+
+    let flags = survey.quality_flags(&answers, Some(45));
+
+    assert_eq!(flags, [QualityFlag::TooFast, QualityFlag::Straightlining]);
+    assert!(survey.quality.excludes(&flags));
+}

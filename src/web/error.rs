@@ -1,0 +1,104 @@
+//! Everything that can go wrong while answering a request, and the page each outcome shows.
+//! Residents see a short, friendly message in their language; the cause chain goes to the log.
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+
+use super::pages::{MessagePage, Pages};
+use crate::catalog::CatalogError;
+use crate::storage::StorageError;
+use crate::survey::Lang;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("survey closed")]
+    SurveyClosed,
+    #[error("request body too large")]
+    TooLarge,
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("cross-site or forged request")]
+    Forbidden,
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<CatalogError> for AppError {
+    fn from(e: CatalogError) -> AppError {
+        match e {
+            CatalogError::UnknownSurvey(_) => AppError::NotFound,
+            CatalogError::Storage(StorageError::Unavailable(e)) => AppError::Unavailable(e.into()),
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(e: StorageError) -> AppError {
+        CatalogError::Storage(e).into()
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::SurveyClosed => StatusCode::GONE,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::SurveyClosed => "closed",
+            AppError::TooLarge => "too_large",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Forbidden => "forbidden",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Unexpected(_) => "unexpected",
+        }
+    }
+
+    /// The page a resident sees. `back` links to where they can carry on, if anywhere.
+    pub fn render(
+        &self,
+        pages: &Pages,
+        lang: Lang,
+        path: &str,
+        back: Option<&str>,
+    ) -> HttpResponse {
+        match self {
+            AppError::Unexpected(e) | AppError::Unavailable(e) => {
+                tracing::error!(error = ?e, path, "request failed");
+            }
+            other => tracing::debug!(error = %other, path, "request refused"),
+        }
+        let m = pages.messages();
+        let key = self.message_key();
+        let page = MessagePage {
+            heading: m.text(lang, &format!("error.{key}_title")),
+            paragraphs: vec![m.text(lang, &format!("error.{key}_body"))],
+            link: back.map(|href| (href.to_owned(), m.text(lang, "error.back"))),
+            role: "alert",
+        };
+        let mut response = HttpResponse::build(self.status());
+        match pages.message(lang, path, page) {
+            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
+            Err(e) => {
+                tracing::error!(error = ?e, "cannot render the error page");
+                response
+                    .content_type("text/plain; charset=utf-8")
+                    .body(self.status().to_string())
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The token each rendered survey form carries.
+//!
+//! It does three jobs without storing anything at render time:
+//! - **idempotency**: a submission is keyed by a hash of the token's random part, so a double
+//!   tap, a browser retry or ten concurrent copies of one form store exactly one response;
+//! - **cross-site protection**: the token is signed with a server key (HMAC-SHA256) and bound to
+//!   the survey, so another site cannot forge one;
+//! - **completion time** for quality checks: it carries when the form was rendered, so the
+//!   duration is measured by the server, not reported by the client.
+//!
+//! Format: `<nonce hex>.<issued unix seconds>.<mac hex>`.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// How long a rendered form stays valid (a resident may leave a tab open for days).
+pub const MAX_AGE_SECONDS: i64 = 14 * 24 * 3600;
+
+#[derive(Clone)]
+pub struct FormTokens {
+    key: Vec<u8>,
+}
+
+/// A token that passed its checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedToken {
+    /// Hex SHA-256 of the survey id and the nonce: the response's idempotency key.
+    pub submission_key: String,
+    /// Seconds between rendering and submitting.
+    pub elapsed_seconds: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Missing,
+    /// Not signed by this server for this survey: a forged or cross-site post.
+    Forged,
+    Expired,
+}
+
+impl FormTokens {
+    pub fn new(key: &[u8]) -> FormTokens {
+        FormTokens { key: key.to_vec() }
+    }
+
+    pub fn issue(&self, survey_id: &str, now: i64) -> String {
+        let nonce = hex::encode(rand::random::<[u8; 16]>());
+        let mac = self.mac(survey_id, &nonce, now);
+        format!("{nonce}.{now}.{mac}")
+    }
+
+    pub fn check(
+        &self,
+        survey_id: &str,
+        token: Option<&str>,
+        now: i64,
+    ) -> Result<CheckedToken, TokenProblem> {
+        let token = token
+            .filter(|t| !t.is_empty())
+            .ok_or(TokenProblem::Missing)?;
+        let mut parts = token.splitn(3, '.');
+        let (Some(nonce), Some(issued), Some(mac)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenProblem::Forged);
+        };
+        let issued: i64 = issued.parse().map_err(|_| TokenProblem::Forged)?;
+        let mac = hex::decode(mac).map_err(|_| TokenProblem::Forged)?;
+        self.mac_state(survey_id, nonce, issued)
+            .verify_slice(&mac)
+            .map_err(|_| TokenProblem::Forged)?;
+        let elapsed_seconds = now - issued;
+        if !(-300..=MAX_AGE_SECONDS).contains(&elapsed_seconds) {
+            return Err(TokenProblem::Expired);
+        }
+        let digest = Sha256::new()
+            .chain_update(survey_id.as_bytes())
+            .chain_update(b":")
+            .chain_update(nonce.as_bytes())
+            .finalize();
+        Ok(CheckedToken {
+            submission_key: hex::encode(digest),
+            elapsed_seconds: elapsed_seconds.max(0),
+        })
+    }
+
+    fn mac_state(&self, survey_id: &str, nonce: &str, issued: i64) -> HmacSha256 {
+        let mut mac =
+            HmacSha256::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        mac.update(survey_id.as_bytes());
+        mac.update(b"\n");
+        mac.update(nonce.as_bytes());
+        mac.update(b"\n");
+        mac.update(issued.to_string().as_bytes());
+        mac
+    }
+
+    fn mac(&self, survey_id: &str, nonce: &str, issued: i64) -> String {
+        hex::encode(
+            self.mac_state(survey_id, nonce, issued)
+                .finalize()
+                .into_bytes(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_480_000_000;
+
+    #[test]
+    fn a_token_checks_for_its_own_survey_and_measures_the_time_taken() {
+        let tokens = FormTokens::new(b"server key");
+        let token = tokens.issue("jiaxing", NOW);
+        let checked = tokens
+            .check("jiaxing", Some(&token), NOW + 95)
+            .expect("valid");
+        assert_eq!(checked.elapsed_seconds, 95);
+        assert_eq!(
+            checked,
+            tokens.check("jiaxing", Some(&token), NOW + 95).unwrap(),
+            "same key twice"
+        );
+    }
+
+    #[test]
+    fn two_renders_get_different_submission_keys() {
+        let tokens = FormTokens::new(b"server key");
+        let a = tokens
+            .check("s", Some(&tokens.issue("s", NOW)), NOW)
+            .unwrap();
+        let b = tokens
+            .check("s", Some(&tokens.issue("s", NOW)), NOW)
+            .unwrap();
+        assert_ne!(a.submission_key, b.submission_key);
+    }
+
+    #[test]
+    fn bad_tokens_are_refused_for_the_right_reason() {
+        let tokens = FormTokens::new(b"server key");
+        let good = tokens.issue("s", NOW);
+        let other_key = FormTokens::new(b"another server").issue("s", NOW);
+        let tampered_time = {
+            let parts: Vec<&str> = good.split('.').collect();
+            format!("{}.{}.{}", parts[0], NOW - 1000, parts[2])
+        };
+        let cases: [(&str, Option<&str>, &str, i64, TokenProblem); 7] = [
+            ("no token", None, "s", NOW, TokenProblem::Missing),
+            ("empty token", Some(""), "s", NOW, TokenProblem::Missing),
+            ("garbage", Some("abc"), "s", NOW, TokenProblem::Forged),
+            (
+                "another survey",
+                Some(&good),
+                "t",
+                NOW,
+                TokenProblem::Forged,
+            ),
+            (
+                "another server's key",
+                Some(&other_key),
+                "s",
+                NOW,
+                TokenProblem::Forged,
+            ),
+            (
+                "edited issue time",
+                Some(&tampered_time),
+                "s",
+                NOW,
+                TokenProblem::Forged,
+            ),
+            (
+                "too old",
+                Some(&good),
+                "s",
+                NOW + MAX_AGE_SECONDS + 1,
+                TokenProblem::Expired,
+            ),
+        ];
+        for (what, token, survey, now, expected) in cases {
+            assert_eq!(tokens.check(survey, token, now), Err(expected), "{what}");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Interface text in Simplified Chinese (default) and English, from `templates/i18n/*.toml`.
+//! Handlers and views look text up by key; none is written in code.
+
+use serde_json::Value;
+
+use crate::survey::Lang;
+
+const ZH_CN: &str = include_str!("../../templates/i18n/zh-CN.toml");
+const EN: &str = include_str!("../../templates/i18n/en.toml");
+
+#[derive(Clone, Debug)]
+pub struct Messages {
+    zh: Value,
+    en: Value,
+}
+
+impl Messages {
+    pub fn load() -> anyhow::Result<Messages> {
+        let parse = |name: &str, text: &str| -> anyhow::Result<Value> {
+            let table: toml::Table =
+                toml::from_str(text).map_err(|e| anyhow::anyhow!("templates/i18n/{name}: {e}"))?;
+            Ok(serde_json::to_value(table)?)
+        };
+        Ok(Messages {
+            zh: parse("zh-CN.toml", ZH_CN)?,
+            en: parse("en.toml", EN)?,
+        })
+    }
+
+    /// Every message of a language, for templates (`{{t.survey.submit}}`).
+    pub fn all(&self, lang: Lang) -> &Value {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// One message by dotted key, with `{name}` placeholders filled. A missing key shows the
+    /// key itself (and a test keeps that from happening).
+    pub fn format(&self, lang: Lang, key: &str, params: &[(&str, &str)]) -> String {
+        let found = key
+            .split('.')
+            .try_fold(self.all(lang), |value, part| value.get(part))
+            .and_then(Value::as_str);
+        let mut text = found.unwrap_or(key).to_owned();
+        for (name, value) in params {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    pub fn text(&self, lang: Lang, key: &str) -> String {
+        self.format(lang, key, &[])
+    }
+}
+
+/// The language a request asks for: `?lang=en` (or a posted `_lang`), else Chinese.
+pub fn lang_from_query(query: &str) -> Lang {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "lang"))
+        .and_then(|(_, v)| Lang::from_code(&v))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(value: &Value, prefix: &str, out: &mut Vec<String>) {
+        if let Value::Object(map) = value {
+            for (k, v) in map {
+                keys(v, &format!("{prefix}{k}."), out);
+            }
+        } else {
+            out.push(prefix.trim_end_matches('.').to_owned());
+        }
+    }
+
+    #[test]
+    fn chinese_and_english_have_the_same_keys() {
+        let messages = Messages::load().expect("catalogs parse");
+        let (mut zh, mut en) = (Vec::new(), Vec::new());
+        keys(messages.all(Lang::Zh), "", &mut zh);
+        keys(messages.all(Lang::En), "", &mut en);
+        zh.sort();
+        en.sort();
+        assert_eq!(zh, en);
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let messages = Messages::load().unwrap();
+        let text = messages.format(
+            Lang::Zh,
+            "problem.out_of_range",
+            &[("min", "0"), ("max", "120")],
+        );
+        assert_eq!(text, "请填写 0 至 120 之间的数字。");
+        let text = messages.format(Lang::En, "problem.too_long", &[("max", "500")]);
+        assert_eq!(text, "Please keep it to 500 characters.");
+    }
+
+    #[test]
+    fn the_language_comes_from_the_query_and_defaults_to_chinese() {
+        assert_eq!(lang_from_query("lang=en"), Lang::En);
+        assert_eq!(lang_from_query("x=1&lang=zh-CN"), Lang::Zh);
+        assert_eq!(lang_from_query(""), Lang::Zh);
+        assert_eq!(lang_from_query("lang=fr"), Lang::Zh);
+        assert_eq!(lang_from_query("%ZZ&&=="), Lang::Zh);
+    }
+}

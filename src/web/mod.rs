@@ -1,0 +1,44 @@
+//! The web front: routes (a file per resource), the page renderer, interface text, errors.
+//! Handlers parse the request, call the catalog and storage, and render; nothing else.
+
+mod error;
+mod form_body;
+mod form_token;
+mod i18n;
+mod log;
+mod pages;
+mod routes;
+mod survey_form;
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+pub use error::AppError;
+pub use form_token::{CheckedToken, FormTokens, TokenProblem};
+pub use i18n::{lang_from_query, Messages};
+pub use log::log_request;
+pub use pages::Pages;
+
+use crate::catalog::Catalog;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub catalog: Arc<Catalog>,
+    pub pages: Pages,
+    pub tokens: FormTokens,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+/// Every route, in one place.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(routes::home::index))
+        .route("/healthz", web::get().to(routes::health::healthz))
+        .route("/s/{id}", web::get().to(routes::survey::show))
+        .route("/s/{id}", web::post().to(routes::survey::submit))
+        .route("/s/{id}/thanks", web::get().to(routes::survey::thanks));
+}
+
+/// The answer for any path no route knows.
+pub use routes::not_found;

@@ -1,0 +1,45 @@
+//! `/`: the surveys open now.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::blocking;
+use crate::lifecycle::SurveyState;
+use crate::web::{lang_from_query, AppState};
+
+pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let catalog = state.catalog.clone();
+    let surveys = match blocking(move || catalog.list()).await {
+        Ok(list) => list,
+        Err(e) => return e.render(&state.pages, lang, req.path(), None),
+    };
+    let suffix = if lang == crate::survey::Lang::En {
+        "?lang=en"
+    } else {
+        ""
+    };
+    let open: Vec<_> = surveys
+        .iter()
+        .filter(|s| s.record.state == SurveyState::Open)
+        .map(|s| {
+            json!({
+                "title": s.definition.title.get(lang),
+                "description": s.definition.description.get(lang),
+                "href": format!("/s/{}{suffix}", s.record.id),
+            })
+        })
+        .collect();
+    let title = state.pages.messages().text(lang, "home.title");
+    match state.pages.render(
+        "home",
+        lang,
+        req.path(),
+        json!({ "page_title": title, "surveys": open }),
+    ) {
+        Ok(html) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => crate::web::AppError::Unexpected(e).render(&state.pages, lang, req.path(), None),
+    }
+}

@@ -1,0 +1,309 @@
+//! `/s/{id}`: the resident's path. GET renders the form; POST validates and stores the answers
+//! once (303 to the thanks page) or re-renders the form with every answer kept (422).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+use super::blocking;
+use crate::catalog::CurrentSurvey;
+use crate::lifecycle::SurveyState;
+use crate::storage::{self, NewResponse};
+use crate::survey::{AnswerErrors, FormInput, Lang, QualityFlag};
+use crate::web::form_body::parse_form;
+use crate::web::pages::MessagePage;
+use crate::web::survey_form::FormContext;
+use crate::web::{lang_from_query, AppError, AppState, TokenProblem};
+
+pub async fn show(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let result = async {
+        let survey = open_survey(&state, path.into_inner()).await?;
+        let token = state.tokens.issue(&survey.record.id, unix_now());
+        render_form(
+            &state,
+            &req,
+            lang,
+            &survey,
+            &token,
+            &FormInput::default(),
+            None,
+            None,
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), None))
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let query_lang = lang_from_query(req.query_string());
+    let id = path.into_inner();
+    let mut lang = query_lang;
+    let result = async {
+        if is_cross_site(&req) {
+            return Err(AppError::Forbidden);
+        }
+        check_content_type(&req)?;
+        let body = read_body(payload, state.body_limit).await?;
+        let pairs = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        lang = field(&pairs, "_lang")
+            .and_then(Lang::from_code)
+            .unwrap_or(query_lang);
+        let token = field(&pairs, "_token").map(str::to_owned);
+        let input = FormInput::from_pairs(pairs);
+        let survey = open_survey(&state, id.clone()).await?;
+        let now = unix_now();
+
+        let checked = match state.tokens.check(&survey.record.id, token.as_deref(), now) {
+            Ok(checked) => checked,
+            Err(problem) => {
+                // Nothing is stored, nothing is lost: the form comes back with a fresh token and
+                // every answer in place.
+                let key = match problem {
+                    TokenProblem::Missing => "token.missing",
+                    TokenProblem::Expired => "token.expired",
+                    TokenProblem::Forged => "token.forged",
+                };
+                let notice = state.pages.messages().text(lang, key);
+                let fresh = state.tokens.issue(&survey.record.id, now);
+                let mut page = render_form(
+                    &state,
+                    &req,
+                    lang,
+                    &survey,
+                    &fresh,
+                    &input,
+                    None,
+                    Some(notice),
+                )?;
+                *page.status_mut() = if problem == TokenProblem::Forged {
+                    actix_web::http::StatusCode::FORBIDDEN
+                } else {
+                    actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+                };
+                return Ok(page);
+            }
+        };
+
+        let definition = &survey.definition;
+        let answers = match definition.validate(&input) {
+            Ok(answers) => answers,
+            Err(errors) => {
+                let mut page = render_form(
+                    &state,
+                    &req,
+                    lang,
+                    &survey,
+                    token.as_deref().unwrap_or(""),
+                    &input,
+                    Some(&errors),
+                    None,
+                )?;
+                *page.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+                return Ok(page);
+            }
+        };
+        let stratum = definition
+            .stratum_of(&answers)
+            .map(str::to_owned)
+            .ok_or_else(|| AppError::BadRequest("the county question has no answer".into()))?;
+        let flags = definition.quality_flags(&answers, u32::try_from(checked.elapsed_seconds).ok());
+        let response = NewResponse {
+            id: hex::encode(rand::random::<[u8; 16]>()),
+            survey_id: survey.record.id.clone(),
+            version: survey.record.current_version.clone(),
+            stratum,
+            channel: "open_link".to_owned(),
+            submission_key: checked.submission_key,
+            answers: serde_json::to_string(&answers).map_err(anyhow::Error::from)?,
+            quality_flags: flag_names(&flags),
+            duration_seconds: i32::try_from(checked.elapsed_seconds).ok(),
+            submitted_on: chrono::Utc::now().date_naive().to_string(),
+        };
+        let catalog = state.catalog.clone();
+        blocking(move || {
+            let mut conn = catalog.database().conn()?;
+            storage::insert_response(&mut conn, &response)
+        })
+        .await?;
+        // Stored now or by an earlier copy of the same form: either way the resident is done.
+        Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, thanks_href(&survey.record.id, lang)))
+            .finish())
+    }
+    .await;
+    let back = format!("/s/{id}");
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), Some(&back)))
+}
+
+pub async fn thanks(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let id = path.into_inner();
+    let result = async {
+        let catalog = state.catalog.clone();
+        let lookup = id.clone();
+        blocking(move || catalog.current(&lookup))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let m = state.pages.messages();
+        let page = MessagePage {
+            heading: m.text(lang, "thanks.title"),
+            paragraphs: vec![m.text(lang, "thanks.body"), m.text(lang, "thanks.again")],
+            link: Some((home_href(lang), m.text(lang, "thanks.home"))),
+            role: "status",
+        };
+        Ok(html(state.pages.message(lang, req.path(), page)?))
+    }
+    .await;
+    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, req.path(), None))
+}
+
+/// The survey if it is taking answers: unknown and draft surveys are 404, closed ones 410.
+async fn open_survey(state: &AppState, id: String) -> Result<CurrentSurvey, AppError> {
+    let catalog = state.catalog.clone();
+    let survey = blocking(move || catalog.current(&id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match survey.record.state {
+        SurveyState::Open => Ok(survey),
+        SurveyState::Draft => Err(AppError::NotFound),
+        SurveyState::Closed | SurveyState::Published => Err(AppError::SurveyClosed),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_form(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    survey: &CurrentSurvey,
+    token: &str,
+    input: &FormInput,
+    errors: Option<&AnswerErrors>,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let view = FormContext {
+        survey: &survey.definition,
+        lang,
+        messages: state.pages.messages(),
+        token,
+        input,
+        errors,
+        notice,
+    }
+    .view();
+    let page = state.pages.render("survey", lang, req.path(), view)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(page))
+}
+
+fn html(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn thanks_href(id: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("/s/{id}/thanks"),
+        Lang::En => format!("/s/{id}/thanks?lang=en"),
+    }
+}
+
+fn home_href(lang: Lang) -> String {
+    match lang {
+        Lang::Zh => "/".to_owned(),
+        Lang::En => "/?lang=en".to_owned(),
+    }
+}
+
+fn flag_names(flags: &[QualityFlag]) -> String {
+    flags
+        .iter()
+        .filter_map(|f| serde_json::to_value(f).ok())
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A browser tells us when a post comes from another site (`Sec-Fetch-Site`, `Origin`); such
+/// posts are refused before anything is read. The form token is the second line of defence.
+fn is_cross_site(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site.eq_ignore_ascii_case("cross-site"))
+    {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    if origin == "null" {
+        return false;
+    }
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let host = req.connection_info().host().to_owned();
+    !origin_host.eq_ignore_ascii_case(&host)
+}
+
+fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
+    match req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => Ok(()),
+        Some(ct)
+            if ct
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded") =>
+        {
+            Ok(())
+        }
+        Some(other) => Err(AppError::BadRequest(format!(
+            "unsupported content type {other:?}"
+        ))),
+    }
+}
+
+/// Reads the request body up to `limit` bytes; more is a 413, whatever Content-Length claimed.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, AppError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

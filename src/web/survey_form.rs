@@ -1,0 +1,282 @@
+//! The survey form as a page: every question with its options, what the resident already
+//! entered, and each problem next to its question.
+
+use serde_json::{json, Value};
+
+use super::i18n::Messages;
+use crate::survey::{
+    AnswerErrors, AnswerProblem, Choice, FormInput, Lang, Question, QuestionKind, Survey,
+};
+
+/// Everything needed to render one survey form.
+pub struct FormContext<'a> {
+    pub survey: &'a Survey,
+    pub lang: Lang,
+    pub messages: &'a Messages,
+    pub token: &'a str,
+    /// What the resident entered (empty for a fresh form).
+    pub input: &'a FormInput,
+    pub errors: Option<&'a AnswerErrors>,
+    /// A message about the whole form (an expired page, say).
+    pub notice: Option<String>,
+}
+
+impl FormContext<'_> {
+    pub fn view(&self) -> Value {
+        let survey = self.survey;
+        let questions: Vec<Value> = survey
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(index, q)| self.question(index, q))
+            .collect();
+        let error_count = self.errors.map_or(0, |e| e.problems.len());
+        let error_summary = (error_count > 0).then(|| {
+            self.messages.format(
+                self.lang,
+                "survey.errors_summary",
+                &[("count", &error_count.to_string())],
+            )
+        });
+        json!({
+            "page_title": survey.title.get(self.lang),
+            "title": survey.title.get(self.lang),
+            "description": survey.description.get(self.lang),
+            "privacy_notice": survey.privacy_notice.get(self.lang),
+            "action": format!("/s/{}", survey.id),
+            "token": self.token,
+            "lang_param": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
+            "notice": self.notice,
+            "error_summary": error_summary,
+            "questions": questions,
+            "extra_css": conditional_css(survey),
+        })
+    }
+
+    fn question(&self, index: usize, q: &Question) -> Value {
+        let lang = self.lang;
+        let mut hints: Vec<String> = Vec::new();
+        if let Some(help) = &q.help {
+            hints.push(help.get(lang).to_owned());
+        }
+        if let Some(hint) = self.condition_hint(q) {
+            hints.push(hint);
+        }
+        let choices = |options: &mut dyn Iterator<Item = &Choice>, name: &str| -> Vec<Value> {
+            options
+                .map(|c| {
+                    json!({
+                        "code": c.code,
+                        "label": c.label.get(lang),
+                        "checked": self.input.has(name, &c.code),
+                    })
+                })
+                .collect()
+        };
+        let mut view = json!({
+            "anchor": format!("q{}", index + 1),
+            "number": index + 1,
+            "name": q.id,
+            "text": q.text.get(lang),
+            "required": q.required,
+            "error": self.problem(q),
+            "input_type": "radio",
+            "options": [],
+            "items": [],
+            "is_number": false,
+            "is_text": false,
+            "value": self.input.first(&q.id).unwrap_or_default(),
+            "max_length": 0,
+        });
+        match &q.kind {
+            QuestionKind::Single { options } | QuestionKind::YesNo { options } => {
+                view["options"] = json!(choices(&mut options.iter(), &q.id));
+            }
+            QuestionKind::Multiple {
+                options,
+                max_choices,
+            } => {
+                view["input_type"] = json!("checkbox");
+                view["options"] = json!(choices(&mut options.iter(), &q.id));
+                hints.push(match max_choices {
+                    Some(max) => self.messages.format(
+                        lang,
+                        "survey.choose_up_to",
+                        &[("max", &max.to_string())],
+                    ),
+                    None => self.messages.text(lang, "survey.choose_any"),
+                });
+            }
+            QuestionKind::Scale { scale } => {
+                view["options"] = json!(choices(&mut scale.choices(), &q.id));
+            }
+            QuestionKind::Matrix { scale, items } => {
+                let items: Vec<Value> = items
+                    .iter()
+                    .map(|item| {
+                        let name = format!("{}.{}", q.id, item.code);
+                        json!({
+                            "label": item.label.get(lang),
+                            "name": name,
+                            "options": choices(&mut scale.choices(), &name),
+                        })
+                    })
+                    .collect();
+                view["items"] = json!(items);
+            }
+            QuestionKind::Number { min, max, unit, .. } => {
+                view["is_number"] = json!(true);
+                let mut hint = self.messages.format(
+                    lang,
+                    "survey.number_range",
+                    &[("min", &min.to_string()), ("max", &max.to_string())],
+                );
+                if let Some(unit) = unit {
+                    hint = format!("{hint}（{}）", unit.get(lang));
+                }
+                hints.push(hint);
+            }
+            QuestionKind::Text { max_length } => {
+                view["is_text"] = json!(true);
+                view["max_length"] = json!(max_length);
+                hints.push(self.messages.format(
+                    lang,
+                    "survey.text_limit",
+                    &[("max", &max_length.to_string())],
+                ));
+            }
+        }
+        view["hint"] = if hints.is_empty() {
+            Value::Null
+        } else {
+            json!(hints.join(" · "))
+        };
+        view
+    }
+
+    fn condition_hint(&self, q: &Question) -> Option<String> {
+        let condition = q.show_if.as_ref()?;
+        let (number, earlier) = self
+            .survey
+            .questions
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.id == condition.question)?;
+        let labels: Vec<&str> = condition
+            .any_of
+            .iter()
+            .map(|code| choice_label(earlier, code, self.lang).unwrap_or(code))
+            .collect();
+        let separator = match self.lang {
+            Lang::Zh => "”或“",
+            Lang::En => "” or “",
+        };
+        Some(self.messages.format(
+            self.lang,
+            "survey.condition_hint",
+            &[
+                ("number", &(number + 1).to_string()),
+                ("answers", &labels.join(separator)),
+            ],
+        ))
+    }
+
+    fn problem(&self, q: &Question) -> Option<String> {
+        let problem = self.errors?.problems.get(&q.id)?;
+        let m = self.messages;
+        let lang = self.lang;
+        Some(match problem {
+            AnswerProblem::Required => m.text(lang, "problem.required"),
+            AnswerProblem::UnknownOption => m.text(lang, "problem.unknown_option"),
+            AnswerProblem::TooManyChoices { max } => m.format(
+                lang,
+                "problem.too_many_choices",
+                &[("max", &max.to_string())],
+            ),
+            AnswerProblem::NotANumber => m.text(lang, "problem.not_a_number"),
+            AnswerProblem::NotAnInteger => m.text(lang, "problem.not_an_integer"),
+            AnswerProblem::OutOfRange { min, max } => m.format(
+                lang,
+                "problem.out_of_range",
+                &[("min", &min.to_string()), ("max", &max.to_string())],
+            ),
+            AnswerProblem::TooLong { max } => {
+                m.format(lang, "problem.too_long", &[("max", &max.to_string())])
+            }
+            AnswerProblem::ItemsMissing { items } => {
+                let labels: Vec<&str> = items
+                    .iter()
+                    .map(|code| item_label(q, code, lang).unwrap_or(code))
+                    .collect();
+                m.format(
+                    lang,
+                    "problem.items_missing",
+                    &[
+                        ("count", &items.len().to_string()),
+                        ("items", &labels.join("、")),
+                    ],
+                )
+            }
+        })
+    }
+}
+
+fn choice_label<'a>(q: &'a Question, code: &str, lang: Lang) -> Option<&'a str> {
+    let found = match &q.kind {
+        QuestionKind::Single { options }
+        | QuestionKind::Multiple { options, .. }
+        | QuestionKind::YesNo { options } => options.iter().find(|c| c.code == code),
+        QuestionKind::Scale { scale } => scale.choices().find(|c| c.code == code),
+        _ => None,
+    };
+    found.map(|c| c.label.get(lang))
+}
+
+fn item_label<'a>(q: &'a Question, code: &str, lang: Lang) -> Option<&'a str> {
+    match &q.kind {
+        QuestionKind::Matrix { items, .. } => items
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| c.label.get(lang)),
+        _ => None,
+    }
+}
+
+/// CSS that hides a conditional question until its condition holds, in browsers that support
+/// `:has()`. Elsewhere every question stays visible with its "answer only if" hint, and the server
+/// discards answers to questions whose condition does not hold. No JavaScript either way.
+fn conditional_css(survey: &Survey) -> String {
+    let mut css = String::new();
+    for (index, q) in survey.questions.iter().enumerate() {
+        let Some(condition) = &q.show_if else {
+            continue;
+        };
+        let anchor = format!("#q{}", index + 1);
+        let shown: Vec<String> = condition
+            .any_of
+            .iter()
+            .map(|code| {
+                format!(
+                    "form:has([name=\"{}\"][value=\"{}\"]:checked) {anchor}",
+                    css_string(&condition.question),
+                    css_string(code)
+                )
+            })
+            .collect();
+        css.push_str(&format!(
+            "@supports selector(:has(*)){{{anchor}{{display:none}}{}{{display:block}}}}\n",
+            shown.join(",")
+        ));
+    }
+    css
+}
+
+/// Escapes text for use inside a double-quoted CSS string (and keeps `</style>` impossible).
+fn css_string(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' | '<' | '>' | '\n' => format!("\\{:x} ", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}

@@ -1,0 +1,137 @@
+//! The `minyi` command line, run as a user would run it.
+
+use std::process::{Command, Output};
+
+use crate::helpers::*;
+
+fn minyi(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("MINYI_LOG", "warn")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("minyi runs")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn survey_check_accepts_the_example() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let out = minyi(
+        &db.raw_url,
+        &["survey", "check", "surveys/jiaxing-food-safety-2016.toml"],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("ok"), "{stdout}");
+    assert!(
+        !db.sqlite_file().exists(),
+        "checking a file touches no database"
+    );
+}
+
+#[test]
+fn survey_check_names_the_file_the_key_and_the_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let source =
+        std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap();
+    let bad = source.replacen("population = 612663", "population = -5", 1);
+    assert_ne!(
+        bad, source,
+        "the example declares Nanhu's population as expected by this test"
+    );
+    let file = dir.path().join("bad-population.toml");
+    std::fs::write(&file, bad).unwrap();
+
+    let out = minyi(
+        "sqlite://unused.db",
+        &["survey", "check", file.to_str().unwrap()],
+    );
+
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("bad-population.toml"),
+        "names the file: {stderr}"
+    );
+    assert!(stderr.contains("population"), "names the key: {stderr}");
+}
+
+#[test]
+fn status_json_reports_state_version_and_counts_by_county() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let import = minyi(
+        &db.raw_url,
+        &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"],
+    );
+    assert!(import.status.success(), "{:?}", text(&import));
+
+    let out = minyi(&db.raw_url, &["survey", "status", EXAMPLE_ID, "--json"]);
+
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let status: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    assert_eq!(status["state"], "open", "the example opens on import");
+    assert_eq!(
+        status["version"].as_str().map(str::len),
+        Some(64),
+        "a SHA-256 version"
+    );
+    assert_eq!(status["responses"], 0);
+    let by_stratum = status["by_stratum"].as_object().expect("counts by county");
+    assert_eq!(
+        by_stratum.len(),
+        7,
+        "the seven county-level units of Jiaxing"
+    );
+    assert_eq!(by_stratum["nanhu"], 0);
+}
+
+#[test]
+fn an_illegal_transition_fails_with_the_reason() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    assert!(minyi(
+        &db.raw_url,
+        &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
+    )
+    .status
+    .success());
+
+    let out = minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID]);
+
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("close it first"), "{stderr}");
+    assert!(minyi(&db.raw_url, &["survey", "close", EXAMPLE_ID])
+        .status
+        .success());
+    assert!(minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID])
+        .status
+        .success());
+}
+
+#[test]
+fn a_mistyped_database_url_is_refused_and_creates_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(["survey", "list"])
+        .env("DATABASE_URL", "postgress://postgres@127.0.0.1/minyi")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("postgress"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no stray file or directory"
+    );
+}

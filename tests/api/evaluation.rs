@@ -1,0 +1,208 @@
+//! The evaluation component, driven by the survey file: it must reproduce R on the golden case,
+//! and synthetic responses must never pass for real ones.
+
+use std::collections::BTreeMap;
+
+use crate::helpers::*;
+use minyi::evaluation::{evaluate, Respondent, Status, CITY};
+use minyi::survey::{Answer, Survey};
+
+fn golden_survey() -> Survey {
+    let path = repo_path("tests/fixtures/surveys/golden-case-a.toml");
+    Survey::from_toml(
+        &std::fs::read_to_string(&path).unwrap(),
+        &path.display().to_string(),
+    )
+    .unwrap()
+}
+
+/// case-a's responses as respondents of the golden survey (R's `60+` is the file's `60_plus`).
+fn golden_respondents() -> Vec<Respondent> {
+    let mut reader =
+        csv::Reader::from_path(repo_path("tests/fixtures/weighting/case-a/responses.csv")).unwrap();
+    reader
+        .records()
+        .map(|row| {
+            let row = row.unwrap();
+            let code = |s: &str| Answer::Code(s.replace("60+", "60_plus"));
+            let answers: BTreeMap<String, Answer> = [
+                ("county", code(&row[1])),
+                ("gender", code(&row[2])),
+                ("age_band", code(&row[3])),
+                ("overall", code(&row[4])),
+                ("aware", code(&row[5])),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            Respondent {
+                stratum: row[1].to_owned(),
+                answers,
+                quality_flags: Vec::new(),
+                simulated: false,
+            }
+        })
+        .collect()
+}
+
+fn close(actual: f64, expected: f64, relative: f64) -> bool {
+    (actual - expected).abs() <= relative * expected.abs().max(1e-12)
+}
+
+#[test]
+fn the_evaluation_driven_by_a_survey_file_reproduces_r_on_case_a() {
+    let evaluation = evaluate(&golden_survey(), &golden_respondents()).expect("evaluates");
+
+    let mut reader = csv::Reader::from_path(repo_path(
+        "tests/fixtures/weighting/case-a/expected_estimates.csv",
+    ))
+    .unwrap();
+    let mut checked = 0;
+    for row in reader.records() {
+        let row = row.unwrap();
+        if &row[0] != "rake_county_gender_age" {
+            continue;
+        }
+        let (indicator, domain) = (&row[1], &row[2]);
+        let result = evaluation
+            .domains
+            .iter()
+            .find(|d| d.code == domain)
+            .and_then(|d| d.indicators.iter().find(|i| i.id == indicator))
+            .unwrap_or_else(|| panic!("{indicator} in {domain} is evaluated"));
+        let expected = |i: usize| row[i].parse::<f64>().unwrap_or(f64::NAN);
+        let what = format!("{indicator} / {domain}");
+        assert!(
+            close(result.estimate, expected(3), 1e-9),
+            "{what}: estimate {} vs R {}",
+            result.estimate,
+            expected(3)
+        );
+        assert_eq!(result.n.to_string(), row[7], "{what}: n");
+        for (field, actual, index) in [
+            ("se", result.se, 4),
+            ("ci_low", result.ci_low, 5),
+            ("ci_high", result.ci_high, 6),
+        ] {
+            if expected(index).is_nan() {
+                assert!(
+                    !result.reliable,
+                    "{what}: R has no {field}, so the cell is flagged unreliable"
+                );
+            } else {
+                assert!(
+                    close(actual, expected(index), 1e-6),
+                    "{what}: {field} {actual} vs R {}",
+                    expected(index)
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 24, "3 indicators × (city + 7 counties)");
+    assert_eq!(evaluation.weighting.scheme, "rake_trimmed");
+    assert_eq!(
+        evaluation.weighting.trimmed, 0,
+        "the wide caps never bind, as in R"
+    );
+}
+
+#[test]
+fn statuses_points_and_totals_follow_the_rubric() {
+    let evaluation = evaluate(&golden_survey(), &golden_respondents()).unwrap();
+    let city = &evaluation.domains[0];
+    assert_eq!(city.code, CITY, "the city comes first");
+    assert_eq!(evaluation.domains.len(), 8, "then the seven counties");
+    for domain in &evaluation.domains {
+        let mut total = 0.0;
+        for i in &domain.indicators {
+            let expected = if i.estimate.is_nan() {
+                Status::NoData
+            } else if i.ci_low <= i.threshold && i.threshold <= i.ci_high {
+                Status::TooCloseToCall
+            } else if i.estimate >= i.threshold {
+                Status::Met
+            } else {
+                Status::NotMet
+            };
+            assert_eq!(i.status, expected, "{} in {}", i.id, domain.code);
+            let points = if i.estimate >= i.threshold {
+                i.max_points
+            } else {
+                0.0
+            };
+            assert_eq!(
+                i.points, points,
+                "threshold scoring: {} in {}",
+                i.id, domain.code
+            );
+            total += i.points;
+        }
+        assert_eq!(
+            domain.points, total,
+            "{}: the component total adds the indicators' points",
+            domain.code
+        );
+        assert_eq!(domain.max_points, 100.0);
+    }
+    // R's raked city figures: satisfaction about 73% (threshold 60%), awareness about 76%
+    // (threshold 85%): one clearly met, one clearly not.
+    let find = |id: &str| city.indicators.iter().find(|i| i.id == id).unwrap();
+    assert_eq!(find("satisfaction_rate").status, Status::Met);
+    assert!(find("satisfaction_rate").lower_bound_clears);
+    assert_eq!(find("awareness_rate").status, Status::NotMet);
+    assert_eq!(find("awareness_rate").points, 0.0);
+}
+
+#[test]
+fn responses_flagged_by_quality_rules_are_excluded_and_counted() {
+    let mut survey = golden_survey();
+    survey.quality.exclude = vec![minyi::survey::QualityFlag::TooFast];
+    let mut respondents = golden_respondents();
+    for r in respondents.iter_mut().take(30) {
+        r.quality_flags = vec![minyi::survey::QualityFlag::TooFast];
+    }
+    respondents[30].stratum = "shanghai".into();
+
+    let evaluation = evaluate(&survey, &respondents).unwrap();
+
+    assert_eq!(evaluation.responses.stored, 1400);
+    assert_eq!(evaluation.responses.used, 1369);
+    assert_eq!(evaluation.responses.excluded.get("too_fast"), Some(&30));
+    assert_eq!(
+        evaluation.responses.excluded.get("unknown_stratum"),
+        Some(&1)
+    );
+    assert_eq!(evaluation.domains[0].respondents, 1369);
+}
+
+#[test]
+fn a_county_without_respondents_is_named_in_the_error() {
+    let respondents: Vec<Respondent> = golden_respondents()
+        .into_iter()
+        .filter(|r| r.stratum != "haiyan")
+        .collect();
+    let err = evaluate(&golden_survey(), &respondents).expect_err("cannot weight an empty county");
+    assert!(err.to_string().contains("haiyan"), "{err}");
+}
+
+on_both_backends! {
+    async fn simulated_responses_are_stored_like_real_ones_and_flagged_in_the_evaluation(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+
+        let first = minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 1400, 7).expect("simulate");
+        let again = minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 1400, 7).expect("simulate again");
+
+        assert_eq!((first.stored, first.refused), (1400, 0), "every synthetic form passes validation");
+        assert_eq!((again.stored, again.already_stored), (0, 1400), "the same seed adds nothing twice");
+        assert_eq!(app.response_count(EXAMPLE_ID), 1400);
+        let (_, evaluation) = minyi::analysis::evaluate_survey(&catalog, EXAMPLE_ID).expect("evaluates");
+        assert!(evaluation.includes_simulated);
+        assert_eq!(evaluation.responses.simulated + evaluation.responses.excluded.values().sum::<usize>(), 1400);
+        let table = minyi::evaluation::to_table(&evaluation);
+        assert!(table.starts_with("!!! SIMULATED RESPONSES INCLUDED"), "the warning opens the report");
+        let csv = minyi::evaluation::to_csv(&evaluation).unwrap();
+        assert!(csv.lines().skip(1).all(|line| line.ends_with(",true")), "every CSV row says it includes simulated data");
+    }
+}

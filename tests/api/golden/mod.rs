@@ -1,0 +1,220 @@
+//! Golden cases: weights and estimates must reproduce R's `survey` package (see
+//! `docs/statistics.md`). Cases are every directory with a `responses.csv` under
+//! `tests/fixtures/weighting/`, or under `$MINYI_GOLDEN_DIR` when it is set.
+
+mod fixture;
+
+use std::path::PathBuf;
+
+use fixture::{Case, ExpectedEstimate};
+use minyi::stats::{
+    kish, poststratify, rake, Design, DomainEstimates, Estimate, Kind, MarginTargets, RakeControl,
+};
+
+/// Weights and point estimates.
+const WEIGHT_TOLERANCE: f64 = 1e-9;
+/// SEs, design effects and CI bounds.
+const SE_TOLERANCE: f64 = 1e-6;
+
+fn golden_root() -> PathBuf {
+    match std::env::var_os("MINYI_GOLDEN_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/weighting"),
+    }
+}
+
+#[test]
+fn golden_cases() {
+    let root = golden_root();
+    let dirs = fixture::case_dirs(&root);
+    assert!(
+        !dirs.is_empty(),
+        "no golden case (a directory with responses.csv) under {}",
+        root.display()
+    );
+    for dir in dirs {
+        let case = fixture::load(&dir);
+        println!("golden case: {}", case.name);
+        check_case(&case);
+    }
+}
+
+/// The weights of one scheme (a column of `expected_weights.csv`) and the raking margins that the
+/// design must project on, if any.
+fn scheme_weights<'c>(case: &'c Case, scheme: &str) -> (Vec<f64>, Option<&'c [MarginTargets]>) {
+    let margin = |name: &str| {
+        case.margins
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("case {}: scheme {scheme}: no margin {name}", case.name))
+    };
+    let design_weights = poststratify(margin("county"))
+        .unwrap_or_else(|e| panic!("case {}: post-stratification: {e}", case.name));
+    if let Some(by) = scheme.strip_prefix("poststratify_") {
+        let weights = poststratify(margin(by))
+            .unwrap_or_else(|e| panic!("case {}: scheme {scheme}: {e}", case.name));
+        (weights, None)
+    } else if scheme.starts_with("rake_") {
+        // The production default settings must reproduce R's weights.
+        let raked = rake(&design_weights, &case.margins, &RakeControl::default())
+            .unwrap_or_else(|e| panic!("case {}: scheme {scheme}: {e}", case.name));
+        (raked.weights, Some(&case.margins))
+    } else {
+        panic!("case {}: unknown weighting scheme {scheme}", case.name)
+    }
+}
+
+/// The indicators of the case READMEs, as the app's evaluation layer defines them.
+fn indicator(case: &Case, name: &str) -> (Kind, Vec<Option<f64>>) {
+    let overall = |r: &fixture::Response| match r.overall {
+        1..=5 => Some(r.overall),
+        9 => None,
+        other => panic!(
+            "case {}: respondent {} has overall={other}, expected 1..5 or 9",
+            case.name, r.respondent_id
+        ),
+    };
+    let people = case.respondents.iter();
+    match name {
+        "satisfaction_rate" => (
+            Kind::Proportion,
+            people
+                .map(|r| overall(r).map(|o| f64::from(u8::from(o >= 4))))
+                .collect(),
+        ),
+        "satisfaction_score" => (
+            Kind::Mean,
+            people
+                .map(|r| overall(r).map(|o| [0.0, 30.0, 60.0, 80.0, 100.0][usize::from(o) - 1]))
+                .collect(),
+        ),
+        "awareness_rate" => (
+            Kind::Proportion,
+            people
+                .map(|r| match r.aware.as_str() {
+                    "yes" => Some(1.0),
+                    "no" => Some(0.0),
+                    other => panic!(
+                        "case {}: respondent {} has aware={other}, expected yes or no",
+                        case.name, r.respondent_id
+                    ),
+                })
+                .collect(),
+        ),
+        other => panic!("case {}: unknown indicator {other}", case.name),
+    }
+}
+
+fn check_case(case: &Case) {
+    let strata = case.counties.len();
+    for row in &case.expected_estimates {
+        assert!(
+            case.expected_weights.iter().any(|(s, _)| s == &row.scheme),
+            "case {}: expected estimate of scheme {} has no weights column to check it with",
+            case.name,
+            row.scheme
+        );
+    }
+    for (scheme, expected) in &case.expected_weights {
+        let (weights, raking) = scheme_weights(case, scheme);
+        for (i, (got, want)) in weights.iter().zip(expected).enumerate() {
+            assert_relative(
+                *got,
+                *want,
+                WEIGHT_TOLERANCE,
+                &format!(
+                    "case {}, scheme {scheme}, weight of respondent {}",
+                    case.name, case.respondents[i].respondent_id
+                ),
+            );
+        }
+        if raking.is_some() {
+            if let Some(want) = case.city_effective_n {
+                let got = kish(&weights).effective_n;
+                assert!(
+                    (got - want).abs() < 1e-5,
+                    "case {}, scheme {scheme}, city Kish ESS: got {got}, README says {want}",
+                    case.name
+                );
+            }
+        }
+
+        let design = Design::new(&case.county_of, strata, &weights, raking)
+            .unwrap_or_else(|e| panic!("case {}, scheme {scheme}: design: {e}", case.name));
+        let rows: Vec<&ExpectedEstimate> = case
+            .expected_estimates
+            .iter()
+            .filter(|r| &r.scheme == scheme)
+            .collect();
+        assert!(
+            !rows.is_empty(),
+            "case {}: no expected estimates for scheme {scheme}",
+            case.name
+        );
+        let mut indicators: Vec<&str> = rows.iter().map(|r| r.indicator.as_str()).collect();
+        indicators.dedup();
+        for name in indicators {
+            let (kind, values) = indicator(case, name);
+            let estimates = design.estimate_domains(&values, kind).unwrap_or_else(|e| {
+                panic!("case {}, scheme {scheme}, indicator {name}: {e}", case.name)
+            });
+            for row in rows.iter().filter(|r| r.indicator == name) {
+                let got = domain_estimate(case, &estimates, &row.domain);
+                let label = format!(
+                    "case {}, scheme {scheme}, indicator {name}, domain {}",
+                    case.name, row.domain
+                );
+                check_estimate(got, row, &label);
+            }
+        }
+    }
+}
+
+fn domain_estimate<'e>(case: &Case, estimates: &'e DomainEstimates, domain: &str) -> &'e Estimate {
+    if domain == "city" {
+        return &estimates.city;
+    }
+    let h = case
+        .counties
+        .iter()
+        .position(|c| c == domain)
+        .unwrap_or_else(|| panic!("case {}: unknown domain {domain}", case.name));
+    &estimates.strata[h]
+}
+
+fn check_estimate(got: &Estimate, want: &ExpectedEstimate, label: &str) {
+    let fields = [
+        ("estimate", got.estimate, want.estimate, WEIGHT_TOLERANCE),
+        ("se", got.se, want.se, SE_TOLERANCE),
+        ("ci_low", got.ci_low, want.ci_low, SE_TOLERANCE),
+        ("ci_high", got.ci_high, want.ci_high, SE_TOLERANCE),
+        ("deff", got.deff, want.deff, SE_TOLERANCE),
+    ];
+    for (field, got_value, want_value, tolerance) in fields {
+        let label = format!("{label}, field {field}");
+        match want_value {
+            Some(want_value) => assert_relative(got_value, want_value, tolerance, &label),
+            None => assert!(
+                !got.flags.is_reliable(),
+                "{label}: R gives no value here, so the figure must be flagged unreliable; \
+                 got {got_value} with flags {:?}",
+                got.flags
+            ),
+        }
+    }
+    match want.n {
+        Some(n) => assert_eq!(got.n, n, "{label}, field n"),
+        None => assert!(
+            !got.flags.is_reliable(),
+            "{label}, field n: must be flagged"
+        ),
+    }
+}
+
+fn assert_relative(got: f64, want: f64, tolerance: f64, label: &str) {
+    let error = (got - want).abs() / want.abs().max(f64::MIN_POSITIVE);
+    assert!(
+        error <= tolerance,
+        "{label}: got {got}, expected {want} (relative error {error:.2e} > {tolerance:.0e})"
+    );
+}

@@ -1,0 +1,305 @@
+//! Spawning Minyi on port 0 with an isolated database, and talking to it over real HTTP.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use minyi::catalog::Catalog;
+use minyi::config::Settings;
+use minyi::startup::Application;
+use minyi::storage::{admin, Database, DatabaseUrl};
+use minyi::survey::{Answer, QuestionKind, Survey};
+
+pub const EXAMPLE_ID: &str = "jiaxing-food-safety-2016";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs the same test body on SQLite and (when configured) PostgreSQL.
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                async fn body($backend: $crate::helpers::Backend) $body
+
+                #[actix_web::test]
+                async fn sqlite() {
+                    body($crate::helpers::Backend::Sqlite).await
+                }
+
+                #[actix_web::test]
+                async fn postgres() {
+                    if $crate::helpers::postgres_server().is_some() {
+                        body($crate::helpers::Backend::Postgres).await
+                    } else {
+                        eprintln!("PostgreSQL not configured (MINYI_TEST_POSTGRES); ran on SQLite only");
+                    }
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_backends;
+
+pub fn postgres_server() -> Option<String> {
+    std::env::var("MINYI_TEST_POSTGRES")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// A database that exists only for one test.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    pub raw_url: String,
+    /// For SQLite: the directory holding the file. Removed when the test ends.
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn new(backend: Backend) -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match backend {
+            Backend::Sqlite => {
+                let path = dir.path().join("minyi.db");
+                let raw_url = format!("sqlite://{}", path.display());
+                TestDatabase {
+                    url: DatabaseUrl::parse(&raw_url).unwrap(),
+                    raw_url,
+                    dir,
+                    postgres: None,
+                }
+            }
+            Backend::Postgres => {
+                let server = postgres_server().expect("MINYI_TEST_POSTGRES");
+                let name = format!("minyi_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+                let raw_url = admin::create_postgres_database(&server, &name)
+                    .unwrap_or_else(|e| panic!("cannot create test database on {server}: {e}"));
+                TestDatabase {
+                    url: DatabaseUrl::parse(&raw_url).unwrap(),
+                    raw_url,
+                    dir,
+                    postgres: Some((server, name)),
+                }
+            }
+        }
+    }
+
+    pub fn sqlite_file(&self) -> PathBuf {
+        self.dir.path().join("minyi.db")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.postgres {
+            if let Err(e) = admin::drop_postgres_database(server, name) {
+                eprintln!("could not drop test database {name}: {e}");
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDatabase,
+    pub client: awc::Client,
+}
+
+pub fn settings_for(db: &TestDatabase, surveys_dir: &Path) -> Settings {
+    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
+    settings.database = db.url.clone();
+    settings.bind = "127.0.0.1:0".into();
+    settings.surveys_dir = surveys_dir.to_owned();
+    settings.pool_size = 4;
+    settings
+}
+
+/// Starts Minyi with the repository's `surveys/` (the example survey, opened on import).
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with_surveys(backend, &repo_path("surveys")).await
+}
+
+pub async fn spawn_app_with_surveys(backend: Backend, surveys_dir: &Path) -> TestApp {
+    let db = TestDatabase::new(backend);
+    let settings = settings_for(&db, surveys_dir);
+    let app = Application::build(&settings).expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .disable_redirects()
+            .finish(),
+    }
+}
+
+pub struct Page {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn catalog(&self) -> Catalog {
+        Catalog::new(Database::connect(self.db.url.clone(), 2).expect("database"))
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let mut response = self.client.get(self.url(path)).send().await.expect("GET");
+        page(&mut response).await
+    }
+
+    /// Posts form fields to a path, as a browser on our own page would.
+    pub async fn post_form(&self, path: &str, fields: &[(String, String)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).expect("encode form");
+        self.post_raw(
+            path,
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .insert_header(("Content-Type", content_type));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = request.send_body(body).await.expect("POST");
+        page(&mut response).await
+    }
+
+    /// Opens the example survey and returns the token of the rendered form.
+    pub async fn form_token(&self, survey_id: &str) -> String {
+        let page = self.get(&format!("/s/{survey_id}")).await;
+        assert_eq!(page.status, 200, "the survey form renders: {}", page.body);
+        token_in(&page.body)
+    }
+
+    /// How many responses the survey has, as the publisher's status command counts them.
+    pub fn response_count(&self, survey_id: &str) -> i64 {
+        let catalog = self.catalog();
+        let survey = catalog.require(survey_id).expect("survey exists");
+        catalog
+            .responses_by_stratum(&survey)
+            .expect("counts")
+            .iter()
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+async fn page<S>(response: &mut awc::ClientResponse<S>) -> Page
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = response.body().limit(4 * 1024 * 1024).await.expect("body");
+    Page {
+        status,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        location,
+    }
+}
+
+pub fn token_in(html: &str) -> String {
+    let marker = "name=\"_token\" value=\"";
+    let start = html.find(marker).expect("the form carries a token") + marker.len();
+    let end = html[start..].find('"').expect("token ends") + start;
+    html[start..end].to_owned()
+}
+
+pub fn example_survey() -> Survey {
+    let path = repo_path("surveys/jiaxing-food-safety-2016.toml");
+    let source = std::fs::read_to_string(&path).expect("example survey");
+    Survey::from_toml(&source, &path.display().to_string()).expect("example survey is valid")
+}
+
+/// A complete, valid set of form fields for a survey: the first option everywhere, the lowest
+/// number, a short suggestion, and `county` as the stratum.
+pub fn valid_fields(survey: &Survey, county: &str) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    for q in &survey.questions {
+        if q.id == survey.strata.question {
+            fields.push((q.id.clone(), county.to_owned()));
+            continue;
+        }
+        match &q.kind {
+            QuestionKind::Single { options } | QuestionKind::YesNo { options } => {
+                fields.push((q.id.clone(), options[0].code.clone()))
+            }
+            QuestionKind::Multiple { options, .. } => {
+                fields.push((q.id.clone(), options[0].code.clone()))
+            }
+            QuestionKind::Scale { scale } => {
+                fields.push((q.id.clone(), scale.points[0].code.clone()))
+            }
+            QuestionKind::Matrix { scale, items } => {
+                for (i, item) in items.iter().enumerate() {
+                    // Vary the answers so the response is not flagged as straight-lining.
+                    let point = &scale.points[i % scale.points.len()];
+                    fields.push((format!("{}.{}", q.id, item.code), point.code.clone()));
+                }
+            }
+            QuestionKind::Number { min, .. } => fields.push((q.id.clone(), min.to_string())),
+            QuestionKind::Text { .. } => {
+                fields.push((q.id.clone(), "希望加强农贸市场的检查。".into()))
+            }
+        }
+    }
+    fields
+}
+
+pub fn with_token(mut fields: Vec<(String, String)>, token: &str) -> Vec<(String, String)> {
+    fields.push(("_token".into(), token.to_owned()));
+    fields
+}
+
+/// The stored answers of every response of a survey.
+pub fn stored_answers(
+    app: &TestApp,
+    survey_id: &str,
+) -> Vec<(String, std::collections::BTreeMap<String, Answer>)> {
+    let db = Database::connect(app.db.url.clone(), 1).expect("database");
+    let mut conn = db.conn().expect("connection");
+    minyi::storage::load_responses(&mut conn, survey_id)
+        .expect("responses")
+        .into_iter()
+        .map(|r| {
+            (
+                r.stratum,
+                serde_json::from_str(&r.answers).expect("answers are JSON"),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,83 @@
+//! Importing survey files and moving surveys from draft to published.
+
+use crate::helpers::*;
+use minyi::catalog::CatalogError;
+use minyi::lifecycle::{SurveyState, Transition};
+use minyi::storage::ImportOutcome;
+
+on_both_backends! {
+    async fn a_changed_file_becomes_a_new_version_and_old_responses_keep_theirs(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, "haiyan"), &token)).await;
+        let catalog = app.catalog();
+        let first_version = catalog.require(EXAMPLE_ID).unwrap().record.current_version;
+
+        let dir = tempfile::tempdir().unwrap();
+        let changed = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap()
+            + "\n# a comment changes the file, so its version\n";
+        let file = dir.path().join("jiaxing.toml");
+        std::fs::write(&file, changed).unwrap();
+        let report = catalog.import_file(&file).expect("re-import");
+
+        assert_eq!(report.outcome, ImportOutcome::NewVersion { earlier_responses: 1 });
+        assert_ne!(report.version, first_version);
+        let current = catalog.require(EXAMPLE_ID).unwrap();
+        assert_eq!(current.record.current_version, report.version);
+        assert_eq!(current.record.state, SurveyState::Open, "re-importing does not change the state");
+        let db = minyi::storage::Database::connect(app.db.url.clone(), 1).unwrap();
+        let responses = minyi::storage::load_responses(&mut db.conn().unwrap(), EXAMPLE_ID).unwrap();
+        assert_eq!(responses[0].version, first_version, "the earlier response still points at what it answered");
+        assert!(catalog.definition(EXAMPLE_ID, &first_version).is_ok(), "the old version is still readable");
+
+        let token = app.form_token(EXAMPLE_ID).await;
+        app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, "haiyan"), &token)).await;
+        let responses = minyi::storage::load_responses(&mut db.conn().unwrap(), EXAMPLE_ID).unwrap();
+        assert!(responses.iter().any(|r| r.version == report.version), "new answers record the new version");
+    }
+
+    async fn the_lifecycle_runs_draft_open_closed_published_and_refuses_shortcuts(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+
+        let publish_while_open = catalog.transition(EXAMPLE_ID, Transition::Publish);
+        assert!(matches!(publish_while_open, Err(CatalogError::Illegal { .. })), "cannot publish while open");
+        assert!(publish_while_open.unwrap_err().to_string().contains("close it first"));
+
+        assert_eq!(catalog.transition(EXAMPLE_ID, Transition::Close).unwrap(), SurveyState::Closed);
+        assert_eq!(catalog.transition(EXAMPLE_ID, Transition::Publish).unwrap(), SurveyState::Published);
+        let reopen = catalog.transition(EXAMPLE_ID, Transition::Open);
+        assert!(reopen.unwrap_err().to_string().contains("final"));
+        assert!(matches!(catalog.transition("nope", Transition::Open), Err(CatalogError::UnknownSurvey(_))));
+    }
+}
+
+#[actix_web::test]
+async fn restarting_does_not_reopen_or_duplicate_a_survey() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let settings = settings_for(&db, &repo_path("surveys"));
+    let first = minyi::startup::Application::build(&settings).unwrap();
+    assert!(first
+        .imported
+        .iter()
+        .any(|r| r.survey_id == EXAMPLE_ID && r.opened));
+    drop(first);
+    let catalog =
+        minyi::catalog::Catalog::new(minyi::storage::Database::connect(db.url.clone(), 1).unwrap());
+    catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
+
+    let second = minyi::startup::Application::build(&settings).unwrap();
+
+    let report = second
+        .imported
+        .iter()
+        .find(|r| r.survey_id == EXAMPLE_ID)
+        .unwrap();
+    assert_eq!(report.outcome, ImportOutcome::Unchanged);
+    assert!(!report.opened);
+    assert_eq!(
+        catalog.require(EXAMPLE_ID).unwrap().record.state,
+        SurveyState::Closed
+    );
+}

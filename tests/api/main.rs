@@ -1,0 +1,13 @@
+//! Minyi's integration tests: one binary (one link step on a 2-core machine), one module per
+//! capability. Every test that touches storage runs on SQLite, and on PostgreSQL when
+//! `MINYI_TEST_POSTGRES` holds a server URL; each test gets its own fresh database.
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod cli;
+mod evaluation;
+mod golden;
+mod lifecycle;
+mod resident_form;
+mod submission;

@@ -1,0 +1,259 @@
+//! Submitting answers: stored exactly once, bad input re-rendered with everything kept, nothing
+//! a client sends turns into a 500.
+
+use crate::helpers::*;
+use minyi::survey::{Answer, QuestionKind};
+
+on_both_backends! {
+    async fn a_valid_submission_is_stored_once_and_thanked(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+
+        let page = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, "haining"), &token)).await;
+
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert_eq!(page.location.as_deref(), Some(format!("/s/{EXAMPLE_ID}/thanks").as_str()));
+        let thanks = app.get(&format!("/s/{EXAMPLE_ID}/thanks")).await;
+        assert_eq!(thanks.status, 200);
+        assert!(thanks.body.contains("提交成功"), "{}", thanks.body);
+        let stored = stored_answers(&app, EXAMPLE_ID);
+        assert_eq!(stored.len(), 1, "exactly one response");
+        assert_eq!(stored[0].0, "haining", "the response is filed under its county");
+        assert_eq!(
+            stored[0].1.get(&survey.strata.question),
+            Some(&Answer::Code("haining".into())),
+            "the county answer is kept"
+        );
+    }
+
+    async fn the_same_form_submitted_ten_times_at_once_stores_one_response(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        let fields = with_token(valid_fields(&survey, "nanhu"), &token);
+        let path = format!("/s/{EXAMPLE_ID}");
+
+        let pages = futures_util::future::join_all((0..10).map(|_| app.post_form(&path, &fields))).await;
+
+        for page in &pages {
+            assert_eq!(page.status, 303, "every copy gets the thanks page: {}", page.body);
+        }
+        assert_eq!(app.response_count(EXAMPLE_ID), 1, "ten copies, one response");
+        let again = app.post_form(&path, &fields).await;
+        assert_eq!(again.status, 303, "a later retry is thanked too");
+        assert_eq!(app.response_count(EXAMPLE_ID), 1);
+    }
+
+    async fn a_bad_answer_comes_back_next_to_its_question_with_everything_kept(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        let number = survey
+            .questions
+            .iter()
+            .find(|q| matches!(q.kind, QuestionKind::Number { .. }));
+        // Leave the overall-satisfaction question (required) unanswered, and keep a suggestion.
+        let overall = survey
+            .questions
+            .iter()
+            .find(|q| matches!(q.kind, QuestionKind::Scale { .. }) && q.required && q.show_if.is_none())
+            .expect("a required scale question");
+        let suggestion = "建议：农贸市场要天天抽检 & 公开结果";
+        let mut fields: Vec<(String, String)> = valid_fields(&survey, "jiashan")
+            .into_iter()
+            .filter(|(name, _)| name != &overall.id)
+            .map(|(name, value)| {
+                let is_text = survey.question(&name).is_some_and(|q| matches!(q.kind, QuestionKind::Text { .. }));
+                (name, if is_text { suggestion.to_owned() } else { value })
+            })
+            .collect();
+        if let Some(q) = number {
+            fields.retain(|(name, _)| name != &q.id);
+            fields.push((q.id.clone(), "abc".into()));
+        }
+
+        let page = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(fields, &token)).await;
+
+        assert_eq!(page.status, 422);
+        let index = survey.questions.iter().position(|q| q.id == overall.id).unwrap();
+        let block = question_block(&page.body, index + 1);
+        assert!(block.contains("请回答这道题"), "the problem is inside question {}: {block}", index + 1);
+        assert!(
+            page.body.contains("name=\"county\" value=\"jiashan\" checked") || page.body.contains("value=\"jiashan\" checked"),
+            "the county answer is still ticked"
+        );
+        assert!(page.body.contains("建议：农贸市场要天天抽检 &amp; 公开结果"), "the free text is kept");
+        assert!(page.body.contains(&format!("value=\"{token}\"")), "the same token, so a retry stays idempotent");
+        assert_eq!(app.response_count(EXAMPLE_ID), 0, "nothing stored");
+    }
+
+    async fn answers_to_questions_whose_condition_fails_are_discarded(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let conditional = survey.questions.iter().find(|q| q.show_if.is_some()).expect("a conditional question");
+        let condition = conditional.show_if.clone().unwrap();
+        let controlling = survey.question(&condition.question).unwrap();
+        let failing_code = match &controlling.kind {
+            QuestionKind::Single { options } | QuestionKind::YesNo { options } | QuestionKind::Multiple { options, .. } => options
+                .iter()
+                .map(|c| c.code.clone())
+                .find(|c| !condition.any_of.contains(c))
+                .expect("an option that fails the condition"),
+            QuestionKind::Scale { scale } => scale.choices().map(|c| c.code.clone()).find(|c| !condition.any_of.contains(c)).unwrap(),
+            _ => panic!("conditions refer to choice questions"),
+        };
+        let mut fields = valid_fields(&survey, "pinghu");
+        fields.retain(|(name, _)| name != &controlling.id);
+        fields.push((controlling.id.clone(), failing_code));
+        let token = app.form_token(EXAMPLE_ID).await;
+
+        let page = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(fields, &token)).await;
+
+        assert_eq!(page.status, 303, "{}", page.body);
+        let stored = stored_answers(&app, EXAMPLE_ID);
+        assert!(!stored[0].1.contains_key(&conditional.id), "the hidden question's answer is not stored");
+    }
+
+    async fn a_post_from_another_site_is_refused_and_stores_nothing(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        let body = serde_urlencoded::to_string(with_token(valid_fields(&survey, "nanhu"), &token)).unwrap();
+
+        let from_evil = app
+            .post_raw(&format!("/s/{EXAMPLE_ID}"), "application/x-www-form-urlencoded", body.clone().into_bytes(), &[("Origin", "https://evil.example")])
+            .await;
+        let fetch_metadata = app
+            .post_raw(&format!("/s/{EXAMPLE_ID}"), "application/x-www-form-urlencoded", body.into_bytes(), &[("Sec-Fetch-Site", "cross-site")])
+            .await;
+
+        assert_eq!(from_evil.status, 403);
+        assert_eq!(fetch_metadata.status, 403);
+        assert_eq!(app.response_count(EXAMPLE_ID), 0);
+    }
+
+    async fn a_forged_token_gets_the_form_back_not_a_stored_response(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+
+        let forged = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, "nanhu"), "abcd.1.ef")).await;
+        let missing = app.post_form(&format!("/s/{EXAMPLE_ID}"), &valid_fields(&survey, "nanhu")).await;
+
+        assert_eq!(forged.status, 403);
+        assert!(forged.body.contains("value=\"nanhu\" checked"), "the answers are kept");
+        assert_eq!(missing.status, 422);
+        assert!(missing.body.contains("页面已失效"), "{}", missing.body);
+        let fresh = token_in(&missing.body);
+        let retried = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, "nanhu"), &fresh)).await;
+        assert_eq!(retried.status, 303, "the fresh token works");
+        assert_eq!(app.response_count(EXAMPLE_ID), 1);
+    }
+}
+
+#[actix_web::test]
+async fn malformed_requests_get_clear_4xx_pages_never_a_500() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let path = format!("/s/{EXAMPLE_ID}");
+    let form = "application/x-www-form-urlencoded";
+    let huge = format!("county=nanhu&suggestion={}", "字".repeat(100_000)).into_bytes();
+    let cases: Vec<(&str, &str, Vec<u8>, u16)> = vec![
+        ("body over the limit", form, huge, 413),
+        ("invalid UTF-8", form, b"county=%FF%FE&_token=x".to_vec(), 400),
+        ("JSON instead of a form", "application/json", br#"{"county":"nanhu"}"#.to_vec(), 400),
+        ("empty body", form, Vec::new(), 422),
+        ("garbage", form, b"&&&===%%%".to_vec(), 422),
+        ("raw invalid UTF-8", form, b"county=\xff\xfe".to_vec(), 400),
+        ("unknown fields only", form, b"foo=bar&baz=1".to_vec(), 422),
+        ("injection strings", form, b"county=nanhu'%3B+DROP+TABLE+responses%3B--&suggestion=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_vec(), 422),
+    ];
+    for (what, content_type, body, expected) in cases {
+        let page = app.post_raw(&path, content_type, body, &[]).await;
+        assert_eq!(
+            page.status,
+            expected,
+            "{what}: {}",
+            &page.body[..page.body.len().min(300)]
+        );
+        assert!(
+            !page.body.contains("<script>alert"),
+            "{what}: input is escaped"
+        );
+    }
+    assert_eq!(app.response_count(EXAMPLE_ID), 0);
+}
+
+#[actix_web::test]
+async fn posting_to_a_closed_survey_is_410_and_unknown_is_404() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let survey = example_survey();
+    let token = app.form_token(EXAMPLE_ID).await;
+    app.catalog()
+        .transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close)
+        .unwrap();
+
+    let closed = app
+        .post_form(
+            &format!("/s/{EXAMPLE_ID}"),
+            &with_token(valid_fields(&survey, "nanhu"), &token),
+        )
+        .await;
+    let unknown = app
+        .post_form(
+            "/s/nothing-here",
+            &with_token(valid_fields(&survey, "nanhu"), &token),
+        )
+        .await;
+
+    assert_eq!(closed.status, 410);
+    assert_eq!(unknown.status, 404);
+}
+
+#[actix_web::test]
+async fn nothing_identifying_the_device_reaches_the_database_file() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let survey = example_survey();
+    let token = app.form_token(EXAMPLE_ID).await;
+    let body =
+        serde_urlencoded::to_string(with_token(valid_fields(&survey, "xiuzhou"), &token)).unwrap();
+    let user_agent = "MinyiProbe/9.9 (DistinctiveDevice-7f3a)";
+
+    let page = app
+        .post_raw(
+            &format!("/s/{EXAMPLE_ID}"),
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+            &[
+                ("User-Agent", user_agent),
+                ("Cookie", "tracker=CookieValue-51c2"),
+                ("X-Forwarded-For", "203.0.113.77"),
+            ],
+        )
+        .await;
+
+    assert_eq!(page.status, 303);
+    let mut bytes = std::fs::read(app.db.sqlite_file()).unwrap();
+    if let Ok(wal) = std::fs::read(app.db.sqlite_file().with_extension("db-wal")) {
+        bytes.extend(wal);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    for secret in [
+        "DistinctiveDevice-7f3a",
+        "CookieValue-51c2",
+        "203.0.113.77",
+        "127.0.0.1",
+    ] {
+        assert!(!text.contains(secret), "{secret} must not be stored");
+    }
+}
+
+/// The HTML of question `number`'s fieldset.
+fn question_block(html: &str, number: usize) -> &str {
+    let start = html
+        .find(&format!("id=\"q{number}\""))
+        .expect("question anchor");
+    let end = html[start..]
+        .find("</fieldset>\n<fieldset class=\"q")
+        .map_or(html.len(), |e| start + e);
+    &html[start..end]
+}
