@@ -27,27 +27,57 @@ pub enum AnalysisError {
 /// Every stored response of a survey, ready for the evaluation.
 pub fn respondents(catalog: &Catalog, survey_id: &str) -> Result<Vec<Respondent>, AnalysisError> {
     let mut conn = catalog.database().conn()?;
-    storage::load_responses(&mut conn, survey_id)?
+    let stored = storage::load_responses(&mut conn, survey_id)?;
+    let flags = quality_flags(&stored)?;
+    stored
         .into_iter()
-        .map(respondent)
+        .zip(flags)
+        .map(|(stored, flags)| respondent(stored, flags))
         .collect()
 }
 
-fn respondent(stored: StoredResponse) -> Result<Respondent, AnalysisError> {
+/// The quality flags of each response: those stored with it, and `duplicate_client` where
+/// its client hash is shared with another response (computed while the hashes exist; the
+/// retention purge stores it before deleting them).
+pub fn quality_flags(stored: &[StoredResponse]) -> Result<Vec<Vec<QualityFlag>>, AnalysisError> {
+    let duplicates = crate::privacy::duplicate_ids(
+        stored
+            .iter()
+            .map(|r| (r.id.as_str(), r.client_hash.as_deref())),
+    );
+    stored
+        .iter()
+        .map(|r| {
+            let mut flags = r
+                .quality_flags
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(|f| {
+                    QualityFlag::from_name(f).ok_or_else(|| AnalysisError::Unreadable {
+                        id: r.id.clone(),
+                        reason: format!("unknown quality flag {f:?}"),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if duplicates.contains(r.id.as_str()) {
+                flags.push(QualityFlag::DuplicateClient);
+            }
+            flags.sort();
+            flags.dedup();
+            Ok(flags)
+        })
+        .collect()
+}
+
+fn respondent(
+    stored: StoredResponse,
+    quality_flags: Vec<QualityFlag>,
+) -> Result<Respondent, AnalysisError> {
     let unreadable = |reason: String| AnalysisError::Unreadable {
         id: stored.id.clone(),
         reason,
     };
     let answers = serde_json::from_str(&stored.answers).map_err(|e| unreadable(e.to_string()))?;
-    let quality_flags = stored
-        .quality_flags
-        .split(',')
-        .filter(|f| !f.is_empty())
-        .map(|f| {
-            QualityFlag::from_name(f)
-                .ok_or_else(|| unreadable(format!("unknown quality flag {f:?}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(Respondent {
         stratum: stored.stratum,
         answers,
@@ -127,6 +157,7 @@ pub fn add_simulated(
             quality_flags: flags.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
             duration_seconds: i32::try_from(form.duration_seconds).ok(),
             submitted_on: today.clone(),
+            client_hash: None,
         });
     }
     let mut conn = catalog.database().conn()?;

@@ -90,8 +90,10 @@ impl ConnectionManager {
 /// SQLite: write-ahead log so readers never block the writer; FULL sync so an acknowledged
 /// response survives a power cut; a busy timeout so concurrent writers wait instead of failing.
 /// The busy timeout comes first so that even switching to WAL waits for a lock instead of failing.
+/// `secure_delete` zeroes deleted and overwritten content, so purged free text, hashes and
+/// secrets do not linger in free pages of the file (it costs nothing on the insert path).
 const SQLITE_INIT: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
 
 impl ManageConnection for ConnectionManager {
     type Connection = DbConnection;

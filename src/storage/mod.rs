@@ -4,6 +4,7 @@
 pub mod admin;
 mod connection;
 mod keys;
+mod privacy;
 mod responses;
 mod schema;
 mod surveys;
@@ -106,5 +107,9 @@ fn create_parent_dir(path: &str) -> Result<(), StorageError> {
 }
 
 pub use keys::server_key;
+pub use privacy::{
+    apply_purge, destroy_secrets_of_surveys_not_open, destroy_survey_secret, has_survey_secret,
+    purged_on, survey_secret, table_columns, PurgedResponse,
+};
 pub use responses::{count_by_stratum, insert_response, insert_responses, load_responses};
 pub use surveys::{find_survey, import_version, list_surveys, set_state, version_source};

@@ -24,6 +24,9 @@ pub struct NewResponse {
     pub duration_seconds: Option<i32>,
     /// The date only (YYYY-MM-DD, UTC); no time of day is kept.
     pub submitted_on: String,
+    /// HMAC of the client's cookie or network under the survey's secret (`privacy::client`),
+    /// for flagging duplicates; `None` for bulk sources. Never the cookie or address itself.
+    pub client_hash: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +79,7 @@ pub struct StoredResponse {
     pub quality_flags: String,
     pub duration_seconds: Option<i32>,
     pub submitted_on: String,
+    pub client_hash: Option<String>,
 }
 
 /// Every response of a survey, in a stable order (by id, which is random: insertion order is
@@ -95,6 +99,7 @@ pub fn load_responses(
             responses::quality_flags,
             responses::duration_seconds,
             responses::submitted_on,
+            responses::client_hash,
         ))
         .order(responses::id.asc())
         .load(conn)?)

@@ -34,6 +34,7 @@ diesel::table! {
         quality_flags -> Text,
         duration_seconds -> Nullable<Integer>,
         submitted_on -> Text,
+        client_hash -> Nullable<Text>,
     }
 }
 
@@ -44,5 +45,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    survey_secrets (survey_id) {
+        survey_id -> Text,
+        secret -> Text,
+    }
+}
+
+diesel::table! {
+    survey_purges (survey_id) {
+        survey_id -> Text,
+        purged_on -> Text,
+    }
+}
+
 diesel::joinable!(survey_versions -> surveys (survey_id));
-diesel::allow_tables_to_appear_in_same_query!(surveys, survey_versions, responses, server_keys);
+diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
+    survey_versions,
+    responses,
+    server_keys,
+    survey_secrets,
+    survey_purges
+);
