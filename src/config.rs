@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::privacy::TrustedProxies;
 use crate::storage::{DatabaseUrl, UnknownScheme};
 
 /// Where the embedded database lives when `DATABASE_URL` is not set.
@@ -22,6 +23,10 @@ pub struct Settings {
     pub body_limit: usize,
     /// `MINYI_PUBLIC_URL`: the address residents use (printed links); defaults to the bind address.
     pub public_url: Option<String>,
+    /// `MINYI_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client
+    /// (addresses or CIDR ranges, comma-separated). Empty: the header is ignored, so a client
+    /// cannot pick the network its duplicate check is keyed on.
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +39,11 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
+    #[error(
+        "MINYI_TRUSTED_PROXIES={value:?} is not valid: {problem}. Write addresses or ranges \
+         separated by commas, such as 127.0.0.1,10.0.0.0/8"
+    )]
+    TrustedProxies { value: String, problem: String },
 }
 
 impl Settings {
@@ -56,6 +66,12 @@ impl Settings {
             pool_size: parse_number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
             body_limit: parse_number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
             public_url: get("MINYI_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            trusted_proxies: match get("MINYI_TRUSTED_PROXIES") {
+                None => TrustedProxies::default(),
+                Some(value) => value
+                    .parse()
+                    .map_err(|problem| ConfigError::TrustedProxies { value, problem })?,
+            },
         })
     }
 }
@@ -101,6 +117,26 @@ mod tests {
         let err = settings(&[("DATABASE_URL", "postgress://postgres@localhost/minyi")])
             .expect_err("unknown scheme");
         assert!(err.to_string().contains("postgress"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_none_unless_configured() {
+        let default = settings(&[]).expect("defaults are valid");
+        let configured =
+            settings(&[("MINYI_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]).expect("valid");
+
+        let peer = "127.0.0.1".parse().expect("an address");
+        let client: std::net::IpAddr = "203.0.113.7".parse().expect("an address");
+        assert!(!default.trusted_proxies.contains(peer));
+        assert_eq!(
+            configured
+                .trusted_proxies
+                .client_address(peer, Some("203.0.113.7")),
+            client
+        );
+        let err = settings(&[("MINYI_TRUSTED_PROXIES", "10.0.0.0/40")]).expect_err("bad range");
+        assert!(err.to_string().contains("MINYI_TRUSTED_PROXIES"), "{err}");
+        assert!(err.to_string().contains("10.0.0.0/40"), "{err}");
     }
 
     #[test]

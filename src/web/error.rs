@@ -77,10 +77,12 @@ impl AppError {
         back: Option<&str>,
     ) -> HttpResponse {
         match self {
+            // No path here: a path can carry a token. The request log line that follows names
+            // the route and the survey.
             AppError::Unexpected(e) | AppError::Unavailable(e) => {
-                tracing::error!(error = ?e, path, "request failed");
+                tracing::error!(error = ?e, "request failed");
             }
-            other => tracing::debug!(error = %other, path, "request refused"),
+            other => tracing::debug!(error = %other, "request refused"),
         }
         let m = pages.messages();
         let key = self.message_key();

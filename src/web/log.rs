@@ -1,5 +1,7 @@
-//! Request logging without personal data: method, route path, status and time taken. Never the
-//! client address, user agent, cookies, query string or body.
+//! Request logging without personal data: method, route pattern, survey id, status and time
+//! taken. Never the client address, user agent, cookies, query string or body, and never the
+//! concrete path: a path can carry a token (an invitation link), so only the route's pattern
+//! (`/s/{id}`) is logged, with the survey id, which names no one.
 
 use std::time::Instant;
 
@@ -13,11 +15,15 @@ pub async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "(no route)".to_owned());
     let response = next.call(req).await?;
+    let survey = response.request().match_info().get("id").map(str::to_owned);
     tracing::info!(
         %method,
-        path,
+        route,
+        survey,
         status = response.status().as_u16(),
         ms = started.elapsed().as_millis() as u64,
         "request"

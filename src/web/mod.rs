@@ -1,6 +1,7 @@
 //! The web front: routes (a file per resource), the page renderer, interface text, errors.
 //! Handlers parse the request, call the catalog and storage, and render; nothing else.
 
+mod client;
 mod error;
 mod form_body;
 mod form_token;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub tokens: FormTokens,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Proxies whose `X-Forwarded-For` is believed (for the client's network prefix).
+    pub trusted_proxies: crate::privacy::TrustedProxies,
 }
 
 /// Every route, in one place.

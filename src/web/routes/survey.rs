@@ -6,10 +6,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::blocking;
-use crate::catalog::CurrentSurvey;
+use crate::catalog::{CatalogError, CurrentSurvey};
 use crate::lifecycle::SurveyState;
 use crate::storage::{self, NewResponse};
 use crate::survey::{AnswerErrors, FormInput, Lang, QualityFlag};
+use crate::web::client::{client_address, client_cookie, set_client_cookie};
 use crate::web::form_body::parse_form;
 use crate::web::pages::MessagePage;
 use crate::web::survey_form::FormContext;
@@ -24,7 +25,7 @@ pub async fn show(
     let result = async {
         let survey = open_survey(&state, path.into_inner()).await?;
         let token = state.tokens.issue(&survey.record.id, unix_now());
-        render_form(
+        let mut page = render_form(
             &state,
             &req,
             lang,
@@ -33,10 +34,17 @@ pub async fn show(
             &FormInput::default(),
             None,
             None,
-        )
+        )?;
+        if client_cookie(&req).is_none() {
+            let (name, value) = set_client_cookie(&crate::privacy::client::new_cookie_value());
+            if let Ok(value) = header::HeaderValue::from_str(&value) {
+                page.headers_mut().insert(name, value);
+            }
+        }
+        Ok(page)
     }
     .await;
-    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), None))
+    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, req.path(), None))
 }
 
 pub async fn submit(
@@ -95,7 +103,7 @@ pub async fn submit(
         };
 
         let definition = &survey.definition;
-        let answers = match definition.validate(&input) {
+        let mut answers = match definition.validate(&input) {
             Ok(answers) => answers,
             Err(errors) => {
                 let mut page = render_form(
@@ -117,7 +125,10 @@ pub async fn submit(
             .map(str::to_owned)
             .ok_or_else(|| AppError::BadRequest("the county question has no answer".into()))?;
         let flags = definition.quality_flags(&answers, u32::try_from(checked.elapsed_seconds).ok());
-        let response = NewResponse {
+        crate::privacy::scrub_free_text(definition, &mut answers);
+        let cookie = client_cookie(&req);
+        let address = client_address(&req, &state.trusted_proxies);
+        let mut response = NewResponse {
             id: hex::encode(rand::random::<[u8; 16]>()),
             survey_id: survey.record.id.clone(),
             version: survey.record.current_version.clone(),
@@ -128,11 +139,14 @@ pub async fn submit(
             quality_flags: flag_names(&flags),
             duration_seconds: i32::try_from(checked.elapsed_seconds).ok(),
             submitted_on: chrono::Utc::now().date_naive().to_string(),
+            client_hash: None,
         };
         let catalog = state.catalog.clone();
         blocking(move || {
+            let secret = catalog.client_secret(&response.survey_id)?;
+            response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
             let mut conn = catalog.database().conn()?;
-            storage::insert_response(&mut conn, &response)
+            storage::insert_response(&mut conn, &response).map_err(CatalogError::from)
         })
         .await?;
         // Stored now or by an earlier copy of the same form: either way the resident is done.
@@ -180,7 +194,11 @@ async fn open_survey(state: &AppState, id: String) -> Result<CurrentSurvey, AppE
     match survey.record.state {
         SurveyState::Open => Ok(survey),
         SurveyState::Draft => Err(AppError::NotFound),
-        SurveyState::Closed | SurveyState::Published => Err(AppError::SurveyClosed),
+        SurveyState::Closed | SurveyState::Published => {
+            // Perhaps closed by another process: this one must not keep the secret either.
+            state.catalog.forget_secret(&survey.record.id);
+            Err(AppError::SurveyClosed)
+        }
     }
 }
 
