@@ -36,6 +36,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Delete a closed survey's free text, client hashes and secret now (otherwise done
+    /// automatically `retention_days` after closing). The evaluation is unchanged.
+    Purge { id: String },
+    /// Check that a CSV is k-anonymous over the named quasi-identifier columns; exits non-zero
+    /// naming each combination shared by fewer than K rows.
+    CheckRelease {
+        file: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+        /// Quasi-identifier columns, comma-separated: --qi county,sex,age_band
+        #[arg(long, value_delimiter = ',', required = true)]
+        qi: Vec<String>,
+    },
     /// Add plausible synthetic responses (channel `simulated`) to try the pipeline.
     Simulate {
         id: String,
@@ -83,6 +96,8 @@ pub fn main() -> ExitCode {
         Command::Serve => serve(),
         Command::Survey(command) => survey(command),
         Command::Evaluate { id, format } => evaluate(&id, format),
+        Command::Purge { id } => purge(&id),
+        Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
         Command::Simulate {
             id,
             responses,
@@ -290,4 +305,53 @@ fn simulate(id: &str, responses: usize, seed: u64) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+fn purge(id: &str) -> anyhow::Result<()> {
+    let today = chrono::Utc::now().date_naive();
+    let report = crate::retention::purge(&catalog()?, id, today)?;
+    println!(
+        "survey {id}: purged {} responses (free text deleted from {}, {} duplicates kept as flags); \
+         client hashes and the survey secret are gone",
+        report.responses, report.free_text_deleted, report.duplicates_kept
+    );
+    Ok(())
+}
+
+fn check_release(file: &std::path::Path, k: usize, qi: &[String]) -> anyhow::Result<()> {
+    let input = std::fs::File::open(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let check = crate::privacy::check::check_csv(std::io::BufReader::new(input), k, qi)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if check.violations.is_empty() {
+        println!(
+            "{}: k-anonymous with k = {k} over {} ({} rows)",
+            file.display(),
+            qi.join(", "),
+            check.rows
+        );
+        return Ok(());
+    }
+    for violation in &check.violations {
+        let combination: Vec<String> = qi
+            .iter()
+            .zip(&violation.values)
+            .map(|(column, value)| format!("{column}={value}"))
+            .collect();
+        eprintln!(
+            "{}: {} occurs in {} row{} (fewer than k = {k})",
+            file.display(),
+            combination.join(", "),
+            violation.count,
+            if violation.count == 1 { "" } else { "s" }
+        );
+    }
+    anyhow::bail!(
+        "{} is not k-anonymous: {} combination{} of {} shared by fewer than {k} rows; \
+         generalize (merge age bands) or suppress those rows",
+        file.display(),
+        check.violations.len(),
+        if check.violations.len() == 1 { "" } else { "s" },
+        qi.join(", ")
+    )
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod evaluation;
 pub mod lifecycle;
 pub mod privacy;
+pub mod retention;
 pub mod simulate;
 pub mod startup;
 pub mod stats;

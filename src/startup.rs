@@ -44,7 +44,9 @@ impl Application {
             pages: Pages::new()?,
             tokens: FormTokens::new(key.as_bytes()),
             body_limit: settings.body_limit,
+            trusted_proxies: settings.trusted_proxies.clone(),
         });
+        spawn_retention(catalog.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -79,6 +81,34 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Purges surveys whose retention period has ended: now, then once a day. Safe on several
+/// processes at once (a purge is idempotent).
+fn spawn_retention(catalog: Arc<Catalog>) {
+    actix_web::rt::spawn(async move {
+        loop {
+            let catalog = catalog.clone();
+            let today = chrono::Utc::now().date_naive();
+            match actix_web::web::block(move || crate::retention::purge_due(&catalog, today)).await
+            {
+                Ok(Ok(reports)) => {
+                    for report in reports {
+                        tracing::info!(
+                            survey = report.survey_id,
+                            responses = report.responses,
+                            "retention period over: free text, client hashes and secret deleted"
+                        );
+                    }
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "retention check failed; retrying tomorrow")
+                }
+                Err(e) => tracing::warn!(error = %e, "retention check did not run"),
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+        }
+    });
 }
 
 fn security_headers() -> DefaultHeaders {
