@@ -9,5 +9,6 @@ mod cli;
 mod evaluation;
 mod golden;
 mod lifecycle;
+mod privacy;
 mod resident_form;
 mod submission;
