@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 pub mod evaluation;
 pub mod lifecycle;
+pub mod publishing;
+pub mod release;
 pub mod simulate;
 pub mod startup;
 pub mod stats;

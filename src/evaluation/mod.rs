@@ -5,15 +5,16 @@
 //! City figures are estimated from the whole weighted sample, never averaged from counties.
 
 mod format;
+mod json;
 mod sample;
 mod weighting;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, WeightingError};
 use crate::survey::{Answers, Indicator, QualityFlag, Survey, Text};
 
-pub use format::{to_csv, to_table};
+pub use format::to_table;
 pub use sample::{ResponseCounts, Sample, SampleBuilder};
 pub use weighting::{weigh, WeightingSummary, Weights};
 
@@ -48,7 +49,7 @@ pub enum EvaluationError {
 }
 
 /// Where an indicator stands against its threshold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The whole 95% interval is at or above the threshold.
@@ -85,33 +86,42 @@ impl Status {
 }
 
 /// One indicator in one domain.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct IndicatorResult {
     pub id: String,
     pub label: Text,
     /// `proportion` (0–1) or `mean` (0–100 points).
-    pub kind: &'static str,
+    pub kind: String,
+    #[serde(with = "json")]
     pub estimate: f64,
+    #[serde(with = "json")]
     pub se: f64,
+    #[serde(with = "json")]
     pub ci_low: f64,
+    #[serde(with = "json")]
     pub ci_high: f64,
     pub n: usize,
+    #[serde(with = "json")]
     pub effective_n: f64,
+    #[serde(with = "json")]
     pub deff: f64,
+    #[serde(with = "json")]
     pub threshold: f64,
     pub status: Status,
     /// The point estimate reaches the threshold (the rule for points).
     pub point_meets: bool,
     /// The lower end of the 95% interval clears the threshold too.
     pub lower_bound_clears: bool,
+    #[serde(with = "json")]
     pub points: f64,
+    #[serde(with = "json")]
     pub max_points: f64,
     pub reliable: bool,
     pub flags: Reliability,
 }
 
 /// The evaluation component for the city or one county.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DomainResult {
     /// `city`, or the county code.
     pub code: String,
@@ -119,16 +129,20 @@ pub struct DomainResult {
     /// Responses used (after exclusions).
     pub respondents: usize,
     /// Kish effective sample size of the final weights.
+    #[serde(with = "json")]
     pub effective_n: f64,
     /// Kish design effect of the final weights.
+    #[serde(with = "json")]
     pub weighting_deff: f64,
     pub indicators: Vec<IndicatorResult>,
     /// Points earned, summed over the indicators.
+    #[serde(with = "json")]
     pub points: f64,
+    #[serde(with = "json")]
     pub max_points: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evaluation {
     pub survey_id: String,
     pub responses: ResponseCounts,
@@ -269,7 +283,8 @@ fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
             "proportion"
         } else {
             "mean"
-        },
+        }
+        .to_owned(),
         estimate: e.estimate,
         se: e.se,
         ci_low: e.ci_low,

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::survey::{Answer, Answers, QualityFlag, Survey};
 
 /// How many responses went in, and why some were left out.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ResponseCounts {
     pub stored: usize,
     pub used: usize,

@@ -1,7 +1,7 @@
 //! From a survey file's strata and margins to final weights: post-stratification by county, then
 //! raking to county × every margin with trimming, as the file's `[weighting]` rules say.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Sample;
 use crate::stats::{
@@ -10,10 +10,10 @@ use crate::stats::{
 use crate::survey::Survey;
 
 /// How the weights were made, for the methodology and the reader of the figures.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WeightingSummary {
     /// `poststratify_county`, or `rake_trimmed` when the file has margins.
-    pub scheme: &'static str,
+    pub scheme: String,
     /// The margins raked to: the strata question first, then the file's margins.
     pub margins: Vec<String>,
     pub sweeps: usize,
@@ -57,7 +57,7 @@ pub fn weigh(survey: &Survey, sample: &Sample) -> Result<Weights, WeightingError
             weights: base,
             margins: Vec::new(),
             summary: WeightingSummary {
-                scheme: "poststratify_county",
+                scheme: "poststratify_county".into(),
                 margins: vec![strata.name],
                 sweeps: 0,
                 max_margin_error: 0.0,
@@ -99,7 +99,7 @@ pub fn weigh(survey: &Survey, sample: &Sample) -> Result<Weights, WeightingError
     Ok(Weights {
         weights: raked.weights,
         summary: WeightingSummary {
-            scheme: "rake_trimmed",
+            scheme: "rake_trimmed".into(),
             margins: margins.iter().map(|m| m.name.clone()).collect(),
             sweeps: raked.sweeps,
             max_margin_error: raked.max_margin_error,

@@ -5,6 +5,7 @@ pub mod admin;
 mod connection;
 mod keys;
 mod responses;
+mod results;
 mod schema;
 mod surveys;
 
@@ -109,4 +110,5 @@ pub use keys::server_key;
 pub use responses::{
     count_by_stratum, for_each_response, insert_response, insert_responses, load_responses,
 };
+pub use results::{find_published, publish_results, PublishedRow};
 pub use surveys::{find_survey, import_version, list_surveys, set_state, version_source};

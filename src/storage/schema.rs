@@ -45,4 +45,19 @@ diesel::table! {
 }
 
 diesel::joinable!(survey_versions -> surveys (survey_id));
-diesel::allow_tables_to_appear_in_same_query!(surveys, survey_versions, responses, server_keys);
+diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
+    survey_versions,
+    responses,
+    server_keys,
+    published_results
+);
+
+diesel::table! {
+    published_results (survey_id) {
+        survey_id -> Text,
+        version -> Text,
+        published_at -> Text,
+        evaluation -> Text,
+    }
+}

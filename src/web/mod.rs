@@ -1,12 +1,14 @@
 //! The web front: routes (a file per resource), the page renderer, interface text, errors.
 //! Handlers parse the request, call the catalog and storage, and render; nothing else.
 
+mod chart;
 mod error;
 mod form_body;
 mod form_token;
 mod i18n;
 mod log;
 mod pages;
+mod results_view;
 mod routes;
 mod survey_form;
 
@@ -29,6 +31,8 @@ pub struct AppState {
     pub tokens: FormTokens,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The address residents use (`MINYI_PUBLIC_URL`), for QR codes; else taken from the request.
+    pub public_url: Option<String>,
 }
 
 /// Every route, in one place.
@@ -37,7 +41,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(routes::health::healthz))
         .route("/s/{id}", web::get().to(routes::survey::show))
         .route("/s/{id}", web::post().to(routes::survey::submit))
-        .route("/s/{id}/thanks", web::get().to(routes::survey::thanks));
+        .route("/s/{id}/thanks", web::get().to(routes::survey::thanks))
+        .route("/s/{id}/qr.svg", web::get().to(routes::survey::qr_code))
+        .route("/results/{id}", web::get().to(routes::results::page))
+        .route(
+            "/results/{id}/figures.csv",
+            web::get().to(routes::results::figures_csv),
+        )
+        .route("/api/results/{id}", web::get().to(routes::results::api));
 }
 
 /// The answer for any path no route knows.

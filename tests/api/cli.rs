@@ -112,9 +112,37 @@ fn an_illegal_transition_fails_with_the_reason() {
     assert!(minyi(&db.raw_url, &["survey", "close", EXAMPLE_ID])
         .status
         .success());
-    assert!(minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID])
+    let empty = minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID]);
+    assert!(
+        !empty.status.success(),
+        "nothing to publish without responses"
+    );
+    assert!(
+        text(&empty).1.contains("no usable responses"),
+        "{:?}",
+        text(&empty)
+    );
+    assert!(
+        minyi(&db.raw_url, &["survey", "open", EXAMPLE_ID])
+            .status
+            .success(),
+        "a closed survey can reopen"
+    );
+    assert!(
+        minyi(&db.raw_url, &["simulate", EXAMPLE_ID, "--responses", "700"])
+            .status
+            .success()
+    );
+    assert!(minyi(&db.raw_url, &["survey", "close", EXAMPLE_ID])
         .status
         .success());
+    let published = minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID]);
+    assert!(published.status.success(), "{:?}", text(&published));
+    assert!(
+        text(&published).0.contains("published"),
+        "{:?}",
+        text(&published)
+    );
 }
 
 #[test]

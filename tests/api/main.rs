@@ -10,4 +10,5 @@ mod evaluation;
 mod golden;
 mod lifecycle;
 mod resident_form;
+mod results;
 mod submission;
