@@ -30,6 +30,10 @@ pub enum CatalogError {
     },
     #[error("survey {0} changed state while this command ran; look at it again and retry")]
     Raced(String),
+    #[error(
+        "survey {0}: publishing evaluates and stores the results; use `minyi survey publish {0}`"
+    )]
+    PublishWithResults(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -184,7 +188,11 @@ impl Catalog {
     }
 
     /// Opens, closes or publishes a survey, refusing illegal moves with the reason.
+    /// Publishing is not a bare state change: see `publishing::publish`.
     pub fn transition(&self, id: &str, action: Transition) -> Result<SurveyState, CatalogError> {
+        if action == Transition::Publish {
+            return Err(CatalogError::PublishWithResults(id.to_owned()));
+        }
         let mut conn = self.db.conn()?;
         let record = storage::find_survey(&mut conn, id)?
             .ok_or_else(|| CatalogError::UnknownSurvey(id.to_owned()))?;

@@ -217,7 +217,7 @@ fn survey(command: SurveyCommand) -> anyhow::Result<()> {
         }
         SurveyCommand::Open { id } => transition(&id, Transition::Open),
         SurveyCommand::Close { id } => transition(&id, Transition::Close),
-        SurveyCommand::Publish { id } => transition(&id, Transition::Publish),
+        SurveyCommand::Publish { id } => publish(&id),
         SurveyCommand::Status { id, json } => status(&id, json),
     }
 }
@@ -225,6 +225,19 @@ fn survey(command: SurveyCommand) -> anyhow::Result<()> {
 fn transition(id: &str, action: Transition) -> anyhow::Result<()> {
     let state = catalog()?.transition(id, action)?;
     println!("survey {id} is now {state}");
+    Ok(())
+}
+
+fn publish(id: &str) -> anyhow::Result<()> {
+    let results = crate::publishing::publish(&catalog()?, id)?;
+    let city = &results.evaluation.domains[0];
+    println!(
+        "survey {id} is now published (version {}); city component {:.1} of {:.1} points from {} responses",
+        results.version, city.points, city.max_points, results.evaluation.responses.used
+    );
+    if results.evaluation.includes_simulated {
+        eprintln!("warning: the published results include simulated responses");
+    }
     Ok(())
 }
 
@@ -274,7 +287,11 @@ fn evaluate(id: &str, format: Format) -> anyhow::Result<()> {
     let (survey, evaluation) = crate::analysis::evaluate_survey(&catalog, id)?;
     match format {
         Format::Table => print!("{}", crate::evaluation::to_table(&evaluation)),
-        Format::Csv => print!("{}", crate::evaluation::to_csv(&evaluation)?),
+        Format::Csv => {
+            let bytes =
+                crate::release::evaluation_csv(&evaluation, crate::release::Encoding::Utf8)?;
+            print!("{}", String::from_utf8_lossy(&bytes));
+        }
         Format::Json => {
             let document = serde_json::json!({
                 "survey_version": survey.record.current_version,

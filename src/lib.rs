@@ -8,6 +8,8 @@ pub mod config;
 pub mod evaluation;
 pub mod lifecycle;
 pub mod privacy;
+pub mod publishing;
+pub mod release;
 pub mod retention;
 pub mod simulate;
 pub mod startup;

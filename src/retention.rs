@@ -56,8 +56,8 @@ pub fn purge(
         });
     }
     let mut conn = catalog.database().conn()?;
+    let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
     let stored = storage::load_responses(&mut conn, survey_id)?;
-    let flags = quality_flags(&stored)?;
     let mut report = PurgeReport {
         survey_id: survey_id.to_owned(),
         responses: stored.len(),
@@ -65,7 +65,8 @@ pub fn purge(
         duplicates_kept: 0,
     };
     let mut rewritten = Vec::with_capacity(stored.len());
-    for (response, flags) in stored.iter().zip(flags) {
+    for response in &stored {
+        let flags = quality_flags(response, &duplicates)?;
         let definition = catalog.definition(survey_id, &response.version)?;
         let unreadable = |e: serde_json::Error| AnalysisError::Unreadable {
             id: response.id.clone(),

@@ -45,6 +45,7 @@ impl Application {
             tokens: FormTokens::new(key.as_bytes()),
             body_limit: settings.body_limit,
             trusted_proxies: settings.trusted_proxies.clone(),
+            public_url: settings.public_url.clone(),
         });
         spawn_retention(catalog.clone());
         let listener = TcpListener::bind(&settings.bind)

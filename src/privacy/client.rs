@@ -5,7 +5,6 @@
 //! When the survey closes its secret is destroyed, and from then on nobody, Minyi included,
 //! can tell which cookie or network a stored hash came from. Pure: the secret is passed in.
 
-use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::str::FromStr;
 
@@ -176,28 +175,6 @@ fn in_range(address: IpAddr, range: IpAddr, bits: u8) -> bool {
             .is_some_and(|v4| in_range(IpAddr::V4(v4), range, bits)),
         (IpAddr::V4(_), IpAddr::V6(_)) => false,
     }
-}
-
-/// Which responses are flagged `duplicate_client`: of the responses sharing a client hash,
-/// all but one. The one kept is the one with the smallest id; ids are random, so this keeps
-/// an arbitrary one without favouring the first or the last answer. Responses without a hash
-/// (simulated, or purged after the flags were kept) are never flagged here.
-pub fn duplicate_ids<'a>(
-    responses: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
-) -> HashSet<&'a str> {
-    let mut by_hash: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (id, hash) in responses {
-        if let Some(hash) = hash {
-            by_hash.entry(hash).or_default().push(id);
-        }
-    }
-    by_hash
-        .into_values()
-        .flat_map(|mut ids| {
-            ids.sort_unstable();
-            ids.into_iter().skip(1)
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -131,25 +131,3 @@ fn client_hashes_depend_on_the_survey_secret_and_never_contain_the_signal() {
         "a cookie Minyi did not set counts as none"
     );
 }
-
-#[test]
-fn all_but_one_response_of_a_client_is_a_duplicate() {
-    let responses = [
-        ("b7", Some("h1")),
-        ("a1", Some("h1")),
-        ("c3", Some("h1")),
-        ("d4", Some("h2")),
-        ("e5", None),
-        ("f6", None),
-    ];
-
-    let duplicates = duplicate_ids(responses);
-
-    let mut flagged: Vec<&str> = duplicates.into_iter().collect();
-    flagged.sort_unstable();
-    assert_eq!(
-        flagged,
-        ["b7", "c3"],
-        "a1 (smallest id) is kept; unhashed responses are never duplicates"
-    );
-}

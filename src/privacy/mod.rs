@@ -9,7 +9,7 @@ pub mod kanon;
 pub mod public;
 pub mod scrub;
 
-pub use client::{duplicate_ids, network_prefix, SurveySecret, TrustedProxies};
+pub use client::{network_prefix, SurveySecret, TrustedProxies};
 pub use kanon::{anonymize, violations, KAnonReport, QiColumn};
 pub use public::{public_cell, publishable};
 pub use scrub::scrub;

@@ -1,6 +1,8 @@
 //! Per-survey secrets for client hashes, and the purge that deletes what retention allows no
 //! longer: free text, client hashes, the secret (see `docs/privacy.md`).
 
+use std::collections::HashSet;
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -136,6 +138,34 @@ pub fn purged_on(conn: &mut DbConnection, survey_id: &str) -> Result<Option<Stri
         .filter(survey_purges::survey_id.eq(survey_id))
         .first(conn)
         .optional()?)
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+/// The responses of a survey to flag `duplicate_client`: of those sharing a client hash, all
+/// but the one with the smallest id (ids are random, so neither the first nor the last answer
+/// is favoured). Computed in the database, so the evaluation can still stream the responses.
+pub fn duplicate_client_ids(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<HashSet<String>, StorageError> {
+    const QUERY: &str = "SELECT r.id AS id FROM responses r \
+         WHERE r.survey_id = {1} AND r.client_hash IS NOT NULL AND EXISTS ( \
+         SELECT 1 FROM responses earlier WHERE earlier.survey_id = r.survey_id \
+         AND earlier.client_hash = r.client_hash AND earlier.id < r.id)";
+    let rows: Vec<Id> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(QUERY.replace("{1}", "?"))
+            .bind::<diesel::sql_types::Text, _>(survey_id)
+            .load(c)?,
+        DbConnection::Postgres(c) => diesel::sql_query(QUERY.replace("{1}", "$1"))
+            .bind::<diesel::sql_types::Text, _>(survey_id)
+            .load(c)?,
+    };
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 #[derive(QueryableByName)]

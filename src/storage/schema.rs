@@ -65,6 +65,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_versions,
     responses,
     server_keys,
+    published_results,
     survey_secrets,
     survey_purges
 );
+
+diesel::table! {
+    published_results (survey_id) {
+        survey_id -> Text,
+        version -> Text,
+        published_at -> Text,
+        evaluation -> Text,
+    }
+}

@@ -1,6 +1,7 @@
 //! The web front: routes (a file per resource), the page renderer, interface text, errors.
 //! Handlers parse the request, call the catalog and storage, and render; nothing else.
 
+mod chart;
 mod client;
 mod error;
 mod form_body;
@@ -8,6 +9,7 @@ mod form_token;
 mod i18n;
 mod log;
 mod pages;
+mod results_view;
 mod routes;
 mod survey_form;
 
@@ -32,6 +34,8 @@ pub struct AppState {
     pub body_limit: usize,
     /// Proxies whose `X-Forwarded-For` is believed (for the client's network prefix).
     pub trusted_proxies: crate::privacy::TrustedProxies,
+    /// The address residents use (`MINYI_PUBLIC_URL`), for QR codes; else taken from the request.
+    pub public_url: Option<String>,
 }
 
 /// Every route, in one place.
@@ -40,7 +44,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(routes::health::healthz))
         .route("/s/{id}", web::get().to(routes::survey::show))
         .route("/s/{id}", web::post().to(routes::survey::submit))
-        .route("/s/{id}/thanks", web::get().to(routes::survey::thanks));
+        .route("/s/{id}/thanks", web::get().to(routes::survey::thanks))
+        .route("/s/{id}/qr.svg", web::get().to(routes::survey::qr_code))
+        .route("/results/{id}", web::get().to(routes::results::page))
+        .route(
+            "/results/{id}/figures.csv",
+            web::get().to(routes::results::figures_csv),
+        )
+        .route("/api/results/{id}", web::get().to(routes::results::api));
 }
 
 /// The answer for any path no route knows.

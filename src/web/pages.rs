@@ -7,11 +7,12 @@ use serde_json::{json, Value};
 use super::i18n::Messages;
 use crate::survey::Lang;
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 5] = [
     ("layout", include_str!("../../templates/layout.hbs")),
     ("survey", include_str!("../../templates/survey.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
     ("home", include_str!("../../templates/home.hbs")),
+    ("results", include_str!("../../templates/results.hbs")),
 ];
 
 pub struct Pages {
@@ -62,6 +63,7 @@ impl Pages {
         };
         if let Value::Object(map) = &mut view {
             map.insert("lang".into(), json!(lang.code()));
+            map.insert("en".into(), json!(lang == Lang::En));
             map.insert("t".into(), self.messages.all(lang).clone());
             map.insert(
                 "other_lang_href".into(),

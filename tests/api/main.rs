@@ -11,4 +11,5 @@ mod golden;
 mod lifecycle;
 mod privacy;
 mod resident_form;
+mod results;
 mod submission;

@@ -42,3 +42,6 @@ CREATE TABLE survey_purges (
     survey_id TEXT PRIMARY KEY NOT NULL REFERENCES surveys (id),
     purged_on TEXT NOT NULL
 );
+
+-- Finding responses that share a client hash (the duplicate_client flag) without a table scan.
+CREATE INDEX responses_by_client_hash ON responses (survey_id, client_hash);

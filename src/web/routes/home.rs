@@ -27,6 +27,17 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
                 "title": s.definition.title.get(lang),
                 "description": s.definition.description.get(lang),
                 "href": format!("/s/{}{suffix}", s.record.id),
+                "qr": format!("/s/{}/qr.svg", s.record.id),
+            })
+        })
+        .collect();
+    let published: Vec<_> = surveys
+        .iter()
+        .filter(|s| s.record.state == SurveyState::Published)
+        .map(|s| {
+            json!({
+                "title": s.definition.title.get(lang),
+                "href": format!("/results/{}{suffix}", s.record.id),
             })
         })
         .collect();
@@ -35,7 +46,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         "home",
         lang,
         req.path(),
-        json!({ "page_title": title, "surveys": open }),
+        json!({ "page_title": title, "surveys": open, "published": published }),
     ) {
         Ok(html) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")

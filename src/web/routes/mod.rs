@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod home;
+pub mod results;
 pub mod survey;
 
 use actix_web::{web, HttpRequest, HttpResponse};

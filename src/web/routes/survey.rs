@@ -185,6 +185,41 @@ pub async fn thanks(
     result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, req.path(), None))
 }
 
+/// The survey's link as a QR code (SVG), for posters and leaflets.
+pub async fn qr_code(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let result = async {
+        let survey = open_survey(&state, path.into_inner()).await?;
+        let base = match &state.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let info = req.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        };
+        let link = format!("{base}/s/{}", survey.record.id);
+        let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code for {link}: {e}")))?;
+        let svg = code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(240, 240)
+            .quiet_zone(true)
+            .build();
+        Ok::<_, AppError>(
+            HttpResponse::Ok()
+                .content_type("image/svg+xml")
+                .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+                .body(svg),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), None))
+}
+
 /// The survey if it is taking answers: unknown and draft surveys are 404, closed ones 410.
 async fn open_survey(state: &AppState, id: String) -> Result<CurrentSurvey, AppError> {
     let catalog = state.catalog.clone();
