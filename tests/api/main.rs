@@ -8,6 +8,7 @@ mod helpers;
 mod cli;
 mod evaluation;
 mod golden;
+mod large_text;
 mod lifecycle;
 mod resident_form;
 mod submission;
