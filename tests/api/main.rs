@@ -10,5 +10,6 @@ mod evaluation;
 mod golden;
 mod large_text;
 mod lifecycle;
+mod page_weight;
 mod resident_form;
 mod submission;
