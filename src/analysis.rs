@@ -2,7 +2,7 @@
 //! Blocking: it reads and writes through storage.
 
 use crate::catalog::{Catalog, CatalogError, CurrentSurvey};
-use crate::evaluation::{evaluate, Evaluation, EvaluationError, Respondent};
+use crate::evaluation::{evaluate_sample, Evaluation, EvaluationError, Respondent, SampleBuilder};
 use crate::simulate::simulate;
 use crate::storage::{self, NewResponse, StorageError, StoredResponse};
 use crate::survey::{FormInput, QualityFlag};
@@ -57,13 +57,20 @@ fn respondent(stored: StoredResponse) -> Result<Respondent, AnalysisError> {
 }
 
 /// The evaluation component of a survey from its stored responses, by its current definition.
+/// Responses stream from the database into the sample one at a time.
 pub fn evaluate_survey(
     catalog: &Catalog,
     survey_id: &str,
 ) -> Result<(CurrentSurvey, Evaluation), AnalysisError> {
     let survey = catalog.require(survey_id)?;
-    let respondents = respondents(catalog, survey_id)?;
-    let evaluation = evaluate(&survey.definition, &respondents)?;
+    let mut builder = SampleBuilder::new(&survey.definition);
+    let mut conn = catalog.database().conn()?;
+    storage::for_each_response(&mut conn, survey_id, |stored| {
+        let r = respondent(stored)?;
+        builder.add(&r.stratum, &r.answers, &r.quality_flags, r.simulated);
+        Ok::<(), AnalysisError>(())
+    })?;
+    let evaluation = evaluate_sample(&survey.definition, &builder.finish())?;
     Ok((survey, evaluation))
 }
 
@@ -101,7 +108,7 @@ pub fn add_simulated(
         refused: 0,
     };
     let mut batch = Vec::new();
-    for (index, form) in simulate(definition, count, seed).into_iter().enumerate() {
+    for (index, form) in simulate(definition, count, seed).enumerate() {
         let input = FormInput::from_pairs(form.fields);
         let Ok(answers) = definition.validate(&input) else {
             report.refused += 1;

@@ -24,8 +24,12 @@ const SUGGESTIONS: [&str; 6] = [
     "路边摊的食品安全问题比较突出。",
 ];
 
-/// `count` synthetic forms for `survey`; the same seed gives the same forms.
-pub fn simulate(survey: &Survey, count: usize, seed: u64) -> Vec<SimulatedForm> {
+/// `count` synthetic forms for `survey`, made one at a time; the same seed gives the same forms.
+pub fn simulate(
+    survey: &Survey,
+    count: usize,
+    seed: u64,
+) -> impl Iterator<Item = SimulatedForm> + '_ {
     let mut rng = StdRng::seed_from_u64(seed);
     let units = &survey.strata.units;
     // Online samples over-represent some counties (the urban districts, where the link spread
@@ -39,29 +43,27 @@ pub fn simulate(survey: &Survey, count: usize, seed: u64) -> Vec<SimulatedForm> 
     let county_mood: Vec<f64> = (0..units.len())
         .map(|_| rng.random_range(-0.15..0.15))
         .collect();
-    (0..count)
-        .map(|_| {
-            let county = pick_weighted(&mut rng, &county_weights);
-            let mood = county_mood[county] + rng.random_range(-0.2..0.2);
-            let mut fields = Vec::new();
-            for q in &survey.questions {
-                if q.id == survey.strata.question {
-                    fields.push((q.id.clone(), units[county].code.clone()));
-                    continue;
-                }
-                answer(&mut rng, survey, q, mood, &mut fields);
+    (0..count).map(move |_| {
+        let county = pick_weighted(&mut rng, &county_weights);
+        let mood = county_mood[county] + rng.random_range(-0.2..0.2);
+        let mut fields = Vec::new();
+        for q in &survey.questions {
+            if q.id == survey.strata.question {
+                fields.push((q.id.clone(), units[county].code.clone()));
+                continue;
             }
-            let duration_seconds = if rng.random_bool(0.03) {
-                rng.random_range(15..60)
-            } else {
-                rng.random_range(90..900)
-            };
-            SimulatedForm {
-                fields,
-                duration_seconds,
-            }
-        })
-        .collect()
+            answer(&mut rng, survey, q, mood, &mut fields);
+        }
+        let duration_seconds = if rng.random_bool(0.03) {
+            rng.random_range(15..60)
+        } else {
+            rng.random_range(90..900)
+        };
+        SimulatedForm {
+            fields,
+            duration_seconds,
+        }
+    })
 }
 
 fn answer(
@@ -181,4 +183,69 @@ fn pick_weighted(rng: &mut StdRng, weights: &[f64]) -> usize {
         target -= w;
     }
     weights.len().saturating_sub(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Survey {
+        let source = include_str!("../surveys/jiaxing-food-safety-2016.toml");
+        Survey::from_toml(source, "surveys/jiaxing-food-safety-2016.toml")
+            .expect("example is valid")
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_forms_and_another_seed_others() {
+        let survey = example();
+        let fields = |seed| {
+            simulate(&survey, 50, seed)
+                .map(|f| f.fields)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(fields(3), fields(3));
+        assert_ne!(fields(3), fields(4));
+    }
+
+    #[test]
+    fn every_simulated_form_passes_the_survey_validation() {
+        let survey = example();
+        for (i, form) in simulate(&survey, 500, 11).enumerate() {
+            let input = crate::survey::FormInput::from_pairs(form.fields);
+            assert!(
+                survey.validate(&input).is_ok(),
+                "form {i}: {:?}",
+                survey.validate(&input).err()
+            );
+        }
+    }
+
+    #[test]
+    fn the_sample_is_skewed_like_an_online_one() {
+        let survey = example();
+        let young = simulate(&survey, 4000, 5)
+            .filter(|f| {
+                f.fields
+                    .iter()
+                    .any(|(k, v)| k == "age_band" && v == "18_29")
+            })
+            .count() as f64
+            / 4000.0;
+        let margin = survey
+            .margins
+            .iter()
+            .find(|m| m.question == "age_band")
+            .expect("age margin");
+        let total: f64 = margin.targets.iter().map(|(_, n)| n).sum();
+        let share = margin
+            .targets
+            .iter()
+            .find(|(c, _)| c == "18_29")
+            .map(|(_, n)| n / total)
+            .unwrap_or(0.0);
+        assert!(
+            young > share * 1.2,
+            "the young are over-represented: {young:.3} vs population {share:.3}"
+        );
+    }
 }

@@ -5,9 +5,8 @@
 //! City figures are estimated from the whole weighted sample, never averaged from counties.
 
 mod format;
+mod sample;
 mod weighting;
-
-use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -15,6 +14,7 @@ use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, Weighti
 use crate::survey::{Answers, Indicator, QualityFlag, Survey, Text};
 
 pub use format::{to_csv, to_table};
+pub use sample::{ResponseCounts, Sample, SampleBuilder};
 pub use weighting::{weigh, WeightingSummary, Weights};
 
 /// One stored response, as analysis needs it.
@@ -128,17 +128,6 @@ pub struct DomainResult {
     pub max_points: f64,
 }
 
-/// How many responses went in, and why some were left out.
-#[derive(Clone, Debug, Serialize)]
-pub struct ResponseCounts {
-    pub stored: usize,
-    pub used: usize,
-    /// Responses left out, by reason (quality flag names, or `unknown_stratum`).
-    pub excluded: BTreeMap<String, usize>,
-    /// Synthetic responses among those used.
-    pub simulated: usize,
-}
-
 #[derive(Clone, Debug, Serialize)]
 pub struct Evaluation {
     pub survey_id: String,
@@ -157,15 +146,24 @@ pub fn evaluate(
     survey: &Survey,
     respondents: &[Respondent],
 ) -> Result<Evaluation, EvaluationError> {
-    let (used, counts) = apply_exclusions(survey, respondents);
-    if used.is_empty() {
+    let mut builder = SampleBuilder::new(survey);
+    for r in respondents {
+        builder.add(&r.stratum, &r.answers, &r.quality_flags, r.simulated);
+    }
+    evaluate_sample(survey, &builder.finish())
+}
+
+/// Evaluates a sample built with [`SampleBuilder`] from the same survey definition.
+pub fn evaluate_sample(survey: &Survey, sample: &Sample) -> Result<Evaluation, EvaluationError> {
+    let counts = sample.counts.clone();
+    if sample.is_empty() {
         return Err(EvaluationError::NoResponses {
             survey: survey.id.clone(),
-            total: respondents.len(),
+            total: counts.stored,
             excluded: counts.excluded.values().sum(),
         });
     }
-    let weights = weigh(survey, &used).map_err(|source| EvaluationError::Weighting {
+    let weights = weigh(survey, sample).map_err(|source| EvaluationError::Weighting {
         survey: survey.id.clone(),
         source,
     })?;
@@ -174,7 +172,7 @@ pub fn evaluate(
         source,
     };
     let design = Design::new(
-        &weights.stratum_of,
+        &sample.stratum_of,
         survey.strata.units.len(),
         &weights.weights,
         weights.raked_margins(),
@@ -184,9 +182,10 @@ pub fn evaluate(
     let per_indicator = survey
         .indicators
         .iter()
-        .map(|indicator| {
+        .zip(&sample.values)
+        .map(|(indicator, column)| {
             let values: Vec<Option<f64>> =
-                used.iter().map(|r| indicator.value(&r.answers)).collect();
+                column.iter().map(|v| (!v.is_nan()).then_some(*v)).collect();
             let kind = if indicator.kind_is_proportion() {
                 Kind::Proportion
             } else {
@@ -200,7 +199,7 @@ pub fn evaluate(
 
     let kish = design.kish();
     let mut respondents_in = vec![0usize; survey.strata.units.len()];
-    for &h in &weights.stratum_of {
+    for &h in &sample.stratum_of {
         respondents_in[h as usize] += 1;
     }
     let city_name = Text {
@@ -210,7 +209,7 @@ pub fn evaluate(
     let mut domains = vec![domain(
         CITY,
         city_name,
-        used.len(),
+        sample.len(),
         &kish.city,
         survey
             .indicators
@@ -238,41 +237,6 @@ pub fn evaluate(
         weighting: weights.summary,
         domains,
     })
-}
-
-fn apply_exclusions<'a>(
-    survey: &Survey,
-    respondents: &'a [Respondent],
-) -> (Vec<&'a Respondent>, ResponseCounts) {
-    let mut excluded: BTreeMap<String, usize> = BTreeMap::new();
-    let mut used = Vec::with_capacity(respondents.len());
-    for r in respondents {
-        if survey.stratum(&r.stratum).is_none() {
-            *excluded.entry("unknown_stratum".into()).or_default() += 1;
-        } else if survey.margins.iter().any(|m| {
-            let codes: Vec<&str> = m.targets.iter().map(|(c, _)| c.as_str()).collect();
-            weighting::category_index(r, &m.question, &codes).is_none()
-        }) {
-            *excluded
-                .entry("missing_weighting_answer".into())
-                .or_default() += 1;
-        } else if let Some(flag) = r
-            .quality_flags
-            .iter()
-            .find(|f| survey.quality.exclude.contains(f))
-        {
-            *excluded.entry(flag.name().into()).or_default() += 1;
-        } else {
-            used.push(r);
-        }
-    }
-    let counts = ResponseCounts {
-        stored: respondents.len(),
-        used: used.len(),
-        excluded,
-        simulated: used.iter().filter(|r| r.simulated).count(),
-    };
-    (used, counts)
 }
 
 fn domain<'a>(

@@ -106,5 +106,7 @@ fn create_parent_dir(path: &str) -> Result<(), StorageError> {
 }
 
 pub use keys::server_key;
-pub use responses::{count_by_stratum, insert_response, insert_responses, load_responses};
+pub use responses::{
+    count_by_stratum, for_each_response, insert_response, insert_responses, load_responses,
+};
 pub use surveys::{find_survey, import_version, list_surveys, set_state, version_source};

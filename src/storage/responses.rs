@@ -128,3 +128,34 @@ pub fn insert_responses(
         Ok(outcomes)
     })
 }
+
+/// Calls `visit` with every response of a survey, one at a time, without holding them all in
+/// memory (a million responses stream through in constant space).
+pub fn for_each_response<E>(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    mut visit: impl FnMut(StoredResponse) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<StorageError>,
+{
+    let rows = responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .select((
+            responses::id,
+            responses::version,
+            responses::stratum,
+            responses::channel,
+            responses::answers,
+            responses::quality_flags,
+            responses::duration_seconds,
+            responses::submitted_on,
+        ))
+        .order(responses::id.asc())
+        .load_iter::<StoredResponse, diesel::connection::DefaultLoadingMode>(conn)
+        .map_err(StorageError::from)?;
+    for row in rows {
+        visit(row.map_err(StorageError::from)?)?;
+    }
+    Ok(())
+}
