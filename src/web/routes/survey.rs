@@ -205,7 +205,7 @@ fn render_form(
         notice,
     }
     .view();
-    let page = state.pages.render("survey", lang, &req, view)?;
+    let page = state.pages.render("survey", lang, req, view)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("text/html; charset=utf-8")
