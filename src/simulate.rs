@@ -6,7 +6,7 @@
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::survey::{Choice, QuestionKind, Survey};
+use crate::survey::{Choice, Measure, QuestionKind, Survey};
 
 /// One synthetic resident's form, as a browser would post it.
 #[derive(Clone, Debug)]
@@ -76,7 +76,7 @@ fn answer(
     let mut push = |value: &str| fields.push((q.id.clone(), value.to_owned()));
     match &q.kind {
         QuestionKind::Single { options } => {
-            let weights = match survey.margins.iter().find(|m| m.question == q.id) {
+            let weights: Vec<f64> = match survey.margins.iter().find(|m| m.question == q.id) {
                 // Weighting variables: population shares tilted like an online sample (younger
                 // people and the first-listed sex answer more).
                 Some(margin) => margin
@@ -85,7 +85,22 @@ fn answer(
                     .enumerate()
                     .map(|(i, (_, n))| n * online_tilt(i, options.len()))
                     .collect(),
-                None => vec![1.0; options.len()],
+                // Other questions: answers that an indicator counts as favourable (support,
+                // a correct quiz answer) are given by most, as in real surveys.
+                None => {
+                    let favoured = favoured_codes(survey, &q.id);
+                    let lift = (3.0 * (1.0 + 2.0 * mood)).max(0.5);
+                    options
+                        .iter()
+                        .map(|o| {
+                            if favoured.contains(&o.code.as_str()) {
+                                lift
+                            } else {
+                                1.0
+                            }
+                        })
+                        .collect()
+                }
             };
             push(&options[pick_weighted(rng, &weights)].code);
         }
@@ -136,6 +151,33 @@ fn answer(
             }
         }
     }
+}
+
+/// The codes of `question` that an indicator counts as success or as the correct answer.
+fn favoured_codes<'a>(survey: &'a Survey, question: &str) -> Vec<&'a str> {
+    let mut codes = Vec::new();
+    for indicator in &survey.indicators {
+        match &indicator.measure {
+            Measure::Proportion {
+                question: q,
+                item: None,
+                success,
+                ..
+            } if q == question => {
+                codes.extend(success.iter().map(String::as_str));
+            }
+            Measure::CorrectShare { answers } => {
+                codes.extend(
+                    answers
+                        .iter()
+                        .filter(|(q, _)| q == question)
+                        .map(|(_, c)| c.as_str()),
+                );
+            }
+            _ => {}
+        }
+    }
+    codes
 }
 
 /// Points are listed most favourable first; a better mood moves answers toward the front.

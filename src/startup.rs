@@ -55,6 +55,9 @@ impl Application {
             App::new()
                 .wrap(Compress::default())
                 .wrap(security_headers())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::remember_text_size,
+                ))
                 .wrap(actix_web::middleware::from_fn(crate::web::log_request))
                 .app_data(state.clone())
                 .configure(crate::web::routes)

@@ -2,7 +2,7 @@
 //! Residents see a short, friendly message in their language; the cause chain goes to the log.
 
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 
 use super::pages::{MessagePage, Pages};
 use crate::catalog::CatalogError;
@@ -73,7 +73,7 @@ impl AppError {
         &self,
         pages: &Pages,
         lang: Lang,
-        path: &str,
+        req: &HttpRequest,
         back: Option<&str>,
     ) -> HttpResponse {
         match self {
@@ -93,7 +93,7 @@ impl AppError {
             role: "alert",
         };
         let mut response = HttpResponse::build(self.status());
-        match pages.message(lang, path, page) {
+        match pages.message(lang, req, page) {
             Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
             Err(e) => {
                 tracing::error!(error = ?e, "cannot render the error page");

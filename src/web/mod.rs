@@ -12,6 +12,7 @@ mod pages;
 mod results_view;
 mod routes;
 mod survey_form;
+mod text_size;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub use form_token::{CheckedToken, FormTokens, TokenProblem};
 pub use i18n::{lang_from_query, Messages};
 pub use log::log_request;
 pub use pages::Pages;
+pub use text_size::{remember_text_size, TextSize};
 
 use crate::catalog::Catalog;
 

@@ -12,7 +12,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let catalog = state.catalog.clone();
     let surveys = match blocking(move || catalog.list()).await {
         Ok(list) => list,
-        Err(e) => return e.render(&state.pages, lang, req.path(), None),
+        Err(e) => return e.render(&state.pages, lang, &req, None),
     };
     let suffix = if lang == crate::survey::Lang::En {
         "?lang=en"
@@ -45,12 +45,12 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     match state.pages.render(
         "home",
         lang,
-        req.path(),
+        &req,
         json!({ "page_title": title, "surveys": open, "published": published }),
     ) {
         Ok(html) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(html),
-        Err(e) => crate::web::AppError::Unexpected(e).render(&state.pages, lang, req.path(), None),
+        Err(e) => crate::web::AppError::Unexpected(e).render(&state.pages, lang, &req, None),
     }
 }

@@ -33,7 +33,7 @@ pub async fn page(
             messages: state.pages.messages(),
         }
         .view();
-        let html = state.pages.render("results", lang, req.path(), view)?;
+        let html = state.pages.render("results", lang, &req, view)?;
         Ok::<_, AppError>(
             HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
@@ -42,7 +42,7 @@ pub async fn page(
         )
     }
     .await;
-    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), None))
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
 }
 
 pub async fn figures_csv(
@@ -69,7 +69,7 @@ pub async fn figures_csv(
         )
     }
     .await;
-    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), None))
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
 }
 
 pub async fn api(path: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {

@@ -44,7 +44,7 @@ pub async fn show(
         Ok(page)
     }
     .await;
-    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, req.path(), None))
+    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
 }
 
 pub async fn submit(
@@ -156,7 +156,7 @@ pub async fn submit(
     }
     .await;
     let back = format!("/s/{id}");
-    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), Some(&back)))
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, Some(&back)))
 }
 
 pub async fn thanks(
@@ -179,10 +179,10 @@ pub async fn thanks(
             link: Some((home_href(lang), m.text(lang, "thanks.home"))),
             role: "status",
         };
-        Ok(html(state.pages.message(lang, req.path(), page)?))
+        Ok(html(state.pages.message(lang, &req, page)?))
     }
     .await;
-    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, req.path(), None))
+    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
 }
 
 /// The survey's link as a QR code (SVG), for posters and leaflets.
@@ -217,7 +217,7 @@ pub async fn qr_code(
         )
     }
     .await;
-    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), None))
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
 }
 
 /// The survey if it is taking answers: unknown and draft surveys are 404, closed ones 410.
@@ -258,7 +258,7 @@ fn render_form(
         notice,
     }
     .view();
-    let page = state.pages.render("survey", lang, req.path(), view)?;
+    let page = state.pages.render("survey", lang, req, view)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("text/html; charset=utf-8")
