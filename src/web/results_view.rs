@@ -7,13 +7,15 @@ use serde_json::{json, Value};
 use super::chart::{Bar, Chart};
 use super::i18n::Messages;
 use crate::evaluation::{DomainResult, IndicatorResult, Status};
+use crate::privacy::public_cell;
 use crate::publishing::PublishedResults;
 use crate::release::{number, CsvFile, Encoding};
 use crate::survey::{Lang, Survey};
 
-/// Whether a figure may be shown to the public.
+/// Whether a figure may be shown to the public: defined, and resting on at least the survey's
+/// `min_public_cell` valid answers (the privacy rule every public surface shares).
 pub fn publishable(indicator: &IndicatorResult, survey: &Survey) -> bool {
-    indicator.n >= survey.privacy.min_public_cell as usize && !indicator.estimate.is_nan()
+    !indicator.estimate.is_nan() && public_cell(indicator.n, (), &survey.privacy).is_some()
 }
 
 fn percent(v: f64) -> String {
@@ -136,7 +138,7 @@ impl ResultsPage<'_> {
                     "county": d.name.get(lang),
                     "respondents": d.respondents,
                     "points": format!("{:.1} / {:.0}", d.points, d.max_points),
-                    "suppressed": d.respondents < survey.privacy.min_public_cell as usize,
+                    "suppressed": public_cell(d.respondents, (), &survey.privacy).is_none(),
                 })
             })
             .collect();
