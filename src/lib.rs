@@ -1,7 +1,9 @@
 //! Minyi (民意): public satisfaction surveys for local governments, weighted to the census and
 //! evaluated with honest uncertainty.
 
+pub mod accounts;
 pub mod analysis;
+pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod config;

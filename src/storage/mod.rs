@@ -1,7 +1,9 @@
 //! Storage: the only module that speaks diesel. One connection type for SQLite and PostgreSQL,
 //! a pool, the embedded migrations of both backends, and the queries the rest of Minyi needs.
 
+pub mod accounts;
 pub mod admin;
+mod audit;
 mod connection;
 mod keys;
 mod privacy;
@@ -107,6 +109,7 @@ fn create_parent_dir(path: &str) -> Result<(), StorageError> {
     }
 }
 
+pub use audit::{append_audit, recent_audit, AuditEntry, NewAuditEntry};
 pub use keys::server_key;
 pub use privacy::{
     apply_purge, destroy_secrets_of_surveys_not_open, destroy_survey_secret, duplicate_client_ids,

@@ -59,7 +59,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        role -> Text,
+        password_hash -> Text,
+        session_epoch -> Integer,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    grants (user_id, survey_id) {
+        user_id -> Text,
+        survey_id -> Text,
+        granted_at -> Text,
+    }
+}
+
+diesel::table! {
+    login_failures (throttle_key) {
+        throttle_key -> Text,
+        window_start -> BigInt,
+        failures -> Integer,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Text,
+        actor -> Text,
+        action -> Text,
+        survey_id -> Nullable<Text>,
+        manifest_sha256 -> Nullable<Text>,
+        detail -> Text,
+    }
+}
+
 diesel::joinable!(survey_versions -> surveys (survey_id));
+diesel::joinable!(grants -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     surveys,
     survey_versions,
@@ -67,7 +107,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     server_keys,
     published_results,
     survey_secrets,
-    survey_purges
+    survey_purges,
+    users,
+    grants,
+    login_failures,
+    audit_log
 );
 
 diesel::table! {

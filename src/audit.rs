@@ -1,0 +1,67 @@
+//! The audit log: who signed in, who was given which survey, who downloaded which result set
+//! (with its manifest hash), and when. Appended to and read; never edited or deleted (there is
+//! no code for it, and the database refuses it). Admins read it on `/admin/audit`.
+
+use crate::storage::{self, AuditEntry, Database, NewAuditEntry, StorageError};
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditAction {
+    SignIn,
+    SignInFailed,
+    SignInThrottled,
+    SignOut,
+    UserAdded,
+    Grant,
+    /// A result set downloaded from the web.
+    Download,
+    /// A result set written by `minyi export`.
+    Export,
+}
+
+impl AuditAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuditAction::SignIn => "sign_in",
+            AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::SignInThrottled => "sign_in_throttled",
+            AuditAction::SignOut => "sign_out",
+            AuditAction::UserAdded => "user_added",
+            AuditAction::Grant => "grant",
+            AuditAction::Download => "download",
+            AuditAction::Export => "export",
+        }
+    }
+}
+
+/// Who acted when it was not a signed-in person: the operator at the command line.
+pub const COMMAND_LINE: &str = "command line";
+
+/// One event to append.
+pub struct AuditEvent<'a> {
+    pub actor: &'a str,
+    pub action: AuditAction,
+    pub survey_id: Option<&'a str>,
+    pub manifest_sha256: Option<&'a str>,
+    pub detail: String,
+}
+
+pub fn record(db: &Database, event: AuditEvent<'_>) -> Result<(), StorageError> {
+    let mut conn = db.conn()?;
+    storage::append_audit(
+        &mut conn,
+        &NewAuditEntry {
+            at: crate::catalog::now_rfc3339(),
+            actor: event.actor.to_owned(),
+            action: event.action.name().to_owned(),
+            survey_id: event.survey_id.map(str::to_owned),
+            manifest_sha256: event.manifest_sha256.map(str::to_owned),
+            detail: event.detail,
+        },
+    )
+}
+
+/// The newest entries, newest first.
+pub fn recent(db: &Database, limit: i64) -> Result<Vec<AuditEntry>, StorageError> {
+    storage::recent_audit(&mut *db.conn()?, limit)
+}

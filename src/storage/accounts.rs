@@ -1,0 +1,195 @@
+//! Accounts, the surveys granted to evaluators, and failed sign-ins counted for throttling.
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::schema::{grants, login_failures, users};
+use super::{DbConnection, StorageError};
+
+/// An account as stored. The role is checked by the `accounts` module.
+#[derive(Clone, Debug, Queryable)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub password_hash: String,
+    pub session_epoch: i32,
+    pub created_at: String,
+}
+
+const USER_COLUMNS: (
+    users::id,
+    users::email,
+    users::role,
+    users::password_hash,
+    users::session_epoch,
+    users::created_at,
+) = (
+    users::id,
+    users::email,
+    users::role,
+    users::password_hash,
+    users::session_epoch,
+    users::created_at,
+);
+
+/// Stores a new account; `Ok(false)` when the e-mail address is already taken.
+pub fn insert_user(conn: &mut DbConnection, user: &UserRow) -> Result<bool, StorageError> {
+    let inserted = diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&user.id),
+            users::email.eq(&user.email),
+            users::role.eq(&user.role),
+            users::password_hash.eq(&user.password_hash),
+            users::session_epoch.eq(user.session_epoch),
+            users::created_at.eq(&user.created_at),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn find_user_by_email(
+    conn: &mut DbConnection,
+    email: &str,
+) -> Result<Option<UserRow>, StorageError> {
+    Ok(users::table
+        .select(USER_COLUMNS)
+        .filter(users::email.eq(email))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_user(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, StorageError> {
+    Ok(users::table
+        .select(USER_COLUMNS)
+        .filter(users::id.eq(id))
+        .first(conn)
+        .optional()?)
+}
+
+/// Every account, by e-mail address.
+pub fn list_users(conn: &mut DbConnection) -> Result<Vec<UserRow>, StorageError> {
+    Ok(users::table
+        .select(USER_COLUMNS)
+        .order(users::email.asc())
+        .load(conn)?)
+}
+
+/// Raises an account's session epoch, so that every session cookie issued before is refused.
+pub fn bump_session_epoch(conn: &mut DbConnection, id: &str) -> Result<(), StorageError> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set(users::session_epoch.eq(users::session_epoch + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Gives an account a survey; `Ok(false)` when it already had it.
+pub fn insert_grant(
+    conn: &mut DbConnection,
+    user_id: &str,
+    survey_id: &str,
+    now: &str,
+) -> Result<bool, StorageError> {
+    let inserted = diesel::insert_into(grants::table)
+        .values((
+            grants::user_id.eq(user_id),
+            grants::survey_id.eq(survey_id),
+            grants::granted_at.eq(now),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn has_grant(
+    conn: &mut DbConnection,
+    user_id: &str,
+    survey_id: &str,
+) -> Result<bool, StorageError> {
+    let n: i64 = grants::table
+        .filter(grants::user_id.eq(user_id))
+        .filter(grants::survey_id.eq(survey_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The surveys granted to an account, by id.
+pub fn granted_surveys(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> Result<Vec<String>, StorageError> {
+    Ok(grants::table
+        .select(grants::survey_id)
+        .filter(grants::user_id.eq(user_id))
+        .order(grants::survey_id.asc())
+        .load(conn)?)
+}
+
+/// The accounts a survey is granted to (for notifying its evaluators), by e-mail address.
+pub fn grantees(conn: &mut DbConnection, survey_id: &str) -> Result<Vec<UserRow>, StorageError> {
+    Ok(users::table
+        .inner_join(grants::table)
+        .filter(grants::survey_id.eq(survey_id))
+        .select(USER_COLUMNS)
+        .order(users::email.asc())
+        .load(conn)?)
+}
+
+/// The failures counted under a throttle key: (window start, failures in it).
+pub fn login_failures(
+    conn: &mut DbConnection,
+    key: &str,
+) -> Result<Option<(i64, i32)>, StorageError> {
+    Ok(login_failures::table
+        .select((login_failures::window_start, login_failures::failures))
+        .filter(login_failures::throttle_key.eq(key))
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores the failures now counted under a key (insert or replace), and deletes the rows of
+/// windows that started before `stale_before`, so nothing outlives its window for long.
+pub fn set_login_failures(
+    conn: &mut DbConnection,
+    key: &str,
+    window_start: i64,
+    failures: i32,
+    stale_before: i64,
+) -> Result<(), StorageError> {
+    conn.transaction(|conn| {
+        diesel::delete(login_failures::table.filter(login_failures::window_start.lt(stale_before)))
+            .execute(conn)?;
+        let updated =
+            diesel::update(login_failures::table.filter(login_failures::throttle_key.eq(key)))
+                .set((
+                    login_failures::window_start.eq(window_start),
+                    login_failures::failures.eq(failures),
+                ))
+                .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(login_failures::table)
+                .values((
+                    login_failures::throttle_key.eq(key),
+                    login_failures::window_start.eq(window_start),
+                    login_failures::failures.eq(failures),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// Forgets the failures under a key (after a successful sign-in to that account).
+pub fn clear_login_failures(conn: &mut DbConnection, key: &str) -> Result<(), StorageError> {
+    diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(key)))
+        .execute(conn)?;
+    Ok(())
+}

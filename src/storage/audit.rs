@@ -1,0 +1,61 @@
+//! The audit log: appended to, read, and nothing else. There is deliberately no function here
+//! that updates or deletes an entry, and the database refuses both (see the migration).
+
+use diesel::prelude::*;
+
+use super::schema::audit_log;
+use super::{DbConnection, StorageError};
+
+/// One entry as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub survey_id: Option<String>,
+    pub manifest_sha256: Option<String>,
+    pub detail: String,
+}
+
+/// One entry as read, with its place in the log.
+#[derive(Clone, Debug, Queryable)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub survey_id: Option<String>,
+    pub manifest_sha256: Option<String>,
+    pub detail: String,
+}
+
+pub fn append_audit(conn: &mut DbConnection, entry: &NewAuditEntry) -> Result<(), StorageError> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(&entry.at),
+            audit_log::actor.eq(&entry.actor),
+            audit_log::action.eq(&entry.action),
+            audit_log::survey_id.eq(&entry.survey_id),
+            audit_log::manifest_sha256.eq(&entry.manifest_sha256),
+            audit_log::detail.eq(&entry.detail),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The newest `limit` entries, newest first.
+pub fn recent_audit(conn: &mut DbConnection, limit: i64) -> Result<Vec<AuditEntry>, StorageError> {
+    Ok(audit_log::table
+        .select((
+            audit_log::seq,
+            audit_log::at,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::survey_id,
+            audit_log::manifest_sha256,
+            audit_log::detail,
+        ))
+        .order(audit_log::seq.desc())
+        .limit(limit)
+        .load(conn)?)
+}
