@@ -49,6 +49,16 @@ enum Command {
         #[arg(long, value_delimiter = ',', required = true)]
         qi: Vec<String>,
     },
+    /// Manage the accounts of the people who run Minyi.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Give an evaluator a survey: they may then download its result sets.
+    Grant {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        survey: String,
+    },
     /// Add plausible synthetic responses (channel `simulated`) to try the pipeline.
     Simulate {
         id: String,
@@ -64,6 +74,21 @@ enum Format {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is read from standard input (at least 12 characters);
+    /// when standard input is empty or a terminal, one is generated and shown once.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, publisher or evaluator
+        #[arg(long)]
+        role: String,
+    },
+    /// List the accounts with their roles and granted surveys.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -98,6 +123,8 @@ pub fn main() -> ExitCode {
         Command::Evaluate { id, format } => evaluate(&id, format),
         Command::Purge { id } => purge(&id),
         Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
+        Command::User(command) => user(command),
+        Command::Grant { email, survey } => grant(&email, &survey),
         Command::Simulate {
             id,
             responses,
@@ -371,4 +398,77 @@ fn check_release(file: &std::path::Path, k: usize, qi: &[String]) -> anyhow::Res
         if check.violations.len() == 1 { "" } else { "s" },
         qi.join(", ")
     )
+}
+
+fn accounts() -> anyhow::Result<crate::accounts::Accounts> {
+    let settings = Settings::from_env()?;
+    Ok(crate::accounts::Accounts::new(Database::connect(
+        settings.database,
+        2,
+    )?)?)
+}
+
+fn user(command: UserCommand) -> anyhow::Result<()> {
+    use crate::accounts::{Email, Role};
+    match command {
+        UserCommand::Add { email, role } => {
+            let email = Email::parse(&email)?;
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("--role {role:?} is not a role; use admin, publisher or evaluator")
+            })?;
+            let (password, generated) = read_password()?;
+            let account =
+                accounts()?.add_user(&email, role, &password, crate::audit::COMMAND_LINE)?;
+            println!("added {} ({})", account.email, account.role);
+            if generated {
+                println!(
+                    "password (shown once; give it to them privately): {}",
+                    password.expose()
+                );
+            }
+            Ok(())
+        }
+        UserCommand::List => {
+            let accounts = accounts()?;
+            for account in accounts.list()? {
+                let granted = accounts.granted_surveys(&account)?;
+                println!("{}\t{}\t{}", account.email, account.role, granted.join(","));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The new account's password: standard input when it carries one, else a generated one.
+fn read_password() -> anyhow::Result<(crate::accounts::Password, bool)> {
+    use std::io::{IsTerminal, Read};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok((crate::accounts::Password::generate(), true));
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut text)
+        .map_err(|e| anyhow::anyhow!("cannot read the password from standard input: {e}"))?;
+    if text.trim().is_empty() {
+        return Ok((crate::accounts::Password::generate(), true));
+    }
+    Ok((crate::accounts::Password::parse(&text)?, false))
+}
+
+fn grant(email: &str, survey: &str) -> anyhow::Result<()> {
+    let email = crate::accounts::Email::parse(email)?;
+    match accounts()?.grant(&email, survey, crate::audit::COMMAND_LINE)? {
+        crate::accounts::GrantOutcome::Granted => {
+            println!(
+                "{} may now download the result sets of survey {survey}",
+                email.as_str()
+            )
+        }
+        crate::accounts::GrantOutcome::AlreadyGranted => {
+            println!("{} already had survey {survey}", email.as_str())
+        }
+    }
+    Ok(())
 }

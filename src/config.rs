@@ -27,6 +27,9 @@ pub struct Settings {
     /// (addresses or CIDR ranges, comma-separated). Empty: the header is ignored, so a client
     /// cannot pick the network its duplicate check is keyed on.
     pub trusted_proxies: TrustedProxies,
+    /// `MINYI_SECURE_COOKIES` (`true`/`false`): mark session cookies `Secure`, so browsers send
+    /// them only over TLS. Defaults to true when `MINYI_PUBLIC_URL` starts with `https://`.
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +60,17 @@ impl Settings {
         let database_url = get("DATABASE_URL")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let public_url = get("MINYI_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        let secure_cookies = match get("MINYI_SECURE_COOKIES") {
+            None => public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+            Some(value) => parse_bool(&value).ok_or(ConfigError::Invalid {
+                name: "MINYI_SECURE_COOKIES",
+                value,
+                expected: "true or false",
+            })?,
+        };
         Ok(Settings {
             database: DatabaseUrl::parse(&database_url)?,
             bind: get("MINYI_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
@@ -65,14 +79,23 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from("surveys")),
             pool_size: parse_number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
             body_limit: parse_number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
-            public_url: get("MINYI_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            public_url,
             trusted_proxies: match get("MINYI_TRUSTED_PROXIES") {
                 None => TrustedProxies::default(),
                 Some(value) => value
                     .parse()
                     .map_err(|problem| ConfigError::TrustedProxies { value, problem })?,
             },
+            secure_cookies,
         })
+    }
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
     }
 }
 
@@ -137,6 +160,31 @@ mod tests {
         let err = settings(&[("MINYI_TRUSTED_PROXIES", "10.0.0.0/40")]).expect_err("bad range");
         assert!(err.to_string().contains("MINYI_TRUSTED_PROXIES"), "{err}");
         assert!(err.to_string().contains("10.0.0.0/40"), "{err}");
+    }
+
+    #[test]
+    fn session_cookies_are_secure_behind_https_or_when_asked() {
+        let cases: [(&[(&str, &str)], bool); 4] = [
+            (&[], false),
+            (&[("MINYI_PUBLIC_URL", "https://minyi.example.org")], true),
+            (&[("MINYI_SECURE_COOKIES", "true")], true),
+            (
+                &[
+                    ("MINYI_PUBLIC_URL", "https://x.org"),
+                    ("MINYI_SECURE_COOKIES", "false"),
+                ],
+                false,
+            ),
+        ];
+        for (vars, expected) in cases {
+            assert_eq!(
+                settings(vars).expect("valid").secure_cookies,
+                expected,
+                "{vars:?}"
+            );
+        }
+        let err = settings(&[("MINYI_SECURE_COOKIES", "maybe")]).expect_err("not a boolean");
+        assert!(err.to_string().contains("true or false"), "{err}");
     }
 
     #[test]

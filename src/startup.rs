@@ -7,6 +7,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer};
 
+use crate::accounts::Accounts;
 use crate::catalog::{Catalog, ImportReport};
 use crate::config::Settings;
 use crate::storage::{self, Database};
@@ -39,8 +40,11 @@ impl Application {
             hex::encode(rand::random::<[u8; 32]>())
         })?;
         drop(conn);
+        let accounts = Arc::new(Accounts::new(db.clone())?);
         let state = actix_web::web::Data::new(AppState {
             catalog: catalog.clone(),
+            accounts,
+            secure_cookies: settings.secure_cookies,
             pages: Pages::new()?,
             tokens: FormTokens::new(key.as_bytes()),
             body_limit: settings.body_limit,
@@ -58,6 +62,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     crate::web::remember_text_size,
                 ))
+                .wrap(actix_web::middleware::from_fn(crate::web::authorize))
                 .wrap(actix_web::middleware::from_fn(crate::web::log_request))
                 .app_data(state.clone())
                 .configure(crate::web::routes)

@@ -21,6 +21,8 @@ pub enum AppError {
     BadRequest(String),
     #[error("cross-site or forged request")]
     Forbidden,
+    #[error("this account may not use this page")]
+    NotAllowed,
     #[error("database unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
@@ -50,7 +52,7 @@ impl AppError {
             AppError::SurveyClosed => StatusCode::GONE,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::NotAllowed => StatusCode::FORBIDDEN,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,6 +65,7 @@ impl AppError {
             AppError::TooLarge => "too_large",
             AppError::BadRequest(_) => "bad_request",
             AppError::Forbidden => "forbidden",
+            AppError::NotAllowed => "not_allowed",
             AppError::Unavailable(_) => "unavailable",
             AppError::Unexpected(_) => "unexpected",
         }

@@ -1,6 +1,7 @@
 //! The web front: routes (a file per resource), the page renderer, interface text, errors.
 //! Handlers parse the request, call the catalog and storage, and render; nothing else.
 
+mod access;
 mod chart;
 mod client;
 mod error;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+pub use access::{authorize, Access, Route, SignedIn};
 pub use error::AppError;
 pub use form_token::{CheckedToken, FormTokens, TokenProblem};
 pub use i18n::{lang_from_query, Messages};
@@ -25,11 +27,16 @@ pub use log::log_request;
 pub use pages::Pages;
 pub use text_size::{remember_text_size, TextSize};
 
+use crate::accounts::Accounts;
 use crate::catalog::Catalog;
 
 /// What every handler can reach.
 pub struct AppState {
     pub catalog: Arc<Catalog>,
+    /// Accounts, sessions and grants.
+    pub accounts: Arc<Accounts>,
+    /// Mark session cookies `Secure` (`MINYI_SECURE_COOKIES`, or an https `MINYI_PUBLIC_URL`).
+    pub secure_cookies: bool,
     pub pages: Pages,
     pub tokens: FormTokens,
     /// The largest request body accepted, in bytes.
@@ -40,20 +47,40 @@ pub struct AppState {
     pub public_url: Option<String>,
 }
 
-/// Every route, in one place.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(routes::home::index))
-        .route("/healthz", web::get().to(routes::health::healthz))
-        .route("/s/{id}", web::get().to(routes::survey::show))
-        .route("/s/{id}", web::post().to(routes::survey::submit))
-        .route("/s/{id}/thanks", web::get().to(routes::survey::thanks))
-        .route("/s/{id}/qr.svg", web::get().to(routes::survey::qr_code))
-        .route("/results/{id}", web::get().to(routes::results::page))
-        .route(
-            "/results/{id}/figures.csv",
-            web::get().to(routes::results::figures_csv),
-        )
-        .route("/api/results/{id}", web::get().to(routes::results::api));
+/// Declares every route once: `ROUTES` (method, pattern, who may use it), which the
+/// authorization middleware and the route-walk test read, and `routes`, which registers exactly
+/// those routes with actix.
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path, $access:expr;)*) => {
+        /// Every route, with who may use it.
+        pub const ROUTES: &[Route] = &[$(Route {
+            method: stringify!($method),
+            path: $path,
+            access: $access,
+        }),*];
+
+        /// Registers every route of [`ROUTES`].
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+    };
+}
+
+route_table! {
+    get "/" => routes::home::index, Access::Public;
+    get "/healthz" => routes::health::healthz, Access::Public;
+    get "/s/{id}" => routes::survey::show, Access::Public;
+    post "/s/{id}" => routes::survey::submit, Access::Public;
+    get "/s/{id}/thanks" => routes::survey::thanks, Access::Public;
+    get "/s/{id}/qr.svg" => routes::survey::qr_code, Access::Public;
+    get "/results/{id}" => routes::results::page, Access::Public;
+    get "/results/{id}/figures.csv" => routes::results::figures_csv, Access::Public;
+    get "/api/results/{id}" => routes::results::api, Access::Public;
+    get "/login" => routes::login::form, Access::Public;
+    post "/login" => routes::login::submit, Access::Public;
+    post "/logout" => routes::login::logout, Access::SignedIn;
+    get "/account" => routes::account::page, Access::SignedIn;
+    get "/admin/audit" => routes::admin::audit, Access::Admin;
 }
 
 /// The answer for any path no route knows.

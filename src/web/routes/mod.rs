@@ -1,7 +1,10 @@
 //! One file per resource.
 
+pub mod account;
+pub mod admin;
 pub mod health;
 pub mod home;
+pub mod login;
 pub mod results;
 pub mod survey;
 

@@ -271,7 +271,7 @@ fn html(body: String) -> HttpResponse {
         .body(body)
 }
 
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k == name)
@@ -307,7 +307,7 @@ fn unix_now() -> i64 {
 
 /// A browser tells us when a post comes from another site (`Sec-Fetch-Site`, `Origin`); such
 /// posts are refused before anything is read. The form token is the second line of defence.
-fn is_cross_site(req: &HttpRequest) -> bool {
+pub(super) fn is_cross_site(req: &HttpRequest) -> bool {
     let headers = req.headers();
     if headers
         .get("sec-fetch-site")
@@ -327,7 +327,7 @@ fn is_cross_site(req: &HttpRequest) -> bool {
     !origin_host.eq_ignore_ascii_case(&host)
 }
 
-fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
+pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
     match req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -349,7 +349,10 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
 }
 
 /// Reads the request body up to `limit` bytes; more is a 413, whatever Content-Length claimed.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, AppError> {
+pub(super) async fn read_body(
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, AppError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;

@@ -1,0 +1,219 @@
+//! Authorization: every route declares who may use it (`web::ROUTES`), and one middleware
+//! checks that declaration before any handler runs. A route missing from the table cannot be
+//! registered, and the route-walk test reads the same table, so no route escapes either.
+//!
+//! Anonymous visitors to a route that needs an account are sent to `/login` (303); signed-in
+//! accounts without the right get 403.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+
+use super::routes::blocking;
+use super::{lang_from_query, AppError, AppState};
+use crate::accounts::{Account, Role, SESSION_COOKIE};
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (residents, the public).
+    Public,
+    /// Any signed-in account.
+    SignedIn,
+    /// Admins only.
+    Admin,
+    /// The result sets of survey `{id}`: admins, and evaluators granted that survey.
+    ResultSet,
+}
+
+/// One route: method, path pattern, and who may use it.
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// The signed-in account of a request that passed [`authorize`] on a non-public route.
+pub struct SignedIn(pub Account);
+
+impl FromRequest for SignedIn {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<SignedIn, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        // Only reached on routes whose access is not `Public`, where the middleware has
+        // already refused anonymous requests.
+        std::future::ready(
+            req.extensions()
+                .get::<Account>()
+                .cloned()
+                .map(SignedIn)
+                .ok_or_else(|| actix_web::error::ErrorForbidden("not signed in")),
+        )
+    }
+}
+
+/// The session cookie's value, if the request has one.
+pub fn session_cookie(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The value of a `Set-Cookie` header starting a session (`Secure` when configured for TLS).
+pub fn set_session_cookie(value: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}",
+        crate::accounts::SESSION_SECONDS,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The value of a `Set-Cookie` header ending a session in this browser.
+pub fn clear_session_cookie(secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The value of path parameter `{name}` of `pattern` in `path` (the middleware runs before the
+/// router fills in `match_info`).
+fn path_param(pattern: &str, path: &str, name: &str) -> Option<String> {
+    let wanted = format!("{{{name}}}");
+    pattern
+        .split('/')
+        .zip(path.split('/'))
+        .find(|(p, _)| *p == wanted)
+        .and_then(|(_, value)| {
+            percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .ok()
+                .map(|v| v.into_owned())
+        })
+}
+
+fn route_of(req: &ServiceRequest) -> Option<&'static Route> {
+    let pattern = req.match_pattern()?;
+    super::ROUTES
+        .iter()
+        .find(|r| r.path == pattern && req.method().as_str().eq_ignore_ascii_case(r.method))
+}
+
+enum Decision {
+    Allow(Option<Account>),
+    SignInFirst,
+    Refuse,
+}
+
+async fn decide(state: &AppState, req: &HttpRequest, route: &Route) -> Result<Decision, AppError> {
+    let account = match session_cookie(req) {
+        None => None,
+        Some(cookie) => {
+            let accounts = state.accounts.clone();
+            let now = chrono::Utc::now().timestamp();
+            blocking(move || accounts.session(&cookie, now)).await?
+        }
+    };
+    let Some(account) = account else {
+        return Ok(Decision::SignInFirst);
+    };
+    let allowed = match route.access {
+        Access::Public | Access::SignedIn => true,
+        Access::Admin => account.role == Role::Admin,
+        Access::ResultSet => match path_param(route.path, req.path(), "id") {
+            None => false,
+            Some(id) => {
+                let accounts = state.accounts.clone();
+                let who = account.clone();
+                blocking(move || accounts.may_download(&who, &id)).await?
+            }
+        },
+    };
+    Ok(if allowed {
+        Decision::Allow(Some(account))
+    } else {
+        Decision::Refuse
+    })
+}
+
+/// The middleware: looks the request's route up in `web::ROUTES` and lets it through only if
+/// the request's account (from its signed session cookie) may use it.
+pub async fn authorize(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let route = match route_of(&req) {
+        // Unknown paths and methods fall through to the router's 404 / 405.
+        None => return Ok(next.call(req).await?.map_into_left_body()),
+        Some(route) if route.access == Access::Public => {
+            return Ok(next.call(req).await?.map_into_left_body())
+        }
+        Some(route) => route,
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let lang = lang_from_query(req.query_string());
+    let decision = decide(&state, req.request(), route).await;
+    let refusal = match decision {
+        Ok(Decision::Allow(account)) => {
+            if let Some(account) = account {
+                req.extensions_mut().insert(account);
+            }
+            return Ok(next.call(req).await?.map_into_left_body());
+        }
+        Ok(Decision::SignInFirst) => {
+            let next_path = match req.query_string() {
+                "" => req.path().to_owned(),
+                query => format!("{}?{query}", req.path()),
+            };
+            let target = format!(
+                "/login?next={}",
+                percent_encoding::utf8_percent_encode(
+                    &next_path,
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+            );
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, target))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish()
+        }
+        Ok(Decision::Refuse) => {
+            AppError::NotAllowed.render(&state.pages, lang, req.request(), None)
+        }
+        Err(e) => e.render(&state.pages, lang, req.request(), None),
+    };
+    Ok(req.into_response(refusal).map_into_right_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_param;
+
+    #[test]
+    fn path_parameters_are_read_from_the_pattern() {
+        assert_eq!(
+            path_param("/resultsets/{id}.zip", "/resultsets/abc.zip", "id"),
+            None,
+            "only whole segments"
+        );
+        assert_eq!(
+            path_param(
+                "/resultsets/{id}/download",
+                "/resultsets/jiaxing-2016/download",
+                "id"
+            ),
+            Some("jiaxing-2016".to_owned())
+        );
+        assert_eq!(path_param("/admin/audit", "/admin/audit", "id"), None);
+    }
+}

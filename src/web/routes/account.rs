@@ -1,0 +1,84 @@
+//! `/account`: who is signed in, the surveys they may see and, for those closed or published,
+//! the result sets they may download; sign out.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::blocking;
+use crate::accounts::Role;
+use crate::catalog::CurrentSurvey;
+use crate::lifecycle::SurveyState;
+use crate::web::{lang_from_query, AppError, AppState, SignedIn};
+
+pub async fn page(
+    req: HttpRequest,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let account = signed_in.0;
+    let result = async {
+        let catalog = state.catalog.clone();
+        let accounts = state.accounts.clone();
+        let who = account.clone();
+        let surveys: Vec<CurrentSurvey> = blocking(move || {
+            let all = catalog.list()?;
+            let granted = match who.role {
+                Role::Evaluator => Some(accounts.granted_surveys(&who)?),
+                Role::Admin | Role::Publisher => None,
+            };
+            Ok::<_, AppError>(
+                all.into_iter()
+                    .filter(|s| granted.as_ref().is_none_or(|g| g.contains(&s.record.id)))
+                    .collect(),
+            )
+        })
+        .await?;
+        let m = state.pages.messages();
+        let may_download = account.role != Role::Publisher;
+        let suffix = if lang == crate::survey::Lang::En {
+            "?lang=en"
+        } else {
+            ""
+        };
+        let rows: Vec<_> = surveys
+            .iter()
+            .map(|s| {
+                let released =
+                    matches!(s.record.state, SurveyState::Closed | SurveyState::Published);
+                json!({
+                    "title": s.definition.title.get(lang),
+                    "id": s.record.id,
+                    "state": m.text(lang, &format!("account.state_{}", s.record.state)),
+                    "download_href": (may_download && released)
+                        .then(|| format!("/resultsets/{}/download", s.record.id)),
+                    "results_href": (s.record.state == SurveyState::Published)
+                        .then(|| format!("/results/{}{suffix}", s.record.id)),
+                })
+            })
+            .collect();
+        let html = state.pages.render(
+            "account",
+            lang,
+            &req,
+            json!({
+                "page_title": m.text(lang, "account.heading"),
+                "signed_in_as": m.format(lang, "account.signed_in_as", &[
+                    ("email", &account.email),
+                    ("role", &m.text(lang, &format!("account.role_{}", account.role))),
+                ]),
+                "surveys": rows,
+                "is_admin": account.role == Role::Admin,
+                "lang_code": if lang == crate::survey::Lang::En { "en" } else { "zh" },
+            }),
+        )?;
+        Ok::<_, AppError>(
+            HttpResponse::Ok()
+                .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}

@@ -1,0 +1,225 @@
+//! `/login` and `/logout`: signing in with an e-mail address and password (throttled), and out
+//! again. A successful sign-in sets the signed session cookie and goes on to `next` (a path on
+//! this site) or `/account`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::blocking;
+use super::survey::{check_content_type, field, is_cross_site, read_body};
+use crate::accounts::SignInError;
+use crate::survey::Lang;
+use crate::web::access::{clear_session_cookie, set_session_cookie, SignedIn};
+use crate::web::client::client_address;
+use crate::web::form_body::parse_form;
+use crate::web::{lang_from_query, AppError, AppState};
+
+/// Input fields of the sign-in form look like the survey's text boxes.
+const LOGIN_CSS: &str = "label{display:block;font-weight:600;margin:.6rem 0 .25rem}\
+input[type=email],input[type=password]{display:block;width:100%;font:inherit;padding:.7rem;\
+min-height:48px;border:1px solid #6b7280;border-radius:8px;margin:0 0 .6rem}\
+form button{margin-top:1rem}";
+
+/// Where to go after signing in: a path on this site, never another site (`//host`, `/\\host`).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/login") =>
+        {
+            path.to_owned()
+        }
+        _ => "/account".to_owned(),
+    }
+}
+
+fn query_next(req: &HttpRequest) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v)
+}
+
+fn render(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    next: &str,
+    email: &str,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let m = state.pages.messages();
+    let html = state.pages.render(
+        "login",
+        lang,
+        req,
+        json!({
+            "page_title": m.text(lang, "login.heading"),
+            "next": next,
+            "email": email,
+            "problem": problem,
+            "lang_code": if lang == Lang::En { "en" } else { "zh" },
+            "extra_css": LOGIN_CSS,
+        }),
+    )?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let next = safe_next(query_next(&req).as_deref());
+    render(&state, &req, lang, &next, "", None, StatusCode::OK)
+        .unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let mut lang = lang_from_query(req.query_string());
+    let result = async {
+        if is_cross_site(&req) {
+            return Err(AppError::Forbidden);
+        }
+        check_content_type(&req)?;
+        let body = read_body(payload, state.body_limit).await?;
+        let pairs = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        lang = field(&pairs, "_lang")
+            .and_then(Lang::from_code)
+            .unwrap_or(lang);
+        let email = field(&pairs, "email").unwrap_or_default().trim().to_owned();
+        let password = field(&pairs, "password").unwrap_or_default().to_owned();
+        let next = safe_next(field(&pairs, "next"));
+        let m = state.pages.messages();
+        if email.is_empty() || password.is_empty() {
+            let problem = m.text(lang, "login.missing");
+            return render(
+                &state,
+                &req,
+                lang,
+                &next,
+                &email,
+                Some(problem),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        let accounts = state.accounts.clone();
+        let address = client_address(&req, &state.trusted_proxies);
+        let now = chrono::Utc::now().timestamp();
+        let typed = email.clone();
+        let outcome = blocking(move || {
+            Ok::<_, AppError>(match accounts.sign_in(&typed, &password, address, now) {
+                Ok(account) => Ok(accounts.issue_session(&account, now)),
+                Err(SignInError::Storage(e)) => return Err(e.into()),
+                Err(other) => Err(other),
+            })
+        })
+        .await?;
+        match outcome {
+            Ok(session) => Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, next))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((
+                    header::SET_COOKIE,
+                    set_session_cookie(&session, state.secure_cookies),
+                ))
+                .finish()),
+            Err(SignInError::Throttled { wait_seconds }) => {
+                let minutes = (wait_seconds + 59) / 60;
+                let problem = m.format(
+                    lang,
+                    "login.throttled",
+                    &[("minutes", &minutes.to_string())],
+                );
+                let mut page = render(
+                    &state,
+                    &req,
+                    lang,
+                    &next,
+                    &email,
+                    Some(problem),
+                    StatusCode::TOO_MANY_REQUESTS,
+                )?;
+                if let Ok(value) = header::HeaderValue::from_str(&(wait_seconds.to_string())) {
+                    page.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                Ok(page)
+            }
+            Err(_) => {
+                let problem = m.text(lang, "login.wrong");
+                render(
+                    &state,
+                    &req,
+                    lang,
+                    &next,
+                    &email,
+                    Some(problem),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, Some("/login")))
+}
+
+/// Signs the account out of every session (all browsers, all processes) and clears the cookie.
+pub async fn logout(
+    req: HttpRequest,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    if is_cross_site(&req) {
+        return AppError::Forbidden.render(&state.pages, lang, &req, None);
+    }
+    let accounts = state.accounts.clone();
+    let account = signed_in.0;
+    match blocking(move || accounts.sign_out(&account)).await {
+        Ok(()) => HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                if lang == Lang::En {
+                    "/login?lang=en"
+                } else {
+                    "/login"
+                },
+            ))
+            .insert_header((
+                header::SET_COOKIE,
+                clear_session_cookie(state.secure_cookies),
+            ))
+            .finish(),
+        Err(e) => e.render(&state.pages, lang, &req, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_signing_in() {
+        let cases = [
+            (Some("/resultsets/x/download"), "/resultsets/x/download"),
+            (Some("/admin/audit?lang=en"), "/admin/audit?lang=en"),
+            (Some("//evil.example/"), "/account"),
+            (Some("/\\evil.example/"), "/account"),
+            (Some("https://evil.example/"), "/account"),
+            (Some("/login"), "/account"),
+            (None, "/account"),
+        ];
+        for (next, expected) in cases {
+            assert_eq!(safe_next(next), expected, "{next:?}");
+        }
+    }
+}

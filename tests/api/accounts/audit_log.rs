@@ -1,0 +1,45 @@
+//! The audit log: sign-ins and grants are appended and shown to admins only; the database
+//! refuses to change or delete an entry.
+
+use diesel::connection::SimpleConnection;
+use minyi::accounts::{Email, Role};
+
+use super::*;
+
+on_both_backends! {
+    async fn sign_ins_and_grants_are_shown_to_admins_and_cannot_be_changed(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = add_account(&app, "admin@example.org", Role::Admin);
+        let evaluator = add_account(&app, "li.wei@example.org", Role::Evaluator);
+        accounts(&app)
+            .grant(&Email::parse("li.wei@example.org").unwrap(), EXAMPLE_ID, "admin@example.org")
+            .expect("granted");
+        request(&app, "post", "/login", None, &[("email", "li.wei@example.org"), ("password", "wrong password")]).await;
+        let as_evaluator = sign_in(&app, "li.wei@example.org", &evaluator).await;
+        let as_admin = sign_in(&app, "admin@example.org", &admin).await;
+
+        let page = request(&app, "get", "/admin/audit?lang=en", Some(&as_admin), &[]).await;
+        let refused = request(&app, "get", "/admin/audit", Some(&as_evaluator), &[]).await;
+
+        assert_eq!(page.status, 200);
+        for shown in ["Signed in", "Sign-in failed", "Survey granted", "li.wei@example.org", EXAMPLE_ID, "Account added"] {
+            assert!(page.body.contains(shown), "the log shows {shown}");
+        }
+        assert_eq!(refused.status, 403, "evaluators do not see the log");
+        let entries = minyi::audit::recent(&Database::connect(app.db.url.clone(), 1).unwrap(), 100).unwrap();
+        let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["user_added", "user_added", "grant", "sign_in_failed", "sign_in", "sign_in"],
+            "appended in order"
+        );
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        for statement in ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"] {
+            let refused = (*conn).batch_execute(statement);
+            assert!(refused.is_err(), "the database refuses: {statement}");
+        }
+        drop(conn);
+        assert_eq!(minyi::audit::recent(&db, 100).unwrap().len(), entries.len(), "nothing changed");
+    }
+}

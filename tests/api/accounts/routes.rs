@@ -1,0 +1,103 @@
+//! Every route, for every role: the expected status of each is written down here, and the test
+//! fails when `minyi::web::ROUTES` has a route this table does not name (or the reverse), so a
+//! new route cannot go without a decision about who may use it.
+
+use minyi::accounts::{Email, Role};
+use minyi::lifecycle::Transition;
+
+use super::*;
+
+/// Who is asking, in the order of the columns below.
+const WHO: [&str; 5] = [
+    "anonymous",
+    "evaluator without grant",
+    "evaluator with grant",
+    "publisher",
+    "admin",
+];
+
+/// Method, pattern, and the status for each of `WHO`. 303 for an anonymous visitor means "sent
+/// to /login"; 403 means "signed in, but not allowed".
+const EXPECTED: &[(&str, &str, [u16; 5])] = &[
+    ("get", "/", [200, 200, 200, 200, 200]),
+    ("get", "/healthz", [200, 200, 200, 200, 200]),
+    ("get", "/s/{id}", [410, 410, 410, 410, 410]),
+    ("post", "/s/{id}", [410, 410, 410, 410, 410]),
+    ("get", "/s/{id}/thanks", [200, 200, 200, 200, 200]),
+    ("get", "/s/{id}/qr.svg", [410, 410, 410, 410, 410]),
+    ("get", "/results/{id}", [200, 200, 200, 200, 200]),
+    (
+        "get",
+        "/results/{id}/figures.csv",
+        [200, 200, 200, 200, 200],
+    ),
+    ("get", "/api/results/{id}", [200, 200, 200, 200, 200]),
+    ("get", "/login", [200, 200, 200, 200, 200]),
+    ("post", "/login", [422, 422, 422, 422, 422]),
+    ("get", "/account", [303, 200, 200, 200, 200]),
+    ("get", "/admin/audit", [303, 403, 403, 403, 200]),
+    // Last: signing out ends the session used for the rows above.
+    ("post", "/logout", [303, 303, 303, 303, 303]),
+];
+
+#[test]
+fn every_route_has_an_expectation_and_every_expectation_a_route() {
+    for route in minyi::web::ROUTES {
+        assert!(
+            EXPECTED
+                .iter()
+                .any(|(m, p, _)| *m == route.method && *p == route.path),
+            "{} {} has no row in EXPECTED: decide who may use it and add one",
+            route.method,
+            route.path
+        );
+    }
+    for (method, path, _) in EXPECTED {
+        assert!(
+            minyi::web::ROUTES
+                .iter()
+                .any(|r| r.method == *method && r.path == *path),
+            "{method} {path} is expected but is not a route"
+        );
+    }
+}
+
+on_both_backends! {
+    async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 1400, 3).expect("simulate");
+        catalog.transition(EXAMPLE_ID, Transition::Close).expect("close");
+        minyi::publishing::publish(&catalog, EXAMPLE_ID).expect("publish");
+        let accounts = accounts(&app);
+        let mut cookies: Vec<Option<String>> = vec![None];
+        for (email, role) in [
+            ("no-grant@example.org", Role::Evaluator),
+            ("granted@example.org", Role::Evaluator),
+            ("publisher@example.org", Role::Publisher),
+            ("admin@example.org", Role::Admin),
+        ] {
+            let password = add_account(&app, email, role);
+            cookies.push(Some(sign_in(&app, email, &password).await));
+        }
+        accounts
+            .grant(&Email::parse("granted@example.org").unwrap(), EXAMPLE_ID, "test")
+            .expect("grant");
+
+        let mut wrong = Vec::new();
+        for (method, pattern, statuses) in EXPECTED {
+            let path = pattern.replace("{id}", EXAMPLE_ID);
+            for (who, (cookie, expected)) in WHO.iter().zip(cookies.iter().zip(statuses)) {
+                let reply = request(&app, method, &path, cookie.as_deref(), &[]).await;
+                if reply.status != *expected {
+                    wrong.push(format!("{method} {path} as {who}: {} (expected {expected})", reply.status));
+                }
+                if *who == "anonymous" && *expected == 303 {
+                    let location = reply.location.unwrap_or_default();
+                    assert!(location.starts_with("/login?next="), "{method} {path}: {location}");
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "unexpected statuses:\n{}", wrong.join("\n"));
+    }
+}

@@ -1,0 +1,132 @@
+//! Signing in and out; what the session cookie is and where it is accepted.
+
+use minyi::accounts::Role;
+use minyi::startup::Application;
+
+use super::*;
+
+on_both_backends! {
+    async fn signing_in_sets_a_strict_http_only_cookie_that_another_server_process_accepts(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let password = add_account(&app, "li.wei@example.org", Role::Evaluator);
+        // A second server process on the same database (as behind a load balancer).
+        let settings = settings_for(&app.db, &repo_path("surveys"));
+        let second = Application::build(&settings).expect("second process builds");
+        let second_url = format!("http://127.0.0.1:{}", second.port());
+        actix_web::rt::spawn(second.run_until_stopped());
+
+        let reply = request(&app, "post", "/login", None, &[
+            ("email", "Li.Wei@example.org "),
+            ("password", &password),
+            ("next", "/account"),
+        ]).await;
+
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(reply.location.as_deref(), Some("/account"));
+        let set_cookie = reply.set_cookie.expect("a session cookie");
+        for attribute in ["minyi_session=", "HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
+            assert!(set_cookie.contains(attribute), "{attribute} in {set_cookie}");
+        }
+        assert!(!set_cookie.contains("Secure"), "no TLS configured: {set_cookie}");
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let here = request(&app, "get", "/account", Some(&cookie), &[]).await;
+        assert_eq!(here.status, 200);
+        assert!(here.body.contains("li.wei@example.org"), "the account page names who is signed in");
+        let there = app
+            .client
+            .get(format!("{second_url}/account"))
+            .insert_header(("Cookie", cookie.as_str()))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(there.status().as_u16(), 200, "the other process accepts the cookie");
+    }
+
+    async fn signing_out_ends_every_session_of_the_account(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let password = add_account(&app, "admin@example.org", Role::Admin);
+        let phone = sign_in(&app, "admin@example.org", &password).await;
+        let laptop = sign_in(&app, "admin@example.org", &password).await;
+
+        let out = request(&app, "post", "/logout", Some(&phone), &[]).await;
+
+        assert_eq!(out.status, 303);
+        assert!(out.set_cookie.unwrap_or_default().contains("Max-Age=0"), "the cookie is cleared");
+        for (device, cookie) in [("phone", &phone), ("laptop", &laptop)] {
+            let after = request(&app, "get", "/account", Some(cookie), &[]).await;
+            assert_eq!(after.status, 303, "{device}: signed out");
+            assert!(after.location.unwrap_or_default().starts_with("/login"), "{device}");
+        }
+    }
+
+    async fn wrong_passwords_and_unknown_addresses_get_the_same_answer(backend: Backend) {
+        let app = spawn_app(backend).await;
+        add_account(&app, "li.wei@example.org", Role::Evaluator);
+
+        let wrong = request(&app, "post", "/login", None, &[("email", "li.wei@example.org"), ("password", "not the password")]).await;
+        let unknown = request(&app, "post", "/login", None, &[("email", "nobody@example.org"), ("password", "not the password")]).await;
+
+        for reply in [&wrong, &unknown] {
+            assert_eq!(reply.status, 422);
+            assert!(reply.body.contains("电子邮箱或密码不正确"), "{}", reply.body);
+            assert!(reply.set_cookie.is_none(), "no session");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn forged_expired_or_edited_cookies_are_not_sessions() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let password = add_account(&app, "admin@example.org", Role::Admin);
+    let cookie = sign_in(&app, "admin@example.org", &password).await;
+    let (id, rest) = cookie
+        .trim_start_matches("minyi_session=")
+        .split_once('.')
+        .unwrap();
+    let cases = [
+        (
+            "another account id",
+            format!("minyi_session=ffff{id}.{rest}"),
+        ),
+        ("a garbage value", "minyi_session=abc".to_owned()),
+        ("no cookie at all", String::new()),
+    ];
+    for (what, forged) in cases {
+        let reply = request(&app, "get", "/account", Some(&forged), &[]).await;
+        assert_eq!(reply.status, 303, "{what}");
+    }
+}
+
+#[actix_web::test]
+async fn the_session_cookie_is_secure_when_configured_for_tls() {
+    let app = spawn_app_with_settings(Backend::Sqlite, &repo_path("surveys"), |s| {
+        s.secure_cookies = true
+    })
+    .await;
+    let password = add_account(&app, "admin@example.org", Role::Admin);
+
+    let reply = request(
+        &app,
+        "post",
+        "/login",
+        None,
+        &[("email", "admin@example.org"), ("password", &password)],
+    )
+    .await;
+
+    assert!(reply.set_cookie.unwrap_or_default().contains("; Secure"));
+}
+
+#[actix_web::test]
+async fn the_sign_in_page_is_in_both_languages_and_labels_every_field() {
+    let app = spawn_app(Backend::Sqlite).await;
+
+    let zh = request(&app, "get", "/login", None, &[]).await;
+    let en = request(&app, "get", "/login?lang=en", None, &[]).await;
+
+    assert_eq!(zh.status, 200);
+    assert!(zh.body.contains("工作人员登录") && zh.body.contains("<label for=\"email\">"));
+    assert!(zh.body.contains("<label for=\"password\">"));
+    assert!(en.body.contains("Staff sign-in") && en.body.contains("name=\"_lang\" value=\"en\""));
+    assert!(zh.body.contains("autocomplete=\"current-password\""));
+}
