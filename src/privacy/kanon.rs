@@ -6,7 +6,7 @@
 //! their quasi-identifiers suppressed. The report says what was done, without repeating any
 //! suppressed value (a list of rare combinations would itself disclose them).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::survey::{QuestionKind, Survey};
 
@@ -130,10 +130,40 @@ pub fn survey_columns(survey: &Survey) -> Vec<QiColumn> {
 /// Makes `rows` (the quasi-identifier values of each row, in the order of `columns`)
 /// k-anonymous in place and reports how.
 pub fn anonymize(rows: &mut [Vec<String>], columns: &[QiColumn], k: usize) -> KAnonReport {
-    let budget = (rows.len() as f64 * MAX_SUPPRESSED_SHARE).floor() as usize;
+    let mut groups: HashMap<Vec<String>, usize> = HashMap::new();
+    for row in rows.iter() {
+        *groups.entry(row.clone()).or_default() += 1;
+    }
+    let plan = plan(&groups, columns, k);
+    for row in rows.iter_mut() {
+        plan.apply(row);
+    }
+    plan.report
+}
+
+/// How a release is made k-anonymous, decided from how many rows share each combination of
+/// quasi-identifier values (so a million rows need only their few hundred combinations in
+/// memory), then applied row by row as the rows stream out.
+#[derive(Clone, Debug)]
+pub struct ReleasePlan {
+    columns: Vec<QiColumn>,
+    /// Generalization level of each column (0: as collected).
+    levels: Vec<usize>,
+    /// Generalized combinations still shared by fewer than k rows: suppressed.
+    suppressed: HashSet<Vec<String>>,
+    pub report: KAnonReport,
+}
+
+/// Chooses the least generalization that leaves at most `MAX_SUPPRESSED_SHARE` of the rows in
+/// groups smaller than k (or, if none does, the one leaving fewest), and the groups to suppress.
+pub fn plan(groups: &HashMap<Vec<String>, usize>, columns: &[QiColumn], k: usize) -> ReleasePlan {
+    let total: usize = groups.values().sum();
+    let budget = (total as f64 * MAX_SUPPRESSED_SHARE).floor() as usize;
     let mut best: Option<(Vec<usize>, usize)> = None;
     for levels in level_vectors(columns) {
-        let at_risk = rows_at_risk(&generalized(rows, columns, &levels), k);
+        let at_risk: usize = small_groups(&generalized(groups, columns, &levels), k)
+            .values()
+            .sum();
         if at_risk <= budget {
             best = Some((levels, at_risk));
             break;
@@ -142,30 +172,56 @@ pub fn anonymize(rows: &mut [Vec<String>], columns: &[QiColumn], k: usize) -> KA
             best = Some((levels, at_risk));
         }
     }
-    let levels = best.map(|(levels, _)| levels).unwrap_or_default();
-    let new_rows = generalized(rows, columns, &levels);
-    for (row, new_row) in rows.iter_mut().zip(new_rows) {
-        *row = new_row;
+    let levels = best
+        .map(|(levels, _)| levels)
+        .unwrap_or_else(|| vec![0; columns.len()]);
+    let small = small_groups(&generalized(groups, columns, &levels), k);
+    let suppressed_rows = small.values().sum();
+    let report = KAnonReport {
+        k,
+        rows: total,
+        generalized: columns
+            .iter()
+            .zip(&levels)
+            .filter(|(_, level)| **level > 0)
+            .map(|(column, level)| (column.name.clone(), column.steps[level - 1].describe()))
+            .collect(),
+        suppressed_rows,
+    };
+    ReleasePlan {
+        columns: columns.to_vec(),
+        levels,
+        suppressed: small.into_keys().collect(),
+        report,
     }
-    let small = small_groups(rows, k);
-    let mut suppressed_rows = 0;
-    for row in rows.iter_mut() {
-        if small.contains_key(row.as_slice()) {
+}
+
+impl ReleasePlan {
+    /// Generalizes one row's quasi-identifier values in place, or suppresses all of them when
+    /// their combination is too rare. Returns whether the row was suppressed.
+    pub fn apply(&self, row: &mut [String]) -> bool {
+        for (i, value) in row.iter_mut().enumerate() {
+            if let Some(step) = self.step(i) {
+                *value = step.apply(value).to_owned();
+            }
+        }
+        if self.suppressed.contains(row) {
             row.iter_mut().for_each(|v| *v = SUPPRESSED.to_owned());
-            suppressed_rows += 1;
+            return true;
+        }
+        false
+    }
+
+    /// The generalization applied to column `i`, if any.
+    pub fn step(&self, i: usize) -> Option<&Generalization> {
+        match self.levels.get(i).copied().unwrap_or(0) {
+            0 => None,
+            level => self.columns.get(i).and_then(|c| c.steps.get(level - 1)),
         }
     }
-    let generalized = columns
-        .iter()
-        .zip(&levels)
-        .filter(|(_, level)| **level > 0)
-        .map(|(column, level)| (column.name.clone(), column.steps[level - 1].describe()))
-        .collect();
-    KAnonReport {
-        k,
-        rows: rows.len(),
-        generalized,
-        suppressed_rows,
+
+    pub fn columns(&self) -> &[QiColumn] {
+        &self.columns
     }
 }
 
@@ -189,38 +245,42 @@ fn level_vectors(columns: &[QiColumn]) -> Vec<Vec<usize>> {
     all
 }
 
-fn generalized(rows: &[Vec<String>], columns: &[QiColumn], levels: &[usize]) -> Vec<Vec<String>> {
-    rows.iter()
-        .map(|row| {
-            row.iter()
-                .enumerate()
-                .map(|(i, value)| match levels.get(i).copied().unwrap_or(0) {
-                    0 => value.clone(),
-                    level => columns[i].steps[level - 1].apply(value).to_owned(),
-                })
-                .collect()
-        })
+fn generalized(
+    groups: &HashMap<Vec<String>, usize>,
+    columns: &[QiColumn],
+    levels: &[usize],
+) -> HashMap<Vec<String>, usize> {
+    let mut out: HashMap<Vec<String>, usize> = HashMap::new();
+    for (row, count) in groups {
+        let key: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, value)| match levels.get(i).copied().unwrap_or(0) {
+                0 => value.clone(),
+                level => columns[i].steps[level - 1].apply(value).to_owned(),
+            })
+            .collect();
+        *out.entry(key).or_default() += count;
+    }
+    out
+}
+
+/// Combinations shared by fewer than k rows, with their counts. Combinations whose every value
+/// is suppressed (or empty) say nothing about anyone and are left out.
+fn small_groups(groups: &HashMap<Vec<String>, usize>, k: usize) -> HashMap<Vec<String>, usize> {
+    groups
+        .iter()
+        .filter(|(row, n)| **n < k && !row.iter().all(|v| is_suppressed(v)))
+        .map(|(row, n)| (row.clone(), *n))
         .collect()
 }
 
-fn rows_at_risk(rows: &[Vec<String>], k: usize) -> usize {
-    small_groups(rows, k).values().sum()
-}
-
-/// Combinations shared by fewer than k rows, with their counts. Rows whose every value is
-/// suppressed (or empty) say nothing about anyone and are left out.
-fn small_groups<R: AsRef<[S]>, S: AsRef<str>>(rows: &[R], k: usize) -> HashMap<Vec<String>, usize> {
+fn count_rows<R: AsRef<[S]>, S: AsRef<str>>(rows: &[R]) -> HashMap<Vec<String>, usize> {
     let mut counts: HashMap<Vec<String>, usize> = HashMap::new();
     for row in rows {
-        let row = row.as_ref();
-        if row.iter().all(|v| is_suppressed(v.as_ref())) {
-            continue;
-        }
-        *counts
-            .entry(row.iter().map(|v| v.as_ref().to_owned()).collect())
-            .or_default() += 1;
+        let key = row.as_ref().iter().map(|v| v.as_ref().to_owned()).collect();
+        *counts.entry(key).or_default() += 1;
     }
-    counts.retain(|_, n| *n < k);
     counts
 }
 
@@ -233,7 +293,7 @@ pub fn is_suppressed(value: &str) -> bool {
 /// The combinations of quasi-identifier values shared by fewer than k rows, smallest count
 /// first (then by values), for checking any release.
 pub fn violations<R: AsRef<[S]>, S: AsRef<str>>(rows: &[R], k: usize) -> Vec<Violation> {
-    let mut found: Vec<Violation> = small_groups(rows, k)
+    let mut found: Vec<Violation> = small_groups(&count_rows(rows), k)
         .into_iter()
         .map(|(values, count)| Violation { values, count })
         .collect();

@@ -1,6 +1,8 @@
 //! The one CSV writer: RFC 4180 quoting, UTF-8 with a byte-order mark by default (Excel and WPS
 //! then show Chinese correctly), and cells that a spreadsheet would run as a formula defanged.
 
+use std::io::Write;
+
 /// Byte-order mark or not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Encoding {
@@ -11,22 +13,33 @@ pub enum Encoding {
     Utf8,
 }
 
-/// A CSV file built row by row in memory.
-pub struct CsvFile {
-    writer: csv::Writer<Vec<u8>>,
+/// A CSV file written row by row: into memory (`CsvFile::new`), or streamed into any writer
+/// (`CsvFile::to_writer`) so that a million rows never sit in memory at once.
+pub struct CsvFile<W: Write = Vec<u8>> {
+    out: W,
 }
 
-impl CsvFile {
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+impl CsvFile<Vec<u8>> {
     pub fn new(encoding: Encoding, header: &[&str]) -> Result<CsvFile, csv::Error> {
-        let mut buffer = Vec::new();
+        CsvFile::to_writer(Vec::new(), encoding, header)
+    }
+}
+
+impl<W: Write> CsvFile<W> {
+    /// Starts a CSV file in `out`: the byte-order mark (if asked for) and the header row.
+    pub fn to_writer(
+        mut out: W,
+        encoding: Encoding,
+        header: &[&str],
+    ) -> Result<CsvFile<W>, csv::Error> {
         if encoding == Encoding::Utf8WithBom {
-            buffer.extend_from_slice("\u{feff}".as_bytes());
+            out.write_all(BOM)?;
         }
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(buffer);
-        writer.write_record(header)?;
-        Ok(CsvFile { writer })
+        let mut file = CsvFile { out };
+        file.row(header)?;
+        Ok(file)
     }
 
     pub fn row<I, S>(&mut self, cells: I) -> Result<(), csv::Error>
@@ -34,16 +47,42 @@ impl CsvFile {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let cells: Vec<String> = cells
-            .into_iter()
-            .map(|c| defang(c.as_ref()).into_owned())
-            .collect();
-        self.writer.write_record(&cells)
+        self.row_line(cells).map(|_| ())
     }
 
-    pub fn finish(self) -> Result<Vec<u8>, csv::Error> {
-        self.writer.into_inner().map_err(|e| e.into_error().into())
+    /// Writes a row and returns its bytes without the line end: what a Merkle leaf of the row
+    /// hashes (`release::merkle`).
+    pub fn row_line<I, S>(&mut self, cells: I) -> Result<Vec<u8>, csv::Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let line = encode_row(cells)?;
+        self.out.write_all(&line)?;
+        self.out.write_all(b"\r\n")?;
+        Ok(line)
     }
+
+    pub fn finish(mut self) -> Result<W, csv::Error> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// One row as RFC 4180 text (quoted only where needed, formulas defanged), without its line end.
+pub fn encode_row<I, S>(cells: I) -> Result<Vec<u8>, csv::Error>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .buffer_capacity(512)
+        .from_writer(Vec::with_capacity(256));
+    writer.write_record(cells.into_iter().map(|c| defang(c.as_ref()).into_owned()))?;
+    let mut line = writer.into_inner().map_err(|e| e.into_error())?;
+    line.truncate(line.len().saturating_sub(2));
+    Ok(line)
 }
 
 /// A cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) would run as a

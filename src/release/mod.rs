@@ -2,6 +2,8 @@
 
 mod csv_file;
 mod evaluation_csv;
+pub mod merkle;
+pub mod resultset;
 
-pub use csv_file::{defang, number, CsvFile, Encoding};
+pub use csv_file::{defang, encode_row, number, CsvFile, Encoding};
 pub use evaluation_csv::evaluation_csv;
