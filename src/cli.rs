@@ -49,6 +49,16 @@ enum Command {
         #[arg(long, value_delimiter = ',', required = true)]
         qi: Vec<String>,
     },
+    /// Write the result set of a closed or published survey into DIR as
+    /// resultset-ID-VERSION.zip (microdata, estimates, codebook, scripts, manifest).
+    Export {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// excel: UTF-8 with a byte-order mark (Excel, WPS); utf8: plain UTF-8 (R, Python)
+        #[arg(long, value_enum, default_value_t = CsvEncoding::Excel)]
+        encoding: CsvEncoding,
+    },
     /// Manage the accounts of the people who run Minyi.
     #[command(subcommand)]
     User(UserCommand),
@@ -67,6 +77,21 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CsvEncoding {
+    Excel,
+    Utf8,
+}
+
+impl From<CsvEncoding> for crate::release::Encoding {
+    fn from(e: CsvEncoding) -> crate::release::Encoding {
+        match e {
+            CsvEncoding::Excel => crate::release::Encoding::Utf8WithBom,
+            CsvEncoding::Utf8 => crate::release::Encoding::Utf8,
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -123,6 +148,7 @@ pub fn main() -> ExitCode {
         Command::Evaluate { id, format } => evaluate(&id, format),
         Command::Purge { id } => purge(&id),
         Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
+        Command::Export { id, out, encoding } => export(&id, &out, encoding.into()),
         Command::User(command) => user(command),
         Command::Grant { email, survey } => grant(&email, &survey),
         Command::Simulate {
@@ -469,6 +495,29 @@ fn grant(email: &str, survey: &str) -> anyhow::Result<()> {
         crate::accounts::GrantOutcome::AlreadyGranted => {
             println!("{} already had survey {survey}", email.as_str())
         }
+    }
+    Ok(())
+}
+
+fn export(
+    id: &str,
+    out: &std::path::Path,
+    encoding: crate::release::Encoding,
+) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    let (path, summary) = crate::release::resultset::download(
+        &catalog,
+        id,
+        encoding,
+        out,
+        crate::audit::COMMAND_LINE,
+        crate::audit::AuditAction::Export,
+    )?;
+    println!("wrote {} ({} responses)", path.display(), summary.responses);
+    println!("manifest sha256 {}", summary.manifest_sha256);
+    println!("merkle root     {}", summary.merkle_root);
+    if summary.evaluation.includes_simulated {
+        eprintln!("warning: the result set includes simulated responses");
     }
     Ok(())
 }

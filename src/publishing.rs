@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::analysis::{evaluate_survey, AnalysisError};
 use crate::catalog::{now_rfc3339, Catalog, CatalogError};
 use crate::evaluation::Evaluation;
 use crate::lifecycle::Transition;
+use crate::release::{resultset, Encoding};
 use crate::storage::{self, PublishedRow, StorageError};
 use crate::survey::Survey;
 
@@ -20,6 +20,8 @@ pub struct PublishedResults {
     pub evaluation: Evaluation,
     /// The definition of that version (labels, thresholds' sources, methodology).
     pub definition: Arc<Survey>,
+    /// The result set the figures come from: its manifest hash and Merkle root.
+    pub result_set: Option<storage::ResultSetRow>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +31,7 @@ pub enum PublishError {
     #[error("cannot publish survey {survey}: {source}")]
     Evaluation {
         survey: String,
-        source: AnalysisError,
+        source: Box<resultset::ExportError>,
     },
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -37,8 +39,10 @@ pub enum PublishError {
     Unreadable { survey: String, reason: String },
 }
 
-/// Publishes a closed survey: evaluates its responses and stores the evaluation with the state
-/// change, in one transaction. Illegal moves (not closed) are refused with the reason.
+/// Publishes a closed survey: computes its result set (the k-anonymous release and the
+/// evaluation recomputable from it, see `release::resultset`) and stores that evaluation with
+/// the state change, in one transaction, and the result set's manifest hash and Merkle root for
+/// the public page. Illegal moves (not closed) are refused with the reason.
 pub fn publish(catalog: &Catalog, survey_id: &str) -> Result<PublishedResults, PublishError> {
     let survey = catalog.require(survey_id)?;
     survey
@@ -49,14 +53,17 @@ pub fn publish(catalog: &Catalog, survey_id: &str) -> Result<PublishedResults, P
             id: survey_id.to_owned(),
             source,
         })?;
-    let (survey, evaluation) =
-        evaluate_survey(catalog, survey_id).map_err(|source| PublishError::Evaluation {
-            survey: survey_id.to_owned(),
-            source,
+    let summary =
+        resultset::summarize(catalog, survey_id, Encoding::Utf8WithBom).map_err(|source| {
+            PublishError::Evaluation {
+                survey: survey_id.to_owned(),
+                source: Box::new(source),
+            }
         })?;
+    let evaluation = summary.evaluation.clone();
     let row = PublishedRow {
         survey_id: survey_id.to_owned(),
-        version: survey.record.current_version.clone(),
+        version: summary.version.clone(),
         published_at: now_rfc3339(),
         evaluation: serde_json::to_string(&evaluation).map_err(|e| PublishError::Unreadable {
             survey: survey_id.to_owned(),
@@ -67,12 +74,20 @@ pub fn publish(catalog: &Catalog, survey_id: &str) -> Result<PublishedResults, P
     if !storage::publish_results(&mut conn, &row)? {
         return Err(CatalogError::Raced(survey_id.to_owned()).into());
     }
+    drop(conn);
+    resultset::record(catalog, &summary)?;
+    let result_set = storage::find_result_set(
+        &mut *catalog.database().conn()?,
+        survey_id,
+        &summary.version,
+    )?;
     Ok(PublishedResults {
         survey_id: row.survey_id,
         version: row.version,
         published_at: row.published_at,
         evaluation,
         definition: survey.definition,
+        result_set,
     })
 }
 
@@ -85,6 +100,7 @@ pub fn published(
     let Some(row) = storage::find_published(&mut conn, survey_id)? else {
         return Ok(None);
     };
+    let result_set = storage::find_result_set(&mut conn, survey_id, &row.version)?;
     drop(conn);
     let evaluation =
         serde_json::from_str(&row.evaluation).map_err(|e| PublishError::Unreadable {
@@ -98,5 +114,6 @@ pub fn published(
         published_at: row.published_at,
         evaluation,
         definition,
+        result_set,
     }))
 }

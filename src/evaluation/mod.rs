@@ -15,7 +15,7 @@ use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, Weighti
 use crate::survey::{Answers, Indicator, QualityFlag, Survey, Text};
 
 pub use format::to_table;
-pub use sample::{ResponseCounts, Sample, SampleBuilder};
+pub use sample::{Inclusion, ResponseCounts, Sample, SampleBuilder, SUPPRESSED_FOR_RELEASE};
 pub use weighting::{weigh, WeightingSummary, Weights};
 
 /// One stored response, as analysis needs it.

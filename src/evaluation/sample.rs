@@ -47,6 +47,18 @@ impl Sample {
     }
 }
 
+/// The exclusion reason of a response whose quasi-identifiers a k-anonymous release had to
+/// suppress: it cannot be weighted on what was released (see `release::resultset`).
+pub const SUPPRESSED_FOR_RELEASE: &str = "suppressed_for_release";
+
+/// Whether a response went into the sample, or why not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inclusion {
+    Used,
+    /// Left out, with the reason counted in [`ResponseCounts::excluded`].
+    Excluded(&'static str),
+}
+
 /// Adds responses one at a time, applying the survey file's exclusion rules.
 pub struct SampleBuilder<'s> {
     survey: &'s Survey,
@@ -71,19 +83,24 @@ impl<'s> SampleBuilder<'s> {
         }
     }
 
+    /// Adds one response; says whether it is used or why it is left out.
     pub fn add(
         &mut self,
         stratum: &str,
         answers: &Answers,
         flags: &[QualityFlag],
         simulated: bool,
-    ) {
+    ) -> Inclusion {
         let survey = self.survey;
         let counts = &mut self.sample.counts;
         counts.stored += 1;
-        let exclude = |counts: &mut ResponseCounts, reason: &str| {
+        let exclude = |counts: &mut ResponseCounts, reason: &'static str| {
             *counts.excluded.entry(reason.to_owned()).or_default() += 1;
+            Inclusion::Excluded(reason)
         };
+        if stratum == crate::privacy::kanon::SUPPRESSED {
+            return exclude(counts, SUPPRESSED_FOR_RELEASE);
+        }
         let Some(h) = survey.strata.units.iter().position(|u| u.code == stratum) else {
             return exclude(counts, "unknown_stratum");
         };
@@ -110,6 +127,7 @@ impl<'s> SampleBuilder<'s> {
         for (column, indicator) in self.sample.values.iter_mut().zip(&survey.indicators) {
             column.push(indicator.value(answers).unwrap_or(f64::NAN));
         }
+        Inclusion::Used
     }
 
     pub fn finish(self) -> Sample {

@@ -118,5 +118,7 @@ pub use privacy::{
 pub use responses::{
     count_by_stratum, for_each_response, insert_response, insert_responses, load_responses,
 };
-pub use results::{find_published, publish_results, PublishedRow};
+pub use results::{
+    find_published, find_result_set, publish_results, record_result_set, PublishedRow, ResultSetRow,
+};
 pub use surveys::{find_survey, import_version, list_surveys, set_state, version_source};

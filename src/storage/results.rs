@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{published_results, surveys};
+use super::schema::{published_results, result_sets, surveys};
 use super::{DbConnection, StorageError};
 use crate::lifecycle::SurveyState;
 
@@ -56,6 +56,60 @@ pub fn find_published(
             published_results::version,
             published_results::published_at,
             published_results::evaluation,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// A result set as recorded: what the public page shows so that a downloaded copy can be checked.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+pub struct ResultSetRow {
+    pub survey_id: String,
+    pub version: String,
+    pub manifest_sha256: String,
+    pub merkle_root: String,
+    pub responses: i64,
+    pub recorded_at: String,
+}
+
+/// Records a survey version's result set (replacing an earlier record of the same version).
+pub fn record_result_set(conn: &mut DbConnection, row: &ResultSetRow) -> Result<(), StorageError> {
+    conn.transaction(|conn| {
+        diesel::delete(
+            result_sets::table
+                .filter(result_sets::survey_id.eq(&row.survey_id))
+                .filter(result_sets::version.eq(&row.version)),
+        )
+        .execute(conn)?;
+        diesel::insert_into(result_sets::table)
+            .values((
+                result_sets::survey_id.eq(&row.survey_id),
+                result_sets::version.eq(&row.version),
+                result_sets::manifest_sha256.eq(&row.manifest_sha256),
+                result_sets::merkle_root.eq(&row.merkle_root),
+                result_sets::responses.eq(row.responses),
+                result_sets::recorded_at.eq(&row.recorded_at),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+pub fn find_result_set(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    version: &str,
+) -> Result<Option<ResultSetRow>, StorageError> {
+    Ok(result_sets::table
+        .filter(result_sets::survey_id.eq(survey_id))
+        .filter(result_sets::version.eq(version))
+        .select((
+            result_sets::survey_id,
+            result_sets::version,
+            result_sets::manifest_sha256,
+            result_sets::merkle_root,
+            result_sets::responses,
+            result_sets::recorded_at,
         ))
         .first(conn)
         .optional()?)

@@ -98,6 +98,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    result_sets (survey_id, version) {
+        survey_id -> Text,
+        version -> Text,
+        manifest_sha256 -> Text,
+        merkle_root -> Text,
+        responses -> BigInt,
+        recorded_at -> Text,
+    }
+}
+
 diesel::joinable!(survey_versions -> surveys (survey_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -111,7 +122,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     grants,
     login_failures,
-    audit_log
+    audit_log,
+    result_sets
 );
 
 diesel::table! {

@@ -23,6 +23,8 @@ pub enum AppError {
     Forbidden,
     #[error("this account may not use this page")]
     NotAllowed,
+    #[error("not ready: the survey is still collecting answers")]
+    NotReady,
     #[error("database unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
@@ -53,6 +55,7 @@ impl AppError {
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden | AppError::NotAllowed => StatusCode::FORBIDDEN,
+            AppError::NotReady => StatusCode::CONFLICT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -66,6 +69,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Forbidden => "forbidden",
             AppError::NotAllowed => "not_allowed",
+            AppError::NotReady => "not_ready",
             AppError::Unavailable(_) => "unavailable",
             AppError::Unexpected(_) => "unexpected",
         }

@@ -81,6 +81,7 @@ route_table! {
     post "/logout" => routes::login::logout, Access::SignedIn;
     get "/account" => routes::account::page, Access::SignedIn;
     get "/admin/audit" => routes::admin::audit, Access::Admin;
+    get "/resultsets/{id}/download" => routes::resultsets::download, Access::ResultSet;
 }
 
 /// The answer for any path no route knows.

@@ -157,6 +157,11 @@ impl ResultsPage<'_> {
             "indicators": indicators,
             "county_totals": county_totals,
             "methodology": self.methodology(),
+            "result_set": r.result_set.as_ref().map(|set| json!({
+                "manifest": set.manifest_sha256,
+                "merkle_root": set.merkle_root,
+                "responses": set.responses,
+            })),
             "csv_href": format!("/results/{}/figures.csv", r.survey_id),
             "api_href": format!("/api/results/{}", r.survey_id),
         })

@@ -15,4 +15,5 @@ mod page_weight;
 mod privacy;
 mod resident_form;
 mod results;
+mod resultset;
 mod submission;

@@ -6,6 +6,7 @@ pub mod health;
 pub mod home;
 pub mod login;
 pub mod results;
+pub mod resultsets;
 pub mod survey;
 
 use actix_web::{web, HttpRequest, HttpResponse};

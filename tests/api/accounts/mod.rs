@@ -18,6 +18,7 @@ pub struct Reply {
     pub body: String,
     pub location: Option<String>,
     pub set_cookie: Option<String>,
+    pub bytes: Vec<u8>,
 }
 
 pub fn accounts(app: &TestApp) -> Accounts {
@@ -82,6 +83,7 @@ pub async fn request(
         body: String::from_utf8_lossy(&bytes).into_owned(),
         location,
         set_cookie,
+        bytes,
     }
 }
 

@@ -36,6 +36,11 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("post", "/login", [422, 422, 422, 422, 422]),
     ("get", "/account", [303, 200, 200, 200, 200]),
     ("get", "/admin/audit", [303, 403, 403, 403, 200]),
+    (
+        "get",
+        "/resultsets/{id}/download",
+        [303, 403, 200, 403, 200],
+    ),
     // Last: signing out ends the session used for the rows above.
     ("post", "/logout", [303, 303, 303, 303, 303]),
 ];

@@ -1,0 +1,329 @@
+//! The files that describe the data: `datapackage.json` (Frictionless Data), `methodology.md`,
+//! and `minyi.sps` / `minyi.R`, which read `responses.csv` with its value labels in SPSS and R.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+
+use super::columns::Column;
+use super::estimates::ESTIMATE_COLUMNS;
+use super::ReleaseFacts;
+use crate::release::Encoding;
+
+fn encoding_name(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Utf8WithBom => "utf-8-sig",
+        Encoding::Utf8 => "utf-8",
+    }
+}
+
+fn dialect() -> Value {
+    json!({ "delimiter": ",", "lineTerminator": "\r\n", "quoteChar": "\"", "doubleQuote": true, "header": true })
+}
+
+pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
+    let survey = facts.survey;
+    let fields: Vec<Value> = columns
+        .iter()
+        .map(|c| {
+            let mut field = json!({
+                "name": c.name,
+                "type": c.field_type,
+                "title": c.label.en,
+                "description": c.label.zh,
+                "labels": { "zh": c.label.zh, "en": c.label.en },
+            });
+            if !c.values.is_empty() {
+                field["constraints"] = json!({
+                    "enum": c.values.iter().map(|(code, _)| code).collect::<Vec<_>>()
+                });
+                field["valueLabels"] = c
+                    .values
+                    .iter()
+                    .map(|(code, label)| (code.clone(), json!({ "zh": label.zh, "en": label.en })))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
+            field
+        })
+        .collect();
+    let estimate_fields: Vec<Value> = ESTIMATE_COLUMNS
+        .iter()
+        .map(|name| {
+            let kind = match *name {
+                "estimate" | "se" | "ci_low" | "ci_high" | "effective_n" | "deff" | "threshold"
+                | "points" | "max_points" => "number",
+                "n" => "integer",
+                "reliable" | "includes_simulated" => "boolean",
+                _ => "string",
+            };
+            json!({ "name": name, "type": kind })
+        })
+        .collect();
+    let package = json!({
+        "profile": "tabular-data-package",
+        "name": format!("minyi-{}", survey.id),
+        "title": format!("{} / {}", survey.title.zh, survey.title.en),
+        "version": facts.version,
+        "resources": [
+            {
+                "name": "responses",
+                "path": "responses.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": encoding_name(facts.encoding),
+                "dialect": dialect(),
+                "description": "One row per stored response, anonymized and k-anonymous; empty cells are missing (not asked, not answered, or not used).",
+                "schema": { "fields": fields, "missingValues": [""], "primaryKey": "row" },
+            },
+            {
+                "name": "estimates",
+                "path": "estimates.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": encoding_name(facts.encoding),
+                "dialect": dialect(),
+                "schema": { "fields": estimate_fields, "missingValues": [""] },
+            },
+            { "name": "evaluation", "path": "evaluation.json", "format": "json", "mediatype": "application/json" },
+            { "name": "survey-definition", "path": "survey.toml", "format": "toml", "description": "The survey file the responses answered; its SHA-256 is the survey version." },
+            { "name": "methodology", "path": "methodology.md", "format": "md", "mediatype": "text/markdown" },
+            { "name": "spss-syntax", "path": "minyi.sps", "format": "sps" },
+            { "name": "r-script", "path": "minyi.R", "format": "r" },
+        ],
+    });
+    let mut bytes = serde_json::to_vec_pretty(&package).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+pub fn methodology(facts: &ReleaseFacts<'_>) -> Vec<u8> {
+    let s = facts.survey;
+    let e = facts.evaluation;
+    let mut md = String::new();
+    let _ = writeln!(md, "# {} / {}\n", s.title.zh, s.title.en);
+    let _ = writeln!(
+        md,
+        "Result set of survey `{}`, written by Minyi {}.\n",
+        s.id,
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(
+        md,
+        "## Questionnaire\n\n- version (SHA-256 of `survey.toml`): `{}`",
+        facts.version
+    );
+    let _ = writeln!(
+        md,
+        "- fieldwork: {} to {}\n",
+        s.fieldwork_start, s.fieldwork_end
+    );
+    let _ = writeln!(
+        md,
+        "## Responses\n\n- stored: {}\n- used in the estimates: {}",
+        e.responses.stored, e.responses.used
+    );
+    for (reason, n) in &e.responses.excluded {
+        let _ = writeln!(md, "- excluded, {reason}: {n}");
+    }
+    if e.includes_simulated {
+        let _ = writeln!(
+            md,
+            "- **{} simulated responses are included: these figures describe no real population.**",
+            e.responses.simulated
+        );
+    }
+    let flags: Vec<&str> = s.quality.exclude.iter().map(|f| f.name()).collect();
+    let _ = writeln!(md, "\nExclusion rules (from the survey file): responses flagged {} are left out; \
+        `too_fast` means completed in under {} seconds; `straightlining` means the same scale point to every \
+        item of a matrix with at least {} items rated. A county outside the file's strata, or a missing \
+        weighting answer, also excludes a response; so does `{}` (below).\n",
+        if flags.is_empty() { "(none)".to_owned() } else { flags.join(", ") },
+        s.quality.min_duration_seconds.map_or("—".to_owned(), |d| d.to_string()),
+        s.quality.straightlining_min_items.map_or("—".to_owned(), |d| d.to_string()),
+        crate::evaluation::SUPPRESSED_FOR_RELEASE);
+    let _ = writeln!(
+        md,
+        "## Targets and their sources\n\nStrata (`{}`): {}\n",
+        s.strata.question, s.strata.source
+    );
+    for unit in &s.strata.units {
+        let _ = writeln!(
+            md,
+            "- {} {} / {}: {}",
+            unit.code, unit.name.zh, unit.name.en, unit.population
+        );
+    }
+    for margin in &s.margins {
+        let _ = writeln!(md, "\nMargin `{}`: {}\n", margin.question, margin.source);
+        for (code, n) in &margin.targets {
+            let _ = writeln!(md, "- {code}: {n}");
+        }
+    }
+    let w = &e.weighting;
+    let _ = writeln!(md, "\n## Weighting\n\nScheme `{}` over {}: post-stratification by county (population / respondents), \
+        then raking to every margin (each margin rescaled to the strata total) until no margin is off by more than {} \
+        (at most {} sweeps), with every weight kept between {} and {} times its county's base weight (rake, cap, re-rake \
+        to a fixed point, at most 50 rounds). This release: {} sweeps, largest remaining margin error {:e}, {} weights \
+        capped, fixed point reached: {}.\n",
+        w.scheme, w.margins.join(" × "), s.weighting.tolerance, s.weighting.max_sweeps,
+        w.trim_min_factor, w.trim_max_factor, w.sweeps, w.max_margin_error, w.trimmed, w.trim_converged);
+    let _ = writeln!(md, "Estimates: weighted shares and means with Taylor-linearized standard errors (strata = counties, \
+        R's raking residuals), logit intervals for shares, t intervals for scores; see docs/methodology.md in Minyi.\n");
+    let k = &facts.kanon;
+    let _ = writeln!(md, "## Anonymity\n\n`responses.csv` is k-anonymous with k = {} over the quasi-identifiers {}. \
+        Free text, response ids, dates and times are not released; rows are in a canonical order (by a random id, \
+        so neither arrival order nor anything else can be read from it).\n",
+        k.k, facts.quasi_identifiers.join(", "));
+    if k.generalized.is_empty() {
+        let _ = writeln!(md, "- no band had to be merged");
+    }
+    for (column, merges) in &k.generalized {
+        let _ = writeln!(
+            md,
+            "- `{column}` released with merged bands: {}",
+            merges.join("; ")
+        );
+    }
+    let _ = writeln!(
+        md,
+        "- rows whose quasi-identifiers were suppressed: {}\n",
+        k.suppressed_rows
+    );
+    let _ = writeln!(md, "The weights, estimates and evaluation in this result set are computed from the released \
+        categories, so that `minyi verify` can recompute every one of them from `responses.csv` and `survey.toml`: \
+        merged bands are raked to the sum of their targets, and a row whose quasi-identifiers were suppressed cannot be \
+        weighted and is counted as `{}`. With nothing merged or suppressed they equal the evaluation of the stored \
+        responses.\n", crate::evaluation::SUPPRESSED_FOR_RELEASE);
+    let _ = writeln!(md, "## Checking this result set\n\n`manifest.json` lists the SHA-256 of every file and the Merkle root \
+        (RFC 6962, SHA-256) over the rows of `responses.csv` (without the header, each row as written, without its line end). \
+        `minyi verify resultset.zip` checks them and recomputes everything.");
+    md.into_bytes()
+}
+
+/// SPSS syntax reading `responses.csv` with variable and value labels.
+pub fn spss(columns: &[Column], encoding: Encoding) -> Vec<u8> {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "* Minyi result set: read responses.csv with labels (SPSS 16 or later, Unicode mode)."
+    );
+    let _ = writeln!(s, "SET UNICODE=ON.");
+    let _ = writeln!(
+        s,
+        "GET DATA /TYPE=TXT /FILE='responses.csv' /ENCODING='UTF8' /DELCASE=LINE /DELIMITERS=','"
+    );
+    let _ = writeln!(
+        s,
+        "  /QUALIFIER='\"' /ARRANGEMENT=DELIMITED /FIRSTCASE=2 /VARIABLES="
+    );
+    for c in columns {
+        let format = match c.field_type {
+            "integer" => "F8.0",
+            "number" => "F24.12",
+            _ => "A64",
+        };
+        let _ = writeln!(s, "  {} {format}", spss_name(&c.name));
+    }
+    let _ = writeln!(s, ".");
+    if encoding == Encoding::Utf8WithBom {
+        let _ = writeln!(
+            s,
+            "* The file starts with a UTF-8 byte-order mark, which SPSS's UTF8 reader skips."
+        );
+    }
+    let _ = writeln!(s, "VARIABLE LABELS");
+    for c in columns {
+        let _ = writeln!(
+            s,
+            "  {} '{}'",
+            spss_name(&c.name),
+            spss_text(&format!("{} / {}", c.label.zh, c.label.en))
+        );
+    }
+    let _ = writeln!(s, ".");
+    for c in columns.iter().filter(|c| !c.values.is_empty()) {
+        let _ = writeln!(s, "VALUE LABELS {}", spss_name(&c.name));
+        for (code, label) in &c.values {
+            let code = if c.field_type == "string" {
+                format!("'{}'", spss_text(code))
+            } else {
+                code.clone()
+            };
+            let _ = writeln!(
+                s,
+                "  {code} '{}'",
+                spss_text(&format!("{} / {}", label.zh, label.en))
+            );
+        }
+        let _ = writeln!(s, ".");
+    }
+    let _ = writeln!(
+        s,
+        "* Weighted analyses: WEIGHT BY weight. (excluded rows have no weight)."
+    );
+    let _ = writeln!(s, "EXECUTE.");
+    s.into_bytes()
+}
+
+/// SPSS names may not contain the `.` Minyi uses between a question and its option or item.
+fn spss_name(name: &str) -> String {
+    name.replace('.', "_")
+}
+
+fn spss_text(text: &str) -> String {
+    text.replace('\'', "''")
+}
+
+/// An R script reading `responses.csv` into a data frame with labelled factors.
+pub fn r_script(columns: &[Column], encoding: Encoding, stratum: &str) -> Vec<u8> {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Minyi result set: read responses.csv with labels (base R only)."
+    );
+    let _ = writeln!(
+        s,
+        "responses <- read.csv(\"responses.csv\", fileEncoding = \"{}\", colClasses = \"character\",\n                      na.strings = \"\", check.names = FALSE)",
+        match encoding { Encoding::Utf8WithBom => "UTF-8-BOM", Encoding::Utf8 => "UTF-8" }
+    );
+    let _ = writeln!(s, "labels <- list()");
+    for c in columns {
+        let name = r_string(&c.name);
+        match c.field_type {
+            "integer" | "number" if c.values.is_empty() => {
+                let _ = writeln!(s, "responses[[{name}]] <- as.numeric(responses[[{name}]])");
+            }
+            _ if !c.values.is_empty() => {
+                let codes: Vec<String> = c.values.iter().map(|(code, _)| r_string(code)).collect();
+                let labels: Vec<String> = c
+                    .values
+                    .iter()
+                    .map(|(_, l)| r_string(&format!("{} / {}", l.zh, l.en)))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "responses[[{name}]] <- factor(responses[[{name}]], levels = c({}),\n  labels = c({}))",
+                    codes.join(", "),
+                    labels.join(", ")
+                );
+            }
+            _ => {}
+        }
+        let _ = writeln!(
+            s,
+            "labels[[{name}]] <- {}",
+            r_string(&format!("{} / {}", c.label.zh, c.label.en))
+        );
+    }
+    let _ = writeln!(s, "attr(responses, \"variable.labels\") <- labels");
+    let _ = writeln!(s, "# Weighted analyses use responses$weight (missing for excluded rows), e.g. with the survey package:");
+    let _ = writeln!(s, "# design <- survey::svydesign(ids = ~1, strata = ~{stratum}, weights = ~weight, data = subset(responses, !is.na(weight)))");
+    s.into_bytes()
+}
+
+fn r_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}

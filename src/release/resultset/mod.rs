@@ -1,0 +1,512 @@
+//! The result set of a closed or published survey, `resultset-{id}-{version}.zip`: anonymized
+//! k-anonymous microdata (`responses.csv`), every estimate (`estimates.csv`), the evaluation
+//! (`evaluation.json`), the survey file (`survey.toml`), a Frictionless codebook
+//! (`datapackage.json`), `methodology.md`, SPSS and R scripts, and `manifest.json` with the
+//! SHA-256 of every file and the Merkle root of the response rows.
+//!
+//! Written as a stream: three passes over the stored responses (`storage::for_each_response`),
+//! holding only the few columns the weighting needs, never the rows. Deterministic: the same
+//! responses give the same bytes (no time is written anywhere; zip entries carry a fixed date).
+//!
+//! **Weighting on the released categories.** `minyi verify` must recompute the weights from the
+//! released file, and k-anonymity may have merged age bands or suppressed a rare row's
+//! quasi-identifiers. So the result set (and the published figures, which come from it) weighs
+//! the rows as released: merged bands are raked to the sum of their targets, and rows whose
+//! quasi-identifiers were suppressed are left out (`suppressed_for_release`) rather than given a
+//! weight that, being a function of county × sex × age, would reveal the cell suppression hid.
+
+mod archive;
+mod codebook;
+pub mod columns;
+mod estimates;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Seek, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use archive::FileEntry;
+pub use columns::{columns, Column};
+pub use estimates::{estimates_csv, evaluation_json};
+
+use crate::analysis::{quality_flags, AnalysisError, SIMULATED};
+use crate::catalog::{Catalog, CatalogError};
+use crate::evaluation::{
+    evaluate_sample, weigh, Evaluation, EvaluationError, Inclusion, SampleBuilder,
+};
+use crate::lifecycle::SurveyState;
+use crate::privacy::kanon::{self, KAnonReport, QiColumn, ReleasePlan};
+use crate::release::merkle::MerkleRoot;
+use crate::release::{CsvFile, Encoding};
+use crate::storage::{self, StorageError};
+use crate::survey::{Answer, Answers, Survey};
+use archive::Archive;
+
+/// Identifies the manifest's layout.
+pub const FORMAT: &str = "minyi-resultset/1";
+pub const MERKLE_ALGORITHM: &str = "RFC 6962 Merkle tree (SHA-256) over the rows of responses.csv, header excluded, each row as written without its line end";
+
+/// `manifest.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub survey_id: String,
+    pub survey_version: String,
+    /// `survey.toml`, whose SHA-256 is the survey version.
+    pub definition: String,
+    /// `utf-8-sig` (with a byte-order mark, for Excel and WPS) or `utf-8`.
+    pub encoding: String,
+    pub responses: u64,
+    pub merkle_algorithm: String,
+    pub merkle_root: String,
+    pub anonymization: Anonymization,
+    /// Every other file of the zip, with its SHA-256 and size.
+    pub files: Vec<FileEntry>,
+    pub software: String,
+}
+
+/// How `responses.csv` was made k-anonymous, as verification needs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Anonymization {
+    pub k: usize,
+    pub quasi_identifiers: Vec<String>,
+    /// Per generalized column, each collected code and the code released in its place.
+    pub generalized: BTreeMap<String, BTreeMap<String, String>>,
+    pub suppressed_rows: usize,
+}
+
+/// What a result set is, once written (or only hashed).
+#[derive(Clone, Debug)]
+pub struct ResultSetSummary {
+    pub survey_id: String,
+    pub version: String,
+    pub file_name: String,
+    /// SHA-256 of `manifest.json`: the one hash that pins the whole result set.
+    pub manifest_sha256: String,
+    pub merkle_root: String,
+    pub responses: u64,
+    pub evaluation: Evaluation,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    #[error("survey {survey} is {state}: result sets are made once fieldwork is over; close it first (`minyi survey close {survey}`)")]
+    StillOpen { survey: String, state: String },
+    #[error("cannot compute the result set of survey {survey}: {source}")]
+    Evaluation {
+        survey: String,
+        source: EvaluationError,
+    },
+    #[error("the responses of survey {0} changed while the result set was written; run the export again")]
+    Changed(String),
+    #[error("cannot write the result set: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot write a CSV file of the result set: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("cannot write a JSON file of the result set: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Facts the describing files need.
+pub struct ReleaseFacts<'a> {
+    pub survey: &'a Survey,
+    pub version: &'a str,
+    pub encoding: Encoding,
+    pub evaluation: &'a Evaluation,
+    pub kanon: &'a KAnonReport,
+    pub quasi_identifiers: Vec<String>,
+}
+
+/// The file name of a survey version's result set.
+pub fn file_name(survey_id: &str, version: &str) -> String {
+    format!("resultset-{survey_id}-{version}.zip")
+}
+
+/// The encoding's name in the manifest and the codebook.
+pub fn encoding_name(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Utf8WithBom => "utf-8-sig",
+        Encoding::Utf8 => "utf-8",
+    }
+}
+
+/// The survey definition the released rows are weighted with: each generalized margin's
+/// targets merged as its categories were (summed in the file's order).
+pub fn release_definition(
+    survey: &Survey,
+    generalized: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Survey {
+    let mut release = survey.clone();
+    for margin in &mut release.margins {
+        let Some(map) = generalized.get(&margin.question) else {
+            continue;
+        };
+        let mut merged: Vec<(String, f64)> = Vec::new();
+        for (code, total) in &margin.targets {
+            let to = map.get(code).unwrap_or(code);
+            match merged.iter_mut().find(|(c, _)| c == to) {
+                Some((_, sum)) => *sum += total,
+                None => merged.push((to.clone(), *total)),
+            }
+        }
+        margin.targets = merged;
+    }
+    release
+}
+
+/// The quasi-identifier columns a result set protects. The county can only be suppressed, never
+/// merged with another (a merged stratum would change the design, not just the release).
+fn qi_columns(survey: &Survey) -> Vec<QiColumn> {
+    let mut columns = kanon::survey_columns(survey);
+    for column in &mut columns {
+        if column.name == survey.strata.question {
+            column.steps.clear();
+        }
+    }
+    columns
+}
+
+fn qi_values(columns: &[QiColumn], answers: &Answers) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| match answers.get(&c.name) {
+            Some(Answer::Code(code)) => code.clone(),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+/// Puts the released quasi-identifier values into the answers.
+fn release_answers(columns: &[QiColumn], answers: &mut Answers, released: Vec<String>) {
+    for (column, value) in columns.iter().zip(released) {
+        if !value.is_empty() {
+            answers.insert(column.name.clone(), Answer::Code(value));
+        }
+    }
+}
+
+/// One stored response, read for the result set.
+struct Read {
+    answers: Answers,
+    flags: Vec<crate::survey::QualityFlag>,
+    channel: String,
+}
+
+/// Streams a survey's stored responses in canonical (id) order.
+fn each_response(
+    catalog: &Catalog,
+    survey_id: &str,
+    mut visit: impl FnMut(Read) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    let mut conn = catalog.database().conn()?;
+    let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
+    storage::for_each_response(&mut conn, survey_id, |stored| {
+        let flags = quality_flags(&stored, &duplicates)?;
+        let answers: Answers =
+            serde_json::from_str(&stored.answers).map_err(|e| AnalysisError::Unreadable {
+                id: stored.id.clone(),
+                reason: e.to_string(),
+            })?;
+        visit(Read {
+            answers,
+            flags,
+            channel: stored.channel,
+        })
+    })
+}
+
+/// Writes a survey's result set into `dir`; returns the zip's path and what it is.
+pub fn export(
+    catalog: &Catalog,
+    survey_id: &str,
+    encoding: Encoding,
+    dir: &Path,
+) -> Result<(PathBuf, ResultSetSummary), ExportError> {
+    let survey = catalog.require(survey_id)?;
+    std::fs::create_dir_all(dir)?;
+    let name = file_name(survey_id, &survey.record.current_version);
+    let path = dir.join(&name);
+    let partial = dir.join(format!(".{name}.partial"));
+    let file = std::fs::File::create(&partial)?;
+    let mut archive = Archive::zip(std::io::BufWriter::new(file));
+    let summary = build(catalog, survey_id, encoding, &mut archive);
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    if let Some(mut out) = archive.finish()? {
+        out.flush()?;
+    }
+    std::fs::rename(&partial, &path)?;
+    Ok((path, summary))
+}
+
+/// The result set's manifest hash, Merkle root and evaluation, without writing a zip (for
+/// publication, which shows them on the public page).
+pub fn summarize(
+    catalog: &Catalog,
+    survey_id: &str,
+    encoding: Encoding,
+) -> Result<ResultSetSummary, ExportError> {
+    build(catalog, survey_id, encoding, &mut Archive::hash_only())
+}
+
+fn build<W: Write + Seek>(
+    catalog: &Catalog,
+    survey_id: &str,
+    encoding: Encoding,
+    archive: &mut Archive<W>,
+) -> Result<ResultSetSummary, ExportError> {
+    let current = catalog.require(survey_id)?;
+    if !matches!(
+        current.record.state,
+        SurveyState::Closed | SurveyState::Published
+    ) {
+        return Err(ExportError::StillOpen {
+            survey: survey_id.to_owned(),
+            state: current.record.state.to_string(),
+        });
+    }
+    let version = current.record.current_version.clone();
+    let survey = current.definition.as_ref();
+    let qi = qi_columns(survey);
+
+    // Pass 1: how many rows share each combination of quasi-identifiers.
+    let mut groups: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut stored = 0u64;
+    each_response(catalog, survey_id, |r| {
+        *groups.entry(qi_values(&qi, &r.answers)).or_default() += 1;
+        stored += 1;
+        Ok(())
+    })?;
+    let k = usize::try_from(survey.privacy.k_anonymity).unwrap_or(usize::MAX);
+    let plan = kanon::plan(&groups, &qi, k);
+    drop(groups);
+    let anonymization = anonymization(&plan, &qi);
+    let release = release_definition(survey, &anonymization.generalized);
+
+    // Pass 2: the released rows into the weighting sample.
+    let mut builder = SampleBuilder::new(&release);
+    let mut excluded: Vec<Option<&'static str>> = Vec::with_capacity(stored as usize);
+    each_response(catalog, survey_id, |mut r| {
+        release_row(&plan, &qi, &mut r.answers);
+        let stratum = stratum_code(&release, &r.answers);
+        excluded.push(
+            match builder.add(&stratum, &r.answers, &r.flags, r.channel == SIMULATED) {
+                Inclusion::Used => None,
+                Inclusion::Excluded(reason) => Some(reason),
+            },
+        );
+        Ok(())
+    })?;
+    let sample = builder.finish();
+    let failed = |source| ExportError::Evaluation {
+        survey: survey_id.to_owned(),
+        source,
+    };
+    let evaluation = evaluate_sample(&release, &sample).map_err(failed)?;
+    let weights = weigh(&release, &sample)
+        .map_err(|source| {
+            failed(EvaluationError::Weighting {
+                survey: survey_id.to_owned(),
+                source,
+            })
+        })?
+        .weights;
+    drop(sample);
+
+    // Pass 3: the rows, streamed into responses.csv and the Merkle tree.
+    let columns = columns(survey);
+    let header: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    let mut merkle = MerkleRoot::new();
+    archive.add("responses.csv", |out| {
+        let mut csv = CsvFile::to_writer(std::io::BufWriter::new(out), encoding, &header)?;
+        let (mut row, mut used) = (0usize, 0usize);
+        each_response(catalog, survey_id, |mut r| {
+            release_row(&plan, &qi, &mut r.answers);
+            let reason = *excluded
+                .get(row)
+                .ok_or_else(|| ExportError::Changed(survey_id.to_owned()))?;
+            let weight = match reason {
+                None => {
+                    used += 1;
+                    weights.get(used - 1).copied()
+                }
+                Some(_) => None,
+            };
+            row += 1;
+            let facts = columns::RowFacts {
+                row: row as u64,
+                channel: &r.channel,
+                flags: &r.flags,
+                excluded: reason,
+                weight,
+            };
+            merkle.add(&csv.row_line(columns::cells(&columns, &r.answers, &facts))?);
+            Ok(())
+        })?;
+        if row != excluded.len() {
+            return Err(ExportError::Changed(survey_id.to_owned()));
+        }
+        csv.finish()?.flush()?;
+        Ok::<_, ExportError>(())
+    })?;
+    drop(excluded);
+
+    let facts = ReleaseFacts {
+        survey,
+        version: &version,
+        encoding,
+        evaluation: &evaluation,
+        kanon: &plan.report,
+        quasi_identifiers: qi.iter().map(|c| c.name.clone()).collect(),
+    };
+    let source = {
+        let mut conn = catalog.database().conn()?;
+        storage::version_source(&mut conn, survey_id, &version)?.ok_or_else(|| {
+            StorageError::Corrupt(format!(
+                "survey {survey_id} version {version} has no stored file"
+            ))
+        })?
+    };
+    let bytes = |data: Vec<u8>| move |out: &mut dyn Write| out.write_all(&data);
+    archive.add(
+        "estimates.csv",
+        bytes(estimates_csv(&evaluation, encoding)?),
+    )?;
+    archive.add(
+        "evaluation.json",
+        bytes(evaluation_json(&evaluation, &version)?),
+    )?;
+    archive.add("survey.toml", bytes(source.into_bytes()))?;
+    archive.add(
+        "datapackage.json",
+        bytes(codebook::datapackage(&columns, &facts)),
+    )?;
+    archive.add("methodology.md", bytes(codebook::methodology(&facts)))?;
+    archive.add("minyi.sps", bytes(codebook::spss(&columns, encoding)))?;
+    archive.add(
+        "minyi.R",
+        bytes(codebook::r_script(
+            &columns,
+            encoding,
+            &survey.strata.question,
+        )),
+    )?;
+    let manifest = Manifest {
+        format: FORMAT.to_owned(),
+        survey_id: survey_id.to_owned(),
+        survey_version: version.clone(),
+        definition: "survey.toml".to_owned(),
+        encoding: encoding_name(encoding).to_owned(),
+        responses: merkle.leaves(),
+        merkle_algorithm: MERKLE_ALGORITHM.to_owned(),
+        merkle_root: merkle.finish(),
+        anonymization,
+        files: archive.files.clone(),
+        software: format!("minyi {}", env!("CARGO_PKG_VERSION")),
+    };
+    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
+    manifest_bytes.push(b'\n');
+    archive.add("manifest.json", bytes(manifest_bytes))?;
+    let manifest_sha256 = archive
+        .files
+        .last()
+        .map(|f| f.sha256.clone())
+        .unwrap_or_default();
+    Ok(ResultSetSummary {
+        survey_id: survey_id.to_owned(),
+        file_name: file_name(survey_id, &version),
+        version,
+        manifest_sha256,
+        merkle_root: manifest.merkle_root,
+        responses: manifest.responses,
+        evaluation,
+    })
+}
+
+fn anonymization(plan: &ReleasePlan, qi: &[QiColumn]) -> Anonymization {
+    Anonymization {
+        k: plan.report.k,
+        quasi_identifiers: qi.iter().map(|c| c.name.clone()).collect(),
+        generalized: qi
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| plan.step(i).map(|step| (c.name.clone(), step.map.clone())))
+            .collect(),
+        suppressed_rows: plan.report.suppressed_rows,
+    }
+}
+
+fn release_row(plan: &ReleasePlan, qi: &[QiColumn], answers: &mut Answers) {
+    let mut values = qi_values(qi, answers);
+    plan.apply(&mut values);
+    release_answers(qi, answers, values);
+}
+
+/// The stratum code a released row gives (its county, `suppressed`, or empty).
+pub fn stratum_code(survey: &Survey, answers: &Answers) -> String {
+    match answers.get(&survey.strata.question) {
+        Some(Answer::Code(code)) => code.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Records a result set's manifest hash and Merkle root (of the default, byte-order-marked
+/// encoding), for the public results page.
+pub fn record(catalog: &Catalog, summary: &ResultSetSummary) -> Result<(), StorageError> {
+    let mut conn = catalog.database().conn()?;
+    storage::record_result_set(
+        &mut conn,
+        &storage::ResultSetRow {
+            survey_id: summary.survey_id.clone(),
+            version: summary.version.clone(),
+            manifest_sha256: summary.manifest_sha256.clone(),
+            merkle_root: summary.merkle_root.clone(),
+            responses: i64::try_from(summary.responses).unwrap_or(i64::MAX),
+            recorded_at: crate::catalog::now_rfc3339(),
+        },
+    )
+}
+
+/// Writes a result set for someone (`minyi export`, or a download from the web), records it for
+/// the public page when it is the default encoding, and appends who took it to the audit log.
+pub fn download(
+    catalog: &Catalog,
+    survey_id: &str,
+    encoding: Encoding,
+    dir: &Path,
+    actor: &str,
+    action: crate::audit::AuditAction,
+) -> Result<(PathBuf, ResultSetSummary), ExportError> {
+    let (path, summary) = export(catalog, survey_id, encoding, dir)?;
+    if encoding == Encoding::Utf8WithBom {
+        record(catalog, &summary)?;
+    }
+    crate::audit::record(
+        catalog.database(),
+        crate::audit::AuditEvent {
+            actor,
+            action,
+            survey_id: Some(survey_id),
+            manifest_sha256: Some(&summary.manifest_sha256),
+            detail: format!(
+                "{} ({}, {} responses)",
+                summary.file_name,
+                encoding_name(encoding),
+                summary.responses
+            ),
+        },
+    )?;
+    Ok((path, summary))
+}

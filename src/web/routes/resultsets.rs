@@ -1,0 +1,68 @@
+//! `/resultsets/{id}/download`: a survey's result set for the admins and the evaluators granted
+//! it (the access table checks that), `?encoding=utf8` for plain UTF-8. Written fresh for each
+//! download (the same responses give the same bytes) and recorded in the audit log with its
+//! manifest hash.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::blocking;
+use crate::audit::AuditAction;
+use crate::catalog::CatalogError;
+use crate::release::resultset::{self, ExportError};
+use crate::release::Encoding;
+use crate::web::{lang_from_query, AppError, AppState, SignedIn};
+
+fn encoding(query: &str) -> Encoding {
+    let plain = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()
+        .into_iter()
+        .flatten()
+        .any(|(k, v)| k == "encoding" && v == "utf8");
+    if plain {
+        Encoding::Utf8
+    } else {
+        Encoding::Utf8WithBom
+    }
+}
+
+pub async fn download(
+    req: HttpRequest,
+    path: web::Path<String>,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let id = path.into_inner();
+    let encoding = encoding(req.query_string());
+    let catalog = state.catalog.clone();
+    let actor = signed_in.0.email;
+    let result = blocking(move || {
+        let dir = std::env::temp_dir().join(format!(
+            "minyi-download-{}",
+            hex::encode(rand::random::<[u8; 8]>())
+        ));
+        let written =
+            resultset::download(&catalog, &id, encoding, &dir, &actor, AuditAction::Download);
+        let outcome = written.and_then(|(path, summary)| Ok((std::fs::read(path)?, summary)));
+        let _ = std::fs::remove_dir_all(&dir);
+        outcome.map_err(|e| match e {
+            ExportError::Catalog(CatalogError::UnknownSurvey(_)) => AppError::NotFound,
+            ExportError::StillOpen { .. } => AppError::NotReady,
+            other => AppError::Unexpected(other.into()),
+        })
+    })
+    .await;
+    match result {
+        Ok((bytes, summary)) => HttpResponse::Ok()
+            .content_type("application/zip")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", summary.file_name),
+            ))
+            .insert_header(("X-Minyi-Manifest-Sha256", summary.manifest_sha256))
+            .body(bytes),
+        Err(e) => e.render(&state.pages, lang, &req, Some("/account")),
+    }
+}

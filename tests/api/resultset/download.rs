@@ -1,0 +1,112 @@
+//! Downloading a result set: granted evaluators and admins, audited with the manifest hash;
+//! `minyi export` from the command line; the public page shows the manifest hash and root.
+
+use std::process::Command;
+
+use minyi::accounts::{Email, Role};
+
+use super::*;
+use crate::accounts::{accounts, add_account, request, sign_in};
+
+on_both_backends! {
+    async fn a_granted_evaluator_downloads_the_result_set_and_the_download_is_audited(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let password = add_account(&app, "li.wei@example.org", Role::Evaluator);
+        accounts(&app).grant(&Email::parse("li.wei@example.org").unwrap(), EXAMPLE_ID, "test").unwrap();
+        let cookie = sign_in(&app, "li.wei@example.org", &password).await;
+        let path = format!("/resultsets/{EXAMPLE_ID}/download");
+        let too_early = request(&app, "get", &path, Some(&cookie), &[]).await;
+        closed_with_responses(&app, 700);
+
+        let reply = request(&app, "get", &path, Some(&cookie), &[]).await;
+
+        assert_eq!(too_early.status, 409, "no result set while fieldwork runs");
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let files = unzip(&reply.bytes);
+        let manifest_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file(&files, "manifest.json")));
+        let entries = minyi::audit::recent(app.catalog().database(), 10).unwrap();
+        let download = entries.iter().find(|e| e.action == "download").expect("the download is audited");
+        assert_eq!(download.actor, "li.wei@example.org");
+        assert_eq!(download.survey_id.as_deref(), Some(EXAMPLE_ID));
+        assert_eq!(download.manifest_sha256.as_deref(), Some(manifest_hash.as_str()));
+    }
+}
+
+#[actix_web::test]
+async fn the_public_page_shows_the_manifest_hash_and_merkle_root_once_published() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 700);
+    minyi::publishing::publish(&app.catalog(), EXAMPLE_ID).expect("publish");
+    let dir = tempfile::tempdir().unwrap();
+
+    let files = unzip(&std::fs::read(export(&app, Encoding::Utf8WithBom, dir.path())).unwrap());
+    let page = app.get(&format!("/results/{EXAMPLE_ID}")).await;
+    let api: serde_json::Value =
+        serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
+
+    let manifest_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file(
+        &files,
+        "manifest.json",
+    )));
+    assert!(
+        page.body.contains(&manifest_hash),
+        "the page shows the manifest hash"
+    );
+    assert!(
+        page.body.contains(&manifest(&files).merkle_root),
+        "and the Merkle root"
+    );
+    let released: serde_json::Value =
+        serde_json::from_slice(file(&files, "evaluation.json")).unwrap();
+    assert_eq!(
+        api["domains"][0]["indicators"][0]["estimate"],
+        released["evaluation"]["domains"][0]["indicators"][0]["estimate"],
+        "the published figures are the result set's"
+    );
+}
+
+#[test]
+fn minyi_export_writes_the_zip_and_refuses_an_open_survey() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let minyi = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(args)
+            .env("DATABASE_URL", &db.raw_url)
+            .env("MINYI_LOG", "warn")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("minyi runs")
+    };
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    assert!(
+        minyi(&["survey", "import", "surveys/jiaxing-food-safety-2016.toml"])
+            .status
+            .success()
+    );
+    assert!(minyi(&["simulate", EXAMPLE_ID, "--responses", "700"])
+        .status
+        .success());
+
+    let open = minyi(&["export", EXAMPLE_ID, "--out", dir]);
+    assert!(!open.status.success());
+    assert!(String::from_utf8_lossy(&open.stderr).contains("close it first"));
+
+    assert!(minyi(&["survey", "close", EXAMPLE_ID]).status.success());
+    let done = minyi(&["export", EXAMPLE_ID, "--out", dir, "--encoding", "utf8"]);
+    let stdout = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(
+        stdout.contains("manifest sha256") && stdout.contains("merkle root"),
+        "{stdout}"
+    );
+    let zips: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(zips.len(), 1, "one zip, no partial file left behind");
+}

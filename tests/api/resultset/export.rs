@@ -1,0 +1,90 @@
+//! What a result set holds, and that it is deterministic.
+
+use sha2::{Digest, Sha256};
+
+use super::*;
+
+const FILES: [&str; 9] = [
+    "responses.csv",
+    "estimates.csv",
+    "evaluation.json",
+    "survey.toml",
+    "datapackage.json",
+    "methodology.md",
+    "minyi.sps",
+    "minyi.R",
+    "manifest.json",
+];
+
+on_both_backends! {
+    async fn a_result_set_holds_anonymous_k_anonymous_rows_and_hashes_of_every_file(backend: Backend) {
+        let app = spawn_app(backend).await;
+        closed_with_responses(&app, 1400);
+        let dir = tempfile::tempdir().unwrap();
+
+        let path = export(&app, Encoding::Utf8WithBom, dir.path());
+
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with(&format!("resultset-{EXAMPLE_ID}-")) && name.ends_with(".zip"), "{name}");
+        let files = unzip(&std::fs::read(&path).unwrap());
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, FILES);
+        let manifest = manifest(&files);
+        assert_eq!(manifest.responses, 1400);
+        for entry in &manifest.files {
+            assert_eq!(hex::encode(Sha256::digest(file(&files, &entry.path))), entry.sha256, "{}", entry.path);
+        }
+        assert_eq!(
+            hex::encode(Sha256::digest(file(&files, "survey.toml"))),
+            manifest.survey_version,
+            "the definition in the zip is the version answered"
+        );
+        let responses = String::from_utf8(file(&files, "responses.csv").to_vec()).unwrap();
+        assert!(responses.starts_with('\u{feff}'), "Excel-ready by default");
+        let lines: Vec<&str> = responses.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 1401, "a header and one row per response");
+        assert!(lines[0].starts_with("row,county,sex,age_band,overall_satisfaction,"), "{}", lines[0]);
+        assert!(lines[0].ends_with(",channel,flag_too_fast,flag_straightlining,flag_duplicate_client,excluded,weight"));
+        for (i, line) in lines[1..].iter().enumerate() {
+            assert!(line.starts_with(&format!("{},", i + 1)), "rows are numbered 1, 2, 3 …");
+        }
+        assert!(!lines[0].contains("suggestion"), "no free-text column");
+        assert!(!responses.contains("2016-") && !responses.contains("2026-"), "no dates");
+        let stored_ids = minyi::storage::load_responses(&mut app.catalog().database().conn().unwrap(), EXAMPLE_ID).unwrap();
+        assert!(stored_ids.iter().all(|r| !responses.contains(&r.id)), "no response id");
+        let check = minyi::privacy::check::check_csv(
+            file(&files, "responses.csv"), 5, &["county".into(), "sex".into(), "age_band".into()],
+        ).unwrap();
+        assert!(check.violations.is_empty(), "k-anonymous: {:?}", check.violations);
+        let estimates = String::from_utf8_lossy(file(&files, "estimates.csv")).into_owned();
+        assert_eq!(estimates.lines().count(), 1 + 8 * example_survey().indicators.len(), "city and 7 counties");
+        assert!(estimates.lines().next().unwrap().contains("estimate,se,ci_low,ci_high,n,effective_n,deff"));
+        let package: serde_json::Value = serde_json::from_slice(file(&files, "datapackage.json")).unwrap();
+        let county = &package["resources"][0]["schema"]["fields"][1];
+        assert_eq!(county["name"], "county");
+        assert_eq!(county["valueLabels"]["nanhu"]["zh"], "南湖区");
+        assert_eq!(package["resources"][0]["schema"]["missingValues"][0], "");
+        let methodology = String::from_utf8_lossy(file(&files, "methodology.md")).into_owned();
+        for fact in ["2016-10-10", "too_fast", "trim", "2010年第六次全国人口普查", "minyi 0.1.0", "k = 5"] {
+            assert!(methodology.to_lowercase().contains(&fact.to_lowercase()), "methodology.md says {fact}");
+        }
+        assert!(String::from_utf8_lossy(file(&files, "minyi.R")).contains("factor(responses[[\"county\"]]"));
+        assert!(String::from_utf8_lossy(file(&files, "minyi.sps")).contains("VALUE LABELS county"));
+    }
+
+    async fn the_same_responses_give_byte_identical_result_sets(backend: Backend) {
+        let app = spawn_app(backend).await;
+        closed_with_responses(&app, 700);
+        let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+
+        let a = std::fs::read(export(&app, Encoding::Utf8WithBom, first.path())).unwrap();
+        let b = std::fs::read(export(&app, Encoding::Utf8WithBom, second.path())).unwrap();
+        let plain = std::fs::read(export(&app, Encoding::Utf8, second.path())).unwrap();
+
+        assert!(a == b, "byte-identical zips");
+        let (with_bom, without) = (unzip(&a), unzip(&plain));
+        assert!(!file(&without, "responses.csv").starts_with("\u{feff}".as_bytes()), "plain UTF-8 on request");
+        assert_eq!(manifest(&with_bom).merkle_root, manifest(&without).merkle_root, "the rows are the same");
+        assert_eq!(manifest(&without).encoding, "utf-8");
+    }
+}
