@@ -59,6 +59,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CsvEncoding::Excel)]
         encoding: CsvEncoding,
     },
+    /// Check a result set: every hash, the Merkle root, and the weights, estimates and
+    /// evaluation recomputed from its microdata; exits non-zero naming the first discrepancy.
+    Verify { file: PathBuf },
     /// Manage the accounts of the people who run Minyi.
     #[command(subcommand)]
     User(UserCommand),
@@ -149,6 +152,7 @@ pub fn main() -> ExitCode {
         Command::Purge { id } => purge(&id),
         Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
         Command::Export { id, out, encoding } => export(&id, &out, encoding.into()),
+        Command::Verify { file } => verify(&file),
         Command::User(command) => user(command),
         Command::Grant { email, survey } => grant(&email, &survey),
         Command::Simulate {
@@ -519,5 +523,23 @@ fn export(
     if summary.evaluation.includes_simulated {
         eprintln!("warning: the result set includes simulated responses");
     }
+    Ok(())
+}
+
+fn verify(file: &std::path::Path) -> anyhow::Result<()> {
+    let verified = crate::release::verify::verify(file)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!(
+        "{}: verified. {} files match the manifest; {} response rows give Merkle root {}; \
+         weights, estimates and evaluation recomputed from the rows and survey.toml are equal to the released ones.",
+        file.display(),
+        verified.files,
+        verified.responses,
+        verified.merkle_root
+    );
+    println!(
+        "manifest sha256 {} (survey {}, version {}): compare it with the public results page",
+        verified.manifest_sha256, verified.survey_id, verified.survey_version
+    );
     Ok(())
 }

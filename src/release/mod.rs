@@ -4,6 +4,7 @@ mod csv_file;
 mod evaluation_csv;
 pub mod merkle;
 pub mod resultset;
+pub mod verify;
 
 pub use csv_file::{defang, encode_row, number, CsvFile, Encoding};
 pub use evaluation_csv::evaluation_csv;

@@ -3,6 +3,7 @@
 
 mod download;
 mod export;
+mod verify;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,286 @@
+//! `minyi verify FILE.zip`: checks a result set without trusting anything in it but the
+//! survey file: every file against the manifest's SHA-256, the Merkle root and count of the
+//! response rows, then recomputes the weights, the estimates and the evaluation from
+//! `responses.csv` and `survey.toml` and compares them with the released ones. The first
+//! discrepancy is reported, naming the file, row or line, and both values.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::merkle::MerkleRoot;
+use super::resultset::{
+    self, columns, estimates_csv, evaluation_json, release_definition, stratum_code, Manifest,
+};
+use super::{encode_row, Encoding};
+use crate::evaluation::{evaluate_sample, weigh, Inclusion, SampleBuilder};
+use crate::survey::Survey;
+
+/// What a verified result set is.
+#[derive(Debug)]
+pub struct Verified {
+    pub survey_id: String,
+    pub survey_version: String,
+    pub manifest_sha256: String,
+    pub merkle_root: String,
+    pub responses: u64,
+    pub files: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("cannot read the result set: {0}")]
+    Unreadable(String),
+    #[error("{0}")]
+    Discrepancy(String),
+}
+
+fn discrepancy(text: impl Into<String>) -> VerifyError {
+    VerifyError::Discrepancy(text.into())
+}
+
+fn read_zip(path: &Path) -> Result<HashMap<String, Vec<u8>>, VerifyError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| VerifyError::Unreadable(format!("{}: {e}", path.display())))?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
+        VerifyError::Unreadable(format!("{} is not a zip file: {e}", path.display()))
+    })?;
+    let mut files = HashMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| VerifyError::Unreadable(e.to_string()))?;
+        let mut content = Vec::new();
+        entry
+            .read_to_end(&mut content)
+            .map_err(|e| VerifyError::Unreadable(format!("{}: {e}", entry.name())))?;
+        files.insert(entry.name().to_owned(), content);
+    }
+    Ok(files)
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The first line where two texts differ, for a message.
+fn first_difference(file: &str, released: &[u8], recomputed: &[u8]) -> VerifyError {
+    let (a, b) = (
+        String::from_utf8_lossy(released),
+        String::from_utf8_lossy(recomputed),
+    );
+    let mut lines = a.lines().zip(b.lines()).enumerate();
+    match lines.find(|(_, (x, y))| x != y) {
+        Some((i, (x, y))) => discrepancy(format!(
+            "{file} line {}: released {x:?}, recomputed {y:?}",
+            i + 1
+        )),
+        None => discrepancy(format!(
+            "{file}: released {} lines, recomputed {}",
+            a.lines().count(),
+            b.lines().count()
+        )),
+    }
+}
+
+pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
+    let files = read_zip(path)?;
+    let manifest_bytes = files
+        .get("manifest.json")
+        .ok_or_else(|| discrepancy("manifest.json is missing: this is not a Minyi result set"))?;
+    let manifest: Manifest = serde_json::from_slice(manifest_bytes)
+        .map_err(|e| discrepancy(format!("manifest.json cannot be read: {e}")))?;
+    if manifest.format != resultset::FORMAT {
+        return Err(discrepancy(format!(
+            "manifest.json has format {:?}; this Minyi reads {:?}",
+            manifest.format,
+            resultset::FORMAT
+        )));
+    }
+
+    // 1. Every file is the one the manifest names.
+    for entry in &manifest.files {
+        let content = files.get(&entry.path).ok_or_else(|| {
+            discrepancy(format!(
+                "{} is listed in the manifest but missing",
+                entry.path
+            ))
+        })?;
+        let actual = sha256(content);
+        if actual != entry.sha256 {
+            return Err(discrepancy(format!(
+                "{}: SHA-256 is {actual}, the manifest says {}",
+                entry.path, entry.sha256
+            )));
+        }
+    }
+    if let Some(extra) = files
+        .keys()
+        .filter(|name| *name != "manifest.json")
+        .find(|name| !manifest.files.iter().any(|f| &f.path == *name))
+    {
+        return Err(discrepancy(format!(
+            "{extra} is in the zip but not in the manifest"
+        )));
+    }
+    let file = |name: &str| {
+        files
+            .get(name)
+            .map(Vec::as_slice)
+            .ok_or_else(|| discrepancy(format!("{name} is missing")))
+    };
+    let definition = file(&manifest.definition)?;
+    if sha256(definition) != manifest.survey_version {
+        return Err(discrepancy(format!(
+            "{}: SHA-256 is {}, but the survey version is {}",
+            manifest.definition,
+            sha256(definition),
+            manifest.survey_version
+        )));
+    }
+    let source = std::str::from_utf8(definition)
+        .map_err(|_| discrepancy(format!("{} is not UTF-8 text", manifest.definition)))?;
+    let survey = Survey::from_toml(source, &manifest.definition).map_err(|e| {
+        discrepancy(format!(
+            "{} is not a valid survey file: {e}",
+            manifest.definition
+        ))
+    })?;
+    let encoding = match manifest.encoding.as_str() {
+        "utf-8-sig" => Encoding::Utf8WithBom,
+        "utf-8" => Encoding::Utf8,
+        other => {
+            return Err(discrepancy(format!(
+                "manifest.json names an unknown encoding {other:?}"
+            )))
+        }
+    };
+
+    // 2. The rows: Merkle root, count, numbering; and each row into the weighting sample.
+    let release = release_definition(&survey, &manifest.anonymization.generalized);
+    let columns = columns(&survey);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(file("responses.csv")?);
+    let header: Vec<String> = csv
+        .headers()
+        .map_err(|e| discrepancy(format!("responses.csv: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let expected: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    if header != expected {
+        return Err(discrepancy(format!(
+            "responses.csv has the columns {}; the survey file gives {}",
+            header.join(","),
+            expected.join(",")
+        )));
+    }
+    let mut merkle = MerkleRoot::new();
+    let mut builder = SampleBuilder::new(&release);
+    let mut released_weights: Vec<(u64, Option<f64>, String)> = Vec::new();
+    for (i, record) in csv.records().enumerate() {
+        let record = record.map_err(|e| discrepancy(format!("responses.csv: {e}")))?;
+        let cells: Vec<&str> = record.iter().collect();
+        merkle.add(&encode_row(&cells).map_err(|e| discrepancy(e.to_string()))?);
+        let number = i as u64 + 1;
+        let row = columns::read_row(&columns, &cells)
+            .map_err(|e| discrepancy(format!("responses.csv row {number}: {e}")))?;
+        if row.row != number.to_string() {
+            return Err(discrepancy(format!(
+                "responses.csv: the row numbered {} is row {number} of the file; rows are numbered 1, 2, 3 … without gaps",
+                row.row
+            )));
+        }
+        let stratum = stratum_code(&release, &row.answers);
+        let inclusion = builder.add(
+            &stratum,
+            &row.answers,
+            &row.flags,
+            row.channel == crate::analysis::SIMULATED,
+        );
+        let recomputed = match inclusion {
+            Inclusion::Used => "",
+            Inclusion::Excluded(reason) => reason,
+        };
+        if row.excluded != recomputed {
+            return Err(discrepancy(format!(
+                "responses.csv row {number}: excluded is {:?}, the survey's rules give {recomputed:?}",
+                row.excluded
+            )));
+        }
+        let weight = if row.weight.is_empty() {
+            None
+        } else {
+            Some(row.weight.parse::<f64>().map_err(|_| {
+                discrepancy(format!(
+                    "responses.csv row {number}: weight {:?} is not a number",
+                    row.weight
+                ))
+            })?)
+        };
+        if inclusion == Inclusion::Used {
+            released_weights.push((number, weight, row.weight));
+        } else if weight.is_some() {
+            return Err(discrepancy(format!(
+                "responses.csv row {number} is excluded but has a weight"
+            )));
+        }
+    }
+    if merkle.leaves() != manifest.responses {
+        return Err(discrepancy(format!(
+            "responses.csv has {} rows; the manifest says {}",
+            merkle.leaves(),
+            manifest.responses
+        )));
+    }
+    let root = merkle.finish();
+    if root != manifest.merkle_root {
+        return Err(discrepancy(format!(
+            "the Merkle root of responses.csv is {root}; the manifest says {}",
+            manifest.merkle_root
+        )));
+    }
+
+    // 3. Recompute the weights, the estimates and the evaluation.
+    let sample = builder.finish();
+    let weights = weigh(&release, &sample)
+        .map_err(|e| discrepancy(format!("the released rows cannot be weighted: {e}")))?
+        .weights;
+    for ((number, released, text), recomputed) in released_weights.iter().zip(&weights) {
+        if *released != Some(*recomputed) {
+            return Err(discrepancy(format!(
+                "responses.csv row {number}: weight {text:?} released, {recomputed} recomputed"
+            )));
+        }
+    }
+    let evaluation = evaluate_sample(&release, &sample)
+        .map_err(|e| discrepancy(format!("the released rows cannot be evaluated: {e}")))?;
+    let estimates = estimates_csv(&evaluation, encoding).map_err(|e| discrepancy(e.to_string()))?;
+    if estimates != file("estimates.csv")? {
+        return Err(first_difference(
+            "estimates.csv",
+            file("estimates.csv")?,
+            &estimates,
+        ));
+    }
+    let json = evaluation_json(&evaluation, &manifest.survey_version)
+        .map_err(|e| discrepancy(e.to_string()))?;
+    if json != file("evaluation.json")? {
+        return Err(first_difference(
+            "evaluation.json",
+            file("evaluation.json")?,
+            &json,
+        ));
+    }
+    Ok(Verified {
+        survey_id: manifest.survey_id,
+        survey_version: manifest.survey_version,
+        manifest_sha256: sha256(manifest_bytes),
+        merkle_root: root,
+        responses: manifest.responses,
+        files: files.len(),
+    })
+}

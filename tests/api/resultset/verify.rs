@@ -1,0 +1,165 @@
+//! `minyi verify`: a result set as written verifies; one changed answer, one deleted row or one
+//! added row is caught, both when the file is merely edited (its hash no longer matches) and
+//! when the forger also rewrites the manifest's hashes, Merkle root and count (then the
+//! recomputed weights or estimates differ).
+
+use std::io::Write;
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use minyi::release::merkle::MerkleRoot;
+
+use super::*;
+
+fn verify(path: &Path) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .arg("verify")
+        .arg(path)
+        .env("MINYI_LOG", "warn")
+        .output()
+        .expect("minyi runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Writes a copy of a result set whose response rows `edit` changed; with `forge`, the manifest
+/// is rewritten to match (SHA-256, Merkle root, count), as a forger would.
+fn tampered(
+    files: &[(String, Vec<u8>)],
+    dir: &Path,
+    forge: bool,
+    edit: impl FnOnce(&mut Vec<String>),
+) -> PathBuf {
+    let text = String::from_utf8(file(files, "responses.csv").to_vec()).unwrap();
+    let mut lines: Vec<String> = text.split("\r\n").map(str::to_owned).collect();
+    assert_eq!(
+        lines.pop().as_deref(),
+        Some(""),
+        "the file ends with a line end"
+    );
+    let header = lines.remove(0);
+    edit(&mut lines);
+    let responses = format!("{header}\r\n{}\r\n", lines.join("\r\n")).into_bytes();
+    let mut manifest = manifest(files);
+    if forge {
+        let mut merkle = MerkleRoot::new();
+        lines.iter().for_each(|l| merkle.add(l.as_bytes()));
+        manifest.responses = merkle.leaves();
+        manifest.merkle_root = merkle.finish();
+        for entry in &mut manifest.files {
+            if entry.path == "responses.csv" {
+                entry.sha256 = hex::encode(Sha256::digest(&responses));
+                entry.bytes = responses.len() as u64;
+            }
+        }
+    }
+    let path = dir.join(format!("tampered-{}.zip", rand::random::<u32>()));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for (name, content) in files {
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        let content = match name.as_str() {
+            "responses.csv" => responses.clone(),
+            "manifest.json" => serde_json::to_vec_pretty(&manifest).unwrap(),
+            _ => content.clone(),
+        };
+        zip.write_all(&content).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+/// A change to the response rows.
+type Edit<'a> = dyn Fn(&mut Vec<String>) + 'a;
+
+/// The index (into the rows) of the first row used in the estimates.
+fn first_used(lines: &[String]) -> usize {
+    lines
+        .iter()
+        .position(|l| !l.ends_with(','))
+        .expect("a weighted row")
+}
+
+fn set_cell(line: &str, column: usize, value: &str) -> String {
+    let mut cells: Vec<&str> = line.split(',').collect();
+    cells[column] = value;
+    cells.join(",")
+}
+
+fn renumber(lines: &mut [String]) {
+    for (i, line) in lines.iter_mut().enumerate() {
+        let rest = line.split_once(',').unwrap().1.to_owned();
+        *line = format!("{},{rest}", i + 1);
+    }
+}
+
+on_both_backends! {
+    async fn an_untouched_result_set_verifies_and_tampering_is_caught(backend: Backend) {
+        let app = spawn_app(backend).await;
+        closed_with_responses(&app, 1400);
+        let dir = tempfile::tempdir().unwrap();
+        let path = export(&app, Encoding::Utf8WithBom, dir.path());
+        let files = unzip(&std::fs::read(&path).unwrap());
+        let header = String::from_utf8_lossy(file(&files, "responses.csv")).lines().next().unwrap().to_owned();
+        let overall = header.split(',').position(|c| c == "overall_satisfaction").unwrap();
+
+        let (ok, stdout, stderr) = verify(&path);
+        assert!(ok, "{stderr}");
+        assert!(stdout.contains("verified") && stdout.contains(&manifest(&files).merkle_root), "{stdout}");
+
+        let change_answer = |lines: &mut Vec<String>| {
+            let i = first_used(lines);
+            let flipped = if lines[i].split(',').nth(overall) == Some("1") { "5" } else { "1" };
+            lines[i] = set_cell(&lines[i], overall, flipped);
+        };
+        let delete_row = |lines: &mut Vec<String>| {
+            lines.remove(first_used(lines));
+            renumber(lines);
+        };
+        let add_row = |lines: &mut Vec<String>| {
+            let copy = lines[first_used(lines)].clone();
+            lines.push(copy);
+            renumber(lines);
+        };
+        let cases: [(&str, bool, &Edit<'_>, &str); 6] = [
+            ("one answer changed", false, &change_answer, "responses.csv: SHA-256 is"),
+            ("one row deleted", false, &delete_row, "responses.csv: SHA-256 is"),
+            ("one row added", false, &add_row, "responses.csv: SHA-256 is"),
+            ("one answer changed, manifest forged", true, &change_answer, "estimates.csv line"),
+            ("one row deleted, manifest forged", true, &delete_row, ": weight \""),
+            ("one row added, manifest forged", true, &add_row, ": weight \""),
+        ];
+        for (what, forge, edit, expected) in cases {
+            let copy = tampered(&files, dir.path(), forge, |lines| edit(lines));
+            let (ok, _, stderr) = verify(&copy);
+            assert!(!ok, "{what}: caught");
+            assert!(stderr.contains(expected), "{what}: {stderr}");
+        }
+        let forged_hash = {
+            let copy = tampered(&files, dir.path(), true, |lines| change_answer(lines));
+            let forged = unzip(&std::fs::read(copy).unwrap());
+            hex::encode(Sha256::digest(file(&forged, "manifest.json")))
+        };
+        assert_ne!(
+            forged_hash,
+            hex::encode(Sha256::digest(file(&files, "manifest.json"))),
+            "a forged manifest has another hash than the one published"
+        );
+    }
+}
+
+#[test]
+fn verify_names_what_is_wrong_with_a_file_that_is_no_result_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_zip = dir.path().join("notes.zip");
+    std::fs::write(&not_zip, "hello").unwrap();
+
+    let (ok, _, stderr) = verify(&not_zip);
+
+    assert!(!ok);
+    assert!(stderr.contains("is not a zip file"), "{stderr}");
+}
