@@ -41,7 +41,11 @@ fn discrepancy(text: impl Into<String>) -> VerifyError {
     VerifyError::Discrepancy(text.into())
 }
 
-fn read_zip(path: &Path) -> Result<HashMap<String, Vec<u8>>, VerifyError> {
+type Zip = zip::ZipArchive<std::io::BufReader<std::fs::File>>;
+
+/// The zip's small files in memory, by name; `responses.csv` (which may hold a million rows)
+/// is only listed, with no content, and read as a stream later.
+fn read_zip(path: &Path) -> Result<(Zip, HashMap<String, Vec<u8>>), VerifyError> {
     let file = std::fs::File::open(path)
         .map_err(|e| VerifyError::Unreadable(format!("{}: {e}", path.display())))?;
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
@@ -52,13 +56,33 @@ fn read_zip(path: &Path) -> Result<HashMap<String, Vec<u8>>, VerifyError> {
         let mut entry = archive
             .by_index(i)
             .map_err(|e| VerifyError::Unreadable(e.to_string()))?;
+        if entry.name() == RESPONSES {
+            files.insert(RESPONSES.to_owned(), Vec::new());
+            continue;
+        }
         let mut content = Vec::new();
         entry
             .read_to_end(&mut content)
             .map_err(|e| VerifyError::Unreadable(format!("{}: {e}", entry.name())))?;
         files.insert(entry.name().to_owned(), content);
     }
-    Ok(files)
+    Ok((archive, files))
+}
+
+const RESPONSES: &str = "responses.csv";
+
+/// Reads through to SHA-256 as it goes.
+struct Hashing<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -86,7 +110,7 @@ fn first_difference(file: &str, released: &[u8], recomputed: &[u8]) -> VerifyErr
 }
 
 pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
-    let files = read_zip(path)?;
+    let (mut archive, files) = read_zip(path)?;
     let manifest_bytes = files
         .get("manifest.json")
         .ok_or_else(|| discrepancy("manifest.json is missing: this is not a Minyi result set"))?;
@@ -100,7 +124,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         )));
     }
 
-    // 1. Every file is the one the manifest names.
+    // 1. Every file is the one the manifest names (responses.csv is hashed as it is read).
     for entry in &manifest.files {
         let content = files.get(&entry.path).ok_or_else(|| {
             discrepancy(format!(
@@ -108,6 +132,9 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
                 entry.path
             ))
         })?;
+        if entry.path == RESPONSES {
+            continue;
+        }
         let actual = sha256(content);
         if actual != entry.sha256 {
             return Err(discrepancy(format!(
@@ -161,74 +188,40 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     // 2. The rows: Merkle root, count, numbering; and each row into the weighting sample.
     let release = release_definition(&survey, &manifest.anonymization.generalized);
     let columns = columns(&survey);
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(file("responses.csv")?);
-    let header: Vec<String> = csv
-        .headers()
-        .map_err(|e| discrepancy(format!("responses.csv: {e}")))?
+    let listed = manifest
+        .files
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-        .collect();
-    let expected: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-    if header != expected {
-        return Err(discrepancy(format!(
-            "responses.csv has the columns {}; the survey file gives {}",
-            header.join(","),
-            expected.join(",")
-        )));
-    }
+        .find(|f| f.path == RESPONSES)
+        .ok_or_else(|| discrepancy("responses.csv is not listed in the manifest"))?;
+    let entry = archive
+        .by_name(RESPONSES)
+        .map_err(|_| discrepancy("responses.csv is missing"))?;
+    let mut hashing = Hashing {
+        inner: std::io::BufReader::new(entry),
+        hash: Sha256::new(),
+    };
     let mut merkle = MerkleRoot::new();
     let mut builder = SampleBuilder::new(&release);
     let mut released_weights: Vec<(u64, Option<f64>, String)> = Vec::new();
-    for (i, record) in csv.records().enumerate() {
-        let record = record.map_err(|e| discrepancy(format!("responses.csv: {e}")))?;
-        let cells: Vec<&str> = record.iter().collect();
-        merkle.add(&encode_row(&cells).map_err(|e| discrepancy(e.to_string()))?);
-        let number = i as u64 + 1;
-        let row = columns::read_row(&columns, &cells)
-            .map_err(|e| discrepancy(format!("responses.csv row {number}: {e}")))?;
-        if row.row != number.to_string() {
-            return Err(discrepancy(format!(
-                "responses.csv: the row numbered {} is row {number} of the file; rows are numbered 1, 2, 3 … without gaps",
-                row.row
-            )));
-        }
-        let stratum = stratum_code(&release, &row.answers);
-        let inclusion = builder.add(
-            &stratum,
-            &row.answers,
-            &row.flags,
-            row.channel == crate::analysis::SIMULATED,
-        );
-        let recomputed = match inclusion {
-            Inclusion::Used => "",
-            Inclusion::Excluded(reason) => reason,
-        };
-        if row.excluded != recomputed {
-            return Err(discrepancy(format!(
-                "responses.csv row {number}: excluded is {:?}, the survey's rules give {recomputed:?}",
-                row.excluded
-            )));
-        }
-        let weight = if row.weight.is_empty() {
-            None
-        } else {
-            Some(row.weight.parse::<f64>().map_err(|_| {
-                discrepancy(format!(
-                    "responses.csv row {number}: weight {:?} is not a number",
-                    row.weight
-                ))
-            })?)
-        };
-        if inclusion == Inclusion::Used {
-            released_weights.push((number, weight, row.weight));
-        } else if weight.is_some() {
-            return Err(discrepancy(format!(
-                "responses.csv row {number} is excluded but has a weight"
-            )));
-        }
+    let rows = read_rows(
+        &mut hashing,
+        &columns,
+        &release,
+        &mut merkle,
+        &mut builder,
+        &mut released_weights,
+    );
+    // A changed file is named as such before anything its rows say.
+    std::io::copy(&mut hashing, &mut std::io::sink())
+        .map_err(|e| VerifyError::Unreadable(format!("responses.csv: {e}")))?;
+    let actual = hex::encode(hashing.hash.finalize());
+    if actual != listed.sha256 {
+        return Err(discrepancy(format!(
+            "responses.csv: SHA-256 is {actual}, the manifest says {}",
+            listed.sha256
+        )));
     }
+    rows?;
     if merkle.leaves() != manifest.responses {
         return Err(discrepancy(format!(
             "responses.csv has {} rows; the manifest says {}",
@@ -283,4 +276,82 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         responses: manifest.responses,
         files: files.len(),
     })
+}
+
+/// Reads the rows of `responses.csv`: each into the Merkle tree and the weighting sample, with
+/// its numbering, exclusion and released weight checked as far as a row alone can tell.
+fn read_rows(
+    reader: &mut dyn Read,
+    columns: &[resultset::Column],
+    release: &Survey,
+    merkle: &mut MerkleRoot,
+    builder: &mut SampleBuilder<'_>,
+    weights: &mut Vec<(u64, Option<f64>, String)>,
+) -> Result<(), VerifyError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(&mut *reader);
+    let header: Vec<String> = csv
+        .headers()
+        .map_err(|e| discrepancy(format!("responses.csv: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let expected: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    if header != expected {
+        return Err(discrepancy(format!(
+            "responses.csv has the columns {}; the survey file gives {}",
+            header.join(","),
+            expected.join(",")
+        )));
+    }
+    for (i, record) in csv.records().enumerate() {
+        let record = record.map_err(|e| discrepancy(format!("responses.csv: {e}")))?;
+        let cells: Vec<&str> = record.iter().collect();
+        merkle.add(&encode_row(&cells).map_err(|e| discrepancy(e.to_string()))?);
+        let number = i as u64 + 1;
+        let row = columns::read_row(columns, &cells)
+            .map_err(|e| discrepancy(format!("responses.csv row {number}: {e}")))?;
+        if row.row != number.to_string() {
+            return Err(discrepancy(format!(
+                "responses.csv: the row numbered {} is row {number} of the file; rows are numbered 1, 2, 3 … without gaps",
+                row.row
+            )));
+        }
+        let stratum = stratum_code(release, &row.answers);
+        let inclusion = builder.add(
+            &stratum,
+            &row.answers,
+            &row.flags,
+            row.channel == crate::analysis::SIMULATED,
+        );
+        let recomputed = match inclusion {
+            Inclusion::Used => "",
+            Inclusion::Excluded(reason) => reason,
+        };
+        if row.excluded != recomputed {
+            return Err(discrepancy(format!(
+                "responses.csv row {number}: excluded is {:?}, the survey's rules give {recomputed:?}",
+                row.excluded
+            )));
+        }
+        let weight = if row.weight.is_empty() {
+            None
+        } else {
+            Some(row.weight.parse::<f64>().map_err(|_| {
+                discrepancy(format!(
+                    "responses.csv row {number}: weight {:?} is not a number",
+                    row.weight
+                ))
+            })?)
+        };
+        if inclusion == Inclusion::Used {
+            weights.push((number, weight, row.weight));
+        } else if weight.is_some() {
+            return Err(discrepancy(format!(
+                "responses.csv row {number} is excluded but has a weight"
+            )));
+        }
+    }
+    Ok(())
 }
