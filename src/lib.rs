@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod evaluation;
+pub mod fieldwork;
 pub mod lifecycle;
 pub mod privacy;
 pub mod publishing;

@@ -1,10 +1,12 @@
 //! What Minyi hands to people outside it: files that open correctly in Excel, WPS, SPSS and R.
 
+mod bulletin;
 mod csv_file;
 mod evaluation_csv;
 pub mod merkle;
 pub mod resultset;
 pub mod verify;
 
+pub use bulletin::bulletin_csv;
 pub use csv_file::{defang, encode_row, number, CsvFile, Encoding};
 pub use evaluation_csv::evaluation_csv;

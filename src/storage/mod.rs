@@ -116,7 +116,8 @@ pub use privacy::{
     has_survey_secret, purged_on, survey_secret, table_columns, PurgedResponse,
 };
 pub use responses::{
-    count_by_stratum, for_each_response, insert_response, insert_responses, load_responses,
+    count_by_stratum, fieldwork_counts, for_each_response, insert_response, insert_responses,
+    load_responses,
 };
 pub use results::{
     find_published, find_result_set, publish_results, record_result_set, PublishedRow, ResultSetRow,

@@ -8,6 +8,7 @@ mod helpers;
 mod accounts;
 mod cli;
 mod evaluation;
+mod fieldwork;
 mod golden;
 mod large_text;
 mod lifecycle;
