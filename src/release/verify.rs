@@ -202,7 +202,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     };
     let mut merkle = MerkleRoot::new();
     let mut builder = SampleBuilder::new(&release);
-    let mut released_weights: Vec<(u64, Option<f64>, String)> = Vec::new();
+    let mut released_weights: Vec<(u64, Option<f64>)> = Vec::new();
     let rows = read_rows(
         &mut hashing,
         &columns,
@@ -242,8 +242,9 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     let weights = weigh(&release, &sample)
         .map_err(|e| discrepancy(format!("the released rows cannot be weighted: {e}")))?
         .weights;
-    for ((number, released, text), recomputed) in released_weights.iter().zip(&weights) {
+    for ((number, released), recomputed) in released_weights.iter().zip(&weights) {
         if *released != Some(*recomputed) {
+            let text = released.map(|w| w.to_string()).unwrap_or_default();
             return Err(discrepancy(format!(
                 "responses.csv row {number}: weight {text:?} released, {recomputed} recomputed"
             )));
@@ -286,7 +287,7 @@ fn read_rows(
     release: &Survey,
     merkle: &mut MerkleRoot,
     builder: &mut SampleBuilder<'_>,
-    weights: &mut Vec<(u64, Option<f64>, String)>,
+    weights: &mut Vec<(u64, Option<f64>)>,
 ) -> Result<(), VerifyError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -346,7 +347,7 @@ fn read_rows(
             })?)
         };
         if inclusion == Inclusion::Used {
-            weights.push((number, weight, row.weight));
+            weights.push((number, weight));
         } else if weight.is_some() {
             return Err(discrepancy(format!(
                 "responses.csv row {number} is excluded but has a weight"
