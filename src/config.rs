@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::mail::{MailSettings, MailSettingsError};
 use crate::privacy::TrustedProxies;
 use crate::storage::{DatabaseUrl, UnknownScheme};
 
@@ -27,6 +28,8 @@ pub struct Settings {
     /// (addresses or CIDR ranges, comma-separated). Empty: the header is ignored, so a client
     /// cannot pick the network its duplicate check is keyed on.
     pub trusted_proxies: TrustedProxies,
+    /// Mail: transport, sender, rate (`MINYI_SMTP_*`, `MINYI_MAIL_*`; see `mail::MailSettings`).
+    pub mail: MailSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +47,8 @@ pub enum ConfigError {
          separated by commas, such as 127.0.0.1,10.0.0.0/8"
     )]
     TrustedProxies { value: String, problem: String },
+    #[error(transparent)]
+    Mail(#[from] MailSettingsError),
 }
 
 impl Settings {
@@ -72,6 +77,7 @@ impl Settings {
                     .parse()
                     .map_err(|problem| ConfigError::TrustedProxies { value, problem })?,
             },
+            mail: MailSettings::from_lookup(&get)?,
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod evaluation;
 pub mod lifecycle;
+pub mod mail;
 pub mod privacy;
 pub mod publishing;
 pub mod release;
