@@ -207,9 +207,11 @@ impl Catalog {
             return Err(CatalogError::Raced(id.to_owned()));
         }
         if to != SurveyState::Open {
-            // Fieldwork is over: without the secret the stored client hashes link to nothing.
+            // Fieldwork is over: without the secret the stored client hashes link to nothing,
+            // and the invited addresses are no longer needed.
             storage::destroy_survey_secret(&mut conn, id)?;
             self.forget_secret(id);
+            storage::forget_invitation_addresses(&mut conn, id)?;
         }
         Ok(to)
     }

@@ -9,6 +9,7 @@ use actix_web::{App, HttpServer};
 
 use crate::catalog::{Catalog, ImportReport};
 use crate::config::Settings;
+use crate::mail::{EmailTemplates, Mailer, OutboxWorker};
 use crate::storage::{self, Database};
 use crate::web::{AppState, FormTokens, Pages};
 
@@ -17,6 +18,8 @@ const FORM_TOKEN_KEY: &str = "form_token_hmac";
 
 pub struct Application {
     port: u16,
+    base_url: String,
+    mail: String,
     server: Server,
     catalog: Arc<Catalog>,
     pub imported: Vec<ImportReport>,
@@ -51,6 +54,8 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let base_url = base_url(settings, port);
+        let mail = spawn_outbox_worker(settings, catalog.clone(), &base_url)?;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
@@ -67,6 +72,8 @@ impl Application {
         .run();
         Ok(Application {
             port,
+            base_url,
+            mail,
             server,
             catalog,
             imported,
@@ -77,6 +84,16 @@ impl Application {
         self.port
     }
 
+    /// The address residents use: `MINYI_PUBLIC_URL`, else the address listened on.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Where this process sends mail, in words.
+    pub fn mail(&self) -> &str {
+        &self.mail
+    }
+
     /// The surveys this application serves (for startup messages and tests).
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
@@ -85,6 +102,42 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+fn base_url(settings: &Settings, port: u16) -> String {
+    settings.public_url.clone().unwrap_or_else(|| {
+        let host = settings
+            .bind
+            .rsplit_once(':')
+            .map_or("127.0.0.1", |(h, _)| h);
+        let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
+        format!("http://{host}:{port}")
+    })
+}
+
+/// Starts sending the outbox's messages; returns where they go, in words.
+fn spawn_outbox_worker(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    base_url: &str,
+) -> anyhow::Result<String> {
+    let mail = &settings.mail;
+    // A send must end well before its lease does, or another process could send it too.
+    let send_timeout = (mail.lease / 2).min(std::time::Duration::from_secs(60));
+    let mailer = Arc::new(Mailer::new(&mail.transport, send_timeout)?);
+    let described = mailer.describe();
+    OutboxWorker {
+        catalog,
+        mailer,
+        templates: Arc::new(EmailTemplates::new()?),
+        from: mail.from.clone(),
+        public_url: base_url.to_owned(),
+        interval: mail.interval(),
+        lease: mail.lease,
+        poll: mail.poll,
+    }
+    .spawn();
+    Ok(described)
 }
 
 /// Purges surveys whose retention period has ended: now, then once a day. Safe on several

@@ -3,7 +3,9 @@
 
 pub mod admin;
 mod connection;
+mod invitations;
 mod keys;
+mod outbox;
 mod privacy;
 mod responses;
 mod results;
@@ -107,13 +109,22 @@ fn create_parent_dir(path: &str) -> Result<(), StorageError> {
     }
 }
 
+pub use invitations::{
+    add_invitation_link, create_invitations, find_invitation_by_link, forget_invitation_addresses,
+    insert_invited_response, invitation_counts, invited_addresses, is_unused,
+    unused_without_pending_mail, InvitationRecord, InvitedOutcome, NewInvitation,
+};
 pub use keys::server_key;
+pub use outbox::{
+    claim_next, complete, discard, enqueue, fail, outbox_counts, ClaimedMail, NewMail,
+};
 pub use privacy::{
     apply_purge, destroy_secrets_of_surveys_not_open, destroy_survey_secret, duplicate_client_ids,
     has_survey_secret, purged_on, survey_secret, table_columns, PurgedResponse,
 };
 pub use responses::{
-    count_by_stratum, for_each_response, insert_response, insert_responses, load_responses,
+    count_by_stratum, for_each_response, insert_response, insert_responses, is_stored,
+    load_responses,
 };
 pub use results::{find_published, publish_results, PublishedRow};
 pub use surveys::{find_survey, import_version, list_surveys, set_state, version_source};

@@ -55,6 +55,15 @@ pub fn insert_response(
     }
 }
 
+/// Whether the form whose submission key this is was stored already.
+pub fn is_stored(conn: &mut DbConnection, submission_key: &str) -> Result<bool, StorageError> {
+    let n: i64 = responses::table
+        .filter(responses::submission_key.eq(submission_key))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// Completed responses of a survey per county code, in code order.
 pub fn count_by_stratum(
     conn: &mut DbConnection,

@@ -67,7 +67,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     server_keys,
     published_results,
     survey_secrets,
-    survey_purges
+    survey_purges,
+    invitations,
+    unused_invitations,
+    invitation_links,
+    outbox
 );
 
 diesel::table! {
@@ -76,5 +80,43 @@ diesel::table! {
         version -> Text,
         published_at -> Text,
         evaluation -> Text,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        survey_id -> Text,
+        email -> Nullable<Text>,
+        stratum -> Nullable<Text>,
+        lang -> Text,
+    }
+}
+
+diesel::table! {
+    unused_invitations (invitation_id) {
+        invitation_id -> Text,
+    }
+}
+
+diesel::table! {
+    invitation_links (token_hash) {
+        token_hash -> Text,
+        invitation_id -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        survey_id -> Text,
+        kind -> Text,
+        recipient -> Text,
+        invitation_id -> Nullable<Text>,
+        lang -> Text,
+        claimed_until -> BigInt,
+        claim -> Nullable<Text>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
     }
 }
