@@ -21,7 +21,7 @@ use actix_web::web;
 pub use error::AppError;
 pub use form_token::{CheckedToken, FormTokens, TokenProblem};
 pub use i18n::{lang_from_query, Messages};
-pub use log::log_request;
+pub use log::{log_filter, log_request};
 pub use pages::Pages;
 pub use text_size::{remember_text_size, TextSize};
 
@@ -48,6 +48,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/s/{id}", web::post().to(routes::survey::submit))
         .route("/s/{id}/thanks", web::get().to(routes::survey::thanks))
         .route("/s/{id}/qr.svg", web::get().to(routes::survey::qr_code))
+        .route("/i/{token}", web::get().to(routes::invitation::show))
+        .route("/i/{token}", web::post().to(routes::invitation::submit))
         .route("/results/{id}", web::get().to(routes::results::page))
         .route(
             "/results/{id}/figures.csv",

@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod home;
+pub mod invitation;
 pub mod results;
 pub mod survey;
 
