@@ -5,6 +5,8 @@
 
 use std::time::Instant;
 
+use tracing_subscriber::EnvFilter;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -29,4 +31,11 @@ pub async fn log_request(
         "request"
     );
     Ok(response)
+}
+
+/// The log filter Minyi installs: the directives of `MINYI_LOG`, with the template engine held
+/// at `warn` whatever they say. At `debug` handlebars logs the values it renders, which include
+/// a resident's answers and invitation links.
+pub fn log_filter(directives: &str) -> EnvFilter {
+    EnvFilter::new(format!("{directives},handlebars=warn"))
 }
