@@ -120,6 +120,12 @@ pub fn settings_for(db: &TestDatabase, surveys_dir: &Path) -> Settings {
     settings.bind = "127.0.0.1:0".into();
     settings.surveys_dir = surveys_dir.to_owned();
     settings.pool_size = 4;
+    // Mail goes to files beside the test database (never the checkout's data/outbox), quickly.
+    settings.mail.transport = minyi::mail::TransportSettings::Files {
+        dir: db.dir.path().join("outbox"),
+    };
+    settings.mail.rate_per_minute = 6000;
+    settings.mail.poll = Duration::from_millis(50);
     settings
 }
 

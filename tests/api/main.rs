@@ -10,6 +10,7 @@ mod evaluation;
 mod golden;
 mod large_text;
 mod lifecycle;
+mod mail;
 mod page_weight;
 mod privacy;
 mod resident_form;
