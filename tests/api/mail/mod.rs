@@ -1,6 +1,7 @@
 //! Invitations, reminders and notifications by e-mail (issue 7), against a real SMTP server on
 //! loopback started by each test.
 
+mod cli;
 mod crash;
 mod invitations;
 mod outbox;
