@@ -173,3 +173,22 @@ pub fn add_simulated(
     }
     Ok(report)
 }
+
+/// Fieldwork progress of a survey from its stored responses (one grouped query).
+pub fn fieldwork_progress(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<crate::fieldwork::Progress, AnalysisError> {
+    let survey = catalog.require(survey_id)?;
+    let mut conn = catalog.database().conn()?;
+    let rows: Vec<crate::fieldwork::CountRow> = storage::fieldwork_counts(&mut conn, survey_id)?
+        .into_iter()
+        .map(|(stratum, date, flags, count)| crate::fieldwork::CountRow {
+            stratum,
+            date,
+            flags,
+            count,
+        })
+        .collect();
+    Ok(crate::fieldwork::progress(&survey.definition, &rows))
+}

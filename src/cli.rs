@@ -49,6 +49,12 @@ enum Command {
         #[arg(long, value_delimiter = ',', required = true)]
         qi: Vec<String>,
     },
+    /// Fieldwork progress by county: completed against target, margin of error, flags, per day.
+    Progress {
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Invite the addresses of a CSV file (columns: email, and optionally county and lang) to an
     /// open survey: one single-use link each, mailed by the server at MINYI_MAIL_RATE a minute.
     Invite {
@@ -118,6 +124,7 @@ pub fn main() -> ExitCode {
             responses,
             seed,
         } => simulate(&id, responses, seed),
+        Command::Progress { id, format } => progress(&id, format),
         Command::Invite { id, emails } => invite(&id, &emails),
         Command::Remind { id } => remind(&id),
     };
@@ -427,4 +434,48 @@ fn check_release(file: &std::path::Path, k: usize, qi: &[String]) -> anyhow::Res
         if check.violations.len() == 1 { "" } else { "s" },
         qi.join(", ")
     )
+}
+
+fn progress(id: &str, format: Format) -> anyhow::Result<()> {
+    let p = crate::analysis::fieldwork_progress(&catalog()?, id)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&p)?),
+        Format::Csv => {
+            let bytes = crate::release::bulletin_csv(&p, crate::release::Encoding::Utf8WithBom)?;
+            std::io::Write::write_all(&mut std::io::stdout(), &bytes)?;
+        }
+        Format::Table => {
+            let percent =
+                |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.0}%", v * 100.0));
+            let moe = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("±{:.1}", v * 100.0));
+            println!(
+                "survey {id}: {} responses{}",
+                p.completed,
+                p.target
+                    .map_or(String::new(), |t| format!(" of {t} targeted"))
+            );
+            println!(
+                "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}",
+                "county", "completed", "target", "share", "95% moe", "flagged"
+            );
+            for s in &p.by_stratum {
+                println!(
+                    "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}",
+                    s.code,
+                    s.completed,
+                    s.target.map_or("—".to_owned(), |t| t.to_string()),
+                    percent(s.share_of_target),
+                    moe(s.margin_of_error),
+                    s.flagged
+                );
+            }
+            for (flag, n) in &p.flags {
+                println!("  flagged {flag}: {n}");
+            }
+            for (day, n) in &p.by_day {
+                println!("  {day}: {n}");
+            }
+        }
+    }
+    Ok(())
 }

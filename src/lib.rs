@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod evaluation;
+pub mod fieldwork;
 pub mod invitations;
 pub mod lifecycle;
 pub mod mail;

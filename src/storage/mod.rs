@@ -123,8 +123,8 @@ pub use privacy::{
     has_survey_secret, purged_on, survey_secret, table_columns, PurgedResponse,
 };
 pub use responses::{
-    count_by_stratum, for_each_response, insert_response, insert_responses, is_stored,
-    load_responses,
+    count_by_stratum, fieldwork_counts, for_each_response, insert_response, insert_responses,
+    is_stored, load_responses,
 };
 pub use results::{find_published, publish_results, PublishedRow};
 pub use surveys::{find_survey, import_version, list_surveys, set_state, version_source};

@@ -174,3 +174,26 @@ where
     }
     Ok(())
 }
+
+/// Responses of a survey counted by county, date and quality flags: all the publisher's
+/// fieldwork dashboard needs, in one grouped query.
+pub fn fieldwork_counts(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<Vec<(String, String, String, i64)>, StorageError> {
+    Ok(responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .group_by((
+            responses::stratum,
+            responses::submitted_on,
+            responses::quality_flags,
+        ))
+        .select((
+            responses::stratum,
+            responses::submitted_on,
+            responses::quality_flags,
+            diesel::dsl::count_star(),
+        ))
+        .order((responses::stratum.asc(), responses::submitted_on.asc()))
+        .load(conn)?)
+}

@@ -7,6 +7,7 @@ mod helpers;
 
 mod cli;
 mod evaluation;
+mod fieldwork;
 mod golden;
 mod large_text;
 mod lifecycle;
