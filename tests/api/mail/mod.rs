@@ -7,6 +7,7 @@ mod invitations;
 mod outbox;
 mod privacy;
 mod smtp;
+mod tls;
 
 use minyi::invitations::InvitedAddress;
 use minyi::survey::Lang;

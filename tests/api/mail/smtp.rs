@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use mailin_embedded::{response, Handler, Response, Server};
+use mailin_embedded::{response, AuthMechanism, Handler, Response, Server, SslConfig};
 
 /// Far longer than any wait should take: a bound so a broken test fails instead of hanging.
 const PATIENCE: Duration = Duration::from_secs(90);
@@ -25,6 +25,8 @@ pub enum Hold {
 struct State {
     /// Every message accepted (after the end of its data), as received.
     received: Vec<Vec<u8>>,
+    /// For each message received, the user its session authenticated as.
+    users: Vec<Option<String>>,
     /// Hold the message that comes after this many were accepted, until released.
     hold_after: Option<(usize, Hold)>,
     holding: bool,
@@ -41,6 +43,9 @@ struct Shared {
 struct Collector {
     shared: Arc<Shared>,
     data: Vec<u8>,
+    /// The user and password the server accepts, if it asks for one.
+    credentials: Option<(String, String)>,
+    user: Option<String>,
 }
 
 impl Collector {
@@ -82,8 +87,19 @@ impl Handler for Collector {
         self.hold_if_due(Hold::BeforeReply);
         let mut state = self.shared.state.lock().unwrap();
         state.received.push(std::mem::take(&mut self.data));
+        state.users.push(self.user.clone());
         self.shared.changed.notify_all();
         response::OK
+    }
+
+    fn auth_plain(&mut self, _authorization: &str, user: &str, password: &str) -> Response {
+        match &self.credentials {
+            Some((u, p)) if u == user && p == password => {
+                self.user = Some(user.to_owned());
+                response::AUTH_OK
+            }
+            _ => response::INVALID_CREDENTIALS,
+        }
     }
 }
 
@@ -94,27 +110,53 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
-        SmtpServer::start_with(None)
+        SmtpServer::start_with(None, None)
+    }
+
+    /// A server offering STARTTLS with the self-signed certificate of `tests/fixtures/smtp-tls`
+    /// (for 127.0.0.1), and AUTH PLAIN for one user (offered only once TLS is on).
+    pub fn start_tls(user: &str, password: &str) -> SmtpServer {
+        SmtpServer::start_with(None, Some((user.to_owned(), password.to_owned())))
     }
 
     /// A server that accepts `n` messages, then holds the next one at `point`.
     pub fn start_holding_after(n: usize, point: Hold) -> SmtpServer {
-        SmtpServer::start_with(Some((n, point)))
+        SmtpServer::start_with(Some((n, point)), None)
     }
 
-    fn start_with(hold_after: Option<(usize, Hold)>) -> SmtpServer {
+    fn start_with(
+        hold_after: Option<(usize, Hold)>,
+        credentials: Option<(String, String)>,
+    ) -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared::default());
         shared.state.lock().unwrap().hold_after = hold_after;
+        let tls = credentials.is_some();
         let mut server = Server::new(Collector {
             shared: shared.clone(),
             data: Vec::new(),
+            credentials,
+            user: None,
         });
         server
             .with_name("smtp.test")
             .with_num_threads(8)
             .with_tcp_listener(listener);
+        if tls {
+            let fixture = |name: &str| {
+                crate::helpers::repo_path(&format!("tests/fixtures/smtp-tls/{name}"))
+                    .display()
+                    .to_string()
+            };
+            server
+                .with_ssl(SslConfig::SelfSigned {
+                    cert_path: fixture("cert.pem"),
+                    key_path: fixture("key.pem"),
+                })
+                .expect("the test certificate loads")
+                .with_auth(AuthMechanism::Plain);
+        }
         std::thread::spawn(move || {
             if let Err(e) = server.serve() {
                 panic!("the test SMTP server stopped: {e}");
@@ -139,6 +181,11 @@ impl SmtpServer {
 
     pub fn received(&self) -> Vec<Vec<u8>> {
         self.shared.state.lock().unwrap().received.clone()
+    }
+
+    /// The user each received message's session authenticated as.
+    pub fn users(&self) -> Vec<Option<String>> {
+        self.shared.state.lock().unwrap().users.clone()
     }
 
     pub fn is_holding(&self) -> bool {
