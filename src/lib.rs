@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod evaluation;
+pub mod ingest;
 pub mod lifecycle;
 pub mod simulate;
 pub mod startup;

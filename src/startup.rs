@@ -9,11 +9,12 @@ use actix_web::{App, HttpServer};
 
 use crate::catalog::{Catalog, ImportReport};
 use crate::config::Settings;
+use crate::ingest::Ingest;
 use crate::storage::{self, Database};
-use crate::web::{AppState, FormTokens, Pages};
+use crate::web::{AppState, FormTokens, Metrics, Pages, RateLimiter};
 
 /// Name of the server key that signs form tokens (shared by every process on a database).
-const FORM_TOKEN_KEY: &str = "form_token_hmac";
+pub const FORM_TOKEN_KEY: &str = "form_token_hmac";
 
 pub struct Application {
     port: u16,
@@ -44,6 +45,10 @@ impl Application {
             pages: Pages::new()?,
             tokens: FormTokens::new(key.as_bytes()),
             body_limit: settings.body_limit,
+            ingest: Ingest::start(db.clone(), settings.writers, settings.queue)?,
+            limiter: RateLimiter::new(settings.rate_per_minute),
+            trust_forwarded: settings.trust_forwarded,
+            metrics: Metrics::default(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;

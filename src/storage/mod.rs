@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod connection;
+mod ingest;
 mod keys;
 mod responses;
 mod schema;
@@ -15,6 +16,7 @@ use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use connection::{DatabaseUrl, DbConnection, UnknownScheme};
+pub use ingest::{store_submissions, Submission};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
 pub use surveys::{ImportOutcome, SurveyRecord};
 

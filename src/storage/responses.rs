@@ -31,6 +31,8 @@ pub enum InsertOutcome {
     Stored,
     /// The same rendered form was already submitted; nothing new was stored.
     AlreadyStored,
+    /// The response's county has reached its quota; nothing was stored.
+    QuotaFull,
 }
 
 /// Stores a response in one durable transaction. A second copy of the same submission (double

@@ -44,5 +44,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stratum_quotas (survey_id, stratum) {
+        survey_id -> Text,
+        stratum -> Text,
+        accepted -> Integer,
+    }
+}
+
 diesel::joinable!(survey_versions -> surveys (survey_id));
-diesel::allow_tables_to_appear_in_same_query!(surveys, survey_versions, responses, server_keys);
+diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
+    survey_versions,
+    responses,
+    server_keys,
+    stratum_quotas
+);

@@ -1,0 +1,120 @@
+//! Storing submitted responses in groups: one transaction (one durable commit) for every
+//! response waiting, each still idempotent by its submission key and held to its county's quota.
+
+use diesel::prelude::*;
+
+use super::responses::{InsertOutcome, NewResponse};
+use super::schema::{responses, stratum_quotas};
+use super::{DbConnection, StorageError};
+
+/// One response to store, with the quota of its county when the survey sets one.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    pub response: NewResponse,
+    pub quota: Option<u32>,
+}
+
+/// Stores every submission in one transaction and returns each one's outcome, in order. Nothing
+/// is visible, and nothing may be acknowledged, until this returns `Ok`: the commit is durable
+/// (SQLite `synchronous = FULL`, PostgreSQL's default `synchronous_commit`).
+///
+/// A submission whose key is already stored (a retry, or a copy earlier in the same group) is
+/// `AlreadyStored`; one whose county has no place left is `QuotaFull` and leaves no row.
+pub fn store_submissions(
+    conn: &mut DbConnection,
+    group: &[&Submission],
+) -> Result<Vec<InsertOutcome>, StorageError> {
+    conn.transaction(|conn| {
+        group
+            .iter()
+            .map(|submission| store_one(conn, submission))
+            .collect::<Result<Vec<_>, diesel::result::Error>>()
+    })
+    .map_err(StorageError::from)
+}
+
+fn store_one(
+    conn: &mut DbConnection,
+    submission: &Submission,
+) -> Result<InsertOutcome, diesel::result::Error> {
+    let response = &submission.response;
+    // The insert comes first: on SQLite a transaction that reads before it writes cannot wait
+    // for another process's write lock (its snapshot would be stale) and fails as busy.
+    if !insert_unless_stored(conn, response)? {
+        return Ok(InsertOutcome::AlreadyStored);
+    }
+    if let Some(quota) = submission.quota {
+        ensure_quota_row(conn, response)?;
+        // Conditional: under concurrency (other connections, other processes) the row lock
+        // makes each place go to exactly one response.
+        let taken = diesel::update(
+            stratum_quotas::table
+                .filter(stratum_quotas::survey_id.eq(&response.survey_id))
+                .filter(stratum_quotas::stratum.eq(&response.stratum))
+                .filter(stratum_quotas::accepted.lt(i32::try_from(quota).unwrap_or(i32::MAX))),
+        )
+        .set(stratum_quotas::accepted.eq(stratum_quotas::accepted + 1))
+        .execute(conn)?;
+        if taken == 0 {
+            diesel::delete(responses::table.filter(responses::id.eq(&response.id)))
+                .execute(conn)?;
+            return Ok(InsertOutcome::QuotaFull);
+        }
+    }
+    Ok(InsertOutcome::Stored)
+}
+
+/// Inserts the response unless its submission key is stored already (`ON CONFLICT DO NOTHING`,
+/// so that on PostgreSQL a duplicate does not abort the whole group's transaction).
+fn insert_unless_stored(
+    conn: &mut DbConnection,
+    response: &NewResponse,
+) -> Result<bool, diesel::result::Error> {
+    let query = diesel::insert_into(responses::table)
+        .values(response)
+        .on_conflict(responses::submission_key)
+        .do_nothing();
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => query.execute(c)?,
+        DbConnection::Postgres(c) => query.execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+/// Creates the county's quota row if it is missing, counting the responses stored before
+/// `response` (which has just been inserted and is about to take its place).
+fn ensure_quota_row(
+    conn: &mut DbConnection,
+    response: &NewResponse,
+) -> Result<(), diesel::result::Error> {
+    let (survey_id, stratum) = (response.survey_id.as_str(), response.stratum.as_str());
+    let exists = stratum_quotas::table
+        .filter(stratum_quotas::survey_id.eq(survey_id))
+        .filter(stratum_quotas::stratum.eq(stratum))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if exists {
+        return Ok(());
+    }
+    let stored: i64 = responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .filter(responses::stratum.eq(stratum))
+        .filter(responses::id.ne(&response.id))
+        .count()
+        .get_result(conn)?;
+    let row = (
+        stratum_quotas::survey_id.eq(survey_id),
+        stratum_quotas::stratum.eq(stratum),
+        stratum_quotas::accepted.eq(i32::try_from(stored).unwrap_or(i32::MAX)),
+    );
+    let query = diesel::insert_into(stratum_quotas::table)
+        .values(row)
+        .on_conflict((stratum_quotas::survey_id, stratum_quotas::stratum))
+        .do_nothing();
+    match conn {
+        DbConnection::Sqlite(c) => query.execute(c)?,
+        DbConnection::Postgres(c) => query.execute(c)?,
+    };
+    Ok(())
+}
