@@ -1,11 +1,16 @@
-//! Request logging without personal data: method, route path, status and time taken. Never the
-//! client address, user agent, cookies, query string or body.
+//! Request logging and metrics without personal data: method, route pattern, status and time
+//! taken. Never the client address, user agent, cookies, query string or body.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
+use actix_web::web;
+
+use super::metrics::Outcome;
+use super::AppState;
 
 pub async fn log_request(
     req: ServiceRequest,
@@ -13,13 +18,34 @@ pub async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
     let response = next.call(req).await?;
+    // The pattern (`/s/{id}`), not the path: a path can hold anything a client typed.
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = response.status().as_u16();
+    let took = started.elapsed();
+    if let Some(state) = state {
+        state
+            .metrics
+            .record_request(&route, method.as_str(), status, took);
+        if method == Method::POST && route == "/s/{id}" {
+            let outcome = response
+                .response()
+                .extensions()
+                .get::<Outcome>()
+                .copied()
+                .unwrap_or_else(|| Outcome::from_status(status));
+            state.metrics.record_submission(outcome);
+        }
+    }
     tracing::info!(
         %method,
-        path,
-        status = response.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
+        route,
+        status,
+        ms = took.as_millis() as u64,
         "request"
     );
     Ok(response)

@@ -6,8 +6,11 @@
 mod helpers;
 
 mod cli;
+mod crash;
 mod evaluation;
 mod golden;
+mod ingest;
 mod lifecycle;
+mod malformed;
 mod resident_form;
 mod submission;

@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod home;
+pub mod metrics;
 pub mod survey;
 
 use actix_web::{web, HttpRequest, HttpResponse};

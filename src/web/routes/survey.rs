@@ -8,9 +8,11 @@ use futures_util::StreamExt;
 use super::blocking;
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
-use crate::storage::{self, NewResponse};
+use crate::storage::{InsertOutcome, NewResponse, Submission};
 use crate::survey::{AnswerErrors, FormInput, Lang, QualityFlag};
 use crate::web::form_body::parse_form;
+use crate::web::honeypot;
+use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
 use crate::web::survey_form::FormContext;
 use crate::web::{lang_from_query, AppError, AppState, TokenProblem};
@@ -58,6 +60,11 @@ pub async fn submit(
         lang = field(&pairs, "_lang")
             .and_then(Lang::from_code)
             .unwrap_or(query_lang);
+        state.admit(&req)?;
+        if honeypot::is_filled(&pairs) {
+            // Looks like success to the robot; nothing is stored.
+            return Ok(Outcome::HONEYPOT.tag(see_thanks(&id, lang)));
+        }
         let token = field(&pairs, "_token").map(str::to_owned);
         let input = FormInput::from_pairs(pairs);
         let survey = open_survey(&state, id.clone()).await?;
@@ -90,7 +97,7 @@ pub async fn submit(
                 } else {
                     actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
                 };
-                return Ok(page);
+                return Ok(Outcome::TOKEN.tag(page));
             }
         };
 
@@ -129,16 +136,15 @@ pub async fn submit(
             duration_seconds: i32::try_from(checked.elapsed_seconds).ok(),
             submitted_on: chrono::Utc::now().date_naive().to_string(),
         };
-        let catalog = state.catalog.clone();
-        blocking(move || {
-            let mut conn = catalog.database().conn()?;
-            storage::insert_response(&mut conn, &response)
-        })
-        .await?;
-        // Stored now or by an earlier copy of the same form: either way the resident is done.
-        Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, thanks_href(&survey.record.id, lang)))
-            .finish())
+        let quota = definition.stratum(&response.stratum).and_then(|s| s.quota);
+        // Returns only once the response is durably committed (or refused).
+        let outcome = match state.ingest.submit(Submission { response, quota }).await? {
+            InsertOutcome::Stored => Outcome::ACCEPTED,
+            // An earlier copy of the same form was stored: either way the resident is done.
+            InsertOutcome::AlreadyStored => Outcome::DUPLICATE,
+            InsertOutcome::QuotaFull => return Err(AppError::QuotaFull),
+        };
+        Ok(outcome.tag(see_thanks(&survey.record.id, lang)))
     }
     .await;
     let back = format!("/s/{id}");
@@ -223,6 +229,12 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+fn see_thanks(id: &str, lang: Lang) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, thanks_href(id, lang)))
+        .finish()
 }
 
 fn thanks_href(id: &str, lang: Lang) -> String {
