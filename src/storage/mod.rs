@@ -2,6 +2,7 @@
 //! a pool, the embedded migrations of both backends, and the queries the rest of Minyi needs.
 
 pub mod admin;
+mod backup;
 mod connection;
 mod ingest;
 mod keys;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use backup::{backup_sqlite, BackupError};
 pub use connection::{DatabaseUrl, DbConnection, UnknownScheme};
 pub use ingest::{store_submissions, Submission};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
