@@ -137,7 +137,9 @@ pub fn add_simulated(
                 storage::InsertOutcome::Stored => report.stored += 1,
                 storage::InsertOutcome::AlreadyStored => report.already_stored += 1,
                 // Simulated responses are not held to quotas (insert_responses never says so).
-                storage::InsertOutcome::QuotaFull => report.refused += 1,
+                storage::InsertOutcome::QuotaFull | storage::InsertOutcome::SurveyClosed => {
+                    report.refused += 1
+                }
             }
         }
     }

@@ -8,17 +8,19 @@
 //!
 //! Acknowledgement comes only after the commit returned, so a 303 always names a durable row.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::storage::{self, Database, DatabaseUrl, InsertOutcome, StorageError, Submission};
+use crate::storage::{self, Conn, Database, DatabaseUrl, InsertOutcome, StorageError, Submission};
 
 /// The most responses stored in one transaction.
 const MAX_GROUP: usize = 512;
 
-type Reply = oneshot::Sender<Result<InsertOutcome, StorageError>>;
+type Reply = oneshot::Sender<Result<InsertOutcome, IngestError>>;
 type Job = (Submission, Reply);
 
 #[derive(Debug, thiserror::Error)]
@@ -29,20 +31,41 @@ pub enum IngestError {
     /// The writer stopped (the process is shutting down).
     #[error("the response writer has stopped")]
     Stopped,
+    /// The writer could not get a database connection.
+    #[error("the response writer has no database connection: {0}")]
+    NoConnection(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
+/// How often the checkpoint thread moves the SQLite write-ahead log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
 /// Hands responses to the writer threads. Cheap to share; the threads end when it is dropped.
 pub struct Ingest {
     queue: SyncSender<Job>,
+    running: Arc<AtomicBool>,
+}
+
+impl Drop for Ingest {
+    fn drop(&mut self) {
+        self.running.store(false, Ordering::Relaxed);
+    }
 }
 
 impl Ingest {
     /// Starts `writers` threads (always one for SQLite) behind a queue of `capacity` responses.
     pub fn start(db: Database, writers: usize, capacity: usize) -> std::io::Result<Ingest> {
+        let running = Arc::new(AtomicBool::new(true));
         let writers = match db.url() {
-            DatabaseUrl::Sqlite(_) => 1,
+            DatabaseUrl::Sqlite(_) => {
+                let db = db.clone();
+                let running = running.clone();
+                std::thread::Builder::new()
+                    .name("minyi-checkpoint".into())
+                    .spawn(move || checkpoint_while(&db, &running))?;
+                1
+            }
             DatabaseUrl::Postgres(_) => writers.max(1),
         };
         let (queue, jobs) = mpsc::sync_channel(capacity.max(1));
@@ -54,7 +77,7 @@ impl Ingest {
                 .name(format!("minyi-writer-{n}"))
                 .spawn(move || write_until_closed(&db, &jobs))?;
         }
-        Ok(Ingest { queue })
+        Ok(Ingest { queue, running })
     }
 
     /// Stores one response and returns once it is durably committed (or refused).
@@ -65,13 +88,46 @@ impl Ingest {
             Err(TrySendError::Full(_)) => return Err(IngestError::Busy),
             Err(TrySendError::Disconnected(_)) => return Err(IngestError::Stopped),
         }
-        Ok(outcome.await.map_err(|_| IngestError::Stopped)??)
+        outcome.await.map_err(|_| IngestError::Stopped)?
+    }
+}
+
+/// Keeps the write-ahead log short from a thread of its own, so that commits (and the residents
+/// waiting for them) never pay for copying it into the database file.
+fn checkpoint_while(db: &Database, running: &AtomicBool) {
+    while running.load(Ordering::Relaxed) {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if let Err(e) = db.checkpoint() {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
     }
 }
 
 fn write_until_closed(db: &Database, jobs: &Mutex<Receiver<Job>>) {
+    // On SQLite the one writer keeps its connection, so that its page cache stays valid (no
+    // other connection writes); on PostgreSQL each group borrows one, leaving the pool to
+    // readers in between.
+    let keep = matches!(db.url(), DatabaseUrl::Sqlite(_));
+    let mut kept: Option<Conn> = None;
     while let Some(group) = next_group(jobs) {
-        store_group(db, group);
+        let conn = match kept.take() {
+            Some(conn) => Ok(conn),
+            None => db.conn(),
+        };
+        match conn {
+            Ok(mut conn) => {
+                store_group(&mut conn, group);
+                if keep {
+                    kept = Some(conn);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "no database connection for the response writer");
+                for (_, reply) in group {
+                    let _ = reply.send(Err(IngestError::NoConnection(e.to_string())));
+                }
+            }
+        }
     }
 }
 
@@ -90,7 +146,7 @@ fn next_group(jobs: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
     Some(group)
 }
 
-fn store_group(db: &Database, mut group: Vec<Job>) {
+fn store_group(conn: &mut Conn, mut group: Vec<Job>) {
     // The same lock order in every group (county, then key), so that concurrent groups on
     // PostgreSQL queue behind each other instead of deadlocking.
     group.sort_by(|(a, _), (b, _)| {
@@ -105,10 +161,15 @@ fn store_group(db: &Database, mut group: Vec<Job>) {
                 &b.response.submission_key,
             ))
     });
-    let together = db.conn().and_then(|mut conn| {
-        let submissions: Vec<&Submission> = group.iter().map(|(s, _)| s).collect();
-        storage::store_submissions(&mut conn, &submissions)
-    });
+    let started = std::time::Instant::now();
+    let submissions: Vec<&Submission> = group.iter().map(|(s, _)| s).collect();
+    let together = storage::store_submissions(conn, &submissions);
+    tracing::debug!(
+        size = group.len(),
+        us = started.elapsed().as_micros() as u64,
+        ok = together.is_ok(),
+        "group stored"
+    );
     match together {
         Ok(outcomes) => {
             for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
@@ -117,14 +178,14 @@ fn store_group(db: &Database, mut group: Vec<Job>) {
         }
         Err(e) if group.len() == 1 => {
             if let Some((_, reply)) = group.pop() {
-                let _ = reply.send(Err(e));
+                let _ = reply.send(Err(e.into()));
             }
         }
         Err(e) => {
             // One bad row (or a deadlock victim) must not fail the others: store each alone.
             tracing::warn!(error = %e, size = group.len(), "group commit failed; storing one by one");
             for job in group {
-                store_group(db, vec![job]);
+                store_group(conn, vec![job]);
             }
         }
     }

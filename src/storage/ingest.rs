@@ -1,11 +1,14 @@
 //! Storing submitted responses in groups: one transaction (one durable commit) for every
 //! response waiting, each still idempotent by its submission key and held to its county's quota.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::responses::{InsertOutcome, NewResponse};
-use super::schema::{responses, stratum_quotas};
+use super::schema::{responses, stratum_quotas, surveys};
 use super::{DbConnection, StorageError};
+use crate::lifecycle::SurveyState;
 
 /// One response to store, with the quota of its county when the survey sets one.
 #[derive(Clone, Debug)]
@@ -25,9 +28,10 @@ pub fn store_submissions(
     group: &[&Submission],
 ) -> Result<Vec<InsertOutcome>, StorageError> {
     conn.transaction(|conn| {
+        let mut open = HashMap::new();
         group
             .iter()
-            .map(|submission| store_one(conn, submission))
+            .map(|submission| store_one(conn, submission, &mut open))
             .collect::<Result<Vec<_>, diesel::result::Error>>()
     })
     .map_err(StorageError::from)
@@ -36,12 +40,32 @@ pub fn store_submissions(
 fn store_one(
     conn: &mut DbConnection,
     submission: &Submission,
+    open: &mut HashMap<String, bool>,
 ) -> Result<InsertOutcome, diesel::result::Error> {
     let response = &submission.response;
     // The insert comes first: on SQLite a transaction that reads before it writes cannot wait
     // for another process's write lock (its snapshot would be stale) and fails as busy.
     if !insert_unless_stored(conn, response)? {
         return Ok(InsertOutcome::AlreadyStored);
+    }
+    // Checked here, in the transaction that stores the answer, so that a survey closed a
+    // moment ago (from any process) takes no more answers, whatever the web layer last saw.
+    let is_open = match open.get(&response.survey_id) {
+        Some(is_open) => *is_open,
+        None => {
+            let state: Option<String> = surveys::table
+                .select(surveys::state)
+                .filter(surveys::id.eq(&response.survey_id))
+                .first(conn)
+                .optional()?;
+            let is_open = state.as_deref() == Some(SurveyState::Open.as_str());
+            open.insert(response.survey_id.clone(), is_open);
+            is_open
+        }
+    };
+    if !is_open {
+        delete_response(conn, response)?;
+        return Ok(InsertOutcome::SurveyClosed);
     }
     if let Some(quota) = submission.quota {
         ensure_quota_row(conn, response)?;
@@ -56,12 +80,19 @@ fn store_one(
         .set(stratum_quotas::accepted.eq(stratum_quotas::accepted + 1))
         .execute(conn)?;
         if taken == 0 {
-            diesel::delete(responses::table.filter(responses::id.eq(&response.id)))
-                .execute(conn)?;
+            delete_response(conn, response)?;
             return Ok(InsertOutcome::QuotaFull);
         }
     }
     Ok(InsertOutcome::Stored)
+}
+
+fn delete_response(
+    conn: &mut DbConnection,
+    response: &NewResponse,
+) -> Result<(), diesel::result::Error> {
+    diesel::delete(responses::table.filter(responses::id.eq(&response.id))).execute(conn)?;
+    Ok(())
 }
 
 /// Inserts the response unless its submission key is stored already (`ON CONFLICT DO NOTHING`,

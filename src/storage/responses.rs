@@ -33,6 +33,8 @@ pub enum InsertOutcome {
     AlreadyStored,
     /// The response's county has reached its quota; nothing was stored.
     QuotaFull,
+    /// The survey is no longer open (closed since the form was checked); nothing was stored.
+    SurveyClosed,
 }
 
 /// Stores a response in one durable transaction. A second copy of the same submission (double

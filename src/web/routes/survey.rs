@@ -24,7 +24,7 @@ pub async fn show(
 ) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
     let result = async {
-        let survey = open_survey(&state, path.into_inner()).await?;
+        let survey = open_survey(&state, path.into_inner(), None).await?;
         let token = state.tokens.issue(&survey.record.id, unix_now());
         render_form(
             &state,
@@ -67,7 +67,8 @@ pub async fn submit(
         }
         let token = field(&pairs, "_token").map(str::to_owned);
         let input = FormInput::from_pairs(pairs);
-        let survey = open_survey(&state, id.clone()).await?;
+        // The writer checks again that the survey is open, in the transaction that stores.
+        let survey = open_survey(&state, id.clone(), Some(SURVEY_STATE_MAX_AGE)).await?;
         let now = unix_now();
 
         let checked = match state.tokens.check(&survey.record.id, token.as_deref(), now) {
@@ -143,6 +144,7 @@ pub async fn submit(
             // An earlier copy of the same form was stored: either way the resident is done.
             InsertOutcome::AlreadyStored => Outcome::DUPLICATE,
             InsertOutcome::QuotaFull => return Err(AppError::QuotaFull),
+            InsertOutcome::SurveyClosed => return Err(AppError::SurveyClosed),
         };
         Ok(outcome.tag(see_thanks(&survey.record.id, lang)))
     }
@@ -177,12 +179,27 @@ pub async fn thanks(
     result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, req.path(), None))
 }
 
+/// How old the survey (its state and current version) may be when answers are validated,
+/// sparing each submission a query. Showing a form always reads it afresh.
+const SURVEY_STATE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The survey if it is taking answers: unknown and draft surveys are 404, closed ones 410.
-async fn open_survey(state: &AppState, id: String) -> Result<CurrentSurvey, AppError> {
-    let catalog = state.catalog.clone();
-    let survey = blocking(move || catalog.current(&id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// With `max_age`, a reading of the survey that recent will do.
+async fn open_survey(
+    state: &AppState,
+    id: String,
+    max_age: Option<std::time::Duration>,
+) -> Result<CurrentSurvey, AppError> {
+    let recent = max_age.and_then(|age| state.catalog.recent(&id, age));
+    let survey = match recent {
+        Some(survey) => survey,
+        None => {
+            let catalog = state.catalog.clone();
+            blocking(move || catalog.current(&id))
+                .await?
+                .ok_or(AppError::NotFound)?
+        }
+    };
     match survey.record.state {
         SurveyState::Open => Ok(survey),
         SurveyState::Draft => Err(AppError::NotFound),
