@@ -1,8 +1,10 @@
 //! Stored responses → respondents → the evaluation, and synthetic responses → storage.
 //! Blocking: it reads and writes through storage.
 
+use std::collections::HashSet;
+
 use crate::catalog::{Catalog, CatalogError, CurrentSurvey};
-use crate::evaluation::{evaluate, Evaluation, EvaluationError, Respondent};
+use crate::evaluation::{evaluate_sample, Evaluation, EvaluationError, Respondent, SampleBuilder};
 use crate::simulate::simulate;
 use crate::storage::{self, NewResponse, StorageError, StoredResponse};
 use crate::survey::{FormInput, QualityFlag};
@@ -27,27 +29,48 @@ pub enum AnalysisError {
 /// Every stored response of a survey, ready for the evaluation.
 pub fn respondents(catalog: &Catalog, survey_id: &str) -> Result<Vec<Respondent>, AnalysisError> {
     let mut conn = catalog.database().conn()?;
+    let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
     storage::load_responses(&mut conn, survey_id)?
         .into_iter()
-        .map(respondent)
+        .map(|stored| respondent(stored, &duplicates))
         .collect()
 }
 
-fn respondent(stored: StoredResponse) -> Result<Respondent, AnalysisError> {
-    let unreadable = |reason: String| AnalysisError::Unreadable {
-        id: stored.id.clone(),
-        reason,
-    };
-    let answers = serde_json::from_str(&stored.answers).map_err(|e| unreadable(e.to_string()))?;
-    let quality_flags = stored
+/// The quality flags of a response: those stored with it, and `duplicate_client` when its id
+/// is among `duplicates` (from `storage::duplicate_client_ids`, computed while the client
+/// hashes exist; the retention purge stores the flag before deleting them).
+pub fn quality_flags(
+    stored: &StoredResponse,
+    duplicates: &HashSet<String>,
+) -> Result<Vec<QualityFlag>, AnalysisError> {
+    let mut flags = stored
         .quality_flags
         .split(',')
         .filter(|f| !f.is_empty())
         .map(|f| {
-            QualityFlag::from_name(f)
-                .ok_or_else(|| unreadable(format!("unknown quality flag {f:?}")))
+            QualityFlag::from_name(f).ok_or_else(|| AnalysisError::Unreadable {
+                id: stored.id.clone(),
+                reason: format!("unknown quality flag {f:?}"),
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    if duplicates.contains(&stored.id) {
+        flags.push(QualityFlag::DuplicateClient);
+    }
+    flags.sort();
+    flags.dedup();
+    Ok(flags)
+}
+
+fn respondent(
+    stored: StoredResponse,
+    duplicates: &HashSet<String>,
+) -> Result<Respondent, AnalysisError> {
+    let quality_flags = quality_flags(&stored, duplicates)?;
+    let answers = serde_json::from_str(&stored.answers).map_err(|e| AnalysisError::Unreadable {
+        id: stored.id.clone(),
+        reason: e.to_string(),
+    })?;
     Ok(Respondent {
         stratum: stored.stratum,
         answers,
@@ -57,13 +80,21 @@ fn respondent(stored: StoredResponse) -> Result<Respondent, AnalysisError> {
 }
 
 /// The evaluation component of a survey from its stored responses, by its current definition.
+/// Responses stream from the database into the sample one at a time.
 pub fn evaluate_survey(
     catalog: &Catalog,
     survey_id: &str,
 ) -> Result<(CurrentSurvey, Evaluation), AnalysisError> {
     let survey = catalog.require(survey_id)?;
-    let respondents = respondents(catalog, survey_id)?;
-    let evaluation = evaluate(&survey.definition, &respondents)?;
+    let mut builder = SampleBuilder::new(&survey.definition);
+    let mut conn = catalog.database().conn()?;
+    let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
+    storage::for_each_response(&mut conn, survey_id, |stored| {
+        let r = respondent(stored, &duplicates)?;
+        builder.add(&r.stratum, &r.answers, &r.quality_flags, r.simulated);
+        Ok::<(), AnalysisError>(())
+    })?;
+    let evaluation = evaluate_sample(&survey.definition, &builder.finish())?;
     Ok((survey, evaluation))
 }
 
@@ -101,7 +132,7 @@ pub fn add_simulated(
         refused: 0,
     };
     let mut batch = Vec::new();
-    for (index, form) in simulate(definition, count, seed).into_iter().enumerate() {
+    for (index, form) in simulate(definition, count, seed).enumerate() {
         let input = FormInput::from_pairs(form.fields);
         let Ok(answers) = definition.validate(&input) else {
             report.refused += 1;
@@ -127,6 +158,7 @@ pub fn add_simulated(
             quality_flags: flags.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
             duration_seconds: i32::try_from(form.duration_seconds).ok(),
             submitted_on: today.clone(),
+            client_hash: None,
         });
     }
     let mut conn = catalog.database().conn()?;
@@ -144,4 +176,23 @@ pub fn add_simulated(
         }
     }
     Ok(report)
+}
+
+/// Fieldwork progress of a survey from its stored responses (one grouped query).
+pub fn fieldwork_progress(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<crate::fieldwork::Progress, AnalysisError> {
+    let survey = catalog.require(survey_id)?;
+    let mut conn = catalog.database().conn()?;
+    let rows: Vec<crate::fieldwork::CountRow> = storage::fieldwork_counts(&mut conn, survey_id)?
+        .into_iter()
+        .map(|(stratum, date, flags, count)| crate::fieldwork::CountRow {
+            stratum,
+            date,
+            flags,
+            count,
+        })
+        .collect();
+    Ok(crate::fieldwork::progress(&survey.definition, &rows))
 }

@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::lifecycle::{IllegalTransition, SurveyState, Transition};
+use crate::privacy::SurveySecret;
 use crate::storage::{self, Database, ImportOutcome, StorageError, SurveyRecord};
 use crate::survey::{version_of, Survey, SurveyFileError};
 
@@ -30,6 +31,10 @@ pub enum CatalogError {
     },
     #[error("survey {0} changed state while this command ran; look at it again and retry")]
     Raced(String),
+    #[error(
+        "survey {0}: publishing evaluates and stores the results; use `minyi survey publish {0}`"
+    )]
+    PublishWithResults(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -57,6 +62,9 @@ pub struct Catalog {
     parsed: RwLock<HashMap<String, Arc<Survey>>>,
     /// The last `current` answer per survey id and when it was read (see `recent`).
     recent: RwLock<HashMap<String, (Instant, CurrentSurvey)>>,
+    /// Client-hash secrets of open surveys, read once per process (the submit path then needs
+    /// no extra query). Dropped when this process closes the survey or sees it closed.
+    secrets: RwLock<HashMap<String, SurveySecret>>,
 }
 
 impl Catalog {
@@ -65,6 +73,7 @@ impl Catalog {
             db,
             parsed: RwLock::new(HashMap::new()),
             recent: RwLock::new(HashMap::new()),
+            secrets: RwLock::new(HashMap::new()),
         }
     }
 
@@ -196,7 +205,11 @@ impl Catalog {
     }
 
     /// Opens, closes or publishes a survey, refusing illegal moves with the reason.
+    /// Publishing is not a bare state change: see `publishing::publish`.
     pub fn transition(&self, id: &str, action: Transition) -> Result<SurveyState, CatalogError> {
+        if action == Transition::Publish {
+            return Err(CatalogError::PublishWithResults(id.to_owned()));
+        }
         let mut conn = self.db.conn()?;
         let record = storage::find_survey(&mut conn, id)?
             .ok_or_else(|| CatalogError::UnknownSurvey(id.to_owned()))?;
@@ -207,11 +220,60 @@ impl Catalog {
                 id: id.to_owned(),
                 source,
             })?;
-        if storage::set_state(&mut conn, id, record.state, to, &now_rfc3339())? {
-            Ok(to)
-        } else {
-            Err(CatalogError::Raced(id.to_owned()))
+        if !storage::set_state(&mut conn, id, record.state, to, &now_rfc3339())? {
+            return Err(CatalogError::Raced(id.to_owned()));
         }
+        if to != SurveyState::Open {
+            // Fieldwork is over: without the secret the stored client hashes link to nothing.
+            storage::destroy_survey_secret(&mut conn, id)?;
+            self.forget_secret(id);
+        }
+        Ok(to)
+    }
+
+    /// The secret keying an open survey's client hashes: from memory after the first call,
+    /// else read (or created) in the database.
+    pub fn client_secret(&self, id: &str) -> Result<SurveySecret, CatalogError> {
+        if let Some(secret) = self.secrets.read().ok().and_then(|m| m.get(id).cloned()) {
+            return Ok(secret);
+        }
+        let mut conn = self.db.conn()?;
+        let stored = storage::survey_secret(&mut conn, id, || SurveySecret::generate().to_hex())?;
+        let secret = SurveySecret::from_hex(&stored).ok_or_else(|| {
+            StorageError::Corrupt(format!("the client-hash secret of survey {id} is not hex"))
+        })?;
+        if let Ok(mut map) = self.secrets.write() {
+            map.insert(id.to_owned(), secret.clone());
+        }
+        Ok(secret)
+    }
+
+    /// The survey's client-hash secret if this process already holds it (no query).
+    pub fn cached_client_secret(&self, id: &str) -> Option<SurveySecret> {
+        self.secrets.read().ok().and_then(|m| m.get(id).cloned())
+    }
+
+    /// Drops a survey's secret from this process's memory (it was closed, maybe elsewhere).
+    pub fn forget_secret(&self, id: &str) {
+        if let Ok(mut map) = self.secrets.write() {
+            map.remove(id);
+        }
+    }
+
+    /// Destroys the secrets of every survey not open, in the database and in memory: catches
+    /// surveys closed by another process. Run at start and daily.
+    pub fn destroy_stale_secrets(&self) -> Result<usize, CatalogError> {
+        let mut conn = self.db.conn()?;
+        let destroyed = storage::destroy_secrets_of_surveys_not_open(&mut conn)?;
+        let open: Vec<String> = storage::list_surveys(&mut conn)?
+            .into_iter()
+            .filter(|s| s.state == SurveyState::Open)
+            .map(|s| s.id)
+            .collect();
+        if let Ok(mut map) = self.secrets.write() {
+            map.retain(|id, _| open.contains(id));
+        }
+        Ok(destroyed)
     }
 
     /// Completed responses per county code, every county of the definition listed (zero

@@ -36,6 +36,25 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Delete a closed survey's free text, client hashes and secret now (otherwise done
+    /// automatically `retention_days` after closing). The evaluation is unchanged.
+    Purge { id: String },
+    /// Check that a CSV is k-anonymous over the named quasi-identifier columns; exits non-zero
+    /// naming each combination shared by fewer than K rows.
+    CheckRelease {
+        file: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+        /// Quasi-identifier columns, comma-separated: --qi county,sex,age_band
+        #[arg(long, value_delimiter = ',', required = true)]
+        qi: Vec<String>,
+    },
+    /// Fieldwork progress by county: completed against target, margin of error, flags, per day.
+    Progress {
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Add plausible synthetic responses (channel `simulated`) to try the pipeline.
     Simulate {
         id: String,
@@ -99,6 +118,8 @@ pub fn main() -> ExitCode {
         Command::Serve => serve(),
         Command::Survey(command) => survey(command),
         Command::Evaluate { id, format } => evaluate(&id, format),
+        Command::Purge { id } => purge(&id),
+        Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
         Command::Simulate {
             id,
             responses,
@@ -111,6 +132,7 @@ pub fn main() -> ExitCode {
             seed,
             out,
         } => forms(&id, count, seed, &out),
+        Command::Progress { id, format } => progress(&id, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -225,7 +247,7 @@ fn survey(command: SurveyCommand) -> anyhow::Result<()> {
         }
         SurveyCommand::Open { id } => transition(&id, Transition::Open),
         SurveyCommand::Close { id } => transition(&id, Transition::Close),
-        SurveyCommand::Publish { id } => transition(&id, Transition::Publish),
+        SurveyCommand::Publish { id } => publish(&id),
         SurveyCommand::Status { id, json } => status(&id, json),
     }
 }
@@ -233,6 +255,19 @@ fn survey(command: SurveyCommand) -> anyhow::Result<()> {
 fn transition(id: &str, action: Transition) -> anyhow::Result<()> {
     let state = catalog()?.transition(id, action)?;
     println!("survey {id} is now {state}");
+    Ok(())
+}
+
+fn publish(id: &str) -> anyhow::Result<()> {
+    let results = crate::publishing::publish(&catalog()?, id)?;
+    let city = &results.evaluation.domains[0];
+    println!(
+        "survey {id} is now published (version {}); city component {:.1} of {:.1} points from {} responses",
+        results.version, city.points, city.max_points, results.evaluation.responses.used
+    );
+    if results.evaluation.includes_simulated {
+        eprintln!("warning: the published results include simulated responses");
+    }
     Ok(())
 }
 
@@ -282,7 +317,11 @@ fn evaluate(id: &str, format: Format) -> anyhow::Result<()> {
     let (survey, evaluation) = crate::analysis::evaluate_survey(&catalog, id)?;
     match format {
         Format::Table => print!("{}", crate::evaluation::to_table(&evaluation)),
-        Format::Csv => print!("{}", crate::evaluation::to_csv(&evaluation)?),
+        Format::Csv => {
+            let bytes =
+                crate::release::evaluation_csv(&evaluation, crate::release::Encoding::Utf8)?;
+            print!("{}", String::from_utf8_lossy(&bytes));
+        }
         Format::Json => {
             let document = serde_json::json!({
                 "survey_version": survey.record.current_version,
@@ -349,5 +388,98 @@ fn forms(id: &str, count: usize, seed: u64, out: &std::path::Path) -> anyhow::Re
         "{count} signed forms for survey {id} written to {}",
         out.display()
     );
+    Ok(())
+}
+
+fn purge(id: &str) -> anyhow::Result<()> {
+    let today = chrono::Utc::now().date_naive();
+    let report = crate::retention::purge(&catalog()?, id, today)?;
+    println!(
+        "survey {id}: purged {} responses (free text deleted from {}, {} duplicates kept as flags); \
+         client hashes and the survey secret are gone",
+        report.responses, report.free_text_deleted, report.duplicates_kept
+    );
+    Ok(())
+}
+
+fn check_release(file: &std::path::Path, k: usize, qi: &[String]) -> anyhow::Result<()> {
+    let input = std::fs::File::open(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let check = crate::privacy::check::check_csv(std::io::BufReader::new(input), k, qi)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if check.violations.is_empty() {
+        println!(
+            "{}: k-anonymous with k = {k} over {} ({} rows)",
+            file.display(),
+            qi.join(", "),
+            check.rows
+        );
+        return Ok(());
+    }
+    for violation in &check.violations {
+        let combination: Vec<String> = qi
+            .iter()
+            .zip(&violation.values)
+            .map(|(column, value)| format!("{column}={value}"))
+            .collect();
+        eprintln!(
+            "{}: {} occurs in {} row{} (fewer than k = {k})",
+            file.display(),
+            combination.join(", "),
+            violation.count,
+            if violation.count == 1 { "" } else { "s" }
+        );
+    }
+    anyhow::bail!(
+        "{} is not k-anonymous: {} combination{} of {} shared by fewer than {k} rows; \
+         generalize (merge age bands) or suppress those rows",
+        file.display(),
+        check.violations.len(),
+        if check.violations.len() == 1 { "" } else { "s" },
+        qi.join(", ")
+    )
+}
+
+fn progress(id: &str, format: Format) -> anyhow::Result<()> {
+    let p = crate::analysis::fieldwork_progress(&catalog()?, id)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&p)?),
+        Format::Csv => {
+            let bytes = crate::release::bulletin_csv(&p, crate::release::Encoding::Utf8WithBom)?;
+            std::io::Write::write_all(&mut std::io::stdout(), &bytes)?;
+        }
+        Format::Table => {
+            let percent =
+                |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.0}%", v * 100.0));
+            let moe = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("±{:.1}", v * 100.0));
+            println!(
+                "survey {id}: {} responses{}",
+                p.completed,
+                p.target
+                    .map_or(String::new(), |t| format!(" of {t} targeted"))
+            );
+            println!(
+                "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}",
+                "county", "completed", "target", "share", "95% moe", "flagged"
+            );
+            for s in &p.by_stratum {
+                println!(
+                    "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}",
+                    s.code,
+                    s.completed,
+                    s.target.map_or("—".to_owned(), |t| t.to_string()),
+                    percent(s.share_of_target),
+                    moe(s.margin_of_error),
+                    s.flagged
+                );
+            }
+            for (flag, n) in &p.flags {
+                println!("  flagged {flag}: {n}");
+            }
+            for (day, n) in &p.by_day {
+                println!("  {day}: {n}");
+            }
+        }
+    }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::privacy::TrustedProxies;
 use crate::storage::{DatabaseUrl, UnknownScheme};
 
 /// Where the embedded database lives when `DATABASE_URL` is not set.
@@ -26,11 +27,12 @@ pub struct Settings {
     pub writers: usize,
     /// `MINYI_QUEUE`: responses that may wait for the writer before submitters get 503.
     pub queue: usize,
-    /// `MINYI_RATE_LIMIT`: submissions per minute from one network (IPv4 /24, IPv6 /56); 0 is off.
+    /// `MINYI_RATE_LIMIT`: submissions per minute from one network (IPv4 /24, IPv6 /48); 0 is off.
     pub rate_per_minute: u32,
-    /// `MINYI_TRUST_FORWARDED`: take the client address from `X-Forwarded-For`/`Forwarded`
-    /// (only behind a proxy that sets them).
-    pub trust_forwarded: bool,
+    /// `MINYI_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client
+    /// (addresses or CIDR ranges, comma-separated). Empty: the header is ignored, so a client
+    /// cannot pick the network its duplicate check is keyed on.
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +45,11 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
+    #[error(
+        "MINYI_TRUSTED_PROXIES={value:?} is not valid: {problem}. Write addresses or ranges \
+         separated by commas, such as 127.0.0.1,10.0.0.0/8"
+    )]
+    TrustedProxies { value: String, problem: String },
 }
 
 impl Settings {
@@ -73,7 +80,12 @@ impl Settings {
                 120,
                 "submissions per minute per network (0 turns the limit off)",
             )?,
-            trust_forwarded: parse_number(&get, "MINYI_TRUST_FORWARDED", false, "true or false")?,
+            trusted_proxies: match get("MINYI_TRUSTED_PROXIES") {
+                None => TrustedProxies::default(),
+                Some(value) => value
+                    .parse()
+                    .map_err(|problem| ConfigError::TrustedProxies { value, problem })?,
+            },
         })
     }
 }
@@ -119,6 +131,26 @@ mod tests {
         let err = settings(&[("DATABASE_URL", "postgress://postgres@localhost/minyi")])
             .expect_err("unknown scheme");
         assert!(err.to_string().contains("postgress"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_none_unless_configured() {
+        let default = settings(&[]).expect("defaults are valid");
+        let configured =
+            settings(&[("MINYI_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]).expect("valid");
+
+        let peer = "127.0.0.1".parse().expect("an address");
+        let client: std::net::IpAddr = "203.0.113.7".parse().expect("an address");
+        assert!(!default.trusted_proxies.contains(peer));
+        assert_eq!(
+            configured
+                .trusted_proxies
+                .client_address(peer, Some("203.0.113.7")),
+            client
+        );
+        let err = settings(&[("MINYI_TRUSTED_PROXIES", "10.0.0.0/40")]).expect_err("bad range");
+        assert!(err.to_string().contains("MINYI_TRUSTED_PROXIES"), "{err}");
+        assert!(err.to_string().contains("10.0.0.0/40"), "{err}");
     }
 
     #[test]

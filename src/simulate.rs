@@ -6,7 +6,7 @@
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::survey::{Choice, QuestionKind, Survey};
+use crate::survey::{Choice, Measure, QuestionKind, Survey};
 
 /// One synthetic resident's form, as a browser would post it.
 #[derive(Clone, Debug)]
@@ -24,8 +24,12 @@ const SUGGESTIONS: [&str; 6] = [
     "路边摊的食品安全问题比较突出。",
 ];
 
-/// `count` synthetic forms for `survey`; the same seed gives the same forms.
-pub fn simulate(survey: &Survey, count: usize, seed: u64) -> Vec<SimulatedForm> {
+/// `count` synthetic forms for `survey`, made one at a time; the same seed gives the same forms.
+pub fn simulate(
+    survey: &Survey,
+    count: usize,
+    seed: u64,
+) -> impl Iterator<Item = SimulatedForm> + '_ {
     let mut rng = StdRng::seed_from_u64(seed);
     let units = &survey.strata.units;
     // Online samples over-represent some counties (the urban districts, where the link spread
@@ -39,29 +43,27 @@ pub fn simulate(survey: &Survey, count: usize, seed: u64) -> Vec<SimulatedForm> 
     let county_mood: Vec<f64> = (0..units.len())
         .map(|_| rng.random_range(-0.15..0.15))
         .collect();
-    (0..count)
-        .map(|_| {
-            let county = pick_weighted(&mut rng, &county_weights);
-            let mood = county_mood[county] + rng.random_range(-0.2..0.2);
-            let mut fields = Vec::new();
-            for q in &survey.questions {
-                if q.id == survey.strata.question {
-                    fields.push((q.id.clone(), units[county].code.clone()));
-                    continue;
-                }
-                answer(&mut rng, survey, q, mood, &mut fields);
+    (0..count).map(move |_| {
+        let county = pick_weighted(&mut rng, &county_weights);
+        let mood = county_mood[county] + rng.random_range(-0.2..0.2);
+        let mut fields = Vec::new();
+        for q in &survey.questions {
+            if q.id == survey.strata.question {
+                fields.push((q.id.clone(), units[county].code.clone()));
+                continue;
             }
-            let duration_seconds = if rng.random_bool(0.03) {
-                rng.random_range(15..60)
-            } else {
-                rng.random_range(90..900)
-            };
-            SimulatedForm {
-                fields,
-                duration_seconds,
-            }
-        })
-        .collect()
+            answer(&mut rng, survey, q, mood, &mut fields);
+        }
+        let duration_seconds = if rng.random_bool(0.03) {
+            rng.random_range(15..60)
+        } else {
+            rng.random_range(90..900)
+        };
+        SimulatedForm {
+            fields,
+            duration_seconds,
+        }
+    })
 }
 
 fn answer(
@@ -74,7 +76,7 @@ fn answer(
     let mut push = |value: &str| fields.push((q.id.clone(), value.to_owned()));
     match &q.kind {
         QuestionKind::Single { options } => {
-            let weights = match survey.margins.iter().find(|m| m.question == q.id) {
+            let weights: Vec<f64> = match survey.margins.iter().find(|m| m.question == q.id) {
                 // Weighting variables: population shares tilted like an online sample (younger
                 // people and the first-listed sex answer more).
                 Some(margin) => margin
@@ -83,7 +85,22 @@ fn answer(
                     .enumerate()
                     .map(|(i, (_, n))| n * online_tilt(i, options.len()))
                     .collect(),
-                None => vec![1.0; options.len()],
+                // Other questions: answers that an indicator counts as favourable (support,
+                // a correct quiz answer) are given by most, as in real surveys.
+                None => {
+                    let favoured = favoured_codes(survey, &q.id);
+                    let lift = (3.0 * (1.0 + 2.0 * mood)).max(0.5);
+                    options
+                        .iter()
+                        .map(|o| {
+                            if favoured.contains(&o.code.as_str()) {
+                                lift
+                            } else {
+                                1.0
+                            }
+                        })
+                        .collect()
+                }
             };
             push(&options[pick_weighted(rng, &weights)].code);
         }
@@ -136,6 +153,33 @@ fn answer(
     }
 }
 
+/// The codes of `question` that an indicator counts as success or as the correct answer.
+fn favoured_codes<'a>(survey: &'a Survey, question: &str) -> Vec<&'a str> {
+    let mut codes = Vec::new();
+    for indicator in &survey.indicators {
+        match &indicator.measure {
+            Measure::Proportion {
+                question: q,
+                item: None,
+                success,
+                ..
+            } if q == question => {
+                codes.extend(success.iter().map(String::as_str));
+            }
+            Measure::CorrectShare { answers } => {
+                codes.extend(
+                    answers
+                        .iter()
+                        .filter(|(q, _)| q == question)
+                        .map(|(_, c)| c.as_str()),
+                );
+            }
+            _ => {}
+        }
+    }
+    codes
+}
+
 /// Points are listed most favourable first; a better mood moves answers toward the front.
 fn scale_answer(
     rng: &mut StdRng,
@@ -181,4 +225,69 @@ fn pick_weighted(rng: &mut StdRng, weights: &[f64]) -> usize {
         target -= w;
     }
     weights.len().saturating_sub(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Survey {
+        let source = include_str!("../surveys/jiaxing-food-safety-2016.toml");
+        Survey::from_toml(source, "surveys/jiaxing-food-safety-2016.toml")
+            .expect("example is valid")
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_forms_and_another_seed_others() {
+        let survey = example();
+        let fields = |seed| {
+            simulate(&survey, 50, seed)
+                .map(|f| f.fields)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(fields(3), fields(3));
+        assert_ne!(fields(3), fields(4));
+    }
+
+    #[test]
+    fn every_simulated_form_passes_the_survey_validation() {
+        let survey = example();
+        for (i, form) in simulate(&survey, 500, 11).enumerate() {
+            let input = crate::survey::FormInput::from_pairs(form.fields);
+            assert!(
+                survey.validate(&input).is_ok(),
+                "form {i}: {:?}",
+                survey.validate(&input).err()
+            );
+        }
+    }
+
+    #[test]
+    fn the_sample_is_skewed_like_an_online_one() {
+        let survey = example();
+        let young = simulate(&survey, 4000, 5)
+            .filter(|f| {
+                f.fields
+                    .iter()
+                    .any(|(k, v)| k == "age_band" && v == "18_29")
+            })
+            .count() as f64
+            / 4000.0;
+        let margin = survey
+            .margins
+            .iter()
+            .find(|m| m.question == "age_band")
+            .expect("age margin");
+        let total: f64 = margin.targets.iter().map(|(_, n)| n).sum();
+        let share = margin
+            .targets
+            .iter()
+            .find(|(c, _)| c == "18_29")
+            .map(|(_, n)| n / total)
+            .unwrap_or(0.0);
+        assert!(
+            young > share * 1.2,
+            "the young are over-represented: {young:.3} vs population {share:.3}"
+        );
+    }
 }

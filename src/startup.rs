@@ -47,9 +47,11 @@ impl Application {
             body_limit: settings.body_limit,
             ingest: Ingest::start(db.clone(), settings.writers, settings.queue)?,
             limiter: RateLimiter::new(settings.rate_per_minute),
-            trust_forwarded: settings.trust_forwarded,
             metrics: Metrics::default(),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            public_url: settings.public_url.clone(),
         });
+        spawn_retention(catalog.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -57,6 +59,9 @@ impl Application {
             App::new()
                 .wrap(Compress::default())
                 .wrap(security_headers())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::remember_text_size,
+                ))
                 .wrap(actix_web::middleware::from_fn(crate::web::log_request))
                 .app_data(state.clone())
                 .configure(crate::web::routes)
@@ -84,6 +89,34 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Purges surveys whose retention period has ended: now, then once a day. Safe on several
+/// processes at once (a purge is idempotent).
+fn spawn_retention(catalog: Arc<Catalog>) {
+    actix_web::rt::spawn(async move {
+        loop {
+            let catalog = catalog.clone();
+            let today = chrono::Utc::now().date_naive();
+            match actix_web::web::block(move || crate::retention::purge_due(&catalog, today)).await
+            {
+                Ok(Ok(reports)) => {
+                    for report in reports {
+                        tracing::info!(
+                            survey = report.survey_id,
+                            responses = report.responses,
+                            "retention period over: free text, client hashes and secret deleted"
+                        );
+                    }
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "retention check failed; retrying tomorrow")
+                }
+                Err(e) => tracing::warn!(error = %e, "retention check did not run"),
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+        }
+    });
 }
 
 fn security_headers() -> DefaultHeaders {

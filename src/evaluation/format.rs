@@ -1,4 +1,4 @@
-//! The evaluation as a text table (for the terminal) and as CSV (one row per domain × indicator).
+//! The evaluation as a text table for the terminal (CSV lives in `release`).
 
 use std::fmt::Write as _;
 
@@ -75,60 +75,4 @@ pub fn to_table(e: &Evaluation) -> String {
         let _ = writeln!(out, "{SIMULATED_BANNER}");
     }
     out
-}
-
-/// One row per domain and indicator, for spreadsheets.
-pub fn to_csv(e: &Evaluation) -> Result<String, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record([
-        "domain",
-        "domain_name",
-        "indicator",
-        "kind",
-        "estimate",
-        "se",
-        "ci_low",
-        "ci_high",
-        "n",
-        "effective_n",
-        "deff",
-        "threshold",
-        "status",
-        "points",
-        "max_points",
-        "reliable",
-        "includes_simulated",
-    ])?;
-    let number = |v: f64| {
-        if v.is_nan() {
-            String::new()
-        } else {
-            v.to_string()
-        }
-    };
-    for d in &e.domains {
-        for i in &d.indicators {
-            writer.write_record([
-                d.code.clone(),
-                d.name.zh.clone(),
-                i.id.clone(),
-                i.kind.to_owned(),
-                number(i.estimate),
-                number(i.se),
-                number(i.ci_low),
-                number(i.ci_high),
-                i.n.to_string(),
-                number(i.effective_n),
-                number(i.deff),
-                number(i.threshold),
-                i.status.name().to_owned(),
-                number(i.points),
-                number(i.max_points),
-                i.reliable.to_string(),
-                e.includes_simulated.to_string(),
-            ])?;
-        }
-    }
-    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -5,16 +5,17 @@
 //! City figures are estimated from the whole weighted sample, never averaged from counties.
 
 mod format;
+mod json;
+mod sample;
 mod weighting;
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, WeightingError};
 use crate::survey::{Answers, Indicator, QualityFlag, Survey, Text};
 
-pub use format::{to_csv, to_table};
+pub use format::to_table;
+pub use sample::{ResponseCounts, Sample, SampleBuilder};
 pub use weighting::{weigh, WeightingSummary, Weights};
 
 /// One stored response, as analysis needs it.
@@ -48,7 +49,7 @@ pub enum EvaluationError {
 }
 
 /// Where an indicator stands against its threshold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The whole 95% interval is at or above the threshold.
@@ -85,33 +86,42 @@ impl Status {
 }
 
 /// One indicator in one domain.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct IndicatorResult {
     pub id: String,
     pub label: Text,
     /// `proportion` (0–1) or `mean` (0–100 points).
-    pub kind: &'static str,
+    pub kind: String,
+    #[serde(with = "json")]
     pub estimate: f64,
+    #[serde(with = "json")]
     pub se: f64,
+    #[serde(with = "json")]
     pub ci_low: f64,
+    #[serde(with = "json")]
     pub ci_high: f64,
     pub n: usize,
+    #[serde(with = "json")]
     pub effective_n: f64,
+    #[serde(with = "json")]
     pub deff: f64,
+    #[serde(with = "json")]
     pub threshold: f64,
     pub status: Status,
     /// The point estimate reaches the threshold (the rule for points).
     pub point_meets: bool,
     /// The lower end of the 95% interval clears the threshold too.
     pub lower_bound_clears: bool,
+    #[serde(with = "json")]
     pub points: f64,
+    #[serde(with = "json")]
     pub max_points: f64,
     pub reliable: bool,
     pub flags: Reliability,
 }
 
 /// The evaluation component for the city or one county.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DomainResult {
     /// `city`, or the county code.
     pub code: String,
@@ -119,27 +129,20 @@ pub struct DomainResult {
     /// Responses used (after exclusions).
     pub respondents: usize,
     /// Kish effective sample size of the final weights.
+    #[serde(with = "json")]
     pub effective_n: f64,
     /// Kish design effect of the final weights.
+    #[serde(with = "json")]
     pub weighting_deff: f64,
     pub indicators: Vec<IndicatorResult>,
     /// Points earned, summed over the indicators.
+    #[serde(with = "json")]
     pub points: f64,
+    #[serde(with = "json")]
     pub max_points: f64,
 }
 
-/// How many responses went in, and why some were left out.
-#[derive(Clone, Debug, Serialize)]
-pub struct ResponseCounts {
-    pub stored: usize,
-    pub used: usize,
-    /// Responses left out, by reason (quality flag names, or `unknown_stratum`).
-    pub excluded: BTreeMap<String, usize>,
-    /// Synthetic responses among those used.
-    pub simulated: usize,
-}
-
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evaluation {
     pub survey_id: String,
     pub responses: ResponseCounts,
@@ -157,15 +160,24 @@ pub fn evaluate(
     survey: &Survey,
     respondents: &[Respondent],
 ) -> Result<Evaluation, EvaluationError> {
-    let (used, counts) = apply_exclusions(survey, respondents);
-    if used.is_empty() {
+    let mut builder = SampleBuilder::new(survey);
+    for r in respondents {
+        builder.add(&r.stratum, &r.answers, &r.quality_flags, r.simulated);
+    }
+    evaluate_sample(survey, &builder.finish())
+}
+
+/// Evaluates a sample built with [`SampleBuilder`] from the same survey definition.
+pub fn evaluate_sample(survey: &Survey, sample: &Sample) -> Result<Evaluation, EvaluationError> {
+    let counts = sample.counts.clone();
+    if sample.is_empty() {
         return Err(EvaluationError::NoResponses {
             survey: survey.id.clone(),
-            total: respondents.len(),
+            total: counts.stored,
             excluded: counts.excluded.values().sum(),
         });
     }
-    let weights = weigh(survey, &used).map_err(|source| EvaluationError::Weighting {
+    let weights = weigh(survey, sample).map_err(|source| EvaluationError::Weighting {
         survey: survey.id.clone(),
         source,
     })?;
@@ -174,7 +186,7 @@ pub fn evaluate(
         source,
     };
     let design = Design::new(
-        &weights.stratum_of,
+        &sample.stratum_of,
         survey.strata.units.len(),
         &weights.weights,
         weights.raked_margins(),
@@ -184,9 +196,10 @@ pub fn evaluate(
     let per_indicator = survey
         .indicators
         .iter()
-        .map(|indicator| {
+        .zip(&sample.values)
+        .map(|(indicator, column)| {
             let values: Vec<Option<f64>> =
-                used.iter().map(|r| indicator.value(&r.answers)).collect();
+                column.iter().map(|v| (!v.is_nan()).then_some(*v)).collect();
             let kind = if indicator.kind_is_proportion() {
                 Kind::Proportion
             } else {
@@ -200,7 +213,7 @@ pub fn evaluate(
 
     let kish = design.kish();
     let mut respondents_in = vec![0usize; survey.strata.units.len()];
-    for &h in &weights.stratum_of {
+    for &h in &sample.stratum_of {
         respondents_in[h as usize] += 1;
     }
     let city_name = Text {
@@ -210,7 +223,7 @@ pub fn evaluate(
     let mut domains = vec![domain(
         CITY,
         city_name,
-        used.len(),
+        sample.len(),
         &kish.city,
         survey
             .indicators
@@ -238,41 +251,6 @@ pub fn evaluate(
         weighting: weights.summary,
         domains,
     })
-}
-
-fn apply_exclusions<'a>(
-    survey: &Survey,
-    respondents: &'a [Respondent],
-) -> (Vec<&'a Respondent>, ResponseCounts) {
-    let mut excluded: BTreeMap<String, usize> = BTreeMap::new();
-    let mut used = Vec::with_capacity(respondents.len());
-    for r in respondents {
-        if survey.stratum(&r.stratum).is_none() {
-            *excluded.entry("unknown_stratum".into()).or_default() += 1;
-        } else if survey.margins.iter().any(|m| {
-            let codes: Vec<&str> = m.targets.iter().map(|(c, _)| c.as_str()).collect();
-            weighting::category_index(r, &m.question, &codes).is_none()
-        }) {
-            *excluded
-                .entry("missing_weighting_answer".into())
-                .or_default() += 1;
-        } else if let Some(flag) = r
-            .quality_flags
-            .iter()
-            .find(|f| survey.quality.exclude.contains(f))
-        {
-            *excluded.entry(flag.name().into()).or_default() += 1;
-        } else {
-            used.push(r);
-        }
-    }
-    let counts = ResponseCounts {
-        stored: respondents.len(),
-        used: used.len(),
-        excluded,
-        simulated: used.iter().filter(|r| r.simulated).count(),
-    };
-    (used, counts)
 }
 
 fn domain<'a>(
@@ -305,7 +283,8 @@ fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
             "proportion"
         } else {
             "mean"
-        },
+        }
+        .to_owned(),
         estimate: e.estimate,
         se: e.se,
         ci_low: e.ci_low,

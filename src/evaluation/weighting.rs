@@ -1,19 +1,19 @@
 //! From a survey file's strata and margins to final weights: post-stratification by county, then
 //! raking to county × every margin with trimming, as the file's `[weighting]` rules say.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::Respondent;
+use super::Sample;
 use crate::stats::{
     poststratify, rake_trimmed, MarginTargets, RakeControl, TrimRule, WeightingError,
 };
-use crate::survey::{Answer, Survey};
+use crate::survey::Survey;
 
 /// How the weights were made, for the methodology and the reader of the figures.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WeightingSummary {
     /// `poststratify_county`, or `rake_trimmed` when the file has margins.
-    pub scheme: &'static str,
+    pub scheme: String,
     /// The margins raked to: the strata question first, then the file's margins.
     pub margins: Vec<String>,
     pub sweeps: usize,
@@ -28,8 +28,6 @@ pub struct WeightingSummary {
 
 /// Final weights, with what estimation needs to use them.
 pub struct Weights {
-    /// Stratum index of each respondent.
-    pub stratum_of: Vec<u32>,
     pub weights: Vec<f64>,
     margins: Vec<MarginTargets>,
     pub summary: WeightingSummary,
@@ -42,46 +40,24 @@ impl Weights {
     }
 }
 
-/// Index of each respondent's answer among `codes`, if it has one.
-pub(super) fn category_index(
-    respondent: &Respondent,
-    question: &str,
-    codes: &[&str],
-) -> Option<u32> {
-    match respondent.answers.get(question) {
-        Some(Answer::Code(code)) => codes.iter().position(|c| c == code).map(|i| i as u32),
-        _ => None,
-    }
-}
-
-/// Weights for respondents already screened: each has a known stratum and an answer to every
-/// weighting question (see `apply_exclusions`).
-pub fn weigh(survey: &Survey, respondents: &[&Respondent]) -> Result<Weights, WeightingError> {
+/// Weights for a sample (every respondent has a known county and a category in every margin;
+/// the sample builder excluded the others).
+pub fn weigh(survey: &Survey, sample: &Sample) -> Result<Weights, WeightingError> {
     let units = &survey.strata.units;
-    let stratum_of: Vec<u32> = respondents
-        .iter()
-        .map(|r| {
-            units
-                .iter()
-                .position(|u| u.code == r.stratum)
-                .unwrap_or(usize::MAX) as u32
-        })
-        .collect();
     let strata = MarginTargets {
         name: survey.strata.question.clone(),
         categories: units.iter().map(|u| u.code.clone()).collect(),
         totals: units.iter().map(|u| u.population as f64).collect(),
-        category_of: stratum_of.clone(),
+        category_of: sample.stratum_of.clone(),
     };
     let base = poststratify(&strata)?;
     let rules = &survey.weighting;
     if survey.margins.is_empty() {
         return Ok(Weights {
-            stratum_of,
             weights: base,
             margins: Vec::new(),
             summary: WeightingSummary {
-                scheme: "poststratify_county",
+                scheme: "poststratify_county".into(),
                 margins: vec![strata.name],
                 sweeps: 0,
                 max_margin_error: 0.0,
@@ -94,24 +70,20 @@ pub fn weigh(survey: &Survey, respondents: &[&Respondent]) -> Result<Weights, We
     }
     let population: f64 = strata.totals.iter().sum();
     let mut margins = vec![strata];
-    for margin in &survey.margins {
-        let codes: Vec<&str> = margin
-            .targets
-            .iter()
-            .map(|(code, _)| code.as_str())
-            .collect();
+    for (margin, category_of) in survey.margins.iter().zip(&sample.margin_of) {
         let total: f64 = margin.targets.iter().map(|(_, n)| n).sum();
         // The file's margins may come from another census table; they are rescaled to the
         // strata population so that every margin describes the same total.
         let scale = if total > 0.0 { population / total } else { 1.0 };
         margins.push(MarginTargets {
             name: margin.question.clone(),
-            categories: codes.iter().map(|c| (*c).to_owned()).collect(),
-            totals: margin.targets.iter().map(|(_, n)| n * scale).collect(),
-            category_of: respondents
+            categories: margin
+                .targets
                 .iter()
-                .map(|r| category_index(r, &margin.question, &codes).unwrap_or(u32::MAX))
+                .map(|(code, _)| code.clone())
                 .collect(),
+            totals: margin.targets.iter().map(|(_, n)| n * scale).collect(),
+            category_of: category_of.clone(),
         });
     }
     let control = RakeControl {
@@ -125,10 +97,9 @@ pub fn weigh(survey: &Survey, respondents: &[&Respondent]) -> Result<Weights, We
     };
     let raked = rake_trimmed(&base, &margins, &control, &trim)?;
     Ok(Weights {
-        stratum_of,
         weights: raked.weights,
         summary: WeightingSummary {
-            scheme: "rake_trimmed",
+            scheme: "rake_trimmed".into(),
             margins: margins.iter().map(|m| m.name.clone()).collect(),
             sweeps: raked.sweeps,
             max_margin_error: raked.max_margin_error,

@@ -90,12 +90,14 @@ impl ConnectionManager {
 /// SQLite: write-ahead log so readers never block the writer; FULL sync so an acknowledged
 /// response survives a power cut; a busy timeout so concurrent writers wait instead of failing.
 /// The busy timeout comes first so that even switching to WAL waits for a lock instead of failing.
-/// A 32 MB page cache and memory-mapped reads spare the writer most of its reads of index
-/// pages (responses have two random-key indexes). Checkpoints are the server's checkpoint
-/// thread's job (`Database::checkpoint`); a connection checkpoints by itself only if the log
-/// passes 10,000 pages (40 MB), as a fallback.
+/// `secure_delete` zeroes deleted and overwritten content, so purged free text, hashes and
+/// secrets do not linger in free pages of the file (it costs nothing on the insert path).
+/// A 32 MB page cache and memory-mapped reads spare the response writer most of its reads of
+/// index pages (responses have two random-key indexes). Checkpoints are the server's
+/// checkpoint thread's job (`Database::checkpoint`); a connection checkpoints by itself only
+/// if the log passes 10,000 pages (40 MB), as a fallback.
 const SQLITE_INIT: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
      PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; \
      PRAGMA wal_autocheckpoint = 10000;";
 

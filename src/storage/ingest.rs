@@ -45,9 +45,7 @@ fn store_one(
     let response = &submission.response;
     // The insert comes first: on SQLite a transaction that reads before it writes cannot wait
     // for another process's write lock (its snapshot would be stale) and fails as busy.
-    if !insert_unless_stored(conn, response)? {
-        return Ok(InsertOutcome::AlreadyStored);
-    }
+    let inserted = insert_unless_stored(conn, response)?;
     // Checked here, in the transaction that stores the answer, so that a survey closed a
     // moment ago (from any process) takes no more answers, whatever the web layer last saw.
     let is_open = match open.get(&response.survey_id) {
@@ -64,8 +62,13 @@ fn store_one(
         }
     };
     if !is_open {
-        delete_response(conn, response)?;
+        if inserted {
+            delete_response(conn, response)?;
+        }
         return Ok(InsertOutcome::SurveyClosed);
+    }
+    if !inserted {
+        return Ok(InsertOutcome::AlreadyStored);
     }
     if let Some(quota) = submission.quota {
         ensure_quota_row(conn, response)?;

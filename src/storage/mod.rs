@@ -6,7 +6,9 @@ mod backup;
 mod connection;
 mod ingest;
 mod keys;
+mod privacy;
 mod responses;
+mod results;
 mod schema;
 mod surveys;
 
@@ -122,5 +124,13 @@ fn create_parent_dir(path: &str) -> Result<(), StorageError> {
 }
 
 pub use keys::server_key;
-pub use responses::{count_by_stratum, insert_response, insert_responses, load_responses};
+pub use privacy::{
+    apply_purge, destroy_secrets_of_surveys_not_open, destroy_survey_secret, duplicate_client_ids,
+    has_survey_secret, purged_on, survey_secret, table_columns, PurgedResponse,
+};
+pub use responses::{
+    count_by_stratum, fieldwork_counts, for_each_response, insert_response, insert_responses,
+    load_responses,
+};
+pub use results::{find_published, publish_results, PublishedRow};
 pub use surveys::{find_survey, import_version, list_surveys, set_state, version_source};

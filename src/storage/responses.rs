@@ -24,6 +24,9 @@ pub struct NewResponse {
     pub duration_seconds: Option<i32>,
     /// The date only (YYYY-MM-DD, UTC); no time of day is kept.
     pub submitted_on: String,
+    /// HMAC of the client's cookie or network under the survey's secret (`privacy::client`),
+    /// for flagging duplicates; `None` for bulk sources. Never the cookie or address itself.
+    pub client_hash: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +83,7 @@ pub struct StoredResponse {
     pub quality_flags: String,
     pub duration_seconds: Option<i32>,
     pub submitted_on: String,
+    pub client_hash: Option<String>,
 }
 
 /// Every response of a survey, in a stable order (by id, which is random: insertion order is
@@ -99,6 +103,7 @@ pub fn load_responses(
             responses::quality_flags,
             responses::duration_seconds,
             responses::submitted_on,
+            responses::client_hash,
         ))
         .order(responses::id.asc())
         .load(conn)?)
@@ -131,4 +136,59 @@ pub fn insert_responses(
         }
         Ok(outcomes)
     })
+}
+
+/// Calls `visit` with every response of a survey, one at a time, without holding them all in
+/// memory (a million responses stream through in constant space).
+pub fn for_each_response<E>(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    mut visit: impl FnMut(StoredResponse) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<StorageError>,
+{
+    let rows = responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .select((
+            responses::id,
+            responses::version,
+            responses::stratum,
+            responses::channel,
+            responses::answers,
+            responses::quality_flags,
+            responses::duration_seconds,
+            responses::submitted_on,
+            responses::client_hash,
+        ))
+        .order(responses::id.asc())
+        .load_iter::<StoredResponse, diesel::connection::DefaultLoadingMode>(conn)
+        .map_err(StorageError::from)?;
+    for row in rows {
+        visit(row.map_err(StorageError::from)?)?;
+    }
+    Ok(())
+}
+
+/// Responses of a survey counted by county, date and quality flags: all the publisher's
+/// fieldwork dashboard needs, in one grouped query.
+pub fn fieldwork_counts(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<Vec<(String, String, String, i64)>, StorageError> {
+    Ok(responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .group_by((
+            responses::stratum,
+            responses::submitted_on,
+            responses::quality_flags,
+        ))
+        .select((
+            responses::stratum,
+            responses::submitted_on,
+            responses::quality_flags,
+            diesel::dsl::count_star(),
+        ))
+        .order((responses::stratum.asc(), responses::submitted_on.asc()))
+        .load(conn)?)
 }

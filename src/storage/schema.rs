@@ -34,6 +34,7 @@ diesel::table! {
         quality_flags -> Text,
         duration_seconds -> Nullable<Integer>,
         submitted_on -> Text,
+        client_hash -> Nullable<Text>,
     }
 }
 
@@ -41,6 +42,20 @@ diesel::table! {
     server_keys (name) {
         name -> Text,
         secret -> Text,
+    }
+}
+
+diesel::table! {
+    survey_secrets (survey_id) {
+        survey_id -> Text,
+        secret -> Text,
+    }
+}
+
+diesel::table! {
+    survey_purges (survey_id) {
+        survey_id -> Text,
+        purged_on -> Text,
     }
 }
 
@@ -58,5 +73,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_versions,
     responses,
     server_keys,
+    published_results,
+    survey_secrets,
+    survey_purges,
     stratum_quotas
 );
+
+diesel::table! {
+    published_results (survey_id) {
+        survey_id -> Text,
+        version -> Text,
+        published_at -> Text,
+        evaluation -> Text,
+    }
+}

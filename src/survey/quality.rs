@@ -28,22 +28,31 @@ pub enum QualityFlag {
     TooFast,
     /// The same answer to every item of a matrix.
     Straightlining,
+    /// Another response came from the same client (the same cookie, or without one the same
+    /// network), recognised by keyed hash; one response of each client is left unflagged.
+    DuplicateClient,
 }
 
 impl QualityFlag {
-    /// The name used in survey files and exports: `too_fast` or `straightlining`.
+    /// The name used in survey files and exports: `too_fast`, `straightlining` or
+    /// `duplicate_client`.
     pub fn name(self) -> &'static str {
         match self {
             QualityFlag::TooFast => "too_fast",
             QualityFlag::Straightlining => "straightlining",
+            QualityFlag::DuplicateClient => "duplicate_client",
         }
     }
 
-    /// The flag called `name` (`too_fast`, `straightlining`), as stored and exported.
+    /// The flag called `name`, as stored and exported.
     pub fn from_name(name: &str) -> Option<QualityFlag> {
-        [QualityFlag::TooFast, QualityFlag::Straightlining]
-            .into_iter()
-            .find(|flag| flag.name() == name)
+        [
+            QualityFlag::TooFast,
+            QualityFlag::Straightlining,
+            QualityFlag::DuplicateClient,
+        ]
+        .into_iter()
+        .find(|flag| flag.name() == name)
     }
 }
 

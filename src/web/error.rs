@@ -2,7 +2,7 @@
 //! Residents see a short, friendly message in their language; the cause chain goes to the log.
 
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 
 use super::pages::{MessagePage, Pages};
 use crate::catalog::CatalogError;
@@ -94,14 +94,16 @@ impl AppError {
         &self,
         pages: &Pages,
         lang: Lang,
-        path: &str,
+        req: &HttpRequest,
         back: Option<&str>,
     ) -> HttpResponse {
         match self {
+            // No path here: a path can carry a token. The request log line that follows names
+            // the route and the survey.
             AppError::Unexpected(e) | AppError::Unavailable(e) => {
-                tracing::error!(error = ?e, path, "request failed");
+                tracing::error!(error = ?e, "request failed");
             }
-            other => tracing::debug!(error = %other, path, "request refused"),
+            other => tracing::debug!(error = %other, "request refused"),
         }
         let m = pages.messages();
         let key = self.message_key();
@@ -115,7 +117,7 @@ impl AppError {
         if let AppError::RateLimited { retry_after } = self {
             response.insert_header((actix_web::http::header::RETRY_AFTER, *retry_after));
         }
-        match pages.message(lang, path, page) {
+        match pages.message(lang, req, page) {
             Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
             Err(e) => {
                 tracing::error!(error = ?e, "cannot render the error page");

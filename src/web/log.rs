@@ -1,5 +1,7 @@
-//! Request logging and metrics without personal data: method, route pattern, status and time
-//! taken. Never the client address, user agent, cookies, query string or body.
+//! Request logging and metrics without personal data: method, route pattern, survey id, status
+//! and time taken. Never the client address, user agent, cookies, query string or body, and
+//! never the concrete path: a path can carry a token (an invitation link), so only the route's
+//! pattern (`/s/{id}`) is logged, with the survey id, which names no one.
 
 use std::time::Instant;
 
@@ -19,12 +21,11 @@ pub async fn log_request(
     let started = Instant::now();
     let method = req.method().clone();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let response = next.call(req).await?;
-    // The pattern (`/s/{id}`), not the path: a path can hold anything a client typed.
-    let route = response
-        .request()
+    let route = req
         .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+        .unwrap_or_else(|| "(no route)".to_owned());
+    let response = next.call(req).await?;
+    let survey = response.request().match_info().get("id").map(str::to_owned);
     let status = response.status().as_u16();
     let took = started.elapsed();
     if let Some(state) = state {
@@ -44,6 +45,7 @@ pub async fn log_request(
     tracing::info!(
         %method,
         route,
+        survey,
         status,
         ms = took.as_millis() as u64,
         "request"

@@ -1,6 +1,8 @@
 //! The web front: routes (a file per resource), the page renderer, interface text, errors.
 //! Handlers parse the request, call the catalog and storage, and render; nothing else.
 
+mod chart;
+mod client;
 mod error;
 mod form_body;
 mod form_token;
@@ -10,8 +12,10 @@ mod log;
 mod metrics;
 mod pages;
 mod rate_limit;
+mod results_view;
 mod routes;
 mod survey_form;
+mod text_size;
 
 use std::sync::Arc;
 
@@ -24,7 +28,8 @@ pub use i18n::{lang_from_query, Messages};
 pub use log::log_request;
 pub use metrics::Metrics;
 pub use pages::Pages;
-pub use rate_limit::{network_prefix, RateLimiter};
+pub use rate_limit::RateLimiter;
+pub use text_size::{remember_text_size, TextSize};
 
 use crate::catalog::Catalog;
 use crate::ingest::Ingest;
@@ -40,9 +45,11 @@ pub struct AppState {
     pub ingest: Ingest,
     /// Submissions per network.
     pub limiter: RateLimiter,
-    /// Take the client address from `X-Forwarded-For` (behind a trusted proxy only).
-    pub trust_forwarded: bool,
     pub metrics: Metrics,
+    /// Proxies whose `X-Forwarded-For` is believed (for the client's network prefix).
+    pub trusted_proxies: crate::privacy::TrustedProxies,
+    /// The address residents use (`MINYI_PUBLIC_URL`), for QR codes; else taken from the request.
+    pub public_url: Option<String>,
 }
 
 /// Every route, in one place.
@@ -52,7 +59,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(routes::metrics::metrics))
         .route("/s/{id}", web::get().to(routes::survey::show))
         .route("/s/{id}", web::post().to(routes::survey::submit))
-        .route("/s/{id}/thanks", web::get().to(routes::survey::thanks));
+        .route("/s/{id}/thanks", web::get().to(routes::survey::thanks))
+        .route("/s/{id}/qr.svg", web::get().to(routes::survey::qr_code))
+        .route("/results/{id}", web::get().to(routes::results::page))
+        .route(
+            "/results/{id}/figures.csv",
+            web::get().to(routes::results::figures_csv),
+        )
+        .route("/api/results/{id}", web::get().to(routes::results::api));
 }
 
 /// The answer for any path no route knows.

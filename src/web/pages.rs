@@ -1,17 +1,20 @@
 //! Renders every HTML page from the handlebars templates in `templates/` (embedded in the
 //! binary, strict mode: a misspelt field is an error in tests, not a blank on a resident's phone).
 
+use actix_web::HttpRequest;
 use handlebars::Handlebars;
 use serde_json::{json, Value};
 
 use super::i18n::Messages;
+use super::text_size::TextSize;
 use crate::survey::Lang;
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 5] = [
     ("layout", include_str!("../../templates/layout.hbs")),
     ("survey", include_str!("../../templates/survey.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
     ("home", include_str!("../../templates/home.hbs")),
+    ("results", include_str!("../../templates/results.hbs")),
 ];
 
 pub struct Pages {
@@ -48,36 +51,59 @@ impl Pages {
     }
 
     /// Renders `template` with `view` (a JSON object) plus what every page has: the language,
-    /// its messages `t`, and the link to the same page in the other language.
+    /// its messages `t`, the link to the same page in the other language, the reader's text size
+    /// and the link that switches it. A view that sets `text_toggle_href` to null shows no such
+    /// link (a filled-in form, whose answers a plain link would lose).
     pub fn render(
         &self,
         template: &str,
         lang: Lang,
-        path: &str,
+        req: &HttpRequest,
         mut view: Value,
     ) -> anyhow::Result<String> {
+        let path = req.path();
         let other = match lang {
             Lang::Zh => "en",
             Lang::En => "zh",
         };
+        let size = TextSize::of(req);
+        let switch_to = match size {
+            TextSize::Normal => TextSize::Large,
+            TextSize::Large => TextSize::Normal,
+        };
+        let lang_suffix = match lang {
+            Lang::Zh => "",
+            Lang::En => "&lang=en",
+        };
         if let Value::Object(map) = &mut view {
             map.insert("lang".into(), json!(lang.code()));
+            map.insert("en".into(), json!(lang == Lang::En));
             map.insert("t".into(), self.messages.all(lang).clone());
             map.insert(
                 "other_lang_href".into(),
                 json!(format!("{path}?lang={other}")),
             );
+            map.insert("large_text".into(), json!(size == TextSize::Large));
+            map.entry("text_toggle_href").or_insert(json!(format!(
+                "{path}?text={}{lang_suffix}",
+                switch_to.word()
+            )));
             map.entry("extra_css").or_insert(json!(""));
         }
         Ok(self.registry.render(template, &view)?)
     }
 
-    pub fn message(&self, lang: Lang, path: &str, page: MessagePage) -> anyhow::Result<String> {
+    pub fn message(
+        &self,
+        lang: Lang,
+        req: &HttpRequest,
+        page: MessagePage,
+    ) -> anyhow::Result<String> {
         let (link_href, link_text) = page.link.unwrap_or_default();
         self.render(
             "message",
             lang,
-            path,
+            req,
             json!({
                 "page_title": page.heading,
                 "heading": page.heading,

@@ -1,7 +1,8 @@
 //! A per-network limit on submissions, kept in memory.
 //!
 //! The key is a keyed hash (HMAC-SHA256 with a random per-process secret, truncated) of the
-//! client's network prefix: IPv4 /24, IPv6 /56. No address, prefix or reversible hash is ever
+//! client's network prefix (`privacy::client::network_prefix`: IPv4 /24, IPv6 /48; behind a
+//! trusted proxy, of the address it reports). No address, prefix or reversible hash is ever
 //! stored or logged, and the secret dies with the process. Each network has a token bucket
 //! holding `per_minute` submissions that refills continuously.
 
@@ -14,36 +15,21 @@ use actix_web::HttpRequest;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::client::client_address;
 use super::{AppError, AppState};
+use crate::privacy::client::network_prefix;
 
 impl AppState {
     /// Lets a submission through, or refuses it with `RateLimited` when its network has used up
     /// its allowance.
     pub fn admit(&self, req: &HttpRequest) -> Result<(), AppError> {
-        let Some(client) = client_address(req, self.trust_forwarded) else {
-            return Ok(());
-        };
+        let client = client_address(req, &self.trusted_proxies);
         self.limiter
             .check(client, Instant::now())
             .map_err(|wait| AppError::RateLimited {
                 retry_after: wait.as_secs().max(1),
             })
     }
-}
-
-/// The client's address: the peer, or behind a trusted proxy the address it reports.
-fn client_address(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
-    if trust_forwarded {
-        let info = req.connection_info();
-        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
-            a.parse::<IpAddr>()
-                .ok()
-                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-        }) {
-            return Some(ip);
-        }
-    }
-    req.peer_addr().map(|a| a.ip())
 }
 
 /// Above this many tracked networks, full buckets (networks quiet long enough) are forgotten.
@@ -102,10 +88,7 @@ impl RateLimiter {
     fn network_key(&self, client: IpAddr) -> u64 {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC accepts keys of any length");
-        match network_prefix(client) {
-            IpAddr::V4(net) => mac.update(&net.octets()),
-            IpAddr::V6(net) => mac.update(&net.octets()),
-        }
+        mac.update(network_prefix(client).as_bytes());
         let digest = mac.finalize().into_bytes();
         let mut first = [0u8; 8];
         first.copy_from_slice(&digest[..8]);
@@ -118,44 +101,12 @@ fn refilled(bucket: &Bucket, now: Instant, per_second: f64, capacity: f64) -> f6
     (bucket.tokens + elapsed * per_second).min(capacity)
 }
 
-/// The network an address belongs to: IPv4 /24, IPv6 /56 (an IPv4-mapped IPv6 address counts
-/// as IPv4).
-pub fn network_prefix(client: IpAddr) -> IpAddr {
-    match client {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            IpAddr::V4([a, b, c, 0].into())
-        }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => network_prefix(IpAddr::V4(v4)),
-            None => {
-                let mut octets = v6.octets();
-                octets[7..].fill(0);
-                IpAddr::V6(octets.into())
-            }
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn addresses_of_one_network_share_a_prefix() {
-        let cases = [
-            ("203.0.113.7", "203.0.113.0"),
-            ("203.0.113.250", "203.0.113.0"),
-            ("::ffff:203.0.113.9", "203.0.113.0"),
-            ("2001:db8:1:2ff:aaaa::1", "2001:db8:1:200::"),
-        ];
-        for (address, network) in cases {
-            assert_eq!(network_prefix(ip(address)), ip(network), "{address}");
-        }
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl FormContext<'_> {
                 &[("count", &error_count.to_string())],
             )
         });
-        json!({
+        let mut view = json!({
             "page_title": survey.title.get(self.lang),
             "title": survey.title.get(self.lang),
             "description": survey.description.get(self.lang),
@@ -51,7 +51,13 @@ impl FormContext<'_> {
             "error_summary": error_summary,
             "questions": questions,
             "extra_css": conditional_css(survey),
-        })
+        });
+        if self.errors.is_some() || self.notice.is_some() {
+            // A posted form coming back holds the resident's answers, which a plain link to
+            // switch the text size would lose: that page offers no such link.
+            view["text_toggle_href"] = Value::Null;
+        }
+        view
     }
 
     fn question(&self, index: usize, q: &Question) -> Value {

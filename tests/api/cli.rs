@@ -112,9 +112,37 @@ fn an_illegal_transition_fails_with_the_reason() {
     assert!(minyi(&db.raw_url, &["survey", "close", EXAMPLE_ID])
         .status
         .success());
-    assert!(minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID])
+    let empty = minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID]);
+    assert!(
+        !empty.status.success(),
+        "nothing to publish without responses"
+    );
+    assert!(
+        text(&empty).1.contains("no usable responses"),
+        "{:?}",
+        text(&empty)
+    );
+    assert!(
+        minyi(&db.raw_url, &["survey", "open", EXAMPLE_ID])
+            .status
+            .success(),
+        "a closed survey can reopen"
+    );
+    assert!(
+        minyi(&db.raw_url, &["simulate", EXAMPLE_ID, "--responses", "700"])
+            .status
+            .success()
+    );
+    assert!(minyi(&db.raw_url, &["survey", "close", EXAMPLE_ID])
         .status
         .success());
+    let published = minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID]);
+    assert!(published.status.success(), "{:?}", text(&published));
+    assert!(
+        text(&published).0.contains("published"),
+        "{:?}",
+        text(&published)
+    );
 }
 
 #[test]
@@ -134,4 +162,79 @@ fn a_mistyped_database_url_is_refused_and_creates_no_file() {
         0,
         "no stray file or directory"
     );
+}
+
+#[test]
+fn simulate_then_evaluate_prints_the_component_and_warns_about_simulated_data() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    assert!(minyi(
+        &db.raw_url,
+        &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
+    )
+    .status
+    .success());
+
+    let simulated = minyi(
+        &db.raw_url,
+        &[
+            "simulate",
+            EXAMPLE_ID,
+            "--responses",
+            "1400",
+            "--seed",
+            "42",
+        ],
+    );
+    let (stdout, stderr) = text(&simulated);
+    assert!(simulated.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1400 simulated responses stored"),
+        "{stdout}"
+    );
+
+    let json = minyi(&db.raw_url, &["evaluate", EXAMPLE_ID, "--format", "json"]);
+    let (stdout, stderr) = text(&json);
+    assert!(json.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("simulated"),
+        "a warning on stderr too: {stderr}"
+    );
+    let document: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let evaluation = &document["evaluation"];
+    assert_eq!(evaluation["includes_simulated"], true);
+    assert_eq!(evaluation["domains"][0]["code"], "city");
+    assert_eq!(evaluation["domains"].as_array().map(Vec::len), Some(8));
+    let city_points = evaluation["domains"][0]["points"].as_f64().expect("points");
+    assert!((0.0..=100.0).contains(&city_points));
+
+    let table = minyi(&db.raw_url, &["evaluate", EXAMPLE_ID]);
+    let (stdout, _) = text(&table);
+    assert!(
+        stdout.starts_with("!!! SIMULATED RESPONSES INCLUDED"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("satisfaction_score"), "{stdout}");
+
+    let csv = minyi(&db.raw_url, &["evaluate", EXAMPLE_ID, "--format", "csv"]);
+    let (stdout, _) = text(&csv);
+    assert_eq!(
+        stdout.lines().count(),
+        1 + 8 * 7,
+        "a header and one row per domain and indicator"
+    );
+}
+
+#[test]
+fn evaluating_a_survey_without_responses_says_so() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    assert!(minyi(
+        &db.raw_url,
+        &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
+    )
+    .status
+    .success());
+    let out = minyi(&db.raw_url, &["evaluate", EXAMPLE_ID]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("no usable responses"), "{stderr}");
 }

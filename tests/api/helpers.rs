@@ -131,8 +131,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with_surveys(backend: Backend, surveys_dir: &Path) -> TestApp {
+    spawn_app_with_settings(backend, surveys_dir, |_| {}).await
+}
+
+/// Starts Minyi with settings changed by `edit` (for example trusted proxies).
+pub async fn spawn_app_with_settings(
+    backend: Backend,
+    surveys_dir: &Path,
+    edit: impl FnOnce(&mut Settings),
+) -> TestApp {
     let db = TestDatabase::new(backend);
-    let settings = settings_for(&db, surveys_dir);
+    let mut settings = settings_for(&db, surveys_dir);
+    edit(&mut settings);
     let app = Application::build(&settings).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());

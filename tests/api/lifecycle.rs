@@ -41,12 +41,14 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let catalog = app.catalog();
 
-        let publish_while_open = catalog.transition(EXAMPLE_ID, Transition::Publish);
-        assert!(matches!(publish_while_open, Err(CatalogError::Illegal { .. })), "cannot publish while open");
-        assert!(publish_while_open.unwrap_err().to_string().contains("close it first"));
+        let publish_while_open = minyi::publishing::publish(&catalog, EXAMPLE_ID);
+        assert!(publish_while_open.err().unwrap().to_string().contains("close it first"), "cannot publish while open");
 
+        assert!(matches!(catalog.transition(EXAMPLE_ID, Transition::Publish), Err(CatalogError::PublishWithResults(_))), "publishing goes through the results");
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 700, 1).unwrap();
         assert_eq!(catalog.transition(EXAMPLE_ID, Transition::Close).unwrap(), SurveyState::Closed);
-        assert_eq!(catalog.transition(EXAMPLE_ID, Transition::Publish).unwrap(), SurveyState::Published);
+        minyi::publishing::publish(&catalog, EXAMPLE_ID).expect("publish");
+        assert_eq!(catalog.require(EXAMPLE_ID).unwrap().record.state, SurveyState::Published);
         let reopen = catalog.transition(EXAMPLE_ID, Transition::Open);
         assert!(reopen.unwrap_err().to_string().contains("final"));
         assert!(matches!(catalog.transition("nope", Transition::Open), Err(CatalogError::UnknownSurvey(_))));

@@ -88,6 +88,8 @@ pub(crate) fn quality(
                 raw.straightlining_min_items.is_some(),
                 "straightlining_min_items",
             ),
+            // Always computed from the client hashes: no rule to set.
+            QualityFlag::DuplicateClient => (true, ""),
         };
         if !set {
             problems.expect(

@@ -402,7 +402,7 @@ const BAD_FILES: &[BadFile] = &[
         what: "an unknown quality flag",
         edits: &[("exclude = [\"too_fast\", \"straightlining\"]", "exclude = [\"too_slow\"]")],
         path: "quality.exclude[#1]",
-        says: "\"too_fast\" or \"straightlining\"",
+        says: "\"too_fast\", \"straightlining\", \"duplicate_client\"",
     },
     BadFile {
         what: "k-anonymity of 1",

@@ -12,7 +12,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let catalog = state.catalog.clone();
     let surveys = match blocking(move || catalog.list()).await {
         Ok(list) => list,
-        Err(e) => return e.render(&state.pages, lang, req.path(), None),
+        Err(e) => return e.render(&state.pages, lang, &req, None),
     };
     let suffix = if lang == crate::survey::Lang::En {
         "?lang=en"
@@ -27,6 +27,17 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
                 "title": s.definition.title.get(lang),
                 "description": s.definition.description.get(lang),
                 "href": format!("/s/{}{suffix}", s.record.id),
+                "qr": format!("/s/{}/qr.svg", s.record.id),
+            })
+        })
+        .collect();
+    let published: Vec<_> = surveys
+        .iter()
+        .filter(|s| s.record.state == SurveyState::Published)
+        .map(|s| {
+            json!({
+                "title": s.definition.title.get(lang),
+                "href": format!("/results/{}{suffix}", s.record.id),
             })
         })
         .collect();
@@ -34,12 +45,12 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     match state.pages.render(
         "home",
         lang,
-        req.path(),
-        json!({ "page_title": title, "surveys": open }),
+        &req,
+        json!({ "page_title": title, "surveys": open, "published": published }),
     ) {
         Ok(html) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(html),
-        Err(e) => crate::web::AppError::Unexpected(e).render(&state.pages, lang, req.path(), None),
+        Err(e) => crate::web::AppError::Unexpected(e).render(&state.pages, lang, &req, None),
     }
 }

@@ -3,6 +3,7 @@
 pub mod health;
 pub mod home;
 pub mod metrics;
+pub mod results;
 pub mod survey;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,7 +12,7 @@ use super::{lang_from_query, AppError, AppState};
 
 pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
-    AppError::NotFound.render(&state.pages, lang, req.path(), None)
+    AppError::NotFound.render(&state.pages, lang, &req, None)
 }
 
 /// Runs blocking catalog or storage work off the async workers.

@@ -10,6 +10,7 @@ use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
 use crate::storage::{InsertOutcome, NewResponse, Submission};
 use crate::survey::{AnswerErrors, FormInput, Lang, QualityFlag};
+use crate::web::client::{client_address, client_cookie, set_client_cookie};
 use crate::web::form_body::parse_form;
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
@@ -26,7 +27,7 @@ pub async fn show(
     let result = async {
         let survey = open_survey(&state, path.into_inner(), None).await?;
         let token = state.tokens.issue(&survey.record.id, unix_now());
-        render_form(
+        let mut page = render_form(
             &state,
             &req,
             lang,
@@ -35,10 +36,17 @@ pub async fn show(
             &FormInput::default(),
             None,
             None,
-        )
+        )?;
+        if client_cookie(&req).is_none() {
+            let (name, value) = set_client_cookie(&crate::privacy::client::new_cookie_value());
+            if let Ok(value) = header::HeaderValue::from_str(&value) {
+                page.headers_mut().insert(name, value);
+            }
+        }
+        Ok(page)
     }
     .await;
-    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), None))
+    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
 }
 
 pub async fn submit(
@@ -103,7 +111,7 @@ pub async fn submit(
         };
 
         let definition = &survey.definition;
-        let answers = match definition.validate(&input) {
+        let mut answers = match definition.validate(&input) {
             Ok(answers) => answers,
             Err(errors) => {
                 let mut page = render_form(
@@ -125,7 +133,10 @@ pub async fn submit(
             .map(str::to_owned)
             .ok_or_else(|| AppError::BadRequest("the county question has no answer".into()))?;
         let flags = definition.quality_flags(&answers, u32::try_from(checked.elapsed_seconds).ok());
-        let response = NewResponse {
+        crate::privacy::scrub_free_text(definition, &mut answers);
+        let cookie = client_cookie(&req);
+        let address = client_address(&req, &state.trusted_proxies);
+        let mut response = NewResponse {
             id: hex::encode(rand::random::<[u8; 16]>()),
             survey_id: survey.record.id.clone(),
             version: survey.record.current_version.clone(),
@@ -136,7 +147,17 @@ pub async fn submit(
             quality_flags: flag_names(&flags),
             duration_seconds: i32::try_from(checked.elapsed_seconds).ok(),
             submitted_on: chrono::Utc::now().date_naive().to_string(),
+            client_hash: None,
         };
+        let secret = match state.catalog.cached_client_secret(&response.survey_id) {
+            Some(secret) => secret,
+            None => {
+                let catalog = state.catalog.clone();
+                let survey_id = response.survey_id.clone();
+                blocking(move || catalog.client_secret(&survey_id)).await?
+            }
+        };
+        response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
         let quota = definition.stratum(&response.stratum).and_then(|s| s.quota);
         // Returns only once the response is durably committed (or refused).
         let outcome = match state.ingest.submit(Submission { response, quota }).await? {
@@ -144,13 +165,16 @@ pub async fn submit(
             // An earlier copy of the same form was stored: either way the resident is done.
             InsertOutcome::AlreadyStored => Outcome::DUPLICATE,
             InsertOutcome::QuotaFull => return Err(AppError::QuotaFull),
-            InsertOutcome::SurveyClosed => return Err(AppError::SurveyClosed),
+            InsertOutcome::SurveyClosed => {
+                state.catalog.forget_secret(&id);
+                return Err(AppError::SurveyClosed);
+            }
         };
         Ok(outcome.tag(see_thanks(&survey.record.id, lang)))
     }
     .await;
     let back = format!("/s/{id}");
-    result.unwrap_or_else(|e| e.render(&state.pages, lang, req.path(), Some(&back)))
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, Some(&back)))
 }
 
 pub async fn thanks(
@@ -173,10 +197,45 @@ pub async fn thanks(
             link: Some((home_href(lang), m.text(lang, "thanks.home"))),
             role: "status",
         };
-        Ok(html(state.pages.message(lang, req.path(), page)?))
+        Ok(html(state.pages.message(lang, &req, page)?))
     }
     .await;
-    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, req.path(), None))
+    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
+}
+
+/// The survey's link as a QR code (SVG), for posters and leaflets.
+pub async fn qr_code(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let result = async {
+        let survey = open_survey(&state, path.into_inner(), None).await?;
+        let base = match &state.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let info = req.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        };
+        let link = format!("{base}/s/{}", survey.record.id);
+        let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code for {link}: {e}")))?;
+        let svg = code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(240, 240)
+            .quiet_zone(true)
+            .build();
+        Ok::<_, AppError>(
+            HttpResponse::Ok()
+                .content_type("image/svg+xml")
+                .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+                .body(svg),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
 }
 
 /// How old the survey (its state and current version) may be when answers are validated,
@@ -203,7 +262,11 @@ async fn open_survey(
     match survey.record.state {
         SurveyState::Open => Ok(survey),
         SurveyState::Draft => Err(AppError::NotFound),
-        SurveyState::Closed | SurveyState::Published => Err(AppError::SurveyClosed),
+        SurveyState::Closed | SurveyState::Published => {
+            // Perhaps closed by another process: this one must not keep the secret either.
+            state.catalog.forget_secret(&survey.record.id);
+            Err(AppError::SurveyClosed)
+        }
     }
 }
 
@@ -228,7 +291,7 @@ fn render_form(
         notice,
     }
     .view();
-    let page = state.pages.render("survey", lang, req.path(), view)?;
+    let page = state.pages.render("survey", lang, req, view)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("text/html; charset=utf-8")

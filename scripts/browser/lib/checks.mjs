@@ -1,0 +1,100 @@
+// What an accessibility reviewer checks on a page, measured inside Chromium.
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
+import { PHONE } from './phone.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+
+/** The smallest touch target, in CSS pixels (WCAG 2.5.5, Apple and Android guidance). */
+export const MIN_TARGET = 44;
+
+/** axe-core finds no serious or critical violation. Lesser findings are printed. */
+export async function assertAxeClean(page, what) {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+    }));
+  });
+  for (const v of violations.filter((v) => !['serious', 'critical'].includes(v.impact))) {
+    console.log(`# note (${what}): axe ${v.impact} ${v.id}: ${v.help} at ${v.nodes.join(', ')}`);
+  }
+  const bad = violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+  assert.deepEqual(bad, [], `${what}: axe-core found serious or critical violations`);
+}
+
+/** Every visible form control has a name a screen reader reads out: a label or aria-labelledby. */
+export async function assertEveryInputLabelled(page, what) {
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll('input, textarea, select')]
+      .filter((el) => el.type !== 'hidden' && el.getClientRects().length > 0)
+      .filter((el) => {
+        const labelled = el.labels.length > 0 && [...el.labels].some((l) => l.textContent.trim());
+        const byId = (el.getAttribute('aria-labelledby') ?? '')
+          .split(/\s+/)
+          .some((id) => id && document.getElementById(id)?.textContent.trim());
+        return !labelled && !byId;
+      })
+      .map((el) => `${el.tagName.toLowerCase()}[name=${el.name}]`),
+  );
+  assert.deepEqual(unlabelled, [], `${what}: inputs without a label`);
+}
+
+/**
+ * Everything a finger presses is at least 44×44 CSS pixels. A radio button or checkbox is
+ * pressed through its label (the whole row), so the label is what is measured.
+ */
+export async function assertTouchTargets(page, what) {
+  const small = await page.evaluate((min) => {
+    const targets = new Set();
+    for (const el of document.querySelectorAll('a[href], button, summary, input, textarea, select')) {
+      if (el.type === 'hidden') continue;
+      const target = ['radio', 'checkbox'].includes(el.type) ? el.closest('label') ?? el : el;
+      targets.add(target);
+    }
+    return [...targets]
+      .filter((el) => el.getClientRects().length > 0)
+      .map((el) => {
+        const box = el.getBoundingClientRect();
+        return { el, w: Math.round(box.width), h: Math.round(box.height) };
+      })
+      .filter(({ w, h }) => w < min || h < min)
+      .map(({ el, w, h }) => `${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 30)}" ${w}×${h}`);
+  }, MIN_TARGET);
+  assert.deepEqual(small, [], `${what}: touch targets smaller than ${MIN_TARGET} px`);
+}
+
+/** The page is never wider than the phone: no sideways scrolling. */
+export async function assertNoSidewaysScroll(page, what) {
+  const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
+  assert.ok(width <= PHONE.width, `${what}: the page is ${width} px wide on a ${PHONE.width} px phone`);
+}
+
+/** With every text at 200%, the page still fits the phone's width (WCAG 1.4.4 and 1.4.10). */
+export async function assertTextCanDouble(page, what) {
+  const before = await page.evaluate(() => getComputedStyle(document.body).fontSize);
+  await page.evaluate(() => {
+    const root = document.documentElement;
+    root.style.fontSize = `${2 * parseFloat(getComputedStyle(root).fontSize)}px`;
+  });
+  const after = await page.evaluate(() => getComputedStyle(document.body).fontSize);
+  assert.ok(parseFloat(after) >= 1.9 * parseFloat(before), `${what}: text grew from ${before} to ${after}`);
+  await assertNoSidewaysScroll(page, `${what} at 200% text`);
+  await page.evaluate(() => {
+    document.documentElement.style.fontSize = '';
+  });
+}
+
+/** All of the above, for one page as it is now. */
+export async function assertAccessible(page, what) {
+  await assertEveryInputLabelled(page, what);
+  await assertTouchTargets(page, what);
+  await assertNoSidewaysScroll(page, what);
+  await assertTextCanDouble(page, what);
+  await assertAxeClean(page, what);
+}

@@ -1,0 +1,118 @@
+//! Responses reduced to what the evaluation reads, one column per variable: the county, the
+//! category of each weighting margin, and each indicator's value. A million responses take a few
+//! tens of megabytes this way, and each response's answers can be dropped as soon as it is added.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::survey::{Answer, Answers, QualityFlag, Survey};
+
+/// How many responses went in, and why some were left out.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ResponseCounts {
+    pub stored: usize,
+    pub used: usize,
+    /// Responses left out, by reason: a quality flag's name, `unknown_stratum` (a county the
+    /// current definition does not have) or `missing_weighting_answer`.
+    pub excluded: BTreeMap<String, usize>,
+    /// Synthetic responses among those used.
+    pub simulated: usize,
+}
+
+/// The evaluation's view of the responses that passed the exclusion rules.
+#[derive(Clone, Debug, Default)]
+pub struct Sample {
+    /// County index (position in the survey file) of each respondent.
+    pub(super) stratum_of: Vec<u32>,
+    /// For each margin of the survey file, the category index of each respondent.
+    pub(super) margin_of: Vec<Vec<u32>>,
+    /// For each indicator of the survey file, each respondent's value; NaN when the respondent is
+    /// outside the indicator's denominator (unanswered, hidden, "don't know").
+    pub(super) values: Vec<Vec<f64>>,
+    pub(super) counts: ResponseCounts,
+}
+
+impl Sample {
+    pub fn len(&self) -> usize {
+        self.stratum_of.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stratum_of.is_empty()
+    }
+
+    pub fn counts(&self) -> &ResponseCounts {
+        &self.counts
+    }
+}
+
+/// Adds responses one at a time, applying the survey file's exclusion rules.
+pub struct SampleBuilder<'s> {
+    survey: &'s Survey,
+    margin_codes: Vec<Vec<&'s str>>,
+    sample: Sample,
+}
+
+impl<'s> SampleBuilder<'s> {
+    pub fn new(survey: &'s Survey) -> SampleBuilder<'s> {
+        SampleBuilder {
+            survey,
+            margin_codes: survey
+                .margins
+                .iter()
+                .map(|m| m.targets.iter().map(|(code, _)| code.as_str()).collect())
+                .collect(),
+            sample: Sample {
+                margin_of: vec![Vec::new(); survey.margins.len()],
+                values: vec![Vec::new(); survey.indicators.len()],
+                ..Sample::default()
+            },
+        }
+    }
+
+    pub fn add(
+        &mut self,
+        stratum: &str,
+        answers: &Answers,
+        flags: &[QualityFlag],
+        simulated: bool,
+    ) {
+        let survey = self.survey;
+        let counts = &mut self.sample.counts;
+        counts.stored += 1;
+        let exclude = |counts: &mut ResponseCounts, reason: &str| {
+            *counts.excluded.entry(reason.to_owned()).or_default() += 1;
+        };
+        let Some(h) = survey.strata.units.iter().position(|u| u.code == stratum) else {
+            return exclude(counts, "unknown_stratum");
+        };
+        if let Some(flag) = flags.iter().find(|f| survey.quality.exclude.contains(f)) {
+            return exclude(counts, flag.name());
+        }
+        let mut categories = Vec::with_capacity(survey.margins.len());
+        for (margin, codes) in survey.margins.iter().zip(&self.margin_codes) {
+            let category = match answers.get(&margin.question) {
+                Some(Answer::Code(code)) => codes.iter().position(|c| c == code),
+                _ => None,
+            };
+            match category {
+                Some(c) => categories.push(c as u32),
+                None => return exclude(counts, "missing_weighting_answer"),
+            }
+        }
+        counts.used += 1;
+        counts.simulated += usize::from(simulated);
+        self.sample.stratum_of.push(h as u32);
+        for (column, category) in self.sample.margin_of.iter_mut().zip(categories) {
+            column.push(category);
+        }
+        for (column, indicator) in self.sample.values.iter_mut().zip(&survey.indicators) {
+            column.push(indicator.value(answers).unwrap_or(f64::NAN));
+        }
+    }
+
+    pub fn finish(self) -> Sample {
+        self.sample
+    }
+}

@@ -1,0 +1,197 @@
+use super::*;
+
+#[test]
+fn personal_details_in_realistic_comments_become_typed_placeholders() {
+    let cases = [
+        (
+            "a mobile number in one piece",
+            "有问题请打我手机13812345678，谢谢",
+            "有问题请打我手机[手机号]，谢谢",
+        ),
+        (
+            "a mobile number with spaces",
+            "联系我 138 1234 5678 就行",
+            "联系我 [手机号] 就行",
+        ),
+        (
+            "a mobile number with dashes and +86",
+            "电话：+86 138-1234-5678。",
+            "电话：[手机号]。",
+        ),
+        (
+            "a mobile number with 86 and full-width digits",
+            "我的号码是８６１５９１２３４５６７８",
+            "我的号码是[手机号]",
+        ),
+        (
+            "a landline with its area code",
+            "可以打我家座机0573-82345678反映",
+            "可以打我家座机[电话]反映",
+        ),
+        (
+            "a landline without separator",
+            "办公室057382345678",
+            "办公室[电话]",
+        ),
+        (
+            "a local number after the word 电话",
+            "我家电话82345678，晚上在",
+            "我家电话[电话]，晚上在",
+        ),
+        (
+            "a resident identity number",
+            "我身份证330402198001011236，可以核实",
+            "我身份证[身份证号]，可以核实",
+        ),
+        (
+            "a resident identity number ending in X",
+            "身份证号：11010519491231002X",
+            "身份证号：[身份证号]",
+        ),
+        (
+            "an identity number in 6-8-4 groups",
+            "证件 330481 19560708 0027 老人",
+            "证件 [身份证号] 老人",
+        ),
+        (
+            "an old 15-digit identity number",
+            "老身份证330402800101123也行",
+            "老身份证[身份证号]也行",
+        ),
+        (
+            "a bank card number",
+            "退款打到卡号6222021234567894",
+            "退款打到卡号[银行卡号]",
+        ),
+        (
+            "a 19-digit bank card in groups of four",
+            "建行卡 6217 0000 1234 5678 907 收款",
+            "建行卡 [银行卡号] 收款",
+        ),
+        (
+            "an e-mail address",
+            "结果请发到 zhang.san@example.com 吧",
+            "结果请发到 [邮箱] 吧",
+        ),
+        (
+            "a QQ mailbox is an e-mail address",
+            "邮箱12345678@qq.com",
+            "邮箱[邮箱]",
+        ),
+        ("a QQ number", "加我QQ：123456789", "加我QQ：[QQ号]"),
+        ("a QQ number after qq号", "qq号 87654321", "qq号 [QQ号]"),
+        (
+            "a WeChat id",
+            "微信号：zhangsan_1980 随时联系",
+            "微信号：[微信号] 随时联系",
+        ),
+        ("a WeChat id after wx", "wx: lisi-jx2016", "wx: [微信号]"),
+        (
+            "a car plate",
+            "浙F12345这辆车天天在学校门口卖烧烤",
+            "[车牌号]这辆车天天在学校门口卖烧烤",
+        ),
+        (
+            "a new-energy plate with a dot",
+            "车牌浙F·D12345",
+            "车牌[车牌号]",
+        ),
+        (
+            "two numbers in one run",
+            "电话 0573-82345678 13812345678",
+            "电话 [电话] [手机号]",
+        ),
+    ];
+    for (description, input, expected) in cases {
+        assert_eq!(scrub(input), expected, "{description}");
+    }
+}
+
+#[test]
+fn near_misses_stay_as_written() {
+    let cases = [
+        ("a price", "猪肉涨到38.5元一斤了"),
+        ("a date", "2016-10-10那天去的菜市场"),
+        ("a year", "2016年以来食品安全好多了"),
+        ("the complaint hotline", "打12331投诉没人接"),
+        ("the consumer hotline", "12315很有用"),
+        ("a quantity and a time", "买了500克，10:30到的"),
+        ("a date range", "2016-10-10 2016-11-30 之间检查"),
+        (
+            "an order number failing the Luhn check",
+            "订单号6222021234567891没退款",
+        ),
+        (
+            "an 18-digit number failing the identity checksum",
+            "编号330402198001011237是假的",
+        ),
+        ("an order code glued to letters", "单号JD13812345678已投诉"),
+        ("an 11-digit number not starting 13-19", "流水号12012345678"),
+        (
+            "a ten-digit number not starting with 0",
+            "投诉编号2016101012",
+        ),
+        ("WeChat Pay is not a WeChat id", "用微信支付很方便"),
+        (
+            "a WeChat public account name in Chinese",
+            "关注微信公众号嘉兴食安",
+        ),
+        ("a province name is not a plate", "浙江省嘉兴市"),
+        (
+            "a mobile number's decimal neighbour",
+            "抽检合格率99.13812345678",
+        ),
+        ("no digits at all", "希望加强农贸市场的检查。"),
+    ];
+    for (description, input) in cases {
+        assert_eq!(scrub(input), input, "{description} must stay");
+    }
+}
+
+#[test]
+fn the_report_names_what_was_replaced() {
+    let (text, found) = scrub_with_report("手机13812345678，邮箱a@b.cn");
+
+    assert_eq!(text, "手机[手机号]，邮箱[邮箱]");
+    assert_eq!(found, [Found::Email, Found::Mobile]);
+}
+
+#[test]
+fn a_scrubbed_text_is_never_longer_in_characters() {
+    // Answers are checked against max_length before scrubbing; scrubbing must keep them in it.
+    let shortest = [
+        ("13812345678", Found::Mobile),
+        ("0573-8234567", Found::Landline),
+        ("330402800101123", Found::ResidentId),
+        ("6222021234567894", Found::BankCard),
+        ("a@b.cn", Found::Email),
+        ("QQ12345", Found::Qq),
+        ("微信abcdef", Found::WeChat),
+        ("浙F12345", Found::Plate),
+        ("电话8234567", Found::Landline),
+    ];
+    for (detail, kind) in shortest {
+        let scrubbed = scrub(detail);
+        assert!(
+            scrubbed.contains(kind.placeholder()),
+            "{detail} is found as {kind:?}: {scrubbed}"
+        );
+        assert!(
+            scrubbed.chars().count() <= detail.chars().count(),
+            "{detail} → {scrubbed}"
+        );
+    }
+}
+
+#[test]
+fn the_checksums_accept_real_examples_and_refuse_one_digit_off() {
+    assert!(is_resident_id("330402198001011236"));
+    assert!(is_resident_id("11010519491231002X"));
+    assert!(!is_resident_id("330402198001011235"), "wrong check digit");
+    assert!(
+        !is_resident_id("330402198013011233"),
+        "month 13 is no birth date"
+    );
+    assert!(luhn("6222021234567894"));
+    assert!(!luhn("6222021234567895"));
+}

@@ -1,0 +1,141 @@
+//! Retention: `retention_days` after a survey closes (or at once, by `minyi purge`), its free
+//! text, client hashes and secret are deleted. What stays (coded answers, county, duration,
+//! date, quality flags with `duplicate_client` kept) reproduces the evaluation exactly.
+//! Blocking: it reads and writes through storage.
+
+use chrono::NaiveDate;
+
+use crate::analysis::{quality_flags, AnalysisError};
+use crate::catalog::{Catalog, CatalogError};
+use crate::lifecycle::SurveyState;
+use crate::storage::{self, PurgedResponse, StorageError};
+use crate::survey::Answers;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    #[error(
+        "survey {survey} is {state}: purging deletes free text and the duplicate check that \
+         fieldwork still needs; close it first (`minyi survey close {survey}`)"
+    )]
+    NotClosed { survey: String, state: SurveyState },
+    #[error("survey {survey} has a closing time Minyi cannot read: {value:?}")]
+    BadClosedAt { survey: String, value: String },
+}
+
+/// What a purge did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub survey_id: String,
+    pub responses: usize,
+    /// Responses that had at least one free-text answer deleted.
+    pub free_text_deleted: usize,
+    /// Responses newly flagged `duplicate_client` from their hashes before those were deleted.
+    pub duplicates_kept: usize,
+}
+
+/// Deletes a closed survey's free text, client hashes and secret. Idempotent.
+pub fn purge(
+    catalog: &Catalog,
+    survey_id: &str,
+    today: NaiveDate,
+) -> Result<PurgeReport, RetentionError> {
+    let survey = catalog.require(survey_id)?;
+    if !matches!(
+        survey.record.state,
+        SurveyState::Closed | SurveyState::Published
+    ) {
+        return Err(RetentionError::NotClosed {
+            survey: survey_id.to_owned(),
+            state: survey.record.state,
+        });
+    }
+    let mut conn = catalog.database().conn()?;
+    let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
+    let stored = storage::load_responses(&mut conn, survey_id)?;
+    let mut report = PurgeReport {
+        survey_id: survey_id.to_owned(),
+        responses: stored.len(),
+        free_text_deleted: 0,
+        duplicates_kept: 0,
+    };
+    let mut rewritten = Vec::with_capacity(stored.len());
+    for response in &stored {
+        let flags = quality_flags(response, &duplicates)?;
+        let definition = catalog.definition(survey_id, &response.version)?;
+        let unreadable = |e: serde_json::Error| AnalysisError::Unreadable {
+            id: response.id.clone(),
+            reason: e.to_string(),
+        };
+        let mut answers: Answers = serde_json::from_str(&response.answers).map_err(unreadable)?;
+        let before = answers.len();
+        crate::privacy::without_free_text(&definition, &mut answers);
+        if answers.len() != before {
+            report.free_text_deleted += 1;
+        }
+        let names: Vec<&str> = flags.iter().map(|f| f.name()).collect();
+        if names.len()
+            > response
+                .quality_flags
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .count()
+        {
+            report.duplicates_kept += 1;
+        }
+        rewritten.push(PurgedResponse {
+            id: response.id.clone(),
+            answers: serde_json::to_string(&answers).map_err(unreadable)?,
+            quality_flags: names.join(","),
+        });
+    }
+    storage::apply_purge(&mut conn, survey_id, &rewritten, &today.to_string())?;
+    catalog.forget_secret(survey_id);
+    Ok(report)
+}
+
+/// Purges every survey whose retention period has ended by `today` and was not purged yet,
+/// and destroys any secret a survey that is not open still has. Run at start and daily.
+pub fn purge_due(catalog: &Catalog, today: NaiveDate) -> Result<Vec<PurgeReport>, RetentionError> {
+    catalog.destroy_stale_secrets()?;
+    let mut reports = Vec::new();
+    for survey in catalog.list()? {
+        let Some(closed_at) = survey.record.closed_at.as_deref() else {
+            continue;
+        };
+        if !matches!(
+            survey.record.state,
+            SurveyState::Closed | SurveyState::Published
+        ) {
+            continue;
+        }
+        let closed_on = closed_on(&survey.record.id, closed_at)?;
+        let mut conn = catalog.database().conn()?;
+        let purged = storage::purged_on(&mut conn, &survey.record.id)?;
+        drop(conn);
+        // Purged since it last closed (a survey reopened and closed again is purged again).
+        if purged.is_some_and(|on| on >= closed_on.to_string()) {
+            continue;
+        }
+        let due =
+            closed_on + chrono::Days::new(u64::from(survey.definition.privacy.retention_days));
+        if today >= due {
+            reports.push(purge(catalog, &survey.record.id, today)?);
+        }
+    }
+    Ok(reports)
+}
+
+fn closed_on(survey: &str, closed_at: &str) -> Result<NaiveDate, RetentionError> {
+    chrono::DateTime::parse_from_rfc3339(closed_at)
+        .map(|t| t.date_naive())
+        .map_err(|_| RetentionError::BadClosedAt {
+            survey: survey.to_owned(),
+            value: closed_at.to_owned(),
+        })
+}

@@ -1,0 +1,192 @@
+//! Per-survey secrets for client hashes, and the purge that deletes what retention allows no
+//! longer: free text, client hashes, the secret (see `docs/privacy.md`).
+
+use std::collections::HashSet;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::schema::{responses, survey_purges, survey_secrets, surveys};
+use super::{DbConnection, StorageError};
+use crate::lifecycle::SurveyState;
+
+/// The secret keying a survey's client hashes, created from `generate()` by whichever
+/// process asks first.
+pub fn survey_secret(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    generate: impl FnOnce() -> String,
+) -> Result<String, StorageError> {
+    let find = |conn: &mut DbConnection| {
+        survey_secrets::table
+            .select(survey_secrets::secret)
+            .filter(survey_secrets::survey_id.eq(survey_id))
+            .first::<String>(conn)
+            .optional()
+    };
+    if let Some(secret) = find(conn)? {
+        return Ok(secret);
+    }
+    let inserted = diesel::insert_into(survey_secrets::table)
+        .values((
+            survey_secrets::survey_id.eq(survey_id),
+            survey_secrets::secret.eq(generate()),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    find(conn)?
+        .ok_or_else(|| StorageError::Corrupt(format!("survey secret of {survey_id} vanished")))
+}
+
+/// Whether a survey currently has a secret (for tests and status).
+pub fn has_survey_secret(conn: &mut DbConnection, survey_id: &str) -> Result<bool, StorageError> {
+    let n: i64 = survey_secrets::table
+        .filter(survey_secrets::survey_id.eq(survey_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Deletes the secrets of every survey that is not open (a survey closed by another process,
+/// or a secret recreated by a submission racing the close). Returns how many were deleted.
+pub fn destroy_secrets_of_surveys_not_open(conn: &mut DbConnection) -> Result<usize, StorageError> {
+    let open = surveys::table
+        .select(surveys::id)
+        .filter(surveys::state.eq(SurveyState::Open.as_str()));
+    Ok(
+        diesel::delete(survey_secrets::table.filter(survey_secrets::survey_id.ne_all(open)))
+            .execute(conn)?,
+    )
+}
+
+/// Deletes a survey's secret: its client hashes then link to nothing.
+pub fn destroy_survey_secret(conn: &mut DbConnection, survey_id: &str) -> Result<(), StorageError> {
+    diesel::delete(survey_secrets::table.filter(survey_secrets::survey_id.eq(survey_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One response as the purge leaves it.
+#[derive(Clone, Debug)]
+pub struct PurgedResponse {
+    pub id: String,
+    /// The answers without free text, as JSON.
+    pub answers: String,
+    /// The quality flags, with `duplicate_client` kept where the hash showed one.
+    pub quality_flags: String,
+}
+
+/// Rewrites a survey's responses as given (client hashes cleared), deletes its secret and
+/// records the purge, in one transaction; then has the database drop the old row versions.
+pub fn apply_purge(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    rewritten: &[PurgedResponse],
+    today: &str,
+) -> Result<(), StorageError> {
+    conn.transaction(|conn| {
+        for response in rewritten {
+            diesel::update(
+                responses::table
+                    .filter(responses::survey_id.eq(survey_id))
+                    .filter(responses::id.eq(&response.id)),
+            )
+            .set((
+                responses::answers.eq(&response.answers),
+                responses::quality_flags.eq(&response.quality_flags),
+                responses::client_hash.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        }
+        diesel::update(responses::table.filter(responses::survey_id.eq(survey_id)))
+            .set(responses::client_hash.eq(None::<String>))
+            .execute(conn)?;
+        destroy_survey_secret(conn, survey_id)?;
+        diesel::delete(survey_purges::table.filter(survey_purges::survey_id.eq(survey_id)))
+            .execute(conn)?;
+        diesel::insert_into(survey_purges::table)
+            .values((
+                survey_purges::survey_id.eq(survey_id),
+                survey_purges::purged_on.eq(today),
+            ))
+            .execute(conn)?;
+        Ok::<_, StorageError>(())
+    })?;
+    drop_old_row_versions(conn)
+}
+
+/// Deleted and overwritten values linger in database files until reused. SQLite (with
+/// `secure_delete` on, see `connection.rs`) has zeroed them in its pages; the checkpoint
+/// copies those pages home and truncates the write-ahead log holding the old versions.
+/// PostgreSQL's VACUUM marks the dead row versions free for reuse.
+fn drop_old_row_versions(conn: &mut DbConnection) -> Result<(), StorageError> {
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?,
+        DbConnection::Postgres(c) => c.batch_execute("VACUUM responses, survey_secrets")?,
+    }
+    Ok(())
+}
+
+/// The date a survey was purged, if it was.
+pub fn purged_on(conn: &mut DbConnection, survey_id: &str) -> Result<Option<String>, StorageError> {
+    Ok(survey_purges::table
+        .select(survey_purges::purged_on)
+        .filter(survey_purges::survey_id.eq(survey_id))
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+/// The responses of a survey to flag `duplicate_client`: of those sharing a client hash, all
+/// but the one with the smallest id (ids are random, so neither the first nor the last answer
+/// is favoured). Computed in the database, so the evaluation can still stream the responses.
+pub fn duplicate_client_ids(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<HashSet<String>, StorageError> {
+    const QUERY: &str = "SELECT r.id AS id FROM responses r \
+         WHERE r.survey_id = {1} AND r.client_hash IS NOT NULL AND EXISTS ( \
+         SELECT 1 FROM responses earlier WHERE earlier.survey_id = r.survey_id \
+         AND earlier.client_hash = r.client_hash AND earlier.id < r.id)";
+    let rows: Vec<Id> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(QUERY.replace("{1}", "?"))
+            .bind::<diesel::sql_types::Text, _>(survey_id)
+            .load(c)?,
+        DbConnection::Postgres(c) => diesel::sql_query(QUERY.replace("{1}", "$1"))
+            .bind::<diesel::sql_types::Text, _>(survey_id)
+            .load(c)?,
+    };
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+#[derive(QueryableByName)]
+struct ColumnName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// The column names of a table as the database has them, in table order (for tests that
+/// guard what the responses table may hold).
+pub fn table_columns(conn: &mut DbConnection, table: &str) -> Result<Vec<String>, StorageError> {
+    let rows: Vec<ColumnName> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query("SELECT name FROM pragma_table_info(?)")
+            .bind::<diesel::sql_types::Text, _>(table)
+            .load(c)?,
+        DbConnection::Postgres(c) => diesel::sql_query(
+            "SELECT column_name::text AS name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+        )
+        .bind::<diesel::sql_types::Text, _>(table)
+        .load(c)?,
+    };
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}

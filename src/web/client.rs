@@ -1,0 +1,45 @@
+//! What the submit path knows of a client, and all it keeps: a keyed hash of its first-party
+//! cookie (or, without one, its network prefix). The cookie value and address themselves are
+//! read here, hashed, and dropped; they are never logged or stored.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+use crate::privacy::client::{valid_cookie, CLIENT_COOKIE, CLIENT_COOKIE_MAX_AGE};
+use crate::privacy::TrustedProxies;
+
+/// The value of Minyi's client cookie, when the browser sent one Minyi could have set.
+pub fn client_cookie(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == CLIENT_COOKIE && valid_cookie(value))
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A `Set-Cookie` value giving the browser a fresh client cookie. First-party, sent only to
+/// survey pages, unreadable by scripts.
+pub fn set_client_cookie(value: &str) -> (header::HeaderName, String) {
+    (
+        header::SET_COOKIE,
+        format!(
+            "{CLIENT_COOKIE}={value}; Path=/s/; Max-Age={CLIENT_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax"
+        ),
+    )
+}
+
+/// The client's address: the peer, or what a trusted proxy says in `X-Forwarded-For`.
+pub fn client_address(req: &HttpRequest, trusted: &TrustedProxies) -> IpAddr {
+    let peer = req
+        .peer_addr()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    trusted.client_address(peer, forwarded)
+}

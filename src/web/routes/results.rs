@@ -1,0 +1,88 @@
+//! `/results/{id}`: a published survey's results for the public (404 before publication), the
+//! same figures as CSV and as JSON (`/api/results/{id}`). Rendered from the published snapshot.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::blocking;
+use crate::publishing::{self, PublishedResults};
+use crate::web::results_view::{api_json, public_csv, ResultsPage};
+use crate::web::{lang_from_query, AppError, AppState};
+
+async fn load(state: &AppState, id: String) -> Result<PublishedResults, AppError> {
+    let catalog = state.catalog.clone();
+    blocking(move || {
+        publishing::published(&catalog, &id).map_err(|e| AppError::Unexpected(e.into()))
+    })
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+pub async fn page(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let result = async {
+        let results = load(&state, path.into_inner()).await?;
+        let view = ResultsPage {
+            results: &results,
+            lang,
+            messages: state.pages.messages(),
+        }
+        .view();
+        let html = state.pages.render("results", lang, &req, view)?;
+        Ok::<_, AppError>(
+            HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
+
+pub async fn figures_csv(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let id = path.into_inner();
+    let result = async {
+        let results = load(&state, id.clone()).await?;
+        let bytes = public_csv(&results).map_err(|e| AppError::Unexpected(e.into()))?;
+        Ok::<_, AppError>(
+            HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"results-{id}-{}.csv\"",
+                        &results.version[..12.min(results.version.len())]
+                    ),
+                ))
+                .body(bytes),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
+
+pub async fn api(path: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+    match load(&state, path.into_inner()).await {
+        Ok(results) => HttpResponse::Ok().json(api_json(&results)),
+        Err(AppError::NotFound) => HttpResponse::NotFound().json(json!({
+            "error": "not_found",
+            "message": "no published results for this survey id",
+        })),
+        Err(e) => {
+            let status = e.status();
+            tracing::error!(error = ?e, "results API failed");
+            HttpResponse::build(status).json(json!({ "error": "unavailable" }))
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The publisher's view of fieldwork: completed responses per county against the target.
+
+use crate::helpers::*;
+
+on_both_backends! {
+    async fn progress_counts_responses_per_county_day_and_flag(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        for county in ["nanhu", "nanhu", "haiyan"] {
+            let token = app.form_token(EXAMPLE_ID).await;
+            let page = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, county), &token)).await;
+            assert_eq!(page.status, 303);
+        }
+
+        let progress = minyi::analysis::fieldwork_progress(&app.catalog(), EXAMPLE_ID).expect("progress");
+
+        assert_eq!(progress.completed, 3);
+        let count = |code: &str| progress.by_stratum.iter().find(|s| s.code == code).map(|s| s.completed);
+        assert_eq!((count("nanhu"), count("haiyan"), count("pinghu")), (Some(2), Some(1), Some(0)));
+        assert_eq!(progress.by_day.len(), 1, "all today");
+        assert_eq!(progress.by_day[0].1, 3);
+        assert_eq!(
+            progress.flags.get("too_fast"),
+            Some(&3),
+            "submitted within seconds of opening the form, so flagged as too fast"
+        );
+    }
+}
+
+#[test]
+fn the_progress_bulletin_is_a_csv_for_excel() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(args)
+            .env("DATABASE_URL", &db.raw_url)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("minyi runs")
+    };
+    assert!(
+        run(&["survey", "import", "surveys/jiaxing-food-safety-2016.toml"])
+            .status
+            .success()
+    );
+    assert!(run(&["simulate", EXAMPLE_ID, "--responses", "300"])
+        .status
+        .success());
+
+    let out = run(&["progress", EXAMPLE_ID, "--format", "csv"]);
+
+    assert!(out.status.success());
+    assert!(
+        out.stdout.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "a byte-order mark for Excel and WPS"
+    );
+    let text = String::from_utf8_lossy(&out.stdout[3..]).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 7 + 1, "a header, seven counties, the city");
+    assert!(lines[8].starts_with("city,全市,300,1400,"), "{}", lines[8]);
+}

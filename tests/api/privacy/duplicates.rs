@@ -1,0 +1,69 @@
+//! Duplicate control by keyed hash: the same browser (cookie) or, without a cookie, the same
+//! network is flagged `duplicate_client`; the secret dies when the survey closes.
+
+use super::*;
+use minyi::analysis::respondents;
+use minyi::survey::QualityFlag;
+
+fn duplicates(app: &TestApp) -> usize {
+    respondents(&app.catalog(), EXAMPLE_ID)
+        .unwrap()
+        .iter()
+        .filter(|r| r.quality_flags.contains(&QualityFlag::DuplicateClient))
+        .count()
+}
+
+on_both_backends! {
+    async fn a_second_response_from_the_same_browser_is_flagged_and_another_browser_is_not(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (token, cookie) = open_form(&app, &[]).await;
+        let cookie = cookie.expect("the form sets a client cookie");
+        let header = format!("minyi_client={cookie}");
+        let (again, resent) = open_form(&app, &[("Cookie", header.as_str())]).await;
+        assert_eq!(resent, None, "a browser that has the cookie is not given another");
+
+        submit(&app, "nanhu", &token, &[("Cookie", header.as_str())]).await;
+        submit(&app, "nanhu", &again, &[("Cookie", header.as_str())]).await;
+        let (other, other_cookie) = open_form(&app, &[]).await;
+        let other_header = format!("minyi_client={}", other_cookie.unwrap());
+        submit(&app, "nanhu", &other, &[("Cookie", other_header.as_str())]).await;
+
+        assert_eq!(app.response_count(EXAMPLE_ID), 3, "duplicates are kept, only flagged");
+        assert_eq!(duplicates(&app), 1, "one of the two from the same browser is flagged");
+    }
+
+    async fn without_cookies_the_network_is_the_client_and_only_a_trusted_proxy_names_it(backend: Backend) {
+        let behind_proxy = spawn_app_with_settings(backend, &repo_path("surveys"), |s| {
+            s.trusted_proxies = "127.0.0.1".parse().unwrap();
+        })
+        .await;
+        let direct = spawn_app(backend).await;
+
+        for app in [&behind_proxy, &direct] {
+            for forwarded in ["203.0.113.7", "198.51.100.9", "203.0.113.200"] {
+                let token = app.form_token(EXAMPLE_ID).await;
+                submit(app, "pinghu", &token, &[("X-Forwarded-For", forwarded)]).await;
+            }
+        }
+
+        assert_eq!(duplicates(&behind_proxy), 1, "two of three share 203.0.113.0/24");
+        assert_eq!(duplicates(&direct), 2, "X-Forwarded-For is ignored: all three come from one peer");
+    }
+
+    async fn closing_a_survey_destroys_its_secret(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let token = app.form_token(EXAMPLE_ID).await;
+        submit(&app, "haining", &token, &[]).await;
+        let db = minyi::storage::Database::connect(app.db.url.clone(), 1).unwrap();
+        let has_secret = || minyi::storage::has_survey_secret(&mut db.conn().unwrap(), EXAMPLE_ID).unwrap();
+        assert!(has_secret(), "an open survey with answers has a secret");
+
+        app.catalog().transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
+
+        assert!(!has_secret(), "closing destroyed it");
+        let late = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&example_survey(), "haining"), &token)).await;
+        assert_eq!(late.status, 410);
+        minyi::retention::purge_due(&app.catalog(), chrono::Utc::now().date_naive()).unwrap();
+        assert!(!has_secret(), "nothing recreated it");
+    }
+}

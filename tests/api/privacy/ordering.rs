@@ -1,0 +1,101 @@
+//! Nothing in the responses table orders responses by arrival: random ids, a date and no
+//! time, no column beyond those listed here. Issue 7 (invitations) relies on this: a response
+//! can then not be joined to the invitation it used by order or time (docs/privacy.md).
+
+use super::*;
+use minyi::storage::{self, Database, NewResponse};
+
+/// Every column the responses table may have. Adding one is a privacy decision: say in
+/// docs/privacy.md why it cannot order, time or identify a response, then add it here.
+const ALLOWED_COLUMNS: [&str; 11] = [
+    "id",
+    "survey_id",
+    "version",
+    "stratum",
+    "channel",
+    "submission_key",
+    "answers",
+    "quality_flags",
+    "duration_seconds",
+    "submitted_on",
+    "client_hash",
+];
+
+fn response(id: &str, version: &str) -> NewResponse {
+    NewResponse {
+        id: id.to_owned(),
+        survey_id: EXAMPLE_ID.to_owned(),
+        version: version.to_owned(),
+        stratum: "nanhu".to_owned(),
+        channel: "open_link".to_owned(),
+        submission_key: format!("key-{id}"),
+        answers: "{}".to_owned(),
+        quality_flags: String::new(),
+        duration_seconds: Some(300),
+        submitted_on: "2016-10-12".to_owned(),
+        client_hash: None,
+    }
+}
+
+async fn load_after_inserting(backend: Backend, ids: &[String]) -> Vec<String> {
+    let app = spawn_app(backend).await;
+    let version = app
+        .catalog()
+        .require(EXAMPLE_ID)
+        .unwrap()
+        .record
+        .current_version;
+    let db = Database::connect(app.db.url.clone(), 1).unwrap();
+    let mut conn = db.conn().unwrap();
+    for id in ids {
+        storage::insert_response(&mut conn, &response(id, &version)).unwrap();
+    }
+    storage::load_responses(&mut conn, EXAMPLE_ID)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
+on_both_backends! {
+    async fn responses_load_in_the_same_order_whatever_order_they_arrived_in(backend: Backend) {
+        let ids: Vec<String> = (0..12).map(|_| hex::encode(rand::random::<[u8; 16]>())).collect();
+        let reversed: Vec<String> = ids.iter().rev().cloned().collect();
+
+        let first = load_after_inserting(backend, &ids).await;
+        let second = load_after_inserting(backend, &reversed).await;
+
+        assert_eq!(first, second, "the order comes from the ids, not from arrival");
+        assert_ne!(first, ids, "nor is it the arrival order (a 1 in 12! chance of a false alarm)");
+    }
+
+    async fn submitted_responses_get_random_ids_and_a_date_without_time(backend: Backend) {
+        let app = spawn_app(backend).await;
+        for county in ["nanhu", "nanhu", "haiyan", "tongxiang"] {
+            let token = app.form_token(EXAMPLE_ID).await;
+            submit(&app, county, &token, &[]).await;
+        }
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+
+        let stored = storage::load_responses(&mut conn, EXAMPLE_ID).unwrap();
+        let columns = storage::table_columns(&mut conn, "responses").unwrap();
+
+        assert_eq!(stored.len(), 4);
+        let mut ids: Vec<&str> = stored.iter().map(|r| r.id.as_str()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 4, "ids differ");
+        for r in &stored {
+            assert!(r.id.len() == 32 && r.id.bytes().all(|b| b.is_ascii_hexdigit()), "128 random bits: {}", r.id);
+            let date = chrono::NaiveDate::parse_from_str(&r.submitted_on, "%Y-%m-%d");
+            assert!(date.is_ok() && r.submitted_on.len() == 10, "a date only: {}", r.submitted_on);
+        }
+        assert!(!columns.is_empty(), "the column list is read");
+        for column in &columns {
+            assert!(
+                ALLOWED_COLUMNS.contains(&column.as_str()),
+                "responses.{column} is not on the privacy allow-list (see docs/privacy.md)"
+            );
+        }
+    }
+}

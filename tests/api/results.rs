@@ -1,0 +1,158 @@
+//! Published results for the public: rendered from the snapshot taken at publication, with
+//! intervals, statuses, a chart, the method, and small cells suppressed.
+
+use crate::helpers::*;
+use minyi::lifecycle::Transition;
+
+/// Simulated fieldwork, then close and publish, as a publisher would.
+fn run_fieldwork_and_publish(app: &TestApp, responses: usize) {
+    let catalog = app.catalog();
+    minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, responses, 3).expect("simulate");
+    catalog
+        .transition(EXAMPLE_ID, Transition::Close)
+        .expect("close");
+    minyi::publishing::publish(&catalog, EXAMPLE_ID).expect("publish");
+}
+
+on_both_backends! {
+    async fn results_are_404_until_published_then_show_figures_intervals_and_method(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let path = format!("/results/{EXAMPLE_ID}");
+        assert_eq!(app.get(&path).await.status, 404, "nothing public before publication");
+        assert_eq!(app.get(&format!("/api/results/{EXAMPLE_ID}")).await.status, 404);
+
+        run_fieldwork_and_publish(&app, 1400);
+        let page = app.get(&path).await;
+
+        assert_eq!(page.status, 200, "{}", page.body);
+        let survey = example_survey();
+        for text in [
+            "全市总体情况",
+            "“社会认可、群众满意”评价得分",
+            "95% 置信区间",
+            "南湖区",
+            "桐乡市",
+            "调查方法",
+            "2016-10-10",
+            "注意：以下结果包含模拟数据",
+        ] {
+            assert!(page.body.contains(text), "the page shows {text}");
+        }
+        assert!(page.body.contains(&survey.indicators[0].label.zh), "indicator labels");
+        assert_eq!(page.body.matches("<svg").count(), survey.indicators.len(), "one chart per indicator");
+        assert!(page.body.contains("stroke-dasharray"), "the threshold line");
+        assert!(!page.body.contains("<script"), "no JavaScript");
+        let english = app.get(&format!("{path}?lang=en")).await;
+        assert!(english.body.contains("The city as a whole"));
+    }
+
+    async fn the_figures_download_is_excel_ready_and_the_api_matches_the_page(backend: Backend) {
+        let app = spawn_app(backend).await;
+        run_fieldwork_and_publish(&app, 1400);
+
+        let csv = app.get(&format!("/results/{EXAMPLE_ID}/figures.csv")).await;
+        let api = app.get(&format!("/api/results/{EXAMPLE_ID}")).await;
+
+        assert_eq!(csv.status, 200);
+        assert!(csv.body.starts_with('\u{feff}'), "a byte-order mark for Excel and WPS");
+        let rows: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+        assert!(rows[0].starts_with("domain,domain_zh,domain_en,indicator"), "{}", rows[0]);
+        assert_eq!(rows.len(), 1 + 8 * example_survey().indicators.len());
+        assert_eq!(api.status, 200);
+        let json: serde_json::Value = serde_json::from_str(&api.body).expect("JSON");
+        assert_eq!(json["includes_simulated"], true);
+        assert_eq!(json["domains"][0]["code"], "city");
+        let city_estimate = json["domains"][0]["indicators"][0]["estimate"].as_f64().expect("a number");
+        let csv_city: Vec<&str> = rows[1].split(',').collect();
+        assert_eq!(csv_city[7].parse::<f64>().unwrap(), city_estimate, "CSV and API agree");
+    }
+
+    async fn the_page_renders_from_the_snapshot_not_from_a_later_file(backend: Backend) {
+        let app = spawn_app(backend).await;
+        run_fieldwork_and_publish(&app, 1400);
+        let before = app.get(&format!("/api/results/{EXAMPLE_ID}")).await;
+
+        let dir = tempfile::tempdir().unwrap();
+        let changed = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
+            .unwrap()
+            .replace("threshold = 80", "threshold = 10");
+        std::fs::write(dir.path().join("changed.toml"), changed).unwrap();
+        app.catalog().import_file(&dir.path().join("changed.toml")).expect("re-import");
+        let after = app.get(&format!("/api/results/{EXAMPLE_ID}")).await;
+
+        assert_eq!(before.body, after.body, "published figures do not move when the file changes");
+    }
+}
+
+#[actix_web::test]
+async fn small_counties_are_suppressed_on_every_public_surface() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
+        .unwrap()
+        .replace("min_public_cell = 30", "min_public_cell = 120");
+    std::fs::write(dir.path().join("survey.toml"), source).unwrap();
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    run_fieldwork_and_publish(&app, 700);
+
+    let page = app.get(&format!("/results/{EXAMPLE_ID}")).await;
+    let api: serde_json::Value =
+        serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
+    let csv = app.get(&format!("/results/{EXAMPLE_ID}/figures.csv")).await;
+
+    assert!(
+        page.body.contains("样本不足，不公布"),
+        "the page says why a figure is missing"
+    );
+    let mut suppressed = 0;
+    for domain in api["domains"].as_array().unwrap() {
+        for indicator in domain["indicators"].as_array().unwrap() {
+            let n = indicator["n"].as_u64().unwrap();
+            if n < 120 {
+                suppressed += 1;
+                assert_eq!(indicator["suppressed"], true, "{}", domain["code"]);
+                assert!(
+                    indicator["estimate"].is_null() && indicator["ci_low"].is_null(),
+                    "no figure below the minimum"
+                );
+            } else {
+                assert!(
+                    indicator["estimate"].is_number(),
+                    "figures at or above the minimum are shown"
+                );
+            }
+        }
+    }
+    assert!(
+        suppressed > 0,
+        "700 responses over seven counties leave some below 120"
+    );
+    let suppressed_rows = csv
+        .body
+        .lines()
+        .filter(|l| l.contains(",true,"))
+        .filter(|l| l.split(',').nth(7) == Some(""))
+        .count();
+    assert!(
+        suppressed_rows >= suppressed,
+        "the CSV leaves the same cells empty"
+    );
+}
+
+#[actix_web::test]
+async fn the_home_page_offers_a_qr_code_and_published_results() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let home = app.get("/").await;
+    assert!(home.body.contains(&format!("/s/{EXAMPLE_ID}/qr.svg")));
+    let qr = app.get(&format!("/s/{EXAMPLE_ID}/qr.svg")).await;
+    assert_eq!(qr.status, 200);
+    assert!(qr.body.contains("<svg"), "an SVG for posters");
+
+    run_fieldwork_and_publish(&app, 700);
+    let home = app.get("/").await;
+    assert!(
+        home.body
+            .contains(&format!("href=\"/results/{EXAMPLE_ID}\"")),
+        "{}",
+        home.body
+    );
+}
