@@ -151,7 +151,8 @@ on_both_backends! {
         // Restarted once more: acknowledged forms posted again are thanked and not stored twice.
         let (mut child, address) = start(&db);
         let client = awc::Client::builder().disable_redirects().finish();
-        for (word, body) in acked.borrow().iter().take(5) {
+        let again: Vec<(String, String)> = acked.borrow().iter().take(5).cloned().collect();
+        for (word, body) in &again {
             let status = client
                 .post(format!("{address}{PATH}"))
                 .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
