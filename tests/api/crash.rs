@@ -78,6 +78,7 @@ async fn resident(
     tokens: Rc<minyi::web::FormTokens>,
     acked: Acked,
     unexpected: Rc<RefCell<Vec<u16>>>,
+    stop: Rc<Cell<bool>>,
 ) {
     let survey = example_survey();
     let text_question = survey
@@ -91,7 +92,7 @@ async fn resident(
         .disable_redirects()
         .timeout(Duration::from_secs(30))
         .finish();
-    loop {
+    while !stop.get() {
         let word = marker();
         let mut fields = valid_fields(&survey, "jiashan");
         for (name, value) in fields.iter_mut() {
@@ -139,7 +140,7 @@ on_both_backends! {
             let tokens = tokens.get_or_insert_with(|| Rc::new(form_tokens(&db))).clone();
             let killed = Rc::new(Cell::new(false));
             let before = acked.borrow().len();
-            let residents = (0..CLIENTS).map(|_| resident(address.clone(), tokens.clone(), acked.clone(), unexpected.clone()));
+            let residents = (0..CLIENTS).map(|_| resident(address.clone(), tokens.clone(), acked.clone(), unexpected.clone(), Rc::new(Cell::new(false))));
             futures_util::future::join(
                 futures_util::future::join_all(residents),
                 killer(child, acked.clone(), before + 20, killed.clone()),
@@ -165,23 +166,75 @@ on_both_backends! {
         child.kill().expect("stop");
         child.wait().expect("reaped");
 
-        let database = minyi::storage::Database::connect(db.url.clone(), 1).unwrap();
-        let stored = minyi::storage::load_responses(&mut database.conn().unwrap(), EXAMPLE_ID).unwrap();
-        let mut copies = std::collections::HashMap::<String, usize>::new();
-        for response in &stored {
-            let answers: serde_json::Value = serde_json::from_str(&response.answers).unwrap();
-            for value in answers.as_object().unwrap().values() {
-                if let Some(text) = value.as_str().filter(|t| is_marker(t)) {
-                    *copies.entry(text.to_owned()).or_default() += 1;
-                }
-            }
-        }
         let acked = acked.borrow();
         assert!(acked.len() >= ROUNDS * 20, "{} acknowledged", acked.len());
-        let lost: Vec<&String> = acked.iter().map(|(w, _)| w).filter(|w| !copies.contains_key(*w)).collect();
-        let doubled: Vec<(&String, &usize)> = copies.iter().filter(|(_, n)| **n > 1).collect();
-        assert!(lost.is_empty(), "{} of {} acknowledged responses lost: {lost:?}", lost.len(), acked.len());
-        assert!(doubled.is_empty(), "stored more than once: {doubled:?}");
+        assert_stored_exactly_once(&db, &acked);
         assert!(unexpected.borrow().is_empty(), "statuses other than 303 before the kill: {:?}", unexpected.borrow());
     }
+
+    async fn two_nodes_share_the_load_and_killing_one_loses_nothing_acknowledged(backend: Backend) {
+        let db = TestDatabase::new(backend);
+        let (first, first_address) = start(&db);
+        let (mut second, second_address) = start(&db);
+        let tokens = Rc::new(form_tokens(&db));
+        let (on_first, on_second): (Acked, Acked) = Default::default();
+        let unexpected = Rc::new(RefCell::new(Vec::new()));
+        let (killed, stop) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
+        let residents = (0..CLIENTS).map(|i| {
+            let (address, acked) = if i % 2 == 0 { (&first_address, &on_first) } else { (&second_address, &on_second) };
+            resident(address.clone(), tokens.clone(), acked.clone(), unexpected.clone(), stop.clone())
+        });
+        // The second node carries on until it has acknowledged 30 more after the kill.
+        let carry_on = async {
+            while !killed.get() {
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
+            let at_kill = on_second.borrow().len();
+            while on_second.borrow().len() < at_kill + 30 {
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
+            stop.set(true);
+        };
+        futures_util::future::join3(
+            futures_util::future::join_all(residents),
+            killer(first, on_first.clone(), 20, killed.clone()),
+            carry_on,
+        )
+        .await;
+        second.kill().expect("stop");
+        second.wait().expect("reaped");
+
+        let acked: Vec<(String, String)> = on_first.borrow().iter().chain(on_second.borrow().iter()).cloned().collect();
+        assert!(on_first.borrow().len() >= 20 && on_second.borrow().len() >= 30, "both nodes took answers");
+        assert_stored_exactly_once(&db, &acked);
+        assert!(unexpected.borrow().is_empty(), "statuses other than 303: {:?}", unexpected.borrow());
+    }
+}
+
+/// Every acknowledged word is stored exactly once, and no word is stored twice.
+fn assert_stored_exactly_once(db: &TestDatabase, acked: &[(String, String)]) {
+    let database = minyi::storage::Database::connect(db.url.clone(), 1).unwrap();
+    let stored = minyi::storage::load_responses(&mut database.conn().unwrap(), EXAMPLE_ID).unwrap();
+    let mut copies = std::collections::HashMap::<String, usize>::new();
+    for response in &stored {
+        let answers: serde_json::Value = serde_json::from_str(&response.answers).unwrap();
+        for value in answers.as_object().unwrap().values() {
+            if let Some(text) = value.as_str().filter(|t| is_marker(t)) {
+                *copies.entry(text.to_owned()).or_default() += 1;
+            }
+        }
+    }
+    let lost: Vec<&String> = acked
+        .iter()
+        .map(|(w, _)| w)
+        .filter(|w| !copies.contains_key(*w))
+        .collect();
+    let doubled: Vec<(&String, &usize)> = copies.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged responses lost: {lost:?}",
+        lost.len(),
+        acked.len()
+    );
+    assert!(doubled.is_empty(), "stored more than once: {doubled:?}");
 }
