@@ -1,7 +1,7 @@
 //! Storing submitted responses in groups: one transaction (one durable commit) for every
 //! response waiting, each still idempotent by its submission key and held to its county's quota.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
@@ -28,24 +28,65 @@ pub fn store_submissions(
     group: &[&Submission],
 ) -> Result<Vec<InsertOutcome>, StorageError> {
     conn.transaction(|conn| {
+        // One statement for the whole group (on PostgreSQL one round trip, not one per row).
+        // It is also the transaction's first statement: see `settle` for why that matters.
+        let rows: Vec<NewResponse> = group.iter().map(|s| s.response.clone()).collect();
+        let inserted = insert_all_unless_stored(conn, &rows)?;
         let mut open = HashMap::new();
         group
             .iter()
-            .map(|submission| store_one(conn, submission, &mut open))
+            .map(|submission| settle(conn, submission, &inserted, &mut open))
             .collect::<Result<Vec<_>, diesel::result::Error>>()
     })
     .map_err(StorageError::from)
 }
 
-fn store_one(
+/// Inserts every row whose submission key is not stored yet (the first of several copies in
+/// the group wins) and returns the ids of the rows inserted. PostgreSQL: one multi-row
+/// statement; SQLite (no round trips to save, and diesel's SQLite batch insert does not mix
+/// with `RETURNING` and `ON CONFLICT`): one cached statement per row.
+fn insert_all_unless_stored(
+    conn: &mut DbConnection,
+    rows: &[NewResponse],
+) -> Result<HashSet<String>, diesel::result::Error> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let mut ids = HashSet::new();
+            for row in rows {
+                let inserted = diesel::insert_into(responses::table)
+                    .values(row)
+                    .on_conflict(responses::submission_key)
+                    .do_nothing()
+                    .execute(c)?;
+                if inserted == 1 {
+                    ids.insert(row.id.clone());
+                }
+            }
+            Ok(ids)
+        }
+        DbConnection::Postgres(c) => {
+            let ids: Vec<String> = diesel::insert_into(responses::table)
+                .values(rows)
+                .on_conflict(responses::submission_key)
+                .do_nothing()
+                .returning(responses::id)
+                .get_results(c)?;
+            Ok(ids.into_iter().collect())
+        }
+    }
+}
+
+/// Decides one submission's outcome once the group's rows are inserted. The insert came first:
+/// on SQLite a transaction that reads before it writes cannot wait for another process's write
+/// lock (its snapshot would be stale) and fails as busy.
+fn settle(
     conn: &mut DbConnection,
     submission: &Submission,
+    inserted_in_group: &HashSet<String>,
     open: &mut HashMap<String, bool>,
 ) -> Result<InsertOutcome, diesel::result::Error> {
     let response = &submission.response;
-    // The insert comes first: on SQLite a transaction that reads before it writes cannot wait
-    // for another process's write lock (its snapshot would be stale) and fails as busy.
-    let inserted = insert_unless_stored(conn, response)?;
+    let inserted = inserted_in_group.contains(&response.id);
     // Checked here, in the transaction that stores the answer, so that a survey closed a
     // moment ago (from any process) takes no more answers, whatever the web layer last saw.
     let is_open = match open.get(&response.survey_id) {
@@ -71,7 +112,7 @@ fn store_one(
         return Ok(InsertOutcome::AlreadyStored);
     }
     if let Some(quota) = submission.quota {
-        ensure_quota_row(conn, response)?;
+        ensure_quota_row(conn, response, inserted_in_group)?;
         // Conditional: under concurrency (other connections, other processes) the row lock
         // makes each place go to exactly one response.
         let taken = diesel::update(
@@ -98,28 +139,12 @@ fn delete_response(
     Ok(())
 }
 
-/// Inserts the response unless its submission key is stored already (`ON CONFLICT DO NOTHING`,
-/// so that on PostgreSQL a duplicate does not abort the whole group's transaction).
-fn insert_unless_stored(
-    conn: &mut DbConnection,
-    response: &NewResponse,
-) -> Result<bool, diesel::result::Error> {
-    let query = diesel::insert_into(responses::table)
-        .values(response)
-        .on_conflict(responses::submission_key)
-        .do_nothing();
-    let inserted = match conn {
-        DbConnection::Sqlite(c) => query.execute(c)?,
-        DbConnection::Postgres(c) => query.execute(c)?,
-    };
-    Ok(inserted == 1)
-}
-
-/// Creates the county's quota row if it is missing, counting the responses stored before
-/// `response` (which has just been inserted and is about to take its place).
+/// Creates the county's quota row if it is missing, counting the responses stored before this
+/// group (whose rows are inserted and take their places one by one).
 fn ensure_quota_row(
     conn: &mut DbConnection,
     response: &NewResponse,
+    inserted_in_group: &HashSet<String>,
 ) -> Result<(), diesel::result::Error> {
     let (survey_id, stratum) = (response.survey_id.as_str(), response.stratum.as_str());
     let exists = stratum_quotas::table
@@ -134,7 +159,7 @@ fn ensure_quota_row(
     let stored: i64 = responses::table
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::stratum.eq(stratum))
-        .filter(responses::id.ne(&response.id))
+        .filter(responses::id.ne_all(inserted_in_group.iter()))
         .count()
         .get_result(conn)?;
     let row = (
