@@ -33,13 +33,19 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let source = include_str!("../surveys/jiaxing-food-safety-2016.toml");
-    let survey = match Survey::from_toml(source, "surveys/jiaxing-food-safety-2016.toml") {
+    let mut survey = match Survey::from_toml(source, "surveys/jiaxing-food-safety-2016.toml") {
         Ok(survey) => survey,
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1);
         }
     };
+
+    // Tighter caps than the example's [0.3, 3] ([0.45, 2.2]) so that trimming binds on this
+    // simulated online sample and its cap-and-re-rake
+    // rounds are part of what is measured.
+    survey.weighting.trim_min_factor = 0.45;
+    survey.weighting.trim_max_factor = 2.2;
 
     // Untimed: synthetic responses through the survey's own validation, streamed into the
     // columnar sample one at a time (as `minyi evaluate` streams them from the database).
