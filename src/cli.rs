@@ -73,6 +73,22 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Copy the SQLite database to FILE while it serves (PostgreSQL: use pg_dump).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write COUNT filled-in, signed forms (one url-encoded POST body a line) for load tests.
+    /// Signing needs the database's form key, so this gives nothing a database owner lacks.
+    Forms {
+        id: String,
+        #[arg(long)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -124,6 +140,13 @@ pub fn main() -> ExitCode {
             responses,
             seed,
         } => simulate(&id, responses, seed),
+        Command::Backup { out } => backup(&out),
+        Command::Forms {
+            id,
+            count,
+            seed,
+            out,
+        } => forms(&id, count, seed, &out),
         Command::Progress { id, format } => progress(&id, format),
         Command::Invite { id, emails } => invite(&id, &emails),
         Command::Remind { id } => remind(&id),
@@ -384,6 +407,43 @@ fn simulate(id: &str, responses: usize, seed: u64) -> anyhow::Result<()> {
             report.refused
         );
     }
+    Ok(())
+}
+
+fn backup(out: &std::path::Path) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    crate::storage::backup_sqlite(catalog.database(), out)?;
+    println!("backed up to {}", out.display());
+    Ok(())
+}
+
+fn forms(id: &str, count: usize, seed: u64, out: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let catalog = catalog()?;
+    let survey = catalog.require(id)?;
+    let key = {
+        let mut conn = catalog.database().conn()?;
+        crate::storage::server_key(&mut conn, crate::startup::FORM_TOKEN_KEY, || {
+            hex::encode(rand::random::<[u8; 32]>())
+        })?
+    };
+    let tokens = crate::web::FormTokens::new(key.as_bytes());
+    let now = chrono::Utc::now().timestamp();
+    let file = std::fs::File::create(out)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    let mut file = std::io::BufWriter::new(file);
+    for form in crate::simulate::simulate(&survey.definition, count, seed) {
+        // Rendered as long ago as the simulated resident took, so durations look real.
+        let token = tokens.issue(id, now - i64::from(form.duration_seconds));
+        let mut fields = form.fields;
+        fields.push(("_token".to_owned(), token));
+        writeln!(file, "{}", serde_urlencoded::to_string(&fields)?)?;
+    }
+    file.flush()?;
+    println!(
+        "{count} signed forms for survey {id} written to {}",
+        out.display()
+    );
     Ok(())
 }
 

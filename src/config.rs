@@ -24,6 +24,12 @@ pub struct Settings {
     pub body_limit: usize,
     /// `MINYI_PUBLIC_URL`: the address residents use (printed links); defaults to the bind address.
     pub public_url: Option<String>,
+    /// `MINYI_WRITERS`: threads storing responses on PostgreSQL (SQLite always uses one).
+    pub writers: usize,
+    /// `MINYI_QUEUE`: responses that may wait for the writer before submitters get 503.
+    pub queue: usize,
+    /// `MINYI_RATE_LIMIT`: submissions per minute from one network (IPv4 /24, IPv6 /48); 0 is off.
+    pub rate_per_minute: u32,
     /// `MINYI_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client
     /// (addresses or CIDR ranges, comma-separated). Empty: the header is ignored, so a client
     /// cannot pick the network its duplicate check is keyed on.
@@ -71,6 +77,14 @@ impl Settings {
             pool_size: parse_number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
             body_limit: parse_number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
             public_url: get("MINYI_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            writers: parse_number(&get, "MINYI_WRITERS", 4, "a whole number of threads")?,
+            queue: parse_number(&get, "MINYI_QUEUE", 10_000, "a whole number of responses")?,
+            rate_per_minute: parse_number(
+                &get,
+                "MINYI_RATE_LIMIT",
+                120,
+                "submissions per minute per network (0 turns the limit off)",
+            )?,
             trusted_proxies: match get("MINYI_TRUSTED_PROXIES") {
                 None => TrustedProxies::default(),
                 Some(value) => value

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod evaluation;
 pub mod fieldwork;
+pub mod ingest;
 pub mod invitations;
 pub mod lifecycle;
 pub mod mail;

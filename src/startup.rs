@@ -9,12 +9,13 @@ use actix_web::{App, HttpServer};
 
 use crate::catalog::{Catalog, ImportReport};
 use crate::config::Settings;
+use crate::ingest::Ingest;
 use crate::mail::{EmailTemplates, Mailer, OutboxWorker};
 use crate::storage::{self, Database};
-use crate::web::{AppState, FormTokens, Pages};
+use crate::web::{AppState, FormTokens, Metrics, Pages, RateLimiter};
 
 /// Name of the server key that signs form tokens (shared by every process on a database).
-const FORM_TOKEN_KEY: &str = "form_token_hmac";
+pub const FORM_TOKEN_KEY: &str = "form_token_hmac";
 
 pub struct Application {
     port: u16,
@@ -47,6 +48,9 @@ impl Application {
             pages: Pages::new()?,
             tokens: FormTokens::new(key.as_bytes()),
             body_limit: settings.body_limit,
+            ingest: Ingest::start(db.clone(), settings.writers, settings.queue)?,
+            limiter: RateLimiter::new(settings.rate_per_minute),
+            metrics: Metrics::default(),
             trusted_proxies: settings.trusted_proxies.clone(),
             public_url: settings.public_url.clone(),
         });

@@ -4,10 +4,8 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 
 use super::outbox::NewMail;
-use super::responses::{insert_response, InsertOutcome, NewResponse};
 use super::schema::{invitation_links, invitations, outbox, unused_invitations};
 use super::{DbConnection, StorageError};
 
@@ -152,46 +150,6 @@ pub fn is_unused(conn: &mut DbConnection, invitation_id: &str) -> Result<bool, S
         .count()
         .get_result(conn)?;
     Ok(n > 0)
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InvitedOutcome {
-    /// The response is stored and the invitation is used.
-    Stored,
-    /// This very form was stored before (a double tap): nothing changed.
-    AlreadyStored,
-    /// The invitation was used by another form: nothing was stored.
-    InvitationUsed,
-}
-
-/// Stores a response given through an invitation and uses the invitation, in one transaction:
-/// both or neither. Using it deletes its `unused_invitations` row, which records nothing about
-/// the response.
-pub fn insert_invited_response(
-    conn: &mut DbConnection,
-    response: &NewResponse,
-    invitation_id: &str,
-) -> Result<InvitedOutcome, StorageError> {
-    let outcome = conn.transaction(|conn| {
-        if insert_response(conn, response)? == InsertOutcome::AlreadyStored {
-            return Ok(InvitedOutcome::AlreadyStored);
-        }
-        let used = diesel::delete(
-            unused_invitations::table.filter(unused_invitations::invitation_id.eq(invitation_id)),
-        )
-        .execute(conn)?;
-        if used == 0 {
-            // Undo the insert: the invitation had been used by another form.
-            return Err(StorageError::Query(DieselError::RollbackTransaction));
-        }
-        Ok(InvitedOutcome::Stored)
-    });
-    match outcome {
-        Err(StorageError::Query(DieselError::RollbackTransaction)) => {
-            Ok(InvitedOutcome::InvitationUsed)
-        }
-        other => other,
-    }
 }
 
 /// Invitations of a survey: `(all, unused)`.

@@ -2,7 +2,9 @@
 //! a pool, the embedded migrations of both backends, and the queries the rest of Minyi needs.
 
 pub mod admin;
+mod backup;
 mod connection;
+mod ingest;
 mod invitations;
 mod keys;
 mod outbox;
@@ -18,7 +20,9 @@ use std::time::Duration;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use backup::{backup_sqlite, BackupError};
 pub use connection::{DatabaseUrl, DbConnection, UnknownScheme};
+pub use ingest::{store_submissions, Submission};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
 pub use surveys::{ImportOutcome, SurveyRecord};
 
@@ -86,6 +90,18 @@ impl Database {
         result.map_err(|e| StorageError::Migration(e.to_string()))
     }
 
+    /// SQLite: copies committed pages from the write-ahead log into the database file without
+    /// waiting for readers or writers (`wal_checkpoint(PASSIVE)`). Run from a thread of its own
+    /// so that the response writer's commits never pay for a checkpoint. PostgreSQL: nothing.
+    pub fn checkpoint(&self) -> Result<(), StorageError> {
+        use diesel::connection::SimpleConnection;
+        if let DatabaseUrl::Sqlite(_) = self.url {
+            self.conn()?
+                .batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?;
+        }
+        Ok(())
+    }
+
     /// Succeeds when the database answers a trivial query (for `/healthz`).
     pub fn ping(&self) -> Result<(), StorageError> {
         use diesel::connection::SimpleConnection;
@@ -111,8 +127,8 @@ fn create_parent_dir(path: &str) -> Result<(), StorageError> {
 
 pub use invitations::{
     add_invitation_link, create_invitations, find_invitation_by_link, forget_invitation_addresses,
-    insert_invited_response, invitation_counts, invited_addresses, is_unused,
-    unused_without_pending_mail, InvitationRecord, InvitedOutcome, NewInvitation,
+    invitation_counts, invited_addresses, is_unused, unused_without_pending_mail, InvitationRecord,
+    NewInvitation,
 };
 pub use keys::server_key;
 pub use outbox::{

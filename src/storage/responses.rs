@@ -34,6 +34,12 @@ pub enum InsertOutcome {
     Stored,
     /// The same rendered form was already submitted; nothing new was stored.
     AlreadyStored,
+    /// The response's county has reached its quota; nothing was stored.
+    QuotaFull,
+    /// The survey is no longer open (closed since the form was checked); nothing was stored.
+    SurveyClosed,
+    /// The invitation the response came through was used by another form; nothing was stored.
+    InvitationUsed,
 }
 
 /// Stores a response in one durable transaction. A second copy of the same submission (double

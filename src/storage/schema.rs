@@ -59,6 +59,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stratum_quotas (survey_id, stratum) {
+        survey_id -> Text,
+        stratum -> Text,
+        accepted -> Integer,
+    }
+}
+
 diesel::joinable!(survey_versions -> surveys (survey_id));
 diesel::allow_tables_to_appear_in_same_query!(
     surveys,
@@ -71,7 +79,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     unused_invitations,
     invitation_links,
-    outbox
+    outbox,
+    stratum_quotas
 );
 
 diesel::table! {

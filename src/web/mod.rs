@@ -6,9 +6,12 @@ mod client;
 mod error;
 mod form_body;
 mod form_token;
+mod honeypot;
 mod i18n;
 mod log;
+mod metrics;
 mod pages;
+mod rate_limit;
 mod results_view;
 mod routes;
 mod survey_form;
@@ -19,13 +22,17 @@ use std::sync::Arc;
 use actix_web::web;
 
 pub use error::AppError;
+pub use form_body::{parse_form, NotUtf8};
 pub use form_token::{CheckedToken, FormTokens, TokenProblem};
 pub use i18n::{lang_from_query, Messages};
 pub use log::{log_filter, log_request};
+pub use metrics::Metrics;
 pub use pages::Pages;
+pub use rate_limit::RateLimiter;
 pub use text_size::{remember_text_size, TextSize};
 
 use crate::catalog::Catalog;
+use crate::ingest::Ingest;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -34,6 +41,11 @@ pub struct AppState {
     pub tokens: FormTokens,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The response writer: every submission is stored through it.
+    pub ingest: Ingest,
+    /// Submissions per network.
+    pub limiter: RateLimiter,
+    pub metrics: Metrics,
     /// Proxies whose `X-Forwarded-For` is believed (for the client's network prefix).
     pub trusted_proxies: crate::privacy::TrustedProxies,
     /// The address residents use (`MINYI_PUBLIC_URL`), for QR codes; else taken from the request.
@@ -44,6 +56,7 @@ pub struct AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(routes::home::index))
         .route("/healthz", web::get().to(routes::health::healthz))
+        .route("/metrics", web::get().to(routes::metrics::metrics))
         .route("/s/{id}", web::get().to(routes::survey::show))
         .route("/s/{id}", web::post().to(routes::survey::submit))
         .route("/s/{id}/thanks", web::get().to(routes::survey::thanks))

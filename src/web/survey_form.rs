@@ -49,6 +49,7 @@ impl FormContext<'_> {
             "privacy_notice": survey.privacy_notice.get(self.lang),
             "action": self.action,
             "token": self.token,
+            "honeypot": super::honeypot::FIELD,
             "lang_param": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
             "notice": self.notice,
             "error_summary": error_summary,

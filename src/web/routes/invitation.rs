@@ -23,7 +23,7 @@ pub async fn show(
         if invitation.used {
             return Ok(invitation_used_page(&state, &req, lang));
         }
-        let survey = open_survey(&state, invitation.survey_id.clone()).await?;
+        let survey = open_survey(&state, invitation.survey_id.clone(), None).await?;
         show_form(
             &state,
             &req,
@@ -49,8 +49,8 @@ pub async fn submit(
         Err(e) => return e.render(&state.pages, lang, &req, None),
     };
     // A used invitation is answered once the form's token is read (a double tap of the form
-    // that used it is thanked); two forms racing on one invitation are settled when storing,
-    // in one transaction (`storage::insert_invited_response`).
+    // that used it is thanked); two forms racing on one invitation are settled by the
+    // writer's transaction that stores them (`storage::store_submissions`).
     let survey_id = invitation.survey_id.clone();
     receive(
         req,

@@ -3,6 +3,7 @@
 pub mod health;
 pub mod home;
 pub mod invitation;
+pub mod metrics;
 pub mod results;
 pub mod survey;
 

@@ -7,12 +7,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::blocking;
-use crate::catalog::{CatalogError, CurrentSurvey};
+use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
-use crate::storage::{self, InvitationRecord, InvitedOutcome, NewResponse};
+use crate::storage::{self, InsertOutcome, InvitationRecord, NewResponse, Submission};
 use crate::survey::{AnswerErrors, FormInput, Lang, QualityFlag};
 use crate::web::client::{client_address, client_cookie, set_client_cookie};
 use crate::web::form_body::parse_form;
+use crate::web::honeypot;
+use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
 use crate::web::survey_form::FormContext;
 use crate::web::{lang_from_query, AppError, AppState, TokenProblem};
@@ -24,7 +26,7 @@ pub async fn show(
 ) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
     let result = async {
-        let survey = open_survey(&state, path.into_inner()).await?;
+        let survey = open_survey(&state, path.into_inner(), None).await?;
         show_form(&state, &req, lang, &survey, &Entry::OpenLink)
     }
     .await;
@@ -63,6 +65,13 @@ impl Entry {
         match self {
             Entry::OpenLink => "open_link",
             Entry::Invitation { .. } => "invitation",
+        }
+    }
+
+    fn invitation_id(&self) -> Option<String> {
+        match self {
+            Entry::OpenLink => None,
+            Entry::Invitation { invitation, .. } => Some(invitation.id.clone()),
         }
     }
 }
@@ -106,7 +115,7 @@ pub async fn submit(
 }
 
 /// Validates a posted form and stores it once, as `entry` says: through the open link, or
-/// through an invitation, which it then uses up.
+/// through an invitation, which the same transaction then uses up.
 pub(super) async fn receive(
     req: HttpRequest,
     payload: web::Payload,
@@ -126,9 +135,15 @@ pub(super) async fn receive(
         lang = field(&pairs, "_lang")
             .and_then(Lang::from_code)
             .unwrap_or(query_lang);
+        state.admit(&req)?;
+        if honeypot::is_filled(&pairs) {
+            // Looks like success to the robot; nothing is stored.
+            return Ok(Outcome::HONEYPOT.tag(see_thanks(&id, lang)));
+        }
         let token = field(&pairs, "_token").map(str::to_owned);
         let mut input = FormInput::from_pairs(pairs);
-        let survey = open_survey(&state, id.clone()).await?;
+        // The writer checks again that the survey is open, in the transaction that stores.
+        let survey = open_survey(&state, id.clone(), Some(SURVEY_STATE_MAX_AGE)).await?;
         if let Some(code) = entry.fixed_stratum() {
             input.set(&survey.definition.strata.question, code);
         }
@@ -162,7 +177,7 @@ pub(super) async fn receive(
                 } else {
                     actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
                 };
-                return Ok(page);
+                return Ok(Outcome::TOKEN.tag(page));
             }
         };
 
@@ -180,9 +195,7 @@ pub(super) async fn receive(
                 if !stored {
                     return Ok(invitation_used_page(&state, &req, lang));
                 }
-                return Ok(HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, thanks_href(&survey.record.id, lang)))
-                    .finish());
+                return Ok(Outcome::DUPLICATE.tag(see_thanks(&survey.record.id, lang)));
             }
         }
         let definition = &survey.definition;
@@ -225,33 +238,34 @@ pub(super) async fn receive(
             submitted_on: chrono::Utc::now().date_naive().to_string(),
             client_hash: None,
         };
-        let catalog = state.catalog.clone();
-        let invitation = match &entry {
-            Entry::OpenLink => None,
-            Entry::Invitation { invitation, .. } => Some(invitation.id.clone()),
-        };
-        let outcome = blocking(move || {
-            let secret = catalog.client_secret(&response.survey_id)?;
-            response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
-            let mut conn = catalog.database().conn()?;
-            match invitation {
-                None => {
-                    storage::insert_response(&mut conn, &response).map(|_| InvitedOutcome::Stored)
-                }
-                Some(invitation) => {
-                    storage::insert_invited_response(&mut conn, &response, &invitation)
-                }
+        let secret = match state.catalog.cached_client_secret(&response.survey_id) {
+            Some(secret) => secret,
+            None => {
+                let catalog = state.catalog.clone();
+                let survey_id = response.survey_id.clone();
+                blocking(move || catalog.client_secret(&survey_id)).await?
             }
-            .map_err(CatalogError::from)
-        })
-        .await?;
-        if outcome == InvitedOutcome::InvitationUsed {
-            return Ok(invitation_used_page(&state, &req, lang));
-        }
-        // Stored now or by an earlier copy of the same form: either way the resident is done.
-        Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, thanks_href(&survey.record.id, lang)))
-            .finish())
+        };
+        response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
+        let quota = definition.stratum(&response.stratum).and_then(|s| s.quota);
+        // Returns only once the response is durably committed (or refused).
+        let submission = Submission {
+            response,
+            quota,
+            invitation_id: entry.invitation_id(),
+        };
+        let outcome = match state.ingest.submit(submission).await? {
+            InsertOutcome::Stored => Outcome::ACCEPTED,
+            // An earlier copy of the same form was stored: either way the resident is done.
+            InsertOutcome::AlreadyStored => Outcome::DUPLICATE,
+            InsertOutcome::QuotaFull => return Err(AppError::QuotaFull),
+            InsertOutcome::InvitationUsed => return Ok(invitation_used_page(&state, &req, lang)),
+            InsertOutcome::SurveyClosed => {
+                state.catalog.forget_secret(&id);
+                return Err(AppError::SurveyClosed);
+            }
+        };
+        Ok(outcome.tag(see_thanks(&survey.record.id, lang)))
     }
     .await;
     let back = entry.action(&id);
@@ -314,7 +328,7 @@ pub async fn qr_code(
 ) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
     let result = async {
-        let survey = open_survey(&state, path.into_inner()).await?;
+        let survey = open_survey(&state, path.into_inner(), None).await?;
         let base = match &state.public_url {
             Some(url) => url.clone(),
             None => {
@@ -341,12 +355,27 @@ pub async fn qr_code(
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
 }
 
+/// How old the survey (its state and current version) may be when answers are validated,
+/// sparing each submission a query. Showing a form always reads it afresh.
+const SURVEY_STATE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The survey if it is taking answers: unknown and draft surveys are 404, closed ones 410.
-pub(super) async fn open_survey(state: &AppState, id: String) -> Result<CurrentSurvey, AppError> {
-    let catalog = state.catalog.clone();
-    let survey = blocking(move || catalog.current(&id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// With `max_age`, a reading of the survey that recent will do.
+pub(super) async fn open_survey(
+    state: &AppState,
+    id: String,
+    max_age: Option<std::time::Duration>,
+) -> Result<CurrentSurvey, AppError> {
+    let recent = max_age.and_then(|age| state.catalog.recent(&id, age));
+    let survey = match recent {
+        Some(survey) => survey,
+        None => {
+            let catalog = state.catalog.clone();
+            blocking(move || catalog.current(&id))
+                .await?
+                .ok_or(AppError::NotFound)?
+        }
+    };
     match survey.record.state {
         SurveyState::Open => Ok(survey),
         SurveyState::Draft => Err(AppError::NotFound),
@@ -400,6 +429,12 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+fn see_thanks(id: &str, lang: Lang) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, thanks_href(id, lang)))
+        .finish()
 }
 
 fn thanks_href(id: &str, lang: Lang) -> String {

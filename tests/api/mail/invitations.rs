@@ -84,6 +84,24 @@ on_both_backends! {
         assert_eq!(stored[0].0, "pinghu", "without a preassigned county the resident chooses");
     }
 
+    async fn two_forms_racing_on_one_invitation_store_one_response(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("race@example.org", None)])).unwrap();
+        let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
+        let survey = example_survey();
+        let phone = with_token(valid_fields(&survey, "nanhu"), &token_in(&app.get(&link).await.body));
+        let laptop = with_token(valid_fields(&survey, "haiyan"), &token_in(&app.get(&link).await.body));
+
+        let (a, b) = futures_util::future::join(app.post_form(&link, &phone), app.post_form(&link, &laptop)).await;
+
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [303, 410], "one is thanked, the other told the invitation is used");
+        assert_eq!(app.response_count(EXAMPLE_ID), 1);
+        assert_eq!(counts(&app), (1, 0));
+    }
+
     async fn reminders_go_only_to_invitations_not_used_and_their_links_work(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
