@@ -168,6 +168,10 @@ pub fn add_simulated(
             match outcome {
                 storage::InsertOutcome::Stored => report.stored += 1,
                 storage::InsertOutcome::AlreadyStored => report.already_stored += 1,
+                // Simulated responses are not held to quotas (insert_responses never says so).
+                storage::InsertOutcome::QuotaFull
+                | storage::InsertOutcome::SurveyClosed
+                | storage::InsertOutcome::InvitationUsed => report.refused += 1,
             }
         }
     }

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::lifecycle::{IllegalTransition, SurveyState, Transition};
 use crate::privacy::SurveySecret;
@@ -59,6 +60,8 @@ pub struct ImportReport {
 pub struct Catalog {
     db: Database,
     parsed: RwLock<HashMap<String, Arc<Survey>>>,
+    /// The last `current` answer per survey id and when it was read (see `recent`).
+    recent: RwLock<HashMap<String, (Instant, CurrentSurvey)>>,
     /// Client-hash secrets of open surveys, read once per process (the submit path then needs
     /// no extra query). Dropped when this process closes the survey or sees it closed.
     secrets: RwLock<HashMap<String, SurveySecret>>,
@@ -69,6 +72,7 @@ impl Catalog {
         Catalog {
             db,
             parsed: RwLock::new(HashMap::new()),
+            recent: RwLock::new(HashMap::new()),
             secrets: RwLock::new(HashMap::new()),
         }
     }
@@ -145,7 +149,20 @@ impl Catalog {
             return Ok(None);
         };
         let definition = self.definition_with(&mut conn, id, &record.current_version)?;
-        Ok(Some(CurrentSurvey { record, definition }))
+        let survey = CurrentSurvey { record, definition };
+        if let Ok(mut recent) = self.recent.write() {
+            recent.insert(id.to_owned(), (Instant::now(), survey.clone()));
+        }
+        Ok(Some(survey))
+    }
+
+    /// The survey as `current` read it at most `max_age` ago, without touching the database;
+    /// `None` if it was not read that recently. Lets the busiest path (every submission) skip
+    /// a query, at the price of seeing a state change made elsewhere up to `max_age` late.
+    pub fn recent(&self, id: &str, max_age: Duration) -> Option<CurrentSurvey> {
+        let recent = self.recent.read().ok()?;
+        let (read_at, survey) = recent.get(id)?;
+        (read_at.elapsed() <= max_age).then(|| survey.clone())
     }
 
     pub fn require(&self, id: &str) -> Result<CurrentSurvey, CatalogError> {
@@ -207,9 +224,11 @@ impl Catalog {
             return Err(CatalogError::Raced(id.to_owned()));
         }
         if to != SurveyState::Open {
-            // Fieldwork is over: without the secret the stored client hashes link to nothing.
+            // Fieldwork is over: without the secret the stored client hashes link to nothing,
+            // and the invited addresses are no longer needed.
             storage::destroy_survey_secret(&mut conn, id)?;
             self.forget_secret(id);
+            storage::forget_invitation_addresses(&mut conn, id)?;
         }
         Ok(to)
     }
@@ -229,6 +248,11 @@ impl Catalog {
             map.insert(id.to_owned(), secret.clone());
         }
         Ok(secret)
+    }
+
+    /// The survey's client-hash secret if this process already holds it (no query).
+    pub fn cached_client_secret(&self, id: &str) -> Option<SurveySecret> {
+        self.secrets.read().ok().and_then(|m| m.get(id).cloned())
     }
 
     /// Drops a survey's secret from this process's memory (it was closed, maybe elsewhere).

@@ -78,6 +78,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Invite the addresses of a CSV file (columns: email, and optionally county and lang) to an
+    /// open survey: one single-use link each, mailed by the server at MINYI_MAIL_RATE a minute.
+    Invite {
+        id: String,
+        /// The CSV file; its first line names the columns: email,county
+        #[arg(long)]
+        emails: PathBuf,
+    },
+    /// Mail a reminder, with a new link, to every invited address whose invitation is unused.
+    Remind { id: String },
     /// Add plausible synthetic responses (channel `simulated`) to try the pipeline.
     Simulate {
         id: String,
@@ -85,6 +95,22 @@ enum Command {
         responses: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Copy the SQLite database to FILE while it serves (PostgreSQL: use pg_dump).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write COUNT filled-in, signed forms (one url-encoded POST body a line) for load tests.
+    /// Signing needs the database's form key, so this gives nothing a database owner lacks.
+    Forms {
+        id: String,
+        #[arg(long)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -138,7 +164,12 @@ enum SurveyCommand {
     /// Close a survey (fieldwork over).
     Close { id: String },
     /// Publish a closed survey's results.
-    Publish { id: String },
+    Publish {
+        id: String,
+        /// Evaluators to tell by mail that the results are out, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        notify: Vec<String>,
+    },
     /// Show a survey's state, version and responses by county.
     Status {
         id: String,
@@ -166,7 +197,16 @@ pub fn main() -> ExitCode {
             responses,
             seed,
         } => simulate(&id, responses, seed),
+        Command::Backup { out } => backup(&out),
+        Command::Forms {
+            id,
+            count,
+            seed,
+            out,
+        } => forms(&id, count, seed, &out),
         Command::Progress { id, format } => progress(&id, format),
+        Command::Invite { id, emails } => invite(&id, &emails),
+        Command::Remind { id } => remind(&id),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -178,8 +218,8 @@ pub fn main() -> ExitCode {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MINYI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let directives = std::env::var("MINYI_LOG").unwrap_or_else(|_| "info".to_owned());
+    let filter = crate::web::log_filter(&directives);
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -190,17 +230,11 @@ fn serve() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings)?;
-        let base = settings.public_url.clone().unwrap_or_else(|| {
-            let host = settings
-                .bind
-                .rsplit_once(':')
-                .map_or("127.0.0.1", |(h, _)| h);
-            let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
-            format!("http://{host}:{}", app.port())
-        });
+        let base = app.base_url().to_owned();
         println!(
-            "Minyi is serving on {base}/ ({} database)",
-            settings.database.backend_name()
+            "Minyi is serving on {base}/ ({} database); mail goes {}",
+            settings.database.backend_name(),
+            app.mail()
         );
         for report in &app.imported {
             println!(
@@ -281,7 +315,7 @@ fn survey(command: SurveyCommand) -> anyhow::Result<()> {
         }
         SurveyCommand::Open { id } => transition(&id, Transition::Open),
         SurveyCommand::Close { id } => transition(&id, Transition::Close),
-        SurveyCommand::Publish { id } => publish(&id),
+        SurveyCommand::Publish { id, notify } => publish(&id, &notify),
         SurveyCommand::Status { id, json } => status(&id, json),
     }
 }
@@ -292,8 +326,16 @@ fn transition(id: &str, action: Transition) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn publish(id: &str) -> anyhow::Result<()> {
-    let results = crate::publishing::publish(&catalog()?, id)?;
+fn publish(id: &str, notify: &[String]) -> anyhow::Result<()> {
+    let evaluators = notify
+        .iter()
+        .map(|a| {
+            a.trim().parse::<lettre::Address>().map_err(|_| {
+                anyhow::anyhow!("--notify: {a:?} is not an address such as name@example.org")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let results = crate::publishing::publish_and_notify(&catalog()?, id, &evaluators)?;
     let city = &results.evaluation.domains[0];
     println!(
         "survey {id} is now published (version {}); city component {:.1} of {:.1} points from {} responses",
@@ -302,6 +344,31 @@ fn publish(id: &str) -> anyhow::Result<()> {
     if results.evaluation.includes_simulated {
         eprintln!("warning: the published results include simulated responses");
     }
+    if !evaluators.is_empty() {
+        println!(
+            "{} evaluators will be told by mail (the server sends it)",
+            evaluators.len()
+        );
+    }
+    Ok(())
+}
+
+fn invite(id: &str, emails: &std::path::Path) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    let survey = catalog.require(id)?;
+    let addresses = crate::invitations::read_address_list(emails, &survey.definition)?;
+    let report = crate::invitations::invite(&catalog, id, &addresses)?;
+    println!(
+        "survey {id}: {} invitations created, {} addresses already invited earlier; the server \
+         mails them at MINYI_MAIL_RATE a minute",
+        report.created, report.already_invited
+    );
+    Ok(())
+}
+
+fn remind(id: &str) -> anyhow::Result<()> {
+    let queued = crate::invitations::remind(&catalog()?, id)?;
+    println!("survey {id}: {queued} reminders queued to invitations not used yet");
     Ok(())
 }
 
@@ -310,12 +377,18 @@ fn status(id: &str, json: bool) -> anyhow::Result<()> {
     let survey = catalog.require(id)?;
     let by_stratum = catalog.responses_by_stratum(&survey)?;
     let total: i64 = by_stratum.iter().map(|(_, n)| n).sum();
+    let mut conn = catalog.database().conn()?;
+    let invitations = crate::storage::invitation_counts(&mut conn, id)?;
+    let mail = crate::storage::outbox_counts(&mut conn, id, crate::mail::MAX_ATTEMPTS)?;
+    drop(conn);
     if json {
         let counts: serde_json::Map<String, serde_json::Value> = by_stratum
             .iter()
             .map(|(code, n)| (code.clone(), (*n).into()))
             .collect();
         let status = serde_json::json!({
+            "invitations": { "all": invitations.0, "unused": invitations.1 },
+            "mail": { "waiting": mail.0, "failed": mail.1 },
             "id": survey.record.id,
             "state": survey.record.state,
             "version": survey.record.current_version,
@@ -334,6 +407,12 @@ fn status(id: &str, json: bool) -> anyhow::Result<()> {
         println!("state    {}", survey.record.state);
         println!("version  {}", survey.record.current_version);
         println!("responses {total}");
+        if invitations.0 > 0 || mail != (0, 0) {
+            println!(
+                "invitations {} ({} unused); mail waiting {}, failed {}",
+                invitations.0, invitations.1, mail.0, mail.1
+            );
+        }
         for (code, n) in &by_stratum {
             let target = survey
                 .definition
@@ -385,6 +464,43 @@ fn simulate(id: &str, responses: usize, seed: u64) -> anyhow::Result<()> {
             report.refused
         );
     }
+    Ok(())
+}
+
+fn backup(out: &std::path::Path) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    crate::storage::backup_sqlite(catalog.database(), out)?;
+    println!("backed up to {}", out.display());
+    Ok(())
+}
+
+fn forms(id: &str, count: usize, seed: u64, out: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let catalog = catalog()?;
+    let survey = catalog.require(id)?;
+    let key = {
+        let mut conn = catalog.database().conn()?;
+        crate::storage::server_key(&mut conn, crate::startup::FORM_TOKEN_KEY, || {
+            hex::encode(rand::random::<[u8; 32]>())
+        })?
+    };
+    let tokens = crate::web::FormTokens::new(key.as_bytes());
+    let now = chrono::Utc::now().timestamp();
+    let file = std::fs::File::create(out)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    let mut file = std::io::BufWriter::new(file);
+    for form in crate::simulate::simulate(&survey.definition, count, seed) {
+        // Rendered as long ago as the simulated resident took, so durations look real.
+        let token = tokens.issue(id, now - i64::from(form.duration_seconds));
+        let mut fields = form.fields;
+        fields.push(("_token".to_owned(), token));
+        writeln!(file, "{}", serde_urlencoded::to_string(&fields)?)?;
+    }
+    file.flush()?;
+    println!(
+        "{count} signed forms for survey {id} written to {}",
+        out.display()
+    );
     Ok(())
 }
 

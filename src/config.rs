@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::mail::{MailSettings, MailSettingsError};
 use crate::privacy::TrustedProxies;
 use crate::storage::{DatabaseUrl, UnknownScheme};
 
@@ -23,6 +24,12 @@ pub struct Settings {
     pub body_limit: usize,
     /// `MINYI_PUBLIC_URL`: the address residents use (printed links); defaults to the bind address.
     pub public_url: Option<String>,
+    /// `MINYI_WRITERS`: threads storing responses on PostgreSQL (SQLite always uses one).
+    pub writers: usize,
+    /// `MINYI_QUEUE`: responses that may wait for the writer before submitters get 503.
+    pub queue: usize,
+    /// `MINYI_RATE_LIMIT`: submissions per minute from one network (IPv4 /24, IPv6 /48); 0 is off.
+    pub rate_per_minute: u32,
     /// `MINYI_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client
     /// (addresses or CIDR ranges, comma-separated). Empty: the header is ignored, so a client
     /// cannot pick the network its duplicate check is keyed on.
@@ -30,6 +37,8 @@ pub struct Settings {
     /// `MINYI_SECURE_COOKIES` (`true`/`false`): mark session cookies `Secure`, so browsers send
     /// them only over TLS. Defaults to true when `MINYI_PUBLIC_URL` starts with `https://`.
     pub secure_cookies: bool,
+    /// Mail: transport, sender, rate (`MINYI_SMTP_*`, `MINYI_MAIL_*`; see `mail::MailSettings`).
+    pub mail: MailSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +56,8 @@ pub enum ConfigError {
          separated by commas, such as 127.0.0.1,10.0.0.0/8"
     )]
     TrustedProxies { value: String, problem: String },
+    #[error(transparent)]
+    Mail(#[from] MailSettingsError),
 }
 
 impl Settings {
@@ -80,6 +91,14 @@ impl Settings {
             pool_size: parse_number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
             body_limit: parse_number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
             public_url,
+            writers: parse_number(&get, "MINYI_WRITERS", 4, "a whole number of threads")?,
+            queue: parse_number(&get, "MINYI_QUEUE", 10_000, "a whole number of responses")?,
+            rate_per_minute: parse_number(
+                &get,
+                "MINYI_RATE_LIMIT",
+                120,
+                "submissions per minute per network (0 turns the limit off)",
+            )?,
             trusted_proxies: match get("MINYI_TRUSTED_PROXIES") {
                 None => TrustedProxies::default(),
                 Some(value) => value
@@ -87,6 +106,7 @@ impl Settings {
                     .map_err(|problem| ConfigError::TrustedProxies { value, problem })?,
             },
             secure_cookies,
+            mail: MailSettings::from_lookup(&get)?,
         })
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::catalog::{now_rfc3339, Catalog, CatalogError};
 use crate::evaluation::Evaluation;
+use crate::invitations::results_published_mail;
 use crate::lifecycle::Transition;
 use crate::release::{resultset, Encoding};
 use crate::storage::{self, PublishedRow, StorageError};
@@ -44,6 +45,19 @@ pub enum PublishError {
 /// the state change, in one transaction, and the result set's manifest hash and Merkle root for
 /// the public page. Illegal moves (not closed) are refused with the reason.
 pub fn publish(catalog: &Catalog, survey_id: &str) -> Result<PublishedResults, PublishError> {
+    publish_and_notify(catalog, survey_id, &[])
+}
+
+/// Publishes as `publish` does and, in the same transaction, queues a message to each of
+/// `evaluators` saying the results are out (sent by the server's outbox worker).
+///
+/// The addresses are the caller's: the evaluators granted the survey once accounts and grants
+/// exist, until then those given to `minyi survey publish --notify`.
+pub fn publish_and_notify(
+    catalog: &Catalog,
+    survey_id: &str,
+    evaluators: &[lettre::Address],
+) -> Result<PublishedResults, PublishError> {
     let survey = catalog.require(survey_id)?;
     survey
         .record
@@ -71,7 +85,8 @@ pub fn publish(catalog: &Catalog, survey_id: &str) -> Result<PublishedResults, P
         })?,
     };
     let mut conn = catalog.database().conn()?;
-    if !storage::publish_results(&mut conn, &row)? {
+    let notifications = results_published_mail(survey_id, evaluators);
+    if !storage::publish_results(&mut conn, &row, &notifications)? {
         return Err(CatalogError::Raced(survey_id.to_owned()).into());
     }
     drop(conn);

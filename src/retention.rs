@@ -1,5 +1,6 @@
 //! Retention: `retention_days` after a survey closes (or at once, by `minyi purge`), its free
-//! text, client hashes and secret are deleted. What stays (coded answers, county, duration,
+//! text, client hashes and secret are deleted (and any invited address, already deleted when
+//! it closed). What stays (coded answers, county, duration,
 //! date, quality flags with `duplicate_client` kept) reproduces the evaluation exactly.
 //! Blocking: it reads and writes through storage.
 
@@ -95,6 +96,7 @@ pub fn purge(
         });
     }
     storage::apply_purge(&mut conn, survey_id, &rewritten, &today.to_string())?;
+    storage::forget_invitation_addresses(&mut conn, survey_id)?;
     catalog.forget_secret(survey_id);
     Ok(report)
 }

@@ -10,14 +10,18 @@ use actix_web::{App, HttpServer};
 use crate::accounts::Accounts;
 use crate::catalog::{Catalog, ImportReport};
 use crate::config::Settings;
+use crate::ingest::Ingest;
+use crate::mail::{EmailTemplates, Mailer, OutboxWorker};
 use crate::storage::{self, Database};
-use crate::web::{AppState, FormTokens, Pages};
+use crate::web::{AppState, FormTokens, Metrics, Pages, RateLimiter};
 
 /// Name of the server key that signs form tokens (shared by every process on a database).
-const FORM_TOKEN_KEY: &str = "form_token_hmac";
+pub const FORM_TOKEN_KEY: &str = "form_token_hmac";
 
 pub struct Application {
     port: u16,
+    base_url: String,
+    mail: String,
     server: Server,
     catalog: Arc<Catalog>,
     pub imported: Vec<ImportReport>,
@@ -48,6 +52,9 @@ impl Application {
             pages: Pages::new()?,
             tokens: FormTokens::new(key.as_bytes()),
             body_limit: settings.body_limit,
+            ingest: Ingest::start(db.clone(), settings.writers, settings.queue)?,
+            limiter: RateLimiter::new(settings.rate_per_minute),
+            metrics: Metrics::default(),
             trusted_proxies: settings.trusted_proxies.clone(),
             public_url: settings.public_url.clone(),
         });
@@ -55,6 +62,8 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let base_url = base_url(settings, port);
+        let mail = spawn_outbox_worker(settings, catalog.clone(), &base_url)?;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
@@ -72,6 +81,8 @@ impl Application {
         .run();
         Ok(Application {
             port,
+            base_url,
+            mail,
             server,
             catalog,
             imported,
@@ -82,6 +93,16 @@ impl Application {
         self.port
     }
 
+    /// The address residents use: `MINYI_PUBLIC_URL`, else the address listened on.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Where this process sends mail, in words.
+    pub fn mail(&self) -> &str {
+        &self.mail
+    }
+
     /// The surveys this application serves (for startup messages and tests).
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
@@ -90,6 +111,42 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+fn base_url(settings: &Settings, port: u16) -> String {
+    settings.public_url.clone().unwrap_or_else(|| {
+        let host = settings
+            .bind
+            .rsplit_once(':')
+            .map_or("127.0.0.1", |(h, _)| h);
+        let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
+        format!("http://{host}:{port}")
+    })
+}
+
+/// Starts sending the outbox's messages; returns where they go, in words.
+fn spawn_outbox_worker(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    base_url: &str,
+) -> anyhow::Result<String> {
+    let mail = &settings.mail;
+    // A send must end well before its lease does, or another process could send it too.
+    let send_timeout = (mail.lease / 2).min(std::time::Duration::from_secs(60));
+    let mailer = Arc::new(Mailer::new(&mail.transport, send_timeout)?);
+    let described = mailer.describe();
+    OutboxWorker {
+        catalog,
+        mailer,
+        templates: Arc::new(EmailTemplates::new()?),
+        from: mail.from.clone(),
+        public_url: base_url.to_owned(),
+        interval: mail.interval(),
+        lease: mail.lease,
+        poll: mail.poll,
+    }
+    .spawn();
+    Ok(described)
 }
 
 /// Purges surveys whose retention period has ended: now, then once a day. Safe on several

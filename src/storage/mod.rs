@@ -4,8 +4,12 @@
 pub mod accounts;
 pub mod admin;
 mod audit;
+mod backup;
 mod connection;
+mod ingest;
+mod invitations;
 mod keys;
+mod outbox;
 mod privacy;
 mod responses;
 mod results;
@@ -18,7 +22,9 @@ use std::time::Duration;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use backup::{backup_sqlite, BackupError};
 pub use connection::{DatabaseUrl, DbConnection, UnknownScheme};
+pub use ingest::{store_submissions, Submission};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
 pub use surveys::{ImportOutcome, SurveyRecord};
 
@@ -86,6 +92,18 @@ impl Database {
         result.map_err(|e| StorageError::Migration(e.to_string()))
     }
 
+    /// SQLite: copies committed pages from the write-ahead log into the database file without
+    /// waiting for readers or writers (`wal_checkpoint(PASSIVE)`). Run from a thread of its own
+    /// so that the response writer's commits never pay for a checkpoint. PostgreSQL: nothing.
+    pub fn checkpoint(&self) -> Result<(), StorageError> {
+        use diesel::connection::SimpleConnection;
+        if let DatabaseUrl::Sqlite(_) = self.url {
+            self.conn()?
+                .batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?;
+        }
+        Ok(())
+    }
+
     /// Succeeds when the database answers a trivial query (for `/healthz`).
     pub fn ping(&self) -> Result<(), StorageError> {
         use diesel::connection::SimpleConnection;
@@ -110,14 +128,22 @@ fn create_parent_dir(path: &str) -> Result<(), StorageError> {
 }
 
 pub use audit::{append_audit, recent_audit, AuditEntry, NewAuditEntry};
+pub use invitations::{
+    add_invitation_link, create_invitations, find_invitation_by_link, forget_invitation_addresses,
+    invitation_counts, invited_addresses, is_unused, unused_without_pending_mail, InvitationRecord,
+    NewInvitation,
+};
 pub use keys::server_key;
+pub use outbox::{
+    claim_next, complete, discard, enqueue, fail, outbox_counts, ClaimedMail, NewMail,
+};
 pub use privacy::{
     apply_purge, destroy_secrets_of_surveys_not_open, destroy_survey_secret, duplicate_client_ids,
     has_survey_secret, purged_on, survey_secret, table_columns, PurgedResponse,
 };
 pub use responses::{
     count_by_stratum, fieldwork_counts, for_each_response, insert_response, insert_responses,
-    load_responses,
+    is_stored, load_responses,
 };
 pub use results::{
     find_published, find_result_set, publish_results, record_result_set, PublishedRow, ResultSetRow,

@@ -34,6 +34,12 @@ pub enum InsertOutcome {
     Stored,
     /// The same rendered form was already submitted; nothing new was stored.
     AlreadyStored,
+    /// The response's county has reached its quota; nothing was stored.
+    QuotaFull,
+    /// The survey is no longer open (closed since the form was checked); nothing was stored.
+    SurveyClosed,
+    /// The invitation the response came through was used by another form; nothing was stored.
+    InvitationUsed,
 }
 
 /// Stores a response in one durable transaction. A second copy of the same submission (double
@@ -53,6 +59,15 @@ pub fn insert_response(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether the form whose submission key this is was stored already.
+pub fn is_stored(conn: &mut DbConnection, submission_key: &str) -> Result<bool, StorageError> {
+    let n: i64 = responses::table
+        .filter(responses::submission_key.eq(submission_key))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// Completed responses of a survey per county code, in code order.

@@ -2,7 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::schema::{published_results, result_sets, surveys};
+use super::outbox::NewMail;
+use super::schema::{outbox, published_results, result_sets, surveys};
 use super::{DbConnection, StorageError};
 use crate::lifecycle::SurveyState;
 
@@ -16,9 +17,13 @@ pub struct PublishedRow {
     pub evaluation: String,
 }
 
-/// Marks a closed survey published and stores its evaluation, in one transaction. Returns false
-/// (and stores nothing) when the survey was no longer closed.
-pub fn publish_results(conn: &mut DbConnection, row: &PublishedRow) -> Result<bool, StorageError> {
+/// Marks a closed survey published, stores its evaluation and queues the messages that say so,
+/// in one transaction. Returns false (and stores nothing) when the survey was no longer closed.
+pub fn publish_results(
+    conn: &mut DbConnection,
+    row: &PublishedRow,
+    notifications: &[NewMail],
+) -> Result<bool, StorageError> {
     conn.transaction(|conn| {
         let moved = diesel::update(
             surveys::table
@@ -41,6 +46,11 @@ pub fn publish_results(conn: &mut DbConnection, row: &PublishedRow) -> Result<bo
                 published_results::evaluation.eq(&row.evaluation),
             ))
             .execute(conn)?;
+        for mail in notifications {
+            diesel::insert_into(outbox::table)
+                .values(mail)
+                .execute(conn)?;
+        }
         Ok(true)
     })
 }

@@ -109,6 +109,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stratum_quotas (survey_id, stratum) {
+        survey_id -> Text,
+        stratum -> Text,
+        accepted -> Integer,
+    }
+}
+
 diesel::joinable!(survey_versions -> surveys (survey_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -123,7 +131,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     login_failures,
     audit_log,
-    result_sets
+    result_sets,
+    invitations,
+    unused_invitations,
+    invitation_links,
+    outbox,
+    stratum_quotas
 );
 
 diesel::table! {
@@ -132,5 +145,43 @@ diesel::table! {
         version -> Text,
         published_at -> Text,
         evaluation -> Text,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        survey_id -> Text,
+        email -> Nullable<Text>,
+        stratum -> Nullable<Text>,
+        lang -> Text,
+    }
+}
+
+diesel::table! {
+    unused_invitations (invitation_id) {
+        invitation_id -> Text,
+    }
+}
+
+diesel::table! {
+    invitation_links (token_hash) {
+        token_hash -> Text,
+        invitation_id -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        survey_id -> Text,
+        kind -> Text,
+        recipient -> Text,
+        invitation_id -> Nullable<Text>,
+        lang -> Text,
+        claimed_until -> BigInt,
+        claim -> Nullable<Text>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
     }
 }

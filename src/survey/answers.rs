@@ -44,6 +44,11 @@ impl FormInput {
     pub fn has(&self, name: &str, value: &str) -> bool {
         self.all(name).iter().any(|posted| posted == value)
     }
+
+    /// Replaces whatever was posted for `name` with one value (an answer set by an invitation).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.fields.insert(name.to_owned(), vec![value.to_owned()]);
+    }
 }
 
 /// A validated answer to one question.

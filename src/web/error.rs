@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::pages::{MessagePage, Pages};
 use crate::catalog::CatalogError;
+use crate::ingest::IngestError;
 use crate::storage::StorageError;
 use crate::survey::Lang;
 
@@ -25,6 +26,13 @@ pub enum AppError {
     NotAllowed,
     #[error("not ready: the survey is still collecting answers")]
     NotReady,
+    #[error("the county has reached its quota")]
+    QuotaFull,
+    #[error("too many submissions from one network")]
+    RateLimited {
+        /// Seconds until the network may submit again.
+        retry_after: u64,
+    },
     #[error("database unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
@@ -37,6 +45,15 @@ impl From<CatalogError> for AppError {
             CatalogError::UnknownSurvey(_) => AppError::NotFound,
             CatalogError::Storage(StorageError::Unavailable(e)) => AppError::Unavailable(e.into()),
             other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<IngestError> for AppError {
+    fn from(e: IngestError) -> AppError {
+        match e {
+            IngestError::Storage(e) => e.into(),
+            busy => AppError::Unavailable(busy.into()),
         }
     }
 }
@@ -55,7 +72,8 @@ impl AppError {
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden | AppError::NotAllowed => StatusCode::FORBIDDEN,
-            AppError::NotReady => StatusCode::CONFLICT,
+            AppError::NotReady | AppError::QuotaFull => StatusCode::CONFLICT,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -70,6 +88,8 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotAllowed => "not_allowed",
             AppError::NotReady => "not_ready",
+            AppError::QuotaFull => "quota_full",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Unexpected(_) => "unexpected",
         }
@@ -100,6 +120,9 @@ impl AppError {
             role: "alert",
         };
         let mut response = HttpResponse::build(self.status());
+        if let AppError::RateLimited { retry_after } = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, *retry_after));
+        }
         match pages.message(lang, req, page) {
             Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
             Err(e) => {

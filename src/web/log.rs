@@ -1,13 +1,20 @@
-//! Request logging without personal data: method, route pattern, survey id, status and time
-//! taken. Never the client address, user agent, cookies, query string or body, and never the
-//! concrete path: a path can carry a token (an invitation link), so only the route's pattern
-//! (`/s/{id}`) is logged, with the survey id, which names no one.
+//! Request logging and metrics without personal data: method, route pattern, survey id, status
+//! and time taken. Never the client address, user agent, cookies, query string or body, and
+//! never the concrete path: a path can carry a token (an invitation link), so only the route's
+//! pattern (`/s/{id}`) is logged, with the survey id, which names no one.
 
 use std::time::Instant;
 
+use tracing_subscriber::EnvFilter;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
+use actix_web::web;
+
+use super::metrics::Outcome;
+use super::AppState;
 
 pub async fn log_request(
     req: ServiceRequest,
@@ -15,18 +22,42 @@ pub async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "(no route)".to_owned());
     let response = next.call(req).await?;
     let survey = response.request().match_info().get("id").map(str::to_owned);
+    let status = response.status().as_u16();
+    let took = started.elapsed();
+    if let Some(state) = state {
+        state
+            .metrics
+            .record_request(&route, method.as_str(), status, took);
+        if method == Method::POST && route == "/s/{id}" {
+            let outcome = response
+                .response()
+                .extensions()
+                .get::<Outcome>()
+                .copied()
+                .unwrap_or_else(|| Outcome::from_status(status));
+            state.metrics.record_submission(outcome);
+        }
+    }
     tracing::info!(
         %method,
         route,
         survey,
-        status = response.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
+        status,
+        ms = took.as_millis() as u64,
         "request"
     );
     Ok(response)
+}
+
+/// The log filter Minyi installs: the directives of `MINYI_LOG`, with the template engine held
+/// at `warn` whatever they say. At `debug` handlebars logs the values it renders, which include
+/// a resident's answers and invitation links.
+pub fn log_filter(directives: &str) -> EnvFilter {
+    EnvFilter::new(format!("{directives},handlebars=warn"))
 }

@@ -7,9 +7,12 @@ mod client;
 mod error;
 mod form_body;
 mod form_token;
+mod honeypot;
 mod i18n;
 mod log;
+mod metrics;
 mod pages;
+mod rate_limit;
 mod results_view;
 mod routes;
 mod survey_form;
@@ -21,14 +24,18 @@ use actix_web::web;
 
 pub use access::{authorize, Access, Route, SignedIn};
 pub use error::AppError;
+pub use form_body::{parse_form, NotUtf8};
 pub use form_token::{CheckedToken, FormTokens, TokenProblem};
 pub use i18n::{lang_from_query, Messages};
-pub use log::log_request;
+pub use log::{log_filter, log_request};
+pub use metrics::Metrics;
 pub use pages::Pages;
+pub use rate_limit::RateLimiter;
 pub use text_size::{remember_text_size, TextSize};
 
 use crate::accounts::Accounts;
 use crate::catalog::Catalog;
+use crate::ingest::Ingest;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -41,6 +48,11 @@ pub struct AppState {
     pub tokens: FormTokens,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The response writer: every submission is stored through it.
+    pub ingest: Ingest,
+    /// Submissions per network.
+    pub limiter: RateLimiter,
+    pub metrics: Metrics,
     /// Proxies whose `X-Forwarded-For` is believed (for the client's network prefix).
     pub trusted_proxies: crate::privacy::TrustedProxies,
     /// The address residents use (`MINYI_PUBLIC_URL`), for QR codes; else taken from the request.
@@ -69,10 +81,13 @@ macro_rules! route_table {
 route_table! {
     get "/" => routes::home::index, Access::Public;
     get "/healthz" => routes::health::healthz, Access::Public;
+    get "/metrics" => routes::metrics::metrics, Access::Public;
     get "/s/{id}" => routes::survey::show, Access::Public;
     post "/s/{id}" => routes::survey::submit, Access::Public;
     get "/s/{id}/thanks" => routes::survey::thanks, Access::Public;
     get "/s/{id}/qr.svg" => routes::survey::qr_code, Access::Public;
+    get "/i/{token}" => routes::invitation::show, Access::Public;
+    post "/i/{token}" => routes::invitation::submit, Access::Public;
     get "/results/{id}" => routes::results::page, Access::Public;
     get "/results/{id}/figures.csv" => routes::results::figures_csv, Access::Public;
     get "/api/results/{id}" => routes::results::api, Access::Public;

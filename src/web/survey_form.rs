@@ -13,6 +13,10 @@ pub struct FormContext<'a> {
     pub survey: &'a Survey,
     pub lang: Lang,
     pub messages: &'a Messages,
+    /// Where the form posts to: `/s/{id}`, or `/i/{token}` for an invitation.
+    pub action: String,
+    /// The county an invitation set: the stratum question shows only it, already chosen.
+    pub fixed_stratum: Option<&'a str>,
     pub token: &'a str,
     /// What the resident entered (empty for a fresh form).
     pub input: &'a FormInput,
@@ -43,8 +47,9 @@ impl FormContext<'_> {
             "title": survey.title.get(self.lang),
             "description": survey.description.get(self.lang),
             "privacy_notice": survey.privacy_notice.get(self.lang),
-            "action": format!("/s/{}", survey.id),
+            "action": self.action,
             "token": self.token,
+            "honeypot": super::honeypot::FIELD,
             "lang_param": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
             "notice": self.notice,
             "error_summary": error_summary,
@@ -94,7 +99,20 @@ impl FormContext<'_> {
             "value": self.input.first(&q.id).unwrap_or_default(),
             "max_length": 0,
         });
+        let fixed = self
+            .fixed_stratum
+            .filter(|_| q.id == self.survey.strata.question);
         match &q.kind {
+            QuestionKind::Single { options } if fixed.is_some() => {
+                let code = fixed.unwrap_or_default();
+                let only: Vec<Value> = options
+                    .iter()
+                    .filter(|c| c.code == code)
+                    .map(|c| json!({ "code": c.code, "label": c.label.get(lang), "checked": true }))
+                    .collect();
+                view["options"] = json!(only);
+                hints.push(self.messages.text(lang, "invitation.county_set"));
+            }
             QuestionKind::Single { options } | QuestionKind::YesNo { options } => {
                 view["options"] = json!(choices(&mut options.iter(), &q.id));
             }

@@ -120,6 +120,14 @@ pub fn settings_for(db: &TestDatabase, surveys_dir: &Path) -> Settings {
     settings.bind = "127.0.0.1:0".into();
     settings.surveys_dir = surveys_dir.to_owned();
     settings.pool_size = 4;
+    // Tests post many forms from 127.0.0.1; the limit has its own test.
+    settings.rate_per_minute = 0;
+    // Mail goes to files beside the test database (never the checkout's data/outbox), quickly.
+    settings.mail.transport = minyi::mail::TransportSettings::Files {
+        dir: db.dir.path().join("outbox"),
+    };
+    settings.mail.rate_per_minute = 6000;
+    settings.mail.poll = Duration::from_millis(50);
     settings
 }
 
@@ -312,4 +320,41 @@ pub fn stored_answers(
             )
         })
         .collect()
+}
+
+/// A form token signed with the application's key, as if the form had been rendered
+/// `seconds_ago` (the test stands in for a browser that fetched the form earlier).
+pub fn signed_token(app: &TestApp, survey_id: &str, seconds_ago: i64) -> String {
+    form_tokens(&app.db).issue(survey_id, chrono::Utc::now().timestamp() - seconds_ago)
+}
+
+/// The form-token signer of a database some Minyi has already served from.
+pub fn form_tokens(db: &TestDatabase) -> minyi::web::FormTokens {
+    let db = Database::connect(db.url.clone(), 1).expect("database");
+    let mut conn = db.conn().expect("connection");
+    let key = minyi::storage::server_key(&mut conn, minyi::startup::FORM_TOKEN_KEY, || {
+        unreachable!("the application created its key")
+    })
+    .expect("key");
+    minyi::web::FormTokens::new(key.as_bytes())
+}
+
+/// A second Minyi on the same database (another node behind the load balancer).
+pub async fn spawn_second_app(first: &TestApp, surveys_dir: &Path) -> String {
+    let settings = settings_for(&first.db, surveys_dir);
+    let app = Application::build(&settings).expect("second application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    address
+}
+
+/// The example survey file with `edit` applied, in a directory of its own.
+pub fn example_survey_dir(edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
+        .expect("example survey");
+    let edited = edit(source.clone());
+    assert_ne!(edited, source, "the edit changed the example survey");
+    std::fs::write(dir.path().join("jiaxing-food-safety-2016.toml"), edited).expect("write");
+    dir
 }

@@ -7,11 +7,15 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod crash;
 mod evaluation;
 mod fieldwork;
 mod golden;
+mod ingest;
 mod large_text;
 mod lifecycle;
+mod mail;
+mod malformed;
 mod page_weight;
 mod privacy;
 mod resident_form;

@@ -1,17 +1,20 @@
 //! `/s/{id}`: the resident's path. GET renders the form; POST validates and stores the answers
-//! once (303 to the thanks page) or re-renders the form with every answer kept (422).
+//! once (303 to the thanks page) or re-renders the form with every answer kept (422). The same
+//! form and submission serve invitation links (`invitation.rs`), told apart by `Entry`.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::blocking;
-use crate::catalog::{CatalogError, CurrentSurvey};
+use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
-use crate::storage::{self, NewResponse};
+use crate::storage::{self, InsertOutcome, InvitationRecord, NewResponse, Submission};
 use crate::survey::{AnswerErrors, FormInput, Lang, QualityFlag};
 use crate::web::client::{client_address, client_cookie, set_client_cookie};
 use crate::web::form_body::parse_form;
+use crate::web::honeypot;
+use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
 use crate::web::survey_form::FormContext;
 use crate::web::{lang_from_query, AppError, AppState, TokenProblem};
@@ -23,28 +26,83 @@ pub async fn show(
 ) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
     let result = async {
-        let survey = open_survey(&state, path.into_inner()).await?;
-        let token = state.tokens.issue(&survey.record.id, unix_now());
-        let mut page = render_form(
-            &state,
-            &req,
-            lang,
-            &survey,
-            &token,
-            &FormInput::default(),
-            None,
-            None,
-        )?;
-        if client_cookie(&req).is_none() {
-            let (name, value) = set_client_cookie(&crate::privacy::client::new_cookie_value());
-            if let Ok(value) = header::HeaderValue::from_str(&value) {
-                page.headers_mut().insert(name, value);
-            }
-        }
-        Ok(page)
+        let survey = open_survey(&state, path.into_inner(), None).await?;
+        show_form(&state, &req, lang, &survey, &Entry::OpenLink)
     }
     .await;
     result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
+}
+
+/// How the resident came to the form.
+pub(super) enum Entry {
+    /// The survey's public address, `/s/{id}`.
+    OpenLink,
+    /// A single-use invitation link, `/i/{token}`.
+    Invitation {
+        token: String,
+        invitation: InvitationRecord,
+    },
+}
+
+impl Entry {
+    /// Where the form posts to (and where a resident is sent back to).
+    fn action(&self, survey_id: &str) -> String {
+        match self {
+            Entry::OpenLink => format!("/s/{survey_id}"),
+            Entry::Invitation { token, .. } => format!("/i/{token}"),
+        }
+    }
+
+    /// The county the invitation set, which the resident does not choose again.
+    fn fixed_stratum(&self) -> Option<&str> {
+        match self {
+            Entry::OpenLink => None,
+            Entry::Invitation { invitation, .. } => invitation.stratum.as_deref(),
+        }
+    }
+
+    fn channel(&self) -> &'static str {
+        match self {
+            Entry::OpenLink => "open_link",
+            Entry::Invitation { .. } => "invitation",
+        }
+    }
+
+    fn invitation_id(&self) -> Option<String> {
+        match self {
+            Entry::OpenLink => None,
+            Entry::Invitation { invitation, .. } => Some(invitation.id.clone()),
+        }
+    }
+}
+
+/// A fresh form, with the client cookie set if the browser has none.
+pub(super) fn show_form(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    survey: &CurrentSurvey,
+    entry: &Entry,
+) -> Result<HttpResponse, AppError> {
+    let token = state.tokens.issue(&survey.record.id, unix_now());
+    let mut page = render_form(
+        state,
+        req,
+        lang,
+        survey,
+        entry,
+        &token,
+        &FormInput::default(),
+        None,
+        None,
+    )?;
+    if client_cookie(req).is_none() {
+        let (name, value) = set_client_cookie(&crate::privacy::client::new_cookie_value());
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            page.headers_mut().insert(name, value);
+        }
+    }
+    Ok(page)
 }
 
 pub async fn submit(
@@ -53,8 +111,19 @@ pub async fn submit(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    receive(req, payload, state, path.into_inner(), Entry::OpenLink).await
+}
+
+/// Validates a posted form and stores it once, as `entry` says: through the open link, or
+/// through an invitation, which the same transaction then uses up.
+pub(super) async fn receive(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    id: String,
+    entry: Entry,
+) -> HttpResponse {
     let query_lang = lang_from_query(req.query_string());
-    let id = path.into_inner();
     let mut lang = query_lang;
     let result = async {
         if is_cross_site(&req) {
@@ -66,9 +135,18 @@ pub async fn submit(
         lang = field(&pairs, "_lang")
             .and_then(Lang::from_code)
             .unwrap_or(query_lang);
+        state.admit(&req)?;
+        if honeypot::is_filled(&pairs) {
+            // Looks like success to the robot; nothing is stored.
+            return Ok(Outcome::HONEYPOT.tag(see_thanks(&id, lang)));
+        }
         let token = field(&pairs, "_token").map(str::to_owned);
-        let input = FormInput::from_pairs(pairs);
-        let survey = open_survey(&state, id.clone()).await?;
+        let mut input = FormInput::from_pairs(pairs);
+        // The writer checks again that the survey is open, in the transaction that stores.
+        let survey = open_survey(&state, id.clone(), Some(SURVEY_STATE_MAX_AGE)).await?;
+        if let Some(code) = entry.fixed_stratum() {
+            input.set(&survey.definition.strata.question, code);
+        }
         let now = unix_now();
 
         let checked = match state.tokens.check(&survey.record.id, token.as_deref(), now) {
@@ -88,6 +166,7 @@ pub async fn submit(
                     &req,
                     lang,
                     &survey,
+                    &entry,
                     &fresh,
                     &input,
                     None,
@@ -98,10 +177,27 @@ pub async fn submit(
                 } else {
                     actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
                 };
-                return Ok(page);
+                return Ok(Outcome::TOKEN.tag(page));
             }
         };
 
+        if let Entry::Invitation { invitation, .. } = &entry {
+            if invitation.used {
+                // This very form again (a double tap after it went through) is thanked; any
+                // other form through a used link is told the invitation is spent.
+                let catalog = state.catalog.clone();
+                let key = checked.submission_key.clone();
+                let stored = blocking(move || {
+                    let mut conn = catalog.database().conn()?;
+                    storage::is_stored(&mut conn, &key)
+                })
+                .await?;
+                if !stored {
+                    return Ok(invitation_used_page(&state, &req, lang));
+                }
+                return Ok(Outcome::DUPLICATE.tag(see_thanks(&survey.record.id, lang)));
+            }
+        }
         let definition = &survey.definition;
         let mut answers = match definition.validate(&input) {
             Ok(answers) => answers,
@@ -111,6 +207,7 @@ pub async fn submit(
                     &req,
                     lang,
                     &survey,
+                    &entry,
                     token.as_deref().unwrap_or(""),
                     &input,
                     Some(&errors),
@@ -133,7 +230,7 @@ pub async fn submit(
             survey_id: survey.record.id.clone(),
             version: survey.record.current_version.clone(),
             stratum,
-            channel: "open_link".to_owned(),
+            channel: entry.channel().to_owned(),
             submission_key: checked.submission_key,
             answers: serde_json::to_string(&answers).map_err(anyhow::Error::from)?,
             quality_flags: flag_names(&flags),
@@ -141,21 +238,37 @@ pub async fn submit(
             submitted_on: chrono::Utc::now().date_naive().to_string(),
             client_hash: None,
         };
-        let catalog = state.catalog.clone();
-        blocking(move || {
-            let secret = catalog.client_secret(&response.survey_id)?;
-            response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
-            let mut conn = catalog.database().conn()?;
-            storage::insert_response(&mut conn, &response).map_err(CatalogError::from)
-        })
-        .await?;
-        // Stored now or by an earlier copy of the same form: either way the resident is done.
-        Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, thanks_href(&survey.record.id, lang)))
-            .finish())
+        let secret = match state.catalog.cached_client_secret(&response.survey_id) {
+            Some(secret) => secret,
+            None => {
+                let catalog = state.catalog.clone();
+                let survey_id = response.survey_id.clone();
+                blocking(move || catalog.client_secret(&survey_id)).await?
+            }
+        };
+        response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
+        let quota = definition.stratum(&response.stratum).and_then(|s| s.quota);
+        // Returns only once the response is durably committed (or refused).
+        let submission = Submission {
+            response,
+            quota,
+            invitation_id: entry.invitation_id(),
+        };
+        let outcome = match state.ingest.submit(submission).await? {
+            InsertOutcome::Stored => Outcome::ACCEPTED,
+            // An earlier copy of the same form was stored: either way the resident is done.
+            InsertOutcome::AlreadyStored => Outcome::DUPLICATE,
+            InsertOutcome::QuotaFull => return Err(AppError::QuotaFull),
+            InsertOutcome::InvitationUsed => return Ok(invitation_used_page(&state, &req, lang)),
+            InsertOutcome::SurveyClosed => {
+                state.catalog.forget_secret(&id);
+                return Err(AppError::SurveyClosed);
+            }
+        };
+        Ok(outcome.tag(see_thanks(&survey.record.id, lang)))
     }
     .await;
-    let back = format!("/s/{id}");
+    let back = entry.action(&id);
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, Some(&back)))
 }
 
@@ -185,6 +298,28 @@ pub async fn thanks(
     result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
 }
 
+/// The polite answer to a second use of an invitation link (410: the link is spent).
+pub(super) fn invitation_used_page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+) -> HttpResponse {
+    let m = state.pages.messages();
+    let page = MessagePage {
+        heading: m.text(lang, "invitation.used_title"),
+        paragraphs: vec![m.text(lang, "invitation.used_body")],
+        link: Some((home_href(lang), m.text(lang, "thanks.home"))),
+        role: "status",
+    };
+    match state.pages.message(lang, req, page) {
+        Ok(body) => HttpResponse::Gone()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(e) => AppError::Unexpected(e).render(&state.pages, lang, req, None),
+    }
+}
+
 /// The survey's link as a QR code (SVG), for posters and leaflets.
 pub async fn qr_code(
     req: HttpRequest,
@@ -193,7 +328,7 @@ pub async fn qr_code(
 ) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
     let result = async {
-        let survey = open_survey(&state, path.into_inner()).await?;
+        let survey = open_survey(&state, path.into_inner(), None).await?;
         let base = match &state.public_url {
             Some(url) => url.clone(),
             None => {
@@ -220,12 +355,27 @@ pub async fn qr_code(
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
 }
 
+/// How old the survey (its state and current version) may be when answers are validated,
+/// sparing each submission a query. Showing a form always reads it afresh.
+const SURVEY_STATE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The survey if it is taking answers: unknown and draft surveys are 404, closed ones 410.
-async fn open_survey(state: &AppState, id: String) -> Result<CurrentSurvey, AppError> {
-    let catalog = state.catalog.clone();
-    let survey = blocking(move || catalog.current(&id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// With `max_age`, a reading of the survey that recent will do.
+pub(super) async fn open_survey(
+    state: &AppState,
+    id: String,
+    max_age: Option<std::time::Duration>,
+) -> Result<CurrentSurvey, AppError> {
+    let recent = max_age.and_then(|age| state.catalog.recent(&id, age));
+    let survey = match recent {
+        Some(survey) => survey,
+        None => {
+            let catalog = state.catalog.clone();
+            blocking(move || catalog.current(&id))
+                .await?
+                .ok_or(AppError::NotFound)?
+        }
+    };
     match survey.record.state {
         SurveyState::Open => Ok(survey),
         SurveyState::Draft => Err(AppError::NotFound),
@@ -243,6 +393,7 @@ fn render_form(
     req: &HttpRequest,
     lang: Lang,
     survey: &CurrentSurvey,
+    entry: &Entry,
     token: &str,
     input: &FormInput,
     errors: Option<&AnswerErrors>,
@@ -252,6 +403,8 @@ fn render_form(
         survey: &survey.definition,
         lang,
         messages: state.pages.messages(),
+        action: entry.action(&survey.record.id),
+        fixed_stratum: entry.fixed_stratum(),
         token,
         input,
         errors,
@@ -276,6 +429,12 @@ pub(super) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+fn see_thanks(id: &str, lang: Lang) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, thanks_href(id, lang)))
+        .finish()
 }
 
 fn thanks_href(id: &str, lang: Lang) -> String {

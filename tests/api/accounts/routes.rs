@@ -21,10 +21,14 @@ const WHO: [&str; 5] = [
 const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/", [200, 200, 200, 200, 200]),
     ("get", "/healthz", [200, 200, 200, 200, 200]),
+    ("get", "/metrics", [200, 200, 200, 200, 200]),
     ("get", "/s/{id}", [410, 410, 410, 410, 410]),
     ("post", "/s/{id}", [410, 410, 410, 410, 410]),
     ("get", "/s/{id}/thanks", [200, 200, 200, 200, 200]),
     ("get", "/s/{id}/qr.svg", [410, 410, 410, 410, 410]),
+    // An invitation token that was never issued.
+    ("get", "/i/{token}", [404, 404, 404, 404, 404]),
+    ("post", "/i/{token}", [404, 404, 404, 404, 404]),
     ("get", "/results/{id}", [200, 200, 200, 200, 200]),
     (
         "get",
@@ -91,7 +95,9 @@ on_both_backends! {
 
         let mut wrong = Vec::new();
         for (method, pattern, statuses) in EXPECTED {
-            let path = pattern.replace("{id}", EXAMPLE_ID);
+            let path = pattern
+                .replace("{id}", EXAMPLE_ID)
+                .replace("{token}", "never-issued-token");
             for (who, (cookie, expected)) in WHO.iter().zip(cookies.iter().zip(statuses)) {
                 let reply = request(&app, method, &path, cookie.as_deref(), &[]).await;
                 if reply.status != *expected {

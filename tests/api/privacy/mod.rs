@@ -3,7 +3,7 @@
 
 mod at_rest;
 mod duplicates;
-mod logs;
+pub mod logs;
 mod ordering;
 mod release_cli;
 mod retention;

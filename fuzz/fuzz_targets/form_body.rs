@@ -1,0 +1,29 @@
+//! The form decoder and the answer validator, on the example survey: any bytes a client posts
+//! either decode and validate (or fail validation with problems per question), or are refused
+//! as not UTF-8; never a panic.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use minyi::survey::{FormInput, Survey};
+
+fn survey() -> &'static Survey {
+    static SURVEY: OnceLock<Survey> = OnceLock::new();
+    SURVEY.get_or_init(|| {
+        let source = include_str!("../../surveys/jiaxing-food-safety-2016.toml");
+        Survey::from_toml(source, "jiaxing-food-safety-2016.toml").expect("the example is valid")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(pairs) = minyi::web::parse_form(data) else {
+        return;
+    };
+    let survey = survey();
+    if let Ok(answers) = survey.validate(&FormInput::from_pairs(pairs)) {
+        let _ = survey.stratum_of(&answers);
+        let _ = survey.quality_flags(&answers, Some(30));
+        serde_json::to_string(&answers).expect("validated answers serialise");
+    }
+});

@@ -1,0 +1,192 @@
+//! The response writer: a few threads (one for SQLite) that take every response waiting, store
+//! the group in one transaction, and only then tell each submitter its outcome.
+//!
+//! Why: with SQLite every commit is an fsync and only one connection may write at a time, so a
+//! pool of writers mostly waits for the lock and pays one fsync per response. Grouping pays one
+//! fsync per group and keeps the lock with one thread. PostgreSQL gains too (fewer commits), and
+//! runs several writers because its row locks let them work side by side.
+//!
+//! Acknowledgement comes only after the commit returned, so a 303 always names a durable row.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::storage::{self, Conn, Database, DatabaseUrl, InsertOutcome, StorageError, Submission};
+
+/// The most responses stored in one transaction.
+const MAX_GROUP: usize = 512;
+
+type Reply = oneshot::Sender<Result<InsertOutcome, IngestError>>;
+type Job = (Submission, Reply);
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// More submissions are waiting than the queue holds: the resident should retry shortly.
+    #[error("the response queue is full")]
+    Busy,
+    /// The writer stopped (the process is shutting down).
+    #[error("the response writer has stopped")]
+    Stopped,
+    /// The writer could not get a database connection.
+    #[error("the response writer has no database connection: {0}")]
+    NoConnection(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// How often the checkpoint thread moves the SQLite write-ahead log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Hands responses to the writer threads. Cheap to share; the threads end when it is dropped.
+pub struct Ingest {
+    queue: SyncSender<Job>,
+    running: Arc<AtomicBool>,
+}
+
+impl Drop for Ingest {
+    fn drop(&mut self) {
+        self.running.store(false, Ordering::Relaxed);
+    }
+}
+
+impl Ingest {
+    /// Starts `writers` threads (always one for SQLite) behind a queue of `capacity` responses.
+    pub fn start(db: Database, writers: usize, capacity: usize) -> std::io::Result<Ingest> {
+        let running = Arc::new(AtomicBool::new(true));
+        let writers = match db.url() {
+            DatabaseUrl::Sqlite(_) => {
+                let db = db.clone();
+                let running = running.clone();
+                std::thread::Builder::new()
+                    .name("minyi-checkpoint".into())
+                    .spawn(move || checkpoint_while(&db, &running))?;
+                1
+            }
+            DatabaseUrl::Postgres(_) => writers.max(1),
+        };
+        let (queue, jobs) = mpsc::sync_channel(capacity.max(1));
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..writers {
+            let db = db.clone();
+            let jobs = jobs.clone();
+            std::thread::Builder::new()
+                .name(format!("minyi-writer-{n}"))
+                .spawn(move || write_until_closed(&db, &jobs))?;
+        }
+        Ok(Ingest { queue, running })
+    }
+
+    /// Stores one response and returns once it is durably committed (or refused).
+    pub async fn submit(&self, submission: Submission) -> Result<InsertOutcome, IngestError> {
+        let (reply, outcome) = oneshot::channel();
+        match self.queue.try_send((submission, reply)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(IngestError::Busy),
+            Err(TrySendError::Disconnected(_)) => return Err(IngestError::Stopped),
+        }
+        outcome.await.map_err(|_| IngestError::Stopped)?
+    }
+}
+
+/// Keeps the write-ahead log short from a thread of its own, so that commits (and the residents
+/// waiting for them) never pay for copying it into the database file.
+fn checkpoint_while(db: &Database, running: &AtomicBool) {
+    while running.load(Ordering::Relaxed) {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if let Err(e) = db.checkpoint() {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
+    }
+}
+
+fn write_until_closed(db: &Database, jobs: &Mutex<Receiver<Job>>) {
+    // On SQLite the one writer keeps its connection, so that its page cache stays valid (no
+    // other connection writes); on PostgreSQL each group borrows one, leaving the pool to
+    // readers in between.
+    let keep = matches!(db.url(), DatabaseUrl::Sqlite(_));
+    let mut kept: Option<Conn> = None;
+    while let Some(group) = next_group(jobs) {
+        let conn = match kept.take() {
+            Some(conn) => Ok(conn),
+            None => db.conn(),
+        };
+        match conn {
+            Ok(mut conn) => {
+                store_group(&mut conn, group);
+                if keep {
+                    kept = Some(conn);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "no database connection for the response writer");
+                for (_, reply) in group {
+                    let _ = reply.send(Err(IngestError::NoConnection(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+/// Waits for one job, then takes whatever else is already waiting (up to `MAX_GROUP`). `None`
+/// once every sender is gone.
+fn next_group(jobs: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
+    let jobs = jobs.lock().ok()?;
+    let first = jobs.recv().ok()?;
+    let mut group = vec![first];
+    while group.len() < MAX_GROUP {
+        match jobs.try_recv() {
+            Ok(job) => group.push(job),
+            Err(_) => break,
+        }
+    }
+    Some(group)
+}
+
+fn store_group(conn: &mut Conn, mut group: Vec<Job>) {
+    // The same lock order in every group (county, then key), so that concurrent groups on
+    // PostgreSQL queue behind each other instead of deadlocking.
+    group.sort_by(|(a, _), (b, _)| {
+        (
+            &a.response.survey_id,
+            &a.response.stratum,
+            &a.response.submission_key,
+        )
+            .cmp(&(
+                &b.response.survey_id,
+                &b.response.stratum,
+                &b.response.submission_key,
+            ))
+    });
+    let started = std::time::Instant::now();
+    let submissions: Vec<&Submission> = group.iter().map(|(s, _)| s).collect();
+    let together = storage::store_submissions(conn, &submissions);
+    tracing::debug!(
+        size = group.len(),
+        us = started.elapsed().as_micros() as u64,
+        ok = together.is_ok(),
+        "group stored"
+    );
+    match together {
+        Ok(outcomes) => {
+            for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        Err(e) if group.len() == 1 => {
+            if let Some((_, reply)) = group.pop() {
+                let _ = reply.send(Err(e.into()));
+            }
+        }
+        Err(e) => {
+            // One bad row (or a deadlock victim) must not fail the others: store each alone.
+            tracing::warn!(error = %e, size = group.len(), "group commit failed; storing one by one");
+            for job in group {
+                store_group(conn, vec![job]);
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The mailer: one enum over the transports Minyi sends through, and the message format.
+
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::settings::{SmtpSecurity, SmtpSettings, TransportSettings};
+use super::templates::RenderedEmail;
+
+/// Where messages go.
+pub enum Mailer {
+    /// `.eml` files in a directory: `cargo run` needs no mail server, and the files can be read.
+    Files {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        dir: std::path::PathBuf,
+    },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        description: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("cannot create the mail directory {dir} (MINYI_MAIL_DIR): {source}")]
+    Directory { dir: String, source: std::io::Error },
+    #[error("cannot read the certificate {file} (MINYI_SMTP_CA_FILE): {reason}")]
+    Certificate { file: String, reason: String },
+    #[error("cannot set up TLS for the SMTP server {host}: {reason}")]
+    Tls { host: String, reason: String },
+}
+
+/// A message that was not sent, and whether trying again could help.
+#[derive(Debug, thiserror::Error)]
+#[error("{detail}")]
+pub struct SendError {
+    /// The server refused the message for good (a 5xx reply): do not retry.
+    pub permanent: bool,
+    pub detail: String,
+}
+
+impl Mailer {
+    /// Builds the transport. `send_timeout` bounds one SMTP conversation.
+    pub fn new(
+        settings: &TransportSettings,
+        send_timeout: Duration,
+    ) -> Result<Mailer, MailerError> {
+        match settings {
+            TransportSettings::Files { dir } => {
+                std::fs::create_dir_all(dir).map_err(|source| MailerError::Directory {
+                    dir: dir.display().to_string(),
+                    source,
+                })?;
+                Ok(Mailer::Files {
+                    transport: AsyncFileTransport::new(dir),
+                    dir: dir.clone(),
+                })
+            }
+            TransportSettings::Smtp(smtp) => smtp_transport(smtp, send_timeout),
+        }
+    }
+
+    /// Where messages go, for the start-up message and logs (never a password).
+    pub fn describe(&self) -> String {
+        match self {
+            Mailer::Files { dir, .. } => format!("as .eml files in {}", dir.display()),
+            Mailer::Smtp { description, .. } => description.clone(),
+        }
+    }
+
+    pub async fn send(&self, message: Message) -> Result<(), SendError> {
+        match self {
+            Mailer::Files { transport, .. } => {
+                transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| SendError {
+                        permanent: false,
+                        detail: format!("cannot write the message file: {e}"),
+                    })
+            }
+            Mailer::Smtp { transport, .. } => {
+                transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| SendError {
+                        permanent: e.is_permanent(),
+                        detail: match e.status() {
+                            Some(code) => format!("the SMTP server answered {code}"),
+                            None => format!("SMTP: {e}"),
+                        },
+                    })
+            }
+        }
+    }
+}
+
+fn smtp_transport(smtp: &SmtpSettings, send_timeout: Duration) -> Result<Mailer, MailerError> {
+    let tls_error = |e: lettre::transport::smtp::Error| MailerError::Tls {
+        host: smtp.host.clone(),
+        reason: e.to_string(),
+    };
+    let tls = || -> Result<TlsParameters, MailerError> {
+        let mut builder = TlsParameters::builder(smtp.host.clone());
+        if let Some(file) = &smtp.ca_file {
+            let certificate_error = |reason: String| MailerError::Certificate {
+                file: file.display().to_string(),
+                reason,
+            };
+            let pem = std::fs::read(file).map_err(|e| certificate_error(e.to_string()))?;
+            let certificate =
+                Certificate::from_pem(&pem).map_err(|e| certificate_error(e.to_string()))?;
+            builder = builder.add_root_certificate(certificate);
+        }
+        builder.build_rustls().map_err(tls_error)
+    };
+    let (security, name) = match smtp.security {
+        SmtpSecurity::Tls => (Tls::Wrapper(tls()?), "TLS"),
+        SmtpSecurity::StartTls => (Tls::Required(tls()?), "STARTTLS"),
+        SmtpSecurity::None => (Tls::None, "unencrypted"),
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+        .port(smtp.port)
+        .tls(security)
+        .timeout(Some(send_timeout));
+    if let Some((user, password)) = &smtp.credentials {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    Ok(Mailer::Smtp {
+        transport: builder.build(),
+        description: format!("by SMTP to {}:{} ({name})", smtp.host, smtp.port),
+    })
+}
+
+/// A message as Minyi sends it: plain text and HTML alternatives, UTF-8 throughout (Chinese
+/// subjects are encoded as RFC 2047 words), dated now, and identified by the outbox id so that
+/// a receiver can recognise the same message sent twice.
+pub fn build_message(
+    from: &Mailbox,
+    to: &str,
+    outbox_id: &str,
+    email: RenderedEmail,
+) -> Result<Message, String> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|_| "the recipient is not a valid address".to_owned())?;
+    let domain = from.email.domain().to_owned();
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.subject)
+        .message_id(Some(format!("<{outbox_id}@{domain}>")))
+        .date_now()
+        .multipart(MultiPart::alternative_plain_html(email.text, email.html))
+        .map_err(|e| format!("cannot build the message: {e}"))
+}

@@ -1,0 +1,210 @@
+//! Storing submitted responses in groups: one transaction (one durable commit) for every
+//! response waiting, each still idempotent by its submission key and held to its county's quota.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+
+use super::responses::{InsertOutcome, NewResponse};
+use super::schema::{responses, stratum_quotas, surveys, unused_invitations};
+use super::{DbConnection, StorageError};
+use crate::lifecycle::SurveyState;
+
+/// One response to store, with the quota of its county when the survey sets one, and the
+/// invitation it came through, if any (used up in the same transaction).
+#[derive(Clone, Debug)]
+pub struct Submission {
+    pub response: NewResponse,
+    pub quota: Option<u32>,
+    pub invitation_id: Option<String>,
+}
+
+/// Stores every submission in one transaction and returns each one's outcome, in order. Nothing
+/// is visible, and nothing may be acknowledged, until this returns `Ok`: the commit is durable
+/// (SQLite `synchronous = FULL`, PostgreSQL's default `synchronous_commit`).
+///
+/// A submission whose key is already stored (a retry, or a copy earlier in the same group) is
+/// `AlreadyStored`; one whose county has no place left is `QuotaFull` and leaves no row.
+pub fn store_submissions(
+    conn: &mut DbConnection,
+    group: &[&Submission],
+) -> Result<Vec<InsertOutcome>, StorageError> {
+    conn.transaction(|conn| {
+        // One statement for the whole group (on PostgreSQL one round trip, not one per row).
+        // It is also the transaction's first statement: see `settle` for why that matters.
+        let rows: Vec<NewResponse> = group.iter().map(|s| s.response.clone()).collect();
+        let inserted = insert_all_unless_stored(conn, &rows)?;
+        let mut open = HashMap::new();
+        group
+            .iter()
+            .map(|submission| settle(conn, submission, &inserted, &mut open))
+            .collect::<Result<Vec<_>, diesel::result::Error>>()
+    })
+    .map_err(StorageError::from)
+}
+
+/// Inserts every row whose submission key is not stored yet (the first of several copies in
+/// the group wins) and returns the ids of the rows inserted. PostgreSQL: one multi-row
+/// statement; SQLite (no round trips to save, and diesel's SQLite batch insert does not mix
+/// with `RETURNING` and `ON CONFLICT`): one cached statement per row.
+fn insert_all_unless_stored(
+    conn: &mut DbConnection,
+    rows: &[NewResponse],
+) -> Result<HashSet<String>, diesel::result::Error> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let mut ids = HashSet::new();
+            for row in rows {
+                let inserted = diesel::insert_into(responses::table)
+                    .values(row)
+                    .on_conflict(responses::submission_key)
+                    .do_nothing()
+                    .execute(c)?;
+                if inserted == 1 {
+                    ids.insert(row.id.clone());
+                }
+            }
+            Ok(ids)
+        }
+        DbConnection::Postgres(c) => {
+            let ids: Vec<String> = diesel::insert_into(responses::table)
+                .values(rows)
+                .on_conflict(responses::submission_key)
+                .do_nothing()
+                .returning(responses::id)
+                .get_results(c)?;
+            Ok(ids.into_iter().collect())
+        }
+    }
+}
+
+/// Decides one submission's outcome once the group's rows are inserted. The insert came first:
+/// on SQLite a transaction that reads before it writes cannot wait for another process's write
+/// lock (its snapshot would be stale) and fails as busy.
+fn settle(
+    conn: &mut DbConnection,
+    submission: &Submission,
+    inserted_in_group: &HashSet<String>,
+    open: &mut HashMap<String, bool>,
+) -> Result<InsertOutcome, diesel::result::Error> {
+    let response = &submission.response;
+    let inserted = inserted_in_group.contains(&response.id);
+    // Checked here, in the transaction that stores the answer, so that a survey closed a
+    // moment ago (from any process) takes no more answers, whatever the web layer last saw.
+    let is_open = match open.get(&response.survey_id) {
+        Some(is_open) => *is_open,
+        None => {
+            let state: Option<String> = surveys::table
+                .select(surveys::state)
+                .filter(surveys::id.eq(&response.survey_id))
+                .first(conn)
+                .optional()?;
+            let is_open = state.as_deref() == Some(SurveyState::Open.as_str());
+            open.insert(response.survey_id.clone(), is_open);
+            is_open
+        }
+    };
+    if !is_open {
+        if inserted {
+            delete_response(conn, response)?;
+        }
+        return Ok(InsertOutcome::SurveyClosed);
+    }
+    if !inserted {
+        return Ok(InsertOutcome::AlreadyStored);
+    }
+    if let Some(quota) = submission.quota {
+        ensure_quota_row(conn, response, inserted_in_group)?;
+        // Conditional: under concurrency (other connections, other processes) the row lock
+        // makes each place go to exactly one response.
+        let taken = diesel::update(
+            stratum_quotas::table
+                .filter(stratum_quotas::survey_id.eq(&response.survey_id))
+                .filter(stratum_quotas::stratum.eq(&response.stratum))
+                .filter(stratum_quotas::accepted.lt(i32::try_from(quota).unwrap_or(i32::MAX))),
+        )
+        .set(stratum_quotas::accepted.eq(stratum_quotas::accepted + 1))
+        .execute(conn)?;
+        if taken == 0 {
+            delete_response(conn, response)?;
+            return Ok(InsertOutcome::QuotaFull);
+        }
+    }
+    if let Some(invitation) = &submission.invitation_id {
+        // Using an invitation deletes its row: an UPDATE would leave a row version written by
+        // this transaction, the one storing the response (docs/privacy.md, "Invitations").
+        let used = diesel::delete(
+            unused_invitations::table.filter(unused_invitations::invitation_id.eq(invitation)),
+        )
+        .execute(conn)?;
+        if used == 0 {
+            if submission.quota.is_some() {
+                give_back_quota_place(conn, response)?;
+            }
+            delete_response(conn, response)?;
+            return Ok(InsertOutcome::InvitationUsed);
+        }
+    }
+    Ok(InsertOutcome::Stored)
+}
+
+fn give_back_quota_place(
+    conn: &mut DbConnection,
+    response: &NewResponse,
+) -> Result<(), diesel::result::Error> {
+    diesel::update(
+        stratum_quotas::table
+            .filter(stratum_quotas::survey_id.eq(&response.survey_id))
+            .filter(stratum_quotas::stratum.eq(&response.stratum)),
+    )
+    .set(stratum_quotas::accepted.eq(stratum_quotas::accepted - 1))
+    .execute(conn)?;
+    Ok(())
+}
+
+fn delete_response(
+    conn: &mut DbConnection,
+    response: &NewResponse,
+) -> Result<(), diesel::result::Error> {
+    diesel::delete(responses::table.filter(responses::id.eq(&response.id))).execute(conn)?;
+    Ok(())
+}
+
+/// Creates the county's quota row if it is missing, counting the responses stored before this
+/// group (whose rows are inserted and take their places one by one).
+fn ensure_quota_row(
+    conn: &mut DbConnection,
+    response: &NewResponse,
+    inserted_in_group: &HashSet<String>,
+) -> Result<(), diesel::result::Error> {
+    let (survey_id, stratum) = (response.survey_id.as_str(), response.stratum.as_str());
+    let exists = stratum_quotas::table
+        .filter(stratum_quotas::survey_id.eq(survey_id))
+        .filter(stratum_quotas::stratum.eq(stratum))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if exists {
+        return Ok(());
+    }
+    let stored: i64 = responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .filter(responses::stratum.eq(stratum))
+        .filter(responses::id.ne_all(inserted_in_group.iter()))
+        .count()
+        .get_result(conn)?;
+    let row = (
+        stratum_quotas::survey_id.eq(survey_id),
+        stratum_quotas::stratum.eq(stratum),
+        stratum_quotas::accepted.eq(i32::try_from(stored).unwrap_or(i32::MAX)),
+    );
+    let query = diesel::insert_into(stratum_quotas::table)
+        .values(row)
+        .on_conflict((stratum_quotas::survey_id, stratum_quotas::stratum))
+        .do_nothing();
+    match conn {
+        DbConnection::Sqlite(c) => query.execute(c)?,
+        DbConnection::Postgres(c) => query.execute(c)?,
+    };
+    Ok(())
+}

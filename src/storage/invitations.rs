@@ -1,0 +1,211 @@
+//! Invitations: who to mail (until the survey closes), the county the sampling frame gave each,
+//! the hashes of the links sent, and whether each is still unused. Nothing joins an invitation
+//! to a response (docs/privacy.md, "Invitations").
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use super::outbox::NewMail;
+use super::schema::{invitation_links, invitations, outbox, unused_invitations};
+use super::{DbConnection, StorageError};
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = invitations)]
+pub struct NewInvitation {
+    pub id: String,
+    pub survey_id: String,
+    pub email: Option<String>,
+    pub stratum: Option<String>,
+    pub lang: String,
+}
+
+/// What a link leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvitationRecord {
+    pub id: String,
+    pub survey_id: String,
+    /// The county preassigned by the sampling frame, if any.
+    pub stratum: Option<String>,
+    pub lang: String,
+    pub used: bool,
+}
+
+/// Creates invitations, each unused, each with its first message queued, in one transaction.
+/// Leave out the addresses `invited_addresses` finds: an address is invited once per survey
+/// (a unique index refuses a second).
+pub fn create_invitations(
+    conn: &mut DbConnection,
+    batch: &[(NewInvitation, NewMail)],
+) -> Result<usize, StorageError> {
+    conn.transaction(|conn| {
+        let mut created = 0;
+        for (invitation, mail) in batch {
+            diesel::insert_into(invitations::table)
+                .values(invitation)
+                .execute(conn)?;
+            diesel::insert_into(unused_invitations::table)
+                .values(unused_invitations::invitation_id.eq(&invitation.id))
+                .execute(conn)?;
+            diesel::insert_into(outbox::table)
+                .values(mail)
+                .execute(conn)?;
+            created += 1;
+        }
+        Ok(created)
+    })
+}
+
+/// The addresses of a survey already invited, among `emails`.
+pub fn invited_addresses(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    emails: &[String],
+) -> Result<Vec<String>, StorageError> {
+    let mut found = Vec::new();
+    for chunk in emails.chunks(500) {
+        let rows: Vec<Option<String>> = invitations::table
+            .select(invitations::email)
+            .filter(invitations::survey_id.eq(survey_id))
+            .filter(invitations::email.eq_any(chunk))
+            .load(conn)?;
+        found.extend(rows.into_iter().flatten());
+    }
+    Ok(found)
+}
+
+/// Unused invitations of a survey that still have an address and no message waiting: whom a
+/// reminder goes to. `(invitation id, address, language)`.
+pub fn unused_without_pending_mail(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<Vec<(String, String, String)>, StorageError> {
+    let pending = outbox::table
+        .select(outbox::invitation_id.assume_not_null())
+        .filter(outbox::survey_id.eq(survey_id))
+        .filter(outbox::invitation_id.is_not_null());
+    let rows: Vec<(String, Option<String>, String)> = invitations::table
+        .inner_join(
+            unused_invitations::table.on(unused_invitations::invitation_id.eq(invitations::id)),
+        )
+        .select((invitations::id, invitations::email, invitations::lang))
+        .filter(invitations::survey_id.eq(survey_id))
+        .filter(invitations::email.is_not_null())
+        .filter(invitations::id.ne_all(pending))
+        .order(invitations::id.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, email, lang)| email.map(|e| (id, e, lang)))
+        .collect())
+}
+
+/// Records the hash of a link about to be sent for an invitation.
+pub fn add_invitation_link(
+    conn: &mut DbConnection,
+    invitation_id: &str,
+    token_hash: &str,
+) -> Result<(), StorageError> {
+    diesel::insert_into(invitation_links::table)
+        .values((
+            invitation_links::token_hash.eq(token_hash),
+            invitation_links::invitation_id.eq(invitation_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The invitation a link's token hash belongs to.
+pub fn find_invitation_by_link(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<InvitationRecord>, StorageError> {
+    let found: Option<(String, String, Option<String>, String)> = invitation_links::table
+        .inner_join(invitations::table.on(invitations::id.eq(invitation_links::invitation_id)))
+        .select((
+            invitations::id,
+            invitations::survey_id,
+            invitations::stratum,
+            invitations::lang,
+        ))
+        .filter(invitation_links::token_hash.eq(token_hash))
+        .first(conn)
+        .optional()?;
+    let Some((id, survey_id, stratum, lang)) = found else {
+        return Ok(None);
+    };
+    let used = !is_unused(conn, &id)?;
+    Ok(Some(InvitationRecord {
+        id,
+        survey_id,
+        stratum,
+        lang,
+        used,
+    }))
+}
+
+/// Whether an invitation has not been used yet.
+pub fn is_unused(conn: &mut DbConnection, invitation_id: &str) -> Result<bool, StorageError> {
+    let n: i64 = unused_invitations::table
+        .filter(unused_invitations::invitation_id.eq(invitation_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Invitations of a survey: `(all, unused)`.
+pub fn invitation_counts(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<(i64, i64), StorageError> {
+    let all = invitations::table
+        .filter(invitations::survey_id.eq(survey_id))
+        .count()
+        .get_result(conn)?;
+    let unused = invitations::table
+        .inner_join(
+            unused_invitations::table.on(unused_invitations::invitation_id.eq(invitations::id)),
+        )
+        .filter(invitations::survey_id.eq(survey_id))
+        .count()
+        .get_result(conn)?;
+    Ok((all, unused))
+}
+
+/// Deletes every address a survey's invitations hold, the invitation and reminder messages not
+/// yet sent, and the hashes of the links sent. Run when the survey closes and when it is
+/// purged; idempotent. Then has the database drop the old row versions, as the purge does.
+pub fn forget_invitation_addresses(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<usize, StorageError> {
+    let forgotten = conn.transaction(|conn| {
+        let forgotten = diesel::update(
+            invitations::table
+                .filter(invitations::survey_id.eq(survey_id))
+                .filter(invitations::email.is_not_null()),
+        )
+        .set(invitations::email.eq(None::<String>))
+        .execute(conn)?;
+        diesel::delete(
+            outbox::table
+                .filter(outbox::survey_id.eq(survey_id))
+                .filter(outbox::kind.ne("results_published")),
+        )
+        .execute(conn)?;
+        let of_survey = invitations::table
+            .select(invitations::id)
+            .filter(invitations::survey_id.eq(survey_id));
+        diesel::delete(
+            invitation_links::table.filter(invitation_links::invitation_id.eq_any(of_survey)),
+        )
+        .execute(conn)?;
+        Ok::<_, StorageError>(forgotten)
+    })?;
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?,
+        DbConnection::Postgres(c) => {
+            c.batch_execute("VACUUM invitations, unused_invitations, invitation_links, outbox")?
+        }
+    }
+    Ok(forgotten)
+}

@@ -1,0 +1,162 @@
+//! The mail outbox: messages waiting to be sent. Any number of server processes drain it; each
+//! claims one message at a time with a lease, so no message is sent by two of them, and a
+//! message whose sender died is claimed again once the lease has run out.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+
+use super::schema::outbox;
+use super::{DbConnection, StorageError};
+
+/// A message to queue. Its body is rendered when it is sent.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewMail {
+    /// Random; also the message's Message-ID, so a receiver can recognise a repeat.
+    pub id: String,
+    pub survey_id: String,
+    /// `invitation`, `reminder` or `results_published` (see `mail::MailKind`).
+    pub kind: String,
+    pub recipient: String,
+    pub invitation_id: Option<String>,
+    /// `zh` or `en`.
+    pub lang: String,
+}
+
+/// A message this process has claimed and must now send, then `complete` or `fail`.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct ClaimedMail {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub survey_id: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub recipient: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub invitation_id: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub lang: String,
+    /// Tries so far, this one included.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+}
+
+/// Queues messages (all or none).
+pub fn enqueue(conn: &mut DbConnection, mails: &[NewMail]) -> Result<(), StorageError> {
+    conn.transaction(|conn| {
+        for mail in mails {
+            diesel::insert_into(outbox::table)
+                .values(mail)
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+const CLAIM_RETURNING: &str =
+    "RETURNING id, survey_id, kind, recipient, invitation_id, lang, attempts";
+
+/// Claims one message whose lease has run out (`claimed_until <= now`) and that has been tried
+/// fewer than `max_attempts` times: marks it with `claim` until `lease_until`. `None` when there
+/// is nothing to send. PostgreSQL skips rows another process is claiming (`FOR UPDATE SKIP
+/// LOCKED`); SQLite takes the write lock first (`BEGIN IMMEDIATE`), so the check and the update
+/// are one step.
+pub fn claim_next(
+    conn: &mut DbConnection,
+    now: i64,
+    lease_until: i64,
+    claim: &str,
+    max_attempts: i32,
+) -> Result<Option<ClaimedMail>, StorageError> {
+    let rows: Vec<ClaimedMail> = match conn {
+        DbConnection::Postgres(c) => diesel::sql_query(format!(
+            "UPDATE outbox SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM outbox WHERE claimed_until <= $3 AND attempts < $4 \
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) {CLAIM_RETURNING}"
+        ))
+        .bind::<Text, _>(claim)
+        .bind::<BigInt, _>(lease_until)
+        .bind::<BigInt, _>(now)
+        .bind::<Integer, _>(max_attempts)
+        .load(c)?,
+        DbConnection::Sqlite(c) => c.immediate_transaction(|c| {
+            diesel::sql_query(format!(
+                "UPDATE outbox SET claim = ?, claimed_until = ?, attempts = attempts + 1 \
+                 WHERE id = (SELECT id FROM outbox WHERE claimed_until <= ? AND attempts < ? \
+                 ORDER BY id LIMIT 1) {CLAIM_RETURNING}"
+            ))
+            .bind::<Text, _>(claim)
+            .bind::<BigInt, _>(lease_until)
+            .bind::<BigInt, _>(now)
+            .bind::<Integer, _>(max_attempts)
+            .load(c)
+        })?,
+    };
+    Ok(rows.into_iter().next())
+}
+
+/// A claimed message was sent: its row goes. False when the claim was lost (the lease ran out
+/// and another process claimed it).
+pub fn complete(conn: &mut DbConnection, id: &str, claim: &str) -> Result<bool, StorageError> {
+    let deleted = diesel::delete(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::claim.eq(claim)),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// A claimed message could not be sent: it is released to be tried again from `retry_at`
+/// (unix seconds), or never again when `give_up`.
+pub fn fail(
+    conn: &mut DbConnection,
+    id: &str,
+    claim: &str,
+    retry_at: i64,
+    give_up: Option<i32>,
+    error: &str,
+) -> Result<(), StorageError> {
+    let target = outbox::table
+        .filter(outbox::id.eq(id))
+        .filter(outbox::claim.eq(claim));
+    diesel::update(target)
+        .set((
+            outbox::claim.eq(None::<String>),
+            outbox::claimed_until.eq(retry_at),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    if let Some(attempts) = give_up {
+        diesel::update(outbox::table.filter(outbox::id.eq(id)))
+            .set(outbox::attempts.eq(attempts))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A claimed message that need not be sent after all (its invitation was used meanwhile).
+pub fn discard(conn: &mut DbConnection, id: &str) -> Result<(), StorageError> {
+    diesel::delete(outbox::table.filter(outbox::id.eq(id))).execute(conn)?;
+    Ok(())
+}
+
+/// Messages of a survey still to send, and those given up on (tried `max_attempts` times).
+pub fn outbox_counts(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    max_attempts: i32,
+) -> Result<(i64, i64), StorageError> {
+    let of_survey = || outbox::table.filter(outbox::survey_id.eq(survey_id));
+    let waiting = of_survey()
+        .filter(outbox::attempts.lt(max_attempts))
+        .count()
+        .get_result(conn)?;
+    let failed = of_survey()
+        .filter(outbox::attempts.ge(max_attempts))
+        .count()
+        .get_result(conn)?;
+    Ok((waiting, failed))
+}

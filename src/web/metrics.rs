@@ -1,0 +1,172 @@
+//! Counters for `/metrics`, in the Prometheus text format: requests by route pattern, method and
+//! status; request latency by route; submissions by outcome. Labels are route patterns
+//! (`/s/{id}`) and fixed outcome names, never anything a client typed.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::HttpResponse;
+
+/// Upper bounds of the latency histogram, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+/// What became of one submission (`POST /s/{id}`), attached to its response by the handler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Outcome(pub &'static str);
+
+impl Outcome {
+    /// Stored now.
+    pub const ACCEPTED: Outcome = Outcome("accepted");
+    /// A copy of a form already stored: thanked, nothing new stored.
+    pub const DUPLICATE: Outcome = Outcome("duplicate");
+    /// The honeypot was filled: thanked, nothing stored.
+    pub const HONEYPOT: Outcome = Outcome("honeypot");
+    /// Missing, expired or forged form token: the form came back.
+    pub const TOKEN: Outcome = Outcome("token");
+
+    /// Marks a response with the outcome, for the metrics middleware.
+    pub fn tag(self, mut response: HttpResponse) -> HttpResponse {
+        response.extensions_mut().insert(self);
+        response
+    }
+
+    /// The outcome of an untagged submission response, from its status.
+    pub fn from_status(status: u16) -> Outcome {
+        Outcome(match status {
+            400 => "bad_request",
+            403 => "forbidden",
+            404 => "not_found",
+            409 => "quota_full",
+            410 => "closed",
+            413 => "too_large",
+            422 => "invalid",
+            429 => "rate_limited",
+            503 => "unavailable",
+            500..=599 => "error",
+            _ => "other",
+        })
+    }
+}
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency: BTreeMap<String, Histogram>,
+    submissions: BTreeMap<Outcome, u64>,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    counters: Mutex<Counters>,
+}
+
+impl Metrics {
+    pub fn record_request(&self, route: &str, method: &str, status: u16, took: Duration) {
+        let Ok(mut c) = self.counters.lock() else {
+            return;
+        };
+        *c.requests
+            .entry((route.to_owned(), method.to_owned(), status))
+            .or_default() += 1;
+        let seconds = took.as_secs_f64();
+        let h = c.latency.entry(route.to_owned()).or_default();
+        for (count, bound) in h.counts.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *count += 1;
+            }
+        }
+        h.count += 1;
+        h.sum += seconds;
+    }
+
+    pub fn record_submission(&self, outcome: Outcome) {
+        if let Ok(mut c) = self.counters.lock() {
+            *c.submissions.entry(outcome).or_default() += 1;
+        }
+    }
+
+    /// Everything counted so far, in the Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let Ok(c) = self.counters.lock() else {
+            return out;
+        };
+        out.push_str("# HELP minyi_http_requests_total HTTP requests answered, by route pattern, method and status.\n");
+        out.push_str("# TYPE minyi_http_requests_total counter\n");
+        for ((route, method, status), n) in &c.requests {
+            let _ = writeln!(
+                out,
+                "minyi_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP minyi_http_request_duration_seconds Time to answer a request, by route pattern.\n");
+        out.push_str("# TYPE minyi_http_request_duration_seconds histogram\n");
+        for (route, h) in &c.latency {
+            for (count, bound) in h.counts.iter().zip(BUCKETS) {
+                let _ = writeln!(
+                    out,
+                    "minyi_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "minyi_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "minyi_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "minyi_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
+        }
+        out.push_str("# HELP minyi_submissions_total Survey submissions by outcome: accepted (stored), duplicate (already stored), or the reason it was rejected.\n");
+        out.push_str("# TYPE minyi_submissions_total counter\n");
+        for (Outcome(outcome), n) in &c.submissions {
+            let _ = writeln!(out, "minyi_submissions_total{{outcome=\"{outcome}\"}} {n}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_render_as_prometheus_text() {
+        let metrics = Metrics::default();
+        metrics.record_request("/s/{id}", "POST", 303, Duration::from_millis(3));
+        metrics.record_request("/s/{id}", "POST", 303, Duration::from_millis(30));
+        metrics.record_submission(Outcome::ACCEPTED);
+        metrics.record_submission(Outcome::from_status(409));
+
+        let text = metrics.render();
+
+        for line in [
+            "minyi_http_requests_total{route=\"/s/{id}\",method=\"POST\",status=\"303\"} 2",
+            "minyi_http_request_duration_seconds_bucket{route=\"/s/{id}\",le=\"0.005\"} 1",
+            "minyi_http_request_duration_seconds_bucket{route=\"/s/{id}\",le=\"+Inf\"} 2",
+            "minyi_http_request_duration_seconds_count{route=\"/s/{id}\"} 2",
+            "minyi_submissions_total{outcome=\"accepted\"} 1",
+            "minyi_submissions_total{outcome=\"quota_full\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Ingest under pressure: county quotas that never overrun, the honeypot, the per-network rate
+//! limit, quality flags kept and excluded by the file's rules, metrics and backups.
+
+use crate::helpers::*;
+use minyi::survey::QuestionKind;
+
+const PATH: &str = "/s/jiaxing-food-safety-2016";
+
+/// Nanhu (the first county in the example) limited to `quota` completed interviews.
+fn survey_with_nanhu_quota(quota: u32) -> tempfile::TempDir {
+    example_survey_dir(|source| {
+        source.replacen(
+            "target_sample = 200",
+            &format!("target_sample = {quota}\nquota = {quota}"),
+            1,
+        )
+    })
+}
+
+async fn post_to(app: &TestApp, address: &str, fields: &[(String, String)]) -> u16 {
+    let body = serde_urlencoded::to_string(fields).unwrap();
+    let response = app
+        .client
+        .post(format!("{address}{PATH}"))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .send_body(body)
+        .await;
+    response.expect("POST").status().as_u16()
+}
+
+on_both_backends! {
+    async fn two_hundred_concurrent_submissions_for_fifty_places_accept_exactly_fifty(backend: Backend) {
+        let surveys = survey_with_nanhu_quota(60);
+        let app = spawn_app_with_surveys(backend, surveys.path()).await;
+        let other_node = spawn_second_app(&app, surveys.path()).await;
+        let survey = example_survey();
+        for _ in 0..10 {
+            let token = signed_token(&app, EXAMPLE_ID, 300);
+            let page = app.post_form(PATH, &with_token(valid_fields(&survey, "nanhu"), &token)).await;
+            assert_eq!(page.status, 303, "one of the first ten places: {}", page.body);
+        }
+
+        // 200 residents at once, half through each node: 50 places remain.
+        let tokens = form_tokens(&app.db);
+        let rendered = chrono::Utc::now().timestamp() - 300;
+        let forms: Vec<Vec<(String, String)>> = (0..200)
+            .map(|_| with_token(valid_fields(&survey, "nanhu"), &tokens.issue(EXAMPLE_ID, rendered)))
+            .collect();
+        let app = &app;
+        let statuses = futures_util::future::join_all(forms.iter().enumerate().map(|(i, fields)| {
+            let address = if i % 2 == 0 { app.address.clone() } else { other_node.clone() };
+            async move { post_to(app, &address, fields).await }
+        }))
+        .await;
+
+        let accepted = statuses.iter().filter(|s| **s == 303).count();
+        let complete = statuses.iter().filter(|s| **s == 409).count();
+        assert_eq!((accepted, complete), (50, 150), "statuses: {statuses:?}");
+        let by_county = app.catalog().responses_by_stratum(&app.catalog().require(EXAMPLE_ID).unwrap()).unwrap();
+        let nanhu = by_county.iter().find(|(code, _)| code == "nanhu").map(|(_, n)| *n);
+        assert_eq!(nanhu, Some(60), "stored: exactly the quota");
+    }
+
+    async fn a_full_county_gets_a_polite_page_and_other_counties_still_answer(backend: Backend) {
+        let surveys = survey_with_nanhu_quota(1);
+        let app = spawn_app_with_surveys(backend, surveys.path()).await;
+        let survey = example_survey();
+        let first = with_token(valid_fields(&survey, "nanhu"), &signed_token(&app, EXAMPLE_ID, 300));
+        assert_eq!(app.post_form(PATH, &first).await.status, 303);
+
+        let zh = app.post_form(PATH, &with_token(valid_fields(&survey, "nanhu"), &signed_token(&app, EXAMPLE_ID, 300))).await;
+        let mut english = with_token(valid_fields(&survey, "nanhu"), &signed_token(&app, EXAMPLE_ID, 300));
+        english.push(("_lang".into(), "en".into()));
+        let en = app.post_form(PATH, &english).await;
+        let retry = app.post_form(PATH, &first).await;
+        let elsewhere = app.post_form(PATH, &with_token(valid_fields(&survey, "haiyan"), &signed_token(&app, EXAMPLE_ID, 300))).await;
+
+        assert_eq!(zh.status, 409);
+        assert!(zh.body.contains("本地区的调查已完成"), "{}", zh.body);
+        assert_eq!(en.status, 409);
+        assert!(en.body.contains("This county is complete"), "{}", en.body);
+        assert_eq!(retry.status, 303, "a retry of the form that got the place is still thanked");
+        assert_eq!(elsewhere.status, 303, "counties without a quota are unaffected");
+        assert_eq!(app.response_count(EXAMPLE_ID), 2);
+    }
+
+    async fn a_filled_honeypot_is_thanked_but_not_stored(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let form = app.get(PATH).await;
+        let mut fields = with_token(valid_fields(&survey, "nanhu"), &token_in(&form.body));
+        fields.push(("website-url".into(), "http://cheap-pills.example".into()));
+
+        let page = app.post_form(PATH, &fields).await;
+
+        assert!(form.body.contains("name=\"website-url\" value=\"\" tabindex=\"-1\" autocomplete=\"off\""), "the form carries the empty honeypot");
+        assert!(form.body.contains("<label for=\"hp\">请不要填写这一项"), "labelled for screen readers");
+        assert_eq!(page.status, 303, "the robot sees the usual thanks");
+        assert_eq!(page.location.as_deref(), Some("/s/jiaxing-food-safety-2016/thanks"));
+        assert_eq!(app.response_count(EXAMPLE_ID), 0, "nothing stored");
+        let metrics = app.get("/metrics").await;
+        assert!(metrics.body.contains("minyi_submissions_total{outcome=\"honeypot\"} 1"), "{}", metrics.body);
+    }
+
+    async fn quality_flags_are_stored_and_the_files_rules_exclude_them(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 1400, 3).expect("simulate");
+        let (_, before) = minyi::analysis::evaluate_survey(&catalog, EXAMPLE_ID).expect("evaluates");
+        let survey = example_survey();
+        let straight = |mut fields: Vec<(String, String)>| {
+            for (name, value) in fields.iter_mut() {
+                if name.starts_with("places.") {
+                    *value = "4".into();
+                }
+            }
+            fields
+        };
+        assert!(matches!(survey.question("places").map(|q| &q.kind), Some(QuestionKind::Matrix { .. })));
+
+        // Rendered 5 seconds ago; rendered 5 minutes ago with every place rated the same; normal.
+        let fast = with_token(valid_fields(&survey, "nanhu"), &signed_token(&app, EXAMPLE_ID, 5));
+        let lined = with_token(straight(valid_fields(&survey, "nanhu")), &signed_token(&app, EXAMPLE_ID, 300));
+        let fine = with_token(valid_fields(&survey, "nanhu"), &signed_token(&app, EXAMPLE_ID, 300));
+        for fields in [&fast, &lined, &fine] {
+            assert_eq!(app.post_form(PATH, fields).await.status, 303);
+        }
+
+        let db = minyi::storage::Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut flags: Vec<String> = minyi::storage::load_responses(&mut db.conn().unwrap(), EXAMPLE_ID)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.channel == "open_link")
+            .map(|r| r.quality_flags)
+            .collect();
+        flags.sort();
+        assert_eq!(flags, ["", "straightlining", "too_fast"], "each response keeps its flags");
+        let (_, after) = minyi::analysis::evaluate_survey(&catalog, EXAMPLE_ID).expect("evaluates");
+        let excluded = |e: &minyi::evaluation::Evaluation, flag: &str| e.responses.excluded.get(flag).copied().unwrap_or(0);
+        assert_eq!(after.responses.stored, before.responses.stored + 3, "flagged responses are counted as stored");
+        assert_eq!(excluded(&after, "too_fast"), excluded(&before, "too_fast") + 1, "too fast: reported and excluded");
+        assert_eq!(excluded(&after, "straightlining"), excluded(&before, "straightlining") + 1, "straight-lined: reported and excluded");
+        assert_eq!(after.responses.used, before.responses.used + 1, "only the clean response is used");
+    }
+}
+
+#[actix_web::test]
+async fn a_network_over_its_allowance_gets_429_with_a_human_message_in_its_language() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let mut settings = settings_for(&db, &repo_path("surveys"));
+    settings.rate_per_minute = 3;
+    let app = minyi::startup::Application::build(&settings).unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = awc::Client::builder().disable_redirects().finish();
+    let survey = example_survey();
+    let post = |lang: &'static str| {
+        let mut fields = valid_fields(&survey, "nanhu");
+        fields.push(("_lang".into(), lang.into()));
+        let client = client.clone();
+        let address = address.clone();
+        async move {
+            let mut response = client
+                .post(format!("{address}{PATH}"))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .send_body(serde_urlencoded::to_string(&fields).unwrap())
+                .await
+                .unwrap();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+            (response.status().as_u16(), retry_after, body)
+        }
+    };
+
+    // Three submissions (the form token is missing, so they come back as 422; they still count).
+    for n in 0..3 {
+        assert_eq!(
+            post("zh").await.0,
+            422,
+            "submission {n} is within the allowance"
+        );
+    }
+    let (zh_status, retry_after, zh) = post("zh").await;
+    let (en_status, _, en) = post("en").await;
+
+    assert_eq!(zh_status, 429);
+    assert!(zh.contains("提交太频繁"), "{zh}");
+    let retry_after: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!(
+        (1..=20).contains(&retry_after),
+        "one place refills in 20 s: {retry_after}"
+    );
+    assert_eq!(en_status, 429);
+    assert!(en.contains("Too many submissions"), "{en}");
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_latencies_and_submission_outcomes() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let survey = example_survey();
+    let token = app.form_token(EXAMPLE_ID).await;
+    let fields = with_token(valid_fields(&survey, "nanhu"), &token);
+    app.post_form(PATH, &fields).await;
+    app.post_form(PATH, &fields).await;
+    app.post_form(PATH, &valid_fields(&survey, "nanhu")).await;
+
+    let metrics = app.get("/metrics").await;
+
+    assert_eq!(metrics.status, 200);
+    for line in [
+        "minyi_http_requests_total{route=\"/s/{id}\",method=\"GET\",status=\"200\"} 1",
+        "minyi_http_requests_total{route=\"/s/{id}\",method=\"POST\",status=\"303\"} 2",
+        "minyi_http_request_duration_seconds_count{route=\"/s/{id}\"} 4",
+        "minyi_submissions_total{outcome=\"accepted\"} 1",
+        "minyi_submissions_total{outcome=\"duplicate\"} 1",
+        "minyi_submissions_total{outcome=\"token\"} 1",
+    ] {
+        assert!(
+            metrics.body.lines().any(|l| l == line),
+            "{line} in\n{}",
+            metrics.body
+        );
+    }
+    assert!(
+        !metrics.body.contains("127.0.0.1"),
+        "no addresses in metrics"
+    );
+}
+
+#[actix_web::test]
+async fn backup_copies_the_live_sqlite_database_and_never_overwrites() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let survey = example_survey();
+    let token = app.form_token(EXAMPLE_ID).await;
+    assert_eq!(
+        app.post_form(PATH, &with_token(valid_fields(&survey, "pinghu"), &token))
+            .await
+            .status,
+        303
+    );
+    let out = app.db.dir.path().join("backup.db");
+
+    let run = |out: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(["backup", "--out", out.to_str().unwrap()])
+            .env("DATABASE_URL", &app.db.raw_url)
+            .env("MINYI_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let first = run(&out);
+    let second = run(&out);
+
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let copy = minyi::storage::Database::connect(
+        minyi::storage::DatabaseUrl::Sqlite(out.display().to_string()),
+        1,
+    )
+    .unwrap();
+    let stored = minyi::storage::load_responses(&mut copy.conn().unwrap(), EXAMPLE_ID).unwrap();
+    assert_eq!(
+        stored.len(),
+        1,
+        "the acknowledged response is in the backup"
+    );
+    assert!(
+        !second.status.success(),
+        "a second backup to the same file is refused"
+    );
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already exists"));
+}

@@ -1,0 +1,136 @@
+//! `minyi invite`, `minyi remind` and `minyi survey publish --notify`, run as an operator would.
+
+use std::process::{Command, Output};
+
+use super::*;
+
+fn minyi(db: &TestDatabase, args: &[&str]) -> (bool, String) {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(args)
+        .env("DATABASE_URL", &db.raw_url)
+        .env("MINYI_LOG", "warn")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("minyi runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let (ok, out) = minyi(
+        &db,
+        &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"],
+    );
+    assert!(ok, "{out}");
+    let list = db.dir.path().join("frame.csv");
+    std::fs::write(
+        &list,
+        "email,county\nwang@example.org,南湖区\nzhao@example.org,haiyan\n",
+    )
+    .unwrap();
+    let list = list.to_str().unwrap();
+
+    let (ok, first) = minyi(&db, &["invite", EXAMPLE_ID, "--emails", list]);
+    assert!(ok, "{first}");
+    let (ok, again) = minyi(&db, &["invite", EXAMPLE_ID, "--emails", list]);
+    assert!(ok, "{again}");
+    let (ok, reminded) = minyi(&db, &["remind", EXAMPLE_ID]);
+    assert!(ok, "{reminded}");
+    let (ok, status) = minyi(&db, &["survey", "status", EXAMPLE_ID, "--json"]);
+    assert!(ok, "{status}");
+
+    assert!(
+        first.contains("2 invitations created, 0 addresses already invited"),
+        "{first}"
+    );
+    assert!(
+        again.contains("0 invitations created, 2 addresses already invited"),
+        "{again}"
+    );
+    assert!(
+        reminded.contains("0 reminders queued"),
+        "the invitations themselves still wait: {reminded}"
+    );
+    let status: serde_json::Value = serde_json::from_str(status.trim()).unwrap();
+    assert_eq!(
+        status["invitations"],
+        serde_json::json!({ "all": 2, "unused": 2 })
+    );
+    assert_eq!(status["mail"]["waiting"], 2, "no server has sent them yet");
+}
+
+#[test]
+fn a_bad_address_list_is_refused_whole_with_every_line_to_fix() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    assert!(
+        minyi(
+            &db,
+            &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
+        )
+        .0
+    );
+    let list = db.dir.path().join("frame.csv");
+    std::fs::write(
+        &list,
+        "email,county\nok@example.org,nanhu\nwang at example.org,nanhu\nli@example.org,嘉兴\n",
+    )
+    .unwrap();
+
+    let (ok, out) = minyi(
+        &db,
+        &["invite", EXAMPLE_ID, "--emails", list.to_str().unwrap()],
+    );
+    let (_, status) = minyi(&db, &["survey", "status", EXAMPLE_ID, "--json"]);
+
+    assert!(!ok);
+    assert!(out.contains("frame.csv: line 3: email"), "{out}");
+    assert!(out.contains("frame.csv: line 4: county"), "{out}");
+    assert!(
+        status.contains("\"all\":0"),
+        "nobody is invited from a file with problems: {status}"
+    );
+}
+
+#[test]
+fn invitations_to_a_survey_not_open_and_bad_notify_addresses_are_refused_with_what_to_do() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    assert!(
+        minyi(
+            &db,
+            &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
+        )
+        .0
+    );
+    assert!(minyi(&db, &["survey", "close", EXAMPLE_ID]).0);
+    let list = db.dir.path().join("frame.csv");
+    std::fs::write(&list, "email\nok@example.org\n").unwrap();
+
+    let (invited, invite_out) = minyi(
+        &db,
+        &["invite", EXAMPLE_ID, "--emails", list.to_str().unwrap()],
+    );
+    let (published, publish_out) = minyi(
+        &db,
+        &[
+            "survey",
+            "publish",
+            EXAMPLE_ID,
+            "--notify",
+            "lead@evaluator.example,not-an-address",
+        ],
+    );
+
+    assert!(!invited);
+    assert!(invite_out.contains("minyi survey open"), "{invite_out}");
+    assert!(!published);
+    assert!(
+        publish_out.contains("--notify: \"not-an-address\""),
+        "{publish_out}"
+    );
+}

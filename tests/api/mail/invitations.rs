@@ -1,0 +1,173 @@
+//! The resident's side: an invitation arrives by mail, its link opens the survey with the
+//! county set, a submission uses it up, a second use is told so politely; reminders reach only
+//! the unused; evaluators hear when results are published.
+
+use minyi::invitations::{invite, remind};
+use minyi::storage::{self, Database};
+
+use super::*;
+
+fn counts(app: &TestApp) -> (i64, i64) {
+    let db = Database::connect(app.db.url.clone(), 1).unwrap();
+    storage::invitation_counts(&mut db.conn().unwrap(), EXAMPLE_ID).unwrap()
+}
+
+async fn answer(app: &TestApp, link: &str, county: &str) -> Page {
+    let form = app.get(link).await;
+    assert_eq!(form.status, 200, "the link opens the survey: {}", form.body);
+    let fields = with_token(
+        valid_fields(&example_survey(), county),
+        &token_in(&form.body),
+    );
+    app.post_form(link.split('?').next().unwrap(), &fields)
+        .await
+}
+
+on_both_backends! {
+    async fn an_invitation_arrives_with_its_headers_and_its_link_opens_the_survey_once(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        let title = example_survey().title.zh;
+
+        let report = invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("resident@example.org", Some("haiyan"))])).unwrap();
+        let raw = smtp.wait_for(1).await;
+
+        assert_eq!(report.created, 1);
+        let mail = read(&raw[0]);
+        assert_eq!(mail.from, "minyi@localhost", "From");
+        assert_eq!(mail.to, "resident@example.org", "To");
+        assert_eq!(mail.subject, format!("问卷邀请：{title}"), "Subject, decoded");
+        assert!(mail.raw.contains("Subject: =?utf-8?b?"), "a Chinese subject is RFC 2047-encoded:\n{}", mail.raw);
+        assert!(mail.message_id.ends_with("@localhost"), "Message-ID: {:?}", mail.message_id);
+        let age = chrono::Utc::now().timestamp() - mail.date.expect("a Date header");
+        assert!((-300..300).contains(&age), "dated now: {age} s off");
+        let link = link_in(&mail.text);
+        assert!(mail.text.contains(&title) && mail.text.contains("只能提交一次"), "text body:\n{}", mail.text);
+        assert!(mail.html.contains(&format!("href=\"{}{link}\"", app.address)), "the HTML body links to the same place:\n{}", mail.html);
+
+        let form = app.get(&link).await;
+        assert_eq!(form.status, 200);
+        assert!(form.body.contains(&format!("action=\"{link}\"")), "the form posts back to the link");
+        assert!(form.body.contains("value=\"haiyan\" checked"), "the invitation's county is chosen");
+        assert!(!form.body.contains("value=\"nanhu\""), "and no other county is offered");
+
+        let first = answer(&app, &link, "nanhu").await;
+        assert_eq!(first.status, 303, "{}", first.body);
+        let stored = storage::load_responses(&mut Database::connect(app.db.url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!((stored[0].channel.as_str(), stored[0].stratum.as_str()), ("invitation", "haiyan"), "the invitation's channel and county, whatever was posted");
+        assert_eq!(counts(&app), (1, 0), "one invitation, used");
+
+        let again = app.get(&link).await;
+        assert_eq!(again.status, 410, "a used link is spent");
+        assert!(again.body.contains("这份邀请已经用过了"), "and says so politely: {}", again.body);
+        let another_form = with_token(valid_fields(&example_survey(), "haiyan"), &app.form_token(EXAMPLE_ID).await);
+        let second = app.post_form(&link, &another_form).await;
+        assert_eq!(second.status, 410, "a second submission through the link is refused");
+        assert_eq!(app.response_count(EXAMPLE_ID), 1, "and stores nothing");
+    }
+
+    async fn a_double_tap_on_an_invitation_form_stores_one_response_and_thanks_twice(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("tap@example.org", None)])).unwrap();
+        let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
+        let form = app.get(&link).await;
+        let fields = with_token(valid_fields(&example_survey(), "pinghu"), &token_in(&form.body));
+
+        let first = app.post_form(&link, &fields).await;
+        let second = app.post_form(&link, &fields).await;
+
+        assert_eq!((first.status, second.status), (303, 303), "both taps reach the thanks page");
+        assert_eq!(app.response_count(EXAMPLE_ID), 1);
+        let stored = stored_answers(&app, EXAMPLE_ID);
+        assert_eq!(stored[0].0, "pinghu", "without a preassigned county the resident chooses");
+    }
+
+    async fn two_forms_racing_on_one_invitation_store_one_response(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("race@example.org", None)])).unwrap();
+        let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
+        let survey = example_survey();
+        let phone = with_token(valid_fields(&survey, "nanhu"), &token_in(&app.get(&link).await.body));
+        let laptop = with_token(valid_fields(&survey, "haiyan"), &token_in(&app.get(&link).await.body));
+
+        let (a, b) = futures_util::future::join(app.post_form(&link, &phone), app.post_form(&link, &laptop)).await;
+
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [303, 410], "one is thanked, the other told the invitation is used");
+        assert_eq!(app.response_count(EXAMPLE_ID), 1);
+        assert_eq!(counts(&app), (1, 0));
+    }
+
+    async fn reminders_go_only_to_invitations_not_used_and_their_links_work(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        let invited = ["used@example.org", "late@example.org", "later@example.org"];
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&invited.map(|a| (a, None)))).unwrap();
+        let first_round: Vec<Received> = smtp.wait_for(3).await.iter().map(|m| read(m)).collect();
+        let used_link = link_in(&to(&first_round, "used@example.org")[0].text);
+        assert_eq!(answer(&app, &used_link, "xiuzhou").await.status, 303);
+
+        let queued = remind(&app.catalog(), EXAMPLE_ID).unwrap();
+        let all: Vec<Received> = smtp.wait_for(5).await.iter().map(|m| read(m)).collect();
+
+        assert_eq!(queued, 2, "one reminder per unused invitation");
+        let reminders: Vec<&Received> = all.iter().filter(|m| m.subject.starts_with("提醒")).collect();
+        let mut recipients: Vec<&str> = reminders.iter().map(|m| m.to.as_str()).collect();
+        recipients.sort();
+        assert_eq!(recipients, ["late@example.org", "later@example.org"]);
+        let late = to(&all, "late@example.org");
+        let (first_link, reminder_link) = (link_in(&late[0].text), link_in(&late[1].text));
+        assert_ne!(first_link, reminder_link, "the reminder carries a link of its own");
+        assert_eq!(answer(&app, &reminder_link, "jiashan").await.status, 303, "which works");
+        assert_eq!(app.get(&first_link).await.status, 410, "and uses the same invitation");
+        assert_eq!(counts(&app), (3, 1));
+    }
+
+    async fn evaluators_are_told_by_mail_when_results_are_published(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        let catalog = app.catalog();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 300, 3).unwrap();
+        catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
+        let evaluators: Vec<lettre::Address> = ["stats@evaluator.example", "lead@evaluator.example"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+
+        minyi::publishing::publish_and_notify(&catalog, EXAMPLE_ID, &evaluators).unwrap();
+        let mut mails: Vec<Received> = smtp.wait_for(2).await.iter().map(|m| read(m)).collect();
+
+        mails.sort_by(|a, b| a.to.cmp(&b.to));
+        assert_eq!(mails.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(), ["lead@evaluator.example", "stats@evaluator.example"]);
+        let title = example_survey().title.zh;
+        for mail in &mails {
+            assert_eq!(mail.subject, format!("结果已发布：{title}"));
+            let link = format!("{}/results/{EXAMPLE_ID}", app.address);
+            assert!(mail.text.contains(&link), "{}", mail.text);
+        }
+        assert_eq!(app.get(&format!("/results/{EXAMPLE_ID}")).await.status, 200, "the link leads to the results");
+    }
+
+    async fn without_an_smtp_server_messages_are_written_as_eml_files(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let outbox = app.db.dir.path().join("outbox");
+
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("file@example.org", Some("nanhu"))])).unwrap();
+        let started = std::time::Instant::now();
+        let file = loop {
+            let found = std::fs::read_dir(&outbox).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml"));
+            if let Some(file) = found { break file; }
+            assert!(started.elapsed().as_secs() < 60, "no .eml file in {}", outbox.display());
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+
+        let mail = read(&std::fs::read(&file).unwrap());
+        assert_eq!(mail.to, "file@example.org");
+        assert!(mail.subject.starts_with("问卷邀请："), "{}", mail.subject);
+        assert_eq!(app.get(&link_in(&mail.text)).await.status, 200, "the link in the file works");
+    }
+}

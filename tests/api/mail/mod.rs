@@ -1,0 +1,90 @@
+//! Invitations, reminders and notifications by e-mail (issue 7), against a real SMTP server on
+//! loopback started by each test.
+
+mod cli;
+mod crash;
+mod invitations;
+mod outbox;
+mod privacy;
+mod smtp;
+mod tls;
+
+use minyi::invitations::InvitedAddress;
+use minyi::survey::Lang;
+
+use crate::helpers::*;
+pub use smtp::{Hold, SmtpServer};
+
+/// Minyi sending its mail to `smtp`.
+pub async fn spawn_mail_app(backend: Backend, smtp: &SmtpServer) -> TestApp {
+    let transport = smtp.transport();
+    spawn_app_with_settings(backend, &repo_path("surveys"), move |s| {
+        s.mail.transport = transport;
+    })
+    .await
+}
+
+/// A message as a mail client shows it.
+#[derive(Debug)]
+pub struct Received {
+    pub raw: String,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub message_id: String,
+    pub date: Option<i64>,
+    pub text: String,
+    pub html: String,
+}
+
+pub fn read(raw: &[u8]) -> Received {
+    let message = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("a MIME message");
+    let first = |list: Option<&mail_parser::Address<'_>>| {
+        list.and_then(|l| l.first().and_then(|m| m.address().map(str::to_owned)))
+            .unwrap_or_default()
+    };
+    Received {
+        raw: String::from_utf8_lossy(raw).into_owned(),
+        from: first(message.from()),
+        to: first(message.to()),
+        subject: message.subject().unwrap_or_default().to_owned(),
+        message_id: message.message_id().unwrap_or_default().to_owned(),
+        date: message.date().map(|d| d.to_timestamp()),
+        text: message
+            .body_text(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default(),
+        html: message
+            .body_html(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// The path of the first invitation link in a text (`/i/<token>`, with its query).
+pub fn link_in(text: &str) -> String {
+    let start = text
+        .find("/i/")
+        .expect("the message holds an invitation link");
+    let end = text[start..]
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .map_or(text.len(), |n| start + n);
+    text[start..end].to_owned()
+}
+
+pub fn addresses(list: &[(&str, Option<&str>)]) -> Vec<InvitedAddress> {
+    list.iter()
+        .map(|(email, county)| InvitedAddress {
+            email: (*email).to_owned(),
+            stratum: county.map(str::to_owned),
+            lang: Lang::Zh,
+        })
+        .collect()
+}
+
+/// Messages to `to`, in the order they arrived.
+pub fn to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> {
+    messages.iter().filter(|m| m.to == address).collect()
+}

@@ -1,0 +1,114 @@
+//! What invitations leave behind: addresses go when the survey closes (and stay gone through
+//! the purge), no export shows one, the link token never reaches a log, and nothing ties an
+//! invitation to the response that used it.
+
+use minyi::invitations::invite;
+use minyi::lifecycle::Transition;
+use minyi::storage::{self, Database};
+
+use super::*;
+use crate::privacy::database_contents;
+use crate::privacy::logs::{capture_logs, captured_logs};
+
+on_both_backends! {
+    async fn invited_addresses_are_deleted_when_the_survey_closes_and_never_exported(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        let catalog = app.catalog();
+        let invited = ["zhang.wei.1958@example.org", "unsent.li@example.org"];
+        invite(&catalog, EXAMPLE_ID, &addresses(&invited.map(|a| (a, Some("tongxiang"))))).unwrap();
+        let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
+        let form = app.get(&link).await;
+        let fields = with_token(valid_fields(&example_survey(), "tongxiang"), &token_in(&form.body));
+        assert_eq!(app.post_form(&link, &fields).await.status, 303);
+        // Both addresses are in the database while fieldwork goes on (else this test proves nothing).
+        let before = database_contents(&app.db);
+        assert!(invited.iter().all(|a| before.contains(a)), "the addresses are stored while open");
+
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 300, 3).unwrap();
+        catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
+        let after_close = database_contents(&app.db);
+        minyi::publishing::publish(&catalog, EXAMPLE_ID).unwrap();
+        minyi::retention::purge(&catalog, EXAMPLE_ID, chrono::Utc::now().date_naive()).unwrap();
+        let after_purge = database_contents(&app.db);
+        let (_, evaluation) = minyi::analysis::evaluate_survey(&catalog, EXAMPLE_ID).unwrap();
+        let exports = [
+            String::from_utf8(minyi::release::evaluation_csv(&evaluation, minyi::release::Encoding::Utf8).unwrap()).unwrap(),
+            serde_json::to_string(&evaluation).unwrap(),
+            app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body,
+            app.get(&format!("/results/{EXAMPLE_ID}/figures.csv")).await.body,
+            app.get(&format!("/results/{EXAMPLE_ID}")).await.body,
+        ];
+
+        for address in invited {
+            assert!(!after_close.contains(address), "{address} is deleted when the survey closes");
+            assert!(!after_purge.contains(address), "{address} stays deleted through the purge");
+            for (n, export) in exports.iter().enumerate() {
+                assert!(!export.contains(address) && !export.contains("example.org"), "export #{n} shows no address");
+            }
+        }
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        assert_eq!(storage::invitation_counts(&mut conn, EXAMPLE_ID).unwrap(), (2, 1), "used or unused is all that is left");
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (0, 0), "no invitation mail waits");
+    }
+
+    async fn nothing_joins_an_invitation_to_the_response_that_used_it(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("a@example.org", None), ("b@example.org", None)])).unwrap();
+        let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
+        let form = app.get(&link).await;
+        let fields = with_token(valid_fields(&example_survey(), "haining"), &token_in(&form.body));
+        assert_eq!(app.post_form(&link, &fields).await.status, 303);
+        let db = Database::connect(app.db.url.clone(), 2).unwrap();
+        let mut conn = db.conn().unwrap();
+
+        let columns = |table: &str| storage::table_columns(&mut db.conn().unwrap(), table).unwrap();
+        let response_id = storage::load_responses(&mut conn, EXAMPLE_ID).unwrap()[0].id.clone();
+
+        assert_eq!(columns("invitations"), ["id", "survey_id", "email", "stratum", "lang"], "no response, no time");
+        assert_eq!(columns("unused_invitations"), ["invitation_id"], "used = no longer listed here");
+        assert_eq!(columns("invitation_links"), ["token_hash", "invitation_id"], "hashes, never tokens");
+        let contents = database_contents(&app.db);
+        let token = link.trim_start_matches("/i/").split('?').next().unwrap().to_owned();
+        assert!(!contents.contains(&token), "the link token is not stored, only its hash");
+        if backend == Backend::Postgres {
+            // An UPDATE of a used flag would give the invitation row the transaction id (xmin)
+            // of the response's insert, joining the two; using an invitation deletes instead.
+            let xmins = |query: &str| -> Vec<String> {
+                let url = match &app.db.url { minyi::storage::DatabaseUrl::Postgres(u) => u.clone(), _ => unreachable!() };
+                let out = std::process::Command::new("psql").args(["-At", "-d", &url, "-c", query]).output().expect("psql runs");
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+            };
+            let response_xmin = xmins(&format!("SELECT xmin FROM responses WHERE id = '{response_id}'"));
+            let invitation_xmins = xmins("SELECT xmin FROM invitations UNION ALL SELECT xmin FROM unused_invitations UNION ALL SELECT xmin FROM invitation_links");
+            assert_eq!(response_xmin.len(), 1);
+            assert!(!invitation_xmins.contains(&response_xmin[0]), "no invitation row was written by the response's transaction");
+        }
+    }
+
+    async fn the_invitation_token_never_reaches_the_logs(backend: Backend) {
+        capture_logs();
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("logged@example.org", None)])).unwrap();
+        let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
+        let token = link.trim_start_matches("/i/").split('?').next().unwrap().to_owned();
+
+        let form = app.get(&link).await;
+        let fields = with_token(valid_fields(&example_survey(), "nanhu"), &token_in(&form.body));
+        app.post_form(&link, &fields).await;
+        app.post_form(&link, &fields).await;
+        app.get(&link).await;
+
+        let logs = captured_logs();
+        for line in logs.lines().filter(|l| l.contains(&token)) {
+            eprintln!("LOGGED: {line}");
+        }
+        assert!(logs.contains("/i/{token}"), "requests through the link are logged by route pattern");
+        assert!(!logs.contains(&token), "the token is never logged");
+        assert!(!logs.contains("logged@example.org"), "nor the address");
+    }
+}
