@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::analysis::evaluate_survey;
 use crate::catalog::{now_rfc3339, Catalog, CatalogError};
 use crate::evaluation::Evaluation;
 use crate::invitations::results_published_mail;
@@ -67,17 +68,34 @@ pub fn publish_and_notify(
             id: survey_id.to_owned(),
             source,
         })?;
-    let summary =
-        resultset::summarize(catalog, survey_id, Encoding::Utf8WithBom).map_err(|source| {
-            PublishError::Evaluation {
+    // The figures come from the result set, so that anyone can recompute them from it. When its
+    // released categories cannot be weighted (a small sample, where k-anonymity suppresses much),
+    // the evaluation of the stored responses is published instead, and no result set recorded.
+    let (evaluation, summary) = match resultset::summarize(
+        catalog,
+        survey_id,
+        Encoding::Utf8WithBom,
+    ) {
+        Ok(summary) => (summary.evaluation.clone(), Some(summary)),
+        Err(resultset::ExportError::Evaluation { source, .. }) => {
+            tracing::warn!(survey = survey_id, error = %source, "no verifiable result set: publishing the evaluation of the stored responses");
+            let (_, evaluation) =
+                evaluate_survey(catalog, survey_id).map_err(|e| PublishError::Evaluation {
+                    survey: survey_id.to_owned(),
+                    source: Box::new(resultset::ExportError::Analysis(e)),
+                })?;
+            (evaluation, None)
+        }
+        Err(source) => {
+            return Err(PublishError::Evaluation {
                 survey: survey_id.to_owned(),
                 source: Box::new(source),
-            }
-        })?;
-    let evaluation = summary.evaluation.clone();
+            })
+        }
+    };
     let row = PublishedRow {
         survey_id: survey_id.to_owned(),
-        version: summary.version.clone(),
+        version: survey.record.current_version.clone(),
         published_at: now_rfc3339(),
         evaluation: serde_json::to_string(&evaluation).map_err(|e| PublishError::Unreadable {
             survey: survey_id.to_owned(),
@@ -90,12 +108,11 @@ pub fn publish_and_notify(
         return Err(CatalogError::Raced(survey_id.to_owned()).into());
     }
     drop(conn);
-    resultset::record(catalog, &summary)?;
-    let result_set = storage::find_result_set(
-        &mut *catalog.database().conn()?,
-        survey_id,
-        &summary.version,
-    )?;
+    if let Some(summary) = &summary {
+        resultset::record(catalog, summary)?;
+    }
+    let result_set =
+        storage::find_result_set(&mut *catalog.database().conn()?, survey_id, &row.version)?;
     Ok(PublishedResults {
         survey_id: row.survey_id,
         version: row.version,
