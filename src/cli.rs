@@ -166,7 +166,7 @@ enum SurveyCommand {
     /// Publish a closed survey's results.
     Publish {
         id: String,
-        /// Evaluators to tell by mail that the results are out, comma-separated.
+        /// Addresses to tell by mail besides the evaluators granted the survey, comma-separated.
         #[arg(long, value_delimiter = ',')]
         notify: Vec<String>,
     },
@@ -335,7 +335,10 @@ fn publish(id: &str, notify: &[String]) -> anyhow::Result<()> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let results = crate::publishing::publish_and_notify(&catalog()?, id, &evaluators)?;
+    let catalog = catalog()?;
+    let accounts = crate::accounts::Accounts::new(catalog.database().clone())?;
+    let results =
+        crate::publishing::publish_and_notify_grantees(&catalog, &accounts, id, &evaluators)?;
     let city = &results.evaluation.domains[0];
     println!(
         "survey {id} is now published (version {}); city component {:.1} of {:.1} points from {} responses",
@@ -344,12 +347,7 @@ fn publish(id: &str, notify: &[String]) -> anyhow::Result<()> {
     if results.evaluation.includes_simulated {
         eprintln!("warning: the published results include simulated responses");
     }
-    if !evaluators.is_empty() {
-        println!(
-            "{} evaluators will be told by mail (the server sends it)",
-            evaluators.len()
-        );
-    }
+    println!("evaluators granted the survey (and any --notify addresses) will be told by mail; the server sends it");
     Ok(())
 }
 

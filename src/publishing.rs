@@ -149,3 +149,26 @@ pub fn published(
         result_set,
     }))
 }
+
+/// Publishes and tells by mail every evaluator granted the survey, plus `also` (addresses given
+/// on the command line), each once. This is what `minyi survey publish` does.
+pub fn publish_and_notify_grantees(
+    catalog: &Catalog,
+    accounts: &crate::accounts::Accounts,
+    survey_id: &str,
+    also: &[lettre::Address],
+) -> Result<PublishedResults, PublishError> {
+    let mut evaluators: Vec<lettre::Address> = also.to_vec();
+    for account in accounts.grantees(survey_id)? {
+        // Stored addresses were validated when the account was made; one that lettre cannot
+        // read is skipped rather than blocking publication.
+        match account.email.parse::<lettre::Address>() {
+            Ok(address) if !evaluators.contains(&address) => evaluators.push(address),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(account = %account.id, error = %e, "cannot mail this evaluator")
+            }
+        }
+    }
+    publish_and_notify(catalog, survey_id, &evaluators)
+}

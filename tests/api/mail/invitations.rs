@@ -152,6 +152,27 @@ on_both_backends! {
         assert_eq!(app.get(&format!("/results/{EXAMPLE_ID}")).await.status, 200, "the link leads to the results");
     }
 
+    async fn publishing_tells_the_evaluators_granted_the_survey_and_no_one_else(backend: Backend) {
+        use minyi::accounts::{Accounts, Email, Password, Role};
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        let catalog = app.catalog();
+        let accounts = Accounts::new(catalog.database().clone()).unwrap();
+        let password = Password::parse("correct horse battery staple").unwrap();
+        for (email, role) in [("granted@evaluator.example", Role::Evaluator), ("other@evaluator.example", Role::Evaluator)] {
+            accounts.add_user(&Email::parse(email).unwrap(), role, &password, "test").unwrap();
+        }
+        accounts.grant(&Email::parse("granted@evaluator.example").unwrap(), EXAMPLE_ID, "test").unwrap();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 300, 3).unwrap();
+        catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
+
+        minyi::publishing::publish_and_notify_grantees(&catalog, &accounts, EXAMPLE_ID, &[]).unwrap();
+        let mails: Vec<Received> = smtp.wait_for(1).await.iter().map(|m| read(m)).collect();
+
+        assert_eq!(mails.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(), ["granted@evaluator.example"]);
+        assert!(mails[0].subject.starts_with("结果已发布："), "{}", mails[0].subject);
+    }
+
     async fn without_an_smtp_server_messages_are_written_as_eml_files(backend: Backend) {
         let app = spawn_app(backend).await;
         let outbox = app.db.dir.path().join("outbox");
