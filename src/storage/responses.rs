@@ -103,21 +103,12 @@ pub fn load_responses(
     conn: &mut DbConnection,
     survey_id: &str,
 ) -> Result<Vec<StoredResponse>, StorageError> {
-    Ok(responses::table
-        .filter(responses::survey_id.eq(survey_id))
-        .select((
-            responses::id,
-            responses::version,
-            responses::stratum,
-            responses::channel,
-            responses::answers,
-            responses::quality_flags,
-            responses::duration_seconds,
-            responses::submitted_on,
-            responses::client_hash,
-        ))
-        .order(responses::id.asc())
-        .load(conn)?)
+    let mut all = Vec::new();
+    for_each_response(conn, survey_id, |row| {
+        all.push(row);
+        Ok::<(), StorageError>(())
+    })?;
+    Ok(all)
 }
 
 /// Stores many responses in one transaction (for bulk sources such as `minyi simulate`); those
