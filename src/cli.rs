@@ -429,8 +429,7 @@ fn evaluate(id: &str, format: Format) -> anyhow::Result<()> {
     match format {
         Format::Table => print!("{}", crate::evaluation::to_table(&evaluation)),
         Format::Csv => {
-            let bytes =
-                crate::release::evaluation_csv(&evaluation, crate::release::Encoding::Utf8)?;
+            let bytes = crate::release::estimates_csv(&evaluation, crate::release::Encoding::Utf8)?;
             print!("{}", String::from_utf8_lossy(&bytes));
         }
         Format::Json => {

@@ -2,11 +2,10 @@
 
 mod bulletin;
 mod csv_file;
-mod evaluation_csv;
 pub mod merkle;
 pub mod resultset;
 pub mod verify;
 
 pub use bulletin::bulletin_csv;
 pub use csv_file::{defang, encode_row, number, CsvFile, Encoding};
-pub use evaluation_csv::evaluation_csv;
+pub use resultset::estimates_csv;

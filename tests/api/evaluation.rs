@@ -202,7 +202,7 @@ on_both_backends! {
         assert_eq!(evaluation.responses.simulated + evaluation.responses.excluded.values().sum::<usize>(), 1400);
         let table = minyi::evaluation::to_table(&evaluation);
         assert!(table.starts_with("!!! SIMULATED RESPONSES INCLUDED"), "the warning opens the report");
-        let csv = minyi::release::evaluation_csv(&evaluation, minyi::release::Encoding::Utf8).unwrap();
+        let csv = minyi::release::estimates_csv(&evaluation, minyi::release::Encoding::Utf8).unwrap();
         let csv = String::from_utf8(csv).unwrap();
         assert!(csv.lines().skip(1).all(|line| line.ends_with(",true")), "every CSV row says it includes simulated data");
     }

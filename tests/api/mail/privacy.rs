@@ -33,7 +33,7 @@ on_both_backends! {
         let after_purge = database_contents(&app.db);
         let (_, evaluation) = minyi::analysis::evaluate_survey(&catalog, EXAMPLE_ID).unwrap();
         let exports = [
-            String::from_utf8(minyi::release::evaluation_csv(&evaluation, minyi::release::Encoding::Utf8).unwrap()).unwrap(),
+            String::from_utf8(minyi::release::estimates_csv(&evaluation, minyi::release::Encoding::Utf8).unwrap()).unwrap(),
             serde_json::to_string(&evaluation).unwrap(),
             app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body,
             app.get(&format!("/results/{EXAMPLE_ID}/figures.csv")).await.body,
