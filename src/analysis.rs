@@ -144,13 +144,15 @@ pub fn add_simulated(
         };
         let flags = definition.quality_flags(&answers, Some(form.duration_seconds));
         let key = format!("{SIMULATED}:{survey_id}:{seed}:{index}");
+        // Deterministic: simulating again with the same seed adds nothing twice.
+        let id = hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(key.as_bytes())[..16]);
         batch.push(NewResponse {
-            id: hex::encode(rand::random::<[u8; 16]>()),
+            slot: storage::slot_of(survey.record.number, &id),
+            id,
             survey_id: survey_id.to_owned(),
             version: survey.record.current_version.clone(),
             stratum,
             channel: SIMULATED.to_owned(),
-            submission_key: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(key.as_bytes())),
             answers: serde_json::to_string(&answers).map_err(|e| AnalysisError::Unreadable {
                 id: key.clone(),
                 reason: e.to_string(),

@@ -147,19 +147,14 @@ fn next_group(jobs: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
 }
 
 fn store_group(conn: &mut Conn, mut group: Vec<Job>) {
-    // The same lock order in every group (county, then key), so that concurrent groups on
+    // The same lock order in every group (county, then slot), so that concurrent groups on
     // PostgreSQL queue behind each other instead of deadlocking.
     group.sort_by(|(a, _), (b, _)| {
-        (
-            &a.response.survey_id,
-            &a.response.stratum,
-            &a.response.submission_key,
-        )
-            .cmp(&(
-                &b.response.survey_id,
-                &b.response.stratum,
-                &b.response.submission_key,
-            ))
+        (&a.response.survey_id, &a.response.stratum, a.response.slot).cmp(&(
+            &b.response.survey_id,
+            &b.response.stratum,
+            b.response.slot,
+        ))
     });
     let started = std::time::Instant::now();
     let submissions: Vec<&Submission> = group.iter().map(|(s, _)| s).collect();

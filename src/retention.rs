@@ -90,7 +90,7 @@ pub fn purge(
             report.duplicates_kept += 1;
         }
         rewritten.push(PurgedResponse {
-            id: response.id.clone(),
+            slot: response.slot,
             answers: serde_json::to_string(&answers).map_err(unreadable)?,
             quality_flags: names.join(","),
         });

@@ -1,11 +1,11 @@
 //! Storing submitted responses in groups: one transaction (one durable commit) for every
-//! response waiting, each still idempotent by its submission key and held to its county's quota.
+//! response waiting, each still idempotent by its id (from its form's token) and held to its county's quota.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::responses::{InsertOutcome, NewResponse};
+use super::responses::{insert_unless_stored, survey_slots, InsertOutcome, NewResponse};
 use super::schema::{responses, stratum_quotas, surveys, unused_invitations};
 use super::{DbConnection, StorageError};
 use crate::lifecycle::SurveyState;
@@ -43,39 +43,36 @@ pub fn store_submissions(
     .map_err(StorageError::from)
 }
 
-/// Inserts every row whose submission key is not stored yet (the first of several copies in
-/// the group wins) and returns the ids of the rows inserted. PostgreSQL: one multi-row
-/// statement; SQLite (no round trips to save, and diesel's SQLite batch insert does not mix
-/// with `RETURNING` and `ON CONFLICT`): one cached statement per row.
+/// Inserts every row whose key is not stored yet (the first of several copies in the group
+/// wins) and returns the slot each inserted row took, by key. PostgreSQL: one multi-row
+/// statement, then one by one for the few whose slot was taken; SQLite (no round trips to
+/// save): one cached statement per row.
 fn insert_all_unless_stored(
     conn: &mut DbConnection,
     rows: &[NewResponse],
-) -> Result<HashSet<String>, diesel::result::Error> {
-    match conn {
-        DbConnection::Sqlite(c) => {
-            let mut ids = HashSet::new();
-            for row in rows {
-                let inserted = diesel::insert_into(responses::table)
-                    .values(row)
-                    .on_conflict(responses::submission_key)
-                    .do_nothing()
-                    .execute(c)?;
-                if inserted == 1 {
-                    ids.insert(row.id.clone());
-                }
-            }
-            Ok(ids)
-        }
+) -> Result<HashMap<String, i64>, diesel::result::Error> {
+    let mut inserted = HashMap::new();
+    let pending: Vec<&NewResponse> = match conn {
+        DbConnection::Sqlite(_) => rows.iter().collect(),
         DbConnection::Postgres(c) => {
-            let ids: Vec<String> = diesel::insert_into(responses::table)
+            let taken: Vec<(String, i64)> = diesel::insert_into(responses::table)
                 .values(rows)
-                .on_conflict(responses::submission_key)
+                .on_conflict(responses::slot)
                 .do_nothing()
-                .returning(responses::id)
+                .returning((responses::id, responses::slot))
                 .get_results(c)?;
-            Ok(ids.into_iter().collect())
+            inserted.extend(taken);
+            rows.iter()
+                .filter(|row| !inserted.contains_key(&row.id))
+                .collect()
+        }
+    };
+    for row in pending {
+        if let Some(slot) = insert_unless_stored(conn, row)? {
+            inserted.insert(row.id.clone(), slot);
         }
     }
+    Ok(inserted)
 }
 
 /// Decides one submission's outcome once the group's rows are inserted. The insert came first:
@@ -84,11 +81,11 @@ fn insert_all_unless_stored(
 fn settle(
     conn: &mut DbConnection,
     submission: &Submission,
-    inserted_in_group: &HashSet<String>,
+    inserted_in_group: &HashMap<String, i64>,
     open: &mut HashMap<String, bool>,
 ) -> Result<InsertOutcome, diesel::result::Error> {
     let response = &submission.response;
-    let inserted = inserted_in_group.contains(&response.id);
+    let inserted = inserted_in_group.get(&response.id).copied();
     // Checked here, in the transaction that stores the answer, so that a survey closed a
     // moment ago (from any process) takes no more answers, whatever the web layer last saw.
     let is_open = match open.get(&response.survey_id) {
@@ -105,14 +102,14 @@ fn settle(
         }
     };
     if !is_open {
-        if inserted {
-            delete_response(conn, response)?;
+        if let Some(slot) = inserted {
+            delete_response(conn, slot)?;
         }
         return Ok(InsertOutcome::SurveyClosed);
     }
-    if !inserted {
+    let Some(slot) = inserted else {
         return Ok(InsertOutcome::AlreadyStored);
-    }
+    };
     if let Some(quota) = submission.quota {
         ensure_quota_row(conn, response, inserted_in_group)?;
         // Conditional: under concurrency (other connections, other processes) the row lock
@@ -126,7 +123,7 @@ fn settle(
         .set(stratum_quotas::accepted.eq(stratum_quotas::accepted + 1))
         .execute(conn)?;
         if taken == 0 {
-            delete_response(conn, response)?;
+            delete_response(conn, slot)?;
             return Ok(InsertOutcome::QuotaFull);
         }
     }
@@ -141,7 +138,7 @@ fn settle(
             if submission.quota.is_some() {
                 give_back_quota_place(conn, response)?;
             }
-            delete_response(conn, response)?;
+            delete_response(conn, slot)?;
             return Ok(InsertOutcome::InvitationUsed);
         }
     }
@@ -162,11 +159,8 @@ fn give_back_quota_place(
     Ok(())
 }
 
-fn delete_response(
-    conn: &mut DbConnection,
-    response: &NewResponse,
-) -> Result<(), diesel::result::Error> {
-    diesel::delete(responses::table.filter(responses::id.eq(&response.id))).execute(conn)?;
+fn delete_response(conn: &mut DbConnection, slot: i64) -> Result<(), diesel::result::Error> {
+    diesel::delete(responses::table.filter(responses::slot.eq(slot))).execute(conn)?;
     Ok(())
 }
 
@@ -175,7 +169,7 @@ fn delete_response(
 fn ensure_quota_row(
     conn: &mut DbConnection,
     response: &NewResponse,
-    inserted_in_group: &HashSet<String>,
+    inserted_in_group: &HashMap<String, i64>,
 ) -> Result<(), diesel::result::Error> {
     let (survey_id, stratum) = (response.survey_id.as_str(), response.stratum.as_str());
     let exists = stratum_quotas::table
@@ -187,10 +181,12 @@ fn ensure_quota_row(
     if exists {
         return Ok(());
     }
+    let (first, last) = survey_slots(conn, survey_id)?;
     let stored: i64 = responses::table
+        .filter(responses::slot.between(first, last))
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::stratum.eq(stratum))
-        .filter(responses::id.ne_all(inserted_in_group.iter()))
+        .filter(responses::slot.ne_all(inserted_in_group.values()))
         .count()
         .get_result(conn)?;
     let row = (

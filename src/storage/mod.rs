@@ -48,6 +48,8 @@ pub enum StorageError {
     },
     #[error("the database holds a value Minyi cannot read: {0}")]
     Corrupt(String),
+    #[error("this database holds {0} surveys, the most it can: use a new database for more")]
+    TooManySurveys(i32),
 }
 
 pub type Conn = PooledConnection<ConnectionManager>;
@@ -143,7 +145,7 @@ pub use privacy::{
 };
 pub use responses::{
     count_by_stratum, fieldwork_counts, for_each_response, insert_response, insert_responses,
-    is_stored, load_responses,
+    is_stored, load_responses, slot_of, MAX_SURVEY_NUMBER,
 };
 pub use results::{
     find_published, find_result_set, publish_results, record_result_set, PublishedRow, ResultSetRow,

@@ -73,7 +73,7 @@ pub fn destroy_survey_secret(conn: &mut DbConnection, survey_id: &str) -> Result
 /// One response as the purge leaves it.
 #[derive(Clone, Debug)]
 pub struct PurgedResponse {
-    pub id: String,
+    pub slot: i64,
     /// The answers without free text, as JSON.
     pub answers: String,
     /// The quality flags, with `duplicate_client` kept where the hash showed one.
@@ -92,8 +92,8 @@ pub fn apply_purge(
         for response in rewritten {
             diesel::update(
                 responses::table
-                    .filter(responses::survey_id.eq(survey_id))
-                    .filter(responses::id.eq(&response.id)),
+                    .filter(responses::slot.eq(response.slot))
+                    .filter(responses::survey_id.eq(survey_id)),
             )
             .set((
                 responses::answers.eq(&response.answers),
@@ -102,9 +102,14 @@ pub fn apply_purge(
             ))
             .execute(conn)?;
         }
-        diesel::update(responses::table.filter(responses::survey_id.eq(survey_id)))
-            .set(responses::client_hash.eq(None::<String>))
-            .execute(conn)?;
+        let (first, last) = super::responses::survey_slots(conn, survey_id)?;
+        diesel::update(
+            responses::table
+                .filter(responses::slot.between(first, last))
+                .filter(responses::survey_id.eq(survey_id)),
+        )
+        .set(responses::client_hash.eq(None::<String>))
+        .execute(conn)?;
         destroy_survey_secret(conn, survey_id)?;
         diesel::delete(survey_purges::table.filter(survey_purges::survey_id.eq(survey_id)))
             .execute(conn)?;
@@ -153,17 +158,34 @@ pub fn duplicate_client_ids(
     conn: &mut DbConnection,
     survey_id: &str,
 ) -> Result<HashSet<String>, StorageError> {
-    const QUERY: &str = "SELECT r.id AS id FROM responses r \
-         WHERE r.survey_id = {1} AND r.client_hash IS NOT NULL AND EXISTS ( \
-         SELECT 1 FROM responses earlier WHERE earlier.survey_id = r.survey_id \
-         AND earlier.client_hash = r.client_hash AND earlier.id < r.id)";
+    // Window functions, not a self-join: the table has no index on the hash (storing a
+    // response updates no index but the slot's; see `responses::slot_of`).
+    const QUERY: &str = "SELECT id FROM ( \
+         SELECT id, ROW_NUMBER() OVER (PARTITION BY client_hash ORDER BY id) AS nth \
+         FROM responses WHERE slot BETWEEN {1} AND {2} AND survey_id = {3} \
+         AND client_hash IS NOT NULL) ranked WHERE nth > 1";
+    let (first, last) = super::responses::survey_slots(conn, survey_id)?;
     let rows: Vec<Id> = match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(QUERY.replace("{1}", "?"))
-            .bind::<diesel::sql_types::Text, _>(survey_id)
-            .load(c)?,
-        DbConnection::Postgres(c) => diesel::sql_query(QUERY.replace("{1}", "$1"))
-            .bind::<diesel::sql_types::Text, _>(survey_id)
-            .load(c)?,
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            QUERY
+                .replace("{1}", "?")
+                .replace("{2}", "?")
+                .replace("{3}", "?"),
+        )
+        .bind::<diesel::sql_types::BigInt, _>(first)
+        .bind::<diesel::sql_types::BigInt, _>(last)
+        .bind::<diesel::sql_types::Text, _>(survey_id)
+        .load(c)?,
+        DbConnection::Postgres(c) => diesel::sql_query(
+            QUERY
+                .replace("{1}", "$1")
+                .replace("{2}", "$2")
+                .replace("{3}", "$3"),
+        )
+        .bind::<diesel::sql_types::BigInt, _>(first)
+        .bind::<diesel::sql_types::BigInt, _>(last)
+        .bind::<diesel::sql_types::Text, _>(survey_id)
+        .load(c)?,
     };
     Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -1,22 +1,68 @@
 //! Anonymous responses: stored once per rendered form, counted by county, read back for analysis.
 
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 
-use super::schema::responses;
+use super::schema::{responses, surveys};
 use super::{DbConnection, StorageError};
+
+/// Bits of a slot below the survey's number.
+const SLOT_BITS: u32 = 47;
+const SLOT_MASK: i64 = (1 << SLOT_BITS) - 1;
+/// The largest survey number a database holds, so that every slot is a positive 64-bit integer.
+pub const MAX_SURVEY_NUMBER: i32 = (1 << (63 - SLOT_BITS)) - 1;
+
+/// The slot a response with key `id` takes in a survey numbered `survey_number`, unless another
+/// key took it first: the number in the top bits, 47 bits of SHA-256(`id`) below.
+///
+/// Why slots: the responses table is keyed by this one integer and has no other index, so that
+/// storing a response writes one page (issue 8). A survey's responses are one range of slots;
+/// within it their order is random, and says nothing about who answered or when.
+pub fn slot_of(survey_number: i32, id: &str) -> i64 {
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(id.as_bytes());
+    let mut low = [0u8; 8];
+    low.copy_from_slice(&digest[..8]);
+    (i64::from(survey_number) << SLOT_BITS) | (i64::from_be_bytes(low) & SLOT_MASK)
+}
+
+/// The slot after `slot` in the same survey's range (wrapping within it), where a key goes
+/// when its own slot holds another key.
+fn next_slot(slot: i64) -> i64 {
+    (slot & !SLOT_MASK) | ((slot + 1) & SLOT_MASK)
+}
+
+/// The range of slots holding the responses of a survey (empty for an unknown survey).
+pub(super) fn survey_slots(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<(i64, i64), DieselError> {
+    let number: Option<i32> = surveys::table
+        .select(surveys::number)
+        .filter(surveys::id.eq(survey_id))
+        .first(conn)
+        .optional()?;
+    Ok(match number {
+        Some(n) => (
+            i64::from(n) << SLOT_BITS,
+            (i64::from(n) << SLOT_BITS) | SLOT_MASK,
+        ),
+        None => (1, 0),
+    })
+}
 
 /// A validated response ready to store. Nothing here identifies a person or a device.
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = responses)]
 pub struct NewResponse {
+    /// Where it is stored: `slot_of(survey number, id)`, or the next free slot after it.
+    pub slot: i64,
+    /// The response's key: for a form, a hash of its random token, so that a second copy of
+    /// the same submission (double tap, browser retry) has the same key and is not stored.
     pub id: String,
     pub survey_id: String,
     pub version: String,
     pub stratum: String,
     pub channel: String,
-    /// Hash of the rendered form's token: a repeat of the same submission collides here.
-    pub submission_key: String,
     /// The answers as JSON, keyed by question id.
     pub answers: String,
     /// Quality flags, comma-separated (`too_fast,straightlining`), empty when none.
@@ -42,32 +88,76 @@ pub enum InsertOutcome {
     InvitationUsed,
 }
 
+/// Inserts `response` unless its key is stored already, and returns the slot it took (`None`:
+/// stored before). Starting at `response.slot`, a slot holding another key is passed over for
+/// the next; the walk ends at the key itself or at a free slot, so every copy of a key finds
+/// the first. (Rows are only deleted in the transaction that inserted them, which leaves no
+/// gap in such a walk.)
+pub(super) fn insert_unless_stored(
+    conn: &mut DbConnection,
+    response: &NewResponse,
+) -> Result<Option<i64>, DieselError> {
+    let mut row = response.clone();
+    loop {
+        let inserted = match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(responses::table)
+                .values(&row)
+                .on_conflict(responses::slot)
+                .do_nothing()
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(responses::table)
+                .values(&row)
+                .on_conflict(responses::slot)
+                .do_nothing()
+                .execute(c)?,
+        };
+        if inserted == 1 {
+            return Ok(Some(row.slot));
+        }
+        if key_at(conn, row.slot)?.as_deref() == Some(row.id.as_str()) {
+            return Ok(None);
+        }
+        row.slot = next_slot(row.slot);
+    }
+}
+
+/// The key of the response in `slot`, if one is there.
+pub(super) fn key_at(conn: &mut DbConnection, slot: i64) -> Result<Option<String>, DieselError> {
+    responses::table
+        .select(responses::id)
+        .filter(responses::slot.eq(slot))
+        .first(conn)
+        .optional()
+}
+
 /// Stores a response in one durable transaction. A second copy of the same submission (double
-/// tap, browser retry, concurrent duplicates) hits the unique `submission_key` and is reported
-/// as `AlreadyStored`, on both backends, without a separate read first.
+/// tap, browser retry, concurrent duplicates) has the same key and is reported as
+/// `AlreadyStored`, on both backends.
 pub fn insert_response(
     conn: &mut DbConnection,
     response: &NewResponse,
 ) -> Result<InsertOutcome, StorageError> {
-    match diesel::insert_into(responses::table)
-        .values(response)
-        .execute(conn)
-    {
-        Ok(_) => Ok(InsertOutcome::Stored),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            Ok(InsertOutcome::AlreadyStored)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let stored = conn.transaction(|conn| insert_unless_stored(conn, response))?;
+    Ok(match stored {
+        Some(_) => InsertOutcome::Stored,
+        None => InsertOutcome::AlreadyStored,
+    })
 }
 
-/// Whether the form whose submission key this is was stored already.
-pub fn is_stored(conn: &mut DbConnection, submission_key: &str) -> Result<bool, StorageError> {
-    let n: i64 = responses::table
-        .filter(responses::submission_key.eq(submission_key))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+/// Whether the response with this key (in the survey numbered `survey_number`) is stored.
+pub fn is_stored(
+    conn: &mut DbConnection,
+    survey_number: i32,
+    id: &str,
+) -> Result<bool, StorageError> {
+    let mut slot = slot_of(survey_number, id);
+    loop {
+        match key_at(conn, slot)? {
+            None => return Ok(false),
+            Some(key) if key == id => return Ok(true),
+            Some(_) => slot = next_slot(slot),
+        }
+    }
 }
 
 /// Completed responses of a survey per county code, in code order.
@@ -75,7 +165,9 @@ pub fn count_by_stratum(
     conn: &mut DbConnection,
     survey_id: &str,
 ) -> Result<Vec<(String, i64)>, StorageError> {
+    let (first, last) = survey_slots(conn, survey_id)?;
     Ok(responses::table
+        .filter(responses::slot.between(first, last))
         .filter(responses::survey_id.eq(survey_id))
         .group_by(responses::stratum)
         .select((responses::stratum, diesel::dsl::count_star()))
@@ -86,6 +178,7 @@ pub fn count_by_stratum(
 /// A stored response as analysis reads it.
 #[derive(Clone, Debug, Queryable)]
 pub struct StoredResponse {
+    pub slot: i64,
     pub id: String,
     pub version: String,
     pub stratum: String,
@@ -97,7 +190,7 @@ pub struct StoredResponse {
     pub client_hash: Option<String>,
 }
 
-/// Every response of a survey, in a stable order (by id, which is random: insertion order is
+/// Every response of a survey, in a stable order (by slot, which is random: insertion order is
 /// not recoverable from it).
 pub fn load_responses(
     conn: &mut DbConnection,
@@ -112,32 +205,22 @@ pub fn load_responses(
 }
 
 /// Stores many responses in one transaction (for bulk sources such as `minyi simulate`); those
-/// whose submission key is already stored are skipped and reported as `AlreadyStored`.
+/// whose key is already stored are skipped and reported as `AlreadyStored`.
 pub fn insert_responses(
     conn: &mut DbConnection,
     batch: &[NewResponse],
 ) -> Result<Vec<InsertOutcome>, StorageError> {
-    conn.transaction(|conn| {
-        let keys: Vec<&str> = batch.iter().map(|r| r.submission_key.as_str()).collect();
-        let existing: std::collections::HashSet<String> = responses::table
-            .select(responses::submission_key)
-            .filter(responses::submission_key.eq_any(&keys))
-            .load::<String>(conn)?
-            .into_iter()
-            .collect();
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for response in batch {
-            if existing.contains(&response.submission_key) {
-                outcomes.push(InsertOutcome::AlreadyStored);
-            } else {
-                diesel::insert_into(responses::table)
-                    .values(response)
-                    .execute(conn)?;
-                outcomes.push(InsertOutcome::Stored);
-            }
-        }
-        Ok(outcomes)
-    })
+    Ok(conn.transaction(|conn| {
+        batch
+            .iter()
+            .map(|response| {
+                Ok(match insert_unless_stored(conn, response)? {
+                    Some(_) => InsertOutcome::Stored,
+                    None => InsertOutcome::AlreadyStored,
+                })
+            })
+            .collect::<Result<Vec<_>, DieselError>>()
+    })?)
 }
 
 /// Calls `visit` with every response of a survey, one at a time, without holding them all in
@@ -150,9 +233,12 @@ pub fn for_each_response<E>(
 where
     E: From<StorageError>,
 {
+    let (first, last) = survey_slots(conn, survey_id).map_err(StorageError::from)?;
     let rows = responses::table
+        .filter(responses::slot.between(first, last))
         .filter(responses::survey_id.eq(survey_id))
         .select((
+            responses::slot,
             responses::id,
             responses::version,
             responses::stratum,
@@ -163,7 +249,7 @@ where
             responses::submitted_on,
             responses::client_hash,
         ))
-        .order(responses::id.asc())
+        .order(responses::slot.asc())
         .load_iter::<StoredResponse, diesel::connection::DefaultLoadingMode>(conn)
         .map_err(StorageError::from)?;
     for row in rows {
@@ -178,7 +264,9 @@ pub fn fieldwork_counts(
     conn: &mut DbConnection,
     survey_id: &str,
 ) -> Result<Vec<(String, String, String, i64)>, StorageError> {
+    let (first, last) = survey_slots(conn, survey_id)?;
     Ok(responses::table
+        .filter(responses::slot.between(first, last))
         .filter(responses::survey_id.eq(survey_id))
         .group_by((
             responses::stratum,
@@ -193,4 +281,33 @@ pub fn fieldwork_counts(
         ))
         .order((responses::stratum.asc(), responses::submitted_on.asc()))
         .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_surveys_slots_carry_its_number_in_the_top_bits_and_stay_positive() {
+        for number in [1, 2, 700, MAX_SURVEY_NUMBER] {
+            let slot = slot_of(number, "0123456789abcdef0123456789abcdef");
+            assert!(slot > 0);
+            assert_eq!(slot >> SLOT_BITS, i64::from(number));
+        }
+    }
+
+    #[test]
+    fn the_same_id_always_gets_the_same_slot_and_different_ids_different_ones() {
+        assert_eq!(slot_of(3, "a1"), slot_of(3, "a1"));
+        assert_ne!(slot_of(3, "a1"), slot_of(3, "a2"));
+        assert_ne!(slot_of(3, "a1"), slot_of(4, "a1"));
+    }
+
+    #[test]
+    fn the_slot_after_the_last_of_a_survey_is_its_first() {
+        let first = 5_i64 << SLOT_BITS;
+        let last = first | SLOT_MASK;
+        assert_eq!(next_slot(first), first + 1);
+        assert_eq!(next_slot(last), first);
+    }
 }

@@ -9,6 +9,7 @@ diesel::table! {
         opened_at -> Nullable<Text>,
         closed_at -> Nullable<Text>,
         published_at -> Nullable<Text>,
+        number -> Integer,
     }
 }
 
@@ -23,13 +24,13 @@ diesel::table! {
 }
 
 diesel::table! {
-    responses (id) {
+    responses (slot) {
+        slot -> BigInt,
         id -> Text,
         survey_id -> Text,
         version -> Text,
         stratum -> Text,
         channel -> Text,
-        submission_key -> Text,
         answers -> Text,
         quality_flags -> Text,
         duration_seconds -> Nullable<Integer>,

@@ -15,6 +15,9 @@ pub struct SurveyRecord {
     pub opened_at: Option<String>,
     pub closed_at: Option<String>,
     pub published_at: Option<String>,
+    /// A small number of its own, given at import: the top bits of its responses' slots
+    /// (`storage::responses::slot_of`).
+    pub number: i32,
 }
 
 type SurveyRow = (
@@ -25,10 +28,11 @@ type SurveyRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    i32,
 );
 
 fn record(row: SurveyRow) -> Result<SurveyRecord, StorageError> {
-    let (id, state, current_version, created_at, opened_at, closed_at, published_at) = row;
+    let (id, state, current_version, created_at, opened_at, closed_at, published_at, number) = row;
     let state = SurveyState::parse(&state)
         .ok_or_else(|| StorageError::Corrupt(format!("survey {id} has state {state:?}")))?;
     Ok(SurveyRecord {
@@ -39,6 +43,7 @@ fn record(row: SurveyRow) -> Result<SurveyRecord, StorageError> {
         opened_at,
         closed_at,
         published_at,
+        number,
     })
 }
 
@@ -50,6 +55,7 @@ const SURVEY_COLUMNS: (
     surveys::opened_at,
     surveys::closed_at,
     surveys::published_at,
+    surveys::number,
 ) = (
     surveys::id,
     surveys::state,
@@ -58,6 +64,7 @@ const SURVEY_COLUMNS: (
     surveys::opened_at,
     surveys::closed_at,
     surveys::published_at,
+    surveys::number,
 );
 
 pub fn find_survey(
@@ -122,9 +129,11 @@ pub fn import_version(
         };
         match existing {
             None => {
+                let number = next_survey_number(conn)?;
                 diesel::insert_into(surveys::table)
                     .values((
                         surveys::id.eq(survey_id),
+                        surveys::number.eq(number),
                         surveys::state.eq(SurveyState::Draft.as_str()),
                         surveys::current_version.eq(version),
                         surveys::created_at.eq(now),
@@ -141,7 +150,9 @@ pub fn import_version(
                 diesel::update(surveys::table.filter(surveys::id.eq(survey_id)))
                     .set(surveys::current_version.eq(version))
                     .execute(conn)?;
+                let (first, last) = super::responses::survey_slots(conn, survey_id)?;
                 let earlier_responses: i64 = responses::table
+                    .filter(responses::slot.between(first, last))
                     .filter(responses::survey_id.eq(survey_id))
                     .count()
                     .get_result(conn)?;
@@ -195,4 +206,18 @@ pub fn set_state(
             .execute(conn)?,
     };
     Ok(changed == 1)
+}
+
+/// The number the next imported survey gets: one more than the largest given.
+fn next_survey_number(conn: &mut DbConnection) -> Result<i32, StorageError> {
+    let largest: Option<i32> = surveys::table
+        .select(diesel::dsl::max(surveys::number))
+        .first(conn)?;
+    let next = largest.unwrap_or(0) + 1;
+    if next > super::responses::MAX_SURVEY_NUMBER {
+        return Err(StorageError::TooManySurveys(
+            super::responses::MAX_SURVEY_NUMBER,
+        ));
+    }
+    Ok(next)
 }

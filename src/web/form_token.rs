@@ -26,8 +26,9 @@ pub struct FormTokens {
 /// A token that passed its checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedToken {
-    /// Hex SHA-256 of the survey id and the nonce: the response's idempotency key.
-    pub submission_key: String,
+    /// The response's id: hex of the first 128 bits of SHA-256(survey id, nonce), the same
+    /// for every copy of one rendered form (so a second copy is not stored again).
+    pub response_id: String,
     /// Seconds between rendering and submitting.
     pub elapsed_seconds: i64,
 }
@@ -80,7 +81,7 @@ impl FormTokens {
             .chain_update(nonce.as_bytes())
             .finalize();
         Ok(CheckedToken {
-            submission_key: hex::encode(digest),
+            response_id: hex::encode(&digest[..16]),
             elapsed_seconds: elapsed_seconds.max(0),
         })
     }
@@ -127,7 +128,7 @@ mod tests {
     }
 
     #[test]
-    fn two_renders_get_different_submission_keys() {
+    fn two_renders_get_different_response_ids() {
         let tokens = FormTokens::new(b"server key");
         let a = tokens
             .check("s", Some(&tokens.issue("s", NOW)), NOW)
@@ -135,7 +136,7 @@ mod tests {
         let b = tokens
             .check("s", Some(&tokens.issue("s", NOW)), NOW)
             .unwrap();
-        assert_ne!(a.submission_key, b.submission_key);
+        assert_ne!(a.response_id, b.response_id);
     }
 
     #[test]

@@ -174,7 +174,7 @@ pub fn methodology(facts: &ReleaseFacts<'_>) -> Vec<u8> {
         R's raking residuals), logit intervals for shares, t intervals for scores; see docs/methodology.md in Minyi.\n");
     let k = &facts.kanon;
     let _ = writeln!(md, "## Anonymity\n\n`responses.csv` is k-anonymous with k = {} over the quasi-identifiers {}. \
-        Free text, response ids, dates and times are not released; rows are in a canonical order (by a random id, \
+        Free text, response ids, dates and times are not released; rows are in a canonical order (by a hash of a random id, \
         so neither arrival order nor anything else can be read from it).\n",
         k.k, facts.quasi_identifiers.join(", "));
     if k.generalized.is_empty() {

@@ -199,7 +199,7 @@ struct Read {
     channel: String,
 }
 
-/// Streams a survey's stored responses in canonical (id) order.
+/// Streams a survey's stored responses in canonical order (by slot: a hash of the random id).
 fn each_response(
     catalog: &Catalog,
     survey_id: &str,

@@ -186,10 +186,11 @@ pub(super) async fn receive(
                 // This very form again (a double tap after it went through) is thanked; any
                 // other form through a used link is told the invitation is spent.
                 let catalog = state.catalog.clone();
-                let key = checked.submission_key.clone();
+                let id = checked.response_id.clone();
+                let number = survey.record.number;
                 let stored = blocking(move || {
                     let mut conn = catalog.database().conn()?;
-                    storage::is_stored(&mut conn, &key)
+                    storage::is_stored(&mut conn, number, &id)
                 })
                 .await?;
                 if !stored {
@@ -226,12 +227,12 @@ pub(super) async fn receive(
         let cookie = client_cookie(&req);
         let address = client_address(&req, &state.trusted_proxies);
         let mut response = NewResponse {
-            id: hex::encode(rand::random::<[u8; 16]>()),
+            slot: storage::slot_of(survey.record.number, &checked.response_id),
+            id: checked.response_id,
             survey_id: survey.record.id.clone(),
             version: survey.record.current_version.clone(),
             stratum,
             channel: entry.channel().to_owned(),
-            submission_key: checked.submission_key,
             answers: serde_json::to_string(&answers).map_err(anyhow::Error::from)?,
             quality_flags: flag_names(&flags),
             duration_seconds: i32::try_from(checked.elapsed_seconds).ok(),

@@ -8,12 +8,12 @@ use minyi::storage::{self, Database, NewResponse};
 /// Every column the responses table may have. Adding one is a privacy decision: say in
 /// docs/privacy.md why it cannot order, time or identify a response, then add it here.
 const ALLOWED_COLUMNS: [&str; 11] = [
+    "slot",
     "id",
     "survey_id",
     "version",
     "stratum",
     "channel",
-    "submission_key",
     "answers",
     "quality_flags",
     "duration_seconds",
@@ -21,14 +21,14 @@ const ALLOWED_COLUMNS: [&str; 11] = [
     "client_hash",
 ];
 
-fn response(id: &str, version: &str) -> NewResponse {
+fn response(id: &str, survey: &minyi::storage::SurveyRecord) -> NewResponse {
     NewResponse {
+        slot: storage::slot_of(survey.number, id),
         id: id.to_owned(),
         survey_id: EXAMPLE_ID.to_owned(),
-        version: version.to_owned(),
+        version: survey.current_version.clone(),
         stratum: "nanhu".to_owned(),
         channel: "open_link".to_owned(),
-        submission_key: format!("key-{id}"),
         answers: "{}".to_owned(),
         quality_flags: String::new(),
         duration_seconds: Some(300),
@@ -39,16 +39,11 @@ fn response(id: &str, version: &str) -> NewResponse {
 
 async fn load_after_inserting(backend: Backend, ids: &[String]) -> Vec<String> {
     let app = spawn_app(backend).await;
-    let version = app
-        .catalog()
-        .require(EXAMPLE_ID)
-        .unwrap()
-        .record
-        .current_version;
+    let survey = app.catalog().require(EXAMPLE_ID).unwrap().record;
     let db = Database::connect(app.db.url.clone(), 1).unwrap();
     let mut conn = db.conn().unwrap();
     for id in ids {
-        storage::insert_response(&mut conn, &response(id, &version)).unwrap();
+        storage::insert_response(&mut conn, &response(id, &survey)).unwrap();
     }
     storage::load_responses(&mut conn, EXAMPLE_ID)
         .unwrap()
@@ -65,7 +60,7 @@ on_both_backends! {
         let first = load_after_inserting(backend, &ids).await;
         let second = load_after_inserting(backend, &reversed).await;
 
-        assert_eq!(first, second, "the order comes from the ids, not from arrival");
+        assert_eq!(first, second, "the order comes from the ids (their slots), not from arrival");
         assert_ne!(first, ids, "nor is it the arrival order (a 1 in 12! chance of a false alarm)");
     }
 
@@ -97,5 +92,37 @@ on_both_backends! {
                 "responses.{column} is not on the privacy allow-list (see docs/privacy.md)"
             );
         }
+    }
+}
+
+on_both_backends! {
+    async fn two_responses_whose_ids_share_a_slot_are_both_kept_and_each_stored_once(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = app.catalog().require(EXAMPLE_ID).unwrap().record;
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        let first = response("a1b2c3", &survey);
+        // A second key whose 47 hash bits happen to equal the first's (rare, so forced here).
+        let second = NewResponse { id: "d4e5f6".to_owned(), ..first.clone() };
+        assert_eq!(first.slot, second.slot);
+
+        let outcomes = [
+            storage::insert_response(&mut conn, &first).unwrap(),
+            storage::insert_response(&mut conn, &second).unwrap(),
+            storage::insert_response(&mut conn, &second).unwrap(),
+            storage::insert_response(&mut conn, &first).unwrap(),
+        ];
+
+        use storage::InsertOutcome::{AlreadyStored, Stored};
+        assert_eq!(outcomes, [Stored, Stored, AlreadyStored, AlreadyStored]);
+        let mut ids: Vec<String> = storage::load_responses(&mut conn, EXAMPLE_ID)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["a1b2c3", "d4e5f6"]);
+        assert!(storage::is_stored(&mut conn, survey.number, "a1b2c3").unwrap());
+        assert!(!storage::is_stored(&mut conn, survey.number, "0f0f0f").unwrap());
     }
 }

@@ -1,0 +1,11 @@
+ALTER TABLE responses ADD COLUMN submission_key TEXT;
+UPDATE responses SET submission_key = id;
+ALTER TABLE responses ALTER COLUMN submission_key SET NOT NULL;
+ALTER TABLE responses ADD CONSTRAINT responses_submission_key_key UNIQUE (submission_key);
+ALTER TABLE responses DROP CONSTRAINT responses_pkey;
+ALTER TABLE responses ADD PRIMARY KEY (id);
+ALTER TABLE responses DROP COLUMN slot;
+CREATE INDEX responses_by_survey_stratum ON responses (survey_id, stratum);
+CREATE INDEX responses_by_client_hash ON responses (survey_id, client_hash);
+DROP INDEX surveys_by_number;
+ALTER TABLE surveys DROP COLUMN number;
