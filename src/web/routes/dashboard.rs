@@ -17,10 +17,11 @@ use crate::survey::Lang;
 use crate::web::fieldwork_view::{short_version, FieldworkView};
 use crate::web::{lang_from_query, AppError, AppState};
 
-/// Each county's bar, its notes in colour, and the message after a move.
+/// Each county's bar, its notes in colour, the message after a move, and county names kept whole
+/// (a narrow column would break 南湖区 in two).
 const DASHBOARD_CSS: &str = "svg.pb{width:100%;height:.5rem;margin:.3rem 0}\
 .n{display:block;font-size:.95rem}.n.ok{color:#0a6b2d}.n.warn{color:#8a5300}.n.muted{color:var(--muted)}\
-.num{white-space:nowrap}.done{border:2px solid #0a6b2d;background:#eefaf1}";
+.done{border:2px solid #0a6b2d;background:#eefaf1}tbody th{word-break:keep-all;overflow-wrap:normal}";
 
 /// A survey as it stands and its fieldwork progress.
 pub(super) async fn load(

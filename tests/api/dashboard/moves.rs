@@ -34,6 +34,15 @@ async fn mail_to(app: &TestApp, to: &str) -> String {
     }
 }
 
+/// A post that must not move the survey: why, as whom, what it sends, and the status expected.
+struct Attempt<'a> {
+    why: &'a str,
+    cookie: &'a str,
+    form: &'a [(&'a str, &'a str)],
+    headers: &'a [(&'a str, &'a str)],
+    status: u16,
+}
+
 on_both_backends! {
     async fn opening_closing_and_publishing_from_the_web_move_the_survey_and_are_audited(backend: Backend) {
         let app = spawn_app(backend).await;
@@ -142,18 +151,19 @@ on_both_backends! {
         let (_, token) = confirmation(&app, "close", &publisher).await;
         let (_, admins_token) = confirmation(&app, "close", &admin).await;
         let path = format!("/admin/surveys/{EXAMPLE_ID}/close");
-        let form = [("_token", token.as_str()), ("_lang", "en")];
 
-        let cases: [(&str, &str, Vec<(&str, &str)>, Vec<(&str, &str)>, u16); 6] = [
-            ("a form on another site (Origin)", publisher.as_str(), form.to_vec(), vec![("Origin", "https://evil.example")], 403),
-            ("a form on another site (Sec-Fetch-Site)", publisher.as_str(), form.to_vec(), vec![("Sec-Fetch-Site", "cross-site")], 403),
-            ("no confirmation token", publisher.as_str(), vec![("_lang", "en")], vec![], 422),
-            ("another account's token", publisher.as_str(), vec![("_token", admins_token.as_str()), ("_lang", "en")], vec![], 422),
-            ("an evaluator, even with a publisher's token", evaluator.as_str(), form.to_vec(), vec![], 403),
-            ("nobody signed in", "", form.to_vec(), vec![], 303),
+        let with_token = [("_token", token.as_str()), ("_lang", "en")];
+        let with_admins_token = [("_token", admins_token.as_str()), ("_lang", "en")];
+        let cases = [
+            Attempt { why: "a form on another site (Origin)", cookie: &publisher, form: &with_token, headers: &[("Origin", "https://evil.example")], status: 403 },
+            Attempt { why: "a form on another site (Sec-Fetch-Site)", cookie: &publisher, form: &with_token, headers: &[("Sec-Fetch-Site", "cross-site")], status: 403 },
+            Attempt { why: "no confirmation token", cookie: &publisher, form: &[("_lang", "en")], headers: &[], status: 422 },
+            Attempt { why: "another account's token", cookie: &publisher, form: &with_admins_token, headers: &[], status: 422 },
+            Attempt { why: "an evaluator, even with a publisher's token", cookie: &evaluator, form: &with_token, headers: &[], status: 403 },
+            Attempt { why: "nobody signed in", cookie: "", form: &with_token, headers: &[], status: 303 },
         ];
-        for (why, cookie, form, headers, status) in cases {
-            let reply = send(&app, "post", &path, cookie, &form, &headers).await;
+        for Attempt { why, cookie, form, headers, status } in cases {
+            let reply = send(&app, "post", &path, cookie, form, headers).await;
             assert_eq!(reply.status, status, "{why}: {}", reply.body);
             assert_eq!(state_of(&app), SurveyState::Open, "{why}: nothing changed");
             if status == 422 {
