@@ -1,7 +1,8 @@
-//! The audit log: who signed in, who was given which survey, who downloaded which result set
-//! (with its manifest hash), and when. Appended to and read; never edited or deleted (there is
+//! The audit log: who signed in, who was given which survey, who opened, closed or published
+//! which survey, who downloaded which result set (with its manifest hash), and when. Appended to and read; never edited or deleted (there is
 //! no code for it, and the database refuses it). Admins read it on `/admin/audit`.
 
+use crate::lifecycle::Transition;
 use crate::storage::{self, AuditEntry, Database, NewAuditEntry, StorageError};
 
 /// What happened.
@@ -17,6 +18,10 @@ pub enum AuditAction {
     Download,
     /// A result set written by `minyi export`.
     Export,
+    SurveyOpened,
+    SurveyClosed,
+    /// Results published (with the result set's manifest hash, when it has one).
+    SurveyPublished,
 }
 
 impl AuditAction {
@@ -30,6 +35,18 @@ impl AuditAction {
             AuditAction::Grant => "grant",
             AuditAction::Download => "download",
             AuditAction::Export => "export",
+            AuditAction::SurveyOpened => "survey_opened",
+            AuditAction::SurveyClosed => "survey_closed",
+            AuditAction::SurveyPublished => "survey_published",
+        }
+    }
+
+    /// The entry recording a survey's move.
+    pub fn of(transition: Transition) -> AuditAction {
+        match transition {
+            Transition::Open => AuditAction::SurveyOpened,
+            Transition::Close => AuditAction::SurveyClosed,
+            Transition::Publish => AuditAction::SurveyPublished,
         }
     }
 }

@@ -321,7 +321,8 @@ fn survey(command: SurveyCommand) -> anyhow::Result<()> {
 }
 
 fn transition(id: &str, action: Transition) -> anyhow::Result<()> {
-    let state = catalog()?.transition(id, action)?;
+    let state =
+        crate::transitions::open_or_close(&catalog()?, id, action, crate::audit::COMMAND_LINE)?;
     println!("survey {id} is now {state}");
     Ok(())
 }
@@ -337,8 +338,13 @@ fn publish(id: &str, notify: &[String]) -> anyhow::Result<()> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let catalog = catalog()?;
     let accounts = crate::accounts::Accounts::new(catalog.database().clone())?;
-    let results =
-        crate::publishing::publish_and_notify_grantees(&catalog, &accounts, id, &evaluators)?;
+    let results = crate::transitions::publish(
+        &catalog,
+        &accounts,
+        id,
+        crate::audit::COMMAND_LINE,
+        &evaluators,
+    )?;
     let city = &results.evaluation.domains[0];
     println!(
         "survey {id} is now published (version {}); city component {:.1} of {:.1} points from {} responses",

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::survey::{Survey, Text};
@@ -43,6 +44,8 @@ pub struct Progress {
     pub by_day: Vec<(String, i64)>,
     /// Responses per quality flag.
     pub flags: BTreeMap<String, i64>,
+    /// Responses carrying at least one quality flag (a response with two flags counts once).
+    pub flagged: i64,
     /// Responses filed under a county the current definition does not have.
     pub other_strata: i64,
 }
@@ -52,15 +55,31 @@ pub fn margin_of_error(n: i64) -> Option<f64> {
     (n > 0).then(|| 1.96 * (0.25 / n as f64).sqrt())
 }
 
+/// The share of the fieldwork period over at the end of `today`: 0 before its first day, 1 from
+/// its last day on. A straight-line schedule expects this share of each target by then.
+pub fn share_of_period_elapsed(survey: &Survey, today: NaiveDate) -> f64 {
+    let days = (survey.fieldwork_end - survey.fieldwork_start).num_days() + 1;
+    let done = (today - survey.fieldwork_start).num_days() + 1;
+    (done as f64 / days.max(1) as f64).clamp(0.0, 1.0)
+}
+
+/// Completed interviews a straight-line schedule expects of `target` when `elapsed` of the
+/// period is over (see [`share_of_period_elapsed`]); rounded up, so reaching it is on schedule.
+pub fn due(target: u32, elapsed: f64) -> i64 {
+    (f64::from(target) * elapsed).ceil() as i64
+}
+
 pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
     let mut completed: BTreeMap<&str, i64> = BTreeMap::new();
     let mut flagged: BTreeMap<&str, i64> = BTreeMap::new();
     let mut by_day: BTreeMap<&str, i64> = BTreeMap::new();
     let mut flags: BTreeMap<String, i64> = BTreeMap::new();
+    let mut any_flag = 0;
     for row in rows {
         *completed.entry(&row.stratum).or_default() += row.count;
         *by_day.entry(&row.date).or_default() += row.count;
         if !row.flags.is_empty() {
+            any_flag += row.count;
             *flagged.entry(&row.stratum).or_default() += row.count;
             for flag in row.flags.split(',') {
                 *flags.entry(flag.to_owned()).or_default() += row.count;
@@ -100,6 +119,7 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
         by_stratum,
         by_day: by_day.into_iter().map(|(d, n)| (d.to_owned(), n)).collect(),
         flags,
+        flagged: any_flag,
         other_strata: total - known,
     }
 }
@@ -157,6 +177,34 @@ mod tests {
         );
         assert_eq!(p.flags.get("too_fast"), Some(&12));
         assert_eq!(p.flags.get("straightlining"), Some(&2));
+        assert_eq!(p.flagged, 12, "two flags on one response count it once");
+    }
+
+    #[test]
+    fn a_straight_line_schedule_expects_a_share_of_the_target_by_each_day() {
+        // The example's fieldwork runs 2016-10-10 to 2016-11-30: 52 days.
+        let survey = example();
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date");
+        let cases = [
+            ("2016-10-01", 0.0, 0, "before fieldwork nothing is due"),
+            (
+                "2016-10-10",
+                1.0 / 52.0,
+                4,
+                "the first day's share, rounded up",
+            ),
+            ("2016-11-04", 26.0 / 52.0, 100, "half way: half the target"),
+            ("2016-11-30", 1.0, 200, "the whole target by the last day"),
+            ("2017-01-01", 1.0, 200, "and after it"),
+        ];
+        for (today, share, due_of_200, why) in cases {
+            let elapsed = share_of_period_elapsed(&survey, day(today));
+            assert!(
+                (elapsed - share).abs() < 1e-12,
+                "{today}: {elapsed} ({why})"
+            );
+            assert_eq!(due(200, elapsed), due_of_200, "{today}: {why}");
+        }
     }
 
     #[test]

@@ -22,4 +22,5 @@ pub mod startup;
 pub mod stats;
 pub mod storage;
 pub mod survey;
+pub mod transitions;
 pub mod web;

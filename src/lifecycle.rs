@@ -28,7 +28,45 @@ pub enum Transition {
 pub struct IllegalTransition {
     pub from: SurveyState,
     pub action: Transition,
-    pub reason: &'static str,
+    pub reason: Refusal,
+}
+
+/// Why a move is not allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    AlreadyOpen,
+    NeverOpened,
+    AlreadyClosed,
+    NoFieldwork,
+    StillOpen,
+    Final,
+}
+
+impl Refusal {
+    /// A stable name, for interface text (`lifecycle.refused_{name}`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Refusal::AlreadyOpen => "already_open",
+            Refusal::NeverOpened => "never_opened",
+            Refusal::AlreadyClosed => "already_closed",
+            Refusal::NoFieldwork => "no_fieldwork",
+            Refusal::StillOpen => "still_open",
+            Refusal::Final => "final",
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Refusal::AlreadyOpen => "it is already open",
+            Refusal::NeverOpened => "it has never been opened",
+            Refusal::AlreadyClosed => "it is already closed",
+            Refusal::NoFieldwork => "it has no fieldwork yet; open it, then close it",
+            Refusal::StillOpen => "fieldwork is still running; close it first",
+            Refusal::Final => "published results are final",
+        })
+    }
 }
 
 impl SurveyState {
@@ -63,16 +101,14 @@ impl SurveyState {
         };
         match (self, action) {
             (Draft | Closed, Transition::Open) => Ok(Open),
-            (Open, Transition::Open) => refuse("it is already open"),
+            (Open, Transition::Open) => refuse(Refusal::AlreadyOpen),
             (Open, Transition::Close) => Ok(Closed),
-            (Draft, Transition::Close) => refuse("it has never been opened"),
-            (Closed, Transition::Close) => refuse("it is already closed"),
+            (Draft, Transition::Close) => refuse(Refusal::NeverOpened),
+            (Closed, Transition::Close) => refuse(Refusal::AlreadyClosed),
             (Closed, Transition::Publish) => Ok(Published),
-            (Draft, Transition::Publish) => {
-                refuse("it has no fieldwork yet; open it, then close it")
-            }
-            (Open, Transition::Publish) => refuse("fieldwork is still running; close it first"),
-            (Published, _) => refuse("published results are final"),
+            (Draft, Transition::Publish) => refuse(Refusal::NoFieldwork),
+            (Open, Transition::Publish) => refuse(Refusal::StillOpen),
+            (Published, _) => refuse(Refusal::Final),
         }
     }
 }
@@ -83,13 +119,22 @@ impl fmt::Display for SurveyState {
     }
 }
 
-impl fmt::Display for Transition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Transition {
+    pub const ALL: [Transition; 3] = [Transition::Open, Transition::Close, Transition::Publish];
+
+    /// `open`, `close` or `publish`: the command's and the web route's word.
+    pub fn name(self) -> &'static str {
+        match self {
             Transition::Open => "open",
             Transition::Close => "close",
             Transition::Publish => "publish",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Transition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -35,7 +35,7 @@ pub fn bulletin_csv(p: &Progress, encoding: Encoding) -> Result<Vec<u8>, csv::Er
         p.target.map_or(String::new(), |t| t.to_string()),
         optional(p.target.map(|t| p.completed as f64 / f64::from(t.max(1)))),
         optional(p.margin_of_error),
-        p.flags.values().sum::<i64>().to_string(),
+        p.flagged.to_string(),
     ])?;
     file.finish()
 }

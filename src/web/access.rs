@@ -22,6 +22,8 @@ pub enum Access {
     Public,
     /// Any signed-in account.
     SignedIn,
+    /// Publishers and admins: the fieldwork dashboard, opening, closing and publishing.
+    Publisher,
     /// Admins only.
     Admin,
     /// The result sets of survey `{id}`: admins, and evaluators granted that survey.
@@ -127,6 +129,7 @@ async fn decide(state: &AppState, req: &HttpRequest, route: &Route) -> Result<De
     };
     let allowed = match route.access {
         Access::Public | Access::SignedIn => true,
+        Access::Publisher => matches!(account.role, Role::Publisher | Role::Admin),
         Access::Admin => account.role == Role::Admin,
         Access::ResultSet => match path_param(route.path, req.path(), "id") {
             None => false,

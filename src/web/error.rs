@@ -5,10 +5,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::pages::{MessagePage, Pages};
+use crate::analysis::AnalysisError;
 use crate::catalog::CatalogError;
 use crate::ingest::IngestError;
+use crate::publishing::PublishError;
 use crate::storage::StorageError;
 use crate::survey::Lang;
+use crate::transitions::TransitionError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -54,6 +57,31 @@ impl From<IngestError> for AppError {
         match e {
             IngestError::Storage(e) => e.into(),
             busy => AppError::Unavailable(busy.into()),
+        }
+    }
+}
+
+impl From<AnalysisError> for AppError {
+    fn from(e: AnalysisError) -> AppError {
+        match e {
+            AnalysisError::Catalog(e) => e.into(),
+            AnalysisError::Storage(e) => e.into(),
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+/// A move the rules refused is answered by its handler; what reaches here is a fault.
+impl From<TransitionError> for AppError {
+    fn from(e: TransitionError) -> AppError {
+        match e {
+            TransitionError::Catalog(e) | TransitionError::Publish(PublishError::Catalog(e)) => {
+                e.into()
+            }
+            TransitionError::Storage(e) | TransitionError::Publish(PublishError::Storage(e)) => {
+                e.into()
+            }
+            other => AppError::Unexpected(other.into()),
         }
     }
 }

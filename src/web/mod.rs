@@ -4,7 +4,9 @@
 mod access;
 mod chart;
 mod client;
+mod day_chart;
 mod error;
+mod fieldwork_view;
 mod form_body;
 mod form_token;
 mod honeypot;
@@ -96,6 +98,16 @@ route_table! {
     post "/logout" => routes::login::logout, Access::SignedIn;
     get "/account" => routes::account::page, Access::SignedIn;
     get "/admin/audit" => routes::admin::audit, Access::Admin;
+    get "/admin/surveys" => routes::dashboard::list, Access::Publisher;
+    get "/admin/surveys/{id}" => routes::dashboard::show, Access::Publisher;
+    get "/admin/surveys/{id}/open" => routes::transitions::confirm_open, Access::Publisher;
+    post "/admin/surveys/{id}/open" => routes::transitions::open, Access::Publisher;
+    get "/admin/surveys/{id}/close" => routes::transitions::confirm_close, Access::Publisher;
+    post "/admin/surveys/{id}/close" => routes::transitions::close, Access::Publisher;
+    get "/admin/surveys/{id}/publish" => routes::transitions::confirm_publish, Access::Publisher;
+    post "/admin/surveys/{id}/publish" => routes::transitions::publish, Access::Publisher;
+    get "/admin/surveys/{id}/bulletin" => routes::bulletin::page, Access::Publisher;
+    get "/admin/surveys/{id}/bulletin.csv" => routes::bulletin::csv, Access::Publisher;
     get "/resultsets/{id}/download" => routes::resultsets::download, Access::ResultSet;
 }
 

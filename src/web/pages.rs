@@ -9,7 +9,7 @@ use super::i18n::Messages;
 use super::text_size::TextSize;
 use crate::survey::Lang;
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("layout", include_str!("../../templates/layout.hbs")),
     ("survey", include_str!("../../templates/survey.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
@@ -18,6 +18,10 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("login", include_str!("../../templates/login.hbs")),
     ("account", include_str!("../../templates/account.hbs")),
     ("audit", include_str!("../../templates/audit.hbs")),
+    ("surveys", include_str!("../../templates/surveys.hbs")),
+    ("dashboard", include_str!("../../templates/dashboard.hbs")),
+    ("confirm", include_str!("../../templates/confirm.hbs")),
+    ("bulletin", include_str!("../../templates/bulletin.hbs")),
 ];
 
 pub struct Pages {

@@ -8,6 +8,7 @@ mod helpers;
 mod accounts;
 mod cli;
 mod crash;
+mod dashboard;
 mod evaluation;
 mod fieldwork;
 mod golden;

@@ -36,6 +36,7 @@ pub async fn page(
         .await?;
         let m = state.pages.messages();
         let may_download = account.role != Role::Publisher;
+        let runs_fieldwork = matches!(account.role, Role::Publisher | Role::Admin);
         let suffix = if lang == crate::survey::Lang::En {
             "?lang=en"
         } else {
@@ -54,6 +55,8 @@ pub async fn page(
                         .then(|| format!("/resultsets/{}/download", s.record.id)),
                     "results_href": (s.record.state == SurveyState::Published)
                         .then(|| format!("/results/{}{suffix}", s.record.id)),
+                    "dashboard_href": runs_fieldwork
+                        .then(|| format!("/admin/surveys/{}{suffix}", s.record.id)),
                 })
             })
             .collect();
@@ -69,6 +72,7 @@ pub async fn page(
                 ]),
                 "surveys": rows,
                 "is_admin": account.role == Role::Admin,
+                "surveys_href": runs_fieldwork.then(|| format!("/admin/surveys{suffix}")),
                 "lang_code": if lang == crate::survey::Lang::En { "en" } else { "zh" },
             }),
         )?;

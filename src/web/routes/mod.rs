@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod admin;
+pub mod bulletin;
+pub mod dashboard;
 pub mod health;
 pub mod home;
 pub mod invitation;
@@ -10,10 +12,13 @@ pub mod metrics;
 pub mod results;
 pub mod resultsets;
 pub mod survey;
+pub mod transitions;
 
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{lang_from_query, AppError, AppState};
+use crate::survey::Lang;
 
 pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
@@ -34,4 +39,30 @@ where
             "blocking task failed: {e}"
         ))),
     }
+}
+
+/// `path` in the reader's language: English adds `lang=en` (Chinese is the default).
+pub(crate) fn in_lang(path: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => path.to_owned(),
+        Lang::En if path.contains('?') => format!("{path}&lang=en"),
+        Lang::En => format!("{path}?lang=en"),
+    }
+}
+
+/// A page for a signed-in account: never stored by the browser or a proxy.
+pub(crate) fn private_page(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(html)
+}
+
+/// The value of query parameter `name`, if the request has it.
+pub(crate) fn query_param(req: &HttpRequest, name: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }

@@ -40,6 +40,46 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("post", "/login", [422, 422, 422, 422, 422]),
     ("get", "/account", [303, 200, 200, 200, 200]),
     ("get", "/admin/audit", [303, 403, 403, 403, 200]),
+    ("get", "/admin/surveys", [303, 403, 403, 200, 200]),
+    ("get", "/admin/surveys/{id}", [303, 403, 403, 200, 200]),
+    // The survey is published before the walk, so every move is refused as final (409); a
+    // post without the confirmation page's token would otherwise get that page back.
+    ("get", "/admin/surveys/{id}/open", [303, 403, 403, 409, 409]),
+    (
+        "post",
+        "/admin/surveys/{id}/open",
+        [303, 403, 403, 409, 409],
+    ),
+    (
+        "get",
+        "/admin/surveys/{id}/close",
+        [303, 403, 403, 409, 409],
+    ),
+    (
+        "post",
+        "/admin/surveys/{id}/close",
+        [303, 403, 403, 409, 409],
+    ),
+    (
+        "get",
+        "/admin/surveys/{id}/publish",
+        [303, 403, 403, 409, 409],
+    ),
+    (
+        "post",
+        "/admin/surveys/{id}/publish",
+        [303, 403, 403, 409, 409],
+    ),
+    (
+        "get",
+        "/admin/surveys/{id}/bulletin",
+        [303, 403, 403, 200, 200],
+    ),
+    (
+        "get",
+        "/admin/surveys/{id}/bulletin.csv",
+        [303, 403, 403, 200, 200],
+    ),
     (
         "get",
         "/resultsets/{id}/download",

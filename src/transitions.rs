@@ -1,0 +1,182 @@
+//! Opening, closing and publishing a survey on someone's behalf: the one way both the command
+//! line (`minyi survey open|close|publish`) and the publisher's dashboard move a survey, with the
+//! lifecycle's rules, publication's checks and mail, and an audit entry naming who did it.
+//! Blocking: it calls the catalog, publishing and storage.
+
+use crate::accounts::Accounts;
+use crate::analysis::AnalysisError;
+use crate::audit::{self, AuditAction, AuditEvent};
+use crate::catalog::{Catalog, CatalogError};
+use crate::evaluation::EvaluationError;
+use crate::lifecycle::{IllegalTransition, SurveyState, Transition};
+use crate::publishing::{self, PublishError, PublishedResults};
+use crate::release::resultset::ExportError;
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Why a survey was left as it was: the rules refused the move. Not a fault; the person asking
+/// is told why.
+#[derive(Debug, PartialEq)]
+pub enum Refused<'a> {
+    /// The lifecycle does not allow the move from the survey's state.
+    Illegal(&'a IllegalTransition),
+    /// Publishing needs at least one usable response.
+    NoUsableResponses { stored: usize, excluded: usize },
+    /// The results cannot be computed from these responses; the text says why.
+    CannotEvaluate(String),
+    /// Someone else moved the survey at the same moment.
+    Raced,
+}
+
+impl TransitionError {
+    /// Why nothing changed, when the rules refused the move (`None` for faults: storage, …).
+    pub fn refused(&self) -> Option<Refused<'_>> {
+        match self {
+            TransitionError::Catalog(e) | TransitionError::Publish(PublishError::Catalog(e)) => {
+                refused_by_catalog(e)
+            }
+            TransitionError::Publish(PublishError::Evaluation { source, .. }) => {
+                match source.as_ref() {
+                    ExportError::Analysis(AnalysisError::Evaluation(e))
+                    | ExportError::Evaluation { source: e, .. } => Some(refused_evaluation(e)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+fn refused_by_catalog(e: &CatalogError) -> Option<Refused<'_>> {
+    match e {
+        CatalogError::Illegal { source, .. } => Some(Refused::Illegal(source)),
+        CatalogError::Raced(_) => Some(Refused::Raced),
+        _ => None,
+    }
+}
+
+fn refused_evaluation(e: &EvaluationError) -> Refused<'static> {
+    match e {
+        EvaluationError::NoResponses {
+            total, excluded, ..
+        } => Refused::NoUsableResponses {
+            stored: *total,
+            excluded: *excluded,
+        },
+        other => Refused::CannotEvaluate(other.to_string()),
+    }
+}
+
+/// Moves survey `survey_id` as `action` says, on behalf of `actor` (an account's e-mail address,
+/// or [`audit::COMMAND_LINE`]), and records it in the audit log; the dashboard's one call.
+/// Publishing mails the evaluators granted the survey (see [`publish`]).
+pub fn perform(
+    catalog: &Catalog,
+    accounts: &Accounts,
+    survey_id: &str,
+    action: Transition,
+    actor: &str,
+) -> Result<SurveyState, TransitionError> {
+    match action {
+        Transition::Publish => {
+            publish(catalog, accounts, survey_id, actor, &[]).map(|_| SurveyState::Published)
+        }
+        Transition::Open | Transition::Close => open_or_close(catalog, survey_id, action, actor),
+    }
+}
+
+/// Opens or closes a survey and records who did it. (Publishing goes through [`publish`]; asked
+/// here, it is refused.)
+pub fn open_or_close(
+    catalog: &Catalog,
+    survey_id: &str,
+    action: Transition,
+    actor: &str,
+) -> Result<SurveyState, TransitionError> {
+    let before = catalog.require(survey_id)?;
+    let responses: i64 = catalog
+        .responses_by_stratum(&before)?
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    let to = catalog.transition(survey_id, action)?;
+    record(
+        catalog,
+        actor,
+        action,
+        survey_id,
+        None,
+        format!("{} → {to}; {responses} responses", before.record.state),
+    )?;
+    Ok(to)
+}
+
+/// Publishes a closed survey (computing and storing its results), mails every evaluator
+/// granted it plus `also_notify`, and records who did it with the result set's manifest hash.
+pub fn publish(
+    catalog: &Catalog,
+    accounts: &Accounts,
+    survey_id: &str,
+    actor: &str,
+    also_notify: &[lettre::Address],
+) -> Result<PublishedResults, TransitionError> {
+    let results =
+        publishing::publish_and_notify_grantees(catalog, accounts, survey_id, also_notify)?;
+    let e = &results.evaluation;
+    let city = &e.domains[0];
+    let detail = format!(
+        "closed → published; version {}; {} of {} responses used; city component {:.1} of {:.1} points{}",
+        results.version,
+        e.responses.used,
+        e.responses.stored,
+        city.points,
+        city.max_points,
+        if e.includes_simulated {
+            "; includes simulated responses"
+        } else {
+            ""
+        }
+    );
+    let manifest = results
+        .result_set
+        .as_ref()
+        .map(|r| r.manifest_sha256.as_str());
+    record(
+        catalog,
+        actor,
+        Transition::Publish,
+        survey_id,
+        manifest,
+        detail,
+    )?;
+    Ok(results)
+}
+
+fn record(
+    catalog: &Catalog,
+    actor: &str,
+    action: Transition,
+    survey_id: &str,
+    manifest_sha256: Option<&str>,
+    detail: String,
+) -> Result<(), StorageError> {
+    audit::record(
+        catalog.database(),
+        AuditEvent {
+            actor,
+            action: AuditAction::of(action),
+            survey_id: Some(survey_id),
+            manifest_sha256,
+            detail,
+        },
+    )
+}

@@ -1,0 +1,195 @@
+//! Fieldwork progress as the publisher's dashboard and the printable bulletin show it: each
+//! county's completed responses against its target, the margin of error reached, notes (target
+//! reached, behind schedule, short, quality-flagged), the flags, and responses per day. It only
+//! formats `fieldwork::Progress`, the figures `minyi progress` prints.
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+use super::day_chart;
+use super::i18n::Messages;
+use crate::catalog::CurrentSurvey;
+use crate::fieldwork::{due, share_of_period_elapsed, Progress, StratumProgress};
+use crate::lifecycle::SurveyState;
+use crate::survey::{Lang, QualityFlag};
+
+pub struct FieldworkView<'a> {
+    pub survey: &'a CurrentSurvey,
+    pub progress: &'a Progress,
+    pub lang: Lang,
+    pub messages: &'a Messages,
+    /// Today (UTC), for the schedule.
+    pub today: NaiveDate,
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// The first characters of a version hash, as people quote it.
+pub fn short_version(version: &str) -> &str {
+    &version[..12.min(version.len())]
+}
+
+impl FieldworkView<'_> {
+    fn text(&self, key: &str) -> String {
+        self.messages.text(self.lang, key)
+    }
+
+    fn format(&self, key: &str, params: &[(&str, &str)]) -> String {
+        self.messages.format(self.lang, key, params)
+    }
+
+    /// `±6.9 pts`, or `—` without responses.
+    pub fn margin(&self, margin_of_error: Option<f64>) -> String {
+        margin_of_error.map_or_else(
+            || "—".to_owned(),
+            |m| self.format("fieldwork.moe", &[("value", &format!("{:.1}", m * 100.0))]),
+        )
+    }
+
+    pub fn state(&self) -> String {
+        self.text(&format!("account.state_{}", self.survey.record.state))
+    }
+
+    fn totals(&self) -> String {
+        let p = self.progress;
+        let completed = p.completed.to_string();
+        match p.target {
+            Some(target) => self.format(
+                "fieldwork.totals",
+                &[
+                    ("completed", &completed),
+                    ("target", &target.to_string()),
+                    (
+                        "share",
+                        &percent(p.completed as f64 / f64::from(target.max(1))),
+                    ),
+                ],
+            ),
+            None => self.format("fieldwork.totals_no_target", &[("completed", &completed)]),
+        }
+    }
+
+    /// What a publisher should notice about a county, each with a class for its colour.
+    fn notes(&self, s: &StratumProgress) -> Vec<Value> {
+        let mut notes = Vec::new();
+        let mut note =
+            |class: &str, text: String| notes.push(json!({"class": class, "text": text}));
+        match s.target {
+            None => note("muted", self.text("fieldwork.no_target")),
+            Some(target) if s.completed >= i64::from(target) => {
+                note("ok", self.text("fieldwork.reached"))
+            }
+            Some(target) => match self.survey.record.state {
+                SurveyState::Open => {
+                    let elapsed = share_of_period_elapsed(&self.survey.definition, self.today);
+                    let due_now = due(target, elapsed);
+                    if s.completed < due_now {
+                        note(
+                            "warn",
+                            self.format("fieldwork.behind", &[("due", &due_now.to_string())]),
+                        );
+                    }
+                }
+                SurveyState::Closed | SurveyState::Published => note(
+                    "warn",
+                    self.format(
+                        "fieldwork.short",
+                        &[("missing", &(i64::from(target) - s.completed).to_string())],
+                    ),
+                ),
+                SurveyState::Draft => {}
+            },
+        }
+        if s.flagged > 0 {
+            note(
+                "warn",
+                self.format("fieldwork.flagged", &[("count", &s.flagged.to_string())]),
+            );
+        }
+        notes
+    }
+
+    fn county(&self, s: &StratumProgress) -> Value {
+        let share = s.share_of_target.unwrap_or(0.0);
+        json!({
+            "code": s.code,
+            "name": s.name.get(self.lang),
+            "completed": s.completed,
+            "target": s.target.map_or_else(|| "—".to_owned(), |t| t.to_string()),
+            "share": s.share_of_target.map(percent).unwrap_or_default(),
+            "bar": format!("{:.1}", (share * 100.0).clamp(0.0, 100.0)),
+            "bar_label": s.share_of_target.map(|v| self.format("fieldwork.bar", &[("share", &percent(v))])),
+            "reached": share >= 1.0,
+            "moe": self.margin(s.margin_of_error),
+            "flagged": s.flagged,
+            "notes": self.notes(s),
+        })
+    }
+
+    fn flags(&self) -> Vec<Value> {
+        self.progress
+            .flags
+            .iter()
+            .map(|(name, count)| {
+                let label = match QualityFlag::from_name(name) {
+                    Some(flag) => self.text(&format!("fieldwork.flag_{}", flag.name())),
+                    None => name.clone(),
+                };
+                json!({"label": label, "count": count})
+            })
+            .collect()
+    }
+
+    fn days(&self) -> (Vec<Value>, Option<String>) {
+        let days = day_chart::every_day(&self.progress.by_day);
+        let (Some((first, _)), Some((last, _))) = (days.first(), days.last()) else {
+            return (Vec::new(), None);
+        };
+        let most = days.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        let title = self.format(
+            "fieldwork.days_chart",
+            &[("first", first), ("last", last), ("max", &most.to_string())],
+        );
+        let rows = days
+            .iter()
+            .map(|(day, count)| json!({"day": day, "count": count}))
+            .collect();
+        (rows, Some(day_chart::to_svg(&days, &title)))
+    }
+
+    /// Everything the dashboard and the bulletin show of the survey's fieldwork.
+    pub fn view(&self) -> Value {
+        let survey = &self.survey.definition;
+        let p = self.progress;
+        let (days, day_chart) = self.days();
+        json!({
+            "title": survey.title.get(self.lang),
+            "id": self.survey.record.id,
+            "state": self.state(),
+            "version": short_version(&self.survey.record.current_version),
+            "period": self.format("fieldwork.period", &[
+                ("start", &survey.fieldwork_start.to_string()),
+                ("end", &survey.fieldwork_end.to_string()),
+            ]),
+            "totals": self.totals(),
+            "moe_reached": self.format("fieldwork.moe_reached", &[("moe", &self.margin(p.margin_of_error))]),
+            "counties": p.by_stratum.iter().map(|s| self.county(s)).collect::<Vec<_>>(),
+            "city": {
+                "completed": p.completed,
+                "target": p.target.map_or_else(|| "—".to_owned(), |t| t.to_string()),
+                "share": p.target.map(|t| percent(p.completed as f64 / f64::from(t.max(1)))).unwrap_or_default(),
+                "moe": self.margin(p.margin_of_error),
+                "flagged": p.flagged,
+            },
+            "other_strata": (p.other_strata > 0).then(|| self.format(
+                "fieldwork.other_strata",
+                &[("count", &p.other_strata.to_string())],
+            )),
+            "flags": self.flags(),
+            "days": days,
+            "day_chart": day_chart,
+        })
+    }
+}

@@ -1,0 +1,171 @@
+//! `/admin/surveys` and `/admin/surveys/{id}`: the publisher's fieldwork dashboard (publishers
+//! and admins). Every survey with its state and responses; then, per survey, each county's
+//! completed responses against its target, the margin of error reached, quality flags and
+//! responses per day, with the moves its state allows (each confirmed on its own page, see
+//! `transitions`) and the progress bulletin.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::{blocking, in_lang, private_page, query_param};
+use crate::analysis::fieldwork_progress;
+use crate::catalog::CurrentSurvey;
+use crate::fieldwork::Progress;
+use crate::lifecycle::{SurveyState, Transition};
+use crate::survey::Lang;
+use crate::web::fieldwork_view::{short_version, FieldworkView};
+use crate::web::{lang_from_query, AppError, AppState};
+
+/// Each county's bar, its notes in colour, the message after a move, and county names kept whole
+/// (a narrow column would break 南湖区 in two).
+const DASHBOARD_CSS: &str = "svg.pb{width:100%;height:.5rem;margin:.3rem 0}\
+.n{display:block;font-size:.95rem}.n.ok{color:#0a6b2d}.n.warn{color:#8a5300}.n.muted{color:var(--muted)}\
+.done{border:2px solid #0a6b2d;background:#eefaf1}tbody th{word-break:keep-all;overflow-wrap:normal}";
+
+/// A survey as it stands and its fieldwork progress.
+pub(super) async fn load(
+    state: &AppState,
+    id: String,
+) -> Result<(CurrentSurvey, Progress), AppError> {
+    let catalog = state.catalog.clone();
+    blocking(move || {
+        let survey = catalog.require(&id)?;
+        let progress = fieldwork_progress(&catalog, &id)?;
+        Ok::<_, AppError>((survey, progress))
+    })
+    .await
+}
+
+/// The dashboard of survey `id`.
+pub(super) fn href(id: &str, lang: Lang) -> String {
+    in_lang(&format!("/admin/surveys/{id}"), lang)
+}
+
+/// Adds `extra`'s fields to the object `view`.
+pub(super) fn with(mut view: Value, extra: Value) -> Value {
+    if let (Value::Object(map), Value::Object(more)) = (&mut view, extra) {
+        map.extend(more);
+    }
+    view
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let result = async {
+        let catalog = state.catalog.clone();
+        let surveys = blocking(move || {
+            catalog
+                .list()?
+                .into_iter()
+                .map(|s| {
+                    let progress = fieldwork_progress(&catalog, &s.record.id)?;
+                    Ok((s, progress))
+                })
+                .collect::<Result<Vec<_>, AppError>>()
+        })
+        .await?;
+        let m = state.pages.messages();
+        let rows: Vec<Value> = surveys
+            .iter()
+            .map(|(s, p)| {
+                let completed = p.completed.to_string();
+                let responses = match p.target {
+                    Some(target) => m.format(
+                        lang,
+                        "fieldwork.responses_of_target",
+                        &[("completed", &completed), ("target", &target.to_string())],
+                    ),
+                    None => m.format(lang, "fieldwork.responses", &[("completed", &completed)]),
+                };
+                json!({
+                    "id": s.record.id,
+                    "title": s.definition.title.get(lang),
+                    "state": m.text(lang, &format!("account.state_{}", s.record.state)),
+                    "version": m.format(lang, "fieldwork.version", &[
+                        ("version", short_version(&s.record.current_version)),
+                    ]),
+                    "responses": responses,
+                    "href": href(&s.record.id, lang),
+                })
+            })
+            .collect();
+        let html = state.pages.render(
+            "surveys",
+            lang,
+            &req,
+            json!({
+                "page_title": m.text(lang, "fieldwork.surveys_heading"),
+                "surveys": rows,
+                "account_href": in_lang("/account", lang),
+            }),
+        )?;
+        Ok::<_, AppError>(private_page(StatusCode::OK, html))
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
+
+pub async fn show(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let result = async {
+        let (survey, progress) = load(&state, path.into_inner()).await?;
+        let m = state.pages.messages();
+        let id = survey.record.id.as_str();
+        let view = FieldworkView {
+            survey: &survey,
+            progress: &progress,
+            lang,
+            messages: m,
+            today: chrono::Utc::now().date_naive(),
+        };
+        let current = survey.record.state;
+        let actions: Vec<Value> = Transition::ALL
+            .into_iter()
+            .filter(|t| current.apply(*t).is_ok())
+            .map(|t| {
+                json!({
+                    "href": in_lang(&format!("/admin/surveys/{id}/{t}"), lang),
+                    "label": m.text(lang, &format!("fieldwork.action_{t}")),
+                })
+            })
+            .collect();
+        // After a move, the dashboard says what was done (`?done=close`).
+        let done = query_param(&req, "done")
+            .and_then(|d| Transition::ALL.into_iter().find(|t| t.name() == d))
+            .map(|t| m.text(lang, &format!("lifecycle.done_{t}")));
+        let title = survey.definition.title.get(lang);
+        let html = state.pages.render(
+            "dashboard",
+            lang,
+            &req,
+            with(
+                view.view(),
+                json!({
+                    "page_title": m.format(lang, "fieldwork.heading", &[("title", title)]),
+                    "heading": m.format(lang, "fieldwork.heading", &[("title", title)]),
+                    "state_line": m.format(lang, "fieldwork.state", &[
+                        ("state", &view.state()),
+                        ("version", short_version(&survey.record.current_version)),
+                    ]),
+                    "done": done,
+                    "actions": actions,
+                    "bulletin_href": in_lang(&format!("/admin/surveys/{id}/bulletin"), lang),
+                    "csv_href": format!("/admin/surveys/{id}/bulletin.csv"),
+                    "results_href": (current == SurveyState::Published)
+                        .then(|| in_lang(&format!("/results/{id}"), lang)),
+                    "surveys_href": in_lang("/admin/surveys", lang),
+                    "account_href": in_lang("/account", lang),
+                    "extra_css": DASHBOARD_CSS,
+                }),
+            ),
+        )?;
+        Ok::<_, AppError>(private_page(StatusCode::OK, html))
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}

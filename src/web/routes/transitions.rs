@@ -1,0 +1,336 @@
+//! `/admin/surveys/{id}/open|close|publish`: opening, closing and publishing from the web, by the
+//! command line's rules and with its audit entries (`crate::transitions`), the signed-in account
+//! named as the one who did it.
+//!
+//! GET shows what the move will do (responses so far, what cannot be undone) and asks to
+//! confirm. The confirmation POSTs a token signed for this account and session, this survey and
+//! this move, valid for an hour: a move needs that page and a deliberate press. Cross-site posts
+//! are refused (`Sec-Fetch-Site`, `Origin`; the session cookie is `SameSite=Strict` as well); a
+//! post without a valid token gets the confirmation page again. A move the rules refuse changes
+//! nothing and says why (409).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::survey::{check_content_type, field, is_cross_site, read_body};
+use super::{blocking, dashboard, in_lang, private_page};
+use crate::accounts::Account;
+use crate::analysis::fieldwork_progress;
+use crate::lifecycle::Transition;
+use crate::survey::Lang;
+use crate::transitions::{self, Refused};
+use crate::web::form_body::parse_form;
+use crate::web::{lang_from_query, AppError, AppState, SignedIn};
+
+/// How long a confirmation page may wait for its button to be pressed.
+const CONFIRMATION_SECONDS: i64 = 3600;
+
+/// What a confirmation token is signed for: the move, the survey, the account and its session
+/// epoch (signing out everywhere voids the pages still open).
+fn scope(action: Transition, id: &str, account: &Account) -> String {
+    format!("{action} {id} {} {}", account.id, account.session_epoch)
+}
+
+pub async fn confirm_open(
+    req: HttpRequest,
+    path: web::Path<String>,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    confirm(req, path.into_inner(), signed_in.0, state, Transition::Open).await
+}
+
+pub async fn confirm_close(
+    req: HttpRequest,
+    path: web::Path<String>,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    confirm(
+        req,
+        path.into_inner(),
+        signed_in.0,
+        state,
+        Transition::Close,
+    )
+    .await
+}
+
+pub async fn confirm_publish(
+    req: HttpRequest,
+    path: web::Path<String>,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    confirm(
+        req,
+        path.into_inner(),
+        signed_in.0,
+        state,
+        Transition::Publish,
+    )
+    .await
+}
+
+pub async fn open(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let id = path.into_inner();
+    perform(req, id, payload, signed_in.0, state, Transition::Open).await
+}
+
+pub async fn close(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let id = path.into_inner();
+    perform(req, id, payload, signed_in.0, state, Transition::Close).await
+}
+
+pub async fn publish(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let id = path.into_inner();
+    perform(req, id, payload, signed_in.0, state, Transition::Publish).await
+}
+
+async fn confirm(
+    req: HttpRequest,
+    id: String,
+    account: Account,
+    state: web::Data<AppState>,
+    action: Transition,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    confirmation(&state, &req, lang, id, action, &account, None)
+        .await
+        .unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
+
+/// The page asking to confirm `action` (with `problem` above it when asked again), or why the
+/// survey's state does not allow it.
+async fn confirmation(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    id: String,
+    action: Transition,
+    account: &Account,
+    problem: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let catalog = state.catalog.clone();
+    let accounts = state.accounts.clone();
+    let wanted = id.clone();
+    let (survey, progress, grantees) = blocking(move || {
+        let survey = catalog.require(&wanted)?;
+        let progress = fieldwork_progress(&catalog, &wanted)?;
+        let grantees = match action {
+            Transition::Publish => accounts.grantees(&wanted)?.len(),
+            Transition::Open | Transition::Close => 0,
+        };
+        Ok::<_, AppError>((survey, progress, grantees))
+    })
+    .await?;
+    let title = survey.definition.title.get(lang);
+    if let Err(illegal) = survey.record.state.apply(action) {
+        return refusal(
+            state,
+            req,
+            lang,
+            &id,
+            title,
+            action,
+            &Refused::Illegal(&illegal),
+        );
+    }
+    let m = state.pages.messages();
+    let completed = progress.completed.to_string();
+    let responses = match progress.target {
+        Some(target) => m.format(
+            lang,
+            "fieldwork.responses_of_target",
+            &[("completed", &completed), ("target", &target.to_string())],
+        ),
+        None => m.format(lang, "fieldwork.responses", &[("completed", &completed)]),
+    };
+    let state_text = m.text(lang, &format!("account.state_{}", survey.record.state));
+    let mut paragraphs = vec![m.format(
+        lang,
+        "lifecycle.now",
+        &[("state", &state_text), ("responses", &responses)],
+    )];
+    paragraphs.push(match action {
+        Transition::Open => m.format(
+            lang,
+            "lifecycle.effect_open",
+            &[("link", &format!("/s/{id}"))],
+        ),
+        Transition::Close => m.text(lang, "lifecycle.effect_close"),
+        Transition::Publish => m.format(
+            lang,
+            "lifecycle.effect_publish",
+            &[("link", &format!("/results/{id}"))],
+        ),
+    });
+    if action == Transition::Publish {
+        paragraphs.push(m.format(
+            lang,
+            "lifecycle.notify_publish",
+            &[("count", &grantees.to_string())],
+        ));
+    }
+    let token = state
+        .tokens
+        .issue(&scope(action, &id, account), chrono::Utc::now().timestamp());
+    let heading = m.format(
+        lang,
+        &format!("lifecycle.confirm_{action}_title"),
+        &[("title", title)],
+    );
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = state.pages.render(
+        "confirm",
+        lang,
+        req,
+        json!({
+            "page_title": heading,
+            "heading": heading,
+            "problem": problem,
+            "refused": null,
+            "paragraphs": paragraphs,
+            "post_href": format!("/admin/surveys/{id}/{action}"),
+            "token": token,
+            "lang_code": if lang == Lang::En { "en" } else { "zh" },
+            "confirm": m.text(lang, &format!("lifecycle.confirm_{action}")),
+            "back_href": dashboard::href(&id, lang),
+            "back": m.text(lang, "lifecycle.cancel"),
+        }),
+    )?;
+    Ok(private_page(status, html))
+}
+
+/// Why survey `id` was left as it was (409).
+fn refusal(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    id: &str,
+    title: &str,
+    action: Transition,
+    refused: &Refused<'_>,
+) -> Result<HttpResponse, AppError> {
+    let m = state.pages.messages();
+    let reason = match refused {
+        Refused::Illegal(illegal) => m.text(
+            lang,
+            &format!("lifecycle.refused_{}", illegal.reason.name()),
+        ),
+        Refused::NoUsableResponses { stored, excluded } => m.format(
+            lang,
+            "lifecycle.refused_no_responses",
+            &[
+                ("stored", &stored.to_string()),
+                ("excluded", &excluded.to_string()),
+            ],
+        ),
+        Refused::CannotEvaluate(why) => m.format(
+            lang,
+            "lifecycle.refused_cannot_evaluate",
+            &[("reason", why)],
+        ),
+        Refused::Raced => m.text(lang, "lifecycle.refused_raced"),
+    };
+    let heading = m.text(lang, &format!("lifecycle.refused_{action}_title"));
+    let html = state.pages.render(
+        "confirm",
+        lang,
+        req,
+        json!({
+            "page_title": heading,
+            "heading": heading,
+            "problem": null,
+            "refused": reason,
+            "paragraphs": [title],
+            "back_href": dashboard::href(id, lang),
+            "back": m.text(lang, "lifecycle.back"),
+        }),
+    )?;
+    Ok(private_page(StatusCode::CONFLICT, html))
+}
+
+async fn perform(
+    req: HttpRequest,
+    id: String,
+    payload: web::Payload,
+    account: Account,
+    state: web::Data<AppState>,
+    action: Transition,
+) -> HttpResponse {
+    let mut lang = lang_from_query(req.query_string());
+    let result = async {
+        if is_cross_site(&req) {
+            return Err(AppError::Forbidden);
+        }
+        check_content_type(&req)?;
+        let body = read_body(payload, state.body_limit).await?;
+        let pairs = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        lang = field(&pairs, "_lang")
+            .and_then(Lang::from_code)
+            .unwrap_or(lang);
+        let now = chrono::Utc::now().timestamp();
+        let confirmed = state
+            .tokens
+            .check(&scope(action, &id, &account), field(&pairs, "_token"), now)
+            .is_ok_and(|token| token.elapsed_seconds <= CONFIRMATION_SECONDS);
+        if !confirmed {
+            // Missing, stale, or signed for another account, survey or move: nothing is done,
+            // and the person sees what they would be confirming.
+            let problem = state.pages.messages().text(lang, "lifecycle.expired");
+            return confirmation(&state, &req, lang, id, action, &account, Some(problem)).await;
+        }
+        let catalog = state.catalog.clone();
+        let accounts = state.accounts.clone();
+        let actor = account.email.clone();
+        let wanted = id.clone();
+        let (definition, outcome) = blocking(move || {
+            let definition = catalog.require(&wanted)?.definition;
+            let outcome = transitions::perform(&catalog, &accounts, &wanted, action, &actor);
+            Ok::<_, AppError>((definition, outcome))
+        })
+        .await?;
+        match outcome {
+            Ok(_) => Ok(HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    in_lang(&format!("/admin/surveys/{id}?done={action}"), lang),
+                ))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish()),
+            Err(e) => match e.refused() {
+                Some(refused) => {
+                    let title = definition.title.get(lang);
+                    refusal(&state, &req, lang, &id, title, action, &refused)
+                }
+                None => Err(e.into()),
+            },
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}

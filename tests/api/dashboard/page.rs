@@ -1,0 +1,77 @@
+//! What a publisher reads on the dashboard: each county's completed responses against its
+//! target and the margin of error reached, exactly as `fieldwork_progress` computes them.
+
+use minyi::accounts::Role;
+use minyi::analysis::{add_simulated, fieldwork_progress};
+
+use super::*;
+
+on_both_backends! {
+    async fn the_dashboard_shows_each_countys_completed_responses_target_and_margin_of_error(backend: Backend) {
+        let app = spawn_app(backend).await;
+        add_simulated(&app.catalog(), EXAMPLE_ID, 300, 5).expect("simulated fieldwork");
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+
+        let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), &cookie).await;
+
+        assert_eq!(page.status, 200, "{}", page.body);
+        let progress = fieldwork_progress(&app.catalog(), EXAMPLE_ID).expect("progress");
+        let moe = |m: Option<f64>| format!("±{:.1} pts", m.expect("responses") * 100.0);
+        for county in &progress.by_stratum {
+            let target = county.target.expect("the example sets every target");
+            let shown = row(&page.body, &format!("county-{}", county.code));
+            for expected in [
+                county.name.en.clone(),
+                format!("<strong>{}</strong> / {target}", county.completed),
+                moe(county.margin_of_error),
+            ] {
+                assert!(shown.contains(&expected), "{}: the row shows {expected:?}: {shown}", county.code);
+            }
+            assert!(
+                shown.contains(&format!("behind schedule ({target} due by today)")),
+                "{}: fieldwork (2016) is over while the survey is open, so the whole target is due: {shown}",
+                county.code
+            );
+        }
+        for expected in [
+            format!("{} of 1400 responses completed", progress.completed),
+            format!("Margin of error reached: {}", moe(progress.margin_of_error)),
+        ] {
+            assert!(page.body.contains(&expected), "the totals: {expected:?}");
+        }
+        for (day, count) in &progress.by_day {
+            assert!(page.body.contains(&format!("<th scope=\"row\">{day}</th><td>{count}</td>")), "the day {day}");
+        }
+        for (flag, count) in &progress.flags {
+            let label = match flag.as_str() {
+                "too_fast" => "completed too fast",
+                "straightlining" => "the same answer to every item of a matrix",
+                other => other,
+            };
+            assert!(page.body.contains(&format!("{label}: <strong>{count}</strong>")), "the flag {flag}: {count}");
+        }
+        assert!(page.body.contains("Close the survey"), "an open survey can be closed");
+        assert!(!page.body.contains("Publish the results"), "but not published while open");
+        assert!(!page.body.contains("<script"), "no JavaScript");
+        assert!(page.body.len() < 32 * 1024, "a small page: {} bytes", page.body.len());
+
+        let chinese = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await;
+        assert!(chinese.body.contains("南湖区") && chinese.body.contains("个百分点"), "Chinese by default");
+    }
+
+    async fn the_survey_list_shows_every_survey_with_its_state_and_responses(backend: Backend) {
+        let app = spawn_app(backend).await;
+        add_simulated(&app.catalog(), EXAMPLE_ID, 12, 1).expect("simulated fieldwork");
+        let cookie = signed_in(&app, "admin@example.org", Role::Admin).await;
+
+        let list = get(&app, "/admin/surveys?lang=en", &cookie).await;
+        let account = get(&app, "/account?lang=en", &cookie).await;
+
+        assert_eq!(list.status, 200);
+        let entry = &list.body[list.body.find(&format!("id=\"survey-{EXAMPLE_ID}\"")).expect("the survey is listed")..];
+        for expected in ["fieldwork under way", "12 of 1400 responses", &format!("href=\"/admin/surveys/{EXAMPLE_ID}?lang&#x3D;en\"")] {
+            assert!(entry.contains(expected), "the list shows {expected:?}");
+        }
+        assert!(account.body.contains("href=\"/admin/surveys?lang&#x3D;en\""), "the account page links the dashboard (handlebars writes = as &#x3D;)");
+    }
+}
