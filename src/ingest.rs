@@ -38,8 +38,14 @@ pub enum IngestError {
     Storage(#[from] StorageError),
 }
 
-/// How often the checkpoint thread moves the SQLite write-ahead log into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// How long the checkpoint thread waits between passes while responses are coming in. Short on
+/// purpose: each pass ends with an fsync of the database file, and the writer's own fsync of
+/// the log waits behind it on the disk. Passes every 100 ms flushed ~18 MB each under load and
+/// held commits up to 45 ms (p99 41 ms in the load benchmark); passes every 3 ms flush a few
+/// hundred KB (p99 10 ms), at the same throughput.
+const CHECKPOINT_BUSY: Duration = Duration::from_millis(3);
+/// Between passes while nothing is written.
+const CHECKPOINT_IDLE: Duration = Duration::from_millis(25);
 
 /// Hands responses to the writer threads. Cheap to share; the threads end when it is dropped.
 pub struct Ingest {
@@ -95,10 +101,20 @@ impl Ingest {
 /// Keeps the write-ahead log short from a thread of its own, so that commits (and the residents
 /// waiting for them) never pay for copying it into the database file.
 fn checkpoint_while(db: &Database, running: &AtomicBool) {
+    let mut reached = None;
+    let mut pause = CHECKPOINT_IDLE;
     while running.load(Ordering::Relaxed) {
-        std::thread::sleep(CHECKPOINT_EVERY);
-        if let Err(e) = db.checkpoint() {
-            tracing::warn!(error = %e, "checkpoint failed");
+        std::thread::sleep(pause);
+        match db.checkpoint() {
+            Ok(now) => {
+                pause = if now == reached {
+                    CHECKPOINT_IDLE
+                } else {
+                    CHECKPOINT_BUSY
+                };
+                reached = now;
+            }
+            Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
         }
     }
 }

@@ -95,15 +95,29 @@ impl Database {
     }
 
     /// SQLite: copies committed pages from the write-ahead log into the database file without
-    /// waiting for readers or writers (`wal_checkpoint(PASSIVE)`). Run from a thread of its own
-    /// so that the response writer's commits never pay for a checkpoint. PostgreSQL: nothing.
-    pub fn checkpoint(&self) -> Result<(), StorageError> {
-        use diesel::connection::SimpleConnection;
-        if let DatabaseUrl::Sqlite(_) = self.url {
-            self.conn()?
-                .batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?;
+    /// waiting for readers or writers (`wal_checkpoint(PASSIVE)`), and returns how far the log
+    /// reaches (its frames since it last started over; the same number twice means no writes
+    /// came in between). Run from a thread of its own so that the response writer's commits
+    /// never pay for a checkpoint. PostgreSQL: nothing (`None`).
+    pub fn checkpoint(&self) -> Result<Option<i64>, StorageError> {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Checkpointed {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            log: i64,
         }
-        Ok(())
+        if let DatabaseUrl::Postgres(_) = self.url {
+            return Ok(None);
+        }
+        let mut conn = self.conn()?;
+        match &mut *conn {
+            DbConnection::Sqlite(c) => {
+                let done: Checkpointed =
+                    diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(c)?;
+                Ok(Some(done.log))
+            }
+            DbConnection::Postgres(_) => Ok(None),
+        }
     }
 
     /// Succeeds when the database answers a trivial query (for `/healthz`).

@@ -102,11 +102,22 @@ fn path_param(pattern: &str, path: &str, name: &str) -> Option<String> {
         })
 }
 
-fn route_of(req: &ServiceRequest) -> Option<&'static Route> {
-    let pattern = req.match_pattern()?;
-    super::ROUTES
-        .iter()
-        .find(|r| r.path == pattern && req.method().as_str().eq_ignore_ascii_case(r.method))
+/// The entry of `web::ROUTES` the request is for (`None`: no route, a 404 or 405 to come).
+/// Matched once per request and remembered: matching runs the router's patterns, and the
+/// logging and authorization middlewares both ask.
+pub(super) fn route_of(req: &ServiceRequest) -> Option<&'static Route> {
+    #[derive(Clone, Copy)]
+    struct Matched(Option<&'static Route>);
+    if let Some(Matched(route)) = req.extensions().get::<Matched>() {
+        return *route;
+    }
+    let route = req.match_pattern().and_then(|pattern| {
+        super::ROUTES
+            .iter()
+            .find(|r| r.path == pattern && req.method().as_str().eq_ignore_ascii_case(r.method))
+    });
+    req.extensions_mut().insert(Matched(route));
+    route
 }
 
 enum Decision {

@@ -2,8 +2,6 @@
 //! after percent-decoding is refused (400), never silently replaced, so an answer is either
 //! stored exactly as typed or not at all.
 
-use percent_encoding::percent_decode;
-
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("field {field} is not valid UTF-8 text")]
 pub struct NotUtf8 {
@@ -21,14 +19,7 @@ pub fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, NotUtf8> {
             Some(i) => (&part[..i], &part[i + 1..]),
             None => (part, &b""[..]),
         };
-        let decode = |raw: &[u8]| -> Result<String, NotUtf8> {
-            let spaced: Vec<u8> = raw
-                .iter()
-                .map(|&b| if b == b'+' { b' ' } else { b })
-                .collect();
-            let bytes: Vec<u8> = percent_decode(&spaced).collect();
-            String::from_utf8(bytes).map_err(|_| NotUtf8 { field: index + 1 })
-        };
+        let decode = |raw: &[u8]| decode(raw).ok_or(NotUtf8 { field: index + 1 });
         let name = decode(name)?;
         if name.is_empty() {
             continue;
@@ -36,6 +27,33 @@ pub fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, NotUtf8> {
         pairs.push((name, decode(value)?));
     }
     Ok(pairs)
+}
+
+/// One name or value: `+` is a space, `%XX` a byte (a `%` without two hex digits stays as it
+/// is); `None` if the bytes are not UTF-8. One pass and one allocation: every submission
+/// decodes some sixty of these.
+fn decode(raw: &[u8]) -> Option<String> {
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        bytes.push(match b {
+            b'+' => b' ',
+            b'%' => match (tail.first().and_then(hex), tail.get(1).and_then(hex)) {
+                (Some(high), Some(low)) => {
+                    rest = &tail[2..];
+                    high << 4 | low
+                }
+                _ => b'%',
+            },
+            other => other,
+        });
+    }
+    String::from_utf8(bytes).ok()
+}
+
+fn hex(digit: &u8) -> Option<u8> {
+    (*digit as char).to_digit(16).map(|d| d as u8)
 }
 
 #[cfg(test)]
@@ -52,7 +70,7 @@ mod tests {
     #[test]
     fn decodes_what_browsers_send() {
         type Case<'a> = (&'a [u8], Vec<(String, String)>);
-        let cases: [Case; 5] = [
+        let cases: [Case; 6] = [
             (
                 b"county=nanhu&age=30-39",
                 pairs(&[("county", "nanhu"), ("age", "30-39")]),
@@ -64,6 +82,7 @@ mod tests {
                 pairs(&[("places", "a"), ("places", "b")]),
             ),
             (b"flag&=orphan", pairs(&[("flag", "")])),
+            (b"q=100%25+%zz%4", pairs(&[("q", "100% %zz%4")])),
         ];
         for (body, expected) in cases {
             assert_eq!(

@@ -23,17 +23,13 @@ pub async fn log_request(
     let started = Instant::now();
     let method = req.method().clone();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "(no route)".to_owned());
+    let route = super::access::route_of(&req).map_or("(no route)", |r| r.path);
     let response = next.call(req).await?;
     let survey = response.request().match_info().get("id").map(str::to_owned);
     let status = response.status().as_u16();
     let took = started.elapsed();
     if let Some(state) = state {
-        state
-            .metrics
-            .record_request(&route, method.as_str(), status, took);
+        state.metrics.record_request(route, &method, status, took);
         if method == Method::POST && route == "/s/{id}" {
             let outcome = response
                 .response()
