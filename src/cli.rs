@@ -217,13 +217,25 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Logs go to stderr, filtered by `MINYI_LOG`, as text or, with `MINYI_LOG_FORMAT=json`, one
+/// JSON object a line for a log collector (fields at the top level: `timestamp`, `level`,
+/// `target`, `message`, `route`, `status`, `ms`, …).
 fn init_tracing() {
     let directives = std::env::var("MINYI_LOG").unwrap_or_else(|_| "info".to_owned());
     let filter = crate::web::log_filter(&directives);
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match std::env::var("MINYI_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().flatten_event(true).try_init(),
+        Ok("text") | Err(_) => logs.try_init(),
+        Ok(other) => {
+            eprintln!(
+                "MINYI_LOG_FORMAT is {other:?}; expected \"text\" or \"json\" (logging as text)"
+            );
+            logs.try_init()
+        }
+    };
 }
 
 fn serve() -> anyhow::Result<()> {

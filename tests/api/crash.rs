@@ -2,8 +2,7 @@
 //! restarted; every response that was acknowledged (303) is stored, exactly once.
 
 use std::cell::{Cell, RefCell};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -16,39 +15,9 @@ const PATH: &str = "/s/jiaxing-food-safety-2016";
 const ROUNDS: usize = 3;
 const CLIENTS: usize = 16;
 
-/// A Minyi process serving `db`, and its address (read from its first line of output).
+/// A Minyi process serving `db`, and its address.
 fn start(db: &TestDatabase) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minyi"))
-        .arg("serve")
-        .env("DATABASE_URL", &db.raw_url)
-        .env("MINYI_BIND", "127.0.0.1:0")
-        .env("MINYI_SURVEYS_DIR", repo_path("surveys"))
-        .env("MINYI_LOG", "error")
-        .env("MINYI_RATE_LIMIT", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("minyi starts");
-    // Read on a thread that keeps draining, so that the server never writes to a closed pipe.
-    let stdout = child.stdout.take().expect("stdout");
-    let (first_line, line_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = first_line.send(line);
-        }
-        lines.for_each(drop);
-    });
-    let line = line_rx.recv().expect("minyi says where it serves");
-    let start = line
-        .find("http://")
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    let address = line[start..]
-        .split('/')
-        .take(3)
-        .collect::<Vec<_>>()
-        .join("/");
-    (child, address)
+    serve_process(db, &[("MINYI_LOG", "error")], Stdio::null())
 }
 
 /// Characters for the unique word each form carries: Chinese, so that the free-text scrubbing

@@ -358,3 +358,45 @@ pub fn example_survey_dir(edit: impl FnOnce(String) -> String) -> tempfile::Temp
     std::fs::write(dir.path().join("jiaxing-food-safety-2016.toml"), edited).expect("write");
     dir
 }
+
+/// A separate `minyi serve` process on `db` (port 0, the example survey open, rate limit off),
+/// with `env` added and its stderr sent to `stderr`, and the address it serves on, read from
+/// its first line of output.
+pub fn serve_process(
+    db: &TestDatabase,
+    env: &[(&str, &str)],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .arg("serve")
+        .env("DATABASE_URL", &db.raw_url)
+        .env("MINYI_BIND", "127.0.0.1:0")
+        .env("MINYI_SURVEYS_DIR", repo_path("surveys"))
+        .env("MINYI_RATE_LIMIT", "0")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("minyi starts");
+    // Read on a thread that keeps draining, so that the server never writes to a closed pipe.
+    let stdout = child.stdout.take().expect("stdout");
+    let (first_line, line_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = first_line.send(line);
+        }
+        lines.for_each(drop);
+    });
+    let line = line_rx.recv().expect("minyi says where it serves");
+    let start = line
+        .find("http://")
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let address = line[start..]
+        .split('/')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("/");
+    (child, address)
+}

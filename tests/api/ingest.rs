@@ -230,49 +230,48 @@ async fn metrics_count_requests_latencies_and_submission_outcomes() {
     );
 }
 
-#[actix_web::test]
-async fn backup_copies_the_live_sqlite_database_and_never_overwrites() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let survey = example_survey();
-    let token = app.form_token(EXAMPLE_ID).await;
-    assert_eq!(
-        app.post_form(PATH, &with_token(valid_fields(&survey, "pinghu"), &token))
-            .await
-            .status,
-        303
-    );
-    let out = app.db.dir.path().join("backup.db");
+// SQLite: an online copy that holds every acknowledged response, never written over an
+// existing file. PostgreSQL: refused with the `pg_dump` command to use instead.
+on_both_backends! {
+    async fn minyi_backup_copies_a_live_sqlite_database_and_points_postgresql_to_pg_dump(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        assert_eq!(
+            app.post_form(PATH, &with_token(valid_fields(&survey, "pinghu"), &token))
+                .await
+                .status,
+            303
+        );
+        let out = app.db.dir.path().join("backup.db");
+        let run = |out: &std::path::Path| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+                .args(["backup", "--out", out.to_str().unwrap()])
+                .env("DATABASE_URL", &app.db.raw_url)
+                .env("MINYI_LOG", "warn")
+                .output()
+                .unwrap()
+        };
 
-    let run = |out: &std::path::Path| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
-            .args(["backup", "--out", out.to_str().unwrap()])
-            .env("DATABASE_URL", &app.db.raw_url)
-            .env("MINYI_LOG", "warn")
-            .output()
-            .unwrap()
-    };
-    let first = run(&out);
-    let second = run(&out);
+        let first = run(&out);
+        let second = run(&out);
 
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    let copy = minyi::storage::Database::connect(
-        minyi::storage::DatabaseUrl::Sqlite(out.display().to_string()),
-        1,
-    )
-    .unwrap();
-    let stored = minyi::storage::load_responses(&mut copy.conn().unwrap(), EXAMPLE_ID).unwrap();
-    assert_eq!(
-        stored.len(),
-        1,
-        "the acknowledged response is in the backup"
-    );
-    assert!(
-        !second.status.success(),
-        "a second backup to the same file is refused"
-    );
-    assert!(String::from_utf8_lossy(&second.stderr).contains("already exists"));
+        let said = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+        if backend == Backend::Postgres {
+            assert!(!first.status.success(), "refused on PostgreSQL");
+            assert!(said(&first).contains("pg_dump --format=custom"), "{}", said(&first));
+            assert!(!out.exists(), "no file is written");
+            return;
+        }
+        assert!(first.status.success(), "{}", said(&first));
+        let copy = minyi::storage::Database::connect(
+            minyi::storage::DatabaseUrl::Sqlite(out.display().to_string()),
+            1,
+        )
+        .unwrap();
+        let stored = minyi::storage::load_responses(&mut copy.conn().unwrap(), EXAMPLE_ID).unwrap();
+        assert_eq!(stored.len(), 1, "the acknowledged response is in the backup");
+        assert!(!second.status.success(), "a second backup to the same file is refused");
+        assert!(said(&second).contains("already exists"));
+    }
 }

@@ -3,6 +3,7 @@
 
 mod at_rest;
 mod duplicates;
+mod json_logs;
 pub mod logs;
 mod ordering;
 mod release_cli;
