@@ -6,16 +6,85 @@ use serde_json::{json, Value};
 
 use super::chart::{Bar, Chart};
 use super::i18n::Messages;
-use crate::evaluation::{DomainResult, IndicatorResult, Status};
+use crate::evaluation::{DomainResult, Evaluation, IndicatorResult, Status};
+use crate::privacy::public::{public_row, CountyCell};
 use crate::privacy::public_cell;
 use crate::publishing::PublishedResults;
 use crate::release::{number, CsvFile, Encoding};
 use crate::survey::{Lang, Survey};
 
-/// Whether a figure may be shown to the public: defined, and resting on at least the survey's
-/// `min_public_cell` valid answers (the privacy rule every public surface shares).
-pub fn publishable(indicator: &IndicatorResult, survey: &Survey) -> bool {
-    !indicator.estimate.is_nan() && public_cell(indicator.n, (), &survey.privacy).is_some()
+/// Which figures of a published evaluation the public may see, on every public surface (page,
+/// CSV, API): the city's when they rest on at least the survey's `min_public_cell` valid
+/// answers; the counties' by the same rule plus complementary suppression
+/// ([`public_row`]: a lone small county must not be computable from the city and the rest).
+pub struct PublicFigures {
+    /// `[domain][indicator]`, domains as in the evaluation (the city first).
+    shown: Vec<Vec<bool>>,
+}
+
+impl PublicFigures {
+    pub fn of(evaluation: &Evaluation, survey: &Survey) -> PublicFigures {
+        let rules = &survey.privacy;
+        let cell = |i: &IndicatorResult| CountyCell {
+            n: i.n,
+            defined: !i.estimate.is_nan(),
+        };
+        let mut shown: Vec<Vec<bool>> = evaluation
+            .domains
+            .iter()
+            .map(|d| {
+                d.indicators
+                    .iter()
+                    .map(|i| cell(i).defined && public_cell(i.n, (), rules).is_some())
+                    .collect()
+            })
+            .collect();
+        // Per indicator, which counties may be shown (complementary suppression works across
+        // the counties of one indicator).
+        let indicators = evaluation.domains.first().map_or(0, |c| c.indicators.len());
+        let by_indicator: Vec<Vec<bool>> = (0..indicators)
+            .map(|k| {
+                let cells: Vec<CountyCell> = evaluation
+                    .domains
+                    .iter()
+                    .skip(1)
+                    .map(|d| {
+                        d.indicators.get(k).map_or(
+                            CountyCell {
+                                n: 0,
+                                defined: false,
+                            },
+                            cell,
+                        )
+                    })
+                    .collect();
+                public_row(&cells, rules)
+            })
+            .collect();
+        for (county, row) in shown.iter_mut().skip(1).enumerate() {
+            for (k, public) in row.iter_mut().enumerate() {
+                *public = by_indicator[k][county];
+            }
+        }
+        PublicFigures { shown }
+    }
+
+    /// Whether a domain's total points may be shown: only when every one of its figures is
+    /// (the total less the shown figures' points would give away a withheld one's status).
+    pub fn total_shown(&self, domain: usize) -> bool {
+        self.shown
+            .get(domain)
+            .is_some_and(|d| d.iter().all(|shown| *shown))
+    }
+
+    /// Whether indicator `indicator` of domain `domain` (0: the city) may be shown.
+    pub fn shown(&self, domain: usize, indicator: usize) -> bool {
+        self.shown
+            .get(domain)
+            .and_then(|d| d.get(indicator))
+            .copied()
+            .unwrap_or(false)
+    }
 }
 
 fn percent(v: f64) -> String {
@@ -52,9 +121,7 @@ impl ResultsPage<'_> {
             .text(self.lang, &format!("results.status_{}", status.name()))
     }
 
-    fn cell(&self, i: &IndicatorResult) -> Value {
-        let survey = &self.results.definition;
-        let shown = publishable(i, survey);
+    fn cell(&self, i: &IndicatorResult, shown: bool) -> Value {
         json!({
             "label": i.label.get(self.lang),
             "suppressed": !shown,
@@ -75,29 +142,31 @@ impl ResultsPage<'_> {
         let survey = &r.definition;
         let e = &r.evaluation;
         let title = survey.title.get(lang);
+        let public = PublicFigures::of(e, survey);
         let city = &e.domains[0];
-        let counties: &[DomainResult] = &e.domains[1..];
+        // With each county, its index among the domains (the city is 0).
+        let counties: Vec<(usize, &DomainResult)> = e.domains.iter().enumerate().skip(1).collect();
         let indicators: Vec<Value> = city
             .indicators
             .iter()
             .enumerate()
             .map(|(k, city_indicator)| {
                 let label = city_indicator.label.get(lang);
-                let rows: Vec<(&DomainResult, &IndicatorResult)> = counties
+                let rows: Vec<(&DomainResult, &IndicatorResult, bool)> = counties
                     .iter()
-                    .filter_map(|d| d.indicators.get(k).map(|i| (d, i)))
+                    .filter_map(|&(n, d)| d.indicators.get(k).map(|i| (d, i, public.shown(n, k))))
                     .collect();
                 let standard = self.figure(city_indicator, city_indicator.threshold);
                 let chart = Chart {
                     title: &m.format(lang, "results.chart_title", &[("indicator", label)]),
                     bars: rows
                         .iter()
-                        .map(|(d, i)| Bar {
+                        .map(|(d, i, shown)| Bar {
                             label: d.name.get(lang),
                             estimate: i.estimate,
                             low: i.ci_low,
                             high: i.ci_high,
-                            suppressed: !publishable(i, survey),
+                            suppressed: !shown,
                         })
                         .collect(),
                     threshold: city_indicator.threshold,
@@ -123,8 +192,8 @@ impl ResultsPage<'_> {
                     "label": label,
                     "chart": chart,
                     "standard": format!("≥ {standard}"),
-                    "rows": rows.iter().map(|(d, i)| {
-                        let mut cell = self.cell(i);
+                    "rows": rows.iter().map(|(d, i, shown)| {
+                        let mut cell = self.cell(i, *shown);
                         cell["county"] = json!(d.name.get(lang));
                         cell
                     }).collect::<Vec<_>>(),
@@ -133,12 +202,12 @@ impl ResultsPage<'_> {
             .collect();
         let county_totals: Vec<Value> = counties
             .iter()
-            .map(|d| {
+            .map(|&(n, d)| {
                 json!({
                     "county": d.name.get(lang),
                     "respondents": d.respondents,
                     "points": format!("{:.1} / {:.0}", d.points, d.max_points),
-                    "suppressed": public_cell(d.respondents, (), &survey.privacy).is_none(),
+                    "suppressed": !public.total_shown(n),
                 })
             })
             .collect();
@@ -153,7 +222,9 @@ impl ResultsPage<'_> {
                 ("points", &format!("{:.1}", city.points)),
                 ("max", &format!("{:.0}", city.max_points)),
             ]),
-            "city": city.indicators.iter().map(|i| self.cell(i)).collect::<Vec<_>>(),
+            "city": city.indicators.iter().enumerate()
+                .map(|(k, i)| self.cell(i, public.shown(0, k)))
+                .collect::<Vec<_>>(),
             "indicators": indicators,
             "county_totals": county_totals,
             "methodology": self.methodology(),
@@ -267,9 +338,10 @@ pub fn public_csv(results: &PublishedResults) -> Result<Vec<u8>, csv::Error> {
             "published_at",
         ],
     )?;
-    for d in &results.evaluation.domains {
-        for i in &d.indicators {
-            let shown = publishable(i, survey);
+    let public = PublicFigures::of(&results.evaluation, survey);
+    for (n, d) in results.evaluation.domains.iter().enumerate() {
+        for (k, i) in d.indicators.iter().enumerate() {
+            let shown = public.shown(n, k);
             let figure = |v: f64| if shown { number(v) } else { String::new() };
             file.row([
                 d.code.clone(),
@@ -305,19 +377,21 @@ pub fn public_csv(results: &PublishedResults) -> Result<Vec<u8>, csv::Error> {
 /// The published figures as JSON for `/api/results/{id}` (documented in docs/api.md).
 pub fn api_json(results: &PublishedResults) -> Value {
     let survey = &results.definition;
+    let public = PublicFigures::of(&results.evaluation, survey);
     let domains: Vec<Value> = results
         .evaluation
         .domains
         .iter()
-        .map(|d| {
+        .enumerate()
+        .map(|(n, d)| {
             json!({
                 "code": d.code,
                 "name": d.name,
                 "respondents": d.respondents,
-                "points": d.points,
+                "points": if public.total_shown(n) { json!(d.points) } else { Value::Null },
                 "max_points": d.max_points,
-                "indicators": d.indicators.iter().map(|i| {
-                    let shown = publishable(i, survey);
+                "indicators": d.indicators.iter().enumerate().map(|(k, i)| {
+                    let shown = public.shown(n, k);
                     let figure = |v: f64| if shown && v.is_finite() { json!(v) } else { Value::Null };
                     json!({
                         "id": i.id,

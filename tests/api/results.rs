@@ -86,10 +86,24 @@ on_both_backends! {
 
 #[actix_web::test]
 async fn small_counties_are_suppressed_on_every_public_surface() {
+    // 700 responses: at a minimum of 120 several counties are small; at 40 often just one.
+    let mut lone_small_rows = 0;
+    for min in [120, 40] {
+        lone_small_rows += check_suppression(min).await;
+    }
+    assert!(
+        lone_small_rows > 0,
+        "the case of one small county was exercised"
+    );
+}
+
+/// Publishes 700 simulated responses under `min_public_cell = min`, checks the page, the API
+/// and the CSV withhold what they must, and returns how many indicators had one small county.
+async fn check_suppression(min: u64) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
         .unwrap()
-        .replace("min_public_cell = 30", "min_public_cell = 120");
+        .replace("min_public_cell = 30", &format!("min_public_cell = {min}"));
     std::fs::write(dir.path().join("survey.toml"), source).unwrap();
     let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
     run_fieldwork_and_publish(&app, 700);
@@ -103,28 +117,55 @@ async fn small_counties_are_suppressed_on_every_public_surface() {
         page.body.contains("样本不足，不公布"),
         "the page says why a figure is missing"
     );
+    let domains = api["domains"].as_array().unwrap();
+    let indicators = domains[0]["indicators"].as_array().unwrap().len();
     let mut suppressed = 0;
-    for domain in api["domains"].as_array().unwrap() {
-        for indicator in domain["indicators"].as_array().unwrap() {
-            let n = indicator["n"].as_u64().unwrap();
-            if n < 120 {
-                suppressed += 1;
-                assert_eq!(indicator["suppressed"], true, "{}", domain["code"]);
-                assert!(
-                    indicator["estimate"].is_null() && indicator["ci_low"].is_null(),
-                    "no figure below the minimum"
-                );
-            } else {
-                assert!(
-                    indicator["estimate"].is_number(),
-                    "figures at or above the minimum are shown"
-                );
+    let mut lone_small_rows = 0;
+    for k in 0..indicators {
+        // The counties' figures of one indicator: (n, withheld, has a figure).
+        let row: Vec<(u64, bool, bool)> = domains[1..]
+            .iter()
+            .map(|d| {
+                let i = &d["indicators"][k];
+                (
+                    i["n"].as_u64().unwrap(),
+                    i["suppressed"] == true,
+                    i["estimate"].is_number(),
+                )
+            })
+            .collect();
+        let small = row.iter().filter(|(n, _, _)| (1..min).contains(n)).count();
+        for (n, withheld, has_figure) in &row {
+            assert_eq!(
+                *withheld, !*has_figure,
+                "a withheld figure is absent, a shown one present"
+            );
+            if (1..min).contains(n) {
+                assert!(withheld, "below the minimum: withheld");
             }
         }
+        let large_withheld = row.iter().filter(|(n, w, _)| *n >= min && *w).count();
+        // One small county alone could be worked out from the city and the others: the
+        // shown county with the fewest answers is withheld with it, and no other.
+        let expected = if small == 1 { 1 } else { 0 };
+        assert_eq!(large_withheld, expected, "indicator {k}: {row:?}");
+        if small == 1 {
+            lone_small_rows += 1;
+            let fewest_large = row
+                .iter()
+                .filter(|(n, _, _)| *n >= min)
+                .map(|(n, _, _)| *n)
+                .min();
+            assert!(
+                row.iter().any(|(n, w, _)| Some(*n) == fewest_large && *w),
+                "{row:?}"
+            );
+        }
+        suppressed += small + large_withheld;
     }
     assert!(
         suppressed > 0,
-        "700 responses over seven counties leave some below 120"
+        "700 responses leave some county below {min}"
     );
     let suppressed_rows = csv
         .body
@@ -136,6 +177,7 @@ async fn small_counties_are_suppressed_on_every_public_surface() {
         suppressed_rows >= suppressed,
         "the CSV leaves the same cells empty"
     );
+    lone_small_rows
 }
 
 #[actix_web::test]
