@@ -90,15 +90,19 @@ test('a resident answers everything, fixes the one mistake shown next to its que
   await context.close();
 });
 
-test('large text is one tap away, remembered by a cookie that says only "large"', async () => {
+test('large text is one tap away, keeps what was answered, and is remembered by a cookie that says only "large"', async () => {
   const context = await phone(browser);
   const page = await context.newPage();
   await page.goto(`${minyi.url}/s/${SURVEY}`);
   const normalSize = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  // Half-way through the form the resident finds the text too small.
+  await answerEverythingWithOneMistake(page);
 
-  await page.getByRole('link', { name: '大字' }).click();
+  await page.getByRole('button', { name: '大字' }).click();
   await page.waitForLoadState('load');
 
+  await assertAnswersKept(page);
+  assert.equal(await page.locator('.alert').count(), 0, 'no complaint: the answers were not sent in yet');
   const largeSize = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
   assert.ok(largeSize >= 1.2 * normalSize, `text grew from ${normalSize}px to ${largeSize}px`);
   // The survey's duplicate-control cookie (minyi_client, kept only as a keyed hash; see
@@ -114,7 +118,7 @@ test('large text is one tap away, remembered by a cookie that says only "large"'
   await screenshot(page, 'large-text');
   await assertAccessible(page, 'survey in large text');
 
-  await page.getByRole('link', { name: '标准字号' }).click();
+  await page.getByRole('button', { name: '标准字号' }).click();
   await page.waitForLoadState('load');
   assert.equal(await page.locator('html.large').count(), 0, 'normal text again');
   assert.deepEqual((await context.cookies()).filter((c) => c.name === 'text'), [], 'and the text-size cookie is gone');
@@ -137,9 +141,17 @@ test('everything works with JavaScript switched off', async () => {
   assert.match(page.url(), /\/thanks$/, 'thanked without JavaScript');
 
   await page.goto(`${minyi.url}/s/${SURVEY}`);
-  await page.getByRole('link', { name: '大字' }).click();
+  await answerEverythingWithOneMistake(page);
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(await page.locator('html[lang=en]').count(), 1, 'the form in English without JavaScript');
+  await page.getByRole('button', { name: '中文' }).click();
+  await page.waitForLoadState('load');
+  await assertAnswersKept(page);
+  await page.getByRole('button', { name: '大字' }).click();
   await page.waitForLoadState('load');
   assert.equal(await page.locator('html.large').count(), 1, 'large text without JavaScript');
+  await assertAnswersKept(page);
   await context.close();
 });
 

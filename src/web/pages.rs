@@ -59,8 +59,9 @@ impl Pages {
 
     /// Renders `template` with `view` (a JSON object) plus what every page has: the language,
     /// its messages `t`, the link to the same page in the other language, the reader's text size
-    /// and the link that switches it. A view that sets `text_toggle_href` to null shows no such
-    /// link (a filled-in form, whose answers a plain link would lose).
+    /// and the link that switches it. A view that names a `switch_form` (the resident's form,
+    /// whose answers a plain link would lose) gets buttons submitting that form to its
+    /// `action` with the switch in the query instead of links.
     pub fn render(
         &self,
         template: &str,
@@ -96,6 +97,17 @@ impl Pages {
                 switch_to.word()
             )));
             map.entry("extra_css").or_insert(json!(""));
+            if map.contains_key("switch_form") {
+                let action = map.get("action").and_then(Value::as_str).unwrap_or(path);
+                let other_lang_action = format!("{action}?lang={other}");
+                let text_toggle_action = format!("{action}?text={}{lang_suffix}", switch_to.word());
+                map.insert("other_lang_action".into(), json!(other_lang_action));
+                map.insert("text_toggle_action".into(), json!(text_toggle_action));
+                map.insert(
+                    "switch_field".into(),
+                    json!(super::survey_form::SWITCH_FIELD),
+                );
+            }
         }
         Ok(self.registry.render(template, &view)?)
     }

@@ -9,6 +9,13 @@ use crate::survey::{
 };
 
 /// Everything needed to render one survey form.
+/// The `id` of the resident's form, which the page's language and text-size buttons submit.
+pub const FORM_ID: &str = "answers";
+
+/// The field those buttons send: the form is to come back in the other language or text size
+/// (given in the query of the address they post to), not to be stored.
+pub const SWITCH_FIELD: &str = "_switch";
+
 pub struct FormContext<'a> {
     pub survey: &'a Survey,
     pub lang: Lang,
@@ -43,6 +50,7 @@ impl FormContext<'_> {
             )
         });
         let mut view = json!({
+            "form_id": FORM_ID,
             "page_title": survey.title.get(self.lang),
             "title": survey.title.get(self.lang),
             "description": survey.description.get(self.lang),
@@ -56,11 +64,10 @@ impl FormContext<'_> {
             "questions": questions,
             "extra_css": conditional_css(survey),
         });
-        if self.errors.is_some() || self.notice.is_some() {
-            // A posted form coming back holds the resident's answers, which a plain link to
-            // switch the text size would lose: that page offers no such link.
-            view["text_toggle_href"] = Value::Null;
-        }
+        // The page holds answers (typed, or posted and coming back), which a plain link to the
+        // other language or text size would lose: its switches submit the form instead, and
+        // the form comes back switched with every answer in place (`routes::survey`).
+        view["switch_form"] = json!(FORM_ID);
         view
     }
 

@@ -32,9 +32,13 @@ async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> Answer {
     }
 }
 
-/// A link as the page writes it (handlebars escapes `=` and `&` in attributes).
-fn link_to(href: &str, text: &str) -> String {
-    format!("href=\"{}\">{text}</a>", html_escape(href))
+/// A button of the survey form that posts it (answers and all) to `action`, as the page writes
+/// it (handlebars escapes `=` and `&` in attributes): on a form page, switching text size must not lose what the resident has typed.
+fn form_button_to(action: &str, text: &str) -> String {
+    format!(
+        "form=\"answers\" formaction=\"{}\" formnovalidate name=\"_switch\" value=\"text\">{text}</button>",
+        html_escape(action)
+    )
 }
 
 fn is_large(html: &str) -> bool {
@@ -57,8 +61,9 @@ async fn the_survey_offers_large_text_and_remembers_the_choice_in_a_cookie() {
     assert!(
         fresh
             .body
-            .contains(&link_to(&format!("{survey}?text=large"), "大字")),
-        "the page links to large text"
+            .contains(&form_button_to(&format!("{survey}?text=large"), "大字")),
+        "the form offers large text: {}",
+        &fresh.body[..fresh.body.find("<h1>").unwrap_or(0)]
     );
 
     let chosen = get(&app, &format!("{survey}?text=large"), None).await;
@@ -71,10 +76,11 @@ async fn the_survey_offers_large_text_and_remembers_the_choice_in_a_cookie() {
         chosen.set_cookie[0]
     );
     assert!(
-        chosen
-            .body
-            .contains(&link_to(&format!("{survey}?text=normal"), "标准字号")),
-        "and links back to normal text"
+        chosen.body.contains(&form_button_to(
+            &format!("{survey}?text=normal"),
+            "标准字号"
+        )),
+        "and offers normal text again"
     );
 
     let home = get(&app, "/?lang=en", Some("text=large")).await;
@@ -103,6 +109,8 @@ async fn the_survey_offers_large_text_and_remembers_the_choice_in_a_cookie() {
 
 #[actix_web::test]
 async fn a_form_sent_back_with_a_problem_has_no_link_that_would_lose_the_answers() {
+    // (Its text-size and language controls are buttons posting the form: tested with the
+    // answers they keep in resident_form.rs.)
     let app = spawn_app(Backend::Sqlite).await;
     let survey = example_survey();
     let token = app.form_token(EXAMPLE_ID).await;
@@ -117,7 +125,16 @@ async fn a_form_sent_back_with_a_problem_has_no_link_that_would_lose_the_answers
 
     assert_eq!(page.status, 422);
     assert!(
-        !page.body.contains("?text"),
+        !page
+            .body
+            .contains("href=\"/s/jiaxing-food-safety-2016?text"),
         "no text-size link on a filled-in form"
+    );
+    assert!(
+        page.body.contains(&form_button_to(
+            &format!("/s/{EXAMPLE_ID}?text=large"),
+            "大字"
+        )),
+        "a button that sends the answers along instead"
     );
 }

@@ -106,3 +106,49 @@ pub fn html_escape(text: &str) -> String {
         .replace('=', "&#x3D;")
         .replace('`', "&#x60;")
 }
+
+on_both_backends! {
+    async fn switching_language_or_text_size_mid_form_keeps_every_answer_and_stores_nothing(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let fresh = app.get(&format!("/s/{EXAMPLE_ID}")).await;
+        let token = app.form_token(EXAMPLE_ID).await;
+        let half_done: Vec<(String, String)> = valid_fields(&survey, "haiyan")
+            .into_iter()
+            .take(4)
+            .collect();
+        let switch = |value: &str| {
+            let mut fields = with_token(half_done.clone(), &token);
+            fields.push(("_lang".into(), "zh".into()));
+            fields.push(("_switch".into(), value.into()));
+            fields
+        };
+
+        let english = app.post_form(&format!("/s/{EXAMPLE_ID}?lang=en"), &switch("lang")).await;
+        let large = app.post_form(&format!("/s/{EXAMPLE_ID}?text=large"), &switch("text")).await;
+
+        // On the form, the switches are buttons of the form (a link would lose typed answers),
+        // after a hidden copy of the submit button that Enter in a text box presses.
+        let bar = &fresh.body[..fresh.body.find("<h1>").unwrap()];
+        // (Handlebars writes `=` in attributes as `&#x3D;`, which browsers read as `=`.)
+        assert!(bar.contains("form=\"answers\" formaction=\"/s/jiaxing-food-safety-2016?lang&#x3D;en\""), "{bar}");
+        assert!(bar.find("class=\"hp\"").unwrap() < bar.find("formaction").unwrap(), "{bar}");
+        assert!(fresh.body.contains("<form method=\"post\" action=\"/s/jiaxing-food-safety-2016\" id=\"answers\""));
+        for (page, what) in [(&english, "language"), (&large, "text size")] {
+            assert_eq!(page.status, 200, "{what}: the form comes back, not an error");
+            assert!(page.body.contains("value=\"haiyan\" checked"), "{what}: the county is still ticked");
+            for (name, value) in &half_done {
+                assert!(
+                    page.body.contains(&format!("name=\"{name}\" value=\"{value}\" checked"))
+                        || page.body.contains(&format!("value=\"{value}\" checked")),
+                    "{what}: {name}={value} kept"
+                );
+            }
+            assert!(page.body.contains(&format!("value=\"{token}\"")), "{what}: the same token");
+            assert!(!page.body.contains("class=\"alert\""), "{what}: no complaints about missing answers");
+        }
+        assert!(english.body.contains("<html lang=\"en\""), "in English");
+        assert!(large.body.contains("class=\"large\""), "in large text");
+        assert_eq!(app.response_count(EXAMPLE_ID), 0, "nothing stored");
+    }
+}

@@ -16,7 +16,7 @@ use crate::web::form_body::parse_form;
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
-use crate::web::survey_form::FormContext;
+use crate::web::survey_form::{FormContext, SWITCH_FIELD};
 use crate::web::{lang_from_query, AppError, AppState, TokenProblem};
 
 pub async fn show(
@@ -135,6 +135,12 @@ pub(super) async fn receive(
         lang = field(&pairs, "_lang")
             .and_then(Lang::from_code)
             .unwrap_or(query_lang);
+        if field(&pairs, SWITCH_FIELD).is_some() {
+            // The language or text-size button: the same form back, switched as the address's
+            // query says, every answer in place; nothing is checked or stored.
+            lang = query_lang;
+            return switched_form(&state, &req, lang, &id, &entry, pairs).await;
+        }
         state.admit(&req)?;
         if honeypot::is_filled(&pairs) {
             // Looks like success to the robot; nothing is stored.
@@ -386,6 +392,28 @@ pub(super) async fn open_survey(
             Err(AppError::SurveyClosed)
         }
     }
+}
+
+/// The form as posted, rendered again in `lang` (and the text size the request asks for), with
+/// its token kept so that the time taken still counts from the first rendering.
+async fn switched_form(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    id: &str,
+    entry: &Entry,
+    pairs: Vec<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let token = field(&pairs, "_token").map(str::to_owned);
+    let mut input = FormInput::from_pairs(pairs);
+    let survey = open_survey(state, id.to_owned(), Some(SURVEY_STATE_MAX_AGE)).await?;
+    if let Some(code) = entry.fixed_stratum() {
+        input.set(&survey.definition.strata.question, code);
+    }
+    let token = token
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| state.tokens.issue(&survey.record.id, unix_now()));
+    render_form(state, req, lang, &survey, entry, &token, &input, None, None)
 }
 
 #[allow(clippy::too_many_arguments)]
