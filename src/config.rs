@@ -39,6 +39,10 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Mail: transport, sender, rate (`MINYI_SMTP_*`, `MINYI_MAIL_*`; see `mail::MailSettings`).
     pub mail: MailSettings,
+    /// `MINYI_METRICS_TOKEN`: when set, `/metrics` answers only requests carrying
+    /// `Authorization: Bearer <token>` (a Prometheus scrape config's `bearer_token`); unset,
+    /// it is public.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +111,9 @@ impl Settings {
             },
             secure_cookies,
             mail: MailSettings::from_lookup(&get)?,
+            metrics_token: get("MINYI_METRICS_TOKEN")
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
         })
     }
 }

@@ -57,6 +57,7 @@ impl Application {
             metrics: Metrics::default(),
             trusted_proxies: settings.trusted_proxies.clone(),
             public_url: settings.public_url.clone(),
+            metrics_token: settings.metrics_token.clone(),
         });
         spawn_retention(catalog.clone());
         let listener = TcpListener::bind(&settings.bind)

@@ -59,6 +59,8 @@ pub struct AppState {
     pub trusted_proxies: crate::privacy::TrustedProxies,
     /// The address residents use (`MINYI_PUBLIC_URL`), for QR codes; else taken from the request.
     pub public_url: Option<String>,
+    /// The bearer token `/metrics` asks for (`MINYI_METRICS_TOKEN`); `None`: it is public.
+    pub metrics_token: Option<String>,
 }
 
 /// Declares every route once: `ROUTES` (method, pattern, who may use it), which the

@@ -198,6 +198,43 @@ async fn a_network_over_its_allowance_gets_429_with_a_human_message_in_its_langu
 }
 
 #[actix_web::test]
+async fn with_a_metrics_token_only_a_scraper_presenting_it_reads_the_counters() {
+    let app = spawn_app_with_settings(Backend::Sqlite, &repo_path("surveys"), |s| {
+        s.metrics_token = Some("scrape-7d41".into());
+    })
+    .await;
+    let read = |authorization: Option<&'static str>| {
+        let mut request = app.client.get(app.url("/metrics"));
+        if let Some(value) = authorization {
+            request = request.insert_header(("Authorization", value));
+        }
+        async move {
+            let mut response = request.send().await.expect("GET /metrics");
+            let body = response.body().await.expect("body");
+            (
+                response.status().as_u16(),
+                String::from_utf8_lossy(&body).into_owned(),
+            )
+        }
+    };
+
+    let (none, none_body) = read(None).await;
+    let (wrong, _) = read(Some("Bearer scrape-0000")).await;
+    let (right, counters) = read(Some("Bearer scrape-7d41")).await;
+
+    assert_eq!((none, wrong, right), (401, 401, 200));
+    assert!(
+        none_body.contains("MINYI_METRICS_TOKEN"),
+        "says what is needed: {none_body}"
+    );
+    assert!(
+        !none_body.contains("minyi_http_requests_total"),
+        "and shows no counter"
+    );
+    assert!(counters.contains("minyi_http_requests_total"), "{counters}");
+}
+
+#[actix_web::test]
 async fn metrics_count_requests_latencies_and_submission_outcomes() {
     let app = spawn_app(Backend::Sqlite).await;
     let survey = example_survey();
