@@ -282,7 +282,8 @@ pub fn r_script(columns: &[Column], encoding: Encoding, stratum: &str) -> Vec<u8
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "# Minyi result set: read responses.csv with labels (base R only)."
+        "# Minyi result set: read responses.csv with labels (base R only).\n\
+         # Labels are written with \\u escapes, so that R sources this file in any locale."
     );
     let _ = writeln!(
         s,
@@ -324,6 +325,84 @@ pub fn r_script(columns: &[Column], encoding: Encoding, stratum: &str) -> Vec<u8
     s.into_bytes()
 }
 
+/// An R string literal in plain ASCII: every other character as a `\u` escape. R reads a script
+/// in the locale's encoding, so UTF-8 labels break `source("minyi.R")` where that is not UTF-8
+/// (GBK on Chinese Windows before R 4.2: "invalid multibyte character in parser"); escaped
+/// strings parse everywhere and R marks them UTF-8.
 fn r_string(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+    let mut literal = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '\\' => literal.push_str("\\\\"),
+            '"' => literal.push_str("\\\""),
+            ' '..='~' => literal.push(c),
+            _ if u32::from(c) <= 0xFFFF => {
+                let _ = write!(literal, "\\u{:04x}", u32::from(c));
+            }
+            _ => {
+                let _ = write!(literal, "\\U{{{:x}}}", u32::from(c));
+            }
+        }
+    }
+    literal.push('"');
+    literal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r_strings_are_ascii_with_every_other_character_escaped() {
+        let cases = [
+            (
+                "plain ASCII stays as it is",
+                "Nanhu District",
+                r#""Nanhu District""#,
+            ),
+            (
+                "quotes and backslashes are escaped",
+                r#"say "a\b""#,
+                r#""say \"a\\b\"""#,
+            ),
+            (
+                "Chinese becomes \\u escapes",
+                "南湖区 / Nanhu",
+                r#""\u5357\u6e56\u533a / Nanhu""#,
+            ),
+            (
+                "full-width punctuation too",
+                "（k-匿名）",
+                r#""\uff08k-\u533f\u540d\uff09""#,
+            ),
+            ("beyond the BMP uses \\U{}", "𠀀", r#""\U{20000}""#),
+            (
+                "a line break is escaped, not written",
+                "a\nb",
+                r#""a\u000ab""#,
+            ),
+        ];
+        for (description, text, expected) in cases {
+            assert_eq!(r_string(text), expected, "{description}");
+        }
+    }
+
+    #[test]
+    fn the_r_script_is_plain_ascii_so_any_locale_can_source_it() {
+        let survey = crate::survey::Survey::from_toml(
+            include_str!("../../../surveys/jiaxing-food-safety-2016.toml"),
+            "jiaxing-food-safety-2016.toml",
+        )
+        .unwrap();
+        let columns = crate::release::resultset::columns(&survey);
+
+        let script = r_script(&columns, Encoding::Utf8WithBom, "county");
+
+        assert!(script.is_ascii(), "minyi.R has only ASCII bytes");
+        let script = String::from_utf8(script).unwrap();
+        assert!(
+            script.contains(r#""\u5357\u6e56\u533a / Nanhu District""#),
+            "the county's label 南湖区 is written as escapes"
+        );
+    }
 }
