@@ -208,9 +208,10 @@ pub fn spss(columns: &[Column], encoding: Encoding) -> Vec<u8> {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "* Minyi result set: read responses.csv with labels (SPSS 16 or later, Unicode mode)."
+        "* Minyi result set: read responses.csv with labels (SPSS 21 or later, GNU PSPP)."
     );
-    let _ = writeln!(s, "SET UNICODE=ON.");
+    // No `SET UNICODE=ON.`: SPSS has been in Unicode mode by default since version 21, and
+    // GNU PSPP, which evaluators without an SPSS licence use, stops on that command.
     let _ = writeln!(
         s,
         "GET DATA /TYPE=TXT /FILE='responses.csv' /ENCODING='UTF8' /DELCASE=LINE /DELIMITERS=','"
