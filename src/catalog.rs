@@ -24,10 +24,12 @@ pub enum CatalogError {
     File(#[from] SurveyFileError),
     #[error("no survey with id {0:?}; `minyi survey list` shows the known surveys")]
     UnknownSurvey(String),
-    #[error("survey {id}: {source}")]
+    /// (The refusal is part of this message, not a source error, so that a chain printed
+    /// with `{:#}` says it once.)
+    #[error("survey {id}: {refusal}")]
     Illegal {
         id: String,
-        source: IllegalTransition,
+        refusal: IllegalTransition,
     },
     #[error("survey {0} changed state while this command ran; look at it again and retry")]
     Raced(String),
@@ -216,9 +218,9 @@ impl Catalog {
         let to = record
             .state
             .apply(action)
-            .map_err(|source| CatalogError::Illegal {
+            .map_err(|refusal| CatalogError::Illegal {
                 id: id.to_owned(),
-                source,
+                refusal,
             })?;
         if !storage::set_state(&mut conn, id, record.state, to, &now_rfc3339())? {
             return Err(CatalogError::Raced(id.to_owned()));

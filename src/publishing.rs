@@ -64,9 +64,9 @@ pub fn publish_and_notify(
         .record
         .state
         .apply(Transition::Publish)
-        .map_err(|source| CatalogError::Illegal {
+        .map_err(|refusal| CatalogError::Illegal {
             id: survey_id.to_owned(),
-            source,
+            refusal,
         })?;
     // The figures come from the result set, so that anyone can recompute them from it. When its
     // released categories cannot be weighted (a small sample, where k-anonymity suppresses much),

@@ -58,7 +58,7 @@ impl TransitionError {
 
 fn refused_by_catalog(e: &CatalogError) -> Option<Refused<'_>> {
     match e {
-        CatalogError::Illegal { source, .. } => Some(Refused::Illegal(source)),
+        CatalogError::Illegal { refusal, .. } => Some(Refused::Illegal(refusal)),
         CatalogError::Raced(_) => Some(Refused::Raced),
         _ => None,
     }

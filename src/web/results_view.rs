@@ -121,8 +121,20 @@ impl ResultsPage<'_> {
             .text(self.lang, &format!("results.status_{}", status.name()))
     }
 
+    /// Why a figure is not shown: too few answers of its own, or withheld with a smaller
+    /// county's (complementary suppression).
+    fn withheld_note(&self, n: usize) -> String {
+        let rules = &self.results.definition.privacy;
+        let key = match public_cell(n, (), rules) {
+            Some(()) => "results.withheld",
+            None => "results.suppressed",
+        };
+        self.messages.text(self.lang, key)
+    }
+
     fn cell(&self, i: &IndicatorResult, shown: bool) -> Value {
         json!({
+            "withheld_note": (!shown).then(|| self.withheld_note(i.n)),
             "label": i.label.get(self.lang),
             "suppressed": !shown,
             "estimate": self.figure(i, i.estimate),
@@ -185,7 +197,8 @@ impl ResultsPage<'_> {
                     } else {
                         points
                     },
-                    suppressed_label: &m.text(lang, "results.suppressed"),
+                    // The table below the chart says why each one is withheld.
+                    suppressed_label: &m.text(lang, "results.not_published"),
                 }
                 .to_svg();
                 json!({
@@ -208,6 +221,7 @@ impl ResultsPage<'_> {
                     "respondents": d.respondents,
                     "points": format!("{:.1} / {:.0}", d.points, d.max_points),
                     "suppressed": !public.total_shown(n),
+                    "withheld_note": (!public.total_shown(n)).then(|| self.withheld_note(d.respondents)),
                 })
             })
             .collect();

@@ -109,6 +109,11 @@ fn an_illegal_transition_fails_with_the_reason() {
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
     assert!(stderr.contains("close it first"), "{stderr}");
+    assert_eq!(
+        stderr.matches("cannot publish").count(),
+        1,
+        "the reason is said once: {stderr}"
+    );
     assert!(minyi(&db.raw_url, &["survey", "close", EXAMPLE_ID])
         .status
         .success());
