@@ -16,7 +16,9 @@ CREATE UNIQUE INDEX surveys_by_number ON surveys (number);
 
 ALTER TABLE responses ADD COLUMN slot BIGINT;
 -- Responses stored before keep their random ids; their slots number them in id order (random,
--- so no arrival order is carried over).
+-- so no arrival order is carried over). Their ids are not derived from their forms' tokens, so
+-- a form submitted before the upgrade and again after it would be stored twice
+-- (docs/deployment.md, "Upgrading").
 UPDATE responses SET slot = numbered.slot
 FROM (SELECT r.id, s.number::BIGINT * 140737488355328
         + ROW_NUMBER() OVER (PARTITION BY r.survey_id ORDER BY r.id) AS slot

@@ -30,7 +30,9 @@ CREATE TABLE responses_by_slot (
     FOREIGN KEY (survey_id, version) REFERENCES survey_versions (survey_id, version)
 );
 -- Responses stored before keep their random ids; their slots number them in id order (random,
--- so no arrival order is carried over).
+-- so no arrival order is carried over). Their ids are not derived from their forms' tokens, so
+-- a form submitted before the upgrade and again after it would be stored twice
+-- (docs/deployment.md, "Upgrading").
 INSERT INTO responses_by_slot (slot, id, survey_id, version, stratum, channel, answers,
     quality_flags, duration_seconds, submitted_on, client_hash)
 SELECT s.number * 140737488355328
