@@ -7,12 +7,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::blocking;
-use super::survey::{check_content_type, field, is_cross_site, read_body};
+use super::posted::{field, is_cross_site, read_form, PostedForm};
 use crate::accounts::SignInError;
 use crate::survey::Lang;
 use crate::web::access::{clear_session_cookie, set_session_cookie, SignedIn};
 use crate::web::client::client_address;
-use crate::web::form_body::parse_form;
 use crate::web::{lang_from_query, AppError, AppState};
 
 /// Input fields of the sign-in form look like the survey's text boxes.
@@ -87,15 +86,8 @@ pub async fn submit(
 ) -> HttpResponse {
     let mut lang = lang_from_query(req.query_string());
     let result = async {
-        if is_cross_site(&req) {
-            return Err(AppError::Forbidden);
-        }
-        check_content_type(&req)?;
-        let body = read_body(payload, state.body_limit).await?;
-        let pairs = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-        lang = field(&pairs, "_lang")
-            .and_then(Lang::from_code)
-            .unwrap_or(lang);
+        let PostedForm { pairs, lang: asked } = read_form(&req, payload, &state, lang).await?;
+        lang = asked;
         let email = field(&pairs, "email").unwrap_or_default().trim().to_owned();
         let password = field(&pairs, "password").unwrap_or_default().to_owned();
         let next = safe_next(field(&pairs, "next"));

@@ -9,6 +9,7 @@ pub mod home;
 pub mod invitation;
 pub mod login;
 pub mod metrics;
+pub mod posted;
 pub mod results;
 pub mod resultsets;
 pub mod survey;

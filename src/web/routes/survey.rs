@@ -4,15 +4,14 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 
 use super::blocking;
+use super::posted::{field, read_form, PostedForm};
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
 use crate::storage::{self, InsertOutcome, InvitationRecord, NewResponse, Submission};
 use crate::survey::{AnswerErrors, FormInput, Lang, QualityFlag};
 use crate::web::client::{client_address, client_cookie, set_client_cookie};
-use crate::web::form_body::parse_form;
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
@@ -126,15 +125,9 @@ pub(super) async fn receive(
     let query_lang = lang_from_query(req.query_string());
     let mut lang = query_lang;
     let result = async {
-        if is_cross_site(&req) {
-            return Err(AppError::Forbidden);
-        }
-        check_content_type(&req)?;
-        let body = read_body(payload, state.body_limit).await?;
-        let pairs = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-        lang = field(&pairs, "_lang")
-            .and_then(Lang::from_code)
-            .unwrap_or(query_lang);
+        let PostedForm { pairs, lang: asked } =
+            read_form(&req, payload, &state, query_lang).await?;
+        lang = asked;
         if field(&pairs, SWITCH_FIELD).is_some() {
             // The language or text-size button: the same form back, switched as the address's
             // query says, every answer in place; nothing is checked or stored.
@@ -453,13 +446,6 @@ fn html(body: String) -> HttpResponse {
         .body(body)
 }
 
-pub(super) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 fn see_thanks(id: &str, lang: Lang) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, thanks_href(id, lang)))
@@ -491,63 +477,4 @@ fn flag_names(flags: &[QualityFlag]) -> String {
 
 fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
-}
-
-/// A browser tells us when a post comes from another site (`Sec-Fetch-Site`, `Origin`); such
-/// posts are refused before anything is read. The form token is the second line of defence.
-pub(super) fn is_cross_site(req: &HttpRequest) -> bool {
-    let headers = req.headers();
-    if headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|site| site.eq_ignore_ascii_case("cross-site"))
-    {
-        return true;
-    }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    if origin == "null" {
-        return false;
-    }
-    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    let host = req.connection_info().host().to_owned();
-    !origin_host.eq_ignore_ascii_case(&host)
-}
-
-pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
-    match req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    {
-        None => Ok(()),
-        Some(ct)
-            if ct
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded") =>
-        {
-            Ok(())
-        }
-        Some(other) => Err(AppError::BadRequest(format!(
-            "unsupported content type {other:?}"
-        ))),
-    }
-}
-
-/// Reads the request body up to `limit` bytes; more is a 413, whatever Content-Length claimed.
-pub(super) async fn read_body(
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<web::BytesMut, AppError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(AppError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }

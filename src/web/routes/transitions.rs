@@ -13,14 +13,13 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::survey::{check_content_type, field, is_cross_site, read_body};
+use super::posted::{field, read_form, PostedForm};
 use super::{blocking, dashboard, in_lang, private_page};
 use crate::accounts::Account;
 use crate::analysis::fieldwork_progress;
 use crate::lifecycle::Transition;
 use crate::survey::Lang;
 use crate::transitions::{self, Refused};
-use crate::web::form_body::parse_form;
 use crate::web::{lang_from_query, AppError, AppState, SignedIn};
 
 /// How long a confirmation page may wait for its button to be pressed.
@@ -284,15 +283,8 @@ async fn perform(
 ) -> HttpResponse {
     let mut lang = lang_from_query(req.query_string());
     let result = async {
-        if is_cross_site(&req) {
-            return Err(AppError::Forbidden);
-        }
-        check_content_type(&req)?;
-        let body = read_body(payload, state.body_limit).await?;
-        let pairs = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-        lang = field(&pairs, "_lang")
-            .and_then(Lang::from_code)
-            .unwrap_or(lang);
+        let PostedForm { pairs, lang: asked } = read_form(&req, payload, &state, lang).await?;
+        lang = asked;
         let now = chrono::Utc::now().timestamp();
         let confirmed = state
             .tokens

@@ -1,0 +1,102 @@
+//! Reading a form posted from one of our own pages, the same way on every route that takes one
+//! (a resident's answers, signing in, a publisher's confirmation): a post from another site is
+//! refused before anything is read (403), another content type is a 400, a body over the limit
+//! a 413 and text that is not UTF-8 a 400; the form may name its language in `_lang`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+
+use crate::survey::Lang;
+use crate::web::form_body::parse_form;
+use crate::web::{AppError, AppState};
+
+/// A posted form's fields, in order, and the language to answer in.
+pub struct PostedForm {
+    pub pairs: Vec<(String, String)>,
+    /// The form's `_lang`, else `default`.
+    pub lang: Lang,
+}
+
+/// Checks and reads a form posted to `req` (see the module's rules).
+pub async fn read_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    default: Lang,
+) -> Result<PostedForm, AppError> {
+    if is_cross_site(req) {
+        return Err(AppError::Forbidden);
+    }
+    check_content_type(req)?;
+    let body = read_body(payload, state.body_limit).await?;
+    let pairs = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let lang = field(&pairs, "_lang")
+        .and_then(Lang::from_code)
+        .unwrap_or(default);
+    Ok(PostedForm { pairs, lang })
+}
+
+/// The first value posted under `name`.
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A browser tells us when a post comes from another site (`Sec-Fetch-Site`, `Origin`); such
+/// posts are refused before anything is read. The form token is the second line of defence.
+pub fn is_cross_site(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site.eq_ignore_ascii_case("cross-site"))
+    {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    if origin == "null" {
+        return false;
+    }
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let host = req.connection_info().host().to_owned();
+    !origin_host.eq_ignore_ascii_case(&host)
+}
+
+fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
+    match req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => Ok(()),
+        Some(ct)
+            if ct
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded") =>
+        {
+            Ok(())
+        }
+        Some(other) => Err(AppError::BadRequest(format!(
+            "unsupported content type {other:?}"
+        ))),
+    }
+}
+
+/// Reads the request body up to `limit` bytes; more is a 413, whatever Content-Length claimed.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, AppError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
