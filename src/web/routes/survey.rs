@@ -127,13 +127,12 @@ pub(super) async fn receive(
     let result = async {
         let PostedForm { pairs, lang: asked } =
             read_form(&req, payload, &state, query_lang).await?;
-        lang = asked;
         if field(&pairs, SWITCH_FIELD).is_some() {
             // The language or text-size button: the same form back, switched as the address's
-            // query says, every answer in place; nothing is checked or stored.
-            lang = query_lang;
-            return switched_form(&state, &req, lang, &id, &entry, pairs).await;
+            // query says (so in `query_lang`), every answer in place; nothing checked or stored.
+            return switched_form(&state, &req, query_lang, &id, &entry, pairs).await;
         }
+        lang = asked;
         state.admit(&req)?;
         if honeypot::is_filled(&pairs) {
             // Looks like success to the robot; nothing is stored.
