@@ -41,8 +41,8 @@ pub enum IngestError {
 /// How long the checkpoint thread waits between passes while responses are coming in. Short on
 /// purpose: each pass ends with an fsync of the database file, and the writer's own fsync of
 /// the log waits behind it on the disk. Passes every 100 ms flushed ~18 MB each under load and
-/// held commits up to 45 ms (p99 41 ms in the load benchmark); passes every 3 ms flush a few
-/// hundred KB (p99 10 ms), at the same throughput.
+/// held commits up to 45 ms (p99 41 ms in the load benchmark); passes every 3 ms flush only
+/// what a few milliseconds of commits wrote (p99 10 ms), at the same throughput.
 const CHECKPOINT_BUSY: Duration = Duration::from_millis(3);
 /// Between passes while nothing is written.
 const CHECKPOINT_IDLE: Duration = Duration::from_millis(25);

@@ -159,7 +159,7 @@ pub use privacy::{
 };
 pub use responses::{
     count_by_stratum, fieldwork_counts, for_each_response, insert_response, insert_responses,
-    is_stored, load_responses, slot_of, MAX_SURVEY_NUMBER,
+    is_stored, load_responses, slot_of,
 };
 pub use results::{
     find_published, find_result_set, publish_results, record_result_set, PublishedRow, ResultSetRow,

@@ -97,32 +97,42 @@ pub(super) fn insert_unless_stored(
     conn: &mut DbConnection,
     response: &NewResponse,
 ) -> Result<Option<i64>, DieselError> {
+    if insert_unless_taken(conn, response)? {
+        return Ok(Some(response.slot));
+    }
+    // Its slot is taken (a copy of this form, or rarely another key): walk on. Only this rare
+    // path copies the row.
     let mut row = response.clone();
     loop {
-        let inserted = match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(responses::table)
-                .values(&row)
-                .on_conflict(responses::slot)
-                .do_nothing()
-                .execute(c)?,
-            DbConnection::Postgres(c) => diesel::insert_into(responses::table)
-                .values(&row)
-                .on_conflict(responses::slot)
-                .do_nothing()
-                .execute(c)?,
-        };
-        if inserted == 1 {
-            return Ok(Some(row.slot));
-        }
         if key_at(conn, row.slot)?.as_deref() == Some(row.id.as_str()) {
             return Ok(None);
         }
         row.slot = next_slot(row.slot);
+        if insert_unless_taken(conn, &row)? {
+            return Ok(Some(row.slot));
+        }
     }
 }
 
+/// Inserts `row` unless its slot is taken; whether it was inserted.
+fn insert_unless_taken(conn: &mut DbConnection, row: &NewResponse) -> Result<bool, DieselError> {
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => diesel::insert_into(responses::table)
+            .values(row)
+            .on_conflict(responses::slot)
+            .do_nothing()
+            .execute(c)?,
+        DbConnection::Postgres(c) => diesel::insert_into(responses::table)
+            .values(row)
+            .on_conflict(responses::slot)
+            .do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
 /// The key of the response in `slot`, if one is there.
-pub(super) fn key_at(conn: &mut DbConnection, slot: i64) -> Result<Option<String>, DieselError> {
+fn key_at(conn: &mut DbConnection, slot: i64) -> Result<Option<String>, DieselError> {
     responses::table
         .select(responses::id)
         .filter(responses::slot.eq(slot))

@@ -29,41 +29,40 @@ impl PublicFigures {
             n: i.n,
             defined: !i.estimate.is_nan(),
         };
-        let mut shown: Vec<Vec<bool>> = evaluation
-            .domains
+        let mut domains = evaluation.domains.iter();
+        let city: Vec<bool> = domains.next().map_or_else(Vec::new, |city| {
+            city.indicators
+                .iter()
+                .map(|i| cell(i).defined && public_cell(i.n, (), rules).is_some())
+                .collect()
+        });
+        // The counties, one indicator at a time: complementary suppression works across the
+        // counties of one indicator. A county missing an indicator counts as having no answers.
+        let counties: Vec<&DomainResult> = domains.collect();
+        let mut shown = vec![city];
+        shown.extend(counties.iter().map(|d| vec![false; d.indicators.len()]));
+        let indicators = counties
             .iter()
-            .map(|d| {
-                d.indicators
-                    .iter()
-                    .map(|i| cell(i).defined && public_cell(i.n, (), rules).is_some())
-                    .collect()
-            })
-            .collect();
-        // Per indicator, which counties may be shown (complementary suppression works across
-        // the counties of one indicator).
-        let indicators = evaluation.domains.first().map_or(0, |c| c.indicators.len());
-        let by_indicator: Vec<Vec<bool>> = (0..indicators)
-            .map(|k| {
-                let cells: Vec<CountyCell> = evaluation
-                    .domains
-                    .iter()
-                    .skip(1)
-                    .map(|d| {
-                        d.indicators.get(k).map_or(
-                            CountyCell {
-                                n: 0,
-                                defined: false,
-                            },
-                            cell,
-                        )
-                    })
-                    .collect();
-                public_row(&cells, rules)
-            })
-            .collect();
-        for (county, row) in shown.iter_mut().skip(1).enumerate() {
-            for (k, public) in row.iter_mut().enumerate() {
-                *public = by_indicator[k][county];
+            .map(|d| d.indicators.len())
+            .max()
+            .unwrap_or(0);
+        for k in 0..indicators {
+            let cells: Vec<CountyCell> = counties
+                .iter()
+                .map(|d| {
+                    d.indicators.get(k).map_or(
+                        CountyCell {
+                            n: 0,
+                            defined: false,
+                        },
+                        cell,
+                    )
+                })
+                .collect();
+            for (row, public) in shown[1..].iter_mut().zip(public_row(&cells, rules)) {
+                if let Some(figure) = row.get_mut(k) {
+                    *figure = public;
+                }
             }
         }
         PublicFigures { shown }
