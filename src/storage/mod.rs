@@ -32,6 +32,8 @@ use connection::ConnectionManager;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// The PostgreSQL advisory lock held while migrating ("minyi" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6d_69_6e_79_69;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -85,11 +87,27 @@ impl Database {
         Ok(self.pool.get()?)
     }
 
+    /// Runs the pending migrations, one process at a time: nodes started together on a fresh
+    /// database would otherwise each see a migration missing and all but one fail to apply it.
+    /// SQLite: in one exclusive transaction, taken only when something is pending (the others
+    /// wait, then find nothing left to do); PostgreSQL: under a session advisory lock (even
+    /// the check creates diesel's table of migrations).
     fn migrate(&self) -> Result<(), StorageError> {
+        use diesel::connection::SimpleConnection;
         let mut conn = self.conn()?;
         let result = match &mut *conn {
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
-            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+            DbConnection::Sqlite(c) => match c.has_pending_migration(SQLITE_MIGRATIONS) {
+                Ok(true) => c.exclusive_transaction(|c| {
+                    c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())
+                }),
+                other => other.map(|_| ()),
+            },
+            DbConnection::Postgres(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+                let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+                result
+            }
         };
         result.map_err(|e| StorageError::Migration(e.to_string()))
     }

@@ -180,6 +180,37 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn nodes_starting_together_on_a_fresh_database_all_start(backend: Backend) {
+        // Several nodes started at once (a deployment rolling out) each find the schema
+        // missing; one migrates, the others wait for it and find nothing left to do.
+        for _ in 0..5 {
+            start_together_on_a_fresh_database(backend, 4);
+        }
+    }
+}
+
+fn start_together_on_a_fresh_database(backend: Backend, nodes: usize) {
+    let db = TestDatabase::new(backend);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(nodes));
+    let starts: Vec<_> = (0..nodes)
+        .map(|_| {
+            let (url, barrier) = (db.url.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                minyi::storage::Database::connect(url, 1)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    let failed: Vec<String> = starts
+        .into_iter()
+        .filter_map(|s| s.join().unwrap().err())
+        .collect();
+    assert!(failed.is_empty(), "nodes that could not start: {failed:?}");
+}
+
 /// Every acknowledged word is stored exactly once, and no word is stored twice.
 fn assert_stored_exactly_once(db: &TestDatabase, acked: &[(String, String)]) {
     let database = minyi::storage::Database::connect(db.url.clone(), 1).unwrap();
