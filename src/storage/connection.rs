@@ -92,14 +92,16 @@ impl ConnectionManager {
 /// The busy timeout comes first so that even switching to WAL waits for a lock instead of failing.
 /// `secure_delete` zeroes deleted and overwritten content, so purged free text, hashes and
 /// secrets do not linger in free pages of the file (it costs nothing on the insert path).
-/// A 32 MB page cache and memory-mapped reads spare the response writer most of its reads of
-/// index pages (responses have two random-key indexes). Checkpoints are the server's
-/// checkpoint thread's job (`Database::checkpoint`); a connection checkpoints by itself only
-/// if the log passes 10,000 pages (40 MB), as a fallback.
+/// The page cache is 4 MB: enough for the responses table's interior pages (a million responses
+/// need about 1,000), while its leaves, written at random places (`storage::responses`), come
+/// from the operating system's cache. A larger cache cost the writer more than it saved: SQLite
+/// walks the cache's hash table at the end of every commit, and with 32 MB that walk was a
+/// tenth of the writer's time under load (issue 8). Checkpoints are the server's checkpoint
+/// thread's job (`Database::checkpoint`); a connection checkpoints by itself only if the log
+/// passes 10,000 pages (40 MB), as a fallback.
 const SQLITE_INIT: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
-     PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; \
-     PRAGMA wal_autocheckpoint = 10000;";
+     PRAGMA cache_size = -4096; PRAGMA wal_autocheckpoint = 10000;";
 
 impl ManageConnection for ConnectionManager {
     type Connection = DbConnection;
