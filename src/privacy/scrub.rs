@@ -83,6 +83,7 @@ pub fn scrub_with_report(text: &str) -> (String, Vec<Found>) {
         },
         &mut found,
     );
+    let text = scrub_numeral_runs(&text, &mut found);
     let text = scrub_numbers(&text, &mut found);
     let text = replace_tail(
         &text,
@@ -94,15 +95,35 @@ pub fn scrub_with_report(text: &str) -> (String, Vec<Found>) {
     (text, found)
 }
 
-/// Only digits (ASCII or full-width), `@` and the letters of the keyword patterns can start a
-/// detail; text without any of them is returned untouched without running a pattern.
+/// Only digits (ASCII, full-width or Chinese numerals), `@` and the letters of the keyword
+/// patterns can start a detail; text without any of them is returned untouched without running
+/// a pattern.
 fn might_hold_detail(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || ('０'..='９').contains(&c)
+        || numeral_digit(c).is_some()
         || c == '@'
         || c == '＠'
         || c == '微'
         || c == '扣'
+}
+
+/// The digit a Chinese numeral stands for when a number is read out digit by digit (`幺` is
+/// the spoken "one" of phone numbers). Positional numbers (`十`, `百`) are no such reading.
+fn numeral_digit(c: char) -> Option<char> {
+    Some(match c {
+        '〇' | '零' => '0',
+        '一' | '幺' => '1',
+        '二' => '2',
+        '三' => '3',
+        '四' => '4',
+        '五' => '5',
+        '六' => '6',
+        '七' => '7',
+        '八' => '8',
+        '九' => '9',
+        _ => return None,
+    })
 }
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -124,6 +145,12 @@ static PLATE: LazyLock<Regex> = LazyLock::new(|| {
 /// `X` last (the check character of an identity number).
 static NUMBER: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"[+＋]?[0-9０-９](?:[ \-－]?[0-9０-９])*[Xx]?"));
+/// Like `NUMBER`, with Chinese numerals among the digits (`一三八 1234 五六七八`).
+static NUMERAL_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
+        r"[0-9０-９〇零一二三四五六七八九幺](?:[ \-－]?[0-9０-９〇零一二三四五六七八九幺])*[Xx]?",
+    )
+});
 /// A local number without its area code, recognisable only by the word before it.
 static LOCAL_PHONE: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"((?:电话|座机|固话)(?:号码)?\s*[:：]?\s*)([0-9]{7,8})"));
@@ -210,6 +237,41 @@ fn scrub_numbers(text: &str, found: &mut Vec<Found>) -> String {
         out.push_str(&text[copied..run.start()]);
         out.push_str(&scrub_run(run.as_str(), found));
         copied = run.end();
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Numbers written with Chinese numerals, digit by digit (a resident may write a phone number
+/// so, or a form filter elsewhere may have taught them to): each run holding a numeral is
+/// judged by the digits it reads as, and replaced only when it passes the same checks as a
+/// number in digits. Runs of digits alone are left to `scrub_numbers`.
+fn scrub_numeral_runs(text: &str, found: &mut Vec<Found>) -> String {
+    if !text.chars().any(|c| numeral_digit(c).is_some()) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for run in NUMERAL_RUN.find_iter(text) {
+        let run_text = run.as_str();
+        if !run_text.chars().any(|c| numeral_digit(c).is_some())
+            || ends_with(&text[..run.start()], |c| {
+                c.is_ascii_alphanumeric() || c == '.'
+            })
+            || starts_with(&text[run.end()..], |c| c.is_ascii_alphanumeric())
+        {
+            continue;
+        }
+        let read: String = run_text
+            .chars()
+            .map(|c| numeral_digit(c).unwrap_or(c))
+            .collect();
+        if let Some(kind) = classify(&read) {
+            out.push_str(&text[copied..run.start()]);
+            out.push_str(kind.placeholder());
+            copied = run.end();
+            found.push(kind);
+        }
     }
     out.push_str(&text[copied..]);
     out

@@ -108,6 +108,42 @@ fn personal_details_in_realistic_comments_become_typed_placeholders() {
 }
 
 #[test]
+fn numbers_written_in_chinese_numerals_are_judged_like_digits() {
+    let cases = [
+        (
+            "a mobile number in Chinese numerals",
+            "我手机一三八一二三四五六七八，随时打",
+            "我手机[手机号]，随时打",
+        ),
+        (
+            "a mobile number with 幺 for one",
+            "号码幺三八幺二三四五六七八",
+            "号码[手机号]",
+        ),
+        (
+            "digits and numerals mixed, in groups",
+            "打138 一二三四 5678找我",
+            "打[手机号]找我",
+        ),
+        (
+            "a landline with 零 and 〇",
+            "座机零五七三-八二三四五六七〇",
+            "座机[电话]",
+        ),
+        (
+            "an identity number in numerals",
+            "身份证三三〇四〇二一九八〇〇一〇一一二三六",
+            "身份证[身份证号]",
+        ),
+    ];
+    for (description, input, expected) in cases {
+        assert_eq!(scrub(input), expected, "{description}");
+    }
+    let (_, found) = scrub_with_report("一三八一二三四五六七八");
+    assert_eq!(found, [Found::Mobile], "reported as a mobile number");
+}
+
+#[test]
 fn near_misses_stay_as_written() {
     let cases = [
         ("a price", "猪肉涨到38.5元一斤了"),
@@ -142,6 +178,14 @@ fn near_misses_stay_as_written() {
             "抽检合格率99.13812345678",
         ),
         ("no digits at all", "希望加强农贸市场的检查。"),
+        ("a year in numerals", "二〇一六年以来好多了"),
+        ("counting in numerals", "一二三四五，检查了五家"),
+        ("numerals that are no phone", "十一三八一二三四五六七八九十"),
+        (
+            "a run of eleven numerals not starting 13-19",
+            "一二〇一二三四五六七八",
+        ),
+        ("ordinary words with 一", "一定要一查到底，一个都不放过"),
     ];
     for (description, input) in cases {
         assert_eq!(scrub(input), input, "{description} must stay");
