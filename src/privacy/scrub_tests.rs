@@ -239,3 +239,31 @@ fn the_checksums_accept_real_examples_and_refuse_one_digit_off() {
     assert!(luhn("6222021234567894"));
     assert!(!luhn("6222021234567895"));
 }
+
+#[test]
+fn any_mix_of_digits_numerals_and_separators_is_scrubbed_without_growing() {
+    // Generated text around the number passes: whatever a resident types, scrubbing returns
+    // (no panic on a slice) and never makes the answer longer than max_length allowed.
+    let alphabet: Vec<char> =
+        "0123456789０９〇零一二三四五六七八九幺十百 -－+＋Xx.@电话号码微信QQ浙F，。a"
+            .chars()
+            .collect();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..10_000 {
+        let len = (next() % 40) as usize;
+        let text: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        let scrubbed = scrub(&text);
+        assert!(
+            scrubbed.chars().count() <= text.chars().count(),
+            "{text:?} → {scrubbed:?}"
+        );
+    }
+}
