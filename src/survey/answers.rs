@@ -16,38 +16,48 @@ use super::definition::{Choice, Question, QuestionKind, Survey};
 /// starting with `_` (token, timing) are the caller's and ignored here, as are unknown fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FormInput {
-    fields: BTreeMap<String, Vec<String>>,
+    /// The posted pairs sorted by name (stably: a repeated name keeps its values in posted
+    /// order). One vector rather than a map of vectors: a submission posts some forty fields,
+    /// and this is built for every one (issue 8).
+    fields: Vec<(String, String)>,
 }
 
 impl FormInput {
     /// Collects `(name, value)` pairs as posted, keeping every value of a repeated name in
     /// order.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> FormInput {
-        let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (name, value) in pairs {
-            fields.entry(name).or_default().push(value);
-        }
+        let mut fields: Vec<(String, String)> = pairs.into_iter().collect();
+        fields.sort_by(|(a, _), (b, _)| a.cmp(b));
         FormInput { fields }
+    }
+
+    /// The pairs posted under `name`, in posted order.
+    fn posted(&self, name: &str) -> &[(String, String)] {
+        let start = self.fields.partition_point(|(n, _)| n.as_str() < name);
+        let len = self.fields[start..].partition_point(|(n, _)| n == name);
+        &self.fields[start..start + len]
     }
 
     /// The first value posted under `name`.
     pub fn first(&self, name: &str) -> Option<&str> {
-        self.all(name).first().map(String::as_str)
+        self.posted(name).first().map(|(_, value)| value.as_str())
     }
 
-    /// Every value posted under `name` (empty if none).
-    pub fn all(&self, name: &str) -> &[String] {
-        self.fields.get(name).map(Vec::as_slice).unwrap_or(&[])
+    /// Every value posted under `name` (none if none), in posted order.
+    pub fn all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.posted(name).iter().map(|(_, value)| value.as_str())
     }
 
     /// Whether `value` was posted under `name` (to re-check a ticked box or a picked option).
     pub fn has(&self, name: &str, value: &str) -> bool {
-        self.all(name).iter().any(|posted| posted == value)
+        self.all(name).any(|posted| posted == value)
     }
 
     /// Replaces whatever was posted for `name` with one value (an answer set by an invitation).
     pub fn set(&mut self, name: &str, value: &str) {
-        self.fields.insert(name.to_owned(), vec![value.to_owned()]);
+        self.fields.retain(|(n, _)| n != name);
+        let at = self.fields.partition_point(|(n, _)| n.as_str() < name);
+        self.fields.insert(at, (name.to_owned(), value.to_owned()));
     }
 }
 
@@ -174,8 +184,11 @@ fn read_answer(question: &Question, input: &FormInput) -> Result<Option<Answer>,
         QuestionKind::Matrix { scale, items } => {
             let mut rated = BTreeMap::new();
             let mut missing = Vec::new();
+            // `<id>.<item>`, written into one buffer rather than formatted per item.
+            let mut field = format!("{id}.");
             for item in items {
-                let field = format!("{id}.{}", item.code);
+                field.truncate(id.len() + 1);
+                field.push_str(&item.code);
                 match read_code(input.first(&field), scale.choices())? {
                     Some(Answer::Code(code)) => {
                         rated.insert(item.code.clone(), code);
@@ -221,13 +234,12 @@ fn read_code<'a>(
     }
 }
 
-fn read_codes(
-    posted: &[String],
+fn read_codes<'a>(
+    posted: impl Iterator<Item = &'a str>,
     options: &[Choice],
     max_choices: Option<usize>,
 ) -> Result<Option<Answer>, AnswerProblem> {
     let ticked: Vec<&str> = posted
-        .iter()
         .map(|value| value.trim())
         .filter(|value| !value.is_empty())
         .collect();
@@ -349,14 +361,49 @@ pub(crate) mod tests {
 
     #[test]
     fn form_input_keeps_every_value_of_a_repeated_field_in_order() {
-        let input = form(&[("channels", "tv"), ("_token", "abc"), ("channels", "web")]);
+        let input = form(&[
+            ("channels", "tv"),
+            ("_token", "abc"),
+            ("zone", "z"),
+            ("channels", "web"),
+            ("age", "40"),
+            ("channels", "paper"),
+        ]);
 
         assert_eq!(input.first("channels"), Some("tv"));
-        assert_eq!(input.all("channels"), ["tv".to_string(), "web".to_string()]);
+        assert_eq!(
+            input.all("channels").collect::<Vec<_>>(),
+            ["tv", "web", "paper"]
+        );
         assert!(input.has("channels", "web"));
         assert!(!input.has("channels", "radio"));
-        assert_eq!(input.all("nothing"), [] as [String; 0]);
+        assert_eq!(input.all("nothing").count(), 0);
         assert_eq!(input.first("nothing"), None);
+        assert_eq!(
+            input.first("chan"),
+            None,
+            "a prefix of a name is not the name"
+        );
+        assert_eq!(
+            (input.first("age"), input.first("zone")),
+            (Some("40"), Some("z"))
+        );
+    }
+
+    #[test]
+    fn setting_a_field_replaces_every_value_posted_for_it() {
+        let mut input = form(&[("county", "north"), ("county", "south"), ("sex", "male")]);
+        input.set("county", "east");
+        input.set("band", "18_29");
+
+        assert_eq!(input.all("county").collect::<Vec<_>>(), ["east"]);
+        assert_eq!(input.first("band"), Some("18_29"));
+        assert_eq!(input.first("sex"), Some("male"));
+        assert_eq!(
+            input,
+            form(&[("sex", "male"), ("band", "18_29"), ("county", "east")]),
+            "the same as posting those fields"
+        );
     }
 
     #[test]
