@@ -226,12 +226,7 @@ fn scrub_numbers(text: &str, found: &mut Vec<Found>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     for run in NUMBER.find_iter(text) {
-        let before = &text[..run.start()];
-        let after = &text[run.end()..];
-        // A number glued to letters is a code (订单号AB2016…), and one after a point a fraction.
-        if ends_with(before, |c| c.is_ascii_alphanumeric() || c == '.')
-            || starts_with(after, |c| c.is_ascii_alphanumeric())
-        {
+        if !stands_alone(text, run.start(), run.end()) {
             continue;
         }
         out.push_str(&text[copied..run.start()]);
@@ -242,10 +237,21 @@ fn scrub_numbers(text: &str, found: &mut Vec<Found>) -> String {
     out
 }
 
+/// Whether the number at `start..end` of `text` stands on its own: a number glued to letters
+/// is a code (订单号AB2016…), and one after a point a fraction.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    !ends_with(&text[..start], |c| c.is_ascii_alphanumeric() || c == '.')
+        && !starts_with(&text[end..], |c| c.is_ascii_alphanumeric())
+}
+
 /// Numbers written with Chinese numerals, digit by digit (a resident may write a phone number
 /// so, or a form filter elsewhere may have taught them to): each run holding a numeral is
 /// judged by the digits it reads as, and replaced only when it passes the same checks as a
 /// number in digits. Runs of digits alone are left to `scrub_numbers`.
+///
+/// A word after the number may begin with a numeral (一直, 一个, 三天): when the whole run
+/// passes no check, the run without its last one or two numerals is tried too, unless a
+/// positional numeral follows (`…九十` is ninety, not a digit and a word).
 fn scrub_numeral_runs(text: &str, found: &mut Vec<Found>) -> String {
     if !text.chars().any(|c| numeral_digit(c).is_some()) {
         return text.to_owned();
@@ -255,22 +261,32 @@ fn scrub_numeral_runs(text: &str, found: &mut Vec<Found>) -> String {
     for run in NUMERAL_RUN.find_iter(text) {
         let run_text = run.as_str();
         if !run_text.chars().any(|c| numeral_digit(c).is_some())
-            || ends_with(&text[..run.start()], |c| {
-                c.is_ascii_alphanumeric() || c == '.'
-            })
-            || starts_with(&text[run.end()..], |c| c.is_ascii_alphanumeric())
+            || !stands_alone(text, run.start(), run.end())
         {
             continue;
         }
-        let read: String = run_text
-            .chars()
-            .map(|c| numeral_digit(c).unwrap_or(c))
-            .collect();
-        if let Some(kind) = classify(&read) {
-            out.push_str(&text[copied..run.start()]);
-            out.push_str(kind.placeholder());
-            copied = run.end();
-            found.push(kind);
+        let positional = starts_with(&text[run.end()..], |c| "十百千万亿".contains(c));
+        let trailing = run_text
+            .char_indices()
+            .rev()
+            .take(if positional { 0 } else { 2 });
+        let ends = std::iter::once(run_text.len()).chain(
+            trailing
+                .take_while(|(_, c)| numeral_digit(*c).is_some())
+                .map(|(at, _)| at),
+        );
+        for end in ends {
+            let read: String = run_text[..end]
+                .chars()
+                .map(|c| numeral_digit(c).unwrap_or(c))
+                .collect();
+            if let Some(kind) = classify(&read) {
+                out.push_str(&text[copied..run.start()]);
+                out.push_str(kind.placeholder());
+                copied = run.start() + end;
+                found.push(kind);
+                break;
+            }
         }
     }
     out.push_str(&text[copied..]);

@@ -131,6 +131,16 @@ fn numbers_written_in_chinese_numerals_are_judged_like_digits() {
             "座机[电话]",
         ),
         (
+            "a number in numerals followed by a word starting with 一",
+            "我手机一三八一二三四五六七八一直开着",
+            "我手机[手机号]一直开着",
+        ),
+        (
+            "a number in digits followed by a word starting with 一",
+            "电话13812345678一直没人接",
+            "电话[手机号]一直没人接",
+        ),
+        (
             "an identity number in numerals",
             "身份证三三〇四〇二一九八〇〇一〇一一二三六",
             "身份证[身份证号]",
