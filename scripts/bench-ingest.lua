@@ -17,16 +17,16 @@ function init(args)
   wrk.method = "POST"
   wrk.path = os.getenv("SUBMIT_PATH")
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-  requests = {}
+  prepared = {}
   local i = 0
   for line in io.lines(os.getenv("FORMS")) do
     if i % nthreads == id then
-      requests[#requests + 1] = wrk.format(nil, nil, nil, line)
+      prepared[#prepared + 1] = wrk.format(nil, nil, nil, line)
     end
     i = i + 1
   end
   next_request = 0
-  count = #requests
+  count = #prepared
 end
 
 function request()
@@ -34,7 +34,7 @@ function request()
   if next_request < count then
     next_request = next_request + 1
   end
-  return requests[next_request]
+  return prepared[next_request]
 end
 
 function done(summary, latency, requests)
