@@ -17,11 +17,13 @@ fn survey() -> &'static Survey {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(pairs) = minyi::web::parse_form(data) else {
+    let Ok(input) = minyi::web::parse_form(data) else {
         return;
     };
+    // Built field by field again, it is the same form.
+    assert_eq!(FormInput::from_pairs(input.pairs()), input);
     let survey = survey();
-    if let Ok(answers) = survey.validate(&FormInput::from_pairs(pairs)) {
+    if let Ok(answers) = survey.validate(&input) {
         let _ = survey.stratum_of(&answers);
         let _ = survey.quality_flags(&answers, Some(30));
         serde_json::to_string(&answers).expect("validated answers serialise");

@@ -1,4 +1,4 @@
-//! Answers: the raw fields a form posts, their validation against the survey, and the
+//! Answers: the validation of a posted form ([`FormInput`]) against the survey, and the
 //! validated answers that are stored.
 
 use std::collections::BTreeMap;
@@ -7,59 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::definition::{Choice, Question, QuestionKind, Survey};
-
-/// Raw submitted fields, for validation and for re-rendering a bad form with every answer
-/// kept.
-///
-/// Field names: a single, yesno, scale, number or text question posts `<id>`; a multiple
-/// question posts `<id>` once per ticked option; a matrix posts `<id>.<item>`. Fields
-/// starting with `_` (token, timing) are the caller's and ignored here, as are unknown fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FormInput {
-    /// The posted pairs sorted by name (stably: a repeated name keeps its values in posted
-    /// order). One vector rather than a map of vectors: a submission posts some forty fields,
-    /// and this is built for every one (issue 8).
-    fields: Vec<(String, String)>,
-}
-
-impl FormInput {
-    /// Collects `(name, value)` pairs as posted, keeping every value of a repeated name in
-    /// order.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> FormInput {
-        let mut fields: Vec<(String, String)> = pairs.into_iter().collect();
-        fields.sort_by(|(a, _), (b, _)| a.cmp(b));
-        FormInput { fields }
-    }
-
-    /// The pairs posted under `name`, in posted order.
-    fn posted(&self, name: &str) -> &[(String, String)] {
-        let start = self.fields.partition_point(|(n, _)| n.as_str() < name);
-        let len = self.fields[start..].partition_point(|(n, _)| n == name);
-        &self.fields[start..start + len]
-    }
-
-    /// The first value posted under `name`.
-    pub fn first(&self, name: &str) -> Option<&str> {
-        self.posted(name).first().map(|(_, value)| value.as_str())
-    }
-
-    /// Every value posted under `name` (none if none), in posted order.
-    pub fn all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
-        self.posted(name).iter().map(|(_, value)| value.as_str())
-    }
-
-    /// Whether `value` was posted under `name` (to re-check a ticked box or a picked option).
-    pub fn has(&self, name: &str, value: &str) -> bool {
-        self.all(name).any(|posted| posted == value)
-    }
-
-    /// Replaces whatever was posted for `name` with one value (an answer set by an invitation).
-    pub fn set(&mut self, name: &str, value: &str) {
-        self.fields.retain(|(n, _)| n != name);
-        let at = self.fields.partition_point(|(n, _)| n.as_str() < name);
-        self.fields.insert(at, (name.to_owned(), value.to_owned()));
-    }
-}
+use super::form_input::FormInput;
 
 /// A validated answer to one question.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

@@ -16,19 +16,21 @@ mod conditions;
 mod definition;
 mod error;
 mod file;
+mod form_input;
 mod indicators;
 mod load;
 mod quality;
 
 use sha2::{Digest, Sha256};
 
-pub use answers::{parse_number, Answer, AnswerErrors, AnswerProblem, Answers, FormInput};
+pub use answers::{parse_number, Answer, AnswerErrors, AnswerProblem, Answers};
 pub use conditions::Condition;
 pub use definition::{
     Choice, Lang, Margin, PrivacyRules, Question, QuestionKind, Role, Scale, Strata, Stratum,
     Survey, Text, WeightingRules,
 };
 pub use error::{FileProblem, SurveyFileError};
+pub use form_input::FormInput;
 pub use indicators::{Indicator, Measure, Scoring};
 pub use quality::{QualityFlag, QualityRules};
 

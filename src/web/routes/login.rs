@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::blocking;
-use super::posted::{field, is_cross_site, read_form, PostedForm};
+use super::posted::{is_cross_site, read_form, PostedForm};
 use crate::accounts::SignInError;
 use crate::survey::Lang;
 use crate::web::access::{clear_session_cookie, set_session_cookie, SignedIn};
@@ -86,11 +86,14 @@ pub async fn submit(
 ) -> HttpResponse {
     let mut lang = lang_from_query(req.query_string());
     let result = async {
-        let PostedForm { pairs, lang: asked } = read_form(&req, payload, &state, lang).await?;
+        let PostedForm {
+            fields,
+            lang: asked,
+        } = read_form(&req, payload, &state, lang).await?;
         lang = asked;
-        let email = field(&pairs, "email").unwrap_or_default().trim().to_owned();
-        let password = field(&pairs, "password").unwrap_or_default().to_owned();
-        let next = safe_next(field(&pairs, "next"));
+        let email = fields.first("email").unwrap_or_default().trim().to_owned();
+        let password = fields.first("password").unwrap_or_default().to_owned();
+        let next = safe_next(fields.first("next"));
         let m = state.pages.messages();
         if email.is_empty() || password.is_empty() {
             let problem = m.text(lang, "login.missing");

@@ -7,13 +7,13 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 
-use crate::survey::Lang;
+use crate::survey::{FormInput, Lang};
 use crate::web::form_body::parse_form;
 use crate::web::{AppError, AppState};
 
-/// A posted form's fields, in order, and the language to answer in.
+/// A posted form's fields and the language to answer in.
 pub struct PostedForm {
-    pub pairs: Vec<(String, String)>,
+    pub fields: FormInput,
     /// The form's `_lang`, else `default`.
     pub lang: Lang,
 }
@@ -30,19 +30,12 @@ pub async fn read_form(
     }
     check_content_type(req)?;
     let body = read_body(payload, state.body_limit).await?;
-    let pairs = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let lang = field(&pairs, "_lang")
+    let fields = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let lang = fields
+        .first("_lang")
         .and_then(Lang::from_code)
         .unwrap_or(default);
-    Ok(PostedForm { pairs, lang })
-}
-
-/// The first value posted under `name`.
-pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    Ok(PostedForm { fields, lang })
 }
 
 /// A browser tells us when a post comes from another site (`Sec-Fetch-Site`, `Origin`); such

@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::blocking;
-use super::posted::{field, read_form, PostedForm};
+use super::posted::{read_form, PostedForm};
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
 use crate::storage::{self, InsertOutcome, InvitationRecord, NewResponse, Submission};
@@ -125,21 +125,23 @@ pub(super) async fn receive(
     let query_lang = lang_from_query(req.query_string());
     let mut lang = query_lang;
     let result = async {
-        let PostedForm { pairs, lang: asked } =
-            read_form(&req, payload, &state, query_lang).await?;
-        if field(&pairs, SWITCH_FIELD).is_some() {
+        let PostedForm {
+            fields,
+            lang: asked,
+        } = read_form(&req, payload, &state, query_lang).await?;
+        if fields.first(SWITCH_FIELD).is_some() {
             // The language or text-size button: the same form back, switched as the address's
             // query says (so in `query_lang`), every answer in place; nothing checked or stored.
-            return switched_form(&state, &req, query_lang, &id, &entry, pairs).await;
+            return switched_form(&state, &req, query_lang, &id, &entry, fields).await;
         }
         lang = asked;
         state.admit(&req)?;
-        if honeypot::is_filled(&pairs) {
+        if honeypot::is_filled(&fields) {
             // Looks like success to the robot; nothing is stored.
             return Ok(Outcome::HONEYPOT.tag(see_thanks(&id, lang)));
         }
-        let token = field(&pairs, "_token").map(str::to_owned);
-        let mut input = FormInput::from_pairs(pairs);
+        let token = fields.first("_token").map(str::to_owned);
+        let mut input = fields;
         // The writer checks again that the survey is open, in the transaction that stores.
         let survey = open_survey(&state, id.clone(), Some(SURVEY_STATE_MAX_AGE)).await?;
         if let Some(code) = entry.fixed_stratum() {
@@ -394,10 +396,9 @@ async fn switched_form(
     lang: Lang,
     id: &str,
     entry: &Entry,
-    pairs: Vec<(String, String)>,
+    mut input: FormInput,
 ) -> Result<HttpResponse, AppError> {
-    let token = field(&pairs, "_token").map(str::to_owned);
-    let mut input = FormInput::from_pairs(pairs);
+    let token = input.first("_token").map(str::to_owned);
     let survey = open_survey(state, id.to_owned(), Some(SURVEY_STATE_MAX_AGE)).await?;
     if let Some(code) = entry.fixed_stratum() {
         input.set(&survey.definition.strata.question, code);

@@ -13,7 +13,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::posted::{field, read_form, PostedForm};
+use super::posted::{read_form, PostedForm};
 use super::{blocking, dashboard, in_lang, private_page};
 use crate::accounts::Account;
 use crate::analysis::fieldwork_progress;
@@ -283,12 +283,15 @@ async fn perform(
 ) -> HttpResponse {
     let mut lang = lang_from_query(req.query_string());
     let result = async {
-        let PostedForm { pairs, lang: asked } = read_form(&req, payload, &state, lang).await?;
+        let PostedForm {
+            fields,
+            lang: asked,
+        } = read_form(&req, payload, &state, lang).await?;
         lang = asked;
         let now = chrono::Utc::now().timestamp();
         let confirmed = state
             .tokens
-            .check(&scope(action, &id, &account), field(&pairs, "_token"), now)
+            .check(&scope(action, &id, &account), fields.first("_token"), now)
             .is_ok_and(|token| token.elapsed_seconds <= CONFIRMATION_SECONDS);
         if !confirmed {
             // Missing, stale, or signed for another account, survey or move: nothing is done,
