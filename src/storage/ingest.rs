@@ -32,7 +32,7 @@ pub fn store_submissions(
     conn.transaction(|conn| {
         // One statement for the whole group (on PostgreSQL one round trip, not one per row).
         // It is also the transaction's first statement: see `settle` for why that matters.
-        let rows: Vec<NewResponse> = group.iter().map(|s| s.response.clone()).collect();
+        let rows: Vec<&NewResponse> = group.iter().map(|s| &s.response).collect();
         let inserted = insert_all_unless_stored(conn, &rows)?;
         let mut open = HashMap::new();
         group
@@ -49,20 +49,23 @@ pub fn store_submissions(
 /// save): one cached statement per row.
 fn insert_all_unless_stored(
     conn: &mut DbConnection,
-    rows: &[NewResponse],
+    rows: &[&NewResponse],
 ) -> Result<HashMap<String, i64>, diesel::result::Error> {
     let mut inserted = HashMap::new();
     let pending: Vec<&NewResponse> = match conn {
-        DbConnection::Sqlite(_) => rows.iter().collect(),
+        DbConnection::Sqlite(_) => rows.to_vec(),
         DbConnection::Postgres(c) => {
+            // diesel's multi-row insert takes owned rows; the round trip it saves is worth the copy.
+            let owned: Vec<NewResponse> = rows.iter().map(|&row| row.clone()).collect();
             let taken: Vec<(String, i64)> = diesel::insert_into(responses::table)
-                .values(rows)
+                .values(&owned)
                 .on_conflict(responses::slot)
                 .do_nothing()
                 .returning((responses::id, responses::slot))
                 .get_results(c)?;
             inserted.extend(taken);
             rows.iter()
+                .copied()
                 .filter(|row| !inserted.contains_key(&row.id))
                 .collect()
         }
