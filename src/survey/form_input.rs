@@ -24,8 +24,8 @@ pub struct FormInput {
 
 #[derive(Clone, Debug)]
 struct Field {
-    name: Range<u32>,
-    value: Range<u32>,
+    name: Range<usize>,
+    value: Range<usize>,
 }
 
 impl FormInput {
@@ -39,9 +39,9 @@ impl FormInput {
         let mut input = FormInput::default();
         for (name, value) in pairs {
             input.push_str(name.as_ref());
-            let name = input.mark();
+            let value_start = input.mark();
             input.push_str(value.as_ref());
-            input.push_field(name);
+            input.push_field(value_start);
         }
         input.finish()
     }
@@ -81,11 +81,10 @@ impl FormInput {
     /// Ends a field: its name is what was written between the previous field's end and
     /// `value_start`, its value what was written since.
     pub fn push_field(&mut self, value_start: usize) {
-        let name_start = self.fields.last().map_or(0, |f| f.value.end as usize);
-        let end = self.text.len();
+        let name_start = self.fields.last().map_or(0, |f| f.value.end);
         self.fields.push(Field {
-            name: offset(name_start)..offset(value_start),
-            value: offset(value_start)..offset(end),
+            name: name_start..value_start,
+            value: value_start..self.text.len(),
         });
         self.unsorted = true;
     }
@@ -100,17 +99,17 @@ impl FormInput {
         if self.unsorted {
             let text = &self.text;
             self.fields
-                .sort_by(|a, b| text[span(&a.name)].cmp(&text[span(&b.name)]));
+                .sort_by(|a, b| text[a.name.clone()].cmp(&text[b.name.clone()]));
             self.unsorted = false;
         }
     }
 
     fn name(&self, field: &Field) -> &str {
-        &self.text[span(&field.name)]
+        &self.text[field.name.clone()]
     }
 
     fn value(&self, field: &Field) -> &str {
-        &self.text[span(&field.value)]
+        &self.text[field.value.clone()]
     }
 
     /// The fields posted under `name`, in posted order.
@@ -169,15 +168,6 @@ impl fmt::Debug for FormInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.pairs()).finish()
     }
-}
-
-fn offset(at: usize) -> u32 {
-    // Bodies are limited far below 4 GiB (`MINYI_BODY_LIMIT`), so every offset fits.
-    u32::try_from(at).unwrap_or(u32::MAX)
-}
-
-fn span(range: &Range<u32>) -> Range<usize> {
-    range.start as usize..range.end as usize
 }
 
 #[cfg(test)]
