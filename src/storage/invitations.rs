@@ -202,7 +202,7 @@ pub fn forget_invitation_addresses(
         Ok::<_, StorageError>(forgotten)
     })?;
     match conn {
-        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?,
+        DbConnection::Sqlite(c) => super::empty_sqlite_log(c)?,
         DbConnection::Postgres(c) => {
             c.batch_execute("VACUUM invitations, unused_invitations, invitation_links, outbox")?
         }

@@ -52,6 +52,42 @@ pub enum StorageError {
     Corrupt(String),
     #[error("this database holds {0} surveys, the most it can: use a new database for more")]
     TooManySurveys(i32),
+    #[error(
+        "the SQLite write-ahead log could not be emptied: other connections kept it busy for \
+         {} s; what was deleted may linger in it until the next checkpoint, so run the command again",
+        LOG_PATIENCE.as_secs()
+    )]
+    LogBusy,
+}
+
+/// How long [`empty_sqlite_log`] keeps trying while other connections hold the log.
+const LOG_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Copies SQLite's write-ahead log into the database file and truncates it, so that values just
+/// deleted or overwritten (zeroed in the pages by `secure_delete`) do not linger in the log's
+/// older copies of those pages. SQLite does not wait for a checkpoint that another connection is
+/// running (the server's checkpoint thread, `Database::checkpoint`): it reports "busy" and
+/// leaves the log as it was. So this tries again until the log is empty, for up to
+/// `LOG_PATIENCE`.
+fn empty_sqlite_log(conn: &mut diesel::SqliteConnection) -> Result<(), StorageError> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Checkpoint {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        busy: i32,
+    }
+    let deadline = std::time::Instant::now() + LOG_PATIENCE;
+    loop {
+        let done: Checkpoint =
+            diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(conn)?;
+        if done.busy == 0 {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(StorageError::LogBusy);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 pub type Conn = PooledConnection<ConnectionManager>;
@@ -135,6 +171,15 @@ impl Database {
                 Ok(Some(done.log))
             }
             DbConnection::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// SQLite: empties the write-ahead log into the database file and truncates it, waiting
+    /// out other connections' checkpoints (see `empty_sqlite_log`). PostgreSQL: nothing.
+    pub fn empty_log(&self) -> Result<(), StorageError> {
+        match &mut *self.conn()? {
+            DbConnection::Sqlite(c) => empty_sqlite_log(c),
+            DbConnection::Postgres(_) => Ok(()),
         }
     }
 

@@ -130,7 +130,7 @@ pub fn apply_purge(
 /// PostgreSQL's VACUUM marks the dead row versions free for reuse.
 fn drop_old_row_versions(conn: &mut DbConnection) -> Result<(), StorageError> {
     match conn {
-        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?,
+        DbConnection::Sqlite(c) => super::empty_sqlite_log(c)?,
         DbConnection::Postgres(c) => c.batch_execute("VACUUM responses, survey_secrets")?,
     }
     Ok(())

@@ -82,3 +82,49 @@ on_both_backends! {
         }
     }
 }
+
+/// Deleted values must not linger in SQLite's write-ahead log. The server's checkpoint thread
+/// checkpoints all the time, and SQLite answers a truncating checkpoint that meets another
+/// connection's with "busy", leaving the log as it was: a survey's close once left the invited
+/// addresses it had just deleted in the log that way (seen as a rare failure of
+/// `mail::privacy::invited_addresses_are_deleted_when_the_survey_closes_and_never_exported`).
+#[test]
+fn emptying_the_log_waits_out_a_checkpoint_running_on_another_connection() {
+    use diesel::connection::SimpleConnection;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let test_db = TestDatabase::new(Backend::Sqlite);
+    let db = minyi::storage::Database::connect(test_db.url.clone(), 4).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let checkpointer = {
+        let (db, stop) = (db.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut passes = 0;
+            while !stop.load(Ordering::Relaxed) {
+                db.checkpoint().unwrap();
+                passes += 1;
+            }
+            passes
+        })
+    };
+    let log = test_db.sqlite_file().with_extension("db-wal");
+    for round in 0..100 {
+        (*db.conn().unwrap())
+            .batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS scratch (x TEXT); INSERT INTO scratch VALUES ('deleted {round}')"
+            ))
+            .unwrap();
+        db.empty_log().unwrap();
+        let left = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(
+            left, 0,
+            "round {round}: the log still holds {left} bytes of old pages"
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(
+        checkpointer.join().unwrap() > 100,
+        "the other connection checkpointed meanwhile"
+    );
+}
