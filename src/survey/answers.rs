@@ -308,53 +308,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn form_input_keeps_every_value_of_a_repeated_field_in_order() {
-        let input = form(&[
-            ("channels", "tv"),
-            ("_token", "abc"),
-            ("zone", "z"),
-            ("channels", "web"),
-            ("age", "40"),
-            ("channels", "paper"),
-        ]);
-
-        assert_eq!(input.first("channels"), Some("tv"));
-        assert_eq!(
-            input.all("channels").collect::<Vec<_>>(),
-            ["tv", "web", "paper"]
-        );
-        assert!(input.has("channels", "web"));
-        assert!(!input.has("channels", "radio"));
-        assert_eq!(input.all("nothing").count(), 0);
-        assert_eq!(input.first("nothing"), None);
-        assert_eq!(
-            input.first("chan"),
-            None,
-            "a prefix of a name is not the name"
-        );
-        assert_eq!(
-            (input.first("age"), input.first("zone")),
-            (Some("40"), Some("z"))
-        );
-    }
-
-    #[test]
-    fn setting_a_field_replaces_every_value_posted_for_it() {
-        let mut input = form(&[("county", "north"), ("county", "south"), ("sex", "male")]);
-        input.set("county", "east");
-        input.set("band", "18_29");
-
-        assert_eq!(input.all("county").collect::<Vec<_>>(), ["east"]);
-        assert_eq!(input.first("band"), Some("18_29"));
-        assert_eq!(input.first("sex"), Some("male"));
-        assert_eq!(
-            input,
-            form(&[("sex", "male"), ("band", "18_29"), ("county", "east")]),
-            "the same as posting those fields"
-        );
-    }
-
-    #[test]
     fn a_complete_form_gives_one_answer_per_shown_question() {
         let answers = small_survey().validate(&form(&complete_form())).unwrap();
 

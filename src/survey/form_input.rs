@@ -1,7 +1,6 @@
 //! The raw fields a form posts, as the validator and the re-rendered form read them.
 
 use std::fmt;
-use std::ops::Range;
 
 /// Raw submitted fields, for validation and for re-rendering a bad form with every answer
 /// kept.
@@ -18,14 +17,12 @@ use std::ops::Range;
 pub struct FormInput {
     text: String,
     fields: Vec<Field>,
-    /// Fields were pushed since the last sort (`finish`).
-    unsorted: bool,
 }
 
 #[derive(Clone, Debug)]
 struct Field {
-    name: Range<usize>,
-    value: Range<usize>,
+    name: std::ops::Range<usize>,
+    value: std::ops::Range<usize>,
 }
 
 impl FormInput {
@@ -36,72 +33,26 @@ impl FormInput {
         N: AsRef<str>,
         V: AsRef<str>,
     {
-        let mut input = FormInput::default();
+        let pairs = pairs.into_iter();
+        let mut input = FormInput {
+            text: String::new(),
+            fields: Vec::with_capacity(pairs.size_hint().0),
+        };
         for (name, value) in pairs {
-            input.push_str(name.as_ref());
-            let value_start = input.mark();
-            input.push_str(value.as_ref());
-            input.push_field(value_start);
+            let start = input.text.len();
+            input.text.push_str(name.as_ref());
+            let middle = input.text.len();
+            input.text.push_str(value.as_ref());
+            input.fields.push(Field {
+                name: start..middle,
+                value: middle..input.text.len(),
+            });
         }
-        input.finish()
-    }
-
-    /// An empty form about to be filled by a decoder (`push_bytes`, `push_field`, `finish`)
-    /// that writes names and values straight into it, `bytes` long in all at most.
-    pub fn with_capacity(bytes: usize, fields: usize) -> FormInput {
-        FormInput {
-            text: String::with_capacity(bytes),
-            fields: Vec::with_capacity(fields),
-            unsorted: false,
-        }
-    }
-
-    /// Appends text to the field being written.
-    pub fn push_str(&mut self, text: &str) {
-        self.text.push_str(text);
-    }
-
-    /// Appends decoded bytes to the field being written; `false` (and nothing appended) if
-    /// they are not UTF-8 text.
-    pub fn push_bytes(&mut self, bytes: &[u8]) -> bool {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => {
-                self.text.push_str(text);
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    /// Where the next piece of text starts: call after writing a name, before its value.
-    pub fn mark(&self) -> usize {
-        self.text.len()
-    }
-
-    /// Ends a field: its name is what was written between the previous field's end and
-    /// `value_start`, its value what was written since.
-    pub fn push_field(&mut self, value_start: usize) {
-        let name_start = self.fields.last().map_or(0, |f| f.value.end);
-        self.fields.push(Field {
-            name: name_start..value_start,
-            value: value_start..self.text.len(),
-        });
-        self.unsorted = true;
-    }
-
-    /// Sorts the fields by name, ready for reading.
-    pub fn finish(mut self) -> FormInput {
-        self.sort();
-        self
-    }
-
-    fn sort(&mut self) {
-        if self.unsorted {
-            let text = &self.text;
-            self.fields
-                .sort_by(|a, b| text[a.name.clone()].cmp(&text[b.name.clone()]));
-            self.unsorted = false;
-        }
+        let text = &input.text;
+        input
+            .fields
+            .sort_by(|a, b| text[a.name.clone()].cmp(&text[b.name.clone()]));
+        input
     }
 
     fn name(&self, field: &Field) -> &str {
@@ -114,7 +65,6 @@ impl FormInput {
 
     /// The fields posted under `name`, in posted order.
     fn posted(&self, name: &str) -> &[Field] {
-        debug_assert!(!self.unsorted, "FormInput read before finish()");
         let start = self.fields.partition_point(|f| self.name(f) < name);
         let len = self.fields[start..]
             .iter()
@@ -175,21 +125,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repeated_names_keep_their_posted_order_and_lookups_find_every_value() {
+    fn every_value_of_a_repeated_name_is_kept_in_posted_order() {
         let input = FormInput::from_pairs([
-            ("places", "b"),
-            ("county", "north"),
-            ("places", "a"),
-            ("_token", "t"),
-            ("places", "c"),
+            ("channels", "tv"),
+            ("_token", "abc"),
+            ("zone", "z"),
+            ("channels", "web"),
+            ("age", "40"),
+            ("channels", "paper"),
         ]);
-        assert_eq!(input.first("county"), Some("north"));
-        assert_eq!(input.all("places").collect::<Vec<_>>(), ["b", "a", "c"]);
-        assert_eq!(input.first("place"), None);
-        assert_eq!(input.first("placesx"), None);
-        assert!(input.has("places", "a"));
-        assert!(!input.has("county", "south"));
-        assert_eq!(input.all("missing").count(), 0);
+
+        assert_eq!(input.first("channels"), Some("tv"));
+        assert_eq!(
+            input.all("channels").collect::<Vec<_>>(),
+            ["tv", "web", "paper"]
+        );
+        assert!(input.has("channels", "web"));
+        assert!(!input.has("channels", "radio"));
+        assert_eq!(input.all("nothing").count(), 0);
+        assert_eq!(input.first("nothing"), None);
+        assert_eq!(
+            input.first("chan"),
+            None,
+            "a prefix of a name is not the name"
+        );
+        assert_eq!(input.first("channelsx"), None, "nor is a longer name");
+        assert_eq!(
+            (input.first("age"), input.first("zone")),
+            (Some("40"), Some("z"))
+        );
     }
 
     #[test]
@@ -200,36 +164,19 @@ mod tests {
     }
 
     #[test]
-    fn set_replaces_every_value_of_a_name_and_keeps_the_rest() {
+    fn setting_a_field_replaces_every_value_posted_for_it() {
         let mut input =
-            FormInput::from_pairs([("county", "north"), ("county", "east"), ("sex", "female")]);
-        input.set("county", "south");
-        assert_eq!(
-            input,
-            FormInput::from_pairs([("sex", "female"), ("county", "south")])
-        );
-    }
+            FormInput::from_pairs([("county", "north"), ("county", "south"), ("sex", "male")]);
+        input.set("county", "east");
+        input.set("band", "18_29");
 
-    #[test]
-    fn a_decoder_writes_names_and_values_into_one_buffer() {
-        let mut input = FormInput::with_capacity(32, 2);
-        input.push_str("sex");
-        let value = input.mark();
-        assert!(input.push_bytes(b"female"));
-        input.push_field(value);
-        input.push_str("county");
-        let value = input.mark();
-        assert!(!input.push_bytes(b"\xff"), "not UTF-8");
-        assert!(input.push_bytes("南湖".as_bytes()));
-        input.push_field(value);
-        let input = input.finish();
+        assert_eq!(input.all("county").collect::<Vec<_>>(), ["east"]);
+        assert_eq!(input.first("band"), Some("18_29"));
+        assert_eq!(input.first("sex"), Some("male"));
         assert_eq!(
             input,
-            FormInput::from_pairs([("county", "南湖"), ("sex", "female")])
-        );
-        assert_eq!(
-            format!("{input:?}"),
-            r#"[("county", "南湖"), ("sex", "female")]"#
+            FormInput::from_pairs([("sex", "male"), ("band", "18_29"), ("county", "east")]),
+            "the same as posting those fields"
         );
     }
 
@@ -243,6 +190,15 @@ mod tests {
             FormInput::from_pairs([("a", "1"), ("a", "2")]),
             FormInput::from_pairs([("a", "2"), ("a", "1")]),
             "values of one name are in posted order"
+        );
+    }
+
+    #[test]
+    fn a_form_shows_its_fields_by_name() {
+        let input = FormInput::from_pairs([("sex", "female"), ("county", "南湖")]);
+        assert_eq!(
+            format!("{input:?}"),
+            r#"[("county", "南湖"), ("sex", "female")]"#
         );
     }
 }

@@ -2,6 +2,8 @@
 //! after percent-decoding is refused (400), never silently replaced, so an answer is either
 //! stored exactly as typed or not at all.
 
+use std::borrow::Cow;
+
 use crate::survey::FormInput;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -12,11 +14,11 @@ pub struct NotUtf8 {
 
 /// The body's `name=value` pairs. Pairs without a name are skipped.
 ///
-/// Decoded straight into the form's one buffer: every submission decodes some eighty names
-/// and values, and a string each was a third of the allocations of a submission (issue 8).
+/// Names and values that need no decoding (most: codes, field names) are borrowed from the
+/// body until `FormInput` copies them into its one buffer; a string each was a third of the
+/// allocations of a submission (issue 8).
 pub fn parse_form(body: &[u8]) -> Result<FormInput, NotUtf8> {
-    let mut input = FormInput::with_capacity(body.len(), body.len() / 16 + 1);
-    let mut scratch = Vec::new();
+    let mut pairs = Vec::new();
     for (index, part) in body.split(|&b| b == b'&').enumerate() {
         if part.is_empty() {
             continue;
@@ -25,35 +27,27 @@ pub fn parse_form(body: &[u8]) -> Result<FormInput, NotUtf8> {
             Some(i) => (&part[..i], &part[i + 1..]),
             None => (part, &b""[..]),
         };
-        let refused = NotUtf8 { field: index + 1 };
-        let name_start = input.mark();
-        if !input.push_bytes(decode(name, &mut scratch)) {
-            return Err(refused);
-        }
-        let value_start = input.mark();
-        if value_start == name_start {
+        let decode = |raw| decode(raw).ok_or(NotUtf8 { field: index + 1 });
+        let name = decode(name)?;
+        if name.is_empty() {
             continue;
         }
-        if !input.push_bytes(decode(value, &mut scratch)) {
-            return Err(refused);
-        }
-        input.push_field(value_start);
+        pairs.push((name, decode(value)?));
     }
-    Ok(input.finish())
+    Ok(FormInput::from_pairs(pairs))
 }
 
 /// One name or value: `+` is a space, `%XX` a byte (a `%` without two hex digits stays as it
-/// is). Most need no decoding and are returned as they are; the others are decoded into
-/// `scratch`, reused from one to the next.
-fn decode<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+/// is); `None` if the bytes are not UTF-8. Borrowed when there is nothing to decode.
+fn decode(raw: &[u8]) -> Option<Cow<'_, str>> {
     if !raw.iter().any(|&b| b == b'+' || b == b'%') {
-        return raw;
+        return std::str::from_utf8(raw).ok().map(Cow::Borrowed);
     }
-    scratch.clear();
+    let mut bytes = Vec::with_capacity(raw.len());
     let mut rest = raw;
     while let Some((&b, tail)) = rest.split_first() {
         rest = tail;
-        scratch.push(match b {
+        bytes.push(match b {
             b'+' => b' ',
             b'%' => match (tail.first().and_then(hex), tail.get(1).and_then(hex)) {
                 (Some(high), Some(low)) => {
@@ -65,7 +59,7 @@ fn decode<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
             other => other,
         });
     }
-    scratch
+    String::from_utf8(bytes).ok().map(Cow::Owned)
 }
 
 fn hex(digit: &u8) -> Option<u8> {
@@ -142,7 +136,6 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (state >> 33) as usize
         };
-        let mut scratch = Vec::new();
         for _ in 0..20_000 {
             let raw: Vec<u8> = (0..next() % 8)
                 .flat_map(|_| PIECES[next() % PIECES.len()].iter().copied())
@@ -153,9 +146,7 @@ mod tests {
                 .collect();
             let expected =
                 String::from_utf8(percent_encoding::percent_decode(&spaced).collect()).ok();
-            let decoded = std::str::from_utf8(decode(&raw, &mut scratch))
-                .ok()
-                .map(str::to_owned);
+            let decoded = decode(&raw).map(Cow::into_owned);
             assert_eq!(decoded, expected, "{}", String::from_utf8_lossy(&raw));
         }
     }

@@ -112,7 +112,7 @@ fn emptying_the_log_waits_out_a_checkpoint_running_on_another_connection() {
     for round in 0..100 {
         (*db.conn().unwrap())
             .batch_execute(&format!(
-                "CREATE TABLE IF NOT EXISTS scratch (x TEXT); INSERT INTO scratch VALUES ('deleted {round}')"
+                "CREATE TABLE IF NOT EXISTS scratch (x TEXT); INSERT INTO scratch VALUES ('row {round}')"
             ))
             .unwrap();
         db.empty_log().unwrap();
