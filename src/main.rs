@@ -1,8 +1,8 @@
 //! `minyi`: parse the command line and hand over to `cli`.
 
 /// mimalloc rather than glibc's malloc: a submission allocates a few hundred small blocks on a
-/// request worker, many freed on the response writer's thread, and under load glibc's arenas
-/// spent a fifth of the workers' time on it (README, "Load benchmark").
+/// request worker, many freed on the response writer's thread, and under load glibc's malloc
+/// and free were about a sixth of the workers' perf samples (README, "Load benchmark").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
