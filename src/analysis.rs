@@ -1,13 +1,14 @@
 //! Stored responses → respondents → the evaluation, and synthetic responses → storage.
 //! Blocking: it reads and writes through storage.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::catalog::{Catalog, CatalogError, CurrentSurvey};
 use crate::evaluation::{evaluate_sample, Evaluation, EvaluationError, Respondent, SampleBuilder};
 use crate::simulate::simulate;
 use crate::storage::{self, NewResponse, StorageError, StoredResponse};
-use crate::survey::{FormInput, QualityFlag};
+use crate::survey::{stored_answers, Answers, FormInput, QualityFlag, Survey};
 
 /// The channel recorded for responses made by `minyi simulate`.
 pub const SIMULATED: &str = "simulated";
@@ -26,13 +27,50 @@ pub enum AnalysisError {
     NotCollecting { survey: String, state: String },
 }
 
+/// Reads the stored answers of one survey's responses, each with the definition of the
+/// version it answered (`survey::stored_answers`).
+pub struct AnswerReader {
+    versions: HashMap<String, Arc<Survey>>,
+}
+
+impl AnswerReader {
+    /// Loads the definition of every version of the survey (before streaming its responses:
+    /// reading them then needs no other connection).
+    pub fn new(catalog: &Catalog, survey_id: &str) -> Result<AnswerReader, AnalysisError> {
+        Ok(AnswerReader {
+            versions: catalog.every_version(survey_id)?,
+        })
+    }
+
+    /// The definition of the version `stored` answered.
+    pub fn definition(&self, stored: &StoredResponse) -> Result<&Arc<Survey>, AnalysisError> {
+        self.versions
+            .get(&stored.version)
+            .ok_or_else(|| AnalysisError::Unreadable {
+                id: stored.id.clone(),
+                reason: format!("its survey has no version {}", stored.version),
+            })
+    }
+
+    /// The answers of `stored`, keyed by question id.
+    pub fn answers(&self, stored: &StoredResponse) -> Result<Answers, AnalysisError> {
+        stored_answers::decode(self.definition(stored)?, &stored.answers).map_err(|e| {
+            AnalysisError::Unreadable {
+                id: stored.id.clone(),
+                reason: e.to_string(),
+            }
+        })
+    }
+}
+
 /// Every stored response of a survey, ready for the evaluation.
 pub fn respondents(catalog: &Catalog, survey_id: &str) -> Result<Vec<Respondent>, AnalysisError> {
+    let reader = AnswerReader::new(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
     storage::load_responses(&mut conn, survey_id)?
         .into_iter()
-        .map(|stored| respondent(stored, &duplicates))
+        .map(|stored| respondent(&reader, stored, &duplicates))
         .collect()
 }
 
@@ -63,14 +101,12 @@ pub fn quality_flags(
 }
 
 fn respondent(
+    reader: &AnswerReader,
     stored: StoredResponse,
     duplicates: &HashSet<String>,
 ) -> Result<Respondent, AnalysisError> {
     let quality_flags = quality_flags(&stored, duplicates)?;
-    let answers = serde_json::from_str(&stored.answers).map_err(|e| AnalysisError::Unreadable {
-        id: stored.id.clone(),
-        reason: e.to_string(),
-    })?;
+    let answers = reader.answers(&stored)?;
     Ok(Respondent {
         stratum: stored.stratum,
         answers,
@@ -87,10 +123,11 @@ pub fn evaluate_survey(
 ) -> Result<(CurrentSurvey, Evaluation), AnalysisError> {
     let survey = catalog.require(survey_id)?;
     let mut builder = SampleBuilder::new(&survey.definition);
+    let reader = AnswerReader::new(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
     storage::for_each_response(&mut conn, survey_id, |stored| {
-        let r = respondent(stored, &duplicates)?;
+        let r = respondent(&reader, stored, &duplicates)?;
         builder.add(&r.stratum, &r.answers, &r.quality_flags, r.simulated);
         Ok::<(), AnalysisError>(())
     })?;
@@ -153,10 +190,7 @@ pub fn add_simulated(
             version: survey.record.current_version.clone(),
             stratum,
             channel: SIMULATED.to_owned(),
-            answers: serde_json::to_string(&answers).map_err(|e| AnalysisError::Unreadable {
-                id: key.clone(),
-                reason: e.to_string(),
-            })?,
+            answers: stored_answers::encode(definition, &answers),
             quality_flags: flags.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
             duration_seconds: i32::try_from(form.duration_seconds).ok(),
             submitted_on: today.clone(),

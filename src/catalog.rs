@@ -178,6 +178,19 @@ impl Catalog {
         self.definition_with(&mut conn, id, version)
     }
 
+    /// The definition of every version of a survey, by version: what reading its stored
+    /// answers needs (each response is read with the version it answered).
+    pub fn every_version(&self, id: &str) -> Result<HashMap<String, Arc<Survey>>, CatalogError> {
+        let mut conn = self.db.conn()?;
+        storage::version_ids(&mut conn, id)?
+            .into_iter()
+            .map(|version| {
+                let survey = self.definition_with(&mut conn, id, &version)?;
+                Ok((version, survey))
+            })
+            .collect()
+    }
+
     fn definition_with(
         &self,
         conn: &mut storage::DbConnection,

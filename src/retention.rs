@@ -6,11 +6,11 @@
 
 use chrono::NaiveDate;
 
-use crate::analysis::{quality_flags, AnalysisError};
+use crate::analysis::{quality_flags, AnalysisError, AnswerReader};
 use crate::catalog::{Catalog, CatalogError};
 use crate::lifecycle::SurveyState;
 use crate::storage::{self, PurgedResponse, StorageError};
-use crate::survey::Answers;
+use crate::survey::stored_answers;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RetentionError {
@@ -56,6 +56,7 @@ pub fn purge(
             state: survey.record.state,
         });
     }
+    let reader = AnswerReader::new(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
     let stored = storage::load_responses(&mut conn, survey_id)?;
@@ -68,14 +69,10 @@ pub fn purge(
     let mut rewritten = Vec::with_capacity(stored.len());
     for response in &stored {
         let flags = quality_flags(response, &duplicates)?;
-        let definition = catalog.definition(survey_id, &response.version)?;
-        let unreadable = |e: serde_json::Error| AnalysisError::Unreadable {
-            id: response.id.clone(),
-            reason: e.to_string(),
-        };
-        let mut answers: Answers = serde_json::from_str(&response.answers).map_err(unreadable)?;
+        let definition = reader.definition(response)?;
+        let mut answers = reader.answers(response)?;
         let before = answers.len();
-        crate::privacy::without_free_text(&definition, &mut answers);
+        crate::privacy::without_free_text(definition, &mut answers);
         if answers.len() != before {
             report.free_text_deleted += 1;
         }
@@ -91,7 +88,9 @@ pub fn purge(
         }
         rewritten.push(PurgedResponse {
             slot: response.slot,
-            answers: serde_json::to_string(&answers).map_err(unreadable)?,
+            // Stored again in the version's positional form (a response kept from before it
+            // is rewritten in it too).
+            answers: stored_answers::encode(definition, &answers),
             quality_flags: names.join(","),
         });
     }

@@ -227,4 +227,6 @@ pub use responses::{
 pub use results::{
     find_published, find_result_set, publish_results, record_result_set, PublishedRow, ResultSetRow,
 };
-pub use surveys::{find_survey, import_version, list_surveys, set_state, version_source};
+pub use surveys::{
+    find_survey, import_version, list_surveys, set_state, version_ids, version_source,
+};

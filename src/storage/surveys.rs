@@ -163,6 +163,14 @@ pub fn import_version(
 }
 
 /// The text of one version of a survey file.
+/// The versions a survey has had (each file content it was imported with).
+pub fn version_ids(conn: &mut DbConnection, survey_id: &str) -> Result<Vec<String>, StorageError> {
+    Ok(survey_versions::table
+        .select(survey_versions::version)
+        .filter(survey_versions::survey_id.eq(survey_id))
+        .load(conn)?)
+}
+
 pub fn version_source(
     conn: &mut DbConnection,
     survey_id: &str,

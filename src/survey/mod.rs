@@ -7,6 +7,8 @@
 //!   `show_if` conditions ([`Survey::visible`]) and `required`.
 //! - [`Indicator::value`] gives one respondent's value of an indicator;
 //!   [`Survey::quality_flags`] the quality flags of one response.
+//! - [`stored_answers`] is the form answers take in the database, read back with the
+//!   definition of the version they answered.
 //! - [`version_of`] identifies the exact file a response was collected under.
 //!
 //! The file format is documented in `docs/survey-format.md`.
@@ -20,6 +22,7 @@ mod form_input;
 mod indicators;
 mod load;
 mod quality;
+pub mod stored_answers;
 
 use sha2::{Digest, Sha256};
 
@@ -33,6 +36,7 @@ pub use error::{FileProblem, SurveyFileError};
 pub use form_input::FormInput;
 pub use indicators::{Indicator, Measure, Scoring};
 pub use quality::{QualityFlag, QualityRules};
+pub use stored_answers::StoredAnswersError;
 
 use error::Problems;
 use file::Document;

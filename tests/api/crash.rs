@@ -213,14 +213,13 @@ fn start_together_on_a_fresh_database(backend: Backend, nodes: usize) {
 
 /// Every acknowledged word is stored exactly once, and no word is stored twice.
 fn assert_stored_exactly_once(db: &TestDatabase, acked: &[(String, String)]) {
-    let database = minyi::storage::Database::connect(db.url.clone(), 1).unwrap();
-    let stored = minyi::storage::load_responses(&mut database.conn().unwrap(), EXAMPLE_ID).unwrap();
     let mut copies = std::collections::HashMap::<String, usize>::new();
-    for response in &stored {
-        let answers: serde_json::Value = serde_json::from_str(&response.answers).unwrap();
-        for value in answers.as_object().unwrap().values() {
-            if let Some(text) = value.as_str().filter(|t| is_marker(t)) {
-                *copies.entry(text.to_owned()).or_default() += 1;
+    for (_, answers) in stored_answers_in(db, EXAMPLE_ID) {
+        for answer in answers.values() {
+            if let minyi::survey::Answer::Code(text) = answer {
+                if is_marker(text) {
+                    *copies.entry(text.to_owned()).or_default() += 1;
+                }
             }
         }
     }

@@ -303,21 +303,29 @@ pub fn with_token(mut fields: Vec<(String, String)>, token: &str) -> Vec<(String
     fields
 }
 
-/// The stored answers of every response of a survey.
+/// The stored answers of every response of a survey, with each one's county.
 pub fn stored_answers(
     app: &TestApp,
     survey_id: &str,
 ) -> Vec<(String, std::collections::BTreeMap<String, Answer>)> {
-    let db = Database::connect(app.db.url.clone(), 1).expect("database");
-    let mut conn = db.conn().expect("connection");
+    stored_answers_in(&app.db, survey_id)
+}
+
+/// The stored answers of every response of a survey in `db`, read as Minyi reads them (each
+/// with the definition of the version it answered), with each one's county.
+pub fn stored_answers_in(
+    db: &TestDatabase,
+    survey_id: &str,
+) -> Vec<(String, std::collections::BTreeMap<String, Answer>)> {
+    let catalog = Catalog::new(Database::connect(db.url.clone(), 1).expect("database"));
+    let reader = minyi::analysis::AnswerReader::new(&catalog, survey_id).expect("versions");
+    let mut conn = catalog.database().conn().expect("connection");
     minyi::storage::load_responses(&mut conn, survey_id)
         .expect("responses")
         .into_iter()
         .map(|r| {
-            (
-                r.stratum,
-                serde_json::from_str(&r.answers).expect("answers are JSON"),
-            )
+            let answers = reader.answers(&r).expect("stored answers are readable");
+            (r.stratum, answers)
         })
         .collect()
 }

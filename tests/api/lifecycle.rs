@@ -4,6 +4,7 @@ use crate::helpers::*;
 use minyi::catalog::CatalogError;
 use minyi::lifecycle::{SurveyState, Transition};
 use minyi::storage::ImportOutcome;
+use minyi::survey::Answer;
 
 on_both_backends! {
     async fn a_changed_file_becomes_a_new_version_and_old_responses_keep_theirs(backend: Backend) {
@@ -35,6 +36,66 @@ on_both_backends! {
         app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, "haiyan"), &token)).await;
         let responses = minyi::storage::load_responses(&mut db.conn().unwrap(), EXAMPLE_ID).unwrap();
         assert!(responses.iter().any(|r| r.version == report.version), "new answers record the new version");
+    }
+
+    async fn each_response_is_read_with_the_version_it_answered_in_whichever_form_it_was_stored(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, "haiyan"), &token)).await;
+        // A response stored before answers were stored by position: keyed by question id.
+        let catalog = app.catalog();
+        let first = catalog.require(EXAMPLE_ID).unwrap().record;
+        let mut keyed_answers = stored_answers(&app, EXAMPLE_ID).remove(0).1;
+        keyed_answers.insert("county".into(), Answer::Code("pinghu".into()));
+        let keyed = minyi::storage::NewResponse {
+            slot: minyi::storage::slot_of(first.number, "stored-before"),
+            id: "stored-before".into(),
+            survey_id: EXAMPLE_ID.into(),
+            version: first.current_version.clone(),
+            stratum: "pinghu".into(),
+            channel: "open_link".into(),
+            answers: serde_json::to_string(&keyed_answers).unwrap(),
+            quality_flags: String::new(),
+            duration_seconds: Some(300),
+            submitted_on: "2016-10-20".into(),
+            client_hash: None,
+        };
+        let db = minyi::storage::Database::connect(app.db.url.clone(), 1).unwrap();
+        minyi::storage::insert_responses(&mut db.conn().unwrap(), &[keyed]).unwrap();
+        // A new version asks age before sex: read with it, the first version's answers would
+        // be misplaced.
+        let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap();
+        let (sex_start, age_start) = (source.find("id = \"sex\"").unwrap(), source.find("id = \"age_band\"").unwrap());
+        let age_end = age_start + source[age_start..].find("[[questions]]").unwrap();
+        let reordered = format!(
+            "{}{}[[questions]]\n{}{}",
+            &source[..sex_start],
+            &source[age_start..age_end],
+            &source[sex_start..age_start - "[[questions]]\n".len()],
+            &source[age_end..]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("jiaxing.toml"), reordered).unwrap();
+        catalog.import_file(&dir.path().join("jiaxing.toml")).expect("re-import");
+        let second = catalog.require(EXAMPLE_ID).unwrap();
+        assert_eq!(second.definition.questions[1].id, "age_band", "the new version asks age second");
+        let token = app.form_token(EXAMPLE_ID).await;
+        app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&second.definition, "nanhu"), &token)).await;
+
+        let mut read = stored_answers(&app, EXAMPLE_ID);
+        read.sort_by(|a, b| a.0.cmp(&b.0));
+
+        let counties: Vec<&str> = read.iter().map(|(county, _)| county.as_str()).collect();
+        assert_eq!(counties, ["haiyan", "nanhu", "pinghu"]);
+        for (county, answers) in &read {
+            assert_eq!(answers.get("county"), Some(&Answer::Code(county.clone())), "{county}");
+            assert_eq!(answers.get("sex"), Some(&Answer::Code("male".into())), "{county}");
+            assert_eq!(answers.get("age_band"), Some(&Answer::Code("18_29".into())), "{county}");
+            assert_eq!(answers.len(), read[0].1.len(), "{county}: every answer read back");
+        }
+        let respondents = minyi::analysis::respondents(&catalog, EXAMPLE_ID).expect("the evaluation reads all three");
+        assert!(respondents.iter().all(|r| r.answers.get("sex") == Some(&Answer::Code("male".into()))));
     }
 
     async fn the_lifecycle_runs_draft_open_closed_published_and_refuses_shortcuts(backend: Backend) {

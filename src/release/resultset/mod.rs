@@ -30,7 +30,7 @@ pub use archive::FileEntry;
 pub use columns::{columns, Column};
 pub use estimates::{estimates_csv, evaluation_json};
 
-use crate::analysis::{quality_flags, AnalysisError, SIMULATED};
+use crate::analysis::{quality_flags, AnalysisError, AnswerReader, SIMULATED};
 use crate::catalog::{Catalog, CatalogError};
 use crate::evaluation::{
     evaluate_sample, weigh, Evaluation, EvaluationError, Inclusion, SampleBuilder,
@@ -205,15 +205,12 @@ fn each_response(
     survey_id: &str,
     mut visit: impl FnMut(Read) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
+    let reader = AnswerReader::new(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
     storage::for_each_response(&mut conn, survey_id, |stored| {
         let flags = quality_flags(&stored, &duplicates)?;
-        let answers: Answers =
-            serde_json::from_str(&stored.answers).map_err(|e| AnalysisError::Unreadable {
-                id: stored.id.clone(),
-                reason: e.to_string(),
-            })?;
+        let answers = reader.answers(&stored)?;
         visit(Read {
             answers,
             flags,

@@ -10,7 +10,7 @@ use super::posted::{read_form, PostedForm};
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
 use crate::storage::{self, InsertOutcome, InvitationRecord, NewResponse, Submission};
-use crate::survey::{AnswerErrors, FormInput, Lang, QualityFlag};
+use crate::survey::{stored_answers, AnswerErrors, FormInput, Lang, QualityFlag};
 use crate::web::client::{client_address, client_cookie, set_client_cookie};
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
@@ -233,7 +233,7 @@ pub(super) async fn receive(
             version: survey.record.current_version.clone(),
             stratum,
             channel: entry.channel().to_owned(),
-            answers: serde_json::to_string(&answers).map_err(anyhow::Error::from)?,
+            answers: stored_answers::encode(definition, &answers),
             quality_flags: flag_names(&flags),
             duration_seconds: i32::try_from(checked.elapsed_seconds).ok(),
             submitted_on: chrono::Utc::now().date_naive().to_string(),
