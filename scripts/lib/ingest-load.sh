@@ -11,15 +11,18 @@ pid=""
 dbname=""
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  [ -n "$dbname" ] && psql -q "$postgres" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1 || true
+  [ -n "$dbname" ] && psql -q "${postgres%%\?*}" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 if [ -n "$postgres" ]; then
   dbname=minyi_load_$$
-  psql -q "$postgres" -c "CREATE DATABASE $dbname" >/dev/null
-  export DATABASE_URL="${postgres%/*}/$dbname"
+  psql -q "${postgres%%\?*}" -c "CREATE DATABASE $dbname" >/dev/null
+  # The server's URL with the fresh database's name in place of its own, query kept.
+  base=${postgres%%\?*}
+  query=${postgres#"$base"}
+  export DATABASE_URL="${base%/*}/$dbname$query"
   backend=PostgreSQL
 else
   export DATABASE_URL="sqlite://$work/minyi.db"

@@ -44,9 +44,9 @@ pub fn store_submissions(
 }
 
 /// Inserts every row whose key is not stored yet (the first of several copies in the group
-/// wins) and returns the slot each inserted row took, by key. PostgreSQL: one multi-row
-/// statement, then one by one for the few whose slot was taken; SQLite (no round trips to
-/// save): one cached statement per row.
+/// wins) and returns the slot each inserted row took, by key. PostgreSQL: one statement for
+/// every row (`unnest_insert`), then one by one for the few whose slot was taken; SQLite (no
+/// round trips to save): one cached statement per row.
 fn insert_all_unless_stored(
     conn: &mut DbConnection,
     rows: &[&NewResponse],
@@ -55,15 +55,7 @@ fn insert_all_unless_stored(
     let pending: Vec<&NewResponse> = match conn {
         DbConnection::Sqlite(_) => rows.to_vec(),
         DbConnection::Postgres(c) => {
-            // diesel's multi-row insert takes owned rows; the round trip it saves is worth the copy.
-            let owned: Vec<NewResponse> = rows.iter().map(|&row| row.clone()).collect();
-            let taken: Vec<(String, i64)> = diesel::insert_into(responses::table)
-                .values(&owned)
-                .on_conflict(responses::slot)
-                .do_nothing()
-                .returning((responses::id, responses::slot))
-                .get_results(c)?;
-            inserted.extend(taken);
+            inserted.extend(super::unnest_insert::insert_unless_taken(c, rows)?);
             rows.iter()
                 .copied()
                 .filter(|row| !inserted.contains_key(&row.id))

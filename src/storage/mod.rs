@@ -15,6 +15,7 @@ mod responses;
 mod results;
 mod schema;
 mod surveys;
+mod unnest_insert;
 
 use std::path::Path;
 use std::time::Duration;
