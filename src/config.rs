@@ -95,7 +95,7 @@ impl Settings {
             pool_size: parse_number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
             body_limit: parse_number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
             public_url,
-            writers: parse_number(&get, "MINYI_WRITERS", 4, "a whole number of threads")?,
+            writers: parse_number(&get, "MINYI_WRITERS", 1, "a whole number of threads")?,
             queue: parse_number(&get, "MINYI_QUEUE", 10_000, "a whole number of responses")?,
             rate_per_minute: parse_number(
                 &get,

@@ -1,10 +1,13 @@
-//! The response writer: a few threads (one for SQLite) that take every response waiting, store
-//! the group in one transaction, and only then tell each submitter its outcome.
+//! The response writer: a thread (on PostgreSQL, `MINYI_WRITERS` of them, one by default) that
+//! takes every response waiting, stores the group in one transaction, and only then tells each
+//! submitter its outcome.
 //!
 //! Why: with SQLite every commit is an fsync and only one connection may write at a time, so a
 //! pool of writers mostly waits for the lock and pays one fsync per response. Grouping pays one
-//! fsync per group and keeps the lock with one thread. PostgreSQL gains too (fewer commits), and
-//! runs several writers because its row locks let them work side by side.
+//! fsync per group and keeps the lock with one thread. PostgreSQL gains too: its row locks would
+//! let several writers work side by side, but one writer makes the largest groups and so the
+//! fewest commits, which under load cost the database server less than parallel ones save
+//! (issue 8: four writers against one, 94k against 128k responses in 8 s).
 //!
 //! Acknowledgement comes only after the commit returned, so a 303 always names a durable row.
 
