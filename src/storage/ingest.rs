@@ -24,7 +24,8 @@ pub struct Submission {
 /// (SQLite `synchronous = FULL`, PostgreSQL's default `synchronous_commit`).
 ///
 /// A submission whose key is already stored (a retry, or a copy earlier in the same group) is
-/// `AlreadyStored`; one whose county has no place left is `QuotaFull` and leaves no row.
+/// `AlreadyStored`; one whose county has no place left is `QuotaFull` and leaves no row (and a
+/// copy, later in the group, of a refused submission is refused the same way).
 pub fn store_submissions(
     conn: &mut DbConnection,
     group: &[&Submission],
@@ -35,10 +36,25 @@ pub fn store_submissions(
         let rows: Vec<&NewResponse> = group.iter().map(|s| &s.response).collect();
         let inserted = insert_all_unless_stored(conn, &rows)?;
         let mut open = HashMap::new();
-        group
-            .iter()
-            .map(|submission| settle(conn, submission, &inserted, &mut open))
-            .collect::<Result<Vec<_>, diesel::result::Error>>()
+        // A copy of a form settled earlier in the group shares its row: it is told what the
+        // first was told (`AlreadyStored` if that was stored), and takes no second quota place
+        // nor uses the invitation again (which would find it used and delete the row).
+        let mut settled: HashMap<&str, InsertOutcome> = HashMap::new();
+        let mut outcomes = Vec::with_capacity(group.len());
+        for submission in group {
+            let id = submission.response.id.as_str();
+            let outcome = match settled.get(id) {
+                Some(InsertOutcome::Stored) => InsertOutcome::AlreadyStored,
+                Some(first) => first.clone(),
+                None => {
+                    let outcome = settle(conn, submission, &inserted, &mut open)?;
+                    settled.insert(id, outcome.clone());
+                    outcome
+                }
+            };
+            outcomes.push(outcome);
+        }
+        Ok::<_, diesel::result::Error>(outcomes)
     })
     .map_err(StorageError::from)
 }

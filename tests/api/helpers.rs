@@ -408,3 +408,23 @@ pub fn serve_process(
         .join("/");
     (child, address)
 }
+
+/// A response in Nanhu to the example survey with key `id` and no answers, for storage tests.
+pub fn new_response(
+    id: &str,
+    survey: &minyi::storage::SurveyRecord,
+) -> minyi::storage::NewResponse {
+    minyi::storage::NewResponse {
+        slot: minyi::storage::slot_of(survey.number, id),
+        id: id.to_owned(),
+        survey_id: EXAMPLE_ID.to_owned(),
+        version: survey.current_version.clone(),
+        stratum: "nanhu".to_owned(),
+        channel: "open_link".to_owned(),
+        answers: "{}".to_owned(),
+        quality_flags: String::new(),
+        duration_seconds: Some(300),
+        submitted_on: "2016-10-12".to_owned(),
+        client_hash: None,
+    }
+}

@@ -1,7 +1,9 @@
 //! Ingest under pressure: county quotas that never overrun, the honeypot, the per-network rate
-//! limit, quality flags kept and excluded by the file's rules, metrics and backups.
+//! limit, quality flags kept and excluded by the file's rules, metrics and backups, and the
+//! response writer's groups (several submissions stored in one transaction).
 
 use crate::helpers::*;
+use minyi::storage::{self, Database, NewResponse};
 use minyi::survey::QuestionKind;
 
 const PATH: &str = "/s/jiaxing-food-safety-2016";
@@ -310,5 +312,50 @@ on_both_backends! {
         assert_eq!(stored.len(), 1, "the acknowledged response is in the backup");
         assert!(!second.status.success(), "a second backup to the same file is refused");
         assert!(said(&second).contains("already exists"));
+    }
+}
+
+on_both_backends! {
+    async fn a_group_stores_each_response_once_with_absent_fields_kept_absent(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = app.catalog().require(EXAMPLE_ID).unwrap().record;
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        let bare = NewResponse { duration_seconds: None, client_hash: None, ..new_response("a1b2c3", &survey) };
+        // Another key on the same slot, and with every field given.
+        let full = NewResponse { id: "d4e5f6".to_owned(), client_hash: Some("c".repeat(64)), ..new_response("a1b2c3", &survey) };
+        let other = new_response("0a0b0c", &survey);
+        let submission = |response: &NewResponse| storage::Submission { response: response.clone(), quota: None, invitation_id: None };
+        let group = [submission(&bare), submission(&full), submission(&bare), submission(&other)];
+
+        let outcomes = storage::store_submissions(&mut conn, &group.iter().collect::<Vec<_>>()).unwrap();
+
+        use storage::InsertOutcome::{AlreadyStored, Stored};
+        assert_eq!(outcomes, [Stored, Stored, AlreadyStored, Stored], "the copy later in the group is not stored again");
+        let stored = storage::load_responses(&mut conn, EXAMPLE_ID).unwrap();
+        let by_id = |id: &str| stored.iter().find(|r| r.id == id).unwrap_or_else(|| panic!("{id} stored"));
+        assert_eq!(stored.len(), 3);
+        assert_eq!((by_id("a1b2c3").duration_seconds, by_id("a1b2c3").client_hash.as_deref()), (None, None));
+        assert_eq!((by_id("d4e5f6").duration_seconds, by_id("d4e5f6").client_hash.clone()), (Some(300), Some("c".repeat(64))));
+        assert_ne!(by_id("d4e5f6").slot, by_id("a1b2c3").slot, "the second key took the next free slot");
+    }
+}
+
+on_both_backends! {
+    async fn two_copies_of_a_form_in_one_group_keep_their_row_and_take_one_quota_place(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = app.catalog().require(EXAMPLE_ID).unwrap().record;
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        // A double tap whose two posts reach the writer together, in a county with one place.
+        let tap = storage::Submission { response: new_response("a1b2c3", &survey), quota: Some(1), invitation_id: None };
+        let next = storage::Submission { response: new_response("d4e5f6", &survey), quota: Some(1), invitation_id: None };
+
+        let outcomes = storage::store_submissions(&mut conn, &[&tap, &tap, &next]).unwrap();
+
+        use storage::InsertOutcome::{AlreadyStored, QuotaFull, Stored};
+        assert_eq!(outcomes, [Stored, AlreadyStored, QuotaFull], "the copy takes no second place");
+        let ids: Vec<String> = storage::load_responses(&mut conn, EXAMPLE_ID).unwrap().into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["a1b2c3"], "the acknowledged response is kept");
     }
 }

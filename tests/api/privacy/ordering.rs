@@ -21,29 +21,13 @@ const ALLOWED_COLUMNS: [&str; 11] = [
     "client_hash",
 ];
 
-fn response(id: &str, survey: &minyi::storage::SurveyRecord) -> NewResponse {
-    NewResponse {
-        slot: storage::slot_of(survey.number, id),
-        id: id.to_owned(),
-        survey_id: EXAMPLE_ID.to_owned(),
-        version: survey.current_version.clone(),
-        stratum: "nanhu".to_owned(),
-        channel: "open_link".to_owned(),
-        answers: "{}".to_owned(),
-        quality_flags: String::new(),
-        duration_seconds: Some(300),
-        submitted_on: "2016-10-12".to_owned(),
-        client_hash: None,
-    }
-}
-
 async fn load_after_inserting(backend: Backend, ids: &[String]) -> Vec<String> {
     let app = spawn_app(backend).await;
     let survey = app.catalog().require(EXAMPLE_ID).unwrap().record;
     let db = Database::connect(app.db.url.clone(), 1).unwrap();
     let mut conn = db.conn().unwrap();
     for id in ids {
-        storage::insert_response(&mut conn, &response(id, &survey)).unwrap();
+        storage::insert_response(&mut conn, &new_response(id, &survey)).unwrap();
     }
     storage::load_responses(&mut conn, EXAMPLE_ID)
         .unwrap()
@@ -101,7 +85,7 @@ on_both_backends! {
         let survey = app.catalog().require(EXAMPLE_ID).unwrap().record;
         let db = Database::connect(app.db.url.clone(), 1).unwrap();
         let mut conn = db.conn().unwrap();
-        let first = response("a1b2c3", &survey);
+        let first = new_response("a1b2c3", &survey);
         // A second key whose 47 hash bits happen to equal the first's (rare, so forced here).
         let second = NewResponse { id: "d4e5f6".to_owned(), ..first.clone() };
         assert_eq!(first.slot, second.slot);
