@@ -162,7 +162,6 @@ pub fn import_version(
     })
 }
 
-/// The text of one version of a survey file.
 /// The versions a survey has had (each file content it was imported with).
 pub fn version_ids(conn: &mut DbConnection, survey_id: &str) -> Result<Vec<String>, StorageError> {
     Ok(survey_versions::table
@@ -171,6 +170,7 @@ pub fn version_ids(conn: &mut DbConnection, survey_id: &str) -> Result<Vec<Strin
         .load(conn)?)
 }
 
+/// The text of one version of a survey file.
 pub fn version_source(
     conn: &mut DbConnection,
     survey_id: &str,
