@@ -15,7 +15,7 @@
 //!
 //! For example `["nanhu","female","40_49","4",null,["4","5","3"]]`. The same answers keyed by
 //! question and item id take three times the bytes, and every stored response is written to
-//! the database's log and again into its file (issue 8: the bytes per response were most of
+//! the database's log and again into its file (issue 8: the bytes per response were much of
 //! the response writer's work). Codes stay codes rather than option numbers, so the stored
 //! form reads plainly, and each one is checked against the version's options when read:
 //! decoding with the wrong version's definition fails instead of misplacing answers.
