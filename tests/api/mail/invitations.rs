@@ -179,14 +179,19 @@ on_both_backends! {
 
         invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("file@example.org", Some("nanhu"))])).unwrap();
         let started = std::time::Instant::now();
-        let file = loop {
+        // The file transport creates the file, then writes it: wait until it is there and reads
+        // the same twice in a row.
+        let mut last_read = Vec::new();
+        let written = loop {
             let found = std::fs::read_dir(&outbox).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml"));
-            if let Some(file) = found { break file; }
-            assert!(started.elapsed().as_secs() < 60, "no .eml file in {}", outbox.display());
+            let now = found.map(|file| std::fs::read(file).unwrap()).unwrap_or_default();
+            if !now.is_empty() && now == last_read { break now; }
+            last_read = now;
+            assert!(started.elapsed().as_secs() < 60, "no complete .eml file in {}", outbox.display());
             actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
         };
 
-        let mail = read(&std::fs::read(&file).unwrap());
+        let mail = read(&written);
         assert_eq!(mail.to, "file@example.org");
         assert!(mail.subject.starts_with("问卷邀请："), "{}", mail.subject);
         assert_eq!(app.get(&link_in(&mail.text)).await.status, 200, "the link in the file works");
