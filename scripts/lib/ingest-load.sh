@@ -20,9 +20,9 @@ if [ -n "$postgres" ]; then
   dbname=minyi_load_$$
   psql -q "${postgres%%\?*}" -c "CREATE DATABASE $dbname" >/dev/null
   # The server's URL with the fresh database's name in place of its own, query kept.
-  base=${postgres%%\?*}
-  query=${postgres#"$base"}
-  export DATABASE_URL="${base%/*}/$dbname$query"
+  pg_base=${postgres%%\?*}
+  pg_query=${postgres#"$pg_base"}
+  export DATABASE_URL="${pg_base%/*}/$dbname$pg_query"
   backend=PostgreSQL
 else
   export DATABASE_URL="sqlite://$work/minyi.db"

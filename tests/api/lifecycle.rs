@@ -95,6 +95,7 @@ on_both_backends! {
             assert_eq!(answers.len(), read[0].1.len(), "{county}: every answer read back");
         }
         let respondents = minyi::analysis::respondents(&catalog, EXAMPLE_ID).expect("the evaluation reads all three");
+        assert_eq!(respondents.len(), 3);
         assert!(respondents.iter().all(|r| r.answers.get("sex") == Some(&Answer::Code("male".into()))));
     }
 
