@@ -2,7 +2,7 @@
 
 /// mimalloc rather than glibc's malloc: a submission allocates a few hundred small blocks on a
 /// request worker, many freed on the response writer's thread, and under load glibc's malloc
-/// and free were about a sixth of the workers' perf samples (README, "Load benchmark").
+/// and free were about a sixth of the workers' perf samples (docs/performance.md, the third day).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
