@@ -41,9 +41,13 @@ function done(summary, latency, requests)
   local secs = summary.duration / 1e6
   io.write(string.format("requests %d\n", summary.requests))
   io.write(string.format("other_status %d\n", summary.errors.status))
-  io.write(string.format("socket_errors %d\n",
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  local e = summary.errors
+  io.write(string.format("socket_errors %d\n", e.connect + e.read + e.write + e.timeout))
+  -- Which kind, when there are any: a timeout is a request unanswered for 2 s (wrk's default).
+  io.write(string.format("socket_error_kinds connect %d, read %d, write %d, timeout %d\n",
+    e.connect, e.read, e.write, e.timeout))
   io.write(string.format("seconds %.3f\n", secs))
   io.write(string.format("p50_ms %.2f\n", latency:percentile(50) / 1000))
   io.write(string.format("p99_ms %.2f\n", latency:percentile(99) / 1000))
+  io.write(string.format("max_ms %.2f\n", latency.max / 1000))
 end

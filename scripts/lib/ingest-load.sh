@@ -58,5 +58,5 @@ responses() {
 post_forms() {
   FORMS="$work/forms.txt" SUBMIT_PATH="/s/$survey" WRK_THREADS=2 \
     wrk -t2 -c"$1" -d"${secs}s" -s "$root/scripts/bench-ingest.lua" "http://$MINYI_BIND" \
-    | grep -E '^(requests|other_status|socket_errors|seconds|p50_ms|p99_ms) '
+    | grep -E '^(requests|other_status|socket_errors|socket_error_kinds|seconds|p50_ms|p99_ms|max_ms) '
 }
