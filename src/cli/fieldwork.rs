@@ -1,0 +1,117 @@
+//! Fieldwork from the command line: `progress`, `invite`, `remind`, and the synthetic data of
+//! `simulate` and `forms` (load tests).
+
+use super::{catalog, Format};
+
+pub(super) fn progress(id: &str, format: Format) -> anyhow::Result<()> {
+    let p = crate::analysis::fieldwork_progress(&catalog()?, id)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&p)?),
+        Format::Csv => {
+            let bytes = crate::release::bulletin_csv(&p, crate::release::Encoding::Utf8WithBom)?;
+            std::io::Write::write_all(&mut std::io::stdout(), &bytes)?;
+        }
+        Format::Table => {
+            let percent =
+                |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.0}%", v * 100.0));
+            let moe = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("±{:.1}", v * 100.0));
+            println!(
+                "survey {id}: {} responses{}",
+                p.completed,
+                p.target
+                    .map_or(String::new(), |t| format!(" of {t} targeted"))
+            );
+            println!(
+                "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}",
+                "county", "completed", "target", "share", "95% moe", "flagged"
+            );
+            for s in &p.by_stratum {
+                println!(
+                    "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}",
+                    s.code,
+                    s.completed,
+                    s.target.map_or("—".to_owned(), |t| t.to_string()),
+                    percent(s.share_of_target),
+                    moe(s.margin_of_error),
+                    s.flagged
+                );
+            }
+            for (flag, n) in &p.flags {
+                println!("  flagged {flag}: {n}");
+            }
+            for (day, n) in &p.by_day {
+                println!("  {day}: {n}");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn invite(id: &str, emails: &std::path::Path) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    let survey = catalog.require(id)?;
+    let addresses = crate::invitations::read_address_list(emails, &survey.definition)?;
+    let report = crate::invitations::invite(&catalog, id, &addresses)?;
+    println!(
+        "survey {id}: {} invitations created, {} addresses already invited earlier; the server \
+         mails them at MINYI_MAIL_RATE a minute",
+        report.created, report.already_invited
+    );
+    Ok(())
+}
+
+pub(super) fn remind(id: &str) -> anyhow::Result<()> {
+    let queued = crate::invitations::remind(&catalog()?, id)?;
+    println!("survey {id}: {queued} reminders queued to invitations not used yet");
+    Ok(())
+}
+
+pub(super) fn simulate(id: &str, responses: usize, seed: u64) -> anyhow::Result<()> {
+    let report = crate::analysis::add_simulated(&catalog()?, id, responses, seed)?;
+    println!(
+        "survey {id}: {} simulated responses stored (channel \"simulated\"), {} already there from an earlier run with seed {seed}",
+        report.stored, report.already_stored
+    );
+    if report.refused > 0 {
+        anyhow::bail!(
+            "{} simulated forms failed the survey's validation",
+            report.refused
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn forms(
+    id: &str,
+    count: usize,
+    seed: u64,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let catalog = catalog()?;
+    let survey = catalog.require(id)?;
+    let key = {
+        let mut conn = catalog.database().conn()?;
+        crate::storage::server_key(&mut conn, crate::startup::FORM_TOKEN_KEY, || {
+            hex::encode(rand::random::<[u8; 32]>())
+        })?
+    };
+    let tokens = crate::web::FormTokens::new(key.as_bytes());
+    let now = chrono::Utc::now().timestamp();
+    let file = std::fs::File::create(out)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    let mut file = std::io::BufWriter::new(file);
+    for form in crate::simulate::simulate(&survey.definition, count, seed) {
+        // Rendered as long ago as the simulated resident took, so durations look real.
+        let token = tokens.issue(id, now - i64::from(form.duration_seconds));
+        let mut fields = form.fields;
+        fields.push(("_token".to_owned(), token));
+        writeln!(file, "{}", serde_urlencoded::to_string(&fields)?)?;
+    }
+    file.flush()?;
+    println!(
+        "{count} signed forms for survey {id} written to {}",
+        out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,307 @@
+//! The command line: its commands and options, and one function per command, in the module of
+//! what it works on (`surveys`, `fieldwork`, `release`, `people`; serving and backup here).
+//! `minyi` alone serves.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::startup::Application;
+use crate::storage::{Database, ImportOutcome};
+
+mod fieldwork;
+mod people;
+mod release;
+mod surveys;
+
+use fieldwork::{forms, invite, progress, remind, simulate};
+use people::{grant, user};
+use release::{check_release, evaluate, export, verify};
+use surveys::{purge, survey};
+
+#[derive(Parser)]
+#[command(
+    name = "minyi",
+    version,
+    about = "Public satisfaction surveys, weighted and evaluated"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the surveys (the default): loads every file in surveys/ and listens on MINYI_BIND.
+    Serve,
+    /// Manage survey definitions and their lifecycle.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
+    /// Weight the stored responses and compute the evaluation component.
+    Evaluate {
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Delete a closed survey's free text, client hashes and secret now (otherwise done
+    /// automatically `retention_days` after closing). The evaluation is unchanged.
+    Purge { id: String },
+    /// Check that a CSV is k-anonymous over the named quasi-identifier columns; exits non-zero
+    /// naming each combination shared by fewer than K rows.
+    CheckRelease {
+        file: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+        /// Quasi-identifier columns, comma-separated: --qi county,sex,age_band
+        #[arg(long, value_delimiter = ',', required = true)]
+        qi: Vec<String>,
+    },
+    /// Write the result set of a closed or published survey into DIR as
+    /// resultset-ID-VERSION.zip (microdata, estimates, codebook, scripts, manifest).
+    Export {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// excel: UTF-8 with a byte-order mark (Excel, WPS); utf8: plain UTF-8 (R, Python)
+        #[arg(long, value_enum, default_value_t = CsvEncoding::Excel)]
+        encoding: CsvEncoding,
+    },
+    /// Check a result set: every hash, the Merkle root, and the weights, estimates and
+    /// evaluation recomputed from its microdata; exits non-zero naming the first discrepancy.
+    Verify { file: PathBuf },
+    /// Manage the accounts of the people who run Minyi.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Give an evaluator a survey: they may then download its result sets.
+    Grant {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        survey: String,
+    },
+    /// Fieldwork progress by county: completed against target, margin of error, flags, per day.
+    Progress {
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Invite the addresses of a CSV file (columns: email, and optionally county and lang) to an
+    /// open survey: one single-use link each, mailed by the server at MINYI_MAIL_RATE a minute.
+    Invite {
+        id: String,
+        /// The CSV file; its first line names the columns: email,county
+        #[arg(long)]
+        emails: PathBuf,
+    },
+    /// Mail a reminder, with a new link, to every invited address whose invitation is unused.
+    Remind { id: String },
+    /// Add plausible synthetic responses (channel `simulated`) to try the pipeline.
+    Simulate {
+        id: String,
+        #[arg(long)]
+        responses: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Copy the SQLite database to FILE while it serves (PostgreSQL: use pg_dump).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write COUNT filled-in, signed forms (one url-encoded POST body a line) for load tests.
+    /// Signing needs the database's form key, so this gives nothing a database owner lacks.
+    Forms {
+        id: String,
+        #[arg(long)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CsvEncoding {
+    Excel,
+    Utf8,
+}
+
+impl From<CsvEncoding> for crate::release::Encoding {
+    fn from(e: CsvEncoding) -> crate::release::Encoding {
+        match e {
+            CsvEncoding::Excel => crate::release::Encoding::Utf8WithBom,
+            CsvEncoding::Utf8 => crate::release::Encoding::Utf8,
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is read from standard input (at least 12 characters);
+    /// when standard input is empty or a terminal, one is generated and shown once.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, publisher or evaluator
+        #[arg(long)]
+        role: String,
+    },
+    /// List the accounts with their roles and granted surveys.
+    List,
+}
+
+#[derive(Subcommand)]
+enum SurveyCommand {
+    /// Validate a survey file without touching the database.
+    Check { file: PathBuf },
+    /// Import (or re-import) a survey file; a changed file becomes a new version.
+    Import { file: PathBuf },
+    /// List the surveys with their state and response counts.
+    List,
+    /// Open a survey for answers.
+    Open { id: String },
+    /// Close a survey (fieldwork over).
+    Close { id: String },
+    /// Publish a closed survey's results.
+    Publish {
+        id: String,
+        /// Addresses to tell by mail besides the evaluators granted the survey, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        notify: Vec<String>,
+    },
+    /// Show a survey's state, version and responses by county.
+    Status {
+        id: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::Survey(command) => survey(command),
+        Command::Evaluate { id, format } => evaluate(&id, format),
+        Command::Purge { id } => purge(&id),
+        Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
+        Command::Export { id, out, encoding } => export(&id, &out, encoding.into()),
+        Command::Verify { file } => verify(&file),
+        Command::User(command) => user(command),
+        Command::Grant { email, survey } => grant(&email, &survey),
+        Command::Simulate {
+            id,
+            responses,
+            seed,
+        } => simulate(&id, responses, seed),
+        Command::Backup { out } => backup(&out),
+        Command::Forms {
+            id,
+            count,
+            seed,
+            out,
+        } => forms(&id, count, seed, &out),
+        Command::Progress { id, format } => progress(&id, format),
+        Command::Invite { id, emails } => invite(&id, &emails),
+        Command::Remind { id } => remind(&id),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `MINYI_LOG`, as text or, with `MINYI_LOG_FORMAT=json`, one
+/// JSON object a line for a log collector (fields at the top level: `timestamp`, `level`,
+/// `target`, `message`, `route`, `status`, `ms`, …).
+fn init_tracing() {
+    let directives = std::env::var("MINYI_LOG").unwrap_or_else(|_| "info".to_owned());
+    let filter = crate::web::log_filter(&directives);
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match std::env::var("MINYI_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().flatten_event(true).try_init(),
+        Ok("text") | Err(_) => logs.try_init(),
+        Ok(other) => {
+            eprintln!(
+                "MINYI_LOG_FORMAT is {other:?}; expected \"text\" or \"json\" (logging as text)"
+            );
+            logs.try_init()
+        }
+    };
+}
+
+fn serve() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&settings)?;
+        let base = app.base_url().to_owned();
+        println!(
+            "Minyi is serving on {base}/ ({} database); mail goes {}",
+            settings.database.backend_name(),
+            app.mail()
+        );
+        for report in &app.imported {
+            println!(
+                "  survey {} loaded from {}{}",
+                report.survey_id,
+                report.file.display(),
+                describe(report.outcome)
+            );
+        }
+        for survey in app.catalog().list()? {
+            if survey.record.state == crate::lifecycle::SurveyState::Open {
+                println!("  open: {base}/s/{}", survey.record.id);
+            }
+        }
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn describe(outcome: ImportOutcome) -> String {
+    match outcome {
+        ImportOutcome::Created => " (new)".into(),
+        ImportOutcome::Unchanged => String::new(),
+        ImportOutcome::NewVersion { earlier_responses } => {
+            format!(" (changed: new version; {earlier_responses} earlier responses keep theirs)")
+        }
+    }
+}
+
+fn catalog() -> anyhow::Result<Catalog> {
+    let settings = Settings::from_env()?;
+    Ok(Catalog::new(Database::connect(settings.database, 2)?))
+}
+
+fn backup(out: &std::path::Path) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    crate::storage::backup_sqlite(catalog.database(), out)?;
+    println!("backed up to {}", out.display());
+    Ok(())
+}
+
+fn accounts() -> anyhow::Result<crate::accounts::Accounts> {
+    let settings = Settings::from_env()?;
+    Ok(crate::accounts::Accounts::new(Database::connect(
+        settings.database,
+        2,
+    )?)?)
+}

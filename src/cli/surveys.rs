@@ -1,0 +1,159 @@
+//! `minyi survey …` (check, import, list, open, close, publish, status) and `minyi purge`: survey
+//! files and their lifecycle.
+
+use crate::lifecycle::Transition;
+use crate::survey::Survey;
+
+use super::{catalog, describe, SurveyCommand};
+
+pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
+    match command {
+        SurveyCommand::Check { file } => {
+            let source = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let survey = Survey::from_toml(&source, &file.display().to_string())?;
+            println!(
+                "{}: ok (survey {}, {} questions, {} counties, {} indicators, version {})",
+                file.display(),
+                survey.id,
+                survey.questions.len(),
+                survey.strata.units.len(),
+                survey.indicators.len(),
+                crate::survey::version_of(&source)
+            );
+            Ok(())
+        }
+        SurveyCommand::Import { file } => {
+            let report = catalog()?.import_file(&file)?;
+            println!(
+                "imported {} as survey {} version {}{}{}",
+                file.display(),
+                report.survey_id,
+                report.version,
+                describe(report.outcome),
+                if report.opened { "; opened" } else { "" }
+            );
+            Ok(())
+        }
+        SurveyCommand::List => {
+            let catalog = catalog()?;
+            for survey in catalog.list()? {
+                let total: i64 = catalog
+                    .responses_by_stratum(&survey)?
+                    .iter()
+                    .map(|(_, n)| n)
+                    .sum();
+                println!(
+                    "{}\t{}\t{} responses\t{}",
+                    survey.record.id, survey.record.state, total, survey.definition.title.zh
+                );
+            }
+            Ok(())
+        }
+        SurveyCommand::Open { id } => transition(&id, Transition::Open),
+        SurveyCommand::Close { id } => transition(&id, Transition::Close),
+        SurveyCommand::Publish { id, notify } => publish(&id, &notify),
+        SurveyCommand::Status { id, json } => status(&id, json),
+    }
+}
+
+fn transition(id: &str, action: Transition) -> anyhow::Result<()> {
+    let state =
+        crate::transitions::open_or_close(&catalog()?, id, action, crate::audit::COMMAND_LINE)?;
+    println!("survey {id} is now {state}");
+    Ok(())
+}
+
+pub(super) fn publish(id: &str, notify: &[String]) -> anyhow::Result<()> {
+    let evaluators = notify
+        .iter()
+        .map(|a| {
+            a.trim().parse::<lettre::Address>().map_err(|_| {
+                anyhow::anyhow!("--notify: {a:?} is not an address such as name@example.org")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let catalog = catalog()?;
+    let accounts = crate::accounts::Accounts::new(catalog.database().clone())?;
+    let results = crate::transitions::publish(
+        &catalog,
+        &accounts,
+        id,
+        crate::audit::COMMAND_LINE,
+        &evaluators,
+    )?;
+    let city = &results.evaluation.domains[0];
+    println!(
+        "survey {id} is now published (version {}); city component {:.1} of {:.1} points from {} responses",
+        results.version, city.points, city.max_points, results.evaluation.responses.used
+    );
+    if results.evaluation.includes_simulated {
+        eprintln!("warning: the published results include simulated responses");
+    }
+    println!("evaluators granted the survey (and any --notify addresses) will be told by mail; the server sends it");
+    Ok(())
+}
+
+pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    let survey = catalog.require(id)?;
+    let by_stratum = catalog.responses_by_stratum(&survey)?;
+    let total: i64 = by_stratum.iter().map(|(_, n)| n).sum();
+    let mut conn = catalog.database().conn()?;
+    let invitations = crate::storage::invitation_counts(&mut conn, id)?;
+    let mail = crate::storage::outbox_counts(&mut conn, id, crate::mail::MAX_ATTEMPTS)?;
+    drop(conn);
+    if json {
+        let counts: serde_json::Map<String, serde_json::Value> = by_stratum
+            .iter()
+            .map(|(code, n)| (code.clone(), (*n).into()))
+            .collect();
+        let status = serde_json::json!({
+            "invitations": { "all": invitations.0, "unused": invitations.1 },
+            "mail": { "waiting": mail.0, "failed": mail.1 },
+            "id": survey.record.id,
+            "state": survey.record.state,
+            "version": survey.record.current_version,
+            "responses": total,
+            "by_stratum": counts,
+            "opened_at": survey.record.opened_at,
+            "closed_at": survey.record.closed_at,
+            "published_at": survey.record.published_at,
+        });
+        println!("{status}");
+    } else {
+        println!(
+            "survey {} ({})",
+            survey.record.id, survey.definition.title.zh
+        );
+        println!("state    {}", survey.record.state);
+        println!("version  {}", survey.record.current_version);
+        println!("responses {total}");
+        if invitations.0 > 0 || mail != (0, 0) {
+            println!(
+                "invitations {} ({} unused); mail waiting {}, failed {}",
+                invitations.0, invitations.1, mail.0, mail.1
+            );
+        }
+        for (code, n) in &by_stratum {
+            let target = survey
+                .definition
+                .stratum(code)
+                .and_then(|s| s.target_sample)
+                .map_or(String::new(), |t| format!(" / {t}"));
+            println!("  {code:<12} {n}{target}");
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn purge(id: &str) -> anyhow::Result<()> {
+    let today = chrono::Utc::now().date_naive();
+    let report = crate::retention::purge(&catalog()?, id, today)?;
+    println!(
+        "survey {id}: purged {} responses (free text deleted from {}, {} duplicates kept as flags); \
+         client hashes and the survey secret are gone",
+        report.responses, report.free_text_deleted, report.duplicates_kept
+    );
+    Ok(())
+}
