@@ -2,6 +2,11 @@
 //! what it works on (`surveys`, `fieldwork`, `release`, `people`; serving and backup here).
 //! `minyi` alone serves.
 
+mod fieldwork;
+mod people;
+mod release;
+mod surveys;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,11 +16,6 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::startup::Application;
 use crate::storage::{Database, ImportOutcome};
-
-mod fieldwork;
-mod people;
-mod release;
-mod surveys;
 
 use fieldwork::{forms, invite, progress, remind, simulate};
 use people::{grant, user};
