@@ -5,8 +5,8 @@
 //! each step timed over all of them, best of five rounds.
 //!
 //! Run: `cargo bench --bench submission`. It complements `scripts/profile-ingest` (the whole
-//! server under load, noisy) with figures that repeat within a few percent, for comparing two
-//! versions of one step (docs/performance.md).
+//! server under load, noisy) with figures that agree within a few percent between alternating
+//! runs, for comparing two versions of one step (docs/performance.md).
 
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
