@@ -286,9 +286,13 @@ fn describe(outcome: ImportOutcome) -> String {
     }
 }
 
+/// The database `DATABASE_URL` names, with the two connections a command needs.
+fn database() -> anyhow::Result<Database> {
+    Ok(Database::connect(Settings::from_env()?.database, 2)?)
+}
+
 fn catalog() -> anyhow::Result<Catalog> {
-    let settings = Settings::from_env()?;
-    Ok(Catalog::new(Database::connect(settings.database, 2)?))
+    Ok(Catalog::new(database()?))
 }
 
 fn backup(out: &std::path::Path) -> anyhow::Result<()> {
@@ -299,9 +303,5 @@ fn backup(out: &std::path::Path) -> anyhow::Result<()> {
 }
 
 fn accounts() -> anyhow::Result<crate::accounts::Accounts> {
-    let settings = Settings::from_env()?;
-    Ok(crate::accounts::Accounts::new(Database::connect(
-        settings.database,
-        2,
-    )?)?)
+    Ok(crate::accounts::Accounts::new(database()?)?)
 }
