@@ -13,6 +13,10 @@ use crate::storage::StorageError;
 use crate::survey::Lang;
 use crate::transitions::TransitionError;
 
+/// The `Retry-After` of a 503: long enough for a full queue to drain or a database to come
+/// back from a restart, short enough that a resident does not give up.
+const UNAVAILABLE_RETRY_AFTER: u64 = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -52,12 +56,11 @@ impl From<CatalogError> for AppError {
     }
 }
 
+/// Whatever kept the writer from storing a response (a full queue, no connection, a write the
+/// database refused) means the same to the resident: not saved just now, try again.
 impl From<IngestError> for AppError {
     fn from(e: IngestError) -> AppError {
-        match e {
-            IngestError::Storage(e) => e.into(),
-            busy => AppError::Unavailable(busy.into()),
-        }
+        AppError::Unavailable(e.into())
     }
 }
 
@@ -107,6 +110,15 @@ impl AppError {
         }
     }
 
+    /// Seconds a client should wait before trying again, for the `Retry-After` header.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after } => Some(*retry_after),
+            AppError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER),
+            _ => None,
+        }
+    }
+
     fn message_key(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
@@ -148,8 +160,8 @@ impl AppError {
             role: "alert",
         };
         let mut response = HttpResponse::build(self.status());
-        if let AppError::RateLimited { retry_after } = self {
-            response.insert_header((actix_web::http::header::RETRY_AFTER, *retry_after));
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
         }
         match pages.message(lang, req, page) {
             Ok(html) => response.content_type("text/html; charset=utf-8").body(html),

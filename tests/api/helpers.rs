@@ -166,6 +166,7 @@ pub struct Page {
     pub status: u16,
     pub body: String,
     pub location: Option<String>,
+    pub retry_after: Option<String>,
 }
 
 impl TestApp {
@@ -221,15 +222,20 @@ impl TestApp {
 
     /// How many responses the survey has, as the publisher's status command counts them.
     pub fn response_count(&self, survey_id: &str) -> i64 {
-        let catalog = self.catalog();
-        let survey = catalog.require(survey_id).expect("survey exists");
-        catalog
-            .responses_by_stratum(&survey)
-            .expect("counts")
-            .iter()
-            .map(|(_, n)| n)
-            .sum()
+        response_count_in(&self.db, survey_id)
     }
+}
+
+/// How many responses a survey has in a test database, as the publisher's status command counts them.
+pub fn response_count_in(db: &TestDatabase, survey_id: &str) -> i64 {
+    let catalog = Catalog::new(Database::connect(db.url.clone(), 1).expect("database"));
+    let survey = catalog.require(survey_id).expect("survey exists");
+    catalog
+        .responses_by_stratum(&survey)
+        .expect("counts")
+        .iter()
+        .map(|(_, n)| n)
+        .sum()
 }
 
 async fn page<S>(response: &mut awc::ClientResponse<S>) -> Page
@@ -237,16 +243,21 @@ where
     S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
 {
     let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let location = header("location");
+    let retry_after = header("retry-after");
     let bytes = response.body().limit(4 * 1024 * 1024).await.expect("body");
     Page {
         status,
         body: String::from_utf8_lossy(&bytes).into_owned(),
         location,
+        retry_after,
     }
 }
 

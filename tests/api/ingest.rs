@@ -147,7 +147,7 @@ on_both_backends! {
 }
 
 #[actix_web::test]
-async fn a_network_over_its_allowance_gets_429_with_a_human_message_in_its_language() {
+async fn a_network_over_its_allowance_gets_429_and_its_form_back_with_every_answer() {
     let db = TestDatabase::new(Backend::Sqlite);
     let mut settings = settings_for(&db, &repo_path("surveys"));
     settings.rate_per_minute = 3;
@@ -156,9 +156,13 @@ async fn a_network_over_its_allowance_gets_429_with_a_human_message_in_its_langu
     actix_web::rt::spawn(app.run_until_stopped());
     let client = awc::Client::builder().disable_redirects().finish();
     let survey = example_survey();
-    let post = |lang: &'static str| {
+    let token = form_tokens(&db).issue(EXAMPLE_ID, chrono::Utc::now().timestamp() - 120);
+    let post = |lang: &'static str, token: Option<&str>| {
         let mut fields = valid_fields(&survey, "nanhu");
         fields.push(("_lang".into(), lang.into()));
+        if let Some(token) = token {
+            fields = with_token(fields, token);
+        }
         let client = client.clone();
         let address = address.clone();
         async move {
@@ -180,13 +184,13 @@ async fn a_network_over_its_allowance_gets_429_with_a_human_message_in_its_langu
     // Three submissions (the form token is missing, so they come back as 422; they still count).
     for n in 0..3 {
         assert_eq!(
-            post("zh").await.0,
+            post("zh", None).await.0,
             422,
             "submission {n} is within the allowance"
         );
     }
-    let (zh_status, retry_after, zh) = post("zh").await;
-    let (en_status, _, en) = post("en").await;
+    let (zh_status, retry_after, zh) = post("zh", Some(&token)).await;
+    let (en_status, _, en) = post("en", Some(&token)).await;
 
     assert_eq!(zh_status, 429);
     assert!(zh.contains("提交太频繁"), "{zh}");
@@ -195,8 +199,18 @@ async fn a_network_over_its_allowance_gets_429_with_a_human_message_in_its_langu
         (1..=20).contains(&retry_after),
         "one place refills in 20 s: {retry_after}"
     );
+    assert!(
+        zh.contains("value=\"nanhu\" checked"),
+        "the form comes back with the answers ticked"
+    );
+    assert!(
+        zh.contains(&format!("value=\"{token}\"")),
+        "and the same token, so pressing Submit later stores it once"
+    );
     assert_eq!(en_status, 429);
     assert!(en.contains("Too many submissions"), "{en}");
+    assert!(en.contains("value=\"nanhu\" checked"), "in English too");
+    assert_eq!(response_count_in(&db, EXAMPLE_ID), 0, "nothing stored");
 }
 
 #[actix_web::test]

@@ -2,6 +2,8 @@
 //! a client sends turns into a 500.
 
 use crate::helpers::*;
+use diesel::connection::SimpleConnection;
+use minyi::storage::Database;
 use minyi::survey::{Answer, QuestionKind};
 
 on_both_backends! {
@@ -86,6 +88,46 @@ on_both_backends! {
         assert!(page.body.contains("建议：农贸市场要天天抽检 &amp; 公开结果"), "the free text is kept");
         assert!(page.body.contains(&format!("value=\"{token}\"")), "the same token, so a retry stays idempotent");
         assert_eq!(app.response_count(EXAMPLE_ID), 0, "nothing stored");
+    }
+
+    async fn answers_the_database_refuses_come_back_in_the_form_and_store_on_the_next_press(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        let suggestion = "建议：多公开抽检结果";
+        let fields: Vec<(String, String)> = valid_fields(&survey, "jiashan")
+            .into_iter()
+            .map(|(name, value)| {
+                let is_text = survey.question(&name).is_some_and(|q| matches!(q.kind, QuestionKind::Text { .. }));
+                (name, if is_text { suggestion.to_owned() } else { value })
+            })
+            .collect();
+        let fields = with_token(fields, &token);
+        let path = format!("/s/{EXAMPLE_ID}");
+        // The database refuses the write, as it would when its disk is full or it is restarting.
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let rename = |from: &str, to: &str| {
+            let mut conn = db.conn().unwrap();
+            (*conn).batch_execute(&format!("ALTER TABLE {from} RENAME TO {to}")).unwrap();
+        };
+        rename("responses", "responses_elsewhere");
+
+        let refused = app.post_form(&path, &fields).await;
+
+        assert_eq!(refused.status, 503, "{}", refused.body);
+        assert!(refused.retry_after.is_some(), "Retry-After says when to try again");
+        assert!(refused.body.contains("这次没能保存"), "the form says it was not saved: {}", refused.body);
+        assert!(refused.body.contains("value=\"jiashan\" checked"), "the county answer is still ticked");
+        assert!(refused.body.contains(suggestion), "the free text is kept");
+        assert!(refused.body.contains(&format!("value=\"{token}\"")), "the same token, so a retry stays idempotent");
+
+        rename("responses_elsewhere", "responses");
+        let retried = app.post_form(&path, &fields).await;
+
+        assert_eq!(retried.status, 303, "pressing Submit again stores it: {}", retried.body);
+        let stored = stored_answers(&app, EXAMPLE_ID);
+        assert_eq!(stored.len(), 1, "exactly one response");
+        assert_eq!(stored[0].0, "jiashan");
     }
 
     async fn answers_to_questions_whose_condition_fails_are_discarded(backend: Backend) {

@@ -1,6 +1,7 @@
 //! `/s/{id}`: the resident's path. GET renders the form; POST validates and stores the answers
-//! once (303 to the thanks page) or re-renders the form with every answer kept (422). The same
-//! form and submission serve invitation links (`invitation.rs`), told apart by `Entry`.
+//! once (303 to the thanks page) or re-renders the form with every answer kept: 422 with each
+//! problem next to its question, or 429 and 503 when the answers could not be stored just now.
+//! The same form and submission serve invitation links (`invitation.rs`), told apart by `Entry`.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -135,8 +136,8 @@ pub(super) async fn receive(
             return switched_form(&state, &req, query_lang, &id, &entry, fields).await;
         }
         lang = asked;
-        state.admit(&req)?;
-        if honeypot::is_filled(&fields) {
+        let admitted = state.admit(&req);
+        if admitted.is_ok() && honeypot::is_filled(&fields) {
             // Looks like success to the robot; nothing is stored.
             return Ok(Outcome::HONEYPOT.tag(see_thanks(&id, lang)));
         }
@@ -146,6 +147,15 @@ pub(super) async fn receive(
         let survey = open_survey(&state, id.clone(), Some(SURVEY_STATE_MAX_AGE)).await?;
         if let Some(code) = entry.fixed_stratum() {
             input.set(&survey.definition.strata.question, code);
+        }
+        let kept = KeptForm {
+            survey: &survey,
+            entry: &entry,
+            token: token.as_deref().unwrap_or(""),
+            input: &input,
+        };
+        if let Err(limited) = admitted {
+            return Ok(kept.render(&state, &req, lang, limited));
         }
         let now = unix_now();
 
@@ -226,6 +236,7 @@ pub(super) async fn receive(
         crate::privacy::scrub_free_text(definition, &mut answers);
         let cookie = client_cookie(&req);
         let address = client_address(&req, &state.trusted_proxies);
+        let quota = definition.stratum(&stratum).and_then(|s| s.quota);
         let mut response = NewResponse {
             slot: storage::slot_of(survey.record.number, &checked.response_id),
             id: checked.response_id,
@@ -239,23 +250,33 @@ pub(super) async fn receive(
             submitted_on: chrono::Utc::now().date_naive().to_string(),
             client_hash: None,
         };
-        let secret = match state.catalog.cached_client_secret(&response.survey_id) {
-            Some(secret) => secret,
-            None => {
-                let catalog = state.catalog.clone();
-                let survey_id = response.survey_id.clone();
-                blocking(move || catalog.client_secret(&survey_id)).await?
+        let stored = async {
+            let secret = match state.catalog.cached_client_secret(&response.survey_id) {
+                Some(secret) => secret,
+                None => {
+                    let catalog = state.catalog.clone();
+                    let survey_id = response.survey_id.clone();
+                    blocking(move || catalog.client_secret(&survey_id)).await?
+                }
+            };
+            response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
+            // Returns only once the response is durably committed (or refused).
+            let submission = Submission {
+                response,
+                quota,
+                invitation_id: entry.invitation_id(),
+            };
+            Ok::<_, AppError>(state.ingest.submit(submission).await?)
+        }
+        .await;
+        let outcome = match stored {
+            Ok(outcome) => outcome,
+            Err(unavailable @ AppError::Unavailable(_)) => {
+                return Ok(kept.render(&state, &req, lang, unavailable))
             }
+            Err(other) => return Err(other),
         };
-        response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
-        let quota = definition.stratum(&response.stratum).and_then(|s| s.quota);
-        // Returns only once the response is durably committed (or refused).
-        let submission = Submission {
-            response,
-            quota,
-            invitation_id: entry.invitation_id(),
-        };
-        let outcome = match state.ingest.submit(submission).await? {
+        let outcome = match outcome {
             InsertOutcome::Stored => Outcome::ACCEPTED,
             // An earlier copy of the same form was stored: either way the resident is done.
             InsertOutcome::AlreadyStored => Outcome::DUPLICATE,
@@ -407,6 +428,67 @@ async fn switched_form(
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| state.tokens.issue(&survey.record.id, unix_now()));
     render_form(state, req, lang, &survey, entry, &token, &input, None, None)
+}
+
+/// A posted form that could not be stored just now (the network's allowance is used up, or the
+/// database did not take it): it goes back with every answer in place and a notice saying why,
+/// under the refusal's status and `Retry-After`. The token is the one posted, so a response that
+/// was in fact stored is recognised when the resident presses Submit again.
+struct KeptForm<'a> {
+    survey: &'a CurrentSurvey,
+    entry: &'a Entry,
+    token: &'a str,
+    input: &'a FormInput,
+}
+
+impl KeptForm<'_> {
+    fn render(
+        &self,
+        state: &AppState,
+        req: &HttpRequest,
+        lang: Lang,
+        refused: AppError,
+    ) -> HttpResponse {
+        let key = match &refused {
+            AppError::RateLimited { .. } => "kept.rate_limited",
+            other => {
+                tracing::error!(error = ?other, "answers not stored; the form goes back with them");
+                "kept.unavailable"
+            }
+        };
+        let notice = state.pages.messages().text(lang, key);
+        let (survey, entry) = (self.survey, self.entry);
+        let page = render_form(
+            state,
+            req,
+            lang,
+            survey,
+            entry,
+            self.token,
+            self.input,
+            None,
+            Some(notice),
+        );
+        match page {
+            Ok(mut page) => {
+                *page.status_mut() = refused.status();
+                if let Some(seconds) = refused.retry_after() {
+                    page.headers_mut()
+                        .insert(header::RETRY_AFTER, seconds.into());
+                }
+                page
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "cannot render the form with the kept answers");
+                refused.render(
+                    &state.pages,
+                    lang,
+                    req,
+                    Some(&entry.action(&survey.record.id)),
+                )
+            }
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
