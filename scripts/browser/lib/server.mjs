@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const BINARY = process.env.MINYI_BIN ?? join(REPO, 'target/debug/minyi');
 
-export async function startMinyi() {
+/** `settings`: more environment variables for this server (`MINYI_RATE_LIMIT`, say). */
+export async function startMinyi(settings = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'minyi-browser-'));
   const env = {
     ...process.env,
@@ -17,6 +18,7 @@ export async function startMinyi() {
     MINYI_BIND: '127.0.0.1:0',
     MINYI_SURVEYS_DIR: join(REPO, 'surveys'),
     MINYI_LOG: 'warn',
+    ...settings,
   };
   delete env.MINYI_PUBLIC_URL;
   const child = spawn(BINARY, ['serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'inherit'] });
