@@ -2,7 +2,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::r2d2::ManageConnection;
+use diesel::r2d2::{ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 
@@ -131,8 +131,16 @@ impl ManageConnection for ConnectionManager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// As diesel's own pool manager decides: a connection whose user panicked, or that is still
+    /// inside a transaction, or whose transaction state is in error, is closed (which rolls the
+    /// transaction back) instead of going back to the pool, where the next user would write
+    /// into a transaction nobody commits, holding SQLite's write lock.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking()
+            || match conn {
+                DbConnection::Sqlite(conn) => conn.is_broken(),
+                DbConnection::Postgres(conn) => conn.is_broken(),
+            }
     }
 }
 

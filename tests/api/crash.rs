@@ -1,5 +1,6 @@
 //! Durability: the server is killed with SIGKILL at random moments while residents submit, then
-//! restarted; every response that was acknowledged (303) is stored, exactly once.
+//! restarted; every response that was acknowledged (303) is stored, exactly once. And a bug that
+//! panics half-way through a transaction leaves the database usable.
 
 use std::cell::{Cell, RefCell};
 use std::process::{Child, Stdio};
@@ -12,6 +13,50 @@ use rand::RngExt;
 use crate::helpers::*;
 
 const PATH: &str = "/s/jiaxing-food-safety-2016";
+
+on_both_backends! {
+    async fn a_panic_inside_a_transaction_does_not_leave_it_open_for_the_next_user(backend: Backend) {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let app = spawn_app(backend).await;
+        // One connection in the pool: whoever comes next would get the very one that panicked.
+        let db = minyi::storage::Database::connect(app.db.url.clone(), 1).unwrap();
+
+        let panicked = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let mut conn = db.conn().unwrap();
+                    let _ = (*conn).transaction::<(), diesel::result::Error, _>(|conn| {
+                        conn.batch_execute("CREATE TABLE half_done (n INTEGER)")?;
+                        panic!("a bug, half-way through a transaction");
+                    });
+                })
+                .join()
+        });
+        assert!(panicked.is_err(), "the thread panicked");
+
+        let mut conn = db.conn().unwrap();
+        (*conn)
+            .transaction::<(), diesel::result::Error, _>(|conn| {
+                conn.batch_execute("CREATE TABLE afterwards (n INTEGER); INSERT INTO afterwards VALUES (1)")
+            })
+            .expect("the next user writes in a transaction of its own");
+        drop(conn);
+        let elsewhere = minyi::storage::Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut other = elsewhere.conn().unwrap();
+        (*other)
+            .batch_execute("INSERT INTO afterwards VALUES (2)")
+            .expect("what the next user committed is there for everyone, and nothing holds a lock");
+        assert!(
+            (*other).batch_execute("SELECT n FROM half_done").is_err(),
+            "the panicked transaction was rolled back"
+        );
+        // The server still stores answers.
+        let token = app.form_token(EXAMPLE_ID).await;
+        let page = app.post_form(PATH, &with_token(valid_fields(&example_survey(), "nanhu"), &token)).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+    }
+}
 const ROUNDS: usize = 3;
 const CLIENTS: usize = 16;
 
