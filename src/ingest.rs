@@ -72,7 +72,7 @@ impl Ingest {
                 let running = running.clone();
                 std::thread::Builder::new()
                     .name("minyi-checkpoint".into())
-                    .spawn(move || checkpoint_while(&db, &running))?;
+                    .spawn(move || supervised(|| checkpoint_while(&db, &running)))?;
                 1
             }
             DatabaseUrl::Postgres(_) => writers.max(1),
@@ -84,7 +84,7 @@ impl Ingest {
             let jobs = jobs.clone();
             std::thread::Builder::new()
                 .name(format!("minyi-writer-{n}"))
-                .spawn(move || write_until_closed(&db, &jobs))?;
+                .spawn(move || supervised(|| write_until_closed(&db, &jobs)))?;
         }
         Ok(Ingest { queue, running })
     }
@@ -98,6 +98,26 @@ impl Ingest {
             Err(TrySendError::Disconnected(_)) => return Err(IngestError::Stopped),
         }
         outcome.await.map_err(|_| IngestError::Stopped)?
+    }
+}
+
+/// How long a thread that panicked waits before it starts again, so that a fault that recurs at
+/// once (a broken disk, say) is logged a few times a second rather than in a tight loop.
+const RESTART_PAUSE: Duration = Duration::from_millis(200);
+
+/// Runs `work` in this thread until it returns, starting it again whenever it panics: a bug
+/// met while storing one group must not stop every later submission. The group's submitters
+/// get 503 and their form back (their replies are dropped unsent), and the group's connection
+/// is closed, which rolls its transaction back (`ConnectionManager::has_broken`).
+fn supervised(mut work: impl FnMut()) {
+    while std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut work)).is_err() {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed");
+        tracing::error!(
+            thread = name,
+            "panicked (the message is above); starting it again"
+        );
+        std::thread::sleep(RESTART_PAUSE);
     }
 }
 
@@ -153,7 +173,11 @@ fn write_until_closed(db: &Database, jobs: &Mutex<Receiver<Job>>) {
 /// Waits for one job, then takes whatever else is already waiting (up to `MAX_GROUP`). `None`
 /// once every sender is gone.
 fn next_group(jobs: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
-    let jobs = jobs.lock().ok()?;
+    // A writer that panicked never does so holding this lock, but if one did, the queue itself
+    // is still sound: the others carry on with it.
+    let jobs = jobs
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let first = jobs.recv().ok()?;
     let mut group = vec![first];
     while group.len() < MAX_GROUP {
@@ -202,5 +226,20 @@ fn store_group(conn: &mut Conn, mut group: Vec<Job>) {
                 store_group(conn, vec![job]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_supervised_thread_that_panics_starts_again_until_its_work_is_done() {
+        let mut runs = 0;
+        supervised(|| {
+            runs += 1;
+            assert!(runs > 2, "run {runs} meets a bug");
+        });
+        assert_eq!(runs, 3, "twice panicked, started again, then done");
     }
 }
