@@ -238,18 +238,21 @@ pub fn response_count_in(db: &TestDatabase, survey_id: &str) -> i64 {
         .sum()
 }
 
+/// A response header's value, if it is there and readable as text.
+pub fn header_of<S>(response: &awc::ClientResponse<S>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 async fn page<S>(response: &mut awc::ClientResponse<S>) -> Page
 where
     S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
 {
     let status = response.status().as_u16();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| header_of(response, name);
     let location = header("location");
     let retry_after = header("retry-after");
     let bytes = response.body().limit(4 * 1024 * 1024).await.expect("body");

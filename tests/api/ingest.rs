@@ -172,10 +172,7 @@ async fn a_network_over_its_allowance_gets_429_and_its_form_back_with_every_answ
                 .send_body(serde_urlencoded::to_string(&fields).unwrap())
                 .await
                 .unwrap();
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .map(|v| v.to_str().unwrap().to_owned());
+            let retry_after = header_of(&response, "retry-after");
             let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
             (response.status().as_u16(), retry_after, body)
         }

@@ -64,13 +64,7 @@ pub async fn request(
     } else {
         request.send().await.expect("GET")
     };
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| header_of(&response, name);
     let (location, set_cookie) = (header("location"), header("set-cookie"));
     let bytes = response
         .body()

@@ -65,13 +65,7 @@ pub async fn send(
             .await
             .expect("POST")
     };
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| header_of(&response, name);
     let (location, set_cookie) = (header("location"), header("set-cookie"));
     let cache_control = header("cache-control");
     let bytes = response
