@@ -1,6 +1,7 @@
 //! Settings read from the environment into a plain struct and passed explicitly (no globals).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::mail::{MailSettings, MailSettingsError};
 use crate::privacy::TrustedProxies;
@@ -22,6 +23,10 @@ pub struct Settings {
     pub pool_size: u32,
     /// `MINYI_BODY_LIMIT`: the largest request body accepted, in bytes (larger gets 413).
     pub body_limit: usize,
+    /// `MINYI_BODY_TIMEOUT`: how long a request body may take to arrive, in seconds (slower
+    /// gets 408 and the connection is closed), so that clients trickling bodies in cannot hold
+    /// connections open for ever.
+    pub body_timeout: Duration,
     /// `MINYI_PUBLIC_URL`: the address residents use (printed links); defaults to the bind address.
     pub public_url: Option<String>,
     /// `MINYI_WRITERS`: threads storing responses on PostgreSQL (SQLite always uses one).
@@ -94,6 +99,16 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from("surveys")),
             pool_size: parse_number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
             body_limit: parse_number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
+            body_timeout: match parse_number(&get, "MINYI_BODY_TIMEOUT", 30, BODY_TIMEOUT)? {
+                0 => {
+                    return Err(ConfigError::Invalid {
+                        name: "MINYI_BODY_TIMEOUT",
+                        value: "0".into(),
+                        expected: BODY_TIMEOUT,
+                    })
+                }
+                seconds => Duration::from_secs(seconds),
+            },
             public_url,
             writers: parse_number(&get, "MINYI_WRITERS", 1, "a whole number of threads")?,
             queue: parse_number(&get, "MINYI_QUEUE", 10_000, "a whole number of responses")?,
@@ -117,6 +132,8 @@ impl Settings {
         })
     }
 }
+
+const BODY_TIMEOUT: &str = "a whole number of seconds, at least 1";
 
 fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
@@ -218,5 +235,18 @@ mod tests {
     fn a_bad_number_names_the_variable() {
         let err = settings(&[("MINYI_POOL_SIZE", "many")]).expect_err("not a number");
         assert!(err.to_string().contains("MINYI_POOL_SIZE"), "{err}");
+    }
+
+    #[test]
+    fn a_request_body_has_thirty_seconds_unless_told_otherwise_and_never_none() {
+        assert_eq!(settings(&[]).unwrap().body_timeout, Duration::from_secs(30));
+        let slow = settings(&[("MINYI_BODY_TIMEOUT", "90")]).unwrap();
+        assert_eq!(slow.body_timeout, Duration::from_secs(90));
+        for bad in ["0", "-5", "half a minute"] {
+            let err = settings(&[("MINYI_BODY_TIMEOUT", bad)]).expect_err(bad);
+            let message = err.to_string();
+            assert!(message.contains("MINYI_BODY_TIMEOUT"), "{message}");
+            assert!(message.contains("at least 1"), "{message}");
+        }
     }
 }

@@ -52,6 +52,7 @@ impl Application {
             pages: Pages::new()?,
             tokens: FormTokens::new(key.as_bytes()),
             body_limit: settings.body_limit,
+            body_timeout: settings.body_timeout,
             ingest: Ingest::start(db.clone(), settings.writers, settings.queue)?,
             limiter: RateLimiter::new(settings.rate_per_minute),
             metrics: Metrics::default(),
@@ -148,6 +149,18 @@ fn spawn_outbox_worker(
     }
     .spawn();
     Ok(described)
+}
+
+/// Lets this process hold as many connections as the system allows it: the soft limit on open
+/// files (often 1,024) is raised to the hard limit, as Go's runtime does for every program and
+/// nginx's `worker_rlimit_nofile` is set for. At 1,024, a thousand clients that open connections
+/// and send nothing useful (each held for at most 5 s of headers or `MINYI_BODY_TIMEOUT` of
+/// body) would leave no connection for residents.
+pub fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open files allowed"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+    }
 }
 
 /// Purges surveys whose retention period has ended: now, then once a day. Safe on several

@@ -250,6 +250,7 @@ fn init_tracing() {
 
 fn serve() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
+    crate::startup::raise_open_files_limit();
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings)?;
         let base = app.base_url().to_owned();

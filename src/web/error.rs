@@ -25,6 +25,8 @@ pub enum AppError {
     SurveyClosed,
     #[error("request body too large")]
     TooLarge,
+    #[error("request body still arriving after the deadline")]
+    TooSlow,
     #[error("malformed request: {0}")]
     BadRequest(String),
     #[error("cross-site or forged request")]
@@ -101,6 +103,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::SurveyClosed => StatusCode::GONE,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden | AppError::NotAllowed => StatusCode::FORBIDDEN,
             AppError::NotReady | AppError::QuotaFull => StatusCode::CONFLICT,
@@ -124,6 +127,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::SurveyClosed => "closed",
             AppError::TooLarge => "too_large",
+            AppError::TooSlow => "too_slow",
             AppError::BadRequest(_) => "bad_request",
             AppError::Forbidden => "forbidden",
             AppError::NotAllowed => "not_allowed",

@@ -41,6 +41,7 @@ impl Outcome {
             400 => "bad_request",
             403 => "forbidden",
             404 => "not_found",
+            408 => "too_slow",
             409 => "quota_full",
             410 => "closed",
             413 => "too_large",

@@ -50,6 +50,8 @@ pub struct AppState {
     pub tokens: FormTokens,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// How long a request body may take to arrive.
+    pub body_timeout: std::time::Duration,
     /// The response writer: every submission is stored through it.
     pub ingest: Ingest,
     /// Submissions per network.

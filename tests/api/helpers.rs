@@ -389,9 +389,21 @@ pub fn serve_process(
     env: &[(&str, &str)],
     stderr: std::process::Stdio,
 ) -> (std::process::Child, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"));
+    command.arg("serve");
+    serve_process_by(command, db, env, stderr)
+}
+
+/// [`serve_process`], started by `command` (a shell that sets a limit and then runs
+/// `minyi serve`, say).
+pub fn serve_process_by(
+    mut command: std::process::Command,
+    db: &TestDatabase,
+    env: &[(&str, &str)],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
-        .arg("serve")
+    let mut child = command
         .env("DATABASE_URL", &db.raw_url)
         .env("MINYI_BIND", "127.0.0.1:0")
         .env("MINYI_SURVEYS_DIR", repo_path("surveys"))

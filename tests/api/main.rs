@@ -22,4 +22,5 @@ mod privacy;
 mod resident_form;
 mod results;
 mod resultset;
+mod slow_clients;
 mod submission;

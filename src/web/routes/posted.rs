@@ -1,7 +1,8 @@
 //! Reading a form posted from one of our own pages, the same way on every route that takes one
 //! (a resident's answers, signing in, a publisher's confirmation): a post from another site is
 //! refused before anything is read (403), another content type is a 400, a body over the limit
-//! a 413 and text that is not UTF-8 a 400; the form may name its language in `_lang`.
+//! a 413, a body still arriving after `MINYI_BODY_TIMEOUT` a 408 (the connection is then
+//! closed) and text that is not UTF-8 a 400; the form may name its language in `_lang`.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
@@ -29,7 +30,10 @@ pub async fn read_form(
         return Err(AppError::Forbidden);
     }
     check_content_type(req)?;
-    let body = read_body(payload, state.body_limit).await?;
+    let body =
+        actix_web::rt::time::timeout(state.body_timeout, read_body(payload, state.body_limit))
+            .await
+            .map_err(|_| AppError::TooSlow)??;
     let fields = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let lang = fields
         .first("_lang")
