@@ -99,12 +99,13 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from("surveys")),
             pool_size: parse_number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
             body_limit: parse_number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
-            body_timeout: match parse_number(&get, "MINYI_BODY_TIMEOUT", 30, BODY_TIMEOUT)? {
+            body_timeout: match parse_number(&get, "MINYI_BODY_TIMEOUT", 30, BODY_TIMEOUT_EXPECTED)?
+            {
                 0 => {
                     return Err(ConfigError::Invalid {
                         name: "MINYI_BODY_TIMEOUT",
                         value: "0".into(),
-                        expected: BODY_TIMEOUT,
+                        expected: BODY_TIMEOUT_EXPECTED,
                     })
                 }
                 seconds => Duration::from_secs(seconds),
@@ -133,7 +134,8 @@ impl Settings {
     }
 }
 
-const BODY_TIMEOUT: &str = "a whole number of seconds, at least 1";
+/// What `MINYI_BODY_TIMEOUT` must be, for its error message.
+const BODY_TIMEOUT_EXPECTED: &str = "a whole number of seconds, at least 1";
 
 fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {

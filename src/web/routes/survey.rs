@@ -270,22 +270,22 @@ pub(super) async fn receive(
         }
         .await;
         let outcome = match stored {
-            Ok(outcome) => outcome,
+            Ok(InsertOutcome::Stored) => Outcome::ACCEPTED,
+            // An earlier copy of the same form was stored: either way the resident is done.
+            Ok(InsertOutcome::AlreadyStored) => Outcome::DUPLICATE,
+            Ok(InsertOutcome::QuotaFull) => return Err(AppError::QuotaFull),
+            Ok(InsertOutcome::InvitationUsed) => {
+                return Ok(invitation_used_page(&state, &req, lang))
+            }
+            Ok(InsertOutcome::SurveyClosed) => {
+                state.catalog.forget_secret(&id);
+                return Err(AppError::SurveyClosed);
+            }
+            // Not stored just now: the form goes back with every answer.
             Err(unavailable @ AppError::Unavailable(_)) => {
                 return Ok(kept.render(&state, &req, lang, unavailable))
             }
             Err(other) => return Err(other),
-        };
-        let outcome = match outcome {
-            InsertOutcome::Stored => Outcome::ACCEPTED,
-            // An earlier copy of the same form was stored: either way the resident is done.
-            InsertOutcome::AlreadyStored => Outcome::DUPLICATE,
-            InsertOutcome::QuotaFull => return Err(AppError::QuotaFull),
-            InsertOutcome::InvitationUsed => return Ok(invitation_used_page(&state, &req, lang)),
-            InsertOutcome::SurveyClosed => {
-                state.catalog.forget_secret(&id);
-                return Err(AppError::SurveyClosed);
-            }
         };
         Ok(outcome.tag(see_thanks(&survey.record.id, lang)))
     }
