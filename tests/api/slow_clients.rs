@@ -33,10 +33,12 @@ fn send_slowly(address: &str, head: &str, chunks: &[&[u8]], pause: Duration) -> 
     )
 }
 
-fn head(content_length: usize) -> String {
+/// A form post's head; `connection` is `keep-alive` (HTTP/1.1's default: the server may keep the
+/// connection for another request) or `close`.
+fn head(content_length: usize, connection: &str) -> String {
     format!(
         "POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Content-Length: {content_length}\r\nConnection: close\r\n\r\n"
+         Content-Length: {content_length}\r\nConnection: {connection}\r\n\r\n"
     )
 }
 
@@ -48,9 +50,15 @@ async fn a_body_still_arriving_at_the_deadline_gets_408_and_its_connection_close
     .await;
     let address = app.address.clone();
 
-    // Ten bytes of a promised thousand, then nothing.
+    // Ten bytes of a promised thousand, then nothing, on a connection asked to stay open: the
+    // server must close it itself.
     let (answer, took) = actix_web::web::block(move || {
-        send_slowly(&address, &head(1000), &[b"county=nan"], Duration::ZERO)
+        send_slowly(
+            &address,
+            &head(1000, "keep-alive"),
+            &[b"county=nan"],
+            Duration::ZERO,
+        )
     })
     .await
     .unwrap();
@@ -92,7 +100,7 @@ async fn a_slow_but_steady_form_within_the_deadline_is_stored() {
         ];
         send_slowly(
             &address,
-            &head(bytes.len()),
+            &head(bytes.len(), "close"),
             &parts,
             Duration::from_millis(300),
         )
@@ -122,8 +130,9 @@ fn open_files_limits(pid: &str) -> (u64, u64) {
 fn minyi_serve_raises_its_open_files_limit_to_the_hard_limit() {
     let (_, hard) = open_files_limits("self");
     let db = TestDatabase::new(Backend::Sqlite);
-    // Started the way a service often is: with a soft limit of 1,024 (or the hard one, if lower).
-    let soft = hard.min(1024);
+    // Started the way a service often is: with a soft limit of 1,024 (or half the hard one, if
+    // that is lower), so that there is always room to raise it.
+    let soft = (hard / 2).min(1024);
     let mut shell = std::process::Command::new("sh");
     shell
         .arg("-c")
