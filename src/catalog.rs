@@ -240,10 +240,12 @@ impl Catalog {
         }
         if to != SurveyState::Open {
             // Fieldwork is over: without the secret the stored client hashes link to nothing,
-            // and the invited addresses are no longer needed.
+            // the invited addresses are no longer needed, and nothing may keep the order the
+            // answers came in.
             storage::destroy_survey_secret(&mut conn, id)?;
             self.forget_secret(id);
             storage::forget_invitation_addresses(&mut conn, id)?;
+            storage::erase_arrival_order(&mut conn, id)?;
         }
         Ok(to)
     }

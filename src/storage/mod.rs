@@ -219,7 +219,8 @@ pub use outbox::{
 };
 pub use privacy::{
     apply_purge, destroy_secrets_of_surveys_not_open, destroy_survey_secret, duplicate_client_ids,
-    has_survey_secret, purged_on, survey_secret, table_columns, PurgedResponse,
+    erase_arrival_order, has_survey_secret, purged_on, survey_secret, table_columns,
+    PurgedResponse,
 };
 pub use responses::{
     count_by_stratum, fieldwork_counts, for_each_response, insert_response, insert_responses,

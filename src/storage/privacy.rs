@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::BigInt;
 
 use super::schema::{responses, survey_purges, survey_secrets, surveys};
 use super::{DbConnection, StorageError};
@@ -122,6 +123,46 @@ pub fn apply_purge(
         Ok::<_, StorageError>(())
     })?;
     drop_old_row_versions(conn)
+}
+
+/// Erases what the database itself remembers of the order a closed survey's responses
+/// arrived in. PostgreSQL stamps every row version with the id of the transaction that wrote it
+/// (the hidden `xmin` column, which rises with time and matches the transaction ids of rows in
+/// other tables written at known times) and appends rows to its heap in arrival order (`ctid`):
+/// anyone allowed to `SELECT` from `responses` could order them by either. So the survey's
+/// rows are written again in one transaction, in slot order, and the old versions vacuumed:
+/// afterwards they share one `xmin` and sit in slot order. A `SHARE` lock first waits for any
+/// writer still inside a transaction that stores a response of this survey (one that checked
+/// the survey open just before it closed) and keeps new ones out until the rewrite commits.
+/// SQLite has neither column: the table's key is the random slot and it has no rowid, and
+/// closing empties its write-ahead log (`forget_invitation_addresses`). Returns how many
+/// responses were rewritten (0 on SQLite).
+pub fn erase_arrival_order(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<usize, StorageError> {
+    if !matches!(conn, DbConnection::Postgres(_)) {
+        return Ok(0);
+    }
+    let (first, last) = super::responses::survey_slots(conn, survey_id)?;
+    let rewritten = conn.transaction(|conn| {
+        diesel::sql_query("LOCK TABLE responses IN SHARE MODE").execute(conn)?;
+        diesel::sql_query(
+            "CREATE TEMPORARY TABLE closing_responses ON COMMIT DROP AS \
+             SELECT * FROM responses WHERE slot BETWEEN $1 AND $2",
+        )
+        .bind::<BigInt, _>(first)
+        .bind::<BigInt, _>(last)
+        .execute(conn)?;
+        diesel::delete(responses::table.filter(responses::slot.between(first, last)))
+            .execute(conn)?;
+        diesel::sql_query("INSERT INTO responses SELECT * FROM closing_responses ORDER BY slot")
+            .execute(conn)
+    })?;
+    if let DbConnection::Postgres(c) = conn {
+        c.batch_execute("VACUUM responses")?;
+    }
+    Ok(rewritten)
 }
 
 /// Deleted and overwritten values linger in database files until reused. SQLite (with

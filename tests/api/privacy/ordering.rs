@@ -3,6 +3,7 @@
 //! can then not be joined to the invitation it used by order or time (docs/privacy.md).
 
 use super::*;
+use minyi::lifecycle::Transition;
 use minyi::storage::{self, Database, NewResponse};
 
 /// Every column the responses table may have. Adding one is a privacy decision: say in
@@ -108,5 +109,56 @@ on_both_backends! {
         assert_eq!(ids, ["a1b2c3", "d4e5f6"]);
         assert!(storage::is_stored(&mut conn, survey.number, "a1b2c3").unwrap());
         assert!(!storage::is_stored(&mut conn, survey.number, "0f0f0f").unwrap());
+    }
+}
+
+/// The slots of a survey's responses in the order the database keeps them physically, and
+/// how many different transaction ids (PostgreSQL's hidden `xmin`) wrote them. SQLite keeps
+/// rows in rowid order and has no `xmin`: the rowid must be the slot itself.
+fn physical_order_and_writers(db: &TestDatabase) -> (Vec<i64>, usize) {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        slot: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        writer: String,
+    }
+    let database = Database::connect(db.url.clone(), 1).unwrap();
+    let mut conn = database.conn().unwrap();
+    let query = match db.url {
+        minyi::storage::DatabaseUrl::Postgres(_) => "SELECT slot, xmin::text AS writer FROM responses ORDER BY ctid",
+        minyi::storage::DatabaseUrl::Sqlite(_) => {
+            "SELECT slot, '' AS writer FROM responses WHERE rowid = slot ORDER BY rowid"
+        }
+    };
+    let rows: Vec<Row> = diesel::sql_query(query).load(&mut *conn).unwrap();
+    let mut writers: Vec<String> = rows.iter().map(|r| r.writer.clone()).collect();
+    writers.sort();
+    writers.dedup();
+    (rows.into_iter().map(|r| r.slot).collect(), writers.len())
+}
+
+on_both_backends! {
+    async fn closing_a_survey_leaves_no_trace_of_the_order_its_answers_came_in(backend: Backend) {
+        let app = spawn_app(backend).await;
+        for county in ["nanhu", "haiyan", "tongxiang", "pinghu", "jiashan"] {
+            let token = app.form_token(EXAMPLE_ID).await;
+            submit(&app, county, &token, &[]).await;
+        }
+        let (_, writers_in_fieldwork) = physical_order_and_writers(&app.db);
+        if backend == Backend::Postgres {
+            assert_eq!(writers_in_fieldwork, 5, "in fieldwork each answer has its own transaction id: the trace closing erases");
+        }
+
+        app.catalog().transition(EXAMPLE_ID, Transition::Close).unwrap();
+
+        let (order, writers) = physical_order_and_writers(&app.db);
+        let mut by_slot = order.clone();
+        by_slot.sort_unstable();
+        assert_eq!(order.len(), 5, "every response is still there");
+        assert_eq!(order, by_slot, "the rows sit in slot order, not in the order they came in");
+        assert_eq!(writers, 1, "one transaction id for all: it no longer dates each answer");
+        assert_eq!(storage::load_responses(&mut Database::connect(app.db.url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap().len(), 5);
     }
 }
