@@ -4,8 +4,9 @@
 # postgres (a PostgreSQL server URL, or empty for a SQLite file), bind (address to serve on).
 # It sets work (a temporary directory, removed on exit with the database and the server), pid
 # (the server's), survey, backend, and exports DATABASE_URL and the server's settings.
+# SURVEY_FILE=FILE serves that survey file alone instead of the example survey, e.g.
+# scripts/lib/reference-form.toml, the seven fields the reference's form posts.
 
-survey=jiaxing-food-safety-2016
 work=$(mktemp -d)
 pid=""
 dbname=""
@@ -28,7 +29,15 @@ else
   export DATABASE_URL="sqlite://$work/minyi.db"
   backend=SQLite
 fi
-export MINYI_BIND=$bind MINYI_SURVEYS_DIR="$root/surveys" MINYI_LOG=${MINYI_LOG:-warn}
+surveys_dir=$root/surveys
+survey=jiaxing-food-safety-2016
+if [ -n "${SURVEY_FILE:-}" ]; then
+  surveys_dir=$work/surveys
+  mkdir -p "$surveys_dir"
+  cp "$SURVEY_FILE" "$surveys_dir/"
+  survey=$(sed -n 's/^id = "\(.*\)"$/\1/p' "$SURVEY_FILE" | head -n 1)
+fi
+export MINYI_BIND=$bind MINYI_SURVEYS_DIR=$surveys_dir MINYI_LOG=${MINYI_LOG:-warn}
 export MINYI_RATE_LIMIT=0   # every request comes from 127.0.0.1
 
 # Starts the server, its output to $1, and waits until it answers /healthz.
