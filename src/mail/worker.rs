@@ -50,6 +50,18 @@ struct Prepared {
     message: Option<lettre::Message>,
 }
 
+/// Runs one turn as a task of its own, so that a bug met while sending one message (a panic,
+/// logged by the panic hook) fails that turn and not the loop: without this, mail would stop
+/// for the life of the process while everything else went on. The message stays in the
+/// outbox, claimed: it is tried again when its lease runs out, up to `MAX_ATTEMPTS` claims.
+async fn supervised<T: 'static>(
+    turn: impl std::future::Future<Output = anyhow::Result<T>> + 'static,
+) -> anyhow::Result<T> {
+    actix_web::rt::spawn(turn)
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("panicked (the message is above)")))
+}
+
 impl OutboxWorker {
     /// Runs on actix's runtime until the process ends.
     pub fn spawn(self) {
@@ -61,11 +73,11 @@ impl OutboxWorker {
         let worker = Arc::new(self);
         actix_web::rt::spawn(async move {
             loop {
-                let pause = match worker.turn().await {
+                let pause = match supervised(worker.clone().turn()).await {
                     Ok(Turn::Sent | Turn::NotSent) => interval,
                     Ok(Turn::Empty) => worker.poll,
                     Err(e) => {
-                        tracing::warn!(error = %e, "mail outbox: cannot reach the database; retrying");
+                        tracing::warn!(error = %e, "mail outbox: a turn failed; trying again");
                         worker.poll
                     }
                 };
@@ -74,7 +86,7 @@ impl OutboxWorker {
         });
     }
 
-    async fn turn(self: &Arc<Self>) -> anyhow::Result<Turn> {
+    async fn turn(self: Arc<Self>) -> anyhow::Result<Turn> {
         let worker = self.clone();
         let prepared = actix_web::web::block(move || worker.claim_and_prepare()).await??;
         let Some(prepared) = prepared else {
@@ -220,5 +232,25 @@ impl OutboxWorker {
                 Ok(Turn::NotSent)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_turn_that_panics_fails_alone_and_the_next_turn_runs() {
+        let recipients: Vec<&str> = Vec::new();
+        let panicked = supervised(async move {
+            let _first = recipients[0]; // a bug met while sending one message
+            Ok(Turn::Sent)
+        })
+        .await;
+        let next = supervised(async { Ok(Turn::Empty) }).await;
+
+        let error = panicked.err().expect("the panic is an error of that turn");
+        assert!(error.to_string().contains("panicked"), "{error}");
+        assert!(matches!(next, Ok(Turn::Empty)), "the loop goes on");
     }
 }
