@@ -127,7 +127,9 @@ fn physical_order_and_writers(db: &TestDatabase) -> (Vec<i64>, usize) {
     let database = Database::connect(db.url.clone(), 1).unwrap();
     let mut conn = database.conn().unwrap();
     let query = match db.url {
-        minyi::storage::DatabaseUrl::Postgres(_) => "SELECT slot, xmin::text AS writer FROM responses ORDER BY ctid",
+        minyi::storage::DatabaseUrl::Postgres(_) => {
+            "SELECT slot, xmin::text AS writer FROM responses ORDER BY ctid"
+        }
         minyi::storage::DatabaseUrl::Sqlite(_) => {
             "SELECT slot, '' AS writer FROM responses WHERE rowid = slot ORDER BY rowid"
         }
@@ -159,6 +161,5 @@ on_both_backends! {
         assert_eq!(order.len(), 5, "every response is still there");
         assert_eq!(order, by_slot, "the rows sit in slot order, not in the order they came in");
         assert_eq!(writers, 1, "one transaction id for all: it no longer dates each answer");
-        assert_eq!(storage::load_responses(&mut Database::connect(app.db.url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap().len(), 5);
     }
 }
