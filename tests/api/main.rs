@@ -11,6 +11,7 @@ mod crash;
 mod dashboard;
 mod evaluation;
 mod fieldwork;
+mod fuzz_corpus;
 mod golden;
 mod ingest;
 mod large_text;
