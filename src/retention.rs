@@ -95,7 +95,9 @@ pub fn purge(
         });
     }
     storage::apply_purge(&mut conn, survey_id, &rewritten, &today.to_string())?;
+    // Done when the survey closed; again here, idempotently, in case that step failed then.
     storage::forget_invitation_addresses(&mut conn, survey_id)?;
+    storage::erase_arrival_order(&mut conn, survey_id)?;
     catalog.forget_secret(survey_id);
     Ok(report)
 }

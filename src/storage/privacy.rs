@@ -131,12 +131,13 @@ pub fn apply_purge(
 /// other tables written at known times) and appends rows to its heap in arrival order (`ctid`):
 /// anyone allowed to `SELECT` from `responses` could order them by either. So the survey's
 /// rows are written again in one transaction, in slot order, and the old versions vacuumed:
-/// afterwards they share one `xmin` and sit in slot order. A `SHARE` lock first waits for any
-/// writer still inside a transaction that stores a response of this survey (one that checked
-/// the survey open just before it closed) and keeps new ones out until the rewrite commits.
-/// SQLite has neither column: the table's key is the random slot and it has no rowid, and
-/// closing empties its write-ahead log (`forget_invitation_addresses`). Returns how many
-/// responses were rewritten (0 on SQLite).
+/// afterwards they share one `xmin` and their heap places follow their slots. A `SHARE` lock
+/// first waits for any writer still inside a transaction that stores a response of this survey
+/// (one that checked the survey open just before it closed) and keeps new ones out until the
+/// rewrite commits. SQLite has neither column: the table is kept in rowid order and its rowid
+/// is the random slot, and closing empties its write-ahead log
+/// (`forget_invitation_addresses`). Idempotent. Returns how many responses were rewritten
+/// (0 on SQLite).
 pub fn erase_arrival_order(
     conn: &mut DbConnection,
     survey_id: &str,

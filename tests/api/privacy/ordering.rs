@@ -161,5 +161,8 @@ on_both_backends! {
         assert_eq!(order.len(), 5, "every response is still there");
         assert_eq!(order, by_slot, "the rows sit in slot order, not in the order they came in");
         assert_eq!(writers, 1, "one transaction id for all: it no longer dates each answer");
+
+        minyi::retention::purge(&app.catalog(), EXAMPLE_ID, chrono::Utc::now().date_naive()).unwrap();
+        assert_eq!(physical_order_and_writers(&app.db), (by_slot, 1), "the purge, which rewrites every row, keeps it so");
     }
 }
