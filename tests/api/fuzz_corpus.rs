@@ -7,44 +7,28 @@ mod properties;
 
 use crate::helpers::repo_path;
 
-/// Every file of `fuzz/corpus/{target}`, with its name.
-fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+/// Runs `property` on every file of `fuzz/corpus/{target}` (at least `seeds` of them), naming
+/// each file before it runs, so that a failure says which input it was.
+fn run_corpus(target: &str, seeds: usize, property: fn(&[u8])) {
     let dir = repo_path(&format!("fuzz/corpus/{target}"));
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            (path.display().to_string(), std::fs::read(&path).unwrap())
-        })
+        .map(|entry| entry.unwrap().path())
         .collect();
     files.sort();
-    files
+    assert!(files.len() >= seeds, "the corpus is there: {files:?}");
+    for file in files {
+        eprintln!("{}", file.display());
+        property(&std::fs::read(&file).unwrap());
+    }
 }
 
 #[test]
 fn every_survey_file_of_the_corpus_parses_or_is_refused_without_a_panic() {
-    let files = corpus("survey_file");
-    assert!(
-        files.len() >= 2,
-        "the corpus is there: {} files",
-        files.len()
-    );
-    for (name, data) in files {
-        eprintln!("{name}");
-        properties::survey_file(&data);
-    }
+    run_corpus("survey_file", 2, properties::survey_file);
 }
 
 #[test]
 fn every_form_body_of_the_corpus_decodes_validates_and_stores_unchanged_without_a_panic() {
-    let files = corpus("form_body");
-    assert!(
-        files.len() >= 3,
-        "the corpus is there: {} files",
-        files.len()
-    );
-    for (name, data) in files {
-        eprintln!("{name}");
-        properties::form_body(&data);
-    }
+    run_corpus("form_body", 3, properties::form_body);
 }
