@@ -22,6 +22,7 @@ pub enum Found {
     Qq,
     WeChat,
     Plate,
+    Dwelling,
 }
 
 impl Found {
@@ -36,6 +37,7 @@ impl Found {
             Found::Qq => "[QQ号]",
             Found::WeChat => "[微信号]",
             Found::Plate => "[车牌号]",
+            Found::Dwelling => "[门牌号]",
         }
     }
 }
@@ -80,6 +82,18 @@ pub fn scrub_with_report(text: &str) -> (String, Vec<Found>) {
                 && !starts_with(after, |c| c.is_ascii_alphanumeric())
                 && plate.chars().any(|c| c.is_ascii_digit());
             ok.then_some((plate.len(), Found::Plate))
+        },
+        &mut found,
+    );
+    let text = replace(
+        &text,
+        &DWELLING,
+        |caps, before, after| {
+            let ok = !ends_with(before, |c| c.is_ascii_alphanumeric() || is_wide_digit(c))
+                && !starts_with(after, |c| {
+                    c.is_ascii_alphanumeric() || is_wide_digit(c) || "年元米平".contains(c)
+                });
+            ok.then_some((caps[0].len(), Found::Dwelling))
         },
         &mut found,
     );
@@ -141,6 +155,15 @@ static PLATE: LazyLock<Regex> = LazyLock::new(|| {
         r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Za-z][·•]?[A-Za-z0-9]{5,6}",
     )
 });
+/// A home's door in a residential compound: building (幢, 栋, 号楼, `A座`), unit (单元) and room,
+/// or unit and room, or the `3-2-501室` shorthand; the room number (3 or 4 digits) is what
+/// makes it a household, so a building or unit alone (`3栋楼`, `1单元的电梯`) is no match.
+static DWELLING: LazyLock<Regex> = LazyLock::new(|| {
+    let n = "[0-9０-９]";
+    pattern(&format!(
+        r"(?:(?:{n}{{1,3}}\s*(?:幢|栋|号楼)|(?:{n}{{1,3}}|[A-Za-z])\s*座)\s*(?:{n}{{1,2}}\s*单元\s*)?|{n}{{1,2}}\s*单元\s*){n}{{3,4}}\s*(?:室|户|房|号)?|{n}{{1,3}}[-－]{n}{{1,2}}[-－]{n}{{3,4}}\s*室"
+    ))
+});
 /// A run of digits with single spaces or dashes between groups, perhaps `+86` first and an
 /// `X` last (the check character of an identity number).
 static NUMBER: LazyLock<Regex> =
@@ -157,6 +180,10 @@ static LOCAL_PHONE: LazyLock<Regex> =
 
 fn pattern(source: &str) -> Regex {
     Regex::new(source).unwrap_or_else(|e| panic!("scrub pattern {source:?} is invalid: {e}"))
+}
+
+fn is_wide_digit(c: char) -> bool {
+    ('０'..='９').contains(&c)
 }
 
 fn starts_with(text: &str, test: impl Fn(char) -> bool) -> bool {

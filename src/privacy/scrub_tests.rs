@@ -4,6 +4,36 @@ use super::*;
 fn personal_details_in_realistic_comments_become_typed_placeholders() {
     let cases = [
         (
+            "a home's building, unit and room",
+            "我住在阳光小区3幢2单元501室，楼下饭店油烟太大",
+            "我住在阳光小区[门牌号]，楼下饭店油烟太大",
+        ),
+        (
+            "a 号楼 building and a room without 室",
+            "5号楼1单元302的邻居也反映过",
+            "[门牌号]的邻居也反映过",
+        ),
+        (
+            "a building and a four-digit room",
+            "我家12栋1602，窗外就是夜排档",
+            "我家[门牌号]，窗外就是夜排档",
+        ),
+        (
+            "a unit and a room",
+            "2单元301室门口堆满了垃圾",
+            "[门牌号]门口堆满了垃圾",
+        ),
+        (
+            "the dashed shorthand, full-width digits",
+            "地址３-２-５０１室",
+            "地址[门牌号]",
+        ),
+        (
+            "an office tower's lettered block",
+            "公司在B座1203，楼下食堂不卫生",
+            "公司在[门牌号]，楼下食堂不卫生",
+        ),
+        (
             "a mobile number in one piece",
             "有问题请打我手机13812345678，谢谢",
             "有问题请打我手机[手机号]，谢谢",
@@ -196,6 +226,13 @@ fn near_misses_stay_as_written() {
             "一二〇一二三四五六七八",
         ),
         ("ordinary words with 一", "一定要一查到底，一个都不放过"),
+        ("a building without a room", "3栋楼下的小吃店"),
+        ("a unit without a room", "1单元的电梯坏了"),
+        ("a metro line and a window", "3号线旁边的2号窗口"),
+        ("households counted", "这个小区有12幢，800户人家"),
+        ("a building's floor area", "5幢1000平方米的菜市场"),
+        ("a year after a building", "3幢2016年盖的"),
+        ("a price after a unit", "2单元300元一个月"),
     ];
     for (description, input) in cases {
         assert_eq!(scrub(input), input, "{description} must stay");
@@ -223,6 +260,9 @@ fn a_scrubbed_text_is_never_longer_in_characters() {
         ("微信abcdef", Found::WeChat),
         ("浙F12345", Found::Plate),
         ("电话8234567", Found::Landline),
+        ("1幢101", Found::Dwelling),
+        ("A座101", Found::Dwelling),
+        ("1单元101", Found::Dwelling),
     ];
     for (detail, kind) in shortest {
         let scrubbed = scrub(detail);
@@ -255,7 +295,7 @@ fn any_mix_of_digits_numerals_and_separators_is_scrubbed_without_growing() {
     // Generated text around the number passes: whatever a resident types, scrubbing returns
     // (no panic on a slice) and never makes the answer longer than max_length allowed.
     let alphabet: Vec<char> =
-        "0123456789０９〇零一二三四五六七八九幺十百 -－+＋Xx.@电话号码微信QQ浙F，。a"
+        "0123456789０９〇零一二三四五六七八九幺十百 -－+＋Xx.@电话号码微信QQ浙F，。a幢栋楼座单元室"
             .chars()
             .collect();
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -62,7 +62,7 @@ on_both_backends! {
             .iter()
             .find(|q| matches!(q.kind, QuestionKind::Text { .. }))
             .expect("the example has a free-text question");
-        let written = "菜场卫生差，请联系我13812345678，身份证330402198001011236，邮箱zhang@example.com";
+        let written = "菜场卫生差，请联系我13812345678，身份证330402198001011236，邮箱zhang@example.com，家住3幢2单元501室";
         let fields: Vec<(String, String)> = valid_fields(&survey, "haiyan")
             .into_iter()
             .map(|(name, value)| if name == text_question.id { (name, written.to_owned()) } else { (name, value) })
@@ -74,10 +74,10 @@ on_both_backends! {
         let stored = stored_answers(&app, EXAMPLE_ID);
         assert_eq!(
             stored[0].1.get(&text_question.id),
-            Some(&Answer::Code("菜场卫生差，请联系我[手机号]，身份证[身份证号]，邮箱[邮箱]".into()))
+            Some(&Answer::Code("菜场卫生差，请联系我[手机号]，身份证[身份证号]，邮箱[邮箱]，家住[门牌号]".into()))
         );
         let contents = database_contents(&app.db);
-        for detail in ["13812345678", "330402198001011236", "zhang@example.com"] {
+        for detail in ["13812345678", "330402198001011236", "zhang@example.com", "2单元501"] {
             assert!(!contents.contains(detail), "{detail} is nowhere in the database");
         }
     }
