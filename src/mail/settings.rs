@@ -288,7 +288,9 @@ fn number<T: std::str::FromStr>(
     }
 }
 
-fn seconds(
+/// A duration setting in seconds, fractions allowed, never zero (the mail settings' and
+/// `MINYI_BODY_TIMEOUT`).
+pub(crate) fn seconds(
     get: &impl Fn(&str) -> Option<String>,
     name: &'static str,
     default: f64,
