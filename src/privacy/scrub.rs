@@ -114,7 +114,7 @@ pub fn scrub_with_report(text: &str) -> (String, Vec<Found>) {
 /// a pattern.
 fn might_hold_detail(c: char) -> bool {
     c.is_ascii_alphanumeric()
-        || ('０'..='９').contains(&c)
+        || is_wide_digit(c)
         || numeral_digit(c).is_some()
         || c == '@'
         || c == '＠'

@@ -142,9 +142,9 @@ pub fn erase_arrival_order(
     conn: &mut DbConnection,
     survey_id: &str,
 ) -> Result<usize, StorageError> {
-    if !matches!(conn, DbConnection::Postgres(_)) {
+    let DbConnection::Postgres(_) = conn else {
         return Ok(0);
-    }
+    };
     let (first, last) = super::responses::survey_slots(conn, survey_id)?;
     let rewritten = conn.transaction(|conn| {
         diesel::sql_query("LOCK TABLE responses IN SHARE MODE").execute(conn)?;
@@ -160,9 +160,7 @@ pub fn erase_arrival_order(
         diesel::sql_query("INSERT INTO responses SELECT * FROM closing_responses ORDER BY slot")
             .execute(conn)
     })?;
-    if let DbConnection::Postgres(c) = conn {
-        c.batch_execute("VACUUM responses")?;
-    }
+    drop_old_row_versions(conn)?;
     Ok(rewritten)
 }
 
