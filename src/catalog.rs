@@ -37,6 +37,13 @@ pub enum CatalogError {
         "survey {0}: publishing evaluates and stores the results; use `minyi survey publish {0}`"
     )]
     PublishWithResults(String),
+    /// The survey's state changed, then a step of clearing its traces failed: it stays owed
+    /// (`Catalog::clear_owed_fieldwork_traces`).
+    #[error(
+        "survey {id} is closed, but clearing what its fieldwork left failed ({cause}); \
+         `minyi serve` clears it at its next start and once a day"
+    )]
+    ClosedNotCleared { id: String, cause: StorageError },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -238,16 +245,43 @@ impl Catalog {
         if !storage::set_state(&mut conn, id, record.state, to, &now_rfc3339())? {
             return Err(CatalogError::Raced(id.to_owned()));
         }
-        if to != SurveyState::Open {
-            // Fieldwork is over: without the secret the stored client hashes link to nothing,
-            // the invited addresses are no longer needed, and nothing may keep the order the
-            // answers came in.
-            storage::destroy_survey_secret(&mut conn, id)?;
-            self.forget_secret(id);
-            storage::forget_invitation_addresses(&mut conn, id)?;
-            storage::erase_arrival_order(&mut conn, id)?;
+        if to == SurveyState::Closed {
+            self.clear_fieldwork_traces(&mut conn, id)
+                .map_err(|cause| CatalogError::ClosedNotCleared {
+                    id: id.to_owned(),
+                    cause,
+                })?;
         }
         Ok(to)
+    }
+
+    /// Clears what fieldwork leaves behind once a survey is closed: without the secret the
+    /// stored client hashes link to nothing, the invited addresses are no longer needed, and
+    /// nothing may keep the order the answers came in. Then records it done; until then the
+    /// survey is owed a clearing (`clear_owed_fieldwork_traces`). Idempotent.
+    fn clear_fieldwork_traces(
+        &self,
+        conn: &mut storage::DbConnection,
+        id: &str,
+    ) -> Result<(), StorageError> {
+        storage::destroy_survey_secret(conn, id)?;
+        self.forget_secret(id);
+        storage::forget_invitation_addresses(conn, id)?;
+        storage::erase_arrival_order(conn, id)?;
+        storage::mark_fieldwork_traces_cleared(conn, id)?;
+        Ok(())
+    }
+
+    /// Clears the fieldwork traces of every closed or published survey not known to be
+    /// cleared: a close whose clearing failed after the state changed, or a survey closed by a
+    /// build that did not clear everything. Returns the surveys cleared. Run at start and daily.
+    pub fn clear_owed_fieldwork_traces(&self) -> Result<Vec<String>, CatalogError> {
+        let mut conn = self.db.conn()?;
+        let owed = storage::surveys_owing_trace_clearing(&mut conn)?;
+        for id in &owed {
+            self.clear_fieldwork_traces(&mut conn, id)?;
+        }
+        Ok(owed)
     }
 
     /// The secret keying an open survey's client hashes: from memory after the first call,

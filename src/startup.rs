@@ -163,32 +163,60 @@ pub fn raise_open_files_limit() {
     }
 }
 
-/// Purges surveys whose retention period has ended: now, then once a day. Safe on several
-/// processes at once (a purge is idempotent).
+/// Clears the traces owed by closed surveys (a clearing that failed at the close) and purges
+/// surveys whose retention period has ended: now, then once a day. Safe on several processes
+/// at once (both are idempotent).
 fn spawn_retention(catalog: Arc<Catalog>) {
     actix_web::rt::spawn(async move {
         loop {
-            let catalog = catalog.clone();
-            let today = chrono::Utc::now().date_naive();
-            match actix_web::web::block(move || crate::retention::purge_due(&catalog, today)).await
+            let sweep = catalog.clone();
+            let owed = move || sweep.clear_owed_fieldwork_traces();
+            for survey in daily_step("clearing closed surveys' traces", owed)
+                .await
+                .unwrap_or_default()
             {
-                Ok(Ok(reports)) => {
-                    for report in reports {
-                        tracing::info!(
-                            survey = report.survey_id,
-                            responses = report.responses,
-                            "retention period over: free text, client hashes and secret deleted"
-                        );
-                    }
-                }
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "retention check failed; retrying tomorrow")
-                }
-                Err(e) => tracing::warn!(error = %e, "retention check did not run"),
+                tracing::info!(
+                    survey,
+                    "closed survey's fieldwork traces cleared: secret, invited addresses, \
+                     arrival order"
+                );
+            }
+            let purge = catalog.clone();
+            let today = chrono::Utc::now().date_naive();
+            let due = move || crate::retention::purge_due(&purge, today);
+            for report in daily_step("retention check", due).await.unwrap_or_default() {
+                tracing::info!(
+                    survey = report.survey_id,
+                    responses = report.responses,
+                    "retention period over: free text, client hashes and secret deleted"
+                );
             }
             actix_web::rt::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
         }
     });
+}
+
+/// Runs one step of the daily work on the blocking pool; a failure is logged (the step runs
+/// again tomorrow) and gives `None`.
+async fn daily_step<T, E>(
+    step: &'static str,
+    job: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Option<T>
+where
+    T: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    match actix_web::web::block(job).await {
+        Ok(Ok(done)) => Some(done),
+        Ok(Err(e)) => {
+            tracing::warn!(step, error = %e, "daily step failed; retrying tomorrow");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(step, error = %e, "daily step did not run");
+            None
+        }
+    }
 }
 
 fn security_headers() -> DefaultHeaders {

@@ -38,6 +38,14 @@ pub enum Refused<'a> {
 }
 
 impl TransitionError {
+    /// The survey closed, but clearing its fieldwork traces failed: owed to the daily run.
+    pub fn closed_but_not_cleared(&self) -> bool {
+        matches!(
+            self,
+            TransitionError::Catalog(CatalogError::ClosedNotCleared { .. })
+        )
+    }
+
     /// Why nothing changed, when the rules refused the move (`None` for faults: storage, …).
     pub fn refused(&self) -> Option<Refused<'_>> {
         match self {
@@ -108,16 +116,27 @@ pub fn open_or_close(
         .iter()
         .map(|(_, n)| n)
         .sum();
-    let to = catalog.transition(survey_id, action)?;
+    let moved = catalog.transition(survey_id, action);
+    // A close whose clearing failed still closed the survey: recorded, then reported.
+    let (to, owed) = match &moved {
+        Ok(to) => (*to, ""),
+        Err(CatalogError::ClosedNotCleared { .. }) => {
+            (SurveyState::Closed, "; fieldwork traces not yet cleared")
+        }
+        Err(_) => return moved.map_err(Into::into),
+    };
     record(
         catalog,
         actor,
         action,
         survey_id,
         None,
-        format!("{} → {to}; {responses} responses", before.record.state),
+        format!(
+            "{} → {to}; {responses} responses{owed}",
+            before.record.state
+        ),
     )?;
-    Ok(to)
+    Ok(moved?)
 }
 
 /// Publishes a closed survey (computing and storing its results), mails every evaluator

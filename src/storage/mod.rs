@@ -230,5 +230,6 @@ pub use results::{
     find_published, find_result_set, publish_results, record_result_set, PublishedRow, ResultSetRow,
 };
 pub use surveys::{
-    find_survey, import_version, list_surveys, set_state, version_ids, version_source,
+    find_survey, import_version, list_surveys, mark_fieldwork_traces_cleared, set_state,
+    surveys_owing_trace_clearing, version_ids, version_source,
 };

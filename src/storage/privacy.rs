@@ -131,10 +131,11 @@ pub fn apply_purge(
 /// other tables written at known times) and appends rows to its heap in arrival order (`ctid`):
 /// anyone allowed to `SELECT` from `responses` could order them by either. So the survey's
 /// rows are written again in one transaction, in slot order, and the old versions vacuumed:
-/// afterwards they share one `xmin` and their heap places follow their slots. A `SHARE` lock
-/// first waits for any writer still inside a transaction that stores a response of this survey
-/// (one that checked the survey open just before it closed) and keeps new ones out until the
-/// rewrite commits. SQLite has neither column: the table is kept in rowid order and its rowid
+/// afterwards they share one `xmin` and their heap places follow their slots. A `SHARE ROW
+/// EXCLUSIVE` lock first waits for any writer still inside a transaction that stores a response
+/// of this survey (one that checked the survey open just before it closed) and keeps new ones
+/// out until the rewrite commits; it also makes a second rewrite of the same rows (a close and
+/// a daily run on another node) wait for the first instead of failing on its copies. SQLite has neither column: the table is kept in rowid order and its rowid
 /// is the random slot, and closing empties its write-ahead log
 /// (`forget_invitation_addresses`). Idempotent. Returns how many responses were rewritten
 /// (0 on SQLite).
@@ -147,7 +148,7 @@ pub fn erase_arrival_order(
     };
     let (first, last) = super::responses::survey_slots(conn, survey_id)?;
     let rewritten = conn.transaction(|conn| {
-        diesel::sql_query("LOCK TABLE responses IN SHARE MODE").execute(conn)?;
+        diesel::sql_query("LOCK TABLE responses IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
         diesel::sql_query(
             "CREATE TEMPORARY TABLE closing_responses ON COMMIT DROP AS \
              SELECT * FROM responses WHERE slot BETWEEN $1 AND $2",

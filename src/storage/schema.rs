@@ -10,6 +10,7 @@ diesel::table! {
         closed_at -> Nullable<Text>,
         published_at -> Nullable<Text>,
         number -> Integer,
+        fieldwork_traces_cleared -> Bool,
     }
 }
 

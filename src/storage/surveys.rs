@@ -200,8 +200,14 @@ pub fn set_state(
         SurveyState::Open => diesel::update(target)
             .set((surveys::state.eq(to.as_str()), surveys::opened_at.eq(now)))
             .execute(conn)?,
+        // Fieldwork is over: its traces are owed a clearing (`Catalog::clear_fieldwork_traces`)
+        // from this statement on, so a failure between here and the clearing is caught later.
         SurveyState::Closed => diesel::update(target)
-            .set((surveys::state.eq(to.as_str()), surveys::closed_at.eq(now)))
+            .set((
+                surveys::state.eq(to.as_str()),
+                surveys::closed_at.eq(now),
+                surveys::fieldwork_traces_cleared.eq(false),
+            ))
             .execute(conn)?,
         SurveyState::Published => diesel::update(target)
             .set((
@@ -214,6 +220,30 @@ pub fn set_state(
             .execute(conn)?,
     };
     Ok(changed == 1)
+}
+
+/// Records that a closed survey's fieldwork traces are cleared (see `set_state`).
+pub fn mark_fieldwork_traces_cleared(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<(), StorageError> {
+    diesel::update(surveys::table.filter(surveys::id.eq(survey_id)))
+        .set(surveys::fieldwork_traces_cleared.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The closed and published surveys whose fieldwork traces are not known to be cleared.
+pub fn surveys_owing_trace_clearing(conn: &mut DbConnection) -> Result<Vec<String>, StorageError> {
+    Ok(surveys::table
+        .select(surveys::id)
+        .filter(surveys::state.eq_any([
+            SurveyState::Closed.as_str(),
+            SurveyState::Published.as_str(),
+        ]))
+        .filter(surveys::fieldwork_traces_cleared.eq(false))
+        .order(surveys::id)
+        .load(conn)?)
 }
 
 /// The number the next imported survey gets: one more than the largest given.

@@ -309,14 +309,22 @@ async fn perform(
             Ok::<_, AppError>((definition, outcome))
         })
         .await?;
-        match outcome {
-            Ok(_) => Ok(HttpResponse::SeeOther()
+        let done = || {
+            HttpResponse::SeeOther()
                 .insert_header((
                     header::LOCATION,
                     in_lang(&format!("/admin/surveys/{id}?done={action}"), lang),
                 ))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
-                .finish()),
+                .finish()
+        };
+        match outcome {
+            Ok(_) => Ok(done()),
+            // Closed (and audited); the daily run finishes the clearing.
+            Err(e) if e.closed_but_not_cleared() => {
+                tracing::warn!(survey = %id, error = %e, "survey closed; clearing owed");
+                Ok(done())
+            }
             Err(e) => match e.refused() {
                 Some(refused) => {
                     let title = definition.title.get(lang);

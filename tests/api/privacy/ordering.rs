@@ -3,7 +3,7 @@
 //! can then not be joined to the invitation it used by order or time (docs/privacy.md).
 
 use super::*;
-use minyi::lifecycle::Transition;
+use minyi::lifecycle::{SurveyState, Transition};
 use minyi::storage::{self, Database, NewResponse};
 
 /// Every column the responses table may have. Adding one is a privacy decision: say in
@@ -162,7 +162,61 @@ on_both_backends! {
         assert_eq!(order, by_slot, "the rows sit in slot order, not in the order they came in");
         assert_eq!(writers, 1, "one transaction id for all: it no longer dates each answer");
 
+        assert!(app.catalog().clear_owed_fieldwork_traces().unwrap().is_empty(), "the close recorded its clearing as done");
+
         minyi::retention::purge(&app.catalog(), EXAMPLE_ID, chrono::Utc::now().date_naive()).unwrap();
         assert_eq!(physical_order_and_writers(&app.db), (by_slot, 1), "the purge, which rewrites every row, keeps it so");
+    }
+
+    async fn a_close_whose_clearing_fails_is_audited_and_the_next_daily_run_clears_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        // Closed and cleared once, then reopened: the second close owes a clearing again.
+        app.catalog().transition(EXAMPLE_ID, Transition::Close).unwrap();
+        app.catalog().transition(EXAMPLE_ID, Transition::Open).unwrap();
+        let address = "left.behind@example.org";
+        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[(address, None)])).unwrap();
+        for county in ["nanhu", "haiyan", "tongxiang", "pinghu", "jiashan"] {
+            let token = app.form_token(EXAMPLE_ID).await;
+            submit(&app, county, &token, &[]).await;
+        }
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        let rename = |conn: &mut storage::DbConnection, from: &str, to: &str| {
+            use diesel::connection::SimpleConnection;
+            let sql = format!("ALTER TABLE {from} RENAME TO {to}");
+            match conn {
+                storage::DbConnection::Sqlite(c) => c.batch_execute(&sql).unwrap(),
+                storage::DbConnection::Postgres(c) => c.batch_execute(&sql).unwrap(),
+            }
+        };
+        // A real failure after the state changes: a table the clearing needs is missing.
+        rename(&mut conn, "invitation_links", "invitation_links_away");
+
+        let close = minyi::transitions::open_or_close(&app.catalog(), EXAMPLE_ID, Transition::Close, "publisher@example.org");
+
+        let error = close.unwrap_err();
+        assert!(error.closed_but_not_cleared(), "{error}");
+        assert!(error.to_string().contains("is closed, but clearing") && error.to_string().contains("next start"), "{error}");
+        assert_eq!(app.catalog().require(EXAMPLE_ID).unwrap().record.state, SurveyState::Closed);
+        let last = minyi::audit::recent(app.catalog().database(), 1).unwrap().into_iter().next().expect("the close is audited");
+        assert_eq!((last.actor.as_str(), last.action.as_str()), ("publisher@example.org", "survey_closed"), "the close is audited");
+        assert!(last.detail.ends_with("fieldwork traces not yet cleared"), "{}", last.detail);
+        // The secret went first; the clearing stopped at the addresses, before the order.
+        assert!(database_contents(&app.db).contains(address), "the address is still there (else this proves nothing)");
+        if backend == Backend::Postgres {
+            assert_eq!(physical_order_and_writers(&app.db).1, 5, "so is the arrival order");
+        }
+
+        rename(&mut conn, "invitation_links_away", "invitation_links");
+        let cleared = app.catalog().clear_owed_fieldwork_traces().unwrap();
+
+        assert_eq!(cleared, [EXAMPLE_ID]);
+        assert!(!storage::has_survey_secret(&mut conn, EXAMPLE_ID).unwrap(), "the secret is destroyed");
+        assert!(!database_contents(&app.db).contains(address), "the invited address is deleted");
+        let (order, writers) = physical_order_and_writers(&app.db);
+        let mut by_slot = order.clone();
+        by_slot.sort_unstable();
+        assert_eq!((order.len(), &order, writers), (5, &by_slot, 1), "the arrival order is erased");
+        assert!(app.catalog().clear_owed_fieldwork_traces().unwrap().is_empty(), "once: the clearing is recorded");
     }
 }
