@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::mail::{seconds, MailSettings, MailSettingsError};
+use crate::mail::{MailSettings, MailSettingsError};
 use crate::privacy::TrustedProxies;
+use crate::setting::{number, seconds, InvalidSetting};
 use crate::storage::{DatabaseUrl, UnknownScheme};
 
 /// Where the embedded database lives when `DATABASE_URL` is not set.
@@ -69,6 +70,16 @@ pub enum ConfigError {
     Mail(#[from] MailSettingsError),
 }
 
+impl From<InvalidSetting> for ConfigError {
+    fn from(e: InvalidSetting) -> ConfigError {
+        ConfigError::Invalid {
+            name: e.name,
+            value: e.value,
+            expected: e.expected,
+        }
+    }
+}
+
 impl Settings {
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Settings, ConfigError> {
@@ -97,13 +108,13 @@ impl Settings {
             surveys_dir: get("MINYI_SURVEYS_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("surveys")),
-            pool_size: parse_number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
-            body_limit: parse_number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
+            pool_size: number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
+            body_limit: number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
             body_timeout: seconds(&get, "MINYI_BODY_TIMEOUT", 30.0)?,
             public_url,
-            writers: parse_number(&get, "MINYI_WRITERS", 1, "a whole number of threads")?,
-            queue: parse_number(&get, "MINYI_QUEUE", 10_000, "a whole number of responses")?,
-            rate_per_minute: parse_number(
+            writers: number(&get, "MINYI_WRITERS", 1, "a whole number of threads")?,
+            queue: number(&get, "MINYI_QUEUE", 10_000, "a whole number of responses")?,
+            rate_per_minute: number(
                 &get,
                 "MINYI_RATE_LIMIT",
                 120,
@@ -129,22 +140,6 @@ fn parse_bool(value: &str) -> Option<bool> {
         "1" | "true" | "yes" | "on" => Some(true),
         "0" | "false" | "no" | "off" => Some(false),
         _ => None,
-    }
-}
-
-fn parse_number<T: std::str::FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: T,
-    expected: &'static str,
-) -> Result<T, ConfigError> {
-    match get(name) {
-        None => Ok(default),
-        Some(value) => value.trim().parse().map_err(|_| ConfigError::Invalid {
-            name,
-            value,
-            expected,
-        }),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod privacy;
 pub mod publishing;
 pub mod release;
 pub mod retention;
+pub mod setting;
 pub mod simulate;
 pub mod startup;
 pub mod stats;

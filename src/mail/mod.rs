@@ -10,7 +10,6 @@ mod transport;
 mod worker;
 
 pub use kind::MailKind;
-pub(crate) use settings::seconds;
 pub use settings::{
     MailSettings, MailSettingsError, SmtpSecurity, SmtpSettings, TransportSettings,
 };

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 
+use crate::setting::{number, seconds, InvalidSetting};
+
 /// Where `.eml` files go when no SMTP server is configured.
 pub const DEFAULT_MAIL_DIR: &str = "data/outbox";
 pub const DEFAULT_FROM: &str = "Minyi <minyi@localhost>";
@@ -106,6 +108,16 @@ pub enum MailSettingsError {
          (MINYI_SMTP_SECURITY=starttls or tls), or a relay on this machine"
     )]
     PasswordInClear { host: String },
+}
+
+impl From<InvalidSetting> for MailSettingsError {
+    fn from(e: InvalidSetting) -> MailSettingsError {
+        MailSettingsError::Invalid {
+            name: e.name,
+            value: e.value,
+            expected: e.expected,
+        }
+    }
 }
 
 impl MailSettings {
@@ -267,48 +279,6 @@ fn redact(text: &str) -> String {
         _ if text.contains('@') => "(the URL, not shown: it may hold a password)".into(),
         _ => text.to_owned(),
     }
-}
-
-fn number<T: std::str::FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: T,
-    expected: &'static str,
-) -> Result<T, MailSettingsError> {
-    match get(name) {
-        None => Ok(default),
-        Some(value) => value
-            .trim()
-            .parse()
-            .map_err(|_| MailSettingsError::Invalid {
-                name,
-                value,
-                expected,
-            }),
-    }
-}
-
-/// A duration setting in seconds, fractions allowed, never zero (the mail settings' and
-/// `MINYI_BODY_TIMEOUT`).
-pub(crate) fn seconds(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: f64,
-) -> Result<Duration, MailSettingsError> {
-    let value: f64 = number(
-        get,
-        name,
-        default,
-        "a number of seconds greater than 0, such as 300 or 0.5",
-    )?;
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| MailSettingsError::Invalid {
-            name,
-            value: value.to_string(),
-            expected: "a number of seconds greater than 0, such as 300 or 0.5",
-        })
 }
 
 #[cfg(test)]

@@ -1,0 +1,49 @@
+//! Reading one setting from the environment (or any lookup): numbers and durations, and what
+//! was expected when a value cannot be used. `config` and `mail::settings` both read theirs
+//! with these and turn an [`InvalidSetting`] into their own error.
+
+use std::time::Duration;
+
+/// A value given for a setting that cannot be used: the setting's name, the value as given
+/// and, in words, what was expected.
+#[derive(Debug)]
+pub struct InvalidSetting {
+    pub name: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+/// The number setting `name` holds (surrounding spaces ignored), or `default` when unset.
+pub fn number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, InvalidSetting> {
+    match get(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| InvalidSetting {
+            name,
+            value,
+            expected,
+        }),
+    }
+}
+
+/// A duration setting in seconds, fractions allowed, never zero.
+pub fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: f64,
+) -> Result<Duration, InvalidSetting> {
+    const EXPECTED: &str = "a number of seconds greater than 0, such as 300 or 0.5";
+    let value: f64 = number(get, name, default, EXPECTED)?;
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| InvalidSetting {
+            name,
+            value: value.to_string(),
+            expected: EXPECTED,
+        })
+}
