@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::responses::{insert_unless_stored, survey_slots, InsertOutcome, NewResponse};
-use super::schema::{responses, stratum_quotas, surveys, unused_invitations};
+use super::schema::{responses, stratum_quotas, survey_versions, surveys, unused_invitations};
 use super::{DbConnection, StorageError};
 use crate::lifecycle::SurveyState;
 
@@ -93,22 +93,29 @@ fn settle(
     conn: &mut DbConnection,
     submission: &Submission,
     inserted_in_group: &HashMap<String, i64>,
-    open: &mut HashMap<String, bool>,
+    open: &mut HashMap<(String, String), bool>,
 ) -> Result<InsertOutcome, diesel::result::Error> {
     let response = &submission.response;
     let inserted = inserted_in_group.get(&response.id).copied();
     // Checked here, in the transaction that stores the answer, so that a survey closed a
     // moment ago (from any process) takes no more answers, whatever the web layer last saw.
-    let is_open = match open.get(&response.survey_id) {
+    // The same query checks that the database holds the version the answers were given to,
+    // once per group: what a foreign key did for every row (see the migration
+    // `responses_without_version_check`). A version it does not hold cannot come from a form
+    // it served; such a response is refused like one to a closed survey and leaves no row.
+    let key = (response.survey_id.clone(), response.version.clone());
+    let is_open = match open.get(&key) {
         Some(is_open) => *is_open,
         None => {
             let state: Option<String> = surveys::table
+                .inner_join(survey_versions::table)
                 .select(surveys::state)
                 .filter(surveys::id.eq(&response.survey_id))
+                .filter(survey_versions::version.eq(&response.version))
                 .first(conn)
                 .optional()?;
             let is_open = state.as_deref() == Some(SurveyState::Open.as_str());
-            open.insert(response.survey_id.clone(), is_open);
+            open.insert(key, is_open);
             is_open
         }
     };

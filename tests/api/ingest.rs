@@ -353,6 +353,25 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_response_naming_a_version_the_database_does_not_hold_is_refused_and_leaves_no_row(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = app.catalog().require(EXAMPLE_ID).unwrap().record;
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        let submission = |response: NewResponse| storage::Submission { response, quota: None, invitation_id: None };
+        let stray = submission(NewResponse { version: "0".repeat(64), ..new_response("a1b2c3", &survey) });
+        let good = submission(new_response("d4e5f6", &survey));
+
+        let outcomes = storage::store_submissions(&mut conn, &[&stray, &good]).unwrap();
+
+        use storage::InsertOutcome::{Stored, SurveyClosed};
+        assert_eq!(outcomes, [SurveyClosed, Stored], "refused alone; the rest of the group is stored");
+        let ids: Vec<String> = storage::load_responses(&mut conn, EXAMPLE_ID).unwrap().into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["d4e5f6"], "no row names a version nobody can read");
+    }
+}
+
+on_both_backends! {
     async fn two_copies_of_a_form_in_one_group_keep_their_row_and_take_one_quota_place(backend: Backend) {
         let app = spawn_app(backend).await;
         let survey = app.catalog().require(EXAMPLE_ID).unwrap().record;
