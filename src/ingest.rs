@@ -14,7 +14,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -142,22 +142,28 @@ fn checkpoint_while(db: &Database, running: &AtomicBool) {
     }
 }
 
+/// How long a PostgreSQL writer keeps its connection without a group to store. Under load it
+/// keeps it from one group to the next: a connection checked out of the pool is first tested
+/// with a query of its own (`ConnectionManager::is_valid`), a fifth round trip for each group's
+/// four. Idle longer, it gives it back, and the next group checks out a tested one, so that a
+/// connection the server dropped meanwhile (a restart) is not used.
+const KEEP_IDLE_CONNECTION: Duration = Duration::from_secs(1);
+
 fn write_until_closed(db: &Database, jobs: &Mutex<Receiver<Job>>) {
-    // On SQLite the one writer keeps its connection, so that its page cache stays valid (no
-    // other connection writes); on PostgreSQL each group borrows one, leaving the pool to
-    // readers in between.
-    let keep = matches!(db.url(), DatabaseUrl::Sqlite(_));
-    let mut kept: Option<Conn> = None;
+    // On SQLite the one writer keeps its connection for good, so that its page cache stays
+    // valid (no other connection writes); on PostgreSQL while groups keep coming (above), and
+    // only after a group that committed.
+    let sqlite = matches!(db.url(), DatabaseUrl::Sqlite(_));
+    let mut kept: Option<(Conn, Instant)> = None;
     while let Some(group) = next_group(jobs) {
         let conn = match kept.take() {
-            Some(conn) => Ok(conn),
-            None => db.conn(),
+            Some((conn, since)) if sqlite || since.elapsed() < KEEP_IDLE_CONNECTION => Ok(conn),
+            _ => db.conn(),
         };
         match conn {
             Ok(mut conn) => {
-                store_group(&mut conn, group);
-                if keep {
-                    kept = Some(conn);
+                if store_group(&mut conn, group) || sqlite {
+                    kept = Some((conn, Instant::now()));
                 }
             }
             Err(e) => {
@@ -189,7 +195,8 @@ fn next_group(jobs: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
     Some(group)
 }
 
-fn store_group(conn: &mut Conn, mut group: Vec<Job>) {
+/// Stores a group and answers each submitter; whether the group committed together.
+fn store_group(conn: &mut Conn, mut group: Vec<Job>) -> bool {
     // The same lock order in every group (county, then slot), so that concurrent groups on
     // PostgreSQL queue behind each other instead of deadlocking.
     group.sort_by(|(a, _), (b, _)| {
@@ -213,11 +220,13 @@ fn store_group(conn: &mut Conn, mut group: Vec<Job>) {
             for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
                 let _ = reply.send(Ok(outcome));
             }
+            true
         }
         Err(e) if group.len() == 1 => {
             if let Some((_, reply)) = group.pop() {
                 let _ = reply.send(Err(e.into()));
             }
+            false
         }
         Err(e) => {
             // One bad row (or a deadlock victim) must not fail the others: store each alone.
@@ -225,6 +234,7 @@ fn store_group(conn: &mut Conn, mut group: Vec<Job>) {
             for job in group {
                 store_group(conn, vec![job]);
             }
+            false
         }
     }
 }

@@ -389,3 +389,66 @@ on_both_backends! {
         assert_eq!(ids, ["a1b2c3"], "the acknowledged response is kept");
     }
 }
+
+/// PostgreSQL only (SQLite's writer keeps its one connection for good): the response writer
+/// keeps its connection from one group to the next under load, and gives it back after a second
+/// without work, so that a connection the server dropped meanwhile is not used.
+#[actix_web::test]
+async fn a_postgres_writer_idle_for_a_second_does_not_store_through_a_dropped_connection() {
+    if postgres_server().is_none() {
+        eprintln!("PostgreSQL not configured (MINYI_TEST_POSTGRES); skipped");
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let post = |county: &'static str| {
+        let app = &app;
+        async move {
+            let token = app.form_token(EXAMPLE_ID).await;
+            app.post_form(
+                PATH,
+                &with_token(valid_fields(&example_survey(), county), &token),
+            )
+            .await
+            .status
+        }
+    };
+    // What a database restart does to every connection Minyi holds.
+    let drop_connections = || {
+        use diesel::prelude::*;
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(&mut *conn)
+        .unwrap();
+    };
+    assert_eq!(post("nanhu").await, 303);
+
+    drop_connections();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let after_a_pause = post("haiyan").await;
+
+    assert_eq!(
+        after_a_pause, 303,
+        "the writer checked out a live connection"
+    );
+    // Within the second, the kept connection is tried first: at most that one group fails, with
+    // 503 and the form back to send again, and the connection is let go.
+    drop_connections();
+    let at_once = post("pinghu").await;
+    let next = post("jiashan").await;
+    assert!(at_once == 303 || at_once == 503, "{at_once}");
+    assert_eq!(next, 303, "the next group has a live connection");
+    let db = Database::connect(app.db.url.clone(), 1).unwrap();
+    let stored = storage::load_responses(&mut db.conn().unwrap(), EXAMPLE_ID).unwrap();
+    let mut counties: Vec<String> = stored.into_iter().map(|r| r.stratum).collect();
+    counties.sort();
+    let mut acknowledged = vec!["haiyan", "jiashan", "nanhu"];
+    if at_once == 303 {
+        acknowledged.push("pinghu");
+    }
+    acknowledged.sort();
+    assert_eq!(counties, acknowledged, "every 303 is stored, nothing else");
+}
