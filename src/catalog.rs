@@ -48,6 +48,14 @@ pub enum CatalogError {
     Storage(#[from] StorageError),
 }
 
+/// What one run of `Catalog::clear_owed_fieldwork_traces` did, by survey.
+#[derive(Debug, Default)]
+pub struct OwedClearing {
+    pub cleared: Vec<String>,
+    /// Still owed, with why.
+    pub failed: Vec<(String, StorageError)>,
+}
+
 /// A survey as it stands now: its record and its current definition.
 #[derive(Clone)]
 pub struct CurrentSurvey {
@@ -274,14 +282,18 @@ impl Catalog {
 
     /// Clears the fieldwork traces of every closed or published survey not known to be
     /// cleared: a close whose clearing failed after the state changed, or a survey closed by a
-    /// build that did not clear everything. Returns the surveys cleared. Run at start and daily.
-    pub fn clear_owed_fieldwork_traces(&self) -> Result<Vec<String>, CatalogError> {
+    /// build that did not clear everything. One survey that fails again does not keep the
+    /// others waiting; it stays owed. Run at start and daily.
+    pub fn clear_owed_fieldwork_traces(&self) -> Result<OwedClearing, CatalogError> {
         let mut conn = self.db.conn()?;
-        let owed = storage::surveys_owing_trace_clearing(&mut conn)?;
-        for id in &owed {
-            self.clear_fieldwork_traces(&mut conn, id)?;
+        let mut done = OwedClearing::default();
+        for id in storage::surveys_owing_trace_clearing(&mut conn)? {
+            match self.clear_fieldwork_traces(&mut conn, &id) {
+                Ok(()) => done.cleared.push(id),
+                Err(e) => done.failed.push((id, e)),
+            }
         }
-        Ok(owed)
+        Ok(done)
     }
 
     /// The secret keying an open survey's client hashes: from memory after the first call,

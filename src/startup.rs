@@ -171,15 +171,16 @@ fn spawn_retention(catalog: Arc<Catalog>) {
         loop {
             let sweep = catalog.clone();
             let owed = move || sweep.clear_owed_fieldwork_traces();
-            for survey in daily_step("clearing closed surveys' traces", owed)
-                .await
-                .unwrap_or_default()
-            {
+            let run = daily_step("clearing closed surveys' traces", owed).await;
+            for survey in run.iter().flat_map(|r| &r.cleared) {
                 tracing::info!(
                     survey,
                     "closed survey's fieldwork traces cleared: secret, invited addresses, \
                      arrival order"
                 );
+            }
+            for (survey, e) in run.iter().flat_map(|r| &r.failed) {
+                tracing::warn!(survey, error = %e, "clearing a closed survey's traces failed; retrying tomorrow");
             }
             let purge = catalog.clone();
             let today = chrono::Utc::now().date_naive();
