@@ -55,12 +55,8 @@ pub struct Settings {
 pub enum ConfigError {
     #[error(transparent)]
     Database(#[from] UnknownScheme),
-    #[error("{name}={value:?} is not valid: expected {expected}")]
-    Invalid {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
-    },
+    #[error(transparent)]
+    Invalid(#[from] InvalidSetting),
     #[error(
         "MINYI_TRUSTED_PROXIES={value:?} is not valid: {problem}. Write addresses or ranges \
          separated by commas, such as 127.0.0.1,10.0.0.0/8"
@@ -68,16 +64,6 @@ pub enum ConfigError {
     TrustedProxies { value: String, problem: String },
     #[error(transparent)]
     Mail(#[from] MailSettingsError),
-}
-
-impl From<InvalidSetting> for ConfigError {
-    fn from(e: InvalidSetting) -> ConfigError {
-        ConfigError::Invalid {
-            name: e.name,
-            value: e.value,
-            expected: e.expected,
-        }
-    }
 }
 
 impl Settings {
@@ -96,7 +82,7 @@ impl Settings {
             None => public_url
                 .as_deref()
                 .is_some_and(|u| u.starts_with("https://")),
-            Some(value) => parse_bool(&value).ok_or(ConfigError::Invalid {
+            Some(value) => parse_bool(&value).ok_or(InvalidSetting {
                 name: "MINYI_SECURE_COOKIES",
                 value,
                 expected: "true or false",

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 /// A value given for a setting that cannot be used: the setting's name, the value as given
 /// and, in words, what was expected.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{name}={value:?} is not valid: expected {expected}")]
 pub struct InvalidSetting {
     pub name: &'static str,
     pub value: String,

@@ -92,12 +92,8 @@ impl SmtpSecurity {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MailSettingsError {
-    #[error("{name}={value:?} is not valid: expected {expected}")]
-    Invalid {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
-    },
+    #[error(transparent)]
+    Invalid(#[from] InvalidSetting),
     #[error(
         "MINYI_SMTP_URL and MINYI_SMTP_HOST are both set; use one: the URL \
          (smtp://USER:PASSWORD@HOST:587) or the separate MINYI_SMTP_* variables"
@@ -108,16 +104,6 @@ pub enum MailSettingsError {
          (MINYI_SMTP_SECURITY=starttls or tls), or a relay on this machine"
     )]
     PasswordInClear { host: String },
-}
-
-impl From<InvalidSetting> for MailSettingsError {
-    fn from(e: InvalidSetting) -> MailSettingsError {
-        MailSettingsError::Invalid {
-            name: e.name,
-            value: e.value,
-            expected: e.expected,
-        }
-    }
 }
 
 impl MailSettings {
@@ -145,7 +131,7 @@ impl MailSettings {
             },
         };
         let from_text = get("MINYI_MAIL_FROM").unwrap_or_else(|| DEFAULT_FROM.into());
-        let from = from_text.parse().map_err(|_| MailSettingsError::Invalid {
+        let from = from_text.parse().map_err(|_| InvalidSetting {
             name: "MINYI_MAIL_FROM",
             value: from_text.clone(),
             expected: "an address such as 民意调查 <survey@example.org>",
@@ -172,7 +158,7 @@ impl MailSettings {
 }
 
 fn smtp_from_url(text: &str) -> Result<SmtpSettings, MailSettingsError> {
-    let invalid = |expected| MailSettingsError::Invalid {
+    let invalid = |expected| InvalidSetting {
         name: "MINYI_SMTP_URL",
         value: redact(text),
         expected,
@@ -183,15 +169,15 @@ fn smtp_from_url(text: &str) -> Result<SmtpSettings, MailSettingsError> {
     let mut security = match url.scheme() {
         "smtp" => SmtpSecurity::StartTls,
         "smtps" => SmtpSecurity::Tls,
-        _ => return Err(invalid(FORM)),
+        _ => return Err(invalid(FORM).into()),
     };
     for (key, value) in url.query_pairs() {
         match (key.as_ref(), SmtpSecurity::parse(&value)) {
             ("tls", Some(chosen)) => security = chosen,
             _ => {
-                return Err(invalid(
-                    "the only option is ?tls=starttls, ?tls=tls or ?tls=none",
-                ))
+                return Err(
+                    invalid("the only option is ?tls=starttls, ?tls=tls or ?tls=none").into(),
+                )
             }
         }
     }
@@ -224,7 +210,7 @@ fn smtp_from_variables(
 ) -> Result<SmtpSettings, MailSettingsError> {
     let security = match get("MINYI_SMTP_SECURITY") {
         None => SmtpSecurity::StartTls,
-        Some(value) => SmtpSecurity::parse(&value).ok_or(MailSettingsError::Invalid {
+        Some(value) => SmtpSecurity::parse(&value).ok_or(InvalidSetting {
             name: "MINYI_SMTP_SECURITY",
             value,
             expected: "starttls, tls or none",
@@ -233,11 +219,12 @@ fn smtp_from_variables(
     let credentials = match (get("MINYI_SMTP_USER"), get("MINYI_SMTP_PASSWORD")) {
         (Some(user), password) => Some((user, password.unwrap_or_default())),
         (None, Some(_)) => {
-            return Err(MailSettingsError::Invalid {
+            return Err(InvalidSetting {
                 name: "MINYI_SMTP_USER",
                 value: String::new(),
                 expected: "a user name to go with MINYI_SMTP_PASSWORD",
-            })
+            }
+            .into())
         }
         (None, None) => None,
     };
