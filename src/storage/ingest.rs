@@ -89,11 +89,11 @@ fn insert_all_unless_stored(
 /// Decides one submission's outcome once the group's rows are inserted. The insert came first:
 /// on SQLite a transaction that reads before it writes cannot wait for another process's write
 /// lock (its snapshot would be stale) and fails as busy.
-fn settle(
+fn settle<'a>(
     conn: &mut DbConnection,
-    submission: &Submission,
+    submission: &'a Submission,
     inserted_in_group: &HashMap<String, i64>,
-    open: &mut HashMap<(String, String), bool>,
+    open: &mut HashMap<(&'a str, &'a str), bool>,
 ) -> Result<InsertOutcome, diesel::result::Error> {
     let response = &submission.response;
     let inserted = inserted_in_group.get(&response.id).copied();
@@ -103,7 +103,7 @@ fn settle(
     // once per group: what a foreign key did for every row (see the migration
     // `responses_without_version_check`). A version it does not hold cannot come from a form
     // it served; such a response is refused like one to a closed survey and leaves no row.
-    let key = (response.survey_id.clone(), response.version.clone());
+    let key = (response.survey_id.as_str(), response.version.as_str());
     let is_open = match open.get(&key) {
         Some(is_open) => *is_open,
         None => {
