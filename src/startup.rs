@@ -60,7 +60,7 @@ impl Application {
             public_url: settings.public_url.clone(),
             metrics_token: settings.metrics_token.clone(),
         });
-        spawn_retention(catalog.clone());
+        spawn_daily_work(catalog.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -166,7 +166,7 @@ pub fn raise_open_files_limit() {
 /// Clears the traces owed by closed surveys (a clearing that failed at the close) and purges
 /// surveys whose retention period has ended: now, then once a day. Safe on several processes
 /// at once (both are idempotent).
-fn spawn_retention(catalog: Arc<Catalog>) {
+fn spawn_daily_work(catalog: Arc<Catalog>) {
     actix_web::rt::spawn(async move {
         loop {
             let sweep = catalog.clone();

@@ -136,7 +136,7 @@ pub fn open_or_close(
             before.record.state
         ),
     )?;
-    Ok(moved?)
+    moved.map_err(Into::into)
 }
 
 /// Publishes a closed survey (computing and storing its results), mails every evaluator

@@ -135,9 +135,9 @@ pub fn apply_purge(
 /// EXCLUSIVE` lock first waits for any writer still inside a transaction that stores a response
 /// of this survey (one that checked the survey open just before it closed) and keeps new ones
 /// out until the rewrite commits; it also makes a second rewrite of the same rows (a close and
-/// a daily run on another node) wait for the first instead of failing on its copies. SQLite has neither column: the table is kept in rowid order and its rowid
-/// is the random slot, and closing empties its write-ahead log
-/// (`forget_invitation_addresses`). Idempotent. Returns how many responses were rewritten
+/// a daily run on another node) wait for the first instead of failing on its copies. SQLite
+/// has neither column: the table is kept in rowid order and its rowid is the random slot, and
+/// closing empties its write-ahead log (`forget_invitation_addresses`). Idempotent. Returns how many responses were rewritten
 /// (0 on SQLite).
 pub fn erase_arrival_order(
     conn: &mut DbConnection,
