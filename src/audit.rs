@@ -22,6 +22,9 @@ pub enum AuditAction {
     SurveyClosed,
     /// Results published (with the result set's manifest hash, when it has one).
     SurveyPublished,
+    /// What a closed survey's fieldwork left (client-hash secret, invited addresses, arrival
+    /// order) cleared after its close could not finish it.
+    TracesCleared,
 }
 
 impl AuditAction {
@@ -38,6 +41,7 @@ impl AuditAction {
             AuditAction::SurveyOpened => "survey_opened",
             AuditAction::SurveyClosed => "survey_closed",
             AuditAction::SurveyPublished => "survey_published",
+            AuditAction::TracesCleared => "traces_cleared",
         }
     }
 
@@ -53,6 +57,9 @@ impl AuditAction {
 
 /// Who acted when it was not a signed-in person: the operator at the command line.
 pub const COMMAND_LINE: &str = "command line";
+
+/// Who acted for the work `minyi serve` does at start and once a day.
+pub const DAILY_RUN: &str = "daily run";
 
 /// One event to append.
 pub struct AuditEvent<'a> {

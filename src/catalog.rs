@@ -280,6 +280,19 @@ impl Catalog {
         Ok(())
     }
 
+    /// Clears survey `id`'s fieldwork traces now if it owes a clearing (the dashboard's retry;
+    /// the daily run does the same for every survey). `Ok(false)`: nothing was owed.
+    pub fn clear_owed_traces_of(&self, id: &str) -> Result<bool, CatalogError> {
+        let mut conn = self.db.conn()?;
+        let record = storage::find_survey(&mut conn, id)?
+            .ok_or_else(|| CatalogError::UnknownSurvey(id.to_owned()))?;
+        if !record.owes_trace_clearing() {
+            return Ok(false);
+        }
+        self.clear_fieldwork_traces(&mut conn, id)?;
+        Ok(true)
+    }
+
     /// Clears the fieldwork traces of every closed or published survey not known to be
     /// cleared: a close whose clearing failed after the state changed, or a survey closed by a
     /// build that did not clear everything. One survey that fails again does not keep the

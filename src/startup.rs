@@ -170,7 +170,7 @@ fn spawn_daily_work(catalog: Arc<Catalog>) {
     actix_web::rt::spawn(async move {
         loop {
             let sweep = catalog.clone();
-            let owed = move || sweep.clear_owed_fieldwork_traces();
+            let owed = move || crate::transitions::clear_every_owed_trace(&sweep);
             let run = daily_step("clearing closed surveys' traces", owed).await;
             for survey in run.iter().flat_map(|r| &r.cleared) {
                 tracing::info!(

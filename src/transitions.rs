@@ -6,7 +6,7 @@
 use crate::accounts::Accounts;
 use crate::analysis::AnalysisError;
 use crate::audit::{self, AuditAction, AuditEvent};
-use crate::catalog::{Catalog, CatalogError};
+use crate::catalog::{Catalog, CatalogError, OwedClearing};
 use crate::evaluation::EvaluationError;
 use crate::lifecycle::{IllegalTransition, SurveyState, Transition};
 use crate::publishing::{self, PublishError, PublishedResults};
@@ -137,6 +137,44 @@ pub fn open_or_close(
         ),
     )?;
     moved.map_err(Into::into)
+}
+
+/// Clears survey `survey_id`'s owed fieldwork traces now, on behalf of `actor`, and records it
+/// (the dashboard's retry after a close could not finish them). `Ok(false)`: none were owed, and
+/// nothing is recorded.
+pub fn clear_owed_traces(
+    catalog: &Catalog,
+    survey_id: &str,
+    actor: &str,
+) -> Result<bool, TransitionError> {
+    let cleared = catalog.clear_owed_traces_of(survey_id)?;
+    if cleared {
+        record_clearing(catalog, actor, survey_id)?;
+    }
+    Ok(cleared)
+}
+
+/// The daily run's clearing: every survey owing one, each cleared recorded as done by
+/// [`audit::DAILY_RUN`]; a survey that fails again stays owed and is reported.
+pub fn clear_every_owed_trace(catalog: &Catalog) -> Result<OwedClearing, TransitionError> {
+    let done = catalog.clear_owed_fieldwork_traces()?;
+    for survey_id in &done.cleared {
+        record_clearing(catalog, audit::DAILY_RUN, survey_id)?;
+    }
+    Ok(done)
+}
+
+fn record_clearing(catalog: &Catalog, actor: &str, survey_id: &str) -> Result<(), StorageError> {
+    audit::record(
+        catalog.database(),
+        AuditEvent {
+            actor,
+            action: AuditAction::TracesCleared,
+            survey_id: Some(survey_id),
+            manifest_sha256: None,
+            detail: "client-hash secret, invited addresses and arrival order cleared".to_owned(),
+        },
+    )
 }
 
 /// Publishes a closed survey (computing and storing its results), mails every evaluator

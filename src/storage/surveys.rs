@@ -18,6 +18,17 @@ pub struct SurveyRecord {
     /// A small number of its own, given at import: the top bits of its responses' slots
     /// (`storage::responses::slot_of`).
     pub number: i32,
+    /// Whether what its fieldwork left (the client-hash secret, invited addresses, arrival
+    /// order) is known to be cleared since it last closed (`Catalog::clear_fieldwork_traces`).
+    pub traces_cleared: bool,
+}
+
+impl SurveyRecord {
+    /// Closed or published, and a clearing of its fieldwork traces still owed: the close could
+    /// not finish it (the daily run, or the dashboard's button, retries).
+    pub fn owes_trace_clearing(&self) -> bool {
+        matches!(self.state, SurveyState::Closed | SurveyState::Published) && !self.traces_cleared
+    }
 }
 
 type SurveyRow = (
@@ -29,10 +40,21 @@ type SurveyRow = (
     Option<String>,
     Option<String>,
     i32,
+    bool,
 );
 
 fn record(row: SurveyRow) -> Result<SurveyRecord, StorageError> {
-    let (id, state, current_version, created_at, opened_at, closed_at, published_at, number) = row;
+    let (
+        id,
+        state,
+        current_version,
+        created_at,
+        opened_at,
+        closed_at,
+        published_at,
+        number,
+        traces_cleared,
+    ) = row;
     let state = SurveyState::parse(&state)
         .ok_or_else(|| StorageError::Corrupt(format!("survey {id} has state {state:?}")))?;
     Ok(SurveyRecord {
@@ -44,6 +66,7 @@ fn record(row: SurveyRow) -> Result<SurveyRecord, StorageError> {
         closed_at,
         published_at,
         number,
+        traces_cleared,
     })
 }
 
@@ -56,6 +79,7 @@ const SURVEY_COLUMNS: (
     surveys::closed_at,
     surveys::published_at,
     surveys::number,
+    surveys::fieldwork_traces_cleared,
 ) = (
     surveys::id,
     surveys::state,
@@ -65,6 +89,7 @@ const SURVEY_COLUMNS: (
     surveys::closed_at,
     surveys::published_at,
     surveys::number,
+    surveys::fieldwork_traces_cleared,
 );
 
 pub fn find_survey(

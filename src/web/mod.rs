@@ -110,6 +110,7 @@ route_table! {
     post "/admin/surveys/{id}/close" => routes::transitions::close, Access::Publisher;
     get "/admin/surveys/{id}/publish" => routes::transitions::confirm_publish, Access::Publisher;
     post "/admin/surveys/{id}/publish" => routes::transitions::publish, Access::Publisher;
+    post "/admin/surveys/{id}/clear" => routes::clearing::clear, Access::Publisher;
     get "/admin/surveys/{id}/bulletin" => routes::bulletin::page, Access::Publisher;
     get "/admin/surveys/{id}/bulletin.csv" => routes::bulletin::csv, Access::Publisher;
     get "/resultsets/{id}/download" => routes::resultsets::download, Access::ResultSet;

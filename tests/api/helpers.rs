@@ -264,6 +264,18 @@ where
     }
 }
 
+/// Renames a table of the test database: a real failure for whatever needs it (`from`), undone
+/// by renaming it back.
+pub fn rename_table(db: &TestDatabase, from: &str, to: &str) {
+    use diesel::connection::SimpleConnection;
+    let sql = format!("ALTER TABLE {from} RENAME TO {to}");
+    let database = Database::connect(db.url.clone(), 1).expect("test database");
+    match &mut *database.conn().expect("connection") {
+        minyi::storage::DbConnection::Sqlite(c) => c.batch_execute(&sql).expect("rename"),
+        minyi::storage::DbConnection::Postgres(c) => c.batch_execute(&sql).expect("rename"),
+    }
+}
+
 pub fn token_in(html: &str) -> String {
     let marker = "name=\"_token\" value=\"";
     let start = html.find(marker).expect("the form carries a token") + marker.len();

@@ -15,7 +15,7 @@ use crate::fieldwork::Progress;
 use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
 use crate::web::fieldwork_view::{short_version, FieldworkView};
-use crate::web::{lang_from_query, AppError, AppState};
+use crate::web::{lang_from_query, AppError, AppState, SignedIn};
 
 /// Each county's bar, its notes in colour, the message after a move, and county names kept whole
 /// (a narrow column would break 南湖区 in two).
@@ -109,6 +109,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
 pub async fn show(
     req: HttpRequest,
     path: web::Path<String>,
+    signed_in: SignedIn,
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
@@ -134,10 +135,24 @@ pub async fn show(
                 })
             })
             .collect();
-        // After a move, the dashboard says what was done (`?done=close`).
-        let done = query_param(&req, "done")
-            .and_then(|d| Transition::ALL.into_iter().find(|t| t.name() == d))
-            .map(|t| m.text(lang, &format!("lifecycle.done_{t}")));
+        // After a move or a clearing, the dashboard says what was done (`?done=close`).
+        let done_param = query_param(&req, "done");
+        let done = match done_param.as_deref() {
+            Some("clear") => Some(m.text(lang, "fieldwork.traces_cleared_now")),
+            asked => asked
+                .and_then(|d| Transition::ALL.into_iter().find(|t| t.name() == d))
+                .map(|t| m.text(lang, &format!("lifecycle.done_{t}"))),
+        };
+        // A close that could not clear what fieldwork left: said, with a button to retry.
+        let clearing = survey.record.owes_trace_clearing().then(|| {
+            let scope = super::clearing::scope(id, &signed_in.0);
+            json!({
+                "action": format!("/admin/surveys/{id}/clear"),
+                "token": state.tokens.issue(&scope, chrono::Utc::now().timestamp()),
+                "lang_code": if lang == Lang::En { "en" } else { "zh" },
+                "failed_again": done_param.as_deref() == Some("clear_failed"),
+            })
+        });
         let title = survey.definition.title.get(lang);
         let html = state.pages.render(
             "dashboard",
@@ -153,6 +168,7 @@ pub async fn show(
                         ("version", short_version(&survey.record.current_version)),
                     ]),
                     "done": done,
+                    "clearing": clearing,
                     "actions": actions,
                     "bulletin_href": in_lang(&format!("/admin/surveys/{id}/bulletin"), lang),
                     "csv_href": format!("/admin/surveys/{id}/bulletin.csv"),

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod bulletin;
+pub mod clearing;
 pub mod dashboard;
 pub mod health;
 pub mod home;

@@ -3,6 +3,7 @@
 //! the command line's rules and audit entries; and the progress bulletin, printable and as CSV.
 
 mod bulletin;
+mod clearing;
 mod moves;
 mod page;
 

@@ -179,18 +179,8 @@ on_both_backends! {
             let token = app.form_token(EXAMPLE_ID).await;
             submit(&app, county, &token, &[]).await;
         }
-        let db = Database::connect(app.db.url.clone(), 1).unwrap();
-        let mut conn = db.conn().unwrap();
-        let rename = |conn: &mut storage::DbConnection, from: &str, to: &str| {
-            use diesel::connection::SimpleConnection;
-            let sql = format!("ALTER TABLE {from} RENAME TO {to}");
-            match conn {
-                storage::DbConnection::Sqlite(c) => c.batch_execute(&sql).unwrap(),
-                storage::DbConnection::Postgres(c) => c.batch_execute(&sql).unwrap(),
-            }
-        };
         // A real failure after the state changes: a table the clearing needs is missing.
-        rename(&mut conn, "invitation_links", "invitation_links_away");
+        rename_table(&app.db, "invitation_links", "invitation_links_away");
 
         let close = minyi::transitions::open_or_close(&app.catalog(), EXAMPLE_ID, Transition::Close, "publisher@example.org");
 
@@ -207,19 +197,24 @@ on_both_backends! {
             assert_eq!(physical_order_and_writers(&app.db).1, 5, "so is the arrival order");
         }
 
-        let still_failing = app.catalog().clear_owed_fieldwork_traces().unwrap();
+        let daily_run = || minyi::transitions::clear_every_owed_trace(&app.catalog()).unwrap();
+        let still_failing = daily_run();
         assert_eq!((still_failing.cleared.len(), still_failing.failed.len()), (0, 1), "reported, still owed");
 
-        rename(&mut conn, "invitation_links_away", "invitation_links");
-        let run = app.catalog().clear_owed_fieldwork_traces().unwrap();
+        rename_table(&app.db, "invitation_links_away", "invitation_links");
+        let run = daily_run();
 
         assert_eq!((run.cleared.as_slice(), run.failed.len()), ([EXAMPLE_ID.to_owned()].as_slice(), 0));
+        let last = minyi::audit::recent(app.catalog().database(), 1).unwrap().into_iter().next().expect("audited");
+        assert_eq!((last.actor.as_str(), last.action.as_str(), last.survey_id.as_deref()), ("daily run", "traces_cleared", Some(EXAMPLE_ID)), "the clearing is audited");
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
         assert!(!storage::has_survey_secret(&mut conn, EXAMPLE_ID).unwrap(), "the secret is destroyed");
         assert!(!database_contents(&app.db).contains(address), "the invited address is deleted");
         let (order, writers) = physical_order_and_writers(&app.db);
         let mut by_slot = order.clone();
         by_slot.sort_unstable();
         assert_eq!((order.len(), &order, writers), (5, &by_slot, 1), "the arrival order is erased");
-        assert!(app.catalog().clear_owed_fieldwork_traces().unwrap().cleared.is_empty(), "once: the clearing is recorded");
+        assert!(daily_run().cleared.is_empty(), "once: the clearing is recorded");
     }
 }

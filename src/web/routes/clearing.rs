@@ -1,0 +1,76 @@
+//! `POST /admin/surveys/{id}/clear`: the dashboard's retry of a clearing that a close could not
+//! finish (the client-hash secret, invited addresses, arrival order; `Catalog::clear_fieldwork_traces`).
+//! `minyi serve` retries at start and daily anyway; this lets a publisher who fixed the cause
+//! finish it now. The button posts a token signed for this account and session and this survey,
+//! valid for an hour, and cross-site posts are refused (`posted::read_form`). Clearing is
+//! idempotent: a stale token, or nothing owed, only shows the dashboard again.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::posted::{read_form, PostedForm};
+use super::{blocking, in_lang};
+use crate::accounts::Account;
+use crate::catalog::CatalogError;
+use crate::transitions::{self, TransitionError};
+use crate::web::{lang_from_query, AppError, AppState, SignedIn};
+
+/// How long the dashboard's button stays valid.
+const BUTTON_SECONDS: i64 = 3600;
+
+/// What the button's token is signed for: the survey, the account and its session epoch.
+pub(super) fn scope(id: &str, account: &Account) -> String {
+    format!("clear {id} {} {}", account.id, account.session_epoch)
+}
+
+pub async fn clear(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let id = path.into_inner();
+    let account = signed_in.0;
+    let mut lang = lang_from_query(req.query_string());
+    let result = async {
+        let PostedForm {
+            fields,
+            lang: asked,
+        } = read_form(&req, payload, &state, lang).await?;
+        lang = asked;
+        let now = chrono::Utc::now().timestamp();
+        let pressed = state
+            .tokens
+            .check(&scope(&id, &account), fields.first("_token"), now)
+            .is_ok_and(|token| token.elapsed_seconds <= BUTTON_SECONDS);
+        let mut dashboard = format!("/admin/surveys/{id}");
+        if pressed {
+            let catalog = state.catalog.clone();
+            let wanted = id.clone();
+            let actor = account.email.clone();
+            let outcome = blocking(move || {
+                Ok::<_, AppError>(transitions::clear_owed_traces(&catalog, &wanted, &actor))
+            })
+            .await?;
+            match outcome {
+                Ok(_) => dashboard.push_str("?done=clear"),
+                Err(unknown @ TransitionError::Catalog(CatalogError::UnknownSurvey(_))) => {
+                    return Err(unknown.into())
+                }
+                Err(e) => {
+                    tracing::warn!(survey = %id, error = %e, "clearing a closed survey's traces failed again");
+                    dashboard.push_str("?done=clear_failed");
+                }
+            }
+        }
+        Ok::<_, AppError>(
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, in_lang(&dashboard, lang)))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
