@@ -70,6 +70,12 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         "/admin/surveys/{id}/publish",
         [303, 403, 403, 409, 409],
     ),
+    // Without the dashboard's token nothing is cleared: back to the dashboard.
+    (
+        "post",
+        "/admin/surveys/{id}/clear",
+        [303, 403, 403, 303, 303],
+    ),
     (
         "get",
         "/admin/surveys/{id}/bulletin",
