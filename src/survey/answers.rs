@@ -1,6 +1,7 @@
 //! Answers: the validation of a posted form ([`FormInput`]) against the survey, and the
 //! validated answers that are stored.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -156,15 +157,26 @@ fn read_answer(question: &Question, input: &FormInput) -> Result<Option<Answer>,
             min, max, integer, ..
         } => read_number(input.first(id), *min, *max, *integer),
         QuestionKind::Text { max_length } => {
-            let text = input.first(id).unwrap_or_default().trim();
+            let text = one_break_per_line(input.first(id).unwrap_or_default().trim());
             if text.is_empty() {
                 Ok(None)
             } else if text.chars().count() > *max_length {
                 Err(AnswerProblem::TooLong { max: *max_length })
             } else {
-                Ok(Some(Answer::Code(text.to_string())))
+                Ok(Some(Answer::Code(text.into_owned())))
             }
         }
+    }
+}
+
+/// A text box's line breaks as `\n`. Browsers post each as `\r\n` but count it as one character
+/// against the box's `maxlength` (HTML's "API value"), so a resident who filled the box to its
+/// limit with a few lines would otherwise be told the text is too long.
+fn one_break_per_line(text: &str) -> Cow<'_, str> {
+    if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -465,6 +477,27 @@ pub(crate) mod tests {
         assert_eq!(
             answers.get("suggestion"),
             Some(&Answer::Code("一二三四五六七八九十".into()))
+        );
+    }
+
+    #[test]
+    fn a_text_box_filled_to_its_limit_with_line_breaks_is_accepted_as_the_browser_counted_it() {
+        // The browser let ten characters in, two of them line breaks, and posts each as CRLF.
+        let posted = "一二三\r\n四五六\r\n七八";
+        let answers = small_survey()
+            .validate(&form(&with(&[("suggestion", posted)])))
+            .unwrap();
+
+        assert_eq!(
+            answers.get("suggestion"),
+            Some(&Answer::Code("一二三\n四五六\n七八".into())),
+            "stored with one break per line"
+        );
+        let too_long = problems_for(&with(&[("suggestion", "一二三\r\n四五六\r\n七八九")]));
+        assert_eq!(
+            too_long.get("suggestion"),
+            Some(&AnswerProblem::TooLong { max: 10 }),
+            "the eleventh character is still one too many"
         );
     }
 
