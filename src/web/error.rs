@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::pages::{MessagePage, Pages};
+use super::routes::in_lang;
 use crate::analysis::AnalysisError;
 use crate::catalog::CatalogError;
 use crate::ingest::IngestError;
@@ -21,6 +22,9 @@ const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// A results page asked for before the survey's results are published (or for no survey).
+    #[error("no published results")]
+    ResultsNotPublished,
     #[error("survey closed")]
     SurveyClosed,
     #[error("request body too large")]
@@ -100,7 +104,7 @@ impl From<StorageError> for AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::ResultsNotPublished => StatusCode::NOT_FOUND,
             AppError::SurveyClosed => StatusCode::GONE,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
@@ -125,6 +129,7 @@ impl AppError {
     fn message_key(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
+            AppError::ResultsNotPublished => "results_pending",
             AppError::SurveyClosed => "closed",
             AppError::TooLarge => "too_large",
             AppError::TooSlow => "too_slow",
@@ -139,7 +144,9 @@ impl AppError {
         }
     }
 
-    /// The page a resident sees. `back` links to where they can carry on, if anywhere.
+    /// The page a resident sees. `back` links to where they can carry on; without one, a page
+    /// that found no survey, or a closed one, links to the home page (open surveys and
+    /// published results) rather than leave the resident at a dead end.
     pub fn render(
         &self,
         pages: &Pages,
@@ -160,7 +167,14 @@ impl AppError {
         let page = MessagePage {
             heading: m.text(lang, &format!("error.{key}_title")),
             paragraphs: vec![m.text(lang, &format!("error.{key}_body"))],
-            link: back.map(|href| (href.to_owned(), m.text(lang, "error.back"))),
+            link: match (back, self) {
+                (Some(href), _) => Some((href.to_owned(), m.text(lang, "error.back"))),
+                (
+                    None,
+                    AppError::NotFound | AppError::ResultsNotPublished | AppError::SurveyClosed,
+                ) => Some((in_lang("/", lang), m.text(lang, "error.home"))),
+                (None, _) => None,
+            },
             role: "alert",
         };
         let mut response = HttpResponse::build(self.status());

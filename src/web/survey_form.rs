@@ -93,6 +93,7 @@ impl FormContext<'_> {
         };
         let mut view = json!({
             "anchor": format!("q{}", index + 1),
+            "error_anchor": format!("q{}", index + 1),
             "number": index + 1,
             "name": q.id,
             "text": q.text.get(lang),
@@ -142,6 +143,9 @@ impl FormContext<'_> {
                 view["options"] = json!(choices(&mut scale.choices(), &q.id));
             }
             QuestionKind::Matrix { scale, items } => {
+                // Each item left unanswered is marked where it is, which may be screens below
+                // the question's own message; the summary's link goes to the first.
+                let missing = self.missing_items(q);
                 let items: Vec<Value> = items
                     .iter()
                     .map(|item| {
@@ -149,10 +153,15 @@ impl FormContext<'_> {
                         json!({
                             "label": item.label.get(lang),
                             "name": name,
+                            "anchor": format!("q{}-{}", index + 1, item.code),
+                            "missing": missing.contains(&item.code),
                             "options": choices(&mut scale.choices(), &name),
                         })
                     })
                     .collect();
+                if let Some(first) = items.iter().find(|i| i["missing"] == true) {
+                    view["error_anchor"] = first["anchor"].clone();
+                }
                 view["items"] = json!(items);
             }
             QuestionKind::Number { min, max, unit, .. } => {
@@ -163,7 +172,10 @@ impl FormContext<'_> {
                     &[("min", &min.to_string()), ("max", &max.to_string())],
                 );
                 if let Some(unit) = unit {
-                    hint = format!("{hint}（{}）", unit.get(lang));
+                    hint = match lang {
+                        Lang::Zh => format!("{hint}（{}）", unit.get(lang)),
+                        Lang::En => format!("{hint} ({})", unit.get(lang)),
+                    };
                 }
                 hints.push(hint);
             }
@@ -177,11 +189,8 @@ impl FormContext<'_> {
                 ));
             }
         }
-        view["hint"] = if hints.is_empty() {
-            Value::Null
-        } else {
-            json!(hints.join(" · "))
-        };
+        // One line each: joined on one line, a hint could wrap with its separator first.
+        view["hints"] = json!(hints);
         view
     }
 
@@ -210,6 +219,14 @@ impl FormContext<'_> {
                 ("answers", &labels.join(separator)),
             ],
         ))
+    }
+
+    /// The items of matrix `q` the resident left unanswered (none when it has no such problem).
+    fn missing_items(&self, q: &Question) -> &[String] {
+        match self.errors.and_then(|e| e.problems.get(&q.id)) {
+            Some(AnswerProblem::ItemsMissing { items }) => items,
+            _ => &[],
+        }
     }
 
     fn problem(&self, q: &Question) -> Option<String> {

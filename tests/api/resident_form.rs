@@ -50,6 +50,7 @@ on_both_backends! {
 
         assert_eq!(page.status, 410);
         assert!(page.body.contains("调查已经结束"), "{}", page.body);
+        assert!(page.body.contains("<a class=\"button\" href=\"/\">返回首页</a>"), "not a dead end: home lists the published results");
     }
 }
 

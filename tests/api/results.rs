@@ -18,7 +18,10 @@ on_both_backends! {
     async fn results_are_404_until_published_then_show_figures_intervals_and_method(backend: Backend) {
         let app = spawn_app(backend).await;
         let path = format!("/results/{EXAMPLE_ID}");
-        assert_eq!(app.get(&path).await.status, 404, "nothing public before publication");
+        let before = app.get(&path).await;
+        assert_eq!(before.status, 404, "nothing public before publication");
+        assert!(before.body.contains("结果尚未发布"), "says the results are not out yet, not that the survey is missing: {}", before.body);
+        assert!(before.body.contains("href=\"/\""), "and leads home, where published results are listed");
         assert_eq!(app.get(&format!("/api/results/{EXAMPLE_ID}")).await.status, 404);
 
         run_fieldwork_and_publish(&app, 1400);

@@ -264,3 +264,64 @@ fn question_block(html: &str, number: usize) -> &str {
         .map_or(html.len(), |e| start + e);
     &html[start..end]
 }
+
+#[actix_web::test]
+async fn an_unanswered_row_of_a_grid_is_marked_where_it_is_and_the_summary_links_to_it() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let survey = example_survey();
+    let (number, grid, items) = survey
+        .questions
+        .iter()
+        .enumerate()
+        .find_map(|(i, q)| match &q.kind {
+            QuestionKind::Matrix { items, .. } if q.required && q.show_if.is_none() => {
+                Some((i + 1, q, items))
+            }
+            _ => None,
+        })
+        .expect("a required grid question");
+    let skipped = items.last().expect("items");
+    let skipped_field = format!("{}.{}", grid.id, skipped.code);
+    let token = app.form_token(EXAMPLE_ID).await;
+    let mut fields: Vec<(String, String)> = valid_fields(&survey, "nanhu")
+        .into_iter()
+        .filter(|(name, _)| *name != skipped_field)
+        .collect();
+    fields.push(("_lang".into(), "en".into()));
+
+    let page = app
+        .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(fields, &token))
+        .await;
+
+    assert_eq!(page.status, 422);
+    let anchor = format!("q{number}-{}", skipped.code);
+    assert!(
+        page.body
+            .contains(&format!("<a href=\"#{anchor}\">{number}. ")),
+        "the summary links to the row itself"
+    );
+    let row_start = page
+        .body
+        .find(&format!("id=\"{anchor}\""))
+        .expect("the row has its anchor");
+    let row =
+        &page.body[row_start..row_start + page.body[row_start..].find("</fieldset>").unwrap()];
+    assert!(
+        row.contains("! This item still needs an answer."),
+        "the row says so where it is: {row}"
+    );
+    assert!(
+        page.body[..row_start].ends_with("<fieldset class=\"item err\" "),
+        "and is marked"
+    );
+    let answered = format!("q{number}-{}", items[0].code);
+    assert!(
+        page.body
+            .contains(&format!("<fieldset class=\"item\" id=\"{answered}\">")),
+        "answered rows are not"
+    );
+    assert!(
+        !page.body.contains('！'),
+        "English pages mark problems with an English exclamation mark"
+    );
+}

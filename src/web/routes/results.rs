@@ -16,7 +16,7 @@ async fn load(state: &AppState, id: String) -> Result<PublishedResults, AppError
         publishing::published(&catalog, &id).map_err(|e| AppError::Unexpected(e.into()))
     })
     .await?
-    .ok_or(AppError::NotFound)
+    .ok_or(AppError::ResultsNotPublished)
 }
 
 pub async fn page(
@@ -75,7 +75,7 @@ pub async fn figures_csv(
 pub async fn api(path: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
     match load(&state, path.into_inner()).await {
         Ok(results) => HttpResponse::Ok().json(api_json(&results)),
-        Err(AppError::NotFound) => HttpResponse::NotFound().json(json!({
+        Err(AppError::ResultsNotPublished) => HttpResponse::NotFound().json(json!({
             "error": "not_found",
             "message": "no published results for this survey id",
         })),
