@@ -103,7 +103,7 @@ pub struct Strata {
     /// Id of the question with role `stratum`; its option codes are exactly the strata codes.
     pub question: String,
     /// Where the population figures come from.
-    pub source: String,
+    pub source: Text,
     /// The strata, in display order.
     pub units: Vec<Stratum>,
 }
@@ -129,7 +129,7 @@ pub struct Margin {
     /// Id of a single-choice question with role `weighting`.
     pub question: String,
     /// Where the counts come from and how they were derived.
-    pub source: String,
+    pub source: Text,
     /// Population count for every option code of the question, in the question's option order.
     /// Totals agree with the strata population within 0.5%; the weighting rescales them to
     /// the strata total.

@@ -25,6 +25,36 @@ pub(crate) struct RawText {
     pub en: String,
 }
 
+/// A source note: one text for both languages, or a `{ zh, en }` table.
+#[derive(Debug, Clone)]
+pub(crate) enum RawSource {
+    Both(String),
+    Each(RawText),
+}
+
+impl<'de> Deserialize<'de> for RawSource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SourceVisitor;
+        impl<'de> serde::de::Visitor<'de> for SourceVisitor {
+            type Value = RawSource;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a text, or a table { zh = \"…\", en = \"…\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawSource, E> {
+                Ok(RawSource::Both(text.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawSource, A::Error> {
+                let each = RawText::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawSource::Each(each))
+            }
+        }
+        deserializer.deserialize_any(SourceVisitor)
+    }
+}
+
 /// An option, scale point or matrix item.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +91,7 @@ pub(crate) struct RawScale {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawStrata {
     pub question: String,
-    pub source: String,
+    pub source: RawSource,
     pub units: Vec<RawStratum>,
 }
 
@@ -82,7 +112,7 @@ pub(crate) struct RawStratum {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawMargin {
     pub question: String,
-    pub source: String,
+    pub source: RawSource,
     pub targets: BTreeMap<String, f64>,
 }
 
@@ -168,7 +198,7 @@ pub(crate) struct RawIndicator {
     pub threshold: f64,
     pub points: f64,
     pub scoring: Option<Scoring>,
-    pub source: String,
+    pub source: RawSource,
 }
 
 /// `[rubric]`

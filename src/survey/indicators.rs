@@ -23,7 +23,7 @@ pub struct Indicator {
     /// How points follow from the estimate.
     pub scoring: Scoring,
     /// Where the threshold, the mapping and the points come from.
-    pub source: String,
+    pub source: Text,
 }
 
 /// What an indicator measures for each respondent.

@@ -303,13 +303,17 @@ impl ResultsPage<'_> {
         } else {
             lines.push(m.text(lang, "results.method_poststratify"));
         }
-        let sources = std::iter::once(survey.strata.source.as_str())
-            .chain(survey.margins.iter().map(|margin| margin.source.as_str()))
+        let sources = std::iter::once(survey.strata.source.get(lang))
+            .chain(survey.margins.iter().map(|margin| margin.source.get(lang)))
             .collect::<Vec<_>>()
-            .join("；");
+            .join(match lang {
+                Lang::Zh => "；",
+                Lang::En => "; ",
+            });
         lines.push(format!(
-            "{}：{sources}",
-            m.text(lang, "results.method_sources")
+            "{}{}{sources}",
+            m.text(lang, "results.method_sources"),
+            m.text(lang, "fieldwork.colon")
         ));
         lines.push(m.text(lang, "results.method_ci"));
         lines.push(m.format(

@@ -47,6 +47,10 @@ on_both_backends! {
         assert!(!page.body.contains("<script"), "no JavaScript");
         let english = app.get(&format!("{path}?lang=en")).await;
         assert!(english.body.contains("The city as a whole"));
+        let source = &survey.strata.source;
+        assert!(page.body.contains(&source.zh) && !page.body.contains(&source.en), "the population source in Chinese only");
+        let english_source = source.en.replace('\'', "&#x27;"); // as the page escapes it
+        assert!(english.body.contains(&english_source) && !english.body.contains(&source.zh), "and in English only");
     }
 
     async fn the_figures_download_is_excel_ready_and_the_api_matches_the_page(backend: Backend) {

@@ -147,7 +147,8 @@ pub fn methodology(facts: &ReleaseFacts<'_>) -> Vec<u8> {
     let _ = writeln!(
         md,
         "## Targets and their sources\n\nStrata (`{}`): {}\n",
-        s.strata.question, s.strata.source
+        s.strata.question,
+        in_both(&s.strata.source)
     );
     for unit in &s.strata.units {
         let _ = writeln!(
@@ -157,7 +158,12 @@ pub fn methodology(facts: &ReleaseFacts<'_>) -> Vec<u8> {
         );
     }
     for margin in &s.margins {
-        let _ = writeln!(md, "\nMargin `{}`: {}\n", margin.question, margin.source);
+        let _ = writeln!(
+            md,
+            "\nMargin `{}`: {}\n",
+            margin.question,
+            in_both(&margin.source)
+        );
         for (code, n) in &margin.targets {
             let _ = writeln!(md, "- {code}: {n}");
         }
@@ -347,6 +353,15 @@ fn r_string(text: &str) -> String {
     }
     literal.push('"');
     literal
+}
+
+/// A source note for the codebook: Chinese, then English when the file gives it apart.
+fn in_both(source: &crate::survey::Text) -> String {
+    if source.zh == source.en {
+        source.zh.clone()
+    } else {
+        format!("{}\n\n{}", source.zh, source.en)
+    }
 }
 
 #[cfg(test)]

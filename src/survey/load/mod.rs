@@ -13,7 +13,7 @@ use toml::value::Datetime;
 
 use super::definition::{Choice, Scale, Survey, Text};
 use super::error::Problems;
-use super::file::{label, RawChoice, RawFile, RawHeader, RawText};
+use super::file::{label, RawChoice, RawFile, RawHeader, RawSource, RawText};
 
 /// Checks the raw file and builds the survey. Problems are recorded in `problems`; the
 /// survey is only meaningful when none were.
@@ -215,15 +215,24 @@ fn label_text(path: &str, raw: &RawText, problems: &mut Problems) -> Text {
     text(path, &raw.zh, &raw.en, problems)
 }
 
-/// A source note: where a figure or rule comes from. Must not be empty.
-fn source(path: &str, source: &str, problems: &mut Problems) -> String {
-    if source.trim().is_empty() {
-        problems.expect(
-            path,
-            "a note saying where these figures or rules come from, not empty",
-        );
+/// A source note: where a figure or rule comes from, in each language (one text serves both).
+/// Must not be empty.
+fn source(path: &str, source: &RawSource, problems: &mut Problems) -> Text {
+    match source {
+        RawSource::Both(both) => {
+            if both.trim().is_empty() {
+                problems.expect(
+                    path,
+                    "a note saying where these figures or rules come from, not empty",
+                );
+            }
+            Text {
+                zh: both.trim().to_owned(),
+                en: both.trim().to_owned(),
+            }
+        }
+        RawSource::Each(each) => label_text(path, each, problems),
     }
-    source.trim().to_string()
 }
 
 fn is_survey_id(id: &str) -> bool {

@@ -354,6 +354,18 @@ const BAD_FILES: &[BadFile] = &[
         says: "a score from 0 to 100",
     },
     BadFile {
+        what: "a source note written as a number",
+        edits: &[("source = \"Test quiz.\"", "source = 2016")],
+        path: "indicators[knowledge].source",
+        says: "a text, or a table { zh",
+    },
+    BadFile {
+        what: "a source note in both languages without its English",
+        edits: &[("source = \"Test quiz.\"", "source = { zh = \"测试题。\" }")],
+        path: "indicators[knowledge].source.en",
+        says: "this key is required",
+    },
+    BadFile {
         what: "negative points",
         edits: &[("points = 10\nsource = \"Test quiz.\"", "points = -10\nsource = \"Test quiz.\"")],
         path: "indicators[knowledge].points",

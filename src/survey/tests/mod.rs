@@ -118,10 +118,10 @@ fn the_example_rubric_adds_up_to_100_points_with_the_thresholds_seen_in_practice
     assert_eq!(threshold("satisfaction_score"), Some(80.0));
     assert_eq!(threshold("campaign_awareness"), Some(0.85));
     assert_eq!(threshold("campaign_support"), Some(0.85));
-    assert!(survey
-        .indicators
-        .iter()
-        .all(|indicator| !indicator.source.is_empty()));
+    assert!(survey.indicators.iter().all(|indicator| {
+        let source = &indicator.source;
+        !source.zh.is_empty() && !source.en.is_empty() && source.zh != source.en
+    }));
     assert_eq!(survey.quality.min_duration_seconds, Some(60));
     assert_eq!(survey.quality.straightlining_min_items, Some(5));
     assert_eq!(
