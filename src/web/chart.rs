@@ -26,44 +26,70 @@ pub struct Chart<'a> {
     pub format: fn(f64) -> String,
     /// Shown on suppressed rows.
     pub suppressed_label: &'a str,
+    /// Large text for older readers (`web::text_size`): the chart's words grow with the page's.
+    pub large_text: bool,
 }
 
+/// The drawing's width; the SVG scales to the page's (about 330 px on a phone), so one unit is
+/// about one pixel there.
 const WIDTH: f64 = 340.0;
-const LABEL_WIDTH: f64 = 74.0;
-const RIGHT: f64 = 12.0;
-const ROW: f64 = 30.0;
-const TOP: f64 = 22.0;
-const AXIS: f64 = 22.0;
+const LEFT: f64 = 4.0;
+const RIGHT: f64 = 4.0;
+const BAR: f64 = 14.0;
+
+/// Sizes that follow the text: the font, a row (its county's name above a bar, so that a long
+/// name such as "Xiuzhou District" never runs off the left edge), the threshold's label above
+/// the rows and the axis below.
+struct Layout {
+    font: f64,
+    row: f64,
+    top: f64,
+    axis: f64,
+}
+
+impl Layout {
+    fn of(large_text: bool) -> Layout {
+        let font = if large_text { 18.0 } else { 14.0 };
+        Layout {
+            font,
+            row: font + 4.0 + BAR + 8.0,
+            top: font + 8.0,
+            axis: font + 6.0,
+        }
+    }
+}
 
 impl Chart<'_> {
     fn x(&self, value: f64) -> f64 {
         let share = (value / self.max).clamp(0.0, 1.0);
-        LABEL_WIDTH + share * (WIDTH - LABEL_WIDTH - RIGHT)
+        LEFT + share * (WIDTH - LEFT - RIGHT)
     }
 
     pub fn to_svg(&self) -> String {
-        let height = TOP + ROW * self.bars.len() as f64 + AXIS;
+        let l = Layout::of(self.large_text);
+        let bottom = l.top + l.row * self.bars.len() as f64;
+        let height = bottom + l.axis;
         let mut svg = String::new();
         let _ = write!(
             svg,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{}" font-size="12" font-family="sans-serif">"#,
-            escape(self.title)
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{}" font-size="{}" font-family="sans-serif">"#,
+            escape(self.title),
+            l.font
         );
         for (i, bar) in self.bars.iter().enumerate() {
-            let y = TOP + ROW * i as f64;
+            let y = l.top + l.row * i as f64;
+            let bar_y = y + l.font + 4.0;
             let _ = write!(
                 svg,
-                r##"<text x="{}" y="{}" text-anchor="end" fill="#161616">{}</text>"##,
-                LABEL_WIDTH - 6.0,
-                y + 19.0,
+                r##"<text x="{LEFT}" y="{}" fill="#161616">{}</text>"##,
+                y + l.font,
                 escape(bar.label)
             );
             if bar.suppressed || bar.estimate.is_nan() {
                 let _ = write!(
                     svg,
-                    r##"<text x="{}" y="{}" fill="#4a4a4a">{}</text>"##,
-                    LABEL_WIDTH + 4.0,
-                    y + 19.0,
+                    r##"<text x="{LEFT}" y="{}" fill="#4a4a4a">{}</text>"##,
+                    bar_y + BAR - 2.0,
                     escape(self.suppressed_label)
                 );
                 continue;
@@ -71,12 +97,11 @@ impl Chart<'_> {
             let x = self.x(bar.estimate);
             let _ = write!(
                 svg,
-                r##"<rect x="{LABEL_WIDTH}" y="{}" width="{:.1}" height="14" fill="#7aa7d9"/>"##,
-                y + 8.0,
-                x - LABEL_WIDTH
+                r##"<rect x="{LEFT}" y="{bar_y}" width="{:.1}" height="{BAR}" fill="#7aa7d9"/>"##,
+                x - LEFT
             );
             if bar.low.is_finite() && bar.high.is_finite() {
-                let (lo, hi, cy) = (self.x(bar.low), self.x(bar.high), y + 15.0);
+                let (lo, hi, cy) = (self.x(bar.low), self.x(bar.high), bar_y + BAR / 2.0);
                 let _ = write!(
                     svg,
                     r##"<path d="M{lo:.1} {cy}H{hi:.1}M{lo:.1} {}V{}M{hi:.1} {}V{}" stroke="#0b2e55" stroke-width="2" fill="none"/>"##,
@@ -88,25 +113,38 @@ impl Chart<'_> {
             }
         }
         let tx = self.x(self.threshold);
-        let bottom = TOP + ROW * self.bars.len() as f64;
         let _ = write!(
             svg,
-            r##"<line x1="{tx:.1}" y1="{}" x2="{tx:.1}" y2="{bottom}" stroke="#a8071a" stroke-width="2" stroke-dasharray="4 3"/><text x="{tx:.1}" y="14" text-anchor="middle" fill="#a8071a">{}</text>"##,
-            TOP - 4.0,
+            r##"<line x1="{tx:.1}" y1="{}" x2="{tx:.1}" y2="{bottom}" stroke="#a8071a" stroke-width="2" stroke-dasharray="4 3"/><text x="{tx:.1}" y="{}" text-anchor="{}" fill="#a8071a">{}</text>"##,
+            l.top - 4.0,
+            l.font,
+            anchor(tx),
             escape(self.threshold_label)
         );
         for tick in [0.0, 0.5, 1.0] {
-            let value = tick * self.max;
+            let x = self.x(tick * self.max);
             let _ = write!(
                 svg,
-                r##"<text x="{:.1}" y="{}" text-anchor="middle" fill="#4a4a4a">{}</text>"##,
-                self.x(value),
-                bottom + 16.0,
-                escape(&(self.format)(value))
+                r##"<text x="{x:.1}" y="{}" text-anchor="{}" fill="#4a4a4a">{}</text>"##,
+                bottom + l.font + 2.0,
+                anchor(x),
+                escape(&(self.format)(tick * self.max))
             );
         }
         svg.push_str("</svg>");
         svg
+    }
+}
+
+/// How a label at `x` hangs: from its start near the left edge, to its end near the right
+/// (so that "100%" is not cut off), centred between.
+fn anchor(x: f64) -> &'static str {
+    if x < WIDTH * 0.2 {
+        "start"
+    } else if x > WIDTH * 0.8 {
+        "end"
+    } else {
+        "middle"
     }
 }
 
@@ -134,6 +172,7 @@ mod tests {
             max: 1.0,
             format: percent,
             suppressed_label: "样本不足",
+            large_text: false,
         }
     }
 
@@ -147,24 +186,64 @@ mod tests {
             suppressed: false,
         }])
         .to_svg();
-        let plot = WIDTH - LABEL_WIDTH - RIGHT;
+        let plot = WIDTH - LEFT - RIGHT;
         assert!(
             svg.contains(&format!("width=\"{:.1}\"", plot * 0.5)),
             "the bar ends at 50%: {svg}"
         );
+        let whisker_y = Layout::of(false).top + 14.0 + 4.0 + BAR / 2.0;
         assert!(
             svg.contains(&format!(
-                "M{:.1} 37H{:.1}",
-                LABEL_WIDTH + plot * 0.4,
-                LABEL_WIDTH + plot * 0.6
+                "M{:.1} {whisker_y}H{:.1}",
+                LEFT + plot * 0.4,
+                LEFT + plot * 0.6
             )),
-            "the whisker spans the interval: {svg}"
+            "the whisker spans the interval, across the bar: {svg}"
         );
         assert!(
-            svg.contains(&format!("x1=\"{:.1}\"", LABEL_WIDTH + plot * 0.8)),
+            svg.contains(&format!("x1=\"{:.1}\"", LEFT + plot * 0.8)),
             "the threshold line: {svg}"
         );
         assert!(svg.contains("满意率 &lt;各县&gt;"), "labels are escaped");
+    }
+
+    #[test]
+    fn a_long_county_name_starts_at_the_left_edge_and_the_last_tick_ends_inside() {
+        let svg = chart(vec![Bar {
+            label: "Xiuzhou District",
+            estimate: 0.7,
+            low: 0.6,
+            high: 0.8,
+            suppressed: false,
+        }])
+        .to_svg();
+        assert!(
+            svg.contains(&format!(
+                "<text x=\"{LEFT}\" y=\"{}\" fill=\"#161616\">Xiuzhou District</text>",
+                Layout::of(false).top + 14.0
+            )),
+            "the name sits above its bar from the left edge, whatever its length: {svg}"
+        );
+        assert!(
+            svg.contains(&format!("x=\"{:.1}\" y=\"", WIDTH - RIGHT))
+                && svg.contains("text-anchor=\"end\" fill=\"#4a4a4a\">100%</text>"),
+            "100% ends at the right edge instead of running past it: {svg}"
+        );
+    }
+
+    #[test]
+    fn large_text_makes_the_charts_words_larger() {
+        let mut large = chart(vec![]);
+        large.large_text = true;
+        let font = |svg: &str| {
+            let start = svg.find("font-size=\"").expect("a font size") + 11;
+            svg[start..start + svg[start..].find('"').unwrap()]
+                .parse::<f64>()
+                .unwrap()
+        };
+        let (normal, large) = (font(&chart(vec![]).to_svg()), font(&large.to_svg()));
+        assert!(normal >= 14.0, "about 14 px on a phone, not 11");
+        assert!(large > normal, "{large} > {normal}");
     }
 
     #[test]

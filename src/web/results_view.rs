@@ -98,6 +98,8 @@ pub struct ResultsPage<'a> {
     pub results: &'a PublishedResults,
     pub lang: Lang,
     pub messages: &'a Messages,
+    /// The reader chose large text (`web::text_size`): the charts' words grow too.
+    pub large_text: bool,
 }
 
 impl ResultsPage<'_> {
@@ -198,6 +200,7 @@ impl ResultsPage<'_> {
                     },
                     // The table below the chart says why each one is withheld.
                     suppressed_label: &m.text(lang, "results.not_published"),
+                    large_text: self.large_text,
                 }
                 .to_svg();
                 json!({

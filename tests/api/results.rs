@@ -49,6 +49,10 @@ on_both_backends! {
         assert!(english.body.contains("The city as a whole"));
         let source = &survey.strata.source;
         assert!(page.body.contains(&source.zh) && !page.body.contains(&source.en), "the population source in Chinese only");
+        let response = app.client.get(app.url(&path)).send().await.expect("GET");
+        assert_eq!(header_of(&response, "vary").as_deref(), Some("Cookie"), "shared caches keep large and normal text apart");
+        let large = app.get(&format!("{path}?text=large")).await;
+        assert!(large.body.contains("font-size=\"18\"") && page.body.contains("font-size=\"14\""), "the charts' words grow with large text");
         let english_source = source.en.replace('\'', "&#x27;"); // as the page escapes it
         assert!(english.body.contains(&english_source) && !english.body.contains(&source.zh), "and in English only");
     }

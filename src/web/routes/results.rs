@@ -8,7 +8,7 @@ use serde_json::json;
 use super::blocking;
 use crate::publishing::{self, PublishedResults};
 use crate::web::results_view::{api_json, public_csv, ResultsPage};
-use crate::web::{lang_from_query, AppError, AppState};
+use crate::web::{lang_from_query, AppError, AppState, TextSize};
 
 async fn load(state: &AppState, id: String) -> Result<PublishedResults, AppError> {
     let catalog = state.catalog.clone();
@@ -31,12 +31,15 @@ pub async fn page(
             results: &results,
             lang,
             messages: state.pages.messages(),
+            large_text: TextSize::of(&req) == TextSize::Large,
         }
         .view();
         let html = state.pages.render("results", lang, &req, view)?;
         Ok::<_, AppError>(
             HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+                // The text-size cookie changes the page: a shared cache keeps one copy per choice.
+                .insert_header((header::VARY, "Cookie"))
                 .content_type("text/html; charset=utf-8")
                 .body(html),
         )
