@@ -287,11 +287,11 @@ impl ResultsPage<'_> {
             ));
         }
         if e.weighting.scheme == "rake_trimmed" {
-            let margins: Vec<&str> = survey
+            let margins: Vec<String> = survey
                 .margins
                 .iter()
                 .filter_map(|margin| survey.question(&margin.question))
-                .map(|q| q.text.get(lang))
+                .map(|q| format!("“{}”", q.text.get(lang)))
                 .collect();
             let separator = if lang == Lang::Zh { "、" } else { ", " };
             lines.push(m.format(
