@@ -32,6 +32,10 @@ pub struct FormContext<'a> {
     pub notice: Option<String>,
 }
 
+/// The error summary links this many questions; more would push the first question screens
+/// down on a phone (a form sent empty has some twenty). The rest are marked where they are.
+const SUMMARY_LINKS: usize = 5;
+
 impl FormContext<'_> {
     pub fn view(&self) -> Value {
         let survey = self.survey;
@@ -49,6 +53,19 @@ impl FormContext<'_> {
                 &[("count", &error_count.to_string())],
             )
         });
+        let with_errors: Vec<&Value> = questions.iter().filter(|q| !q["error"].is_null()).collect();
+        let error_links: Vec<Value> = with_errors
+            .iter()
+            .take(SUMMARY_LINKS)
+            .map(|q| json!({ "href": q["error_anchor"], "number": q["number"], "text": q["text"] }))
+            .collect();
+        let error_more = (with_errors.len() > SUMMARY_LINKS).then(|| {
+            self.messages.format(
+                self.lang,
+                "survey.errors_more",
+                &[("count", &(with_errors.len() - SUMMARY_LINKS).to_string())],
+            )
+        });
         let mut view = json!({
             "form_id": FORM_ID,
             "page_title": survey.title.get(self.lang),
@@ -61,6 +78,8 @@ impl FormContext<'_> {
             "lang_param": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
             "notice": self.notice,
             "error_summary": error_summary,
+            "error_links": error_links,
+            "error_more": error_more,
             "questions": questions,
             "extra_css": conditional_css(survey),
         });

@@ -325,3 +325,39 @@ async fn an_unanswered_row_of_a_grid_is_marked_where_it_is_and_the_summary_links
         "English pages mark problems with an English exclamation mark"
     );
 }
+
+#[actix_web::test]
+async fn a_form_sent_empty_lists_five_questions_at_the_top_and_counts_the_rest() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let token = app.form_token(EXAMPLE_ID).await;
+
+    let page = app
+        .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(Vec::new(), &token))
+        .await;
+
+    assert_eq!(page.status, 422);
+    let marked = page.body.matches("<p class=\"problem\" id=").count();
+    assert!(
+        marked > 5,
+        "many questions are marked where they are ({marked})"
+    );
+    let summary_start = page
+        .body
+        .find("<div class=\"alert\" role=\"alert\"><p>")
+        .expect("a summary");
+    let summary = &page.body
+        [summary_start..summary_start + page.body[summary_start..].find("</div>").unwrap()];
+    assert_eq!(
+        summary.matches("<li><a href=\"#q").count(),
+        5,
+        "five links, not a screen of them: {summary}"
+    );
+    assert!(
+        summary.contains("<a href=\"#q1\">1. "),
+        "the first is question 1"
+    );
+    assert!(
+        summary.contains(&format!("另有 {} 道题也需要修改", marked - 5)),
+        "the rest are counted: {summary}"
+    );
+}
