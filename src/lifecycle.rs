@@ -130,6 +130,15 @@ impl Transition {
             Transition::Publish => "publish",
         }
     }
+
+    /// The state the move leads to.
+    pub fn leads_to(self) -> SurveyState {
+        match self {
+            Transition::Open => SurveyState::Open,
+            Transition::Close => SurveyState::Closed,
+            Transition::Publish => SurveyState::Published,
+        }
+    }
 }
 
 impl fmt::Display for Transition {

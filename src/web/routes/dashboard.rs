@@ -137,11 +137,15 @@ pub async fn show(
             .collect();
         // After a move or a clearing, the dashboard says what was done (`?done=close`).
         let done_param = query_param(&req, "done");
+        let move_named = |name: &str| Transition::ALL.into_iter().find(|t| t.name() == name);
         let done = match done_param.as_deref() {
             Some("clear") => Some(m.text(lang, "fieldwork.traces_cleared_now")),
-            asked => asked
-                .and_then(|d| Transition::ALL.into_iter().find(|t| t.name() == d))
-                .map(|t| m.text(lang, &format!("lifecycle.done_{t}"))),
+            Some(asked) => match asked.strip_prefix("already_") {
+                Some(name) => move_named(name).map(|t| format!("lifecycle.already_{t}")),
+                None => move_named(asked).map(|t| format!("lifecycle.done_{t}")),
+            }
+            .map(|key| m.text(lang, &key)),
+            None => None,
         };
         // A close that could not clear what fieldwork left: said, with a button to retry.
         let clearing = survey.record.owes_trace_clearing().then(|| {

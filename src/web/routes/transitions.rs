@@ -143,6 +143,10 @@ async fn confirmation(
     })
     .await?;
     let title = survey.definition.title.get(lang);
+    if survey.record.state == action.leads_to() {
+        // Back to a confirmation page after its move was made: nothing to confirm.
+        return Ok(already_done(&id, action, lang));
+    }
     if let Err(illegal) = survey.record.state.apply(action) {
         return refusal(
             state,
@@ -224,6 +228,18 @@ async fn confirmation(
     Ok(private_page(status, html))
 }
 
+/// The dashboard, saying the survey is already where `action` leads (not an error: the move
+/// the person asked for is made, by them a moment ago or by someone else).
+fn already_done(id: &str, action: Transition, lang: Lang) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            in_lang(&format!("/admin/surveys/{id}?done=already_{action}"), lang),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
 /// Why survey `id` was left as it was (409).
 fn refusal(
     state: &AppState,
@@ -303,10 +319,11 @@ async fn perform(
         let accounts = state.accounts.clone();
         let actor = account.email.clone();
         let wanted = id.clone();
-        let (definition, outcome) = blocking(move || {
+        let (definition, outcome, now) = blocking(move || {
             let definition = catalog.require(&wanted)?.definition;
             let outcome = transitions::perform(&catalog, &accounts, &wanted, action, &actor);
-            Ok::<_, AppError>((definition, outcome))
+            let now = catalog.require(&wanted)?.record.state;
+            Ok::<_, AppError>((definition, outcome, now))
         })
         .await?;
         let done = || {
@@ -326,6 +343,9 @@ async fn perform(
                 Ok(done())
             }
             Err(e) => match e.refused() {
+                // A second press, or the page sent again after going back: the survey is
+                // already where the move leads, which is what the person wanted.
+                Some(_) if now == action.leads_to() => Ok(already_done(&id, action, lang)),
                 Some(refused) => {
                     let title = definition.title.get(lang);
                     refusal(&state, &req, lang, &id, title, action, &refused)

@@ -60,15 +60,16 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         "/admin/surveys/{id}/close",
         [303, 403, 403, 409, 409],
     ),
+    // Already published: to the dashboard, which says so.
     (
         "get",
         "/admin/surveys/{id}/publish",
-        [303, 403, 403, 409, 409],
+        [303, 403, 403, 303, 303],
     ),
     (
         "post",
         "/admin/surveys/{id}/publish",
-        [303, 403, 403, 409, 409],
+        [303, 403, 403, 303, 303],
     ),
     // Without the dashboard's token nothing is cleared: back to the dashboard.
     (

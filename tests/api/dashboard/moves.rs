@@ -79,6 +79,15 @@ on_both_backends! {
 
         assert_eq!(published.status, 303, "{}", published.body);
         assert_eq!(state_of(&app), SurveyState::Published);
+        // The button pressed twice, and the confirmation page reached again with Back: the
+        // results are published, which is what was asked; not a failure to retry.
+        let pressed_again = confirm(&app, "publish", &publisher, &token).await;
+        let page_again = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}/publish?lang=en"), &publisher).await;
+        for (reply, what) in [(&pressed_again, "pressed twice"), (&page_again, "the page again")] {
+            assert_eq!(reply.status, 303, "{what}: {}", reply.body);
+            let dashboard = get(&app, reply.location.as_deref().expect("to the dashboard"), &publisher).await;
+            assert!(dashboard.body.contains("The results are already published; nothing more to do."), "{what}: {}", dashboard.body);
+        }
         assert_eq!(app.get(&format!("/results/{EXAMPLE_ID}")).await.status, 200, "the results are public");
         mail_to(&app, "li.wei@example.org").await;
         let results = minyi::publishing::published(&app.catalog(), EXAMPLE_ID).unwrap().expect("stored results");
@@ -113,18 +122,26 @@ on_both_backends! {
         // Asked from the state it is in: the confirmation page says why not.
         for (action, reason, why) in [
             ("publish", "Fieldwork is still running: close the survey first.", "publishing while open"),
-            ("open", "It is already open.", "opening an open survey"),
         ] {
             let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}/{action}?lang=en"), &publisher).await;
             refused(&page, reason, why);
         }
+        // Asked for the state it is in: nothing to confirm, and nothing wrong either.
+        let open_again = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}/open?lang=en"), &publisher).await;
+        assert_eq!(open_again.status, 303, "opening an open survey: {}", open_again.body);
+        let dashboard = get(&app, open_again.location.as_deref().expect("to the dashboard"), &publisher).await;
+        assert!(dashboard.body.contains("This survey is already open; nothing more to do."), "{}", dashboard.body);
         let chinese = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}/publish"), &publisher).await;
         assert!(chinese.body.contains("调查仍在进行：请先结束调查。"), "the reason in Chinese");
 
-        // Confirmed while allowed, refused when pressed: the rules are checked again.
+        // Confirmed while allowed, pressed after someone else made the move: the rules are
+        // checked again, and the survey being where the move leads is no failure.
         let (_, close_token) = confirmation(&app, "close", &publisher).await;
         catalog.transition(EXAMPLE_ID, Transition::Close).expect("closed meanwhile");
-        refused(&confirm(&app, "close", &publisher, &close_token).await, "It is already closed.", "closing twice");
+        let late = confirm(&app, "close", &publisher, &close_token).await;
+        assert_eq!(late.status, 303, "closed by someone else meanwhile: done, not refused");
+        let dashboard = get(&app, late.location.as_deref().expect("to the dashboard"), &publisher).await;
+        assert!(dashboard.body.contains("This survey is already closed; nothing more to do."), "{}", dashboard.body);
 
         let (_, publish_token) = confirmation(&app, "publish", &publisher).await;
         let empty = confirm(&app, "publish", &publisher, &publish_token).await;
