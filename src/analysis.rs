@@ -223,12 +223,15 @@ pub fn fieldwork_progress(
     let mut conn = catalog.database().conn()?;
     let rows: Vec<crate::fieldwork::CountRow> = storage::fieldwork_counts(&mut conn, survey_id)?
         .into_iter()
-        .map(|(stratum, date, flags, count)| crate::fieldwork::CountRow {
-            stratum,
-            date,
-            flags,
-            count,
-        })
+        .map(
+            |(stratum, date, flags, channel, count)| crate::fieldwork::CountRow {
+                stratum,
+                date,
+                flags,
+                simulated: channel == SIMULATED,
+                count,
+            },
+        )
         .collect();
     Ok(crate::fieldwork::progress(&survey.definition, &rows))
 }

@@ -9,11 +9,15 @@ use serde::Serialize;
 
 use crate::survey::{Survey, Text};
 
-/// One group of stored responses: county, date, quality flags (comma-separated) and how many.
+/// One group of stored responses: county, date, quality flags (comma-separated), whether made by
+/// a trial run, and how many.
+#[derive(Clone)]
 pub struct CountRow {
     pub stratum: String,
     pub date: String,
     pub flags: String,
+    /// Made by `minyi simulate` (a trial run), not by a resident.
+    pub simulated: bool,
     pub count: i64,
 }
 
@@ -48,6 +52,8 @@ pub struct Progress {
     pub flagged: i64,
     /// Responses filed under a county the current definition does not have.
     pub other_strata: i64,
+    /// Responses made by `minyi simulate`, not by residents (counted in everything above).
+    pub simulated: i64,
 }
 
 /// ±1.96·√(0.25/n): the worst case (p = 50%) of a 95% interval under simple random sampling.
@@ -75,7 +81,11 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
     let mut by_day: BTreeMap<&str, i64> = BTreeMap::new();
     let mut flags: BTreeMap<String, i64> = BTreeMap::new();
     let mut any_flag = 0;
+    let mut simulated = 0;
     for row in rows {
+        if row.simulated {
+            simulated += row.count;
+        }
         *completed.entry(&row.stratum).or_default() += row.count;
         *by_day.entry(&row.date).or_default() += row.count;
         if !row.flags.is_empty() {
@@ -121,6 +131,7 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
         flags,
         flagged: any_flag,
         other_strata: total - known,
+        simulated,
     }
 }
 
@@ -141,6 +152,7 @@ mod tests {
             stratum: stratum.into(),
             date: date.into(),
             flags: flags.into(),
+            simulated: false,
             count,
         }
     }
@@ -167,6 +179,19 @@ mod tests {
         );
         assert_eq!(p.completed, 203);
         assert_eq!(p.other_strata, 1);
+        assert_eq!(p.simulated, 0, "residents' answers only");
+        let trial = CountRow {
+            simulated: true,
+            ..row("nanhu", "2016-10-12", "", 7)
+        };
+        let mut with_trial = rows.to_vec();
+        with_trial.push(trial);
+        let with_trial = progress(&example(), &with_trial);
+        assert_eq!(
+            (with_trial.simulated, with_trial.completed),
+            (7, 210),
+            "counted, and said so"
+        );
         assert_eq!(p.target, Some(1400));
         assert_eq!(
             p.by_day,

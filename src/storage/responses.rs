@@ -275,12 +275,15 @@ where
     Ok(())
 }
 
-/// Responses of a survey counted by county, date and quality flags: all the publisher's
-/// fieldwork dashboard needs, in one grouped query.
+/// One group of a survey's responses: county, submission date, quality flags, channel, count.
+pub type FieldworkCount = (String, String, String, String, i64);
+
+/// Responses of a survey counted by county, date, quality flags and channel: all the
+/// publisher's fieldwork dashboard needs, in one grouped query.
 pub fn fieldwork_counts(
     conn: &mut DbConnection,
     survey_id: &str,
-) -> Result<Vec<(String, String, String, i64)>, StorageError> {
+) -> Result<Vec<FieldworkCount>, StorageError> {
     let (first, last) = survey_slots(conn, survey_id)?;
     Ok(responses::table
         .filter(responses::slot.between(first, last))
@@ -289,11 +292,13 @@ pub fn fieldwork_counts(
             responses::stratum,
             responses::submitted_on,
             responses::quality_flags,
+            responses::channel,
         ))
         .select((
             responses::stratum,
             responses::submitted_on,
             responses::quality_flags,
+            responses::channel,
             diesel::dsl::count_star(),
         ))
         .order((responses::stratum.asc(), responses::submitted_on.asc()))

@@ -183,6 +183,12 @@ impl FieldworkView<'_> {
                 "moe": self.margin(p.margin_of_error),
                 "flagged": p.flagged,
             },
+            // A trial run's responses count like residents' until they are deleted: said at the
+            // top of every page that counts them, before anyone publishes them.
+            "simulated": (p.simulated > 0).then(|| self.format(
+                "fieldwork.simulated",
+                &[("count", &p.simulated.to_string())],
+            )),
             "other_strata": (p.other_strata > 0).then(|| self.format(
                 "fieldwork.other_strata",
                 &[("count", &p.other_strata.to_string())],

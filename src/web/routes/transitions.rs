@@ -174,6 +174,13 @@ async fn confirmation(
         "lifecycle.now",
         &[("state", &state_text), ("responses", &responses)],
     )];
+    if progress.simulated > 0 {
+        paragraphs.push(m.format(
+            lang,
+            "fieldwork.simulated",
+            &[("count", &progress.simulated.to_string())],
+        ));
+    }
     paragraphs.push(match action {
         Transition::Open => m.format(
             lang,

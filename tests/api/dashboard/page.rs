@@ -55,8 +55,24 @@ on_both_backends! {
         assert!(!page.body.contains("<script"), "no JavaScript");
         assert!(page.body.len() < 32 * 1024, "a small page: {} bytes", page.body.len());
 
+        assert!(page.body.contains("Note: 300 of these responses are simulated (a trial run), not residents"), "simulated responses are said to be simulated");
+
         let chinese = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await;
         assert!(chinese.body.contains("南湖区") && chinese.body.contains("个百分点"), "Chinese by default");
+    }
+
+    async fn a_survey_answered_by_residents_only_says_nothing_of_simulation(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        let stored = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, "nanhu"), &token)).await;
+        assert_eq!(stored.status, 303);
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+
+        let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), &cookie).await;
+
+        assert!(page.body.contains("1 of 1400 responses"), "{}", page.body);
+        assert!(!page.body.contains("simulated"), "no note about simulated responses");
     }
 
     async fn the_survey_list_shows_every_survey_with_its_state_and_responses(backend: Backend) {
