@@ -162,7 +162,7 @@ pub fn add_simulated(
         });
     }
     let definition = &survey.definition;
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = definition.local_date(chrono::Utc::now()).to_string();
     let mut report = SimulationReport {
         stored: 0,
         already_stored: 0,

@@ -4,7 +4,7 @@
 //! cross-reference (question ids, option codes, strata, margins, indicators), so code that
 //! reads a `Survey` never needs to re-validate it.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::answers::{Answer, Answers};
@@ -80,6 +80,9 @@ pub struct Survey {
     pub fieldwork_end: NaiveDate,
     /// A newly imported draft is opened for responses at once.
     pub open_on_import: bool,
+    /// Where the survey runs, as seconds east of UTC (+08:00, China's time, unless the file
+    /// says otherwise): the dates of its fieldwork, of each response and of its bulletins.
+    pub utc_offset_seconds: i32,
     /// The strata (county-level units) and their census populations.
     pub strata: Strata,
     /// City-level population margins the weights are raked to (may be empty).
@@ -337,6 +340,16 @@ impl Question {
 }
 
 impl Survey {
+    /// The survey's own time (`utc_offset_seconds`).
+    pub fn time_zone(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.utc_offset_seconds).unwrap_or_else(|| Utc.fix())
+    }
+
+    /// The date at instant `at` where the survey runs: a response's date, fieldwork's "today".
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.time_zone()).date_naive()
+    }
+
     /// The question with this id.
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|question| question.id == id)

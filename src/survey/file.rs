@@ -76,6 +76,7 @@ pub(crate) struct RawHeader {
     pub fieldwork_end: Datetime,
     #[serde(default)]
     pub open_on_import: bool,
+    pub utc_offset: Option<String>,
 }
 
 /// `[scales.<name>]`

@@ -3,7 +3,7 @@
 //! reached, behind schedule, short, quality-flagged), the flags, and responses per day. It only
 //! formats `fieldwork::Progress`, the figures `minyi progress` prints.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::day_chart;
@@ -18,8 +18,8 @@ pub struct FieldworkView<'a> {
     pub progress: &'a Progress,
     pub lang: Lang,
     pub messages: &'a Messages,
-    /// Today (UTC), for the schedule.
-    pub today: NaiveDate,
+    /// Now: the schedule reads today's date where the survey runs (`Survey::local_date`).
+    pub now: DateTime<Utc>,
 }
 
 fn percent(share: f64) -> String {
@@ -46,6 +46,27 @@ impl FieldworkView<'_> {
             || "—".to_owned(),
             |m| self.format("fieldwork.moe", &[("value", &format!("{:.1}", m * 100.0))]),
         )
+    }
+
+    /// The survey's time, as dates and times on these pages are given in: 北京时间 for China's
+    /// UTC+08:00, else the offset.
+    pub fn zone(&self) -> String {
+        let seconds = self.survey.definition.utc_offset_seconds;
+        if seconds == 8 * 3600 {
+            return self.text("fieldwork.zone_china");
+        }
+        let sign = if seconds < 0 { '-' } else { '+' };
+        let minutes = seconds.abs() / 60;
+        format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+
+    /// Now, in the survey's time, as the bulletin dates itself.
+    pub fn local_time(&self) -> String {
+        let zone = self.survey.definition.time_zone();
+        self.now
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     }
 
     pub fn state(&self) -> String {
@@ -83,7 +104,8 @@ impl FieldworkView<'_> {
             }
             Some(target) => match self.survey.record.state {
                 SurveyState::Open => {
-                    let elapsed = share_of_period_elapsed(&self.survey.definition, self.today);
+                    let today = self.survey.definition.local_date(self.now);
+                    let elapsed = share_of_period_elapsed(&self.survey.definition, today);
                     let due_now = due(target, elapsed);
                     if s.completed < due_now {
                         note(
@@ -174,6 +196,7 @@ impl FieldworkView<'_> {
                 ("end", &survey.fieldwork_end.to_string()),
             ]),
             "totals": self.totals(),
+            "day_heading": self.format("fieldwork.day", &[("zone", &self.zone())]),
             "moe_reached": self.format("fieldwork.moe_reached", &[("moe", &self.margin(p.margin_of_error))]),
             "counties": p.by_stratum.iter().map(|s| self.county(s)).collect::<Vec<_>>(),
             "city": {

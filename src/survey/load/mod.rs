@@ -38,6 +38,7 @@ pub(crate) fn build(file: RawFile, problems: &mut Problems) -> Option<Survey> {
         fieldwork_start: header.fieldwork_start,
         fieldwork_end: header.fieldwork_end,
         open_on_import: header.open_on_import,
+        utc_offset_seconds: header.utc_offset_seconds,
         strata: strata?,
         margins,
         weighting,
@@ -57,6 +58,7 @@ struct Header {
     fieldwork_start: NaiveDate,
     fieldwork_end: NaiveDate,
     open_on_import: bool,
+    utc_offset_seconds: i32,
 }
 
 fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
@@ -81,6 +83,17 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
             );
         }
     }
+    let utc_offset_seconds = match &raw.utc_offset {
+        None => CHINA_UTC_OFFSET_SECONDS,
+        Some(text) => utc_offset(text).unwrap_or_else(|| {
+            problems.expect_found(
+                "survey.utc_offset",
+                "the survey's offset from UTC, written like \"+08:00\" (China's time, the default)",
+                format!("\"{text}\""),
+            );
+            CHINA_UTC_OFFSET_SECONDS
+        }),
+    };
     Some(Header {
         id: raw.id.clone(),
         title,
@@ -89,7 +102,27 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
         fieldwork_start: start?,
         fieldwork_end: end?,
         open_on_import: raw.open_on_import,
+        utc_offset_seconds,
     })
+}
+
+/// China Standard Time, UTC+08:00 all year: where Minyi's surveys run unless a file says else.
+const CHINA_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// `+08:00` or `-05:30` as seconds east of UTC: hours 0 to 14, minutes 00, 15, 30 or 45.
+fn utc_offset(text: &str) -> Option<i32> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = rest.split_once(':')?;
+    if hours.len() != 2 || minutes.len() != 2 {
+        return None;
+    }
+    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    ((0..=14).contains(&hours) && [0, 15, 30, 45].contains(&minutes))
+        .then_some(sign * (hours * 3600 + minutes * 60))
 }
 
 /// A TOML local date (no time, no time zone) as a calendar date.

@@ -30,6 +30,12 @@ const BAD_FILES: &[BadFile] = &[
         says: "this key is required",
     },
     BadFile {
+        what: "an offset from UTC without its sign and minutes",
+        edits: &[("open_on_import = true", "open_on_import = true\nutc_offset = \"8\"")],
+        path: "survey.utc_offset",
+        says: "written like \"+08:00\"",
+    },
+    BadFile {
         what: "an unknown key in [survey]",
         edits: &[("open_on_import = true", "open_on_import = true\nopen_on_imports = true")],
         path: "survey.open_on_imports",

@@ -220,6 +220,35 @@ fn a_survey_with_no_optional_sections_gets_the_documented_defaults() {
 }
 
 #[test]
+fn a_surveys_dates_are_chinas_unless_its_file_says_otherwise() {
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let china = small_survey();
+    assert_eq!(china.utc_offset_seconds, 8 * 3600, "+08:00 by default");
+    assert_eq!(
+        china.local_date(at("2016-10-09T23:30:00Z")).to_string(),
+        "2016-10-10",
+        "07:30 Beijing time is already the 10th"
+    );
+    assert_eq!(
+        china.local_date(at("2016-10-10T15:59:00Z")).to_string(),
+        "2016-10-10",
+        "23:59 Beijing time is still the 10th"
+    );
+
+    let source = edited(&[("open_on_import", "utc_offset = \"-05:30\"\nopen_on_import")]);
+    let elsewhere = Survey::from_toml(&source, "small.toml").unwrap();
+    assert_eq!(elsewhere.utc_offset_seconds, -(5 * 3600 + 30 * 60));
+    assert_eq!(
+        elsewhere.local_date(at("2016-10-10T03:00:00Z")).to_string(),
+        "2016-10-09"
+    );
+}
+
+#[test]
 fn stratum_of_gives_the_answer_to_the_stratum_question() {
     let survey = small_survey();
     let mut answers = Answers::new();

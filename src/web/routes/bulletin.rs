@@ -37,7 +37,7 @@ pub async fn page(
             progress: &progress,
             lang,
             messages: m,
-            today: now.date_naive(),
+            now,
         };
         let title = survey.definition.title.get(lang);
         let html = state.pages.render(
@@ -49,7 +49,8 @@ pub async fn page(
                 json!({
                     "page_title": format!("{} · {title}", m.text(lang, "bulletin.heading")),
                     "as_of": m.format(lang, "bulletin.as_of", &[
-                        ("time", &now.format("%Y-%m-%d %H:%M").to_string()),
+                        ("time", &view.local_time()),
+                        ("zone", &view.zone()),
                         ("id", id),
                         ("version", short_version(&survey.record.current_version)),
                         ("state", &view.state()),
@@ -79,7 +80,7 @@ pub async fn csv(
         let file_name = format!(
             "progress-{}-{}.csv",
             survey.record.id,
-            chrono::Utc::now().format("%Y-%m-%d")
+            survey.definition.local_date(chrono::Utc::now())
         );
         Ok::<_, AppError>(
             HttpResponse::Ok()

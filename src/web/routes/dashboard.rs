@@ -122,7 +122,7 @@ pub async fn show(
             progress: &progress,
             lang,
             messages: m,
-            today: chrono::Utc::now().date_naive(),
+            now: chrono::Utc::now(),
         };
         let current = survey.record.state;
         let actions: Vec<Value> = Transition::ALL

@@ -37,16 +37,18 @@ on_both_backends! {
         add_simulated(&app.catalog(), EXAMPLE_ID, 140, 8).expect("simulated fieldwork");
         let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
         let progress = fieldwork_progress(&app.catalog(), EXAMPLE_ID).expect("progress");
-        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        // Dated in Beijing time, where the survey runs (16:00 UTC is already tomorrow there).
+        let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        let today = chrono::Utc::now().with_timezone(&beijing).format("%Y-%m-%d").to_string();
 
-        for (lang, heading, title, city, as_of) in [
-            ("", "调查执行进度通报", "嘉兴市食品安全公众满意度调查", "全市", "截至 "),
-            ("?lang=en", "Fieldwork progress bulletin", "Jiaxing Public Satisfaction Survey on Food Safety", "City", "As of "),
+        for (lang, heading, title, city, as_of, zone) in [
+            ("", "调查执行进度通报", "嘉兴市食品安全公众满意度调查", "全市", "截至 ", "（北京时间）"),
+            ("?lang=en", "Fieldwork progress bulletin", "Jiaxing Public Satisfaction Survey on Food Safety", "City", "As of ", "(Beijing time)"),
         ] {
             let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}/bulletin{lang}"), &cookie).await;
 
             assert_eq!(page.status, 200, "{lang}: {}", page.body);
-            for expected in [heading, title, &format!("{as_of}{today}"), "@media print{.bar,.noprint{display:none}"] {
+            for expected in [heading, title, &format!("{as_of}{today}"), zone, "@media print{.bar,.noprint{display:none}"] {
                 assert!(page.body.contains(expected), "{lang}: the bulletin shows {expected:?}");
             }
             let city_row = row(&page.body, "city");
