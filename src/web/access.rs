@@ -11,7 +11,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 
-use super::routes::blocking;
+use super::routes::{blocking, in_lang};
 use super::{lang_from_query, AppError, AppState};
 use crate::accounts::{Account, Role, SESSION_COOKIE};
 
@@ -189,12 +189,16 @@ pub async fn authorize(
                 "" => req.path().to_owned(),
                 query => format!("{}?{query}", req.path()),
             };
-            let target = format!(
-                "/login?next={}",
-                percent_encoding::utf8_percent_encode(
-                    &next_path,
-                    percent_encoding::NON_ALPHANUMERIC
-                )
+            // In the language of the page asked for, so that the sign-in page is too.
+            let target = in_lang(
+                &format!(
+                    "/login?next={}",
+                    percent_encoding::utf8_percent_encode(
+                        &next_path,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                ),
+                lang_from_query(req.query_string()),
             );
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, target))

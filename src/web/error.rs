@@ -163,16 +163,26 @@ impl AppError {
             other => tracing::debug!(error = %other, "request refused"),
         }
         let m = pages.messages();
-        let key = self.message_key();
+        // Staff pages (`/admin/…`) answer in staff terms and lead back among staff pages.
+        let staff = req.path().starts_with("/admin");
+        let key = match self {
+            AppError::NotFound if staff => "staff_not_found",
+            other => other.message_key(),
+        };
+        let way_on = |href: &str, label: &str| Some((in_lang(href, lang), m.text(lang, label)));
         let page = MessagePage {
             heading: m.text(lang, &format!("error.{key}_title")),
             paragraphs: vec![m.text(lang, &format!("error.{key}_body"))],
             link: match (back, self) {
-                (Some(href), _) => Some((href.to_owned(), m.text(lang, "error.back"))),
+                (Some(href), _) => way_on(href, back_label(href)),
+                (None, AppError::NotAllowed) => way_on("/account", "error.back_account"),
+                (None, AppError::NotFound) if staff => {
+                    way_on("/admin/surveys", "error.back_surveys")
+                }
                 (
                     None,
                     AppError::NotFound | AppError::ResultsNotPublished | AppError::SurveyClosed,
-                ) => Some((in_lang("/", lang), m.text(lang, "error.home"))),
+                ) => way_on("/", "error.home"),
                 (None, _) => None,
             },
             role: "alert",
@@ -190,5 +200,18 @@ impl AppError {
                     .body(self.status().to_string())
             }
         }
+    }
+}
+
+/// What a link back to `href` says: the survey, the account page or the sign-in page.
+fn back_label(href: &str) -> &'static str {
+    if href.starts_with("/account") {
+        "error.back_account"
+    } else if href.starts_with("/login") {
+        "error.back_login"
+    } else if href.starts_with("/admin") {
+        "error.back_surveys"
+    } else {
+        "error.back"
     }
 }

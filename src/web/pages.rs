@@ -83,17 +83,20 @@ impl Pages {
             Lang::Zh => "",
             Lang::En => "&lang=en",
         };
+        // The switches keep the rest of the address (the sign-in page's `next`, say), less the
+        // choices they make and a move's one-time message.
+        let kept = kept_query(req.query_string());
         if let Value::Object(map) = &mut view {
             map.insert("lang".into(), json!(lang.code()));
             map.insert("en".into(), json!(lang == Lang::En));
             map.insert("t".into(), self.messages.all(lang).clone());
             map.insert(
                 "other_lang_href".into(),
-                json!(format!("{path}?lang={other}")),
+                json!(format!("{path}?{kept}lang={other}")),
             );
             map.insert("large_text".into(), json!(size == TextSize::Large));
             map.entry("text_toggle_href").or_insert(json!(format!(
-                "{path}?text={}{lang_suffix}",
+                "{path}?{kept}text={}{lang_suffix}",
                 switch_to.word()
             )));
             map.entry("extra_css").or_insert(json!(""));
@@ -132,5 +135,19 @@ impl Pages {
                 "role": page.role,
             }),
         )
+    }
+}
+
+/// The query's parameters other than `lang`, `text` and `done`, encoded and ending in `&` (or
+/// nothing), for a switch to put its own after.
+fn kept_query(query: &str) -> String {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let kept: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "lang" | "text" | "done"))
+        .collect();
+    match serde_urlencoded::to_string(kept) {
+        Ok(encoded) if !encoded.is_empty() => format!("{encoded}&"),
+        _ => String::new(),
     }
 }

@@ -6,8 +6,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::blocking;
 use super::posted::{is_cross_site, read_form, PostedForm};
+use super::{blocking, in_lang};
 use crate::accounts::SignInError;
 use crate::survey::Lang;
 use crate::web::access::{clear_session_cookie, set_session_cookie, SignedIn};
@@ -121,7 +121,15 @@ pub async fn submit(
         .await?;
         match outcome {
             Ok(session) => Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, next))
+                // On in the language signed in with, unless `next` chose one.
+                .insert_header((
+                    header::LOCATION,
+                    if next.contains("lang=") {
+                        next
+                    } else {
+                        in_lang(&next, lang)
+                    },
+                ))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .insert_header((
                     header::SET_COOKIE,

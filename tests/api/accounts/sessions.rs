@@ -130,3 +130,46 @@ async fn the_sign_in_page_is_in_both_languages_and_labels_every_field() {
     assert!(en.body.contains("Staff sign-in") && en.body.contains("name=\"_lang\" value=\"en\""));
     assert!(zh.body.contains("autocomplete=\"current-password\""));
 }
+
+/// Someone reading in English stays in English through signing in: the sign-in page a staff
+/// link sends them to, its language switch (which keeps where they were going), and the page
+/// after.
+#[actix_web::test]
+async fn signing_in_keeps_the_language_and_where_one_was_going() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let password = add_account(&app, "publisher@example.org", Role::Publisher);
+
+    let asked = request(&app, "get", "/admin/surveys?lang=en", None, &[]).await;
+    let login = asked.location.expect("sent to sign in");
+    assert!(
+        login.starts_with("/login?next=") && login.ends_with("&lang=en"),
+        "{login}"
+    );
+    let page = request(&app, "get", &login, None, &[]).await;
+    assert!(
+        page.body.contains("<html lang=\"en\""),
+        "the sign-in page is in English"
+    );
+    // (handlebars writes = as &#x3D; and & as &amp;)
+    assert!(
+        page.body
+            .contains("href=\"/login?next&#x3D;%2Fadmin%2Fsurveys%3Flang%3Den&amp;lang&#x3D;zh\""),
+        "中文 keeps where they were going: {}",
+        page.body
+    );
+
+    let form = [
+        ("email", "publisher@example.org"),
+        ("password", password.as_str()),
+        ("_lang", "en"),
+    ];
+    let no_next = request(&app, "post", "/login", None, &form).await;
+    assert_eq!(
+        no_next.location.as_deref(),
+        Some("/account?lang=en"),
+        "the account page, in English"
+    );
+    let with_next = [form.as_slice(), &[("next", "/admin/surveys")]].concat();
+    let onward = request(&app, "post", "/login", None, &with_next).await;
+    assert_eq!(onward.location.as_deref(), Some("/admin/surveys?lang=en"));
+}

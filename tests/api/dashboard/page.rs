@@ -5,6 +5,7 @@ use minyi::accounts::Role;
 use minyi::analysis::{add_simulated, fieldwork_progress};
 
 use super::*;
+use crate::accounts::accounts;
 
 on_both_backends! {
     async fn the_dashboard_shows_each_countys_completed_responses_target_and_margin_of_error(backend: Backend) {
@@ -90,4 +91,59 @@ on_both_backends! {
         }
         assert!(account.body.contains("href=\"/admin/surveys?lang&#x3D;en\""), "the account page links the dashboard (handlebars writes = as &#x3D;)");
     }
+}
+
+/// A refusal or a wrong address on a staff page leads back among staff pages, in the page's
+/// language: not to a resident's survey, and not to a dead end.
+#[actix_web::test]
+async fn staff_error_pages_say_where_to_go_next() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let publisher = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let evaluator = signed_in(&app, "li.wei@example.org", Role::Evaluator).await;
+    accounts(&app)
+        .grant(
+            &minyi::accounts::Email::parse("li.wei@example.org").unwrap(),
+            EXAMPLE_ID,
+            "test",
+        )
+        .unwrap();
+
+    let unknown = get(&app, "/admin/surveys/no-such-survey", &publisher).await;
+    assert_eq!(unknown.status, 404);
+    assert!(
+        unknown.body.contains("找不到这项调查") && !unknown.body.contains("调查尚未开始"),
+        "in staff terms: {}",
+        unknown.body
+    );
+    assert!(
+        unknown
+            .body
+            .contains("href=\"/admin/surveys\">返回调查列表</a>"),
+        "back to the surveys"
+    );
+
+    let forbidden = get(&app, "/admin/surveys?lang=en", &evaluator).await;
+    assert_eq!(forbidden.status, 403);
+    assert!(
+        forbidden
+            .body
+            .contains("href=\"/account?lang&#x3D;en\">Back to your account</a>"),
+        "a way on: {}",
+        forbidden.body
+    );
+
+    let too_early = get(
+        &app,
+        &format!("/resultsets/{EXAMPLE_ID}/download?lang=en"),
+        &evaluator,
+    )
+    .await;
+    assert_eq!(too_early.status, 409, "the survey is still open");
+    assert!(
+        too_early
+            .body
+            .contains("href=\"/account?lang&#x3D;en\">Back to your account</a>"),
+        "says where it leads, in English: {}",
+        too_early.body
+    );
 }
