@@ -1,6 +1,6 @@
 //! The fieldwork progress bulletin (通报) as CSV: one row per county, then the city.
 
-use super::csv_file::{number, CsvFile, Encoding};
+use super::csv_file::{CsvFile, Encoding};
 use crate::fieldwork::Progress;
 
 pub fn bulletin_csv(p: &Progress, encoding: Encoding) -> Result<Vec<u8>, csv::Error> {
@@ -16,7 +16,9 @@ pub fn bulletin_csv(p: &Progress, encoding: Encoding) -> Result<Vec<u8>, csv::Er
             "flagged",
         ],
     )?;
-    let optional = |v: Option<f64>| v.map_or(String::new(), number);
+    // Shares to four places (29.57% reads 0.2957): a progress report, read in a spreadsheet,
+    // not a figure to verify.
+    let optional = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
     for s in &p.by_stratum {
         file.row([
             s.code.clone(),

@@ -5,7 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::blocking;
-use crate::web::{lang_from_query, AppError, AppState};
+use crate::survey::Lang;
+use crate::web::{lang_from_query, AppError, AppState, Messages};
 
 /// Entries shown on the page.
 const SHOWN: i64 = 1000;
@@ -21,8 +22,12 @@ pub async fn audit(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             .map(|e| {
                 json!({
                     "seq": e.seq,
-                    "at": e.at,
-                    "actor": e.actor,
+                    "at": beijing_time(&e.at, lang, m),
+                    "actor": match e.actor.as_str() {
+                        crate::audit::COMMAND_LINE => m.text(lang, "audit.actor_command_line"),
+                        crate::audit::DAILY_RUN => m.text(lang, "audit.actor_daily_run"),
+                        person => person.to_owned(),
+                    },
                     "action": m.text(lang, &format!("audit.action_{}", e.action)),
                     "survey_id": e.survey_id,
                     "manifest_sha256": e.manifest_sha256,
@@ -38,6 +43,8 @@ pub async fn audit(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
                 "page_title": m.text(lang, "audit.heading"),
                 "entries": rows,
                 "shown": m.format(lang, "audit.shown", &[("count", &SHOWN.to_string())]),
+                // Each entry shows its own number (#seq); the list adds none of its own.
+                "extra_css": ".audit{list-style:none;padding:0}",
             }),
         )?;
         Ok::<_, AppError>(
@@ -49,4 +56,15 @@ pub async fn audit(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     }
     .await;
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
+
+/// An entry's time (stored as UTC, RFC 3339) as staff in China read it: Beijing time, to the
+/// second, said so. An unreadable stored time is shown as stored.
+fn beijing_time(at: &str, lang: Lang, m: &Messages) -> String {
+    let Ok(time) = chrono::DateTime::parse_from_rfc3339(at) else {
+        return at.to_owned();
+    };
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+08:00 is an offset");
+    let local = time.with_timezone(&beijing).format("%Y-%m-%d %H:%M:%S");
+    m.format(lang, "audit.at", &[("time", &local.to_string())])
 }

@@ -26,6 +26,10 @@ on_both_backends! {
             assert!(page.body.contains(shown), "the log shows {shown}");
         }
         assert_eq!(refused.status, 403, "evaluators do not see the log");
+        let first = minyi::audit::recent(app.catalog().database(), 100).unwrap().pop().unwrap().at;
+        let beijing = chrono::DateTime::parse_from_rfc3339(&first).unwrap() + chrono::Duration::hours(8);
+        let shown_at = format!("{} (Beijing time)", beijing.format("%Y-%m-%d %H:%M:%S"));
+        assert!(page.body.contains(&shown_at), "times in Beijing time, said so: {shown_at}");
         let entries = minyi::audit::recent(&Database::connect(app.db.url.clone(), 1).unwrap(), 100).unwrap();
         let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
         assert_eq!(
@@ -41,5 +45,9 @@ on_both_backends! {
         }
         drop(conn);
         assert_eq!(minyi::audit::recent(&db, 100).unwrap().len(), entries.len(), "nothing changed");
+
+        minyi::transitions::open_or_close(&app.catalog(), EXAMPLE_ID, minyi::lifecycle::Transition::Close, minyi::audit::COMMAND_LINE).unwrap();
+        let chinese = request(&app, "get", "/admin/audit", Some(&as_admin), &[]).await;
+        assert!(chinese.body.contains("结束调查</strong> · 命令行操作"), "the command line named in Chinese: {}", chinese.body);
     }
 }

@@ -29,7 +29,7 @@ on_both_backends! {
             String::from_utf8_lossy(&cli.stdout),
             "the same bytes as `minyi progress --format csv`"
         );
-        assert!(download.body.contains("\ncity,全市,300,1400,"), "{}", download.body);
+        assert!(download.body.contains("\ncity,全市,300,1400,0.2143,"), "shares to four places: {}", download.body);
     }
 
     async fn the_printable_bulletin_is_dated_and_reads_in_chinese_and_english(backend: Backend) {
