@@ -52,6 +52,18 @@ pub(crate) fn in_lang(path: &str, lang: Lang) -> String {
     }
 }
 
+/// Where residents reach this server: `MINYI_PUBLIC_URL`, else the address this request came
+/// to (for links printed, mailed or shown as a QR code).
+pub(crate) fn public_base(state: &AppState, req: &HttpRequest) -> String {
+    match &state.public_url {
+        Some(url) => url.clone(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    }
+}
+
 /// A page for a signed-in account: never stored by the browser or a proxy.
 pub(crate) fn private_page(status: StatusCode, html: String) -> HttpResponse {
     HttpResponse::build(status)

@@ -6,8 +6,8 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::blocking;
 use super::posted::{read_form, PostedForm};
+use super::{blocking, public_base};
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
 use crate::storage::{self, InsertOutcome, InvitationRecord, NewResponse, Submission};
@@ -352,14 +352,7 @@ pub async fn qr_code(
     let lang = lang_from_query(req.query_string());
     let result = async {
         let survey = open_survey(&state, path.into_inner(), None).await?;
-        let base = match &state.public_url {
-            Some(url) => url.clone(),
-            None => {
-                let info = req.connection_info();
-                format!("{}://{}", info.scheme(), info.host())
-            }
-        };
-        let link = format!("{base}/s/{}", survey.record.id);
+        let link = format!("{}/s/{}", public_base(&state, &req), survey.record.id);
         let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
             .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code for {link}: {e}")))?;
         let svg = code

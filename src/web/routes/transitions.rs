@@ -14,7 +14,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::posted::{read_form, PostedForm};
-use super::{blocking, dashboard, in_lang, private_page};
+use super::{blocking, dashboard, in_lang, private_page, public_base};
 use crate::accounts::Account;
 use crate::analysis::fieldwork_progress;
 use crate::lifecycle::Transition;
@@ -185,13 +185,13 @@ async fn confirmation(
         Transition::Open => m.format(
             lang,
             "lifecycle.effect_open",
-            &[("link", &format!("/s/{id}"))],
+            &[("link", &format!("{}/s/{id}", public_base(state, req)))],
         ),
         Transition::Close => m.text(lang, "lifecycle.effect_close"),
         Transition::Publish => m.format(
             lang,
             "lifecycle.effect_publish",
-            &[("link", &format!("/results/{id}"))],
+            &[("link", &format!("{}/results/{id}", public_base(state, req)))],
         ),
     });
     if action == Transition::Publish {

@@ -67,7 +67,8 @@ on_both_backends! {
         assert!(dashboard.body.contains("The survey is closed: it takes no more answers."), "the dashboard says what was done");
         assert!(dashboard.body.contains("Publish the results") && dashboard.body.contains("Open the survey"), "a closed survey may be published or reopened");
 
-        let (_, token) = confirmation(&app, "open", &admin).await;
+        let (open_page, token) = confirmation(&app, "open", &admin).await;
+        assert!(open_page.body.contains(&format!("Residents can answer at {}/s/{EXAMPLE_ID}", app.address)), "the whole address, to pass on: {}", open_page.body);
         assert_eq!(confirm(&app, "open", &admin, &token).await.status, 303);
         assert_eq!(state_of(&app), SurveyState::Open, "an admin reopened it");
         let (_, token) = confirmation(&app, "close", &admin).await;
