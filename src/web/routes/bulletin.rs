@@ -13,9 +13,11 @@ use crate::release::{bulletin_csv, Encoding};
 use crate::web::fieldwork_view::{short_version, FieldworkView};
 use crate::web::{lang_from_query, AppError, AppState};
 
-/// On paper: no language bar, no links or notes about printing, black on white, and tables
+/// On a desktop the table has room for every column (the page is wider than others). On paper:
+/// no language bar, no links or notes about printing, black on white, and tables
 /// whose rows do not break across pages. On a phone the wide table scrolls inside its box.
-const PRINT_CSS: &str = ".wide{overflow-x:auto}.wide th,.wide td{white-space:nowrap}\
+const PRINT_CSS: &str =
+    "main{max-width:60rem}.wide{overflow-x:auto}.wide th,.wide td{white-space:nowrap}\
 tfoot th,tfoot td{font-weight:700}\
 @media print{.bar,.noprint{display:none}body{background:#fff;color:#000;font-size:11pt}\
 main{max-width:none;padding:0}.box{border:0;padding:0}.wide{overflow:visible}\
