@@ -53,6 +53,8 @@ pub async fn page(
                     "state": m.text(lang, &format!("account.state_{}", s.record.state)),
                     "download_href": (may_download && released)
                         .then(|| format!("/resultsets/{}/download", s.record.id)),
+                    // Granted, but fieldwork is still on: say when the download comes.
+                    "download_later": may_download && !released,
                     "results_href": (s.record.state == SurveyState::Published)
                         .then(|| format!("/results/{}{suffix}", s.record.id)),
                     "dashboard_href": runs_fieldwork

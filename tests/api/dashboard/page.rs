@@ -132,6 +132,14 @@ async fn staff_error_pages_say_where_to_go_next() {
         forbidden.body
     );
 
+    let account = get(&app, "/account?lang=en", &evaluator).await;
+    assert!(
+        account
+            .body
+            .contains("The result set can be downloaded here once fieldwork is closed."),
+        "a granted open survey says when: {}",
+        account.body
+    );
     let too_early = get(
         &app,
         &format!("/resultsets/{EXAMPLE_ID}/download?lang=en"),
