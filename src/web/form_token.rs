@@ -52,6 +52,13 @@ impl FormTokens {
         format!("{nonce}.{now}.{mac}")
     }
 
+    /// Whether a staff page's button was pressed: `token` is this page's, signed for `scope`,
+    /// and issued at most `max_seconds` before now.
+    pub fn pressed_within(&self, scope: &str, token: Option<&str>, max_seconds: i64) -> bool {
+        self.check(scope, token, chrono::Utc::now().timestamp())
+            .is_ok_and(|checked| checked.elapsed_seconds <= max_seconds)
+    }
+
     pub fn check(
         &self,
         survey_id: &str,

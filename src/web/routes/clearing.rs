@@ -5,11 +5,10 @@
 //! valid for an hour, and cross-site posts are refused (`posted::read_form`). Clearing is
 //! idempotent: a stale token, or nothing owed, only shows the dashboard again.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::posted::{read_form, PostedForm};
-use super::{blocking, in_lang};
+use super::{blocking, dashboard};
 use crate::accounts::Account;
 use crate::catalog::CatalogError;
 use crate::transitions::{self, TransitionError};
@@ -39,12 +38,11 @@ pub async fn clear(
             lang: asked,
         } = read_form(&req, payload, &state, lang).await?;
         lang = asked;
-        let now = chrono::Utc::now().timestamp();
-        let pressed = state
-            .tokens
-            .check(&scope(&id, &account), fields.first("_token"), now)
-            .is_ok_and(|token| token.elapsed_seconds <= BUTTON_SECONDS);
-        let mut dashboard = format!("/admin/surveys/{id}");
+        let pressed =
+            state
+                .tokens
+                .pressed_within(&scope(&id, &account), fields.first("_token"), BUTTON_SECONDS);
+        let mut done = None;
         if pressed {
             let catalog = state.catalog.clone();
             let wanted = id.clone();
@@ -54,22 +52,17 @@ pub async fn clear(
             })
             .await?;
             match outcome {
-                Ok(_) => dashboard.push_str("?done=clear"),
+                Ok(_) => done = Some("clear"),
                 Err(unknown @ TransitionError::Catalog(CatalogError::UnknownSurvey(_))) => {
                     return Err(unknown.into())
                 }
                 Err(e) => {
                     tracing::warn!(survey = %id, error = %e, "clearing a closed survey's traces failed again");
-                    dashboard.push_str("?done=clear_failed");
+                    done = Some("clear_failed");
                 }
             }
         }
-        Ok::<_, AppError>(
-            HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, in_lang(&dashboard, lang)))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .finish(),
-        )
+        Ok::<_, AppError>(dashboard::back_to(&id, done, lang))
     }
     .await;
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))

@@ -4,7 +4,7 @@
 //! responses per day, with the moves its state allows (each confirmed on its own page, see
 //! `transitions`) and the progress bulletin.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
@@ -40,6 +40,18 @@ pub(super) async fn load(
 /// The dashboard of survey `id`.
 pub(super) fn href(id: &str, lang: Lang) -> String {
     in_lang(&format!("/admin/surveys/{id}"), lang)
+}
+
+/// Back to survey `id`'s dashboard (303), which says what was `done` (`?done=close`, …).
+pub(super) fn back_to(id: &str, done: Option<&str>, lang: Lang) -> HttpResponse {
+    let path = match done {
+        Some(done) => format!("/admin/surveys/{id}?done={done}"),
+        None => format!("/admin/surveys/{id}"),
+    };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, in_lang(&path, lang)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
 }
 
 /// Adds `extra`'s fields to the object `view`.

@@ -9,12 +9,12 @@
 //! post without a valid token gets the confirmation page again. A move the rules refuse changes
 //! nothing and says why (409).
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::posted::{read_form, PostedForm};
-use super::{blocking, dashboard, in_lang, private_page, public_base};
+use super::{blocking, dashboard, private_page, public_base};
 use crate::accounts::Account;
 use crate::analysis::fieldwork_progress;
 use crate::lifecycle::Transition;
@@ -238,13 +238,7 @@ async fn confirmation(
 /// The dashboard, saying the survey is already where `action` leads (not an error: the move
 /// the person asked for is made, by them a moment ago or by someone else).
 fn already_done(id: &str, action: Transition, lang: Lang) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            in_lang(&format!("/admin/surveys/{id}?done=already_{action}"), lang),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
+    dashboard::back_to(id, Some(&format!("already_{action}")), lang)
 }
 
 /// Why survey `id` was left as it was (409).
@@ -311,11 +305,11 @@ async fn perform(
             lang: asked,
         } = read_form(&req, payload, &state, lang).await?;
         lang = asked;
-        let now = chrono::Utc::now().timestamp();
-        let confirmed = state
-            .tokens
-            .check(&scope(action, &id, &account), fields.first("_token"), now)
-            .is_ok_and(|token| token.elapsed_seconds <= CONFIRMATION_SECONDS);
+        let confirmed = state.tokens.pressed_within(
+            &scope(action, &id, &account),
+            fields.first("_token"),
+            CONFIRMATION_SECONDS,
+        );
         if !confirmed {
             // Missing, stale, or signed for another account, survey or move: nothing is done,
             // and the person sees what they would be confirming.
@@ -333,15 +327,7 @@ async fn perform(
             Ok::<_, AppError>((definition, outcome, now))
         })
         .await?;
-        let done = || {
-            HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    in_lang(&format!("/admin/surveys/{id}?done={action}"), lang),
-                ))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .finish()
-        };
+        let done = || dashboard::back_to(&id, Some(action.name()), lang);
         match outcome {
             Ok(_) => Ok(done()),
             // Closed (and audited); the daily run finishes the clearing.
