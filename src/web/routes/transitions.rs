@@ -7,7 +7,8 @@
 //! this move, valid for an hour: a move needs that page and a deliberate press. Cross-site posts
 //! are refused (`Sec-Fetch-Site`, `Origin`; the session cookie is `SameSite=Strict` as well); a
 //! post without a valid token gets the confirmation page again. A move the rules refuse changes
-//! nothing and says why (409).
+//! nothing and says why (409); a move already made (pressed twice, or its page sent again after
+//! Back) leads to the dashboard, which says so.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -320,11 +321,11 @@ async fn perform(
         let accounts = state.accounts.clone();
         let actor = account.email.clone();
         let wanted = id.clone();
-        let (definition, outcome, now) = blocking(move || {
+        let (definition, outcome, after) = blocking(move || {
             let definition = catalog.require(&wanted)?.definition;
             let outcome = transitions::perform(&catalog, &accounts, &wanted, action, &actor);
-            let now = catalog.require(&wanted)?.record.state;
-            Ok::<_, AppError>((definition, outcome, now))
+            let after = catalog.require(&wanted)?.record.state;
+            Ok::<_, AppError>((definition, outcome, after))
         })
         .await?;
         let done = || dashboard::back_to(&id, Some(action.name()), lang);
@@ -338,7 +339,7 @@ async fn perform(
             Err(e) => match e.refused() {
                 // A second press, or the page sent again after going back: the survey is
                 // already where the move leads, which is what the person wanted.
-                Some(_) if now == action.leads_to() => Ok(already_done(&id, action, lang)),
+                Some(_) if after == action.leads_to() => Ok(already_done(&id, action, lang)),
                 Some(refused) => {
                     let title = definition.title.get(lang);
                     refusal(&state, &req, lang, &id, title, action, &refused)
