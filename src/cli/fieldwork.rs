@@ -52,17 +52,20 @@ pub(super) fn invite(id: &str, emails: &std::path::Path) -> anyhow::Result<()> {
     let survey = catalog.require(id)?;
     let addresses = crate::invitations::read_address_list(emails, &survey.definition)?;
     let report = crate::invitations::invite(&catalog, id, &addresses)?;
-    println!(
-        "survey {id}: {} invitations created, {} addresses already invited earlier; the server \
-         mails them at MINYI_MAIL_RATE a minute",
+    print!(
+        "survey {id}: invitations created: {}; addresses invited earlier, not invited again: {}",
         report.created, report.already_invited
     );
+    if report.created > 0 {
+        print!("; `minyi serve` mails them, at most MINYI_MAIL_RATE a minute");
+    }
+    println!();
     Ok(())
 }
 
 pub(super) fn remind(id: &str) -> anyhow::Result<()> {
     let queued = crate::invitations::remind(&catalog()?, id)?;
-    println!("survey {id}: {queued} reminders queued to invitations not used yet");
+    println!("survey {id}: reminders queued to invitations not used yet: {queued}");
     Ok(())
 }
 

@@ -92,7 +92,8 @@ enum Command {
     /// open survey: one single-use link each, mailed by the server at MINYI_MAIL_RATE a minute.
     Invite {
         id: String,
-        /// The CSV file; its first line names the columns: email,county
+        /// The CSV file; its first line names the columns: email, and optionally county (a code or
+        /// name of the survey's counties) and lang (zh or en), e.g. email,county,lang
         #[arg(long)]
         emails: PathBuf,
     },

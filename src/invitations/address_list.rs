@@ -25,8 +25,8 @@ pub enum AddressListError {
 }
 
 const EMAIL_COLUMNS: [&str; 3] = ["email", "e-mail", "邮箱"];
-const COUNTY_COLUMNS: [&str; 4] = ["county", "stratum", "区县", "县（市、区）"];
-const LANG_COLUMNS: [&str; 2] = ["lang", "language"];
+const COUNTY_COLUMNS: [&str; 5] = ["county", "stratum", "区县", "县（市、区）", "地区"];
+const LANG_COLUMNS: [&str; 3] = ["lang", "language", "语言"];
 
 /// Reads and checks an address list against the survey it invites to.
 pub fn read_address_list(
@@ -73,6 +73,31 @@ pub fn parse_address_list(
             )],
         });
     };
+    // A column Minyi does not read is refused rather than ignored: a language column headed
+    // otherwise would send every mail in Chinese without a word.
+    let unknown: Vec<&String> = header
+        .iter()
+        .filter(|h| {
+            ![&EMAIL_COLUMNS[..], &COUNTY_COLUMNS, &LANG_COLUMNS]
+                .iter()
+                .any(|names| names.contains(&h.as_str()))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AddressListError::Problems {
+            problems: unknown
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{file}: line 1: column {h:?} is not one Minyi reads; expected {}, {} or {}",
+                        EMAIL_COLUMNS.join(" / "),
+                        COUNTY_COLUMNS.join(" / "),
+                        LANG_COLUMNS.join(" / ")
+                    )
+                })
+                .collect(),
+        });
+    }
     let county_at = column(&COUNTY_COLUMNS);
     let lang_at = column(&LANG_COLUMNS);
     let counties = county_names(survey);
@@ -94,7 +119,16 @@ pub fn parse_address_list(
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        // Counted from the record's byte offset, past the blank lines the reader skipped (its
+        // own line count leaves them out).
+        let line = record.position().map_or(0, |p| {
+            let bytes = text.as_bytes();
+            let mut start = (p.byte() as usize).min(bytes.len());
+            while matches!(bytes.get(start), Some(b'\n' | b'\r')) {
+                start += 1;
+            }
+            bytes[..start].iter().filter(|b| **b == b'\n').count() as u64 + 1
+        });
         if record.iter().all(str::is_empty) {
             continue;
         }

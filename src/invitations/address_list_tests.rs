@@ -45,6 +45,26 @@ fn a_list_gives_each_address_its_county_and_language() {
 }
 
 #[test]
+fn a_column_minyi_does_not_read_is_refused_not_ignored() {
+    let message = problems("email,区县,lang_code\nh1@example.org,海盐县,en\n");
+    assert!(
+        message.contains("line 1: column \"lang_code\" is not one Minyi reads; expected email"),
+        "{message}"
+    );
+    let chinese = parse("邮箱,地区,语言\nh1@example.org,海盐县,en\n").expect("Chinese headings");
+    assert_eq!(
+        (chinese[0].stratum.as_deref(), chinese[0].lang),
+        (Some("haiyan"), Lang::En)
+    );
+}
+
+#[test]
+fn a_problem_after_a_blank_line_is_reported_at_its_own_line() {
+    let message = problems("email,county\na@example.org,nanhu\n\n,jiashan\n");
+    assert!(message.contains("list.csv: line 4: email:"), "{message}");
+}
+
+#[test]
 fn the_county_column_is_optional() {
     let list = parse("email\nx@example.org\n").expect("valid");
     assert_eq!(list[0].stratum, None);

@@ -9,6 +9,11 @@ use super::outbox::NewMail;
 use super::schema::{invitation_links, invitations, outbox, unused_invitations};
 use super::{DbConnection, StorageError};
 
+diesel::define_sql_function! {
+    /// SQL's `lower` (ASCII letters on SQLite, which is all an address's domain may have).
+    fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = invitations)]
 pub struct NewInvitation {
@@ -61,12 +66,15 @@ pub fn invited_addresses(
     survey_id: &str,
     emails: &[String],
 ) -> Result<Vec<String>, StorageError> {
+    // Compared without case: Wang.Fang@Example.org is the resident invited as
+    // wang.fang@example.org, and must not get a second link.
+    let emails: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
     let mut found = Vec::new();
     for chunk in emails.chunks(500) {
         let rows: Vec<Option<String>> = invitations::table
             .select(invitations::email)
             .filter(invitations::survey_id.eq(survey_id))
-            .filter(invitations::email.eq_any(chunk))
+            .filter(lower(invitations::email).eq_any(chunk))
             .load(conn)?;
         found.extend(rows.into_iter().flatten());
     }

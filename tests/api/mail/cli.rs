@@ -46,15 +46,16 @@ fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused
     assert!(ok, "{status}");
 
     assert!(
-        first.contains("2 invitations created, 0 addresses already invited"),
+        first.contains("invitations created: 2; addresses invited earlier, not invited again: 0; `minyi serve` mails them"),
         "{first}"
     );
     assert!(
-        again.contains("0 invitations created, 2 addresses already invited"),
+        again.contains("invitations created: 0; addresses invited earlier, not invited again: 2")
+            && !again.contains("mails them"),
         "{again}"
     );
     assert!(
-        reminded.contains("0 reminders queued"),
+        reminded.contains("reminders queued to invitations not used yet: 0"),
         "the invitations themselves still wait: {reminded}"
     );
     let status: serde_json::Value = serde_json::from_str(status.trim()).unwrap();

@@ -102,6 +102,15 @@ on_both_backends! {
         assert_eq!(counts(&app), (1, 0));
     }
 
+    async fn an_address_invited_before_is_not_invited_again_whatever_its_case(backend: Backend) {
+        let app = spawn_app(backend).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("wang.fang@example.org", None)])).unwrap();
+
+        let again = invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("Wang.Fang@Example.ORG", None)])).unwrap();
+
+        assert_eq!((again.created, again.already_invited), (0, 1), "the same resident: no second link");
+    }
+
     async fn reminders_go_only_to_invitations_not_used_and_their_links_work(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
