@@ -167,6 +167,8 @@ impl AppError {
         let staff = req.path().starts_with("/admin");
         let key = match self {
             AppError::NotFound if staff => "staff_not_found",
+            // An invitation link not recognised: most often one copied in part from the mail.
+            AppError::NotFound if req.path().starts_with("/i/") => "invitation_not_found",
             other => other.message_key(),
         };
         let way_on = |href: &str, label: &str| Some((in_lang(href, lang), m.text(lang, label)));

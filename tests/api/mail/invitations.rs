@@ -61,6 +61,9 @@ on_both_backends! {
         let again = app.get(&link).await;
         assert_eq!(again.status, 410, "a used link is spent");
         assert!(again.body.contains("这份邀请已经用过了"), "and says so politely: {}", again.body);
+        let cut = app.get(&link[..link.len() - 10]).await;
+        assert_eq!(cut.status, 404, "a link copied in part");
+        assert!(cut.body.contains("可能复制得不完整") && !cut.body.contains("调查尚未开始"), "says what most likely happened: {}", cut.body);
         let another_form = with_token(valid_fields(&example_survey(), "haiyan"), &app.form_token(EXAMPLE_ID).await);
         let second = app.post_form(&link, &another_form).await;
         assert_eq!(second.status, 410, "a second submission through the link is refused");
@@ -124,13 +127,15 @@ on_both_backends! {
         let all: Vec<Received> = smtp.wait_for(5).await.iter().map(|m| read(m)).collect();
 
         assert_eq!(queued, 2, "one reminder per unused invitation");
-        let reminders: Vec<&Received> = all.iter().filter(|m| m.subject.starts_with("提醒")).collect();
+        let reminders: Vec<&Received> = all.iter().filter(|m| m.subject.starts_with("【提醒】问卷邀请：")).collect();
         let mut recipients: Vec<&str> = reminders.iter().map(|m| m.to.as_str()).collect();
         recipients.sort();
         assert_eq!(recipients, ["late@example.org", "later@example.org"]);
         let late = to(&all, "late@example.org");
         let (first_link, reminder_link) = (link_in(&late[0].text), link_in(&late[1].text));
         assert_ne!(first_link, reminder_link, "the reminder carries a link of its own");
+        assert!(late[1].text.contains("如果您还没有填写，欢迎参加") && !late[1].text.contains("没有收到您的回答"),
+            "it does not claim to know who answered (the survey is anonymous): {}", late[1].text);
         assert_eq!(answer(&app, &reminder_link, "jiashan").await.status, 303, "which works");
         assert_eq!(app.get(&first_link).await.status, 410, "and uses the same invitation");
         assert_eq!(counts(&app), (3, 1));
