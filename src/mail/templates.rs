@@ -69,19 +69,27 @@ impl EmailTemplates {
         })
     }
 
-    /// The message of `kind` about the survey titled `survey_title`, leading to `link`.
+    /// The message of `kind` about the survey titled `survey_title`, leading to `link`; an
+    /// invitation or reminder says by when to answer (`answer_by`: the last planned day of
+    /// fieldwork), so that an older resident can tell the mail belongs to a real, dated survey.
     pub fn render(
         &self,
         kind: MailKind,
         lang: Lang,
         survey_title: &str,
+        answer_by: Option<chrono::NaiveDate>,
         link: &str,
     ) -> anyhow::Result<RenderedEmail> {
         let name = kind.as_str();
+        let deadline = answer_by.map(|date| {
+            self.messages
+                .format(lang, "email.deadline", &[("date", &date.to_string())])
+        });
         let mut view = json!({
             "lang": lang.code(),
             "t": self.messages.all(lang),
             "survey_title": survey_title,
+            "deadline": deadline,
             "link": link,
         });
         let subject = self
@@ -134,6 +142,7 @@ mod tests {
                         kind,
                         lang,
                         "食品安全 <满意度> 调查",
+                        chrono::NaiveDate::from_ymd_opt(2016, 11, 30),
                         "https://example.org/i/abc?x=1&y=2",
                     )
                     .unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -143,6 +152,12 @@ mod tests {
                     email.subject
                 );
                 assert!(!email.subject.contains('\n'), "{what}: one line");
+                if kind != MailKind::ResultsPublished {
+                    assert!(
+                        email.text.contains("2016-11-30") && email.html.contains("2016-11-30"),
+                        "{what}: says by when to answer"
+                    );
+                }
                 assert!(
                     email.text.contains("https://example.org/i/abc?x=1&y=2"),
                     "{what}: text link unescaped"
@@ -173,10 +188,10 @@ mod tests {
     fn chinese_and_english_messages_differ() {
         let templates = EmailTemplates::new().unwrap();
         let zh = templates
-            .render(MailKind::Invitation, Lang::Zh, "T", "L")
+            .render(MailKind::Invitation, Lang::Zh, "T", None, "L")
             .unwrap();
         let en = templates
-            .render(MailKind::Invitation, Lang::En, "T", "L")
+            .render(MailKind::Invitation, Lang::En, "T", None, "L")
             .unwrap();
         assert!(zh.text.contains("匿名"), "{}", zh.text);
         assert!(en.text.contains("anonymous"), "{}", en.text);

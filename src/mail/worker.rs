@@ -154,11 +154,16 @@ impl OutboxWorker {
         };
         drop(conn);
         let kind = kind.unwrap_or(MailKind::Invitation);
-        let title = match self.catalog.current(&claimed.survey_id)? {
-            Some(survey) => survey.definition.title.get(lang).to_owned(),
-            None => claimed.survey_id.clone(),
+        let (title, answer_by) = match self.catalog.current(&claimed.survey_id)? {
+            Some(survey) => (
+                survey.definition.title.get(lang).to_owned(),
+                (kind != MailKind::ResultsPublished).then_some(survey.definition.fieldwork_end),
+            ),
+            None => (claimed.survey_id.clone(), None),
         };
-        let email = self.templates.render(kind, lang, &title, &link)?;
+        let email = self
+            .templates
+            .render(kind, lang, &title, answer_by, &link)?;
         match super::build_message(&self.from, &claimed.recipient, &claimed.id, email) {
             Ok(message) => Ok(Some(Prepared {
                 claimed,

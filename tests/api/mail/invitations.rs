@@ -43,6 +43,8 @@ on_both_backends! {
         assert!((-300..300).contains(&age), "dated now: {age} s off");
         let link = link_in(&mail.text);
         assert!(mail.text.contains(&title) && mail.text.contains("只能提交一次"), "text body:\n{}", mail.text);
+        let answer_by = format!("请在 {} 之前填写", example_survey().fieldwork_end);
+        assert!(mail.text.contains(&answer_by) && mail.html.contains(&answer_by), "dated: by when to answer");
         assert!(mail.html.contains(&format!("href=\"{}{link}\"", app.address)), "the HTML body links to the same place:\n{}", mail.html);
 
         let form = app.get(&link).await;
