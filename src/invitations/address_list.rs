@@ -78,9 +78,11 @@ pub fn parse_address_list(
     let unknown: Vec<&String> = header
         .iter()
         .filter(|h| {
-            ![&EMAIL_COLUMNS[..], &COUNTY_COLUMNS, &LANG_COLUMNS]
-                .iter()
-                .any(|names| names.contains(&h.as_str()))
+            // (An unnamed column, as a spreadsheet's trailing comma makes, holds nothing.)
+            !h.is_empty()
+                && ![&EMAIL_COLUMNS[..], &COUNTY_COLUMNS, &LANG_COLUMNS]
+                    .iter()
+                    .any(|names| names.contains(&h.as_str()))
         })
         .collect();
     if !unknown.is_empty() {

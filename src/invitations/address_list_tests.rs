@@ -51,7 +51,7 @@ fn a_column_minyi_does_not_read_is_refused_not_ignored() {
         message.contains("line 1: column \"lang_code\" is not one Minyi reads; expected email"),
         "{message}"
     );
-    let chinese = parse("邮箱,地区,语言\nh1@example.org,海盐县,en\n").expect("Chinese headings");
+    let chinese = parse("邮箱,地区,语言,\nh1@example.org,海盐县,en,\n").expect("Chinese headings");
     assert_eq!(
         (chinese[0].stratum.as_deref(), chinese[0].lang),
         (Some("haiyan"), Lang::En)
