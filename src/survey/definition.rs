@@ -80,7 +80,7 @@ pub struct Survey {
     pub fieldwork_end: NaiveDate,
     /// A newly imported draft is opened for responses at once.
     pub open_on_import: bool,
-    /// Where the survey runs, as seconds east of UTC (+08:00, China's time, unless the file
+    /// Where the survey runs, as seconds east of UTC (`CHINA_UTC_OFFSET_SECONDS` unless the file
     /// says otherwise): the dates of its fieldwork, of each response and of its bulletins.
     pub utc_offset_seconds: i32,
     /// The strata (county-level units) and their census populations.
@@ -338,6 +338,10 @@ impl Question {
         }
     }
 }
+
+/// China Standard Time, UTC+08:00 all year: where Minyi's surveys run unless a file says
+/// otherwise, and the time staff pages give server-wide times in (the audit log).
+pub const CHINA_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
 
 impl Survey {
     /// The survey's own time (`utc_offset_seconds`).

@@ -30,7 +30,7 @@ pub use answers::{parse_number, Answer, AnswerErrors, AnswerProblem, Answers};
 pub use conditions::Condition;
 pub use definition::{
     Choice, Lang, Margin, PrivacyRules, Question, QuestionKind, Role, Scale, Strata, Stratum,
-    Survey, Text, WeightingRules,
+    Survey, Text, WeightingRules, CHINA_UTC_OFFSET_SECONDS,
 };
 pub use error::{FileProblem, SurveyFileError};
 pub use form_input::FormInput;

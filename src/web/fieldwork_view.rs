@@ -52,7 +52,7 @@ impl FieldworkView<'_> {
     /// UTC+08:00, else the offset.
     pub fn zone(&self) -> String {
         let seconds = self.survey.definition.utc_offset_seconds;
-        if seconds == 8 * 3600 {
+        if seconds == crate::survey::CHINA_UTC_OFFSET_SECONDS {
             return self.text("fieldwork.zone_china");
         }
         let sign = if seconds < 0 { '-' } else { '+' };

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use toml::value::Datetime;
 
-use super::definition::{Choice, Scale, Survey, Text};
+use super::definition::{Choice, Scale, Survey, Text, CHINA_UTC_OFFSET_SECONDS};
 use super::error::Problems;
 use super::file::{label, RawChoice, RawFile, RawHeader, RawSource, RawText};
 
@@ -105,9 +105,6 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
         utc_offset_seconds,
     })
 }
-
-/// China Standard Time, UTC+08:00 all year: where Minyi's surveys run unless a file says else.
-const CHINA_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
 
 /// `+08:00` or `-05:30` as seconds east of UTC: hours 0 to 14, minutes 00, 15, 30 or 45.
 fn utc_offset(text: &str) -> Option<i32> {

@@ -64,7 +64,8 @@ fn beijing_time(at: &str, lang: Lang, m: &Messages) -> String {
     let Ok(time) = chrono::DateTime::parse_from_rfc3339(at) else {
         return at.to_owned();
     };
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+08:00 is an offset");
+    let beijing = chrono::FixedOffset::east_opt(crate::survey::CHINA_UTC_OFFSET_SECONDS)
+        .expect("UTC+08:00 is an offset");
     let local = time.with_timezone(&beijing).format("%Y-%m-%d %H:%M:%S");
     m.format(lang, "audit.at", &[("time", &local.to_string())])
 }
