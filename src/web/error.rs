@@ -22,6 +22,9 @@ const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// An invitation link we did not issue: most often one copied in part from the mail.
+    #[error("no such invitation")]
+    InvitationNotFound,
     /// A results page asked for before the survey's results are published (or for no survey).
     #[error("no published results")]
     ResultsNotPublished,
@@ -104,7 +107,9 @@ impl From<StorageError> for AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound | AppError::ResultsNotPublished => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::InvitationNotFound | AppError::ResultsNotPublished => {
+                StatusCode::NOT_FOUND
+            }
             AppError::SurveyClosed => StatusCode::GONE,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
@@ -129,6 +134,7 @@ impl AppError {
     fn message_key(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
+            AppError::InvitationNotFound => "invitation_not_found",
             AppError::ResultsNotPublished => "results_pending",
             AppError::SurveyClosed => "closed",
             AppError::TooLarge => "too_large",
@@ -144,7 +150,8 @@ impl AppError {
         }
     }
 
-    /// The page a resident sees. `back` links to where they can carry on; without one, a page
+    /// The page a resident sees. `back` links to where they can carry on (a path, and the
+    /// message key of the link's words); without one, a page
     /// that found no survey, or a closed one, links to the home page (open surveys and
     /// published results) rather than leave the resident at a dead end.
     pub fn render(
@@ -152,7 +159,7 @@ impl AppError {
         pages: &Pages,
         lang: Lang,
         req: &HttpRequest,
-        back: Option<&str>,
+        back: Option<(&str, &str)>,
     ) -> HttpResponse {
         match self {
             // No path here: a path can carry a token. The request log line that follows names
@@ -167,8 +174,6 @@ impl AppError {
         let staff = req.path().starts_with("/admin");
         let key = match self {
             AppError::NotFound if staff => "staff_not_found",
-            // An invitation link not recognised: most often one copied in part from the mail.
-            AppError::NotFound if req.path().starts_with("/i/") => "invitation_not_found",
             other => other.message_key(),
         };
         let way_on = |href: &str, label: &str| Some((in_lang(href, lang), m.text(lang, label)));
@@ -176,14 +181,17 @@ impl AppError {
             heading: m.text(lang, &format!("error.{key}_title")),
             paragraphs: vec![m.text(lang, &format!("error.{key}_body"))],
             link: match (back, self) {
-                (Some(href), _) => way_on(href, back_label(href)),
+                (Some((href, label)), _) => way_on(href, label),
                 (None, AppError::NotAllowed) => way_on("/account", "error.back_account"),
                 (None, AppError::NotFound) if staff => {
                     way_on("/admin/surveys", "error.back_surveys")
                 }
                 (
                     None,
-                    AppError::NotFound | AppError::ResultsNotPublished | AppError::SurveyClosed,
+                    AppError::NotFound
+                    | AppError::InvitationNotFound
+                    | AppError::ResultsNotPublished
+                    | AppError::SurveyClosed,
                 ) => way_on("/", "error.home"),
                 (None, _) => None,
             },
@@ -202,18 +210,5 @@ impl AppError {
                     .body(self.status().to_string())
             }
         }
-    }
-}
-
-/// What a link back to `href` says: the survey, the account page or the sign-in page.
-fn back_label(href: &str) -> &'static str {
-    if href.starts_with("/account") {
-        "error.back_account"
-    } else if href.starts_with("/login") {
-        "error.back_login"
-    } else if href.starts_with("/admin") {
-        "error.back_surveys"
-    } else {
-        "error.back"
     }
 }

@@ -65,7 +65,7 @@ pub async fn submit(
 /// The invitation a token leads to; 404 for anything we did not issue.
 async fn find(state: &AppState, token: &str) -> Result<InvitationRecord, AppError> {
     if !looks_like_token(token) {
-        return Err(AppError::NotFound);
+        return Err(AppError::InvitationNotFound);
     }
     let hash = hash_token(token);
     let catalog = state.catalog.clone();
@@ -74,5 +74,5 @@ async fn find(state: &AppState, token: &str) -> Result<InvitationRecord, AppErro
         storage::find_invitation_by_link(&mut conn, &hash)
     })
     .await?
-    .ok_or(AppError::NotFound)
+    .ok_or(AppError::InvitationNotFound)
 }

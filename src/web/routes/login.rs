@@ -172,7 +172,8 @@ pub async fn submit(
         }
     }
     .await;
-    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, Some("/login")))
+    let back = Some(("/login", "error.back_login"));
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, back))
 }
 
 /// Signs the account out of every session (all browsers, all processes) and clears the cookie.

@@ -63,6 +63,11 @@ pub async fn download(
             ))
             .insert_header(("X-Minyi-Manifest-Sha256", summary.manifest_sha256))
             .body(bytes),
-        Err(e) => e.render(&state.pages, lang, &req, Some("/account")),
+        Err(e) => e.render(
+            &state.pages,
+            lang,
+            &req,
+            Some(("/account", "error.back_account")),
+        ),
     }
 }

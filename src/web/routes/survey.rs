@@ -292,7 +292,7 @@ pub(super) async fn receive(
     }
     .await;
     let back = entry.action(&id);
-    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, Some(&back)))
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, Some((&back, "error.back"))))
 }
 
 pub async fn thanks(
@@ -478,7 +478,7 @@ impl KeptForm<'_> {
                     &state.pages,
                     lang,
                     req,
-                    Some(&entry.action(&survey.record.id)),
+                    Some((&entry.action(&survey.record.id), "error.back")),
                 )
             }
         }
