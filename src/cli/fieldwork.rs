@@ -63,9 +63,34 @@ pub(super) fn invite(id: &str, emails: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) fn remind(id: &str) -> anyhow::Result<()> {
-    let queued = crate::invitations::remind(&catalog()?, id)?;
-    println!("survey {id}: reminders queued to invitations not used yet: {queued}");
+pub(super) fn remind(id: &str, force: bool) -> anyhow::Result<()> {
+    use crate::invitations::Spacing;
+    let catalog = catalog()?;
+    let today = catalog
+        .require(id)?
+        .definition
+        .local_date(chrono::Utc::now());
+    let spacing = if force {
+        Spacing::Overridden
+    } else {
+        Spacing::Kept
+    };
+    let report = crate::invitations::remind(&catalog, id, today, spacing)?;
+    let Some(round) = report.round else {
+        println!(
+            "survey {id}: no reminders queued: every invitation is used, or still has a message \
+             waiting to be sent"
+        );
+        return Ok(());
+    };
+    let previous = report.previous.map_or(String::new(), |last| {
+        format!(" (round {} was on {})", last.round, last.queued_on)
+    });
+    println!(
+        "survey {id}: reminder round {round}{previous}: {} reminders queued to invitations not \
+         used yet; `minyi serve` mails them, at most MINYI_MAIL_RATE a minute",
+        report.queued
+    );
     Ok(())
 }
 

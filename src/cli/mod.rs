@@ -98,7 +98,13 @@ enum Command {
         emails: PathBuf,
     },
     /// Mail a reminder, with a new link, to every invited address whose invitation is unused.
-    Remind { id: String },
+    /// Refused within 3 days of the survey's last reminder round, unless --force
+    Remind {
+        id: String,
+        /// Remind now even if the last round was less than 3 days ago
+        #[arg(long)]
+        force: bool,
+    },
     /// Add plausible synthetic responses (channel `simulated`) to try the pipeline.
     Simulate {
         id: String,
@@ -217,7 +223,7 @@ pub fn main() -> ExitCode {
         } => forms(&id, count, seed, &out),
         Command::Progress { id, format } => progress(&id, format),
         Command::Invite { id, emails } => invite(&id, &emails),
-        Command::Remind { id } => remind(&id),
+        Command::Remind { id, force } => remind(&id, force),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

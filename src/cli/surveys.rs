@@ -102,6 +102,7 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
     let mut conn = catalog.database().conn()?;
     let invitations = crate::storage::invitation_counts(&mut conn, id)?;
     let mail = crate::storage::outbox_counts(&mut conn, id, crate::mail::MAX_ATTEMPTS)?;
+    let reminder_rounds = crate::storage::reminder_rounds(&mut conn, id)?;
     drop(conn);
     if json {
         let counts: serde_json::Map<String, serde_json::Value> = by_stratum
@@ -111,6 +112,9 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
         let status = serde_json::json!({
             "invitations": { "all": invitations.0, "unused": invitations.1 },
             "mail": { "waiting": mail.0, "failed": mail.1 },
+            "reminder_rounds": reminder_rounds.iter().map(|r| serde_json::json!({
+                "round": r.round, "queued_on": r.queued_on, "reminders": r.reminders,
+            })).collect::<Vec<_>>(),
             "id": survey.record.id,
             "state": survey.record.state,
             "version": survey.record.current_version,
@@ -133,6 +137,12 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
             println!(
                 "invitations {} ({} unused); mail waiting {}, failed {}",
                 invitations.0, invitations.1, mail.0, mail.1
+            );
+        }
+        for r in &reminder_rounds {
+            println!(
+                "reminder round {} on {}: {} reminders",
+                r.round, r.queued_on, r.reminders
             );
         }
         for (code, n) in &by_stratum {

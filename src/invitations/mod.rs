@@ -8,10 +8,12 @@ mod link;
 pub use address_list::{parse_address_list, read_address_list, AddressListError, InvitedAddress};
 pub use link::{hash_token, looks_like_token, new_token};
 
+use chrono::NaiveDate;
+
 use crate::catalog::{Catalog, CatalogError};
 use crate::lifecycle::SurveyState;
 use crate::mail::MailKind;
-use crate::storage::{self, NewInvitation, NewMail, StorageError};
+use crate::storage::{self, NewInvitation, NewMail, ReminderRound, StorageError};
 use crate::survey::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,40 @@ pub enum InvitationError {
          open it first (`minyi survey open {survey}`)"
     )]
     NotOpen { survey: String, state: SurveyState },
+    #[error(
+        "survey {survey}: the last reminders were queued on {last_on} (round {round}); \
+         residents are not written to again within {MIN_DAYS_BETWEEN_REMINDERS} days of a \
+         reminder. Run it again on or after {again_on}, or pass --force to remind them now"
+    )]
+    RemindedRecently {
+        survey: String,
+        round: i32,
+        last_on: NaiveDate,
+        again_on: NaiveDate,
+    },
+}
+
+/// Days a reminder round waits for the last: a resident who meant to answer has time to, and
+/// nobody gets two reminders in a row.
+pub const MIN_DAYS_BETWEEN_REMINDERS: i64 = 3;
+
+/// Whether `remind` keeps `MIN_DAYS_BETWEEN_REMINDERS` after the last round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spacing {
+    Kept,
+    /// The publisher asked for it (`minyi remind --force`): the deadline is near, say.
+    Overridden,
+}
+
+/// What `remind` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReminderReport {
+    /// Reminders queued now, one per unused invitation with no message waiting.
+    pub queued: usize,
+    /// The round they make (`None` when nothing was queued, which is not a round).
+    pub round: Option<i32>,
+    /// The round before, if any.
+    pub previous: Option<ReminderRound>,
 }
 
 /// What `invite` did.
@@ -75,10 +111,32 @@ pub fn invite(
     })
 }
 
-/// Queues a reminder to every unused invitation that has no message waiting. Returns how many.
-pub fn remind(catalog: &Catalog, survey_id: &str) -> Result<usize, InvitationError> {
+/// Queues a reminder to every unused invitation that has no message waiting, as one round,
+/// dated `today` (the survey's own date). Refused within `MIN_DAYS_BETWEEN_REMINDERS` of the
+/// last round unless the spacing is overridden.
+pub fn remind(
+    catalog: &Catalog,
+    survey_id: &str,
+    today: NaiveDate,
+    spacing: Spacing,
+) -> Result<ReminderReport, InvitationError> {
     require_open(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
+    let previous = storage::reminder_rounds(&mut conn, survey_id)?.pop();
+    if let (Some(last), Spacing::Kept) = (&previous, spacing) {
+        // A date that does not parse was not written by Minyi; it does not hold a round back.
+        if let Ok(last_on) = NaiveDate::parse_from_str(&last.queued_on, "%Y-%m-%d") {
+            let again_on = last_on + chrono::Days::new(MIN_DAYS_BETWEEN_REMINDERS as u64);
+            if today < again_on {
+                return Err(InvitationError::RemindedRecently {
+                    survey: survey_id.to_owned(),
+                    round: last.round,
+                    last_on,
+                    again_on,
+                });
+            }
+        }
+    }
     let mails: Vec<NewMail> = storage::unused_without_pending_mail(&mut conn, survey_id)?
         .into_iter()
         .map(|(id, email, lang)| {
@@ -86,8 +144,13 @@ pub fn remind(catalog: &Catalog, survey_id: &str) -> Result<usize, InvitationErr
             mail(survey_id, MailKind::Reminder, &email, Some(&id), lang)
         })
         .collect();
-    storage::enqueue(&mut conn, &mails)?;
-    Ok(mails.len())
+    let today = today.format("%Y-%m-%d").to_string();
+    let round = storage::queue_reminder_round(&mut conn, survey_id, &today, &mails)?;
+    Ok(ReminderReport {
+        queued: mails.len(),
+        round: round.map(|r| r.round),
+        previous,
+    })
 }
 
 /// The messages telling evaluators that a survey's results are published (in Chinese).

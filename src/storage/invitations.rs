@@ -6,7 +6,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::outbox::NewMail;
-use super::schema::{invitation_links, invitations, outbox, unused_invitations};
+use super::schema::{invitation_links, invitations, outbox, reminder_rounds, unused_invitations};
 use super::{DbConnection, StorageError};
 
 diesel::define_sql_function! {
@@ -105,6 +105,65 @@ pub fn unused_without_pending_mail(
         .into_iter()
         .filter_map(|(id, email, lang)| email.map(|e| (id, e, lang)))
         .collect())
+}
+
+/// A run of `minyi remind` that queued reminders: its number for the survey (1, 2, …), the
+/// survey's own date when it ran, and how many reminders it queued.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+pub struct ReminderRound {
+    pub round: i32,
+    pub queued_on: String,
+    pub reminders: i32,
+}
+
+/// A survey's reminder rounds, the first first.
+pub fn reminder_rounds(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<Vec<ReminderRound>, StorageError> {
+    Ok(reminder_rounds::table
+        .select((
+            reminder_rounds::round,
+            reminder_rounds::queued_on,
+            reminder_rounds::reminders,
+        ))
+        .filter(reminder_rounds::survey_id.eq(survey_id))
+        .order(reminder_rounds::round.asc())
+        .load(conn)?)
+}
+
+/// Queues a round of reminders and records the round, in one transaction (nothing is recorded
+/// for an empty round). The round's number follows the survey's last.
+pub fn queue_reminder_round(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    queued_on: &str,
+    mails: &[NewMail],
+) -> Result<Option<ReminderRound>, StorageError> {
+    if mails.is_empty() {
+        return Ok(None);
+    }
+    conn.transaction(|conn| {
+        super::outbox::enqueue(conn, mails)?;
+        let last: Option<i32> = reminder_rounds::table
+            .select(diesel::dsl::max(reminder_rounds::round))
+            .filter(reminder_rounds::survey_id.eq(survey_id))
+            .first(conn)?;
+        let round = ReminderRound {
+            round: last.unwrap_or(0) + 1,
+            queued_on: queued_on.to_owned(),
+            reminders: i32::try_from(mails.len()).unwrap_or(i32::MAX),
+        };
+        diesel::insert_into(reminder_rounds::table)
+            .values((
+                reminder_rounds::survey_id.eq(survey_id),
+                reminder_rounds::round.eq(round.round),
+                reminder_rounds::queued_on.eq(&round.queued_on),
+                reminder_rounds::reminders.eq(round.reminders),
+            ))
+            .execute(conn)?;
+        Ok(Some(round))
+    })
 }
 
 /// Records the hash of a link about to be sent for an invitation.

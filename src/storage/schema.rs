@@ -135,6 +135,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     result_sets,
     invitations,
+    reminder_rounds,
     unused_invitations,
     invitation_links,
     outbox,
@@ -157,6 +158,15 @@ diesel::table! {
         email -> Nullable<Text>,
         stratum -> Nullable<Text>,
         lang -> Text,
+    }
+}
+
+diesel::table! {
+    reminder_rounds (survey_id, round) {
+        survey_id -> Text,
+        round -> Integer,
+        queued_on -> Text,
+        reminders -> Integer,
     }
 }
 

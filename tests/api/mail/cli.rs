@@ -55,7 +55,7 @@ fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused
         "{again}"
     );
     assert!(
-        reminded.contains("reminders queued to invitations not used yet: 0"),
+        reminded.contains("no reminders queued: every invitation is used, or still has a message waiting to be sent"),
         "the invitations themselves still wait: {reminded}"
     );
     let status: serde_json::Value = serde_json::from_str(status.trim()).unwrap();
@@ -64,6 +64,11 @@ fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused
         serde_json::json!({ "all": 2, "unused": 2 })
     );
     assert_eq!(status["mail"]["waiting"], 2, "no server has sent them yet");
+    assert_eq!(
+        status["reminder_rounds"],
+        serde_json::json!([]),
+        "a run that queued nothing is not a round"
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! county set, a submission uses it up, a second use is told so politely; reminders reach only
 //! the unused; evaluators hear when results are published.
 
-use minyi::invitations::{invite, remind};
+use minyi::invitations::{invite, remind, InvitationError, Spacing};
 use minyi::storage::{self, Database};
 
 use super::*;
@@ -125,10 +125,11 @@ on_both_backends! {
         let used_link = link_in(&to(&first_round, "used@example.org")[0].text);
         assert_eq!(answer(&app, &used_link, "xiuzhou").await.status, 303);
 
-        let queued = remind(&app.catalog(), EXAMPLE_ID).unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let report = remind(&app.catalog(), EXAMPLE_ID, today, Spacing::Kept).unwrap();
         let all: Vec<Received> = smtp.wait_for(5).await.iter().map(|m| read(m)).collect();
 
-        assert_eq!(queued, 2, "one reminder per unused invitation");
+        assert_eq!((report.queued, report.round, report.previous), (2, Some(1), None), "one reminder per unused invitation, as round 1");
         let reminders: Vec<&Received> = all.iter().filter(|m| m.subject.starts_with("【提醒】问卷邀请：")).collect();
         let mut recipients: Vec<&str> = reminders.iter().map(|m| m.to.as_str()).collect();
         recipients.sort();
@@ -141,6 +142,36 @@ on_both_backends! {
         assert_eq!(answer(&app, &reminder_link, "jiashan").await.status, 303, "which works");
         assert_eq!(app.get(&first_link).await.status, 410, "and uses the same invitation");
         assert_eq!(counts(&app), (3, 1));
+    }
+
+    async fn a_second_round_of_reminders_waits_three_days_unless_forced(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("slow@example.org", None), ("slower@example.org", None)])).unwrap();
+        smtp.wait_for(2).await;
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        remind(&app.catalog(), EXAMPLE_ID, day(20), Spacing::Kept).unwrap();
+        smtp.wait_for(4).await;
+
+        let too_soon = remind(&app.catalog(), EXAMPLE_ID, day(22), Spacing::Kept).unwrap_err();
+        let forced = remind(&app.catalog(), EXAMPLE_ID, day(22), Spacing::Overridden).unwrap();
+        smtp.wait_for(6).await;
+        let waiting_out = remind(&app.catalog(), EXAMPLE_ID, day(24), Spacing::Kept).unwrap_err();
+        let after_three_days = remind(&app.catalog(), EXAMPLE_ID, day(25), Spacing::Kept).unwrap();
+        let received = smtp.wait_for(8).await;
+
+        assert!(matches!(too_soon, InvitationError::RemindedRecently { round: 1, .. }), "{too_soon:?}");
+        assert_eq!(
+            too_soon.to_string(),
+            format!("survey {EXAMPLE_ID}: the last reminders were queued on 2026-11-20 (round 1); residents are not written to again within 3 days of a reminder. Run it again on or after 2026-11-23, or pass --force to remind them now")
+        );
+        assert_eq!((forced.queued, forced.round), (2, Some(2)), "forced: the deadline is near");
+        assert!(waiting_out.to_string().contains("on or after 2026-11-25"), "counted from the forced round: {waiting_out}");
+        assert_eq!((after_three_days.queued, after_three_days.round), (2, Some(3)));
+        assert_eq!(received.len(), 8, "two invitations and three rounds of two reminders, nothing else");
+        let rounds = storage::reminder_rounds(&mut Database::connect(app.db.url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap();
+        let rounds: Vec<(i32, &str, i32)> = rounds.iter().map(|r| (r.round, r.queued_on.as_str(), r.reminders)).collect();
+        assert_eq!(rounds, [(1, "2026-11-20", 2), (2, "2026-11-22", 2), (3, "2026-11-25", 2)]);
     }
 
     async fn evaluators_are_told_by_mail_when_results_are_published(backend: Backend) {
