@@ -18,6 +18,8 @@ pub enum AuditAction {
     Download,
     /// A result set written by `minyi export`.
     Export,
+    /// A survey file imported as a new survey or a new version.
+    SurveyImported,
     SurveyOpened,
     SurveyClosed,
     /// Results published (with the result set's manifest hash, when it has one).
@@ -38,6 +40,7 @@ impl AuditAction {
             AuditAction::Grant => "grant",
             AuditAction::Download => "download",
             AuditAction::Export => "export",
+            AuditAction::SurveyImported => "survey_imported",
             AuditAction::SurveyOpened => "survey_opened",
             AuditAction::SurveyClosed => "survey_closed",
             AuditAction::SurveyPublished => "survey_published",

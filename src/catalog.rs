@@ -20,7 +20,7 @@ pub enum CatalogError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     File(#[from] SurveyFileError),
     #[error("no survey with id {0:?}; `minyi survey list` shows the known surveys")]
     UnknownSurvey(String),
@@ -31,6 +31,10 @@ pub enum CatalogError {
         id: String,
         refusal: IllegalTransition,
     },
+    #[error(
+        "survey {id} has no version {version}; `minyi survey status {id}` gives the current one"
+    )]
+    UnknownVersion { id: String, version: String },
     #[error("survey {0} changed state while this command ran; look at it again and retry")]
     Raced(String),
     #[error(
@@ -44,8 +48,48 @@ pub enum CatalogError {
          `minyi serve` clears it at its next start and once a day"
     )]
     ClosedNotCleared { id: String, cause: StorageError },
+    /// A changed file for a survey whose state fixes its version.
+    #[error(
+        "{file}: survey {id} is {state}, and its file can no longer change: {why} \
+         Put back the text it has (`minyi survey source {id} > {file}`){what_then}"
+    )]
+    FileFixed {
+        file: String,
+        id: String,
+        state: SurveyState,
+        why: &'static str,
+        what_then: String,
+    },
+    /// A changed file that would leave answers already given without their question or code.
+    #[error(
+        "{file}: survey {id} has {responses} answers read by question and code, and this \
+         version drops {}: keep every question and code that answers may hold (a label or a \
+         text may change), or give a survey with other codes a new id",
+        dropped.join("; ")
+    )]
+    DropsAnsweredCodes {
+        file: String,
+        id: String,
+        responses: i64,
+        dropped: Vec<String>,
+    },
+    /// Two files of one directory define the same survey.
+    #[error(
+        "{} all define survey {id}: keep one file per survey (a new survey needs its own id); \
+         none of them was loaded",
+        files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    SameSurveyId { id: String, files: Vec<PathBuf> },
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// What importing a directory of survey files did: the files loaded, and the others with why
+/// (each error names its file).
+#[derive(Debug, Default)]
+pub struct DirectoryImport {
+    pub loaded: Vec<ImportReport>,
+    pub refused: Vec<CatalogError>,
 }
 
 /// What one run of `Catalog::clear_owed_fieldwork_traces` did, by survey.
@@ -99,19 +143,56 @@ impl Catalog {
     }
 
     /// Validates a survey file and records it (a new version if its content changed). A new
-    /// survey whose file says `open_on_import` is opened at once.
+    /// survey whose file says `open_on_import` is opened at once. Refused: a changed file for a
+    /// closed or published survey, and one that drops a question or code answers may hold.
     pub fn import_file(&self, path: &Path) -> Result<ImportReport, CatalogError> {
-        let source = std::fs::read_to_string(path).map_err(|source| CatalogError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let (survey, source) = read_survey_file(path)?;
+        self.import_survey(path, survey, &source)
+    }
+
+    fn import_survey(
+        &self,
+        path: &Path,
+        survey: Survey,
+        source: &str,
+    ) -> Result<ImportReport, CatalogError> {
         let file_name = path.display().to_string();
-        let survey = Survey::from_toml(&source, &file_name)?;
-        let version = version_of(&source);
+        let version = version_of(source);
         let now = now_rfc3339();
         let mut conn = self.db.conn()?;
+        if let Some(record) = storage::find_survey(&mut conn, &survey.id)? {
+            if record.current_version != version {
+                self.check_new_version(&mut conn, &file_name, &record, &survey)?;
+            }
+        }
+        let previous = storage::find_survey(&mut conn, &survey.id)?.map(|r| r.current_version);
         let outcome =
-            storage::import_version(&mut conn, &survey.id, &version, &file_name, &source, &now)?;
+            storage::import_version(&mut conn, &survey.id, &version, &file_name, source, &now)?;
+        let detail = match (outcome, previous) {
+            (ImportOutcome::Frozen { state }, _) => {
+                // Closed or published between the check above and the import.
+                return Err(fixed_file(file_name, survey.id, state));
+            }
+            (ImportOutcome::Unchanged, _) => None,
+            (ImportOutcome::NewVersion { earlier_responses }, Some(previous)) => Some(format!(
+                "{file_name}: version {} replaces {}; {earlier_responses} earlier responses keep theirs",
+                short(&version),
+                short(&previous)
+            )),
+            _ => Some(format!("{file_name}: new survey, version {}", short(&version))),
+        };
+        if let Some(detail) = detail {
+            crate::audit::record(
+                &self.db,
+                crate::audit::AuditEvent {
+                    actor: crate::audit::COMMAND_LINE,
+                    action: crate::audit::AuditAction::SurveyImported,
+                    survey_id: Some(&survey.id),
+                    manifest_sha256: None,
+                    detail,
+                },
+            )?;
+        }
         let opened = outcome == ImportOutcome::Created
             && survey.open_on_import
             && storage::set_state(
@@ -131,9 +212,46 @@ impl Catalog {
         })
     }
 
-    /// Imports every `*.toml` file of a directory, in name order. Stops at the first bad file,
-    /// whose error names the file.
-    pub fn import_dir(&self, dir: &Path) -> Result<Vec<ImportReport>, CatalogError> {
+    /// Whether `newer` may replace the survey's current version.
+    fn check_new_version(
+        &self,
+        conn: &mut storage::DbConnection,
+        file_name: &str,
+        record: &SurveyRecord,
+        newer: &Survey,
+    ) -> Result<(), CatalogError> {
+        if !record.state.takes_new_versions() {
+            return Err(fixed_file(
+                file_name.to_owned(),
+                record.id.clone(),
+                record.state,
+            ));
+        }
+        let responses: i64 = storage::count_by_stratum(conn, &record.id)?
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
+        if responses == 0 && record.state != SurveyState::Open {
+            return Ok(());
+        }
+        let current = self.definition_with(conn, &record.id, &record.current_version)?;
+        let dropped = current.answer_codes_dropped_by(newer);
+        if dropped.is_empty() {
+            return Ok(());
+        }
+        Err(CatalogError::DropsAnsweredCodes {
+            file: file_name.to_owned(),
+            id: record.id.clone(),
+            responses,
+            dropped,
+        })
+    }
+
+    /// Imports every `*.toml` file of a directory, in name order. A file that cannot be
+    /// loaded (unreadable, invalid, refused as a new version, or one of two files defining the
+    /// same survey) is reported and skipped: the others load, and a survey already in the
+    /// database keeps the version it has.
+    pub fn import_dir(&self, dir: &Path) -> Result<DirectoryImport, CatalogError> {
         let entries = std::fs::read_dir(dir).map_err(|source| CatalogError::Read {
             path: dir.to_owned(),
             source,
@@ -143,7 +261,53 @@ impl Catalog {
             .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
             .collect();
         files.sort();
-        files.iter().map(|f| self.import_file(f)).collect()
+        let mut report = DirectoryImport::default();
+        let mut read: Vec<(PathBuf, Survey, String)> = Vec::new();
+        for file in files {
+            match read_survey_file(&file) {
+                Ok((survey, source)) => read.push((file, survey, source)),
+                Err(e) => report.refused.push(e),
+            }
+        }
+        let mut by_id: HashMap<String, Vec<PathBuf>> = HashMap::new();
+        for (file, survey, _) in &read {
+            by_id
+                .entry(survey.id.clone())
+                .or_default()
+                .push(file.clone());
+        }
+        for (file, survey, source) in read {
+            match by_id.get(&survey.id) {
+                Some(files) if files.len() > 1 => {
+                    if files[0] == file {
+                        report.refused.push(CatalogError::SameSurveyId {
+                            id: survey.id.clone(),
+                            files: files.clone(),
+                        });
+                    }
+                }
+                _ => match self.import_survey(&file, survey, &source) {
+                    Ok(loaded) => report.loaded.push(loaded),
+                    Err(e @ CatalogError::Storage(_)) => return Err(e),
+                    Err(e) => report.refused.push(e),
+                },
+            }
+        }
+        Ok(report)
+    }
+
+    /// The text of a survey's file as imported: its current version, or `version`.
+    pub fn file_text(&self, id: &str, version: Option<&str>) -> Result<String, CatalogError> {
+        let mut conn = self.db.conn()?;
+        let record = storage::find_survey(&mut conn, id)?
+            .ok_or_else(|| CatalogError::UnknownSurvey(id.to_owned()))?;
+        let version = version.unwrap_or(&record.current_version);
+        storage::version_source(&mut conn, id, version)?.ok_or_else(|| {
+            CatalogError::UnknownVersion {
+                id: id.to_owned(),
+                version: version.to_owned(),
+            }
+        })
     }
 
     pub fn list(&self) -> Result<Vec<CurrentSurvey>, CatalogError> {
@@ -376,6 +540,43 @@ impl Catalog {
                 )
             })
             .collect())
+    }
+}
+
+/// A version as people read it: its first 12 hex digits.
+fn short(version: &str) -> &str {
+    version.get(..12).unwrap_or(version)
+}
+
+/// A survey file read and checked: the survey and the file's text.
+fn read_survey_file(path: &Path) -> Result<(Survey, String), CatalogError> {
+    let source = std::fs::read_to_string(path).map_err(|source| CatalogError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let survey = Survey::from_toml(&source, &path.display().to_string())?;
+    Ok((survey, source))
+}
+
+fn fixed_file(file: String, id: String, state: SurveyState) -> CatalogError {
+    let (why, what_then) = match state {
+        SurveyState::Published => (
+            "its results are published, computed from the version it has.",
+            "; to survey again, give the new file a new id.".to_owned(),
+        ),
+        _ => (
+            "its answers were given, and its evaluation is computed, with the version it has.",
+            format!(
+                ", or reopen it (`minyi survey open {id}`) to change it while it takes answers."
+            ),
+        ),
+    };
+    CatalogError::FileFixed {
+        file,
+        id,
+        state,
+        why,
+        what_then,
     }
 }
 

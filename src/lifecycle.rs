@@ -15,6 +15,16 @@ pub enum SurveyState {
     Published,
 }
 
+impl SurveyState {
+    /// Whether the survey's file may still change (a new version): while it is a draft or takes
+    /// answers. Once fieldwork is over its answers and its evaluation belong to the version
+    /// current at the close; reopening a closed survey lets its file change again, and a
+    /// published survey's file is final.
+    pub fn takes_new_versions(self) -> bool {
+        matches!(self, SurveyState::Draft | SurveyState::Open)
+    }
+}
+
 /// What a publisher asks to do to a survey.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transition {

@@ -8,7 +8,7 @@ use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer};
 
 use crate::accounts::Accounts;
-use crate::catalog::{Catalog, ImportReport};
+use crate::catalog::{Catalog, DirectoryImport};
 use crate::config::Settings;
 use crate::ingest::Ingest;
 use crate::mail::{EmailTemplates, Mailer, OutboxWorker};
@@ -24,7 +24,8 @@ pub struct Application {
     mail: String,
     server: Server,
     catalog: Arc<Catalog>,
-    pub imported: Vec<ImportReport>,
+    /// The survey files loaded at start, and those refused (with why).
+    pub imported: DirectoryImport,
 }
 
 impl Application {
@@ -37,8 +38,11 @@ impl Application {
             catalog.import_dir(&settings.surveys_dir)?
         } else {
             tracing::warn!(dir = %settings.surveys_dir.display(), "no survey directory");
-            Vec::new()
+            DirectoryImport::default()
         };
+        for refused in &imported.refused {
+            tracing::error!("survey file not loaded: {refused}");
+        }
         let mut conn = db.conn()?;
         let key = storage::server_key(&mut conn, FORM_TOKEN_KEY, || {
             hex::encode(rand::random::<[u8; 32]>())

@@ -123,7 +123,7 @@ pub enum AccountsError {
     NotAnEvaluator { email: String, role: Role },
     #[error("no survey with id {0:?}; `minyi survey list` shows the known surveys")]
     UnknownSurvey(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Password(#[from] PasswordProblem),
     #[error(transparent)]
     Storage(#[from] StorageError),

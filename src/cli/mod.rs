@@ -187,6 +187,14 @@ enum SurveyCommand {
         #[arg(long, value_delimiter = ',')]
         notify: Vec<String>,
     },
+    /// Print a survey's file as imported (its current version, or --version): to put back a
+    /// file changed by mistake, or to see what a version asked.
+    Source {
+        id: String,
+        /// A version (the hash `survey status` and responses record) instead of the current one
+        #[arg(long)]
+        version: Option<String>,
+    },
     /// Show a survey's state, version and responses by county.
     Status {
         id: String,
@@ -266,13 +274,16 @@ fn serve() -> anyhow::Result<()> {
             settings.database.backend_name(),
             app.mail()
         );
-        for report in &app.imported {
+        for report in &app.imported.loaded {
             println!(
                 "  survey {} loaded from {}{}",
                 report.survey_id,
                 report.file.display(),
                 describe(report.outcome)
             );
+        }
+        for refused in &app.imported.refused {
+            println!("  NOT LOADED: {refused}");
         }
         for survey in app.catalog().list()? {
             if survey.record.state == crate::lifecycle::SurveyState::Open {
@@ -291,6 +302,7 @@ fn describe(outcome: ImportOutcome) -> String {
         ImportOutcome::NewVersion { earlier_responses } => {
             format!(" (changed: new version; {earlier_responses} earlier responses keep theirs)")
         }
+        ImportOutcome::Frozen { state } => format!(" (not changed: the survey is {state})"),
     }
 }
 

@@ -54,6 +54,10 @@ pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
         SurveyCommand::Close { id } => transition(&id, Transition::Close),
         SurveyCommand::Publish { id, notify } => publish(&id, &notify),
         SurveyCommand::Status { id, json } => status(&id, json),
+        SurveyCommand::Source { id, version } => {
+            print!("{}", catalog()?.file_text(&id, version.as_deref())?);
+            Ok(())
+        }
     }
 }
 

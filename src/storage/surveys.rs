@@ -122,6 +122,9 @@ pub enum ImportOutcome {
     NewVersion { earlier_responses: i64 },
     /// The file is the one already current.
     Unchanged,
+    /// The file changed but the survey's state fixes its version
+    /// (`SurveyState::takes_new_versions`): nothing was written.
+    Frozen { state: SurveyState },
 }
 
 /// Records a survey file's text under its version (the hash of the text) and makes it current.
@@ -168,6 +171,9 @@ pub fn import_version(
                 Ok(ImportOutcome::Created)
             }
             Some(record) if record.current_version == version => Ok(ImportOutcome::Unchanged),
+            Some(record) if !record.state.takes_new_versions() => Ok(ImportOutcome::Frozen {
+                state: record.state,
+            }),
             Some(_) => {
                 if known == 0 {
                     insert_version(conn)?;

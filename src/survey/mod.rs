@@ -23,6 +23,7 @@ mod indicators;
 mod load;
 mod quality;
 pub mod stored_answers;
+mod versions;
 
 use sha2::{Digest, Sha256};
 

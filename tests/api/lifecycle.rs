@@ -99,6 +99,71 @@ on_both_backends! {
         assert!(respondents.iter().all(|r| r.answers.get("sex") == Some(&Answer::Code("male".into()))));
     }
 
+    async fn a_closed_or_published_survey_keeps_its_file_and_the_refusal_says_how_to_put_it_back(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 700, 1).unwrap();
+        catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
+        let closed_version = catalog.require(EXAMPLE_ID).unwrap().record.current_version;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("jiaxing.toml");
+        let original = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap();
+        std::fs::write(&file, original.replace("threshold = 0.85", "threshold = 0.5")).unwrap();
+
+        let while_closed = catalog.import_file(&file).unwrap_err().to_string();
+        let unchanged_after_close = catalog.require(EXAMPLE_ID).unwrap().record.current_version;
+        catalog.transition(EXAMPLE_ID, Transition::Open).unwrap();
+        let reopened = catalog.import_file(&file).expect("a reopened survey's file may change");
+        catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
+        minyi::publishing::publish(&catalog, EXAMPLE_ID).expect("publish");
+        std::fs::write(&file, &original).unwrap();
+        let after_publishing = catalog.import_file(&file).unwrap_err().to_string();
+        let put_back = catalog.file_text(EXAMPLE_ID, None).unwrap();
+
+        assert!(original.contains("threshold = 0.85"), "the example has the threshold this test lowers");
+        assert_eq!(unchanged_after_close, closed_version, "the lowered threshold did not reach the closed survey");
+        let name = file.display();
+        assert_eq!(
+            while_closed,
+            format!("{name}: survey {EXAMPLE_ID} is closed, and its file can no longer change: its answers were given, and its evaluation is computed, with the version it has. Put back the text it has (`minyi survey source {EXAMPLE_ID} > {name}`), or reopen it (`minyi survey open {EXAMPLE_ID}`) to change it while it takes answers.")
+        );
+        assert!(matches!(reopened.outcome, ImportOutcome::NewVersion { earlier_responses: 700 }));
+        assert!(
+            after_publishing.contains("is published, and its file can no longer change: its results are published")
+                && after_publishing.ends_with("to survey again, give the new file a new id."),
+            "{after_publishing}"
+        );
+        assert_eq!(catalog.require(EXAMPLE_ID).unwrap().record.current_version, reopened.version, "the published version stays");
+        assert!(put_back.contains("threshold = 0.5"), "`survey source` gives the text that is current");
+        let audit = minyi::audit::recent(catalog.database(), 50).unwrap();
+        let imports: Vec<&str> = audit.iter().filter(|e| e.action == "survey_imported").map(|e| e.detail.as_str()).collect();
+        assert_eq!(imports.len(), 2, "the first import and the one after reopening, nothing refused: {imports:?}");
+        assert!(imports[0].contains(&format!("version {} replaces {}; 700 earlier responses keep theirs", &reopened.version[..12], &closed_version[..12])), "{imports:?}");
+    }
+
+    async fn a_new_version_may_not_drop_a_code_that_answers_hold(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        let token = app.form_token(EXAMPLE_ID).await;
+        app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&example_survey(), "haiyan"), &token)).await;
+        let before = catalog.require(EXAMPLE_ID).unwrap().record.current_version;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("jiaxing.toml");
+        let original = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap();
+        std::fs::write(&file, original.replace("\"haiyan\"", "\"hy\"")).unwrap();
+
+        let refused = catalog.import_file(&file).unwrap_err().to_string();
+        std::fs::write(&file, original.replace("海盐县", "海盐")).unwrap();
+        let relabelled = catalog.import_file(&file).expect("a new label keeps the code");
+
+        assert!(
+            refused.contains(&format!("survey {EXAMPLE_ID} has 1 answers read by question and code, and this version drops option `haiyan` of question `county`: keep every question and code")),
+            "{refused}"
+        );
+        assert!(matches!(relabelled.outcome, ImportOutcome::NewVersion { earlier_responses: 1 }));
+        assert_ne!(relabelled.version, before);
+    }
+
     async fn the_lifecycle_runs_draft_open_closed_published_and_refuses_shortcuts(backend: Backend) {
         let app = spawn_app(backend).await;
         let catalog = app.catalog();
@@ -118,12 +183,64 @@ on_both_backends! {
 }
 
 #[actix_web::test]
+async fn a_bad_file_or_two_files_for_one_survey_are_reported_and_the_other_surveys_still_served() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let dir = tempfile::tempdir().unwrap();
+    let example =
+        std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap();
+    std::fs::write(dir.path().join("jiaxing.toml"), &example).unwrap();
+    std::fs::write(
+        dir.path().join("draft.toml"),
+        example.replace("threshold = 0.85", "threshold = 85"),
+    )
+    .unwrap();
+    let next_year = example.replace(EXAMPLE_ID, "jiaxing-2017");
+    std::fs::write(dir.path().join("a-2017.toml"), &next_year).unwrap();
+    std::fs::write(
+        dir.path().join("b-2017-copy.toml"),
+        next_year.replace("2016", "2017"),
+    )
+    .unwrap();
+
+    let app = minyi::startup::Application::build(&settings_for(&db, dir.path())).expect("starts");
+
+    let loaded: Vec<&str> = app
+        .imported
+        .loaded
+        .iter()
+        .map(|r| r.survey_id.as_str())
+        .collect();
+    assert_eq!(loaded, [EXAMPLE_ID]);
+    let refused: Vec<String> = app.imported.refused.iter().map(|e| e.to_string()).collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(
+        refused
+            .iter()
+            .any(|e| e.contains("draft.toml") && e.contains("threshold")),
+        "{refused:?}"
+    );
+    let (a, b) = (
+        dir.path().join("a-2017.toml"),
+        dir.path().join("b-2017-copy.toml"),
+    );
+    assert!(
+        refused.contains(&format!("{}, {} all define survey jiaxing-2017: keep one file per survey (a new survey needs its own id); none of them was loaded", a.display(), b.display())),
+        "{refused:?}"
+    );
+    assert!(
+        app.catalog().current("jiaxing-2017").unwrap().is_none(),
+        "neither copy became the survey"
+    );
+}
+
+#[actix_web::test]
 async fn restarting_does_not_reopen_or_duplicate_a_survey() {
     let db = TestDatabase::new(Backend::Sqlite);
     let settings = settings_for(&db, &repo_path("surveys"));
     let first = minyi::startup::Application::build(&settings).unwrap();
     assert!(first
         .imported
+        .loaded
         .iter()
         .any(|r| r.survey_id == EXAMPLE_ID && r.opened));
     drop(first);
@@ -135,6 +252,7 @@ async fn restarting_does_not_reopen_or_duplicate_a_survey() {
 
     let report = second
         .imported
+        .loaded
         .iter()
         .find(|r| r.survey_id == EXAMPLE_ID)
         .unwrap();

@@ -78,7 +78,7 @@ on_both_backends! {
         assert_eq!(csv_city[7].parse::<f64>().unwrap(), city_estimate, "CSV and API agree");
     }
 
-    async fn the_page_renders_from_the_snapshot_not_from_a_later_file(backend: Backend) {
+    async fn a_changed_file_is_refused_after_publication_and_the_page_stays_as_published(backend: Backend) {
         let app = spawn_app(backend).await;
         run_fieldwork_and_publish(&app, 1400);
         let before = app.get(&format!("/api/results/{EXAMPLE_ID}")).await;
@@ -88,9 +88,10 @@ on_both_backends! {
             .unwrap()
             .replace("threshold = 80", "threshold = 10");
         std::fs::write(dir.path().join("changed.toml"), changed).unwrap();
-        app.catalog().import_file(&dir.path().join("changed.toml")).expect("re-import");
+        let refused = app.catalog().import_file(&dir.path().join("changed.toml"));
         let after = app.get(&format!("/api/results/{EXAMPLE_ID}")).await;
 
+        assert!(refused.is_err(), "a published survey's file is final");
         assert_eq!(before.body, after.body, "published figures do not move when the file changes");
     }
 }

@@ -34,8 +34,8 @@ on_both_backends! {
         let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
-            ["user_added", "user_added", "grant", "sign_in_failed", "sign_in", "sign_in"],
-            "appended in order"
+            ["survey_imported", "user_added", "user_added", "grant", "sign_in_failed", "sign_in", "sign_in"],
+            "appended in order, from the example survey imported at start"
         );
         let db = Database::connect(app.db.url.clone(), 1).unwrap();
         let mut conn = db.conn().unwrap();

@@ -33,7 +33,7 @@ pub fn moves_audited(app: &TestApp) -> Vec<AuditEntry> {
     let mut entries: Vec<AuditEntry> = minyi::audit::recent(app.catalog().database(), 1000)
         .expect("audit log")
         .into_iter()
-        .filter(|e| e.action.starts_with("survey_"))
+        .filter(|e| e.action.starts_with("survey_") && e.action != "survey_imported")
         .collect();
     entries.reverse();
     entries
