@@ -210,3 +210,39 @@ async fn the_home_page_offers_a_qr_code_and_published_results() {
         home.body
     );
 }
+
+on_both_backends! {
+    async fn the_public_figures_are_the_result_sets_to_the_last_digit(backend: Backend) {
+        let app = spawn_app(backend).await;
+        run_fieldwork_and_publish(&app, 1430);
+        let dir = tempfile::tempdir().unwrap();
+        let zip = minyi::release::resultset::export(
+            &app.catalog(),
+            EXAMPLE_ID,
+            minyi::release::Encoding::Utf8,
+            dir.path(),
+        )
+        .expect("export")
+        .0;
+        let files = crate::resultset::unzip(&std::fs::read(zip).unwrap());
+        let released = String::from_utf8(crate::resultset::file(&files, "estimates.csv").to_vec()).unwrap();
+        let public = app.get(&format!("/results/{EXAMPLE_ID}/figures.csv")).await.body;
+
+        let estimates = |csv: &str| -> Vec<(String, String, f64)> {
+            let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+            let headers = reader.headers().unwrap().clone();
+            let at = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("a {name} column in {headers:?}"));
+            let (domain, indicator, estimate) = (at("domain"), at("indicator"), at("estimate"));
+            reader
+                .records()
+                .map(|r| r.unwrap())
+                .filter(|r| !r[estimate].is_empty())
+                .map(|r| (r[domain].to_owned(), r[indicator].to_owned(), r[estimate].parse().unwrap()))
+                .collect()
+        };
+        let (released, public) = (estimates(&released), estimates(&public));
+
+        assert!(released.len() > 40, "{} estimates", released.len());
+        assert_eq!(public, released, "exactly the same numbers, not one unit in the last place apart");
+    }
+}
