@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::mail::{MailSettings, MailSettingsError};
 use crate::privacy::TrustedProxies;
 use crate::setting::{number, seconds, InvalidSetting};
-use crate::storage::{DatabaseUrl, UnknownScheme};
+use crate::storage::{DatabaseUrl, DatabaseUrlError};
 
 /// Where the embedded database lives when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/minyi.db";
@@ -54,7 +54,7 @@ pub struct Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(transparent)]
-    Database(#[from] UnknownScheme),
+    Database(#[from] DatabaseUrlError),
     #[error(transparent)]
     Invalid(#[from] InvalidSetting),
     #[error(

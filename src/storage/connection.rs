@@ -24,20 +24,27 @@ pub enum DatabaseUrl {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error(
-    "DATABASE_URL {url:?} uses the scheme {scheme:?}, which Minyi does not know. \
-     Use sqlite://PATH (or a plain file path) for the embedded database, or \
-     postgres://USER@HOST/DB for PostgreSQL."
-)]
-pub struct UnknownScheme {
-    pub url: String,
-    pub scheme: String,
+pub enum DatabaseUrlError {
+    #[error(
+        "DATABASE_URL {url:?} uses the scheme {scheme:?}, which Minyi does not know. \
+         Use sqlite://PATH (or a plain file path) for the embedded database, or \
+         postgres://USER@HOST/DB for PostgreSQL."
+    )]
+    UnknownScheme { url: String, scheme: String },
+    /// A plain path that reads like a URL missing its `:` or a `/`: taken as a file name, it
+    /// would create a stray SQLite database in a directory named after the scheme.
+    #[error(
+        "DATABASE_URL {url:?} looks like a database URL with a typo, not a file path. \
+         Write postgres://USER@HOST/DB for PostgreSQL, or sqlite://PATH for the embedded \
+         database."
+    )]
+    MistypedUrl { url: String },
 }
 
 impl DatabaseUrl {
     /// Reads a `DATABASE_URL`. An unknown scheme is refused rather than taken for a file name,
     /// so that a typo such as `postgress://…` never silently creates a stray SQLite file.
-    pub fn parse(url: &str) -> Result<DatabaseUrl, UnknownScheme> {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, DatabaseUrlError> {
         let url = url.trim();
         if let Some(path) = url.strip_prefix("sqlite://") {
             return Ok(DatabaseUrl::Sqlite(path.to_owned()));
@@ -49,16 +56,19 @@ impl DatabaseUrl {
             return Ok(DatabaseUrl::Postgres(url.to_owned()));
         }
         match url.split_once("://") {
-            Some((scheme, _)) => Err(UnknownScheme {
+            Some((scheme, _)) => Err(DatabaseUrlError::UnknownScheme {
                 url: url.to_owned(),
                 scheme: scheme.to_owned(),
             }),
             None if url.contains(':') && !url.starts_with(":memory:") && !looks_like_path(url) => {
-                Err(UnknownScheme {
+                Err(DatabaseUrlError::UnknownScheme {
                     url: url.to_owned(),
                     scheme: url.split(':').next().unwrap_or_default().to_owned(),
                 })
             }
+            None if looks_like_a_mistyped_url(url) => Err(DatabaseUrlError::MistypedUrl {
+                url: url.to_owned(),
+            }),
             None => Ok(DatabaseUrl::Sqlite(url.to_owned())),
         }
     }
@@ -73,6 +83,19 @@ impl DatabaseUrl {
 
 fn looks_like_path(url: &str) -> bool {
     url.starts_with('/') || url.starts_with('.')
+}
+
+/// `postgres//host/db`, `sqlite/data.db`: a
+/// first path segment named after a database, or a doubled slash, which no SQLite path needs.
+fn looks_like_a_mistyped_url(url: &str) -> bool {
+    let first = url
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let named_for_a_database =
+        ["postgres", "postgresql", "pg", "sqlite", "sqlite3", "mysql"].contains(&first.as_str());
+    (named_for_a_database && url.contains('/')) || url.contains("//")
 }
 
 /// Opens connections for the pool, with each backend's session settings applied.
@@ -181,6 +204,24 @@ mod tests {
         for (url, expected) in cases {
             assert_eq!(DatabaseUrl::parse(url), expected, "DATABASE_URL {url}");
         }
+    }
+
+    #[test]
+    fn a_url_missing_its_colon_is_refused_not_taken_for_a_file() {
+        for url in [
+            "postgres//localhost/x",
+            "postgresql/u@h/db",
+            "sqlite/data/minyi.db",
+            "data//minyi.db",
+        ] {
+            let err = DatabaseUrl::parse(url).expect_err(url);
+            assert_eq!(err, DatabaseUrlError::MistypedUrl { url: url.into() });
+            assert!(err.to_string().contains("postgres://USER@HOST/DB"), "{err}");
+        }
+        assert!(
+            DatabaseUrl::parse("data/postgres.db").is_ok(),
+            "a file may be named after one"
+        );
     }
 
     #[test]

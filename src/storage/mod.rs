@@ -24,7 +24,7 @@ use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use backup::{backup_sqlite, BackupError};
-pub use connection::{DatabaseUrl, DbConnection, UnknownScheme};
+pub use connection::{DatabaseUrl, DatabaseUrlError, DbConnection};
 pub use ingest::{store_submissions, Submission};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
 pub use surveys::{ImportOutcome, SurveyRecord};
@@ -40,6 +40,13 @@ const MIGRATION_LOCK: i64 = 0x6d_69_6e_79_69;
 pub enum StorageError {
     #[error("cannot reach the database: {0}")]
     Unavailable(#[from] diesel::r2d2::PoolError),
+    /// The first connection failed: said once, with where and what to check.
+    #[error("cannot open the {where_}: {cause}. {hint}")]
+    CannotConnect {
+        where_: String,
+        cause: String,
+        hint: String,
+    },
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("database migration failed: {0}")]
@@ -107,6 +114,13 @@ impl Database {
         if let DatabaseUrl::Sqlite(path) = &url {
             create_parent_dir(path)?;
         }
+        // One connection first, so that a wrong address or a missing permission is reported
+        // at once and once, rather than retried by the pool for its whole timeout.
+        let manager = ConnectionManager::new(url.clone());
+        drop(
+            diesel::r2d2::ManageConnection::connect(&manager)
+                .map_err(|e| cannot_connect(&url, &e))?,
+        );
         let pool = Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(10))
@@ -189,6 +203,52 @@ impl Database {
         use diesel::connection::SimpleConnection;
         self.conn()?.batch_execute("SELECT 1")?;
         Ok(())
+    }
+}
+
+/// What a failed first connection means, in words an operator can act on.
+fn cannot_connect(url: &DatabaseUrl, error: &diesel::r2d2::Error) -> StorageError {
+    let cause = error.to_string().trim().replace('\n', " ");
+    let (where_, hint) = match url {
+        DatabaseUrl::Sqlite(path) => (
+            format!("SQLite database {path}"),
+            format!(
+                "Check that {path} is a file (or not there yet), that this user may write in its \
+                 directory (SQLite writes {path}-wal and {path}-shm beside it), or set \
+                 DATABASE_URL to another path."
+            ),
+        ),
+        DatabaseUrl::Postgres(address) => (
+            format!("PostgreSQL database {}", without_password(address)),
+            if cause.contains("does not exist") && cause.contains("database") {
+                "Create the database first (`createdb NAME`, or CREATE DATABASE in psql), or \
+                 name an existing one in DATABASE_URL."
+                    .to_owned()
+            } else {
+                "Check DATABASE_URL's host, port, user, password and database, and that \
+                 PostgreSQL is running and lets this user in."
+                    .to_owned()
+            },
+        ),
+    };
+    StorageError::CannotConnect {
+        where_,
+        cause,
+        hint,
+    }
+}
+
+/// A PostgreSQL URL with its password, if any, replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
     }
 }
 

@@ -152,21 +152,32 @@ fn an_illegal_transition_fails_with_the_reason() {
 
 #[test]
 fn a_mistyped_database_url_is_refused_and_creates_no_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
-        .args(["survey", "list"])
-        .env("DATABASE_URL", "postgress://postgres@127.0.0.1/minyi")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let (_, stderr) = text(&out);
-    assert!(!out.status.success());
-    assert!(stderr.contains("postgress"), "{stderr}");
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "no stray file or directory"
-    );
+    for (url, said) in [
+        (
+            "postgress://postgres@127.0.0.1/minyi",
+            "the scheme \"postgress\"",
+        ),
+        (
+            "postgres//127.0.0.1/minyi",
+            "looks like a database URL with a typo",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(["survey", "list"])
+            .env("DATABASE_URL", url)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success());
+        assert!(stderr.contains(said), "{url}: {stderr}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{url}: no stray file or directory"
+        );
+    }
 }
 
 #[test]
@@ -242,4 +253,49 @@ fn evaluating_a_survey_without_responses_says_so() {
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
     assert!(stderr.contains("no usable responses"), "{stderr}");
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_named_once_with_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let directory = dir.path().display().to_string();
+
+    let sqlite = minyi(&format!("sqlite://{directory}"), &["survey", "list"]);
+
+    let (_, said) = text(&sqlite);
+    assert!(!sqlite.status.success());
+    assert_eq!(
+        said.trim(),
+        format!("error: cannot open the SQLite database {directory}: unable to open database file. Check that {directory} is a file (or not there yet), that this user may write in its directory (SQLite writes {directory}-wal and {directory}-shm beside it), or set DATABASE_URL to another path."),
+        "one line, not the pool's retries"
+    );
+}
+
+#[test]
+fn a_postgresql_database_that_does_not_exist_is_named_without_its_password() {
+    let Some(server) = postgres_server() else {
+        eprintln!("PostgreSQL not configured (MINYI_TEST_POSTGRES)");
+        return;
+    };
+    let (base, query) = server.split_once('?').unwrap_or((&server, ""));
+    let (host, _) = base
+        .rsplit_once('/')
+        .expect("a database in MINYI_TEST_POSTGRES");
+    let with_password = host.replacen("://postgres@", "://postgres:hunter2@", 1);
+    let url = format!("{with_password}/minyi_missing_database?{query}");
+
+    let out = minyi(&url, &["survey", "list"]);
+
+    let (_, said) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        said.contains("minyi_missing_database") && said.contains("does not exist"),
+        "{said}"
+    );
+    assert!(said.contains("Create the database first"), "{said}");
+    assert!(
+        !said.contains("hunter2"),
+        "the password is not printed: {said}"
+    );
+    assert_eq!(said.trim().lines().count(), 1, "said once: {said}");
 }
