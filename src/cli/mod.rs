@@ -118,6 +118,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Put a backup in place of the SQLite database, with the server stopped; the database
+    /// it replaces is kept beside it (PostgreSQL: use pg_restore).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Write COUNT filled-in, signed forms (one url-encoded POST body a line) for load tests.
     /// Signing needs the database's form key, so this gives nothing a database owner lacks.
     Forms {
@@ -223,6 +229,7 @@ pub fn main() -> ExitCode {
             seed,
         } => simulate(&id, responses, seed),
         Command::Backup { out } => backup(&out),
+        Command::Restore { from } => restore(&from),
         Command::Forms {
             id,
             count,
@@ -319,6 +326,28 @@ fn backup(out: &std::path::Path) -> anyhow::Result<()> {
     let catalog = catalog()?;
     crate::storage::backup_sqlite(catalog.database(), out)?;
     println!("backed up to {}", out.display());
+    Ok(())
+}
+
+fn restore(from: &std::path::Path) -> anyhow::Result<()> {
+    use crate::storage::{BackupError, DatabaseUrl};
+    let DatabaseUrl::Sqlite(path) = Settings::from_env()?.database else {
+        return Err(BackupError::RestorePostgres.into());
+    };
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let restored = crate::storage::restore_sqlite(&path, from, &stamp)?;
+    // Opening it runs the migrations a backup from an older Minyi lacks.
+    let catalog = Catalog::new(Database::connect(DatabaseUrl::Sqlite(path.clone()), 1)?);
+    println!(
+        "restored {path} from {}; surveys in it: {}",
+        from.display(),
+        catalog.list()?.len()
+    );
+    if let Some(kept) = restored.replaced_kept_as {
+        println!(
+            "the database it replaced is kept as {kept}; delete it when you no longer need it"
+        );
+    }
     Ok(())
 }
 

@@ -1,8 +1,10 @@
 //! Online backups of the embedded database. PostgreSQL has its own tool (`pg_dump`, see
 //! docs/deployment.md), so only SQLite is handled here.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use diesel::SqliteConnection;
 
 use super::{Database, DbConnection, StorageError};
 
@@ -15,8 +17,32 @@ pub enum BackupError {
          (for example `pg_dump --format=custom --file=minyi.dump \"$DATABASE_URL\"`)"
     )]
     Postgres,
+    #[error(
+        "this is a PostgreSQL database: restore a pg_dump file with pg_restore \
+         (for example `pg_restore --dbname=\"$DATABASE_URL\" --clean --no-owner minyi.dump`)"
+    )]
+    RestorePostgres,
+    #[error("{file} is not a backup to restore from: {why}")]
+    NotABackup { file: String, why: String },
+    #[error(
+        "{0} is open in another process (a running `minyi serve`, or another command): stop it \
+         first, then restore"
+    )]
+    InUse(String),
+    #[error("cannot restore into {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// What `restore_sqlite` did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Restored {
+    /// Where the database it replaced was moved, if there was one.
+    pub replaced_kept_as: Option<String>,
 }
 
 /// Writes a consistent copy of the SQLite database to `out` while it keeps serving
@@ -37,4 +63,102 @@ pub fn backup_sqlite(db: &Database, out: &std::path::Path) -> Result<(), BackupE
         }
         DbConnection::Postgres(_) => Err(BackupError::Postgres),
     }
+}
+
+/// Puts a backup in place of the SQLite database at `path`, which no other process may have
+/// open. The backup is checked first (a SQLite file that passes `integrity_check` and holds a
+/// Minyi schema); the database it replaces is not deleted but moved to
+/// `PATH.before-restore-STAMP`, its write-ahead log folded into it first, so nothing of it is
+/// lost and no stale `-wal` file is left to be read with the restored one. The copy is
+/// written beside `path` and renamed over it, so a crash leaves the old or the new file,
+/// never half of one. Migrations run when the restored database is next opened.
+pub fn restore_sqlite(
+    path: &str,
+    backup: &std::path::Path,
+    stamp: &str,
+) -> Result<Restored, BackupError> {
+    check_backup(backup)?;
+    let live = std::path::Path::new(path);
+    let io = |source| BackupError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut replaced_kept_as = None;
+    if live.exists() {
+        fold_log_alone(path)?;
+        let kept = format!("{path}.before-restore-{stamp}");
+        std::fs::rename(live, &kept).map_err(io)?;
+        replaced_kept_as = Some(kept);
+    }
+    for leftover in [format!("{path}-wal"), format!("{path}-shm")] {
+        match std::fs::remove_file(&leftover) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+    }
+    let partial = format!("{path}.restoring");
+    std::fs::copy(backup, &partial).map_err(io)?;
+    std::fs::File::open(&partial)
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
+    std::fs::rename(&partial, live).map_err(io)?;
+    Ok(Restored { replaced_kept_as })
+}
+
+/// Opens the backup read-only and checks that it is a sound Minyi database.
+fn check_backup(backup: &std::path::Path) -> Result<(), BackupError> {
+    let file = backup.display().to_string();
+    let refuse = |why: String| BackupError::NotABackup {
+        file: file.clone(),
+        why,
+    };
+    if !backup.is_file() {
+        return Err(refuse("there is no such file".to_owned()));
+    }
+    let mut conn = SqliteConnection::establish(&format!("file:{file}?mode=ro"))
+        .map_err(|e| refuse(e.to_string()))?;
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = Text)]
+        integrity_check: String,
+    }
+    let checks: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+        .load(&mut conn)
+        .map_err(|e| refuse(format!("not a SQLite database ({e})")))?;
+    if checks.iter().map(|c| c.integrity_check.as_str()).ne(["ok"]) {
+        return Err(refuse("SQLite's integrity check failed on it".to_owned()));
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let tables: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM sqlite_master \
+         WHERE type = 'table' AND name IN ('surveys', '__diesel_schema_migrations')",
+    )
+    .get_result(&mut conn)
+    .map_err(StorageError::from)?;
+    if tables.n != 2 {
+        return Err(refuse(
+            "it is a SQLite file, but not a Minyi database".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Takes the database for this connection alone (refused at once when another process has it
+/// open: a WAL database shared with another connection cannot be locked exclusively), then
+/// closes it, which folds the write-ahead log into the file and deletes the log.
+fn fold_log_alone(path: &str) -> Result<(), BackupError> {
+    let mut conn = SqliteConnection::establish(path).map_err(|e| BackupError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    conn.batch_execute(
+        "PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; \
+         SELECT count(*) FROM sqlite_master; COMMIT; PRAGMA wal_checkpoint(TRUNCATE);",
+    )
+    .map_err(|_| BackupError::InUse(path.to_owned()))?;
+    Ok(())
 }

@@ -23,7 +23,7 @@ use std::time::Duration;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub use backup::{backup_sqlite, BackupError};
+pub use backup::{backup_sqlite, restore_sqlite, BackupError, Restored};
 pub use connection::{DatabaseUrl, DatabaseUrlError, DbConnection};
 pub use ingest::{store_submissions, Submission};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};

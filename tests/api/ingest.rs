@@ -326,6 +326,57 @@ on_both_backends! {
     }
 }
 
+// SQLite: a backup put back with the server stopped; the database it replaces is kept, and
+// a database still open elsewhere, or a file that is no backup, is refused. PostgreSQL: refused
+// with the pg_restore command to use instead.
+on_both_backends! {
+    async fn minyi_restore_puts_a_backup_back_and_keeps_the_database_it_replaces(backend: Backend) {
+        let db = TestDatabase::new(backend);
+        let minyi = |args: &[&str]| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+                .args(args)
+                .env("DATABASE_URL", &db.raw_url)
+                .env("MINYI_LOG", "warn")
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .unwrap();
+            (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        };
+        let responses = |url: &minyi::storage::DatabaseUrl| {
+            storage::load_responses(&mut Database::connect(url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap().len()
+        };
+        let backup = db.dir.path().join("backup.db");
+        let backup_arg = backup.to_str().unwrap();
+        assert!(minyi(&["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]).0);
+        assert!(minyi(&["simulate", EXAMPLE_ID, "--responses", "10"]).0);
+        if backend == Backend::Postgres {
+            let (ok, said) = minyi(&["restore", "--from", backup_arg]);
+            assert!(!ok && said.contains("pg_restore --dbname"), "{said}");
+            return;
+        }
+        assert!(minyi(&["backup", "--out", backup_arg]).0);
+        assert!(minyi(&["simulate", EXAMPLE_ID, "--responses", "5", "--seed", "2"]).0);
+        let not_a_backup = db.dir.path().join("notes.db");
+        std::fs::write(&not_a_backup, "not a database").unwrap();
+
+        let open_elsewhere = Database::connect(db.url.clone(), 1).unwrap();
+        drop(open_elsewhere.conn().unwrap());
+        let (refused_while_open, said_while_open) = minyi(&["restore", "--from", backup_arg]);
+        drop(open_elsewhere);
+        let (refused_bad_file, said_bad_file) = minyi(&["restore", "--from", not_a_backup.to_str().unwrap()]);
+        let (restored, said) = minyi(&["restore", "--from", backup_arg]);
+
+        assert!(!refused_while_open && said_while_open.contains("is open in another process") && said_while_open.contains("stop it first"), "{said_while_open}");
+        assert!(!refused_bad_file && said_bad_file.contains("is not a backup to restore from"), "{said_bad_file}");
+        assert!(restored, "{said}");
+        assert_eq!(responses(&db.url), 10, "the responses of the backup, not the 15 since");
+        let kept = said.lines().find_map(|l| l.strip_prefix("the database it replaced is kept as ")).expect(&said);
+        let kept = kept.split(';').next().unwrap();
+        assert_eq!(responses(&minyi::storage::DatabaseUrl::Sqlite(kept.to_owned())), 15, "nothing of the replaced database is lost");
+        assert!(said.starts_with("restored ") && said.contains("surveys in it: 1"), "{said}");
+    }
+}
+
 on_both_backends! {
     async fn a_group_stores_each_response_once_with_absent_fields_kept_absent(backend: Backend) {
         let app = spawn_app(backend).await;
