@@ -45,6 +45,10 @@ enum Command {
         id: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// The released figures instead (the result set's and the public page's, computed
+        /// from the k-anonymous release) of those of every stored response
+        #[arg(long)]
+        as_released: bool,
     },
     /// Delete a closed survey's free text, client hashes and secret now (otherwise done
     /// automatically `retention_days` after closing). The evaluation is unchanged.
@@ -216,7 +220,11 @@ pub fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
         Command::Survey(command) => survey(command),
-        Command::Evaluate { id, format } => evaluate(&id, format),
+        Command::Evaluate {
+            id,
+            format,
+            as_released,
+        } => evaluate(&id, format, as_released),
         Command::Purge { id } => purge(&id),
         Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
         Command::Export { id, out, encoding } => export(&id, &out, encoding.into()),

@@ -2,13 +2,23 @@
 
 use super::{catalog, Format};
 
-pub(super) fn evaluate(id: &str, format: Format) -> anyhow::Result<()> {
+pub(super) fn evaluate(id: &str, format: Format, as_released: bool) -> anyhow::Result<()> {
     let catalog = catalog()?;
-    let (survey, evaluation) = crate::analysis::evaluate_survey(&catalog, id)?;
+    let (survey, stored) = crate::analysis::evaluate_survey(&catalog, id)?;
+    let released = released_evaluation(&catalog, &survey)?;
+    let evaluation = match (as_released, &released) {
+        (false, _) => &stored,
+        (true, Some(released)) => released,
+        (true, None) => anyhow::bail!(
+            "survey {id} has no released figures: they are computed once it is closed \
+             (`minyi survey close {id}`), and with too few responses to release the figures \
+             of every stored response are published"
+        ),
+    };
     match format {
-        Format::Table => print!("{}", crate::evaluation::to_table(&evaluation)),
+        Format::Table => print!("{}", crate::evaluation::to_table(evaluation)),
         Format::Csv => {
-            let bytes = crate::release::estimates_csv(&evaluation, crate::release::Encoding::Utf8)?;
+            let bytes = crate::release::estimates_csv(evaluation, crate::release::Encoding::Utf8)?;
             print!("{}", String::from_utf8_lossy(&bytes));
         }
         Format::Json => {
@@ -25,7 +35,84 @@ pub(super) fn evaluate(id: &str, format: Format) -> anyhow::Result<()> {
             evaluation.responses.simulated
         );
     }
+    if let (false, Some(released)) = (as_released, &released) {
+        if let Some(note) = released_differs(id, &stored, released) {
+            eprintln!("{note}");
+        }
+    }
     Ok(())
+}
+
+/// The figures the result set and the public page give: the published ones once published,
+/// those of the result set once closed; `None` while fieldwork goes on, or when too few rows
+/// can be released to weight (publication then uses the stored responses' figures).
+fn released_evaluation(
+    catalog: &crate::catalog::Catalog,
+    survey: &crate::catalog::CurrentSurvey,
+) -> anyhow::Result<Option<crate::evaluation::Evaluation>> {
+    use crate::lifecycle::SurveyState;
+    use crate::release::resultset::{self, ExportError};
+    let id = &survey.record.id;
+    Ok(match survey.record.state {
+        SurveyState::Draft | SurveyState::Open => None,
+        SurveyState::Published => {
+            crate::publishing::published(catalog, id)?.map(|published| published.evaluation)
+        }
+        SurveyState::Closed => {
+            match resultset::summarize(catalog, id, crate::release::Encoding::Utf8WithBom) {
+                Ok(summary) => Some(summary.evaluation),
+                Err(ExportError::Evaluation { .. }) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    })
+}
+
+/// What to tell the reader of the stored responses' figures when the released ones differ.
+fn released_differs(
+    id: &str,
+    stored: &crate::evaluation::Evaluation,
+    released: &crate::evaluation::Evaluation,
+) -> Option<String> {
+    let differences = crate::evaluation::differences(stored, released);
+    if differences.none() {
+        return None;
+    }
+    let suppressed = released
+        .responses
+        .excluded
+        .get(crate::evaluation::SUPPRESSED_FOR_RELEASE)
+        .copied()
+        .unwrap_or(0);
+    let verdicts = if differences.verdicts.is_empty() {
+        "statuses that differ: none".to_owned()
+    } else {
+        let changes: Vec<String> = differences
+            .verdicts
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}: {} here, {} released",
+                    c.domain,
+                    c.indicator,
+                    c.here.name(),
+                    c.there.name()
+                )
+            })
+            .collect();
+        format!(
+            "statuses that differ: {} ({})",
+            differences.verdicts.len(),
+            changes.join("; ")
+        )
+    };
+    Some(format!(
+        "note: these are the figures of every stored response. The result set and the public \
+         page give the released figures, computed from the k-anonymous release, which leaves \
+         out {suppressed} responses suppressed for release. Estimates that differ from these: \
+         {}; {verdicts}. `minyi evaluate {id} --as-released` prints the released figures.",
+        differences.estimates
+    ))
 }
 
 pub(super) fn export(

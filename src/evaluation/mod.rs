@@ -4,6 +4,7 @@
 //!
 //! City figures are estimated from the whole weighted sample, never averaged from counties.
 
+mod compare;
 mod format;
 mod json;
 mod sample;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, WeightingError};
 use crate::survey::{Answers, Indicator, QualityFlag, Survey, Text};
 
+pub use compare::{differences, Differences, VerdictChange};
 pub use format::to_table;
 pub use sample::{Inclusion, ResponseCounts, Sample, SampleBuilder, SUPPRESSED_FOR_RELEASE};
 pub use weighting::{weigh, WeightingSummary, Weights};

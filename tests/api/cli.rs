@@ -299,3 +299,56 @@ fn a_postgresql_database_that_does_not_exist_is_named_without_its_password() {
     );
     assert_eq!(said.trim().lines().count(), 1, "said once: {said}");
 }
+
+#[test]
+fn evaluate_says_when_the_released_figures_differ_and_prints_them_on_request() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let run = |args: &[&str]| {
+        let out = minyi(&db.raw_url, args);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{args:?}: {stdout}{stderr}");
+        (stdout, stderr)
+    };
+    run(&["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]);
+    // With this seed k-anonymity suppresses 10 rows (README, "Weights on the released categories").
+    run(&["simulate", EXAMPLE_ID, "--responses", "1400", "--seed", "7"]);
+    let while_open = minyi(&db.raw_url, &["evaluate", EXAMPLE_ID, "--as-released"]);
+    let (_, open_said) = text(&while_open);
+    let (_, quiet_while_open) = run(&["evaluate", EXAMPLE_ID]);
+    run(&["survey", "close", EXAMPLE_ID]);
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap();
+    run(&["export", EXAMPLE_ID, "--out", out_dir, "--encoding", "utf8"]);
+    let zip = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let files = crate::resultset::unzip(&std::fs::read(zip).unwrap());
+
+    let (_, note) = run(&["evaluate", EXAMPLE_ID]);
+    let (released_csv, _) = run(&["evaluate", EXAMPLE_ID, "--as-released", "--format", "csv"]);
+
+    assert!(
+        !while_open.status.success() && open_said.contains("has no released figures"),
+        "{open_said}"
+    );
+    assert!(
+        !quiet_while_open.contains("note:"),
+        "nothing released to differ from: {quiet_while_open}"
+    );
+    assert!(
+        note.contains(
+            "leaves out 10 responses suppressed for release. Estimates that differ from these: "
+        ) && note.contains(&format!(
+            "`minyi evaluate {EXAMPLE_ID} --as-released` prints the released figures"
+        )),
+        "{note}"
+    );
+    assert_eq!(
+        released_csv.as_bytes(),
+        crate::resultset::file(&files, "estimates.csv"),
+        "--as-released prints the result set's estimates, byte for byte"
+    );
+}

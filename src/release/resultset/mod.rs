@@ -99,7 +99,7 @@ pub enum ExportError {
     Analysis(#[from] AnalysisError),
     #[error("survey {survey} is {state}: result sets are made once fieldwork is over; close it first (`minyi survey close {survey}`)")]
     StillOpen { survey: String, state: String },
-    #[error("cannot compute the result set of survey {survey}: {source}. The released rows are weighted on their k-anonymous categories; with few responses k-anonymity suppresses many rows and the rest may not be weightable: collect more responses, or lower [privacy] k_anonymity in the survey file")]
+    #[error("cannot compute the result set of survey {survey}: {source}. The released rows are weighted on their k-anonymous categories; with few responses k-anonymity suppresses many rows and the rest may not be weightable: collect more responses, or lower [privacy] k_anonymity in the survey file (a closed survey's file changes only once it is reopened: `minyi survey open {survey}`)")]
     Evaluation {
         survey: String,
         source: EvaluationError,
