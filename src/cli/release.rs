@@ -150,7 +150,7 @@ pub(super) fn verify(file: &std::path::Path) -> anyhow::Result<()> {
         verified.merkle_root
     );
     println!(
-        "manifest sha256 {} (survey {}, version {}): compare it with the public results page",
+        "manifest sha256 {} (survey {}, version {}): the public results page shows the Merkle root, the same for either encoding, and the manifest of the Excel encoding",
         verified.manifest_sha256, verified.survey_id, verified.survey_version
     );
     Ok(())

@@ -46,10 +46,19 @@ type Zip = zip::ZipArchive<std::io::BufReader<std::fs::File>>;
 /// The zip's small files in memory, by name; `responses.csv` (which may hold a million rows)
 /// is only listed, with no content, and read as a stream later.
 fn read_zip(path: &Path) -> Result<(Zip, HashMap<String, Vec<u8>>), VerifyError> {
+    if path.is_dir() {
+        return Err(VerifyError::Unreadable(format!(
+            "{} is a folder: give the result set's .zip file itself, as downloaded",
+            path.display()
+        )));
+    }
     let file = std::fs::File::open(path)
         .map_err(|e| VerifyError::Unreadable(format!("{}: {e}", path.display())))?;
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
-        VerifyError::Unreadable(format!("{} is not a zip file: {e}", path.display()))
+        VerifyError::Unreadable(format!(
+            "{} is not a zip file ({e}): give the result set's .zip as downloaded",
+            path.display()
+        ))
     })?;
     let mut files = HashMap::new();
     for i in 0..archive.len() {
@@ -111,9 +120,15 @@ fn first_difference(file: &str, released: &[u8], recomputed: &[u8]) -> VerifyErr
 
 pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     let (mut archive, files) = read_zip(path)?;
-    let manifest_bytes = files
-        .get("manifest.json")
-        .ok_or_else(|| discrepancy("manifest.json is missing: this is not a Minyi result set"))?;
+    let manifest_bytes = files.get("manifest.json").ok_or_else(|| {
+        match files.keys().find(|name| name.ends_with("/manifest.json")) {
+            Some(nested) => discrepancy(format!(
+                "manifest.json is not at the top of the zip but at {nested}: the zip was \
+                 unpacked and packed again; verify the result set's .zip as downloaded"
+            )),
+            None => discrepancy("manifest.json is missing: this is not a Minyi result set"),
+        }
+    })?;
     let manifest: Manifest = serde_json::from_slice(manifest_bytes)
         .map_err(|e| discrepancy(format!("manifest.json cannot be read: {e}")))?;
     if manifest.format != resultset::FORMAT {

@@ -158,8 +158,30 @@ fn verify_names_what_is_wrong_with_a_file_that_is_no_result_set() {
     let not_zip = dir.path().join("notes.zip");
     std::fs::write(&not_zip, "hello").unwrap();
 
-    let (ok, _, stderr) = verify(&not_zip);
+    let repacked = dir.path().join("repacked.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&repacked).unwrap());
+    zip.start_file("rs/manifest.json", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut zip, b"{}").unwrap();
+    zip.finish().unwrap();
 
-    assert!(!ok);
-    assert!(stderr.contains("is not a zip file"), "{stderr}");
+    let (ok, _, not_zip_said) = verify(&not_zip);
+    let (folder_ok, _, folder_said) = verify(dir.path());
+    let (repacked_ok, _, repacked_said) = verify(&repacked);
+
+    assert!(
+        !ok && not_zip_said.contains("is not a zip file")
+            && not_zip_said.contains("give the result set's .zip as downloaded"),
+        "{not_zip_said}"
+    );
+    assert!(
+        !folder_ok && folder_said.contains("is a folder: give the result set's .zip file itself"),
+        "{folder_said}"
+    );
+    assert!(
+        !repacked_ok
+            && repacked_said
+                .contains("manifest.json is not at the top of the zip but at rs/manifest.json"),
+        "{repacked_said}"
+    );
 }
