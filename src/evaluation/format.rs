@@ -32,6 +32,14 @@ pub fn to_table(e: &Evaluation) -> String {
     for (reason, n) in &r.excluded {
         let _ = writeln!(out, "  excluded {n} ({reason})");
     }
+    for (flag, n) in &r.flagged {
+        let fate = if r.exclusion_rules.contains(flag) {
+            "an exclusion rule"
+        } else {
+            "kept: not an exclusion rule of this survey"
+        };
+        let _ = writeln!(out, "  flagged {n} ({flag}; {fate})");
+    }
     if r.simulated > 0 {
         let _ = writeln!(out, "  {} of the responses used are simulated", r.simulated);
     }

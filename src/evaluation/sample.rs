@@ -16,6 +16,15 @@ pub struct ResponseCounts {
     /// Responses left out, by reason: a quality flag's name, `unknown_stratum` (a county the
     /// current definition does not have) or `missing_weighting_answer`.
     pub excluded: BTreeMap<String, usize>,
+    /// Stored responses carrying each quality flag, whether or not the flag excludes them (a
+    /// response excluded for one flag still counts under each of its flags here). Results
+    /// stored before this count existed read as none.
+    #[serde(default)]
+    pub flagged: BTreeMap<String, usize>,
+    /// The flags that exclude a response (the survey file's `[quality] exclude`); a response
+    /// with several is counted in `excluded` once, under the first of its flags.
+    #[serde(default)]
+    pub exclusion_rules: Vec<String>,
     /// Synthetic responses among those used.
     pub simulated: usize,
 }
@@ -78,6 +87,15 @@ impl<'s> SampleBuilder<'s> {
             sample: Sample {
                 margin_of: vec![Vec::new(); survey.margins.len()],
                 values: vec![Vec::new(); survey.indicators.len()],
+                counts: ResponseCounts {
+                    exclusion_rules: survey
+                        .quality
+                        .exclude
+                        .iter()
+                        .map(|f| f.name().to_owned())
+                        .collect(),
+                    ..ResponseCounts::default()
+                },
                 ..Sample::default()
             },
         }
@@ -94,6 +112,9 @@ impl<'s> SampleBuilder<'s> {
         let survey = self.survey;
         let counts = &mut self.sample.counts;
         counts.stored += 1;
+        for flag in flags {
+            *counts.flagged.entry(flag.name().to_owned()).or_default() += 1;
+        }
         let exclude = |counts: &mut ResponseCounts, reason: &'static str| {
             *counts.excluded.entry(reason.to_owned()).or_default() += 1;
             Inclusion::Excluded(reason)

@@ -286,6 +286,17 @@ impl ResultsPage<'_> {
                 &[("count", &count.to_string()), ("reason", &reason)],
             ));
         }
+        for (flag, count) in &e.responses.flagged {
+            if e.responses.exclusion_rules.contains(flag) {
+                continue;
+            }
+            let flag = m.text(lang, &format!("results.reason_{flag}"));
+            lines.push(m.format(
+                lang,
+                "results.method_flagged_kept",
+                &[("count", &count.to_string()), ("flag", &flag)],
+            ));
+        }
         if e.weighting.scheme == "rake_trimmed" {
             let margins: Vec<String> = survey
                 .margins

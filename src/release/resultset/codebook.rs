@@ -128,6 +128,14 @@ pub fn methodology(facts: &ReleaseFacts<'_>) -> Vec<u8> {
     for (reason, n) in &e.responses.excluded {
         let _ = writeln!(md, "- excluded, {reason}: {n}");
     }
+    for (flag, n) in &e.responses.flagged {
+        let fate = if e.responses.exclusion_rules.contains(flag) {
+            "an exclusion rule"
+        } else {
+            "kept: not an exclusion rule of this survey"
+        };
+        let _ = writeln!(md, "- flagged {flag}: {n} ({fate})");
+    }
     if e.includes_simulated {
         let _ = writeln!(
             md,
@@ -139,7 +147,13 @@ pub fn methodology(facts: &ReleaseFacts<'_>) -> Vec<u8> {
     let _ = writeln!(md, "\nExclusion rules (from the survey file): responses flagged {} are left out; \
         `too_fast` means completed in under {} seconds; `straightlining` means the same scale point to every \
         item of a matrix with at least {} items rated. A county outside the file's strata, or a missing \
-        weighting answer, also excludes a response; so does `{}` (below).\n",
+        weighting answer, also excludes a response; so does `{}` (below). \
+        A response with several excluding flags is counted once, under the first of them; the \
+        `flagged` lines count every response carrying each flag. `duplicate_client` marks all but \
+        one of the complete responses sent from the same browser (the same cookie) or, when the \
+        browser kept no cookie, from the same network (the first 24 bits of an IPv4 address, 48 of \
+        an IPv6 one; many homes or a carrier's clients can share one), so it flags possible \
+        duplicates, not proven ones; the one kept is chosen at random.\n",
         if flags.is_empty() { "(none)".to_owned() } else { flags.join(", ") },
         s.quality.min_duration_seconds.map_or("—".to_owned(), |d| d.to_string()),
         s.quality.straightlining_min_items.map_or("—".to_owned(), |d| d.to_string()),

@@ -50,6 +50,33 @@ on_both_backends! {
         assert_eq!(duplicates(&direct), 2, "X-Forwarded-For is ignored: all three come from one peer");
     }
 
+    async fn every_report_counts_the_possible_duplicates_it_keeps_and_says_what_they_are(backend: Backend) {
+        let app = spawn_app(backend).await;
+        for _ in 0..3 {
+            let token = app.form_token(EXAMPLE_ID).await;
+            submit(&app, "pinghu", &token, &[]).await;
+        }
+        let catalog = app.catalog();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 1400, 7).unwrap();
+        catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let zip = minyi::release::resultset::export(&catalog, EXAMPLE_ID, minyi::release::Encoding::Utf8, dir.path()).unwrap().0;
+        let files = crate::resultset::unzip(&std::fs::read(zip).unwrap());
+        let methodology = String::from_utf8(crate::resultset::file(&files, "methodology.md").to_vec()).unwrap();
+        let (_, evaluation) = minyi::analysis::evaluate_survey(&catalog, EXAMPLE_ID).unwrap();
+        let table = minyi::evaluation::to_table(&evaluation);
+        minyi::publishing::publish(&catalog, EXAMPLE_ID).unwrap();
+        let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+        let english = app.get(&format!("/results/{EXAMPLE_ID}?lang=en")).await.body;
+
+        assert_eq!(duplicates(&app), 2, "three answers from one network without cookies: two possible duplicates");
+        assert!(table.contains("  flagged 2 (duplicate_client; kept: not an exclusion rule of this survey)"), "{table}");
+        assert!(methodology.contains("- flagged duplicate_client: 2 (kept: not an exclusion rule of this survey)"), "{methodology}");
+        assert!(methodology.contains("the first 24 bits of an IPv4 address"), "the rule is stated: {methodology}");
+        assert!(page.contains("2 份答卷带有“疑似重复提交（同一浏览器或同一网络）”标记；这不是本次调查的剔除规则"), "{page}");
+        assert!(english.contains("2 responses carry the flag a possible duplicate (the same browser, or the same network)"), "{english}");
+    }
+
     async fn closing_a_survey_destroys_its_secret(backend: Backend) {
         let app = spawn_app(backend).await;
         let token = app.form_token(EXAMPLE_ID).await;
