@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Evaluation, IndicatorResult};
+use super::{Evaluation, IndicatorResult, Status};
 
 const SIMULATED_BANNER: &str = "!!! SIMULATED RESPONSES INCLUDED — these figures describe no real population (含模拟数据，不得作为评价结果) !!!";
 
@@ -62,16 +62,22 @@ pub fn to_table(e: &Evaluation) -> String {
             d.code, d.name.zh, d.respondents, d.effective_n, d.points, d.max_points
         );
         for i in &d.indicators {
+            // A close call says on which side the estimate itself lies.
+            let side = match (i.status, i.estimate >= i.threshold) {
+                (Status::TooCloseToCall, true) => " ↑",
+                (Status::TooCloseToCall, false) => " ↓",
+                _ => "",
+            };
             let _ = writeln!(
                 out,
-                "  {:<28} {:>7}  [{:>7}, {:>7}]  n {:>5}  threshold {:>6}  {:<17} {:>5.1}/{:<5.1}{}",
+                "  {:<28} {:>7}  [{:>7}, {:>7}]  n {:>5}  threshold {:>6}  {:<19} {:>5.1}/{:<5.1}{}",
                 i.id,
                 figure(i, i.estimate),
                 figure(i, i.ci_low),
                 figure(i, i.ci_high),
                 i.n,
                 figure(i, i.threshold),
-                i.status.name(),
+                format!("{}{side}", i.status.name()),
                 i.points,
                 i.max_points,
                 if i.reliable { "" } else { "  unreliable" }
@@ -79,8 +85,14 @@ pub fn to_table(e: &Evaluation) -> String {
         }
         let _ = writeln!(out);
     }
+    let _ = writeln!(
+        out,
+        "met / not_met: the whole 95% interval is above / below the threshold; too_close_to_call: \
+         the threshold is inside it, with the estimate above (↑) or below (↓) it. Points follow \
+         the estimate."
+    );
     if e.includes_simulated {
-        let _ = writeln!(out, "{SIMULATED_BANNER}");
+        let _ = writeln!(out, "\n{SIMULATED_BANNER}");
     }
     out
 }

@@ -49,15 +49,8 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
         .collect();
     let estimate_fields: Vec<Value> = ESTIMATE_COLUMNS
         .iter()
-        .map(|name| {
-            let kind = match *name {
-                "estimate" | "se" | "ci_low" | "ci_high" | "effective_n" | "deff" | "threshold"
-                | "points" | "max_points" => "number",
-                "n" => "integer",
-                "reliable" | "includes_simulated" => "boolean",
-                _ => "string",
-            };
-            json!({ "name": name, "type": kind })
+        .map(|(name, kind, description)| {
+            json!({ "name": name, "type": kind, "description": description })
         })
         .collect();
     let package = json!({

@@ -72,6 +72,37 @@ on_both_backends! {
         assert!(String::from_utf8_lossy(file(&files, "minyi.sps")).contains("VALUE LABELS county"));
     }
 
+    async fn estimates_say_whether_the_estimate_and_the_interval_clear_the_threshold_and_every_column_is_described(backend: Backend) {
+        let app = spawn_app(backend).await;
+        closed_with_responses(&app, 1400);
+        let dir = tempfile::tempdir().unwrap();
+        let files = unzip(&std::fs::read(export(&app, Encoding::Utf8, dir.path())).unwrap());
+        let mut reader = csv::Reader::from_reader(file(&files, "estimates.csv"));
+        let headers = reader.headers().unwrap().clone();
+        let at = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name} in {headers:?}"));
+        let package: serde_json::Value = serde_json::from_slice(file(&files, "datapackage.json")).unwrap();
+
+        let mut kinds_of_close_call = std::collections::BTreeSet::new();
+        for row in reader.records().map(Result::unwrap) {
+            let (estimate, ci_low, threshold): (f64, f64, f64) =
+                (row[at("estimate")].parse().unwrap(), row[at("ci_low")].parse().unwrap(), row[at("threshold")].parse().unwrap());
+            let (meets, clears) = (&row[at("estimate_meets_threshold")], &row[at("interval_clears_threshold")]);
+            assert_eq!(meets, (estimate >= threshold).to_string(), "{row:?}");
+            assert_eq!(clears, (ci_low >= threshold).to_string(), "{row:?}");
+            match &row[at("status")] {
+                "met" => assert_eq!(clears, "true", "{row:?}"),
+                "too_close_to_call" => { kinds_of_close_call.insert(meets.to_owned()); }
+                _ => {}
+            }
+        }
+        let fields = package["resources"][1]["schema"]["fields"].as_array().unwrap();
+        assert_eq!(fields.len(), headers.len());
+        for field in fields {
+            assert!(field["description"].as_str().is_some_and(|d| d.len() > 10), "{field}");
+        }
+        assert!(!kinds_of_close_call.is_empty(), "a close call was exercised");
+    }
+
     async fn the_same_responses_give_byte_identical_result_sets(backend: Backend) {
         let app = spawn_app(backend).await;
         closed_with_responses(&app, 700);
