@@ -9,6 +9,7 @@ use super::columns::Column;
 use super::estimates::ESTIMATE_COLUMNS;
 use super::ReleaseFacts;
 use crate::release::Encoding;
+use crate::survey::{Measure, Survey};
 
 fn encoding_name(encoding: Encoding) -> &'static str {
     match encoding {
@@ -291,8 +292,10 @@ fn spss_text(text: &str) -> String {
     text.replace('\'', "''")
 }
 
-/// An R script reading `responses.csv` into a data frame with labelled factors.
-pub fn r_script(columns: &[Column], encoding: Encoding, stratum: &str) -> Vec<u8> {
+/// An R script reading `responses.csv` into a data frame with labelled factors, then
+/// recomputing every estimate of `estimates.csv` in base R (`r_estimates`).
+pub fn r_script(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec<u8> {
+    let stratum = &release.strata.question;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -303,6 +306,10 @@ pub fn r_script(columns: &[Column], encoding: Encoding, stratum: &str) -> Vec<u8
         s,
         "responses <- read.csv(\"responses.csv\", fileEncoding = \"{}\", colClasses = \"character\",\n                      na.strings = \"\", check.names = FALSE)",
         match encoding { Encoding::Utf8WithBom => "UTF-8-BOM", Encoding::Utf8 => "UTF-8" }
+    );
+    let _ = writeln!(
+        s,
+        "response_codes <- responses  # the codes as written, before they become labelled factors"
     );
     let _ = writeln!(s, "labels <- list()");
     for c in columns {
@@ -334,10 +341,175 @@ pub fn r_script(columns: &[Column], encoding: Encoding, stratum: &str) -> Vec<u8
         );
     }
     let _ = writeln!(s, "attr(responses, \"variable.labels\") <- labels");
-    let _ = writeln!(s, "# Weighted analyses use responses$weight (missing for excluded rows), e.g. with the survey package:");
-    let _ = writeln!(s, "# design <- survey::svydesign(ids = ~1, strata = ~{stratum}, weights = ~weight, data = subset(responses, !is.na(weight)))");
+    s.push_str(&r_estimates(release, stratum));
     s.into_bytes()
 }
+
+/// R code that recomputes `estimates.csv` from the rows: each indicator's value per respondent
+/// (`values`), and per domain the weighted estimate, its Taylor-linearized standard error with
+/// strata = counties and R's raking residuals, the 95% interval and the status
+/// (docs/methodology.md), in base R, into the data frame `minyi_estimates`.
+fn r_estimates(release: &Survey, stratum: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\n# ---- Recompute estimates.csv in base R (docs/methodology.md) ----\n\
+         # Rows with a weight are the ones used. The same design in the survey package:\n\
+         #   d <- survey::svydesign(ids = ~1, strata = ~{stratum}, weights = ~weight, data = used)\n\
+         #   then rake d to the margins of survey.toml (rescaled to the counties' total) and\n\
+         #   use subset() for domains, svyciprop(method = \"logit\") for rates, svymean for scores.\n\
+         # The weights are already raked; re-raking them changes nothing but tells the package to\n\
+         # use raking residuals, as the code below does."
+    );
+    let _ = writeln!(s, "minyi_estimates <- local({{");
+    let _ = writeln!(s, "used <- response_codes[!is.na(response_codes$weight), ]");
+    let _ = writeln!(s, "w <- as.numeric(used$weight)");
+    let _ = writeln!(s, "county <- used[[{}]]", r_string(stratum));
+    let margins: Vec<String> = std::iter::once(stratum.to_owned())
+        .chain(release.margins.iter().map(|m| m.question.clone()))
+        .map(|m| format!("used[[{}]]", r_string(&m)))
+        .collect();
+    if release.margins.is_empty() {
+        let _ = writeln!(
+            s,
+            "raked_margins <- list()  # post-stratified only: no raking residuals"
+        );
+    } else {
+        let _ = writeln!(s, "raked_margins <- list({})", margins.join(", "));
+    }
+    let _ = writeln!(s, "values <- list()");
+    for indicator in &release.indicators {
+        let id = r_string(&indicator.id);
+        let column = |question: &str, item: &Option<String>| {
+            r_string(&match item {
+                Some(item) => format!("{question}.{item}"),
+                None => question.to_owned(),
+            })
+        };
+        let list = |codes: &[String]| {
+            codes
+                .iter()
+                .map(|c| r_string(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = match &indicator.measure {
+            Measure::Proportion {
+                question,
+                item,
+                success,
+                excluded,
+            } => writeln!(
+                s,
+                "x <- used[[{}]]\nvalues[[{id}]] <- ifelse(is.na(x) | x %in% c({}), NA, as.numeric(x %in% c({})))",
+                column(question, item),
+                list(excluded),
+                list(success)
+            ),
+            Measure::Mean {
+                question,
+                item,
+                scores,
+            } => {
+                let mapping: Vec<String> = scores
+                    .iter()
+                    .map(|(code, score)| format!("{} = {score}", r_string(code)))
+                    .collect();
+                writeln!(
+                    s,
+                    "values[[{id}]] <- unname(c({})[used[[{}]]])",
+                    mapping.join(", "),
+                    column(question, item)
+                )
+            }
+            Measure::CorrectShare { answers } => {
+                let checks: Vec<String> = answers
+                    .iter()
+                    .map(|(q, code)| {
+                        format!("(used[[{}]] %in% {})", r_string(q), r_string(code))
+                    })
+                    .collect();
+                writeln!(
+                    s,
+                    "values[[{id}]] <- 100 * ({}) / {}",
+                    checks.join(" + "),
+                    answers.len()
+                )
+            }
+        };
+    }
+    let _ = writeln!(
+        s,
+        "kinds <- c({})",
+        release
+            .indicators
+            .iter()
+            .map(|i| format!(
+                "{} = {}",
+                r_string(&i.id),
+                r_string(if i.kind_is_proportion() {
+                    "proportion"
+                } else {
+                    "mean"
+                })
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "thresholds <- c({})",
+        release
+            .indicators
+            .iter()
+            .map(|i| format!("{} = {}", r_string(&i.id), i.threshold))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let units: Vec<String> = release
+        .strata
+        .units
+        .iter()
+        .map(|u| r_string(&u.code))
+        .collect();
+    let _ = writeln!(s, "domains <- c(\"city\", {})", units.join(", "));
+    s.push_str(R_ESTIMATOR);
+    s
+}
+
+/// The estimator of docs/methodology.md in base R, for the variables `r_estimates` defines.
+const R_ESTIMATOR: &str = r#"estimate_domain <- function(y, in_domain, kind, threshold) {
+  valid <- in_domain & !is.na(y)
+  n <- sum(valid)
+  p <- sum(w[valid] * y[valid]) / sum(w[valid])
+  z <- ifelse(valid, w * (ifelse(valid, y, 0) - p) / sum(w[valid]), 0)
+  if (length(raked_margins) > 0) for (round in 1:10) for (m in raked_margins)
+    z <- z - w * ave(z / w, m)
+  v <- sum(vapply(split(z, county), function(zh) {
+    nh <- length(zh)
+    if (nh > 1) nh / (nh - 1) * sum((zh - mean(zh))^2) else 0
+  }, 0))
+  se <- sqrt(v)
+  df <- n - length(unique(county[valid]))
+  t <- if (df > 0) qt(0.975, df) else NaN
+  ci <- if (kind == "proportion") {
+    if (p > 0 && p < 1) plogis(qlogis(p) + c(-1, 1) * t * se / (p * (1 - p))) else c(NaN, NaN)
+  } else p + c(-1, 1) * t * se
+  if (!all(is.finite(ci))) ci <- c(NaN, NaN)
+  status <- if (is.nan(p)) "no_data" else if (!is.nan(ci[1]) && ci[1] <= threshold && threshold <= ci[2])
+    "too_close_to_call" else if (p >= threshold) "met" else "not_met"
+  data.frame(estimate = p, se = se, ci_low = ci[1], ci_high = ci[2], n = n, status = status)
+}
+do.call(rbind, lapply(domains, function(domain) {
+  in_domain <- if (domain == "city") rep(TRUE, nrow(used)) else county == domain
+  do.call(rbind, lapply(names(values), function(id) cbind(
+    data.frame(domain = domain, indicator = id),
+    estimate_domain(values[[id]], in_domain, kinds[[id]], thresholds[[id]]))))
+}))
+})
+# minyi_estimates holds, for the city and each county, what estimates.csv gives: compare with
+#   merge(read.csv("estimates.csv"), minyi_estimates, by = c("domain", "indicator"))
+"#;
 
 /// An R string literal in plain ASCII: every other character as a `\u` escape. R reads a script
 /// in the locale's encoding, so UTF-8 labels break `source("minyi.R")` where that is not UTF-8
@@ -419,7 +591,7 @@ mod tests {
         .unwrap();
         let columns = crate::release::resultset::columns(&survey);
 
-        let script = r_script(&columns, Encoding::Utf8WithBom, "county");
+        let script = r_script(&columns, Encoding::Utf8WithBom, &survey);
 
         assert!(script.is_ascii(), "minyi.R has only ASCII bytes");
         let script = String::from_utf8(script).unwrap();

@@ -394,11 +394,7 @@ fn build<W: Write + Seek>(
     archive.add("minyi.sps", bytes(codebook::spss(&columns, encoding)))?;
     archive.add(
         "minyi.R",
-        bytes(codebook::r_script(
-            &columns,
-            encoding,
-            &survey.strata.question,
-        )),
+        bytes(codebook::r_script(&columns, encoding, &release)),
     )?;
     let manifest = Manifest {
         format: FORMAT.to_owned(),

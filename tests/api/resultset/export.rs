@@ -68,7 +68,9 @@ on_both_backends! {
         for fact in ["2016-10-10", "too_fast", "trim", "2010年第六次全国人口普查", "minyi 0.1.0", "k = 5"] {
             assert!(methodology.to_lowercase().contains(&fact.to_lowercase()), "methodology.md says {fact}");
         }
-        assert!(String::from_utf8_lossy(file(&files, "minyi.R")).contains("factor(responses[[\"county\"]]"));
+        let r = String::from_utf8_lossy(file(&files, "minyi.R")).into_owned();
+        assert!(r.contains("factor(responses[[\"county\"]]"));
+        assert!(r.contains("minyi_estimates <- local({") && r.contains("raked_margins <- list(used[[\"county\"]], used[[\"sex\"]], used[[\"age_band\"]])"), "R recomputes the estimates, with the raked margins");
         assert!(String::from_utf8_lossy(file(&files, "minyi.sps")).contains("VALUE LABELS county"));
     }
 
