@@ -20,6 +20,11 @@ pub enum CatalogError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{0} is not UTF-8 text: it was probably saved as GBK (ANSI) or UTF-16. Save it as UTF-8 \
+         (Notepad: Save As, Encoding UTF-8; WPS or VS Code: UTF-8) and try again"
+    )]
+    NotUtf8(PathBuf),
     #[error(transparent)]
     File(#[from] SurveyFileError),
     #[error("no survey with id {0:?}; `minyi survey list` shows the known surveys")]
@@ -548,12 +553,19 @@ fn short(version: &str) -> &str {
     version.get(..12).unwrap_or(version)
 }
 
-/// A survey file read and checked: the survey and the file's text.
-fn read_survey_file(path: &Path) -> Result<(Survey, String), CatalogError> {
-    let source = std::fs::read_to_string(path).map_err(|source| CatalogError::Read {
+/// The text of a survey file. Not UTF-8 (a file saved as GBK or UTF-16 by a Chinese Windows
+/// editor) is said in those words, with what to do.
+pub fn read_survey_text(path: &Path) -> Result<String, CatalogError> {
+    let bytes = std::fs::read(path).map_err(|source| CatalogError::Read {
         path: path.to_owned(),
         source,
     })?;
+    String::from_utf8(bytes).map_err(|_| CatalogError::NotUtf8(path.to_owned()))
+}
+
+/// A survey file read and checked: the survey and the file's text.
+fn read_survey_file(path: &Path) -> Result<(Survey, String), CatalogError> {
+    let source = read_survey_text(path)?;
     let survey = Survey::from_toml(&source, &path.display().to_string())?;
     Ok((survey, source))
 }

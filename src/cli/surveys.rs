@@ -9,8 +9,7 @@ use super::{catalog, describe, SurveyCommand};
 pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
     match command {
         SurveyCommand::Check { file } => {
-            let source = std::fs::read_to_string(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let source = crate::catalog::read_survey_text(&file)?;
             let survey = Survey::from_toml(&source, &file.display().to_string())?;
             println!(
                 "{}: ok (survey {}, {} questions, {} counties, {} indicators, version {})",

@@ -55,7 +55,8 @@ impl fmt::Display for FileProblem {
         if let Some(found) = &self.found {
             write!(f, ", found {found}")?;
         }
-        if let Some(line) = self.line {
+        // A syntax error's path already names the line.
+        if let (Some(line), false) = (self.line, self.path.starts_with("line ")) {
             write!(f, " (line {line})")?;
         }
         Ok(())

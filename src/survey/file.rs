@@ -5,6 +5,7 @@
 //! value, found from the span the TOML parser reports.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -294,6 +295,28 @@ pub(crate) fn label(name: Option<&str>, index: usize) -> String {
     }
 }
 
+/// The full-width punctuation a Chinese input method types, found outside `"…"` and `'…'`
+/// strings of a line (inside them it is just text), each once.
+fn full_width_outside_strings(line: &str) -> Vec<char> {
+    const WIDE: &str = "“”‘’＝，。：；［］｛｝（）＂＇＃";
+    let mut found = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' => break,
+            None if WIDE.contains(c) && !found.contains(&c) => found.push(c),
+            None => {}
+        }
+    }
+    found
+}
+
 /// The parsed TOML document, kept to read sections from and to find line numbers.
 pub(crate) struct Document<'a> {
     source: &'a str,
@@ -308,9 +331,27 @@ impl<'a> Document<'a> {
             Err(error) => {
                 let offset = error.span().map(|span| span.start).unwrap_or_default();
                 let (line, column) = line_and_column(source, offset);
+                let text = source.lines().nth(line - 1).unwrap_or_default().trim();
+                let mut found = format!(
+                    "{}; the line reads `{text}`",
+                    error.message().trim().replace('\n', " ")
+                );
+                let wide = full_width_outside_strings(text);
+                if !wide.is_empty() {
+                    let _ = write!(
+                        found,
+                        ". It has full-width {} outside quotes: TOML needs half-width \
+                         punctuation (\" = , . [ ] {{ }}), so switch the input method to \
+                         half-width (英文标点) for everything but the texts themselves",
+                        wide.iter()
+                            .map(|c| c.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
+                }
                 let mut problem =
                     FileProblem::new(format!("line {line}, column {column}"), "valid TOML")
-                        .found(error.message().replace('\n', " "));
+                        .found(found);
                 problem.line = Some(line);
                 Err(problem)
             }

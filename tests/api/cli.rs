@@ -352,3 +352,27 @@ fn evaluate_says_when_the_released_figures_differ_and_prints_them_on_request() {
         "--as-released prints the result set's estimates, byte for byte"
     );
 }
+
+#[test]
+fn a_survey_file_saved_as_gbk_is_named_with_how_to_save_it_as_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gbk.toml");
+    // "您的性别" in GBK, as Notepad on Chinese Windows saves "ANSI".
+    std::fs::write(
+        &file,
+        b"[survey]\nid = \"x\"\n# \xc4\xfa\xb5\xc4\xd0\xd4\xb1\xf0\n",
+    )
+    .unwrap();
+
+    let out = minyi(
+        "sqlite://unused.db",
+        &["survey", "check", file.to_str().unwrap()],
+    );
+
+    let (_, said) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        said.contains("gbk.toml is not UTF-8 text: it was probably saved as GBK (ANSI) or UTF-16. Save it as UTF-8"),
+        "{said}"
+    );
+}

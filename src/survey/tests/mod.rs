@@ -323,6 +323,45 @@ fn a_toml_syntax_error_is_one_problem_with_line_and_column() {
     assert!(error
         .to_string()
         .starts_with(&format!("small.toml: line {line}, column ")));
+    assert!(
+        error
+            .to_string()
+            .ends_with("the line reads `fieldwork_end =`"),
+        "the line is quoted, and its number said once: {error}"
+    );
+}
+
+#[test]
+fn full_width_punctuation_typed_by_a_chinese_input_method_is_named_with_what_to_do() {
+    let cases = [
+        (
+            "fieldwork_end = 2016-11-30",
+            "fieldwork_end ＝ 2016-11-30",
+            "full-width ＝ outside quotes",
+        ),
+        (
+            "fieldwork_end = 2016-11-30",
+            "fieldwork_end = “2016-11-30”",
+            "full-width “ ” outside quotes",
+        ),
+    ];
+    for (from, to, said) in cases {
+        let error = problems_of(&edited(&[(from, to)])).to_string();
+
+        assert!(error.contains(said), "{to}: {error}");
+        assert!(
+            error.contains("switch the input method to half-width"),
+            "{to}: {error}"
+        );
+    }
+    let inside_a_text = problems_of(&edited(&[(
+        "fieldwork_end = 2016-11-30",
+        "fieldwork_end = \"二〇一六年，十一月\"",
+    )]));
+    assert!(
+        !inside_a_text.to_string().contains("full-width"),
+        "full-width commas inside a text are just text: {inside_a_text}"
+    );
 }
 
 #[test]
