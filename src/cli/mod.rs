@@ -303,6 +303,10 @@ fn serve() -> anyhow::Result<()> {
         for survey in app.catalog().list()? {
             if survey.record.state == crate::lifecycle::SurveyState::Open {
                 println!("  open: {base}/s/{}", survey.record.id);
+                let today = survey.definition.local_date(chrono::Utc::now());
+                if let Some(note) = survey.definition.outside_fieldwork(today) {
+                    println!("    ({note})");
+                }
             }
         }
         app.run_until_stopped().await?;

@@ -61,9 +61,16 @@ pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
 }
 
 fn transition(id: &str, action: Transition) -> anyhow::Result<()> {
+    let catalog = catalog()?;
     let state =
-        crate::transitions::open_or_close(&catalog()?, id, action, crate::audit::COMMAND_LINE)?;
+        crate::transitions::open_or_close(&catalog, id, action, crate::audit::COMMAND_LINE)?;
     println!("survey {id} is now {state}");
+    if action == Transition::Open {
+        let survey = catalog.require(id)?.definition;
+        if let Some(note) = survey.outside_fieldwork(survey.local_date(chrono::Utc::now())) {
+            eprintln!("note: {note}");
+        }
+    }
     Ok(())
 }
 

@@ -354,6 +354,27 @@ impl Survey {
         at.with_timezone(&self.time_zone()).date_naive()
     }
 
+    /// Where `today` (the survey's own date) lies against the planned fieldwork, when outside
+    /// it: fieldwork dates plan the survey; opening and closing it is what takes answers or
+    /// stops them, so an open survey outside its dates is worth a word, not a refusal.
+    pub fn outside_fieldwork(&self, today: NaiveDate) -> Option<String> {
+        if today < self.fieldwork_start {
+            Some(format!(
+                "its planned fieldwork starts on {} ({} days from now); residents can answer as soon as it is open",
+                self.fieldwork_start,
+                (self.fieldwork_start - today).num_days()
+            ))
+        } else if today > self.fieldwork_end {
+            Some(format!(
+                "its planned fieldwork ended on {} ({} days ago); residents can answer until it is closed",
+                self.fieldwork_end,
+                (today - self.fieldwork_end).num_days()
+            ))
+        } else {
+            None
+        }
+    }
+
     /// The question with this id.
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|question| question.id == id)

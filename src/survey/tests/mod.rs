@@ -582,3 +582,21 @@ fn in_the_example_a_fast_straight_lined_response_is_flagged_and_excluded() {
     assert_eq!(flags, [QualityFlag::TooFast, QualityFlag::Straightlining]);
     assert!(survey.quality.excludes(&flags));
 }
+
+#[test]
+fn a_date_outside_the_planned_fieldwork_is_described_and_one_inside_is_not() {
+    let survey = small_survey();
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    let start = survey.fieldwork_start;
+
+    assert_eq!(survey.outside_fieldwork(start), None);
+    assert_eq!(survey.outside_fieldwork(survey.fieldwork_end), None);
+    assert_eq!(
+        survey.outside_fieldwork(day("2016-12-02")).as_deref(),
+        Some("its planned fieldwork ended on 2016-11-30 (2 days ago); residents can answer until it is closed")
+    );
+    assert_eq!(
+        survey.outside_fieldwork(start - chrono::Days::new(5)).as_deref(),
+        Some(format!("its planned fieldwork starts on {start} (5 days from now); residents can answer as soon as it is open").as_str())
+    );
+}
