@@ -251,7 +251,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", said_once(&e));
             ExitCode::FAILURE
         }
     }
@@ -260,6 +260,20 @@ pub fn main() -> ExitCode {
 /// Logs go to stderr, filtered by `MINYI_LOG`, as text or, with `MINYI_LOG_FORMAT=json`, one
 /// JSON object a line for a log collector (fields at the top level: `timestamp`, `level`,
 /// `target`, `message`, `route`, `status`, `ms`, …).
+/// An error and its causes, each cause added only when the text so far does not already say
+/// it: many of Minyi's errors quote their cause in their own message, and `{:#}` would repeat it.
+fn said_once(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 fn init_tracing() {
     let directives = std::env::var("MINYI_LOG").unwrap_or_else(|_| "info".to_owned());
     let filter = crate::web::log_filter(&directives);

@@ -97,6 +97,13 @@ pub(super) fn publish(id: &str, notify: &[String]) -> anyhow::Result<()> {
         "survey {id} is now published (version {}); city component {:.1} of {:.1} points from {} responses",
         results.version, city.points, city.max_points, results.evaluation.responses.used
     );
+    if results.result_set.is_none() {
+        eprintln!(
+            "warning: no result set could be made (too few rows to weight once k-anonymous), so \
+             the figures published are those of every stored response and cannot be recomputed \
+             by evaluators; the public page says so"
+        );
+    }
     if results.evaluation.includes_simulated {
         eprintln!("warning: the published results include simulated responses");
     }

@@ -376,3 +376,18 @@ fn a_survey_file_saved_as_gbk_is_named_with_how_to_save_it_as_utf8() {
         "{said}"
     );
 }
+
+#[test]
+fn an_error_that_quotes_its_cause_says_it_once() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let run = |args: &[&str]| text(&minyi(&db.raw_url, args));
+    run(&["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]);
+    run(&["simulate", EXAMPLE_ID, "--responses", "250", "--seed", "3"]);
+    run(&["survey", "close", EXAMPLE_ID]);
+    let dir = tempfile::tempdir().unwrap();
+
+    let (_, said) = run(&["export", EXAMPLE_ID, "--out", dir.path().to_str().unwrap()]);
+
+    assert!(said.starts_with("error: cannot compute the result set"), "{said}");
+    assert_eq!(said.matches("raking did not converge").count(), 1, "{said}");
+}

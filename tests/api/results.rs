@@ -246,3 +246,21 @@ on_both_backends! {
         assert_eq!(public, released, "exactly the same numbers, not one unit in the last place apart");
     }
 }
+
+on_both_backends! {
+    async fn figures_published_without_a_result_set_say_they_cannot_be_recomputed(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        // Too few responses to weight once k-anonymity has suppressed the rare combinations.
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 250, 3).unwrap();
+        catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
+
+        let published = minyi::publishing::publish(&catalog, EXAMPLE_ID).expect("published all the same");
+        let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+        let english = app.get(&format!("/results/{EXAMPLE_ID}?lang=en")).await.body;
+
+        assert!(published.result_set.is_none(), "no result set could be made from 250 responses");
+        assert!(page.contains("这些结果没有可供下载复算的数据包") && !page.contains("清单文件 SHA-256"), "{page}");
+        assert!(english.contains("evaluators cannot recompute them from released data"), "{english}");
+    }
+}
