@@ -278,6 +278,23 @@ const SECTIONS: [&str; 10] = [
     "privacy",
 ];
 
+/// The labels of an array's blocks, in order: `label` of each, except that a name an earlier
+/// block already has gives `[#n]`, so that a duplicated id points at its own line.
+fn block_labels<'n>(names: impl Iterator<Item = Option<&'n str>>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    names
+        .enumerate()
+        .map(|(index, name)| {
+            let label = label(name, index);
+            if seen.insert(label.clone()) {
+                label
+            } else {
+                format!("[#{}]", index + 1)
+            }
+        })
+        .collect()
+}
+
 /// How a block of an array is named in a key path: `[name]` by its `id`, `code` or
 /// `question` when that is a plain name, otherwise `[#n]` counted from 1.
 pub(crate) fn label(name: Option<&str>, index: usize) -> String {
@@ -498,8 +515,9 @@ fn collect_lines(
             }
         }
         DeValue::Array(array) => {
-            for (index, child) in array.iter().enumerate() {
-                let child_path = format!("{path}{}", label(block_name(child), index));
+            let labels = block_labels(array.iter().map(block_name));
+            for (child, label) in array.iter().zip(labels) {
+                let child_path = format!("{path}{label}");
                 collect_lines(source, child, &child_path, child.span(), lines);
             }
         }
@@ -564,12 +582,16 @@ fn read_blocks<'a, T: Deserialize<'a>>(
         return Vec::new();
     };
     let mut blocks = Vec::new();
-    for (index, element) in array.iter().enumerate() {
-        let name = match element.get_ref() {
+    let names: Vec<Option<&str>> = array
+        .iter()
+        .map(|element| match element.get_ref() {
             DeValue::Table(table) => table.get(name_key).and_then(|v| v.get_ref().as_str()),
             _ => None,
-        };
-        let path = format!("{section}{}", label(name, index));
+        })
+        .collect();
+    let labels = block_labels(names.iter().copied());
+    for ((element, label), name) in array.iter().zip(labels).zip(names) {
+        let path = format!("{section}{label}");
         match read_value(element, &path, problems) {
             Some(raw) => blocks.push(Block { path, raw }),
             None => unreadable(name.map(str::to_string)),

@@ -388,6 +388,9 @@ fn an_error_that_quotes_its_cause_says_it_once() {
 
     let (_, said) = run(&["export", EXAMPLE_ID, "--out", dir.path().to_str().unwrap()]);
 
-    assert!(said.starts_with("error: cannot compute the result set"), "{said}");
+    assert!(
+        said.starts_with("error: cannot compute the result set"),
+        "{said}"
+    );
     assert_eq!(said.matches("raking did not converge").count(), 1, "{said}");
 }

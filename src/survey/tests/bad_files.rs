@@ -213,9 +213,9 @@ const BAD_FILES: &[BadFile] = &[
         says: "from 1",
     },
     BadFile {
-        what: "two questions with the same id",
+        what: "two questions with the same id (the second named by its place, and its line)",
         edits: &[("id = \"knows_date\"", "id = \"knows_rule\"")],
-        path: "questions[knows_rule].id",
+        path: "questions[#10].id",
         says: "used only once",
     },
     BadFile {
@@ -308,7 +308,7 @@ const BAD_FILES: &[BadFile] = &[
     BadFile {
         what: "two indicators with the same id",
         edits: &[("id = \"aware_rate\"", "id = \"satisfaction_rate\"")],
-        path: "indicators[satisfaction_rate].id",
+        path: "indicators[#4].id",
         says: "used only once",
     },
     BadFile {

@@ -600,3 +600,29 @@ fn a_date_outside_the_planned_fieldwork_is_described_and_one_inside_is_not() {
         Some(format!("its planned fieldwork starts on {start} (5 days from now); residents can answer as soon as it is open").as_str())
     );
 }
+
+#[test]
+fn a_repeated_question_id_points_at_the_line_of_the_repeat_not_of_the_first() {
+    let source = edited(&[("id = \"knows_date\"", "id = \"knows_rule\"")]);
+    let lines: Vec<usize> = source
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim() == "id = \"knows_rule\"")
+        .map(|(index, _)| index + 1)
+        .collect();
+
+    let error = problems_of(&source);
+
+    assert_eq!(lines.len(), 2);
+    let repeat = error
+        .problems
+        .iter()
+        .find(|p| p.path.ends_with(".id"))
+        .expect("the repeat");
+    assert!(
+        repeat
+            .line
+            .is_some_and(|line| line > lines[0] && line <= lines[1]),
+        "{repeat} against {lines:?}"
+    );
+}
