@@ -67,9 +67,9 @@ pub enum CatalogError {
     },
     /// A changed file that would leave answers already given without their question or code.
     #[error(
-        "{file}: survey {id} has {responses} answers read by question and code, and this \
-         version drops {}: keep every question and code that answers may hold (a label or a \
-         text may change), or give a survey with other codes a new id",
+        "{file}: survey {id} has stored responses ({responses}), read by question id and \
+         answer code, and this version drops {}: keep every question and code that answers may \
+         hold (a label or a text may change), or give a survey with other codes a new id",
         dropped.join("; ")
     )]
     DropsAnsweredCodes {
@@ -165,12 +165,11 @@ impl Catalog {
         let version = version_of(source);
         let now = now_rfc3339();
         let mut conn = self.db.conn()?;
-        if let Some(record) = storage::find_survey(&mut conn, &survey.id)? {
-            if record.current_version != version {
-                self.check_new_version(&mut conn, &file_name, &record, &survey)?;
-            }
+        let existing = storage::find_survey(&mut conn, &survey.id)?;
+        if let Some(record) = existing.as_ref().filter(|r| r.current_version != version) {
+            self.check_new_version(&mut conn, &file_name, record, &survey)?;
         }
-        let previous = storage::find_survey(&mut conn, &survey.id)?.map(|r| r.current_version);
+        let previous = existing.map(|r| r.current_version);
         let outcome =
             storage::import_version(&mut conn, &survey.id, &version, &file_name, source, &now)?;
         let detail = match (outcome, previous) {

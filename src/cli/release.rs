@@ -11,8 +11,9 @@ pub(super) fn evaluate(id: &str, format: Format, as_released: bool) -> anyhow::R
         (true, Some(released)) => released,
         (true, None) => anyhow::bail!(
             "survey {id} has no released figures: they are computed once it is closed \
-             (`minyi survey close {id}`), and with too few responses to release the figures \
-             of every stored response are published"
+             (`minyi survey close {id}`); and when too few responses can be released to weight \
+             them, the figures of every stored response are the ones published (run it without \
+             --as-released)"
         ),
     };
     match format {

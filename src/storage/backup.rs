@@ -112,8 +112,11 @@ fn check_backup(backup: &std::path::Path) -> Result<(), BackupError> {
         file: file.clone(),
         why,
     };
-    if !backup.is_file() {
+    if !backup.exists() {
         return Err(refuse("there is no such file".to_owned()));
+    }
+    if !backup.is_file() {
+        return Err(refuse("it is a folder, not a backup file".to_owned()));
     }
     let mut conn = SqliteConnection::establish(&format!("file:{file}?mode=ro"))
         .map_err(|e| refuse(e.to_string()))?;
@@ -159,6 +162,16 @@ fn fold_log_alone(path: &str) -> Result<(), BackupError> {
         "PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; \
          SELECT count(*) FROM sqlite_master; COMMIT; PRAGMA wal_checkpoint(TRUNCATE);",
     )
-    .map_err(|_| BackupError::InUse(path.to_owned()))?;
+    .map_err(|e| {
+        let said = e.to_string();
+        if said.contains("locked") || said.contains("busy") {
+            BackupError::InUse(path.to_owned())
+        } else {
+            BackupError::Io {
+                path: path.to_owned(),
+                source: std::io::Error::other(said),
+            }
+        }
+    })?;
     Ok(())
 }

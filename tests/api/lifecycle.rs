@@ -157,7 +157,7 @@ on_both_backends! {
         let relabelled = catalog.import_file(&file).expect("a new label keeps the code");
 
         assert!(
-            refused.contains(&format!("survey {EXAMPLE_ID} has 1 answers read by question and code, and this version drops option `haiyan` of question `county`: keep every question and code")),
+            refused.contains(&format!("survey {EXAMPLE_ID} has stored responses (1), read by question id and answer code, and this version drops option `haiyan` of question `county`: keep every question and code")),
             "{refused}"
         );
         assert!(matches!(relabelled.outcome, ImportOutcome::NewVersion { earlier_responses: 1 }));
