@@ -115,12 +115,15 @@ impl Database {
             create_parent_dir(path)?;
         }
         // One connection first, so that a wrong address or a missing permission is reported
-        // at once and once, rather than retried by the pool for its whole timeout.
+        // at once and once, rather than retried by the pool for its whole timeout. A database
+        // that is busy (another node creating it: SQLite may refuse the switch to WAL at once,
+        // without waiting) is left to the pool, which retries.
         let manager = ConnectionManager::new(url.clone());
-        drop(
-            diesel::r2d2::ManageConnection::connect(&manager)
-                .map_err(|e| cannot_connect(&url, &e))?,
-        );
+        match diesel::r2d2::ManageConnection::connect(&manager) {
+            Ok(first) => drop(first),
+            Err(e) if is_busy(&e) => {}
+            Err(e) => return Err(cannot_connect(&url, &e)),
+        }
         let pool = Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(10))
@@ -204,6 +207,15 @@ impl Database {
         self.conn()?.batch_execute("SELECT 1")?;
         Ok(())
     }
+}
+
+/// Whether a failed connection may succeed if tried again soon: the database is busy with
+/// another connection, or PostgreSQL is starting.
+fn is_busy(error: &diesel::r2d2::Error) -> bool {
+    let said = error.to_string();
+    ["database is locked", "database is busy", "starting up"]
+        .iter()
+        .any(|busy| said.contains(busy))
 }
 
 /// What a failed first connection means, in words an operator can act on.
