@@ -33,11 +33,7 @@ pub fn to_table(e: &Evaluation) -> String {
         let _ = writeln!(out, "  excluded {n} ({reason})");
     }
     for (flag, n) in &r.flagged {
-        let fate = if r.exclusion_rules.contains(flag) {
-            "an exclusion rule"
-        } else {
-            "kept: not an exclusion rule of this survey"
-        };
+        let fate = r.flag_fate(flag);
         let _ = writeln!(out, "  flagged {n} ({flag}; {fate})");
     }
     if r.simulated > 0 {

@@ -29,6 +29,18 @@ pub struct ResponseCounts {
     pub simulated: usize,
 }
 
+impl ResponseCounts {
+    /// What a quality flag does to the responses carrying it, in the words of the reports
+    /// (the terminal table and the result set's methodology.md).
+    pub fn flag_fate(&self, flag: &str) -> &'static str {
+        if self.exclusion_rules.iter().any(|rule| rule == flag) {
+            "an exclusion rule"
+        } else {
+            "kept: not an exclusion rule of this survey"
+        }
+    }
+}
+
 /// The evaluation's view of the responses that passed the exclusion rules.
 #[derive(Clone, Debug, Default)]
 pub struct Sample {

@@ -123,11 +123,7 @@ pub fn methodology(facts: &ReleaseFacts<'_>) -> Vec<u8> {
         let _ = writeln!(md, "- excluded, {reason}: {n}");
     }
     for (flag, n) in &e.responses.flagged {
-        let fate = if e.responses.exclusion_rules.contains(flag) {
-            "an exclusion rule"
-        } else {
-            "kept: not an exclusion rule of this survey"
-        };
+        let fate = e.responses.flag_fate(flag);
         let _ = writeln!(md, "- flagged {flag}: {n} ({fate})");
     }
     if e.includes_simulated {
