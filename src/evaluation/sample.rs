@@ -30,10 +30,15 @@ pub struct ResponseCounts {
 }
 
 impl ResponseCounts {
-    /// What a quality flag does to the responses carrying it, in the words of the reports
-    /// (the terminal table and the result set's methodology.md).
+    /// Whether the survey's exclusion rules leave out the responses carrying this flag.
+    pub fn excludes(&self, flag: &str) -> bool {
+        self.exclusion_rules.iter().any(|rule| rule == flag)
+    }
+
+    /// What a quality flag does to the responses carrying it, in the terminal table's words
+    /// (the result set's methodology.md says it in both languages, from `excludes`).
     pub fn flag_fate(&self, flag: &str) -> &'static str {
-        if self.exclusion_rules.iter().any(|rule| rule == flag) {
+        if self.excludes(flag) {
             "an exclusion rule"
         } else {
             "kept: not an exclusion rule of this survey"

@@ -336,7 +336,14 @@ impl ResultsPage<'_> {
             &[("min", &survey.privacy.min_public_cell.to_string())],
         ));
         lines.push(m.text(lang, "results.status_explained"));
-        lines.push(m.text(lang, "results.method_details"));
+        lines.push(m.text(
+            lang,
+            if r.result_set.is_some() {
+                "results.method_details"
+            } else {
+                "results.method_details_without_result_set"
+            },
+        ));
         lines
     }
 }

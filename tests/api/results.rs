@@ -242,6 +242,8 @@ on_both_backends! {
         };
         let (released, public) = (estimates(&released), estimates(&public));
 
+        let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+        assert!(page.contains("见本页可下载的结果集中的 methodology.md（中英文）"), "the method is in the download: {page}");
         assert!(released.len() > 40, "{} estimates", released.len());
         assert_eq!(public, released, "exactly the same numbers, not one unit in the last place apart");
     }
@@ -262,5 +264,6 @@ on_both_backends! {
         assert!(published.result_set.is_none(), "no result set could be made from 250 responses");
         assert!(page.contains("这些结果没有可供下载复算的数据包") && !page.contains("清单文件 SHA-256"), "{page}");
         assert!(english.contains("evaluators cannot recompute them from released data"), "{english}");
+        assert!(!page.contains("结果集中的 methodology.md"), "it does not point to a result set it lacks");
     }
 }

@@ -1,5 +1,5 @@
-//! The files that describe the data: `datapackage.json` (Frictionless Data), `methodology.md`,
-//! and `minyi.sps` / `minyi.R`, which read `responses.csv` with its value labels in SPSS and R.
+//! The files that describe the data: `datapackage.json` (Frictionless Data) and
+//! `minyi.sps` / `minyi.R`, which read `responses.csv` with its value labels in SPSS and R.
 
 use std::fmt::Write as _;
 
@@ -91,126 +91,6 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(&package).unwrap_or_default();
     bytes.push(b'\n');
     bytes
-}
-
-pub fn methodology(facts: &ReleaseFacts<'_>) -> Vec<u8> {
-    let s = facts.survey;
-    let e = facts.evaluation;
-    let mut md = String::new();
-    let _ = writeln!(md, "# {} / {}\n", s.title.zh, s.title.en);
-    let _ = writeln!(
-        md,
-        "Result set of survey `{}`, written by Minyi {}.\n",
-        s.id,
-        env!("CARGO_PKG_VERSION")
-    );
-    let _ = writeln!(
-        md,
-        "## Questionnaire\n\n- version (SHA-256 of `survey.toml`): `{}`",
-        facts.version
-    );
-    let _ = writeln!(
-        md,
-        "- fieldwork: {} to {}\n",
-        s.fieldwork_start, s.fieldwork_end
-    );
-    let _ = writeln!(
-        md,
-        "## Responses\n\n- stored: {}\n- used in the estimates: {}",
-        e.responses.stored, e.responses.used
-    );
-    for (reason, n) in &e.responses.excluded {
-        let _ = writeln!(md, "- excluded, {reason}: {n}");
-    }
-    for (flag, n) in &e.responses.flagged {
-        let fate = e.responses.flag_fate(flag);
-        let _ = writeln!(md, "- flagged {flag}: {n} ({fate})");
-    }
-    if e.includes_simulated {
-        let _ = writeln!(
-            md,
-            "- **{} simulated responses are included: these figures describe no real population.**",
-            e.responses.simulated
-        );
-    }
-    let flags: Vec<&str> = s.quality.exclude.iter().map(|f| f.name()).collect();
-    let _ = writeln!(md, "\nExclusion rules (from the survey file): responses flagged {} are left out; \
-        `too_fast` means completed in under {} seconds; `straightlining` means the same scale point to every \
-        item of a matrix with at least {} items rated. A county outside the file's strata, or a missing \
-        weighting answer, also excludes a response; so does `{}` (below). \
-        A response with several excluding flags is counted once, under the first of them; the \
-        `flagged` lines count every response carrying each flag. `duplicate_client` marks all but \
-        one of the complete responses sent from the same browser (the same cookie) or, when the \
-        browser kept no cookie, from the same network (the first 24 bits of an IPv4 address, 48 of \
-        an IPv6 one; many homes or a carrier's clients can share one), so it flags possible \
-        duplicates, not proven ones; the one kept is chosen at random.\n",
-        if flags.is_empty() { "(none)".to_owned() } else { flags.join(", ") },
-        s.quality.min_duration_seconds.map_or("—".to_owned(), |d| d.to_string()),
-        s.quality.straightlining_min_items.map_or("—".to_owned(), |d| d.to_string()),
-        crate::evaluation::SUPPRESSED_FOR_RELEASE);
-    let _ = writeln!(
-        md,
-        "## Targets and their sources\n\nStrata (`{}`): {}\n",
-        s.strata.question,
-        in_both(&s.strata.source)
-    );
-    for unit in &s.strata.units {
-        let _ = writeln!(
-            md,
-            "- {} {} / {}: {}",
-            unit.code, unit.name.zh, unit.name.en, unit.population
-        );
-    }
-    for margin in &s.margins {
-        let _ = writeln!(
-            md,
-            "\nMargin `{}`: {}\n",
-            margin.question,
-            in_both(&margin.source)
-        );
-        for (code, n) in &margin.targets {
-            let _ = writeln!(md, "- {code}: {n}");
-        }
-    }
-    let w = &e.weighting;
-    let _ = writeln!(md, "\n## Weighting\n\nScheme `{}` over {}: post-stratification by county (population / respondents), \
-        then raking to every margin (each margin rescaled to the strata total) until no margin is off by more than {} \
-        (at most {} sweeps), with every weight kept between {} and {} times its county's base weight (rake, cap, re-rake \
-        to a fixed point, at most 50 rounds). This release: {} sweeps, largest remaining margin error {:e}, {} weights \
-        capped, fixed point reached: {}.\n",
-        w.scheme, w.margins.join(" × "), s.weighting.tolerance, s.weighting.max_sweeps,
-        w.trim_min_factor, w.trim_max_factor, w.sweeps, w.max_margin_error, w.trimmed, w.trim_converged);
-    let _ = writeln!(md, "Estimates: weighted shares and means with Taylor-linearized standard errors (strata = counties, \
-        R's raking residuals), logit intervals for shares, t intervals for scores; see docs/methodology.md in Minyi.\n");
-    let k = &facts.kanon;
-    let _ = writeln!(md, "## Anonymity\n\n`responses.csv` is k-anonymous with k = {} over the quasi-identifiers {}. \
-        Free text, response ids, dates and times are not released; rows are in a canonical order (by a hash of a random id, \
-        so neither arrival order nor anything else can be read from it).\n",
-        k.k, facts.quasi_identifiers.join(", "));
-    if k.generalized.is_empty() {
-        let _ = writeln!(md, "- no band had to be merged");
-    }
-    for (column, merges) in &k.generalized {
-        let _ = writeln!(
-            md,
-            "- `{column}` released with merged bands: {}",
-            merges.join("; ")
-        );
-    }
-    let _ = writeln!(
-        md,
-        "- rows whose quasi-identifiers were suppressed: {}\n",
-        k.suppressed_rows
-    );
-    let _ = writeln!(md, "The weights, estimates and evaluation in this result set are computed from the released \
-        categories, so that `minyi verify` can recompute every one of them from `responses.csv` and `survey.toml`: \
-        merged bands are raked to the sum of their targets, and a row whose quasi-identifiers were suppressed cannot be \
-        weighted and is counted as `{}`. With nothing merged or suppressed they equal the evaluation of the stored \
-        responses.\n", crate::evaluation::SUPPRESSED_FOR_RELEASE);
-    let _ = writeln!(md, "## Checking this result set\n\n`manifest.json` lists the SHA-256 of every file and the Merkle root \
-        (RFC 6962, SHA-256) over the rows of `responses.csv` (without the header, each row as written, without its line end). \
-        `minyi verify resultset.zip` checks them and recomputes everything.");
-    md.into_bytes()
 }
 
 /// SPSS syntax reading `responses.csv` with variable and value labels.
@@ -528,15 +408,6 @@ fn r_string(text: &str) -> String {
     }
     literal.push('"');
     literal
-}
-
-/// A source note for the codebook: Chinese, then English when the file gives it apart.
-fn in_both(source: &crate::survey::Text) -> String {
-    if source.zh == source.en {
-        source.zh.clone()
-    } else {
-        format!("{}\n\n{}", source.zh, source.en)
-    }
 }
 
 #[cfg(test)]

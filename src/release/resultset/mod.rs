@@ -19,6 +19,7 @@ mod archive;
 mod codebook;
 pub mod columns;
 mod estimates;
+mod methodology;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Seek, Write};
@@ -390,7 +391,7 @@ fn build<W: Write + Seek>(
         "datapackage.json",
         bytes(codebook::datapackage(&columns, &facts)),
     )?;
-    archive.add("methodology.md", bytes(codebook::methodology(&facts)))?;
+    archive.add("methodology.md", bytes(methodology::methodology(&facts)?))?;
     archive.add("minyi.sps", bytes(codebook::spss(&columns, encoding)))?;
     archive.add(
         "minyi.R",

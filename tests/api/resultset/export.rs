@@ -68,6 +68,16 @@ on_both_backends! {
         for fact in ["2016-10-10", "too_fast", "trim", "2010年第六次全国人口普查", "minyi 0.1.0", "k = 5"] {
             assert!(methodology.to_lowercase().contains(&fact.to_lowercase()), "methodology.md says {fact}");
         }
+        let (chinese, english) = methodology.split_once("\n# English\n").expect("a Chinese part, then an English one");
+        for fact in ["调查时间（计划）：2016-10-10 至 2016-11-30", "收回答卷：1400 份", "## 加权", "泰勒线性化",
+            "`satisfaction_score` 食品安全总体满意度得分：阈值 80，30 分", "`hotline_awareness` 投诉举报电话12331知晓率：阈值 0.6，5 分，按比例计分"] {
+            assert!(chinese.contains(fact), "the Chinese part says {fact}: {chinese}");
+        }
+        for fact in ["fieldwork (as planned): 2016-10-10 to 2016-11-30", "- stored: 1400", "Taylor linearization",
+            "`satisfaction_rate` Overall food-safety satisfaction rate: threshold 0.7, 15 points"] {
+            assert!(english.contains(fact), "the English part says {fact}: {english}");
+        }
+        assert!(!methodology.contains("docs/"), "self-contained: it points to no document outside the zip");
         let r = String::from_utf8_lossy(file(&files, "minyi.R")).into_owned();
         assert!(r.contains("factor(responses[[\"county\"]]"));
         assert!(r.contains("minyi_estimates <- local({") && r.contains("raked_margins <- list(used[[\"county\"]], used[[\"sex\"]], used[[\"age_band\"]])"), "R recomputes the estimates, with the raked margins");
