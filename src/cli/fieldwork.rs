@@ -60,6 +60,13 @@ pub(super) fn invite(id: &str, emails: &std::path::Path) -> anyhow::Result<()> {
         print!("; `minyi serve` mails them, at most MINYI_MAIL_RATE a minute");
     }
     println!();
+    if report.created > 0 && survey.definition.contact.is_none() {
+        eprintln!(
+            "note: the survey file has no [survey] contact, so the invitations name no one a \
+             resident could ask about the survey or check it with; add one \
+             (docs/survey-format.md) before the messages go out"
+        );
+    }
     Ok(())
 }
 

@@ -71,13 +71,15 @@ impl EmailTemplates {
 
     /// The message of `kind` about the survey titled `survey_title`, leading to `link`; an
     /// invitation or reminder says by when to answer (`answer_by`: the last planned day of
-    /// fieldwork), so that an older resident can tell the mail belongs to a real, dated survey.
+    /// fieldwork), so that an older resident can tell the mail belongs to a real, dated survey,
+    /// and whom to ask about it (`contact`: the survey file's, in the message's language).
     pub fn render(
         &self,
         kind: MailKind,
         lang: Lang,
         survey_title: &str,
         answer_by: Option<chrono::NaiveDate>,
+        contact: Option<&str>,
         link: &str,
     ) -> anyhow::Result<RenderedEmail> {
         let name = kind.as_str();
@@ -85,11 +87,16 @@ impl EmailTemplates {
             self.messages
                 .format(lang, "email.deadline", &[("date", &date.to_string())])
         });
+        let contact = contact.map(|contact| {
+            self.messages
+                .format(lang, "email.contact", &[("contact", contact)])
+        });
         let mut view = json!({
             "lang": lang.code(),
             "t": self.messages.all(lang),
             "survey_title": survey_title,
             "deadline": deadline,
+            "contact": contact,
             "link": link,
         });
         let subject = self
@@ -143,6 +150,8 @@ mod tests {
                         lang,
                         "食品安全 <满意度> 调查",
                         chrono::NaiveDate::from_ymd_opt(2016, 11, 30),
+                        (kind != MailKind::ResultsPublished)
+                            .then_some("嘉兴市食安办 0573-1234 <工作日>"),
                         "https://example.org/i/abc?x=1&y=2",
                     )
                     .unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -156,6 +165,11 @@ mod tests {
                     assert!(
                         email.text.contains("2016-11-30") && email.html.contains("2016-11-30"),
                         "{what}: says by when to answer"
+                    );
+                    assert!(
+                        email.text.contains("嘉兴市食安办 0573-1234 <工作日>")
+                            && email.html.contains("嘉兴市食安办 0573-1234 &lt;工作日&gt;"),
+                        "{what}: says whom to ask, escaped in HTML"
                     );
                 }
                 assert!(
@@ -188,10 +202,10 @@ mod tests {
     fn chinese_and_english_messages_differ() {
         let templates = EmailTemplates::new().unwrap();
         let zh = templates
-            .render(MailKind::Invitation, Lang::Zh, "T", None, "L")
+            .render(MailKind::Invitation, Lang::Zh, "T", None, None, "L")
             .unwrap();
         let en = templates
-            .render(MailKind::Invitation, Lang::En, "T", None, "L")
+            .render(MailKind::Invitation, Lang::En, "T", None, None, "L")
             .unwrap();
         assert!(zh.text.contains("匿名"), "{}", zh.text);
         assert!(en.text.contains("anonymous"), "{}", en.text);

@@ -154,16 +154,25 @@ impl OutboxWorker {
         };
         drop(conn);
         let kind = kind.unwrap_or(MailKind::Invitation);
-        let (title, answer_by) = match self.catalog.current(&claimed.survey_id)? {
-            Some(survey) => (
-                survey.definition.title.get(lang).to_owned(),
-                (kind != MailKind::ResultsPublished).then_some(survey.definition.fieldwork_end),
-            ),
-            None => (claimed.survey_id.clone(), None),
+        let (title, answer_by, contact) = match self.catalog.current(&claimed.survey_id)? {
+            Some(survey) => {
+                let definition = &survey.definition;
+                let to_resident = kind != MailKind::ResultsPublished;
+                (
+                    definition.title.get(lang).to_owned(),
+                    to_resident.then_some(definition.fieldwork_end),
+                    definition
+                        .contact
+                        .as_ref()
+                        .filter(|_| to_resident)
+                        .map(|contact| contact.get(lang).to_owned()),
+                )
+            }
+            None => (claimed.survey_id.clone(), None, None),
         };
-        let email = self
-            .templates
-            .render(kind, lang, &title, answer_by, &link)?;
+        let email =
+            self.templates
+                .render(kind, lang, &title, answer_by, contact.as_deref(), &link)?;
         match super::build_message(&self.from, &claimed.recipient, &claimed.id, email) {
             Ok(message) => Ok(Some(Prepared {
                 claimed,

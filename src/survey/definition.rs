@@ -74,6 +74,10 @@ pub struct Survey {
     pub description: Text,
     /// What is collected, what is not, and how long it is kept; shown before the first question.
     pub privacy_notice: Text,
+    /// Who runs the survey and how a resident can check it or ask about it (an office's
+    /// telephone, a web page): in invitations, reminders and on the survey's first page, so that
+    /// a resident can tell a real survey from a phishing mail. Optional.
+    pub contact: Option<Text>,
     /// First day of fieldwork (inclusive).
     pub fieldwork_start: NaiveDate,
     /// Last day of fieldwork (inclusive); never before `fieldwork_start`.

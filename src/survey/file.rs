@@ -73,6 +73,7 @@ pub(crate) struct RawHeader {
     pub title: RawText,
     pub description: RawText,
     pub privacy_notice: RawText,
+    pub contact: Option<RawText>,
     pub fieldwork_start: Datetime,
     pub fieldwork_end: Datetime,
     #[serde(default)]

@@ -72,6 +72,7 @@ impl FormContext<'_> {
             "title": survey.title.get(self.lang),
             "description": survey.description.get(self.lang),
             "privacy_notice": survey.privacy_notice.get(self.lang),
+            "contact": survey.contact.as_ref().map(|contact| contact.get(self.lang)),
             "action": self.action,
             "token": self.token,
             "honeypot": super::honeypot::FIELD,

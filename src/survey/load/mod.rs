@@ -35,6 +35,7 @@ pub(crate) fn build(file: RawFile, problems: &mut Problems) -> Option<Survey> {
         title: header.title,
         description: header.description,
         privacy_notice: header.privacy_notice,
+        contact: header.contact,
         fieldwork_start: header.fieldwork_start,
         fieldwork_end: header.fieldwork_end,
         open_on_import: header.open_on_import,
@@ -55,6 +56,7 @@ struct Header {
     title: Text,
     description: Text,
     privacy_notice: Text,
+    contact: Option<Text>,
     fieldwork_start: NaiveDate,
     fieldwork_end: NaiveDate,
     open_on_import: bool,
@@ -72,6 +74,10 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
     let title = label_text("survey.title", &raw.title, problems);
     let description = label_text("survey.description", &raw.description, problems);
     let privacy_notice = label_text("survey.privacy_notice", &raw.privacy_notice, problems);
+    let contact = raw
+        .contact
+        .as_ref()
+        .map(|contact| label_text("survey.contact", contact, problems));
     let start = date("survey.fieldwork_start", &raw.fieldwork_start, problems);
     let end = date("survey.fieldwork_end", &raw.fieldwork_end, problems);
     if let (Some(start), Some(end)) = (start, end) {
@@ -99,6 +105,7 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
         title,
         description,
         privacy_notice,
+        contact,
         fieldwork_start: start?,
         fieldwork_end: end?,
         open_on_import: raw.open_on_import,

@@ -64,6 +64,8 @@ on_both_backends! {
         assert!(mail.text.contains(&title) && mail.text.contains("只能提交一次"), "text body:\n{}", mail.text);
         let answer_by = format!("请在 {} 之前填写", example_survey().fieldwork_end);
         assert!(mail.text.contains(&answer_by) && mail.html.contains(&answer_by), "dated: by when to answer");
+        let contact = format!("如需了解或核实这项调查，请联系：{}", example_survey().contact.expect("the example names its contact").zh);
+        assert!(mail.text.contains(&contact) && mail.html.contains(&contact), "says whom to ask:\n{}", mail.text);
         assert!(mail.html.contains(&format!("href=\"{}{link}\"", app.address)), "the HTML body links to the same place:\n{}", mail.html);
 
         let form = app.get(&link).await;
@@ -71,6 +73,7 @@ on_both_backends! {
         assert!(form.body.contains(&format!("action=\"{link}\"")), "the form posts back to the link");
         assert!(form.body.contains("value=\"haiyan\" checked"), "the invitation's county is chosen");
         assert!(!form.body.contains("value=\"nanhu\""), "and no other county is offered");
+        assert!(form.body.contains("调查组织方及联系方式：嘉兴市创建省食品安全市工作领导小组办公室委托的第三方评估机构"), "the form names who runs it");
 
         let first = answer(&app, &link, "nanhu").await;
         assert_eq!(first.status, 303, "{}", first.body);
