@@ -40,8 +40,22 @@ pub(crate) fn build(
                 (0.0..=100.0, "a score from 0 to 100")
             }
         };
+        let score = !matches!(raw.kind, RawMeasureKind::Proportion);
         if !range.contains(&raw.threshold) {
             problems.expect_found(format!("{path}.threshold"), unit, raw.threshold.to_string());
+        } else if score && raw.threshold > 0.0 && raw.threshold <= 1.0 {
+            // A share written for a score (0.8 for 80 points) would pass every county at once.
+            problems.expect_found(
+                format!("{path}.threshold"),
+                {
+                    // Rounded: 0.7 × 100 is 70.00000000000001 in floating point.
+                    let points = (raw.threshold * 100.0 * 1e6).round() / 1e6;
+                    format!(
+                        "a score from 0 to 100, not a share (for {points} points write {points})"
+                    )
+                },
+                raw.threshold.to_string(),
+            );
         }
         if !(raw.points.is_finite() && raw.points >= 0.0) {
             problems.expect_found(

@@ -360,6 +360,12 @@ const BAD_FILES: &[BadFile] = &[
         says: "a score from 0 to 100",
     },
     BadFile {
+        what: "a score threshold written as a share",
+        edits: &[("threshold = 60", "threshold = 0.7")],
+        path: "indicators[knowledge].threshold",
+        says: "not a share (for 70 points write 70)",
+    },
+    BadFile {
         what: "a source note written as a number",
         edits: &[("source = \"Test quiz.\"", "source = 2016")],
         path: "indicators[knowledge].source",
