@@ -49,6 +49,10 @@ enum Command {
         /// from the k-anonymous release) of those of every stored response
         #[arg(long)]
         as_released: bool,
+        /// For --format csv: excel, UTF-8 with a byte-order mark (Excel and WPS then show the
+        /// Chinese names), or utf8 (R, Python, other programs)
+        #[arg(long, value_enum, default_value_t = CsvEncoding::Excel)]
+        encoding: CsvEncoding,
     },
     /// Delete a closed survey's free text, client hashes and secret now (otherwise done
     /// automatically `retention_days` after closing). The evaluation is unchanged.
@@ -224,7 +228,8 @@ pub fn main() -> ExitCode {
             id,
             format,
             as_released,
-        } => evaluate(&id, format, as_released),
+            encoding,
+        } => evaluate(&id, format, as_released, encoding.into()),
         Command::Purge { id } => purge(&id),
         Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
         Command::Export { id, out, encoding } => export(&id, &out, encoding.into()),

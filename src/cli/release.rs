@@ -2,7 +2,12 @@
 
 use super::{catalog, Format};
 
-pub(super) fn evaluate(id: &str, format: Format, as_released: bool) -> anyhow::Result<()> {
+pub(super) fn evaluate(
+    id: &str,
+    format: Format,
+    as_released: bool,
+    encoding: crate::release::Encoding,
+) -> anyhow::Result<()> {
     let catalog = catalog()?;
     let (survey, stored) = crate::analysis::evaluate_survey(&catalog, id)?;
     let released = released_evaluation(&catalog, &survey)?;
@@ -19,8 +24,9 @@ pub(super) fn evaluate(id: &str, format: Format, as_released: bool) -> anyhow::R
     match format {
         Format::Table => print!("{}", crate::evaluation::to_table(evaluation)),
         Format::Csv => {
-            let bytes = crate::release::estimates_csv(evaluation, crate::release::Encoding::Utf8)?;
-            print!("{}", String::from_utf8_lossy(&bytes));
+            use std::io::Write as _;
+            let bytes = crate::release::estimates_csv(evaluation, encoding)?;
+            std::io::stdout().write_all(&bytes)?;
         }
         Format::Json => {
             let document = serde_json::json!({

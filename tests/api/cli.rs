@@ -238,6 +238,19 @@ fn simulate_then_evaluate_prints_the_component_and_warns_about_simulated_data() 
         1 + 8 * 7,
         "a header and one row per domain and indicator"
     );
+    assert!(
+        csv.stdout.starts_with("\u{feff}domain,domain_zh,".as_bytes()),
+        "Excel-ready by default, as the export: {stdout}"
+    );
+    assert!(stdout.contains("南湖区"), "county names in Chinese");
+    let plain = minyi(
+        &db.raw_url,
+        &["evaluate", EXAMPLE_ID, "--format", "csv", "--encoding", "utf8"],
+    );
+    assert!(
+        plain.stdout.starts_with(b"domain,domain_zh,"),
+        "no byte-order mark when asked"
+    );
 }
 
 #[test]
@@ -328,7 +341,15 @@ fn evaluate_says_when_the_released_figures_differ_and_prints_them_on_request() {
     let files = crate::resultset::unzip(&std::fs::read(zip).unwrap());
 
     let (_, note) = run(&["evaluate", EXAMPLE_ID]);
-    let (released_csv, _) = run(&["evaluate", EXAMPLE_ID, "--as-released", "--format", "csv"]);
+    let (released_csv, _) = run(&[
+        "evaluate",
+        EXAMPLE_ID,
+        "--as-released",
+        "--format",
+        "csv",
+        "--encoding",
+        "utf8",
+    ]);
 
     assert!(
         !while_open.status.success() && open_said.contains("has no released figures"),
