@@ -1,5 +1,5 @@
 //! The files that describe the data: `datapackage.json` (Frictionless Data) and
-//! `minyi.sps` / `minyi.R`, which read `responses.csv` with its value labels in SPSS and R.
+//! `minyi.R`, which reads `responses.csv` with its value labels in R (`minyi.sps`: `spss.rs`).
 
 use std::fmt::Write as _;
 
@@ -9,7 +9,7 @@ use super::columns::Column;
 use super::estimates::ESTIMATE_COLUMNS;
 use super::ReleaseFacts;
 use crate::release::Encoding;
-use crate::survey::{Measure, Survey};
+use crate::survey::{Measure, Survey, Text};
 
 fn encoding_name(encoding: Encoding) -> &'static str {
     match encoding {
@@ -93,81 +93,6 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
     bytes
 }
 
-/// SPSS syntax reading `responses.csv` with variable and value labels.
-pub fn spss(columns: &[Column], encoding: Encoding) -> Vec<u8> {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "* Minyi result set: read responses.csv with labels (SPSS 21 or later, GNU PSPP)."
-    );
-    // No `SET UNICODE=ON.`: SPSS has been in Unicode mode by default since version 21, and
-    // GNU PSPP, which evaluators without an SPSS licence use, stops on that command.
-    let _ = writeln!(
-        s,
-        "GET DATA /TYPE=TXT /FILE='responses.csv' /ENCODING='UTF8' /DELCASE=LINE /DELIMITERS=','"
-    );
-    let _ = writeln!(
-        s,
-        "  /QUALIFIER='\"' /ARRANGEMENT=DELIMITED /FIRSTCASE=2 /VARIABLES="
-    );
-    for c in columns {
-        let format = match c.field_type {
-            "integer" => "F8.0",
-            "number" => "F24.12",
-            _ => "A64",
-        };
-        let _ = writeln!(s, "  {} {format}", spss_name(&c.name));
-    }
-    let _ = writeln!(s, ".");
-    if encoding == Encoding::Utf8WithBom {
-        let _ = writeln!(
-            s,
-            "* The file starts with a UTF-8 byte-order mark, which SPSS's UTF8 reader skips."
-        );
-    }
-    let _ = writeln!(s, "VARIABLE LABELS");
-    for c in columns {
-        let _ = writeln!(
-            s,
-            "  {} '{}'",
-            spss_name(&c.name),
-            spss_text(&format!("{} / {}", c.label.zh, c.label.en))
-        );
-    }
-    let _ = writeln!(s, ".");
-    for c in columns.iter().filter(|c| !c.values.is_empty()) {
-        let _ = writeln!(s, "VALUE LABELS {}", spss_name(&c.name));
-        for (code, label) in &c.values {
-            let code = if c.field_type == "string" {
-                format!("'{}'", spss_text(code))
-            } else {
-                code.clone()
-            };
-            let _ = writeln!(
-                s,
-                "  {code} '{}'",
-                spss_text(&format!("{} / {}", label.zh, label.en))
-            );
-        }
-        let _ = writeln!(s, ".");
-    }
-    let _ = writeln!(
-        s,
-        "* Weighted analyses: WEIGHT BY weight. (excluded rows have no weight)."
-    );
-    let _ = writeln!(s, "EXECUTE.");
-    s.into_bytes()
-}
-
-/// SPSS names may not contain the `.` Minyi uses between a question and its option or item.
-fn spss_name(name: &str) -> String {
-    name.replace('.', "_")
-}
-
-fn spss_text(text: &str) -> String {
-    text.replace('\'', "''")
-}
-
 /// An R script reading `responses.csv` into a data frame with labelled factors, then
 /// recomputing every estimate of `estimates.csv` in base R (`r_estimates`).
 pub fn r_script(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec<u8> {
@@ -187,6 +112,14 @@ pub fn r_script(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec
         s,
         "response_codes <- responses  # the codes as written, before they become labelled factors"
     );
+    if columns.iter().any(|c| c.numeric_scale.is_some()) {
+        let _ = writeln!(
+            s,
+            "# Scale questions and matrix items: the levels are the points in ascending order of their\n\
+             # codes, then \"don't know\", so on a 1-to-k scale as.numeric() gives the code, and k + 1\n\
+             # for \"don't know\": leave that level out of means (or use response_codes)."
+        );
+    }
     let _ = writeln!(s, "labels <- list()");
     for c in columns {
         let name = r_string(&c.name);
@@ -195,9 +128,9 @@ pub fn r_script(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec
                 let _ = writeln!(s, "responses[[{name}]] <- as.numeric(responses[[{name}]])");
             }
             _ if !c.values.is_empty() => {
-                let codes: Vec<String> = c.values.iter().map(|(code, _)| r_string(code)).collect();
-                let labels: Vec<String> = c
-                    .values
+                let levels = r_levels(c);
+                let codes: Vec<String> = levels.iter().map(|(code, _)| r_string(code)).collect();
+                let labels: Vec<String> = levels
                     .iter()
                     .map(|(_, l)| r_string(&format!("{} / {}", l.zh, l.en)))
                     .collect();
@@ -219,6 +152,23 @@ pub fn r_script(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec
     let _ = writeln!(s, "attr(responses, \"variable.labels\") <- labels");
     s.push_str(&r_estimates(release, stratum));
     s.into_bytes()
+}
+
+/// The levels of a column's factor: its codes in the survey file's order, except on a numeric
+/// scale, whose points ascend by number, with "don't know" (and any other code) after them.
+/// Survey files list scale points from the most positive down (5 first), and `as.numeric()` of
+/// a factor is a level's position: in ascending order it is the code of a 1-to-k scale.
+fn r_levels(column: &Column) -> Vec<&(String, Text)> {
+    let Some(scale) = &column.numeric_scale else {
+        return column.values.iter().collect();
+    };
+    let mut levels: Vec<&(String, Text)> = column.values.iter().collect();
+    // Stable: the codes that are not points keep their order, after the points.
+    levels.sort_by_key(|(code, _)| match scale.number(code) {
+        Some(n) => (0, n),
+        None => (1, 0),
+    });
+    levels
 }
 
 /// R code that recomputes `estimates.csv` from the rows: each indicator's value per respondent
@@ -465,6 +415,43 @@ mod tests {
         assert!(
             script.contains(r#""\u5357\u6e56\u533a / Nanhu District""#),
             "the county's label 南湖区 is written as escapes"
+        );
+    }
+
+    #[test]
+    fn in_r_a_scale_factor_ascends_by_code_with_dont_know_last() {
+        use super::super::spss::tests::{example, scale_column};
+        let (survey, columns) = example();
+
+        let script = String::from_utf8(r_script(&columns, Encoding::Utf8, &survey)).unwrap();
+
+        assert!(
+            script.contains(
+                "responses[[\"overall_satisfaction\"]] <- factor(responses[[\"overall_satisfaction\"]], \
+                 levels = c(\"1\", \"2\", \"3\", \"4\", \"5\", \"dk\"),\n  \
+                 labels = c(\"\\u5f88\\u4e0d\\u6ee1\\u610f / Very dissatisfied\", "
+            ),
+            "as.numeric() of the factor is the code, the labels follow the codes"
+        );
+        assert!(
+            script.contains("factor(responses[[\"places.street_stall\"]], levels = c(\"1\", \"2\", \"3\", \"4\", \"5\", \"dk\"),"),
+            "a matrix item too"
+        );
+        assert!(
+            script.contains(
+                "factor(responses[[\"county\"]], levels = c(\"nanhu\", \"xiuzhou\", \"jiashan\","
+            ),
+            "text codes keep the survey file's order"
+        );
+        assert!(
+            script.contains("response_codes <- responses  #"),
+            "the codes as written are kept"
+        );
+        let columns = [scale_column("q", &["10", "-1", "9", "0"], Some("dk"))];
+        let script = String::from_utf8(r_script(&columns, Encoding::Utf8, &survey)).unwrap();
+        assert!(
+            script.contains("levels = c(\"-1\", \"0\", \"9\", \"10\", \"dk\")"),
+            "by number, not as text:\n{script}"
         );
     }
 }

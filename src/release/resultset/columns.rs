@@ -3,7 +3,9 @@
 //! quality flags, the exclusion reason and the final weight. No free text, no response id, no
 //! date or time. Also the way back: a row of the file to the answers the evaluation reads.
 
-use crate::survey::{Answer, Answers, Choice, QualityFlag, Question, QuestionKind, Survey, Text};
+use crate::survey::{
+    Answer, Answers, Choice, QualityFlag, Question, QuestionKind, Scale, Survey, Text,
+};
 
 /// What a column holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +41,55 @@ pub struct Column {
     pub field_type: &'static str,
     /// Codes and their labels, for categorical columns.
     pub values: Vec<(String, Text)>,
+    /// For a scale question's column or a matrix item's whose points are all whole numbers:
+    /// those numbers and the "don't know" code. SPSS and R read such a column as a rating.
+    pub numeric_scale: Option<NumericScale>,
+}
+
+/// The points of a scale whose codes are all whole numbers (`1` to `5`), written as numbers
+/// are (`5`, not `05`), and its "don't know" code, which is not a rating.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumericScale {
+    /// Each point's code and its number, in ascending order of the numbers.
+    pub points: Vec<(String, i64)>,
+    /// The code of "don't know", when the scale has one.
+    pub dont_know: Option<String>,
+}
+
+impl NumericScale {
+    /// Largest magnitude of a point, so that every number, a minus sign and a code chosen
+    /// above the points (`9999999`) fit a statistics program's 8-digit whole-number format.
+    pub const MAX_POINT: i64 = 999_999;
+
+    /// The scale's points as numbers, or `None` when a point's code is not a whole number
+    /// written plainly within ±[`Self::MAX_POINT`].
+    pub fn of(scale: &Scale) -> Option<NumericScale> {
+        let mut points = scale
+            .points
+            .iter()
+            .map(|p| Some((p.code.clone(), Self::whole_number(&p.code)?)))
+            .collect::<Option<Vec<_>>>()?;
+        points.sort_by_key(|(_, n)| *n);
+        Some(NumericScale {
+            points,
+            dont_know: scale.dont_know.as_ref().map(|c| c.code.clone()),
+        })
+    }
+
+    /// The number a code is, when it is a whole number written plainly (`5`, `-1`; not `05`
+    /// or `+5`) within ±[`Self::MAX_POINT`].
+    pub fn whole_number(code: &str) -> Option<i64> {
+        let n: i64 = code.parse().ok()?;
+        (n.to_string() == code && n.abs() <= Self::MAX_POINT).then_some(n)
+    }
+
+    /// The number of a point's code; `None` for "don't know" and any other code.
+    pub fn number(&self, code: &str) -> Option<i64> {
+        self.points
+            .iter()
+            .find(|(point, _)| point == code)
+            .map(|(_, n)| *n)
+    }
 }
 
 fn text(zh: &str, en: &str) -> Text {
@@ -79,9 +130,16 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
         label: text("行号（按规范顺序）", "Row number (canonical order)"),
         field_type: "integer",
         values: Vec::new(),
+        numeric_scale: None,
     }];
     for q in &survey.questions {
         let id = q.id.clone();
+        let numeric_scale = match &q.kind {
+            QuestionKind::Scale { scale } | QuestionKind::Matrix { scale, .. } => {
+                NumericScale::of(scale)
+            }
+            _ => None,
+        };
         match &q.kind {
             QuestionKind::Single { .. }
             | QuestionKind::YesNo { .. }
@@ -91,6 +149,7 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
                 label: q.text.clone(),
                 field_type: "string",
                 values: with_suppressed(choices(&q.choices()), q),
+                numeric_scale,
             }),
             QuestionKind::Multiple { options, .. } => {
                 for option in options {
@@ -106,6 +165,7 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
                         ),
                         field_type: "integer",
                         values: yes_no(),
+                        numeric_scale: None,
                     });
                 }
             }
@@ -123,6 +183,7 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
                         ),
                         field_type: "string",
                         values: choices(&q.choices()),
+                        numeric_scale: numeric_scale.clone(),
                     });
                 }
             }
@@ -132,6 +193,7 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
                 label: q.text.clone(),
                 field_type: if *integer { "integer" } else { "number" },
                 values: Vec::new(),
+                numeric_scale: None,
             }),
             // Free text is never released: even scrubbed, a sentence can describe its author.
             QuestionKind::Text { .. } => {}
@@ -142,6 +204,7 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
         kind: ColumnKind::Channel,
         label: text("答卷渠道", "How the response came in"),
         field_type: "string",
+        numeric_scale: None,
         values: vec![
             ("open_link".into(), text("公开链接", "Open link")),
             ("invitation".into(), text("邀请", "Invitation")),
@@ -171,6 +234,7 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
             label: text(zh, en),
             field_type: "integer",
             values: yes_no(),
+            numeric_scale: None,
         });
     }
     out.push(Column {
@@ -181,6 +245,7 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
             "Why left out of the estimates (empty: used)",
         ),
         field_type: "string",
+        numeric_scale: None,
         values: [
             ("too_fast", "答题过快", "Completed too fast"),
             ("straightlining", "矩阵题全部选同一项", "Straight-lining"),
@@ -211,6 +276,7 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
         label: text("最终权重", "Final weight"),
         field_type: "number",
         values: Vec::new(),
+        numeric_scale: None,
     });
     out
 }

@@ -20,6 +20,7 @@ mod codebook;
 pub mod columns;
 mod estimates;
 mod methodology;
+mod spss;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Seek, Write};
@@ -392,7 +393,7 @@ fn build<W: Write + Seek>(
         bytes(codebook::datapackage(&columns, &facts)),
     )?;
     archive.add("methodology.md", bytes(methodology::methodology(&facts)?))?;
-    archive.add("minyi.sps", bytes(codebook::spss(&columns, encoding)))?;
+    archive.add("minyi.sps", bytes(spss::spss(&columns, encoding)))?;
     archive.add(
         "minyi.R",
         bytes(codebook::r_script(&columns, encoding, &release)),
