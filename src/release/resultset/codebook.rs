@@ -112,6 +112,16 @@ pub fn r_script(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec
         s,
         "response_codes <- responses  # the codes as written, before they become labelled factors"
     );
+    if columns
+        .iter()
+        .any(|c| c.field_type == "integer" && !c.values.is_empty())
+    {
+        let _ = writeln!(
+            s,
+            "# Columns of 0 and 1 (an option ticked, a quality flag) stay numbers: 1 = yes, 0 = no,\n\
+             # so that mean() is the share."
+        );
+    }
     if columns.iter().any(|c| c.numeric_scale.is_some()) {
         let _ = writeln!(
             s,
@@ -124,7 +134,10 @@ pub fn r_script(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec
     for c in columns {
         let name = r_string(&c.name);
         match c.field_type {
-            "integer" | "number" if c.values.is_empty() => {
+            // Numbers stay numbers, 0/1 columns (an option ticked, a quality flag) too: a
+            // factor of them would make as.numeric() 1 for "yes" and 2 for "no", where a number
+            // gives mean() as the share ticked.
+            "integer" | "number" => {
                 let _ = writeln!(s, "responses[[{name}]] <- as.numeric(responses[[{name}]])");
             }
             _ if !c.values.is_empty() => {
@@ -446,6 +459,12 @@ mod tests {
         assert!(
             script.contains("response_codes <- responses  #"),
             "the codes as written are kept"
+        );
+        assert!(
+            script.contains(
+                "responses[[\"flag_too_fast\"]] <- as.numeric(responses[[\"flag_too_fast\"]])"
+            ) && !script.contains("factor(responses[[\"flag_too_fast\"]]"),
+            "a 0/1 column stays a number, so that mean() is a share"
         );
         let columns = [scale_column("q", &["10", "-1", "9", "0"], Some("dk"))];
         let script = String::from_utf8(r_script(&columns, Encoding::Utf8, &survey)).unwrap();
