@@ -601,6 +601,22 @@ fn read_blocks<'a, T: Deserialize<'a>>(
     blocks
 }
 
+/// `; did you mean "fieldwork_start"?` when one of `allowed` (as serde lists them: `a`, `a or
+/// b`, `a, b, c`) is within a typo or two of `word`, else nothing.
+fn did_you_mean(word: &str, allowed: Option<&str>) -> String {
+    let closest = allowed
+        .into_iter()
+        .flat_map(|allowed| allowed.split(", ").flat_map(|part| part.split(" or ")))
+        .map(|candidate| (strsim::damerau_levenshtein(word, candidate), candidate))
+        .min_by_key(|(distance, _)| *distance);
+    match closest {
+        Some((distance, candidate)) if distance <= (word.chars().count() / 4).clamp(1, 3) => {
+            format!("; did you mean \"{candidate}\"?")
+        }
+        _ => String::new(),
+    }
+}
+
 /// Turns a deserialization error into a problem at the key path of the value it points to.
 fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &str) -> FileProblem {
     let mut path = match error.span() {
@@ -616,22 +632,29 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
         if !path.ends_with(&format!(".{field}")) {
             path = format!("{path}.{field}");
         }
-        let allowed = rest
+        let keys = rest
             .split_once("expected ")
-            .map(|(_, allowed)| {
-                let allowed = allowed.trim_start_matches("one of ").replace('`', "");
-                format!("one of the keys {allowed}")
-            })
-            .unwrap_or_else(|| "no keys here".to_string());
-        return FileProblem::new(path, allowed).found(format!("unknown key \"{field}\""));
+            .map(|(_, allowed)| allowed.trim_start_matches("one of ").replace('`', ""));
+        let found = format!(
+            "unknown key \"{field}\"{}",
+            did_you_mean(field, keys.as_deref())
+        );
+        let allowed = keys.map_or_else(
+            || "no keys here".to_string(),
+            |keys| format!("one of the keys {keys}"),
+        );
+        return FileProblem::new(path, allowed).found(found);
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         let variant = between_backticks(Some(rest)).unwrap_or_default();
-        let allowed = rest
-            .split_once("expected ")
-            .map(|(_, allowed)| allowed.replace('`', "\"").replace("one of ", ""))
+        let expected = rest.split_once("expected ").map(|(_, allowed)| allowed);
+        let allowed = expected
+            .map(|allowed| allowed.replace('`', "\"").replace("one of ", ""))
             .unwrap_or_default();
-        return FileProblem::new(path, format!("one of {allowed}")).found(format!("\"{variant}\""));
+        let names = expected.map(|allowed| allowed.trim_start_matches("one of ").replace('`', ""));
+        let suggestion = did_you_mean(variant, names.as_deref());
+        return FileProblem::new(path, format!("one of {allowed}"))
+            .found(format!("\"{variant}\"{suggestion}"));
     }
     if message.starts_with("invalid length") {
         return FileProblem::new(path, plain_expected("a map")).found("a list");
@@ -711,5 +734,31 @@ fn plain_found(found: &str) -> String {
         "sequence" => "a list".to_string(),
         "map" => "a table".to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn a_typo_gets_the_key_meant_and_a_different_word_gets_no_guess() {
+        let keys = Some("id, title, fieldwork_start, fieldwork_end, open_on_import");
+        let cases = [
+            (
+                "fieldwork_strat",
+                keys,
+                "; did you mean \"fieldwork_start\"?",
+            ),
+            ("tilte", keys, "; did you mean \"title\"?"),
+            ("language", keys, ""),
+            ("ix", keys, "; did you mean \"id\"?"),
+            ("colour", keys, ""),
+            ("scal", Some("scale or items"), "; did you mean \"scale\"?"),
+            ("anything", None, ""),
+        ];
+        for (word, allowed, expected) in cases {
+            assert_eq!(did_you_mean(word, allowed), expected, "{word}");
+        }
     }
 }

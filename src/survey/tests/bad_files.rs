@@ -42,6 +42,13 @@ const BAD_FILES: &[BadFile] = &[
         says: "one of the keys id, title",
     },
     BadFile {
+        what: "a misspelt key, with the key meant",
+        edits: &[("open_on_import = true", "open_on_imprt = true")],
+        path: "survey.open_on_imprt",
+        says: "unknown key \"open_on_imprt\"; did you mean \"open_on_import\"?",
+    },
+
+    BadFile {
         what: "an unknown key deep inside an option",
         edits: &[(
             "{ code = \"tv\", zh = \"电视\", en = \"TV\" }",
@@ -229,6 +236,12 @@ const BAD_FILES: &[BadFile] = &[
         edits: &[("kind = \"yesno\"\nzh = \"您知道", "kind = \"yes_no\"\nzh = \"您知道")],
         path: "questions[aware].kind",
         says: "\"single\", \"multiple\", \"yesno\"",
+    },
+    BadFile {
+        what: "a misspelt question kind, with the kind meant",
+        edits: &[("kind = \"yesno\"\nzh = \"您知道", "kind = \"yesnoo\"\nzh = \"您知道")],
+        path: "questions[aware].kind",
+        says: "\"yesnoo\"; did you mean \"yesno\"?",
     },
     BadFile {
         what: "two options with the same code",
