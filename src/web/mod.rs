@@ -104,6 +104,8 @@ route_table! {
     get "/admin/audit" => routes::admin::audit, Access::Admin;
     get "/admin/surveys" => routes::dashboard::list, Access::Publisher;
     get "/admin/surveys/{id}" => routes::dashboard::show, Access::Publisher;
+    get "/admin/surveys/{id}/preview" => routes::preview::show, Access::Publisher;
+    post "/admin/surveys/{id}/preview" => routes::preview::check, Access::Publisher;
     get "/admin/surveys/{id}/open" => routes::transitions::confirm_open, Access::Publisher;
     post "/admin/surveys/{id}/open" => routes::transitions::open, Access::Publisher;
     get "/admin/surveys/{id}/close" => routes::transitions::confirm_close, Access::Publisher;

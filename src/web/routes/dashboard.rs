@@ -187,6 +187,7 @@ pub async fn show(
                     "clearing": clearing,
                     "actions": actions,
                     "bulletin_href": in_lang(&format!("/admin/surveys/{id}/bulletin"), lang),
+                    "preview_href": in_lang(&format!("/admin/surveys/{id}/preview"), lang),
                     "csv_href": format!("/admin/surveys/{id}/bulletin.csv"),
                     "results_href": (current == SurveyState::Published)
                         .then(|| in_lang(&format!("/results/{id}"), lang)),

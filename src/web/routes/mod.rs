@@ -11,6 +11,7 @@ pub mod invitation;
 pub mod login;
 pub mod metrics;
 pub mod posted;
+pub mod preview;
 pub mod results;
 pub mod resultsets;
 pub mod survey;

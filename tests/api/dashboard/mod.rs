@@ -6,6 +6,7 @@ mod bulletin;
 mod clearing;
 mod moves;
 mod page;
+mod preview;
 
 use minyi::accounts::Role;
 use minyi::lifecycle::SurveyState;
