@@ -279,11 +279,17 @@ impl ResultsPage<'_> {
             ),
         ];
         for (reason, count) in &e.responses.excluded {
+            let count = count.to_string();
+            // Suppression protects respondents; it is not a quality rule announced beforehand.
+            if reason == crate::evaluation::SUPPRESSED_FOR_RELEASE {
+                lines.push(m.format(lang, "results.method_suppressed", &[("count", &count)]));
+                continue;
+            }
             let reason = m.text(lang, &format!("results.reason_{reason}"));
             lines.push(m.format(
                 lang,
                 "results.method_excluded",
-                &[("count", &count.to_string()), ("reason", &reason)],
+                &[("count", &count), ("reason", &reason)],
             ));
         }
         for (flag, count) in &e.responses.flagged {
@@ -317,13 +323,18 @@ impl ResultsPage<'_> {
         } else {
             lines.push(m.text(lang, "results.method_poststratify"));
         }
+        // Each source is a sentence of its own: their stops go, so that the joins read
+        // "…人口；2020年…" and not "…人口。；2020年…".
+        let (join, stop) = match lang {
+            Lang::Zh => ("；", "。"),
+            Lang::En => ("; ", "."),
+        };
         let sources = std::iter::once(survey.strata.source.get(lang))
             .chain(survey.margins.iter().map(|margin| margin.source.get(lang)))
+            .map(|source| source.trim_end().trim_end_matches(['。', '.']))
             .collect::<Vec<_>>()
-            .join(match lang {
-                Lang::Zh => "；",
-                Lang::En => "; ",
-            });
+            .join(join)
+            + stop;
         lines.push(format!(
             "{}{}{sources}",
             m.text(lang, "results.method_sources"),

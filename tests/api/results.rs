@@ -48,12 +48,13 @@ on_both_backends! {
         let english = app.get(&format!("{path}?lang=en")).await;
         assert!(english.body.contains("The city as a whole"));
         let source = &survey.strata.source;
-        assert!(page.body.contains(&source.zh) && !page.body.contains(&source.en), "the population source in Chinese only");
+        let sentence = |text: &str| text.trim_end_matches(['。', '.']).to_owned();
+        assert!(page.body.contains(&sentence(&source.zh)) && !page.body.contains(&sentence(&source.en)), "the population source in Chinese only");
         let response = app.client.get(app.url(&path)).send().await.expect("GET");
         assert_eq!(header_of(&response, "vary").as_deref(), Some("Cookie"), "shared caches keep large and normal text apart");
         let large = app.get(&format!("{path}?text=large")).await;
         assert!(large.body.contains("font-size=\"18\"") && page.body.contains("font-size=\"14\""), "the charts' words grow with large text");
-        let english_source = source.en.replace('\'', "&#x27;"); // as the page escapes it
+        let english_source = sentence(&source.en).replace('\'', "&#x27;"); // as the page escapes it
         assert!(english.body.contains(&english_source) && !english.body.contains(&source.zh), "and in English only");
     }
 
@@ -243,7 +244,10 @@ on_both_backends! {
         let (released, public) = (estimates(&released), estimates(&public));
 
         let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
-        assert!(page.contains("见本页可下载的结果集中的 methodology.md（中英文）"), "the method is in the download: {page}");
+        assert!(page.contains("见结果集中的 methodology.md（中英文）。结果集供获授权的评估人员下载"), "the method is in the download: {page}");
+        assert!(page.contains("人口数据来源：") && !page.contains("。；"), "the sources joined without doubled stops");
+        let english = app.get(&format!("/results/{EXAMPLE_ID}?lang=en")).await.body;
+        assert!(!english.contains(".;"), "nor in English");
         assert!(released.len() > 40, "{} estimates", released.len());
         assert_eq!(public, released, "exactly the same numbers, not one unit in the last place apart");
     }

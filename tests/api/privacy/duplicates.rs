@@ -75,7 +75,7 @@ on_both_backends! {
         assert!(methodology.contains("- 带有“疑似重复提交（同一浏览器或同一网络）”标记（`duplicate_client`）：2 份（不是本调查的剔除规则，照常纳入）"), "{methodology}");
         assert!(methodology.contains("the first 24 bits of an IPv4 address"), "the rule is stated: {methodology}");
         assert!(page.contains("2 份答卷带有“疑似重复提交（同一浏览器或同一网络）”标记；这不是本次调查的剔除规则"), "{page}");
-        assert!(english.contains("2 responses carry the flag a possible duplicate (the same browser, or the same network)"), "{english}");
+        assert!(english.contains("2 responses carry the flag “a possible duplicate (the same browser, or the same network)”"), "{english}");
     }
 
     async fn closing_a_survey_destroys_its_secret(backend: Backend) {
