@@ -68,7 +68,16 @@ impl FormContext<'_> {
         });
         let mut view = json!({
             "form_id": FORM_ID,
-            "page_title": survey.title.get(self.lang),
+            // A form sent back with problems says so in the tab's title too, the first thing a
+            // screen reader reads out.
+            "page_title": match error_count {
+                0 => survey.title.get(self.lang).to_owned(),
+                _ => self.messages.format(
+                    self.lang,
+                    "survey.errors_page_title",
+                    &[("title", survey.title.get(self.lang))],
+                ),
+            },
             "title": survey.title.get(self.lang),
             "description": survey.description.get(self.lang),
             "privacy_notice": survey.privacy_notice.get(self.lang),
