@@ -13,7 +13,13 @@ pub enum AuditAction {
     SignInThrottled,
     SignOut,
     UserAdded,
+    /// A new password set for an account (`minyi user password`).
+    PasswordReset,
+    /// An account deleted with its grants (`minyi user remove`).
+    UserRemoved,
     Grant,
+    /// A survey taken back from an evaluator (`minyi revoke`).
+    Revoke,
     /// A result set downloaded from the web.
     Download,
     /// A result set written by `minyi export`.
@@ -37,7 +43,10 @@ impl AuditAction {
             AuditAction::SignInThrottled => "sign_in_throttled",
             AuditAction::SignOut => "sign_out",
             AuditAction::UserAdded => "user_added",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::UserRemoved => "user_removed",
             AuditAction::Grant => "grant",
+            AuditAction::Revoke => "revoke",
             AuditAction::Download => "download",
             AuditAction::Export => "export",
             AuditAction::SurveyImported => "survey_imported",

@@ -6,6 +6,7 @@
 //! Other modules (the mailer, for example) find accounts with [`Accounts::find`],
 //! [`Accounts::list`] and [`Accounts::grantees`].
 
+mod changes;
 pub mod password;
 pub mod session;
 pub mod throttle;
@@ -123,6 +124,8 @@ pub enum AccountsError {
     NotAnEvaluator { email: String, role: Role },
     #[error("no survey with id {0:?}; `minyi survey list` shows the known surveys")]
     UnknownSurvey(String),
+    #[error("{0} is the only admin; add another admin (`minyi user add --role admin`) before removing it")]
+    LastAdmin(String),
     #[error(transparent)]
     Password(#[from] PasswordProblem),
     #[error(transparent)]

@@ -18,7 +18,7 @@ use crate::startup::Application;
 use crate::storage::{Database, ImportOutcome};
 
 use fieldwork::{forms, invite, progress, remind, simulate};
-use people::{grant, user};
+use people::{grant, revoke, user};
 use release::{check_release, evaluate, export, verify};
 use surveys::{purge, survey};
 
@@ -85,6 +85,13 @@ enum Command {
     User(UserCommand),
     /// Give an evaluator a survey: they may then download its result sets.
     Grant {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        survey: String,
+    },
+    /// Take a survey back from an evaluator: they may no longer download its result sets.
+    Revoke {
         #[arg(long)]
         email: String,
         #[arg(long)]
@@ -180,6 +187,17 @@ enum UserCommand {
     },
     /// List the accounts with their roles and granted surveys.
     List,
+    /// Set a new password (read from standard input, or generated and shown once when none is
+    /// given), sign the account out everywhere and lift a lock-out: for someone who forgot it.
+    Password {
+        #[arg(long)]
+        email: String,
+    },
+    /// Delete an account with its grants; its sessions end at once (the only admin is kept).
+    Remove {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -236,6 +254,7 @@ pub fn main() -> ExitCode {
         Command::Verify { file } => verify(&file),
         Command::User(command) => user(command),
         Command::Grant { email, survey } => grant(&email, &survey),
+        Command::Revoke { email, survey } => revoke(&email, &survey),
         Command::Simulate {
             id,
             responses,

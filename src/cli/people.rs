@@ -1,4 +1,4 @@
-//! Accounts from the command line: `user add|list` and `grant`.
+//! Accounts from the command line: `user add|list|password|remove`, `grant` and `revoke`.
 
 use super::{accounts, UserCommand};
 
@@ -22,6 +22,32 @@ pub(super) fn user(command: UserCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        UserCommand::Password { email } => {
+            let email = Email::parse(&email)?;
+            let (password, generated) = read_password()?;
+            let account =
+                accounts()?.reset_password(&email, &password, crate::audit::COMMAND_LINE)?;
+            println!(
+                "new password set for {}; signed out everywhere, and any lock-out lifted",
+                account.email
+            );
+            if generated {
+                println!(
+                    "password (shown once; give it to them privately): {}",
+                    password.expose()
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Remove { email } => {
+            let email = Email::parse(&email)?;
+            let account = accounts()?.remove(&email, crate::audit::COMMAND_LINE)?;
+            println!(
+                "removed {} ({}) and its grants; its sessions have ended",
+                account.email, account.role
+            );
+            Ok(())
+        }
         UserCommand::List => {
             let accounts = accounts()?;
             for account in accounts.list()? {
@@ -33,7 +59,7 @@ pub(super) fn user(command: UserCommand) -> anyhow::Result<()> {
     }
 }
 
-/// The new account's password: standard input when it carries one, else a generated one.
+/// The password to set: standard input when it carries one, else a generated one.
 fn read_password() -> anyhow::Result<(crate::accounts::Password, bool)> {
     use std::io::{IsTerminal, Read};
     let stdin = std::io::stdin();
@@ -63,6 +89,22 @@ pub(super) fn grant(email: &str, survey: &str) -> anyhow::Result<()> {
         crate::accounts::GrantOutcome::AlreadyGranted => {
             println!("{} already had survey {survey}", email.as_str())
         }
+    }
+    Ok(())
+}
+
+pub(super) fn revoke(email: &str, survey: &str) -> anyhow::Result<()> {
+    let email = crate::accounts::Email::parse(email)?;
+    if accounts()?.revoke(&email, survey, crate::audit::COMMAND_LINE)? {
+        println!(
+            "{} may no longer download the result sets of survey {survey}",
+            email.as_str()
+        );
+    } else {
+        println!(
+            "{} did not have survey {survey}; nothing changed",
+            email.as_str()
+        );
     }
     Ok(())
 }

@@ -193,3 +193,55 @@ pub fn clear_login_failures(conn: &mut DbConnection, key: &str) -> Result<(), St
         .execute(conn)?;
     Ok(())
 }
+
+/// Replaces an account's password hash, signs it out everywhere (its sessions carry the old
+/// epoch) and forgets its failed sign-ins, so that a locked-out account can sign in with the
+/// new password at once; `Ok(false)` when there is no such account.
+pub fn replace_password(
+    conn: &mut DbConnection,
+    id: &str,
+    password_hash: &str,
+) -> Result<bool, StorageError> {
+    let key = format!("account:{id}");
+    Ok(conn.transaction(|conn| {
+        diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(&key)))
+            .execute(conn)?;
+        diesel::update(users::table.filter(users::id.eq(id)))
+            .set((
+                users::password_hash.eq(password_hash),
+                users::session_epoch.eq(users::session_epoch + 1),
+            ))
+            .execute(conn)
+            .map(|changed| changed == 1)
+    })?)
+}
+
+/// Deletes an account with its grants and its failed sign-ins, in one transaction; its
+/// sessions then find no account. The audit log keeps its e-mail address as the actor of what
+/// it did. `Ok(false)` when there is no such account.
+pub fn delete_user(conn: &mut DbConnection, id: &str) -> Result<bool, StorageError> {
+    let key = format!("account:{id}");
+    Ok(conn.transaction(|conn| {
+        diesel::delete(grants::table.filter(grants::user_id.eq(id))).execute(conn)?;
+        diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(&key)))
+            .execute(conn)?;
+        diesel::delete(users::table.filter(users::id.eq(id)))
+            .execute(conn)
+            .map(|deleted| deleted == 1)
+    })?)
+}
+
+/// Takes a survey back from an account; `Ok(false)` when it did not have it.
+pub fn delete_grant(
+    conn: &mut DbConnection,
+    user_id: &str,
+    survey_id: &str,
+) -> Result<bool, StorageError> {
+    let deleted = diesel::delete(
+        grants::table
+            .filter(grants::user_id.eq(user_id))
+            .filter(grants::survey_id.eq(survey_id)),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}

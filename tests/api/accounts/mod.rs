@@ -2,6 +2,7 @@
 //! command line for accounts and grants, the audit log, and every route for every role.
 
 mod audit_log;
+mod changes;
 mod cli;
 mod routes;
 mod sessions;

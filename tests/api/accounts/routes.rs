@@ -42,6 +42,17 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/admin/audit", [303, 403, 403, 403, 200]),
     ("get", "/admin/surveys", [303, 403, 403, 200, 200]),
     ("get", "/admin/surveys/{id}", [303, 403, 403, 200, 200]),
+    // A published survey's form can still be previewed; an empty post is checked, not stored.
+    (
+        "get",
+        "/admin/surveys/{id}/preview",
+        [303, 403, 403, 200, 200],
+    ),
+    (
+        "post",
+        "/admin/surveys/{id}/preview",
+        [303, 403, 403, 422, 422],
+    ),
     // The survey is published before the walk, so every move is refused as final (409); a
     // post without the confirmation page's token would otherwise get that page back.
     ("get", "/admin/surveys/{id}/open", [303, 403, 403, 409, 409]),
