@@ -233,5 +233,16 @@ pub fn fieldwork_progress(
             },
         )
         .collect();
-    Ok(crate::fieldwork::progress(&survey.definition, &rows))
+    let mut progress = crate::fieldwork::progress(&survey.definition, &rows);
+    // Possible duplicates are found across responses (the same client hash), not stored with
+    // each: counted here, so that the publisher sees them during fieldwork and not first in
+    // the evaluation. Not in `flagged` or the counties' counts, which read the stored flags.
+    let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?.len();
+    if duplicates > 0 {
+        progress.flags.insert(
+            crate::survey::QualityFlag::DuplicateClient.name().to_owned(),
+            i64::try_from(duplicates).unwrap_or(i64::MAX),
+        );
+    }
+    Ok(progress)
 }

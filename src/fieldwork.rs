@@ -46,7 +46,8 @@ pub struct Progress {
     pub by_stratum: Vec<StratumProgress>,
     /// Responses per day (UTC dates), oldest first.
     pub by_day: Vec<(String, i64)>,
-    /// Responses per quality flag.
+    /// Responses per quality flag: those stored with each response, and `duplicate_client`,
+    /// found across responses (`analysis::fieldwork_progress` adds it).
     pub flags: BTreeMap<String, i64>,
     /// Responses carrying at least one quality flag (a response with two flags counts once).
     pub flagged: i64,

@@ -30,6 +30,11 @@ on_both_backends! {
 
         assert_eq!(app.response_count(EXAMPLE_ID), 3, "duplicates are kept, only flagged");
         assert_eq!(duplicates(&app), 1, "one of the two from the same browser is flagged");
+        let progress = minyi::analysis::fieldwork_progress(&app.catalog(), EXAMPLE_ID).unwrap();
+        assert_eq!(progress.flags.get("duplicate_client"), Some(&1), "fieldwork progress counts it while fieldwork runs");
+        let publisher = crate::dashboard::signed_in(&app, "publisher@example.org", minyi::accounts::Role::Publisher).await;
+        let dashboard = crate::dashboard::get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &publisher).await;
+        assert!(dashboard.body.contains("同一设备或网络的重复答卷：<strong>1</strong>"), "and the dashboard shows it: {}", dashboard.body);
     }
 
     async fn without_cookies_the_network_is_the_client_and_only_a_trusted_proxy_names_it(backend: Backend) {
