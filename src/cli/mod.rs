@@ -239,7 +239,11 @@ enum SurveyCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if !matches!(command, Command::Serve) {
+        end_quietly_when_the_reader_goes();
+    }
+    let result = match command {
         Command::Serve => serve(),
         Command::Survey(command) => survey(command),
         Command::Evaluate {
@@ -364,8 +368,48 @@ fn describe(outcome: ImportOutcome) -> String {
 }
 
 /// The database `DATABASE_URL` names, with the two connections a command needs.
+/// `minyi progress ID | head` closes the pipe early; `println!` then panics with a backtrace.
+/// A command's output that nobody reads any more is not an error: it ends as a Unix tool would
+/// on SIGPIPE (exit status 141), silently. (Not for `serve`, which never prints to a pipe it
+/// needs; and this crate forbids the unsafe code resetting the signal would take.)
+fn end_quietly_when_the_reader_goes() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
+/// The database the command works on. A command run where no database is yet (another
+/// directory than the server's, `DATABASE_URL` forgotten) would quietly start an empty one and
+/// then report "no survey …": it says so first, naming the file.
 fn database() -> anyhow::Result<Database> {
-    Ok(Database::connect(Settings::from_env()?.database, 2)?)
+    let url = Settings::from_env()?.database;
+    if let crate::storage::DatabaseUrl::Sqlite(path) = &url {
+        if path != ":memory:" && !std::path::Path::new(path).exists() {
+            let whence = match std::env::var_os("DATABASE_URL") {
+                Some(_) => "DATABASE_URL names it".to_owned(),
+                None => format!(
+                    "DATABASE_URL is not set, so the default in {} is used",
+                    std::env::current_dir()
+                        .map_or_else(|_| ".".into(), |d| d.display().to_string())
+                ),
+            };
+            eprintln!(
+                "note: no database at {path} yet ({whence}): a new, empty one is made. For the \
+                 server's, run this where it runs or set DATABASE_URL as it has it."
+            );
+        }
+    }
+    Ok(Database::connect(url, 2)?)
 }
 
 fn catalog() -> anyhow::Result<Catalog> {

@@ -415,3 +415,49 @@ fn an_error_that_quotes_its_cause_says_it_once() {
     );
     assert_eq!(said.matches("raking did not converge").count(), 1, "{said}");
 }
+
+#[test]
+fn a_command_run_where_there_is_no_database_says_it_makes_an_empty_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("elsewhere.db");
+    let url = format!("sqlite://{}", missing.display());
+
+    let first = minyi(&url, &["survey", "list"]);
+    let second = minyi(&url, &["survey", "list"]);
+
+    let (_, said) = text(&first);
+    assert!(
+        said.contains(&format!("note: no database at {} yet (DATABASE_URL names it): a new, empty one is made", missing.display())),
+        "{said}"
+    );
+    let (_, said_again) = text(&second);
+    assert!(!said_again.contains("note: no database"), "once it exists, nothing is said: {said_again}");
+}
+
+#[test]
+fn output_piped_to_a_reader_that_stops_early_ends_quietly() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    assert!(minyi(&db.raw_url, &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(["survey", "source", EXAMPLE_ID])
+        .env("DATABASE_URL", &db.raw_url)
+        .env("MINYI_LOG", "warn")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("minyi runs");
+    // As `| head -0` does: the reader is gone before the survey file is printed.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("minyi ends");
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "no panic, no backtrace: {stderr}");
+    assert!(stderr.is_empty(), "nothing said at all: {stderr}");
+    use std::os::unix::process::ExitStatusExt;
+    assert!(
+        out.status.code() == Some(141) || out.status.signal() == Some(13),
+        "ends as a Unix tool does on a closed pipe: {:?}",
+        out.status
+    );
+}
