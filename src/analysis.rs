@@ -240,7 +240,9 @@ pub fn fieldwork_progress(
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?.len();
     if duplicates > 0 {
         progress.flags.insert(
-            crate::survey::QualityFlag::DuplicateClient.name().to_owned(),
+            crate::survey::QualityFlag::DuplicateClient
+                .name()
+                .to_owned(),
             i64::try_from(duplicates).unwrap_or(i64::MAX),
         );
     }

@@ -351,6 +351,14 @@ fn serve() -> anyhow::Result<()> {
                 }
             }
         }
+        let mut conn = app.catalog().database().conn()?;
+        if crate::storage::accounts::list_users(&mut conn)?.is_empty() {
+            println!(
+                "  staff: no account yet; add one with `minyi user add --email you@example.org \
+                 --role admin` (same DATABASE_URL), then sign in at {base}/login"
+            );
+        }
+        drop(conn);
         app.run_until_stopped().await?;
         Ok(())
     })
@@ -367,7 +375,6 @@ fn describe(outcome: ImportOutcome) -> String {
     }
 }
 
-/// The database `DATABASE_URL` names, with the two connections a command needs.
 /// `minyi progress ID | head` closes the pipe early; `println!` then panics with a backtrace.
 /// A command's output that nobody reads any more is not an error: it ends as a Unix tool would
 /// on SIGPIPE (exit status 141), silently. (Not for `serve`, which never prints to a pipe it
@@ -388,9 +395,10 @@ fn end_quietly_when_the_reader_goes() {
     }));
 }
 
-/// The database the command works on. A command run where no database is yet (another
-/// directory than the server's, `DATABASE_URL` forgotten) would quietly start an empty one and
-/// then report "no survey …": it says so first, naming the file.
+/// The database `DATABASE_URL` names, with the two connections a command needs. A command run
+/// where no database is yet (another directory than the server's, `DATABASE_URL` forgotten)
+/// would quietly start an empty one and then report "no survey …": it says so first, naming
+/// the file.
 fn database() -> anyhow::Result<Database> {
     let url = Settings::from_env()?.database;
     if let crate::storage::DatabaseUrl::Sqlite(path) = &url {

@@ -209,7 +209,11 @@ impl FieldworkView<'_> {
             // A trial run's responses count like residents' until they are deleted: said at the
             // top of every page that counts them, before anyone publishes them.
             "simulated": (p.simulated > 0).then(|| self.format(
-                "fieldwork.simulated",
+                if self.survey.record.state == crate::lifecycle::SurveyState::Published {
+                    "fieldwork.simulated_published"
+                } else {
+                    "fieldwork.simulated"
+                },
                 &[("count", &p.simulated.to_string())],
             )),
             "other_strata": (p.other_strata > 0).then(|| self.format(

@@ -239,13 +239,21 @@ fn simulate_then_evaluate_prints_the_component_and_warns_about_simulated_data() 
         "a header and one row per domain and indicator"
     );
     assert!(
-        csv.stdout.starts_with("\u{feff}domain,domain_zh,".as_bytes()),
+        csv.stdout
+            .starts_with("\u{feff}domain,domain_zh,".as_bytes()),
         "Excel-ready by default, as the export: {stdout}"
     );
     assert!(stdout.contains("南湖区"), "county names in Chinese");
     let plain = minyi(
         &db.raw_url,
-        &["evaluate", EXAMPLE_ID, "--format", "csv", "--encoding", "utf8"],
+        &[
+            "evaluate",
+            EXAMPLE_ID,
+            "--format",
+            "csv",
+            "--encoding",
+            "utf8",
+        ],
     );
     assert!(
         plain.stdout.starts_with(b"domain,domain_zh,"),
@@ -427,17 +435,28 @@ fn a_command_run_where_there_is_no_database_says_it_makes_an_empty_one() {
 
     let (_, said) = text(&first);
     assert!(
-        said.contains(&format!("note: no database at {} yet (DATABASE_URL names it): a new, empty one is made", missing.display())),
+        said.contains(&format!(
+            "note: no database at {} yet (DATABASE_URL names it): a new, empty one is made",
+            missing.display()
+        )),
         "{said}"
     );
     let (_, said_again) = text(&second);
-    assert!(!said_again.contains("note: no database"), "once it exists, nothing is said: {said_again}");
+    assert!(
+        !said_again.contains("note: no database"),
+        "once it exists, nothing is said: {said_again}"
+    );
 }
 
 #[test]
 fn output_piped_to_a_reader_that_stops_early_ends_quietly() {
     let db = TestDatabase::new(Backend::Sqlite);
-    assert!(minyi(&db.raw_url, &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]).status.success());
+    assert!(minyi(
+        &db.raw_url,
+        &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
+    )
+    .status
+    .success());
     let mut child = Command::new(env!("CARGO_BIN_EXE_minyi"))
         .args(["survey", "source", EXAMPLE_ID])
         .env("DATABASE_URL", &db.raw_url)
@@ -452,12 +471,83 @@ fn output_piped_to_a_reader_that_stops_early_ends_quietly() {
     let out = child.wait_with_output().expect("minyi ends");
 
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "no panic, no backtrace: {stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "no panic, no backtrace: {stderr}"
+    );
     assert!(stderr.is_empty(), "nothing said at all: {stderr}");
     use std::os::unix::process::ExitStatusExt;
     assert!(
         out.status.code() == Some(141) || out.status.signal() == Some(13),
         "ends as a Unix tool does on a closed pipe: {:?}",
         out.status
+    );
+}
+
+/// The lines `minyi serve` prints on starting, until the banner's last (read for 10 s at most).
+fn serve_banner(db: &TestDatabase) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .arg("serve")
+        .env("DATABASE_URL", &db.raw_url)
+        .env("MINYI_BIND", "127.0.0.1:0")
+        .env("MINYI_LOG", "warn")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("minyi starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        let open = line.contains("open: ");
+        lines.push(line);
+        if open {
+            // The rest of the banner (notes, the staff line) follows at once.
+            while let Ok(next) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
+                lines.push(next);
+            }
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+#[test]
+fn serve_tells_a_new_installation_how_to_add_the_first_staff_account() {
+    let db = TestDatabase::new(Backend::Sqlite);
+
+    let first = serve_banner(&db).join("\n");
+    let add = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args([
+            "user",
+            "add",
+            "--email",
+            "admin@example.org",
+            "--role",
+            "admin",
+        ])
+        .env("DATABASE_URL", &db.raw_url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("minyi runs");
+    assert!(add.status.success());
+    let later = serve_banner(&db).join("\n");
+
+    assert!(
+        first.contains("staff: no account yet; add one with `minyi user add --email you@example.org --role admin` (same DATABASE_URL), then sign in at http://127.0.0.1:"),
+        "{first}"
+    );
+    assert!(first.contains("/login"), "{first}");
+    assert!(
+        later.contains("open: ") && !later.contains("staff:"),
+        "said only while there is no account: {later}"
     );
 }

@@ -361,13 +361,17 @@ async fn a_form_sent_empty_lists_five_questions_at_the_top_and_counts_the_rest()
         "the rest are counted: {summary}"
     );
     let survey = example_survey();
-    let description = page.body.find(&crate::resident_form::html_escape(&survey.description.zh)).expect("the introduction");
+    let description = page
+        .body
+        .find(&crate::resident_form::html_escape(&survey.description.zh))
+        .expect("the introduction");
     assert!(
         summary_start < description,
         "the summary comes right under the title, before the introduction: a form sent back opens at the top"
     );
     assert!(
-        page.body.contains(&format!("<title>请修改后再提交：{}", survey.title.zh)),
+        page.body
+            .contains(&format!("<title>请修改后再提交：{}", survey.title.zh)),
         "the tab's title says so too"
     );
 }

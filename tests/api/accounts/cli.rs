@@ -227,28 +227,93 @@ fn user_add_and_grant_explain_what_to_fix() {
 #[test]
 fn a_forgotten_password_is_reset_and_a_departed_evaluator_removed_from_the_command_line() {
     let db = TestDatabase::new(Backend::Sqlite);
-    let add = ["user", "add", "--email", "li.wei@example.org", "--role", "evaluator"];
+    let add = [
+        "user",
+        "add",
+        "--email",
+        "li.wei@example.org",
+        "--role",
+        "evaluator",
+    ];
     assert!(run(&db, &add, "the first password\n").0);
-    assert!(run(&db, &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"], "").0);
-    assert!(run(&db, &["grant", "--email", "li.wei@example.org", "--survey", EXAMPLE_ID], "").0);
+    assert!(
+        run(
+            &db,
+            &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"],
+            ""
+        )
+        .0
+    );
+    assert!(
+        run(
+            &db,
+            &[
+                "grant",
+                "--email",
+                "li.wei@example.org",
+                "--survey",
+                EXAMPLE_ID
+            ],
+            ""
+        )
+        .0
+    );
 
-    let (ok, reset, err) = run(&db, &["user", "password", "--email", "li.wei@example.org"], "");
+    let (ok, reset, err) = run(
+        &db,
+        &["user", "password", "--email", "li.wei@example.org"],
+        "",
+    );
     assert!(ok, "{err}");
-    let (ok, revoked, err) = run(&db, &["revoke", "--email", "li.wei@example.org", "--survey", EXAMPLE_ID], "");
+    let (ok, revoked, err) = run(
+        &db,
+        &[
+            "revoke",
+            "--email",
+            "li.wei@example.org",
+            "--survey",
+            EXAMPLE_ID,
+        ],
+        "",
+    );
     assert!(ok, "{err}");
     let (_, listed, _) = run(&db, &["user", "list"], "");
-    let (ok, removed, err) = run(&db, &["user", "remove", "--email", "li.wei@example.org"], "");
+    let (ok, removed, err) = run(
+        &db,
+        &["user", "remove", "--email", "li.wei@example.org"],
+        "",
+    );
     assert!(ok, "{err}");
-    let (ok, _, unknown) = run(&db, &["user", "remove", "--email", "li.wei@example.org"], "");
+    let (ok, _, unknown) = run(
+        &db,
+        &["user", "remove", "--email", "li.wei@example.org"],
+        "",
+    );
 
-    assert!(reset.contains("new password set for li.wei@example.org; signed out everywhere"), "{reset}");
+    assert!(
+        reset.contains("new password set for li.wei@example.org; signed out everywhere"),
+        "{reset}"
+    );
     let generated = reset
         .lines()
         .find_map(|l| l.strip_prefix("password (shown once; give it to them privately): "))
         .expect("a generated password, shown once");
     assert_eq!(generated.len(), 23);
-    assert!(revoked.contains("li.wei@example.org may no longer download the result sets of survey"), "{revoked}");
-    assert_eq!(listed.trim_end(), "li.wei@example.org\tevaluator", "no survey left");
-    assert!(removed.contains("removed li.wei@example.org (evaluator) and its grants"), "{removed}");
-    assert!(!ok && unknown.contains("no account for li.wei@example.org"), "{unknown}");
+    assert!(
+        revoked.contains("li.wei@example.org may no longer download the result sets of survey"),
+        "{revoked}"
+    );
+    assert_eq!(
+        listed.trim_end(),
+        "li.wei@example.org\tevaluator",
+        "no survey left"
+    );
+    assert!(
+        removed.contains("removed li.wei@example.org (evaluator) and its grants"),
+        "{removed}"
+    );
+    assert!(
+        !ok && unknown.contains("no account for li.wei@example.org"),
+        "{unknown}"
+    );
 }

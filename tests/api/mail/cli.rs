@@ -49,7 +49,10 @@ fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused
         first.contains("invitations created: 2; addresses invited earlier, not invited again: 0; `minyi serve` mails them"),
         "{first}"
     );
-    assert!(!first.contains("no [survey] contact"), "the example names its contact: {first}");
+    assert!(
+        !first.contains("no [survey] contact"),
+        "the example names its contact: {first}"
+    );
     assert!(
         again.contains("invitations created: 0; addresses invited earlier, not invited again: 2")
             && !again.contains("mails them"),
@@ -81,19 +84,27 @@ fn inviting_to_a_survey_that_names_no_contact_says_so() {
         .filter(|line| !line.starts_with("contact."))
         .map(|line| format!("{line}\n"))
         .collect();
-    assert_ne!(without_contact, example, "the example's contact lines are gone");
+    assert_ne!(
+        without_contact, example,
+        "the example's contact lines are gone"
+    );
     let file = db.dir.path().join("no-contact.toml");
     std::fs::write(&file, without_contact).unwrap();
     assert!(minyi(&db, &["survey", "import", file.to_str().unwrap()]).0);
     let list = db.dir.path().join("frame.csv");
     std::fs::write(&list, "email,county\nwang@example.org,nanhu\n").unwrap();
 
-    let (ok, out) = minyi(&db, &["invite", EXAMPLE_ID, "--emails", list.to_str().unwrap()]);
+    let (ok, out) = minyi(
+        &db,
+        &["invite", EXAMPLE_ID, "--emails", list.to_str().unwrap()],
+    );
 
     assert!(ok, "the invitations are made all the same: {out}");
     assert!(out.contains("invitations created: 1"), "{out}");
     assert!(
-        out.contains("note: the survey file has no [survey] contact, so the invitations name no one"),
+        out.contains(
+            "note: the survey file has no [survey] contact, so the invitations name no one"
+        ),
         "{out}"
     );
 }
