@@ -13,6 +13,6 @@ pub use kind::MailKind;
 pub use settings::{
     MailSettings, MailSettingsError, SmtpSecurity, SmtpSettings, TransportSettings,
 };
-pub use templates::{EmailTemplates, RenderedEmail};
+pub use templates::{EmailTemplates, MessageFacts, RenderedEmail};
 pub use transport::{build_message, Mailer, MailerError, SendError};
 pub use worker::{OutboxWorker, MAX_ATTEMPTS};

@@ -34,6 +34,22 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
+/// What a message says about its survey.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageFacts<'a> {
+    pub survey_title: &'a str,
+    /// For an invitation or reminder: by when to answer (the last planned day of fieldwork), so
+    /// that an older resident can tell the mail belongs to a real, dated survey.
+    pub answer_by: Option<chrono::NaiveDate>,
+    /// For an invitation or reminder: whom to ask about the survey (the survey file's `contact`,
+    /// in the message's language).
+    pub contact: Option<&'a str>,
+    /// Where the message leads: the survey (an invitation link) or the published results.
+    pub link: &'a str,
+    /// For an evaluator: the account page, where the result sets are downloaded once signed in.
+    pub account: Option<&'a str>,
+}
+
 pub struct EmailTemplates {
     /// Subjects and plain text: nothing is HTML-escaped.
     text: Handlebars<'static>,
@@ -69,20 +85,21 @@ impl EmailTemplates {
         })
     }
 
-    /// The message of `kind` about the survey titled `survey_title`, leading to `link`; an
-    /// invitation or reminder says by when to answer (`answer_by`: the last planned day of
-    /// fieldwork), so that an older resident can tell the mail belongs to a real, dated survey,
-    /// and whom to ask about it (`contact`: the survey file's, in the message's language).
+    /// The message of `kind` in `lang`, with what it says about its survey (`facts`).
     pub fn render(
         &self,
         kind: MailKind,
         lang: Lang,
-        survey_title: &str,
-        answer_by: Option<chrono::NaiveDate>,
-        contact: Option<&str>,
-        link: &str,
+        facts: &MessageFacts<'_>,
     ) -> anyhow::Result<RenderedEmail> {
         let name = kind.as_str();
+        let MessageFacts {
+            survey_title,
+            answer_by,
+            contact,
+            link,
+            account,
+        } = *facts;
         let deadline = answer_by.map(|date| {
             self.messages
                 .format(lang, "email.deadline", &[("date", &date.to_string())])
@@ -98,6 +115,7 @@ impl EmailTemplates {
             "deadline": deadline,
             "contact": contact,
             "link": link,
+            "account": account,
         });
         let subject = self
             .text
@@ -148,11 +166,15 @@ mod tests {
                     .render(
                         kind,
                         lang,
-                        "食品安全 <满意度> 调查",
-                        chrono::NaiveDate::from_ymd_opt(2016, 11, 30),
-                        (kind != MailKind::ResultsPublished)
-                            .then_some("嘉兴市食安办 0573-1234 <工作日>"),
-                        "https://example.org/i/abc?x=1&y=2",
+                        &MessageFacts {
+                            survey_title: "食品安全 <满意度> 调查",
+                            answer_by: chrono::NaiveDate::from_ymd_opt(2016, 11, 30),
+                            contact: (kind != MailKind::ResultsPublished)
+                                .then_some("嘉兴市食安办 0573-1234 <工作日>"),
+                            link: "https://example.org/i/abc?x=1&y=2",
+                            account: (kind == MailKind::ResultsPublished)
+                                .then_some("https://example.org/account"),
+                        },
                     )
                     .unwrap_or_else(|e| panic!("{what}: {e}"));
                 assert!(
@@ -161,6 +183,13 @@ mod tests {
                     email.subject
                 );
                 assert!(!email.subject.contains('\n'), "{what}: one line");
+                if kind == MailKind::ResultsPublished {
+                    assert!(
+                        email.text.contains("https://example.org/account")
+                            && email.html.contains("href=\"https://example.org/account\""),
+                        "{what}: where evaluators sign in and download"
+                    );
+                }
                 if kind != MailKind::ResultsPublished {
                     assert!(
                         email.text.contains("2016-11-30") && email.html.contains("2016-11-30"),
@@ -198,14 +227,24 @@ mod tests {
         }
     }
 
+    fn facts<'a>(title: &'a str, link: &'a str) -> MessageFacts<'a> {
+        MessageFacts {
+            survey_title: title,
+            answer_by: None,
+            contact: None,
+            link,
+            account: None,
+        }
+    }
+
     #[test]
     fn chinese_and_english_messages_differ() {
         let templates = EmailTemplates::new().unwrap();
         let zh = templates
-            .render(MailKind::Invitation, Lang::Zh, "T", None, None, "L")
+            .render(MailKind::Invitation, Lang::Zh, &facts("T", "L"))
             .unwrap();
         let en = templates
-            .render(MailKind::Invitation, Lang::En, "T", None, None, "L")
+            .render(MailKind::Invitation, Lang::En, &facts("T", "L"))
             .unwrap();
         assert!(zh.text.contains("匿名"), "{}", zh.text);
         assert!(en.text.contains("anonymous"), "{}", en.text);

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 
-use super::{EmailTemplates, MailKind, Mailer};
+use super::{EmailTemplates, MailKind, Mailer, MessageFacts};
 use crate::catalog::Catalog;
 use crate::invitations::{lang_column, new_token};
 use crate::storage::{self, ClaimedMail};
@@ -170,9 +170,15 @@ impl OutboxWorker {
             }
             None => (claimed.survey_id.clone(), None, None),
         };
-        let email =
-            self.templates
-                .render(kind, lang, &title, answer_by, contact.as_deref(), &link)?;
+        let account = format!("{}/account", self.public_url);
+        let facts = MessageFacts {
+            survey_title: &title,
+            answer_by,
+            contact: contact.as_deref(),
+            link: &link,
+            account: (kind == MailKind::ResultsPublished).then_some(account.as_str()),
+        };
+        let email = self.templates.render(kind, lang, &facts)?;
         match super::build_message(&self.from, &claimed.recipient, &claimed.id, email) {
             Ok(message) => Ok(Some(Prepared {
                 claimed,

@@ -103,17 +103,21 @@ pub struct ResultsPage<'a> {
 }
 
 impl ResultsPage<'_> {
+    /// A figure with its unit, never broken between them on a narrow screen ("70.8 分", not
+    /// "70.8" and "分" on the next line): the space is a no-break space.
     fn figure(&self, i: &IndicatorResult, value: f64) -> String {
         if value.is_nan() {
             "—".to_owned()
         } else if i.kind == "proportion" {
             format!("{:.1}%", value * 100.0)
         } else {
-            self.messages.format(
-                self.lang,
-                "results.score_unit",
-                &[("value", &format!("{value:.1}"))],
-            )
+            self.messages
+                .format(
+                    self.lang,
+                    "results.score_unit",
+                    &[("value", &format!("{value:.1}"))],
+                )
+                .replace(' ', "\u{a0}")
         }
     }
 
@@ -139,7 +143,8 @@ impl ResultsPage<'_> {
             "label": i.label.get(self.lang),
             "suppressed": !shown,
             "estimate": self.figure(i, i.estimate),
-            "interval": format!("{} – {}", self.figure(i, i.ci_low), self.figure(i, i.ci_high)),
+            // Broken, if at all, only after the dash.
+            "interval": format!("{}\u{a0}– {}", self.figure(i, i.ci_low), self.figure(i, i.ci_high)),
             "standard": format!("≥ {}", self.figure(i, i.threshold)),
             "status": self.status(i.status),
             "status_class": i.status.name(),

@@ -223,6 +223,9 @@ on_both_backends! {
             assert_eq!(mail.subject, format!("结果已发布：{title}"));
             let link = format!("{}/results/{EXAMPLE_ID}", app.address);
             assert!(mail.text.contains(&link), "{}", mail.text);
+            let text = mail.text.replace("\r\n", "\n");
+            let account = format!("请登录后在“我的账户”页面下载：\n{}/account\n\n", app.address);
+            assert!(text.contains(&account), "where to sign in and download: {text}");
         }
         assert_eq!(app.get(&format!("/results/{EXAMPLE_ID}")).await.status, 200, "the link leads to the results");
     }
