@@ -14,12 +14,7 @@ pub(super) fn user(command: UserCommand) -> anyhow::Result<()> {
             let account =
                 accounts()?.add_user(&email, role, &password, crate::audit::COMMAND_LINE)?;
             println!("added {} ({})", account.email, account.role);
-            if generated {
-                println!(
-                    "password (shown once; give it to them privately): {}",
-                    password.expose()
-                );
-            }
+            show_once(&password, generated);
             Ok(())
         }
         UserCommand::Password { email } => {
@@ -31,12 +26,7 @@ pub(super) fn user(command: UserCommand) -> anyhow::Result<()> {
                 "new password set for {}; signed out everywhere, and any lock-out lifted",
                 account.email
             );
-            if generated {
-                println!(
-                    "password (shown once; give it to them privately): {}",
-                    password.expose()
-                );
-            }
+            show_once(&password, generated);
             Ok(())
         }
         UserCommand::Remove { email } => {
@@ -56,6 +46,16 @@ pub(super) fn user(command: UserCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// Prints a generated password, the only time it is shown.
+fn show_once(password: &crate::accounts::Password, generated: bool) {
+    if generated {
+        println!(
+            "password (shown once; give it to them privately): {}",
+            password.expose()
+        );
     }
 }
 
