@@ -25,6 +25,8 @@ pub enum AnalysisError {
     Unreadable { id: String, reason: String },
     #[error("survey {survey} is {state}; simulated responses can only be added while it is a draft or open")]
     NotCollecting { survey: String, state: String },
+    #[error("survey {0} is published: its results are final and say they include simulated responses; nothing was deleted")]
+    AlreadyPublished(String),
 }
 
 /// Reads the stored answers of one survey's responses, each with the definition of the
@@ -143,6 +145,34 @@ pub struct SimulationReport {
     pub already_stored: usize,
     /// Forms the survey's own validation refused (a bug in the simulator if ever non-zero).
     pub refused: usize,
+}
+
+/// Deletes a survey's simulated responses (after a trial run, before the real fieldwork or its
+/// evaluation), and returns how many; residents' responses stay. Refused once the survey is
+/// published: its results are final. Audited, since it changes what an evaluation counts.
+pub fn remove_simulated(
+    catalog: &Catalog,
+    survey_id: &str,
+    actor: &str,
+) -> Result<usize, AnalysisError> {
+    let survey = catalog.require(survey_id)?;
+    if survey.record.state == crate::lifecycle::SurveyState::Published {
+        return Err(AnalysisError::AlreadyPublished(survey_id.to_owned()));
+    }
+    let deleted = storage::delete_simulated(&mut *catalog.database().conn()?, survey_id)?;
+    if deleted > 0 {
+        crate::audit::record(
+            catalog.database(),
+            crate::audit::AuditEvent {
+                actor,
+                action: crate::audit::AuditAction::SimulatedRemoved,
+                survey_id: Some(survey_id),
+                manifest_sha256: None,
+                detail: format!("{deleted} simulated responses deleted"),
+            },
+        )?;
+    }
+    Ok(deleted)
 }
 
 /// Creates `count` synthetic responses through the survey's validation and the normal storage

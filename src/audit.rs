@@ -33,6 +33,8 @@ pub enum AuditAction {
     /// What a closed survey's fieldwork left (client-hash secret, invited addresses, arrival
     /// order) cleared after its close could not finish it.
     TracesCleared,
+    /// A survey's simulated responses deleted (`minyi simulate ID --remove`).
+    SimulatedRemoved,
 }
 
 impl AuditAction {
@@ -54,6 +56,7 @@ impl AuditAction {
             AuditAction::SurveyClosed => "survey_closed",
             AuditAction::SurveyPublished => "survey_published",
             AuditAction::TracesCleared => "traces_cleared",
+            AuditAction::SimulatedRemoved => "simulated_removed",
         }
     }
 

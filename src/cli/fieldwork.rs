@@ -116,6 +116,12 @@ pub(super) fn simulate(id: &str, responses: usize, seed: u64) -> anyhow::Result<
     Ok(())
 }
 
+pub(super) fn remove_simulated(id: &str) -> anyhow::Result<()> {
+    let deleted = crate::analysis::remove_simulated(&catalog()?, id, crate::audit::COMMAND_LINE)?;
+    println!("survey {id}: {deleted} simulated responses deleted; residents' responses untouched");
+    Ok(())
+}
+
 pub(super) fn forms(
     id: &str,
     count: usize,

@@ -17,7 +17,7 @@ use crate::config::Settings;
 use crate::startup::Application;
 use crate::storage::{Database, ImportOutcome};
 
-use fieldwork::{forms, invite, progress, remind, simulate};
+use fieldwork::{forms, invite, progress, remind, remove_simulated, simulate};
 use people::{grant, revoke, user};
 use release::{check_release, evaluate, export, verify};
 use surveys::{purge, survey};
@@ -120,13 +120,17 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Add plausible synthetic responses (channel `simulated`) to try the pipeline.
+    /// Add plausible synthetic responses (channel `simulated`) to try the pipeline, or, with
+    /// --remove, delete them all (residents' responses stay; refused once published).
     Simulate {
         id: String,
-        #[arg(long)]
-        responses: usize,
+        #[arg(long, required_unless_present = "remove")]
+        responses: Option<usize>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Delete the survey's simulated responses instead
+        #[arg(long, conflicts_with = "responses")]
+        remove: bool,
     },
     /// Copy the SQLite database to FILE while it serves (PostgreSQL: use pg_dump).
     Backup {
@@ -263,7 +267,11 @@ pub fn main() -> ExitCode {
             id,
             responses,
             seed,
-        } => simulate(&id, responses, seed),
+            remove,
+        } => match responses {
+            Some(responses) if !remove => simulate(&id, responses, seed),
+            _ => remove_simulated(&id),
+        },
         Command::Backup { out } => backup(&out),
         Command::Restore { from } => restore(&from),
         Command::Forms {

@@ -295,8 +295,8 @@ pub use privacy::{
     PurgedResponse,
 };
 pub use responses::{
-    count_by_stratum, fieldwork_counts, for_each_response, insert_response, insert_responses,
-    is_stored, load_responses, slot_of,
+    count_by_stratum, delete_simulated, fieldwork_counts, for_each_response, insert_response,
+    insert_responses, is_stored, load_responses, slot_of,
 };
 pub use results::{
     find_published, find_result_set, publish_results, record_result_set, PublishedRow, ResultSetRow,

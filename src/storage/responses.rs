@@ -275,6 +275,19 @@ where
     Ok(())
 }
 
+/// Deletes every response of a survey made by `minyi simulate` (channel `simulated`), and
+/// returns how many. Residents' responses are untouched; simulated ones never took a quota place.
+pub fn delete_simulated(conn: &mut DbConnection, survey_id: &str) -> Result<usize, StorageError> {
+    let (first, last) = survey_slots(conn, survey_id)?;
+    Ok(diesel::delete(
+        responses::table
+            .filter(responses::slot.between(first, last))
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::channel.eq(crate::analysis::SIMULATED)),
+    )
+    .execute(conn)?)
+}
+
 /// One group of a survey's responses: county, submission date, quality flags, channel, count.
 pub type FieldworkCount = (String, String, String, String, i64);
 

@@ -214,7 +214,7 @@ impl FieldworkView<'_> {
                 } else {
                     "fieldwork.simulated"
                 },
-                &[("count", &p.simulated.to_string())],
+                &[("count", &p.simulated.to_string()), ("id", &p.survey_id)],
             )),
             "other_strata": (p.other_strata > 0).then(|| self.format(
                 "fieldwork.other_strata",

@@ -551,3 +551,26 @@ fn serve_tells_a_new_installation_how_to_add_the_first_staff_account() {
         "said only while there is no account: {later}"
     );
 }
+
+#[test]
+fn simulate_remove_deletes_the_trial_runs_responses() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let run = |args: &[&str]| {
+        let out = minyi(&db.raw_url, args);
+        let (stdout, stderr) = text(&out);
+        (out.status.success(), format!("{stdout}{stderr}"))
+    };
+    assert!(run(&["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]).0);
+    assert!(run(&["simulate", EXAMPLE_ID, "--responses", "40", "--seed", "3"]).0);
+
+    let (ok, removed) = run(&["simulate", EXAMPLE_ID, "--remove"]);
+    let (both_ok, both) = run(&["simulate", EXAMPLE_ID, "--remove", "--responses", "5"]);
+    let (neither_ok, neither) = run(&["simulate", EXAMPLE_ID]);
+
+    assert!(
+        ok && removed.contains("40 simulated responses deleted; residents' responses untouched"),
+        "{removed}"
+    );
+    assert!(!both_ok && both.contains("cannot be used with"), "{both}");
+    assert!(!neither_ok && neither.contains("--responses"), "{neither}");
+}

@@ -206,4 +206,42 @@ on_both_backends! {
         let csv = String::from_utf8(csv).unwrap();
         assert!(csv.lines().skip(1).all(|line| line.ends_with(",true")), "every CSV row says it includes simulated data");
     }
+
+    async fn a_trial_runs_simulated_responses_are_deleted_and_residents_stay(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 300, 7).expect("simulate");
+        for county in ["nanhu", "haiyan"] {
+            let token = app.form_token(EXAMPLE_ID).await;
+            let page = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&example_survey(), county), &token)).await;
+            assert_eq!(page.status, 303, "a resident's answer is stored");
+        }
+
+        let deleted = minyi::analysis::remove_simulated(&catalog, EXAMPLE_ID, "test").expect("deleted");
+        let again = minyi::analysis::remove_simulated(&catalog, EXAMPLE_ID, "test").expect("nothing left");
+        catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 10, 8).expect_err("no simulating once closed");
+        let progress = minyi::analysis::fieldwork_progress(&catalog, EXAMPLE_ID).expect("progress");
+
+        assert_eq!((deleted, again), (300, 0));
+        assert_eq!(app.response_count(EXAMPLE_ID), 2, "the residents' two answers stay");
+        assert_eq!((progress.completed, progress.simulated), (2, 0), "no figure counts a simulated one");
+        let audited: Vec<String> = minyi::audit::recent(catalog.database(), 50).unwrap().into_iter()
+            .filter(|e| e.action == "simulated_removed").map(|e| e.detail).collect();
+        assert_eq!(audited, ["300 simulated responses deleted"], "audited once: the second deleted nothing");
+    }
+
+    async fn simulated_responses_of_published_results_stay(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 1400, 7).expect("simulate");
+        catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
+        minyi::publishing::publish(&catalog, EXAMPLE_ID).unwrap();
+
+        let refused = minyi::analysis::remove_simulated(&catalog, EXAMPLE_ID, "test");
+
+        let said = refused.expect_err("refused").to_string();
+        assert!(said.contains("is published: its results are final") && said.contains("nothing was deleted"), "{said}");
+        assert_eq!(app.response_count(EXAMPLE_ID), 1400);
+    }
 }
