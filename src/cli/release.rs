@@ -21,6 +21,13 @@ pub(super) fn evaluate(
              --as-released)"
         ),
     };
+    // Said before the figures, not after a table that fills the screen: staff quoting the
+    // stored responses' figures would contradict the published page.
+    if let (false, Some(released)) = (as_released, &released) {
+        if let Some(note) = released_differs(id, &stored, released) {
+            eprintln!("{note}");
+        }
+    }
     match format {
         Format::Table => print!("{}", crate::evaluation::to_table(evaluation)),
         Format::Csv => {
@@ -41,11 +48,6 @@ pub(super) fn evaluate(
             "warning: {} simulated responses are included; these figures are not an evaluation",
             evaluation.responses.simulated
         );
-    }
-    if let (false, Some(released)) = (as_released, &released) {
-        if let Some(note) = released_differs(id, &stored, released) {
-            eprintln!("{note}");
-        }
     }
     Ok(())
 }
