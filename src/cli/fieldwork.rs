@@ -21,19 +21,22 @@ pub(super) fn progress(id: &str, format: Format) -> anyhow::Result<()> {
                 p.target
                     .map_or(String::new(), |t| format!(" of {t} targeted"))
             );
+            // The county's name last: Chinese characters are two columns wide on a terminal,
+            // which padding by characters would misalign.
             println!(
-                "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}",
+                "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}  name",
                 "county", "completed", "target", "share", "95% moe", "flagged"
             );
             for s in &p.by_stratum {
                 println!(
-                    "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}",
+                    "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}  {}",
                     s.code,
                     s.completed,
                     s.target.map_or("—".to_owned(), |t| t.to_string()),
                     percent(s.share_of_target),
                     moe(s.margin_of_error),
-                    s.flagged
+                    s.flagged,
+                    s.name.zh
                 );
             }
             for (flag, n) in &p.flags {

@@ -58,4 +58,13 @@ fn the_progress_bulletin_is_a_csv_for_excel() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1 + 7 + 1, "a header, seven counties, the city");
     assert!(lines[8].starts_with("city,全市,300,1400,"), "{}", lines[8]);
+    let table = String::from_utf8_lossy(&run(&["progress", EXAMPLE_ID]).stdout).into_owned();
+    let nanhu = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("nanhu "))
+        .expect("a row for nanhu");
+    assert!(
+        nanhu.ends_with("  南湖区"),
+        "the county's name too: {nanhu}"
+    );
 }
