@@ -51,6 +51,9 @@ pub struct Progress {
     pub flags: BTreeMap<String, i64>,
     /// Responses carrying at least one quality flag (a response with two flags counts once).
     pub flagged: i64,
+    /// Responses carrying a flag the survey file's `[quality] exclude` lists: counted in
+    /// `completed`, left out of the estimates.
+    pub flagged_to_exclude: i64,
     /// Responses filed under a county the current definition does not have.
     pub other_strata: i64,
     /// Responses made by `minyi simulate`, not by residents (counted in everything above).
@@ -82,6 +85,7 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
     let mut by_day: BTreeMap<&str, i64> = BTreeMap::new();
     let mut flags: BTreeMap<String, i64> = BTreeMap::new();
     let mut any_flag = 0;
+    let mut to_exclude = 0;
     let mut simulated = 0;
     for row in rows {
         if row.simulated {
@@ -91,6 +95,15 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
         *by_day.entry(&row.date).or_default() += row.count;
         if !row.flags.is_empty() {
             any_flag += row.count;
+            if row.flags.split(',').any(|flag| {
+                survey
+                    .quality
+                    .exclude
+                    .iter()
+                    .any(|rule| rule.name() == flag)
+            }) {
+                to_exclude += row.count;
+            }
             *flagged.entry(&row.stratum).or_default() += row.count;
             for flag in row.flags.split(',') {
                 *flags.entry(flag.to_owned()).or_default() += row.count;
@@ -131,6 +144,7 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
         by_day: by_day.into_iter().map(|(d, n)| (d.to_owned(), n)).collect(),
         flags,
         flagged: any_flag,
+        flagged_to_exclude: to_exclude,
         other_strata: total - known,
         simulated,
     }
@@ -204,6 +218,10 @@ mod tests {
         assert_eq!(p.flags.get("too_fast"), Some(&12));
         assert_eq!(p.flags.get("straightlining"), Some(&2));
         assert_eq!(p.flagged, 12, "two flags on one response count it once");
+        assert_eq!(
+            p.flagged_to_exclude, 12,
+            "the example's rules exclude too_fast and straightlining"
+        );
     }
 
     #[test]

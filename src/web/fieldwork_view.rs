@@ -196,6 +196,10 @@ impl FieldworkView<'_> {
                 ("end", &survey.fieldwork_end.to_string()),
             ]),
             "totals": self.totals(),
+            "to_exclude": (p.flagged_to_exclude > 0).then(|| self.format(
+                "fieldwork.to_exclude",
+                &[("count", &p.flagged_to_exclude.to_string())],
+            )),
             "day_heading": self.format("fieldwork.day", &[("zone", &self.zone())]),
             "moe_reached": self.format("fieldwork.moe_reached", &[("moe", &self.margin(p.margin_of_error))]),
             "counties": p.by_stratum.iter().map(|s| self.county(s)).collect::<Vec<_>>(),

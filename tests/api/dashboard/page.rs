@@ -34,8 +34,10 @@ on_both_backends! {
                 county.code
             );
         }
+        assert!(progress.flagged_to_exclude > 0, "300 simulated responses include a few too fast");
         for expected in [
             format!("{} of 1400 responses completed", progress.completed),
+            format!("Of these, {} carry a flag this survey&#x27;s quality rules exclude", progress.flagged_to_exclude),
             format!("Margin of error reached: {}", moe(progress.margin_of_error)),
         ] {
             assert!(page.body.contains(&expected), "the totals: {expected:?}");
