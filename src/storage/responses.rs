@@ -277,15 +277,75 @@ where
 
 /// Deletes every response of a survey made by `minyi simulate` (channel `simulated`), and
 /// returns how many. Residents' responses are untouched; simulated ones never took a quota place.
+///
+/// A deleted row can leave a gap in a walk (`insert_unless_stored`): a resident's response
+/// whose own slot held a simulated one sits further on, and a copy of it submitted later would
+/// stop at the gap and be stored twice. So, in the same transaction, every response not in its
+/// own slot (a 47-bit collision: rare) is stored again from its own slot.
 pub fn delete_simulated(conn: &mut DbConnection, survey_id: &str) -> Result<usize, StorageError> {
     let (first, last) = survey_slots(conn, survey_id)?;
-    Ok(diesel::delete(
-        responses::table
-            .filter(responses::slot.between(first, last))
-            .filter(responses::survey_id.eq(survey_id))
-            .filter(responses::channel.eq(crate::analysis::SIMULATED)),
-    )
-    .execute(conn)?)
+    Ok(conn.transaction(|conn| {
+        let deleted = diesel::delete(
+            responses::table
+                .filter(responses::slot.between(first, last))
+                .filter(responses::survey_id.eq(survey_id))
+                .filter(responses::channel.eq(crate::analysis::SIMULATED)),
+        )
+        .execute(conn)?;
+        if deleted > 0 {
+            let number = i32::try_from(first >> SLOT_BITS).unwrap_or(MAX_SURVEY_NUMBER);
+            let placed: Vec<(i64, String)> = responses::table
+                .filter(responses::slot.between(first, last))
+                .select((responses::slot, responses::id))
+                .load(conn)?;
+            for (slot, id) in placed {
+                if slot != slot_of(number, &id) {
+                    rehome(conn, slot, number)?;
+                }
+            }
+        }
+        Ok::<_, DieselError>(deleted)
+    })?)
+}
+
+/// Moves the response in `slot` back to the first free slot of its walk from its own slot.
+fn rehome(conn: &mut DbConnection, slot: i64, number: i32) -> Result<(), DieselError> {
+    let (id, survey_id, version, stratum, channel, answers, quality_flags) = responses::table
+        .filter(responses::slot.eq(slot))
+        .select((
+            responses::id,
+            responses::survey_id,
+            responses::version,
+            responses::stratum,
+            responses::channel,
+            responses::answers,
+            responses::quality_flags,
+        ))
+        .first::<(String, String, String, String, String, String, String)>(conn)?;
+    let (duration_seconds, submitted_on, client_hash) = responses::table
+        .filter(responses::slot.eq(slot))
+        .select((
+            responses::duration_seconds,
+            responses::submitted_on,
+            responses::client_hash,
+        ))
+        .first::<(Option<i32>, String, Option<String>)>(conn)?;
+    diesel::delete(responses::table.filter(responses::slot.eq(slot))).execute(conn)?;
+    let row = NewResponse {
+        slot: slot_of(number, &id),
+        id,
+        survey_id,
+        version,
+        stratum,
+        channel,
+        answers,
+        quality_flags,
+        duration_seconds,
+        submitted_on,
+        client_hash,
+    };
+    insert_unless_stored(conn, &row)?;
+    Ok(())
 }
 
 /// One group of a survey's responses: county, submission date, quality flags, channel, count.

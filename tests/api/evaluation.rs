@@ -231,6 +231,43 @@ on_both_backends! {
         assert_eq!(audited, ["300 simulated responses deleted"], "audited once: the second deleted nothing");
     }
 
+    async fn a_residents_response_that_collided_with_a_simulated_one_is_still_found_once_they_are_gone(backend: Backend) {
+        use minyi::storage::{insert_response, insert_responses, load_responses, slot_of, InsertOutcome, NewResponse};
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        let survey = catalog.require(EXAMPLE_ID).unwrap();
+        let home = slot_of(survey.record.number, "a resident's form");
+        let row = |id: &str, channel: &str| NewResponse {
+            slot: home,
+            id: id.to_owned(),
+            survey_id: EXAMPLE_ID.to_owned(),
+            version: survey.record.current_version.clone(),
+            stratum: "nanhu".to_owned(),
+            channel: channel.to_owned(),
+            answers: "[]".to_owned(),
+            quality_flags: String::new(),
+            duration_seconds: None,
+            submitted_on: "2016-10-10".to_owned(),
+            client_hash: None,
+        };
+        let mut conn = catalog.database().conn().unwrap();
+        // A simulated response in the resident's own slot (as a 47-bit collision would put it),
+        // so the resident's goes to the next.
+        insert_responses(&mut conn, &[row("a simulated one", "simulated"), row("a resident's form", "open_link")]).unwrap();
+        let before: Vec<i64> = load_responses(&mut conn, EXAMPLE_ID).unwrap().into_iter().filter(|r| r.channel == "open_link").map(|r| r.slot).collect();
+        drop(conn);
+
+        let deleted = minyi::analysis::remove_simulated(&catalog, EXAMPLE_ID, "test").unwrap();
+        let mut conn = catalog.database().conn().unwrap();
+        let again = insert_response(&mut conn, &row("a resident's form", "open_link")).unwrap();
+
+        assert_eq!(before, [home + 1], "the resident's response had walked on");
+        assert_eq!(deleted, 1);
+        assert_eq!(again, InsertOutcome::AlreadyStored, "a copy submitted later still finds it");
+        let left: Vec<(i64, String)> = load_responses(&mut conn, EXAMPLE_ID).unwrap().into_iter().map(|r| (r.slot, r.id)).collect();
+        assert_eq!(left, [(home, "a resident's form".to_owned())], "once, back in its own slot");
+    }
+
     async fn simulated_responses_of_published_results_stay(backend: Backend) {
         let app = spawn_app(backend).await;
         let catalog = app.catalog();
