@@ -93,8 +93,9 @@ pub enum InsertOutcome {
 /// Inserts `response` unless its key is stored already, and returns the slot it took (`None`:
 /// stored before). Starting at `response.slot`, a slot holding another key is passed over for
 /// the next; the walk ends at the key itself or at a free slot, so every copy of a key finds
-/// the first. (Rows are only deleted in the transaction that inserted them, which leaves no
-/// gap in such a walk.)
+/// the first. (Rows are deleted only in the transaction that inserted them, or by
+/// `delete_simulated`, which stores again from its own slot any response a deletion could have
+/// cut off: no walk has a gap.)
 pub(super) fn insert_unless_stored(
     conn: &mut DbConnection,
     response: &NewResponse,
