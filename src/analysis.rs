@@ -244,8 +244,10 @@ pub fn add_simulated(
     Ok(report)
 }
 
-/// Fieldwork progress of a survey from its stored responses (one grouped query).
-pub fn fieldwork_progress(
+/// Fieldwork progress of a survey from the flags stored with its responses (one grouped
+/// query): cheap enough for every survey of a list. [`fieldwork_progress`] adds the possible
+/// duplicates.
+pub fn stored_fieldwork_progress(
     catalog: &Catalog,
     survey_id: &str,
 ) -> Result<crate::fieldwork::Progress, AnalysisError> {
@@ -263,18 +265,46 @@ pub fn fieldwork_progress(
             },
         )
         .collect();
-    let mut progress = crate::fieldwork::progress(&survey.definition, &rows);
-    // Possible duplicates are found across responses (the same client hash), not stored with
-    // each: counted here, so that the publisher sees them during fieldwork and not first in
-    // the evaluation. Not in `flagged` or the counties' counts, which read the stored flags.
-    let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?.len();
-    if duplicates > 0 {
-        progress.flags.insert(
-            crate::survey::QualityFlag::DuplicateClient
-                .name()
-                .to_owned(),
-            i64::try_from(duplicates).unwrap_or(i64::MAX),
-        );
+    Ok(crate::fieldwork::progress(&survey.definition, &rows))
+}
+
+/// Fieldwork progress of a survey, with its possible duplicates: found across responses (the
+/// same client hash), not stored with each, they are counted here so that the publisher sees
+/// them during fieldwork and not first in the evaluation. They are not in `flagged` or the
+/// counties' counts, which read the stored flags; they are in `flagged_to_exclude` when the
+/// survey's rules exclude them (and no stored flag already does).
+pub fn fieldwork_progress(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<crate::fieldwork::Progress, AnalysisError> {
+    use crate::survey::QualityFlag;
+    let mut progress = stored_fieldwork_progress(catalog, survey_id)?;
+    let survey = catalog.require(survey_id)?;
+    let mut conn = catalog.database().conn()?;
+    let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
+    if duplicates.is_empty() {
+        return Ok(progress);
+    }
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    progress.flags.insert(
+        QualityFlag::DuplicateClient.name().to_owned(),
+        count(duplicates.len()),
+    );
+    let rules = &survey.definition.quality.exclude;
+    if rules.contains(&QualityFlag::DuplicateClient) {
+        let excluded_already = |flags: &str| {
+            flags
+                .split(',')
+                .any(|flag| rules.iter().any(|rule| rule.name() == flag))
+        };
+        let mut newly = 0;
+        storage::for_each_response(&mut conn, survey_id, |row| {
+            if duplicates.contains(&row.id) && !excluded_already(&row.quality_flags) {
+                newly += 1;
+            }
+            Ok::<(), AnalysisError>(())
+        })?;
+        progress.flagged_to_exclude += count(newly);
     }
     Ok(progress)
 }

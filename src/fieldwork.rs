@@ -222,6 +222,15 @@ mod tests {
             p.flagged_to_exclude, 12,
             "the example's rules exclude too_fast and straightlining"
         );
+        let kept_flag = progress(
+            &example(),
+            &[row("nanhu", "2016-10-11", "duplicate_client", 4)],
+        );
+        assert_eq!(
+            (kept_flag.flagged, kept_flag.flagged_to_exclude),
+            (4, 0),
+            "a flag the rules do not list excludes nothing"
+        );
     }
 
     #[test]

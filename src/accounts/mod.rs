@@ -124,7 +124,7 @@ pub enum AccountsError {
     NotAnEvaluator { email: String, role: Role },
     #[error("no survey with id {0:?}; `minyi survey list` shows the known surveys")]
     UnknownSurvey(String),
-    #[error("{0} is the only admin; add another admin (`minyi user add --role admin`) before removing it")]
+    #[error("{0} is the only admin; add another admin (`minyi user add --email … --role admin`) before removing it")]
     LastAdmin(String),
     #[error(transparent)]
     Password(#[from] PasswordProblem),

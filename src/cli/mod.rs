@@ -286,6 +286,17 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // Output written with `write_all` (the CSV formats) to a reader that stopped early:
+        // as the panic hook does for `println!`, end as on SIGPIPE, silently.
+        Err(e)
+            if e.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::from(141)
+        }
         Err(e) => {
             eprintln!("error: {}", said_once(&e));
             ExitCode::FAILURE
@@ -293,9 +304,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr, filtered by `MINYI_LOG`, as text or, with `MINYI_LOG_FORMAT=json`, one
-/// JSON object a line for a log collector (fields at the top level: `timestamp`, `level`,
-/// `target`, `message`, `route`, `status`, `ms`, …).
 /// An error and its causes, each cause added only when the text so far does not already say
 /// it: many of Minyi's errors quote their cause in their own message, and `{:#}` would repeat it.
 fn said_once(error: &anyhow::Error) -> String {
@@ -310,6 +318,9 @@ fn said_once(error: &anyhow::Error) -> String {
     text
 }
 
+/// Logs go to stderr, filtered by `MINYI_LOG`, as text or, with `MINYI_LOG_FORMAT=json`, one
+/// JSON object a line for a log collector (fields at the top level: `timestamp`, `level`,
+/// `target`, `message`, `route`, `status`, `ms`, …).
 fn init_tracing() {
     let directives = std::env::var("MINYI_LOG").unwrap_or_else(|_| "info".to_owned());
     let filter = crate::web::log_filter(&directives);
@@ -411,7 +422,7 @@ fn database() -> anyhow::Result<Database> {
     let url = Settings::from_env()?.database;
     if let crate::storage::DatabaseUrl::Sqlite(path) = &url {
         if path != ":memory:" && !std::path::Path::new(path).exists() {
-            let whence = match std::env::var_os("DATABASE_URL") {
+            let whence = match std::env::var_os("DATABASE_URL").filter(|url| !url.is_empty()) {
                 Some(_) => "DATABASE_URL names it".to_owned(),
                 None => format!(
                     "DATABASE_URL is not set, so the default in {} is used",

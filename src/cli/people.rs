@@ -23,7 +23,7 @@ pub(super) fn user(command: UserCommand) -> anyhow::Result<()> {
             let account =
                 accounts()?.reset_password(&email, &password, crate::audit::COMMAND_LINE)?;
             println!(
-                "new password set for {}; signed out everywhere, and any lock-out lifted",
+                "new password set for {}; signed out everywhere, and the account's lock-out lifted",
                 account.email
             );
             show_once(&password, generated);

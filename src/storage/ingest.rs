@@ -204,6 +204,8 @@ fn ensure_quota_row(
         .filter(responses::slot.between(first, last))
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::stratum.eq(stratum))
+        // A trial run's simulated responses take no resident's place.
+        .filter(responses::channel.ne(crate::analysis::SIMULATED))
         .filter(responses::slot.ne_all(inserted_in_group.values()))
         .count()
         .get_result(conn)?;

@@ -94,8 +94,8 @@ pub enum InsertOutcome {
 /// stored before). Starting at `response.slot`, a slot holding another key is passed over for
 /// the next; the walk ends at the key itself or at a free slot, so every copy of a key finds
 /// the first. (Rows are deleted only in the transaction that inserted them, or by
-/// `delete_simulated`, which stores again from its own slot any response a deletion could have
-/// cut off: no walk has a gap.)
+/// `delete_simulated`, which stores again from its own slot every response after a slot it
+/// empties: no walk has a gap.)
 pub(super) fn insert_unless_stored(
     conn: &mut DbConnection,
     response: &NewResponse,
@@ -277,41 +277,59 @@ where
 }
 
 /// Deletes every response of a survey made by `minyi simulate` (channel `simulated`), and
-/// returns how many. Residents' responses are untouched; simulated ones never took a quota place.
+/// returns how many. Residents' responses are untouched; simulated ones take no quota place,
+/// and the survey's quota counts are dropped so that the next response counts them afresh
+/// (counts made before simulated responses were left out of them included those).
 ///
-/// A deleted row can leave a gap in a walk (`insert_unless_stored`): a resident's response
-/// whose own slot held a simulated one sits further on, and a copy of it submitted later would
-/// stop at the gap and be stored twice. So, in the same transaction, every response not in its
-/// own slot (a 47-bit collision: rare) is stored again from its own slot.
+/// A deleted row can cut a walk (`insert_unless_stored`): a response that walked past it would
+/// no longer be found by a copy of its form, which would be stored twice. So, as linear probing
+/// deletes, the run of occupied slots right after each deleted one is taken out and every row
+/// of it stored again from its own slot, in the same transaction. Such runs are empty but for
+/// 47-bit collisions (and rows from before slots were hashes, which move to their own slots).
 pub fn delete_simulated(conn: &mut DbConnection, survey_id: &str) -> Result<usize, StorageError> {
     let (first, last) = survey_slots(conn, survey_id)?;
     Ok(conn.transaction(|conn| {
-        let deleted = diesel::delete(
-            responses::table
-                .filter(responses::slot.between(first, last))
-                .filter(responses::survey_id.eq(survey_id))
-                .filter(responses::channel.eq(crate::analysis::SIMULATED)),
-        )
-        .execute(conn)?;
-        if deleted > 0 {
+        let simulated: Vec<i64> = responses::table
+            .filter(responses::slot.between(first, last))
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::channel.eq(crate::analysis::SIMULATED))
+            .select(responses::slot)
+            .load(conn)?;
+        for chunk in simulated.chunks(500) {
+            diesel::delete(responses::table.filter(responses::slot.eq_any(chunk))).execute(conn)?;
+        }
+        for &gap in &simulated {
+            let mut run = Vec::new();
+            let mut slot = next_slot(gap);
+            while let Some(row) = row_at(conn, slot)? {
+                run.push(row);
+                slot = next_slot(slot);
+            }
+            for row in &run {
+                diesel::delete(responses::table.filter(responses::slot.eq(row.slot)))
+                    .execute(conn)?;
+            }
             let number = i32::try_from(first >> SLOT_BITS).unwrap_or(MAX_SURVEY_NUMBER);
-            let placed: Vec<(i64, String)> = responses::table
-                .filter(responses::slot.between(first, last))
-                .select((responses::slot, responses::id))
-                .load(conn)?;
-            for (slot, id) in placed {
-                if slot != slot_of(number, &id) {
-                    rehome(conn, slot, number)?;
-                }
+            for mut row in run {
+                row.slot = slot_of(number, &row.id);
+                insert_unless_stored(conn, &row)?;
             }
         }
-        Ok::<_, DieselError>(deleted)
+        if !simulated.is_empty() {
+            diesel::delete(
+                super::schema::stratum_quotas::table
+                    .filter(super::schema::stratum_quotas::survey_id.eq(survey_id)),
+            )
+            .execute(conn)?;
+        }
+        Ok::<_, DieselError>(simulated.len())
     })?)
 }
 
-/// Moves the response in `slot` back to the first free slot of its walk from its own slot.
-fn rehome(conn: &mut DbConnection, slot: i64, number: i32) -> Result<(), DieselError> {
-    let (id, survey_id, version, stratum, channel, answers, quality_flags) = responses::table
+/// The whole row in `slot`, if one is there, ready to be stored again.
+fn row_at(conn: &mut DbConnection, slot: i64) -> Result<Option<NewResponse>, DieselError> {
+    type Head = (String, String, String, String, String, String, String);
+    let Some((id, survey_id, version, stratum, channel, answers, quality_flags)) = responses::table
         .filter(responses::slot.eq(slot))
         .select((
             responses::id,
@@ -322,7 +340,11 @@ fn rehome(conn: &mut DbConnection, slot: i64, number: i32) -> Result<(), DieselE
             responses::answers,
             responses::quality_flags,
         ))
-        .first::<(String, String, String, String, String, String, String)>(conn)?;
+        .first::<Head>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
     let (duration_seconds, submitted_on, client_hash) = responses::table
         .filter(responses::slot.eq(slot))
         .select((
@@ -331,9 +353,8 @@ fn rehome(conn: &mut DbConnection, slot: i64, number: i32) -> Result<(), DieselE
             responses::client_hash,
         ))
         .first::<(Option<i32>, String, Option<String>)>(conn)?;
-    diesel::delete(responses::table.filter(responses::slot.eq(slot))).execute(conn)?;
-    let row = NewResponse {
-        slot: slot_of(number, &id),
+    Ok(Some(NewResponse {
+        slot,
         id,
         survey_id,
         version,
@@ -344,9 +365,7 @@ fn rehome(conn: &mut DbConnection, slot: i64, number: i32) -> Result<(), DieselE
         duration_seconds,
         submitted_on,
         client_hash,
-    };
-    insert_unless_stored(conn, &row)?;
-    Ok(())
+    }))
 }
 
 /// One group of a survey's responses: county, submission date, quality flags, channel, count.

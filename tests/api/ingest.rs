@@ -31,6 +31,30 @@ async fn post_to(app: &TestApp, address: &str, fields: &[(String, String)]) -> u
 }
 
 on_both_backends! {
+    async fn a_trial_runs_simulated_responses_take_no_residents_quota_place(backend: Backend) {
+        let surveys = survey_with_nanhu_quota(3);
+        let app = spawn_app_with_surveys(backend, surveys.path()).await;
+        let survey = example_survey();
+        let catalog = app.catalog();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 300, 5).expect("a trial run");
+        let simulated_in_nanhu = minyi::storage::count_by_stratum(&mut catalog.database().conn().unwrap(), EXAMPLE_ID)
+            .unwrap().into_iter().find(|(county, _)| county == "nanhu").map(|(_, n)| n).unwrap();
+        assert!(simulated_in_nanhu > 3, "the trial alone fills more than the quota ({simulated_in_nanhu})");
+
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            let token = signed_token(&app, EXAMPLE_ID, 300);
+            statuses.push(app.post_form(PATH, &with_token(valid_fields(&survey, "nanhu"), &token)).await.status);
+        }
+        minyi::analysis::remove_simulated(&catalog, EXAMPLE_ID, "test").expect("removed");
+        let token = signed_token(&app, EXAMPLE_ID, 300);
+        let after = app.post_form(PATH, &with_token(valid_fields(&survey, "nanhu"), &token)).await.status;
+
+        assert_eq!(statuses, [303, 303, 303, 409], "three residents take the three places, the fourth is told the county is complete");
+        assert_eq!(after, 409, "removing the trial frees no resident's place: it never took one");
+        assert_eq!(app.response_count(EXAMPLE_ID), 3);
+    }
+
     async fn two_hundred_concurrent_submissions_for_fifty_places_accept_exactly_fifty(backend: Backend) {
         let surveys = survey_with_nanhu_quota(60);
         let app = spawn_app_with_surveys(backend, surveys.path()).await;

@@ -49,6 +49,7 @@ on_both_backends! {
         assert!(page.body.contains("\u{a0}分\u{a0}– ") && broken.is_empty(), "a score keeps its unit on its line, an interval breaks only after the dash: {broken:?}");
         let english = app.get(&format!("{path}?lang=en")).await;
         assert!(english.body.contains("The city as a whole"));
+        assert!(english.body.contains("\u{a0}points\u{a0}– ") && english.body.contains(" of 100\u{a0}points"), "nor in English");
         let source = &survey.strata.source;
         let sentence = |text: &str| text.trim_end_matches(['。', '.']).to_owned();
         assert!(page.body.contains(&sentence(&source.zh)) && !page.body.contains(&sentence(&source.en)), "the population source in Chinese only");

@@ -192,7 +192,7 @@ fn r_estimates(release: &Survey, stratum: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "\n# ---- Recompute estimates.csv in base R (docs/methodology.md) ----\n\
+        "\n# ---- Recompute estimates.csv in base R (methodology.md in this result set) ----\n\
          # Rows with a weight are the ones used. The same design in the survey package:\n\
          #   d <- survey::svydesign(ids = ~1, strata = ~{stratum}, weights = ~weight, data = used)\n\
          #   then rake d to the margins of survey.toml (rescaled to the counties' total) and\n\

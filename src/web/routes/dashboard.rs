@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::{blocking, in_lang, private_page, query_param};
-use crate::analysis::fieldwork_progress;
+use crate::analysis::{fieldwork_progress, stored_fieldwork_progress};
 use crate::catalog::CurrentSurvey;
 use crate::fieldwork::Progress;
 use crate::lifecycle::{SurveyState, Transition};
@@ -71,7 +71,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
                 .list()?
                 .into_iter()
                 .map(|s| {
-                    let progress = fieldwork_progress(&catalog, &s.record.id)?;
+                    let progress = stored_fieldwork_progress(&catalog, &s.record.id)?;
                     Ok((s, progress))
                 })
                 .collect::<Result<Vec<_>, AppError>>()

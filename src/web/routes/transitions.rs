@@ -17,7 +17,7 @@ use serde_json::json;
 use super::posted::{read_form, PostedForm};
 use super::{blocking, dashboard, private_page, public_base};
 use crate::accounts::Account;
-use crate::analysis::fieldwork_progress;
+use crate::analysis::stored_fieldwork_progress;
 use crate::lifecycle::Transition;
 use crate::survey::Lang;
 use crate::transitions::{self, Refused};
@@ -135,7 +135,7 @@ async fn confirmation(
     let wanted = id.clone();
     let (survey, progress, grantees) = blocking(move || {
         let survey = catalog.require(&wanted)?;
-        let progress = fieldwork_progress(&catalog, &wanted)?;
+        let progress = stored_fieldwork_progress(&catalog, &wanted)?;
         let grantees = match action {
             Transition::Publish => accounts.grantees(&wanted)?.len(),
             Transition::Open | Transition::Close => 0,

@@ -37,6 +37,28 @@ on_both_backends! {
         assert!(dashboard.body.contains("同一设备或网络的重复答卷：<strong>1</strong>"), "and the dashboard shows it: {}", dashboard.body);
     }
 
+    async fn a_survey_that_excludes_duplicates_says_so_on_the_dashboard_during_fieldwork(backend: Backend) {
+        let surveys = example_survey_dir(|file| file.replace(
+            "exclude = [\"too_fast\", \"straightlining\"]",
+            "exclude = [\"too_fast\", \"straightlining\", \"duplicate_client\"]",
+        ));
+        let app = spawn_app_with_surveys(backend, surveys.path()).await;
+        for _ in 0..3 {
+            // Rendered five minutes ago: not too fast, so only the duplicate rule excludes them.
+            let token = signed_token(&app, EXAMPLE_ID, 300);
+            submit(&app, "pinghu", &token, &[]).await;
+        }
+
+        let progress = minyi::analysis::fieldwork_progress(&app.catalog(), EXAMPLE_ID).unwrap();
+        let stored_only = minyi::analysis::stored_fieldwork_progress(&app.catalog(), EXAMPLE_ID).unwrap();
+
+        assert_eq!(progress.flags.get("duplicate_client"), Some(&2), "three from one network: two possible duplicates");
+        assert_eq!(
+            (stored_only.flagged_to_exclude, progress.flagged_to_exclude), (0, 2),
+            "both will be left out, and the dashboard counts them"
+        );
+    }
+
     async fn without_cookies_the_network_is_the_client_and_only_a_trusted_proxy_names_it(backend: Backend) {
         let behind_proxy = spawn_app_with_settings(backend, &repo_path("surveys"), |s| {
             s.trusted_proxies = "127.0.0.1".parse().unwrap();
