@@ -252,8 +252,14 @@ pub fn stored_fieldwork_progress(
     survey_id: &str,
 ) -> Result<crate::fieldwork::Progress, AnalysisError> {
     let survey = catalog.require(survey_id)?;
-    let mut conn = catalog.database().conn()?;
-    let rows: Vec<crate::fieldwork::CountRow> = storage::fieldwork_counts(&mut conn, survey_id)?
+    progress_from_stored_flags(&survey, &mut *catalog.database().conn()?)
+}
+
+fn progress_from_stored_flags(
+    survey: &crate::catalog::CurrentSurvey,
+    conn: &mut storage::DbConnection,
+) -> Result<crate::fieldwork::Progress, AnalysisError> {
+    let rows: Vec<crate::fieldwork::CountRow> = storage::fieldwork_counts(conn, &survey.record.id)?
         .into_iter()
         .map(
             |(stratum, date, flags, channel, count)| crate::fieldwork::CountRow {
@@ -272,15 +278,14 @@ pub fn stored_fieldwork_progress(
 /// same client hash), not stored with each, they are counted here so that the publisher sees
 /// them during fieldwork and not first in the evaluation. They are not in `flagged` or the
 /// counties' counts, which read the stored flags; they are in `flagged_to_exclude` when the
-/// survey's rules exclude them (and no stored flag already does).
+/// survey's rules exclude them, counted as the evaluation counts (`quality_flags`).
 pub fn fieldwork_progress(
     catalog: &Catalog,
     survey_id: &str,
 ) -> Result<crate::fieldwork::Progress, AnalysisError> {
-    use crate::survey::QualityFlag;
-    let mut progress = stored_fieldwork_progress(catalog, survey_id)?;
     let survey = catalog.require(survey_id)?;
     let mut conn = catalog.database().conn()?;
+    let mut progress = progress_from_stored_flags(&survey, &mut conn)?;
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
     if duplicates.is_empty() {
         return Ok(progress);
@@ -290,21 +295,16 @@ pub fn fieldwork_progress(
         QualityFlag::DuplicateClient.name().to_owned(),
         count(duplicates.len()),
     );
-    let rules = &survey.definition.quality.exclude;
-    if rules.contains(&QualityFlag::DuplicateClient) {
-        let excluded_already = |flags: &str| {
-            flags
-                .split(',')
-                .any(|flag| rules.iter().any(|rule| rule.name() == flag))
-        };
-        let mut newly = 0;
+    let rules = &survey.definition.quality;
+    if rules.exclude.contains(&QualityFlag::DuplicateClient) {
+        let mut excluded = 0;
         storage::for_each_response(&mut conn, survey_id, |row| {
-            if duplicates.contains(&row.id) && !excluded_already(&row.quality_flags) {
-                newly += 1;
+            if rules.excludes(&quality_flags(&row, &duplicates)?) {
+                excluded += 1;
             }
             Ok::<(), AnalysisError>(())
         })?;
-        progress.flagged_to_exclude += count(newly);
+        progress.flagged_to_exclude = count(excluded);
     }
     Ok(progress)
 }

@@ -95,13 +95,7 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
         *by_day.entry(&row.date).or_default() += row.count;
         if !row.flags.is_empty() {
             any_flag += row.count;
-            if row.flags.split(',').any(|flag| {
-                survey
-                    .quality
-                    .exclude
-                    .iter()
-                    .any(|rule| rule.name() == flag)
-            }) {
+            if survey.quality.excludes_stored(&row.flags) {
                 to_exclude += row.count;
             }
             *flagged.entry(&row.stratum).or_default() += row.count;

@@ -208,6 +208,31 @@ pub struct StoredResponse {
     pub client_hash: Option<String>,
 }
 
+/// The columns of a [`StoredResponse`], in its order.
+const STORED_COLUMNS: (
+    responses::slot,
+    responses::id,
+    responses::version,
+    responses::stratum,
+    responses::channel,
+    responses::answers,
+    responses::quality_flags,
+    responses::duration_seconds,
+    responses::submitted_on,
+    responses::client_hash,
+) = (
+    responses::slot,
+    responses::id,
+    responses::version,
+    responses::stratum,
+    responses::channel,
+    responses::answers,
+    responses::quality_flags,
+    responses::duration_seconds,
+    responses::submitted_on,
+    responses::client_hash,
+);
+
 /// Every response of a survey, in a stable order (by slot, which is random: insertion order is
 /// not recoverable from it).
 pub fn load_responses(
@@ -255,18 +280,7 @@ where
     let rows = responses::table
         .filter(responses::slot.between(first, last))
         .filter(responses::survey_id.eq(survey_id))
-        .select((
-            responses::slot,
-            responses::id,
-            responses::version,
-            responses::stratum,
-            responses::channel,
-            responses::answers,
-            responses::quality_flags,
-            responses::duration_seconds,
-            responses::submitted_on,
-            responses::client_hash,
-        ))
+        .select(STORED_COLUMNS)
         .order(responses::slot.asc())
         .load_iter::<StoredResponse, diesel::connection::DefaultLoadingMode>(conn)
         .map_err(StorageError::from)?;
@@ -298,10 +312,12 @@ pub fn delete_simulated(conn: &mut DbConnection, survey_id: &str) -> Result<usiz
         for chunk in simulated.chunks(500) {
             diesel::delete(responses::table.filter(responses::slot.eq_any(chunk))).execute(conn)?;
         }
+        let number = i32::try_from(first >> SLOT_BITS).unwrap_or(MAX_SURVEY_NUMBER);
         for &gap in &simulated {
             let mut run = Vec::new();
             let mut slot = next_slot(gap);
-            while let Some(row) = row_at(conn, slot)? {
+            // A survey's slots hold only its own responses (its number is in their top bits).
+            while let Some(row) = row_at(conn, survey_id, slot)? {
                 run.push(row);
                 slot = next_slot(slot);
             }
@@ -309,7 +325,6 @@ pub fn delete_simulated(conn: &mut DbConnection, survey_id: &str) -> Result<usiz
                 diesel::delete(responses::table.filter(responses::slot.eq(row.slot)))
                     .execute(conn)?;
             }
-            let number = i32::try_from(first >> SLOT_BITS).unwrap_or(MAX_SURVEY_NUMBER);
             for mut row in run {
                 row.slot = slot_of(number, &row.id);
                 insert_unless_stored(conn, &row)?;
@@ -326,45 +341,29 @@ pub fn delete_simulated(conn: &mut DbConnection, survey_id: &str) -> Result<usiz
     })?)
 }
 
-/// The whole row in `slot`, if one is there, ready to be stored again.
-fn row_at(conn: &mut DbConnection, slot: i64) -> Result<Option<NewResponse>, DieselError> {
-    type Head = (String, String, String, String, String, String, String);
-    let Some((id, survey_id, version, stratum, channel, answers, quality_flags)) = responses::table
+/// The whole row in `slot`, if one is there, ready to be stored again in `survey_id`.
+fn row_at(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    slot: i64,
+) -> Result<Option<NewResponse>, DieselError> {
+    let row = responses::table
         .filter(responses::slot.eq(slot))
-        .select((
-            responses::id,
-            responses::survey_id,
-            responses::version,
-            responses::stratum,
-            responses::channel,
-            responses::answers,
-            responses::quality_flags,
-        ))
-        .first::<Head>(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let (duration_seconds, submitted_on, client_hash) = responses::table
-        .filter(responses::slot.eq(slot))
-        .select((
-            responses::duration_seconds,
-            responses::submitted_on,
-            responses::client_hash,
-        ))
-        .first::<(Option<i32>, String, Option<String>)>(conn)?;
-    Ok(Some(NewResponse {
-        slot,
-        id,
-        survey_id,
-        version,
-        stratum,
-        channel,
-        answers,
-        quality_flags,
-        duration_seconds,
-        submitted_on,
-        client_hash,
+        .select(STORED_COLUMNS)
+        .first::<StoredResponse>(conn)
+        .optional()?;
+    Ok(row.map(|row| NewResponse {
+        slot: row.slot,
+        id: row.id,
+        survey_id: survey_id.to_owned(),
+        version: row.version,
+        stratum: row.stratum,
+        channel: row.channel,
+        answers: row.answers,
+        quality_flags: row.quality_flags,
+        duration_seconds: row.duration_seconds,
+        submitted_on: row.submitted_on,
+        client_hash: row.client_hash,
     }))
 }
 

@@ -61,6 +61,15 @@ impl QualityRules {
     pub fn excludes(&self, flags: &[QualityFlag]) -> bool {
         flags.iter().any(|flag| self.exclude.contains(flag))
     }
+
+    /// [`Self::excludes`] for flags as a response stores them (`too_fast,straightlining`).
+    pub fn excludes_stored(&self, stored: &str) -> bool {
+        let flags: Vec<QualityFlag> = stored
+            .split(',')
+            .filter_map(QualityFlag::from_name)
+            .collect();
+        self.excludes(&flags)
+    }
 }
 
 impl Survey {

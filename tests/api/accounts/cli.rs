@@ -34,6 +34,16 @@ fn run(db: &TestDatabase, args: &[&str], stdin: &str) -> (bool, String, String) 
     )
 }
 
+/// The generated password a command printed, once, in full (23 characters).
+fn shown_password(out: &str) -> &str {
+    let generated = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once; give it to them privately): "))
+        .expect("the generated password is shown");
+    assert_eq!(generated.len(), 23);
+    generated
+}
+
 #[test]
 fn user_add_takes_the_password_from_standard_input_or_generates_one_shown_once() {
     let db = TestDatabase::new(Backend::Sqlite);
@@ -70,11 +80,7 @@ fn user_add_takes_the_password_from_standard_input_or_generates_one_shown_once()
         "",
     );
     assert!(ok, "{err}");
-    let generated = out
-        .lines()
-        .find_map(|l| l.strip_prefix("password (shown once; give it to them privately): "))
-        .expect("the generated password is shown");
-    assert_eq!(generated.len(), 23);
+    let generated = shown_password(&out);
 
     let accounts = minyi::accounts::Accounts::new(
         minyi::storage::Database::connect(db.url.clone(), 1).unwrap(),
@@ -294,11 +300,7 @@ fn a_forgotten_password_is_reset_and_a_departed_evaluator_removed_from_the_comma
         reset.contains("new password set for li.wei@example.org; signed out everywhere"),
         "{reset}"
     );
-    let generated = reset
-        .lines()
-        .find_map(|l| l.strip_prefix("password (shown once; give it to them privately): "))
-        .expect("a generated password, shown once");
-    assert_eq!(generated.len(), 23);
+    shown_password(&reset);
     assert!(
         revoked.contains("li.wei@example.org may no longer download the result sets of survey"),
         "{revoked}"
