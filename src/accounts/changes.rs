@@ -3,6 +3,7 @@
 
 use super::{password, store, Account, Accounts, AccountsError, Email, Password, Role};
 use crate::audit::{self, AuditAction, AuditEvent};
+use crate::storage::accounts::UserDeletion;
 
 impl Accounts {
     /// Sets a new password for an account, signs it out everywhere and lifts a lock-out.
@@ -23,17 +24,14 @@ impl Accounts {
     /// that someone can still manage accounts from the web and download every result set.
     pub fn remove(&self, email: &Email, actor: &str) -> Result<Account, AccountsError> {
         let account = self.existing(email)?;
-        if account.role == Role::Admin {
-            let admins = self
-                .list()?
-                .into_iter()
-                .filter(|a| a.role == Role::Admin)
-                .count();
-            if admins <= 1 {
-                return Err(AccountsError::LastAdmin(account.email));
+        let admin = Role::Admin.name();
+        match store::delete_user(&mut *self.db.conn()?, &account.id, admin)? {
+            UserDeletion::Deleted => {}
+            UserDeletion::LastOfItsRole => return Err(AccountsError::LastAdmin(account.email)),
+            UserDeletion::NoSuchUser => {
+                return Err(AccountsError::UnknownEmail(account.email));
             }
         }
-        store::delete_user(&mut *self.db.conn()?, &account.id)?;
         let detail = format!("{} ({})", account.email, account.role);
         self.audit(actor, AuditAction::UserRemoved, None, &detail)?;
         Ok(account)

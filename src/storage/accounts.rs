@@ -216,18 +216,64 @@ pub fn replace_password(
     })?)
 }
 
+/// What `delete_user` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserDeletion {
+    Deleted,
+    NoSuchUser,
+    /// Nothing was deleted: the account is the last one with the role to keep.
+    LastOfItsRole,
+}
+
 /// Deletes an account with its grants and its failed sign-ins, in one transaction; its
 /// sessions then find no account. The audit log keeps its e-mail address as the actor of what
-/// it did. `Ok(false)` when there is no such account.
-pub fn delete_user(conn: &mut DbConnection, id: &str) -> Result<bool, StorageError> {
+/// it did. The last account with the role `keep_one` is not deleted: the count is taken in the
+/// same transaction, with PostgreSQL's row locks on the role's accounts (SQLite's one writer
+/// does the same), so two removals at once cannot take the last two.
+pub fn delete_user(
+    conn: &mut DbConnection,
+    id: &str,
+    keep_one: &str,
+) -> Result<UserDeletion, StorageError> {
     let key = format!("account:{id}");
     Ok(conn.transaction(|conn| {
+        // The locks come first. PostgreSQL: the role's accounts, so that a second removal
+        // waits here and then counts without the first one's account. SQLite: its one write
+        // lock, taken by a write that changes nothing, before any read (a transaction that
+        // has read cannot wait for another's write and fails as busy).
+        let of_role = users::table
+            .filter(users::role.eq(keep_one))
+            .select(users::id);
+        let holders: Vec<String> = match conn {
+            DbConnection::Sqlite(c) => {
+                diesel::update(users::table.filter(users::id.eq(id)))
+                    .set(users::session_epoch.eq(users::session_epoch))
+                    .execute(c)?;
+                of_role.load(c)?
+            }
+            DbConnection::Postgres(c) => of_role.for_update().load(c)?,
+        };
+        let role: Option<String> = users::table
+            .filter(users::id.eq(id))
+            .select(users::role)
+            .first(conn)
+            .optional()?;
+        match role {
+            None => return Ok(UserDeletion::NoSuchUser),
+            Some(role) if role == keep_one && holders.iter().all(|holder| holder == id) => {
+                return Ok(UserDeletion::LastOfItsRole);
+            }
+            Some(_) => {}
+        }
         diesel::delete(grants::table.filter(grants::user_id.eq(id))).execute(conn)?;
         diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(&key)))
             .execute(conn)?;
-        diesel::delete(users::table.filter(users::id.eq(id)))
-            .execute(conn)
-            .map(|deleted| deleted == 1)
+        let deleted = diesel::delete(users::table.filter(users::id.eq(id))).execute(conn)?;
+        Ok::<_, DieselError>(if deleted == 1 {
+            UserDeletion::Deleted
+        } else {
+            UserDeletion::NoSuchUser
+        })
     })?)
 }
 

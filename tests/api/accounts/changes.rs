@@ -82,4 +82,37 @@ on_both_backends! {
         assert!(refused.unwrap_err().to_string().contains("add another admin"));
         assert!(allowed.is_ok(), "with a second admin it goes");
     }
+
+    async fn two_admins_removing_each_other_at_once_leave_one_admin(backend: Backend) {
+        let app = spawn_app(backend).await;
+        add_account(&app, "admin-0@example.org", Role::Admin);
+        // As two `minyi user remove` commands in two terminals: each its own connections.
+        let (first, second) = (accounts(&app), accounts(&app));
+        let mut staying = "admin-0@example.org".to_owned();
+        for round in 1..=8 {
+            let joining = format!("admin-{round}@example.org");
+            add_account(&app, &joining, Role::Admin);
+            let both_start = std::sync::Barrier::new(2);
+            let (a, b) = std::thread::scope(|s| {
+                let a = s.spawn(|| {
+                    both_start.wait();
+                    first.remove(&Email::parse(&staying).unwrap(), "test")
+                });
+                let b = s.spawn(|| {
+                    both_start.wait();
+                    second.remove(&Email::parse(&joining).unwrap(), "test")
+                });
+                (a.join().unwrap(), b.join().unwrap())
+            });
+
+            let admins: Vec<String> = first.list().unwrap().into_iter()
+                .filter(|a| a.role == Role::Admin).map(|a| a.email).collect();
+            assert_eq!(admins.len(), 1, "round {round}: one admin left, not {admins:?}");
+            let refused = [&a, &b].iter().filter(|r| matches!(r, Err(AccountsError::LastAdmin(_)))).count();
+            assert!(a.is_ok() != b.is_ok() && refused == 1, "round {round}: one removed, one refused: {a:?} {b:?}");
+            if a.is_ok() {
+                staying = joining;
+            }
+        }
+    }
 }
