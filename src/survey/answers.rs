@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::definition::{Choice, Question, QuestionKind, Survey};
+use super::definition::{Choice, Question, QuestionKind, Survey, Text};
 use super::form_input::FormInput;
 
 /// A validated answer to one question.
@@ -154,8 +154,11 @@ fn read_answer(question: &Question, input: &FormInput) -> Result<Option<Answer>,
             }
         }
         QuestionKind::Number {
-            min, max, integer, ..
-        } => read_number(input.first(id), *min, *max, *integer),
+            min,
+            max,
+            integer,
+            unit,
+        } => read_number(input.first(id), *min, *max, *integer, unit.as_ref()),
         QuestionKind::Text { max_length } => {
             let text = one_break_per_line(input.first(id).unwrap_or_default().trim());
             if text.is_empty() {
@@ -227,10 +230,23 @@ fn read_number(
     min: f64,
     max: f64,
     integer: bool,
+    unit: Option<&Text>,
 ) -> Result<Option<Answer>, AnswerProblem> {
-    let raw = posted.unwrap_or_default().trim();
+    let mut raw = posted.unwrap_or_default().trim();
     if raw.is_empty() {
         return Ok(None);
+    }
+    // "3人" or "3 people": the unit shown after the box, typed as well.
+    if let Some(unit) = unit {
+        for label in [&unit.zh, &unit.en] {
+            if let Some(number) = raw
+                .strip_suffix(label.as_str())
+                .filter(|_| !label.is_empty())
+            {
+                raw = number.trim_end();
+                break;
+            }
+        }
     }
     let value = parse_number(raw).ok_or(AnswerProblem::NotANumber)?;
     if integer && value.fract() != 0.0 {
@@ -525,6 +541,33 @@ pub(crate) mod tests {
         for (typed, expected) in cases {
             assert_eq!(parse_number(typed), expected, "typed {typed:?}");
         }
+    }
+
+    #[test]
+    fn a_number_may_be_typed_with_the_unit_shown_after_its_box() {
+        let people = Text {
+            zh: "人".into(),
+            en: "people".into(),
+        };
+        let read = |typed: &str| read_number(Some(typed), 0.0, 20.0, true, Some(&people));
+        assert_eq!(read("3人"), Ok(Some(Answer::Number(3.0))));
+        assert_eq!(read("３ 人"), Ok(Some(Answer::Number(3.0))));
+        assert_eq!(read("3 people"), Ok(Some(Answer::Number(3.0))));
+        assert_eq!(
+            read("人"),
+            Err(AnswerProblem::NotANumber),
+            "the unit alone is no number"
+        );
+        assert_eq!(
+            read("3岁"),
+            Err(AnswerProblem::NotANumber),
+            "only its own unit"
+        );
+        assert_eq!(
+            read_number(Some("3人"), 0.0, 20.0, true, None),
+            Err(AnswerProblem::NotANumber),
+            "no unit, nothing to drop"
+        );
     }
 
     #[test]

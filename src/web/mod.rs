@@ -88,6 +88,7 @@ route_table! {
     get "/" => routes::home::index, Access::Public;
     get "/healthz" => routes::health::healthz, Access::Public;
     get "/metrics" => routes::metrics::metrics, Access::Public;
+    get "/favicon.ico" => routes::home::favicon, Access::Public;
     get "/s/{id}" => routes::survey::show, Access::Public;
     post "/s/{id}" => routes::survey::submit, Access::Public;
     get "/s/{id}/thanks" => routes::survey::thanks, Access::Public;

@@ -126,7 +126,7 @@ impl FormContext<'_> {
             "number": index + 1,
             "name": q.id,
             "text": q.text.get(lang),
-            "required": q.required,
+            "tag": self.messages.text(lang, tag_key(q)),
             "error": self.problem(q),
             "input_type": "radio",
             "options": [],
@@ -193,20 +193,26 @@ impl FormContext<'_> {
                 }
                 view["items"] = json!(items);
             }
-            QuestionKind::Number { min, max, unit, .. } => {
+            QuestionKind::Number {
+                min,
+                max,
+                integer,
+                unit,
+            } => {
                 view["is_number"] = json!(true);
-                let mut hint = self.messages.format(
+                // The phone's keypad: digits only for a whole number, with a point for a
+                // fraction; neither has a minus sign, so a range below zero gets the keyboard.
+                view["inputmode"] = json!(match (*min >= 0.0, *integer) {
+                    (true, true) => "numeric",
+                    (true, false) => "decimal",
+                    (false, _) => "text",
+                });
+                view["unit"] = json!(unit.as_ref().map(|u| u.get(lang)));
+                hints.push(self.messages.format(
                     lang,
                     "survey.number_range",
                     &[("min", &min.to_string()), ("max", &max.to_string())],
-                );
-                if let Some(unit) = unit {
-                    hint = match lang {
-                        Lang::Zh => format!("{hint}（{}）", unit.get(lang)),
-                        Lang::En => format!("{hint} ({})", unit.get(lang)),
-                    };
-                }
-                hints.push(hint);
+                ));
             }
             QuestionKind::Text { max_length } => {
                 view["is_text"] = json!(true);
@@ -285,16 +291,29 @@ impl FormContext<'_> {
                     .iter()
                     .map(|code| item_label(q, code, lang).unwrap_or(code))
                     .collect();
+                // Not "、": item labels such as "肉、禽、蛋" hold it themselves.
+                let separator = m.text(lang, "problem.items_separator");
                 m.format(
                     lang,
                     "problem.items_missing",
                     &[
                         ("count", &items.len().to_string()),
-                        ("items", &labels.join("、")),
+                        ("items", &labels.join(&separator)),
                     ],
                 )
             }
         })
+    }
+}
+
+/// The tag after a question's text. A question shown only after some answer is "if it
+/// applies" rather than "required": a browser without CSS `:has()` (old WebViews) shows it to
+/// everyone, next to the hint saying when to answer it.
+fn tag_key(q: &Question) -> &'static str {
+    match (q.show_if.is_some(), q.required) {
+        (true, _) => "survey.conditional",
+        (false, true) => "survey.required",
+        (false, false) => "survey.optional",
     }
 }
 

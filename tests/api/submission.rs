@@ -47,6 +47,28 @@ on_both_backends! {
         assert_eq!(app.response_count(EXAMPLE_ID), 1);
     }
 
+    async fn a_form_changed_after_back_and_sent_again_is_told_the_first_answers_stand(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        let path = format!("/s/{EXAMPLE_ID}");
+        let first = app.post_form(&path, &with_token(valid_fields(&survey, "nanhu"), &token)).await;
+        // Back, another county, Submit: the same rendered form (its token) a second time.
+        let changed = app.post_form(&path, &with_token(valid_fields(&survey, "haining"), &token)).await;
+
+        assert_eq!(first.location.as_deref(), Some(format!("/s/{EXAMPLE_ID}/thanks").as_str()));
+        let again = changed.location.expect("a redirect");
+        assert_ne!(again, format!("/s/{EXAMPLE_ID}/thanks"), "not the plain thanks");
+        let page = app.get(&again).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("这份问卷已经保存过了") && page.body.contains("修改的内容没有保存"), "{}", page.body);
+        let english = app.get(&format!("{again}&lang=en")).await;
+        assert!(english.body.contains("the changes were not saved"), "{}", english.body);
+        let stored = stored_answers(&app, EXAMPLE_ID);
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].0, "nanhu", "the first answers stand");
+    }
+
     async fn a_bad_answer_comes_back_next_to_its_question_with_everything_kept(backend: Backend) {
         let app = spawn_app(backend).await;
         let survey = example_survey();
@@ -357,7 +379,7 @@ async fn a_form_sent_empty_lists_five_questions_at_the_top_and_counts_the_rest()
         "the first is question 1"
     );
     assert!(
-        summary.contains(&format!("另有 {} 道题也需要修改", marked - 5)),
+        summary.contains(&format!("另有 {} 道题也没有答完或需要修改", marked - 5)),
         "the rest are counted: {summary}"
     );
     let survey = example_survey();
@@ -373,5 +395,45 @@ async fn a_form_sent_empty_lists_five_questions_at_the_top_and_counts_the_rest()
         page.body
             .contains(&format!("<title>请修改后再提交：{}", survey.title.zh)),
         "the tab's title says so too"
+    );
+}
+
+#[actix_web::test]
+async fn unanswered_grid_rows_are_named_apart_even_when_their_labels_hold_commas() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let survey = example_survey();
+    // "肉、禽、蛋" and "蔬菜、水果": joined with "、" they would read as five foods.
+    let skipped = [
+        "food_categories.meat_poultry_eggs",
+        "food_categories.vegetables_fruit",
+    ];
+    let fields: Vec<(String, String)> = valid_fields(&survey, "nanhu")
+        .into_iter()
+        .filter(|(name, _)| !skipped.contains(&name.as_str()))
+        .collect();
+    let mut english = fields.clone();
+    english.push(("_lang".into(), "en".into()));
+
+    let token = app.form_token(EXAMPLE_ID).await;
+    let zh = app
+        .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(fields, &token))
+        .await;
+    let en = app
+        .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(english, &token))
+        .await;
+
+    assert_eq!((zh.status, en.status), (422, 422));
+    assert!(
+        zh.body
+            .contains("还有 2 个小题没有回答：肉、禽、蛋；蔬菜、水果。"),
+        "{}",
+        zh.body
+    );
+    assert!(
+        en.body.contains(
+            "2 items still need an answer: Meat, poultry and eggs; Vegetables and fruit."
+        ),
+        "{}",
+        en.body
     );
 }

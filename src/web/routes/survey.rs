@@ -139,7 +139,7 @@ pub(super) async fn receive(
         let admitted = state.admit(&req);
         if admitted.is_ok() && honeypot::is_filled(&fields) {
             // Looks like success to the robot; nothing is stored.
-            return Ok(Outcome::HONEYPOT.tag(see_thanks(&id, lang)));
+            return Ok(Outcome::HONEYPOT.tag(see_thanks(&id, lang, Thanks::First)));
         }
         let token = fields.first("_token").map(str::to_owned);
         let mut input = fields;
@@ -206,7 +206,11 @@ pub(super) async fn receive(
                 if !stored {
                     return Ok(invitation_used_page(&state, &req, lang));
                 }
-                return Ok(Outcome::DUPLICATE.tag(see_thanks(&survey.record.id, lang)));
+                return Ok(Outcome::DUPLICATE.tag(see_thanks(
+                    &survey.record.id,
+                    lang,
+                    Thanks::Again,
+                )));
             }
         }
         let definition = &survey.definition;
@@ -288,7 +292,12 @@ pub(super) async fn receive(
             }
             Err(other) => return Err(other),
         };
-        Ok(outcome.tag(see_thanks(&survey.record.id, lang)))
+        let thanks = if outcome == Outcome::DUPLICATE {
+            Thanks::Again
+        } else {
+            Thanks::First
+        };
+        Ok(outcome.tag(see_thanks(&survey.record.id, lang, thanks)))
     }
     .await;
     let back = entry.action(&id);
@@ -309,9 +318,16 @@ pub async fn thanks(
             .await?
             .ok_or(AppError::NotFound)?;
         let m = state.pages.messages();
+        let (heading, paragraphs) = match Thanks::from_query(req.query_string()) {
+            Thanks::First => ("thanks.title", ["thanks.body", "thanks.again"]),
+            Thanks::Again => (
+                "thanks.already_title",
+                ["thanks.already_body", "thanks.body"],
+            ),
+        };
         let page = MessagePage {
-            heading: m.text(lang, "thanks.title"),
-            paragraphs: vec![m.text(lang, "thanks.body"), m.text(lang, "thanks.again")],
+            heading: m.text(lang, heading),
+            paragraphs: paragraphs.iter().map(|key| m.text(lang, key)).collect(),
             link: Some((home_href(lang), m.text(lang, "thanks.home"))),
             role: "status",
         };
@@ -522,16 +538,45 @@ fn html(body: String) -> HttpResponse {
         .body(body)
 }
 
-fn see_thanks(id: &str, lang: Lang) -> HttpResponse {
+/// Which thanks a submitter sees: for the form just stored, or for one stored before. The
+/// second matters after Back, a change and Submit again: the first answers stand, and the
+/// resident should not believe the change counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Thanks {
+    First,
+    Again,
+}
+
+impl Thanks {
+    fn from_query(query: &str) -> Thanks {
+        let again = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .is_ok_and(|pairs| pairs.iter().any(|(k, v)| k == "again" && v == "1"));
+        if again {
+            Thanks::Again
+        } else {
+            Thanks::First
+        }
+    }
+}
+
+fn see_thanks(id: &str, lang: Lang, thanks: Thanks) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, thanks_href(id, lang)))
+        .insert_header((header::LOCATION, thanks_href(id, lang, thanks)))
         .finish()
 }
 
-fn thanks_href(id: &str, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => format!("/s/{id}/thanks"),
-        Lang::En => format!("/s/{id}/thanks?lang=en"),
+fn thanks_href(id: &str, lang: Lang, thanks: Thanks) -> String {
+    let mut query = Vec::new();
+    if lang == Lang::En {
+        query.push("lang=en");
+    }
+    if thanks == Thanks::Again {
+        query.push("again=1");
+    }
+    if query.is_empty() {
+        format!("/s/{id}/thanks")
+    } else {
+        format!("/s/{id}/thanks?{}", query.join("&"))
     }
 }
 

@@ -32,7 +32,7 @@ on_both_backends! {
         assert!(!anonymous.body.contains("预览"), "{}", anonymous.body);
         assert_eq!(incomplete.status, 422, "checked as a resident's answers are");
         assert!(incomplete.body.contains("value=\"nanhu\" checked"), "the answers kept");
-        assert!(incomplete.body.contains("道题需要修改"), "the problems listed: {}", incomplete.body);
+        assert!(incomplete.body.contains("道题没有答完或需要修改"), "the problems listed: {}", incomplete.body);
         assert_eq!(complete.status, 200, "{}", complete.body);
         assert!(complete.body.contains("这份答卷填写完整"), "{}", complete.body);
         assert!(english.body.contains("Preview: this is the form residents see"), "in English too");
