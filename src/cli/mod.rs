@@ -68,7 +68,8 @@ enum Command {
         qi: Vec<String>,
     },
     /// Write the result set of a closed or published survey into DIR as
-    /// resultset-ID-VERSION.zip (microdata, estimates, codebook, scripts, manifest).
+    /// resultset-ID-VERSION.zip, or resultset-ID-VERSION-utf8.zip (microdata, estimates,
+    /// codebook, scripts, manifest).
     Export {
         id: String,
         #[arg(long)]
@@ -79,7 +80,17 @@ enum Command {
     },
     /// Check a result set: every hash, the Merkle root, and the weights, estimates and
     /// evaluation recomputed from its microdata; exits non-zero naming the first discrepancy.
-    Verify { file: PathBuf },
+    Verify {
+        file: PathBuf,
+        /// The Merkle root the public results page shows: the file must hold exactly the
+        /// published responses, not only agree with itself.
+        #[arg(long, value_name = "HEX")]
+        expect_root: Option<String>,
+        /// The manifest SHA-256 given with the published results (the Excel encoding's) or
+        /// recorded when the file was handed over.
+        #[arg(long, value_name = "HEX")]
+        expect_manifest: Option<String>,
+    },
     /// Manage the accounts of the people who run Minyi.
     #[command(subcommand)]
     User(UserCommand),
@@ -259,7 +270,11 @@ pub fn main() -> ExitCode {
         Command::Purge { id } => purge(&id),
         Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
         Command::Export { id, out, encoding } => export(&id, &out, encoding.into()),
-        Command::Verify { file } => verify(&file),
+        Command::Verify {
+            file,
+            expect_root,
+            expect_manifest,
+        } => verify(&file, expect_root.as_deref(), expect_manifest.as_deref()),
         Command::User(command) => user(command),
         Command::Grant { email, survey } => grant(&email, &survey),
         Command::Revoke { email, survey } => revoke(&email, &survey),

@@ -147,9 +147,35 @@ pub(super) fn export(
     Ok(())
 }
 
-pub(super) fn verify(file: &std::path::Path) -> anyhow::Result<()> {
+pub(super) fn verify(
+    file: &std::path::Path,
+    expect_root: Option<&str>,
+    expect_manifest: Option<&str>,
+) -> anyhow::Result<()> {
     let verified = crate::release::verify::verify(file)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    // A result set re-hashed after an edit agrees with itself: only a reference from outside
+    // it (the public page) tells whether it holds the published responses.
+    let expected = [
+        ("Merkle root", expect_root, &verified.merkle_root),
+        (
+            "manifest SHA-256",
+            expect_manifest,
+            &verified.manifest_sha256,
+        ),
+    ];
+    for (what, expected, actual) in expected {
+        if let Some(expected) = expected {
+            if !expected.trim().eq_ignore_ascii_case(actual) {
+                anyhow::bail!(
+                    "{}: the {what} is {actual}, not the expected {}: this file does not hold \
+                     the published result set (or the expected value was copied wrongly)",
+                    file.display(),
+                    expected.trim()
+                );
+            }
+        }
+    }
     println!(
         "{}: verified. {} files match the manifest; {} response rows give Merkle root {}; \
          weights, estimates and evaluation recomputed from the rows and survey.toml are equal to the released ones.",
@@ -162,6 +188,12 @@ pub(super) fn verify(file: &std::path::Path) -> anyhow::Result<()> {
         "manifest sha256 {} (survey {}, version {}): the public results page shows the Merkle root, the same for either encoding, and the manifest of the Excel encoding",
         verified.manifest_sha256, verified.survey_id, verified.survey_version
     );
+    match (expect_root, expect_manifest) {
+        (None, None) => println!(
+            "to check that these are the published responses, compare the Merkle root with the public results page, or pass it: --expect-root HEX"
+        ),
+        _ => println!("the expected values match: this is the published result set"),
+    }
     Ok(())
 }
 

@@ -290,7 +290,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         manifest_sha256: sha256(manifest_bytes),
         merkle_root: root,
         responses: manifest.responses,
-        files: files.len(),
+        files: manifest.files.len(),
     })
 }
 

@@ -55,7 +55,9 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
         })
         .collect();
     let package = json!({
-        "profile": "tabular-data-package",
+        // Not "tabular-data-package": the package lists the methodology, the survey file and
+        // the scripts beside its two tables.
+        "profile": "data-package",
         "name": format!("minyi-{}", survey.id),
         "title": format!("{} / {}", survey.title.zh, survey.title.en),
         "version": facts.version,

@@ -126,9 +126,13 @@ pub struct ReleaseFacts<'a> {
     pub quasi_identifiers: Vec<String>,
 }
 
-/// The file name of a survey version's result set.
-pub fn file_name(survey_id: &str, version: &str) -> String {
-    format!("resultset-{survey_id}-{version}.zip")
+/// The file name of a survey version's result set: the Excel encoding's plain, the UTF-8
+/// one's marked, so that both can sit in one folder and be told apart.
+pub fn file_name(survey_id: &str, version: &str, encoding: Encoding) -> String {
+    match encoding {
+        Encoding::Utf8WithBom => format!("resultset-{survey_id}-{version}.zip"),
+        Encoding::Utf8 => format!("resultset-{survey_id}-{version}-utf8.zip"),
+    }
 }
 
 /// The encoding's name in the manifest and the codebook.
@@ -230,7 +234,7 @@ pub fn export(
 ) -> Result<(PathBuf, ResultSetSummary), ExportError> {
     let survey = catalog.require(survey_id)?;
     std::fs::create_dir_all(dir)?;
-    let name = file_name(survey_id, &survey.record.current_version);
+    let name = file_name(survey_id, &survey.record.current_version, encoding);
     let path = dir.join(&name);
     let partial = dir.join(format!(".{name}.partial"));
     let file = std::fs::File::create(&partial)?;
@@ -421,7 +425,7 @@ fn build<W: Write + Seek>(
         .unwrap_or_default();
     Ok(ResultSetSummary {
         survey_id: survey_id.to_owned(),
-        file_name: file_name(survey_id, &version),
+        file_name: file_name(survey_id, &version, encoding),
         version,
         manifest_sha256,
         merkle_root: manifest.merkle_root,

@@ -228,7 +228,10 @@ fn choice(path: &str, raw: &RawChoice, problems: &mut Problems) -> Choice {
 }
 
 /// What a code looks like, for problems.
-const CODE_RULE: &str = "a code of 1 to 32 characters, each a-z, 0-9, \"_\" or \"-\"";
+const CODE_RULE: &str =
+    "a code of 1 to 32 characters, each a-z, 0-9, \"_\" or \"-\", not starting \
+     with \"-\" (a spreadsheet reads it as a formula), and digits alone not starting with 0 \
+     (a spreadsheet shows \"01\" as 1)";
 /// What an id looks like, for problems.
 const ID_RULE: &str =
     "an id of 1 to 64 characters: a lowercase letter, then a-z, 0-9 or \"_\" (e.g. \"overall_satisfaction\")";
@@ -287,11 +290,16 @@ fn is_id(id: &str) -> bool {
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// Codes are what the data files hold, so each must reach a spreadsheet as written: a cell
+/// starting with "-" is a formula (exports would have to defang it), and "01" becomes 1.
 fn is_code(code: &str) -> bool {
+    let digits_alone = code.bytes().all(|b| b.is_ascii_digit());
     (1..=32).contains(&code.len())
         && code
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && !code.starts_with('-')
+        && !(digits_alone && code.len() > 1 && code.starts_with('0'))
 }
 
 /// The values that occur more than once, each once, in first-seen order.

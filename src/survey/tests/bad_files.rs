@@ -256,6 +256,18 @@ const BAD_FILES: &[BadFile] = &[
         says: "1 to 32 characters",
     },
     BadFile {
+        what: "an option code a spreadsheet would read as a formula",
+        edits: &[("{ code = \"friends\"", "{ code = \"-friends\"")],
+        path: "questions[channels].options[-friends].code",
+        says: "not starting with \"-\"",
+    },
+    BadFile {
+        what: "an option code a spreadsheet would show without its leading zero",
+        edits: &[("{ code = \"friends\"", "{ code = \"07\"")],
+        path: "questions[channels].options[07].code",
+        says: "\"01\" as 1",
+    },
+    BadFile {
         what: "a choice question without options",
         edits: &[("kind = \"text\"", "kind = \"single\"")],
         path: "questions[suggestion].options",

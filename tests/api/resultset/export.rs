@@ -122,9 +122,15 @@ on_both_backends! {
 
         let a = std::fs::read(export(&app, Encoding::Utf8WithBom, first.path())).unwrap();
         let b = std::fs::read(export(&app, Encoding::Utf8WithBom, second.path())).unwrap();
-        let plain = std::fs::read(export(&app, Encoding::Utf8, second.path())).unwrap();
+        let plain_path = export(&app, Encoding::Utf8, second.path());
+        let plain = std::fs::read(&plain_path).unwrap();
 
         assert!(a == b, "byte-identical zips");
+        let mut names: Vec<String> = std::fs::read_dir(second.path()).unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "the two encodings sit side by side: {names:?}");
+        assert!(names[0].ends_with("-utf8.zip") || names[1].ends_with("-utf8.zip"), "{names:?}");
         let (with_bom, without) = (unzip(&a), unzip(&plain));
         assert!(!file(&without, "responses.csv").starts_with("\u{feff}".as_bytes()), "plain UTF-8 on request");
         assert_eq!(manifest(&with_bom).merkle_root, manifest(&without).merkle_root, "the rows are the same");

@@ -13,9 +13,14 @@ use minyi::release::merkle::MerkleRoot;
 use super::*;
 
 fn verify(path: &Path) -> (bool, String, String) {
+    verify_with(path, &[])
+}
+
+fn verify_with(path: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
         .arg("verify")
         .arg(path)
+        .args(args)
         .env("MINYI_LOG", "warn")
         .output()
         .expect("minyi runs");
@@ -110,6 +115,8 @@ on_both_backends! {
         let (ok, stdout, stderr) = verify(&path);
         assert!(ok, "{stderr}");
         assert!(stdout.contains("verified") && stdout.contains(&manifest(&files).merkle_root), "{stdout}");
+        let listed = manifest(&files).files.len();
+        assert!(stdout.contains(&format!("{listed} files match the manifest")), "the files the manifest lists: {stdout}");
 
         let change_answer = |lines: &mut Vec<String>| {
             let i = first_used(lines);
@@ -150,6 +157,54 @@ on_both_backends! {
             "a forged manifest has another hash than the one published"
         );
     }
+}
+
+#[actix_web::test]
+async fn an_answer_no_figure_uses_forged_with_its_manifest_is_caught_against_the_published_root() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 1400);
+    let dir = tempfile::tempdir().unwrap();
+    let path = export(&app, Encoding::Utf8WithBom, dir.path());
+    let files = unzip(&std::fs::read(&path).unwrap());
+    let published = manifest(&files).merkle_root;
+    let header = String::from_utf8_lossy(file(&files, "responses.csv"))
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    // A food-category rating: no indicator, weight or estimate reads it.
+    let unused = header
+        .split(',')
+        .position(|c| c.starts_with("food_categories"))
+        .expect("a grid column");
+    let forged = tampered(&files, dir.path(), true, |lines| {
+        let i = first_used(lines);
+        let flipped = if lines[i].split(',').nth(unused) == Some("1") {
+            "2"
+        } else {
+            "1"
+        };
+        lines[i] = set_cell(&lines[i], unused, flipped);
+    });
+
+    let (alone, said_alone, _) = verify(&forged);
+    let (against_root, _, said) = verify_with(&forged, &["--expect-root", &published]);
+    let (original, said_original, _) =
+        verify_with(&path, &["--expect-root", &published.to_uppercase()]);
+
+    assert!(alone, "on its own the forgery agrees with itself");
+    assert!(
+        said_alone.contains("--expect-root"),
+        "and the output says how to check it: {said_alone}"
+    );
+    assert!(
+        !against_root && said.contains(&format!("not the expected {published}")),
+        "{said}"
+    );
+    assert!(
+        original && said_original.contains("the expected values match"),
+        "{said_original}"
+    );
 }
 
 #[test]
