@@ -19,7 +19,7 @@ use crate::storage::{Database, ImportOutcome};
 
 use fieldwork::{forms, invite, progress, remind, remove_simulated, simulate};
 use people::{grant, revoke, user};
-use release::{check_release, evaluate, export, verify};
+use release::{check_release, evaluate, export, verify, Figures};
 use surveys::{purge, survey};
 
 #[derive(Parser)]
@@ -45,10 +45,15 @@ enum Command {
         id: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// The released figures instead (the result set's and the public page's, computed
-        /// from the k-anonymous release) of those of every stored response
-        #[arg(long)]
+        /// Only the released figures (the result set's and the public page's, computed from
+        /// the k-anonymous release); an error while there are none. Without it they are
+        /// printed once the survey is closed, and the stored responses' figures before.
+        #[arg(long, conflicts_with = "stored")]
         as_released: bool,
+        /// The figures of every stored response, even once released figures exist (these
+        /// include the responses k-anonymity suppresses for release)
+        #[arg(long)]
+        stored: bool,
         /// For --format csv: excel, UTF-8 with a byte-order mark (Excel and WPS then show the
         /// Chinese names), or utf8 (R, Python, other programs)
         #[arg(long, value_enum, default_value_t = CsvEncoding::Excel)]
@@ -265,8 +270,16 @@ pub fn main() -> ExitCode {
             id,
             format,
             as_released,
+            stored,
             encoding,
-        } => evaluate(&id, format, as_released, encoding.into()),
+        } => {
+            let figures = match (as_released, stored) {
+                (true, _) => Figures::Released,
+                (false, true) => Figures::Stored,
+                (false, false) => Figures::ReleasedIfAny,
+            };
+            evaluate(&id, format, figures, encoding.into())
+        }
         Command::Purge { id } => purge(&id),
         Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
         Command::Export { id, out, encoding } => export(&id, &out, encoding.into()),

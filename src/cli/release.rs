@@ -2,29 +2,42 @@
 
 use super::{catalog, Format};
 
+/// Which figures `minyi evaluate` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Figures {
+    /// The released ones once the survey is closed (those the public page and the result set
+    /// give), the stored responses' before.
+    ReleasedIfAny,
+    /// Only the released ones (an error while there are none).
+    Released,
+    /// Those of every stored response.
+    Stored,
+}
+
 pub(super) fn evaluate(
     id: &str,
     format: Format,
-    as_released: bool,
+    figures: Figures,
     encoding: crate::release::Encoding,
 ) -> anyhow::Result<()> {
     let catalog = catalog()?;
     let (survey, stored) = crate::analysis::evaluate_survey(&catalog, id)?;
     let released = released_evaluation(&catalog, &survey)?;
-    let evaluation = match (as_released, &released) {
-        (false, _) => &stored,
-        (true, Some(released)) => released,
-        (true, None) => anyhow::bail!(
+    let evaluation = match (figures, &released) {
+        (Figures::Stored, _) | (Figures::ReleasedIfAny, None) => &stored,
+        (Figures::Released | Figures::ReleasedIfAny, Some(released)) => released,
+        (Figures::Released, None) => anyhow::bail!(
             "survey {id} has no released figures: they are computed once it is closed \
              (`minyi survey close {id}`); and when too few responses can be released to weight \
              them, the figures of every stored response are the ones published (run it without \
              --as-released)"
         ),
     };
-    // Said before the figures, not after a table that fills the screen: staff quoting the
-    // stored responses' figures would contradict the published page.
-    if let (false, Some(released)) = (as_released, &released) {
-        if let Some(note) = released_differs(id, &stored, released) {
+    // Said before the figures, not after a table that fills the screen: which figures these
+    // are, when the other ones differ.
+    if let Some(released) = &released {
+        let printing_released = !std::ptr::eq(evaluation, &stored);
+        if let Some(note) = released_differs(id, &stored, released, printing_released) {
             eprintln!("{note}");
         }
     }
@@ -77,11 +90,13 @@ fn released_evaluation(
     })
 }
 
-/// What to tell the reader of the stored responses' figures when the released ones differ.
+/// What to tell the reader when the stored responses' figures and the released ones differ:
+/// which of the two are printed, and how to get the others.
 fn released_differs(
     id: &str,
     stored: &crate::evaluation::Evaluation,
     released: &crate::evaluation::Evaluation,
+    printing_released: bool,
 ) -> Option<String> {
     let differences = crate::evaluation::differences(stored, released);
     if differences.none() {
@@ -93,6 +108,11 @@ fn released_differs(
         .get(crate::evaluation::SUPPRESSED_FOR_RELEASE)
         .copied()
         .unwrap_or(0);
+    let (here, there) = if printing_released {
+        ("released", "stored")
+    } else {
+        ("stored", "released")
+    };
     let verdicts = if differences.verdicts.is_empty() {
         "statuses that differ: none".to_owned()
     } else {
@@ -100,12 +120,15 @@ fn released_differs(
             .verdicts
             .iter()
             .map(|c| {
+                let (stored_status, released_status) = (c.here.name(), c.there.name());
+                let (this, that) = if printing_released {
+                    (released_status, stored_status)
+                } else {
+                    (stored_status, released_status)
+                };
                 format!(
-                    "{} {}: {} here, {} released",
-                    c.domain,
-                    c.indicator,
-                    c.here.name(),
-                    c.there.name()
+                    "{} {}: {this} {here}, {that} {there}",
+                    c.domain, c.indicator
                 )
             })
             .collect();
@@ -115,13 +138,25 @@ fn released_differs(
             changes.join("; ")
         )
     };
-    Some(format!(
-        "note: these are the figures of every stored response. The result set and the public \
-         page give the released figures, computed from the k-anonymous release, which leaves \
-         out {suppressed} responses suppressed for release. Estimates that differ from these: \
-         {}; {verdicts}. `minyi evaluate {id} --as-released` prints the released figures.",
-        differences.estimates
-    ))
+    let release = format!(
+        "the released figures are computed from the k-anonymous release, which leaves out \
+         {suppressed} responses suppressed for release"
+    );
+    Some(if printing_released {
+        format!(
+            "note: these are the released figures, as the public page and the result set give \
+             them; {release}. The figures of every stored response differ in {} estimates; \
+             {verdicts}. `minyi evaluate {id} --stored` prints those.",
+            differences.estimates
+        )
+    } else {
+        format!(
+            "note: these are the figures of every stored response, not the published ones: \
+             {release}. Estimates that differ from these: {}; {verdicts}. `minyi evaluate {id}` \
+             prints the released figures.",
+            differences.estimates
+        )
+    })
 }
 
 pub(super) fn export(
@@ -129,6 +164,13 @@ pub(super) fn export(
     out: &std::path::Path,
     encoding: crate::release::Encoding,
 ) -> anyhow::Result<()> {
+    if out.exists() && !out.is_dir() {
+        anyhow::bail!(
+            "--out {} is a file: give a folder (made if missing); the result set is written into it as {}",
+            out.display(),
+            crate::release::resultset::file_name(id, "VERSION", encoding)
+        );
+    }
     let catalog = catalog()?;
     let (path, summary) = crate::release::resultset::download(
         &catalog,

@@ -348,8 +348,16 @@ fn evaluate_says_when_the_released_figures_differ_and_prints_them_on_request() {
         .path();
     let files = crate::resultset::unzip(&std::fs::read(zip).unwrap());
 
-    let (_, note) = run(&["evaluate", EXAMPLE_ID]);
-    let (released_csv, _) = run(&[
+    let (_, note) = run(&["evaluate", EXAMPLE_ID, "--stored"]);
+    let (released_csv, released_note) = run(&[
+        "evaluate",
+        EXAMPLE_ID,
+        "--format",
+        "csv",
+        "--encoding",
+        "utf8",
+    ]);
+    let (insisted_csv, _) = run(&[
         "evaluate",
         EXAMPLE_ID,
         "--as-released",
@@ -368,17 +376,27 @@ fn evaluate_says_when_the_released_figures_differ_and_prints_them_on_request() {
         "nothing released to differ from: {quiet_while_open}"
     );
     assert!(
-        note.contains(
-            "leaves out 10 responses suppressed for release. Estimates that differ from these: "
-        ) && note.contains(&format!(
-            "`minyi evaluate {EXAMPLE_ID} --as-released` prints the released figures"
-        )),
+        note.contains("these are the figures of every stored response, not the published ones")
+            && note.contains(
+                "leaves out 10 responses suppressed for release. Estimates that differ from these: "
+            )
+            && note.contains(&format!(
+                "`minyi evaluate {EXAMPLE_ID}` prints the released figures"
+            )),
         "{note}"
     );
     assert_eq!(
         released_csv.as_bytes(),
         crate::resultset::file(&files, "estimates.csv"),
-        "--as-released prints the result set's estimates, byte for byte"
+        "once closed, the result set's estimates are the default, byte for byte"
+    );
+    assert_eq!(released_csv, insisted_csv, "--as-released: the same");
+    assert!(
+        released_note.contains("these are the released figures")
+            && released_note.contains(&format!(
+                "`minyi evaluate {EXAMPLE_ID} --stored` prints those"
+            )),
+        "{released_note}"
     );
 }
 

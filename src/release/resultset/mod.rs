@@ -124,6 +124,29 @@ pub struct ReleaseFacts<'a> {
     pub evaluation: &'a Evaluation,
     pub kanon: &'a KAnonReport,
     pub quasi_identifiers: Vec<String>,
+    /// When the responses were actually submitted, beside the file's planned fieldwork dates.
+    pub submitted: SubmissionDates,
+}
+
+/// The first and last dates responses were submitted on (`YYYY-MM-DD`, so text order is date
+/// order); `None` without responses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubmissionDates(pub Option<(String, String)>);
+
+impl SubmissionDates {
+    fn add(&mut self, date: &str) {
+        match &mut self.0 {
+            None => self.0 = Some((date.to_owned(), date.to_owned())),
+            Some((first, last)) => {
+                if date < first.as_str() {
+                    *first = date.to_owned();
+                }
+                if date > last.as_str() {
+                    *last = date.to_owned();
+                }
+            }
+        }
+    }
 }
 
 /// The file name of a survey version's result set: the Excel encoding's plain, the UTF-8
@@ -203,6 +226,8 @@ struct Read {
     answers: Answers,
     flags: Vec<crate::survey::QualityFlag>,
     channel: String,
+    /// The date only (the survey's time zone); never written into a row.
+    submitted_on: String,
 }
 
 /// Streams a survey's stored responses in canonical order (by slot: a hash of the random id).
@@ -221,6 +246,7 @@ fn each_response(
             answers,
             flags,
             channel: stored.channel,
+            submitted_on: stored.submitted_on,
         })
     })
 }
@@ -301,7 +327,9 @@ fn build<W: Write + Seek>(
     // Pass 2: the released rows into the weighting sample.
     let mut builder = SampleBuilder::new(&release);
     let mut excluded: Vec<Option<&'static str>> = Vec::with_capacity(stored as usize);
+    let mut submitted = SubmissionDates::default();
     each_response(catalog, survey_id, |mut r| {
+        submitted.add(&r.submitted_on);
         release_row(&plan, &qi, &mut r.answers);
         let stratum = stratum_code(&release, &r.answers);
         excluded.push(
@@ -373,6 +401,7 @@ fn build<W: Write + Seek>(
         evaluation: &evaluation,
         kanon: &plan.report,
         quasi_identifiers: qi.iter().map(|c| c.name.clone()).collect(),
+        submitted,
     };
     let source = {
         let mut conn = catalog.database().conn()?;

@@ -109,4 +109,16 @@ fn minyi_export_writes_the_zip_and_refuses_an_open_survey() {
         .filter_map(Result::ok)
         .collect();
     assert_eq!(zips.len(), 1, "one zip, no partial file left behind");
+
+    let file = zips[0].path();
+    let onto_a_file = minyi(&["export", EXAMPLE_ID, "--out", file.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&onto_a_file.stderr);
+    assert!(!onto_a_file.status.success());
+    assert!(
+        said.contains(&format!(
+            "--out {} is a file: give a folder",
+            file.display()
+        )),
+        "names the path and what to give instead: {said}"
+    );
 }

@@ -77,6 +77,10 @@ on_both_backends! {
             "`satisfaction_rate` Overall food-safety satisfaction rate: threshold 0.7, 15 points"] {
             assert!(english.contains(fact), "the English part says {fact}: {english}");
         }
+        // Simulated today: the actual dates beside the planned ones, in the methodology only.
+        let today = example_survey().local_date(chrono::Utc::now()).to_string();
+        assert!(chinese.contains(&format!("答卷实际提交日期：{today} 至 {today}")), "{chinese}");
+        assert!(english.contains(&format!("responses actually submitted: {today} to {today}")), "{english}");
         assert!(!methodology.contains("docs/"), "self-contained: it points to no document outside the zip");
         let r = String::from_utf8_lossy(file(&files, "minyi.R")).into_owned();
         assert!(r.contains("factor(responses[[\"county\"]]"));
