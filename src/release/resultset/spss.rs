@@ -119,10 +119,18 @@ pub fn spss(columns: &[Column], encoding: Encoding) -> Vec<u8> {
         }
         let _ = writeln!(s, ".");
     }
-    let _ = writeln!(
-        s,
-        "* Weighted analyses: WEIGHT BY weight. (excluded rows have no weight)."
-    );
+    // WEIGHT BY alone would give population-sized counts and tests (the weights sum to the
+    // population), so the script says what it is good for and how to get the intervals.
+    for line in [
+        "* WEIGHT BY weight gives weighted means and percentages; excluded rows have no weight.",
+        "* The weights sum to the population: counts, standard errors and tests under WEIGHT BY are not the sample's.",
+        "* The intervals are in estimates.csv. For standard errors in SPSS Complex Samples, with the counties as strata:",
+        "*   CSPLAN ANALYSIS /PLAN FILE='minyi.csaplan' /PLANVARS ANALYSISWEIGHT=weight",
+        "*     /DESIGN STRATA=county /ESTIMATOR TYPE=WR",
+        "* CSPLAN does not model the raking, so its standard errors are somewhat larger than estimates.csv's.",
+    ] {
+        let _ = writeln!(s, "{line}");
+    }
     let _ = writeln!(s, "EXECUTE.");
     s.into_bytes()
 }
