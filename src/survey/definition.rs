@@ -176,6 +176,9 @@ pub struct Question {
     pub text: Text,
     /// A short explanation shown under the question.
     pub help: Option<Text>,
+    /// The heading of the part of the form this question begins ("二、食品安全满意度"): a
+    /// long form in parts, each numbered "第 2 部分，共 5 部分", tells a resident where they are.
+    pub section: Option<Text>,
     /// Must be answered when shown.
     pub required: bool,
     /// What the sampling design uses this question for.

@@ -160,6 +160,7 @@ pub(crate) struct RawQuestion {
     pub zh: String,
     pub en: String,
     pub help: Option<RawText>,
+    pub section: Option<RawText>,
     pub required: Option<bool>,
     pub role: Option<Role>,
     pub quasi_identifier: Option<bool>,

@@ -39,12 +39,13 @@ const SUMMARY_LINKS: usize = 5;
 impl FormContext<'_> {
     pub fn view(&self) -> Value {
         let survey = self.survey;
-        let questions: Vec<Value> = survey
+        let mut questions: Vec<Value> = survey
             .questions
             .iter()
             .enumerate()
             .map(|(index, q)| self.question(index, q))
             .collect();
+        self.mark_sections(&mut questions);
         let error_count = self.errors.map_or(0, |e| e.problems.len());
         let error_summary = (error_count > 0).then(|| {
             self.messages.format(
@@ -100,6 +101,42 @@ impl FormContext<'_> {
         view
     }
 
+    /// Puts each part's heading on the question that begins it, with where the part is
+    /// ("第 2 部分，共 5 部分 · 第 4–9 题"). Questions before the first heading are a part of
+    /// their own, without one.
+    fn mark_sections(&self, questions: &mut [Value]) {
+        let starts: Vec<usize> = (0..questions.len())
+            .filter(|&i| i == 0 || self.survey.questions[i].section.is_some())
+            .collect();
+        let parts = starts.len();
+        if parts < 2 {
+            return;
+        }
+        for (part, &start) in starts.iter().enumerate() {
+            let Some(heading) = &self.survey.questions[start].section else {
+                continue;
+            };
+            let end = starts.get(part + 1).copied().unwrap_or(questions.len());
+            let key = if end == start + 1 {
+                "survey.section_place_one"
+            } else {
+                "survey.section_place"
+            };
+            let place = self.messages.format(
+                self.lang,
+                key,
+                &[
+                    ("part", &(part + 1).to_string()),
+                    ("parts", &parts.to_string()),
+                    ("first", &(start + 1).to_string()),
+                    ("last", &end.to_string()),
+                ],
+            );
+            questions[start]["section"] =
+                json!({ "heading": heading.get(self.lang), "place": place });
+        }
+    }
+
     fn question(&self, index: usize, q: &Question) -> Value {
         let lang = self.lang;
         let mut hints: Vec<String> = Vec::new();
@@ -127,6 +164,7 @@ impl FormContext<'_> {
             "name": q.id,
             "text": q.text.get(lang),
             "tag": self.messages.text(lang, tag_key(q)),
+            "section": null,
             "error": self.problem(q),
             "input_type": "radio",
             "options": [],

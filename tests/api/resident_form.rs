@@ -242,3 +242,57 @@ unit = { zh = "人", en = "people" }
         Some(&minyi::survey::Answer::Number(4.0))
     );
 }
+
+#[actix_web::test]
+async fn a_long_form_comes_in_parts_that_say_where_the_resident_is() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let survey = example_survey();
+    let starts: Vec<usize> = survey
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.section.is_some())
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert!(starts.len() >= 3, "the example comes in parts");
+
+    let page = app.get(&format!("/s/{EXAMPLE_ID}")).await;
+    let english = app.get(&format!("/s/{EXAMPLE_ID}?lang=en")).await;
+
+    let total = starts.len();
+    for (part, &first) in starts.iter().enumerate() {
+        let last = starts
+            .get(part + 1)
+            .map_or(survey.questions.len(), |next| next - 1);
+        let heading = survey.questions[first - 1].section.as_ref().unwrap();
+        let (zh_questions, en_questions) = if first == last {
+            (format!("第 {first} 题"), format!("question {first}"))
+        } else {
+            (
+                format!("第 {first}–{last} 题"),
+                format!("questions {first}–{last}"),
+            )
+        };
+        let place = format!("第 {} 部分，共 {total} 部分 · {zh_questions}", part + 1);
+        let at = page
+            .body
+            .find(&place)
+            .unwrap_or_else(|| panic!("{place} on the page"));
+        let question = page
+            .body
+            .find(&format!("<legend id=\"q{first}-t\">"))
+            .unwrap();
+        assert!(
+            at < question,
+            "part {} is announced before question {first}",
+            part + 1
+        );
+        assert!(
+            page.body[..at].ends_with(&format!("{}<span class=\"note\">", heading.zh)),
+            "the heading, then where it is"
+        );
+        assert!(english
+            .body
+            .contains(&format!("Part {} of {total} · {en_questions}", part + 1)));
+    }
+}

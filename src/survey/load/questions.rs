@@ -102,6 +102,10 @@ pub(crate) fn build(
                 .help
                 .as_ref()
                 .map(|help| label_text(&format!("{}.help", block.path), help, problems)),
+            section: raw
+                .section
+                .as_ref()
+                .map(|section| label_text(&format!("{}.section", block.path), section, problems)),
             required: raw.required.unwrap_or(true),
             role: raw.role,
             show_if: None,

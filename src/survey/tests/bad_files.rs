@@ -21,6 +21,15 @@ const BAD_FILES: &[BadFile] = &[
         says: "text in quotes",
     },
     BadFile {
+        what: "a part's heading without its English",
+        edits: &[(
+            "id = \"county\"\n",
+            "id = \"county\"\nsection = { zh = \"一、基本情况\" }\n",
+        )],
+        path: "questions[county].section.en",
+        says: "this key is required",
+    },
+    BadFile {
         what: "a title without its English",
         edits: &[(
             "title = { zh = \"测试问卷\", en = \"Test survey\" }",
