@@ -174,6 +174,10 @@ impl AppError {
         let staff = req.path().starts_with("/admin");
         let key = match self {
             AppError::NotFound if staff => "staff_not_found",
+            // A download address with a query it does not know: say which it knows.
+            AppError::BadRequest(_) if req.path().starts_with("/resultsets/") => {
+                "download_bad_request"
+            }
             other => other.message_key(),
         };
         let way_on = |href: &str, label: &str| Some((in_lang(href, lang), m.text(lang, label)));

@@ -13,16 +13,19 @@ use crate::release::resultset::{self, ExportError};
 use crate::release::Encoding;
 use crate::web::{lang_from_query, AppError, AppState, SignedIn};
 
-fn encoding(query: &str) -> Encoding {
-    let plain = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()
-        .into_iter()
-        .flatten()
-        .any(|(k, v)| k == "encoding" && v == "utf8");
-    if plain {
-        Encoding::Utf8
-    } else {
-        Encoding::Utf8WithBom
+/// `?encoding=utf8` for plain UTF-8, `excel` or nothing for the byte-order mark; anything else
+/// is refused rather than quietly given the default (an evaluator who asked for `utf-8`
+/// would otherwise get a file R reads with a stray character).
+fn encoding(query: &str) -> Result<Encoding, AppError> {
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default();
+    match pairs
+        .iter()
+        .find(|(k, _)| k == "encoding")
+        .map(|(_, v)| v.as_str())
+    {
+        None | Some("excel") => Ok(Encoding::Utf8WithBom),
+        Some("utf8") => Ok(Encoding::Utf8),
+        Some(other) => Err(AppError::BadRequest(format!("unknown encoding {other:?}"))),
     }
 }
 
@@ -34,7 +37,17 @@ pub async fn download(
 ) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
     let id = path.into_inner();
-    let encoding = encoding(req.query_string());
+    let encoding = match encoding(req.query_string()) {
+        Ok(encoding) => encoding,
+        Err(e) => {
+            return e.render(
+                &state.pages,
+                lang,
+                &req,
+                Some(("/account", "error.back_account")),
+            )
+        }
+    };
     let catalog = state.catalog.clone();
     let actor = signed_in.0.email;
     let result = blocking(move || {

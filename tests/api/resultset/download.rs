@@ -19,16 +19,26 @@ on_both_backends! {
         closed_with_responses(&app, 700);
 
         let reply = request(&app, "get", &path, Some(&cookie), &[]).await;
+        let plain = request(&app, "get", &format!("{path}?encoding=utf8"), Some(&cookie), &[]).await;
+        let misspelt = request(&app, "get", &format!("{path}?encoding=utf-8"), Some(&cookie), &[]).await;
 
+        assert_eq!(plain.status, 200);
+        assert!(!file(&unzip(&plain.bytes), "responses.csv").starts_with("\u{feff}".as_bytes()), "plain UTF-8");
+        assert_eq!(misspelt.status, 400, "an encoding it does not know is not quietly the default");
+        assert!(misspelt.body.contains("encoding 只能是 utf8"), "{}", misspelt.body);
         assert_eq!(too_early.status, 409, "no result set while fieldwork runs");
         assert_eq!(reply.status, 200, "{}", reply.body);
         let files = unzip(&reply.bytes);
         let manifest_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file(&files, "manifest.json")));
         let entries = minyi::audit::recent(app.catalog().database(), 10).unwrap();
-        let download = entries.iter().find(|e| e.action == "download").expect("the download is audited");
+        let downloads: Vec<_> = entries.iter().filter(|e| e.action == "download").collect();
+        assert_eq!(downloads.len(), 2, "both encodings' downloads are audited, the refused one is not");
+        let download = downloads
+            .iter()
+            .find(|e| e.manifest_sha256.as_deref() == Some(manifest_hash.as_str()))
+            .expect("the download is audited with its manifest hash");
         assert_eq!(download.actor, "li.wei@example.org");
         assert_eq!(download.survey_id.as_deref(), Some(EXAMPLE_ID));
-        assert_eq!(download.manifest_sha256.as_deref(), Some(manifest_hash.as_str()));
     }
 }
 
