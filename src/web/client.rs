@@ -32,6 +32,32 @@ pub fn set_client_cookie(value: &str) -> (header::HeaderName, String) {
     )
 }
 
+/// The cookie a browser gets once it has sent a survey's form: the form then says so when
+/// opened again, so that a resident does not answer twice by mistake (a relative on the same
+/// phone may still). It lives in the browser only; the server stores nothing of it.
+const SENT_COOKIE: &str = "minyi_sent";
+
+/// Whether this browser has sent this survey's form before (its `minyi_sent` cookie, which is
+/// sent only to that survey's pages).
+pub fn sent_before(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(name, value)| name == SENT_COOKIE && value == "1")
+}
+
+/// The `Set-Cookie` that marks a survey's form as sent from this browser.
+pub fn set_sent_cookie(survey_id: &str) -> (header::HeaderName, String) {
+    (
+        header::SET_COOKIE,
+        format!(
+            "{SENT_COOKIE}=1; Path=/s/{survey_id}; Max-Age={CLIENT_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax"
+        ),
+    )
+}
+
 /// The client's address: the peer, or what a trusted proxy says in `X-Forwarded-For`.
 pub fn client_address(req: &HttpRequest, trusted: &TrustedProxies) -> IpAddr {
     let peer = req

@@ -437,3 +437,41 @@ async fn unanswered_grid_rows_are_named_apart_even_when_their_labels_hold_commas
         en.body
     );
 }
+
+#[actix_web::test]
+async fn a_browser_that_sent_the_form_is_told_so_when_it_opens_it_again() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let survey = example_survey();
+    let token = app.form_token(EXAMPLE_ID).await;
+    let fields = with_token(valid_fields(&survey, "nanhu"), &token);
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let path = format!("/s/{EXAMPLE_ID}");
+
+    let sent = crate::accounts::request(&app, "post", &path, None, &fields).await;
+    let cookie = sent.set_cookie.clone().expect("a cookie with the thanks");
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let again = crate::accounts::request(&app, "get", &path, Some(&pair), &[]).await;
+    let fresh = crate::accounts::request(&app, "get", &path, None, &[]).await;
+
+    assert_eq!(sent.status, 303);
+    assert!(
+        cookie.contains(&format!("Path=/s/{EXAMPLE_ID};")) && cookie.contains("HttpOnly"),
+        "this survey's pages only: {cookie}"
+    );
+    assert!(
+        again.body.contains("这部手机之前已经提交过这份问卷"),
+        "{}",
+        again.body
+    );
+    assert!(
+        again.body.contains("name=\"_token\""),
+        "the form is still there, for someone else in the household"
+    );
+    assert!(
+        !fresh.body.contains("之前已经提交过"),
+        "a browser that sent nothing is told nothing"
+    );
+}

@@ -12,7 +12,9 @@ use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
 use crate::storage::{self, InsertOutcome, InvitationRecord, NewResponse, Submission};
 use crate::survey::{stored_answers, AnswerErrors, FormInput, Lang, QualityFlag};
-use crate::web::client::{client_address, client_cookie, set_client_cookie};
+use crate::web::client::{
+    client_address, client_cookie, sent_before, set_client_cookie, set_sent_cookie,
+};
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
@@ -85,6 +87,8 @@ pub(super) fn show_form(
     entry: &Entry,
 ) -> Result<HttpResponse, AppError> {
     let token = state.tokens.issue(&survey.record.id, unix_now());
+    let notice = (matches!(entry, Entry::OpenLink) && sent_before(req))
+        .then(|| state.pages.messages().text(lang, "survey.sent_before"));
     let mut page = render_form(
         state,
         req,
@@ -94,7 +98,7 @@ pub(super) fn show_form(
         &token,
         &FormInput::default(),
         None,
-        None,
+        notice,
     )?;
     if client_cookie(req).is_none() {
         let (name, value) = set_client_cookie(&crate::privacy::client::new_cookie_value());
@@ -297,7 +301,14 @@ pub(super) async fn receive(
         } else {
             Thanks::First
         };
-        Ok(outcome.tag(see_thanks(&survey.record.id, lang, thanks)))
+        let mut response = see_thanks(&survey.record.id, lang, thanks);
+        if matches!(entry, Entry::OpenLink) {
+            let (name, value) = set_sent_cookie(&survey.record.id);
+            if let Ok(value) = header::HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        Ok(outcome.tag(response))
     }
     .await;
     let back = entry.action(&id);
