@@ -97,7 +97,7 @@ impl Chart<'_> {
             let x = self.x(bar.estimate);
             let _ = write!(
                 svg,
-                r##"<rect x="{LEFT}" y="{bar_y}" width="{:.1}" height="{BAR}" fill="#7aa7d9"/>"##,
+                r##"<rect x="{LEFT}" y="{bar_y}" width="{:.1}" height="{BAR}" fill="#5a8fd0"/>"##,
                 x - LEFT
             );
             if bar.low.is_finite() && bar.high.is_finite() {

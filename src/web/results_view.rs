@@ -148,7 +148,11 @@ impl ResultsPage<'_> {
             "standard": format!("≥ {}", self.figure(i, i.threshold)),
             "status": self.status(i.status),
             "status_class": i.status.name(),
-            "points": format!("{:.1} / {:.0}", i.points, i.max_points),
+            // "9.2 / 10" on one line; the words say it is points, not the figure.
+            "points": self.messages.format(self.lang, "results.points_of", &[
+                ("points", &format!("{:.1}", i.points)),
+                ("max", &format!("{:.0}", i.max_points)),
+            ]),
             "n": i.n,
             "unreliable": shown && !i.reliable,
         })
@@ -226,7 +230,7 @@ impl ResultsPage<'_> {
                 json!({
                     "county": d.name.get(lang),
                     "respondents": d.respondents,
-                    "points": format!("{:.1} / {:.0}", d.points, d.max_points),
+                    "points": format!("{:.1}\u{a0}/\u{a0}{:.0}", d.points, d.max_points),
                     "suppressed": !public.total_shown(n),
                     "withheld_note": (!public.total_shown(n)).then(|| self.withheld_note(d.respondents)),
                 })
@@ -243,6 +247,12 @@ impl ResultsPage<'_> {
                 ("points", &format!("{:.1}", city.points)),
                 ("max", &format!("{:.0}", city.max_points)),
             ]),
+            // Said at once: the headline is a sum of rubric points, not a satisfaction level.
+            "component_explained": m.format(lang, "results.component_explained", &[
+                ("count", &city.indicators.len().to_string()),
+                ("max", &format!("{:.0}", city.max_points)),
+            ]),
+            "contact": survey.contact.as_ref().map(|contact| contact.get(lang)),
             "city": city.indicators.iter().enumerate()
                 .map(|(k, i)| self.cell(i, public.shown(0, k)))
                 .collect::<Vec<_>>(),

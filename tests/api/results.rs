@@ -31,7 +31,11 @@ on_both_backends! {
         let survey = example_survey();
         for text in [
             "全市总体情况",
-            "“社会认可、群众满意”评价得分",
+            "“社会认可、群众满意”考核得分",
+            "项指标按考核评分规则所得分数之和（满分 100\u{a0}分），不是满意度或满意率",
+            "不宜据此排名",
+            "尚难判定：标准落在区间之内",
+            "调查组织方及联系方式：",
             "95% 置信区间",
             "南湖区",
             "桐乡市",
@@ -49,6 +53,8 @@ on_both_backends! {
         assert!(page.body.contains("\u{a0}分\u{a0}– ") && broken.is_empty(), "a score keeps its unit on its line, an interval breaks only after the dash: {broken:?}");
         let english = app.get(&format!("{path}?lang=en")).await;
         assert!(english.body.contains("The city as a whole"));
+        assert!(english.body.contains("not a satisfaction level or rate") && english.body.contains("Do not rank counties"));
+        assert!(page.body.contains("得分 0.0\u{a0}/\u{a0}30") && !page.body.contains("<br><span class=\"note\">0.0 / "), "points say they are points, the figures on one line");
         assert!(english.body.contains("\u{a0}points\u{a0}– ") && english.body.contains(" of 100\u{a0}points"), "nor in English");
         let source = &survey.strata.source;
         let sentence = |text: &str| text.trim_end_matches(['。', '.']).to_owned();
