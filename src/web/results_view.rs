@@ -94,6 +94,12 @@ fn points(v: f64) -> String {
     format!("{v:.0}")
 }
 
+/// A value to two decimal places, cut rather than rounded, so that a value below a threshold
+/// never reads as reaching it (69.9999 is "69.99", not "70.00").
+fn two_places_cut(value: f64) -> String {
+    format!("{:.2}", (value * 100.0).floor() / 100.0)
+}
+
 pub struct ResultsPage<'a> {
     pub results: &'a PublishedResults,
     pub lang: Lang,
@@ -121,6 +127,26 @@ impl ResultsPage<'_> {
         }
     }
 
+    /// The estimate as `figure` writes it, unless that reads the same as the threshold while
+    /// the estimate is below it ("70.0%" against "≥ 70.0%", scored as not reaching it): then
+    /// with two more decimals ("69.99%").
+    fn estimate(&self, i: &IndicatorResult) -> String {
+        let shown = self.figure(i, i.estimate);
+        if i.estimate < i.threshold && shown == self.figure(i, i.threshold) {
+            let scale = if i.kind == "proportion" { 100.0 } else { 1.0 };
+            let digits = two_places_cut(i.estimate * scale);
+            match i.kind.as_str() {
+                "proportion" => format!("{digits}%"),
+                _ => self
+                    .messages
+                    .format(self.lang, "results.score_unit", &[("value", &digits)])
+                    .replace(' ', "\u{a0}"),
+            }
+        } else {
+            shown
+        }
+    }
+
     fn status(&self, status: Status) -> String {
         self.messages
             .text(self.lang, &format!("results.status_{}", status.name()))
@@ -142,7 +168,7 @@ impl ResultsPage<'_> {
             "withheld_note": (!shown).then(|| self.withheld_note(i.n)),
             "label": i.label.get(self.lang),
             "suppressed": !shown,
-            "estimate": self.figure(i, i.estimate),
+            "estimate": self.estimate(i),
             // Broken, if at all, only after the dash.
             "interval": format!("{}\u{a0}– {}", self.figure(i, i.ci_low), self.figure(i, i.ci_high)),
             "standard": format!("≥ {}", self.figure(i, i.threshold)),
@@ -214,6 +240,9 @@ impl ResultsPage<'_> {
                 .to_svg();
                 json!({
                     "label": label,
+                    // How it is measured and where its standard and points come from: what a
+                    // reader needs before quoting it ("说不清" counts against a support rate).
+                    "source": survey.indicators.get(k).map(|d| d.source.get(lang)),
                     "chart": chart,
                     "standard": format!("≥ {standard}"),
                     "rows": rows.iter().map(|(d, i, shown)| {
@@ -428,7 +457,12 @@ pub fn public_csv(results: &PublishedResults) -> Result<Vec<u8>, csv::Error> {
                 figure(i.points),
                 number(i.max_points),
                 (!shown).to_string(),
-                i.reliable.to_string(),
+                // Withheld means withheld: whether its interval was wide hints at its n.
+                if shown {
+                    i.reliable.to_string()
+                } else {
+                    String::new()
+                },
                 results.evaluation.includes_simulated.to_string(),
                 results.version.clone(),
                 results.published_at.clone(),
@@ -470,7 +504,7 @@ pub fn api_json(results: &PublishedResults) -> Value {
                         "points": if shown { json!(i.points) } else { Value::Null },
                         "max_points": i.max_points,
                         "suppressed": !shown,
-                        "reliable": i.reliable,
+                        "reliable": if shown { json!(i.reliable) } else { Value::Null },
                     })
                 }).collect::<Vec<_>>(),
             })
@@ -487,4 +521,17 @@ pub fn api_json(results: &PublishedResults) -> Value {
         "weighting": results.evaluation.weighting,
         "domains": domains,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::two_places_cut;
+
+    #[test]
+    fn a_value_just_below_a_threshold_never_reads_as_reaching_it() {
+        assert_eq!(two_places_cut(69.991), "69.99");
+        assert_eq!(two_places_cut(69.9999), "69.99");
+        assert_eq!(two_places_cut(79.95), "79.95");
+        assert_eq!(two_places_cut(80.0), "80.00");
+    }
 }
