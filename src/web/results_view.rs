@@ -258,7 +258,15 @@ impl ResultsPage<'_> {
             .map(|&(n, d)| {
                 json!({
                     "county": d.name.get(lang),
-                    "respondents": d.respondents,
+                    // Against the county's target, when the file sets one: a shortfall
+                    // (44 of 200) is part of reading its figures.
+                    "respondents": match survey.stratum(&d.code).and_then(|s| s.target_sample) {
+                        Some(target) => m.format(lang, "results.respondents_of_target", &[
+                            ("n", &d.respondents.to_string()),
+                            ("target", &target.to_string()),
+                        ]),
+                        None => d.respondents.to_string(),
+                    },
                     "points": format!("{:.1}\u{a0}/\u{a0}{:.0}", d.points, d.max_points),
                     "suppressed": !public.total_shown(n),
                     "withheld_note": (!public.total_shown(n)).then(|| self.withheld_note(d.respondents)),
