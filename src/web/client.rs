@@ -12,13 +12,18 @@ use crate::privacy::TrustedProxies;
 
 /// The value of Minyi's client cookie, when the browser sent one Minyi could have set.
 pub fn client_cookie(req: &HttpRequest) -> Option<String> {
+    cookies(req)
+        .find(|(name, value)| *name == CLIENT_COOKIE && valid_cookie(value))
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Every `name=value` pair of the request's `Cookie` headers.
+fn cookies(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == CLIENT_COOKIE && valid_cookie(value))
-        .map(|(_, value)| value.to_owned())
 }
 
 /// A `Set-Cookie` value giving the browser a fresh client cookie. First-party, sent only to
@@ -40,12 +45,7 @@ const SENT_COOKIE: &str = "minyi_sent";
 /// Whether this browser has sent this survey's form before (its `minyi_sent` cookie, which is
 /// sent only to that survey's pages).
 pub fn sent_before(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .any(|(name, value)| name == SENT_COOKIE && value == "1")
+    cookies(req).any(|(name, value)| name == SENT_COOKIE && value == "1")
 }
 
 /// The `Set-Cookie` that marks a survey's form as sent from this browser.
