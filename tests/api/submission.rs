@@ -475,3 +475,44 @@ async fn a_browser_that_sent_the_form_is_told_so_when_it_opens_it_again() {
         "a browser that sent nothing is told nothing"
     );
 }
+
+#[actix_web::test]
+async fn behind_a_proxy_that_sends_its_own_host_a_post_from_the_public_address_is_ours() {
+    // nginx without `proxy_set_header Host $host`: Host is the upstream, 127.0.0.1:PORT, while
+    // the browser's Origin is the address residents use.
+    let app = spawn_app_with_settings(Backend::Sqlite, &repo_path("surveys"), |s| {
+        s.public_url = Some("https://survey.jiaxing.example".into());
+    })
+    .await;
+    let survey = example_survey();
+    let token = app.form_token(EXAMPLE_ID).await;
+    let body =
+        serde_urlencoded::to_string(with_token(valid_fields(&survey, "nanhu"), &token)).unwrap();
+    let path = format!("/s/{EXAMPLE_ID}");
+    let form = "application/x-www-form-urlencoded";
+
+    let from_elsewhere = app
+        .post_raw(
+            &path,
+            form,
+            body.clone().into_bytes(),
+            &[("Origin", "https://evil.example")],
+        )
+        .await;
+    let from_the_public_address = app
+        .post_raw(
+            &path,
+            form,
+            body.into_bytes(),
+            &[("Origin", "https://survey.jiaxing.example")],
+        )
+        .await;
+
+    assert_eq!(from_elsewhere.status, 403);
+    assert_eq!(
+        from_the_public_address.status, 303,
+        "{}",
+        from_the_public_address.body
+    );
+    assert_eq!(app.response_count(EXAMPLE_ID), 1);
+}

@@ -183,7 +183,7 @@ pub async fn logout(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
-    if is_cross_site(&req) {
+    if is_cross_site(&req, state.public_url.as_deref()) {
         return AppError::Forbidden.render(&state.pages, lang, &req, None);
     }
     let accounts = state.accounts.clone();

@@ -26,7 +26,7 @@ pub async fn read_form(
     state: &AppState,
     default: Lang,
 ) -> Result<PostedForm, AppError> {
-    if is_cross_site(req) {
+    if is_cross_site(req, state.public_url.as_deref()) {
         return Err(AppError::Forbidden);
     }
     check_content_type(req)?;
@@ -44,7 +44,12 @@ pub async fn read_form(
 
 /// A browser tells us when a post comes from another site (`Sec-Fetch-Site`, `Origin`); such
 /// posts are refused before anything is read. The form token is the second line of defence.
-pub fn is_cross_site(req: &HttpRequest) -> bool {
+///
+/// The origin is ours when it names the host the request was sent to, or the address residents
+/// use (`MINYI_PUBLIC_URL`): a reverse proxy that passes its own upstream address as `Host`
+/// (nginx does unless told `proxy_set_header Host $host`) would otherwise make every post look
+/// cross-site.
+pub fn is_cross_site(req: &HttpRequest, public_url: Option<&str>) -> bool {
     let headers = req.headers();
     if headers
         .get("sec-fetch-site")
@@ -59,9 +64,13 @@ pub fn is_cross_site(req: &HttpRequest) -> bool {
     if origin == "null" {
         return false;
     }
-    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    let host = req.connection_info().host().to_owned();
-    !origin_host.eq_ignore_ascii_case(&host)
+    let host_of = |url: &str| {
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        rest.split('/').next().unwrap_or(rest).to_owned()
+    };
+    let origin_host = host_of(origin);
+    let ours = |host: &str| origin_host.eq_ignore_ascii_case(host);
+    !(ours(req.connection_info().host()) || public_url.is_some_and(|url| ours(&host_of(url))))
 }
 
 fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
