@@ -65,6 +65,20 @@ pub enum CatalogError {
         why: &'static str,
         what_then: String,
     },
+    /// At start, a file holding an earlier version of a survey than its current one: a node
+    /// with a stale copy must not take the survey back for everyone.
+    #[error(
+        "{file}: this is an earlier version ({version}) of survey {id}, whose current version \
+         is {current} (imported since, perhaps through another node); a start does not go back \
+         to it. Bring this file up to date (`minyi survey source {id} > {file}`), or go back on \
+         purpose with `minyi survey import {file}`"
+    )]
+    EarlierVersion {
+        file: String,
+        id: String,
+        version: String,
+        current: String,
+    },
     /// A changed file that would leave answers already given without their question or code.
     #[error(
         "{file}: survey {id} has stored responses ({responses}), read by question id and \
@@ -290,7 +304,10 @@ impl Catalog {
                         });
                     }
                 }
-                _ => match self.import_survey(&file, survey, &source) {
+                _ => match self
+                    .refuse_earlier_version(&file, &survey.id, &source)
+                    .and_then(|()| self.import_survey(&file, survey, &source))
+                {
                     Ok(loaded) => report.loaded.push(loaded),
                     Err(e @ CatalogError::Storage(_)) => return Err(e),
                     Err(e) => report.refused.push(e),
@@ -298,6 +315,32 @@ impl Catalog {
             }
         }
         Ok(report)
+    }
+
+    /// Refuses, at start, a file whose text is an earlier version of its survey than the
+    /// current one (`CatalogError::EarlierVersion`); new and current versions pass.
+    fn refuse_earlier_version(
+        &self,
+        file: &Path,
+        id: &str,
+        source: &str,
+    ) -> Result<(), CatalogError> {
+        let version = version_of(source);
+        let mut conn = self.db.conn()?;
+        let Some(record) = storage::find_survey(&mut conn, id)? else {
+            return Ok(());
+        };
+        if record.current_version != version
+            && storage::version_ids(&mut conn, id)?.contains(&version)
+        {
+            return Err(CatalogError::EarlierVersion {
+                file: file.display().to_string(),
+                id: id.to_owned(),
+                version: short(&version).to_owned(),
+                current: short(&record.current_version).to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// The text of a survey's file as imported: its current version, or `version`.

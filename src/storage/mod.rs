@@ -35,6 +35,8 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// The PostgreSQL advisory lock held while migrating ("minyi" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d_69_6e_79_69;
+/// The PostgreSQL advisory lock held while importing a survey file ("import" in ASCII).
+pub(crate) const IMPORT_LOCK: i64 = 0x696d_706f_7274;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

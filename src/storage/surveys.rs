@@ -138,6 +138,7 @@ pub fn import_version(
     now: &str,
 ) -> Result<ImportOutcome, StorageError> {
     conn.transaction(|conn| {
+        lock_imports(conn)?;
         let existing = find_survey(conn, survey_id)?;
         let known: i64 = survey_versions::table
             .filter(survey_versions::survey_id.eq(survey_id))
@@ -191,6 +192,30 @@ pub fn import_version(
             }
         }
     })
+}
+
+/// One import at a time, across processes: nodes started together each import the same files,
+/// and two checking then inserting at once made one fail on the survey's key ("duplicate
+/// key value violates unique constraint surveys_pkey"), which stopped that node. PostgreSQL:
+/// an advisory lock held to the end of the transaction; SQLite: its write lock, taken by a
+/// write that changes nothing before any read (a transaction that has read cannot wait for
+/// another's write and fails as busy).
+fn lock_imports(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
+    match conn {
+        DbConnection::Postgres(c) => {
+            diesel::sql_query(format!(
+                "SELECT pg_advisory_xact_lock({})",
+                super::IMPORT_LOCK
+            ))
+            .execute(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            diesel::update(surveys::table.filter(surveys::id.eq("")))
+                .set(surveys::number.eq(surveys::number))
+                .execute(c)?;
+        }
+    }
+    Ok(())
 }
 
 /// The versions a survey has had (each file content it was imported with).

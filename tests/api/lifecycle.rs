@@ -263,3 +263,73 @@ async fn restarting_does_not_reopen_or_duplicate_a_survey() {
         SurveyState::Closed
     );
 }
+
+on_both_backends! {
+    async fn nodes_started_together_import_the_same_files_and_none_fails(backend: Backend) {
+        let db = TestDatabase::new(backend);
+        // Each round a changed file, as after an edit deployed to every node at once.
+        for round in 1..=6 {
+            let surveys = example_survey_dir(|file| file.replace(
+                "您目前居住在哪个县（市、区）？",
+                &format!("您目前居住在哪个县（市、区）？（第 {round} 版）"),
+            ));
+            let both_start = std::sync::Barrier::new(4);
+            let results: Vec<_> = std::thread::scope(|s| {
+                let nodes: Vec<_> = (0..4).map(|_| s.spawn(|| {
+                    let catalog = minyi::catalog::Catalog::new(
+                        minyi::storage::Database::connect(db.url.clone(), 2).unwrap(),
+                    );
+                    both_start.wait();
+                    catalog.import_dir(surveys.path())
+                })).collect();
+                nodes.into_iter().map(|n| n.join().unwrap()).collect()
+            });
+
+            for result in results {
+                let report = result.unwrap_or_else(|e| panic!("round {round}: a node failed: {e}"));
+                assert!(report.refused.is_empty(), "round {round}: {:?}", report.refused.iter().map(ToString::to_string).collect::<Vec<_>>());
+            }
+        }
+        let catalog = minyi::catalog::Catalog::new(minyi::storage::Database::connect(db.url.clone(), 1).unwrap());
+        let versions = minyi::storage::version_ids(&mut catalog.database().conn().unwrap(), EXAMPLE_ID).unwrap();
+        assert_eq!(versions.len(), 6, "one version a round");
+    }
+}
+
+#[actix_web::test]
+async fn a_node_started_with_a_stale_file_does_not_take_the_survey_back() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let current =
+        minyi::startup::Application::build(&settings_for(&db, &repo_path("surveys"))).unwrap();
+    drop(current);
+    let newer = example_survey_dir(|file| file.replace("您的性别", "您的性别是"));
+    let updated = minyi::startup::Application::build(&settings_for(&db, newer.path())).unwrap();
+    drop(updated);
+
+    // A node that still has the first file starts.
+    let stale =
+        minyi::startup::Application::build(&settings_for(&db, &repo_path("surveys"))).unwrap();
+
+    let catalog =
+        minyi::catalog::Catalog::new(minyi::storage::Database::connect(db.url.clone(), 1).unwrap());
+    let survey = catalog.require(EXAMPLE_ID).unwrap();
+    assert!(
+        survey
+            .definition
+            .questions
+            .iter()
+            .any(|q| q.text.zh == "您的性别是"),
+        "still the newer version"
+    );
+    let said: Vec<String> = stale
+        .imported
+        .refused
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        said.iter()
+            .any(|s| s.contains("this is an earlier version") && s.contains("minyi survey import")),
+        "the stale node says why and how to go back on purpose: {said:?}"
+    );
+}
