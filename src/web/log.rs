@@ -1,7 +1,8 @@
 //! Request logging and metrics without personal data: method, route pattern, survey id, status
 //! and time taken. Never the client address, user agent, cookies, query string or body, and
 //! never the concrete path: a path can carry a token (an invitation link), so only the route's
-//! pattern (`/s/{id}`) is logged, with the survey id, which names no one.
+//! pattern (`/s/{id}`) is logged, with the survey id when it is one this process knows, which
+//! names no one.
 
 use std::time::Instant;
 
@@ -25,12 +26,19 @@ pub async fn log_request(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let route = super::access::route_of(&req).map_or("(no route)", |r| r.path);
     let response = next.call(req).await?;
-    let survey = response.request().match_info().get("id").map(str::to_owned);
+    // Only an id this process has read as a survey: the segment is typed by whoever sent the
+    // request, and could be an e-mail address or a phone number.
+    let survey = response
+        .request()
+        .match_info()
+        .get("id")
+        .filter(|id| state.as_ref().is_some_and(|s| s.catalog.has_seen(id)))
+        .map(str::to_owned);
     let status = response.status().as_u16();
     let took = started.elapsed();
     if let Some(state) = state {
         state.metrics.record_request(route, &method, status, took);
-        if method == Method::POST && route == "/s/{id}" {
+        if method == Method::POST && (route == "/s/{id}" || route == "/i/{token}") {
             let outcome = response
                 .response()
                 .extensions()

@@ -109,6 +109,12 @@ on_both_backends! {
         assert_eq!(app.response_count(EXAMPLE_ID), 1);
         let stored = stored_answers(&app, EXAMPLE_ID);
         assert_eq!(stored[0].0, "pinghu", "without a preassigned county the resident chooses");
+        let metrics = app.get("/metrics").await.body;
+        assert!(
+            metrics.contains("minyi_submissions_total{outcome=\"accepted\"} 1")
+                && metrics.contains("minyi_submissions_total{outcome=\"duplicate\"} 1"),
+            "invitation forms are counted like the open link's: {metrics}"
+        );
     }
 
     async fn two_forms_racing_on_one_invitation_store_one_response(backend: Backend) {

@@ -28,6 +28,9 @@ on_both_backends! {
         submit(&app, "xiuzhou", &token, &headers).await;
         let (second, _) = open_form(&app, &[("User-Agent", USER_AGENT)]).await;
         submit(&app, "xiuzhou", &second, &[("User-Agent", USER_AGENT), ("X-Forwarded-For", FORWARDED_FOR)]).await;
+        // A path segment typed by the sender, where a survey id would be: a phone number.
+        app.get("/s/13900001111").await;
+        app.get("/admin/surveys/13900001111").await;
 
         let stored = database_contents(&app.db);
         let logs = captured_logs();
@@ -39,6 +42,7 @@ on_both_backends! {
             OTHER_COOKIE,
             FORWARDED_FOR,
             "203.0.113.0",
+            "13900001111",
         ] {
             assert!(!stored.contains(secret), "{secret} must not be stored ({backend:?})");
             assert!(!logs.contains(secret), "{secret} must not be logged ({backend:?})");
