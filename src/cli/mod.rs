@@ -367,6 +367,24 @@ fn init_tracing() {
     };
 }
 
+/// Without `MINYI_PUBLIC_URL`, QR codes and mailed links name the node's own address: fine on
+/// a laptop, useless to residents once the node serves a network or sends real mail.
+fn public_url_note(settings: &Settings, base: &str) -> Option<String> {
+    let host = settings.bind.rsplit_once(':').map_or("", |(host, _)| host);
+    let local = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+    let sends_mail = matches!(
+        settings.mail.transport,
+        crate::mail::TransportSettings::Smtp(_)
+    );
+    (settings.public_url.is_none() && (!local || sends_mail)).then(|| {
+        format!(
+            "MINYI_PUBLIC_URL is not set, so QR codes and the links in invitations and reminders \
+             name {base}, which residents may not reach: set it to the address residents use \
+             (https://…)"
+        )
+    })
+}
+
 fn serve() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     crate::startup::raise_open_files_limit();
@@ -378,6 +396,10 @@ fn serve() -> anyhow::Result<()> {
             settings.database.backend_name(),
             app.mail()
         );
+        if let Some(note) = public_url_note(&settings, &base) {
+            println!("  note: {note}");
+            tracing::warn!("{note}");
+        }
         for report in &app.imported.loaded {
             println!(
                 "  survey {} loaded from {}{}",

@@ -508,11 +508,15 @@ fn output_piped_to_a_reader_that_stops_early_ends_quietly() {
 
 /// The lines `minyi serve` prints on starting, until the banner's last (read for 10 s at most).
 fn serve_banner(db: &TestDatabase) -> Vec<String> {
+    serve_banner_bound(db, "127.0.0.1:0")
+}
+
+fn serve_banner_bound(db: &TestDatabase, bind: &str) -> Vec<String> {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_minyi"))
         .arg("serve")
         .env("DATABASE_URL", &db.raw_url)
-        .env("MINYI_BIND", "127.0.0.1:0")
+        .env("MINYI_BIND", bind)
         .env("MINYI_LOG", "warn")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
@@ -571,6 +575,22 @@ fn serve_tells_a_new_installation_how_to_add_the_first_staff_account() {
     assert!(
         later.contains("open: ") && !later.contains("staff:"),
         "said only while there is no account: {later}"
+    );
+    assert!(
+        !first.contains("MINYI_PUBLIC_URL"),
+        "no note on a laptop: {first}"
+    );
+}
+
+#[test]
+fn serve_on_a_network_without_a_public_url_says_links_will_name_the_node() {
+    let db = TestDatabase::new(Backend::Sqlite);
+
+    let banner = serve_banner_bound(&db, "0.0.0.0:0").join("\n");
+
+    assert!(
+        banner.contains("note: MINYI_PUBLIC_URL is not set, so QR codes and the links in invitations and reminders name http://127.0.0.1:"),
+        "{banner}"
     );
 }
 
