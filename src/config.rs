@@ -64,6 +64,15 @@ pub enum ConfigError {
     TrustedProxies { value: String, problem: String },
     #[error(transparent)]
     Mail(#[from] MailSettingsError),
+    #[error(
+        "MINYI_POOL_SIZE={pool} is too small: the response writer{s} keep{verb} {writers} \
+         connection{s} and requests, mail and checkpoints need at least two more; set it to \
+         {min} or more (the default is 8)",
+        s = if *writers == 1 { "" } else { "s" },
+        verb = if *writers == 1 { "s" } else { "" },
+        min = writers + 2
+    )]
+    PoolTooSmall { pool: u32, writers: u32 },
 }
 
 impl Settings {
@@ -88,7 +97,7 @@ impl Settings {
                 expected: "true or false",
             })?,
         };
-        Ok(Settings {
+        let settings = Settings {
             database: DatabaseUrl::parse(&database_url)?,
             bind: get("MINYI_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             surveys_dir: get("MINYI_SURVEYS_DIR")
@@ -117,7 +126,20 @@ impl Settings {
             metrics_token: get("MINYI_METRICS_TOKEN")
                 .map(|t| t.trim().to_owned())
                 .filter(|t| !t.is_empty()),
-        })
+        };
+        // A pool the writers fill leaves requests waiting out the pool's timeout (503s, a
+        // /healthz that takes 10 s), and start-up itself can time out.
+        let writers = match settings.database {
+            DatabaseUrl::Sqlite(_) => 1,
+            _ => u32::try_from(settings.writers.max(1)).unwrap_or(u32::MAX),
+        };
+        if settings.pool_size < writers.saturating_add(2) {
+            return Err(ConfigError::PoolTooSmall {
+                pool: settings.pool_size,
+                writers,
+            });
+        }
+        Ok(settings)
     }
 }
 
@@ -199,6 +221,28 @@ mod tests {
         }
         let err = settings(&[("MINYI_SECURE_COOKIES", "maybe")]).expect_err("not a boolean");
         assert!(err.to_string().contains("true or false"), "{err}");
+    }
+
+    #[test]
+    fn a_pool_the_writers_would_fill_is_refused_saying_how_many_it_needs() {
+        let one = settings(&[("MINYI_POOL_SIZE", "1")]).expect_err("too small");
+        assert!(
+            one.to_string().contains("MINYI_POOL_SIZE=1 is too small")
+                && one.to_string().contains("set it to 3 or more"),
+            "{one}"
+        );
+        assert!(settings(&[("MINYI_POOL_SIZE", "3")]).is_ok());
+        let postgres = [
+            ("DATABASE_URL", "postgres://u@db/minyi"),
+            ("MINYI_WRITERS", "4"),
+            ("MINYI_POOL_SIZE", "5"),
+        ];
+        let four = settings(&postgres).expect_err("four writers need six");
+        assert!(
+            four.to_string().contains("writers keep 4 connections")
+                && four.to_string().contains("6 or more"),
+            "{four}"
+        );
     }
 
     #[test]

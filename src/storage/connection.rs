@@ -126,6 +126,18 @@ const SQLITE_INIT: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WA
      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
      PRAGMA cache_size = -4096; PRAGMA wal_autocheckpoint = 10000;";
 
+/// libpq waits for ever on a server that accepts the connection and never answers (a frozen
+/// database, a half-open network path): start-up hung, and so did `/healthz`. Unless the
+/// address sets its own, connecting gives up after 10 s.
+fn with_connect_timeout(url: &str) -> std::borrow::Cow<'_, str> {
+    if url.contains("connect_timeout=") {
+        url.into()
+    } else {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}connect_timeout=10").into()
+    }
+}
+
 impl ManageConnection for ConnectionManager {
     type Connection = DbConnection;
     type Error = diesel::r2d2::Error;
@@ -140,8 +152,8 @@ impl ManageConnection for ConnectionManager {
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => {
-                let mut conn =
-                    PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)?;
+                let mut conn = PgConnection::establish(&with_connect_timeout(url))
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
                 conn.batch_execute("SET TIME ZONE 'UTC'")
                     .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Postgres(conn))
@@ -170,6 +182,22 @@ impl ManageConnection for ConnectionManager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_postgres_address_without_its_own_connect_timeout_gets_ten_seconds() {
+        assert_eq!(
+            with_connect_timeout("postgres://u@db/minyi"),
+            "postgres://u@db/minyi?connect_timeout=10"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@db/minyi?sslmode=disable"),
+            "postgres://u@db/minyi?sslmode=disable&connect_timeout=10"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@db/m?connect_timeout=3"),
+            "postgres://u@db/m?connect_timeout=3"
+        );
+    }
 
     #[test]
     fn database_urls_select_their_backend() {
