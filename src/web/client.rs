@@ -67,5 +67,21 @@ pub fn client_address(req: &HttpRequest, trusted: &TrustedProxies) -> IpAddr {
         .headers()
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
+    if forwarded.is_some() && !trusted.contains(peer) {
+        warn_untrusted_proxy_once();
+    }
     trusted.client_address(peer, forwarded)
+}
+
+/// A proxy in front whose `X-Forwarded-For` is not believed makes every resident one network
+/// (one rate limit, one duplicate check): said once a process, without any address.
+fn warn_untrusted_proxy_once() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            "a request came with X-Forwarded-For from a peer not in MINYI_TRUSTED_PROXIES, so \
+             it is ignored: behind a reverse proxy, set MINYI_TRUSTED_PROXIES to its address, \
+             or every resident counts as the proxy's one network"
+        );
+    });
 }
