@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::lifecycle::{IllegalTransition, SurveyState, Transition};
 use crate::privacy::SurveySecret;
-use crate::storage::{self, Database, ImportOutcome, StorageError, SurveyRecord};
+use crate::storage::{self, Database, Earlier, ImportOutcome, StorageError, SurveyRecord};
 use crate::survey::{version_of, Survey, SurveyFileError};
 
 #[derive(Debug, thiserror::Error)]
@@ -166,7 +166,7 @@ impl Catalog {
     /// closed or published survey, and one that drops a question or code answers may hold.
     pub fn import_file(&self, path: &Path) -> Result<ImportReport, CatalogError> {
         let (survey, source) = read_survey_file(path)?;
-        self.import_survey(path, survey, &source)
+        self.import_survey(path, survey, &source, Earlier::Restore)
     }
 
     fn import_survey(
@@ -174,6 +174,7 @@ impl Catalog {
         path: &Path,
         survey: Survey,
         source: &str,
+        earlier: Earlier,
     ) -> Result<ImportReport, CatalogError> {
         let file_name = path.display().to_string();
         let version = version_of(source);
@@ -184,9 +185,21 @@ impl Catalog {
             self.check_new_version(&mut conn, &file_name, record, &survey)?;
         }
         let previous = existing.map(|r| r.current_version);
-        let outcome =
-            storage::import_version(&mut conn, &survey.id, &version, &file_name, source, &now)?;
+        let outcome = storage::import_version(
+            &mut conn, &survey.id, &version, &file_name, source, &now, earlier,
+        )?;
         let detail = match (outcome, previous) {
+            (ImportOutcome::Earlier, _) => {
+                let current = storage::find_survey(&mut conn, &survey.id)?
+                    .map(|r| short(&r.current_version).to_owned())
+                    .unwrap_or_default();
+                return Err(CatalogError::EarlierVersion {
+                    file: file_name,
+                    id: survey.id,
+                    version: short(&version).to_owned(),
+                    current,
+                });
+            }
             (ImportOutcome::Frozen { state }, _) => {
                 // Closed or published between the check above and the import.
                 return Err(fixed_file(file_name, survey.id, state));
@@ -304,10 +317,7 @@ impl Catalog {
                         });
                     }
                 }
-                _ => match self
-                    .refuse_earlier_version(&file, &survey.id, &source)
-                    .and_then(|()| self.import_survey(&file, survey, &source))
-                {
+                _ => match self.import_survey(&file, survey, &source, Earlier::Keep) {
                     Ok(loaded) => report.loaded.push(loaded),
                     Err(e @ CatalogError::Storage(_)) => return Err(e),
                     Err(e) => report.refused.push(e),
@@ -315,32 +325,6 @@ impl Catalog {
             }
         }
         Ok(report)
-    }
-
-    /// Refuses, at start, a file whose text is an earlier version of its survey than the
-    /// current one (`CatalogError::EarlierVersion`); new and current versions pass.
-    fn refuse_earlier_version(
-        &self,
-        file: &Path,
-        id: &str,
-        source: &str,
-    ) -> Result<(), CatalogError> {
-        let version = version_of(source);
-        let mut conn = self.db.conn()?;
-        let Some(record) = storage::find_survey(&mut conn, id)? else {
-            return Ok(());
-        };
-        if record.current_version != version
-            && storage::version_ids(&mut conn, id)?.contains(&version)
-        {
-            return Err(CatalogError::EarlierVersion {
-                file: file.display().to_string(),
-                id: id.to_owned(),
-                version: short(&version).to_owned(),
-                current: short(&record.current_version).to_owned(),
-            });
-        }
-        Ok(())
     }
 
     /// The text of a survey's file as imported: its current version, or `version`.

@@ -441,6 +441,7 @@ fn describe(outcome: ImportOutcome) -> String {
             format!(" (changed: new version; {earlier_responses} earlier responses keep theirs)")
         }
         ImportOutcome::Frozen { state } => format!(" (not changed: the survey is {state})"),
+        ImportOutcome::Earlier => " (not changed: an earlier version)".into(),
     }
 }
 

@@ -27,7 +27,7 @@ pub use backup::{backup_sqlite, restore_sqlite, BackupError, Restored};
 pub use connection::{DatabaseUrl, DatabaseUrlError, DbConnection};
 pub use ingest::{store_submissions, Submission};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
-pub use surveys::{ImportOutcome, SurveyRecord};
+pub use surveys::{Earlier, ImportOutcome, SurveyRecord};
 
 use connection::ConnectionManager;
 

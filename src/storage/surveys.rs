@@ -125,6 +125,18 @@ pub enum ImportOutcome {
     /// The file changed but the survey's state fixes its version
     /// (`SurveyState::takes_new_versions`): nothing was written.
     Frozen { state: SurveyState },
+    /// The file is an earlier version than the current one, and `Earlier::Keep` was asked:
+    /// nothing was written.
+    Earlier,
+}
+
+/// What an import does with a file holding an earlier version of the survey than its current
+/// one: at start a node keeps the current version (a stale copy on one node must not take the
+/// survey back for every node); `minyi survey import` restores it, on purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Earlier {
+    Keep,
+    Restore,
 }
 
 /// Records a survey file's text under its version (the hash of the text) and makes it current.
@@ -136,6 +148,7 @@ pub fn import_version(
     file_name: &str,
     source: &str,
     now: &str,
+    earlier: Earlier,
 ) -> Result<ImportOutcome, StorageError> {
     conn.transaction(|conn| {
         lock_imports(conn)?;
@@ -175,6 +188,9 @@ pub fn import_version(
             Some(record) if !record.state.takes_new_versions() => Ok(ImportOutcome::Frozen {
                 state: record.state,
             }),
+            // Decided here, under the lock: read outside it, the current version and the
+            // versions known could come from either side of another node's import.
+            Some(_) if known > 0 && earlier == Earlier::Keep => Ok(ImportOutcome::Earlier),
             Some(_) => {
                 if known == 0 {
                     insert_version(conn)?;
