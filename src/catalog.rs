@@ -368,9 +368,6 @@ impl Catalog {
         Ok(Some(survey))
     }
 
-    /// The survey as `current` read it at most `max_age` ago, without touching the database;
-    /// `None` if it was not read that recently. Lets the busiest path (every submission) skip
-    /// a query, at the price of seeing a state change made elsewhere up to `max_age` late.
     /// Whether this process has read a survey with this id (no query: for the request log,
     /// which names a survey only when the id in the path is one).
     pub fn has_seen(&self, id: &str) -> bool {
@@ -379,6 +376,9 @@ impl Catalog {
             .is_ok_and(|recent| recent.contains_key(id))
     }
 
+    /// The survey as `current` read it at most `max_age` ago, without touching the database;
+    /// `None` if it was not read that recently. Lets the busiest path (every submission) skip
+    /// a query, at the price of seeing a state change made elsewhere up to `max_age` late.
     pub fn recent(&self, id: &str, max_age: Duration) -> Option<CurrentSurvey> {
         let recent = self.recent.read().ok()?;
         let (read_at, survey) = recent.get(id)?;
