@@ -516,3 +516,59 @@ async fn behind_a_proxy_that_sends_its_own_host_a_post_from_the_public_address_i
     );
     assert_eq!(app.response_count(EXAMPLE_ID), 1);
 }
+
+#[actix_web::test]
+async fn a_form_sent_while_the_database_is_unreachable_comes_back_with_every_answer() {
+    // PostgreSQL lets a test cut one database off: no new connections, the open ones ended.
+    let Some(server) = postgres_server() else {
+        return;
+    };
+    use diesel::Connection;
+    let app = spawn_app(Backend::Postgres).await;
+    let survey = example_survey();
+    let token = app.form_token(EXAMPLE_ID).await;
+    let name = app
+        .db
+        .raw_url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut admin = diesel::PgConnection::establish(&server).expect("the server");
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .unwrap();
+    // Past the second for which a submission trusts the survey's state without a query.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let fields = with_token(valid_fields(&survey, "haiyan"), &token);
+    let path = format!("/s/{EXAMPLE_ID}");
+
+    let during = app.post_form(&path, &fields).await;
+    admin
+        .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .unwrap();
+    let mut after = app.post_form(&path, &fields).await;
+    if after.status == 503 {
+        // A connection the outage dropped may fail once more; the resident presses again.
+        after = app.post_form(&path, &fields).await;
+    }
+
+    assert_eq!(during.status, 503, "{}", during.body);
+    assert!(
+        during.body.contains("希望加强农贸市场的检查"),
+        "the text typed is back: {}",
+        during.body
+    );
+    assert!(
+        during.body.contains(r#"value="haiyan" checked"#),
+        "and the county chosen"
+    );
+    assert_eq!(after.status, 303, "{}", after.body);
+    assert_eq!(app.response_count(EXAMPLE_ID), 1);
+}

@@ -148,7 +148,23 @@ pub(super) async fn receive(
         let token = fields.first("_token").map(str::to_owned);
         let mut input = fields;
         // The writer checks again that the survey is open, in the transaction that stores.
-        let survey = open_survey(&state, id.clone(), Some(SURVEY_STATE_MAX_AGE)).await?;
+        let (survey, unreachable) =
+            match open_survey(&state, id.clone(), Some(SURVEY_STATE_MAX_AGE)).await {
+                Ok(survey) => (survey, None),
+                // The database cannot be reached just now (or a pooled connection it dropped
+                // failed): nothing could be stored, but the answers must not be lost. With
+                // the survey as this process last read it, the form goes back with every one,
+                // as when the writer cannot store them.
+                Err(AppError::Unavailable(e) | AppError::Unexpected(e)) => {
+                    match state.catalog.recent(&id, std::time::Duration::MAX) {
+                        Some(last) if last.record.state == SurveyState::Open => {
+                            (last, Some(AppError::Unavailable(e)))
+                        }
+                        _ => return Err(AppError::Unavailable(e)),
+                    }
+                }
+                Err(other) => return Err(other),
+            };
         if let Some(code) = entry.fixed_stratum() {
             input.set(&survey.definition.strata.question, code);
         }
@@ -158,6 +174,9 @@ pub(super) async fn receive(
             token: token.as_deref().unwrap_or(""),
             input: &input,
         };
+        if let Some(unreachable) = unreachable {
+            return Ok(kept.render(&state, &req, lang, unreachable));
+        }
         if let Err(limited) = admitted {
             return Ok(kept.render(&state, &req, lang, limited));
         }
