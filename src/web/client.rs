@@ -28,13 +28,23 @@ fn cookies(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
 
 /// A `Set-Cookie` value giving the browser a fresh client cookie. First-party, sent only to
 /// survey pages, unreadable by scripts.
-pub fn set_client_cookie(value: &str) -> (header::HeaderName, String) {
+/// `Secure` (sent over TLS only) when the staff cookie is (`MINYI_SECURE_COOKIES`).
+pub fn set_client_cookie(value: &str, secure: bool) -> (header::HeaderName, String) {
     (
         header::SET_COOKIE,
         format!(
-            "{CLIENT_COOKIE}={value}; Path=/s/; Max-Age={CLIENT_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax"
+            "{CLIENT_COOKIE}={value}; Path=/s/; Max-Age={CLIENT_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{}",
+            secure_attribute(secure)
         ),
     )
+}
+
+fn secure_attribute(secure: bool) -> &'static str {
+    if secure {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 /// The cookie a browser gets once it has sent a survey's form: the form then says so when
@@ -49,11 +59,12 @@ pub fn sent_before(req: &HttpRequest) -> bool {
 }
 
 /// The `Set-Cookie` that marks a survey's form as sent from this browser.
-pub fn set_sent_cookie(survey_id: &str) -> (header::HeaderName, String) {
+pub fn set_sent_cookie(survey_id: &str, secure: bool) -> (header::HeaderName, String) {
     (
         header::SET_COOKIE,
         format!(
-            "{SENT_COOKIE}=1; Path=/s/{survey_id}; Max-Age={CLIENT_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax"
+            "{SENT_COOKIE}=1; Path=/s/{survey_id}; Max-Age={CLIENT_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{}",
+            secure_attribute(secure)
         ),
     )
 }

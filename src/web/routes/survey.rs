@@ -101,7 +101,10 @@ pub(super) fn show_form(
         notice,
     )?;
     if client_cookie(req).is_none() {
-        let (name, value) = set_client_cookie(&crate::privacy::client::new_cookie_value());
+        let (name, value) = set_client_cookie(
+            &crate::privacy::client::new_cookie_value(),
+            state.secure_cookies,
+        );
         if let Ok(value) = header::HeaderValue::from_str(&value) {
             page.headers_mut().insert(name, value);
         }
@@ -322,7 +325,7 @@ pub(super) async fn receive(
         };
         let mut response = see_thanks(&survey.record.id, lang, thanks);
         if matches!(entry, Entry::OpenLink) {
-            let (name, value) = set_sent_cookie(&survey.record.id);
+            let (name, value) = set_sent_cookie(&survey.record.id, state.secure_cookies);
             if let Ok(value) = header::HeaderValue::from_str(&value) {
                 response.headers_mut().insert(name, value);
             }

@@ -115,6 +115,25 @@ async fn the_session_cookie_is_secure_when_configured_for_tls() {
     .await;
 
     assert!(reply.set_cookie.unwrap_or_default().contains("; Secure"));
+    // And so are the residents' cookies: the duplicate check's, and the one a sent form leaves.
+    let form = request(&app, "get", &format!("/s/{EXAMPLE_ID}"), None, &[]).await;
+    let client = form.set_cookie.unwrap_or_default();
+    assert!(
+        client.starts_with("minyi_client=") && client.contains("; Secure"),
+        "{client}"
+    );
+    let survey = example_survey();
+    let fields = with_token(valid_fields(&survey, "nanhu"), &token_in(&form.body));
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let sent = request(&app, "post", &format!("/s/{EXAMPLE_ID}"), None, &fields).await;
+    let marker = sent.set_cookie.unwrap_or_default();
+    assert!(
+        marker.starts_with("minyi_sent=") && marker.contains("; Secure"),
+        "{marker}"
+    );
 }
 
 #[actix_web::test]
