@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod evaluation;
 pub mod fieldwork;
+pub mod files;
 pub mod ingest;
 pub mod invitations;
 pub mod lifecycle;

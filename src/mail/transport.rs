@@ -50,10 +50,16 @@ impl Mailer {
     ) -> Result<Mailer, MailerError> {
         match settings {
             TransportSettings::Files { dir } => {
+                let creating = !dir.exists();
                 std::fs::create_dir_all(dir).map_err(|source| MailerError::Directory {
                     dir: dir.display().to_string(),
                     source,
                 })?;
+                // The messages hold addresses and live invitation links: a folder this makes
+                // is its owner's only (lettre writes each file with the default mode).
+                if creating {
+                    crate::files::keep_private(dir);
+                }
                 Ok(Mailer::Files {
                     transport: AsyncFileTransport::new(dir),
                     dir: dir.clone(),

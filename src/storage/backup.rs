@@ -59,6 +59,7 @@ pub fn backup_sqlite(db: &Database, out: &std::path::Path) -> Result<(), BackupE
                 .bind::<Text, _>(&target)
                 .execute(c)
                 .map_err(StorageError::from)?;
+            crate::files::keep_private(out);
             Ok(())
         }
         DbConnection::Postgres(_) => Err(BackupError::Postgres),

@@ -113,9 +113,15 @@ impl Database {
     /// Connects (creating the SQLite file and its directory if needed) and runs any pending
     /// migrations, so a fresh machine needs no setup step.
     pub fn connect(url: DatabaseUrl, pool_size: u32) -> Result<Database, StorageError> {
-        if let DatabaseUrl::Sqlite(path) = &url {
-            create_parent_dir(path)?;
-        }
+        // A database this call creates is made readable by its owner only; SQLite gives its
+        // write-ahead log and shared-memory files the database file's permissions.
+        let creating = match &url {
+            DatabaseUrl::Sqlite(path) => {
+                create_parent_dir(path)?;
+                (path != ":memory:" && !Path::new(path).exists()).then(|| path.clone())
+            }
+            DatabaseUrl::Postgres(_) => None,
+        };
         // One connection first, so that a wrong address or a missing permission is reported
         // at once and once, rather than retried by the pool for its whole timeout. A database
         // that is busy (another node creating it: SQLite may refuse the switch to WAL at once,
@@ -125,6 +131,9 @@ impl Database {
             Ok(first) => drop(first),
             Err(e) if is_busy(&e) => {}
             Err(e) => return Err(cannot_connect(&url, &e)),
+        }
+        if let Some(path) = creating.filter(|path| Path::new(path).exists()) {
+            crate::files::keep_private(Path::new(&path));
         }
         let pool = Pool::builder()
             .max_size(pool_size)

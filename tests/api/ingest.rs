@@ -347,6 +347,16 @@ on_both_backends! {
         assert_eq!(stored.len(), 1, "the acknowledged response is in the backup");
         assert!(!second.status.success(), "a second backup to the same file is refused");
         assert!(said(&second).contains("already exists"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            let database = app.db.sqlite_file();
+            let log = database.with_file_name("minyi.db-wal");
+            assert_eq!(mode(&out), 0o600, "the backup is readable by its owner only");
+            assert_eq!((mode(&database), mode(&log)), (0o600, 0o600), "so are the database and its log");
+            assert_eq!(mode(&app.db.dir.path().join("outbox")), 0o700, "and the mail folder");
+        }
     }
 }
 
