@@ -549,6 +549,9 @@ async fn a_form_sent_while_the_database_is_unreachable_comes_back_with_every_ans
     let fields = with_token(valid_fields(&survey, "haiyan"), &token);
     let path = format!("/s/{EXAMPLE_ID}");
 
+    let asked = std::time::Instant::now();
+    let health = app.get("/healthz").await;
+    let health_took = asked.elapsed();
     let during = app.post_form(&path, &fields).await;
     admin
         .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
@@ -559,6 +562,12 @@ async fn a_form_sent_while_the_database_is_unreachable_comes_back_with_every_ans
         after = app.post_form(&path, &fields).await;
     }
 
+    // A load balancer learns of it at once, not after the pool's 10 s.
+    assert_eq!(health.status, 503);
+    assert!(
+        health_took < std::time::Duration::from_secs(5),
+        "/healthz took {health_took:?}"
+    );
     assert_eq!(during.status, 503, "{}", during.body);
     assert!(
         during.body.contains("希望加强农贸市场的检查"),
