@@ -36,7 +36,7 @@ pub(super) fn evaluate(
     // Said before the figures, not after a table that fills the screen: which figures these
     // are, when the other ones differ.
     if let Some(released) = &released {
-        let printing_released = !std::ptr::eq(evaluation, &stored);
+        let printing_released = figures != Figures::Stored;
         if let Some(note) = released_differs(id, &stored, released, printing_released) {
             eprintln!("{note}");
         }

@@ -239,16 +239,13 @@ pub fn delete_user(
     Ok(conn.transaction(|conn| {
         // The locks come first. PostgreSQL: the role's accounts, so that a second removal
         // waits here and then counts without the first one's account. SQLite: its one write
-        // lock, taken by a write that changes nothing, before any read (a transaction that
-        // has read cannot wait for another's write and fails as busy).
+        // lock, taken before any read (`sqlite_write_lock`).
         let of_role = users::table
             .filter(users::role.eq(keep_one))
             .select(users::id);
         let holders: Vec<String> = match conn {
             DbConnection::Sqlite(c) => {
-                diesel::update(users::table.filter(users::id.eq(id)))
-                    .set(users::session_epoch.eq(users::session_epoch))
-                    .execute(c)?;
+                super::sqlite_write_lock(c)?;
                 of_role.load(c)?
             }
             DbConnection::Postgres(c) => of_role.for_update().load(c)?,

@@ -275,6 +275,18 @@ fn without_password(url: &str) -> String {
     }
 }
 
+/// Takes SQLite's write lock at the start of a transaction, by a write that changes nothing.
+/// A transaction that reads first cannot wait for another connection's write (its snapshot
+/// would be stale) and fails at once as busy; one that writes first waits out the busy
+/// timeout like any writer, then reads what the other committed.
+pub(crate) fn sqlite_write_lock(
+    c: &mut diesel::sqlite::SqliteConnection,
+) -> Result<(), diesel::result::Error> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("UPDATE surveys SET number = number WHERE id = ''").execute(c)?;
+    Ok(())
+}
+
 fn create_parent_dir(path: &str) -> Result<(), StorageError> {
     if path == ":memory:" || path.is_empty() {
         return Ok(());

@@ -193,8 +193,9 @@ pub fn count_by_stratum(
         .load(conn)?)
 }
 
-/// A stored response as analysis reads it.
-#[derive(Clone, Debug, Queryable)]
+/// A stored response as analysis reads it (selected with `StoredResponse::as_select()`).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = responses)]
 pub struct StoredResponse {
     pub slot: i64,
     pub id: String,
@@ -207,31 +208,6 @@ pub struct StoredResponse {
     pub submitted_on: String,
     pub client_hash: Option<String>,
 }
-
-/// The columns of a [`StoredResponse`], in its order.
-const STORED_COLUMNS: (
-    responses::slot,
-    responses::id,
-    responses::version,
-    responses::stratum,
-    responses::channel,
-    responses::answers,
-    responses::quality_flags,
-    responses::duration_seconds,
-    responses::submitted_on,
-    responses::client_hash,
-) = (
-    responses::slot,
-    responses::id,
-    responses::version,
-    responses::stratum,
-    responses::channel,
-    responses::answers,
-    responses::quality_flags,
-    responses::duration_seconds,
-    responses::submitted_on,
-    responses::client_hash,
-);
 
 /// Every response of a survey, in a stable order (by slot, which is random: insertion order is
 /// not recoverable from it).
@@ -280,7 +256,7 @@ where
     let rows = responses::table
         .filter(responses::slot.between(first, last))
         .filter(responses::survey_id.eq(survey_id))
-        .select(STORED_COLUMNS)
+        .select(StoredResponse::as_select())
         .order(responses::slot.asc())
         .load_iter::<StoredResponse, diesel::connection::DefaultLoadingMode>(conn)
         .map_err(StorageError::from)?;
@@ -349,7 +325,7 @@ fn row_at(
 ) -> Result<Option<NewResponse>, DieselError> {
     let row = responses::table
         .filter(responses::slot.eq(slot))
-        .select(STORED_COLUMNS)
+        .select(StoredResponse::as_select())
         .first::<StoredResponse>(conn)
         .optional()?;
     Ok(row.map(|row| NewResponse {

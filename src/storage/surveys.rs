@@ -213,9 +213,8 @@ pub fn import_version(
 /// One import at a time, across processes: nodes started together each import the same files,
 /// and two checking then inserting at once made one fail on the survey's key ("duplicate
 /// key value violates unique constraint surveys_pkey"), which stopped that node. PostgreSQL:
-/// an advisory lock held to the end of the transaction; SQLite: its write lock, taken by a
-/// write that changes nothing before any read (a transaction that has read cannot wait for
-/// another's write and fails as busy).
+/// an advisory lock held to the end of the transaction; SQLite: its write lock, taken before
+/// any read (`sqlite_write_lock`).
 fn lock_imports(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
     match conn {
         DbConnection::Postgres(c) => {
@@ -225,11 +224,7 @@ fn lock_imports(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
             ))
             .execute(c)?;
         }
-        DbConnection::Sqlite(c) => {
-            diesel::update(surveys::table.filter(surveys::id.eq("")))
-                .set(surveys::number.eq(surveys::number))
-                .execute(c)?;
-        }
+        DbConnection::Sqlite(c) => super::sqlite_write_lock(c)?,
     }
     Ok(())
 }

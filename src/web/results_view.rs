@@ -94,6 +94,15 @@ fn points(v: f64) -> String {
     format!("{v:.0}")
 }
 
+/// A value as the page writes it: a rate in percent, a score as it is.
+fn on_its_scale(i: &IndicatorResult, value: f64) -> f64 {
+    if i.kind == "proportion" {
+        value * 100.0
+    } else {
+        value
+    }
+}
+
 /// A value to two decimal places, cut rather than rounded, so that a value below a threshold
 /// never reads as reaching it (69.9999 is "69.99", not "70.00").
 fn two_places_cut(value: f64) -> String {
@@ -114,15 +123,18 @@ impl ResultsPage<'_> {
     fn figure(&self, i: &IndicatorResult, value: f64) -> String {
         if value.is_nan() {
             "—".to_owned()
-        } else if i.kind == "proportion" {
-            format!("{:.1}%", value * 100.0)
+        } else {
+            self.with_unit(i, &format!("{:.1}", on_its_scale(i, value)))
+        }
+    }
+
+    /// A number already written out, with the indicator's unit: "69.99%", "79.99 分".
+    fn with_unit(&self, i: &IndicatorResult, number: &str) -> String {
+        if i.kind == "proportion" {
+            format!("{number}%")
         } else {
             self.messages
-                .format(
-                    self.lang,
-                    "results.score_unit",
-                    &[("value", &format!("{value:.1}"))],
-                )
+                .format(self.lang, "results.score_unit", &[("value", number)])
                 .replace(' ', "\u{a0}")
         }
     }
@@ -133,15 +145,7 @@ impl ResultsPage<'_> {
     fn estimate(&self, i: &IndicatorResult) -> String {
         let shown = self.figure(i, i.estimate);
         if i.estimate < i.threshold && shown == self.figure(i, i.threshold) {
-            let scale = if i.kind == "proportion" { 100.0 } else { 1.0 };
-            let digits = two_places_cut(i.estimate * scale);
-            match i.kind.as_str() {
-                "proportion" => format!("{digits}%"),
-                _ => self
-                    .messages
-                    .format(self.lang, "results.score_unit", &[("value", &digits)])
-                    .replace(' ', "\u{a0}"),
-            }
+            self.with_unit(i, &two_places_cut(on_its_scale(i, i.estimate)))
         } else {
             shown
         }

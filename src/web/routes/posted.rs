@@ -64,13 +64,15 @@ pub fn is_cross_site(req: &HttpRequest, public_url: Option<&str>) -> bool {
     if origin == "null" {
         return false;
     }
-    let host_of = |url: &str| {
-        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-        rest.split('/').next().unwrap_or(rest).to_owned()
-    };
     let origin_host = host_of(origin);
     let ours = |host: &str| origin_host.eq_ignore_ascii_case(host);
-    !(ours(req.connection_info().host()) || public_url.is_some_and(|url| ours(&host_of(url))))
+    !(ours(req.connection_info().host()) || public_url.is_some_and(|url| ours(host_of(url))))
+}
+
+/// The `host[:port]` of an origin or URL (`https://survey.example/x` → `survey.example`).
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest)
 }
 
 fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
