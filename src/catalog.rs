@@ -341,17 +341,25 @@ impl Catalog {
         })
     }
 
+    /// Every survey with its current definition, each remembered as `current` remembers it.
     pub fn list(&self) -> Result<Vec<CurrentSurvey>, CatalogError> {
         let mut conn = self.db.conn()?;
         let records = storage::list_surveys(&mut conn)?;
-        records
+        let surveys = records
             .into_iter()
             .map(|record| {
                 let definition =
                     self.definition_with(&mut conn, &record.id, &record.current_version)?;
                 Ok(CurrentSurvey { record, definition })
             })
-            .collect()
+            .collect::<Result<Vec<_>, CatalogError>>()?;
+        if let Ok(mut recent) = self.recent.write() {
+            let now = Instant::now();
+            for survey in &surveys {
+                recent.insert(survey.record.id.clone(), (now, survey.clone()));
+            }
+        }
+        Ok(surveys)
     }
 
     /// The survey and its current definition, or `None` when no such survey exists.

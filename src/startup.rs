@@ -43,6 +43,10 @@ impl Application {
         for refused in &imported.refused {
             tracing::error!("survey file not loaded: {refused}");
         }
+        // Every survey read once now, so that a form posted here while the database cannot
+        // be reached comes back with its answers even if this process never showed it
+        // (another node did, or this one was restarted since).
+        catalog.list()?;
         let mut conn = db.conn()?;
         let key = storage::server_key(&mut conn, FORM_TOKEN_KEY, || {
             hex::encode(rand::random::<[u8; 32]>())
