@@ -27,6 +27,10 @@ fn safe_next(next: Option<&str>) -> String {
             if path.starts_with('/')
                 && !path.starts_with("//")
                 && !path.contains('\\')
+                // Visible ASCII only: a browser drops a tab or newline from an address, so
+                // "/\t/evil.example" would become "//evil.example", and a control character
+                // cannot go in a Location header at all.
+                && path.bytes().all(|b| b.is_ascii_graphic())
                 && !path.starts_with("/login") =>
         {
             path.to_owned()
@@ -220,6 +224,11 @@ mod tests {
             (Some("/\\evil.example/"), "/account"),
             (Some("https://evil.example/"), "/account"),
             (Some("/login"), "/account"),
+            (Some("/\t/evil.example/"), "/account"),
+            (Some("/\n/evil.example/"), "/account"),
+            (Some("/\x0bx"), "/account"),
+            (Some("/ /evil.example/"), "/account"),
+            (Some("/results/%E5%98%89"), "/results/%E5%98%89"),
             (None, "/account"),
         ];
         for (next, expected) in cases {
