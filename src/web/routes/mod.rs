@@ -58,11 +58,23 @@ pub(crate) fn in_lang(path: &str, lang: Lang) -> String {
 pub(crate) fn public_base(state: &AppState, req: &HttpRequest) -> String {
     match &state.public_url {
         Some(url) => url.clone(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
+        None => match request_host(req) {
+            Some(host) => format!("http://{host}"),
+            None => format!("http://{}", req.app_config().local_addr()),
+        },
     }
+}
+
+/// The request's own `Host`, if it is a host name or address with an optional port.
+///
+/// Never `X-Forwarded-Host` or `Forwarded`, which anyone may send (a QR code or a link must
+/// not name a site the client chose); behind a proxy `MINYI_PUBLIC_URL` says the address.
+/// A value that is no host (too long, other characters) counts as absent.
+pub(crate) fn request_host(req: &HttpRequest) -> Option<&str> {
+    let host = req.headers().get(header::HOST)?.to_str().ok()?;
+    let is_host_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    (!host.is_empty() && host.len() <= 261 && host.chars().all(is_host_char)).then_some(host)
 }
 
 /// A page for a signed-in account: never stored by the browser or a proxy.

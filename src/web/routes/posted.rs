@@ -66,7 +66,8 @@ pub fn is_cross_site(req: &HttpRequest, public_url: Option<&str>) -> bool {
     }
     let origin_host = host_of(origin);
     let ours = |host: &str| origin_host.eq_ignore_ascii_case(host);
-    !(ours(req.connection_info().host()) || public_url.is_some_and(|url| ours(host_of(url))))
+    !(super::request_host(req).is_some_and(ours)
+        || public_url.is_some_and(|url| ours(host_of(url))))
 }
 
 /// The `host[:port]` of an origin or URL (`https://survey.example/x` → `survey.example`).
