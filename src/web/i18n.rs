@@ -46,12 +46,28 @@ impl Messages {
         for (name, value) in params {
             text = text.replace(&format!("{{{name}}}"), value);
         }
+        debug_assert!(
+            unfilled_placeholder(found.unwrap_or_default(), params).is_none(),
+            "{key}: no value given for {{{}}}",
+            unfilled_placeholder(found.unwrap_or_default(), params).unwrap_or_default()
+        );
         text
     }
 
     pub fn text(&self, lang: Lang, key: &str) -> String {
         self.format(lang, key, &[])
     }
+}
+
+/// The first `{name}` in `template` that `params` gives no value for (a caller that forgot
+/// one would show the braces to the reader; debug builds, and so the tests, stop there).
+fn unfilled_placeholder<'a>(template: &'a str, params: &[(&str, &str)]) -> Option<&'a str> {
+    template.match_indices('{').find_map(|(at, _)| {
+        let rest = &template[at + 1..];
+        let name = &rest[..rest.find('}')?];
+        let is_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        (is_name && !params.iter().any(|(given, _)| *given == name)).then_some(name)
+    })
 }
 
 /// The language a request asks for: `?lang=en` (or a posted `_lang`), else Chinese.
@@ -99,6 +115,14 @@ mod tests {
         assert_eq!(text, "请填写 0 至 120 之间的数字。");
         let text = messages.format(Lang::En, "problem.too_long", &[("max", "500")]);
         assert_eq!(text, "Please keep it to 500 characters.");
+    }
+
+    #[test]
+    fn a_placeholder_left_without_a_value_is_found() {
+        let given = [("count", "3")];
+        assert_eq!(unfilled_placeholder("{count} 份，{id}", &given), Some("id"));
+        assert_eq!(unfilled_placeholder("{count} 份", &given), None);
+        assert_eq!(unfilled_placeholder("集合 {1, 2} 与 {", &[]), None);
     }
 
     #[test]

@@ -179,7 +179,7 @@ async fn confirmation(
         paragraphs.push(m.format(
             lang,
             "fieldwork.simulated",
-            &[("count", &progress.simulated.to_string())],
+            &[("count", &progress.simulated.to_string()), ("id", &id)],
         ));
     }
     paragraphs.push(match action {

@@ -77,6 +77,7 @@ on_both_backends! {
         let (publish_page, token) = confirmation(&app, "publish", &publisher).await;
         assert!(publish_page.body.contains("Evaluators granted this survey who will be told by mail: 1."), "{}", publish_page.body);
         assert!(publish_page.body.contains("Note: 700 of these responses are simulated"), "told before publishing simulated data");
+        assert!(publish_page.body.contains(&format!("minyi simulate {EXAMPLE_ID} --remove")), "and how to remove them: {}", publish_page.body);
         let published = confirm(&app, "publish", &publisher, &token).await;
 
         assert_eq!(published.status, 303, "{}", published.body);
