@@ -222,7 +222,6 @@ pub fn add_simulated(
             channel: SIMULATED.to_owned(),
             answers: stored_answers::encode(definition, &answers),
             quality_flags: flags.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
-            duration_seconds: i32::try_from(form.duration_seconds).ok(),
             submitted_on: today.clone(),
             client_hash: None,
         });

@@ -69,7 +69,6 @@ pub struct NewResponse {
     pub answers: String,
     /// Quality flags, comma-separated (`too_fast,straightlining`), empty when none.
     pub quality_flags: String,
-    pub duration_seconds: Option<i32>,
     /// The date only (YYYY-MM-DD, UTC); no time of day is kept.
     pub submitted_on: String,
     /// HMAC of the client's cookie or network under the survey's secret (`privacy::client`),
@@ -204,7 +203,6 @@ pub struct StoredResponse {
     pub channel: String,
     pub answers: String,
     pub quality_flags: String,
-    pub duration_seconds: Option<i32>,
     pub submitted_on: String,
     pub client_hash: Option<String>,
 }
@@ -337,7 +335,6 @@ fn row_at(
         channel: row.channel,
         answers: row.answers,
         quality_flags: row.quality_flags,
-        duration_seconds: row.duration_seconds,
         submitted_on: row.submitted_on,
         client_hash: row.client_hash,
     }))

@@ -34,7 +34,6 @@ diesel::table! {
         channel -> Text,
         answers -> Text,
         quality_flags -> Text,
-        duration_seconds -> Nullable<Integer>,
         submitted_on -> Text,
         client_hash -> Nullable<Text>,
     }

@@ -14,7 +14,7 @@
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
 
 use super::responses::NewResponse;
 
@@ -35,7 +35,6 @@ struct UnnestInsert<'a> {
     channel: Vec<&'a str>,
     answers: Vec<&'a str>,
     quality_flags: Vec<&'a str>,
-    duration_seconds: Vec<Option<i32>>,
     submitted_on: Vec<&'a str>,
     client_hash: Vec<Option<&'a str>>,
 }
@@ -51,7 +50,6 @@ impl<'a> UnnestInsert<'a> {
             channel: rows.iter().map(|r| r.channel.as_str()).collect(),
             answers: rows.iter().map(|r| r.answers.as_str()).collect(),
             quality_flags: rows.iter().map(|r| r.quality_flags.as_str()).collect(),
-            duration_seconds: rows.iter().map(|r| r.duration_seconds).collect(),
             submitted_on: rows.iter().map(|r| r.submitted_on.as_str()).collect(),
             client_hash: rows.iter().map(|r| r.client_hash.as_deref()).collect(),
         }
@@ -62,7 +60,7 @@ impl QueryFragment<Pg> for UnnestInsert<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "INSERT INTO responses (slot, id, survey_id, version, stratum, channel, answers, \
-             quality_flags, duration_seconds, submitted_on, client_hash) SELECT * FROM unnest(",
+             quality_flags, submitted_on, client_hash) SELECT * FROM unnest(",
         );
         out.push_bind_param::<Array<BigInt>, _>(&self.slot)?;
         for column in [
@@ -77,8 +75,6 @@ impl QueryFragment<Pg> for UnnestInsert<'_> {
             out.push_sql(", ");
             out.push_bind_param::<Array<Text>, _>(column)?;
         }
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Integer>>, _>(&self.duration_seconds)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Text>, _>(&self.submitted_on)?;
         out.push_sql(", ");

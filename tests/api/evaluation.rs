@@ -246,7 +246,6 @@ on_both_backends! {
             channel: channel.to_owned(),
             answers: "[]".to_owned(),
             quality_flags: String::new(),
-            duration_seconds: None,
             submitted_on: "2016-10-10".to_owned(),
             client_hash: None,
         };

@@ -461,7 +461,6 @@ pub fn new_response(
         channel: "open_link".to_owned(),
         answers: "{}".to_owned(),
         quality_flags: String::new(),
-        duration_seconds: Some(300),
         submitted_on: "2016-10-12".to_owned(),
         client_hash: None,
     }

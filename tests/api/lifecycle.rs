@@ -57,7 +57,6 @@ on_both_backends! {
             channel: "open_link".into(),
             answers: serde_json::to_string(&keyed_answers).unwrap(),
             quality_flags: String::new(),
-            duration_seconds: Some(300),
             submitted_on: "2016-10-20".into(),
             client_hash: None,
         };

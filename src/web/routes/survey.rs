@@ -276,7 +276,6 @@ pub(super) async fn receive(
             channel: entry.channel().to_owned(),
             answers: stored_answers::encode(definition, &answers),
             quality_flags: flag_names(&flags),
-            duration_seconds: i32::try_from(checked.elapsed_seconds).ok(),
             // The date where the survey runs (China's, unless its file says otherwise).
             submitted_on: definition.local_date(chrono::Utc::now()).to_string(),
             client_hash: None,

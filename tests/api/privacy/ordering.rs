@@ -8,7 +8,7 @@ use minyi::storage::{self, Database, NewResponse};
 
 /// Every column the responses table may have. Adding one is a privacy decision: say in
 /// docs/privacy.md why it cannot order, time or identify a response, then add it here.
-const ALLOWED_COLUMNS: [&str; 11] = [
+const ALLOWED_COLUMNS: [&str; 10] = [
     "slot",
     "id",
     "survey_id",
@@ -17,7 +17,6 @@ const ALLOWED_COLUMNS: [&str; 11] = [
     "channel",
     "answers",
     "quality_flags",
-    "duration_seconds",
     "submitted_on",
     "client_hash",
 ];
