@@ -90,6 +90,24 @@ test('a resident answers everything, fixes the one mistake shown next to its que
   await context.close();
 });
 
+test('at double text size an answer keeps most of the phone\'s width for its words', async () => {
+  // Paddings, gaps and the radio button that grew with the text once left a grid's answers
+  // 128 of 360 px at 200%: "非常满/意" on two lines, 45 screens of form.
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${minyi.url}/s/${SURVEY}`);
+  await page.evaluate(() => {
+    const root = document.documentElement;
+    root.style.fontSize = `${2 * parseFloat(getComputedStyle(root).fontSize)}px`;
+  });
+  const { narrowest, viewport } = await page.evaluate(() => ({
+    narrowest: Math.min(...[...document.querySelectorAll('.opt span')].map((s) => s.getBoundingClientRect().width).filter((w) => w > 0)),
+    viewport: document.documentElement.clientWidth,
+  }));
+  assert.ok(narrowest >= 0.6 * viewport, `the narrowest answer has ${narrowest} of ${viewport} px`);
+  await context.close();
+});
+
 test('large text is one tap away, keeps what was answered, and is remembered by a cookie that says only "large"', async () => {
   const context = await phone(browser);
   const page = await context.newPage();

@@ -28,8 +28,16 @@ pub struct FormContext<'a> {
     /// What the resident entered (empty for a fresh form).
     pub input: &'a FormInput,
     pub errors: Option<&'a AnswerErrors>,
-    /// A message about the whole form (an expired page, say).
-    pub notice: Option<String>,
+    /// A message about the whole form, above it.
+    pub notice: Option<Notice>,
+}
+
+/// A message above the form: a problem with the whole form (an expired page, answers not
+/// stored just now) is announced at once and drawn as one; a note (this phone has sent the
+/// form before, a preview) is not.
+pub enum Notice {
+    Problem(String),
+    Note(String),
 }
 
 /// The error summary links this many questions; more would push the first question screens
@@ -54,6 +62,7 @@ impl FormContext<'_> {
                 &[("count", &error_count.to_string())],
             )
         });
+        self.link_next_problems(&mut questions);
         let with_errors: Vec<&Value> = questions.iter().filter(|q| !q["error"].is_null()).collect();
         let error_links: Vec<Value> = with_errors
             .iter()
@@ -87,7 +96,8 @@ impl FormContext<'_> {
             "token": self.token,
             "honeypot": super::honeypot::FIELD,
             "lang_param": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
-            "notice": self.notice,
+            "notice": match &self.notice { Some(Notice::Problem(text)) => Some(text), _ => None },
+            "note": match &self.notice { Some(Notice::Note(text)) => Some(text), _ => None },
             "error_summary": error_summary,
             "error_links": error_links,
             "error_more": error_more,
@@ -99,6 +109,26 @@ impl FormContext<'_> {
         // the form comes back switched with every answer in place (`routes::survey`).
         view["switch_form"] = json!(FORM_ID);
         view
+    }
+
+    /// Under each problem, a link to the next question with one ("下一处：第 9 题"): the
+    /// summary links only the first few, and on a phone the rest can be screens apart.
+    fn link_next_problems(&self, questions: &mut [Value]) {
+        let marked: Vec<usize> = (0..questions.len())
+            .filter(|&i| !questions[i]["error"].is_null())
+            .collect();
+        for pair in marked.windows(2) {
+            let next = &questions[pair[1]];
+            let link = json!({
+                "href": next["error_anchor"],
+                "text": self.messages.format(
+                    self.lang,
+                    "survey.next_problem",
+                    &[("number", &next["number"].to_string())],
+                ),
+            });
+            questions[pair[0]]["next_problem"] = link;
+        }
     }
 
     /// Puts each part's heading on the question that begins it, with where the part is

@@ -329,8 +329,8 @@ async fn an_unanswered_row_of_a_grid_is_marked_where_it_is_and_the_summary_links
     let row =
         &page.body[row_start..row_start + page.body[row_start..].find("</fieldset>").unwrap()];
     assert!(
-        row.contains("! This item still needs an answer."),
-        "the row says so where it is: {row}"
+        row.contains("<span aria-hidden=\"true\">! </span>This item still needs an answer."),
+        "the row says so where it is, the mark not read out: {row}"
     );
     assert!(
         page.body[..row_start].ends_with("<fieldset class=\"item err\" "),
@@ -395,6 +395,23 @@ async fn a_form_sent_empty_lists_five_questions_at_the_top_and_counts_the_rest()
         page.body
             .contains(&format!("<title>请修改后再提交：{}", survey.title.zh)),
         "the tab's title says so too"
+    );
+    // Past the five, each marked question leads on to the next marked one, and a screen
+    // reader hears the problem as the question's description when a link lands on it.
+    assert_eq!(
+        page.body.matches("下一处需要修改：第 ").count(),
+        marked - 1,
+        "every marked question but the last links on"
+    );
+    assert!(
+        page.body
+            .contains("<a href=\"#q2\">下一处需要修改：第 2 题 ↓</a>"),
+        "question 1 leads to question 2"
+    );
+    assert!(
+        page.body
+            .contains("id=\"q1\" tabindex=\"-1\" aria-describedby=\"q1-e\">"),
+        "a marked question takes focus and is described by its problem"
     );
 }
 
@@ -462,8 +479,10 @@ async fn a_browser_that_sent_the_form_is_told_so_when_it_opens_it_again() {
         "this survey's pages only: {cookie}"
     );
     assert!(
-        again.body.contains("这部手机之前已经提交过这份问卷"),
-        "{}",
+        again
+            .body
+            .contains("<div class=\"box\" role=\"status\">这部手机之前已经提交过这份问卷"),
+        "a note, not an alarm: {}",
         again.body
     );
     assert!(

@@ -6,12 +6,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
 
 use super::posted::{read_form, PostedForm};
 use super::{blocking, private_page};
 use crate::catalog::CurrentSurvey;
 use crate::survey::{AnswerErrors, FormInput, Lang};
-use crate::web::survey_form::{FormContext, SWITCH_FIELD};
+use crate::web::survey_form::{FormContext, Notice, SWITCH_FIELD};
 use crate::web::{lang_from_query, AppError, AppState};
 
 pub async fn show(
@@ -59,8 +60,32 @@ pub async fn check(
         }
         lang = asked;
         match survey.definition.validate(&fields) {
-            Ok(_) => {
-                let notice = m.text(lang, "preview.valid");
+            Ok(answers) => {
+                // The flags the answers alone raise (the time taken and other phones are not
+                // known here), and whether this survey's rules would leave such a form out.
+                let definition = &survey.definition;
+                let flags = definition.quality_flags(&answers, None);
+                let notice = if flags.is_empty() {
+                    m.text(lang, "preview.valid")
+                } else {
+                    let names: Vec<String> = flags
+                        .iter()
+                        .map(|f| m.text(lang, &format!("fieldwork.flag_{}", f.name())))
+                        .collect();
+                    let key = if definition.quality.excludes(&flags) {
+                        "preview.valid_excluded"
+                    } else {
+                        "preview.valid_flagged"
+                    };
+                    m.format(
+                        lang,
+                        key,
+                        &[(
+                            "flags",
+                            &names.join(m.text(lang, "preview.flag_separator").as_str()),
+                        )],
+                    )
+                };
                 render(&state, &req, lang, &survey, &fields, None, notice)
             }
             Err(errors) => {
@@ -92,7 +117,7 @@ fn render(
     errors: Option<&AnswerErrors>,
     notice: String,
 ) -> Result<HttpResponse, AppError> {
-    let view = FormContext {
+    let mut view = FormContext {
         survey: &survey.definition,
         lang,
         messages: state.pages.messages(),
@@ -101,9 +126,13 @@ fn render(
         token: "",
         input,
         errors,
-        notice: Some(notice),
+        notice: Some(Notice::Note(notice)),
     }
     .view();
+    view["back"] = json!({
+        "href": super::dashboard::href(&survey.record.id, lang),
+        "text": state.pages.messages().text(lang, "lifecycle.back"),
+    });
     let page = state.pages.render("survey", lang, req, view)?;
     Ok(private_page(StatusCode::OK, page))
 }

@@ -18,7 +18,7 @@ use crate::web::client::{
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
-use crate::web::survey_form::{FormContext, SWITCH_FIELD};
+use crate::web::survey_form::{FormContext, Notice, SWITCH_FIELD};
 use crate::web::{lang_from_query, AppError, AppState, TokenProblem};
 
 pub async fn show(
@@ -88,7 +88,7 @@ pub(super) fn show_form(
 ) -> Result<HttpResponse, AppError> {
     let token = state.tokens.issue(&survey.record.id, unix_now());
     let notice = (matches!(entry, Entry::OpenLink) && sent_before(req))
-        .then(|| state.pages.messages().text(lang, "survey.sent_before"));
+        .then(|| Notice::Note(state.pages.messages().text(lang, "survey.sent_before")));
     let mut page = render_form(
         state,
         req,
@@ -195,7 +195,7 @@ pub(super) async fn receive(
                     TokenProblem::Expired => "token.expired",
                     TokenProblem::Forged => "token.forged",
                 };
-                let notice = state.pages.messages().text(lang, key);
+                let notice = Notice::Problem(state.pages.messages().text(lang, key));
                 let fresh = state.tokens.issue(&survey.record.id, now);
                 let mut page = render_form(
                     &state,
@@ -351,7 +351,7 @@ pub async fn thanks(
             .ok_or(AppError::NotFound)?;
         let m = state.pages.messages();
         let (heading, paragraphs) = match Thanks::from_query(req.query_string()) {
-            Thanks::First => ("thanks.title", ["thanks.body", "thanks.again"]),
+            Thanks::First => ("thanks.title", ["thanks.body", "thanks.close"]),
             Thanks::Again => (
                 "thanks.already_title",
                 ["thanks.already_body", "thanks.body"],
@@ -498,7 +498,7 @@ impl KeptForm<'_> {
                 "kept.unavailable"
             }
         };
-        let notice = state.pages.messages().text(lang, key);
+        let notice = Notice::Problem(state.pages.messages().text(lang, key));
         let (survey, entry) = (self.survey, self.entry);
         let page = render_form(
             state,
@@ -543,7 +543,7 @@ fn render_form(
     token: &str,
     input: &FormInput,
     errors: Option<&AnswerErrors>,
-    notice: Option<String>,
+    notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let view = FormContext {
         survey: &survey.definition,

@@ -20,6 +20,20 @@ on_both_backends! {
         let fields = valid_fields(&example_survey(), "haiyan");
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let complete = send(&app, "post", &preview, &cookie, &fields, &[]).await;
+        // Every item of every grid given the first point: the example survey's rules flag
+        // that as straight-lining and leave it out of the figures.
+        let survey = example_survey();
+        let grids: Vec<&str> = survey.questions.iter().filter(|q| matches!(q.kind, minyi::survey::QuestionKind::Matrix { .. })).map(|q| q.id.as_str()).collect();
+        let mut same = valid_fields(&survey, "haiyan");
+        for (name, value) in &mut same {
+            if let Some((grid, _)) = name.split_once('.').filter(|(grid, _)| grids.contains(grid)) {
+                let grid = survey.questions.iter().find(|q| q.id == grid).unwrap();
+                let minyi::survey::QuestionKind::Matrix { scale, .. } = &grid.kind else { unreachable!() };
+                *value = scale.points[0].code.clone();
+            }
+        }
+        let same: Vec<(&str, &str)> = same.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let straight = send(&app, "post", &preview, &cookie, &same, &[]).await;
         let english = send(&app, "post", &format!("{preview}?lang=en"), &cookie, &[("_lang", "en"), ("county", "nanhu")], &[]).await;
 
         assert_eq!(state_of(&app), minyi::lifecycle::SurveyState::Draft, "a draft");
@@ -35,6 +49,10 @@ on_both_backends! {
         assert!(incomplete.body.contains("道题没有答完或需要修改"), "the problems listed: {}", incomplete.body);
         assert_eq!(complete.status, 200, "{}", complete.body);
         assert!(complete.body.contains("这份答卷填写完整"), "{}", complete.body);
+        assert!(!complete.body.contains("质量标记"), "varied answers raise no flag");
+        assert_eq!(straight.status, 200, "{}", straight.body);
+        assert!(straight.body.contains("会带上质量标记：矩阵题全部选同一项；按本调查的规则，这样的答卷不计入统计"), "{}", straight.body);
+        assert!(complete.body.contains(&format!("<a href=\"/admin/surveys/{EXAMPLE_ID}\">返回进度面板</a>")), "and the way back: {}", complete.body);
         assert!(english.body.contains("Preview: this is the form residents see"), "in English too");
         assert_eq!(app.response_count(EXAMPLE_ID), 0, "nothing stored");
     }
