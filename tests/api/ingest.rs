@@ -117,12 +117,14 @@ on_both_backends! {
         let mut fields = with_token(valid_fields(&survey, "nanhu"), &token_in(&form.body));
         fields.push(("website-url".into(), "http://cheap-pills.example".into()));
 
-        let page = app.post_form(PATH, &fields).await;
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let page = crate::accounts::request(&app, "post", PATH, None, &fields).await;
 
         assert!(form.body.contains("name=\"website-url\" value=\"\" tabindex=\"-1\" autocomplete=\"off\""), "the form carries the empty honeypot");
         assert!(form.body.contains("<label for=\"hp\">请不要填写这一项"), "labelled for screen readers");
         assert_eq!(page.status, 303, "the robot sees the usual thanks");
         assert_eq!(page.location.as_deref(), Some("/s/jiaxing-food-safety-2016/thanks"));
+        assert!(page.set_cookie.as_deref().is_some_and(|c| c.starts_with("minyi_sent=1;")), "with the cookie a stored form gets: {:?}", page.set_cookie);
         assert_eq!(app.response_count(EXAMPLE_ID), 0, "nothing stored");
         let metrics = app.get("/metrics").await;
         assert!(metrics.body.contains("minyi_submissions_total{outcome=\"honeypot\"} 1"), "{}", metrics.body);

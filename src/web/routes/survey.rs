@@ -146,7 +146,8 @@ pub(super) async fn receive(
         let admitted = state.admit(&req);
         if admitted.is_ok() && honeypot::is_filled(&fields) {
             // Looks like success to the robot; nothing is stored.
-            return Ok(Outcome::HONEYPOT.tag(see_thanks(&id, lang, Thanks::First)));
+            // Thanked exactly as a stored form is, cookie included, so nothing tells it apart.
+            return Ok(Outcome::HONEYPOT.tag(thanked(&state, &id, &entry, lang, Thanks::First)));
         }
         let token = fields.first("_token").map(str::to_owned);
         let mut input = fields;
@@ -322,14 +323,7 @@ pub(super) async fn receive(
         } else {
             Thanks::First
         };
-        let mut response = see_thanks(&survey.record.id, lang, thanks);
-        if matches!(entry, Entry::OpenLink) {
-            let (name, value) = set_sent_cookie(&survey.record.id, state.secure_cookies);
-            if let Ok(value) = header::HeaderValue::from_str(&value) {
-                response.headers_mut().insert(name, value);
-            }
-        }
-        Ok(outcome.tag(response))
+        Ok(outcome.tag(thanked(&state, &survey.record.id, &entry, lang, thanks)))
     }
     .await;
     let back = entry.action(&id);
@@ -589,6 +583,19 @@ impl Thanks {
             Thanks::First
         }
     }
+}
+
+/// The redirect to the thanks page, with the cookie that lets a form opened again through the
+/// public link say that this browser has sent it.
+fn thanked(state: &AppState, id: &str, entry: &Entry, lang: Lang, thanks: Thanks) -> HttpResponse {
+    let mut response = see_thanks(id, lang, thanks);
+    if matches!(entry, Entry::OpenLink) {
+        let (name, value) = set_sent_cookie(id, state.secure_cookies);
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
 }
 
 fn see_thanks(id: &str, lang: Lang, thanks: Thanks) -> HttpResponse {
