@@ -68,31 +68,7 @@ pub fn publish_and_notify(
             id: survey_id.to_owned(),
             refusal,
         })?;
-    // The figures come from the result set, so that anyone can recompute them from it. When its
-    // released categories cannot be weighted (a small sample, where k-anonymity suppresses much),
-    // the evaluation of the stored responses is published instead, and no result set recorded.
-    let (evaluation, summary) = match resultset::summarize(
-        catalog,
-        survey_id,
-        Encoding::Utf8WithBom,
-    ) {
-        Ok(summary) => (summary.evaluation.clone(), Some(summary)),
-        Err(resultset::ExportError::Evaluation { source, .. }) => {
-            tracing::warn!(survey = survey_id, error = %source, "no verifiable result set: publishing the evaluation of the stored responses");
-            let (_, evaluation) =
-                evaluate_survey(catalog, survey_id).map_err(|e| PublishError::Evaluation {
-                    survey: survey_id.to_owned(),
-                    source: Box::new(resultset::ExportError::Analysis(e)),
-                })?;
-            (evaluation, None)
-        }
-        Err(source) => {
-            return Err(PublishError::Evaluation {
-                survey: survey_id.to_owned(),
-                source: Box::new(source),
-            })
-        }
-    };
+    let (evaluation, summary) = figures(catalog, survey_id)?;
     let row = PublishedRow {
         survey_id: survey_id.to_owned(),
         version: survey.record.current_version.clone(),
@@ -121,6 +97,62 @@ pub fn publish_and_notify(
         definition: survey.definition,
         result_set,
     })
+}
+
+/// The figures publication stores: the result set's evaluation, so that anyone can recompute
+/// them from it, and the summary of that result set. When its released categories cannot be
+/// weighted (a small sample, where k-anonymity suppresses much), the evaluation of the stored
+/// responses, and no result set.
+fn figures(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<(Evaluation, Option<resultset::ResultSetSummary>), PublishError> {
+    match resultset::summarize(catalog, survey_id, Encoding::Utf8WithBom) {
+        Ok(summary) => Ok((summary.evaluation.clone(), Some(summary))),
+        Err(resultset::ExportError::Evaluation { source, .. }) => {
+            tracing::warn!(survey = survey_id, error = %source, "no verifiable result set: publishing the evaluation of the stored responses");
+            let (_, evaluation) =
+                evaluate_survey(catalog, survey_id).map_err(|e| PublishError::Evaluation {
+                    survey: survey_id.to_owned(),
+                    source: Box::new(resultset::ExportError::Analysis(e)),
+                })?;
+            Ok((evaluation, None))
+        }
+        Err(source) => Err(PublishError::Evaluation {
+            survey: survey_id.to_owned(),
+            source: Box::new(source),
+        }),
+    }
+}
+
+/// What publishing a closed survey would show now, computed as `publish` computes it and
+/// stored nowhere: for the publisher to see, before the one move that cannot be undone, which
+/// figures and counties the public page will show or withhold. `None` unless the survey is
+/// closed.
+pub fn preview(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<Option<PublishedResults>, PublishError> {
+    let survey = catalog.require(survey_id)?;
+    if survey.record.state != crate::lifecycle::SurveyState::Closed {
+        return Ok(None);
+    }
+    let (evaluation, summary) = figures(catalog, survey_id)?;
+    Ok(Some(PublishedResults {
+        survey_id: survey_id.to_owned(),
+        version: survey.record.current_version.clone(),
+        published_at: now_rfc3339(),
+        evaluation,
+        definition: survey.definition,
+        result_set: summary.map(|s| storage::ResultSetRow {
+            survey_id: s.survey_id,
+            version: s.version,
+            manifest_sha256: s.manifest_sha256,
+            merkle_root: s.merkle_root,
+            responses: i64::try_from(s.responses).unwrap_or(i64::MAX),
+            recorded_at: String::new(),
+        }),
+    }))
 }
 
 /// The published results of a survey, or `None` before it is published.

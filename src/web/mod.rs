@@ -107,6 +107,7 @@ route_table! {
     get "/admin/surveys/{id}" => routes::dashboard::show, Access::Publisher;
     get "/admin/surveys/{id}/preview" => routes::preview::show, Access::Publisher;
     post "/admin/surveys/{id}/preview" => routes::preview::check, Access::Publisher;
+    get "/admin/surveys/{id}/results" => routes::results::preview, Access::Publisher;
     get "/admin/surveys/{id}/open" => routes::transitions::confirm_open, Access::Publisher;
     post "/admin/surveys/{id}/open" => routes::transitions::open, Access::Publisher;
     get "/admin/surveys/{id}/close" => routes::transitions::confirm_close, Access::Publisher;

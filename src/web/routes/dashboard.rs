@@ -191,6 +191,8 @@ pub async fn show(
                     "csv_href": format!("/admin/surveys/{id}/bulletin.csv"),
                     "results_href": (current == SurveyState::Published)
                         .then(|| in_lang(&format!("/results/{id}"), lang)),
+                    "results_preview_href": (current == SurveyState::Closed)
+                        .then(|| in_lang(&format!("/admin/surveys/{id}/results"), lang)),
                     "surveys_href": in_lang("/admin/surveys", lang),
                     "account_href": in_lang("/account", lang),
                     "extra_css": DASHBOARD_CSS,

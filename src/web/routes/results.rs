@@ -5,10 +5,18 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::blocking;
-use crate::publishing::{self, PublishedResults};
+use super::{blocking, in_lang, private_page};
+use crate::lifecycle::SurveyState;
+use crate::publishing::{self, PublishError, PublishedResults};
 use crate::web::results_view::{api_json, public_csv, ResultsPage};
 use crate::web::{lang_from_query, AppError, AppState, TextSize};
+
+fn publish_error(e: PublishError) -> AppError {
+    match e {
+        PublishError::Catalog(e) => e.into(),
+        other => AppError::Unexpected(other.into()),
+    }
+}
 
 async fn load(state: &AppState, id: String) -> Result<PublishedResults, AppError> {
     let catalog = state.catalog.clone();
@@ -88,4 +96,53 @@ pub async fn api(path: web::Path<String>, state: web::Data<AppState>) -> HttpRes
             HttpResponse::build(status).json(json!({ "error": "unavailable" }))
         }
     }
+}
+
+/// `/admin/surveys/{id}/results`: for a closed survey, the results page as publishing would
+/// make it now (the same computation, stored nowhere), so that the publisher sees which
+/// figures and counties will be shown or withheld before the move that cannot be undone.
+/// Once published, the public page; before the close, nothing to show yet.
+pub async fn preview(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_from_query(req.query_string());
+    let id = path.into_inner();
+    let result = async {
+        let catalog = state.catalog.clone();
+        let wanted = id.clone();
+        let (survey_state, previewed) = blocking(move || {
+            let survey_state = catalog.require(&wanted)?.record.state;
+            let previewed = publishing::preview(&catalog, &wanted).map_err(publish_error)?;
+            Ok::<_, AppError>((survey_state, previewed))
+        })
+        .await?;
+        let Some(results) = previewed else {
+            return match survey_state {
+                SurveyState::Published => Ok(HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, in_lang(&format!("/results/{id}"), lang)))
+                    .finish()),
+                _ => Err(AppError::NotReady),
+            };
+        };
+        let m = state.pages.messages();
+        let mut view = ResultsPage {
+            results: &results,
+            lang,
+            messages: m,
+            large_text: TextSize::of(&req) == TextSize::Large,
+        }
+        .view();
+        view["published"] = json!(m.text(lang, "results.preview_published"));
+        view["preview"] = json!({
+            "banner": m.text(lang, "results.preview_banner"),
+            "back_href": super::dashboard::href(&id, lang),
+            "back": m.text(lang, "lifecycle.back"),
+        });
+        let html = state.pages.render("results", lang, &req, view)?;
+        Ok::<_, AppError>(private_page(actix_web::http::StatusCode::OK, html))
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
 }

@@ -231,6 +231,8 @@ async fn confirmation(
             "confirm": m.text(lang, &format!("lifecycle.confirm_{action}")),
             "back_href": dashboard::href(&id, lang),
             "back": m.text(lang, "lifecycle.cancel"),
+            "results_preview_href": (action == Transition::Publish)
+                .then(|| super::in_lang(&format!("/admin/surveys/{id}/results"), lang)),
         }),
     )?;
     Ok(private_page(status, html))

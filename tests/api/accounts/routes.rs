@@ -55,6 +55,12 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         "/admin/surveys/{id}/preview",
         [303, 403, 403, 422, 422],
     ),
+    // Published: the public page itself.
+    (
+        "get",
+        "/admin/surveys/{id}/results",
+        [303, 403, 403, 303, 303],
+    ),
     // The survey is published before the walk, so every move is refused as final (409); a
     // post without the confirmation page's token would otherwise get that page back.
     ("get", "/admin/surveys/{id}/open", [303, 403, 403, 409, 409]),

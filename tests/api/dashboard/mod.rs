@@ -7,6 +7,7 @@ mod clearing;
 mod moves;
 mod page;
 mod preview;
+mod results_preview;
 
 use minyi::accounts::Role;
 use minyi::lifecycle::SurveyState;
