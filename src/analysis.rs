@@ -11,7 +11,7 @@ use crate::storage::{self, NewResponse, StorageError, StoredResponse};
 use crate::survey::{stored_answers, Answers, FormInput, QualityFlag, Survey};
 
 /// The channel recorded for responses made by `minyi simulate`.
-pub const SIMULATED: &str = "simulated";
+pub use crate::fieldwork::SIMULATED;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
@@ -265,7 +265,7 @@ fn progress_from_stored_flags(
                 stratum,
                 date,
                 flags,
-                simulated: channel == SIMULATED,
+                channel,
                 count,
             },
         )
@@ -297,13 +297,24 @@ pub fn fieldwork_progress(
     let rules = &survey.definition.quality;
     if rules.exclude.contains(&QualityFlag::DuplicateClient) {
         let mut excluded = 0;
+        let mut by_stratum: HashMap<String, i64> = HashMap::new();
         storage::for_each_response(&mut conn, survey_id, |row| {
             if rules.excludes(&quality_flags(&row, &duplicates)?) {
                 excluded += 1;
+                *by_stratum.entry(row.stratum).or_default() += 1;
             }
             Ok::<(), AnalysisError>(())
         })?;
         progress.flagged_to_exclude = count(excluded);
+        progress.margin_of_error = crate::fieldwork::margin_of_error(progress.usable());
+        progress.by_stratum = std::mem::take(&mut progress.by_stratum)
+            .into_iter()
+            .map(|s| {
+                let left_out = by_stratum.get(&s.code).copied().unwrap_or(0);
+                let usable = s.completed - left_out;
+                s.with_usable(usable)
+            })
+            .collect();
     }
     Ok(progress)
 }

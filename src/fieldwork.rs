@@ -16,25 +16,36 @@ pub struct CountRow {
     pub stratum: String,
     pub date: String,
     pub flags: String,
-    /// Made by `minyi simulate` (a trial run), not by a resident.
-    pub simulated: bool,
+    /// How the responses came in (`open_link`, `invitation`, `interviewer`, `simulated`).
+    pub channel: String,
     pub count: i64,
 }
+
+/// The channel of responses made by `minyi simulate` (a trial run), not by residents.
+pub const SIMULATED: &str = "simulated";
 
 #[derive(Clone, Debug, Serialize)]
 pub struct StratumProgress {
     pub code: String,
     pub name: Text,
     pub completed: i64,
+    /// Responses carrying a flag the survey's quality rules exclude (counted in `completed`).
+    pub excluded: i64,
+    /// Completed responses the estimates will use: `completed` less `excluded`. The target
+    /// and the margin of error are about these.
+    pub usable: i64,
     pub target: Option<u32>,
-    /// Completed over target (1.0 = target reached).
+    /// Usable responses over target (1.0 = target reached).
     pub share_of_target: Option<f64>,
     /// Half-width of a 95% interval for a 50% proportion under simple random sampling at the
-    /// current n, in proportion points (0.069 = ±6.9 points at n = 200). Weighting widens it a
-    /// little; the evaluation reports the exact intervals.
+    /// current usable n, in proportion points (0.069 = ±6.9 points at n = 200). Weighting
+    /// widens it a little; the evaluation reports the exact intervals.
     pub margin_of_error: Option<f64>,
     /// Responses carrying at least one quality flag.
     pub flagged: i64,
+    /// Responses by channel (`open_link`, `invitation`, `interviewer`, `simulated`): a county
+    /// whose answers all come one way, or suddenly, is worth a look (coached answers).
+    pub by_channel: BTreeMap<String, i64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -42,6 +53,7 @@ pub struct Progress {
     pub survey_id: String,
     pub completed: i64,
     pub target: Option<u32>,
+    /// At the usable n: `completed` less `flagged_to_exclude`.
     pub margin_of_error: Option<f64>,
     pub by_stratum: Vec<StratumProgress>,
     /// Responses per day (UTC dates), oldest first.
@@ -58,6 +70,13 @@ pub struct Progress {
     pub other_strata: i64,
     /// Responses made by `minyi simulate`, not by residents (counted in everything above).
     pub simulated: i64,
+}
+
+impl Progress {
+    /// Completed responses the estimates will use: `completed` less `flagged_to_exclude`.
+    pub fn usable(&self) -> i64 {
+        self.completed - self.flagged_to_exclude
+    }
 }
 
 /// ±1.96·√(0.25/n): the worst case (p = 50%) of a 95% interval under simple random sampling.
@@ -79,24 +98,44 @@ pub fn due(target: u32, elapsed: f64) -> i64 {
     (f64::from(target) * elapsed).ceil() as i64
 }
 
+impl StratumProgress {
+    /// Sets the usable count, and the share of the target and margin of error that follow
+    /// from it (again when the duplicates found across responses exclude more).
+    pub fn with_usable(mut self, usable: i64) -> StratumProgress {
+        self.usable = usable;
+        self.excluded = self.completed - usable;
+        self.share_of_target = self.target.map(|t| usable as f64 / f64::from(t.max(1)));
+        self.margin_of_error = margin_of_error(usable);
+        self
+    }
+}
+
 pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
     let mut completed: BTreeMap<&str, i64> = BTreeMap::new();
     let mut flagged: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut excluded: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut channels: BTreeMap<&str, BTreeMap<String, i64>> = BTreeMap::new();
     let mut by_day: BTreeMap<&str, i64> = BTreeMap::new();
     let mut flags: BTreeMap<String, i64> = BTreeMap::new();
     let mut any_flag = 0;
     let mut to_exclude = 0;
     let mut simulated = 0;
     for row in rows {
-        if row.simulated {
+        if row.channel == SIMULATED {
             simulated += row.count;
         }
         *completed.entry(&row.stratum).or_default() += row.count;
+        *channels
+            .entry(&row.stratum)
+            .or_default()
+            .entry(row.channel.clone())
+            .or_default() += row.count;
         *by_day.entry(&row.date).or_default() += row.count;
         if !row.flags.is_empty() {
             any_flag += row.count;
             if survey.quality.excludes_stored(&row.flags) {
                 to_exclude += row.count;
+                *excluded.entry(&row.stratum).or_default() += row.count;
             }
             *flagged.entry(&row.stratum).or_default() += row.count;
             for flag in row.flags.split(',') {
@@ -109,16 +148,22 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
         .units
         .iter()
         .map(|unit| {
-            let n = completed.get(unit.code.as_str()).copied().unwrap_or(0);
+            let code = unit.code.as_str();
+            let n = completed.get(code).copied().unwrap_or(0);
+            let left_out = excluded.get(code).copied().unwrap_or(0);
             StratumProgress {
                 code: unit.code.clone(),
                 name: unit.name.clone(),
                 completed: n,
+                excluded: left_out,
+                usable: n - left_out,
                 target: unit.target_sample,
-                share_of_target: unit.target_sample.map(|t| n as f64 / f64::from(t.max(1))),
-                margin_of_error: margin_of_error(n),
-                flagged: flagged.get(unit.code.as_str()).copied().unwrap_or(0),
+                share_of_target: None,
+                margin_of_error: None,
+                flagged: flagged.get(code).copied().unwrap_or(0),
+                by_channel: channels.remove(code).unwrap_or_default(),
             }
+            .with_usable(n - left_out)
         })
         .collect();
     let total: i64 = completed.values().sum();
@@ -133,7 +178,7 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
         survey_id: survey.id.clone(),
         completed: total,
         target: (targets.len() == survey.strata.units.len()).then(|| targets.iter().sum()),
-        margin_of_error: margin_of_error(total),
+        margin_of_error: margin_of_error(total - to_exclude),
         by_stratum,
         by_day: by_day.into_iter().map(|(d, n)| (d.to_owned(), n)).collect(),
         flags,
@@ -161,7 +206,7 @@ mod tests {
             stratum: stratum.into(),
             date: date.into(),
             flags: flags.into(),
-            simulated: false,
+            channel: "open_link".into(),
             count,
         }
     }
@@ -181,7 +226,18 @@ mod tests {
             (nanhu.code.as_str(), nanhu.completed, nanhu.flagged),
             ("nanhu", 200, 10)
         );
-        assert_eq!(nanhu.share_of_target, Some(1.0), "200 of the target 200");
+        assert_eq!(
+            (nanhu.excluded, nanhu.usable),
+            (10, 190),
+            "the example's rules leave the too-fast ones out"
+        );
+        assert_eq!(
+            nanhu.share_of_target,
+            Some(0.95),
+            "190 usable of the target 200: 200 received is not the target reached"
+        );
+        assert_eq!(nanhu.margin_of_error, margin_of_error(190));
+        assert_eq!(nanhu.by_channel.get("open_link"), Some(&200));
         assert_eq!(
             p.by_stratum[1].completed, 0,
             "a county without responses is listed with 0"
@@ -190,7 +246,7 @@ mod tests {
         assert_eq!(p.other_strata, 1);
         assert_eq!(p.simulated, 0, "residents' answers only");
         let trial = CountRow {
-            simulated: true,
+            channel: SIMULATED.into(),
             ..row("nanhu", "2016-10-12", "", 7)
         };
         let mut with_trial = rows.to_vec();

@@ -16,22 +16,24 @@ pub(super) fn progress(id: &str, format: Format) -> anyhow::Result<()> {
                 |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.0}%", v * 100.0));
             let moe = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("±{:.1}", v * 100.0));
             println!(
-                "survey {id}: {} responses{}",
+                "survey {id}: {} responses, {} usable{}",
                 p.completed,
+                p.usable(),
                 p.target
                     .map_or(String::new(), |t| format!(" of {t} targeted"))
             );
             // The county's name last: Chinese characters are two columns wide on a terminal,
             // which padding by characters would misalign.
             println!(
-                "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}  name",
-                "county", "completed", "target", "share", "95% moe", "flagged"
+                "  {:<12} {:>9} {:>6} {:>7} {:>6} {:>8} {:>8}  name",
+                "county", "completed", "usable", "target", "share", "95% moe", "flagged"
             );
             for s in &p.by_stratum {
                 println!(
-                    "  {:<12} {:>9} {:>7} {:>6} {:>8} {:>8}  {}",
+                    "  {:<12} {:>9} {:>6} {:>7} {:>6} {:>8} {:>8}  {}",
                     s.code,
                     s.completed,
+                    s.usable,
                     s.target.map_or("—".to_owned(), |t| t.to_string()),
                     percent(s.share_of_target),
                     moe(s.margin_of_error),

@@ -76,19 +76,24 @@ impl FieldworkView<'_> {
     fn totals(&self) -> String {
         let p = self.progress;
         let completed = p.completed.to_string();
+        let usable = p.usable().to_string();
         match p.target {
             Some(target) => self.format(
                 "fieldwork.totals",
                 &[
                     ("completed", &completed),
+                    ("usable", &usable),
                     ("target", &target.to_string()),
                     (
                         "share",
-                        &percent(p.completed as f64 / f64::from(target.max(1))),
+                        &percent(p.usable() as f64 / f64::from(target.max(1))),
                     ),
                 ],
             ),
-            None => self.format("fieldwork.totals_no_target", &[("completed", &completed)]),
+            None => self.format(
+                "fieldwork.totals_no_target",
+                &[("completed", &completed), ("usable", &usable)],
+            ),
         }
     }
 
@@ -99,7 +104,7 @@ impl FieldworkView<'_> {
             |class: &str, text: String| notes.push(json!({"class": class, "text": text}));
         match s.target {
             None => note("muted", self.text("fieldwork.no_target")),
-            Some(target) if s.completed >= i64::from(target) => {
+            Some(target) if s.usable >= i64::from(target) => {
                 note("ok", self.text("fieldwork.reached"))
             }
             Some(target) => match self.survey.record.state {
@@ -107,7 +112,7 @@ impl FieldworkView<'_> {
                     let today = self.survey.definition.local_date(self.now);
                     let elapsed = share_of_period_elapsed(&self.survey.definition, today);
                     let due_now = due(target, elapsed);
-                    if s.completed < due_now {
+                    if s.usable < due_now {
                         note(
                             "warn",
                             self.format("fieldwork.behind", &[("due", &due_now.to_string())]),
@@ -118,7 +123,7 @@ impl FieldworkView<'_> {
                     "warn",
                     self.format(
                         "fieldwork.short",
-                        &[("missing", &(i64::from(target) - s.completed).to_string())],
+                        &[("missing", &(i64::from(target) - s.usable).to_string())],
                     ),
                 ),
                 SurveyState::Draft => {}
@@ -139,6 +144,11 @@ impl FieldworkView<'_> {
             "code": s.code,
             "name": s.name.get(self.lang),
             "completed": s.completed,
+            "usable": s.usable,
+            "received": (s.excluded > 0).then(|| self.format(
+                "fieldwork.received",
+                &[("completed", &s.completed.to_string()), ("excluded", &s.excluded.to_string())],
+            )),
             "target": s.target.map_or_else(|| "—".to_owned(), |t| t.to_string()),
             "share": s.share_of_target.map(percent).unwrap_or_default(),
             "bar": format!("{:.1}", (share * 100.0).clamp(0.0, 100.0)),
@@ -148,6 +158,39 @@ impl FieldworkView<'_> {
             "flagged": s.flagged,
             "notes": self.notes(s),
         })
+    }
+
+    /// Responses by channel and county: the channels any response came by, as columns.
+    fn channels(&self) -> Value {
+        let p = self.progress;
+        let mut names: Vec<&String> = p
+            .by_stratum
+            .iter()
+            .flat_map(|s| s.by_channel.keys())
+            .collect();
+        names.sort();
+        names.dedup();
+        let heads: Vec<String> = names
+            .iter()
+            .map(|name| match name.as_str() {
+                known @ ("open_link" | "invitation" | "interviewer" | "simulated") => {
+                    self.text(&format!("fieldwork.channel_{known}"))
+                }
+                other => other.to_owned(),
+            })
+            .collect();
+        let rows: Vec<Value> = p
+            .by_stratum
+            .iter()
+            .map(|s| {
+                let counts: Vec<i64> = names
+                    .iter()
+                    .map(|name| s.by_channel.get(*name).copied().unwrap_or(0))
+                    .collect();
+                json!({"name": s.name.get(self.lang), "counts": counts})
+            })
+            .collect();
+        json!({"heads": heads, "rows": rows})
     }
 
     fn flags(&self) -> Vec<Value> {
@@ -205,8 +248,9 @@ impl FieldworkView<'_> {
             "counties": p.by_stratum.iter().map(|s| self.county(s)).collect::<Vec<_>>(),
             "city": {
                 "completed": p.completed,
+                "usable": p.usable(),
                 "target": p.target.map_or_else(|| "—".to_owned(), |t| t.to_string()),
-                "share": p.target.map(|t| percent(p.completed as f64 / f64::from(t.max(1)))).unwrap_or_default(),
+                "share": p.target.map(|t| percent(p.usable() as f64 / f64::from(t.max(1)))).unwrap_or_default(),
                 "moe": self.margin(p.margin_of_error),
                 "flagged": p.flagged,
             },
@@ -225,6 +269,7 @@ impl FieldworkView<'_> {
                 &[("count", &p.other_strata.to_string())],
             )),
             "flags": self.flags(),
+            "channels": self.channels(),
             "days": days,
             "day_chart": day_chart,
         })

@@ -57,7 +57,34 @@ fn the_progress_bulletin_is_a_csv_for_excel() {
     let text = String::from_utf8_lossy(&out.stdout[3..]).into_owned();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1 + 7 + 1, "a header, seven counties, the city");
-    assert!(lines[8].starts_with("city,全市,300,1400,"), "{}", lines[8]);
+    assert!(
+        lines[0].starts_with("county,county_zh,completed,excluded,usable,target,share_of_target,"),
+        "received, left out by the quality rules, and usable: {}",
+        lines[0]
+    );
+    let city: Vec<&str> = lines[8].split(',').collect();
+    let (completed, excluded, usable): (i64, i64, i64) = (
+        city[2].parse().unwrap(),
+        city[3].parse().unwrap(),
+        city[4].parse().unwrap(),
+    );
+    assert_eq!(
+        (city[0], city[1], completed, city[5]),
+        ("city", "全市", 300, "1400"),
+        "{}",
+        lines[8]
+    );
+    assert!(
+        excluded > 0,
+        "some of 300 simulated responses are too fast: {}",
+        lines[8]
+    );
+    assert_eq!(usable, completed - excluded);
+    assert_eq!(
+        city[6],
+        format!("{:.4}", usable as f64 / 1400.0),
+        "the share is of usable responses"
+    );
     let table = String::from_utf8_lossy(&run(&["progress", EXAMPLE_ID]).stdout).into_owned();
     let nanhu = table
         .lines()

@@ -29,7 +29,13 @@ on_both_backends! {
             String::from_utf8_lossy(&cli.stdout),
             "the same bytes as `minyi progress --format csv`"
         );
-        assert!(download.body.contains("\ncity,全市,300,1400,0.2143,"), "shares to four places: {}", download.body);
+        let progress = fieldwork_progress(&app.catalog(), EXAMPLE_ID).expect("progress");
+        let usable = progress.usable();
+        assert!(
+            download.body.contains(&format!("\ncity,全市,300,{},{usable},1400,{:.4},", 300 - usable, usable as f64 / 1400.0)),
+            "received, left out, usable, and the share of usable responses to four places: {}",
+            download.body
+        );
     }
 
     async fn the_printable_bulletin_is_dated_and_reads_in_chinese_and_english(backend: Backend) {
@@ -52,12 +58,12 @@ on_both_backends! {
                 assert!(page.body.contains(expected), "{lang}: the bulletin shows {expected:?}");
             }
             let city_row = row(&page.body, "city");
-            assert!(city_row.contains(city) && city_row.contains(&format!("<td>{}</td><td>1400</td>", progress.completed)), "{lang}: {city_row}");
+            assert!(city_row.contains(city) && city_row.contains(&format!("<td>{}</td><td>{}</td><td>1400</td>", progress.completed, progress.usable())), "{lang}: {city_row}");
             for county in &progress.by_stratum {
                 let name = if lang.is_empty() { &county.name.zh } else { &county.name.en };
                 let shown = row(&page.body, &format!("county-{}", county.code));
                 assert!(shown.contains(name.as_str()), "{lang}: {name}");
-                assert!(shown.contains(&format!("<td>{}</td><td>{}</td>", county.completed, county.target.unwrap())), "{lang}: {shown}");
+                assert!(shown.contains(&format!("<td>{}</td><td>{}</td><td>{}</td>", county.completed, county.usable, county.target.unwrap())), "{lang}: {shown}");
             }
             assert!(!page.body.contains("<script"), "{lang}: no JavaScript");
         }

@@ -23,11 +23,23 @@ on_both_backends! {
             let shown = row(&page.body, &format!("county-{}", county.code));
             for expected in [
                 county.name.en.clone(),
-                format!("<strong>{}</strong> / {target}", county.completed),
+                format!("<strong>{}</strong> / {target}", county.usable),
                 moe(county.margin_of_error),
             ] {
                 assert!(shown.contains(&expected), "{}: the row shows {expected:?}: {shown}", county.code);
             }
+            if county.excluded > 0 {
+                assert!(
+                    shown.contains(&format!("{} received, {} left out by the quality rules", county.completed, county.excluded)),
+                    "{}: what was received besides what counts: {shown}",
+                    county.code
+                );
+            }
+            assert!(
+                page.body.contains(&format!("<tr><th scope=\"row\">{}</th><td>{}</td></tr>", county.name.en, county.completed)),
+                "{}: the channel table counts its responses under the one channel they came by",
+                county.code
+            );
             assert!(
                 shown.contains(&format!("behind schedule ({target} due by today)")),
                 "{}: fieldwork (2016) is over while the survey is open, so the whole target is due: {shown}",
@@ -35,8 +47,9 @@ on_both_backends! {
             );
         }
         assert!(progress.flagged_to_exclude > 0, "300 simulated responses include a few too fast");
+        assert!(page.body.contains("<h2>How responses came in</h2>") && page.body.contains("<th scope=\"col\">simulated</th>"), "by channel");
         for expected in [
-            format!("{} of 1400 responses completed", progress.completed),
+            format!("Responses received: {}, of which usable: {}; target: 1400", progress.completed, progress.usable()),
             format!("Of these, {} carry a flag this survey&#x27;s quality rules exclude", progress.flagged_to_exclude),
             format!("Margin of error reached: {}", moe(progress.margin_of_error)),
         ] {
@@ -74,7 +87,7 @@ on_both_backends! {
 
         let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), &cookie).await;
 
-        assert!(page.body.contains("1 of 1400 responses"), "{}", page.body);
+        assert!(page.body.contains("Responses received: 1, of which usable: 0; target: 1400"), "sent at once, so too fast to count: {}", page.body);
         assert!(!page.body.contains("simulated"), "no note about simulated responses");
     }
 
