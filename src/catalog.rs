@@ -212,6 +212,21 @@ impl Catalog {
             )),
             _ => Some(format!("{file_name}: new survey, version {}", short(&version))),
         };
+        let opened = outcome == ImportOutcome::Created
+            && survey.open_on_import
+            && storage::set_state(
+                &mut conn,
+                &survey.id,
+                SurveyState::Draft,
+                SurveyState::Open,
+                &now,
+            )?;
+        // A survey opened on import is audited as opened, in the import's entry: every opening
+        // is in the log, whoever or whatever made it.
+        let detail = match detail {
+            Some(detail) if opened => Some(format!("{detail}; opened (open_on_import)")),
+            other => other,
+        };
         if let Some(detail) = detail {
             crate::audit::record(
                 &self.db,
@@ -224,15 +239,6 @@ impl Catalog {
                 },
             )?;
         }
-        let opened = outcome == ImportOutcome::Created
-            && survey.open_on_import
-            && storage::set_state(
-                &mut conn,
-                &survey.id,
-                SurveyState::Draft,
-                SurveyState::Open,
-                &now,
-            )?;
         self.remember(&version, Arc::new(survey.clone()));
         Ok(ImportReport {
             file: path.to_owned(),

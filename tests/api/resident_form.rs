@@ -52,6 +52,18 @@ on_both_backends! {
         assert!(page.body.contains("调查已经结束"), "{}", page.body);
         assert!(page.body.contains("<a class=\"button\" href=\"/\">返回首页</a>"), "not a dead end: home lists the published results");
     }
+
+    async fn a_survey_whose_results_are_published_leads_from_its_old_link_to_them(backend: Backend) {
+        let app = spawn_app(backend).await;
+        minyi::analysis::add_simulated(&app.catalog(), EXAMPLE_ID, 700, 3).expect("simulated");
+        app.catalog().transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).expect("close");
+        minyi::publishing::publish(&app.catalog(), EXAMPLE_ID).expect("published");
+
+        let page = app.get(&format!("/s/{EXAMPLE_ID}")).await;
+
+        assert_eq!(page.status, 410);
+        assert!(page.body.contains(&format!("<a class=\"button\" href=\"/results/{EXAMPLE_ID}\">查看这次调查的结果</a>")), "{}", page.body);
+    }
 }
 
 #[actix_web::test]

@@ -27,12 +27,23 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let lang = lang_from_query(req.query_string());
+    let id = path.into_inner();
     let result = async {
-        let survey = open_survey(&state, path.into_inner(), None).await?;
+        let survey = open_survey(&state, id.clone(), None).await?;
         show_form(&state, &req, lang, &survey, &Entry::OpenLink)
     }
     .await;
-    result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
+    result.unwrap_or_else(|e: AppError| {
+        // A survey whose results are out: the closed page leads to them.
+        let published = matches!(e, AppError::SurveyClosed)
+            && state
+                .catalog
+                .recent(&id, std::time::Duration::from_secs(5))
+                .is_some_and(|s| s.record.state == SurveyState::Published);
+        let results = format!("/results/{id}");
+        let back = published.then_some((results.as_str(), "error.see_results"));
+        e.render(&state.pages, lang, &req, back)
+    })
 }
 
 /// How the resident came to the form.

@@ -18,7 +18,7 @@ use super::posted::{read_form, PostedForm};
 use super::{blocking, dashboard, private_page, public_base};
 use crate::accounts::Account;
 use crate::analysis::stored_fieldwork_progress;
-use crate::lifecycle::Transition;
+use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
 use crate::transitions::{self, Refused};
 use crate::web::{lang_from_query, AppError, AppState, SignedIn};
@@ -159,6 +159,22 @@ async fn confirmation(
             &Refused::Illegal(&illegal),
         );
     }
+    if action == Transition::Publish && progress.usable() <= 0 {
+        // Said now, rather than after the button: publishing would be refused for it.
+        let count = |n: i64| usize::try_from(n).unwrap_or(0);
+        return refusal(
+            state,
+            req,
+            lang,
+            &id,
+            title,
+            action,
+            &Refused::NoUsableResponses {
+                stored: count(progress.completed),
+                excluded: count(progress.flagged_to_exclude),
+            },
+        );
+    }
     let m = state.pages.messages();
     let completed = progress.completed.to_string();
     let responses = match progress.target {
@@ -181,6 +197,9 @@ async fn confirmation(
             "fieldwork.simulated",
             &[("count", &progress.simulated.to_string()), ("id", &id)],
         ));
+    }
+    if action == Transition::Open && survey.record.state == SurveyState::Closed {
+        paragraphs.push(m.text(lang, "lifecycle.reopen_note"));
     }
     paragraphs.push(match action {
         Transition::Open => m.format(

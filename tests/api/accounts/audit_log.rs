@@ -37,6 +37,11 @@ on_both_backends! {
             ["survey_imported", "user_added", "user_added", "grant", "sign_in_failed", "sign_in", "sign_in"],
             "appended in order, from the example survey imported at start"
         );
+        assert!(
+            entries.last().unwrap().detail.ends_with("; opened (open_on_import)"),
+            "its opening on import is in the log too: {}",
+            entries.last().unwrap().detail
+        );
         let db = Database::connect(app.db.url.clone(), 1).unwrap();
         let mut conn = db.conn().unwrap();
         for statement in ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"] {

@@ -69,6 +69,7 @@ on_both_backends! {
 
         let (open_page, token) = confirmation(&app, "open", &admin).await;
         assert!(open_page.body.contains(&format!("Residents can answer at {}/s/{EXAMPLE_ID}", app.address)), "the whole address, to pass on: {}", open_page.body);
+        assert!(open_page.body.contains("closing deleted the key that recognises a second response from the same phone"), "reopening says what the close took away: {}", open_page.body);
         assert_eq!(confirm(&app, "open", &admin, &token).await.status, 303);
         assert_eq!(state_of(&app), SurveyState::Open, "an admin reopened it");
         let (_, token) = confirmation(&app, "close", &admin).await;
@@ -146,9 +147,13 @@ on_both_backends! {
         let dashboard = get(&app, late.location.as_deref().expect("to the dashboard"), &publisher).await;
         assert!(dashboard.body.contains("This survey is already closed; nothing more to do."), "{}", dashboard.body);
 
-        let (_, publish_token) = confirmation(&app, "publish", &publisher).await;
-        let empty = confirm(&app, "publish", &publisher, &publish_token).await;
-        refused(&empty, "There is nothing to publish: no usable responses (0 stored, 0 left out by the quality rules).", "publishing without responses");
+        // Nothing usable to publish: said on the confirmation page, with no button, and again
+        // to a post that reaches the move anyway.
+        let nothing = "There is nothing to publish: no usable responses (0 stored, 0 left out by the quality rules).";
+        let empty_page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}/publish?lang=en"), &publisher).await;
+        refused(&empty_page, nothing, "asked to publish without responses");
+        let empty = confirm(&app, "publish", &publisher, "forged-or-old-token").await;
+        refused(&empty, nothing, "publishing without responses");
         assert_eq!(state_of(&app), SurveyState::Closed, "still closed");
         assert_eq!(app.get(&format!("/results/{EXAMPLE_ID}")).await.status, 404, "nothing public");
         assert!(moves_audited(&app).is_empty(), "no move recorded: {:?}", moves_audited(&app).iter().map(|e| &e.action).collect::<Vec<_>>());
@@ -186,6 +191,9 @@ on_both_backends! {
             let reply = send(&app, "post", &path, cookie, form, headers).await;
             assert_eq!(reply.status, status, "{why}: {}", reply.body);
             assert_eq!(state_of(&app), SurveyState::Open, "{why}: nothing changed");
+            if why.starts_with("a form on another site") {
+                assert!(reply.body.contains("这次提交不是从本站页面发出的") && !reply.body.contains("请打开问卷链接"), "{why}: said in staff terms: {}", reply.body);
+            }
             if status == 422 {
                 assert!(reply.body.contains("This confirmation has expired"), "{why}: asked to confirm again");
                 assert_ne!(token_in(&reply.body), token, "{why}: with a fresh token");

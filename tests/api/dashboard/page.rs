@@ -51,7 +51,7 @@ on_both_backends! {
         for expected in [
             format!("Responses received: {}, of which usable: {}; target: 1400", progress.completed, progress.usable()),
             format!("Of these, {} carry a flag this survey&#x27;s quality rules exclude", progress.flagged_to_exclude),
-            format!("Margin of error reached: {}", moe(progress.margin_of_error)),
+            format!("Margin of error at the usable count: {}", moe(progress.margin_of_error)),
         ] {
             assert!(page.body.contains(&expected), "the totals: {expected:?}");
         }
