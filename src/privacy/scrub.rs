@@ -143,16 +143,17 @@ fn numeral_digit(c: char) -> Option<char> {
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     pattern(r"[A-Za-z0-9._%+\-]+[@＠][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 });
-static QQ: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"(?i)((?:qq|扣扣)(?:号码|号)?\s*[:：]?\s*)([1-9][0-9]{4,11})"));
+static QQ: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(r"(?i)((?:q\s?q|扣扣)(?:号码|号)?\s*(?:[:：]|是|为)?\s*)([1-9][0-9]{4,11})")
+});
 static WECHAT: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)((?:微信号?|weixin|wechat|wx|vx)\s*(?:id|号)?\s*[:：]?\s*)([A-Za-z][A-Za-z0-9_\-]{5,19})",
+        r"(?i)((?:微\s?信号?|weixin|wechat|wx|vx)\s*(?:id|号)?\s*(?:[:：]|是|为)?\s*)([A-Za-z][A-Za-z0-9_\-]{5,19})",
     )
 });
 static PLATE: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Za-z][·•]?[A-Za-z0-9]{5,6}",
+        r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Za-z][·• ]?[A-Za-z0-9]{5,6}",
     )
 });
 /// A home's door in a residential compound: building (幢, 栋, 号楼, `A座`), unit (单元) and room,
@@ -164,10 +165,11 @@ static DWELLING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:(?:{n}{{1,3}}\s*(?:幢|栋|号楼)|(?:{n}{{1,3}}|[A-Za-z])\s*座)\s*(?:{n}{{1,2}}\s*单元\s*)?|{n}{{1,2}}\s*单元\s*){n}{{3,4}}\s*(?:室|户|房|号)?|{n}{{1,3}}[-－]{n}{{1,2}}[-－]{n}{{3,4}}\s*室"
     ))
 });
-/// A run of digits with single spaces or dashes between groups, perhaps `+86` first and an
-/// `X` last (the check character of an identity number).
+/// A run of digits with single spaces, dashes, dots, slashes or commas between groups
+/// (`138.1234.5678`, `138/1234/5678`), perhaps `+86` first and an `X` last (the check
+/// character of an identity number).
 static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"[+＋]?[0-9０-９](?:[ \-－]?[0-9０-９])*[Xx]?"));
+    LazyLock::new(|| pattern(r"[+＋]?[0-9０-９](?:[ \-－./,，]?[0-9０-９])*[Xx]?"));
 /// Like `NUMBER`, with Chinese numerals among the digits (`一三八 1234 五六七八`).
 static NUMERAL_RUN: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
@@ -253,7 +255,9 @@ fn scrub_numbers(text: &str, found: &mut Vec<Found>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     for run in NUMBER.find_iter(text) {
-        if !stands_alone(text, run.start(), run.end()) {
+        if !stands_alone(text, run.start(), run.end())
+            && !is_labelled_mobile(&text[..run.start()], run.as_str())
+        {
             continue;
         }
         out.push_str(&text[copied..run.start()]);
@@ -262,6 +266,16 @@ fn scrub_numbers(text: &str, found: &mut Vec<Found>) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// A mobile number glued to a word that says it is one (`tel13812345678`); glued to other
+/// letters a number is a code (`单号JD13812345678`) and stays.
+fn is_labelled_mobile(before: &str, run: &str) -> bool {
+    let before = before.to_ascii_lowercase();
+    ["tel", "phone", "mobile", "mob", "cell"]
+        .iter()
+        .any(|word| before.ends_with(word))
+        && classify(run) == Some(Found::Mobile)
 }
 
 /// Whether the number at `start..end` of `text` stands on its own: a number glued to letters
@@ -320,34 +334,43 @@ fn scrub_numeral_runs(text: &str, found: &mut Vec<Found>) -> String {
     out
 }
 
-/// One run of digits: replaced whole when it is one detail, else each space-separated part
-/// judged on its own ("电话 0573-82345678 13812345678" holds two numbers).
+/// One run of digits: replaced whole when it is one detail; else the longest stretch of its
+/// space-separated groups that is one ("电话 0573-82345678 13812345678" holds two numbers,
+/// "138 1234 5678 3楼" a mobile number and a floor), and the groups either side judged the
+/// same way.
 fn scrub_run(run: &str, found: &mut Vec<Found>) -> String {
-    if let Some(kind) = classify(run) {
-        found.push(kind);
-        return kind.placeholder().to_owned();
-    }
-    if !run.contains(' ') {
-        return run.to_owned();
-    }
-    run.split(' ')
-        .map(|part| match classify(part) {
-            Some(kind) => {
-                found.push(kind);
-                kind.placeholder().to_owned()
-            }
-            None => part.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let parts: Vec<&str> = run.split(' ').collect();
+    scrub_parts(&parts, found).join(" ")
 }
+
+/// The most groups one detail is written in (a bank card in fives of four, `+86 138 1234
+/// 5678`): longer stretches are not tried, so a long run costs time in proportion to it.
+const MOST_GROUPS: usize = 6;
+
+fn scrub_parts(parts: &[&str], found: &mut Vec<Found>) -> Vec<String> {
+    for len in (1..=parts.len().min(MOST_GROUPS)).rev() {
+        for start in 0..=parts.len() - len {
+            if let Some(kind) = classify(&parts[start..start + len].join(" ")) {
+                let mut out = scrub_parts(&parts[..start], found);
+                found.push(kind);
+                out.push(kind.placeholder().to_owned());
+                out.extend(scrub_parts(&parts[start + len..], found));
+                return out;
+            }
+        }
+    }
+    parts.iter().map(|part| (*part).to_owned()).collect()
+}
+
+/// What may separate the groups of a number's digits (see `NUMBER`).
+const GROUP_SEPARATORS: [char; 8] = [' ', '-', '－', '.', '/', ',', '，', '、'];
 
 /// What a run of digits is, judged by its digits and how they are grouped.
 pub(crate) fn classify(run: &str) -> Option<Found> {
     let plus = run.starts_with(['+', '＋']);
     let groups: Vec<String> = run
         .trim_start_matches(['+', '＋'])
-        .split([' ', '-', '－'])
+        .split(GROUP_SEPARATORS)
         .map(|group| group.chars().map(ascii_digit).collect())
         .collect();
     let lengths: Vec<usize> = groups.iter().map(String::len).collect();
@@ -366,7 +389,8 @@ pub(crate) fn classify(run: &str) -> Option<Found> {
     {
         return Some(Found::Mobile);
     }
-    if (lengths == [18] || lengths == [6, 8, 4]) && is_resident_id(&digits) {
+    // Eighteen digits with a valid check character and date of birth, however grouped.
+    if digits.len() == 18 && is_resident_id(&digits) {
         return Some(Found::ResidentId);
     }
     if lengths == [15] && only_digits && is_old_resident_id(&digits) {

@@ -131,6 +131,37 @@ fn personal_details_in_realistic_comments_become_typed_placeholders() {
             "电话 0573-82345678 13812345678",
             "电话 [电话] [手机号]",
         ),
+        // Found by the security review (2026-11-30) as stored unchanged.
+        ("a mobile glued to tel", "tel13812345678", "tel[手机号]"),
+        (
+            "a mobile in dotted groups",
+            "手机138.1234.5678",
+            "手机[手机号]",
+        ),
+        (
+            "a mobile in comma groups",
+            "电话138,1234,5678",
+            "电话[手机号]",
+        ),
+        (
+            "a mobile in slashed groups",
+            "打138/1234/5678",
+            "打[手机号]",
+        ),
+        (
+            "a mobile and a floor in one run",
+            "138 1234 5678 3楼",
+            "[手机号] 3楼",
+        ),
+        ("a QQ number after 是", "QQ号码是12345678", "QQ号码是[QQ号]"),
+        ("a spaced-out QQ", "Q Q 12345678", "Q Q [QQ号]"),
+        ("a spaced-out 微信", "微 信 wangfang88", "微 信 [微信号]"),
+        (
+            "an identity number split unevenly",
+            "3304021980 01011236",
+            "[身份证号]",
+        ),
+        ("a plate with a space", "车牌浙F 12345", "车牌[车牌号]"),
     ];
     for (description, input, expected) in cases {
         assert_eq!(scrub(input), expected, "{description}");
@@ -202,6 +233,10 @@ fn near_misses_stay_as_written() {
             "编号330402198001011237是假的",
         ),
         ("an order code glued to letters", "单号JD13812345678已投诉"),
+        ("a dotted date", "2016.10.12那天去的"),
+        ("a price with a thousands comma", "一共1,380元"),
+        ("an address of a machine", "路由器192.168.1.1打不开"),
+        ("a dotted version", "版本3.5.2"),
         ("an 11-digit number not starting 13-19", "流水号12012345678"),
         (
             "a ten-digit number not starting with 0",
