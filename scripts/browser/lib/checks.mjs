@@ -72,7 +72,14 @@ export async function assertTouchTargets(page, what) {
 /** The page is never wider than the phone: no sideways scrolling. */
 export async function assertNoSidewaysScroll(page, what) {
   const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
-  assert.ok(width <= PHONE.width, `${what}: the page is ${width} px wide on a ${PHONE.width} px phone`);
+  // On failure, name the innermost elements that stick out, to say what to fix.
+  const culprits = width <= PHONE.width ? [] : await page.evaluate((limit) =>
+    [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > limit + 1)
+      .filter((el) => ![...el.children].some((child) => child.getBoundingClientRect().right > limit + 1))
+      .slice(0, 3)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}"`), PHONE.width);
+  assert.ok(width <= PHONE.width, `${what}: the page is ${width} px wide on a ${PHONE.width} px phone (${culprits.join('; ')})`);
 }
 
 /** With every text at 200%, the page still fits the phone's width (WCAG 1.4.4 and 1.4.10). */
