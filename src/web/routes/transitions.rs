@@ -148,32 +148,21 @@ async fn confirmation(
         // Back to a confirmation page after its move was made: nothing to confirm.
         return Ok(already_done(&id, action, lang));
     }
-    if let Err(illegal) = survey.record.state.apply(action) {
-        return refusal(
-            state,
-            req,
-            lang,
-            &id,
-            title,
-            action,
-            &Refused::Illegal(&illegal),
-        );
-    }
-    if action == Transition::Publish && progress.usable() <= 0 {
+    let illegal = survey.record.state.apply(action).err();
+    let count = |n: i64| usize::try_from(n).unwrap_or(0);
+    let refused = match &illegal {
+        Some(illegal) => Some(Refused::Illegal(illegal)),
         // Said now, rather than after the button: publishing would be refused for it.
-        let count = |n: i64| usize::try_from(n).unwrap_or(0);
-        return refusal(
-            state,
-            req,
-            lang,
-            &id,
-            title,
-            action,
-            &Refused::NoUsableResponses {
+        None if action == Transition::Publish && progress.usable() <= 0 => {
+            Some(Refused::NoUsableResponses {
                 stored: count(progress.completed),
                 excluded: count(progress.flagged_to_exclude),
-            },
-        );
+            })
+        }
+        None => None,
+    };
+    if let Some(refused) = refused {
+        return refusal(state, req, lang, &id, title, action, &refused);
     }
     let m = state.pages.messages();
     let completed = progress.completed.to_string();
