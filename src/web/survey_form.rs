@@ -67,7 +67,7 @@ impl FormContext<'_> {
         let error_links: Vec<Value> = with_errors
             .iter()
             .take(SUMMARY_LINKS)
-            .map(|q| json!({ "href": q["error_anchor"], "number": q["number"], "text": q["text"] }))
+            .map(|q| json!({ "href": q["error_anchor"], "number": q["number"], "text": q["text"], "problem": q["error"] }))
             .collect();
         let error_more = (with_errors.len() > SUMMARY_LINKS).then(|| {
             self.messages.format(

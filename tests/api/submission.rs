@@ -379,6 +379,10 @@ async fn a_form_sent_empty_lists_five_questions_at_the_top_and_counts_the_rest()
         "the first is question 1"
     );
     assert!(
+        summary.contains("<br><span class=\"note\">请回答这道题。</span></a>"),
+        "each link says what is wrong, not only where: {summary}"
+    );
+    assert!(
         summary.contains(&format!("另有 {} 道题也没有答完或需要修改", marked - 5)),
         "the rest are counted: {summary}"
     );
