@@ -260,8 +260,13 @@ async fn with_a_metrics_token_only_a_scraper_presenting_it_reads_the_counters() 
     let (none, none_body) = read(None).await;
     let (wrong, _) = read(Some("Bearer scrape-0000")).await;
     let (right, counters) = read(Some("Bearer scrape-7d41")).await;
+    let (lowercase, _) = read(Some("bearer scrape-7d41")).await;
 
     assert_eq!((none, wrong, right), (401, 401, 200));
+    assert_eq!(
+        lowercase, 200,
+        "the scheme's case does not matter (RFC 7235)"
+    );
     assert!(
         none_body.contains("MINYI_METRICS_TOKEN"),
         "says what is needed: {none_body}"
@@ -271,6 +276,37 @@ async fn with_a_metrics_token_only_a_scraper_presenting_it_reads_the_counters() 
         "and shows no counter"
     );
     assert!(counters.contains("minyi_http_requests_total"), "{counters}");
+}
+
+#[actix_web::test]
+async fn without_a_metrics_token_only_this_machine_reads_the_counters_not_a_proxys_visitors() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let read = |header: Option<(&'static str, &'static str)>| {
+        let mut request = app.client.get(app.url("/metrics"));
+        if let Some(header) = header {
+            request = request.insert_header(header);
+        }
+        async move {
+            request
+                .send()
+                .await
+                .expect("GET /metrics")
+                .status()
+                .as_u16()
+        }
+    };
+
+    let here = read(None).await;
+    let forwarded = read(Some(("X-Forwarded-For", "203.0.113.9"))).await;
+    let standard = read(Some(("Forwarded", "for=203.0.113.9"))).await;
+    let real_ip = read(Some(("X-Real-IP", "203.0.113.9"))).await;
+
+    assert_eq!(here, 200, "a scraper on this machine");
+    assert_eq!(
+        (forwarded, standard, real_ip),
+        (403, 403, 403),
+        "a visitor a proxy on this machine passed on"
+    );
 }
 
 #[actix_web::test]

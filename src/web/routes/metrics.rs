@@ -1,6 +1,8 @@
-//! `/metrics`: the process's counters in the Prometheus text format. Public unless
-//! `MINYI_METRICS_TOKEN` is set; then only a scraper presenting it as a bearer token is answered
-//! (counts of responses per outcome are fieldwork information an office may want to keep in).
+//! `/metrics`: the process's counters in the Prometheus text format. With
+//! `MINYI_METRICS_TOKEN` set, only a scraper presenting it as a bearer token is answered;
+//! without it, only a request from this machine that no proxy passed on. The counters are
+//! fieldwork information (responses per outcome, the honeypot's catches, sign-ins, each
+//! submission as it happens) that is not the public's.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,13 +11,19 @@ use sha2::{Digest, Sha256};
 use crate::web::AppState;
 
 pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Some(token) = &state.metrics_token {
-        if !presents(&req, token) {
+    match &state.metrics_token {
+        Some(token) if !presents(&req, token) => {
             return HttpResponse::Unauthorized()
                 .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""))
                 .content_type("text/plain; charset=utf-8")
                 .body("/metrics needs the token set in MINYI_METRICS_TOKEN, sent as \"Authorization: Bearer <token>\".\n");
         }
+        None if !from_this_machine(&req) => {
+            return HttpResponse::Forbidden()
+                .content_type("text/plain; charset=utf-8")
+                .body("/metrics answers only this machine, not through a proxy, unless MINYI_METRICS_TOKEN is set: set it to scrape from elsewhere.\n");
+        }
+        _ => {}
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
@@ -28,8 +36,19 @@ fn presents(req: &HttpRequest, token: &str) -> bool {
     req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, given)| given)
         .is_some_and(|given| {
             Sha256::digest(given.trim().as_bytes()) == Sha256::digest(token.as_bytes())
         })
+}
+
+/// A request from a loopback address that carries no proxy's forwarding header: a scraper on
+/// this machine, not a visitor passed on by a reverse proxy running here.
+fn from_this_machine(req: &HttpRequest) -> bool {
+    req.peer_addr().is_some_and(|peer| peer.ip().is_loopback())
+        && !["x-forwarded-for", "forwarded", "x-real-ip"]
+            .iter()
+            .any(|name| req.headers().contains_key(*name))
 }
