@@ -238,6 +238,14 @@ impl FieldworkView<'_> {
                 ("start", &survey.fieldwork_start.to_string()),
                 ("end", &survey.fieldwork_end.to_string()),
             ]),
+            // Still taking answers after the planned period: the schedule notes below count
+            // the whole target as due, and the publisher should know why.
+            "period_over": (self.survey.record.state == crate::lifecycle::SurveyState::Open
+                && survey.local_date(self.now) > survey.fieldwork_end)
+                .then(|| self.format(
+                    "fieldwork.period_over",
+                    &[("end", &survey.fieldwork_end.to_string())],
+                )),
             "totals": self.totals(),
             "to_exclude": (p.flagged_to_exclude > 0).then(|| self.format(
                 "fieldwork.to_exclude",

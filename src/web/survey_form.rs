@@ -245,9 +245,13 @@ impl FormContext<'_> {
                 let missing = self.missing_items(q);
                 let items: Vec<Value> = items
                     .iter()
-                    .map(|item| {
+                    .enumerate()
+                    .map(|(i, item)| {
                         let name = format!("{}.{}", q.id, item.code);
                         json!({
+                            // "6.3": which question a row belongs to, when the question's own
+                            // title has scrolled screens away.
+                            "number": format!("{}.{}", index + 1, i + 1),
                             "label": item.label.get(lang),
                             "name": name,
                             "anchor": format!("q{}-{}", index + 1, item.code),

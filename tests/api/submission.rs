@@ -333,6 +333,10 @@ async fn an_unanswered_row_of_a_grid_is_marked_where_it_is_and_the_summary_links
         "the row says so where it is, the mark not read out: {row}"
     );
     assert!(
+        row.contains(&format!("<legend>{number}.{} ", items.len())),
+        "and is numbered under its question, its last row: {row}"
+    );
+    assert!(
         page.body[..row_start].ends_with("<fieldset class=\"item err\" "),
         "and is marked"
     );

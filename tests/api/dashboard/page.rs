@@ -47,6 +47,7 @@ on_both_backends! {
             );
         }
         assert!(progress.flagged_to_exclude > 0, "300 simulated responses include a few too fast");
+        assert!(page.body.contains("The planned fieldwork period ended on 2016-11-30 and the survey is still open"), "why everything is behind schedule");
         assert!(page.body.contains("<h2>How responses came in</h2>") && page.body.contains("<th scope=\"col\">simulated</th>"), "by channel");
         for expected in [
             format!("Responses received: {}, of which usable: {}; target: 1400", progress.completed, progress.usable()),
