@@ -275,9 +275,10 @@ fn progress_from_stored_flags(
 
 /// Fieldwork progress of a survey, with its possible duplicates: found across responses (the
 /// same client hash), not stored with each, they are counted here so that the publisher sees
-/// them during fieldwork and not first in the evaluation. They are not in `flagged` or the
-/// counties' counts, which read the stored flags; they are in `flagged_to_exclude` when the
-/// survey's rules exclude them, counted as the evaluation counts (`quality_flags`).
+/// them during fieldwork and not first in the evaluation. They are not in `flagged`, which
+/// reads the stored flags; when the survey's rules exclude them they are in
+/// `flagged_to_exclude` and off each county's usable count, counted as the evaluation counts
+/// (`quality_flags`).
 pub fn fieldwork_progress(
     catalog: &Catalog,
     survey_id: &str,
