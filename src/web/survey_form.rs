@@ -111,7 +111,7 @@ impl FormContext<'_> {
         view
     }
 
-    /// Under each problem, a link to the next question with one ("下一处：第 9 题"): the
+    /// Under each problem, a link to the next question with one ("下一处需要修改：第 9 题 ↓"): the
     /// summary links only the first few, and on a phone the rest can be screens apart.
     fn link_next_problems(&self, questions: &mut [Value]) {
         let marked: Vec<usize> = (0..questions.len())
