@@ -29,11 +29,11 @@ fn cookies(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
 /// A `Set-Cookie` value giving the browser a fresh client cookie. First-party, sent only to
 /// survey pages, unreadable by scripts.
 /// `Secure` (sent over TLS only) when the staff cookie is (`MINYI_SECURE_COOKIES`).
-pub fn set_client_cookie(value: &str, secure: bool) -> (header::HeaderName, String) {
+pub fn set_client_cookie(value: &str, path: &str, secure: bool) -> (header::HeaderName, String) {
     (
         header::SET_COOKIE,
         format!(
-            "{CLIENT_COOKIE}={value}; Path=/s/; Max-Age={CLIENT_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{}",
+            "{CLIENT_COOKIE}={value}; Path={path}; Max-Age={CLIENT_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{}",
             secure_attribute(secure)
         ),
     )

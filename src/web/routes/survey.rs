@@ -112,8 +112,16 @@ pub(super) fn show_form(
         notice,
     )?;
     if client_cookie(req).is_none() {
+        // Sent back only with the form's own post: the public link's under /s/, an
+        // invitation's under /i/ (without it, invitees behind one carrier address would share
+        // the network's hash and be taken for one phone).
+        let path = match entry {
+            Entry::OpenLink => "/s/",
+            Entry::Invitation { .. } => "/i/",
+        };
         let (name, value) = set_client_cookie(
             &crate::privacy::client::new_cookie_value(),
+            path,
             state.secure_cookies,
         );
         if let Ok(value) = header::HeaderValue::from_str(&value) {

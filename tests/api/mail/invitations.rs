@@ -117,6 +117,32 @@ on_both_backends! {
         );
     }
 
+    async fn two_invitees_behind_one_address_are_not_taken_for_one_phone(backend: Backend) {
+        // Both post from 127.0.0.1, as two phones behind a carrier's shared address do.
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("a@example.org", None), ("b@example.org", None)])).unwrap();
+        let links: Vec<String> = smtp.wait_for(2).await.iter().map(|raw| link_in(&read(raw).text)).collect();
+
+        for (link, county) in links.iter().zip(["nanhu", "haiyan"]) {
+            let form = crate::accounts::request(&app, "get", link, None, &[]).await;
+            let cookie = form.set_cookie.clone().expect("the form sets the duplicate-check cookie");
+            // As a browser does: the cookie goes back only to paths under its own.
+            let cookie_path = cookie.split(';').find_map(|a| a.trim().strip_prefix("Path=")).expect("a path");
+            let path = link.split('?').next().unwrap();
+            let sent_cookie = path.starts_with(cookie_path).then(|| cookie.split(';').next().unwrap());
+            let fields = with_token(valid_fields(&example_survey(), county), &token_in(&form.body));
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let sent = crate::accounts::request(&app, "post", path, sent_cookie, &fields).await;
+            assert_eq!(sent.status, 303, "{}", sent.body);
+        }
+
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let duplicates = storage::duplicate_client_ids(&mut db.conn().unwrap(), EXAMPLE_ID).unwrap();
+        assert_eq!(app.response_count(EXAMPLE_ID), 2);
+        assert!(duplicates.is_empty(), "two phones, two residents: {duplicates:?}");
+    }
+
     async fn two_forms_racing_on_one_invitation_store_one_response(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
