@@ -8,6 +8,7 @@ use serde_json::json;
 use super::{blocking, in_lang, private_page};
 use crate::lifecycle::SurveyState;
 use crate::publishing::{self, PublishError, PublishedResults};
+use crate::survey::Lang;
 use crate::web::results_view::{api_json, public_csv, ResultsPage};
 use crate::web::{lang_from_query, AppError, AppState, TextSize};
 
@@ -20,11 +21,25 @@ fn publish_error(e: PublishError) -> AppError {
 
 async fn load(state: &AppState, id: String) -> Result<PublishedResults, AppError> {
     let catalog = state.catalog.clone();
-    blocking(move || {
-        publishing::published(&catalog, &id).map_err(|e| AppError::Unexpected(e.into()))
-    })
-    .await?
-    .ok_or(AppError::ResultsNotPublished)
+    blocking(move || publishing::published(&catalog, &id).map_err(publish_error))
+        .await?
+        .ok_or(AppError::ResultsNotPublished)
+}
+
+/// The results page's view of `results`, for the reader's language and text size.
+fn view_of(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    results: &PublishedResults,
+) -> serde_json::Value {
+    ResultsPage {
+        results,
+        lang,
+        messages: state.pages.messages(),
+        large_text: TextSize::of(req) == TextSize::Large,
+    }
+    .view()
 }
 
 pub async fn page(
@@ -35,13 +50,7 @@ pub async fn page(
     let lang = lang_from_query(req.query_string());
     let result = async {
         let results = load(&state, path.into_inner()).await?;
-        let view = ResultsPage {
-            results: &results,
-            lang,
-            messages: state.pages.messages(),
-            large_text: TextSize::of(&req) == TextSize::Large,
-        }
-        .view();
+        let view = view_of(&state, &req, lang, &results);
         let html = state.pages.render("results", lang, &req, view)?;
         Ok::<_, AppError>(
             HttpResponse::Ok()
@@ -112,28 +121,25 @@ pub async fn preview(
     let result = async {
         let catalog = state.catalog.clone();
         let wanted = id.clone();
-        let (survey_state, previewed) = blocking(move || {
-            let survey_state = catalog.require(&wanted)?.record.state;
-            let previewed = publishing::preview(&catalog, &wanted).map_err(publish_error)?;
-            Ok::<_, AppError>((survey_state, previewed))
+        let previewed = blocking(move || {
+            match publishing::preview(&catalog, &wanted).map_err(publish_error)? {
+                Some(results) => Ok::<_, AppError>(Ok(results)),
+                // Not closed: which state it is in says where to go.
+                None => Ok(Err(catalog.require(&wanted)?.record.state)),
+            }
         })
         .await?;
-        let Some(results) = previewed else {
-            return match survey_state {
-                SurveyState::Published => Ok(HttpResponse::SeeOther()
+        let results = match previewed {
+            Ok(results) => results,
+            Err(SurveyState::Published) => {
+                return Ok(HttpResponse::SeeOther()
                     .insert_header((header::LOCATION, in_lang(&format!("/results/{id}"), lang)))
-                    .finish()),
-                _ => Err(AppError::NotReady),
-            };
+                    .finish())
+            }
+            Err(_) => return Err(AppError::NotReady),
         };
         let m = state.pages.messages();
-        let mut view = ResultsPage {
-            results: &results,
-            lang,
-            messages: m,
-            large_text: TextSize::of(&req) == TextSize::Large,
-        }
-        .view();
+        let mut view = view_of(&state, &req, lang, &results);
         view["published"] = json!(m.text(lang, "results.preview_published"));
         view["preview"] = json!({
             "banner": m.text(lang, "results.preview_banner"),
