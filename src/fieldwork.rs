@@ -155,8 +155,9 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
                 code: unit.code.clone(),
                 name: unit.name.clone(),
                 completed: n,
-                excluded: left_out,
-                usable: n - left_out,
+                // These four follow from the usable count: `with_usable` sets them.
+                excluded: 0,
+                usable: 0,
                 target: unit.target_sample,
                 share_of_target: None,
                 margin_of_error: None,

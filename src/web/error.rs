@@ -174,7 +174,9 @@ impl AppError {
         let staff = req.path().starts_with("/admin");
         let key = match self {
             AppError::NotFound if staff => "staff_not_found",
-            AppError::Forbidden if staff || req.path().starts_with("/log") => "staff_forbidden",
+            AppError::Forbidden if staff || matches!(req.path(), "/login" | "/logout") => {
+                "staff_forbidden"
+            }
             // A download address with a query it does not know: say which it knows.
             AppError::BadRequest(_) if req.path().starts_with("/resultsets/") => {
                 "download_bad_request"
