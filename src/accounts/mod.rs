@@ -22,7 +22,9 @@ use crate::storage::accounts::{self as store, UserRow};
 use crate::storage::{self, Database, StorageError};
 
 pub use password::{Password, PasswordProblem};
-pub use session::{SessionKeys, SESSION_COOKIE, SESSION_SECONDS};
+pub use session::{
+    SessionKeys, KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_SECONDS, SESSION_COOKIE, SESSION_SECONDS,
+};
 
 /// Server key names (shared by every process on the database).
 const SESSION_KEY: &str = "session_hmac";
@@ -293,11 +295,17 @@ impl Accounts {
 
     /// Checks an e-mail address and password, throttled per account and per network (a keyed
     /// hash of the client's /24 or /48; the address itself is never stored). Audited.
+    ///
+    /// A browser that has signed in to this account before (its `known_browser` cookie, see
+    /// [`session::KNOWN_BROWSER_COOKIE`]) is throttled in a lane of its own, shared by the
+    /// account's known browsers only: guessing from anywhere else can lock the account to
+    /// strangers, never to its owner.
     pub fn sign_in(
         &self,
         email: &str,
         password: &str,
         client: IpAddr,
+        known_browser: Option<&str>,
         now: i64,
     ) -> Result<Account, SignInError> {
         let mut conn = self.db.conn()?;
@@ -305,20 +313,31 @@ impl Accounts {
             Ok(email) => self.find_with(&mut conn, &email)?,
             Err(_) => None,
         };
-        let network_key = self.network_key(client);
-        let account_key = account.as_ref().map(|a| format!("account:{}", a.id));
-        let network_record = store::login_failures(&mut conn, &network_key)?;
-        let account_record = match &account_key {
-            Some(key) => store::login_failures(&mut conn, key)?,
-            None => None,
-        };
-        let wait = [
-            throttle::PER_NETWORK.wait(network_record, now),
-            throttle::PER_ACCOUNT.wait(account_record, now),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
+        let known = account.as_ref().is_some_and(|a| {
+            known_browser.and_then(|cookie| self.sessions.known_browser(cookie, now))
+                == Some(a.id.clone())
+        });
+        let mut lanes = Vec::with_capacity(2);
+        match &account {
+            Some(a) if known => {
+                lanes.push((store::known_browser_key(&a.id), throttle::PER_ACCOUNT))
+            }
+            _ => {
+                lanes.push((self.network_key(client), throttle::PER_NETWORK));
+                if let Some(a) = &account {
+                    lanes.push((store::account_key(&a.id), throttle::PER_ACCOUNT));
+                }
+            }
+        }
+        let mut records = Vec::with_capacity(lanes.len());
+        for (key, _) in &lanes {
+            records.push(store::login_failures(&mut conn, key)?);
+        }
+        let wait = lanes
+            .iter()
+            .zip(&records)
+            .filter_map(|((_, rule), record)| rule.wait(*record, now))
+            .max();
         let actor = account
             .as_ref()
             .map_or("(unknown address)", |a| a.email.as_str());
@@ -335,7 +354,9 @@ impl Accounts {
         let matches = password::verify(password, hash.as_deref().unwrap_or(password::decoy_hash()));
         match account {
             Some(account) if matches && hash.is_some() => {
-                if let Some(key) = &account_key {
+                // The account's own lane (always the last) starts again; a network's count
+                // stays, since it may have been guessing at other accounts.
+                if let Some((key, _)) = lanes.last() {
                     store::clear_login_failures(&mut conn, key)?;
                 }
                 drop(conn);
@@ -343,11 +364,9 @@ impl Accounts {
                 Ok(account)
             }
             _ => {
-                let stale = now - throttle::PER_NETWORK.window_seconds;
-                let (start, n) = throttle::PER_NETWORK.after_failure(network_record, now);
-                store::set_login_failures(&mut conn, &network_key, start, n, stale)?;
-                if let Some(key) = &account_key {
-                    let (start, n) = throttle::PER_ACCOUNT.after_failure(account_record, now);
+                for ((key, rule), record) in lanes.iter().zip(records) {
+                    let stale = now - rule.window_seconds;
+                    let (start, n) = rule.after_failure(record, now);
                     store::set_login_failures(&mut conn, key, start, n, stale)?;
                 }
                 drop(conn);
@@ -372,6 +391,11 @@ impl Accounts {
     /// A session cookie value for an account that has just signed in.
     pub fn issue_session(&self, account: &Account, now: i64) -> String {
         self.sessions.issue(&account.id, account.session_epoch, now)
+    }
+
+    /// A known-browser cookie value for an account that has just signed in.
+    pub fn issue_known_browser(&self, account: &Account, now: i64) -> String {
+        self.sessions.issue_known_browser(&account.id, now)
     }
 
     /// Signs an account out of every session, in every process.

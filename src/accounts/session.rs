@@ -15,6 +15,14 @@ pub const SESSION_COOKIE: &str = "minyi_session";
 /// How long a session lasts: a working day.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
 
+/// The cookie a browser keeps after an account has signed in with it: sign-ins from that
+/// browser to that account are throttled on their own, so that someone guessing the password
+/// elsewhere cannot lock the account's owner out (OWASP's "device cookies"). It proves only
+/// that the browser once signed in, never who is using it now: it opens no session.
+pub const KNOWN_BROWSER_COOKIE: &str = "minyi_known";
+/// How long a browser stays known after its last sign-in: half a year.
+pub const KNOWN_BROWSER_SECONDS: i64 = 183 * 24 * 3600;
+
 /// What a valid cookie says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionClaim {
@@ -62,17 +70,63 @@ impl SessionKeys {
         })
     }
 
+    /// A known-browser cookie value for an account that has just signed in:
+    /// `<account id>.<expires unix seconds>.<mac hex>`.
+    pub fn issue_known_browser(&self, account_id: &str, now: i64) -> String {
+        let expires = now + KNOWN_BROWSER_SECONDS;
+        let mac = self.known_browser_mac(account_id, expires);
+        format!(
+            "{account_id}.{expires}.{}",
+            hex::encode(mac.finalize().into_bytes())
+        )
+    }
+
+    /// The account a known-browser cookie was issued for, if it is signed with this key and
+    /// not yet expired.
+    pub fn known_browser(&self, value: &str, now: i64) -> Option<String> {
+        let mut parts = value.split('.');
+        let (Some(id), Some(expires), Some(mac), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let expires: i64 = expires.parse().ok()?;
+        let mac = hex::decode(mac).ok()?;
+        self.known_browser_mac(id, expires)
+            .verify_slice(&mac)
+            .ok()?;
+        (now < expires).then(|| id.to_owned())
+    }
+
     fn mac(&self, account_id: &str, epoch: i32, expires: i64) -> HmacSha256 {
+        self.keyed(&[
+            b"session",
+            account_id.as_bytes(),
+            epoch.to_string().as_bytes(),
+            expires.to_string().as_bytes(),
+        ])
+    }
+
+    fn known_browser_mac(&self, account_id: &str, expires: i64) -> HmacSha256 {
+        self.keyed(&[
+            b"known browser",
+            account_id.as_bytes(),
+            expires.to_string().as_bytes(),
+        ])
+    }
+
+    /// An HMAC over the parts, each ended by a newline (no part contains one).
+    fn keyed(&self, parts: &[&[u8]]) -> HmacSha256 {
         let mut mac = match HmacSha256::new_from_slice(&self.key) {
             Ok(mac) => mac,
             Err(_) => unreachable!("HMAC accepts keys of any length"),
         };
-        mac.update(b"session\n");
-        mac.update(account_id.as_bytes());
-        mac.update(b"\n");
-        mac.update(epoch.to_string().as_bytes());
-        mac.update(b"\n");
-        mac.update(expires.to_string().as_bytes());
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                mac.update(b"\n");
+            }
+            mac.update(part);
+        }
         mac
     }
 }
@@ -119,9 +173,41 @@ mod tests {
             ),
             ("garbage", "x".to_owned()),
             ("an extra part", format!("{good}.x")),
+            (
+                "a known-browser cookie",
+                keys.issue_known_browser("abc123", NOW),
+            ),
         ];
         for (what, cookie) in cases {
             assert_eq!(keys.check(&cookie, NOW), None, "{what}");
         }
+    }
+
+    #[test]
+    fn a_known_browser_cookie_names_its_account_until_it_expires_and_opens_no_session() {
+        let keys = SessionKeys::new(b"server key");
+        let cookie = keys.issue_known_browser("abc123", NOW);
+        let parts: Vec<&str> = cookie.split('.').collect();
+
+        assert_eq!(
+            keys.known_browser(&cookie, NOW + 60).as_deref(),
+            Some("abc123")
+        );
+        assert_eq!(
+            keys.known_browser(&cookie, NOW + KNOWN_BROWSER_SECONDS),
+            None,
+            "expired"
+        );
+        let forged = [
+            SessionKeys::new(b"other").issue_known_browser("abc123", NOW),
+            format!("admin1.{}.{}", parts[1], parts[2]),
+            format!("{}.{}.{}", parts[0], NOW * 2, parts[2]),
+            keys.issue("abc123", 0, NOW),
+            "x".to_owned(),
+        ];
+        for cookie in forged {
+            assert_eq!(keys.known_browser(&cookie, NOW), None, "{cookie}");
+        }
+        assert_eq!(keys.check(&cookie, NOW), None, "not a session");
     }
 }

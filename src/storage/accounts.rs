@@ -194,6 +194,17 @@ pub fn clear_login_failures(conn: &mut DbConnection, key: &str) -> Result<(), St
     Ok(())
 }
 
+/// The throttle key of an account's failed sign-ins from browsers it has not signed in with.
+pub fn account_key(id: &str) -> String {
+    format!("account:{id}")
+}
+
+/// The throttle key of an account's failed sign-ins from browsers it has signed in with
+/// before (`accounts::session::KNOWN_BROWSER_COOKIE`).
+pub fn known_browser_key(id: &str) -> String {
+    format!("known:{id}")
+}
+
 /// Replaces an account's password hash, signs it out everywhere (its sessions carry the old
 /// epoch) and forgets its failed sign-ins, so that a locked-out account can sign in with the
 /// new password at once; `Ok(false)` when there is no such account.
@@ -202,9 +213,9 @@ pub fn replace_password(
     id: &str,
     password_hash: &str,
 ) -> Result<bool, StorageError> {
-    let key = format!("account:{id}");
+    let keys = [account_key(id), known_browser_key(id)];
     Ok(conn.transaction(|conn| {
-        diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(&key)))
+        diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq_any(&keys)))
             .execute(conn)?;
         diesel::update(users::table.filter(users::id.eq(id)))
             .set((
@@ -235,7 +246,7 @@ pub fn delete_user(
     id: &str,
     keep_one: &str,
 ) -> Result<UserDeletion, StorageError> {
-    let key = format!("account:{id}");
+    let keys = [account_key(id), known_browser_key(id)];
     Ok(conn.transaction(|conn| {
         // The locks come first. PostgreSQL: the role's accounts, so that a second removal
         // waits here and then counts without the first one's account. SQLite: its one write
@@ -263,7 +274,7 @@ pub fn delete_user(
             Some(_) => {}
         }
         diesel::delete(grants::table.filter(grants::user_id.eq(id))).execute(conn)?;
-        diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(&key)))
+        diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq_any(&keys)))
             .execute(conn)?;
         let deleted = diesel::delete(users::table.filter(users::id.eq(id))).execute(conn)?;
         Ok::<_, DieselError>(if deleted == 1 {

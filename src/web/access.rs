@@ -13,7 +13,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 
 use super::routes::{blocking, in_lang};
 use super::{lang_from_query, AppError, AppState};
-use crate::accounts::{Account, Role, SESSION_COOKIE};
+use crate::accounts::{Account, Role, KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_SECONDS, SESSION_COOKIE};
 
 /// Who may use a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,12 +60,21 @@ impl FromRequest for SignedIn {
 
 /// The session cookie's value, if the request has one.
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {
+    cookie_value(req, SESSION_COOKIE)
+}
+
+/// The known-browser cookie's value, if the request has one (only `/login` is sent it).
+pub fn known_browser_cookie(req: &HttpRequest) -> Option<String> {
+    cookie_value(req, KNOWN_BROWSER_COOKIE)
+}
+
+fn cookie_value(req: &HttpRequest, wanted: &str) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
 }
 
@@ -74,6 +83,15 @@ pub fn set_session_cookie(value: &str, secure: bool) -> String {
     format!(
         "{SESSION_COOKIE}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}",
         crate::accounts::SESSION_SECONDS,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The value of a `Set-Cookie` header marking this browser as one the account has signed in
+/// with, sent back to `/login` only.
+pub fn set_known_browser_cookie(value: &str, secure: bool) -> String {
+    format!(
+        "{KNOWN_BROWSER_COOKIE}={value}; Path=/login; Max-Age={KNOWN_BROWSER_SECONDS}; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }
     )
 }

@@ -247,6 +247,15 @@ pub fn header_of<S>(response: &awc::ClientResponse<S>, name: &str) -> Option<Str
         .map(str::to_owned)
 }
 
+/// Every `Set-Cookie` header of a response, in order.
+pub fn set_cookies_of<S>(response: &awc::ClientResponse<S>) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect()
+}
+
 async fn page<S>(response: &mut awc::ClientResponse<S>) -> Page
 where
     S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,

@@ -10,7 +10,10 @@ use super::posted::{is_cross_site, read_form, PostedForm};
 use super::{blocking, in_lang};
 use crate::accounts::SignInError;
 use crate::survey::Lang;
-use crate::web::access::{clear_session_cookie, set_session_cookie, SignedIn};
+use crate::web::access::{
+    clear_session_cookie, known_browser_cookie, set_known_browser_cookie, set_session_cookie,
+    SignedIn,
+};
 use crate::web::client::client_address;
 use crate::web::{lang_from_query, AppError, AppState};
 
@@ -115,16 +118,21 @@ pub async fn submit(
         let address = client_address(&req, &state.trusted_proxies);
         let now = chrono::Utc::now().timestamp();
         let typed = email.clone();
+        let known = known_browser_cookie(&req);
         let outcome = blocking(move || {
-            Ok::<_, AppError>(match accounts.sign_in(&typed, &password, address, now) {
-                Ok(account) => Ok(accounts.issue_session(&account, now)),
+            let signed_in = accounts.sign_in(&typed, &password, address, known.as_deref(), now);
+            Ok::<_, AppError>(match signed_in {
+                Ok(account) => Ok((
+                    accounts.issue_session(&account, now),
+                    accounts.issue_known_browser(&account, now),
+                )),
                 Err(SignInError::Storage(e)) => return Err(e.into()),
                 Err(other) => Err(other),
             })
         })
         .await?;
         match outcome {
-            Ok(session) => Ok(HttpResponse::SeeOther()
+            Ok((session, known)) => Ok(HttpResponse::SeeOther()
                 // On in the language signed in with, unless `next` chose one.
                 .insert_header((
                     header::LOCATION,
@@ -138,6 +146,10 @@ pub async fn submit(
                 .insert_header((
                     header::SET_COOKIE,
                     set_session_cookie(&session, state.secure_cookies),
+                ))
+                .append_header((
+                    header::SET_COOKIE,
+                    set_known_browser_cookie(&known, state.secure_cookies),
                 ))
                 .finish()),
             Err(SignInError::Throttled { wait_seconds }) => {

@@ -88,10 +88,16 @@ fn user_add_takes_the_password_from_standard_input_or_generates_one_shown_once()
     .unwrap();
     let here = "127.0.0.1".parse().unwrap();
     assert!(accounts
-        .sign_in("li.wei@example.org", "a long enough password", here, 0)
+        .sign_in(
+            "li.wei@example.org",
+            "a long enough password",
+            here,
+            None,
+            0
+        )
         .is_ok());
     assert!(accounts
-        .sign_in("admin@example.org", generated, here, 0)
+        .sign_in("admin@example.org", generated, here, None, 0)
         .is_ok());
     let contents = String::from_utf8_lossy(&std::fs::read(db.sqlite_file()).unwrap()).into_owned();
     assert!(

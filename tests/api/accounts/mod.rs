@@ -19,6 +19,8 @@ pub struct Reply {
     pub body: String,
     pub location: Option<String>,
     pub set_cookie: Option<String>,
+    /// Every `Set-Cookie` header, in order.
+    pub set_cookies: Vec<String>,
     pub bytes: Vec<u8>,
 }
 
@@ -67,6 +69,7 @@ pub async fn request(
     };
     let header = |name: &str| header_of(&response, name);
     let (location, set_cookie) = (header("location"), header("set-cookie"));
+    let set_cookies = set_cookies_of(&response);
     let bytes = response
         .body()
         .limit(64 * 1024 * 1024)
@@ -78,6 +81,7 @@ pub async fn request(
         body: String::from_utf8_lossy(&bytes).into_owned(),
         location,
         set_cookie,
+        set_cookies,
         bytes,
     }
 }
@@ -99,4 +103,14 @@ pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
     assert_eq!(reply.status, 303, "signed in as {email}: {}", reply.body);
     let set_cookie = reply.set_cookie.expect("a session cookie");
     set_cookie.split(';').next().expect("name=value").to_owned()
+}
+
+/// The `name=value` of the cookie `name` a reply sets, if it sets one.
+pub fn cookie_set(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .set_cookies
+        .iter()
+        .filter_map(|c| c.split(';').next())
+        .find(|pair| pair.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
 }

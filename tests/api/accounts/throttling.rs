@@ -1,5 +1,6 @@
 //! Login throttling: per account and per network, stored in the database (so every server
-//! process counts the same failures), without storing an address.
+//! process counts the same failures), without storing an address; a browser the account has
+//! signed in with before is throttled on its own, so that guessing elsewhere cannot lock out the owner.
 
 use minyi::accounts::Role;
 
@@ -38,5 +39,54 @@ on_both_backends! {
         let contents = crate::privacy::database_contents(&app.db);
         assert!(!contents.contains("127.0.0.1") && !contents.contains("127.0.0.0"), "no address stored");
         assert!(!contents.contains("guess1@example.org"), "unknown addresses typed are not stored");
+    }
+
+    async fn guessing_from_elsewhere_does_not_lock_out_a_browser_the_account_signed_in_with(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let password = add_account(&app, "admin@example.org", Role::Admin);
+        let right = [("email", "admin@example.org"), ("password", password.as_str())];
+        let first = request(&app, "post", "/login", None, &right).await;
+        assert_eq!(first.status, 303);
+        let known = cookie_set(&first, "minyi_known").expect("the browser is remembered");
+        let attributes = first.set_cookies.iter().find(|c| c.starts_with("minyi_known=")).unwrap();
+        assert!(attributes.contains("Path=/login") && attributes.contains("HttpOnly"), "{attributes}");
+
+        // Someone else guesses at the account, and at others, until the account and the
+        // network are both locked to strangers.
+        for attempt in 1..=20 {
+            let email = if attempt <= 5 { "admin@example.org".to_owned() } else { format!("guess{attempt}@example.org") };
+            let reply = request(&app, "post", "/login", None, &[("email", &email), ("password", "wrong password")]).await;
+            assert_eq!(reply.status, 422, "attempt {attempt}");
+        }
+        let stranger = request(&app, "post", "/login", None, &right).await;
+        assert_eq!(stranger.status, 429, "a browser the account never used waits");
+
+        let owner = request(&app, "post", "/login", Some(&known), &right).await;
+
+        assert_eq!(owner.status, 303, "the owner's browser signs in: {}", owner.body);
+        assert!(cookie_set(&owner, "minyi_session").is_some(), "with a session");
+        let other = add_account(&app, "li.wei@example.org", Role::Evaluator);
+        let elsewhere = request(&app, "post", "/login", Some(&known), &[("email", "li.wei@example.org"), ("password", &other)]).await;
+        assert_eq!(elsewhere.status, 429, "the cookie helps only the account it was given for");
+        let contents = crate::privacy::database_contents(&app.db);
+        assert!(!contents.contains(known.trim_start_matches("minyi_known=")), "the cookie is not stored");
+    }
+
+    async fn a_remembered_browser_that_guesses_is_throttled_too(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let password = add_account(&app, "admin@example.org", Role::Admin);
+        let right = [("email", "admin@example.org"), ("password", password.as_str())];
+        let first = request(&app, "post", "/login", None, &right).await;
+        let known = cookie_set(&first, "minyi_known").expect("the browser is remembered");
+        for attempt in 1..=5 {
+            let reply = request(&app, "post", "/login", Some(&known), &[("email", "admin@example.org"), ("password", "wrong password")]).await;
+            assert_eq!(reply.status, 422, "attempt {attempt} is checked");
+        }
+
+        let sixth = request(&app, "post", "/login", Some(&known), &right).await;
+
+        assert_eq!(sixth.status, 429, "a stolen cookie gives no unlimited guesses");
+        let stranger = request(&app, "post", "/login", None, &right).await;
+        assert_eq!(stranger.status, 303, "and its failures are its own: {}", stranger.body);
     }
 }

@@ -70,6 +70,7 @@ pub async fn send(
     };
     let header = |name: &str| header_of(&response, name);
     let (location, set_cookie) = (header("location"), header("set-cookie"));
+    let set_cookies = set_cookies_of(&response);
     let cache_control = header("cache-control");
     let bytes = response
         .body()
@@ -86,6 +87,7 @@ pub async fn send(
         body: String::from_utf8_lossy(&bytes).into_owned(),
         location,
         set_cookie,
+        set_cookies,
         bytes,
     }
 }
