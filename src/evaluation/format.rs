@@ -60,8 +60,8 @@ pub fn to_table(e: &Evaluation) -> String {
         for i in &d.indicators {
             // A close call says on which side the estimate itself lies.
             let side = match (i.status, i.estimate >= i.threshold) {
-                (Status::TooCloseToCall, true) => " ↑",
-                (Status::TooCloseToCall, false) => " ↓",
+                (Status::TooCloseToCall | Status::Undetermined, true) => " ↑",
+                (Status::TooCloseToCall | Status::Undetermined, false) => " ↓",
                 _ => "",
             };
             let _ = writeln!(
@@ -84,8 +84,9 @@ pub fn to_table(e: &Evaluation) -> String {
     let _ = writeln!(
         out,
         "met / not_met: the whole 95% interval is above / below the threshold; too_close_to_call: \
-         the threshold is inside it, with the estimate above (↑) or below (↓) it. Points follow \
-         the estimate."
+         the threshold is inside it, with the estimate above (↑) or below (↓) it; undetermined: \
+         effective n under 30 or no interval, too few answers to judge. Points follow the \
+         estimate."
     );
     if e.includes_simulated {
         let _ = writeln!(out, "\n{SIMULATED_BANNER}");

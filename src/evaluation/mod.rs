@@ -58,8 +58,14 @@ pub enum Status {
     Met,
     /// The whole 95% interval is below the threshold.
     NotMet,
-    /// The threshold lies inside the 95% interval: the sample cannot tell.
+    /// The threshold lies inside the 95% interval (above its lower end, at or below its upper
+    /// end): the sample cannot tell.
     TooCloseToCall,
+    /// Too few answers to judge: the domain's effective sample size is under
+    /// [`MIN_EFFECTIVE_N`](crate::stats::MIN_EFFECTIVE_N), or its interval is undefined. A
+    /// handful of answers with an interval that happens to clear the threshold (three
+    /// residents who all gave the same score) is not a verdict.
+    Undetermined,
     /// No valid answers in this domain.
     NoData,
 }
@@ -68,12 +74,14 @@ impl Status {
     pub fn of(estimate: &Estimate, threshold: f64) -> Status {
         if estimate.estimate.is_nan() {
             Status::NoData
-        } else if estimate.ci_low <= threshold && threshold <= estimate.ci_high {
-            Status::TooCloseToCall
-        } else if estimate.estimate >= threshold {
+        } else if estimate.flags.low_effective_n || estimate.flags.undefined {
+            Status::Undetermined
+        } else if estimate.ci_low >= threshold {
             Status::Met
-        } else {
+        } else if estimate.ci_high < threshold {
             Status::NotMet
+        } else {
+            Status::TooCloseToCall
         }
     }
 
@@ -82,6 +90,7 @@ impl Status {
             Status::Met => "met",
             Status::NotMet => "not_met",
             Status::TooCloseToCall => "too_close_to_call",
+            Status::Undetermined => "undetermined",
             Status::NoData => "no_data",
         }
     }
@@ -306,5 +315,76 @@ fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
         max_points: indicator.points,
         reliable: e.flags.is_reliable(),
         flags: e.flags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Reliability;
+
+    fn figure(estimate: f64, ci: (f64, f64), effective_n: f64) -> Estimate {
+        let defined = ci.0.is_finite() && ci.1.is_finite();
+        Estimate {
+            estimate,
+            se: 0.01,
+            ci_low: ci.0,
+            ci_high: ci.1,
+            n: 400,
+            df: 393.0,
+            deff: 1.0,
+            effective_n,
+            flags: Reliability {
+                low_effective_n: effective_n < 30.0,
+                wide_interval: false,
+                undefined: !defined,
+            },
+        }
+    }
+
+    #[test]
+    fn the_interval_decides_and_its_lower_end_on_the_threshold_is_met() {
+        let cases = [
+            (
+                "wholly above",
+                figure(0.70, (0.65, 0.75), 300.0),
+                Status::Met,
+            ),
+            (
+                "lower end on it",
+                figure(0.65, (0.60, 0.70), 300.0),
+                Status::Met,
+            ),
+            (
+                "wholly below",
+                figure(0.50, (0.45, 0.55), 300.0),
+                Status::NotMet,
+            ),
+            (
+                "upper end on it",
+                figure(0.55, (0.50, 0.60), 300.0),
+                Status::TooCloseToCall,
+            ),
+            (
+                "across it",
+                figure(0.61, (0.56, 0.66), 300.0),
+                Status::TooCloseToCall,
+            ),
+        ];
+        for (what, estimate, expected) in cases {
+            assert_eq!(Status::of(&estimate, 0.60), expected, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_handful_of_answers_or_no_interval_is_no_verdict() {
+        // Three residents who all gave 80: an interval of zero width that "clears" 80.
+        let three_alike = figure(80.0, (80.0, 80.0), 3.0);
+        assert_eq!(Status::of(&three_alike, 80.0), Status::Undetermined);
+        let no_interval = figure(0.9, (f64::NAN, f64::NAN), 300.0);
+        assert_eq!(Status::of(&no_interval, 0.6), Status::Undetermined);
+        let nothing = figure(f64::NAN, (f64::NAN, f64::NAN), 0.0);
+        assert_eq!(Status::of(&nothing, 0.6), Status::NoData);
+        assert_eq!(Status::Undetermined.name(), "undetermined");
     }
 }

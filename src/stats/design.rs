@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use super::cells::CrossCells;
 use super::error::EstimationError;
-use super::interval::{confidence_interval, is_low_effective_n, Kind, Reliability};
+use super::interval::{
+    boundary_share_interval, confidence_interval, is_low_effective_n, Kind, Reliability,
+};
 use super::weights::{Kish, MarginTargets};
 
 /// Rounds of the raking-residual projection (fixed, as in R's `svyrecvar`).
@@ -355,7 +357,11 @@ impl<'a> Design<'a> {
         let s2 = nf / (nf - 1.0) * (total.wyy - 2.0 * p * total.wy + p * p * weight) / weight;
         let deff = variance / (s2 / nf);
         let df = (n - present.iter().filter(|&&x| x).count()) as f64;
-        let (ci_low, ci_high) = confidence_interval(kind, p, se, df);
+        let (ci_low, ci_high) = match kind {
+            Kind::Proportion => boundary_share_interval(p, n, df, effective_n),
+            Kind::Mean => None,
+        }
+        .unwrap_or_else(|| confidence_interval(kind, p, se, df));
         Estimate {
             estimate: p,
             se,

@@ -314,8 +314,8 @@ fn degrees_of_freedom_are_respondents_minus_the_counties_present() {
 
 #[test]
 fn domains_without_a_defined_figure_are_nan_and_flagged_never_a_panic() {
-    // County 1 answered only "don't know"; county 2 all said yes (logit CI undefined); county 3
-    // has a single valid answer (no degrees of freedom).
+    // County 1 answered only "don't know"; county 2 all said yes (no logit CI: the exact
+    // binomial one instead); county 3 has a single valid answer (no degrees of freedom).
     let stratum_of = [0, 0, 0, 0, 1, 1, 2, 2, 2, 3, 3];
     let weights = [1.0, 2.0, 1.0, 2.0, 1.0, 1.0, 1.0, 2.0, 3.0, 1.0, 1.0];
     let values = [
@@ -335,7 +335,6 @@ fn domains_without_a_defined_figure_are_nan_and_flagged_never_a_panic() {
     let estimates = design.estimate_domains(&values, Kind::Proportion).unwrap();
     let cases = [
         ("no valid answer", &estimates.strata[1], true),
-        ("unanimous", &estimates.strata[2], false),
         ("one valid answer", &estimates.strata[3], false),
     ];
     for (description, estimate, estimate_is_nan) in cases {
@@ -348,6 +347,17 @@ fn domains_without_a_defined_figure_are_nan_and_flagged_never_a_panic() {
         assert_eq!(estimate.estimate.is_nan(), estimate_is_nan, "{description}");
     }
     assert_eq!(estimates.strata[1].n, 0);
+    let unanimous = &estimates.strata[2];
+    // Kish n* = 36/14 with weights 1, 2, 3 and df = n − 1, so n* is not rescaled.
+    let lower = 0.025f64.powf(14.0 / 36.0);
+    assert!(
+        (unanimous.ci_low - lower).abs() < 1e-12 && unanimous.ci_high == 1.0,
+        "unanimous: the exact binomial interval, {unanimous:?}"
+    );
+    assert!(
+        !unanimous.flags.undefined && unanimous.flags.low_effective_n,
+        "{unanimous:?}"
+    );
     assert!(
         estimates.city.estimate.is_finite(),
         "the city still has a figure"

@@ -31,8 +31,7 @@ pub struct Reliability {
     pub low_effective_n: bool,
     /// CI width at least [`MAX_PROPORTION_CI_WIDTH`] (proportions) or 30 points (means).
     pub wide_interval: bool,
-    /// No defined estimate, SE or CI (empty domain, too few degrees of freedom, a share of exactly
-    /// 0 or 1 on the logit scale, ...).
+    /// No defined estimate, SE or CI (empty domain, too few degrees of freedom, ...).
     pub undefined: bool,
 }
 
@@ -90,6 +89,30 @@ pub fn confidence_interval(kind: Kind, estimate: f64, se: f64, df: f64) -> (f64,
     } else {
         (f64::NAN, f64::NAN)
     }
+}
+
+/// The interval of a share of exactly 0 or 1, where the logit interval is undefined (its SE is
+/// 0): Korn and Graubard's (1998) exact binomial interval on the effective sample size, as R's
+/// `svyciprop(method = "beta")` computes it, with the Kish effective sample size `effective_n`
+/// (the design-based one, p(1 − p)/SE², is 0/0 here) scaled by (t_{n−1} / t_df)². For 1 that is
+/// [(α/2)^(1/n*), 1], for 0 [0, 1 − (α/2)^(1/n*)]: 3 answers out of 3 give [0.29, 1]. `None`
+/// when `p` is not 0 or 1; NaN bounds when there are no degrees of freedom.
+pub fn boundary_share_interval(p: f64, n: usize, df: f64, effective_n: f64) -> Option<(f64, f64)> {
+    if p != 0.0 && p != 1.0 {
+        return None;
+    }
+    let scaled = effective_n * (t_quantile(n as f64 - 1.0) / t_quantile(df)).powi(2);
+    let tail = ((1.0 - CONFIDENCE_LEVEL) / 2.0).powf(1.0 / scaled);
+    let interval = if p == 1.0 {
+        (tail, 1.0)
+    } else {
+        (0.0, 1.0 - tail)
+    };
+    Some(if scaled.is_finite() && scaled > 0.0 && tail.is_finite() {
+        interval
+    } else {
+        (f64::NAN, f64::NAN)
+    })
 }
 
 /// logit(p) ± t·SE/(p(1 − p)), back-transformed.
@@ -156,10 +179,54 @@ mod tests {
     }
 
     #[test]
+    fn a_share_of_exactly_0_or_1_gets_the_exact_binomial_interval_on_its_effective_size() {
+        // Clopper-Pearson for x = n is qbeta(0.025, n, 1) = 0.025^(1/n); R: qbeta(0.025, 3, 1)
+        // = 0.2924018. For x = 0 the upper end is 1 - 0.025^(1/n).
+        let (low, high) = boundary_share_interval(1.0, 3, 2.0, 3.0).expect("a share of 1");
+        assert!(
+            (low - 0.2924018).abs() < 1e-6 && high == 1.0,
+            "{low}..{high}"
+        );
+        let (low, high) = boundary_share_interval(0.0, 2909, 2902.0, 2909.0).expect("of 0");
+        let clopper_pearson = 1.0 - 0.025f64.powf(1.0 / 2909.0);
+        assert!(
+            low == 0.0 && (high / clopper_pearson - 1.0).abs() < 1e-5,
+            "{high}"
+        );
+        let (unequal, _) = boundary_share_interval(1.0, 100, 99.0, 40.0).unwrap();
+        let (equal, _) = boundary_share_interval(1.0, 100, 99.0, 100.0).unwrap();
+        assert!(
+            unequal < equal,
+            "unequal weights widen it: {unequal} vs {equal}"
+        );
+        let (fewer_df, _) = boundary_share_interval(1.0, 100, 10.0, 100.0).unwrap();
+        assert!(fewer_df < equal, "fewer degrees of freedom widen it too");
+        assert_eq!(
+            boundary_share_interval(0.5, 100, 99.0, 100.0),
+            None,
+            "the logit interval's case"
+        );
+        let (low, high) = boundary_share_interval(1.0, 1, 0.0, 1.0).unwrap();
+        assert!(low.is_nan() && high.is_nan(), "one answer: no interval");
+    }
+
+    #[test]
     fn intervals_without_a_defined_value_are_nan() {
         let cases = [
-            ("share of exactly 1", Kind::Proportion, 1.0, 0.0, 50.0),
-            ("share of exactly 0", Kind::Proportion, 0.0, 0.0, 50.0),
+            (
+                "share of exactly 1 on the logit scale",
+                Kind::Proportion,
+                1.0,
+                0.0,
+                50.0,
+            ),
+            (
+                "share of exactly 0 on the logit scale",
+                Kind::Proportion,
+                0.0,
+                0.0,
+                50.0,
+            ),
             ("no degrees of freedom", Kind::Mean, 50.0, 3.0, 0.0),
             ("undefined SE", Kind::Mean, 50.0, f64::NAN, 10.0),
         ];

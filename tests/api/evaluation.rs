@@ -118,12 +118,14 @@ fn statuses_points_and_totals_follow_the_rubric() {
         for i in &domain.indicators {
             let expected = if i.estimate.is_nan() {
                 Status::NoData
-            } else if i.ci_low <= i.threshold && i.threshold <= i.ci_high {
-                Status::TooCloseToCall
-            } else if i.estimate >= i.threshold {
+            } else if i.flags.low_effective_n || i.flags.undefined {
+                Status::Undetermined
+            } else if i.ci_low >= i.threshold {
                 Status::Met
-            } else {
+            } else if i.ci_high < i.threshold {
                 Status::NotMet
+            } else {
+                Status::TooCloseToCall
             };
             assert_eq!(i.status, expected, "{} in {}", i.id, domain.code);
             let points = if i.estimate >= i.threshold {
@@ -152,6 +154,42 @@ fn statuses_points_and_totals_follow_the_rubric() {
     assert!(find("satisfaction_rate").lower_bound_clears);
     assert_eq!(find("awareness_rate").status, Status::NotMet);
     assert_eq!(find("awareness_rate").points, 0.0);
+}
+
+#[test]
+fn a_county_of_three_who_all_agree_gets_an_interval_but_no_verdict() {
+    // Haiyan keeps three respondents, all aware: 100% from three answers. The logit interval
+    // is undefined there; the exact binomial one is wide, and three answers judge nothing.
+    let mut kept_in_haiyan = 0;
+    let respondents: Vec<Respondent> = golden_respondents()
+        .into_iter()
+        .filter(|r| {
+            r.stratum != "haiyan"
+                || (r.answers["aware"] == Answer::Code("yes".into()) && {
+                    kept_in_haiyan += 1;
+                    kept_in_haiyan <= 3
+                })
+        })
+        .collect();
+
+    let evaluation = evaluate(&golden_survey(), &respondents).expect("evaluates");
+
+    let haiyan = evaluation.domains.iter().find(|d| d.code == "haiyan").unwrap();
+    let aware = haiyan.indicators.iter().find(|i| i.id == "awareness_rate").unwrap();
+    assert_eq!((aware.n, aware.estimate), (3, 1.0));
+    assert!(
+        aware.ci_low > 0.2 && aware.ci_low < 0.5 && aware.ci_high == 1.0,
+        "an interval from 3 of 3: {}..{}",
+        aware.ci_low,
+        aware.ci_high
+    );
+    assert_eq!(aware.status, Status::Undetermined, "not met on three answers");
+    assert!(!aware.reliable);
+    let city = &evaluation.domains[0];
+    assert!(
+        city.indicators.iter().all(|i| i.status != Status::Undetermined),
+        "the city still has its verdicts"
+    );
 }
 
 #[test]

@@ -333,12 +333,17 @@ const R_ESTIMATOR: &str = r#"estimate_domain <- function(y, in_domain, kind, thr
   se <- sqrt(v)
   df <- n - length(unique(county[valid]))
   t <- if (df > 0) qt(0.975, df) else NaN
-  ci <- if (kind == "proportion") {
-    if (p > 0 && p < 1) plogis(qlogis(p) + c(-1, 1) * t * se / (p * (1 - p))) else c(NaN, NaN)
-  } else p + c(-1, 1) * t * se
+  ess <- sum(w[valid])^2 / sum(w[valid]^2)
+  ci <- if (is.nan(p)) c(NaN, NaN) else if (kind != "proportion") p + c(-1, 1) * t * se
+  else if (p > 0 && p < 1) plogis(qlogis(p) + c(-1, 1) * t * se / (p * (1 - p))) else {
+    # A share of 0 or 1: Korn-Graubard on the Kish effective size (docs/methodology.md).
+    tail <- 0.025^(1 / (ess * ((if (n > 1) qt(0.975, n - 1) else NaN) / t)^2))
+    if (p == 1) c(tail, 1) else c(0, 1 - tail)
+  }
   if (!all(is.finite(ci))) ci <- c(NaN, NaN)
-  status <- if (is.nan(p)) "no_data" else if (!is.nan(ci[1]) && ci[1] <= threshold && threshold <= ci[2])
-    "too_close_to_call" else if (p >= threshold) "met" else "not_met"
+  status <- if (is.nan(p)) "no_data" else if (is.nan(ci[1]) || !is.finite(se) || ess < 30)
+    "undetermined" else if (ci[1] >= threshold) "met" else if (ci[2] < threshold) "not_met"
+    else "too_close_to_call"
   data.frame(estimate = p, se = se, ci_low = ci[1], ci_high = ci[2], n = n, status = status)
 }
 do.call(rbind, lapply(domains, function(domain) {

@@ -22,7 +22,7 @@ pub const ESTIMATE_COLUMNS: [(&str, &str, &str); 23] = [
     ("effective_n", "number", "Kish effective sample size of those respondents' weights, (sum w)^2 / sum w^2; not n / deff, which also reflects the answers"),
     ("deff", "number", "design effect of the estimate: its variance over that of a simple random sample of n"),
     ("threshold", "number", "the threshold of survey.toml, in the estimate's units"),
-    ("status", "string", "`met`: the whole 95% interval is at or above the threshold; `not_met`: the whole interval is below; `too_close_to_call`: the threshold is inside it; `no_data`"),
+    ("status", "string", "`met`: the whole 95% interval is at or above the threshold; `not_met`: the whole interval is below; `too_close_to_call`: the threshold is inside it (above its lower end); `undetermined`: effective sample size under 30 or no interval, too few answers to judge; `no_data`"),
     ("estimate_meets_threshold", "boolean", "the point estimate is at or above the threshold (empty without an estimate)"),
     ("interval_clears_threshold", "boolean", "the lower bound of the 95% interval is at or above the threshold (empty without an interval)"),
     ("points", "number", "points earned, by the rubric of survey.toml (which follows the point estimate)"),
