@@ -86,7 +86,9 @@ impl Settings {
         let database_url = get("DATABASE_URL")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let public_url = get("MINYI_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        let public_url = get("MINYI_PUBLIC_URL")
+            .map(|u| public_url(u.trim()))
+            .transpose()?;
         let secure_cookies = match get("MINYI_SECURE_COOKIES") {
             None => public_url
                 .as_deref()
@@ -104,7 +106,7 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("surveys")),
             pool_size: number(&get, "MINYI_POOL_SIZE", 8, "a whole number of connections")?,
-            body_limit: number(&get, "MINYI_BODY_LIMIT", 64 * 1024, "a size in bytes")?,
+            body_limit: body_limit(&get)?,
             body_timeout: seconds(&get, "MINYI_BODY_TIMEOUT", 30.0)?,
             public_url,
             writers: number(&get, "MINYI_WRITERS", 1, "a whole number of threads")?,
@@ -143,6 +145,52 @@ impl Settings {
     }
 }
 
+/// `MINYI_PUBLIC_URL` without its trailing slash: `http(s)://host[:port]`, nothing after.
+/// Printed links, QR codes and the cross-site check all start from it, so a value without a
+/// scheme (every link broken) or with a path (pages link to `/s/…` at the root, so a proxy
+/// serving Minyi under `/minyi/` would need to rewrite every page) is refused.
+fn public_url(value: &str) -> Result<String, InvalidSetting> {
+    const EXPECTED: &str = "http:// or https:// and a host name, with no path after it, such as \
+         https://survey.example.gov.cn (Minyi serves from the root of its own host name)";
+    let url = value.trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let valid = host.is_some_and(|host| {
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    });
+    if valid {
+        Ok(url.to_owned())
+    } else {
+        Err(InvalidSetting {
+            name: "MINYI_PUBLIC_URL",
+            value: value.to_owned(),
+            expected: EXPECTED,
+        })
+    }
+}
+
+/// The smallest `MINYI_BODY_LIMIT` accepted: a body limit below a form's size would answer
+/// every submission 413, so a value that cannot hold a long survey's form is refused.
+const MIN_BODY_LIMIT: usize = 16 * 1024;
+
+fn body_limit(get: &impl Fn(&str) -> Option<String>) -> Result<usize, InvalidSetting> {
+    const EXPECTED: &str = "a size in bytes of at least 16384 (the default, 65536, holds any \
+         survey's form)";
+    let limit = number(get, "MINYI_BODY_LIMIT", 64 * 1024, EXPECTED)?;
+    if limit < MIN_BODY_LIMIT {
+        return Err(InvalidSetting {
+            name: "MINYI_BODY_LIMIT",
+            value: limit.to_string(),
+            expected: EXPECTED,
+        });
+    }
+    Ok(limit)
+}
+
 fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
@@ -169,6 +217,47 @@ mod tests {
         let s = settings(&[]).expect("defaults are valid");
         assert_eq!(s.database, DatabaseUrl::Sqlite("data/minyi.db".into()));
         assert_eq!(s.bind, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_public_url_is_a_scheme_and_a_host_or_it_is_refused() {
+        for (given, kept) in [
+            (
+                "https://survey.example.gov.cn/",
+                "https://survey.example.gov.cn",
+            ),
+            ("http://10.0.0.5:8080", "http://10.0.0.5:8080"),
+            ("https://[2001:db8::1]", "https://[2001:db8::1]"),
+        ] {
+            let s = settings(&[("MINYI_PUBLIC_URL", given)]).expect(given);
+            assert_eq!(s.public_url.as_deref(), Some(kept));
+        }
+        for bad in [
+            "survey.example.gov.cn",
+            "https://x.gov.cn/minyi/",
+            "ftp://x.org",
+            "https://",
+        ] {
+            let err = settings(&[("MINYI_PUBLIC_URL", bad)]).expect_err(bad);
+            assert!(
+                err.to_string().contains("https://survey.example.gov.cn"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_body_limit_too_small_for_a_form_is_refused() {
+        assert_eq!(
+            settings(&[("MINYI_BODY_LIMIT", "20000")])
+                .unwrap()
+                .body_limit,
+            20000
+        );
+        for bad in ["0", "1000", "lots"] {
+            let err = settings(&[("MINYI_BODY_LIMIT", bad)]).expect_err(bad);
+            assert!(err.to_string().contains("at least 16384"), "{err}");
+        }
     }
 
     #[test]

@@ -29,9 +29,17 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects and migrates the database, loads every survey file, and binds the listener
-    /// (port 0 picks a free port; `port()` tells which).
+    /// Binds the listener (port 0 picks a free port; `port()` tells which) and readies the
+    /// mail folder, then connects and migrates the database and loads every survey file. The
+    /// checks that can fail on the machine come first, so that a port in use or a mail folder
+    /// that cannot be written leaves no new database behind and opens no survey.
     pub fn build(settings: &Settings) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        // A send must end well before its lease does, or another process could send it too.
+        let send_timeout = (settings.mail.lease / 2).min(std::time::Duration::from_secs(60));
+        let mailer = Arc::new(Mailer::new(&settings.mail.transport, send_timeout)?);
         let db = Database::connect(settings.database.clone(), settings.pool_size)?;
         let catalog = Arc::new(Catalog::new(db.clone()));
         let imported = if settings.surveys_dir.is_dir() {
@@ -69,11 +77,8 @@ impl Application {
             metrics_token: settings.metrics_token.clone(),
         });
         spawn_daily_work(catalog.clone());
-        let listener = TcpListener::bind(&settings.bind)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;
-        let port = listener.local_addr()?.port();
         let base_url = base_url(settings, port);
-        let mail = spawn_outbox_worker(settings, catalog.clone(), &base_url)?;
+        let mail = spawn_outbox_worker(settings, mailer, catalog.clone(), &base_url)?;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
@@ -137,13 +142,11 @@ fn base_url(settings: &Settings, port: u16) -> String {
 /// Starts sending the outbox's messages; returns where they go, in words.
 fn spawn_outbox_worker(
     settings: &Settings,
+    mailer: Arc<Mailer>,
     catalog: Arc<Catalog>,
     base_url: &str,
 ) -> anyhow::Result<String> {
     let mail = &settings.mail;
-    // A send must end well before its lease does, or another process could send it too.
-    let send_timeout = (mail.lease / 2).min(std::time::Duration::from_secs(60));
-    let mailer = Arc::new(Mailer::new(&mail.transport, send_timeout)?);
     let described = mailer.describe();
     OutboxWorker {
         catalog,

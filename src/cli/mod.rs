@@ -258,7 +258,10 @@ enum SurveyCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    if let Err(problem) = init_tracing() {
+        eprintln!("error: {problem}");
+        return ExitCode::FAILURE;
+    }
     let command = cli.command.unwrap_or(Command::Serve);
     if !matches!(command, Command::Serve) {
         end_quietly_when_the_reader_goes();
@@ -348,23 +351,27 @@ fn said_once(error: &anyhow::Error) -> String {
 
 /// Logs go to stderr, filtered by `MINYI_LOG`, as text or, with `MINYI_LOG_FORMAT=json`, one
 /// JSON object a line for a log collector (fields at the top level: `timestamp`, `level`,
-/// `target`, `message`, `route`, `status`, `ms`, …).
-fn init_tracing() {
+/// `target`, `message`, `route`, `status`, `ms`, …). Text is coloured only on a terminal, so
+/// that a log file or the journal holds no escape codes. A setting that would lose logs (a
+/// mistyped level or format) is refused, as every other setting is.
+fn init_tracing() -> Result<(), String> {
+    use std::io::IsTerminal as _;
     let directives = std::env::var("MINYI_LOG").unwrap_or_else(|_| "info".to_owned());
-    let filter = crate::web::log_filter(&directives);
+    let filter = crate::web::log_filter(&directives)?;
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match std::env::var("MINYI_LOG_FORMAT").as_deref() {
         Ok("json") => logs.json().flatten_event(true).try_init(),
         Ok("text") | Err(_) => logs.try_init(),
         Ok(other) => {
-            eprintln!(
-                "MINYI_LOG_FORMAT is {other:?}; expected \"text\" or \"json\" (logging as text)"
-            );
-            logs.try_init()
+            return Err(format!(
+                "MINYI_LOG_FORMAT={other:?}: expected \"text\" (the default) or \"json\""
+            ))
         }
     };
+    Ok(())
 }
 
 /// Without `MINYI_PUBLIC_URL`, QR codes and mailed links name the node's own address: fine on
@@ -396,6 +403,12 @@ fn serve() -> anyhow::Result<()> {
             settings.database.backend_name(),
             app.mail()
         );
+        // The address residents use can differ from the one listened on (a proxy in front,
+        // or every interface): both are said.
+        let listening = listening_on(&settings.bind, app.port());
+        if !base.ends_with(&format!("//{listening}")) {
+            println!("  listening on {listening}");
+        }
         if let Some(note) = public_url_note(&settings, &base) {
             println!("  note: {note}");
             tracing::warn!("{note}");
@@ -431,6 +444,17 @@ fn serve() -> anyhow::Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+/// `MINYI_BIND` with the port actually taken (port 0 picks one), and what a wildcard address
+/// means.
+fn listening_on(bind: &str, port: u16) -> String {
+    let host = bind.rsplit_once(':').map_or(bind, |(host, _)| host);
+    match host {
+        "0.0.0.0" => format!("{host}:{port} (every IPv4 interface)"),
+        "[::]" => format!("{host}:{port} (every interface)"),
+        _ => format!("{host}:{port}"),
+    }
 }
 
 fn describe(outcome: ImportOutcome) -> String {
@@ -494,10 +518,38 @@ fn catalog() -> anyhow::Result<Catalog> {
     Ok(Catalog::new(database()?))
 }
 
+/// Copies the SQLite database a server uses. Refuses when there is none: a backup job run in
+/// the wrong directory, or without the server's `DATABASE_URL`, must fail loudly rather than
+/// collect copies of a new, empty database night after night.
 fn backup(out: &std::path::Path) -> anyhow::Result<()> {
+    let url = Settings::from_env()?.database;
+    if let crate::storage::DatabaseUrl::Sqlite(path) = &url {
+        if !std::path::Path::new(path).exists() {
+            anyhow::bail!(
+                "no database at {path} to back up ({}); run the backup where the server runs, \
+                 or set DATABASE_URL as the server has it",
+                match std::env::var_os("DATABASE_URL").filter(|url| !url.is_empty()) {
+                    Some(_) => "DATABASE_URL names it".to_owned(),
+                    None => format!(
+                        "DATABASE_URL is not set, so the default in {} was looked for",
+                        std::env::current_dir()
+                            .map_or_else(|_| ".".into(), |d| d.display().to_string())
+                    ),
+                }
+            );
+        }
+    }
     let catalog = catalog()?;
     crate::storage::backup_sqlite(catalog.database(), out)?;
-    println!("backed up to {}", out.display());
+    let source = match &url {
+        crate::storage::DatabaseUrl::Sqlite(path) => path.as_str(),
+        _ => "the database",
+    };
+    println!(
+        "backed up {source} to {}; surveys in it: {}",
+        out.display(),
+        catalog.list()?.len()
+    );
     Ok(())
 }
 

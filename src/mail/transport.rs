@@ -50,16 +50,14 @@ impl Mailer {
     ) -> Result<Mailer, MailerError> {
         match settings {
             TransportSettings::Files { dir } => {
-                let creating = !dir.exists();
                 std::fs::create_dir_all(dir).map_err(|source| MailerError::Directory {
                     dir: dir.display().to_string(),
                     source,
                 })?;
-                // The messages hold addresses and live invitation links: a folder this makes
-                // is its owner's only (lettre writes each file with the default mode).
-                if creating {
-                    crate::files::keep_private(dir);
-                }
+                // The messages hold addresses and live invitation links: the folder is its
+                // owner's only, made here or beforehand (a package's 0755 folder too), and so
+                // is each file (lettre writes it with the umask's mode).
+                crate::files::keep_private(dir);
                 Ok(Mailer::Files {
                     transport: AsyncFileTransport::new(dir),
                     dir: dir.clone(),
@@ -79,15 +77,13 @@ impl Mailer {
 
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
-            Mailer::Files { transport, .. } => {
-                transport
-                    .send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| SendError {
-                        permanent: false,
-                        detail: format!("cannot write the message file: {e}"),
-                    })
+            Mailer::Files { transport, dir } => {
+                let id = transport.send(message).await.map_err(|e| SendError {
+                    permanent: false,
+                    detail: format!("cannot write the message file: {e}"),
+                })?;
+                crate::files::keep_private(&dir.join(format!("{id}.eml")));
+                Ok(())
             }
             Mailer::Smtp { transport, .. } => {
                 transport

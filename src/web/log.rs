@@ -62,6 +62,59 @@ pub async fn log_request(
 /// The log filter Minyi installs: the directives of `MINYI_LOG`, with the template engine held
 /// at `warn` whatever they say. At `debug` handlebars logs the values it renders, which include
 /// a resident's answers and invitation links.
-pub fn log_filter(directives: &str) -> EnvFilter {
-    EnvFilter::new(format!("{directives},handlebars=warn"))
+///
+/// A directive that is not a level (`warn`) or a `target=level` pair (`minyi=debug`) is
+/// refused, with what to write instead. `tracing` would read a bare `warning` as the name of a
+/// module to log at every level, and since no module has that name, nothing at all would be
+/// logged, errors included.
+pub fn log_filter(directives: &str) -> Result<EnvFilter, String> {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let is_level = |word: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(word.trim()));
+    for directive in directives
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        let level = match directive.rsplit_once('=') {
+            // A span filter (`minyi[request]=debug`) is left to tracing's own parser.
+            Some(_) if directive.contains('[') => continue,
+            Some((_, level)) => level,
+            None => directive,
+        };
+        if !is_level(level) {
+            return Err(format!(
+                "MINYI_LOG={directives:?}: {directive:?} is not a level; write trace, debug, \
+                 info, warn, error or off, or target=level such as minyi=debug, separated by \
+                 commas"
+            ));
+        }
+    }
+    EnvFilter::try_new(format!("{directives},handlebars=warn"))
+        .map_err(|e| format!("MINYI_LOG={directives:?} is not a log filter: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn a_mistyped_level_is_refused_rather_than_silencing_every_log() {
+        for good in [
+            "info",
+            "WARN",
+            "warn,minyi=debug",
+            "minyi::ingest=debug",
+            "",
+            "off",
+        ] {
+            assert!(log_filter(good).is_ok(), "{good}");
+        }
+        for bad in ["warning", "garbage%%", "minyi=loud", "info,verbose"] {
+            let problem = log_filter(bad).expect_err(bad);
+            assert!(
+                problem.contains("MINYI_LOG") && problem.contains("minyi=debug"),
+                "{problem}"
+            );
+        }
+    }
 }

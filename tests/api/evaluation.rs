@@ -174,8 +174,16 @@ fn a_county_of_three_who_all_agree_gets_an_interval_but_no_verdict() {
 
     let evaluation = evaluate(&golden_survey(), &respondents).expect("evaluates");
 
-    let haiyan = evaluation.domains.iter().find(|d| d.code == "haiyan").unwrap();
-    let aware = haiyan.indicators.iter().find(|i| i.id == "awareness_rate").unwrap();
+    let haiyan = evaluation
+        .domains
+        .iter()
+        .find(|d| d.code == "haiyan")
+        .unwrap();
+    let aware = haiyan
+        .indicators
+        .iter()
+        .find(|i| i.id == "awareness_rate")
+        .unwrap();
     assert_eq!((aware.n, aware.estimate), (3, 1.0));
     assert!(
         aware.ci_low > 0.2 && aware.ci_low < 0.5 && aware.ci_high == 1.0,
@@ -183,11 +191,17 @@ fn a_county_of_three_who_all_agree_gets_an_interval_but_no_verdict() {
         aware.ci_low,
         aware.ci_high
     );
-    assert_eq!(aware.status, Status::Undetermined, "not met on three answers");
+    assert_eq!(
+        aware.status,
+        Status::Undetermined,
+        "not met on three answers"
+    );
     assert!(!aware.reliable);
     let city = &evaluation.domains[0];
     assert!(
-        city.indicators.iter().all(|i| i.status != Status::Undetermined),
+        city.indicators
+            .iter()
+            .all(|i| i.status != Status::Undetermined),
         "the city still has its verdicts"
     );
 }

@@ -426,7 +426,20 @@ on_both_backends! {
             assert!(!ok && said.contains("pg_restore --dbname"), "{said}");
             return;
         }
-        assert!(minyi(&["backup", "--out", backup_arg]).0);
+        // A backup job pointed at the wrong place fails, instead of copying a new, empty
+        // database.
+        let nowhere = db.dir.path().join("nowhere.db");
+        let wrong_place = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(["backup", "--out", backup_arg])
+            .env("DATABASE_URL", format!("sqlite://{}", nowhere.display()))
+            .env("MINYI_LOG", "warn")
+            .output()
+            .unwrap();
+        let said_wrong = String::from_utf8_lossy(&wrong_place.stderr);
+        assert!(!wrong_place.status.success() && said_wrong.contains("no database at"), "{said_wrong}");
+        assert!(!nowhere.exists() && !backup.exists(), "nothing made");
+        let (backed_up, said_backup) = minyi(&["backup", "--out", backup_arg]);
+        assert!(backed_up && said_backup.contains("surveys in it: 1"), "{said_backup}");
         assert!(minyi(&["simulate", EXAMPLE_ID, "--responses", "5", "--seed", "2"]).0);
         let not_a_backup = db.dir.path().join("notes.db");
         std::fs::write(&not_a_backup, "not a database").unwrap();

@@ -305,5 +305,17 @@ on_both_backends! {
         assert_eq!(mail.to, "file@example.org");
         assert!(mail.subject.starts_with("问卷邀请："), "{}", mail.subject);
         assert_eq!(app.get(&link_in(&mail.text)).await.status, 200, "the link in the file works");
+        #[cfg(unix)]
+        {
+            // The address and the live link are its owner's only, whatever the umask: the
+            // mode is set right after lettre writes the file.
+            use std::os::unix::fs::PermissionsExt;
+            let file = std::fs::read_dir(&outbox).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml")).unwrap();
+            let mode = || std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            while mode() != 0o600 && started.elapsed().as_secs() < 60 {
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            assert_eq!(mode(), 0o600, "{}", file.display());
+        }
     }
 }

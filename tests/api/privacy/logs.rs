@@ -24,7 +24,7 @@ impl Write for Capture {
 pub fn capture_logs() {
     INSTALLED.get_or_init(|| {
         tracing_subscriber::fmt()
-            .with_env_filter(minyi::web::log_filter("debug,minyi=trace"))
+            .with_env_filter(minyi::web::log_filter("debug,minyi=trace").expect("a filter"))
             .with_ansi(false)
             .with_writer(|| Capture)
             .try_init()
