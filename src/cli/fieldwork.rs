@@ -106,6 +106,23 @@ pub(super) fn remind(id: &str, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub(super) fn retry_mail(id: &str) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    catalog.require(id)?;
+    let mut conn = catalog.database().conn()?;
+    let now = chrono::Utc::now().timestamp();
+    let queued = crate::storage::retry_failed(&mut conn, id, crate::mail::MAX_ATTEMPTS, now)?;
+    if queued == 0 {
+        println!("survey {id}: no message was given up on; nothing to send again");
+    } else {
+        println!(
+            "survey {id}: {queued} messages queued again; `minyi serve` mails them, at most \
+             MINYI_MAIL_RATE a minute"
+        );
+    }
+    Ok(())
+}
+
 pub(super) fn simulate(id: &str, responses: usize, seed: u64) -> anyhow::Result<()> {
     let report = crate::analysis::add_simulated(&catalog()?, id, responses, seed)?;
     println!(

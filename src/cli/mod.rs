@@ -17,7 +17,7 @@ use crate::config::Settings;
 use crate::startup::Application;
 use crate::storage::{Database, ImportOutcome};
 
-use fieldwork::{forms, invite, progress, remind, remove_simulated, simulate};
+use fieldwork::{forms, invite, progress, remind, remove_simulated, retry_mail, simulate};
 use people::{grant, revoke, user};
 use release::{check_release, evaluate, export, verify, Figures};
 use surveys::{purge, survey};
@@ -148,6 +148,9 @@ enum Command {
         #[arg(long, conflicts_with = "responses")]
         remove: bool,
     },
+    /// The mail outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Copy the SQLite database to FILE while it serves (PostgreSQL: use pg_dump).
     Backup {
         #[arg(long)]
@@ -192,6 +195,13 @@ enum Format {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Queue again a survey's messages that were given up on (`minyi survey status ID` counts
+    /// them and says why), once the mail server works again.
+    Retry { id: String },
 }
 
 #[derive(Subcommand)]
@@ -314,6 +324,7 @@ pub fn main() -> ExitCode {
         Command::Progress { id, format } => progress(&id, format),
         Command::Invite { id, emails } => invite(&id, &emails),
         Command::Remind { id, force } => remind(&id, force),
+        Command::Mail(MailCommand::Retry { id }) => retry_mail(&id),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -119,6 +119,8 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
     let mut conn = catalog.database().conn()?;
     let invitations = crate::storage::invitation_counts(&mut conn, id)?;
     let mail = crate::storage::outbox_counts(&mut conn, id, crate::mail::MAX_ATTEMPTS)?;
+    let failure_reasons =
+        crate::storage::failure_reasons(&mut conn, id, crate::mail::MAX_ATTEMPTS)?;
     let reminder_rounds = crate::storage::reminder_rounds(&mut conn, id)?;
     drop(conn);
     if json {
@@ -128,7 +130,13 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
             .collect();
         let status = serde_json::json!({
             "invitations": { "all": invitations.0, "unused": invitations.1 },
-            "mail": { "waiting": mail.0, "failed": mail.1 },
+            "mail": {
+                "waiting": mail.0,
+                "failed": mail.1,
+                "failure_reasons": failure_reasons.iter().map(|(reason, count)| serde_json::json!({
+                    "reason": reason, "messages": count,
+                })).collect::<Vec<_>>(),
+            },
             "reminder_rounds": reminder_rounds.iter().map(|r| serde_json::json!({
                 "round": r.round, "queued_on": r.queued_on, "reminders": r.reminders,
             })).collect::<Vec<_>>(),
@@ -154,6 +162,15 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
             println!(
                 "invitations {} ({} unused); mail waiting {}, failed {}",
                 invitations.0, invitations.1, mail.0, mail.1
+            );
+        }
+        for (reason, count) in &failure_reasons {
+            println!("  failed: {count} × {reason}");
+        }
+        if mail.1 > 0 {
+            println!(
+                "  once the mail server works, `minyi mail retry {}` sends them again",
+                survey.record.id
             );
         }
         for r in &reminder_rounds {

@@ -39,7 +39,10 @@ pub enum MailerError {
 pub struct SendError {
     /// The server refused the message for good (a 5xx reply): do not retry.
     pub permanent: bool,
+    /// What went wrong, in full; kept with the message (it may quote the address).
     pub detail: String,
+    /// The kind of failure in words that never quote an address or a message: safe to log.
+    pub kind: &'static str,
 }
 
 impl Mailer {
@@ -81,6 +84,7 @@ impl Mailer {
                 let id = transport.send(message).await.map_err(|e| SendError {
                     permanent: false,
                     detail: format!("cannot write the message file: {e}"),
+                    kind: "cannot write the message file",
                 })?;
                 crate::files::keep_private(&dir.join(format!("{id}.eml")));
                 Ok(())
@@ -96,9 +100,30 @@ impl Mailer {
                             Some(code) => format!("the SMTP server answered {code}"),
                             None => format!("SMTP: {e}"),
                         },
+                        kind: smtp_failure_kind(&e),
                     })
             }
         }
+    }
+}
+
+/// An SMTP failure in words for the log: which part failed, never the server's reply text
+/// (a refused recipient is quoted in it).
+fn smtp_failure_kind(e: &lettre::transport::smtp::Error) -> &'static str {
+    if e.is_timeout() {
+        "the SMTP server did not answer in time"
+    } else if e.is_tls() {
+        "TLS with the SMTP server failed"
+    } else if e.is_permanent() {
+        "the SMTP server refused the message (5xx)"
+    } else if e.is_transient() {
+        "the SMTP server refused the message for now (4xx)"
+    } else if e.is_response() {
+        "the SMTP server's answer could not be read"
+    } else if e.is_client() {
+        "the message could not be put to the SMTP server"
+    } else {
+        "cannot reach the SMTP server (connection refused, name unknown or network down)"
     }
 }
 

@@ -19,8 +19,18 @@ use crate::invitations::{lang_column, new_token};
 use crate::storage::{self, ClaimedMail};
 use crate::survey::Lang;
 
-/// Tries before a message is given up on (it stays in the outbox, counted as failed).
-pub const MAX_ATTEMPTS: i32 = 5;
+/// Tries before a message is given up on (it stays in the outbox, counted as failed, until
+/// `minyi mail retry` queues it again). With [`retry_delay`]'s spacing the last try comes about
+/// 16 hours after the first: a mail server down overnight loses no invitation.
+pub const MAX_ATTEMPTS: i32 = 12;
+
+/// How long after a failed try the next one comes: a minute, doubling with every try, at most
+/// four hours (1, 2, 4, … 128 minutes, then 4 hours).
+pub fn retry_delay(attempts: i32) -> std::time::Duration {
+    let doublings = attempts.saturating_sub(1).clamp(0, 16) as u32;
+    let minutes = (1u64 << doublings).min(4 * 60);
+    std::time::Duration::from_secs(60 * minutes)
+}
 
 pub struct OutboxWorker {
     pub catalog: Arc<Catalog>,
@@ -235,20 +245,29 @@ impl OutboxWorker {
                 // The address stays out of the log: the error may quote it, so only the kind
                 // of failure is logged; the full text is kept with the message.
                 let give_up = (e.permanent || *attempts >= MAX_ATTEMPTS).then_some(MAX_ATTEMPTS);
-                let retry_at = chrono::Utc::now().timestamp() + 60 * i64::from(*attempts);
+                let delay = retry_delay(*attempts);
+                let retry_at = chrono::Utc::now().timestamp() + delay.as_secs() as i64;
                 storage::fail(&mut conn, id, &prepared.claim, retry_at, give_up, &e.detail)?;
-                tracing::warn!(
-                    message = id,
-                    survey = survey_id,
-                    attempt = attempts,
-                    permanent = e.permanent,
-                    "mail not sent; {}",
-                    if give_up.is_some() {
-                        "giving up"
-                    } else {
-                        "will retry"
-                    }
-                );
+                if give_up.is_some() {
+                    tracing::warn!(
+                        message = id,
+                        survey = survey_id,
+                        attempt = attempts,
+                        permanent = e.permanent,
+                        "mail not sent: {}; giving up (`minyi survey status {survey_id}` says \
+                         why in full, `minyi mail retry {survey_id}` sends again)",
+                        e.kind
+                    );
+                } else {
+                    tracing::warn!(
+                        message = id,
+                        survey = survey_id,
+                        attempt = attempts,
+                        retry_in_minutes = delay.as_secs() / 60,
+                        "mail not sent: {}; will retry",
+                        e.kind
+                    );
+                }
                 Ok(Turn::NotSent)
             }
         }
@@ -258,6 +277,28 @@ impl OutboxWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_mail_is_tried_again_for_most_of_a_day_before_it_is_given_up() {
+        assert_eq!(
+            retry_delay(1).as_secs(),
+            60,
+            "a minute after the first failure"
+        );
+        assert_eq!(retry_delay(2).as_secs(), 120);
+        assert_eq!(retry_delay(8).as_secs(), 128 * 60);
+        assert_eq!(
+            retry_delay(9).as_secs(),
+            4 * 3600,
+            "at most four hours apart"
+        );
+        let until_last: u64 = (1..MAX_ATTEMPTS).map(|a| retry_delay(a).as_secs()).sum();
+        assert!(
+            (12 * 3600..24 * 3600).contains(&until_last),
+            "the last try {} hours after the first",
+            until_last / 3600
+        );
+    }
 
     #[actix_web::test]
     async fn a_turn_that_panics_fails_alone_and_the_next_turn_runs() {

@@ -160,3 +160,47 @@ pub fn outbox_counts(
         .get_result(conn)?;
     Ok((waiting, failed))
 }
+
+/// Why a survey's messages were given up on: each last error with how many messages it ended,
+/// most frequent first.
+pub fn failure_reasons(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    max_attempts: i32,
+) -> Result<Vec<(String, i64)>, StorageError> {
+    let errors: Vec<Option<String>> = outbox::table
+        .select(outbox::last_error)
+        .filter(outbox::survey_id.eq(survey_id))
+        .filter(outbox::attempts.ge(max_attempts))
+        .load(conn)?;
+    let mut counts = std::collections::BTreeMap::<String, i64>::new();
+    for error in errors {
+        *counts
+            .entry(error.unwrap_or_else(|| "(no error recorded)".to_owned()))
+            .or_default() += 1;
+    }
+    let mut reasons: Vec<(String, i64)> = counts.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(reasons)
+}
+
+/// Puts a survey's given-up messages back in the queue with their tries counted from zero,
+/// to be sent from `now` (after the mail server has been mended). Returns how many.
+pub fn retry_failed(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    max_attempts: i32,
+    now: i64,
+) -> Result<usize, StorageError> {
+    Ok(diesel::update(
+        outbox::table
+            .filter(outbox::survey_id.eq(survey_id))
+            .filter(outbox::attempts.ge(max_attempts)),
+    )
+    .set((
+        outbox::attempts.eq(0),
+        outbox::claim.eq(None::<String>),
+        outbox::claimed_until.eq(now),
+    ))
+    .execute(conn)?)
+}

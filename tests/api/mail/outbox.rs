@@ -88,6 +88,41 @@ on_both_backends! {
         assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 3).unwrap(), (0, 1), "counted as failed");
     }
 
+    async fn a_message_given_up_says_why_and_is_queued_again_once_the_server_works(backend: Backend) {
+        let (test_db, db) = outbox_with(backend, 2);
+        let mut conn = db.conn().unwrap();
+        let max = minyi::mail::MAX_ATTEMPTS;
+        let first = storage::claim_next(&mut conn, 100, 160, "s", max).unwrap().expect("claimable");
+        storage::fail(&mut conn, &first.id, "s", 0, Some(max), "SMTP: Connection error: Connection refused").unwrap();
+        let minyi = |args: &[&str]| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+                .args(args)
+                .env("DATABASE_URL", &test_db.raw_url)
+                .env("MINYI_LOG", "warn")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+
+        let status = minyi(&["survey", "status", EXAMPLE_ID]);
+        let retried = minyi(&["mail", "retry", EXAMPLE_ID]);
+        let again = minyi(&["mail", "retry", EXAMPLE_ID]);
+
+        assert!(status.contains("mail waiting 1, failed 1"), "{status}");
+        assert!(status.contains("failed: 1 × SMTP: Connection error: Connection refused"), "why: {status}");
+        assert!(status.contains(&format!("minyi mail retry {EXAMPLE_ID}")), "what to do: {status}");
+        assert!(retried.contains("1 messages queued again"), "{retried}");
+        assert!(again.contains("nothing to send again"), "{again}");
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, max).unwrap(), (2, 0), "both waiting");
+        let now = chrono::Utc::now().timestamp();
+        let mut claimed = Vec::new();
+        while let Some(m) = storage::claim_next(&mut conn, now, now + 60, "t", max).unwrap() {
+            claimed.push((m.id, m.attempts));
+        }
+        assert!(claimed.contains(&(first.id.clone(), 1)), "sent again, its tries counted afresh: {claimed:?}");
+    }
+
     async fn two_servers_draining_one_outbox_send_each_message_once(backend: Backend) {
         let smtp = SmtpServer::start();
         let first = spawn_mail_app(backend, &smtp).await;
