@@ -53,6 +53,17 @@ pub enum StorageError {
     Query(#[from] diesel::result::Error),
     #[error("database migration failed: {0}")]
     Migration(String),
+    #[error(
+        "the database was upgraded by a newer Minyi: it has migration {unknown}, which this \
+         build ({build}, whose latest migration is {latest}) does not know. Run the newer \
+         version on every node, or, to go back, restore the backup taken before the upgrade; \
+         an older build writing to a newer schema could lose or corrupt data"
+    )]
+    NewerSchema {
+        unknown: String,
+        latest: String,
+        build: &'static str,
+    },
     #[error("cannot create the directory for the SQLite database {path}: {source}")]
     Directory {
         path: String,
@@ -174,7 +185,22 @@ impl Database {
                 result
             }
         };
-        result.map_err(|e| StorageError::Migration(e.to_string()))
+        result.map_err(|e| StorageError::Migration(e.to_string()))?;
+        let (applied, known) = match &mut *conn {
+            DbConnection::Sqlite(c) => (
+                c.applied_migrations(),
+                migration_versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS),
+            ),
+            DbConnection::Postgres(c) => (
+                c.applied_migrations(),
+                migration_versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS),
+            ),
+        };
+        let applied = applied.map_err(|e| StorageError::Migration(e.to_string()))?;
+        newer_schema(
+            applied.iter().map(|v| v.to_string()),
+            &known.map_err(|e| StorageError::Migration(e.to_string()))?,
+        )
     }
 
     /// SQLite: copies committed pages from the write-ahead log into the database file without
@@ -258,6 +284,39 @@ fn cannot_connect(url: &DatabaseUrl, error: &diesel::r2d2::Error) -> StorageErro
         where_,
         cause,
         hint,
+    }
+}
+
+/// The versions (`20261211000100`) of the migrations built into this binary.
+fn migration_versions<DB: diesel::backend::Backend>(
+    source: &EmbeddedMigrations,
+) -> diesel::migration::Result<Vec<String>> {
+    use diesel::migration::MigrationSource;
+    Ok(MigrationSource::<DB>::migrations(source)?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect())
+}
+
+/// Refuses a database that holds a migration this build does not know: a newer Minyi
+/// migrated it (a rollback, or an old node left running in a rolling upgrade).
+fn newer_schema(
+    applied: impl Iterator<Item = String>,
+    known: &[String],
+) -> Result<(), StorageError> {
+    let normal = |v: &str| v.replace('-', "");
+    let known: Vec<String> = known.iter().map(|v| normal(v)).collect();
+    match applied
+        .map(|v| normal(&v))
+        .filter(|v| !known.contains(v))
+        .max()
+    {
+        None => Ok(()),
+        Some(unknown) => Err(StorageError::NewerSchema {
+            unknown,
+            latest: known.iter().max().cloned().unwrap_or_default(),
+            build: env!("CARGO_PKG_VERSION"),
+        }),
     }
 }
 

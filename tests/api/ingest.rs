@@ -462,6 +462,28 @@ on_both_backends! {
     }
 }
 
+// A rollback, or an old node left running in a rolling upgrade: the binary refuses a database
+// a newer Minyi has migrated, rather than write to a schema it does not know.
+on_both_backends! {
+    async fn a_database_migrated_by_a_newer_minyi_is_refused_with_what_to_do(backend: Backend) {
+        use diesel::connection::SimpleConnection;
+        let db = TestDatabase::new(backend);
+        let sql = "INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000000')";
+        let database = Database::connect(db.url.clone(), 1).expect("a new database is migrated");
+        match &mut *database.conn().unwrap() {
+            minyi::storage::DbConnection::Sqlite(c) => c.batch_execute(sql).unwrap(),
+            minyi::storage::DbConnection::Postgres(c) => c.batch_execute(sql).unwrap(),
+        }
+        drop(database);
+
+        let refused = Database::connect(db.url.clone(), 1).err().expect("refused");
+
+        let said = refused.to_string();
+        assert!(said.contains("newer Minyi") && said.contains("20991231000000"), "{said}");
+        assert!(said.contains("restore the backup"), "what to do: {said}");
+    }
+}
+
 on_both_backends! {
     async fn a_group_stores_each_response_once_with_absent_fields_kept_absent(backend: Backend) {
         let app = spawn_app(backend).await;
