@@ -56,6 +56,18 @@ pub(super) fn evaluate(
             println!("{}", serde_json::to_string_pretty(&document)?);
         }
     }
+    if let Some(gap) = evaluation.weighting.misses_census_by() {
+        eprintln!(
+            "warning: the weights miss the census margins by up to {:.1}% (more than {:.0}%): \
+             trimming kept every adjustment within {} to {}, and some groups have too few \
+             respondents to be weighted up fully; the figures may be biased by it, and the \
+             public page says so",
+            gap * 100.0,
+            crate::evaluation::CENSUS_FIT * 100.0,
+            evaluation.weighting.trim_min_factor,
+            evaluation.weighting.trim_max_factor
+        );
+    }
     if evaluation.includes_simulated {
         eprintln!(
             "warning: {} simulated responses are included; these figures are not an evaluation",

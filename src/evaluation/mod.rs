@@ -18,7 +18,7 @@ use crate::survey::{Answers, Indicator, QualityFlag, Survey, Text};
 pub use compare::{differences, Differences, VerdictChange};
 pub use format::to_table;
 pub use sample::{Inclusion, ResponseCounts, Sample, SampleBuilder, SUPPRESSED_FOR_RELEASE};
-pub use weighting::{weigh, WeightingSummary, Weights};
+pub use weighting::{weigh, WeightingSummary, Weights, CENSUS_FIT};
 
 /// One stored response, as analysis needs it.
 #[derive(Clone, Debug)]

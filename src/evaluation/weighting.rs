@@ -26,6 +26,18 @@ pub struct WeightingSummary {
     pub trim_converged: bool,
 }
 
+/// The largest relative gap between a weighted margin and its census target that still counts
+/// as matching the census. Trimming can leave a larger one (a group the sample has too few
+/// people of cannot be weighted up far enough); the figures then say so.
+pub const CENSUS_FIT: f64 = 0.01;
+
+impl WeightingSummary {
+    /// The largest relative gap to the census targets, when it is larger than [`CENSUS_FIT`].
+    pub fn misses_census_by(&self) -> Option<f64> {
+        (self.max_margin_error > CENSUS_FIT).then_some(self.max_margin_error)
+    }
+}
+
 /// Final weights, with what estimation needs to use them.
 pub struct Weights {
     pub weights: Vec<f64>,

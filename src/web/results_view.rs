@@ -376,6 +376,17 @@ impl ResultsPage<'_> {
                     ("max", &e.weighting.trim_max_factor.to_string()),
                 ],
             ));
+            if let Some(gap) = e.weighting.misses_census_by() {
+                lines.push(m.format(
+                    lang,
+                    "results.method_weighting_misfit",
+                    &[
+                        ("gap", &format!("{:.1}%", gap * 100.0)),
+                        ("min", &e.weighting.trim_min_factor.to_string()),
+                        ("max", &e.weighting.trim_max_factor.to_string()),
+                    ],
+                ));
+            }
         } else {
             lines.push(m.text(lang, "results.method_poststratify"));
         }

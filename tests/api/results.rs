@@ -49,6 +49,7 @@ on_both_backends! {
             assert!(page.body.contains(text), "the page shows {text}");
         }
         assert!(page.body.contains(&survey.indicators[0].label.zh), "indicator labels");
+        assert!(!page.body.contains("与人口结构仍有最多"), "weights that match the census carry no warning");
         assert_eq!(page.body.matches("<svg").count(), survey.indicators.len(), "one chart per indicator");
         assert!(page.body.contains("stroke-dasharray"), "the threshold line");
         assert!(!page.body.contains("<script"), "no JavaScript");
@@ -107,6 +108,39 @@ on_both_backends! {
         assert!(refused.is_err(), "a published survey's file is final");
         assert_eq!(before.body, after.body, "published figures do not move when the file changes");
     }
+}
+
+#[actix_web::test]
+async fn weights_trimmed_short_of_the_census_are_said_to_miss_it() {
+    // Adjustments held within 0.8 to 1.2: the simulated sample's age and sex mix cannot be
+    // weighted to the census, and the page must not claim it was.
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
+        .unwrap()
+        .replace("trim_min_factor = 0.3", "trim_min_factor = 0.8")
+        .replace("trim_max_factor = 3.0", "trim_max_factor = 1.2");
+    std::fs::write(dir.path().join("survey.toml"), source).unwrap();
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    run_fieldwork_and_publish(&app, 1400);
+
+    let page = app.get(&format!("/results/{EXAMPLE_ID}")).await;
+    let english = app.get(&format!("/results/{EXAMPLE_ID}?lang=en")).await;
+
+    let gap: f64 = page
+        .body
+        .split_once("与人口结构仍有最多 ")
+        .and_then(|(_, rest)| rest.split_once("% 的差距"))
+        .and_then(|(number, _)| number.parse().ok())
+        .unwrap_or_else(|| panic!("the page gives the gap to the census: {}", page.body));
+    assert!(gap > 1.0, "more than the 1% that counts as a match: {gap}");
+    assert!(
+        page.body.contains("调整系数限制在 0.8 至 1.2 倍之间"),
+        "and why"
+    );
+    assert!(page.body.contains("结果可能因此有偏"), "and what it means");
+    assert!(
+        english.body.contains("away from the population") && english.body.contains("may be biased")
+    );
 }
 
 #[actix_web::test]
