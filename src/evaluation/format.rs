@@ -54,8 +54,13 @@ pub fn to_table(e: &Evaluation) -> String {
     for d in &e.domains {
         let _ = writeln!(
             out,
-            "{} {} — n {}, effective n {:.0}, points {:.1} / {:.1}",
-            d.code, d.name.zh, d.respondents, d.effective_n, d.points, d.max_points
+            "{} {} — n {}, effective n {:.0}, points {} / {:.1}",
+            d.code,
+            d.name.zh,
+            d.respondents,
+            d.effective_n,
+            super::points_shown(d.points),
+            d.max_points
         );
         for i in &d.indicators {
             // A close call says on which side the estimate itself lies.
@@ -66,7 +71,7 @@ pub fn to_table(e: &Evaluation) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {:<28} {:>7}  [{:>7}, {:>7}]  n {:>5}  threshold {:>6}  {:<19} {:>5.1}/{:<5.1}{}",
+                "  {:<28} {:>7}  [{:>7}, {:>7}]  n {:>5}  threshold {:>6}  {:<19} {:>5}/{:<5.1}{}",
                 i.id,
                 figure(i, i.estimate),
                 figure(i, i.ci_low),
@@ -74,7 +79,7 @@ pub fn to_table(e: &Evaluation) -> String {
                 i.n,
                 figure(i, i.threshold),
                 format!("{}{side}", i.status.name()),
-                i.points,
+                super::points_shown(i.points),
                 i.max_points,
                 if i.reliable { "" } else { "  unreliable" }
             );

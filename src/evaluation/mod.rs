@@ -166,6 +166,13 @@ pub struct Evaluation {
 
 pub const CITY: &str = "city";
 
+/// Points as shown to one decimal: rounded down, so that an indicator short of its threshold
+/// never shows full points (4.98 of 5 reads 4.9, not 5.0). Files keep the exact figure.
+pub fn points_shown(points: f64) -> String {
+    // The nudge keeps a sum such as 29.999999999 from reading 29.9.
+    format!("{:.1}", ((points * 10.0) + 1e-9).floor() / 10.0)
+}
+
 /// Evaluates a survey's responses: exclusions, weights, estimates, statuses and points.
 pub fn evaluate(
     survey: &Survey,
@@ -374,6 +381,18 @@ mod tests {
         for (what, estimate, expected) in cases {
             assert_eq!(Status::of(&estimate, 0.60), expected, "{what}");
         }
+    }
+
+    #[test]
+    fn points_short_of_full_never_read_as_full() {
+        assert_eq!(points_shown(4.98), "4.9");
+        assert_eq!(points_shown(5.0), "5.0");
+        assert_eq!(
+            points_shown(0.1 + 0.2),
+            "0.3",
+            "a sum's rounding error is not cut"
+        );
+        assert_eq!(points_shown(0.0), "0.0");
     }
 
     #[test]

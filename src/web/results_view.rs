@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::chart::{Bar, Chart};
 use super::i18n::Messages;
-use crate::evaluation::{DomainResult, Evaluation, IndicatorResult, Status};
+use crate::evaluation::{points_shown, DomainResult, Evaluation, IndicatorResult, Status};
 use crate::privacy::public::{public_row, CountyCell};
 use crate::privacy::public_cell;
 use crate::publishing::PublishedResults;
@@ -180,7 +180,7 @@ impl ResultsPage<'_> {
             "status_class": i.status.name(),
             // "9.2 / 10" on one line; the words say it is points, not the figure.
             "points": self.messages.format(self.lang, "results.points_of", &[
-                ("points", &format!("{:.1}", i.points)),
+                ("points", &points_shown(i.points)),
                 ("max", &format!("{:.0}", i.max_points)),
             ]),
             "n": i.n,
@@ -271,7 +271,7 @@ impl ResultsPage<'_> {
                         ]),
                         None => d.respondents.to_string(),
                     },
-                    "points": format!("{:.1}\u{a0}/\u{a0}{:.0}", d.points, d.max_points),
+                    "points": format!("{}\u{a0}/\u{a0}{:.0}", points_shown(d.points), d.max_points),
                     "suppressed": !public.total_shown(n),
                     "withheld_note": (!public.total_shown(n)).then(|| self.withheld_note(d.respondents)),
                 })
@@ -285,7 +285,7 @@ impl ResultsPage<'_> {
             "published": m.format(lang, "results.published", &[("date", date), ("version", version)]),
             "simulated": e.includes_simulated.then(|| m.text(lang, "results.simulated")),
             "component": m.format(lang, "results.component", &[
-                ("points", &format!("{:.1}", city.points)),
+                ("points", &points_shown(city.points)),
                 ("max", &format!("{:.0}", city.max_points)),
             ]),
             // Said at once: the headline is a sum of rubric points, not a satisfaction level.

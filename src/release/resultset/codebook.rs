@@ -198,9 +198,12 @@ fn r_estimates(release: &Survey, stratum: &str) -> String {
          # Rows with a weight are the ones used. The same design in the survey package:\n\
          #   d <- survey::svydesign(ids = ~1, strata = ~{stratum}, weights = ~weight, data = used)\n\
          #   then rake d to the margins of survey.toml (rescaled to the counties' total) and\n\
-         #   use subset() for domains, svyciprop(method = \"logit\") for rates, svymean for scores.\n\
-         # The weights are already raked; re-raking them changes nothing but tells the package to\n\
-         # use raking residuals, as the code below does."
+         #   use subset() for domains, svyciprop(method = \"logit\") for rates, svymean for scores\n\
+         #   (a rate of exactly 0 or 1: the exact interval methodology.md gives, as below).\n\
+         # The weights are already raked; re-raking them tells the package to use raking\n\
+         # residuals, as the code below does. It leaves the weights as they are only when no\n\
+         # weight was trimmed: with trimmed weights (methodology.md says how many) re-raking\n\
+         # undoes the caps, so keep the released weights and compute the residuals as below."
     );
     let _ = writeln!(s, "minyi_estimates <- local({{");
     let _ = writeln!(s, "used <- response_codes[!is.na(response_codes$weight), ]");
