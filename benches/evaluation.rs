@@ -56,7 +56,7 @@ fn main() {
         if let Ok(answers) = survey.validate(&input) {
             let stratum = survey.stratum_of(&answers).unwrap_or_default().to_owned();
             let flags = survey.quality_flags(&answers, Some(form.duration_seconds));
-            builder.add(&stratum, &answers, &flags, false);
+            builder.add(&stratum, &answers, &flags, "open_link");
         }
     }
     let sample = builder.finish();

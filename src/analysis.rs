@@ -113,7 +113,7 @@ fn respondent(
         stratum: stored.stratum,
         answers,
         quality_flags,
-        simulated: stored.channel == SIMULATED,
+        channel: stored.channel,
     })
 }
 
@@ -130,7 +130,7 @@ pub fn evaluate_survey(
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
     storage::for_each_response(&mut conn, survey_id, |stored| {
         let r = respondent(&reader, stored, &duplicates)?;
-        builder.add(&r.stratum, &r.answers, &r.quality_flags, r.simulated);
+        builder.add(&r.stratum, &r.answers, &r.quality_flags, &r.channel);
         Ok::<(), AnalysisError>(())
     })?;
     let evaluation = evaluate_sample(&survey.definition, &builder.finish())?;

@@ -26,8 +26,9 @@ pub struct Respondent {
     pub stratum: String,
     pub answers: Answers,
     pub quality_flags: Vec<QualityFlag>,
-    /// Made by `minyi simulate`, not by a resident.
-    pub simulated: bool,
+    /// How the response came in: `open_link`, `invitation`, `interviewer`, or `simulated`
+    /// (made by `minyi simulate`, not by a resident).
+    pub channel: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,7 +181,7 @@ pub fn evaluate(
 ) -> Result<Evaluation, EvaluationError> {
     let mut builder = SampleBuilder::new(survey);
     for r in respondents {
-        builder.add(&r.stratum, &r.answers, &r.quality_flags, r.simulated);
+        builder.add(&r.stratum, &r.answers, &r.quality_flags, &r.channel);
     }
     evaluate_sample(survey, &builder.finish())
 }

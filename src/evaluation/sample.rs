@@ -27,6 +27,12 @@ pub struct ResponseCounts {
     pub exclusion_rules: Vec<String>,
     /// Synthetic responses among those used.
     pub simulated: usize,
+    /// Responses used, by how they came in (`open_link`, `invitation`, `interviewer`,
+    /// `simulated`): an open link is self-selection, not a random sample, and readers of the
+    /// figures must know how much of them rests on it. Results stored before this count
+    /// existed read as none.
+    #[serde(default)]
+    pub used_by_channel: BTreeMap<String, usize>,
 }
 
 impl ResponseCounts {
@@ -124,7 +130,7 @@ impl<'s> SampleBuilder<'s> {
         stratum: &str,
         answers: &Answers,
         flags: &[QualityFlag],
-        simulated: bool,
+        channel: &str,
     ) -> Inclusion {
         let survey = self.survey;
         let counts = &mut self.sample.counts;
@@ -157,7 +163,11 @@ impl<'s> SampleBuilder<'s> {
             }
         }
         counts.used += 1;
-        counts.simulated += usize::from(simulated);
+        counts.simulated += usize::from(channel == crate::fieldwork::SIMULATED);
+        *counts
+            .used_by_channel
+            .entry(channel.to_owned())
+            .or_default() += 1;
         self.sample.stratum_of.push(h as u32);
         for (column, category) in self.sample.margin_of.iter_mut().zip(categories) {
             column.push(category);

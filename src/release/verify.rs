@@ -335,12 +335,7 @@ fn read_rows(
             )));
         }
         let stratum = stratum_code(release, &row.answers);
-        let inclusion = builder.add(
-            &stratum,
-            &row.answers,
-            &row.flags,
-            row.channel == crate::analysis::SIMULATED,
-        );
+        let inclusion = builder.add(&stratum, &row.answers, &row.flags, &row.channel);
         let recomputed = match inclusion {
             Inclusion::Used => "",
             Inclusion::Excluded(reason) => reason,

@@ -2,6 +2,8 @@
 //! with its interval and a chart, and how it was measured. Figures resting on fewer valid answers
 //! than the survey's `min_public_cell` are suppressed everywhere the public can see them.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
 
 use super::chart::{Bar, Chart};
@@ -334,6 +336,12 @@ impl ResultsPage<'_> {
                 ],
             ),
         ];
+        if let Some(line) = channels_line(m, lang, &e.responses.used_by_channel) {
+            lines.push(line);
+            if e.responses.used_by_channel.contains_key("open_link") {
+                lines.push(m.text(lang, "results.method_open_link_caveat"));
+            }
+        }
         for (reason, count) in &e.responses.excluded {
             let count = count.to_string();
             // Suppression protects respondents; it is not a quality rule announced beforehand.
@@ -424,6 +432,30 @@ impl ResultsPage<'_> {
         ));
         lines
     }
+}
+
+/// How the responses used came in, channel by channel ("公开链接 1200 份、邀请 150 份"); `None`
+/// for results published before the count existed.
+fn channels_line(m: &Messages, lang: Lang, by_channel: &BTreeMap<String, usize>) -> Option<String> {
+    const ORDER: [&str; 4] = ["open_link", "invitation", "interviewer", "simulated"];
+    let named = ORDER.iter().filter_map(|channel| {
+        let count = by_channel.get(*channel)?;
+        let name = m.text(lang, &format!("fieldwork.channel_{channel}"));
+        Some(m.format(
+            lang,
+            "results.method_channel_count",
+            &[("channel", &name), ("count", &count.to_string())],
+        ))
+    });
+    // A channel this build does not name is still counted, under its own code.
+    let others = by_channel
+        .iter()
+        .filter(|(channel, _)| !ORDER.contains(&channel.as_str()))
+        .map(|(channel, count)| format!("{channel} {count}"));
+    let separator = if lang == Lang::Zh { "、" } else { "; " };
+    let channels = named.chain(others).collect::<Vec<_>>().join(separator);
+    (!channels.is_empty())
+        .then(|| m.format(lang, "results.method_channels", &[("channels", &channels)]))
 }
 
 /// The public aggregates as CSV (UTF-8 with BOM for Excel/WPS); suppressed cells are empty.

@@ -39,7 +39,7 @@ fn golden_respondents() -> Vec<Respondent> {
                 stratum: row[1].to_owned(),
                 answers,
                 quality_flags: Vec::new(),
-                simulated: false,
+                channel: "open_link".to_owned(),
             }
         })
         .collect()

@@ -50,6 +50,7 @@ on_both_backends! {
         }
         assert!(page.body.contains(&survey.indicators[0].label.zh), "indicator labels");
         assert!(!page.body.contains("与人口结构仍有最多"), "weights that match the census carry no warning");
+        assert!(page.body.contains("所用答卷的来源：模拟 ") && !page.body.contains("自愿参与"), "simulated only: no open link to caution about");
         assert_eq!(page.body.matches("<svg").count(), survey.indicators.len(), "one chart per indicator");
         assert!(page.body.contains("stroke-dasharray"), "the threshold line");
         assert!(!page.body.contains("<script"), "no JavaScript");
@@ -107,6 +108,32 @@ on_both_backends! {
 
         assert!(refused.is_err(), "a published survey's file is final");
         assert_eq!(before.body, after.body, "published figures do not move when the file changes");
+    }
+}
+
+on_both_backends! {
+    async fn the_method_says_how_the_answers_came_in_and_that_an_open_link_is_self_selected(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        for county in ["nanhu", "pinghu"] {
+            // Ten minutes spent on the form: not flagged as too fast.
+            let token = signed_token(&app, EXAMPLE_ID, 600);
+            let sent = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, county), &token)).await;
+            assert_eq!(sent.status, 303, "{}", sent.body);
+        }
+        run_fieldwork_and_publish(&app, 1400);
+
+        let page = app.get(&format!("/results/{EXAMPLE_ID}")).await;
+        let english = app.get(&format!("/results/{EXAMPLE_ID}?lang=en")).await;
+        let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
+
+        let by_channel = &api["responses"]["used_by_channel"];
+        assert_eq!(by_channel["open_link"], 2, "{by_channel}");
+        let simulated = by_channel["simulated"].as_u64().expect("simulated counted");
+        assert_eq!(api["responses"]["used"].as_u64(), Some(simulated + 2), "every used response has its channel");
+        assert!(page.body.contains(&format!("所用答卷的来源：公开链接 2 份、模拟 {simulated} 份。")), "{}", page.body);
+        assert!(page.body.contains("自愿参与，并非随机抽取"), "the open link's caveat");
+        assert!(english.body.contains(&format!("public link 2; simulated {simulated}")) && english.body.contains("chose to take part"));
     }
 }
 

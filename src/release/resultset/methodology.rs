@@ -81,6 +81,13 @@ fn facts_for_template(facts: &ReleaseFacts<'_>, messages: &Messages) -> Value {
         "used": e.responses.used,
         "excluded": e.responses.excluded.iter().map(|(reason, n)| named(messages, reason, *n)).collect::<Vec<_>>(),
         "flagged": flagged,
+        "channels": e.responses.used_by_channel.iter().map(|(channel, n)| json!({
+            "code": channel,
+            "zh": messages.text(Lang::Zh, &format!("fieldwork.channel_{channel}")),
+            "en": messages.text(Lang::En, &format!("fieldwork.channel_{channel}")),
+            "count": n,
+        })).collect::<Vec<_>>(),
+        "open_link": e.responses.used_by_channel.contains_key("open_link"),
         "simulated": if e.includes_simulated { json!(e.responses.simulated) } else { json!(null) },
         "exclusion_rules": s.quality.exclude.iter().map(|f| f.name()).collect::<Vec<_>>(),
         "min_duration_seconds": s.quality.min_duration_seconds.map_or_else(dash, |d| d.to_string()),

@@ -32,7 +32,7 @@ pub use archive::FileEntry;
 pub use columns::{columns, Column};
 pub use estimates::{estimates_csv, evaluation_json};
 
-use crate::analysis::{quality_flags, AnalysisError, AnswerReader, SIMULATED};
+use crate::analysis::{quality_flags, AnalysisError, AnswerReader};
 use crate::catalog::{Catalog, CatalogError};
 use crate::evaluation::{
     evaluate_sample, weigh, Evaluation, EvaluationError, Inclusion, SampleBuilder,
@@ -333,7 +333,7 @@ fn build<W: Write + Seek>(
         release_row(&plan, &qi, &mut r.answers);
         let stratum = stratum_code(&release, &r.answers);
         excluded.push(
-            match builder.add(&stratum, &r.answers, &r.flags, r.channel == SIMULATED) {
+            match builder.add(&stratum, &r.answers, &r.flags, &r.channel) {
                 Inclusion::Used => None,
                 Inclusion::Excluded(reason) => Some(reason),
             },
