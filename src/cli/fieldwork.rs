@@ -65,6 +65,15 @@ pub(super) fn invite(id: &str, emails: &std::path::Path) -> anyhow::Result<()> {
         print!("; `minyi serve` mails them, at most MINYI_MAIL_RATE a minute");
     }
     println!();
+    let today = survey.definition.local_date(chrono::Utc::now());
+    if report.created > 0 && today > survey.definition.fieldwork_end {
+        eprintln!(
+            "warning: the invitations ask residents to answer by {}, which has passed (the \
+             survey file's fieldwork_end); to give them a date to aim for, change it in the \
+             file and import it (a new version) before the server mails them",
+            survey.definition.fieldwork_end
+        );
+    }
     if report.created > 0 && survey.definition.contact.is_none() {
         eprintln!(
             "note: the survey file has no [survey] contact, so the invitations name no one a \

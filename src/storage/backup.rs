@@ -18,8 +18,10 @@ pub enum BackupError {
     )]
     Postgres,
     #[error(
-        "this is a PostgreSQL database: restore a pg_dump file with pg_restore \
-         (for example `pg_restore --dbname=\"$DATABASE_URL\" --clean --no-owner minyi.dump`)"
+        "this is a PostgreSQL database: restore a pg_dump file with pg_restore. Stop every \
+         node, restore into a new, empty database and point DATABASE_URL at it (for example \
+         `createdb minyi_restored` and `pg_restore --dbname=postgres://…/minyi_restored \
+         --no-owner minyi.dump`; docs/deployment.md, \"Backing up PostgreSQL\")"
     )]
     RestorePostgres,
     #[error("{file} is not a backup to restore from: {why}")]

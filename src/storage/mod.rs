@@ -369,8 +369,8 @@ pub use invitations::{
 };
 pub use keys::server_key;
 pub use outbox::{
-    claim_next, complete, discard, enqueue, fail, failure_reasons, outbox_counts, retry_failed,
-    ClaimedMail, NewMail,
+    claim_next, complete, discard, enqueue, fail, failure_reasons, outbox_counts, outbox_totals,
+    retry_failed, ClaimedMail, NewMail,
 };
 pub use privacy::{
     apply_purge, destroy_secrets_of_surveys_not_open, destroy_survey_secret, duplicate_client_ids,

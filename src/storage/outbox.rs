@@ -161,6 +161,22 @@ pub fn outbox_counts(
     Ok((waiting, failed))
 }
 
+/// Messages of every survey still to send, and those given up on (for `/metrics`).
+pub fn outbox_totals(
+    conn: &mut DbConnection,
+    max_attempts: i32,
+) -> Result<(i64, i64), StorageError> {
+    let waiting = outbox::table
+        .filter(outbox::attempts.lt(max_attempts))
+        .count()
+        .get_result(conn)?;
+    let failed = outbox::table
+        .filter(outbox::attempts.ge(max_attempts))
+        .count()
+        .get_result(conn)?;
+    Ok((waiting, failed))
+}
+
 /// Why a survey's messages were given up on: each last error with how many messages it ended,
 /// most frequent first.
 pub fn failure_reasons(

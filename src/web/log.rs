@@ -48,14 +48,14 @@ pub async fn log_request(
             state.metrics.record_submission(outcome);
         }
     }
-    tracing::info!(
-        %method,
-        route,
-        survey,
-        status,
-        ms = took.as_millis() as u64,
-        "request"
-    );
+    let ms = took.as_millis() as u64;
+    // A load balancer's health checks and a scraper's visits come every few seconds on every
+    // node: logged at debug, unless they fail, so that they do not drown the residents' requests.
+    if matches!(route, "/healthz" | "/metrics") && status < 400 {
+        tracing::debug!(%method, route, survey, status, ms, "request");
+    } else {
+        tracing::info!(%method, route, survey, status, ms, "request");
+    }
     Ok(response)
 }
 

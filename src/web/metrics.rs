@@ -168,9 +168,51 @@ impl Metrics {
     }
 }
 
+/// What this build is, whether the database answered, and the mail outbox of every survey
+/// (`None` when the database could not be read), in the Prometheus text format.
+pub fn render_state(mail: Option<(i64, i64)>) -> String {
+    let mut out = String::new();
+    out.push_str("# HELP minyi_build_info The running build; always 1.\n");
+    out.push_str("# TYPE minyi_build_info gauge\n");
+    let _ = writeln!(
+        out,
+        "minyi_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    out.push_str("# HELP minyi_database_up Whether the database answered this scrape.\n");
+    out.push_str("# TYPE minyi_database_up gauge\n");
+    let _ = writeln!(out, "minyi_database_up {}", u8::from(mail.is_some()));
+    if let Some((waiting, failed)) = mail {
+        out.push_str("# HELP minyi_mail_outbox Messages in the outbox: waiting to be sent (or tried again), or failed (given up on; `minyi mail retry`).\n");
+        out.push_str("# TYPE minyi_mail_outbox gauge\n");
+        let _ = writeln!(out, "minyi_mail_outbox{{state=\"waiting\"}} {waiting}");
+        let _ = writeln!(out, "minyi_mail_outbox{{state=\"failed\"}} {failed}");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_build_the_database_and_the_outbox_render_as_gauges() {
+        let up = render_state(Some((3, 1)));
+        for line in [
+            "minyi_database_up 1",
+            "minyi_mail_outbox{state=\"waiting\"} 3",
+            "minyi_mail_outbox{state=\"failed\"} 1",
+        ] {
+            assert!(up.lines().any(|l| l == line), "{line} in\n{up}");
+        }
+        assert!(up.contains("minyi_build_info{version=\""));
+        let down = render_state(None);
+        assert!(down.lines().any(|l| l == "minyi_database_up 0"));
+        assert!(
+            !down.contains("minyi_mail_outbox{"),
+            "no outbox figures it could not read"
+        );
+    }
 
     #[test]
     fn counts_render_as_prometheus_text() {

@@ -329,6 +329,9 @@ async fn metrics_count_requests_latencies_and_submission_outcomes() {
         "minyi_submissions_total{outcome=\"accepted\"} 1",
         "minyi_submissions_total{outcome=\"duplicate\"} 1",
         "minyi_submissions_total{outcome=\"token\"} 1",
+        "minyi_database_up 1",
+        "minyi_mail_outbox{state=\"waiting\"} 0",
+        "minyi_mail_outbox{state=\"failed\"} 0",
     ] {
         assert!(
             metrics.body.lines().any(|l| l == line),

@@ -25,9 +25,20 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         }
         _ => {}
     }
+    // Read now, from the database every node shares: a mail server that is down shows as
+    // messages waiting and failing, and a database that is down as minyi_database_up 0.
+    let catalog = state.catalog.clone();
+    let mail = super::blocking(move || {
+        let mut conn = catalog.database().conn()?;
+        crate::storage::outbox_totals(&mut conn, crate::mail::MAX_ATTEMPTS)
+    })
+    .await
+    .ok();
+    let mut body = state.metrics.render();
+    body.push_str(&crate::web::metrics::render_state(mail));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render())
+        .body(body)
 }
 
 /// Whether the request's `Authorization` header carries `token` as a bearer token. Compared as
