@@ -178,9 +178,6 @@ impl<'a> Design<'a> {
                 });
             }
         }
-        if let Some(stratum) = stratum_size.iter().position(|&size| size == 1) {
-            return Err(EstimationError::SingleRespondentStratum { stratum });
-        }
         let cells = raking.map(|m| CrossCells::build(m, n)).transpose()?;
         let (bin_of, bins) = bin_respondents(stratum_of, strata, weights, cells.as_ref());
         let raking = cells.map(|c| RakingResidual {
@@ -343,11 +340,18 @@ impl<'a> Design<'a> {
             sum_z[h] += z - b * bin.weight;
             sum_zz[h] += zz - 2.0 * b * wz + b * b * bin.weight_sq;
         }
+        // A county with a single respondent has no spread of its own to measure. As R's
+        // `options(survey.lonely.psu = "adjust")` does, its one z is taken about the population's
+        // mean of z, which is zero for these estimating equations: it adds z², a conservative
+        // share, instead of stopping the whole evaluation.
         let variance: f64 = (0..self.strata)
-            .filter(|&h| self.stratum_size[h] > 1)
-            .map(|h| {
-                let nh = self.stratum_size[h] as f64;
-                nh / (nh - 1.0) * (sum_zz[h] - sum_z[h] * sum_z[h] / nh)
+            .map(|h| match self.stratum_size[h] {
+                0 => 0.0,
+                1 => sum_z[h] * sum_z[h],
+                size => {
+                    let nh = size as f64;
+                    nh / (nh - 1.0) * (sum_zz[h] - sum_z[h] * sum_z[h] / nh)
+                }
             })
             .sum::<f64>()
             .max(0.0);

@@ -186,16 +186,6 @@ pub enum EstimationError {
         strata: usize,
     },
 
-    /// A stratum with one respondent has no within-stratum variance.
-    #[error(
-        "stratum {stratum} has a single respondent, so its variance cannot be estimated; \
-         merge the county with a neighbouring one for variance estimation or collect more responses"
-    )]
-    SingleRespondentStratum {
-        /// Stratum index.
-        stratum: usize,
-    },
-
     /// A final weight is negative or not finite.
     #[error(
         "weight of respondent {respondent} is {weight}; weights must be finite and not negative"

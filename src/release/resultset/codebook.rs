@@ -331,7 +331,7 @@ const R_ESTIMATOR: &str = r#"estimate_domain <- function(y, in_domain, kind, thr
     z <- z - w * ave(z / w, m)
   v <- sum(vapply(split(z, county), function(zh) {
     nh <- length(zh)
-    if (nh > 1) nh / (nh - 1) * sum((zh - mean(zh))^2) else 0
+    if (nh > 1) nh / (nh - 1) * sum((zh - mean(zh))^2) else sum(zh^2)  # lonely.psu "adjust"
   }, 0))
   se <- sqrt(v)
   df <- n - length(unique(county[valid]))
