@@ -92,6 +92,9 @@ impl FormContext<'_> {
             "description": survey.description.get(self.lang),
             "privacy_notice": survey.privacy_notice.get(self.lang),
             "contact": survey.contact.as_ref().map(|contact| contact.get(self.lang)),
+            "tags_note": Marked::of(survey)
+                .note_key(survey)
+                .map(|key| self.messages.text(self.lang, key)),
             "action": self.action,
             "token": self.token,
             "honeypot": super::honeypot::FIELD,
@@ -193,7 +196,7 @@ impl FormContext<'_> {
             "number": index + 1,
             "name": q.id,
             "text": q.text.get(lang),
-            "tag": self.messages.text(lang, tag_key(q)),
+            "tag": tag_key(q, Marked::of(self.survey)).map(|key| self.messages.text(lang, key)),
             "section": null,
             "error": self.problem(q),
             "input_type": "radio",
@@ -378,14 +381,63 @@ impl FormContext<'_> {
     }
 }
 
-/// The tag after a question's text. A question shown only after some answer is "if it
-/// applies" rather than "required": a browser without CSS `:has()` (old WebViews) shows it to
-/// everyone, next to the hint saying when to answer it.
-fn tag_key(q: &Question) -> &'static str {
-    match (q.show_if.is_some(), q.required) {
-        (true, _) => "survey.conditional",
-        (false, true) => "survey.required",
-        (false, false) => "survey.optional",
+/// Which questions carry a tag after their text: the exceptions only. Where most questions
+/// must be answered (a satisfaction survey: 19 of 20), "必答" on each would be noise for an
+/// older reader, so only the optional ones say "选答" and one line above the first question
+/// says the rest are required; where most are optional, the required ones say "必答".
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Marked {
+    Optional,
+    Required,
+}
+
+impl Marked {
+    /// Counted over the questions every resident sees (a conditional one has a tag of its own).
+    fn of(survey: &Survey) -> Marked {
+        let always = survey.questions.iter().filter(|q| q.show_if.is_none());
+        let (required, optional) =
+            always.fold(
+                (0, 0),
+                |(r, o), q| {
+                    if q.required {
+                        (r + 1, o)
+                    } else {
+                        (r, o + 1)
+                    }
+                },
+            );
+        if required >= optional {
+            Marked::Optional
+        } else {
+            Marked::Required
+        }
+    }
+
+    /// The line above the first question saying what the tags mean, if any question needs it.
+    fn note_key(self, survey: &Survey) -> Option<&'static str> {
+        let any = |required: bool| {
+            survey
+                .questions
+                .iter()
+                .any(|q| q.show_if.is_none() && q.required == required)
+        };
+        match self {
+            Marked::Optional if any(true) => Some("survey.required_unless_marked"),
+            Marked::Required if any(true) => Some("survey.optional_unless_marked"),
+            _ => None,
+        }
+    }
+}
+
+/// The tag after a question's text, if it has one (see [`Marked`]). A question shown only after
+/// some answer is "if it applies" rather than "required": a browser without CSS `:has()` (old
+/// WebViews) shows it to everyone, next to the hint saying when to answer it.
+fn tag_key(q: &Question, marked: Marked) -> Option<&'static str> {
+    match (q.show_if.is_some(), q.required, marked) {
+        (true, _, _) => Some("survey.conditional"),
+        (false, true, Marked::Required) => Some("survey.required"),
+        (false, false, Marked::Optional) => Some("survey.optional"),
+        _ => None,
     }
 }
 

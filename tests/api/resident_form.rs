@@ -67,43 +67,94 @@ on_both_backends! {
 }
 
 #[actix_web::test]
-async fn a_question_asked_only_after_some_answer_is_tagged_if_it_applies_not_required() {
+async fn only_the_exceptions_are_tagged_and_a_question_asked_after_some_answer_is_if_it_applies() {
     let app = spawn_app(Backend::Sqlite).await;
     let survey = example_survey();
-    let (number, conditional) = survey
+    let position = |wanted: fn(&minyi::survey::Question) -> bool| {
+        survey
+            .questions
+            .iter()
+            .position(wanted)
+            .expect("the example has such a question")
+            + 1
+    };
+    let conditional = position(|q| q.show_if.is_some() && q.required);
+    let required = position(|q| q.show_if.is_none() && q.required);
+    let optional = position(|q| q.show_if.is_none() && !q.required);
+
+    let page = app.get(&format!("/s/{EXAMPLE_ID}")).await;
+    let english = app.get(&format!("/s/{EXAMPLE_ID}?lang=en")).await;
+
+    let legend = |body: &str, n: usize| {
+        let start = body
+            .find(&format!("<legend id=\"q{n}-t\">"))
+            .expect("the legend");
+        body[start..start + body[start..].find("</legend>").unwrap()].to_owned()
+    };
+    // Most of the example's questions must be answered: they carry no tag, the one optional
+    // question says so, and one line above the first question says what that means.
+    assert!(
+        !legend(&page.body, required).contains("class=\"tag\""),
+        "{}",
+        legend(&page.body, required)
+    );
+    assert!(
+        legend(&page.body, optional).contains("选答"),
+        "{}",
+        legend(&page.body, optional)
+    );
+    assert!(page.body.contains("除注明“选答”的题目外，每道题都请回答。"));
+    assert!(
+        !page.body.contains(">必答<"),
+        "no question is tagged required"
+    );
+    assert!(english
+        .body
+        .contains("Please answer every question not marked “Optional”."));
+    // An old WebView without CSS :has() shows a conditional question to everyone: "必答" would
+    // contradict the hint saying when to answer.
+    assert!(
+        legend(&page.body, conditional).contains("视情况回答"),
+        "{}",
+        legend(&page.body, conditional)
+    );
+}
+
+#[actix_web::test]
+async fn a_survey_of_mostly_optional_questions_tags_the_required_ones() {
+    // Every question optional but the county, sex and age band the weighting needs.
+    let dir = example_survey_dir(|source| {
+        source
+            .replace("required = false\n", "")
+            .replace("[[questions]]\n", "[[questions]]\nrequired = false\n")
+            .replacen("required = false\n", "required = true\n", 3)
+    });
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    let survey = app.catalog().require(EXAMPLE_ID).unwrap().definition;
+    let required = survey
         .questions
         .iter()
-        .enumerate()
-        .find(|(_, q)| q.show_if.is_some() && q.required)
-        .expect("the example asks a required question only after some answer");
-    let always = survey
-        .questions
-        .iter()
-        .position(|q| q.show_if.is_none() && q.required)
-        .unwrap();
+        .position(|q| q.show_if.is_none() && q.required);
 
     let page = app.get(&format!("/s/{EXAMPLE_ID}")).await;
 
-    let legend = |n: usize| {
-        let start = page
-            .body
-            .find(&format!("<legend id=\"q{n}-t\">"))
-            .expect("the legend");
-        &page.body[start..start + page.body[start..].find("</legend>").unwrap()]
-    };
-    // An old WebView without CSS :has() shows it to everyone: "必答" would contradict the
-    // hint saying when to answer.
     assert!(
-        legend(number + 1).contains("视情况回答") && !legend(number + 1).contains("必答"),
-        "{} {}",
-        conditional.id,
-        legend(number + 1)
+        !page.body.contains(">选答<"),
+        "the optional ones are the rule here, untagged"
     );
+    let n = required.expect("the county is required") + 1;
+    let start = page.body.find(&format!("<legend id=\"q{n}-t\">")).unwrap();
     assert!(
-        legend(always + 1).contains("必答"),
-        "{}",
-        legend(always + 1)
+        page.body[start..]
+            .split("</legend>")
+            .next()
+            .unwrap()
+            .contains("必答"),
+        "the exception is tagged"
     );
+    assert!(page
+        .body
+        .contains("注明“必答”的题目请一定回答，其他题目可以不答。"));
 }
 
 #[actix_web::test]
