@@ -176,9 +176,38 @@ async fn decide(state: &AppState, req: &HttpRequest, route: &Route) -> Result<De
     })
 }
 
+/// Whether a request is for a page of the people who run Minyi: a route not open to the public,
+/// or signing in and out. Such pages are served with `Referrer-Policy: same-origin` (the rest
+/// with `no-referrer`), so that a form posted from one carries its real `Origin`, and a post
+/// to one with `Origin: null` (a sandboxed frame elsewhere) is refused as cross-site.
+pub(crate) fn is_staff_page(req: &HttpRequest) -> bool {
+    matches!(req.path(), "/login" | "/logout")
+        || req.match_pattern().is_some_and(|pattern| {
+            super::ROUTES
+                .iter()
+                .any(|r| r.path == pattern && r.access != Access::Public)
+        })
+}
+
 /// The middleware: looks the request's route up in `web::ROUTES` and lets it through only if
-/// the request's account (from its signed session cookie) may use it.
+/// the request's account (from its signed session cookie) may use it; staff pages get their
+/// referrer policy ([`is_staff_page`]).
 pub async fn authorize(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let staff = is_staff_page(req.request());
+    let mut response = enforce(req, next).await?;
+    if staff {
+        response.headers_mut().insert(
+            header::REFERRER_POLICY,
+            header::HeaderValue::from_static("same-origin"),
+        );
+    }
+    Ok(response)
+}
+
+async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {

@@ -195,6 +195,11 @@ on_both_backends! {
         assert_eq!(from_evil.status, 403);
         assert_eq!(fetch_metadata.status, 403);
         assert_eq!(app.response_count(EXAMPLE_ID), 0);
+        // The form's own page sends no referrer, so a browser posts it with Origin: null.
+        let token = app.form_token(EXAMPLE_ID).await;
+        let body = serde_urlencoded::to_string(with_token(valid_fields(&survey, "nanhu"), &token)).unwrap();
+        let own = app.post_raw(&format!("/s/{EXAMPLE_ID}"), "application/x-www-form-urlencoded", body.into_bytes(), &[("Origin", "null")]).await;
+        assert_eq!(own.status, 303, "a resident's form with Origin: null is stored: {}", own.body);
     }
 
     async fn a_forged_token_gets_the_form_back_not_a_stored_response(backend: Backend) {

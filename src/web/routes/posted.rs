@@ -61,8 +61,11 @@ pub fn is_cross_site(req: &HttpRequest, public_url: Option<&str>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
+    // Residents' pages send no referrer, so a browser posts their forms with `Origin: null`;
+    // staff pages send it to their own site (`access::is_staff_page`), so there "null" means
+    // a sandboxed frame or a page elsewhere: a sign-in forced from another site, say.
     if origin == "null" {
-        return false;
+        return crate::web::access::is_staff_page(req);
     }
     let origin_host = host_of(origin);
     let ours = |host: &str| origin_host.eq_ignore_ascii_case(host);

@@ -150,6 +150,59 @@ async fn the_sign_in_page_is_in_both_languages_and_labels_every_field() {
     assert!(zh.body.contains("autocomplete=\"current-password\""));
 }
 
+/// A sign-in forced from elsewhere (login CSRF): a sandboxed frame posts with `Origin: null`.
+/// Staff pages send their origin with their own posts (`Referrer-Policy: same-origin`), so
+/// "null" is refused there; residents' pages send no referrer at all.
+#[actix_web::test]
+async fn a_sign_in_posted_with_a_null_origin_is_refused_and_staff_pages_send_their_origin() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let password = add_account(&app, "admin@example.org", Role::Admin);
+    let policy = |response: &awc::ClientResponse<_>| header_of(response, "referrer-policy");
+    let login_page = app.client.get(app.url("/login")).send().await.unwrap();
+    let survey_page = app
+        .client
+        .get(app.url(&format!("/s/{EXAMPLE_ID}")))
+        .send()
+        .await
+        .unwrap();
+    let body = serde_urlencoded::to_string([
+        ("email", "admin@example.org"),
+        ("password", password.as_str()),
+    ])
+    .unwrap();
+    let post = |origin: String| {
+        app.client
+            .post(app.url("/login"))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .insert_header(("Origin", origin))
+            .send_body(body.clone())
+    };
+
+    let forced = post("null".to_owned()).await.unwrap();
+    let own = post(app.address.clone()).await.unwrap();
+
+    assert_eq!(policy(&login_page).as_deref(), Some("same-origin"));
+    assert_eq!(
+        policy(&survey_page).as_deref(),
+        Some("no-referrer"),
+        "residents' pages keep theirs"
+    );
+    assert_eq!(
+        forced.status().as_u16(),
+        403,
+        "Origin: null is refused on sign-in"
+    );
+    assert!(
+        header_of(&forced, "set-cookie").is_none(),
+        "and signs no one in"
+    );
+    assert_eq!(
+        own.status().as_u16(),
+        303,
+        "a post from its own origin signs in"
+    );
+}
+
 /// Someone reading in English stays in English through signing in: the sign-in page a staff
 /// link sends them to, its language switch (which keeps where they were going), and the page
 /// after.
