@@ -79,10 +79,11 @@ impl Application {
         spawn_daily_work(catalog.clone());
         let base_url = base_url(settings, port);
         let mail = spawn_outbox_worker(settings, mailer, catalog.clone(), &base_url)?;
+        let secure = settings.secure_cookies;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
-                .wrap(security_headers())
+                .wrap(security_headers(secure))
                 .wrap(actix_web::middleware::from_fn(
                     crate::web::remember_text_size,
                 ))
@@ -231,8 +232,18 @@ where
     }
 }
 
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Headers on every response. Where the site is served over TLS (`MINYI_SECURE_COOKIES`, on
+/// by default for an `https://` public address), browsers are also told to use nothing else
+/// for a year (HSTS), so that a resident's first visit by a typed `http://` address cannot be
+/// intercepted the next time; subdomains are left alone, since a city's other sites may not
+/// all have TLS.
+fn security_headers(secure: bool) -> DefaultHeaders {
+    let headers = if secure {
+        DefaultHeaders::new().add(("Strict-Transport-Security", "max-age=31536000"))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "no-referrer"))
         .add(("X-Frame-Options", "DENY"))

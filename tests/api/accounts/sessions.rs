@@ -115,6 +115,19 @@ async fn the_session_cookie_is_secure_when_configured_for_tls() {
     .await;
 
     assert!(reply.set_cookie.unwrap_or_default().contains("; Secure"));
+    let page = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        header_of(&page, "strict-transport-security").as_deref(),
+        Some("max-age=31536000"),
+        "browsers keep to TLS"
+    );
+    let plain = spawn_app(Backend::Sqlite).await;
+    let page = plain.client.get(plain.url("/")).send().await.unwrap();
+    assert_eq!(
+        header_of(&page, "strict-transport-security"),
+        None,
+        "not without TLS"
+    );
     // And so are the residents' cookies: the duplicate check's, and the one a sent form leaves.
     let form = request(&app, "get", &format!("/s/{EXAMPLE_ID}"), None, &[]).await;
     let client = form.set_cookie.unwrap_or_default();
