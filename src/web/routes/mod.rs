@@ -65,13 +65,18 @@ pub(crate) fn public_base(state: &AppState, req: &HttpRequest) -> String {
     }
 }
 
-/// The request's own `Host`, if it is a host name or address with an optional port.
+/// The request's own `Host`, if it is a host name or address with an optional port: the
+/// `Host` header, or, where a request carries none (HTTP/2 sends `:authority`, which actix
+/// keeps in the request's URI), the URI's authority.
 ///
 /// Never `X-Forwarded-Host` or `Forwarded`, which anyone may send (a QR code or a link must
 /// not name a site the client chose); behind a proxy `MINYI_PUBLIC_URL` says the address.
 /// A value that is no host (too long, other characters) counts as absent.
 pub(crate) fn request_host(req: &HttpRequest) -> Option<&str> {
-    let host = req.headers().get(header::HOST)?.to_str().ok()?;
+    let host = match req.headers().get(header::HOST) {
+        Some(value) => value.to_str().ok()?,
+        None => req.uri().authority()?.as_str(),
+    };
     let is_host_char =
         |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
     (!host.is_empty() && host.len() <= 261 && host.chars().all(is_host_char)).then_some(host)
@@ -92,4 +97,30 @@ pub(crate) fn query_param(req: &HttpRequest, name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::request_host;
+
+    #[test]
+    fn the_host_is_the_host_header_or_else_the_uris_authority() {
+        let host = TestRequest::default()
+            .uri("/s/x")
+            .insert_header(("Host", "survey.example:8080"))
+            .to_http_request();
+        let authority_only = TestRequest::default()
+            .uri("https://survey.example/s/x")
+            .to_http_request();
+        let forged = TestRequest::default()
+            .uri("/s/x")
+            .insert_header(("Host", "evil.example/<script>"))
+            .to_http_request();
+
+        assert_eq!(request_host(&host), Some("survey.example:8080"));
+        assert_eq!(request_host(&authority_only), Some("survey.example"));
+        assert_eq!(request_host(&forged), None, "no host at all, not a bad one");
+    }
 }
