@@ -149,28 +149,34 @@ pub fn outbox_counts(
     survey_id: &str,
     max_attempts: i32,
 ) -> Result<(i64, i64), StorageError> {
-    let of_survey = || outbox::table.filter(outbox::survey_id.eq(survey_id));
+    counts(conn, Some(survey_id), max_attempts)
+}
+
+/// The same for every survey's messages (for `/metrics`).
+pub fn outbox_totals(
+    conn: &mut DbConnection,
+    max_attempts: i32,
+) -> Result<(i64, i64), StorageError> {
+    counts(conn, None, max_attempts)
+}
+
+fn counts(
+    conn: &mut DbConnection,
+    survey_id: Option<&str>,
+    max_attempts: i32,
+) -> Result<(i64, i64), StorageError> {
+    let of_survey = || {
+        let mut query = outbox::table.into_boxed();
+        if let Some(id) = survey_id {
+            query = query.filter(outbox::survey_id.eq(id));
+        }
+        query
+    };
     let waiting = of_survey()
         .filter(outbox::attempts.lt(max_attempts))
         .count()
         .get_result(conn)?;
     let failed = of_survey()
-        .filter(outbox::attempts.ge(max_attempts))
-        .count()
-        .get_result(conn)?;
-    Ok((waiting, failed))
-}
-
-/// Messages of every survey still to send, and those given up on (for `/metrics`).
-pub fn outbox_totals(
-    conn: &mut DbConnection,
-    max_attempts: i32,
-) -> Result<(i64, i64), StorageError> {
-    let waiting = outbox::table
-        .filter(outbox::attempts.lt(max_attempts))
-        .count()
-        .get_result(conn)?;
-    let failed = outbox::table
         .filter(outbox::attempts.ge(max_attempts))
         .count()
         .get_result(conn)?;
