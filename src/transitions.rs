@@ -191,11 +191,11 @@ pub fn publish(
     let e = &results.evaluation;
     let city = &e.domains[0];
     let detail = format!(
-        "closed → published; version {}; {} of {} responses used; city component {:.1} of {:.1} points{}",
+        "closed → published; version {}; {} of {} responses used; city component {} of {:.1} points{}",
         results.version,
         e.responses.used,
         e.responses.stored,
-        city.points,
+        crate::evaluation::points_shown(city.points),
         city.max_points,
         if e.includes_simulated {
             "; includes simulated responses"

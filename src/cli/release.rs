@@ -56,17 +56,8 @@ pub(super) fn evaluate(
             println!("{}", serde_json::to_string_pretty(&document)?);
         }
     }
-    if let Some(gap) = evaluation.weighting.misses_census_by() {
-        eprintln!(
-            "warning: the weights miss the census margins by up to {:.1}% (more than {:.0}%): \
-             trimming kept every adjustment within {} to {}, and some groups have too few \
-             respondents to be weighted up fully; the figures may be biased by it, and the \
-             public page says so",
-            gap * 100.0,
-            crate::evaluation::CENSUS_FIT * 100.0,
-            evaluation.weighting.trim_min_factor,
-            evaluation.weighting.trim_max_factor
-        );
+    if let Some(warning) = census_warning(evaluation) {
+        eprintln!("{warning}");
     }
     if evaluation.includes_simulated {
         eprintln!(
@@ -287,4 +278,22 @@ pub(super) fn check_release(file: &std::path::Path, k: usize, qi: &[String]) -> 
         if check.violations.len() == 1 { "" } else { "s" },
         qi.join(", ")
     )
+}
+
+/// Said by `evaluate` and `survey publish` when the weights miss the census margins by more
+/// than [`CENSUS_FIT`](crate::evaluation::CENSUS_FIT).
+pub(super) fn census_warning(evaluation: &crate::evaluation::Evaluation) -> Option<String> {
+    let w = &evaluation.weighting;
+    w.misses_census_by().map(|gap| {
+        format!(
+            "warning: the weights miss the census margins by up to {:.1}% (more than {:.0}%): \
+             trimming kept every adjustment within {} to {}, and some groups have too few or \
+             too many respondents to be weighted fully; the figures may be biased by it, and \
+             the public page says so",
+            gap * 100.0,
+            crate::evaluation::CENSUS_FIT * 100.0,
+            w.trim_min_factor,
+            w.trim_max_factor
+        )
+    })
 }

@@ -94,9 +94,15 @@ pub(super) fn publish(id: &str, notify: &[String]) -> anyhow::Result<()> {
     )?;
     let city = &results.evaluation.domains[0];
     println!(
-        "survey {id} is now published (version {}); city component {:.1} of {:.1} points from {} responses",
-        results.version, city.points, city.max_points, results.evaluation.responses.used
+        "survey {id} is now published (version {}); city component {} of {:.1} points from {} responses",
+        results.version,
+        crate::evaluation::points_shown(city.points),
+        city.max_points,
+        results.evaluation.responses.used
     );
+    if let Some(warning) = super::release::census_warning(&results.evaluation) {
+        eprintln!("{warning}");
+    }
     if results.result_set.is_none() {
         eprintln!(
             "warning: no result set could be made (too few rows to weight once k-anonymous), so \

@@ -63,7 +63,8 @@ pub enum Status {
     /// end): the sample cannot tell.
     TooCloseToCall,
     /// Too few answers to judge: the domain's effective sample size is under
-    /// [`MIN_EFFECTIVE_N`](crate::stats::MIN_EFFECTIVE_N), or its interval is undefined. A
+    /// [`MIN_EFFECTIVE_N`](crate::stats::MIN_EFFECTIVE_N), its interval is undefined, or (the
+    /// city) a county has a single respondent, whose share of the variance is unknown. A
     /// handful of answers with an interval that happens to clear the threshold (three
     /// residents who all gave the same score) is not a verdict.
     Undetermined,
@@ -75,7 +76,10 @@ impl Status {
     pub fn of(estimate: &Estimate, threshold: f64) -> Status {
         if estimate.estimate.is_nan() {
             Status::NoData
-        } else if estimate.flags.low_effective_n || estimate.flags.undefined {
+        } else if estimate.flags.low_effective_n
+            || estimate.flags.undefined
+            || estimate.flags.lone_county
+        {
             Status::Undetermined
         } else if estimate.ci_low >= threshold {
             Status::Met
@@ -166,6 +170,31 @@ pub struct Evaluation {
 }
 
 pub const CITY: &str = "city";
+
+/// The component total a domain could have earned anywhere within its indicators' 95%
+/// intervals: each indicator scored at its interval's lower end, then at its upper end. An
+/// indicator with no interval could earn anything from none to all of its points, one with no
+/// data earns none. The rubric scores the point estimate alone; this range says how much of
+/// the total rests on sampling noise.
+pub fn points_range(survey: &Survey, domain: &DomainResult) -> (f64, f64) {
+    survey
+        .indicators
+        .iter()
+        .zip(&domain.indicators)
+        .map(|(indicator, result)| {
+            if result.estimate.is_nan() {
+                (0.0, 0.0)
+            } else if result.ci_low.is_nan() || result.ci_high.is_nan() {
+                (0.0, indicator.points)
+            } else {
+                (
+                    indicator.points_for(result.ci_low),
+                    indicator.points_for(result.ci_high),
+                )
+            }
+        })
+        .fold((0.0, 0.0), |(low, high), (l, h)| (low + l, high + h))
+}
 
 /// Points as shown to one decimal: rounded down, so that an indicator short of its threshold
 /// never shows full points (4.98 of 5 reads 4.9, not 5.0). Files keep the exact figure.
@@ -344,8 +373,8 @@ mod tests {
             effective_n,
             flags: Reliability {
                 low_effective_n: effective_n < 30.0,
-                wide_interval: false,
                 undefined: !defined,
+                ..Reliability::default()
             },
         }
     }

@@ -72,8 +72,8 @@ impl Estimate {
             effective_n,
             flags: Reliability {
                 low_effective_n: is_low_effective_n(effective_n),
-                wide_interval: false,
                 undefined: true,
+                ..Reliability::default()
             },
         }
     }
@@ -340,10 +340,10 @@ impl<'a> Design<'a> {
             sum_z[h] += z - b * bin.weight;
             sum_zz[h] += zz - 2.0 * b * wz + b * b * bin.weight_sq;
         }
-        // A county with a single respondent has no spread of its own to measure. As R's
-        // `options(survey.lonely.psu = "adjust")` does, its one z is taken about the population's
-        // mean of z, which is zero for these estimating equations: it adds z², a conservative
-        // share, instead of stopping the whole evaluation.
+        // A county with a single respondent has no spread of its own to measure. It adds its z²,
+        // as R's `options(survey.lonely.psu = "adjust")` does, instead of stopping the whole
+        // evaluation. Where the weights are raked to the counties that z is zero, so its share
+        // of the variance is missing: the city's figures are flagged `lone_county` below.
         let variance: f64 = (0..self.strata)
             .map(|h| match self.stratum_size[h] {
                 0 => 0.0,
@@ -375,7 +375,11 @@ impl<'a> Design<'a> {
             df,
             deff,
             effective_n,
-            flags: Reliability::assess(kind, effective_n, p, se, (ci_low, ci_high)),
+            flags: Reliability {
+                // The city takes in every county; a county's own figures only itself.
+                lone_county: domain.is_none() && self.stratum_size.contains(&1),
+                ..Reliability::assess(kind, effective_n, p, se, (ci_low, ci_high))
+            },
         }
     }
 }

@@ -33,12 +33,17 @@ pub struct Reliability {
     pub wide_interval: bool,
     /// No defined estimate, SE or CI (empty domain, too few degrees of freedom, ...).
     pub undefined: bool,
+    /// A county the domain takes in has a single respondent: its share of the variance cannot
+    /// be estimated (in a design raked to the counties its linearized value is zero), so the
+    /// interval is too narrow. Set on the city's figures.
+    #[serde(default)]
+    pub lone_county: bool,
 }
 
 impl Reliability {
     /// True when no flag is raised.
     pub fn is_reliable(&self) -> bool {
-        !(self.low_effective_n || self.wide_interval || self.undefined)
+        !(self.low_effective_n || self.wide_interval || self.undefined || self.lone_county)
     }
 
     /// The NCHS-style rules applied to one figure.
@@ -59,6 +64,7 @@ impl Reliability {
             low_effective_n: is_low_effective_n(effective_n),
             wide_interval: defined && width >= max_width,
             undefined: !defined,
+            lone_county: false,
         }
     }
 }

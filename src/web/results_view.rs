@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 
 use super::chart::{Bar, Chart};
 use super::i18n::Messages;
-use crate::evaluation::{points_shown, DomainResult, Evaluation, IndicatorResult, Status};
+use crate::evaluation::{
+    points_range, points_shown, DomainResult, Evaluation, IndicatorResult, Status,
+};
 use crate::privacy::public::{public_row, CountyCell};
 use crate::privacy::public_cell;
 use crate::publishing::PublishedResults;
@@ -274,6 +276,7 @@ impl ResultsPage<'_> {
                         None => d.respondents.to_string(),
                     },
                     "points": format!("{}\u{a0}/\u{a0}{:.0}", points_shown(d.points), d.max_points),
+                    "points_range": self.points_range(d, "results.points_range"),
                     "suppressed": !public.total_shown(n),
                     "withheld_note": (!public.total_shown(n)).then(|| self.withheld_note(d.respondents)),
                 })
@@ -286,10 +289,15 @@ impl ResultsPage<'_> {
             "heading": m.format(lang, "results.heading", &[("title", title)]),
             "published": m.format(lang, "results.published", &[("date", date), ("version", version)]),
             "simulated": e.includes_simulated.then(|| m.text(lang, "results.simulated")),
+            // Above the figures, not only in the method: they may be biased by it.
+            "misfit": e.weighting.misses_census_by().map(|gap| m.format(lang, "results.misfit", &[
+                ("gap", &format!("{:.1}%", gap * 100.0)),
+            ])),
             "component": m.format(lang, "results.component", &[
                 ("points", &points_shown(city.points)),
                 ("max", &format!("{:.0}", city.max_points)),
             ]),
+            "component_range": self.points_range(city, "results.component_range"),
             // Said at once: the headline is a sum of rubric points, not a satisfaction level.
             "component_explained": m.format(lang, "results.component_explained", &[
                 ("count", &city.indicators.len().to_string()),
@@ -309,6 +317,18 @@ impl ResultsPage<'_> {
             })),
             "csv_href": format!("/results/{}/figures.csv", r.survey_id),
             "api_href": format!("/api/results/{}", r.survey_id),
+        })
+    }
+
+    /// Where a domain's total could lie within its indicators' intervals
+    /// ([`points_range`]), when that is not the total itself: next to every total, since an
+    /// assessment reads the total and not the notes.
+    fn points_range(&self, d: &DomainResult, key: &str) -> Option<String> {
+        let (low, high) = points_range(&self.results.definition, d);
+        let (low, high) = (points_shown(low), points_shown(high));
+        (low != high).then(|| {
+            self.messages
+                .format(self.lang, key, &[("low", &low), ("high", &high)])
         })
     }
 
@@ -375,9 +395,14 @@ impl ResultsPage<'_> {
                 .map(|q| format!("“{}”", q.text.get(lang)))
                 .collect();
             let separator = if lang == Lang::Zh { "、" } else { ", " };
+            // Weights that miss the census must not be said to match it.
+            let key = match e.weighting.misses_census_by() {
+                None => "results.method_weighting",
+                Some(_) => "results.method_weighting_attempted",
+            };
             lines.push(m.format(
                 lang,
-                "results.method_weighting",
+                key,
                 &[
                     ("margins", &margins.join(separator)),
                     ("min", &e.weighting.trim_min_factor.to_string()),

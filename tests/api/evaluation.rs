@@ -207,6 +207,69 @@ fn a_county_of_three_who_all_agree_gets_an_interval_but_no_verdict() {
 }
 
 #[test]
+fn while_a_county_has_one_respondent_the_city_is_estimated_but_not_judged() {
+    // Raked to the counties, the lone respondent's linearized value is zero: its county's
+    // share of the city's variance is missing and the city's intervals are too narrow.
+    let mut kept = 0;
+    let respondents: Vec<Respondent> = golden_respondents()
+        .into_iter()
+        .filter(|r| {
+            r.stratum != "haiyan" || {
+                kept += 1;
+                kept == 1
+            }
+        })
+        .collect();
+
+    let evaluation = evaluate(&golden_survey(), &respondents).expect("evaluates, not an error");
+
+    let city = &evaluation.domains[0];
+    for i in &city.indicators {
+        assert!(
+            i.estimate.is_finite() && i.flags.lone_county && !i.reliable,
+            "{}: {:?}",
+            i.id,
+            i.flags
+        );
+        assert_eq!(i.status, Status::Undetermined, "{}", i.id);
+    }
+    let nanhu = evaluation
+        .domains
+        .iter()
+        .find(|d| d.code == "nanhu")
+        .unwrap();
+    assert!(
+        nanhu.indicators.iter().all(|i| !i.flags.lone_county),
+        "other counties keep their verdicts"
+    );
+}
+
+#[test]
+fn the_points_range_spans_what_the_intervals_allow_and_collapses_when_every_call_is_clear() {
+    let survey = golden_survey();
+    let evaluation = evaluate(&survey, &golden_respondents()).unwrap();
+    for domain in &evaluation.domains {
+        let (low, high) = minyi::evaluation::points_range(&survey, domain);
+        assert!(
+            low <= domain.points && domain.points <= high,
+            "{}: {low} ≤ {} ≤ {high}",
+            domain.code,
+            domain.points
+        );
+        let unsure = domain
+            .indicators
+            .iter()
+            .any(|i| !matches!(i.status, Status::Met | Status::NotMet));
+        assert_eq!(
+            low < high,
+            unsure,
+            "{}: a range only where some call is not clear",
+            domain.code
+        );
+    }
+}
+
+#[test]
 fn responses_flagged_by_quality_rules_are_excluded_and_counted() {
     let mut survey = golden_survey();
     survey.quality.exclude = vec![minyi::survey::QualityFlag::TooFast];

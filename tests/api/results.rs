@@ -51,6 +51,8 @@ on_both_backends! {
         assert!(page.body.contains(&survey.indicators[0].label.zh), "indicator labels");
         assert!(!page.body.contains("与人口结构仍有最多"), "weights that match the census carry no warning");
         assert!(page.body.contains("所用答卷的来源：模拟 ") && !page.body.contains("自愿参与"), "simulated only: no open link to caution about");
+        assert!(page.body.contains("按置信区间可能在"), "a county total with calls too close says what its intervals allow");
+        assert!(!page.body.contains("可能因此有偏"), "no bias warning where the weights match the census");
         assert_eq!(page.body.matches("<svg").count(), survey.indicators.len(), "one chart per indicator");
         assert!(page.body.contains("stroke-dasharray"), "the threshold line");
         assert!(!page.body.contains("<script"), "no JavaScript");
@@ -165,6 +167,18 @@ async fn weights_trimmed_short_of_the_census_are_said_to_miss_it() {
         "and why"
     );
     assert!(page.body.contains("结果可能因此有偏"), "and what it means");
+    assert!(
+        page.body.contains("尽量接近人口结构") && !page.body.contains("分布与人口结构一致"),
+        "and never that the weights match it"
+    );
+    let warning = page
+        .body
+        .find("全市和各县的结果可能因此有偏")
+        .expect("a warning above the figures");
+    assert!(
+        warning < page.body.find("<table").unwrap(),
+        "before the first table of figures"
+    );
     assert!(
         english.body.contains("away from the population") && english.body.contains("may be biased")
     );

@@ -344,7 +344,8 @@ const R_ESTIMATOR: &str = r#"estimate_domain <- function(y, in_domain, kind, thr
     if (p == 1) c(tail, 1) else c(0, 1 - tail)
   }
   if (!all(is.finite(ci))) ci <- c(NaN, NaN)
-  status <- if (is.nan(p)) "no_data" else if (is.nan(ci[1]) || !is.finite(se) || ess < 30)
+  lone_county <- all(in_domain) && any(table(county) == 1)
+  status <- if (is.nan(p)) "no_data" else if (is.nan(ci[1]) || !is.finite(se) || ess < 30 || lone_county)
     "undetermined" else if (ci[1] >= threshold) "met" else if (ci[2] < threshold) "not_met"
     else "too_close_to_call"
   data.frame(estimate = p, se = se, ci_low = ci[1], ci_high = ci[2], n = n, status = status)

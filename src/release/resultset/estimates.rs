@@ -28,7 +28,7 @@ pub const ESTIMATE_COLUMNS: [(&str, &str, &str); 23] = [
     ("points", "number", "points earned, by the rubric of survey.toml (which follows the point estimate)"),
     ("max_points", "number", "points the indicator can earn"),
     ("reliable", "boolean", "false when any reliability flag is set: show the figure as unreliable"),
-    ("flags", "string", "reliability flags, `|`-separated: `low_effective_n` (below 30), `wide_interval` (0.30 or more wide), `undefined` (no interval)"),
+    ("flags", "string", "reliability flags, `|`-separated: `low_effective_n` (below 30), `wide_interval` (0.30 or more wide), `undefined` (no interval), `lone_county` (a county has a single respondent, whose share of the city's variance is unknown)"),
     ("includes_simulated", "boolean", "true when simulated responses were used: the figures describe no real population"),
 ];
 
@@ -41,6 +41,7 @@ pub fn estimates_csv(e: &Evaluation, encoding: Encoding) -> Result<Vec<u8>, csv:
                 (i.flags.low_effective_n, "low_effective_n"),
                 (i.flags.wide_interval, "wide_interval"),
                 (i.flags.undefined, "undefined"),
+                (i.flags.lone_county, "lone_county"),
             ]
             .into_iter()
             .filter_map(|(on, name)| on.then_some(name))

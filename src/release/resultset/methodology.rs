@@ -116,6 +116,7 @@ fn facts_for_template(facts: &ReleaseFacts<'_>, messages: &Messages) -> Value {
             "max_margin_error": format!("{:e}", w.max_margin_error),
             "trimmed": w.trimmed,
             "converged": w.trim_converged,
+            "misfit": w.misses_census_by().map(|gap| format!("{:.1}%", gap * 100.0)),
         },
         "indicators": indicators,
         "k": k.k,
