@@ -98,9 +98,10 @@ pub fn confidence_interval(kind: Kind, estimate: f64, se: f64, df: f64) -> (f64,
 }
 
 /// The interval of a share of exactly 0 or 1, where the logit interval is undefined (its SE is
-/// 0): Korn and Graubard's (1998) exact binomial interval on the effective sample size, as R's
-/// `svyciprop(method = "beta")` computes it, with the Kish effective sample size `effective_n`
-/// (the design-based one, p(1 − p)/SE², is 0/0 here) scaled by (t_{n−1} / t_df)². For 1 that is
+/// 0): Korn and Graubard's (1998) exact binomial interval on an effective sample size, as NCHS
+/// applies it where the design-based one (p(1 − p)/SE², which R's `svyciprop(method = "beta")`
+/// uses) is 0/0: the Kish effective sample size `effective_n` of the domain's answers, scaled by
+/// (t_{n−1} / t_df)² with `n` the domain's answers. For 1 that is
 /// [(α/2)^(1/n*), 1], for 0 [0, 1 − (α/2)^(1/n*)]: 3 answers out of 3 give [0.29, 1]. `None`
 /// when `p` is not 0 or 1; NaN bounds when there are no degrees of freedom.
 pub fn boundary_share_interval(p: f64, n: usize, df: f64, effective_n: f64) -> Option<(f64, f64)> {

@@ -269,7 +269,11 @@ impl ResultsPage<'_> {
                     // Against the county's target, when the file sets one: a shortfall
                     // (44 of 200) is part of reading its figures.
                     "respondents": match survey.stratum(&d.code).and_then(|s| s.target_sample) {
-                        Some(target) => m.format(lang, "results.respondents_of_target", &[
+                        Some(target) => m.format(lang, if (d.respondents as u64) < u64::from(target) {
+                            "results.respondents_short_of_target"
+                        } else {
+                            "results.respondents_of_target"
+                        }, &[
                             ("n", &d.respondents.to_string()),
                             ("target", &target.to_string()),
                         ]),

@@ -52,6 +52,7 @@ on_both_backends! {
         assert!(!page.body.contains("与人口结构仍有最多"), "weights that match the census carry no warning");
         assert!(page.body.contains("所用答卷的来源：模拟 ") && !page.body.contains("自愿参与"), "simulated only: no open link to caution about");
         assert!(page.body.contains("按置信区间可能在"), "a county total with calls too close says what its intervals allow");
+        assert!(page.body.contains("未达计划样本量"), "a county short of its target says so beside its total");
         assert!(!page.body.contains("可能因此有偏"), "no bias warning where the weights match the census");
         assert_eq!(page.body.matches("<svg").count(), survey.indicators.len(), "one chart per indicator");
         assert!(page.body.contains("stroke-dasharray"), "the threshold line");
