@@ -9,12 +9,16 @@ use super::i18n::Messages;
 use super::text_size::TextSize;
 use crate::survey::Lang;
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("layout", include_str!("../../templates/layout.hbs")),
     ("survey", include_str!("../../templates/survey.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
     ("home", include_str!("../../templates/home.hbs")),
     ("results", include_str!("../../templates/results.hbs")),
+    (
+        "indicator_row",
+        include_str!("../../templates/indicator_row.hbs"),
+    ),
     ("login", include_str!("../../templates/login.hbs")),
     ("account", include_str!("../../templates/account.hbs")),
     ("audit", include_str!("../../templates/audit.hbs")),

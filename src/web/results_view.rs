@@ -281,6 +281,11 @@ impl ResultsPage<'_> {
                     },
                     "points": format!("{}\u{a0}/\u{a0}{:.0}", points_shown(d.points), d.max_points),
                     "points_range": self.points_range(d, "results.points_range"),
+                    // Every indicator of the county in one place: what its total is made of.
+                    "details_summary": m.format(lang, "results.county_details", &[("county", d.name.get(lang))]),
+                    "details": d.indicators.iter().enumerate()
+                        .map(|(k, i)| self.cell(i, public.shown(n, k)))
+                        .collect::<Vec<_>>(),
                     "suppressed": !public.total_shown(n),
                     "withheld_note": (!public.total_shown(n)).then(|| self.withheld_note(d.respondents)),
                 })

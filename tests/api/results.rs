@@ -53,6 +53,10 @@ on_both_backends! {
         assert!(page.body.contains("所用答卷的来源：模拟 ") && !page.body.contains("自愿参与"), "simulated only: no open link to caution about");
         assert!(page.body.contains("按置信区间可能在"), "a county total with calls too close says what its intervals allow");
         assert!(page.body.contains("未达计划样本量"), "a county short of its target says so beside its total");
+        let details = page.body.find("<summary>南湖区：各项指标与得分明细</summary>").expect("a county's own breakdown");
+        let breakdown = &page.body[details..details + page.body[details..].find("</details>").unwrap()];
+        assert_eq!(breakdown.matches("<tr><th scope=\"row\">").count(), survey.indicators.len(), "every indicator of the county");
+        assert!(breakdown.contains("得分 "), "with its points");
         assert!(!page.body.contains("可能因此有偏"), "no bias warning where the weights match the census");
         assert_eq!(page.body.matches("<svg").count(), survey.indicators.len(), "one chart per indicator");
         assert!(page.body.contains("stroke-dasharray"), "the threshold line");
