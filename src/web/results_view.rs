@@ -318,6 +318,7 @@ impl ResultsPage<'_> {
                 .collect::<Vec<_>>(),
             "indicators": indicators,
             "county_totals": county_totals,
+            "method_summary": self.method_summary(),
             "methodology": self.methodology(),
             "result_set": r.result_set.as_ref().map(|set| json!({
                 "manifest": set.manifest_sha256,
@@ -339,6 +340,34 @@ impl ResultsPage<'_> {
             self.messages
                 .format(self.lang, key, &[("low", &low), ("high", &high)])
         })
+    }
+
+    /// The method in three sentences, for readers who are not statisticians; the details
+    /// follow, folded.
+    fn method_summary(&self) -> String {
+        let (m, lang) = (self.messages, self.lang);
+        let survey = &self.results.definition;
+        if survey.margins.is_empty() {
+            return m.text(lang, "results.method_summary_poststratified");
+        }
+        m.format(
+            lang,
+            "results.method_summary_raked",
+            &[("margins", &self.margin_questions())],
+        )
+    }
+
+    /// The questions the weights are raked to, quoted: “您的性别”、“您的年龄”.
+    fn margin_questions(&self) -> String {
+        let survey = &self.results.definition;
+        let lang = self.lang;
+        let margins: Vec<String> = survey
+            .margins
+            .iter()
+            .filter_map(|margin| survey.question(&margin.question))
+            .map(|q| format!("“{}”", q.text.get(lang)))
+            .collect();
+        margins.join(if lang == Lang::Zh { "、" } else { ", " })
     }
 
     fn methodology(&self) -> Vec<String> {
@@ -397,13 +426,6 @@ impl ResultsPage<'_> {
             ));
         }
         if e.weighting.scheme == "rake_trimmed" {
-            let margins: Vec<String> = survey
-                .margins
-                .iter()
-                .filter_map(|margin| survey.question(&margin.question))
-                .map(|q| format!("“{}”", q.text.get(lang)))
-                .collect();
-            let separator = if lang == Lang::Zh { "、" } else { ", " };
             // Weights that miss the census must not be said to match it.
             let key = match e.weighting.misses_census_by() {
                 None => "results.method_weighting",
@@ -413,7 +435,7 @@ impl ResultsPage<'_> {
                 lang,
                 key,
                 &[
-                    ("margins", &margins.join(separator)),
+                    ("margins", &self.margin_questions()),
                     ("min", &e.weighting.trim_min_factor.to_string()),
                     ("max", &e.weighting.trim_max_factor.to_string()),
                 ],

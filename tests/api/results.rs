@@ -53,6 +53,7 @@ on_both_backends! {
         assert!(page.body.contains("所用答卷的来源：模拟 ") && !page.body.contains("自愿参与"), "simulated only: no open link to caution about");
         assert!(page.body.contains("按置信区间可能在"), "a county total with calls too close says what its intervals allow");
         assert!(page.body.contains("未达计划样本量"), "a county short of its target says so beside its total");
+        assert!(page.body.contains("使样本结构接近全市人口") && page.body.contains("<summary>详细方法"), "the method in plain words first, the details folded");
         let details = page.body.find("<summary>南湖区：各项指标与得分明细</summary>").expect("a county's own breakdown");
         let breakdown = &page.body[details..details + page.body[details..].find("</details>").unwrap()];
         assert_eq!(breakdown.matches("<tr><th scope=\"row\">").count(), survey.indicators.len(), "every indicator of the county");
