@@ -12,6 +12,9 @@ pub struct Bar<'a> {
     pub high: f64,
     /// Too few answers to publish: the row is drawn empty with a note.
     pub suppressed: bool,
+    /// Flagged unreliable (too few answers, a wide or undefined interval): the bar is drawn
+    /// pale, so that it does not look as sure as the others.
+    pub unreliable: bool,
 }
 
 pub struct Chart<'a> {
@@ -95,9 +98,10 @@ impl Chart<'_> {
                 continue;
             }
             let x = self.x(bar.estimate);
+            let fill = if bar.unreliable { "#c9daf0" } else { "#5a8fd0" };
             let _ = write!(
                 svg,
-                r##"<rect x="{LEFT}" y="{bar_y}" width="{:.1}" height="{BAR}" fill="#5a8fd0"/>"##,
+                r##"<rect x="{LEFT}" y="{bar_y}" width="{:.1}" height="{BAR}" fill="{fill}"/>"##,
                 x - LEFT
             );
             if bar.low.is_finite() && bar.high.is_finite() {
@@ -184,6 +188,7 @@ mod tests {
             low: 0.4,
             high: 0.6,
             suppressed: false,
+            unreliable: false,
         }])
         .to_svg();
         let plot = WIDTH - LEFT - RIGHT;
@@ -215,6 +220,7 @@ mod tests {
             low: 0.6,
             high: 0.8,
             suppressed: false,
+            unreliable: false,
         }])
         .to_svg();
         assert!(
@@ -254,9 +260,26 @@ mod tests {
             low: 0.8,
             high: 0.95,
             suppressed: true,
+            unreliable: false,
         }])
         .to_svg();
         assert!(svg.contains("样本不足"));
         assert!(!svg.contains("<rect"), "no bar for a suppressed figure");
+    }
+
+    #[test]
+    fn an_unreliable_figure_is_drawn_pale() {
+        let bar = |unreliable| Bar {
+            label: "平湖市",
+            estimate: 0.9,
+            low: 0.5,
+            high: 0.99,
+            suppressed: false,
+            unreliable,
+        };
+        let sure = chart(vec![bar(false)]).to_svg();
+        let unsure = chart(vec![bar(true)]).to_svg();
+        assert!(sure.contains("fill=\"#5a8fd0\"") && !sure.contains("#c9daf0"));
+        assert!(unsure.contains("fill=\"#c9daf0\"") && !unsure.contains("#5a8fd0"));
     }
 }

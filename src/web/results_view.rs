@@ -223,6 +223,7 @@ impl ResultsPage<'_> {
                             low: i.ci_low,
                             high: i.ci_high,
                             suppressed: !shown,
+                            unreliable: !i.reliable,
                         })
                         .collect(),
                     threshold: city_indicator.threshold,
