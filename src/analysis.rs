@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::catalog::{Catalog, CatalogError, CurrentSurvey};
-use crate::evaluation::{evaluate_sample, Evaluation, EvaluationError, Respondent, SampleBuilder};
+use crate::evaluation::{
+    evaluate_sample, Evaluation, EvaluationError, Respondent, SampleBuilder, Sensitivity,
+};
 use crate::simulate::simulate;
 use crate::storage::{self, NewResponse, StorageError, StoredResponse};
 use crate::survey::{stored_answers, Answers, FormInput, QualityFlag, Survey};
@@ -124,7 +126,17 @@ pub fn evaluate_survey(
     survey_id: &str,
 ) -> Result<(CurrentSurvey, Evaluation), AnalysisError> {
     let survey = catalog.require(survey_id)?;
-    let mut builder = SampleBuilder::new(&survey.definition);
+    let evaluation = evaluate_stored(catalog, survey_id, &survey.definition)?;
+    Ok((survey, evaluation))
+}
+
+/// The survey's stored responses evaluated by `definition` (the current one, or a variant).
+fn evaluate_stored(
+    catalog: &Catalog,
+    survey_id: &str,
+    definition: &Survey,
+) -> Result<Evaluation, AnalysisError> {
+    let mut builder = SampleBuilder::new(definition);
     let reader = AnswerReader::new(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
@@ -133,8 +145,25 @@ pub fn evaluate_survey(
         builder.add(&r.stratum, &r.answers, &r.quality_flags, &r.channel);
         Ok::<(), AnalysisError>(())
     })?;
-    let evaluation = evaluate_sample(&survey.definition, &builder.finish())?;
-    Ok((survey, evaluation))
+    Ok(evaluate_sample(definition, &builder.finish())?)
+}
+
+/// What the survey file's quality rules do to the city's figures: every stored response
+/// evaluated with the rules and again with the responses they exclude kept. `None` when the
+/// rules exclude nothing.
+pub fn exclusion_sensitivity(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<Option<Sensitivity>, AnalysisError> {
+    let survey = catalog.require(survey_id)?;
+    if survey.definition.quality.exclude.is_empty() {
+        return Ok(None);
+    }
+    let with_rules = evaluate_stored(catalog, survey_id, &survey.definition)?;
+    let mut without = (*survey.definition).clone();
+    without.quality.exclude.clear();
+    let without_rules = evaluate_stored(catalog, survey_id, &without)?;
+    Ok(Sensitivity::of(&with_rules, &without_rules))
 }
 
 /// What `minyi simulate` did.

@@ -107,6 +107,22 @@ fn figures(
     catalog: &Catalog,
     survey_id: &str,
 ) -> Result<(Evaluation, Option<resultset::ResultSetSummary>), PublishError> {
+    let (mut evaluation, summary) = released_figures(catalog, survey_id)?;
+    // Beside the figures, what the quality rules did to them; a failure here (the responses
+    // the rules exclude cannot be weighted with the others) leaves the line out, not the page.
+    evaluation.sensitivity = crate::analysis::exclusion_sensitivity(catalog, survey_id)
+        .unwrap_or_else(|e| {
+            tracing::warn!(survey = survey_id, error = %e, "no sensitivity to the quality rules");
+            None
+        });
+    Ok((evaluation, summary))
+}
+
+/// The result set's evaluation and summary, or the stored responses' evaluation and none.
+fn released_figures(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<(Evaluation, Option<resultset::ResultSetSummary>), PublishError> {
     match resultset::summarize(catalog, survey_id, Encoding::Utf8WithBom) {
         Ok(summary) => Ok((summary.evaluation.clone(), Some(summary))),
         Err(resultset::ExportError::Evaluation { source, .. }) => {

@@ -167,6 +167,57 @@ pub struct Evaluation {
     pub weighting: WeightingSummary,
     /// The city first, then every county in the order of the survey file.
     pub domains: Vec<DomainResult>,
+    /// What the quality rules' exclusions do to the city's figures: set on published
+    /// results (`publishing`), never in a result set's own evaluation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<Sensitivity>,
+}
+
+/// The city's figures from every stored response with the quality rules' exclusions applied,
+/// and with the excluded responses kept: how much the published figures owe to the rules
+/// (straight-lining exclusion removes uniform, often satisfied, raters).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sensitivity {
+    /// Responses the quality rules left out, kept in the second set of figures.
+    pub kept: usize,
+    pub city: Vec<SensitivityFigure>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SensitivityFigure {
+    pub id: String,
+    #[serde(with = "json")]
+    pub with_rules: f64,
+    #[serde(with = "json")]
+    pub without_rules: f64,
+}
+
+impl Sensitivity {
+    /// Compares two evaluations of the same responses, with the rules and without them; `None`
+    /// when the rules left nothing out.
+    pub fn of(with_rules: &Evaluation, without_rules: &Evaluation) -> Option<Sensitivity> {
+        let kept: usize = with_rules
+            .responses
+            .excluded
+            .iter()
+            .filter(|(reason, _)| with_rules.responses.excludes(reason))
+            .map(|(_, n)| n)
+            .sum();
+        let (with, without) = (with_rules.domains.first()?, without_rules.domains.first()?);
+        (kept > 0).then(|| Sensitivity {
+            kept,
+            city: with
+                .indicators
+                .iter()
+                .zip(&without.indicators)
+                .map(|(a, b)| SensitivityFigure {
+                    id: a.id.clone(),
+                    with_rules: a.estimate,
+                    without_rules: b.estimate,
+                })
+                .collect(),
+        })
+    }
 }
 
 pub const CITY: &str = "city";
@@ -298,6 +349,7 @@ pub fn evaluate_sample(survey: &Survey, sample: &Sample) -> Result<Evaluation, E
         responses: counts,
         weighting: weights.summary,
         domains,
+        sensitivity: None,
     })
 }
 

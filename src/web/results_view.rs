@@ -343,6 +343,40 @@ impl ResultsPage<'_> {
         })
     }
 
+    /// What the quality rules did to the city's figures ([`crate::evaluation::Sensitivity`]):
+    /// each indicator with the excluded responses kept, and as computed with the rules.
+    fn sensitivity_line(&self) -> Option<String> {
+        let (m, lang) = (self.messages, self.lang);
+        let e = &self.results.evaluation;
+        let sensitivity = e.sensitivity.as_ref()?;
+        let city = e.domains.first()?;
+        let separator = if lang == Lang::Zh { "；" } else { "; " };
+        let figures: Vec<String> = sensitivity
+            .city
+            .iter()
+            .filter_map(|f| {
+                let i = city.indicators.iter().find(|i| i.id == f.id)?;
+                Some(m.format(
+                    lang,
+                    "results.method_sensitivity_figure",
+                    &[
+                        ("indicator", i.label.get(lang)),
+                        ("without", &self.figure(i, f.without_rules)),
+                        ("with", &self.figure(i, f.with_rules)),
+                    ],
+                ))
+            })
+            .collect();
+        Some(m.format(
+            lang,
+            "results.method_sensitivity",
+            &[
+                ("count", &sensitivity.kept.to_string()),
+                ("figures", &figures.join(separator)),
+            ],
+        ))
+    }
+
     /// The method in three sentences, for readers who are not statisticians; the details
     /// follow, folded.
     fn method_summary(&self) -> String {
@@ -425,6 +459,9 @@ impl ResultsPage<'_> {
                 "results.method_flagged_kept",
                 &[("count", &count.to_string()), ("flag", &flag)],
             ));
+        }
+        if let Some(line) = self.sensitivity_line() {
+            lines.push(line);
         }
         if e.weighting.scheme == "rake_trimmed" {
             // Weights that miss the census must not be said to match it.

@@ -54,6 +54,8 @@ on_both_backends! {
         assert!(page.body.contains("按置信区间可能在"), "a county total with calls too close says what its intervals allow");
         assert!(page.body.contains("未达计划样本量"), "a county short of its target says so beside its total");
         assert!(page.body.contains("使样本结构接近全市人口") && page.body.contains("<summary>详细方法"), "the method in plain words first, the details folded");
+        let sensitivity = page.body.split("剔除规则对结果的影响").nth(1).expect("what the exclusion rules change").split("</p>").next().unwrap().to_owned();
+        assert_eq!(sensitivity.matches("（剔除时 ").count(), survey.indicators.len(), "every city figure both ways: {sensitivity}");
         let details = page.body.find("<summary>南湖区：各项指标与得分明细</summary>").expect("a county's own breakdown");
         let breakdown = &page.body[details..details + page.body[details..].find("</details>").unwrap()];
         assert_eq!(breakdown.matches("<tr><th scope=\"row\">").count(), survey.indicators.len(), "every indicator of the county");
