@@ -350,12 +350,15 @@ impl ResultsPage<'_> {
         let e = &self.results.evaluation;
         let sensitivity = e.sensitivity.as_ref()?;
         let city = e.domains.first()?;
+        let public = PublicFigures::of(e, &self.results.definition);
         let separator = if lang == Lang::Zh { "；" } else { "; " };
         let figures: Vec<String> = sensitivity
             .city
             .iter()
             .filter_map(|f| {
-                let i = city.indicators.iter().find(|i| i.id == f.id)?;
+                // A city figure withheld from the page is withheld here too.
+                let k = city.indicators.iter().position(|i| i.id == f.id)?;
+                let i = public.shown(0, k).then(|| &city.indicators[k])?;
                 Some(m.format(
                     lang,
                     "results.method_sensitivity_figure",
@@ -367,6 +370,9 @@ impl ResultsPage<'_> {
                 ))
             })
             .collect();
+        if figures.is_empty() {
+            return None;
+        }
         Some(m.format(
             lang,
             "results.method_sensitivity",
