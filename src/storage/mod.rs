@@ -167,7 +167,8 @@ impl Database {
     /// database would otherwise each see a migration missing and all but one fail to apply it.
     /// SQLite: in one exclusive transaction, taken only when something is pending (the others
     /// wait, then find nothing left to do); PostgreSQL: under a session advisory lock (even
-    /// the check creates diesel's table of migrations).
+    /// the check creates diesel's table of migrations). Then refuses a database that holds a
+    /// migration this build does not know ([`StorageError::NewerSchema`]).
     fn migrate(&self) -> Result<(), StorageError> {
         use diesel::connection::SimpleConnection;
         let mut conn = self.conn()?;
