@@ -83,11 +83,14 @@ pub fn t_quantile(df: f64) -> f64 {
 }
 
 /// Interval for `kind` around `estimate` with standard error `se` and `df` degrees of freedom.
-/// Undefined intervals are `(NaN, NaN)`.
+/// Undefined intervals are `(NaN, NaN)`. A score with an SE of 0 (every answer the same, so
+/// no spread to measure) has none: a zero-width interval would look surer than any real one
+/// and "meet" a threshold it merely touches.
 pub fn confidence_interval(kind: Kind, estimate: f64, se: f64, df: f64) -> (f64, f64) {
     let t = t_quantile(df);
     let interval = match kind {
         Kind::Proportion => logit_interval(estimate, se, t),
+        Kind::Mean if se <= 0.0 => (f64::NAN, f64::NAN),
         Kind::Mean => (estimate - t * se, estimate + t * se),
     };
     if interval.0.is_finite() && interval.1.is_finite() {
@@ -235,6 +238,7 @@ mod tests {
                 50.0,
             ),
             ("no degrees of freedom", Kind::Mean, 50.0, 3.0, 0.0),
+            ("a score every answer gave", Kind::Mean, 80.0, 0.0, 40.0),
             ("undefined SE", Kind::Mean, 50.0, f64::NAN, 10.0),
         ];
         for (description, kind, estimate, se, df) in cases {

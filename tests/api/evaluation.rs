@@ -207,6 +207,42 @@ fn a_county_of_three_who_all_agree_gets_an_interval_but_no_verdict() {
 }
 
 #[test]
+fn a_county_where_everyone_gave_the_same_score_has_no_interval_and_no_verdict() {
+    let respondents: Vec<Respondent> = golden_respondents()
+        .into_iter()
+        .map(|mut r| {
+            if r.stratum == "nanhu" {
+                r.answers.insert("overall".into(), Answer::Code("4".into()));
+            }
+            r
+        })
+        .collect();
+
+    let evaluation = evaluate(&golden_survey(), &respondents).unwrap();
+
+    let nanhu = evaluation
+        .domains
+        .iter()
+        .find(|d| d.code == "nanhu")
+        .unwrap();
+    let score = nanhu
+        .indicators
+        .iter()
+        .find(|i| i.id == "satisfaction_score")
+        .unwrap();
+    assert!(
+        score.n >= 30 && score.se == 0.0,
+        "{} answers, all the same",
+        score.n
+    );
+    assert!(
+        score.ci_low.is_nan() && score.ci_high.is_nan(),
+        "no zero-width interval"
+    );
+    assert_eq!(score.status, Status::Undetermined);
+}
+
+#[test]
 fn while_a_county_has_one_respondent_the_city_is_estimated_but_not_judged() {
     // Raked to the counties, the lone respondent's linearized value is zero: its county's
     // share of the city's variance is missing and the city's intervals are too narrow.

@@ -337,7 +337,8 @@ const R_ESTIMATOR: &str = r#"estimate_domain <- function(y, in_domain, kind, thr
   df <- n - length(unique(county[valid]))
   t <- if (df > 0) qt(0.975, df) else NaN
   ess <- sum(w[valid])^2 / sum(w[valid]^2)
-  ci <- if (is.nan(p)) c(NaN, NaN) else if (kind != "proportion") p + c(-1, 1) * t * se
+  ci <- if (is.nan(p)) c(NaN, NaN) else if (kind != "proportion")
+    (if (is.finite(se) && se > 0) p + c(-1, 1) * t * se else c(NaN, NaN))
   else if (p > 0 && p < 1) plogis(qlogis(p) + c(-1, 1) * t * se / (p * (1 - p))) else {
     # A share of 0 or 1: Korn-Graubard on the Kish effective size (docs/methodology.md).
     tail <- 0.025^(1 / (ess * ((if (n > 1) qt(0.975, n - 1) else NaN) / t)^2))
