@@ -29,7 +29,7 @@ pub async fn show(
     let lang = lang_from_query(req.query_string());
     let id = path.into_inner();
     let result = async {
-        let survey = open_survey(&state, id.clone(), None).await?;
+        let survey = open_survey_or_remembered(&state, &id).await?;
         show_form(&state, &req, lang, &survey, &Entry::OpenLink)
     }
     .await;
@@ -44,6 +44,33 @@ pub async fn show(
         let back = published.then_some((results.as_str(), "error.see_results"));
         e.render(&state.pages, lang, &req, back)
     })
+}
+
+/// How long a resident opening the form waits for the database before the survey as this
+/// process last read it is shown instead (the pool itself would wait 10 s, then answer 503).
+const FORM_LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The open survey, read now; while the database does not answer, the survey as this process
+/// last read it (every survey is read at start), if it was open then. The resident can fill the
+/// form in meanwhile: a submission the database cannot take yet comes back with every answer.
+async fn open_survey_or_remembered(state: &AppState, id: &str) -> Result<CurrentSurvey, AppError> {
+    let lookup = open_survey(state, id.to_owned(), None);
+    let error = match actix_web::rt::time::timeout(FORM_LOOKUP_TIMEOUT, lookup).await {
+        Ok(Ok(survey)) => return Ok(survey),
+        Ok(Err(e @ AppError::Unavailable(_))) => e,
+        Ok(Err(other)) => return Err(other),
+        Err(_) => AppError::Unavailable(anyhow::anyhow!(
+            "the database did not answer within {} s",
+            FORM_LOOKUP_TIMEOUT.as_secs()
+        )),
+    };
+    match state.catalog.recent(id, std::time::Duration::MAX) {
+        Some(survey) if survey.record.state == SurveyState::Open => {
+            tracing::warn!(survey = id, error = %error, "database unavailable: showing the form as last read");
+            Ok(survey)
+        }
+        _ => Err(error),
+    }
 }
 
 /// How the resident came to the form.
