@@ -11,7 +11,7 @@
 //!
 //! Acknowledgement comes only after the commit returned, so a 303 always names a durable row.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,6 +54,25 @@ const CHECKPOINT_IDLE: Duration = Duration::from_millis(25);
 pub struct Ingest {
     queue: SyncSender<Job>,
     running: Arc<AtomicBool>,
+    /// Submissions handed over and not yet answered: queued, or in a group being committed.
+    in_flight: AtomicUsize,
+}
+
+/// Counts a submission in flight for as long as it lives (answered, refused, or dropped when
+/// the resident's connection went).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn count(counter: &'a AtomicUsize) -> InFlight<'a> {
+        counter.fetch_add(1, Ordering::Relaxed);
+        InFlight(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Drop for Ingest {
@@ -86,11 +105,22 @@ impl Ingest {
                 .name(format!("minyi-writer-{n}"))
                 .spawn(move || supervised(|| write_until_closed(&db, &jobs)))?;
         }
-        Ok(Ingest { queue, running })
+        Ok(Ingest {
+            queue,
+            running,
+            in_flight: AtomicUsize::new(0),
+        })
+    }
+
+    /// Submissions handed to the writers and not yet answered (for `/metrics`): near
+    /// `MINYI_QUEUE`, new ones get 503.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
     }
 
     /// Stores one response and returns once it is durably committed (or refused).
     pub async fn submit(&self, submission: Submission) -> Result<InsertOutcome, IngestError> {
+        let _counted = InFlight::count(&self.in_flight);
         let (reply, outcome) = oneshot::channel();
         match self.queue.try_send((submission, reply)) {
             Ok(()) => {}

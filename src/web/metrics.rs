@@ -168,9 +168,10 @@ impl Metrics {
     }
 }
 
-/// What this build is, whether the database answered, and the mail outbox of every survey
-/// (`None` when the database could not be read), in the Prometheus text format.
-pub fn render_state(mail: Option<(i64, i64)>) -> String {
+/// What this build is, whether the database answered, the submissions waiting for the writer,
+/// and the mail outbox of every survey (`None` when the database could not be read), in the
+/// Prometheus text format.
+pub fn render_state(mail: Option<(i64, i64)>, in_flight: usize) -> String {
     let mut out = String::new();
     out.push_str("# HELP minyi_build_info The running build; always 1.\n");
     out.push_str("# TYPE minyi_build_info gauge\n");
@@ -182,6 +183,9 @@ pub fn render_state(mail: Option<(i64, i64)>) -> String {
     out.push_str("# HELP minyi_database_up Whether the database answered this scrape.\n");
     out.push_str("# TYPE minyi_database_up gauge\n");
     let _ = writeln!(out, "minyi_database_up {}", u8::from(mail.is_some()));
+    out.push_str("# HELP minyi_ingest_in_flight Submissions handed to the response writer and not yet answered (queued or being committed); near MINYI_QUEUE new ones get 503.\n");
+    out.push_str("# TYPE minyi_ingest_in_flight gauge\n");
+    let _ = writeln!(out, "minyi_ingest_in_flight {in_flight}");
     if let Some((waiting, failed)) = mail {
         out.push_str("# HELP minyi_mail_outbox Messages in the outbox: waiting to be sent (or tried again), or failed (given up on; `minyi mail retry`).\n");
         out.push_str("# TYPE minyi_mail_outbox gauge\n");
@@ -197,16 +201,17 @@ mod tests {
 
     #[test]
     fn the_build_the_database_and_the_outbox_render_as_gauges() {
-        let up = render_state(Some((3, 1)));
+        let up = render_state(Some((3, 1)), 7);
         for line in [
             "minyi_database_up 1",
             "minyi_mail_outbox{state=\"waiting\"} 3",
             "minyi_mail_outbox{state=\"failed\"} 1",
+            "minyi_ingest_in_flight 7",
         ] {
             assert!(up.lines().any(|l| l == line), "{line} in\n{up}");
         }
         assert!(up.contains("minyi_build_info{version=\""));
-        let down = render_state(None);
+        let down = render_state(None, 0);
         assert!(down.lines().any(|l| l == "minyi_database_up 0"));
         assert!(
             !down.contains("minyi_mail_outbox{"),

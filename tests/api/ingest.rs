@@ -330,6 +330,7 @@ async fn metrics_count_requests_latencies_and_submission_outcomes() {
         "minyi_submissions_total{outcome=\"duplicate\"} 1",
         "minyi_submissions_total{outcome=\"token\"} 1",
         "minyi_database_up 1",
+        "minyi_ingest_in_flight 0",
         "minyi_mail_outbox{state=\"waiting\"} 0",
         "minyi_mail_outbox{state=\"failed\"} 0",
     ] {

@@ -35,7 +35,10 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     .await
     .ok();
     let mut body = state.metrics.render();
-    body.push_str(&crate::web::metrics::render_state(mail));
+    body.push_str(&crate::web::metrics::render_state(
+        mail,
+        state.ingest.in_flight(),
+    ));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)
