@@ -123,7 +123,7 @@ fn path_param(pattern: &str, path: &str, name: &str) -> Option<String> {
 /// The entry of `web::ROUTES` the request is for (`None`: no route, a 404 or 405 to come).
 /// Matched once per request and remembered: matching runs the router's patterns, and the
 /// logging and authorization middlewares both ask.
-pub(super) fn route_of(req: &ServiceRequest) -> Option<&'static Route> {
+pub(super) fn route_of(req: &HttpRequest) -> Option<&'static Route> {
     #[derive(Clone, Copy)]
     struct Matched(Option<&'static Route>);
     if let Some(Matched(route)) = req.extensions().get::<Matched>() {
@@ -182,11 +182,7 @@ async fn decide(state: &AppState, req: &HttpRequest, route: &Route) -> Result<De
 /// to one with `Origin: null` (a sandboxed frame elsewhere) is refused as cross-site.
 pub(crate) fn is_staff_page(req: &HttpRequest) -> bool {
     matches!(req.path(), "/login" | "/logout")
-        || req.match_pattern().is_some_and(|pattern| {
-            super::ROUTES
-                .iter()
-                .any(|r| r.path == pattern && r.access != Access::Public)
-        })
+        || route_of(req).is_some_and(|route| route.access != Access::Public)
 }
 
 /// The middleware: looks the request's route up in `web::ROUTES` and lets it through only if
@@ -211,7 +207,7 @@ async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let route = match route_of(&req) {
+    let route = match route_of(req.request()) {
         // Unknown paths and methods fall through to the router's 404 / 405.
         None => return Ok(next.call(req).await?.map_into_left_body()),
         Some(route) if route.access == Access::Public => {

@@ -24,7 +24,7 @@ pub async fn log_request(
     let started = Instant::now();
     let method = req.method().clone();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let route = super::access::route_of(&req).map_or("(no route)", |r| r.path);
+    let route = super::access::route_of(req.request()).map_or("(no route)", |r| r.path);
     let response = next.call(req).await?;
     // Only an id this process has read as a survey: the segment is typed by whoever sent the
     // request, and could be an e-mail address or a phone number.
