@@ -136,21 +136,41 @@ fn evaluate_stored(
     survey_id: &str,
     definition: &Survey,
 ) -> Result<Evaluation, AnalysisError> {
-    let mut builder = SampleBuilder::new(definition);
+    let [evaluation] = evaluate_stored_by(catalog, survey_id, [definition])?;
+    Ok(evaluation)
+}
+
+/// The survey's stored responses evaluated by each of `definitions`, read from the database
+/// once: every response goes into one sample per definition.
+fn evaluate_stored_by<const N: usize>(
+    catalog: &Catalog,
+    survey_id: &str,
+    definitions: [&Survey; N],
+) -> Result<[Evaluation; N], AnalysisError> {
+    let mut builders = definitions.map(SampleBuilder::new);
     let reader = AnswerReader::new(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
     storage::for_each_response(&mut conn, survey_id, |stored| {
         let r = respondent(&reader, stored, &duplicates)?;
-        builder.add(&r.stratum, &r.answers, &r.quality_flags, &r.channel);
+        for builder in &mut builders {
+            builder.add(&r.stratum, &r.answers, &r.quality_flags, &r.channel);
+        }
         Ok::<(), AnalysisError>(())
     })?;
-    Ok(evaluate_sample(definition, &builder.finish())?)
+    drop(conn);
+    let mut evaluations = Vec::with_capacity(N);
+    for (definition, builder) in definitions.into_iter().zip(builders) {
+        evaluations.push(evaluate_sample(definition, &builder.finish())?);
+    }
+    Ok(evaluations
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("one evaluation per definition")))
 }
 
 /// What the survey file's quality rules do to the city's figures: every stored response
-/// evaluated with the rules and again with the responses they exclude kept. `None` when the
-/// rules exclude nothing.
+/// evaluated with the rules and again with the responses they exclude kept (one read of the
+/// responses). `None` when the rules exclude nothing.
 pub fn exclusion_sensitivity(
     catalog: &Catalog,
     survey_id: &str,
@@ -159,10 +179,10 @@ pub fn exclusion_sensitivity(
     if survey.definition.quality.exclude.is_empty() {
         return Ok(None);
     }
-    let with_rules = evaluate_stored(catalog, survey_id, &survey.definition)?;
     let mut without = (*survey.definition).clone();
     without.quality.exclude.clear();
-    let without_rules = evaluate_stored(catalog, survey_id, &without)?;
+    let [with_rules, without_rules] =
+        evaluate_stored_by(catalog, survey_id, [&*survey.definition, &without])?;
     Ok(Sensitivity::of(&with_rules, &without_rules))
 }
 
