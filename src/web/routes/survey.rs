@@ -57,20 +57,24 @@ async fn open_survey_or_remembered(state: &AppState, id: &str) -> Result<Current
     let lookup = open_survey(state, id.to_owned(), None);
     let error = match actix_web::rt::time::timeout(FORM_LOOKUP_TIMEOUT, lookup).await {
         Ok(Ok(survey)) => return Ok(survey),
-        Ok(Err(e @ AppError::Unavailable(_))) => e,
+        Ok(Err(AppError::Unavailable(e) | AppError::Unexpected(e))) => e,
         Ok(Err(other)) => return Err(other),
-        Err(_) => AppError::Unavailable(anyhow::anyhow!(
+        Err(_) => anyhow::anyhow!(
             "the database did not answer within {} s",
             FORM_LOOKUP_TIMEOUT.as_secs()
-        )),
+        ),
     };
-    match state.catalog.recent(id, std::time::Duration::MAX) {
-        Some(survey) if survey.record.state == SurveyState::Open => {
-            tracing::warn!(survey = id, error = %error, "database unavailable: showing the form as last read");
-            Ok(survey)
-        }
-        _ => Err(error),
-    }
+    tracing::warn!(survey = id, error = %error, "database unavailable: the form is shown as last read, if it was open then");
+    last_read_if_open(state, id).ok_or(AppError::Unavailable(error))
+}
+
+/// The survey as this process last read it (every survey is read at start), if it was open
+/// then: what a resident's form is shown or kept with while the database cannot be asked.
+fn last_read_if_open(state: &AppState, id: &str) -> Option<CurrentSurvey> {
+    state
+        .catalog
+        .recent(id, std::time::Duration::MAX)
+        .filter(|survey| survey.record.state == SurveyState::Open)
 }
 
 /// How the resident came to the form.
@@ -206,11 +210,9 @@ pub(super) async fn receive(
                 // the survey as this process last read it, the form goes back with every one,
                 // as when the writer cannot store them.
                 Err(AppError::Unavailable(e) | AppError::Unexpected(e)) => {
-                    match state.catalog.recent(&id, std::time::Duration::MAX) {
-                        Some(last) if last.record.state == SurveyState::Open => {
-                            (last, Some(AppError::Unavailable(e)))
-                        }
-                        _ => return Err(AppError::Unavailable(e)),
+                    match last_read_if_open(&state, &id) {
+                        Some(last) => (last, Some(AppError::Unavailable(e))),
+                        None => return Err(AppError::Unavailable(e)),
                     }
                 }
                 Err(other) => return Err(other),
