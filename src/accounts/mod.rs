@@ -314,8 +314,9 @@ impl Accounts {
             Err(_) => None,
         };
         let known = account.as_ref().is_some_and(|a| {
-            known_browser.and_then(|cookie| self.sessions.known_browser(cookie, now))
-                == Some(a.id.clone())
+            known_browser
+                .and_then(|cookie| self.sessions.known_browser(cookie, now))
+                .is_some_and(|id| id == a.id)
         });
         let mut lanes = Vec::with_capacity(2);
         match &account {

@@ -69,11 +69,7 @@ pub fn known_browser_cookie(req: &HttpRequest) -> Option<String> {
 }
 
 fn cookie_value(req: &HttpRequest, wanted: &str) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
+    super::client::cookies(req)
         .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
 }

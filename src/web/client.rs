@@ -18,7 +18,7 @@ pub fn client_cookie(req: &HttpRequest) -> Option<String> {
 }
 
 /// Every `name=value` pair of the request's `Cookie` headers.
-fn cookies(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
+pub(super) fn cookies(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())

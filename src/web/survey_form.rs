@@ -47,11 +47,12 @@ const SUMMARY_LINKS: usize = 5;
 impl FormContext<'_> {
     pub fn view(&self) -> Value {
         let survey = self.survey;
+        let marked = Marked::of(survey);
         let mut questions: Vec<Value> = survey
             .questions
             .iter()
             .enumerate()
-            .map(|(index, q)| self.question(index, q))
+            .map(|(index, q)| self.question(index, q, marked))
             .collect();
         self.mark_sections(&mut questions);
         let error_count = self.errors.map_or(0, |e| e.problems.len());
@@ -92,7 +93,7 @@ impl FormContext<'_> {
             "description": survey.description.get(self.lang),
             "privacy_notice": survey.privacy_notice.get(self.lang),
             "contact": survey.contact.as_ref().map(|contact| contact.get(self.lang)),
-            "tags_note": Marked::of(survey)
+            "tags_note": marked
                 .note_key(survey)
                 .map(|key| self.messages.text(self.lang, key)),
             "action": self.action,
@@ -170,7 +171,7 @@ impl FormContext<'_> {
         }
     }
 
-    fn question(&self, index: usize, q: &Question) -> Value {
+    fn question(&self, index: usize, q: &Question, marked: Marked) -> Value {
         let lang = self.lang;
         let mut hints: Vec<String> = Vec::new();
         if let Some(help) = &q.help {
@@ -196,7 +197,7 @@ impl FormContext<'_> {
             "number": index + 1,
             "name": q.id,
             "text": q.text.get(lang),
-            "tag": tag_key(q, Marked::of(self.survey)).map(|key| self.messages.text(lang, key)),
+            "tag": tag_key(q, marked).map(|key| self.messages.text(lang, key)),
             "section": null,
             "error": self.problem(q),
             "input_type": "radio",
