@@ -81,9 +81,9 @@ pub enum CatalogError {
     },
     /// A changed file that would leave answers already given without their question or code.
     #[error(
-        "{file}: survey {id} has stored responses ({responses}), read by question id and \
-         answer code, and this version drops {}: keep every question and code that answers may \
-         hold (a label or a text may change), or give a survey with other codes a new id",
+        "{file}: survey {id} is open or has answers ({responses} stored), read by question id \
+         and answer code, and this version drops {}: keep every question and code that answers \
+         may hold (a label or a text may change), or give a survey with other codes a new id",
         dropped.join("; ")
     )]
     DropsAnsweredCodes {
@@ -91,6 +91,22 @@ pub enum CatalogError {
         id: String,
         responses: i64,
         dropped: Vec<String>,
+    },
+    /// A changed file that would judge residents' answers already given by other rules.
+    #[error(
+        "{file}: survey {id} has answers from residents ({residents}), and this version changes \
+         how they are judged or what they mean: {}. An evaluation's rules are fixed before its \
+         fieldwork, so that no answer is judged by rules it was not given under: put these back \
+         as they were (`minyi survey source {id}` prints the file as imported; texts, new \
+         questions and codes, populations and dates may still change), or survey under other \
+         rules with a new id",
+        changed.join("; ")
+    )]
+    ChangesRules {
+        file: String,
+        id: String,
+        residents: i64,
+        changed: Vec<String>,
     },
     /// Two files of one directory define the same survey.
     #[error(
@@ -273,14 +289,30 @@ impl Catalog {
         }
         let current = self.definition_with(conn, &record.id, &record.current_version)?;
         let dropped = current.answer_codes_dropped_by(newer);
-        if dropped.is_empty() {
+        if !dropped.is_empty() {
+            return Err(CatalogError::DropsAnsweredCodes {
+                file: file_name.to_owned(),
+                id: record.id.clone(),
+                responses,
+                dropped,
+            });
+        }
+        // A trial run's simulated answers judge nothing: the rules may change until residents
+        // have answered.
+        let residents: i64 = storage::fieldwork_counts(conn, &record.id)?
+            .iter()
+            .filter(|(_, _, _, channel, _)| channel != crate::analysis::SIMULATED)
+            .map(|(.., n)| n)
+            .sum();
+        let changed = current.rules_changed_by(newer);
+        if residents == 0 || changed.is_empty() {
             return Ok(());
         }
-        Err(CatalogError::DropsAnsweredCodes {
+        Err(CatalogError::ChangesRules {
             file: file_name.to_owned(),
             id: record.id.clone(),
-            responses,
-            dropped,
+            residents,
+            changed,
         })
     }
 

@@ -3,8 +3,14 @@
 //! question id and answer code: a newer file must keep every question and code, and each
 //! question's kind, or earlier answers would no longer mean anything (a county renamed from
 //! `haiyan` to `hy` leaves Haiyan's answers in no county).
+//!
+//! Once residents have answered, a newer file must also keep the rules those answers are judged
+//! by (`rules_changed_by`): an evaluation's rules are published before its fieldwork, and a
+//! threshold lowered after a look at the results, or a label moved to another code, would judge
+//! earlier answers by rules they were not given under.
 
-use super::{QuestionKind, Survey};
+use super::indicators::Indicator;
+use super::{Choice, QuestionKind, Survey};
 
 impl Survey {
     /// What `newer` drops or changes that answers to this version may hold, in words, in the
@@ -35,6 +41,142 @@ impl Survey {
         }
         dropped
     }
+}
+
+impl Survey {
+    /// What `newer` changes in how answers already given are scored, or in what they mean, in
+    /// words: a label now on another code (residents who picked "very dissatisfied" would read
+    /// as the code that label moved to), a question's condition or role, an indicator added,
+    /// removed, or with another measure, threshold, points or scoring, the quality rules, the
+    /// weighting method or the county question. Empty when it keeps them all; texts, new
+    /// questions and codes, populations and census margins, targets and dates may change.
+    pub fn rules_changed_by(&self, newer: &Survey) -> Vec<String> {
+        let mut changed = Vec::new();
+        for question in &self.questions {
+            let Some(kept) = newer.question(&question.id) else {
+                continue;
+            };
+            for (what, old, new) in choice_lists(&question.kind, &kept.kind) {
+                changed.extend(moved_labels(old, new).into_iter().map(|(code, label, from)| {
+                    format!(
+                        "the label \"{label}\" of question `{}`, now on {what} `{code}`, was {what} `{from}`'s",
+                        question.id
+                    )
+                }));
+            }
+            if kept.show_if != question.show_if {
+                changed.push(format!(
+                    "the condition (show_if) of question `{}`",
+                    question.id
+                ));
+            }
+            if kept.role != question.role {
+                changed.push(format!("the role of question `{}`", question.id));
+            }
+        }
+        for indicator in &self.indicators {
+            match newer.indicators.iter().find(|i| i.id == indicator.id) {
+                None => changed.push(format!("indicator `{}` left out", indicator.id)),
+                Some(kept) => changed.extend(indicator_changes(indicator, kept)),
+            }
+        }
+        for added in &newer.indicators {
+            if !self.indicators.iter().any(|i| i.id == added.id) {
+                changed.push(format!("indicator `{}` added", added.id));
+            }
+        }
+        if newer.quality != self.quality {
+            changed.push("the quality rules ([quality])".to_owned());
+        }
+        if newer.weighting != self.weighting {
+            changed.push("the weighting rules ([weighting])".to_owned());
+        }
+        if newer.strata.question != self.strata.question {
+            changed.push("the county question (strata.question)".to_owned());
+        }
+        changed
+    }
+}
+
+/// What changed in how an indicator is judged: its measure (question, success, excluded or
+/// scores), threshold, points or scoring.
+fn indicator_changes(old: &Indicator, new: &Indicator) -> Vec<String> {
+    let id = &old.id;
+    let mut changed = Vec::new();
+    if new.measure != old.measure {
+        changed.push(format!(
+            "what indicator `{id}` measures (its question, success, excluded, scores or correct answers)"
+        ));
+    }
+    if new.threshold != old.threshold {
+        changed.push(format!(
+            "the threshold of indicator `{id}` ({} to {})",
+            old.threshold, new.threshold
+        ));
+    }
+    if new.points != old.points {
+        changed.push(format!(
+            "the points of indicator `{id}` ({} to {})",
+            old.points, new.points
+        ));
+    }
+    if new.scoring != old.scoring {
+        changed.push(format!("the scoring of indicator `{id}`"));
+    }
+    changed
+}
+
+/// The lists of choices of a question in two versions of the same kind, with what a choice of
+/// each list is: options, or a matrix's items and its scale's points.
+fn choice_lists<'a>(
+    old: &'a QuestionKind,
+    new: &'a QuestionKind,
+) -> Vec<(&'static str, Vec<&'a Choice>, Vec<&'a Choice>)> {
+    match (old, new) {
+        (QuestionKind::Single { options: a }, QuestionKind::Single { options: b })
+        | (QuestionKind::Multiple { options: a, .. }, QuestionKind::Multiple { options: b, .. })
+        | (QuestionKind::YesNo { options: a }, QuestionKind::YesNo { options: b }) => {
+            vec![("option", a.iter().collect(), b.iter().collect())]
+        }
+        (QuestionKind::Scale { scale: a }, QuestionKind::Scale { scale: b }) => {
+            vec![("scale point", a.choices().collect(), b.choices().collect())]
+        }
+        (
+            QuestionKind::Matrix { scale: a, items: x },
+            QuestionKind::Matrix { scale: b, items: y },
+        ) => vec![
+            ("item", x.iter().collect(), y.iter().collect()),
+            ("scale point", a.choices().collect(), b.choices().collect()),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// Labels (Chinese or English) that another code had in `old` and a code has in `new`:
+/// `(code now, label, code it was on)`. A code that keeps its own label is not listed, so
+/// two codes may not swap labels, nor one take over another's.
+fn moved_labels<'a>(
+    old: Vec<&'a Choice>,
+    new: Vec<&'a Choice>,
+) -> Vec<(&'a str, &'a str, &'a str)> {
+    let mut moved = Vec::new();
+    for choice in &new {
+        let own = old.iter().find(|o| o.code == choice.code);
+        for label in [&choice.label.zh, &choice.label.en] {
+            if label.is_empty() || own.is_some_and(|o| o.label.zh == *label || o.label.en == *label)
+            {
+                continue;
+            }
+            if let Some(from) = old
+                .iter()
+                .find(|o| o.code != choice.code && (o.label.zh == *label || o.label.en == *label))
+            {
+                moved.push((choice.code.as_str(), label.as_str(), from.code.as_str()));
+                break;
+            }
+        }
+    }
+    moved
 }
 
 /// Every code an answer to a question of this kind can hold, with what the code names.
@@ -143,6 +285,76 @@ mod tests {
         assert!(
             dropped.contains(&"scale point `dk` of question `improvement`".to_owned()),
             "{dropped:?}"
+        );
+    }
+
+    #[test]
+    fn texts_new_codes_populations_and_dates_leave_the_rules_as_they_were() {
+        let newer = changed(&[
+            ("非常满意", "十分满意"),
+            ("Very satisfied", "Highly satisfied"),
+            (
+                "  { code = \"health_food\", zh = \"保健食品\", en = \"Health foods\" },\n",
+                "  { code = \"health_food\", zh = \"保健食品\", en = \"Health foods\" },\n  { code = \"baby_food\", zh = \"婴幼儿食品\", en = \"Baby food\" },\n",
+            ),
+            ("population = 430940", "population = 430941"),
+        ]);
+
+        assert_eq!(example().rules_changed_by(&newer), Vec::<String>::new());
+    }
+
+    #[test]
+    fn swapped_labels_a_new_threshold_and_a_narrower_condition_are_named() {
+        let newer = changed(&[
+            (
+                "{ code = \"5\", zh = \"非常满意\", en = \"Very satisfied\" }",
+                "{ code = \"5\", zh = \"很不满意\", en = \"Very dissatisfied\" }",
+            ),
+            (
+                "{ code = \"1\", zh = \"很不满意\", en = \"Very dissatisfied\" }",
+                "{ code = \"1\", zh = \"非常满意\", en = \"Very satisfied\" }",
+            ),
+            (
+                "threshold = 0.85\npoints = 15",
+                "threshold = 0.75\npoints = 15",
+            ),
+            (
+                "show_if = { question = \"campaign_aware\", any_of = [\"yes\"] }",
+                "show_if = { question = \"campaign_aware\", any_of = [\"no\"] }",
+            ),
+        ]);
+
+        let changed = example().rules_changed_by(&newer);
+
+        let overall = "question `overall_satisfaction`";
+        assert!(
+            changed.contains(&format!("the label \"很不满意\" of {overall}, now on scale point `5`, was scale point `1`'s")),
+            "{changed:?}"
+        );
+        assert!(
+            changed.contains(&format!("the label \"非常满意\" of {overall}, now on scale point `1`, was scale point `5`'s")),
+            "{changed:?}"
+        );
+        assert!(
+            changed.contains(
+                &"the threshold of indicator `campaign_awareness` (0.85 to 0.75)".to_owned()
+            ),
+            "{changed:?}"
+        );
+        assert!(
+            changed
+                .contains(&"the condition (show_if) of question `campaign_heard_from`".to_owned()),
+            "{changed:?}"
+        );
+    }
+
+    #[test]
+    fn a_county_that_takes_another_countys_name_is_named() {
+        let newer = changed(&[("zh = \"海盐县\"", "zh = \"海宁市\"")]);
+
+        assert_eq!(
+            example().rules_changed_by(&newer),
+            ["the label \"海宁市\" of question `county`, now on option `haiyan`, was option `haining`'s"]
         );
     }
 }

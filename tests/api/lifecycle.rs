@@ -156,11 +156,51 @@ on_both_backends! {
         let relabelled = catalog.import_file(&file).expect("a new label keeps the code");
 
         assert!(
-            refused.contains(&format!("survey {EXAMPLE_ID} has stored responses (1), read by question id and answer code, and this version drops option `haiyan` of question `county`: keep every question and code")),
+            refused.contains(&format!("survey {EXAMPLE_ID} is open or has answers (1 stored), read by question id and answer code, and this version drops option `haiyan` of question `county`: keep every question and code")),
             "{refused}"
         );
         assert!(matches!(relabelled.outcome, ImportOutcome::NewVersion { earlier_responses: 1 }));
         assert_ne!(relabelled.version, before);
+    }
+
+    async fn once_residents_have_answered_a_new_version_may_not_change_the_rules_they_are_judged_by(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("jiaxing.toml");
+        let original = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap();
+        let lowered = original.replace("threshold = 0.85\npoints = 15", "threshold = 0.75\npoints = 15");
+        let swapped = original
+            .replace("{ code = \"5\", zh = \"非常满意\"", "{ code = \"5\", zh = \"很不满意\"")
+            .replace("{ code = \"1\", zh = \"很不满意\"", "{ code = \"1\", zh = \"非常满意\"");
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 50, 1).unwrap();
+        std::fs::write(&file, &lowered).unwrap();
+        let during_the_trial = catalog.import_file(&file).expect("simulated answers judge nothing");
+        std::fs::write(&file, &original).unwrap();
+        catalog.import_file(&file).expect("and the threshold goes back");
+        let token = app.form_token(EXAMPLE_ID).await;
+        app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&example_survey(), "haiyan"), &token)).await;
+        let before = catalog.require(EXAMPLE_ID).unwrap().record.current_version;
+
+        std::fs::write(&file, &lowered).unwrap();
+        let threshold_refused = catalog.import_file(&file).unwrap_err().to_string();
+        std::fs::write(&file, &swapped).unwrap();
+        let labels_refused = catalog.import_file(&file).unwrap_err().to_string();
+        std::fs::write(&file, original.replace("大约需要10分钟", "大约需要十分钟")).unwrap();
+        let reworded = catalog.import_file(&file).expect("a text may still change");
+
+        assert!(matches!(during_the_trial.outcome, ImportOutcome::NewVersion { earlier_responses: 50 }));
+        assert!(
+            threshold_refused.contains(&format!("survey {EXAMPLE_ID} has answers from residents (1), and this version changes how they are judged or what they mean: the threshold of indicator `campaign_awareness` (0.85 to 0.75). An evaluation's rules are fixed before its fieldwork")),
+            "{threshold_refused}"
+        );
+        assert!(
+            labels_refused.contains("the label \"很不满意\" of question `overall_satisfaction`, now on scale point `5`, was scale point `1`'s"),
+            "{labels_refused}"
+        );
+        assert_ne!(reworded.version, before);
+        assert_eq!(catalog.require(EXAMPLE_ID).unwrap().record.current_version, reworded.version, "only the reworded text became current");
+        assert!(catalog.file_text(EXAMPLE_ID, None).unwrap().contains("threshold = 0.85\npoints = 15"));
     }
 
     async fn the_lifecycle_runs_draft_open_closed_published_and_refuses_shortcuts(backend: Backend) {

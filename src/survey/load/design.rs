@@ -141,6 +141,30 @@ pub(crate) fn strata(
                 format!("strata without an option: {}", quoted(&without_option)),
             );
         }
+        // Residents pick their county by the option's label; results are published under the
+        // stratum's name. Two names for one code would publish one county's answers as another's.
+        for (index, unit) in units.iter().enumerate() {
+            let Some(option) = question.choices().into_iter().find(|c| c.code == unit.code) else {
+                continue;
+            };
+            let path = format!("strata.units{}", label(Some(&unit.code), index));
+            for (key, name, picked) in [
+                ("zh", &unit.name.zh, &option.label.zh),
+                ("en", &unit.name.en, &option.label.en),
+            ] {
+                if name != picked {
+                    problems.expect_found(
+                        format!("{path}.{key}"),
+                        format!(
+                            "the name option \"{}\" of question \"{}\" shows residents, \"{picked}\" \
+                             (the county they pick is the county its results are published under)",
+                            unit.code, question.id
+                        ),
+                        format!("\"{name}\""),
+                    );
+                }
+            }
+        }
     }
     Some(Strata {
         question: raw.question.clone(),

@@ -15,6 +15,12 @@ struct BadFile {
 
 const BAD_FILES: &[BadFile] = &[
     BadFile {
+        what: "a county whose name differs from the label residents pick it by",
+        edits: &[("zh = \"北区\"\nen = \"North\"", "zh = \"南区\"\nen = \"North\"")],
+        path: "strata.units[north].zh",
+        says: "the name option \"north\" of question \"county\" shows residents, \"北区\"",
+    },
+    BadFile {
         what: "a code written as a number",
         edits: &[("{ code = \"web\"", "{ code = 5")],
         path: "questions[channels].options[#2].code",
