@@ -33,11 +33,14 @@ pub struct FormContext<'a> {
 }
 
 /// A message above the form: a problem with the whole form (an expired page, answers not
-/// stored just now) is announced at once and drawn as one; a note (this phone has sent the
-/// form before, a preview) is not.
+/// stored just now) is announced at once and drawn as one; a note (a preview) is not. That this
+/// phone has sent the form before is a note said again by the submit button: a resident who
+/// came back to the form (the Back button after the thanks page) is taken down to it by the
+/// browser, far below the top.
 pub enum Notice {
     Problem(String),
     Note(String),
+    SentBefore(String),
 }
 
 /// The error summary links this many questions; more would push the first question screens
@@ -101,7 +104,11 @@ impl FormContext<'_> {
             "honeypot": super::honeypot::FIELD,
             "lang_param": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
             "notice": match &self.notice { Some(Notice::Problem(text)) => Some(text), _ => None },
-            "note": match &self.notice { Some(Notice::Note(text)) => Some(text), _ => None },
+            "note": match &self.notice {
+                Some(Notice::Note(text) | Notice::SentBefore(text)) => Some(text),
+                _ => None,
+            },
+            "sent_before": matches!(self.notice, Some(Notice::SentBefore(_))),
             "error_summary": error_summary,
             "error_links": error_links,
             "error_more": error_more,
@@ -300,6 +307,15 @@ impl FormContext<'_> {
                 ));
             }
         }
+        let anchor = format!("q{}", index + 1);
+        let described_by: Vec<String> = [
+            (!hints.is_empty()).then(|| format!("{anchor}-h")),
+            view["error"].is_string().then(|| format!("{anchor}-e")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        view["described_by"] = json!(described_by.join(" "));
         // One line each: joined on one line, a hint could wrap with its separator first.
         view["hints"] = json!(hints);
         view

@@ -502,9 +502,48 @@ async fn a_browser_that_sent_the_form_is_told_so_when_it_opens_it_again() {
         again.body.contains("name=\"_token\""),
         "the form is still there, for someone else in the household"
     );
+    let last_question = again.body.rfind("</fieldset>").expect("questions");
+    let by_the_button = again
+        .body
+        .find("这部手机之前已经提交过这份问卷。如果是您本人刚才已经提交过，就不用再提交了")
+        .expect("said again");
+    assert!(
+        last_question < by_the_button
+            && by_the_button < again.body.find("<button type=\"submit\">提交问卷").unwrap(),
+        "said again by the button, where Back after the thanks page scrolls to"
+    );
     assert!(
         !fresh.body.contains("之前已经提交过"),
         "a browser that sent nothing is told nothing"
+    );
+}
+
+#[actix_web::test]
+async fn a_text_box_is_described_by_its_question_s_hints_so_a_screen_reader_says_them_there() {
+    let app = spawn_app(Backend::Sqlite).await;
+
+    let page = app.get(&format!("/s/{EXAMPLE_ID}")).await;
+
+    let textarea = &page.body[page.body.find("<textarea").expect("the suggestion box")..];
+    let textarea = &textarea[..textarea.find('>').unwrap()];
+    let described_by = textarea
+        .split("aria-describedby=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("described: {textarea}"));
+    let hints = &page.body[page
+        .body
+        .find(&format!("<div id=\"{described_by}\">"))
+        .expect("the hints' block")..];
+    let hints = &hints[..hints.find("</div>").unwrap()];
+    assert!(
+        hints.contains("请不要填写姓名、电话等个人信息。") && hints.contains("500"),
+        "no personal details, and the length limit: {hints}"
+    );
+    assert!(!textarea.contains("aria-invalid"), "nothing is wrong yet");
+    assert!(
+        page.body.contains("<a class=\"skip\" href=\"#"),
+        "a keyboard user can skip the introduction"
     );
 }
 

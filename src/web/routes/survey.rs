@@ -130,7 +130,7 @@ pub(super) fn show_form(
 ) -> Result<HttpResponse, AppError> {
     let token = state.tokens.issue(&survey.record.id, unix_now());
     let notice = (matches!(entry, Entry::OpenLink) && sent_before(req))
-        .then(|| Notice::Note(state.pages.messages().text(lang, "survey.sent_before")));
+        .then(|| Notice::SentBefore(state.pages.messages().text(lang, "survey.sent_before")));
     let mut page = render_form(
         state,
         req,
