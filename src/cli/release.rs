@@ -223,7 +223,7 @@ pub(super) fn verify(
     }
     println!(
         "{}: verified. {} files match the manifest; {} response rows give Merkle root {}; \
-         weights, estimates and evaluation recomputed from the rows and survey.toml are equal to the released ones.",
+         weights, estimates, evaluation and the R and SPSS scripts made again from the rows and survey.toml are equal to the released ones.",
         file.display(),
         verified.files,
         verified.responses,
@@ -237,7 +237,14 @@ pub(super) fn verify(
         (None, None) => println!(
             "to check that these are the published responses, compare the Merkle root with the public results page, or pass it: --expect-root HEX"
         ),
-        _ => println!("the expected values match: this is the published result set"),
+        (Some(_), None) => println!(
+            "the Merkle root matches: these are the published responses, and every figure recomputed from them is the released one. \
+             The codebook (datapackage.json) and methodology.md are checked against this zip's own manifest only: to know they are the published text, \
+             pass the results page's manifest SHA-256 too (--expect-manifest HEX; the page gives the Excel zip's)"
+        ),
+        _ => println!(
+            "the expected values match: every file in this zip is the published one"
+        ),
     }
     Ok(())
 }

@@ -284,6 +284,16 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             &json,
         ));
     }
+    // 4. The scripts, made from survey.toml alone: a changed one would label or compute
+    // something other than what the files hold, with every hash made to agree.
+    for (name, made) in [
+        ("minyi.sps", resultset::spss_script(&columns, encoding)),
+        ("minyi.R", resultset::r_script(&columns, encoding, &release)),
+    ] {
+        if made != file(name)? {
+            return Err(first_difference(name, file(name)?, &made));
+        }
+    }
     Ok(Verified {
         survey_id: manifest.survey_id,
         survey_version: manifest.survey_version,

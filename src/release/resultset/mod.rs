@@ -29,8 +29,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use archive::FileEntry;
+pub use codebook::r_script;
 pub use columns::{columns, Column};
 pub use estimates::{estimates_csv, evaluation_json};
+pub use spss::spss as spss_script;
 
 use crate::analysis::{quality_flags, AnalysisError, AnswerReader};
 use crate::catalog::{Catalog, CatalogError};

@@ -78,6 +78,32 @@ fn tampered(
     path
 }
 
+/// A copy of the result set with `name` replaced by `content` and the manifest re-hashed to
+/// agree, as a forger would.
+fn forged_file(files: &[(String, Vec<u8>)], dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let mut manifest = manifest(files);
+    for entry in &mut manifest.files {
+        if entry.path == name {
+            entry.sha256 = hex::encode(Sha256::digest(content));
+            entry.bytes = content.len() as u64;
+        }
+    }
+    let path = dir.join(format!("forged-{}.zip", rand::random::<u32>()));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for (file_name, original) in files {
+        zip.start_file(file_name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        let bytes = match file_name.as_str() {
+            n if n == name => content.to_vec(),
+            "manifest.json" => serde_json::to_vec_pretty(&manifest).unwrap(),
+            _ => original.clone(),
+        };
+        zip.write_all(&bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
 /// A change to the response rows.
 type Edit<'a> = dyn Fn(&mut Vec<String>) + 'a;
 
@@ -202,8 +228,66 @@ async fn an_answer_no_figure_uses_forged_with_its_manifest_is_caught_against_the
         "{said}"
     );
     assert!(
-        original && said_original.contains("the expected values match"),
-        "{said_original}"
+        original
+            && said_original.contains("the Merkle root matches: these are the published responses")
+            && said_original.contains("--expect-manifest"),
+        "the root vouches for the rows, and the output says how to check the rest: {said_original}"
+    );
+}
+
+#[actix_web::test]
+async fn a_forged_script_or_codebook_is_caught_even_when_its_manifest_agrees() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 1400);
+    let dir = tempfile::tempdir().unwrap();
+    let path = export(&app, Encoding::Utf8WithBom, dir.path());
+    let files = unzip(&std::fs::read(&path).unwrap());
+    let published = manifest(&files);
+    let published_manifest = hex::encode(Sha256::digest(file(&files, "manifest.json")));
+    let script = String::from_utf8(file(&files, "minyi.R").to_vec()).unwrap();
+    let codebook = String::from_utf8(file(&files, "datapackage.json").to_vec()).unwrap();
+    assert!(
+        codebook.contains("很不满意"),
+        "the codebook labels the scale"
+    );
+
+    let forged_script = forged_file(
+        &files,
+        dir.path(),
+        "minyi.R",
+        script.replacen("weights", "weight", 1).as_bytes(),
+    );
+    let forged_codebook = forged_file(
+        &files,
+        dir.path(),
+        "datapackage.json",
+        codebook.replacen("很不满意", "非常满意", 1).as_bytes(),
+    );
+    let (script_verified, _, script_said) =
+        verify_with(&forged_script, &["--expect-root", &published.merkle_root]);
+    let (codebook_alone, said_alone, _) =
+        verify_with(&forged_codebook, &["--expect-root", &published.merkle_root]);
+    let (codebook_verified, _, codebook_said) = verify_with(
+        &forged_codebook,
+        &[
+            "--expect-root",
+            &published.merkle_root,
+            "--expect-manifest",
+            &published_manifest,
+        ],
+    );
+
+    assert!(
+        !script_verified && script_said.contains("minyi.R line"),
+        "{script_said}"
+    );
+    assert!(
+        codebook_alone && !said_alone.contains("every file in this zip is the published one"),
+        "the root alone vouches for the rows, not for the codebook: {said_alone}"
+    );
+    assert!(
+        !codebook_verified && codebook_said.contains("manifest SHA-256"),
+        "{codebook_said}"
     );
 }
 
