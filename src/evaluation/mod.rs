@@ -254,6 +254,13 @@ pub fn points_shown(points: f64) -> String {
     format!("{:.1}", ((points * 10.0) + 1e-9).floor() / 10.0)
 }
 
+/// The top of a range of points as shown: to one decimal, rounded up, so that a range shown
+/// holds the range computed (14.284 reads 14.3: rounded down, as a total is, the range shown
+/// would leave out its own top).
+pub fn points_shown_up(points: f64) -> String {
+    format!("{:.1}", ((points * 10.0) - 1e-9).ceil() / 10.0)
+}
+
 /// Evaluates a survey's responses: exclusions, weights, estimates, statuses and points.
 pub fn evaluate(
     survey: &Survey,
@@ -411,6 +418,25 @@ fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
 mod tests {
     use super::*;
     use crate::stats::Reliability;
+
+    #[test]
+    fn a_range_of_points_is_shown_outward_so_that_it_holds_the_range_computed() {
+        assert_eq!(
+            (points_shown(13.964), points_shown_up(14.284)),
+            ("13.9".into(), "14.3".into())
+        );
+        assert_eq!(
+            points_shown_up(14.3),
+            "14.3",
+            "a top already at one decimal stays"
+        );
+        assert_eq!(points_shown_up(29.999_999_999_9), "30.0");
+        assert_eq!(
+            points_shown_up(30.000_000_000_1),
+            "30.0",
+            "not 30.1 for a sum's last digit"
+        );
+    }
 
     fn figure(estimate: f64, ci: (f64, f64), effective_n: f64) -> Estimate {
         let defined = ci.0.is_finite() && ci.1.is_finite();

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::chart::{Bar, Chart};
 use super::i18n::Messages;
 use crate::evaluation::{
-    points_range, points_shown, DomainResult, Evaluation, IndicatorResult, Status,
+    points_range, points_shown, points_shown_up, DomainResult, Evaluation, IndicatorResult, Status,
 };
 use crate::privacy::public::{public_row, CountyCell};
 use crate::privacy::public_cell;
@@ -292,12 +292,12 @@ impl ResultsPage<'_> {
                 })
             })
             .collect();
-        let date = r.published_at.get(..10).unwrap_or(&r.published_at);
+        let date = published_on(&r.definition, &r.published_at);
         let version = r.version.get(..12).unwrap_or(&r.version);
         json!({
             "page_title": m.format(lang, "results.heading", &[("title", title)]),
             "heading": m.format(lang, "results.heading", &[("title", title)]),
-            "published": m.format(lang, "results.published", &[("date", date), ("version", version)]),
+            "published": m.format(lang, "results.published", &[("date", &date), ("version", version)]),
             "simulated": e.includes_simulated.then(|| m.text(lang, "results.simulated")),
             // Above the figures, not only in the method: they may be biased by it.
             "misfit": e.weighting.misses_census_by().map(|gap| m.format(lang, "results.misfit", &[
@@ -336,7 +336,7 @@ impl ResultsPage<'_> {
     /// assessment reads the total and not the notes.
     fn points_range(&self, d: &DomainResult, key: &str) -> Option<String> {
         let (low, high) = points_range(&self.results.definition, d);
-        let (low, high) = (points_shown(low), points_shown(high));
+        let (low, high) = (points_shown(low), points_shown_up(high));
         (low != high).then(|| {
             self.messages
                 .format(self.lang, key, &[("low", &low), ("high", &high)])
@@ -678,9 +678,38 @@ pub fn api_json(results: &PublishedResults) -> Value {
     })
 }
 
+/// The date a survey's results were published, in the survey's own time zone (China's unless
+/// its file says otherwise), as the dates its answers carry: the UTC date of a publication in
+/// the small hours in Jiaxing is the day before its last answers.
+fn published_on(survey: &crate::survey::Survey, published_at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(published_at)
+        .map(|at| {
+            survey
+                .local_date(at.with_timezone(&chrono::Utc))
+                .to_string()
+        })
+        .unwrap_or_else(|_| published_at.get(..10).unwrap_or(published_at).to_owned())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::two_places_cut;
+    use super::{published_on, two_places_cut};
+
+    #[test]
+    fn the_publication_date_is_the_surveys_own_as_its_answers_dates_are() {
+        let survey = crate::survey::Survey::from_toml(
+            include_str!("../../surveys/jiaxing-food-safety-2016.toml"),
+            "jiaxing.toml",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+
+        assert_eq!(
+            published_on(&survey, "2026-11-30T17:30:00Z"),
+            "2026-12-01",
+            "01:30 in Jiaxing"
+        );
+        assert_eq!(published_on(&survey, "2026-11-30T09:00:00Z"), "2026-11-30");
+    }
 
     #[test]
     fn a_value_just_below_a_threshold_never_reads_as_reaching_it() {
