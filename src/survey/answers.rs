@@ -317,7 +317,7 @@ pub(crate) mod tests {
             ("places.market", "5"),
             ("places.canteen", "dk"),
             ("aware", "no"),
-            ("knows_rule", "true"),
+            ("knows_rule", "right"),
         ]
     }
 

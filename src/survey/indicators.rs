@@ -200,15 +200,18 @@ mod tests {
         let knowledge = indicator("knowledge");
 
         assert_eq!(
-            knowledge.value(&answers(&[("knows_rule", "true"), ("knows_date", "false")])),
+            knowledge.value(&answers(&[
+                ("knows_rule", "right"),
+                ("knows_date", "wrong")
+            ])),
             Some(100.0)
         );
         assert_eq!(
-            knowledge.value(&answers(&[("knows_rule", "true"), ("knows_date", "dk")])),
+            knowledge.value(&answers(&[("knows_rule", "right"), ("knows_date", "dk")])),
             Some(50.0)
         );
         assert_eq!(
-            knowledge.value(&answers(&[("knows_rule", "true")])),
+            knowledge.value(&answers(&[("knows_rule", "right")])),
             Some(50.0)
         );
         assert_eq!(knowledge.value(&answers(&[])), Some(0.0));

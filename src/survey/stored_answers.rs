@@ -257,7 +257,7 @@ mod tests {
                 "channels",
                 Answer::Codes(vec!["tv".into(), "friends".into()]),
             ),
-            ("knows_rule", Answer::Code("true".into())),
+            ("knows_rule", Answer::Code("right".into())),
             ("suggestion", Answer::Code("多一些\"抽检\"\n公开".into())),
         ]
         .into_iter()
@@ -274,7 +274,7 @@ mod tests {
 
         assert_eq!(
             stored,
-            r#"["north","female",67.0,"dk",[null,"4"],"yes",["tv","friends"],null,"true",null,"多一些\"抽检\"\n公开"]"#
+            r#"["north","female",67.0,"dk",[null,"4"],"yes",["tv","friends"],null,"right",null,"多一些\"抽检\"\n公开"]"#
         );
         assert_eq!(decode(&survey, &stored), Ok(answers));
     }

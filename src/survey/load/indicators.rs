@@ -346,7 +346,7 @@ fn correct_share(
     if key.is_empty() {
         problems.expect(
             &path,
-            "the correct answer code of each quiz question, e.g. { knows_expiry = \"true\" }",
+            "the correct answer code of each quiz question, e.g. { knows_expiry = \"right\" }",
         );
         return None;
     }

@@ -229,9 +229,11 @@ fn choice(path: &str, raw: &RawChoice, problems: &mut Problems) -> Choice {
 
 /// What a code looks like, for problems.
 const CODE_RULE: &str =
-    "a code of 1 to 32 characters, each a-z, 0-9, \"_\" or \"-\", not starting \
-     with \"-\" (a spreadsheet reads it as a formula), and digits alone not starting with 0 \
-     (a spreadsheet shows \"01\" as 1)";
+    "a code of 1 to 32 characters, each a-z, 0-9, \"_\" or \"-\", that a spreadsheet keeps \
+     as written: not starting with \"-\" (read as a formula), digits alone not starting with 0 \
+     (\"01\" shows as 1) and at most 15 of them, not \"true\" or \"false\" (read as TRUE and \
+     FALSE), nor numbers joined by \"-\" that make a date (\"1-5\" reads as 5 January; write \"1_5\") \
+     or written with an exponent (\"3e4\" reads as 30000)";
 /// What an id looks like, for problems.
 const ID_RULE: &str =
     "an id of 1 to 64 characters: a lowercase letter, then a-z, 0-9 or \"_\" (e.g. \"overall_satisfaction\")";
@@ -293,13 +295,53 @@ fn is_id(id: &str) -> bool {
 /// Codes are what the data files hold, so each must reach a spreadsheet as written: a cell
 /// starting with "-" is a formula (exports would have to defang it), and "01" becomes 1.
 fn is_code(code: &str) -> bool {
-    let digits_alone = code.bytes().all(|b| b.is_ascii_digit());
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let digits_alone = digits(code);
+    // What Excel and WPS turn into something else on opening a CSV: a date ("1-5", "2016-10"),
+    // a number with an exponent ("3e4"), a boolean, a number past 15 digits' precision.
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let a_month = |part: &str| part.len() >= 3 && MONTHS.iter().any(|m| part.starts_with(m));
+    // Day and month, month and day, year and month: "1-5", "12-31", "2016-10", but not an age
+    // band such as "18-29", which no reading makes a date.
+    let number = |part: &str| {
+        if digits(part) {
+            part.parse::<u32>().ok()
+        } else {
+            None
+        }
+    };
+    let date_parts = |a: u32, b: u32| {
+        let (month, day) = (1..=12, 1..=31);
+        (month.contains(&a) && day.contains(&b))
+            || (day.contains(&a) && month.contains(&b))
+            || ((1000..=9999).contains(&a) && month.contains(&b))
+            || (month.contains(&a) && (1000..=9999).contains(&b))
+    };
+    let parts: Vec<&str> = code.split('-').collect();
+    let a_date = match parts.as_slice() {
+        [a, b] => match (number(a), number(b)) {
+            (Some(a), Some(b)) => date_parts(a, b),
+            _ => (digits(a) && a_month(b)) || (a_month(a) && digits(b)),
+        },
+        [_, _, _] => parts.iter().all(|p| digits(p)),
+        _ => false,
+    };
+    let an_exponent = code
+        .split_once('e')
+        .is_some_and(|(mantissa, exponent)| digits(mantissa) && digits(exponent));
     (1..=32).contains(&code.len())
         && code
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
         && !code.starts_with('-')
         && !(digits_alone && code.len() > 1 && code.starts_with('0'))
+        && !(digits_alone && code.len() > 15)
+        && !a_date
+        && !an_exponent
+        && code != "true"
+        && code != "false"
 }
 
 /// The values that occur more than once, each once, in first-seen order.
@@ -321,4 +363,45 @@ fn quoted<S: AsRef<str>>(values: &[S]) -> String {
         .map(|value| format!("\"{}\"", value.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_code;
+
+    #[test]
+    fn a_code_is_one_a_spreadsheet_shows_as_written() {
+        for kept in [
+            "5",
+            "dk",
+            "wet_market",
+            "60_plus",
+            "18_29",
+            "10",
+            "a-b",
+            "may",
+            "jan_5",
+            "e5",
+        ] {
+            assert!(is_code(kept), "{kept}");
+        }
+        for changed in [
+            "-1",
+            "01",
+            "1-5",
+            "2016-10",
+            "1-2-3",
+            "may-3",
+            "3-may",
+            "sept-1",
+            "3e4",
+            "true",
+            "false",
+            "1234567890123456",
+            "Yes",
+            "",
+        ] {
+            assert!(!is_code(changed), "{changed}");
+        }
+    }
 }

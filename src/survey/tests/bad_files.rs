@@ -15,6 +15,18 @@ struct BadFile {
 
 const BAD_FILES: &[BadFile] = &[
     BadFile {
+        what: "a code a spreadsheet reads as a date",
+        edits: &[("{ code = \"web\"", "{ code = \"1-5\"")],
+        path: "questions[channels].options[1-5].code",
+        says: "\"1-5\" reads as 5 January",
+    },
+    BadFile {
+        what: "a code a spreadsheet reads as TRUE",
+        edits: &[("{ code = \"web\"", "{ code = \"true\"")],
+        path: "questions[channels].options[true].code",
+        says: "not \"true\" or \"false\"",
+    },
+    BadFile {
         what: "a county whose name differs from the label residents pick it by",
         edits: &[("zh = \"北区\"\nen = \"North\"", "zh = \"南区\"\nen = \"North\"")],
         path: "strata.units[north].zh",
@@ -280,7 +292,7 @@ const BAD_FILES: &[BadFile] = &[
         what: "an option code a spreadsheet would show without its leading zero",
         edits: &[("{ code = \"friends\"", "{ code = \"07\"")],
         path: "questions[channels].options[07].code",
-        says: "\"01\" as 1",
+        says: "\"01\" shows as 1",
     },
     BadFile {
         what: "a choice question without options",
@@ -425,7 +437,7 @@ const BAD_FILES: &[BadFile] = &[
     },
     BadFile {
         what: "a quiz answer the question does not have",
-        edits: &[("knows_rule = \"true\"", "knows_rule = \"yes\"")],
+        edits: &[("knows_rule = \"right\"", "knows_rule = \"yes\"")],
         path: "indicators[knowledge].answers.knows_rule",
         says: "\"yes\"",
     },

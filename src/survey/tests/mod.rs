@@ -192,8 +192,8 @@ fn defaults_apply_to_keys_left_out() {
         knowledge.measure,
         Measure::CorrectShare {
             answers: vec![
-                ("knows_rule".into(), "true".into()),
-                ("knows_date".into(), "false".into())
+                ("knows_rule".into(), "right".into()),
+                ("knows_date".into(), "wrong".into())
             ]
         },
         "quiz answers come in question order"
@@ -479,10 +479,10 @@ fn jiaxing_response() -> Vec<(String, String)> {
         ("campaign_support", "support"),
         ("hotline_aware", "no"),
         ("main_concerns", "residues"),
-        ("knowledge_expired", "true"),
-        ("knowledge_sprouted_potato", "true"),
-        ("knowledge_raw_cooked", "true"),
-        ("knowledge_fridge", "false"),
+        ("knowledge_expired", "right"),
+        ("knowledge_sprouted_potato", "right"),
+        ("knowledge_raw_cooked", "right"),
+        ("knowledge_fridge", "wrong"),
         ("knowledge_additives", "dk"),
         ("suggestion", "  希望多抽检农贸市场。 "),
     ];
