@@ -163,6 +163,18 @@ fn settle<'a>(
     Ok(InsertOutcome::Stored)
 }
 
+/// The places each county has taken against its quota, by county code: counties that have
+/// taken none yet may be missing.
+pub fn quota_places_taken(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<Vec<(String, i32)>, StorageError> {
+    Ok(stratum_quotas::table
+        .filter(stratum_quotas::survey_id.eq(survey_id))
+        .select((stratum_quotas::stratum, stratum_quotas::accepted))
+        .load(conn)?)
+}
+
 fn give_back_quota_place(
     conn: &mut DbConnection,
     response: &NewResponse,

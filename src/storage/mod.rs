@@ -25,7 +25,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use backup::{backup_sqlite, restore_sqlite, BackupError, Restored};
 pub use connection::{DatabaseUrl, DatabaseUrlError, DbConnection};
-pub use ingest::{store_submissions, Submission};
+pub use ingest::{quota_places_taken, store_submissions, Submission};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
 pub use surveys::{Earlier, ImportOutcome, SurveyRecord};
 

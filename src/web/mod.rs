@@ -9,6 +9,7 @@ mod error;
 mod fieldwork_view;
 mod form_body;
 mod form_token;
+mod full_counties;
 mod honeypot;
 mod i18n;
 mod log;
@@ -19,6 +20,8 @@ mod results_view;
 mod routes;
 mod survey_form;
 mod text_size;
+
+pub use full_counties::FullCounties;
 
 use std::sync::Arc;
 
@@ -63,6 +66,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The bearer token `/metrics` asks for (`MINYI_METRICS_TOKEN`); `None`: it is public.
     pub metrics_token: Option<String>,
+    /// Counties whose quota is full, for the form to say so before it is filled in.
+    pub full_counties: FullCounties,
 }
 
 /// Declares every route once: `ROUTES` (method, pattern, who may use it), which the

@@ -24,6 +24,8 @@ pub struct FormContext<'a> {
     pub action: String,
     /// The county an invitation set: the stratum question shows only it, already chosen.
     pub fixed_stratum: Option<&'a str>,
+    /// Counties whose quota is full: said above the form, and not offered.
+    pub full_counties: Vec<String>,
     pub token: &'a str,
     /// What the resident entered (empty for a fresh form).
     pub input: &'a FormInput,
@@ -104,6 +106,7 @@ impl FormContext<'_> {
             "honeypot": super::honeypot::FIELD,
             "lang_param": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
             "notice": match &self.notice { Some(Notice::Problem(text)) => Some(text), _ => None },
+            "full_note": self.full_note(),
             "note": match &self.notice {
                 Some(Notice::Note(text) | Notice::SentBefore(text)) => Some(text),
                 _ => None,
@@ -229,6 +232,15 @@ impl FormContext<'_> {
                 view["options"] = json!(only);
                 hints.push(self.messages.text(lang, "invitation.county_set"));
             }
+            QuestionKind::Single { options } if q.id == self.survey.strata.question => {
+                let mut offered = choices(&mut options.iter(), &q.id);
+                for (option, choice) in offered.iter_mut().zip(options) {
+                    if self.full_counties.contains(&choice.code) {
+                        option["full"] = json!(self.messages.text(lang, "survey.county_full"));
+                    }
+                }
+                view["options"] = json!(offered);
+            }
             QuestionKind::Single { options } | QuestionKind::YesNo { options } => {
                 view["options"] = json!(choices(&mut options.iter(), &q.id));
             }
@@ -319,6 +331,29 @@ impl FormContext<'_> {
         // One line each: joined on one line, a hint could wrap with its separator first.
         view["hints"] = json!(hints);
         view
+    }
+
+    /// "海盐县的调查已经完成…", when a county the resident may pick is full (an invitation's
+    /// county only if it is that one).
+    fn full_note(&self) -> Option<String> {
+        let names: Vec<&str> = self
+            .survey
+            .strata
+            .units
+            .iter()
+            .filter(|unit| self.full_counties.contains(&unit.code))
+            .filter(|unit| self.fixed_stratum.is_none_or(|fixed| fixed == unit.code))
+            .map(|unit| unit.name.get(self.lang))
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        let separator = if self.lang == Lang::Zh { "、" } else { ", " };
+        Some(self.messages.format(
+            self.lang,
+            "survey.counties_full",
+            &[("counties", &names.join(separator))],
+        ))
     }
 
     fn condition_hint(&self, q: &Question) -> Option<String> {

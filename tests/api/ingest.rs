@@ -110,6 +110,39 @@ on_both_backends! {
         assert_eq!(app.response_count(EXAMPLE_ID), 2);
     }
 
+    async fn a_full_county_is_said_on_the_form_before_anyone_fills_it_in(backend: Backend) {
+        let surveys = survey_with_nanhu_quota(1);
+        let filled_elsewhere = spawn_app_with_surveys(backend, surveys.path()).await;
+        let before = filled_elsewhere.get(PATH).await;
+        let survey = example_survey();
+        let first = with_token(valid_fields(&survey, "nanhu"), &signed_token(&filled_elsewhere, EXAMPLE_ID, 300));
+        assert_eq!(filled_elsewhere.post_form(PATH, &first).await.status, 303);
+        // Another node on the same database, which never refused anyone.
+        let node = spawn_second_app(&filled_elsewhere, surveys.path()).await;
+        let get = |path: String| {
+            let client = filled_elsewhere.client.clone();
+            async move {
+                let mut response = client.get(path).send().await.expect("GET");
+                String::from_utf8(response.body().await.expect("body").to_vec()).unwrap()
+            }
+        };
+
+        let form = get(format!("{node}{PATH}")).await;
+        let english = get(format!("{node}{PATH}?lang=en")).await;
+
+        assert!(!before.body.contains("调查已经完成"), "nothing full, nothing said");
+        assert!(
+            form.contains("<div class=\"box\" role=\"status\">南湖区的调查已经完成，不再收集答卷"),
+            "said above the form: {form}"
+        );
+        assert!(
+            form.contains("value=\"nanhu\" disabled><span>南湖区 <span class=\"tag\">（调查已完成）</span>"),
+            "and not offered"
+        );
+        assert!(form.contains("value=\"haiyan\"><span>海盐县</span>"), "the other counties are");
+        assert!(english.contains("The survey in Nanhu District is complete"), "{english}");
+    }
+
     async fn a_filled_honeypot_is_thanked_but_not_stored(backend: Backend) {
         let app = spawn_app(backend).await;
         let survey = example_survey();

@@ -24,6 +24,7 @@ pub async fn show(
             return Ok(invitation_used_page(&state, &req, lang));
         }
         let survey = open_survey(&state, invitation.survey_id.clone(), None).await?;
+        super::survey::read_full_counties(&state, &survey).await;
         show_form(
             &state,
             &req,

@@ -123,6 +123,7 @@ fn render(
         messages: state.pages.messages(),
         action: format!("/admin/surveys/{}/preview", survey.record.id),
         fixed_stratum: None,
+        full_counties: Vec::new(),
         token: "",
         input,
         errors,

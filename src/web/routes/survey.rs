@@ -30,6 +30,7 @@ pub async fn show(
     let id = path.into_inner();
     let result = async {
         let survey = open_survey_or_remembered(&state, &id).await?;
+        read_full_counties(&state, &survey).await;
         show_form(&state, &req, lang, &survey, &Entry::OpenLink)
     }
     .await;
@@ -66,6 +67,27 @@ async fn open_survey_or_remembered(state: &AppState, id: &str) -> Result<Current
     };
     tracing::warn!(survey = id, error = %error, "database unavailable: the form is shown as last read, if it was open then");
     last_read_if_open(state, id).ok_or(AppError::Unavailable(error))
+}
+
+/// Reads which counties of a survey with quotas are full, unless read lately
+/// (`FullCounties`). Best effort: if the database does not answer within the form's own
+/// patience, the form is shown with what was known.
+pub(super) async fn read_full_counties(state: &web::Data<AppState>, survey: &CurrentSurvey) {
+    let id = &survey.record.id;
+    if !state.full_counties.stale(id, &survey.definition) {
+        return;
+    }
+    let catalog = state.catalog.clone();
+    let survey_id = id.clone();
+    let read = blocking(move || {
+        let mut conn = catalog.database().conn()?;
+        storage::quota_places_taken(&mut conn, &survey_id)
+    });
+    match actix_web::rt::time::timeout(FORM_LOOKUP_TIMEOUT, read).await {
+        Ok(Ok(taken)) => state.full_counties.record(id, &survey.definition, &taken),
+        Ok(Err(e)) => tracing::debug!(survey = %id, error = %e, "quota places not read"),
+        Err(_) => tracing::debug!(survey = %id, "quota places not read in time"),
+    }
 }
 
 /// The survey as this process last read it (every survey is read at start), if it was open
@@ -316,6 +338,7 @@ pub(super) async fn receive(
         let cookie = client_cookie(&req);
         let address = client_address(&req, &state.trusted_proxies);
         let quota = definition.stratum(&stratum).and_then(|s| s.quota);
+        let quota_county = quota.map(|_| stratum.clone());
         let mut response = NewResponse {
             slot: storage::slot_of(survey.record.number, &checked.response_id),
             id: checked.response_id,
@@ -352,7 +375,12 @@ pub(super) async fn receive(
             Ok(InsertOutcome::Stored) => Outcome::ACCEPTED,
             // An earlier copy of the same form was stored: either way the resident is done.
             Ok(InsertOutcome::AlreadyStored) => Outcome::DUPLICATE,
-            Ok(InsertOutcome::QuotaFull) => return Err(AppError::QuotaFull),
+            Ok(InsertOutcome::QuotaFull) => {
+                if let Some(county) = &quota_county {
+                    state.full_counties.mark_full(&id, county);
+                }
+                return Err(AppError::QuotaFull);
+            }
             Ok(InsertOutcome::InvitationUsed) => {
                 return Ok(invitation_used_page(&state, &req, lang))
             }
@@ -593,6 +621,7 @@ fn render_form(
         messages: state.pages.messages(),
         action: entry.action(&survey.record.id),
         fixed_stratum: entry.fixed_stratum(),
+        full_counties: state.full_counties.of(&survey.record.id),
         token,
         input,
         errors,
