@@ -336,6 +336,60 @@ fn full_width_outside_strings(line: &str) -> Vec<char> {
     found
 }
 
+/// What the line of a syntax error most likely meant, for the slips a person copying the
+/// example makes: a repeated block with single brackets, a date with slashes, a percentage,
+/// full-width digits or spaces. TOML's own message says "duplicate key" or "string values must
+/// be quoted", which leads them astray.
+fn syntax_hint(line: &str) -> Option<String> {
+    const BLOCKS: [&str; 4] = ["questions", "indicators", "margins", "strata.units"];
+    if let Some(name) = line
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .filter(|name| BLOCKS.contains(name))
+    {
+        return Some(format!(
+            "Each of these is a block of its own, headed [[{name}]] with double brackets: \
+             [{name}] with single ones names one table, which a second [{name}] repeats"
+        ));
+    }
+    let value = line.split_once('=').map(|(_, value)| value.trim())?;
+    let value = value.split('#').next().unwrap_or(value).trim();
+    if value
+        .chars()
+        .any(|c| ('０'..='９').contains(&c) || c == '\u{3000}' || c == '\u{a0}')
+    {
+        return Some(
+            "It has full-width digits or a full-width or non-breaking space: write numbers and \
+             spaces half-width (switch the input method to 英文/半角)"
+                .to_owned(),
+        );
+    }
+    let digits_with = |sep: char| {
+        value.contains(sep)
+            && value
+                .split(sep)
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if digits_with('/') || (digits_with('.') && value.matches('.').count() == 2) {
+        let parts: Vec<&str> = value.split(['/', '.']).collect();
+        if let [year, month, day] = parts.as_slice() {
+            return Some(format!(
+                "A date is written with hyphens and two-digit months and days, without quotes: \
+                 {year}-{month:0>2}-{day:0>2}"
+            ));
+        }
+    }
+    if let Some(number) = value.strip_suffix('%') {
+        if let Ok(percent) = number.trim().parse::<f64>() {
+            return Some(format!(
+                "A share is written as a fraction without %: {percent}% is {}",
+                percent / 100.0
+            ));
+        }
+    }
+    None
+}
+
 /// The parsed TOML document, kept to read sections from and to find line numbers.
 pub(crate) struct Document<'a> {
     source: &'a str,
@@ -367,6 +421,9 @@ impl<'a> Document<'a> {
                             .collect::<Vec<_>>()
                             .join(" ")
                     );
+                }
+                if let Some(hint) = syntax_hint(text) {
+                    let _ = write!(found, ". {hint}");
                 }
                 let mut problem =
                     FileProblem::new(format!("line {line}, column {column}"), "valid TOML")

@@ -365,6 +365,34 @@ fn full_width_punctuation_typed_by_a_chinese_input_method_is_named_with_what_to_
 }
 
 #[test]
+fn the_slips_of_someone_copying_the_example_get_a_hint_instead_of_tomls_own_words() {
+    let cases = [
+        (
+            "fieldwork_end = 2016-11-30",
+            "fieldwork_end = 2016/11/3",
+            "A date is written with hyphens and two-digit months and days, without quotes: 2016-11-03",
+        ),
+        (
+            "fieldwork_end = 2016-11-30",
+            "fieldwork_end = 2016.11.30",
+            "2016-11-30",
+        ),
+        ("trim_max_factor = 4.0", "trim_max_factor = 75%", "75% is 0.75"),
+        ("trim_max_factor = 4.0", "trim_max_factor = ４.0", "full-width digits"),
+        (
+            "[[questions]]\nid = \"sex\"",
+            "[questions]\nid = \"sex\"",
+            "headed [[questions]] with double brackets",
+        ),
+    ];
+    for (from, to, said) in cases {
+        let error = problems_of(&edited(&[(from, to)])).to_string();
+
+        assert!(error.contains(said), "{to}: {error}");
+    }
+}
+
+#[test]
 fn a_file_that_is_not_a_survey_at_all_says_which_sections_are_missing() {
     let error = problems_of("");
     let paths: Vec<&str> = error.problems.iter().map(|p| p.path.as_str()).collect();
