@@ -35,13 +35,17 @@ pub(crate) fn build(
         let source = source(&format!("{path}.source"), &raw.source, problems);
         check_keys(path, raw, problems);
         let (range, unit) = match raw.kind {
-            RawMeasureKind::Proportion => (0.0..=1.0, "a share from 0 to 1 (write 85% as 0.85)"),
+            RawMeasureKind::Proportion => (
+                0.0..=1.0,
+                "a share from 0 to 1, above 0 (write 85% as 0.85)",
+            ),
             RawMeasureKind::Mean | RawMeasureKind::CorrectShare => {
-                (0.0..=100.0, "a score from 0 to 100")
+                (0.0..=100.0, "a score from 0 to 100, above 0")
             }
         };
         let score = !matches!(raw.kind, RawMeasureKind::Proportion);
-        if !range.contains(&raw.threshold) {
+        // A threshold of 0 is met by any result, and linear scoring would divide by it.
+        if !range.contains(&raw.threshold) || raw.threshold == 0.0 {
             problems.expect_found(format!("{path}.threshold"), unit, raw.threshold.to_string());
         } else if score && raw.threshold > 0.0 && raw.threshold <= 1.0 {
             // A share written for a score (0.8 for 80 points) would pass every county at once.

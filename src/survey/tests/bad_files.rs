@@ -15,6 +15,12 @@ struct BadFile {
 
 const BAD_FILES: &[BadFile] = &[
     BadFile {
+        what: "a threshold of 0, which every result meets",
+        edits: &[("threshold = 0.8", "threshold = 0")],
+        path: "indicators[satisfaction_rate].threshold",
+        says: "above 0",
+    },
+    BadFile {
         what: "a code a spreadsheet reads as a date",
         edits: &[("{ code = \"web\"", "{ code = \"1-5\"")],
         path: "questions[channels].options[1-5].code",
