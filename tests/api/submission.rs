@@ -19,6 +19,10 @@ on_both_backends! {
         let thanks = app.get(&format!("/s/{EXAMPLE_ID}/thanks")).await;
         assert_eq!(thanks.status, 200);
         assert!(thanks.body.contains("提交成功"), "{}", thanks.body);
+        assert!(
+            thanks.body.contains("<p class=\"more\"><a href=\"/\">返回首页</a></p>") && !thanks.body.contains("class=\"button\""),
+            "the way home is a plain link, not a button that reads as the next thing to do: {}", thanks.body
+        );
         let stored = stored_answers(&app, EXAMPLE_ID);
         assert_eq!(stored.len(), 1, "exactly one response");
         assert_eq!(stored[0].0, "haining", "the response is filed under its county");
