@@ -41,9 +41,7 @@ impl Survey {
         }
         dropped
     }
-}
 
-impl Survey {
     /// What `newer` changes in how answers already given are scored, or in what they mean, in
     /// words: a label now on another code (residents who picked "very dissatisfied" would read
     /// as the code that label moved to), a question's condition or role, an indicator added,

@@ -12,7 +12,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 
 use super::routes::{blocking, in_lang};
-use super::{lang_from_query, AppError, AppState};
+use super::{lang_of, AppError, AppState};
 use crate::accounts::{Account, Role, KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_SECONDS, SESSION_COOKIE};
 
 /// Who may use a route.
@@ -214,7 +214,7 @@ async fn enforce(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(req.request());
     let decision = decide(&state, req.request(), route).await;
     let refusal = match decision {
         Ok(Decision::Allow(account)) => {
@@ -237,7 +237,7 @@ async fn enforce(
                         percent_encoding::NON_ALPHANUMERIC
                     )
                 ),
-                lang_from_query(req.query_string()),
+                lang_of(req.request()),
             );
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, target))

@@ -1,6 +1,7 @@
 //! Interface text in Simplified Chinese (default) and English, from `templates/i18n/*.toml`.
 //! Handlers and views look text up by key; none is written in code.
 
+use actix_web::HttpRequest;
 use serde_json::Value;
 
 use crate::survey::Lang;
@@ -70,13 +71,46 @@ fn unfilled_placeholder<'a>(template: &'a str, params: &[(&str, &str)]) -> Optio
     })
 }
 
-/// The language a request asks for: `?lang=en` (or a posted `_lang`), else Chinese.
-pub fn lang_from_query(query: &str) -> Lang {
+/// The cookie that remembers a reader's choice of English. It holds `en` for everyone who chose
+/// it and nothing else, like the text-size cookie: it identifies no one.
+const LANG_COOKIE: &str = "lang";
+/// A year: the whole fieldwork, and the results after it.
+const REMEMBER_SECONDS: u32 = 365 * 24 * 60 * 60;
+
+/// The language a query asks for (`lang=en`, `lang=zh`), if it asks.
+pub fn lang_asked(query: &str) -> Option<Lang> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(query)
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "lang"))
         .and_then(|(_, v)| Lang::from_code(&v))
+}
+
+/// The language of a request: asked in its address (`?lang=en`: the reader just chose, or
+/// followed a link that carries it), else as a choice made before remembers it, else Chinese.
+/// An English reader who opens the survey link again, from the QR code, reads it in English.
+pub fn lang_of(req: &HttpRequest) -> Lang {
+    lang_asked(req.query_string())
+        .or_else(|| remembered_lang(req))
         .unwrap_or_default()
+}
+
+fn remembered_lang(req: &HttpRequest) -> Option<Lang> {
+    super::client::cookies(req)
+        .find(|(name, _)| *name == LANG_COOKIE)
+        .and_then(|(_, value)| (value == "en").then_some(Lang::En))
+}
+
+/// The `Set-Cookie` value remembering a choice of language, when the request's address chose
+/// one that differs from what its cookie remembers (none for Chinese, the default).
+pub fn remember_lang(req: &HttpRequest) -> Option<String> {
+    let chosen = lang_asked(req.query_string())?;
+    let remembered = remembered_lang(req).unwrap_or_default();
+    (chosen != remembered).then(|| match chosen {
+        Lang::En => {
+            format!("{LANG_COOKIE}=en; Path=/; Max-Age={REMEMBER_SECONDS}; SameSite=Lax; HttpOnly")
+        }
+        Lang::Zh => format!("{LANG_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"),
+    })
 }
 
 #[cfg(test)]
@@ -126,11 +160,66 @@ mod tests {
     }
 
     #[test]
-    fn the_language_comes_from_the_query_and_defaults_to_chinese() {
-        assert_eq!(lang_from_query("lang=en"), Lang::En);
-        assert_eq!(lang_from_query("x=1&lang=zh-CN"), Lang::Zh);
-        assert_eq!(lang_from_query(""), Lang::Zh);
-        assert_eq!(lang_from_query("lang=fr"), Lang::Zh);
-        assert_eq!(lang_from_query("%ZZ&&=="), Lang::Zh);
+    fn the_language_comes_from_the_query_then_a_remembered_choice_and_defaults_to_chinese() {
+        assert_eq!(lang_asked("lang=en"), Some(Lang::En));
+        assert_eq!(lang_asked("x=1&lang=zh-CN"), Some(Lang::Zh));
+        assert_eq!(lang_asked(""), None);
+        assert_eq!(lang_asked("lang=fr"), None);
+        assert_eq!(lang_asked("%ZZ&&=="), None);
+
+        let request = |query: &str, cookie: Option<&str>| {
+            let mut req = actix_web::test::TestRequest::get().uri(&format!("/s/x?{query}"));
+            if let Some(cookie) = cookie {
+                req = req.insert_header((actix_web::http::header::COOKIE, cookie));
+            }
+            req.to_http_request()
+        };
+        let cases = [
+            ("", None, Lang::Zh, None, "nothing chosen"),
+            (
+                "lang=en",
+                None,
+                Lang::En,
+                Some("lang=en; Path=/"),
+                "chosen now, remembered",
+            ),
+            (
+                "",
+                Some("text=large; lang=en"),
+                Lang::En,
+                None,
+                "remembered, not set again",
+            ),
+            (
+                "lang=en",
+                Some("lang=en"),
+                Lang::En,
+                None,
+                "a link that carries it sets nothing",
+            ),
+            (
+                "lang=zh",
+                Some("lang=en"),
+                Lang::Zh,
+                Some("lang=; Path=/; Max-Age=0"),
+                "back to Chinese, forgotten",
+            ),
+            (
+                "",
+                Some("lang=fr"),
+                Lang::Zh,
+                None,
+                "a strange cookie is ignored",
+            ),
+        ];
+        for (query, cookie, lang, set, what) in cases {
+            let req = request(query, cookie);
+            assert_eq!(lang_of(&req), lang, "{what}");
+            let cookie = remember_lang(&req);
+            assert_eq!(cookie.is_some(), set.is_some(), "{what}: {cookie:?}");
+            if let (Some(cookie), Some(set)) = (cookie, set) {
+                assert!(cookie.starts_with(set), "{what}: {cookie}");
+            }
+        }
     }
 }

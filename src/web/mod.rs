@@ -31,7 +31,7 @@ pub use access::{authorize, Access, Route, SignedIn};
 pub use error::AppError;
 pub use form_body::{parse_form, NotUtf8};
 pub use form_token::{CheckedToken, FormTokens, TokenProblem};
-pub use i18n::{lang_from_query, Messages};
+pub use i18n::{lang_of, Messages};
 pub use log::{log_filter, log_request};
 pub use metrics::Metrics;
 pub use pages::Pages;

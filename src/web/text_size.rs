@@ -70,15 +70,20 @@ fn cookie_for(size: TextSize) -> String {
     }
 }
 
-/// Middleware: when a request chooses a text size in its query, the response remembers it.
+/// Middleware: when a request chooses a text size or a language in its query, the response
+/// remembers it.
 pub async fn remember_text_size(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let chosen = asked_in_query(req.query_string());
+    // The language too (`web::i18n::lang_of`), set only when the choice changes: every link
+    // of an English page carries `?lang=en`.
+    let lang = super::i18n::remember_lang(req.request());
     let mut response = next.call(req).await?;
-    if let Some(size) = chosen {
-        if let Ok(value) = HeaderValue::from_str(&cookie_for(size)) {
+    let cookies = chosen.map(cookie_for).into_iter().chain(lang);
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }

@@ -552,6 +552,56 @@ async fn a_text_box_is_described_by_its_question_s_hints_so_a_screen_reader_says
 }
 
 #[actix_web::test]
+async fn an_english_reader_who_opens_the_link_again_reads_it_in_english_until_choosing_chinese() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let path = format!("/s/{EXAMPLE_ID}");
+
+    let chose = crate::accounts::request(&app, "get", &format!("{path}?lang=en"), None, &[]).await;
+    let cookie = chose
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("lang="))
+        .expect("the choice is remembered")
+        .clone();
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let again = crate::accounts::request(&app, "get", &path, Some(&pair), &[]).await;
+    let results_link = crate::accounts::request(&app, "get", "/", Some(&pair), &[]).await;
+    let back =
+        crate::accounts::request(&app, "get", &format!("{path}?lang=zh"), Some(&pair), &[]).await;
+    let stranger = app.get(&path).await;
+
+    assert_eq!(pair, "lang=en");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Path=/;"),
+        "{cookie}"
+    );
+    assert!(
+        again.body.contains("<html lang=\"en\""),
+        "the QR code's plain link, in English"
+    );
+    assert!(
+        again.set_cookies.iter().all(|c| !c.starts_with("lang=")),
+        "nothing set again"
+    );
+    assert!(
+        results_link.body.contains("<html lang=\"en\""),
+        "and the home page"
+    );
+    assert!(back.body.contains("<html lang=\"zh-CN\""));
+    assert!(
+        back.set_cookies
+            .iter()
+            .any(|c| c.starts_with("lang=;") && c.contains("Max-Age=0")),
+        "choosing Chinese forgets English: {:?}",
+        back.set_cookies
+    );
+    assert!(
+        stranger.body.contains("<html lang=\"zh-CN\""),
+        "Chinese for everyone else"
+    );
+}
+
+#[actix_web::test]
 async fn behind_a_proxy_that_sends_its_own_host_a_post_from_the_public_address_is_ours() {
     // nginx without `proxy_set_header Host $host`: Host is the upstream, 127.0.0.1:PORT, while
     // the browser's Origin is the address residents use.

@@ -8,14 +8,14 @@ use super::blocking;
 use crate::accounts::Role;
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
-use crate::web::{lang_from_query, AppError, AppState, SignedIn};
+use crate::web::{lang_of, AppError, AppState, SignedIn};
 
 pub async fn page(
     req: HttpRequest,
     signed_in: SignedIn,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let account = signed_in.0;
     let result = async {
         let catalog = state.catalog.clone();

@@ -6,13 +6,13 @@ use serde_json::json;
 
 use super::blocking;
 use crate::survey::Lang;
-use crate::web::{lang_from_query, AppError, AppState, Messages};
+use crate::web::{lang_of, AppError, AppState, Messages};
 
 /// Entries shown on the page.
 const SHOWN: i64 = 1000;
 
 pub async fn audit(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let result = async {
         let catalog = state.catalog.clone();
         let entries = blocking(move || crate::audit::recent(catalog.database(), SHOWN)).await?;

@@ -11,7 +11,7 @@ use super::dashboard::{self, load, with};
 use super::private_page;
 use crate::release::{bulletin_csv, Encoding};
 use crate::web::fieldwork_view::{short_version, FieldworkView};
-use crate::web::{lang_from_query, AppError, AppState};
+use crate::web::{lang_of, AppError, AppState};
 
 /// On a desktop the table has room for every column (the page is wider than others). On paper:
 /// no language bar, no links or notes about printing, black on white, and tables
@@ -28,7 +28,7 @@ pub async fn page(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let result = async {
         let (survey, progress) = load(&state, path.into_inner()).await?;
         let m = state.pages.messages();
@@ -74,7 +74,7 @@ pub async fn csv(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let result = async {
         let (survey, progress) = load(&state, path.into_inner()).await?;
         let bytes = bulletin_csv(&progress, Encoding::Utf8WithBom)

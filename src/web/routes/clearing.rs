@@ -12,7 +12,7 @@ use super::{blocking, dashboard};
 use crate::accounts::Account;
 use crate::catalog::CatalogError;
 use crate::transitions::{self, TransitionError};
-use crate::web::{lang_from_query, AppError, AppState, SignedIn};
+use crate::web::{lang_of, AppError, AppState, SignedIn};
 
 /// How long the dashboard's button stays valid.
 const BUTTON_SECONDS: i64 = 3600;
@@ -31,7 +31,7 @@ pub async fn clear(
 ) -> HttpResponse {
     let id = path.into_inner();
     let account = signed_in.0;
-    let mut lang = lang_from_query(req.query_string());
+    let mut lang = lang_of(&req);
     let result = async {
         let PostedForm {
             fields,

@@ -15,7 +15,7 @@ use crate::fieldwork::Progress;
 use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
 use crate::web::fieldwork_view::{short_version, FieldworkView};
-use crate::web::{lang_from_query, AppError, AppState, SignedIn};
+use crate::web::{lang_of, AppError, AppState, SignedIn};
 
 /// Each county's bar, its notes in colour, the message after a move, and county names kept whole
 /// (a narrow column would break 南湖区 in two).
@@ -63,7 +63,7 @@ pub(super) fn with(mut view: Value, extra: Value) -> Value {
 }
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let result = async {
         let catalog = state.catalog.clone();
         let surveys = blocking(move || {
@@ -124,7 +124,7 @@ pub async fn show(
     signed_in: SignedIn,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let result = async {
         let (survey, progress) = load(&state, path.into_inner()).await?;
         let m = state.pages.messages();

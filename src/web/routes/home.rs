@@ -5,10 +5,10 @@ use serde_json::json;
 
 use super::blocking;
 use crate::lifecycle::SurveyState;
-use crate::web::{lang_from_query, AppState};
+use crate::web::{lang_of, AppState};
 
 pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let catalog = state.catalog.clone();
     let surveys = match blocking(move || catalog.list()).await {
         Ok(list) => list,

@@ -9,14 +9,14 @@ use super::blocking;
 use super::survey::{invitation_used_page, open_survey, receive, show_form, Entry};
 use crate::invitations::{hash_token, looks_like_token};
 use crate::storage::{self, InvitationRecord};
-use crate::web::{lang_from_query, AppError, AppState};
+use crate::web::{lang_of, AppError, AppState};
 
 pub async fn show(
     req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let token = path.into_inner();
     let result = async {
         let invitation = find(&state, &token).await?;
@@ -43,7 +43,7 @@ pub async fn submit(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let token = path.into_inner();
     let invitation = match find(&state, &token).await {
         Ok(invitation) => invitation,

@@ -15,7 +15,7 @@ use crate::web::access::{
     SignedIn,
 };
 use crate::web::client::client_address;
-use crate::web::{lang_from_query, AppError, AppState};
+use crate::web::{lang_of, AppError, AppState};
 
 /// Input fields of the sign-in form look like the survey's text boxes.
 const LOGIN_CSS: &str = "label{display:block;font-weight:600;margin:.6rem 0 .25rem}\
@@ -80,7 +80,7 @@ fn render(
 }
 
 pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let next = safe_next(query_next(&req).as_deref());
     render(&state, &req, lang, &next, "", None, StatusCode::OK)
         .unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
@@ -91,7 +91,7 @@ pub async fn submit(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let mut lang = lang_from_query(req.query_string());
+    let mut lang = lang_of(&req);
     let result = async {
         let PostedForm {
             fields,
@@ -198,7 +198,7 @@ pub async fn logout(
     signed_in: SignedIn,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     if is_cross_site(&req, state.public_url.as_deref()) {
         return AppError::Forbidden.render(&state.pages, lang, &req, None);
     }

@@ -20,11 +20,11 @@ pub mod transitions;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{lang_from_query, AppError, AppState};
+use super::{lang_of, AppError, AppState};
 use crate::survey::Lang;
 
 pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     AppError::NotFound.render(&state.pages, lang, &req, None)
 }
 

@@ -13,14 +13,14 @@ use super::{blocking, private_page};
 use crate::catalog::CurrentSurvey;
 use crate::survey::{AnswerErrors, FormInput, Lang};
 use crate::web::survey_form::{FormContext, Notice, SWITCH_FIELD};
-use crate::web::{lang_from_query, AppError, AppState};
+use crate::web::{lang_of, AppError, AppState};
 
 pub async fn show(
     req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let result = async {
         let survey = any_state(&state, path.into_inner()).await?;
         let notice = state.pages.messages().text(lang, "preview.banner");
@@ -44,7 +44,7 @@ pub async fn check(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let query_lang = lang_from_query(req.query_string());
+    let query_lang = lang_of(&req);
     let mut lang = query_lang;
     let result = async {
         let PostedForm {

@@ -10,7 +10,7 @@ use crate::lifecycle::SurveyState;
 use crate::publishing::{self, PublishError, PublishedResults};
 use crate::survey::Lang;
 use crate::web::results_view::{api_json, public_csv, ResultsPage};
-use crate::web::{lang_from_query, AppError, AppState, TextSize};
+use crate::web::{lang_of, AppError, AppState, TextSize};
 
 fn publish_error(e: PublishError) -> AppError {
     match e {
@@ -47,7 +47,7 @@ pub async fn page(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let result = async {
         let results = load(&state, path.into_inner()).await?;
         let view = view_of(&state, &req, lang, &results);
@@ -70,7 +70,7 @@ pub async fn figures_csv(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let id = path.into_inner();
     let result = async {
         let results = load(&state, id.clone()).await?;
@@ -116,7 +116,7 @@ pub async fn preview(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let id = path.into_inner();
     let result = async {
         let catalog = state.catalog.clone();

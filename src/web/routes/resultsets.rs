@@ -11,7 +11,7 @@ use crate::audit::AuditAction;
 use crate::catalog::CatalogError;
 use crate::release::resultset::{self, ExportError};
 use crate::release::Encoding;
-use crate::web::{lang_from_query, AppError, AppState, SignedIn};
+use crate::web::{lang_of, AppError, AppState, SignedIn};
 
 /// `?encoding=utf8` for plain UTF-8, `excel` or nothing for the byte-order mark; anything else
 /// is refused rather than quietly given the default (an evaluator who asked for `utf-8`
@@ -35,7 +35,7 @@ pub async fn download(
     signed_in: SignedIn,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let id = path.into_inner();
     let encoding = match encoding(req.query_string()) {
         Ok(encoding) => encoding,

@@ -19,14 +19,14 @@ use crate::web::honeypot;
 use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
 use crate::web::survey_form::{FormContext, Notice, SWITCH_FIELD};
-use crate::web::{lang_from_query, AppError, AppState, TokenProblem};
+use crate::web::{lang_of, AppError, AppState, TokenProblem};
 
 pub async fn show(
     req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let id = path.into_inner();
     let result = async {
         let survey = open_survey_or_remembered(&state, &id).await?;
@@ -202,7 +202,7 @@ pub(super) async fn receive(
     id: String,
     entry: Entry,
 ) -> HttpResponse {
-    let query_lang = lang_from_query(req.query_string());
+    let query_lang = lang_of(&req);
     let mut lang = query_lang;
     let result = async {
         let PostedForm {
@@ -411,7 +411,7 @@ pub async fn thanks(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let id = path.into_inner();
     let result = async {
         let catalog = state.catalog.clone();
@@ -467,7 +467,7 @@ pub async fn qr_code(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     let result = async {
         let survey = open_survey(&state, path.into_inner(), None).await?;
         let link = format!("{}/s/{}", public_base(&state, &req), survey.record.id);

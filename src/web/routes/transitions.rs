@@ -21,7 +21,7 @@ use crate::analysis::stored_fieldwork_progress;
 use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
 use crate::transitions::{self, Refused};
-use crate::web::{lang_from_query, AppError, AppState, SignedIn};
+use crate::web::{lang_of, AppError, AppState, SignedIn};
 
 /// How long a confirmation page may wait for its button to be pressed.
 const CONFIRMATION_SECONDS: i64 = 3600;
@@ -113,7 +113,7 @@ async fn confirm(
     state: web::Data<AppState>,
     action: Transition,
 ) -> HttpResponse {
-    let lang = lang_from_query(req.query_string());
+    let lang = lang_of(&req);
     confirmation(&state, &req, lang, id, action, &account, None)
         .await
         .unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
@@ -309,7 +309,7 @@ async fn perform(
     state: web::Data<AppState>,
     action: Transition,
 ) -> HttpResponse {
-    let mut lang = lang_from_query(req.query_string());
+    let mut lang = lang_of(&req);
     let result = async {
         let PostedForm {
             fields,
