@@ -20,6 +20,16 @@ pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
                 survey.indicators.len(),
                 crate::survey::version_of(&source)
             );
+            // Valid, but worth a word before the import: what a copy of the example keeps.
+            if survey.open_on_import {
+                println!(
+                    "note: open_on_import = true: importing this file, or starting the server with it in the surveys folder, opens it to residents at once (set it to false while the file is still being written)"
+                );
+            }
+            let today = survey.local_date(chrono::Utc::now());
+            if let Some(dates) = survey.outside_fieldwork(today) {
+                println!("note: {dates}");
+            }
             Ok(())
         }
         SurveyCommand::Import { file } => {

@@ -32,6 +32,14 @@ fn survey_check_accepts_the_example() {
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("ok"), "{stdout}");
     assert!(
+        stdout.contains("note: open_on_import = true: importing this file, or starting the server with it in the surveys folder, opens it to residents at once"),
+        "what a copy of the example would do on import: {stdout}"
+    );
+    assert!(
+        stdout.contains("note: its planned fieldwork ended on 2016-11-30"),
+        "and its dates, long past: {stdout}"
+    );
+    assert!(
         !db.sqlite_file().exists(),
         "checking a file touches no database"
     );
