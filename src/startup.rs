@@ -86,7 +86,7 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(security_headers(secure))
                 .wrap(actix_web::middleware::from_fn(
-                    crate::web::remember_text_size,
+                    crate::web::remember_reading_choices,
                 ))
                 .wrap(actix_web::middleware::from_fn(crate::web::authorize))
                 .wrap(actix_web::middleware::from_fn(crate::web::log_request))

@@ -36,7 +36,7 @@ pub use log::{log_filter, log_request};
 pub use metrics::Metrics;
 pub use pages::Pages;
 pub use rate_limit::RateLimiter;
-pub use text_size::{remember_text_size, TextSize};
+pub use text_size::{remember_reading_choices, TextSize};
 
 use crate::accounts::Accounts;
 use crate::catalog::Catalog;

@@ -38,7 +38,7 @@ impl TextSize {
     /// The size a request asks for: `?text=` first (the resident just chose), then the cookie.
     pub fn of(req: &HttpRequest) -> TextSize {
         asked_in_query(req.query_string())
-            .or_else(|| remembered(req.headers().get_all(header::COOKIE)))
+            .or_else(|| remembered(req))
             .unwrap_or_default()
     }
 }
@@ -51,11 +51,8 @@ fn asked_in_query(query: &str) -> Option<TextSize> {
         .and_then(|(_, v)| TextSize::from_word(&v))
 }
 
-fn remembered<'a>(headers: impl Iterator<Item = &'a HeaderValue>) -> Option<TextSize> {
-    headers
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
+fn remembered(req: &HttpRequest) -> Option<TextSize> {
+    super::client::cookies(req)
         .find(|(name, _)| *name == COOKIE)
         .and_then(|(_, value)| TextSize::from_word(value.trim()))
 }
@@ -72,7 +69,7 @@ fn cookie_for(size: TextSize) -> String {
 
 /// Middleware: when a request chooses a text size or a language in its query, the response
 /// remembers it.
-pub async fn remember_text_size(
+pub async fn remember_reading_choices(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
