@@ -71,8 +71,9 @@ fn unfilled_placeholder<'a>(template: &'a str, params: &[(&str, &str)]) -> Optio
     })
 }
 
-/// The cookie that remembers a reader's choice of English. It holds `en` for everyone who chose
-/// it and nothing else, like the text-size cookie: it identifies no one.
+/// The cookie that remembers a reader's choice of language: `en` or `zh` (the latter only
+/// where the browser asks for English first), the same for everyone who chose it, like the
+/// text-size cookie: it identifies no one.
 const LANG_COOKIE: &str = "lang";
 /// A year: the whole fieldwork, and the results after it.
 const REMEMBER_SECONDS: u32 = 365 * 24 * 60 * 60;
@@ -86,31 +87,64 @@ pub fn lang_asked(query: &str) -> Option<Lang> {
 }
 
 /// The language of a request: asked in its address (`?lang=en`: the reader just chose, or
-/// followed a link that carries it), else as a choice made before remembers it, else Chinese.
+/// followed a link that carries it), else as a choice made before remembers it, else the one
+/// of ours the browser's `Accept-Language` ranks first (a phone set to English), else Chinese.
 /// An English reader who opens the survey link again, from the QR code, reads it in English.
 pub fn lang_of(req: &HttpRequest) -> Lang {
     lang_asked(req.query_string())
         .or_else(|| remembered_lang(req))
+        .or_else(|| browser_lang(req))
         .unwrap_or_default()
 }
 
 fn remembered_lang(req: &HttpRequest) -> Option<Lang> {
     super::client::cookies(req)
         .find(|(name, _)| *name == LANG_COOKIE)
-        .and_then(|(_, value)| (value == "en").then_some(Lang::En))
+        .and_then(|(_, value)| Lang::from_code(value))
+}
+
+/// Of Chinese and English, the one the browser's `Accept-Language` prefers (the first listed
+/// of the highest quality), if it names either.
+fn browser_lang(req: &HttpRequest) -> Option<Lang> {
+    use actix_web::http::header::{AcceptLanguage, Header, Preference, Quality};
+    let accepted = AcceptLanguage::parse(req).ok()?;
+    let mut best: Option<(Quality, Lang)> = None;
+    for item in &accepted.0 {
+        let Preference::Specific(tag) = &item.item else {
+            continue;
+        };
+        let Some(lang) = Lang::from_code(tag.primary_language()) else {
+            continue;
+        };
+        if item.quality > Quality::ZERO && best.is_none_or(|(q, _)| item.quality > q) {
+            best = Some((item.quality, lang));
+        }
+    }
+    best.map(|(_, lang)| lang)
 }
 
 /// The `Set-Cookie` value remembering a choice of language, when the request's address chose
-/// one that differs from what its cookie remembers (none for Chinese, the default).
+/// one that differs from what the browser would otherwise be given: none is kept for the
+/// language its `Accept-Language` gives anyway.
 pub fn remember_lang(req: &HttpRequest) -> Option<String> {
     let chosen = lang_asked(req.query_string())?;
-    let remembered = remembered_lang(req).unwrap_or_default();
-    (chosen != remembered).then(|| match chosen {
-        Lang::En => {
-            format!("{LANG_COOKIE}=en; Path=/; Max-Age={REMEMBER_SECONDS}; SameSite=Lax; HttpOnly")
-        }
-        Lang::Zh => format!("{LANG_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"),
-    })
+    let unremembered = browser_lang(req).unwrap_or_default();
+    let remembered = remembered_lang(req);
+    if chosen == unremembered {
+        remembered
+            .is_some()
+            .then(|| format!("{LANG_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"))
+    } else {
+        (remembered != Some(chosen)).then(|| {
+            format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age={REMEMBER_SECONDS}; SameSite=Lax; HttpOnly",
+                match chosen {
+                    Lang::Zh => "zh",
+                    Lang::En => "en",
+                }
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -160,20 +194,107 @@ mod tests {
     }
 
     #[test]
-    fn the_language_comes_from_the_query_then_a_remembered_choice_and_defaults_to_chinese() {
+    fn the_language_comes_from_the_query_then_a_remembered_choice_then_the_browser_then_chinese() {
         assert_eq!(lang_asked("lang=en"), Some(Lang::En));
         assert_eq!(lang_asked("x=1&lang=zh-CN"), Some(Lang::Zh));
         assert_eq!(lang_asked(""), None);
         assert_eq!(lang_asked("lang=fr"), None);
         assert_eq!(lang_asked("%ZZ&&=="), None);
 
-        let request = |query: &str, cookie: Option<&str>| {
+        let request = |query: &str, cookie: Option<&str>, browser: Option<&str>| {
             let mut req = actix_web::test::TestRequest::get().uri(&format!("/s/x?{query}"));
             if let Some(cookie) = cookie {
                 req = req.insert_header((actix_web::http::header::COOKIE, cookie));
             }
+            if let Some(browser) = browser {
+                req = req.insert_header((actix_web::http::header::ACCEPT_LANGUAGE, browser));
+            }
             req.to_http_request()
         };
+        let english_phone = Some("en-GB,en;q=0.9,zh-CN;q=0.3");
+        let browser_cases = [
+            (
+                "",
+                None,
+                english_phone,
+                Lang::En,
+                None,
+                "a phone set to English, first visit",
+            ),
+            (
+                "",
+                None,
+                Some("zh-CN,zh;q=0.9,en;q=0.8"),
+                Lang::Zh,
+                None,
+                "a phone set to Chinese",
+            ),
+            (
+                "",
+                None,
+                Some("fr-FR,en;q=0.5,zh;q=0.4"),
+                Lang::En,
+                None,
+                "English ranked above Chinese",
+            ),
+            (
+                "",
+                None,
+                Some("de, en;q=0"),
+                Lang::Zh,
+                None,
+                "English refused: Chinese",
+            ),
+            (
+                "",
+                None,
+                Some("zh-TW, en"),
+                Lang::Zh,
+                None,
+                "a tie goes to the first listed",
+            ),
+            ("", None, Some("fr"), Lang::Zh, None, "neither: Chinese"),
+            (
+                "",
+                None,
+                Some(";;q=x,,"),
+                Lang::Zh,
+                None,
+                "a garbled header: Chinese",
+            ),
+            (
+                "lang=en",
+                None,
+                english_phone,
+                Lang::En,
+                None,
+                "a link that carries it sets nothing",
+            ),
+            (
+                "lang=zh",
+                None,
+                english_phone,
+                Lang::Zh,
+                Some("lang=zh; Path=/"),
+                "Chinese chosen on an English phone is remembered",
+            ),
+            (
+                "",
+                Some("lang=zh"),
+                english_phone,
+                Lang::Zh,
+                None,
+                "and kept",
+            ),
+            (
+                "lang=en",
+                Some("lang=zh"),
+                english_phone,
+                Lang::En,
+                Some("lang=; Path=/; Max-Age=0"),
+                "back to the phone's English, forgotten",
+            ),
+        ];
         let cases = [
             ("", None, Lang::Zh, None, "nothing chosen"),
             (
@@ -212,8 +333,11 @@ mod tests {
                 "a strange cookie is ignored",
             ),
         ];
-        for (query, cookie, lang, set, what) in cases {
-            let req = request(query, cookie);
+        let without_browser = cases
+            .into_iter()
+            .map(|(query, cookie, lang, set, what)| (query, cookie, None, lang, set, what));
+        for (query, cookie, browser, lang, set, what) in without_browser.chain(browser_cases) {
+            let req = request(query, cookie, browser);
             assert_eq!(lang_of(&req), lang, "{what}");
             let cookie = remember_lang(&req);
             assert_eq!(cookie.is_some(), set.is_some(), "{what}: {cookie:?}");

@@ -602,6 +602,52 @@ async fn an_english_reader_who_opens_the_link_again_reads_it_in_english_until_ch
 }
 
 #[actix_web::test]
+async fn a_phone_set_to_english_reads_the_survey_in_english_from_its_first_visit() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let path = format!("/s/{EXAMPLE_ID}");
+    let open = |languages: &'static str, cookie: Option<&'static str>| {
+        let mut request = app
+            .client
+            .get(app.url(&path))
+            .insert_header(("Accept-Language", languages));
+        if let Some(cookie) = cookie {
+            request = request.insert_header(("Cookie", cookie));
+        }
+        async move {
+            let mut response = request.send().await.expect("GET the form");
+            let body = response.body().limit(4 << 20).await.expect("body");
+            (
+                set_cookies_of(&response),
+                String::from_utf8_lossy(&body).into_owned(),
+            )
+        }
+    };
+
+    let (_, english_phone) = open("en-US,en;q=0.9", None).await;
+    let (_, chinese_phone) = open("zh-CN,zh;q=0.9,en;q=0.8", None).await;
+    let chose_chinese =
+        crate::accounts::request(&app, "get", &format!("{path}?lang=zh"), None, &[]).await;
+    let (kept, later) = open("en-US,en;q=0.9", Some("lang=zh")).await;
+
+    assert!(
+        english_phone.contains("<html lang=\"en\""),
+        "no choice to make first"
+    );
+    assert!(chinese_phone.contains("<html lang=\"zh-CN\""));
+    assert!(
+        chose_chinese
+            .set_cookies
+            .iter()
+            .all(|c| !c.starts_with("lang=")),
+        "nothing to remember where Chinese is what the phone gets anyway"
+    );
+    assert!(
+        later.contains("<html lang=\"zh-CN\"") && kept.iter().all(|c| !c.starts_with("lang=")),
+        "a choice of Chinese on an English phone is kept"
+    );
+}
+
+#[actix_web::test]
 async fn behind_a_proxy_that_sends_its_own_host_a_post_from_the_public_address_is_ours() {
     // nginx without `proxy_set_header Host $host`: Host is the upstream, 127.0.0.1:PORT, while
     // the browser's Origin is the address residents use.

@@ -55,8 +55,9 @@ pub async fn page(
         Ok::<_, AppError>(
             HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-                // The text-size cookie changes the page: a shared cache keeps one copy per choice.
-                .insert_header((header::VARY, "Cookie"))
+                // The reading cookies and the browser's languages change the page: a shared
+                // cache keeps one copy per choice.
+                .insert_header((header::VARY, "Cookie, Accept-Language"))
                 .content_type("text/html; charset=utf-8")
                 .body(html),
         )
