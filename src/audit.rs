@@ -24,6 +24,8 @@ pub enum AuditAction {
     Download,
     /// A result set written by `minyi export`.
     Export,
+    /// A closed survey's free-text answers downloaded or written by `minyi comments`.
+    CommentsRead,
     /// A survey file imported as a new survey or a new version.
     SurveyImported,
     SurveyOpened,
@@ -51,6 +53,7 @@ impl AuditAction {
             AuditAction::Revoke => "revoke",
             AuditAction::Download => "download",
             AuditAction::Export => "export",
+            AuditAction::CommentsRead => "comments_read",
             AuditAction::SurveyImported => "survey_imported",
             AuditAction::SurveyOpened => "survey_opened",
             AuditAction::SurveyClosed => "survey_closed",

@@ -69,6 +69,18 @@ pub fn publish_and_notify(
             refusal,
         })?;
     let (evaluation, summary) = figures(catalog, survey_id)?;
+    // The plain UTF-8 download pinned too: an evaluator in R checks the file they use.
+    let utf8_manifest = match &summary {
+        Some(_) => Some(
+            resultset::summarize(catalog, survey_id, Encoding::Utf8)
+                .map_err(|source| PublishError::Evaluation {
+                    survey: survey_id.to_owned(),
+                    source: Box::new(source),
+                })?
+                .manifest_sha256,
+        ),
+        None => None,
+    };
     let row = PublishedRow {
         survey_id: survey_id.to_owned(),
         version: survey.record.current_version.clone(),
@@ -85,7 +97,7 @@ pub fn publish_and_notify(
     }
     drop(conn);
     if let Some(summary) = &summary {
-        resultset::record(catalog, summary)?;
+        resultset::record(catalog, summary, utf8_manifest.as_deref())?;
     }
     let result_set =
         storage::find_result_set(&mut *catalog.database().conn()?, survey_id, &row.version)?;
@@ -167,6 +179,8 @@ pub fn preview(
             merkle_root: s.merkle_root,
             responses: i64::try_from(s.responses).unwrap_or(i64::MAX),
             recorded_at: String::new(),
+            // Not computed for a preview: one more pass over every response.
+            manifest_sha256_utf8: None,
         }),
     }))
 }

@@ -76,6 +76,7 @@ impl Application {
             public_url: settings.public_url.clone(),
             metrics_token: settings.metrics_token.clone(),
             full_counties: FullCounties::default(),
+            files_not_loaded: imported.refused.iter().map(ToString::to_string).collect(),
         });
         spawn_daily_work(catalog.clone());
         let base_url = base_url(settings, port);

@@ -19,7 +19,7 @@ use crate::storage::{Database, ImportOutcome};
 
 use fieldwork::{forms, invite, progress, remind, remove_simulated, retry_mail, simulate};
 use people::{grant, revoke, user};
-use release::{check_release, evaluate, export, verify, Figures};
+use release::{check_release, comments, evaluate, export, verify, Figures};
 use surveys::{purge, survey};
 
 #[derive(Parser)]
@@ -83,6 +83,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CsvEncoding::Excel)]
         encoding: CsvEncoding,
     },
+    /// Write what residents typed in a closed survey's free-text questions into DIR as
+    /// comments-ID.csv: sorted by question, county and text, with no link to the result set's
+    /// rows. Audited. Kept until the purge (`retention_days` after the close).
+    Comments {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// excel: UTF-8 with a byte-order mark (Excel, WPS); utf8: plain UTF-8 (R, Python)
+        #[arg(long, value_enum, default_value_t = CsvEncoding::Excel)]
+        encoding: CsvEncoding,
+        /// The language of the question and county names: zh or en
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
+    },
     /// Check a result set: every hash, the Merkle root, and the weights, estimates and
     /// evaluation recomputed from its microdata; exits non-zero naming the first discrepancy.
     Verify {
@@ -91,7 +105,7 @@ enum Command {
         /// published responses, not only agree with itself.
         #[arg(long, value_name = "HEX")]
         expect_root: Option<String>,
-        /// The manifest SHA-256 given with the published results (the Excel encoding's) or
+        /// The manifest SHA-256 the public results page gives for this file's encoding, or
         /// recorded when the file was handed over.
         #[arg(long, value_name = "HEX")]
         expect_manifest: Option<String>,
@@ -296,6 +310,12 @@ pub fn main() -> ExitCode {
         Command::Purge { id } => purge(&id),
         Command::CheckRelease { file, k, qi } => check_release(&file, k, &qi),
         Command::Export { id, out, encoding } => export(&id, &out, encoding.into()),
+        Command::Comments {
+            id,
+            out,
+            encoding,
+            lang,
+        } => comments(&id, &out, encoding.into(), &lang),
         Command::Verify {
             file,
             expect_root,

@@ -192,6 +192,38 @@ pub(super) fn export(
     Ok(())
 }
 
+pub(super) fn comments(
+    id: &str,
+    out: &std::path::Path,
+    encoding: crate::release::Encoding,
+    lang: &str,
+) -> anyhow::Result<()> {
+    use crate::release::comments;
+    if out.exists() && !out.is_dir() {
+        anyhow::bail!(
+            "--out {} is a file: give a folder (made if missing); the comments are written into it as {}",
+            out.display(),
+            comments::file_name(id, encoding)
+        );
+    }
+    let lang = if lang == "en" {
+        crate::survey::Lang::En
+    } else {
+        crate::survey::Lang::Zh
+    };
+    let catalog = catalog()?;
+    let file = comments::hand_over(&catalog, id, encoding, lang, crate::audit::COMMAND_LINE)?;
+    std::fs::create_dir_all(out)?;
+    let path = out.join(&file.file_name);
+    std::fs::write(&path, &file.bytes)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    println!("wrote {} ({} comments)", path.display(), file.comments);
+    if let Some(on) = file.purged_on {
+        eprintln!("note: the free text answered before {on} was deleted that day by the purge; these were answered after the survey was reopened");
+    }
+    Ok(())
+}
+
 pub(super) fn verify(
     file: &std::path::Path,
     expect_root: Option<&str>,
@@ -240,7 +272,7 @@ pub(super) fn verify(
         (Some(_), None) => println!(
             "the Merkle root matches: these are the published responses, and every figure recomputed from them is the released one. \
              The codebook (datapackage.json) and methodology.md are checked against this zip's own manifest only: to know they are the published text, \
-             pass the results page's manifest SHA-256 too (--expect-manifest HEX; the page gives the Excel zip's)"
+             pass the results page's manifest SHA-256 too (--expect-manifest HEX; the page gives one for each encoding)"
         ),
         _ => println!(
             "the expected values match: every file in this zip is the published one"

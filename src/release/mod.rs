@@ -1,6 +1,7 @@
 //! What Minyi hands to people outside it: files that open correctly in Excel, WPS, SPSS and R.
 
 mod bulletin;
+pub mod comments;
 mod csv_file;
 pub mod merkle;
 pub mod resultset;

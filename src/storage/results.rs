@@ -80,11 +80,22 @@ pub struct ResultSetRow {
     pub merkle_root: String,
     pub responses: i64,
     pub recorded_at: String,
+    /// The manifest SHA-256 of the plain UTF-8 encoding of the same result set, when known.
+    pub manifest_sha256_utf8: Option<String>,
 }
 
-/// Records a survey version's result set (replacing an earlier record of the same version).
+/// Records a survey version's result set (replacing an earlier record of the same version). A
+/// record without the plain UTF-8 hash keeps the one already recorded for the same result set
+/// (the same Excel manifest: the same responses), so that a later Excel download does not
+/// take it off the public page.
 pub fn record_result_set(conn: &mut DbConnection, row: &ResultSetRow) -> Result<(), StorageError> {
     conn.transaction(|conn| {
+        let utf8 = match &row.manifest_sha256_utf8 {
+            Some(hash) => Some(hash.clone()),
+            None => find_result_set(conn, &row.survey_id, &row.version)?
+                .filter(|old| old.manifest_sha256 == row.manifest_sha256)
+                .and_then(|old| old.manifest_sha256_utf8),
+        };
         diesel::delete(
             result_sets::table
                 .filter(result_sets::survey_id.eq(&row.survey_id))
@@ -99,9 +110,10 @@ pub fn record_result_set(conn: &mut DbConnection, row: &ResultSetRow) -> Result<
                 result_sets::merkle_root.eq(&row.merkle_root),
                 result_sets::responses.eq(row.responses),
                 result_sets::recorded_at.eq(&row.recorded_at),
+                result_sets::manifest_sha256_utf8.eq(&utf8),
             ))
             .execute(conn)?;
-        Ok(())
+        Ok::<_, StorageError>(())
     })
 }
 
@@ -120,6 +132,7 @@ pub fn find_result_set(
             result_sets::merkle_root,
             result_sets::responses,
             result_sets::recorded_at,
+            result_sets::manifest_sha256_utf8,
         ))
         .first(conn)
         .optional()?)

@@ -107,6 +107,7 @@ diesel::table! {
         merkle_root -> Text,
         responses -> BigInt,
         recorded_at -> Text,
+        manifest_sha256_utf8 -> Nullable<Text>,
     }
 }
 

@@ -42,6 +42,9 @@ pub enum AppError {
     NotAllowed,
     #[error("not ready: the survey is still collecting answers")]
     NotReady,
+    /// A closed survey's free text asked for after the purge deleted it.
+    #[error("the free-text answers were deleted after the retention period")]
+    CommentsPurged,
     #[error("the county has reached its quota")]
     QuotaFull,
     #[error("too many submissions from one network")]
@@ -110,7 +113,7 @@ impl AppError {
             AppError::NotFound | AppError::InvitationNotFound | AppError::ResultsNotPublished => {
                 StatusCode::NOT_FOUND
             }
-            AppError::SurveyClosed => StatusCode::GONE,
+            AppError::SurveyClosed | AppError::CommentsPurged => StatusCode::GONE,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -143,6 +146,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotAllowed => "not_allowed",
             AppError::NotReady => "not_ready",
+            AppError::CommentsPurged => "comments_purged",
             AppError::QuotaFull => "quota_full",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",

@@ -68,6 +68,9 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Counties whose quota is full, for the form to say so before it is filled in.
     pub full_counties: FullCounties,
+    /// Why each survey file this process refused at start was refused: the surveys page says
+    /// so, for a publisher who cannot read the console.
+    pub files_not_loaded: Arc<[String]>,
 }
 
 /// Declares every route once: `ROUTES` (method, pattern, who may use it), which the
@@ -123,6 +126,7 @@ route_table! {
     get "/admin/surveys/{id}/bulletin" => routes::bulletin::page, Access::Publisher;
     get "/admin/surveys/{id}/bulletin.csv" => routes::bulletin::csv, Access::Publisher;
     get "/resultsets/{id}/download" => routes::resultsets::download, Access::ResultSet;
+    get "/resultsets/{id}/comments.csv" => routes::resultsets::comments, Access::ResultSet;
 }
 
 /// The answer for any path no route knows.

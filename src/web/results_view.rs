@@ -323,6 +323,7 @@ impl ResultsPage<'_> {
             "methodology": self.methodology(),
             "result_set": r.result_set.as_ref().map(|set| json!({
                 "manifest": set.manifest_sha256,
+                "manifest_utf8": set.manifest_sha256_utf8,
                 "merkle_root": set.merkle_root,
                 "responses": set.responses,
             })),
@@ -675,6 +676,13 @@ pub fn api_json(results: &PublishedResults) -> Value {
         "responses": results.evaluation.responses,
         "weighting": results.evaluation.weighting,
         "domains": domains,
+        // What a downloaded result set is checked against (`minyi verify --expect-manifest`).
+        "result_set": results.result_set.as_ref().map(|set| json!({
+            "manifest_sha256": set.manifest_sha256,
+            "manifest_sha256_utf8": set.manifest_sha256_utf8,
+            "merkle_root": set.merkle_root,
+            "responses": set.responses,
+        })),
     })
 }
 

@@ -493,8 +493,13 @@ pub fn stratum_code(survey: &Survey, answers: &Answers) -> String {
 }
 
 /// Records a result set's manifest hash and Merkle root (of the default, byte-order-marked
-/// encoding), for the public results page.
-pub fn record(catalog: &Catalog, summary: &ResultSetSummary) -> Result<(), StorageError> {
+/// encoding), and the manifest hash of its plain UTF-8 encoding when given, for the public
+/// results page.
+pub fn record(
+    catalog: &Catalog,
+    summary: &ResultSetSummary,
+    utf8_manifest: Option<&str>,
+) -> Result<(), StorageError> {
     let mut conn = catalog.database().conn()?;
     storage::record_result_set(
         &mut conn,
@@ -505,6 +510,7 @@ pub fn record(catalog: &Catalog, summary: &ResultSetSummary) -> Result<(), Stora
             merkle_root: summary.merkle_root.clone(),
             responses: i64::try_from(summary.responses).unwrap_or(i64::MAX),
             recorded_at: crate::catalog::now_rfc3339(),
+            manifest_sha256_utf8: utf8_manifest.map(str::to_owned),
         },
     )
 }
@@ -521,7 +527,7 @@ pub fn download(
 ) -> Result<(PathBuf, ResultSetSummary), ExportError> {
     let (path, summary) = export(catalog, survey_id, encoding, dir)?;
     if encoding == Encoding::Utf8WithBom {
-        record(catalog, &summary)?;
+        record(catalog, &summary, None)?;
     }
     crate::audit::record(
         catalog.database(),

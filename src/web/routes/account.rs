@@ -53,6 +53,8 @@ pub async fn page(
                     "state": m.text(lang, &format!("account.state_{}", s.record.state)),
                     "download_href": (may_download && released)
                         .then(|| format!("/resultsets/{}/download", s.record.id)),
+                    "comments_href": (may_download && released && has_free_text(&s.definition))
+                        .then(|| format!("/resultsets/{}/comments.csv{suffix}", s.record.id)),
                     // Granted, but fieldwork is still on: say when the download comes.
                     "download_later": may_download && !released,
                     "results_href": (s.record.state == SurveyState::Published)
@@ -87,4 +89,12 @@ pub async fn page(
     }
     .await;
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
+
+/// Whether a survey asks anything residents answer in their own words.
+fn has_free_text(survey: &crate::survey::Survey) -> bool {
+    survey
+        .questions
+        .iter()
+        .any(|q| matches!(q.kind, crate::survey::QuestionKind::Text { .. }))
 }

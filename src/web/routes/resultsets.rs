@@ -2,6 +2,9 @@
 //! it (the access table checks that), `?encoding=utf8` for plain UTF-8. Written fresh for each
 //! download (the same responses give the same bytes) and recorded in the audit log with its
 //! manifest hash.
+//!
+//! `/resultsets/{id}/comments.csv`: the survey's free-text answers, for the same people, sorted
+//! and unlinked from the microdata (`release::comments`), audited; `?encoding=utf8` as above.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,6 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::blocking;
 use crate::audit::AuditAction;
 use crate::catalog::CatalogError;
+use crate::release::comments::{self, CommentsError};
 use crate::release::resultset::{self, ExportError};
 use crate::release::Encoding;
 use crate::web::{lang_of, AppError, AppState, SignedIn};
@@ -82,5 +86,43 @@ pub async fn download(
             &req,
             Some(("/account", "error.back_account")),
         ),
+    }
+}
+
+pub async fn comments(
+    req: HttpRequest,
+    path: web::Path<String>,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = lang_of(&req);
+    let back = Some(("/account", "error.back_account"));
+    let encoding = match encoding(req.query_string()) {
+        Ok(encoding) => encoding,
+        Err(e) => return e.render(&state.pages, lang, &req, back),
+    };
+    let catalog = state.catalog.clone();
+    let id = path.into_inner();
+    let actor = signed_in.0.email;
+    let result = blocking(move || {
+        comments::hand_over(&catalog, &id, encoding, lang, &actor).map_err(|e| match e {
+            CommentsError::Catalog(e) => AppError::from(e),
+            CommentsError::Storage(e) => AppError::from(e),
+            CommentsError::StillOpen { .. } => AppError::NotReady,
+            CommentsError::Purged { .. } => AppError::CommentsPurged,
+            other => AppError::Unexpected(other.into()),
+        })
+    })
+    .await;
+    match result {
+        Ok(file) => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ))
+            .body(file.bytes),
+        Err(e) => e.render(&state.pages, lang, &req, back),
     }
 }

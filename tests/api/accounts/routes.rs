@@ -111,6 +111,11 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         "/resultsets/{id}/download",
         [303, 403, 200, 403, 200],
     ),
+    (
+        "get",
+        "/resultsets/{id}/comments.csv",
+        [303, 403, 200, 403, 200],
+    ),
     // Last: signing out ends the session used for the rows above.
     ("post", "/logout", [303, 303, 303, 303, 303]),
 ];

@@ -50,6 +50,7 @@ async fn the_public_page_shows_the_manifest_hash_and_merkle_root_once_published(
     let dir = tempfile::tempdir().unwrap();
 
     let files = unzip(&std::fs::read(export(&app, Encoding::Utf8WithBom, dir.path())).unwrap());
+    let plain = unzip(&std::fs::read(export(&app, Encoding::Utf8, dir.path())).unwrap());
     let page = app.get(&format!("/results/{EXAMPLE_ID}")).await;
     let api: serde_json::Value =
         serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
@@ -66,6 +67,37 @@ async fn the_public_page_shows_the_manifest_hash_and_merkle_root_once_published(
         page.body.contains(&manifest(&files).merkle_root),
         "and the Merkle root"
     );
+    let plain_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file(
+        &plain,
+        "manifest.json",
+    )));
+    assert_ne!(plain_hash, manifest_hash);
+    assert!(
+        page.body.contains(&plain_hash),
+        "and the plain UTF-8 download's manifest hash, for an evaluator in R"
+    );
+    assert_eq!(api["result_set"]["manifest_sha256"], manifest_hash.as_str());
+    assert_eq!(
+        api["result_set"]["manifest_sha256_utf8"],
+        plain_hash.as_str()
+    );
+    assert_eq!(
+        api["result_set"]["merkle_root"],
+        manifest(&plain).merkle_root.as_str()
+    );
+
+    // An evaluator downloading the Excel file again does not take the other hash off the page.
+    resultset::download(
+        &app.catalog(),
+        EXAMPLE_ID,
+        Encoding::Utf8WithBom,
+        dir.path(),
+        "li.wei@example.org",
+        minyi::audit::AuditAction::Download,
+    )
+    .expect("download");
+    let again = app.get(&format!("/results/{EXAMPLE_ID}")).await;
+    assert!(again.body.contains(&plain_hash) && again.body.contains(&manifest_hash));
     let released: serde_json::Value =
         serde_json::from_slice(file(&files, "evaluation.json")).unwrap();
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Result sets (issue 5): what the zip holds, that the same responses give the same bytes,
 //! downloads for granted evaluators, `minyi export`, and `minyi verify` catching tampering.
 
+mod comments;
 mod download;
 mod export;
 mod verify;

@@ -1,0 +1,255 @@
+//! `comments-{id}.csv`: what residents wrote in a closed survey's free-text questions, for the
+//! evaluator to read for context. Never published, and not part of the result set: the purge
+//! deletes free text `retention_days` after the close, and a result set must verify the same
+//! before and after it.
+//!
+//! One row per answer: the question, its words, the county, the channel and the text as stored
+//! (scrubbed of phone numbers, identity numbers and the like on arrival, `privacy::scrub`). No
+//! response number: a comment cannot be joined to the other answers of its response in
+//! `responses.csv`. Rows are sorted by question, county, channel and text, so neither the order
+//! of arrival nor a response's random slot can be read from them.
+
+use crate::analysis::{AnalysisError, AnswerReader};
+use crate::audit::{AuditAction, AuditEvent};
+use crate::catalog::{Catalog, CatalogError};
+use crate::lifecycle::SurveyState;
+use crate::release::{CsvFile, Encoding};
+use crate::storage::{self, StorageError};
+use crate::survey::{Answer, Lang, QuestionKind, Survey};
+
+/// The columns of `comments-{id}.csv`.
+pub const HEADER: [&str; 5] = ["question", "question_text", "county", "channel", "comment"];
+
+/// One free-text answer.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Comment {
+    /// Where the question stands in the survey (questions of older versions last).
+    pub position: usize,
+    pub question: String,
+    pub question_text: String,
+    /// The county's place in the survey's list of counties.
+    pub county_position: usize,
+    pub county: String,
+    pub channel: String,
+    pub text: String,
+}
+
+/// The comments of one survey, ready to hand over.
+#[derive(Clone, Debug)]
+pub struct CommentsFile {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub comments: usize,
+    /// The day the purge deleted the free text answered before it, if it has run.
+    pub purged_on: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommentsError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    #[error("survey {survey} is {state}: its comments are handed over once fieldwork is over, with the result set; close it first (`minyi survey close {survey}`)")]
+    StillOpen { survey: String, state: String },
+    #[error("the free-text answers of survey {survey} were deleted on {on}, {retention_days} days after it closed, as its [privacy] retention_days says; nothing is left to hand over")]
+    Purged {
+        survey: String,
+        on: String,
+        retention_days: u32,
+    },
+    #[error("cannot write the comments file: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// The comments file's name.
+pub fn file_name(survey_id: &str, encoding: Encoding) -> String {
+    match encoding {
+        Encoding::Utf8WithBom => format!("comments-{survey_id}.csv"),
+        Encoding::Utf8 => format!("comments-{survey_id}-utf8.csv"),
+    }
+}
+
+/// The free-text answers of `answers`, a response of county `stratum` through `channel` to
+/// `definition`, labelled as `current` (the survey's current version) names them in `lang`.
+pub fn comments_of(
+    current: &Survey,
+    definition: &Survey,
+    answers: &crate::survey::Answers,
+    stratum: &str,
+    channel: &str,
+    lang: Lang,
+) -> Vec<Comment> {
+    let (county_position, county) = current
+        .strata
+        .units
+        .iter()
+        .enumerate()
+        .find(|(_, unit)| unit.code == stratum)
+        .map_or((usize::MAX, stratum.to_owned()), |(i, unit)| {
+            (i, unit.name.get(lang).to_owned())
+        });
+    definition
+        .questions
+        .iter()
+        .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))
+        .filter_map(|q| match answers.get(&q.id) {
+            Some(Answer::Code(text)) if !text.trim().is_empty() => Some(Comment {
+                position: current
+                    .questions
+                    .iter()
+                    .position(|c| c.id == q.id)
+                    .unwrap_or(usize::MAX),
+                question: q.id.clone(),
+                question_text: q.text.get(lang).to_owned(),
+                county_position,
+                county: county.clone(),
+                channel: channel.to_owned(),
+                text: text.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The CSV of `comments`, sorted so that their order tells nothing of their responses.
+pub fn comments_csv(mut comments: Vec<Comment>, encoding: Encoding) -> Result<Vec<u8>, csv::Error> {
+    comments.sort();
+    let mut file = CsvFile::new(encoding, &HEADER)?;
+    for c in &comments {
+        file.row([
+            &c.question,
+            &c.question_text,
+            &c.county,
+            &c.channel,
+            &c.text,
+        ])?;
+    }
+    file.finish()
+}
+
+/// Every free-text answer of a closed or published survey, as `comments-{id}.csv`.
+pub fn comments(
+    catalog: &Catalog,
+    survey_id: &str,
+    encoding: Encoding,
+    lang: Lang,
+) -> Result<CommentsFile, CommentsError> {
+    let current = catalog.require(survey_id)?;
+    if !matches!(
+        current.record.state,
+        SurveyState::Closed | SurveyState::Published
+    ) {
+        return Err(CommentsError::StillOpen {
+            survey: survey_id.to_owned(),
+            state: current.record.state.to_string(),
+        });
+    }
+    let reader = AnswerReader::new(catalog, survey_id)?;
+    let mut conn = catalog.database().conn()?;
+    let purged_on = storage::purged_on(&mut conn, survey_id)?;
+    let mut all = Vec::new();
+    storage::for_each_response(&mut conn, survey_id, |stored| {
+        let definition = reader.definition(&stored)?;
+        let answers = reader.answers(&stored)?;
+        all.extend(comments_of(
+            &current.definition,
+            definition,
+            &answers,
+            &stored.stratum,
+            &stored.channel,
+            lang,
+        ));
+        Ok::<(), CommentsError>(())
+    })?;
+    if all.is_empty() {
+        if let Some(on) = purged_on {
+            return Err(CommentsError::Purged {
+                survey: survey_id.to_owned(),
+                on,
+                retention_days: current.definition.privacy.retention_days,
+            });
+        }
+    }
+    let comments = all.len();
+    Ok(CommentsFile {
+        file_name: file_name(survey_id, encoding),
+        bytes: comments_csv(all, encoding)?,
+        comments,
+        purged_on,
+    })
+}
+
+/// [`comments`], recorded in the audit log as read by `actor`.
+pub fn hand_over(
+    catalog: &Catalog,
+    survey_id: &str,
+    encoding: Encoding,
+    lang: Lang,
+    actor: &str,
+) -> Result<CommentsFile, CommentsError> {
+    let file = comments(catalog, survey_id, encoding, lang)?;
+    crate::audit::record(
+        catalog.database(),
+        AuditEvent {
+            actor,
+            action: AuditAction::CommentsRead,
+            survey_id: Some(survey_id),
+            manifest_sha256: None,
+            detail: format!("{} ({} comments)", file.file_name, file.comments),
+        },
+    )?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comment(position: usize, county_position: usize, text: &str) -> Comment {
+        Comment {
+            position,
+            question: format!("q{position}"),
+            question_text: "意见".into(),
+            county_position,
+            county: format!("county {county_position}"),
+            channel: "open_link".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn comments_are_listed_by_question_then_county_then_text_whatever_order_they_came_in() {
+        let csv = comments_csv(
+            vec![
+                comment(3, 1, "b"),
+                comment(2, 5, "z"),
+                comment(3, 0, "c"),
+                comment(3, 1, "a"),
+            ],
+            Encoding::Utf8,
+        )
+        .unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        let order: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap())
+            .collect();
+        assert_eq!(order, ["z", "c", "a", "b"]);
+    }
+
+    #[test]
+    fn a_comment_a_spreadsheet_would_run_is_defanged_and_the_excel_file_has_its_mark() {
+        let csv = comments_csv(
+            vec![comment(1, 1, "=HYPERLINK(\"x\")")],
+            Encoding::Utf8WithBom,
+        )
+        .unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        assert!(text.starts_with('\u{feff}'));
+        assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+    }
+}

@@ -1,0 +1,144 @@
+//! Residents' comments (free-text answers): handed to the evaluators granted the survey once
+//! fieldwork is over, scrubbed, sorted, with nothing that joins them to the result set's rows;
+//! every reading audited; gone after the purge.
+
+use std::process::Command;
+
+use minyi::accounts::{Email, Role};
+use minyi::survey::QuestionKind;
+
+use super::*;
+use crate::accounts::{accounts, add_account, request, sign_in};
+use crate::privacy::submit_fields;
+
+/// A resident of `county` who wrote `comment` in the example's free-text question.
+async fn answer_with_comment(app: &TestApp, county: &str, comment: &str) {
+    let survey = example_survey();
+    let text_question = survey
+        .questions
+        .iter()
+        .find(|q| matches!(q.kind, QuestionKind::Text { .. }))
+        .expect("the example has a free-text question")
+        .id
+        .clone();
+    let fields = valid_fields(&survey, county)
+        .into_iter()
+        .map(|(name, value)| {
+            if name == text_question {
+                (name, comment.to_owned())
+            } else {
+                (name, value)
+            }
+        })
+        .collect();
+    let token = app.form_token(EXAMPLE_ID).await;
+    submit_fields(app, with_token(fields, &token), &[]).await;
+}
+
+on_both_backends! {
+    async fn a_granted_evaluator_reads_the_residents_comments_sorted_scrubbed_and_unlinked(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let password = add_account(&app, "li.wei@example.org", Role::Evaluator);
+        let other = add_account(&app, "wang.fang@example.org", Role::Evaluator);
+        accounts(&app).grant(&Email::parse("li.wei@example.org").unwrap(), EXAMPLE_ID, "test").unwrap();
+        let cookie = sign_in(&app, "li.wei@example.org", &password).await;
+        let stranger = sign_in(&app, "wang.fang@example.org", &other).await;
+        answer_with_comment(&app, "xiuzhou", "=菜场的肉不新鲜").await;
+        answer_with_comment(&app, "haiyan", "早市的菜很好，有事打13812345678").await;
+        answer_with_comment(&app, "xiuzhou", "超市 fine").await;
+        let path = format!("/resultsets/{EXAMPLE_ID}/comments.csv");
+        let too_early = request(&app, "get", &path, Some(&cookie), &[]).await;
+        app.catalog().transition(EXAMPLE_ID, Transition::Close).expect("close");
+
+        let reply = request(&app, "get", &path, Some(&cookie), &[]).await;
+        let refused = request(&app, "get", &path, Some(&stranger), &[]).await;
+        let account = request(&app, "get", "/account", Some(&cookie), &[]).await;
+
+        assert_eq!(too_early.status, 409, "not while fieldwork runs");
+        assert_eq!(refused.status, 403, "not for an evaluator not granted the survey");
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(account.body.contains(&path), "the account page links to it");
+        let text = reply.body.strip_prefix('\u{feff}').expect("Excel's byte-order mark");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "question,question_text,county,channel,comment", "no response number to join on");
+        assert_eq!(lines.len(), 4, "{text}");
+        // The counties in the survey's order (秀洲区 before 海盐县), the texts sorted within them.
+        assert!(lines[1].contains("秀洲区") && lines[1].ends_with(",'=菜场的肉不新鲜"), "defanged: {}", lines[1]);
+        assert!(lines[2].contains("秀洲区") && lines[2].ends_with(",超市 fine"), "{}", lines[2]);
+        assert!(lines[3].contains("海盐县") && lines[3].contains("[手机号]"), "as stored, scrubbed: {}", lines[3]);
+        assert!(!text.contains("13812345678"));
+        let entries = minyi::audit::recent(app.catalog().database(), 20).unwrap();
+        let read: Vec<_> = entries.iter().filter(|e| e.action == "comments_read").collect();
+        assert_eq!(read.len(), 1, "the reading is audited, the refused ones are not");
+        assert_eq!(read[0].actor, "li.wei@example.org");
+        assert!(read[0].detail.contains("3 comments"), "{}", read[0].detail);
+
+        minyi::retention::purge(&app.catalog(), EXAMPLE_ID, chrono::Utc::now().date_naive()).expect("purge");
+        let purged = request(&app, "get", &path, Some(&cookie), &[]).await;
+        assert_eq!(purged.status, 410);
+        assert!(purged.body.contains("居民意见已删除"), "{}", purged.body);
+    }
+}
+
+#[test]
+fn minyi_comments_writes_the_file_in_the_language_asked_and_refuses_an_open_survey() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let minyi = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(args)
+            .env("DATABASE_URL", &db.raw_url)
+            .env("MINYI_LOG", "warn")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("minyi runs")
+    };
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    assert!(
+        minyi(&["survey", "import", "surveys/jiaxing-food-safety-2016.toml"])
+            .status
+            .success()
+    );
+    assert!(minyi(&["simulate", EXAMPLE_ID, "--responses", "50"])
+        .status
+        .success());
+
+    let open = minyi(&["comments", EXAMPLE_ID, "--out", dir]);
+    assert!(!open.status.success());
+    assert!(String::from_utf8_lossy(&open.stderr).contains("close it first"));
+
+    assert!(minyi(&["survey", "close", EXAMPLE_ID]).status.success());
+    let done = minyi(&[
+        "comments",
+        EXAMPLE_ID,
+        "--out",
+        dir,
+        "--encoding",
+        "utf8",
+        "--lang",
+        "en",
+    ]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let path = out.path().join(format!("comments-{EXAMPLE_ID}-utf8.csv"));
+    let said = String::from_utf8_lossy(&done.stdout);
+    assert!(said.contains(&path.display().to_string()), "{said}");
+    let text = std::fs::read_to_string(&path).expect("the file is written");
+    assert!(!text.starts_with('\u{feff}'), "plain UTF-8");
+    let rows = text.lines().count() - 1;
+    assert!(
+        rows > 0 && said.contains(&format!("({rows} comments)")),
+        "{said}"
+    );
+    assert!(
+        text.contains(",simulated,"),
+        "the channel tells a trial run's text apart"
+    );
+    assert!(
+        text.contains("District") || text.contains("County"),
+        "the counties in English: {text}"
+    );
+}
