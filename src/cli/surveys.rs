@@ -21,10 +21,8 @@ pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
                 crate::survey::version_of(&source)
             );
             // Valid, but worth a word before the import: what a copy of the example keeps.
-            if survey.open_on_import {
-                println!(
-                    "note: open_on_import = true: importing this file, or starting the server with it in the surveys folder, opens it to residents at once (set it to false while the file is still being written)"
-                );
+            for note in survey.file_notes() {
+                println!("note: {note}");
             }
             let today = survey.local_date(chrono::Utc::now());
             if let Some(dates) = survey.outside_fieldwork(today) {
@@ -42,6 +40,12 @@ pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
                 describe(report.outcome),
                 if report.opened { "; opened" } else { "" }
             );
+            // The file was just read and accepted, so it reads again.
+            let source = crate::catalog::read_survey_text(&file)?;
+            let survey = Survey::from_toml(&source, &file.display().to_string())?;
+            for note in survey.file_notes() {
+                println!("note: {note}");
+            }
             Ok(())
         }
         SurveyCommand::List => {

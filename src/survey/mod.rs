@@ -21,6 +21,7 @@ mod file;
 mod form_input;
 mod indicators;
 mod load;
+mod notes;
 mod quality;
 pub mod stored_answers;
 mod versions;

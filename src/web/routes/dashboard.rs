@@ -109,6 +109,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             json!({
                 "page_title": m.text(lang, "fieldwork.surveys_heading"),
                 "surveys": rows,
+                "files_not_loaded": &*state.files_not_loaded,
                 "account_href": in_lang("/account", lang),
             }),
         )?;

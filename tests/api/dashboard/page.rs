@@ -109,6 +109,55 @@ on_both_backends! {
     }
 }
 
+/// A publisher edits a survey file on the server and restarts it: if the file is refused, the
+/// surveys page says which and why, not only the console they may never see.
+#[actix_web::test]
+async fn the_survey_list_names_each_file_refused_at_start_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo_path("surveys/jiaxing-food-safety-2016.toml"),
+        dir.path().join("jiaxing-food-safety-2016.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("transport-2026.toml"),
+        "id = \"transport-2026\"\n[questions]\n",
+    )
+    .unwrap();
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+
+    let list = get(&app, "/admin/surveys", &cookie).await;
+
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains("本服务器启动时未能加载的问卷文件"),
+        "{}",
+        list.body
+    );
+    let problem = &list.body[list.body.find("role=\"alert\"").expect("said as an alert")..];
+    assert!(
+        problem.contains("transport-2026.toml"),
+        "names the file: {problem}"
+    );
+    assert!(
+        problem.contains("[[questions]]"),
+        "and what was meant: {problem}"
+    );
+    assert!(
+        list.body.contains(&format!("id=\"survey-{EXAMPLE_ID}\"")),
+        "the other surveys run on"
+    );
+
+    let app = spawn_app(Backend::Sqlite).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let clean = get(&app, "/admin/surveys", &cookie).await;
+    assert!(
+        !clean.body.contains("未能加载"),
+        "nothing said when every file loaded"
+    );
+}
+
 /// A refusal or a wrong address on a staff page leads back among staff pages, in the page's
 /// language: not to a resident's survey, and not to a dead end.
 #[actix_web::test]

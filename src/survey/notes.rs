@@ -1,0 +1,125 @@
+//! What a valid survey file may still not mean: said by `minyi survey check` and `import` after
+//! "ok", never refused (the author may mean it).
+
+use super::{QualityFlag, QuestionKind, Survey};
+
+/// Seconds an answer below which `min_duration_seconds` would flag careful readers too: on a
+/// phone a resident who reads each question takes about 5 to 8 seconds an answer, so a
+/// threshold above 5 seconds an answer reaches into honest completion times.
+const MOST_SECONDS_PER_ANSWER: u32 = 5;
+
+impl Survey {
+    /// Each note on this file, in words for its author.
+    pub fn file_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.open_on_import {
+            notes.push("open_on_import = true: importing this file, or starting the server with it in the surveys folder, opens it to residents at once (set it to false while the file is still being written)".to_owned());
+        }
+        let quality = &self.quality;
+        let rules = [
+            (
+                quality.min_duration_seconds.is_some(),
+                "min_duration_seconds",
+                QualityFlag::TooFast,
+            ),
+            (
+                quality.straightlining_min_items.is_some(),
+                "straightlining_min_items",
+                QualityFlag::Straightlining,
+            ),
+        ];
+        for (set, key, flag) in rules {
+            if set && !quality.exclude.contains(&flag) {
+                notes.push(format!(
+                    "[quality] {key} is set but exclude does not list \"{}\": such responses are flagged and reported, and still count in the estimates (add it to exclude to leave them out)",
+                    flag.name()
+                ));
+            }
+        }
+        if let Some(seconds) = quality.min_duration_seconds {
+            let answers = self.answer_count();
+            if seconds > MOST_SECONDS_PER_ANSWER * answers {
+                notes.push(format!(
+                    "[quality] min_duration_seconds = {seconds} flags as too fast anyone who takes under {:.0} seconds an answer ({answers} answers); a careful reader on a phone takes about 5 to 8, so honest residents would be flagged too (the example survey sets 60 seconds, under 2 seconds an answer)",
+                    f64::from(seconds) / f64::from(answers.max(1))
+                ));
+            }
+        }
+        notes
+    }
+
+    /// How many answers a resident who is shown everything gives: one per question, one per
+    /// matrix item.
+    fn answer_count(&self) -> u32 {
+        let count: usize = self
+            .questions
+            .iter()
+            .map(|q| match &q.kind {
+                QuestionKind::Matrix { items, .. } => items.len(),
+                _ => 1,
+            })
+            .sum();
+        u32::try_from(count).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::survey::Survey;
+
+    fn example_with(edit: impl FnOnce(String) -> String) -> Survey {
+        let source = include_str!("../../surveys/jiaxing-food-safety-2016.toml");
+        let edited = edit(source.to_owned());
+        Survey::from_toml(&edited, "test.toml").expect("valid")
+    }
+
+    #[test]
+    fn the_example_as_shipped_draws_only_the_open_on_import_note_if_any() {
+        let survey = example_with(|s| s);
+        let notes = survey.file_notes();
+        assert!(
+            notes.iter().all(|n| n.starts_with("open_on_import")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn a_flag_that_is_set_but_not_excluded_is_noted() {
+        let survey = example_with(|s| {
+            s.replace(
+                "exclude = [\"too_fast\", \"straightlining\"]",
+                "exclude = [\"straightlining\"]",
+            )
+        });
+        let notes = survey.file_notes();
+        assert!(
+            notes.iter().any(|n| n
+                .contains("min_duration_seconds is set but exclude does not list \"too_fast\"")),
+            "{notes:?}"
+        );
+        assert!(
+            !notes.iter().any(|n| n.contains("\"straightlining\"")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn a_minimum_duration_that_would_flag_careful_readers_is_noted_with_its_seconds_an_answer() {
+        let survey =
+            example_with(|s| s.replace("min_duration_seconds = 60", "min_duration_seconds = 4000"));
+        let notes = survey.file_notes();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("min_duration_seconds = 4000")
+                    && n.contains("under 129 seconds an answer (31 answers)")),
+            "{notes:?}"
+        );
+        let fine =
+            example_with(|s| s.replace("min_duration_seconds = 60", "min_duration_seconds = 150"));
+        assert!(
+            !fine.file_notes().iter().any(|n| n.contains("min_duration")),
+            "5 seconds an answer is allowed"
+        );
+    }
+}
