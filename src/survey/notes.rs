@@ -40,7 +40,7 @@ impl Survey {
             let answers = self.answer_count();
             if seconds > MOST_SECONDS_PER_ANSWER * answers {
                 notes.push(format!(
-                    "[quality] min_duration_seconds = {seconds} flags as too fast anyone who takes under {:.0} seconds an answer ({answers} answers); a careful reader on a phone takes about 5 to 8, so honest residents would be flagged too (the example survey sets 60 seconds, under 2 seconds an answer)",
+                    "[quality] min_duration_seconds = {seconds} flags as too fast anyone who takes under {:.0} seconds an answer ({answers} answers to choose); a careful reader on a phone takes about 5 to 8, so honest residents would be flagged too (the example survey sets 60 seconds, under 2 seconds an answer)",
                     f64::from(seconds) / f64::from(answers.max(1))
                 ));
             }
@@ -48,14 +48,15 @@ impl Survey {
         notes
     }
 
-    /// How many answers a resident who is shown everything gives: one per question, one per
-    /// matrix item.
+    /// How many answers a resident who is shown everything chooses: one per question, one per
+    /// matrix item; free text not counted (most leave it empty).
     fn answer_count(&self) -> u32 {
         let count: usize = self
             .questions
             .iter()
             .map(|q| match &q.kind {
                 QuestionKind::Matrix { items, .. } => items.len(),
+                QuestionKind::Text { .. } => 0,
                 _ => 1,
             })
             .sum();
@@ -112,7 +113,7 @@ mod tests {
             notes
                 .iter()
                 .any(|n| n.contains("min_duration_seconds = 4000")
-                    && n.contains("under 129 seconds an answer (31 answers)")),
+                    && n.contains("under 133 seconds an answer (30 answers to choose)")),
             "{notes:?}"
         );
         let fine =

@@ -272,6 +272,7 @@ mod tests {
                 "  { code = \"1\", zh = \"明显变差\", en = \"Much worse\" },\n]\n",
             ),
             ("id = \"main_concerns\"", "id = \"worries\""),
+            ("question = \"main_concerns\"", "question = \"worries\""),
         ]);
 
         let dropped = example().answer_codes_dropped_by(&newer);

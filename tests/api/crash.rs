@@ -98,7 +98,7 @@ async fn resident(
     let text_question = survey
         .questions
         .iter()
-        .find(|q| matches!(q.kind, QuestionKind::Text { .. }))
+        .find(|q| matches!(q.kind, QuestionKind::Text { .. }) && q.show_if.is_none())
         .expect("a free-text question")
         .id
         .clone();

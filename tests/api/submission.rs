@@ -528,7 +528,10 @@ async fn a_text_box_is_described_by_its_question_s_hints_so_a_screen_reader_says
 
     let page = app.get(&format!("/s/{EXAMPLE_ID}")).await;
 
-    let textarea = &page.body[page.body.find("<textarea").expect("the suggestion box")..];
+    let textarea = &page.body[page
+        .body
+        .find("<textarea name=\"suggestion\"")
+        .expect("the suggestion box")..];
     let textarea = &textarea[..textarea.find('>').unwrap()];
     let described_by = textarea
         .split("aria-describedby=\"")

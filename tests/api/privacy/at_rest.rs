@@ -64,7 +64,7 @@ on_both_backends! {
         let text_question = survey
             .questions
             .iter()
-            .find(|q| matches!(q.kind, QuestionKind::Text { .. }))
+            .find(|q| matches!(q.kind, QuestionKind::Text { .. }) && q.show_if.is_none())
             .expect("the example has a free-text question");
         let written = "菜场卫生差，请联系我13812345678，身份证330402198001011236，邮箱zhang@example.com，家住3幢2单元501室";
         let fields: Vec<(String, String)> = valid_fields(&survey, "haiyan")

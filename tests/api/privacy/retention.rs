@@ -27,7 +27,7 @@ async fn closed_survey_with_duplicates_and_free_text(
     let text_id = survey
         .questions
         .iter()
-        .find(|q| matches!(q.kind, QuestionKind::Text { .. }))
+        .find(|q| matches!(q.kind, QuestionKind::Text { .. }) && q.show_if.is_none())
         .unwrap()
         .id
         .clone();

@@ -17,7 +17,7 @@ async fn answer_with_comment(app: &TestApp, county: &str, comment: &str) {
     let text_question = survey
         .questions
         .iter()
-        .find(|q| matches!(q.kind, QuestionKind::Text { .. }))
+        .find(|q| matches!(q.kind, QuestionKind::Text { .. }) && q.show_if.is_none())
         .expect("the example has a free-text question")
         .id
         .clone();
