@@ -108,6 +108,20 @@ pub enum CatalogError {
         residents: i64,
         changed: Vec<String>,
     },
+    /// A file with another name and another title than the survey whose id it has: most often
+    /// a copy of a survey file made for a new survey, its id left as it was.
+    #[error(
+        "{file}: its id {id} is that of the survey \"{title}\", imported from {other_file}, and \
+         this file has another name and another title: most likely a copy made for a new survey, \
+         which would replace that one. Give this survey an id of its own ([survey] id). If it \
+         really is a new version of {id}, keep its title, or import it under the name {other_file}"
+    )]
+    AnotherSurveysId {
+        file: String,
+        id: String,
+        title: String,
+        other_file: String,
+    },
     /// Two files of one directory define the same survey.
     #[error(
         "{} all define survey {id}: keep one file per survey (a new survey needs its own id); \
@@ -198,6 +212,7 @@ impl Catalog {
         let mut conn = self.db.conn()?;
         let existing = storage::find_survey(&mut conn, &survey.id)?;
         if let Some(record) = existing.as_ref().filter(|r| r.current_version != version) {
+            self.check_same_survey(&mut conn, path, record, &survey)?;
             self.check_new_version(&mut conn, &file_name, record, &survey)?;
         }
         let previous = existing.map(|r| r.current_version);
@@ -266,6 +281,36 @@ impl Catalog {
     }
 
     /// Whether `newer` may replace the survey's current version.
+    /// Refuses a file that shares only its id with the stored survey: another file name and
+    /// another title (a copy of the example, its id kept, would otherwise silently become the
+    /// next version of the example).
+    fn check_same_survey(
+        &self,
+        conn: &mut storage::DbConnection,
+        path: &Path,
+        record: &SurveyRecord,
+        newer: &Survey,
+    ) -> Result<(), CatalogError> {
+        let base_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+        let Some(other_file) =
+            storage::version_file_name(conn, &record.id, &record.current_version)?
+        else {
+            return Ok(());
+        };
+        let current = self.definition_with(conn, &record.id, &record.current_version)?;
+        let renamed = base_name(Path::new(&other_file)) != base_name(path);
+        let retitled = current.title != newer.title;
+        if renamed && retitled {
+            return Err(CatalogError::AnotherSurveysId {
+                file: path.display().to_string(),
+                id: record.id.clone(),
+                title: current.title.zh.clone(),
+                other_file: base_name(Path::new(&other_file)).unwrap_or(other_file),
+            });
+        }
+        Ok(())
+    }
+
     fn check_new_version(
         &self,
         conn: &mut storage::DbConnection,

@@ -38,7 +38,7 @@ test('over the network allowance, the form comes back with every answer and says
   await page.goto(`${minyi.url}/s/${SURVEY}`);
   await answerEverythingWithOneMistake(page);
   assert.equal(await submitForStatus(page), 422, 'the mistake is caught (and the press counts)');
-  await question(page, 14).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
+  await question(page, 15).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
 
   assert.equal(await submitForStatus(page), 429, 'the second press is over the allowance');
 

@@ -66,21 +66,21 @@ test('a resident answers everything, fixes the one mistake shown next to its que
   await submit(page);
 
   assert.match(page.url(), new RegExp(`/s/${SURVEY}$`), 'still on the survey, not thanked');
-  const problem = question(page, 14).locator('.problem');
-  assert.equal(await problem.innerText(), '！最多只能选 3 项。', 'the problem is stated inside question 14');
-  const legend = await question(page, 14).locator('legend').boundingBox();
+  const problem = question(page, 15).locator('.problem');
+  assert.equal(await problem.innerText(), '！最多只能选 3 项。', 'the problem is stated inside question 15');
+  const legend = await question(page, 15).locator('legend').boundingBox();
   const problemBox = await problem.boundingBox();
   assert.ok(problemBox.y - (legend.y + legend.height) < 120, 'the problem is right under the question text');
-  assert.equal(await page.locator('.problem').count(), 1, 'only question 14 has a problem');
+  assert.equal(await page.locator('.problem').count(), 1, 'only question 15 has a problem');
   const summaryLink = page.getByRole('alert').getByRole('link');
-  assert.equal(await summaryLink.getAttribute('href'), '#q14', 'the summary at the top links to question 14');
+  assert.equal(await summaryLink.getAttribute('href'), '#q15', 'the summary at the top links to question 15');
   await assertAnswersKept(page);
   await screenshot(page, 'error-summary');
-  await page.evaluate(() => document.getElementById('q14').scrollIntoView({ block: 'start' }));
+  await page.evaluate(() => document.getElementById('q15').scrollIntoView({ block: 'start' }));
   await screenshot(page, 'error');
   await assertAccessible(page, 'survey with a problem');
 
-  await question(page, 14).getByLabel('餐饮卫生', { exact: true }).uncheck();
+  await question(page, 15).getByLabel('餐饮卫生', { exact: true }).uncheck();
   await submit(page);
 
   assert.match(page.url(), new RegExp(`/s/${SURVEY}/thanks$`), 'the thanks page follows a good submission');
@@ -152,9 +152,9 @@ test('everything works with JavaScript switched off', async () => {
 
   await answerEverythingWithOneMistake(page);
   await submit(page);
-  assert.equal(await question(page, 14).locator('.problem').count(), 1, 'the mistake is caught by the server');
+  assert.equal(await question(page, 15).locator('.problem').count(), 1, 'the mistake is caught by the server');
   await assertAnswersKept(page);
-  await question(page, 14).getByLabel('餐饮卫生', { exact: true }).uncheck();
+  await question(page, 15).getByLabel('餐饮卫生', { exact: true }).uncheck();
   await submit(page);
   assert.match(page.url(), /\/thanks$/, 'thanked without JavaScript');
 

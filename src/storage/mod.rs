@@ -387,5 +387,5 @@ pub use results::{
 };
 pub use surveys::{
     find_survey, import_version, list_surveys, mark_fieldwork_traces_cleared, set_state,
-    surveys_owing_trace_clearing, version_ids, version_source,
+    surveys_owing_trace_clearing, version_file_name, version_ids, version_source,
 };

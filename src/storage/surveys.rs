@@ -237,6 +237,20 @@ pub fn version_ids(conn: &mut DbConnection, survey_id: &str) -> Result<Vec<Strin
         .load(conn)?)
 }
 
+/// The name of the file one version of a survey was imported from, as it was given.
+pub fn version_file_name(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    version: &str,
+) -> Result<Option<String>, StorageError> {
+    Ok(survey_versions::table
+        .select(survey_versions::file_name)
+        .filter(survey_versions::survey_id.eq(survey_id))
+        .filter(survey_versions::version.eq(version))
+        .first(conn)
+        .optional()?)
+}
+
 /// The text of one version of a survey file.
 pub fn version_source(
     conn: &mut DbConnection,

@@ -203,6 +203,42 @@ on_both_backends! {
         assert!(catalog.file_text(EXAMPLE_ID, None).unwrap().contains("threshold = 0.85\npoints = 15"));
     }
 
+    async fn a_copy_made_for_a_new_survey_with_the_id_left_as_it_was_does_not_replace_that_survey(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        let before = catalog.require(EXAMPLE_ID).unwrap().record.current_version;
+        let original = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap();
+        let transport = original
+            .replace("嘉兴市食品安全公众满意度调查（2016年）", "嘉兴市公共交通满意度调查（2026年）")
+            .replace("Jiaxing Public Satisfaction Survey on Food Safety, 2016", "Jiaxing Public Transport Survey, 2026");
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("transport-2026.toml");
+        std::fs::write(&copy, &transport).unwrap();
+
+        let refused = catalog.import_file(&copy).unwrap_err();
+
+        assert!(matches!(refused, CatalogError::AnotherSurveysId { .. }), "{refused}");
+        let said = refused.to_string();
+        assert!(
+            said.contains(&format!("transport-2026.toml: its id {EXAMPLE_ID} is that of the survey \"嘉兴市食品安全公众满意度调查（2016年）\", imported from jiaxing-food-safety-2016.toml"))
+                && said.contains("Give this survey an id of its own ([survey] id)"),
+            "names both files, the title and what to do: {said}"
+        );
+        assert_eq!(catalog.require(EXAMPLE_ID).unwrap().record.current_version, before, "the example is as it was");
+
+        // A new title in the survey's own file, or the same title from a file renamed, is the
+        // survey's next version.
+        let own_name = dir.path().join("jiaxing-food-safety-2016.toml");
+        std::fs::write(&own_name, &transport).unwrap();
+        catalog.import_file(&own_name).expect("a new title, kept under the file's name");
+        let renamed = dir.path().join("jiaxing-2016-v2.toml");
+        std::fs::write(&renamed, original.replace("大约需要10分钟", "大约需要十分钟")).unwrap();
+        catalog.import_file(&renamed).expect_err("another name and, against the current title, another title");
+        std::fs::write(&own_name, &original).unwrap();
+        catalog.import_file(&own_name).expect("the title back");
+        catalog.import_file(&renamed).expect("the same title from a file renamed");
+    }
+
     async fn the_lifecycle_runs_draft_open_closed_published_and_refuses_shortcuts(backend: Backend) {
         let app = spawn_app(backend).await;
         let catalog = app.catalog();
