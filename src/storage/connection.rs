@@ -183,6 +183,50 @@ impl ManageConnection for ConnectionManager {
 mod tests {
     use super::*;
 
+    /// Why `storage::sqlite_write_lock` exists, and that it works: a trial run's removal
+    /// (`delete_simulated`) read first and failed at once when the daily run wrote meanwhile.
+    #[test]
+    fn a_transaction_that_locks_for_writing_first_keeps_other_writers_out_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock.db").display().to_string();
+        let manager = ConnectionManager::new(DatabaseUrl::Sqlite(path));
+        let mut first = manager.connect().unwrap();
+        let mut second = manager.connect().unwrap();
+        first
+            .batch_execute(
+                "CREATE TABLE surveys (id TEXT, number INTEGER); CREATE TABLE t (x INTEGER);",
+            )
+            .unwrap();
+        second.batch_execute("PRAGMA busy_timeout = 0").unwrap();
+
+        // Deferred, as diesel begins: a read, another connection's write, then this write.
+        let stale = first.transaction(|conn| {
+            conn.batch_execute("SELECT count(*) FROM t")?;
+            second.batch_execute("INSERT INTO t VALUES (1)")?;
+            conn.batch_execute("INSERT INTO t VALUES (2)")
+        });
+        assert!(
+            stale.is_err(),
+            "a read-then-write transaction fails if another wrote between"
+        );
+
+        let locked = first.transaction(|conn| {
+            match conn {
+                DbConnection::Sqlite(c) => crate::storage::sqlite_write_lock(c)?,
+                DbConnection::Postgres(_) => unreachable!("a SQLite test"),
+            }
+            conn.batch_execute("SELECT count(*) FROM t")?;
+            let kept_out = second.batch_execute("INSERT INTO t VALUES (3)").is_err();
+            conn.batch_execute("INSERT INTO t VALUES (4)")?;
+            Ok::<_, diesel::result::Error>(kept_out)
+        });
+        assert_eq!(
+            locked,
+            Ok(true),
+            "locked from its start, it writes; the other waits"
+        );
+    }
+
     #[test]
     fn a_postgres_address_without_its_own_connect_timeout_gets_ten_seconds() {
         assert_eq!(

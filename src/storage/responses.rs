@@ -277,6 +277,10 @@ where
 pub fn delete_simulated(conn: &mut DbConnection, survey_id: &str) -> Result<usize, StorageError> {
     let (first, last) = survey_slots(conn, survey_id)?;
     Ok(conn.transaction(|conn| {
+        // It reads before it writes: the write lock first (`super::sqlite_write_lock`).
+        if let DbConnection::Sqlite(c) = conn {
+            super::sqlite_write_lock(c)?;
+        }
         let simulated: Vec<i64> = responses::table
             .filter(responses::slot.between(first, last))
             .filter(responses::survey_id.eq(survey_id))

@@ -90,6 +90,10 @@ pub struct ResultSetRow {
 /// take it off the public page.
 pub fn record_result_set(conn: &mut DbConnection, row: &ResultSetRow) -> Result<(), StorageError> {
     conn.transaction(|conn| {
+        // It reads before it writes: the write lock first (`super::sqlite_write_lock`).
+        if let DbConnection::Sqlite(c) = conn {
+            super::sqlite_write_lock(c)?;
+        }
         let utf8 = match &row.manifest_sha256_utf8 {
             Some(hash) => Some(hash.clone()),
             None => find_result_set(conn, &row.survey_id, &row.version)?
