@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use super::columns::Column;
-use super::estimates::ESTIMATE_COLUMNS;
+use super::estimates::{ESTIMATE_COLUMNS, STATUS_LABELS};
 use super::ReleaseFacts;
 use crate::release::Encoding;
 use crate::survey::{Measure, Survey, Text};
@@ -50,8 +50,24 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
         .collect();
     let estimate_fields: Vec<Value> = ESTIMATE_COLUMNS
         .iter()
-        .map(|(name, kind, description)| {
-            json!({ "name": name, "type": kind, "description": description })
+        .map(|(name, kind, description, description_zh)| {
+            let mut field = json!({
+                "name": name,
+                "type": kind,
+                "description": description,
+                "description_zh": description_zh,
+            });
+            if *name == "status" {
+                field["constraints"] = json!({
+                    "enum": STATUS_LABELS.iter().map(|(code, ..)| code).collect::<Vec<_>>()
+                });
+                field["valueLabels"] = STATUS_LABELS
+                    .iter()
+                    .map(|(code, zh, en)| (code.to_string(), json!({ "zh": zh, "en": en })))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
+            field
         })
         .collect();
     let package = json!({
@@ -388,6 +404,23 @@ fn r_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_estimates_column_is_described_in_both_languages_and_statuses_read_as_on_the_page() {
+        for (name, _, en, zh) in ESTIMATE_COLUMNS {
+            assert!(!en.is_empty() && !zh.is_empty(), "{name}");
+        }
+        let page = |file: &str| -> toml::Table {
+            let path = format!("{}/templates/i18n/{file}", env!("CARGO_MANIFEST_DIR"));
+            toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        };
+        let (zh, en) = (page("zh-CN.toml"), page("en.toml"));
+        for (code, in_zh, in_en) in STATUS_LABELS {
+            let key = format!("status_{code}");
+            assert_eq!(zh["results"][&key].as_str(), Some(in_zh), "{code}");
+            assert_eq!(en["results"][&key].as_str(), Some(in_en), "{code}");
+        }
+    }
 
     #[test]
     fn r_strings_are_ascii_with_every_other_character_escaped() {
