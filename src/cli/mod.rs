@@ -84,8 +84,9 @@ enum Command {
         encoding: CsvEncoding,
     },
     /// Write what residents typed in a closed survey's free-text questions into DIR as
-    /// comments-ID.csv: sorted by question, county and text, with no link to the result set's
-    /// rows. Audited. Kept until the purge (`retention_days` after the close).
+    /// comments-ID.csv (comments-ID-utf8.csv with --encoding utf8): sorted by question, county
+    /// and text, with no link to the result set's rows. Audited. Kept until the purge
+    /// (`retention_days` after the close).
     Comments {
         id: String,
         #[arg(long)]

@@ -3,11 +3,19 @@
 //! deletes free text `retention_days` after the close, and a result set must verify the same
 //! before and after it.
 //!
-//! One row per answer: the question, its words, the county, the channel and the text as stored
-//! (scrubbed of phone numbers, identity numbers and the like on arrival, `privacy::scrub`). No
-//! response number: a comment cannot be joined to the other answers of its response in
-//! `responses.csv`. Rows are sorted by question, county, channel and text, so neither the order
-//! of arrival nor a response's random slot can be read from them.
+//! One row per answer: the question, its words, the county, whether it is a trial run's, and
+//! the text as stored (scrubbed of phone numbers, identity numbers and the like on arrival,
+//! `privacy::scrub`). Nothing joins a comment to the other answers of its response in
+//! `responses.csv`, since the text may name its writer:
+//! - no response number, and no channel (a county's few invitation answers would be few rows);
+//! - rows sorted by question, county and text, so neither the order of arrival nor a
+//!   response's random slot can be read from them;
+//! - a question shown only after some answer ("other: which?") narrows its writers to the rows
+//!   with that answer: its comments carry no county, and are withheld altogether while fewer
+//!   than `k_anonymity` residents were shown it. A county alone is safe: k-anonymity leaves
+//!   every released county on at least k rows.
+
+use std::collections::HashMap;
 
 use crate::analysis::{AnalysisError, AnswerReader};
 use crate::audit::{AuditAction, AuditEvent};
@@ -18,7 +26,13 @@ use crate::storage::{self, StorageError};
 use crate::survey::{Answer, Lang, QuestionKind, Survey};
 
 /// The columns of `comments-{id}.csv`.
-pub const HEADER: [&str; 5] = ["question", "question_text", "county", "channel", "comment"];
+pub const HEADER: [&str; 5] = [
+    "question",
+    "question_text",
+    "county",
+    "simulated",
+    "comment",
+];
 
 /// One free-text answer.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,10 +41,12 @@ pub struct Comment {
     pub position: usize,
     pub question: String,
     pub question_text: String,
-    /// The county's place in the survey's list of counties.
+    /// The county's place in the survey's list of counties (first when none is given).
     pub county_position: usize,
+    /// Empty for a question shown only after some answer.
     pub county: String,
-    pub channel: String,
+    /// Written by `minyi simulate`, not by a resident.
+    pub simulated: bool,
     pub text: String,
 }
 
@@ -40,6 +56,8 @@ pub struct CommentsFile {
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub comments: usize,
+    /// Comments left out: their question was shown to fewer than `k_anonymity` residents.
+    pub withheld: usize,
     /// The day the purge deleted the free text answered before it, if it has run.
     pub purged_on: Option<String>,
 }
@@ -54,7 +72,7 @@ pub enum CommentsError {
     Analysis(#[from] AnalysisError),
     #[error("survey {survey} is {state}: its comments are handed over once fieldwork is over, with the result set; close it first (`minyi survey close {survey}`)")]
     StillOpen { survey: String, state: String },
-    #[error("the free-text answers of survey {survey} were deleted on {on}, {retention_days} days after it closed, as its [privacy] retention_days says; nothing is left to hand over")]
+    #[error("the free-text answers of survey {survey} were deleted by its purge on {on} (run {retention_days} days after the close, as its [privacy] retention_days says, or earlier with `minyi purge`); nothing is left to hand over")]
     Purged {
         survey: String,
         on: String,
@@ -72,14 +90,14 @@ pub fn file_name(survey_id: &str, encoding: Encoding) -> String {
     }
 }
 
-/// The free-text answers of `answers`, a response of county `stratum` through `channel` to
+/// The free-text answers of `answers`, a response of county `stratum` (`simulated` or not) to
 /// `definition`, labelled as `current` (the survey's current version) names them in `lang`.
 pub fn comments_of(
     current: &Survey,
     definition: &Survey,
     answers: &crate::survey::Answers,
     stratum: &str,
-    channel: &str,
+    simulated: bool,
     lang: Lang,
 ) -> Vec<Comment> {
     let (county_position, county) = current
@@ -96,19 +114,26 @@ pub fn comments_of(
         .iter()
         .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))
         .filter_map(|q| match answers.get(&q.id) {
-            Some(Answer::Code(text)) if !text.trim().is_empty() => Some(Comment {
-                position: current
-                    .questions
-                    .iter()
-                    .position(|c| c.id == q.id)
-                    .unwrap_or(usize::MAX),
-                question: q.id.clone(),
-                question_text: q.text.get(lang).to_owned(),
-                county_position,
-                county: county.clone(),
-                channel: channel.to_owned(),
-                text: text.clone(),
-            }),
+            Some(Answer::Code(text)) if !text.trim().is_empty() => {
+                let conditional = q.show_if.is_some();
+                Some(Comment {
+                    position: current
+                        .questions
+                        .iter()
+                        .position(|c| c.id == q.id)
+                        .unwrap_or(usize::MAX),
+                    question: q.id.clone(),
+                    question_text: q.text.get(lang).to_owned(),
+                    county_position: if conditional { 0 } else { county_position },
+                    county: if conditional {
+                        String::new()
+                    } else {
+                        county.clone()
+                    },
+                    simulated,
+                    text: text.clone(),
+                })
+            }
             _ => None,
         })
         .collect()
@@ -120,10 +145,10 @@ pub fn comments_csv(mut comments: Vec<Comment>, encoding: Encoding) -> Result<Ve
     let mut file = CsvFile::new(encoding, &HEADER)?;
     for c in &comments {
         file.row([
-            &c.question,
+            c.question.as_str(),
             &c.question_text,
             &c.county,
-            &c.channel,
+            if c.simulated { "yes" } else { "" },
             &c.text,
         ])?;
     }
@@ -151,20 +176,36 @@ pub fn comments(
     let mut conn = catalog.database().conn()?;
     let purged_on = storage::purged_on(&mut conn, survey_id)?;
     let mut all = Vec::new();
+    // Residents shown each conditional question: its comments' writers are among them.
+    let mut shown: HashMap<String, u32> = HashMap::new();
     storage::for_each_response(&mut conn, survey_id, |stored| {
         let definition = reader.definition(&stored)?;
         let answers = reader.answers(&stored)?;
+        let simulated = stored.channel == crate::analysis::SIMULATED;
+        if !simulated {
+            for q in definition.questions.iter().filter(|q| q.show_if.is_some()) {
+                if definition.visible(q, &answers) {
+                    *shown.entry(q.id.clone()).or_default() += 1;
+                }
+            }
+        }
         all.extend(comments_of(
             &current.definition,
             definition,
             &answers,
             &stored.stratum,
-            &stored.channel,
+            simulated,
             lang,
         ));
         Ok::<(), CommentsError>(())
     })?;
-    if all.is_empty() {
+    let k = current.definition.privacy.k_anonymity;
+    let before = all.len();
+    all.retain(|c| {
+        c.simulated || !c.county.is_empty() || shown.get(&c.question).copied().unwrap_or(0) >= k
+    });
+    let withheld = before - all.len();
+    if before == 0 {
         if let Some(on) = purged_on {
             return Err(CommentsError::Purged {
                 survey: survey_id.to_owned(),
@@ -178,6 +219,7 @@ pub fn comments(
         file_name: file_name(survey_id, encoding),
         bytes: comments_csv(all, encoding)?,
         comments,
+        withheld,
         purged_on,
     })
 }
@@ -198,7 +240,10 @@ pub fn hand_over(
             action: AuditAction::CommentsRead,
             survey_id: Some(survey_id),
             manifest_sha256: None,
-            detail: format!("{} ({} comments)", file.file_name, file.comments),
+            detail: format!(
+                "{} ({} comments, {} withheld)",
+                file.file_name, file.comments, file.withheld
+            ),
         },
     )?;
     Ok(file)
@@ -215,7 +260,7 @@ mod tests {
             question_text: "意见".into(),
             county_position,
             county: format!("county {county_position}"),
-            channel: "open_link".into(),
+            simulated: false,
             text: text.into(),
         }
     }

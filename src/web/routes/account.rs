@@ -21,17 +21,23 @@ pub async fn page(
         let catalog = state.catalog.clone();
         let accounts = state.accounts.clone();
         let who = account.clone();
-        let surveys: Vec<CurrentSurvey> = blocking(move || {
+        let (surveys, purged): (Vec<CurrentSurvey>, Vec<bool>) = blocking(move || {
             let all = catalog.list()?;
             let granted = match who.role {
                 Role::Evaluator => Some(accounts.granted_surveys(&who)?),
                 Role::Admin | Role::Publisher => None,
             };
-            Ok::<_, AppError>(
-                all.into_iter()
-                    .filter(|s| granted.as_ref().is_none_or(|g| g.contains(&s.record.id)))
-                    .collect(),
-            )
+            let shown: Vec<CurrentSurvey> = all
+                .into_iter()
+                .filter(|s| granted.as_ref().is_none_or(|g| g.contains(&s.record.id)))
+                .collect();
+            // Whose comments the purge deleted: no link to a download that would say so.
+            let mut conn = catalog.database().conn()?;
+            let purged = shown
+                .iter()
+                .map(|s| Ok(crate::storage::purged_on(&mut conn, &s.record.id)?.is_some()))
+                .collect::<Result<Vec<bool>, AppError>>()?;
+            Ok::<_, AppError>((shown, purged))
         })
         .await?;
         let m = state.pages.messages();
@@ -44,7 +50,8 @@ pub async fn page(
         };
         let rows: Vec<_> = surveys
             .iter()
-            .map(|s| {
+            .zip(&purged)
+            .map(|(s, &purged)| {
                 let released =
                     matches!(s.record.state, SurveyState::Closed | SurveyState::Published);
                 json!({
@@ -53,7 +60,7 @@ pub async fn page(
                     "state": m.text(lang, &format!("account.state_{}", s.record.state)),
                     "download_href": (may_download && released)
                         .then(|| format!("/resultsets/{}/download", s.record.id)),
-                    "comments_href": (may_download && released && has_free_text(&s.definition))
+                    "comments_href": (may_download && released && !purged && has_free_text(&s.definition))
                         .then(|| format!("/resultsets/{}/comments.csv{suffix}", s.record.id)),
                     // Granted, but fieldwork is still on: say when the download comes.
                     "download_later": may_download && !released,

@@ -35,6 +35,84 @@ async fn answer_with_comment(app: &TestApp, county: &str, comment: &str) {
     submit_fields(app, with_token(fields, &token), &[]).await;
 }
 
+/// A resident of `county` who heard of the campaign some other way, and wrote which.
+async fn answer_other_way(app: &TestApp, county: &str, which: &str) {
+    let fields: Vec<(String, String)> = valid_fields(&example_survey(), county)
+        .into_iter()
+        .map(|(name, value)| match name.as_str() {
+            "campaign_aware" => (name, "yes".to_owned()),
+            "campaign_heard_from" => (name, "other".to_owned()),
+            "campaign_heard_from_other" => (name, which.to_owned()),
+            _ => (name, value),
+        })
+        .collect();
+    let token = app.form_token(EXAMPLE_ID).await;
+    submit_fields(app, with_token(fields, &token), &[]).await;
+}
+
+/// The comments file of the example survey, closed, as the command line writes it.
+fn comments_text(app: &TestApp) -> (String, minyi::release::comments::CommentsFile) {
+    let file = minyi::release::comments::comments(
+        &app.catalog(),
+        EXAMPLE_ID,
+        Encoding::Utf8,
+        minyi::survey::Lang::Zh,
+    )
+    .expect("comments");
+    (String::from_utf8(file.bytes.clone()).unwrap(), file)
+}
+
+#[actix_web::test]
+async fn an_other_box_s_comments_carry_no_county_and_wait_for_k_residents_to_have_been_asked() {
+    let app = spawn_app(Backend::Sqlite).await;
+    answer_other_way(&app, "haiyan", "居委会的微信群").await;
+    answer_with_comment(&app, "haiyan", "菜价公示要及时").await;
+    app.catalog()
+        .transition(EXAMPLE_ID, Transition::Close)
+        .expect("close");
+
+    let (alone, file) = comments_text(&app);
+
+    assert!(
+        !alone.contains("居委会的微信群"),
+        "one resident asked: their words would point to their row: {alone}"
+    );
+    assert_eq!(
+        (file.comments, file.withheld),
+        (2, 1),
+        "both suggestions, not the other way"
+    );
+    assert!(
+        alone.contains("海盐县"),
+        "an ordinary comment keeps its county"
+    );
+
+    app.catalog()
+        .transition(EXAMPLE_ID, Transition::Open)
+        .expect("reopen");
+    for county in ["nanhu", "xiuzhou", "jiashan", "pinghu"] {
+        answer_other_way(&app, county, "超市的宣传屏").await;
+    }
+    app.catalog()
+        .transition(EXAMPLE_ID, Transition::Close)
+        .expect("close");
+    let (five, file) = comments_text(&app);
+
+    assert_eq!(
+        (file.comments, file.withheld),
+        (11, 0),
+        "five residents asked (k = 5), six suggestions: {five}"
+    );
+    let line = five
+        .lines()
+        .find(|l| l.contains("居委会的微信群"))
+        .expect("now handed over");
+    assert!(
+        line.starts_with("campaign_heard_from_other,") && line.contains(",,,"),
+        "without its county: {line}"
+    );
+}
+
 on_both_backends! {
     async fn a_granted_evaluator_reads_the_residents_comments_sorted_scrubbed_and_unlinked(backend: Backend) {
         let app = spawn_app(backend).await;
@@ -60,7 +138,7 @@ on_both_backends! {
         assert!(account.body.contains(&path), "the account page links to it");
         let text = reply.body.strip_prefix('\u{feff}').expect("Excel's byte-order mark");
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "question,question_text,county,channel,comment", "no response number to join on");
+        assert_eq!(lines[0], "question,question_text,county,simulated,comment", "no response number or channel to join on");
         assert_eq!(lines.len(), 4, "{text}");
         // The counties in the survey's order (秀洲区 before 海盐县), the texts sorted within them.
         assert!(lines[1].contains("秀洲区") && lines[1].ends_with(",'=菜场的肉不新鲜"), "defanged: {}", lines[1]);
@@ -75,6 +153,8 @@ on_both_backends! {
 
         minyi::retention::purge(&app.catalog(), EXAMPLE_ID, chrono::Utc::now().date_naive()).expect("purge");
         let purged = request(&app, "get", &path, Some(&cookie), &[]).await;
+        let account_after = request(&app, "get", "/account", Some(&cookie), &[]).await;
+        assert!(!account_after.body.contains(&path), "no link to comments that are gone");
         assert_eq!(purged.status, 410);
         assert!(purged.body.contains("居民意见已删除"), "{}", purged.body);
     }
@@ -133,10 +213,7 @@ fn minyi_comments_writes_the_file_in_the_language_asked_and_refuses_an_open_surv
         rows > 0 && said.contains(&format!("({rows} comments)")),
         "{said}"
     );
-    assert!(
-        text.contains(",simulated,"),
-        "the channel tells a trial run's text apart"
-    );
+    assert!(text.contains(",yes,"), "a trial run's text is told apart");
     assert!(
         text.contains("District") || text.contains("County"),
         "the counties in English: {text}"
