@@ -97,6 +97,23 @@ pub fn scrub_with_report(text: &str) -> (String, Vec<Found>) {
         },
         &mut found,
     );
+    // Before the numbers are judged by their checks: labelled, a number is what its label says
+    // even when a digit is mistyped (and a card number split in fours is not read as a
+    // landline inside it).
+    let text = replace_tail(
+        &text,
+        &LABELLED_ID,
+        Found::ResidentId,
+        |rest| !starts_with(rest, |c| c.is_ascii_alphanumeric() || is_wide_digit(c)),
+        &mut found,
+    );
+    let text = replace_tail(
+        &text,
+        &LABELLED_CARD,
+        Found::BankCard,
+        |rest| !starts_with(rest, |c| c.is_ascii_digit() || is_wide_digit(c)),
+        &mut found,
+    );
     let text = scrub_numeral_runs(&text, &mut found);
     let text = scrub_numbers(&text, &mut found);
     let text = replace_tail(
@@ -174,6 +191,19 @@ static NUMBER: LazyLock<Regex> =
 static NUMERAL_RUN: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
         r"[0-9０-９〇零一二三四五六七八九幺](?:[ \-－]?[0-9０-９〇零一二三四五六七八九幺])*[Xx]?",
+    )
+});
+/// An identity number after the word for it, whatever its check character: a resident who
+/// mistypes a digit still wrote their number.
+static LABELLED_ID: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
+        r"((?:身份证|证件)(?:号码|号)?\s*(?:是|为)?\s*[:：]?\s*)([0-9０-９]{14,17}[0-9０-９Xx])",
+    )
+});
+/// A card or account number after the word for it, whatever the Luhn check says.
+static LABELLED_CARD: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
+        r"((?:银行卡|卡号|账号|帐号)(?:号码|号)?\s*(?:是|为)?\s*[:：]?\s*)([0-9０-９](?:[ \-]?[0-9０-９]){11,18})",
     )
 });
 /// A local number without its area code, recognisable only by the word before it.
@@ -389,8 +419,10 @@ pub(crate) fn classify(run: &str) -> Option<Found> {
     {
         return Some(Found::Mobile);
     }
-    // Eighteen digits with a valid check character and date of birth, however grouped.
-    if digits.len() == 18 && is_resident_id(&digits) {
+    // Eighteen digits with a valid check character and date of birth, however grouped; or,
+    // one digit mistyped, shaped as one (a region, a date of birth) and ending in X, which
+    // no other number does.
+    if digits.len() == 18 && (is_resident_id(&digits) || is_mistyped_resident_id(&digits)) {
         return Some(Found::ResidentId);
     }
     if lengths == [15] && only_digits && is_old_resident_id(&digits) {
@@ -452,6 +484,17 @@ pub(crate) fn is_resident_id(id: &str) -> bool {
         .map(|(b, w)| u32::from(b - b'0') * w)
         .sum();
     CHECK[(sum % 11) as usize] == bytes[17] && plausible_birth(&id[6..14])
+}
+
+/// An identity number whose check character fails but which ends in `X` after a region and a
+/// plausible date of birth: a mistyped one (an order number never ends in X).
+fn is_mistyped_resident_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && bytes[17] == b'X'
+        && (b'1'..=b'8').contains(&bytes[0])
+        && plausible_birth(&id[6..14])
 }
 
 /// The 15-digit numbers issued before 1999: a region, a date of birth `YYMMDD` (19YY), a serial.

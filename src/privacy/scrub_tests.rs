@@ -162,6 +162,31 @@ fn personal_details_in_realistic_comments_become_typed_placeholders() {
             "[身份证号]",
         ),
         ("a plate with a space", "车牌浙F 12345", "车牌[车牌号]"),
+        (
+            "an identity number one digit off, after the word for it",
+            "身份证11010519491231003X",
+            "身份证[身份证号]",
+        ),
+        (
+            "one digit off, all digits, after 身份证号是",
+            "身份证号是330402197001011230，请回电",
+            "身份证号是[身份证号]，请回电",
+        ),
+        (
+            "one digit off and ending in X, with no word before it",
+            "我是33040219700101123X",
+            "我是[身份证号]",
+        ),
+        (
+            "a card number failing the Luhn check, after the word for it",
+            "银行卡 6222021234567890123 退款",
+            "银行卡 [银行卡号] 退款",
+        ),
+        (
+            "an account number in groups, after 卡号：",
+            "卡号：6222 0212 3456 7890 123",
+            "卡号：[银行卡号]",
+        ),
     ];
     for (description, input, expected) in cases {
         assert_eq!(scrub(input), expected, "{description}");
@@ -233,6 +258,8 @@ fn near_misses_stay_as_written() {
             "编号330402198001011237是假的",
         ),
         ("an order code glued to letters", "单号JD13812345678已投诉"),
+        ("a short number after 卡号", "卡号123没用了"),
+        ("an account name after 账号", "账号是zhang88"),
         ("a dotted date", "2016.10.12那天去的"),
         ("a price with a thousands comma", "一共1,380元"),
         ("an address of a machine", "路由器192.168.1.1打不开"),
