@@ -50,6 +50,11 @@ test('the "how did you hear" question is hidden until the resident says they kno
   assert.equal(await heardFrom.isVisible(), true, 'shown once the resident is aware');
   await tap(page, 10, '否');
   assert.equal(await heardFrom.isVisible(), false, 'hidden again when the answer changes');
+  await tap(page, 10, '是');
+  await tap(page, 11, '其他途径');
+  assert.equal(await question(page, 12).isVisible(), true, '"which other way?" follows "other"');
+  await tap(page, 10, '否');
+  assert.equal(await question(page, 12).isVisible(), false, 'and hides with question 11, though "other" is still ticked');
   await context.close();
 });
 

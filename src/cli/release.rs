@@ -218,6 +218,12 @@ pub(super) fn comments(
     std::fs::write(&path, &file.bytes)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     println!("wrote {} ({} comments)", path.display(), file.comments);
+    if file.withheld > 0 {
+        println!(
+            "{} comments withheld: their questions (shown only after some answer) were shown to fewer residents than [privacy] k_anonymity, so each would point to one of those few rows of responses.csv",
+            file.withheld
+        );
+    }
     if let Some(on) = file.purged_on {
         eprintln!("note: the free text answered before {on} was deleted that day by the purge; these were answered after the survey was reopened");
     }
@@ -231,6 +237,12 @@ pub(super) fn verify(
 ) -> anyhow::Result<()> {
     let verified = crate::release::verify::verify(file)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let encoding = match verified.encoding {
+        crate::release::Encoding::Utf8WithBom => {
+            "the Excel download (UTF-8 with a byte-order mark)"
+        }
+        crate::release::Encoding::Utf8 => "the plain UTF-8 download (for R and Python)",
+    };
     // A result set re-hashed after an edit agrees with itself: only a reference from outside
     // it (the public page) tells whether it holds the published responses.
     let expected = [
@@ -246,9 +258,14 @@ pub(super) fn verify(
             if !expected.trim().eq_ignore_ascii_case(actual) {
                 anyhow::bail!(
                     "{}: the {what} is {actual}, not the expected {}: this file does not hold \
-                     the published result set (or the expected value was copied wrongly)",
+                     the published result set (or the expected value was copied wrongly{})",
                     file.display(),
-                    expected.trim()
+                    expected.trim(),
+                    if what == "manifest SHA-256" {
+                        format!(", or is the other encoding's: this file is {encoding}, and the page gives a manifest hash for each")
+                    } else {
+                        String::new()
+                    }
                 );
             }
         }
@@ -262,7 +279,7 @@ pub(super) fn verify(
         verified.merkle_root
     );
     println!(
-        "manifest sha256 {} (survey {}, version {}): the public results page shows the Merkle root, the same for either encoding, and the manifest of the Excel encoding",
+        "manifest sha256 {} (survey {}, version {}; {encoding}): the public results page shows the Merkle root, the same for either encoding, and the manifest hash of each encoding",
         verified.manifest_sha256, verified.survey_id, verified.survey_version
     );
     match (expect_root, expect_manifest) {

@@ -27,6 +27,8 @@ pub struct Verified {
     pub merkle_root: String,
     pub responses: u64,
     pub files: usize,
+    /// The CSV encoding: the Excel one (byte-order mark) or plain UTF-8.
+    pub encoding: Encoding,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +303,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         merkle_root: root,
         responses: manifest.responses,
         files: manifest.files.len(),
+        encoding,
     })
 }
 

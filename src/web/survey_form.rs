@@ -520,20 +520,13 @@ fn item_label<'a>(q: &'a Question, code: &str, lang: Lang) -> Option<&'a str> {
 fn conditional_css(survey: &Survey) -> String {
     let mut css = String::new();
     for (index, q) in survey.questions.iter().enumerate() {
-        let Some(condition) = &q.show_if else {
+        if q.show_if.is_none() {
             continue;
-        };
+        }
         let anchor = format!("#q{}", index + 1);
-        let shown: Vec<String> = condition
-            .any_of
+        let shown: Vec<String> = shown_when(survey, q)
             .iter()
-            .map(|code| {
-                format!(
-                    "form:has([name=\"{}\"][value=\"{}\"]:checked) {anchor}",
-                    css_string(&condition.question),
-                    css_string(code)
-                )
-            })
+            .map(|form| format!("{form} {anchor}"))
             .collect();
         css.push_str(&format!(
             "@supports selector(:has(*)){{{anchor}{{display:none}}{}{{display:block}}}}\n",
@@ -541,6 +534,39 @@ fn conditional_css(survey: &Survey) -> String {
         ));
     }
     css
+}
+
+/// The forms in which `q` is shown, as selectors: its condition and every condition up its
+/// chain (the earlier question's own, and so on) must hold, as `Survey::visible` says, so that
+/// "other: which?" hides with "how did you hear?" when "aware" turns to no. One selector per
+/// combination of one code from each level.
+fn shown_when(survey: &Survey, q: &Question) -> Vec<String> {
+    let mut forms = vec![String::from("form")];
+    let mut current = q;
+    // Conditions refer only to earlier questions, so the chain ends; the bound is a second
+    // guarantee.
+    for _ in 0..=survey.questions.len() {
+        let Some(condition) = &current.show_if else {
+            break;
+        };
+        forms = forms
+            .iter()
+            .flat_map(|form| {
+                condition.any_of.iter().map(move |code| {
+                    format!(
+                        "{form}:has([name=\"{}\"][value=\"{}\"]:checked)",
+                        css_string(&condition.question),
+                        css_string(code)
+                    )
+                })
+            })
+            .collect();
+        match survey.question(&condition.question) {
+            Some(earlier) => current = earlier,
+            None => break,
+        }
+    }
+    forms
 }
 
 /// Escapes text for use inside a double-quoted CSS string (and keeps `</style>` impossible).
@@ -551,4 +577,29 @@ fn css_string(text: &str) -> String {
             c => c.to_string(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_other_box_hides_with_the_question_it_follows_when_an_earlier_answer_changes() {
+        let survey = Survey::from_toml(
+            include_str!("../../surveys/jiaxing-food-safety-2016.toml"),
+            "jiaxing.toml",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let other = survey.question("campaign_heard_from_other").unwrap();
+
+        assert_eq!(
+            shown_when(&survey, other),
+            [concat!(
+                "form:has([name=\"campaign_heard_from\"][value=\"other\"]:checked)",
+                ":has([name=\"campaign_aware\"][value=\"yes\"]:checked)"
+            )]
+        );
+        let css = conditional_css(&survey);
+        assert!(css.contains("#q12{display:none}"), "{css}");
+    }
 }

@@ -109,7 +109,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             json!({
                 "page_title": m.text(lang, "fieldwork.surveys_heading"),
                 "surveys": rows,
-                "files_not_loaded": &*state.files_not_loaded,
+                // A file with several problems says them a line each.
+                "files_not_loaded": state.files_not_loaded.iter()
+                    .map(|why| why.lines().collect::<Vec<_>>())
+                    .collect::<Vec<_>>(),
                 "account_href": in_lang("/account", lang),
             }),
         )?;

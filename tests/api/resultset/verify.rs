@@ -62,17 +62,37 @@ fn tampered(
             }
         }
     }
-    let path = dir.join(format!("tampered-{}.zip", rand::random::<u32>()));
+    rezipped(
+        files,
+        dir,
+        "tampered",
+        &manifest,
+        "responses.csv",
+        &responses,
+    )
+}
+
+/// The result set `files` written again into `dir` with `manifest` and `name`'s `content` in
+/// place of theirs.
+fn rezipped(
+    files: &[(String, Vec<u8>)],
+    dir: &Path,
+    prefix: &str,
+    manifest: &Manifest,
+    name: &str,
+    content: &[u8],
+) -> PathBuf {
+    let path = dir.join(format!("{prefix}-{}.zip", rand::random::<u32>()));
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    for (name, content) in files {
-        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+    for (file_name, original) in files {
+        zip.start_file(file_name.as_str(), zip::write::SimpleFileOptions::default())
             .unwrap();
-        let content = match name.as_str() {
-            "responses.csv" => responses.clone(),
-            "manifest.json" => serde_json::to_vec_pretty(&manifest).unwrap(),
-            _ => content.clone(),
+        let bytes = match file_name.as_str() {
+            n if n == name => content.to_vec(),
+            "manifest.json" => serde_json::to_vec_pretty(manifest).unwrap(),
+            _ => original.clone(),
         };
-        zip.write_all(&content).unwrap();
+        zip.write_all(&bytes).unwrap();
     }
     zip.finish().unwrap();
     path
@@ -88,20 +108,7 @@ fn forged_file(files: &[(String, Vec<u8>)], dir: &Path, name: &str, content: &[u
             entry.bytes = content.len() as u64;
         }
     }
-    let path = dir.join(format!("forged-{}.zip", rand::random::<u32>()));
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    for (file_name, original) in files {
-        zip.start_file(file_name.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        let bytes = match file_name.as_str() {
-            n if n == name => content.to_vec(),
-            "manifest.json" => serde_json::to_vec_pretty(&manifest).unwrap(),
-            _ => original.clone(),
-        };
-        zip.write_all(&bytes).unwrap();
-    }
-    zip.finish().unwrap();
-    path
+    rezipped(files, dir, "forged", &manifest, name, content)
 }
 
 /// A change to the response rows.
