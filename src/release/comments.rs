@@ -15,7 +15,7 @@
 //!   than `k_anonymity` residents were shown it. A county alone is safe: k-anonymity leaves
 //!   every released county on at least k rows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::analysis::{AnalysisError, AnswerReader};
 use crate::audit::{AuditAction, AuditEvent};
@@ -178,15 +178,15 @@ pub fn comments(
     let mut all = Vec::new();
     // Residents shown each conditional question: its comments' writers are among them.
     let mut shown: HashMap<String, u32> = HashMap::new();
+    let mut conditional: HashSet<String> = HashSet::new();
     storage::for_each_response(&mut conn, survey_id, |stored| {
         let definition = reader.definition(&stored)?;
         let answers = reader.answers(&stored)?;
         let simulated = stored.channel == crate::analysis::SIMULATED;
-        if !simulated {
-            for q in definition.questions.iter().filter(|q| q.show_if.is_some()) {
-                if definition.visible(q, &answers) {
-                    *shown.entry(q.id.clone()).or_default() += 1;
-                }
+        for q in definition.questions.iter().filter(|q| q.show_if.is_some()) {
+            conditional.insert(q.id.clone());
+            if !simulated && definition.visible(q, &answers) {
+                *shown.entry(q.id.clone()).or_default() += 1;
             }
         }
         all.extend(comments_of(
@@ -202,7 +202,9 @@ pub fn comments(
     let k = current.definition.privacy.k_anonymity;
     let before = all.len();
     all.retain(|c| {
-        c.simulated || !c.county.is_empty() || shown.get(&c.question).copied().unwrap_or(0) >= k
+        c.simulated
+            || !conditional.contains(&c.question)
+            || shown.get(&c.question).copied().unwrap_or(0) >= k
     });
     let withheld = before - all.len();
     if before == 0 {
