@@ -46,6 +46,11 @@ impl AnswerReader {
         })
     }
 
+    /// Every version's definition, in no particular order.
+    pub fn versions(&self) -> impl Iterator<Item = &Survey> {
+        self.versions.values().map(|survey| &**survey)
+    }
+
     /// The definition of the version `stored` answered.
     pub fn definition(&self, stored: &StoredResponse) -> Result<&Arc<Survey>, AnalysisError> {
         self.versions

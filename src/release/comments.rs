@@ -78,6 +78,8 @@ pub enum CommentsError {
         on: String,
         retention_days: u32,
     },
+    #[error("survey {0} asks no free-text question: it has no comments to hand over")]
+    NoFreeText(String),
     #[error("cannot write the comments file: {0}")]
     Csv(#[from] csv::Error),
 }
@@ -88,6 +90,14 @@ pub fn file_name(survey_id: &str, encoding: Encoding) -> String {
         Encoding::Utf8WithBom => format!("comments-{survey_id}.csv"),
         Encoding::Utf8 => format!("comments-{survey_id}-utf8.csv"),
     }
+}
+
+/// Whether a survey asks anything residents answer in their own words.
+pub fn asks_free_text(survey: &Survey) -> bool {
+    survey
+        .questions
+        .iter()
+        .any(|q| matches!(q.kind, QuestionKind::Text { .. }))
 }
 
 /// The free-text answers of `answers`, a response of county `stratum` (`simulated` or not) to
@@ -173,6 +183,9 @@ pub fn comments(
         });
     }
     let reader = AnswerReader::new(catalog, survey_id)?;
+    if !reader.versions().any(asks_free_text) {
+        return Err(CommentsError::NoFreeText(survey_id.to_owned()));
+    }
     let mut conn = catalog.database().conn()?;
     let purged_on = storage::purged_on(&mut conn, survey_id)?;
     let mut all = Vec::new();

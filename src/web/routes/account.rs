@@ -54,14 +54,22 @@ pub async fn page(
             .map(|(s, &purged)| {
                 let released =
                     matches!(s.record.state, SurveyState::Closed | SurveyState::Published);
+                let comments = may_download
+                    && released
+                    && !purged
+                    && crate::release::comments::asks_free_text(&s.definition);
                 json!({
                     "title": s.definition.title.get(lang),
                     "id": s.record.id,
                     "state": m.text(lang, &format!("account.state_{}", s.record.state)),
                     "download_href": (may_download && released)
                         .then(|| format!("/resultsets/{}/download", s.record.id)),
-                    "comments_href": (may_download && released && !purged && has_free_text(&s.definition))
-                        .then(|| format!("/resultsets/{}/comments.csv{suffix}", s.record.id)),
+                    "comments_href": comments.then(|| format!("/resultsets/{}/comments.csv{suffix}", s.record.id)),
+                    "comments_plain_href": comments.then(|| format!(
+                        "/resultsets/{}/comments.csv?encoding=utf8{}",
+                        s.record.id,
+                        if suffix.is_empty() { "" } else { "&lang=en" }
+                    )),
                     // Granted, but fieldwork is still on: say when the download comes.
                     "download_later": may_download && !released,
                     "results_href": (s.record.state == SurveyState::Published)
@@ -96,12 +104,4 @@ pub async fn page(
     }
     .await;
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
-}
-
-/// Whether a survey asks anything residents answer in their own words.
-fn has_free_text(survey: &crate::survey::Survey) -> bool {
-    survey
-        .questions
-        .iter()
-        .any(|q| matches!(q.kind, crate::survey::QuestionKind::Text { .. }))
 }

@@ -110,6 +110,7 @@ pub async fn comments(
             CommentsError::Storage(e) => AppError::from(e),
             CommentsError::StillOpen { .. } => AppError::NotReady,
             CommentsError::Purged { .. } => AppError::CommentsPurged,
+            CommentsError::NoFreeText(_) => AppError::NotFound,
             other => AppError::Unexpected(other.into()),
         })
     })

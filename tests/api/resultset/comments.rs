@@ -219,3 +219,57 @@ fn minyi_comments_writes_the_file_in_the_language_asked_and_refuses_an_open_surv
         "the counties in English: {text}"
     );
 }
+
+#[actix_web::test]
+async fn a_survey_that_asks_no_free_text_says_so_rather_than_hand_over_an_empty_file() {
+    let dir = example_survey_dir(|mut source| {
+        for id in [
+            "campaign_heard_from_other",
+            "main_concerns_other",
+            "suggestion",
+        ] {
+            let at = source
+                .find(&format!("id = \"{id}\""))
+                .expect("the question");
+            let start = source[..at].rfind("[[questions]]").unwrap();
+            let end = at + source[at..].find("\n\n").unwrap() + 2;
+            source.replace_range(start..end, "");
+        }
+        source
+    });
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    let password = add_account(&app, "li.wei@example.org", Role::Admin);
+    let cookie = sign_in(&app, "li.wei@example.org", &password).await;
+    app.catalog()
+        .transition(EXAMPLE_ID, Transition::Close)
+        .expect("close");
+
+    let reply = request(
+        &app,
+        "get",
+        &format!("/resultsets/{EXAMPLE_ID}/comments.csv"),
+        Some(&cookie),
+        &[],
+    )
+    .await;
+    let account = request(&app, "get", "/account", Some(&cookie), &[]).await;
+    let said = minyi::release::comments::comments(
+        &app.catalog(),
+        EXAMPLE_ID,
+        Encoding::Utf8,
+        minyi::survey::Lang::Zh,
+    )
+    .expect_err("nothing to hand over");
+
+    assert_eq!(reply.status, 404);
+    assert!(!account.body.contains("comments.csv"), "no link to it");
+    assert!(
+        said.to_string().contains("asks no free-text question"),
+        "{said}"
+    );
+    let read = minyi::audit::recent(app.catalog().database(), 20).unwrap();
+    assert!(
+        read.iter().all(|e| e.action != "comments_read"),
+        "nothing read, nothing audited"
+    );
+}
