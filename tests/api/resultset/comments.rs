@@ -2,8 +2,6 @@
 //! fieldwork is over, scrubbed, sorted, with nothing that joins them to the result set's rows;
 //! every reading audited; gone after the purge.
 
-use std::process::Command;
-
 use minyi::accounts::{Email, Role};
 use minyi::survey::QuestionKind;
 
@@ -163,15 +161,7 @@ on_both_backends! {
 #[test]
 fn minyi_comments_writes_the_file_in_the_language_asked_and_refuses_an_open_survey() {
     let db = TestDatabase::new(Backend::Sqlite);
-    let minyi = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_minyi"))
-            .args(args)
-            .env("DATABASE_URL", &db.raw_url)
-            .env("MINYI_LOG", "warn")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("minyi runs")
-    };
+    let minyi = |args: &[&str]| run_minyi(&db, args);
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();
     assert!(

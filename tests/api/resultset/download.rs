@@ -1,8 +1,6 @@
 //! Downloading a result set: granted evaluators and admins, audited with the manifest hash;
 //! `minyi export` from the command line; the public page shows the manifest hash and root.
 
-use std::process::Command;
-
 use minyi::accounts::{Email, Role};
 
 use super::*;
@@ -110,15 +108,7 @@ async fn the_public_page_shows_the_manifest_hash_and_merkle_root_once_published(
 #[test]
 fn minyi_export_writes_the_zip_and_refuses_an_open_survey() {
     let db = TestDatabase::new(Backend::Sqlite);
-    let minyi = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_minyi"))
-            .args(args)
-            .env("DATABASE_URL", &db.raw_url)
-            .env("MINYI_LOG", "warn")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("minyi runs")
-    };
+    let minyi = |args: &[&str]| run_minyi(&db, args);
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();
     assert!(

@@ -15,6 +15,17 @@ use minyi::release::Encoding;
 
 use crate::helpers::*;
 
+/// Runs the `minyi` command on `db`, from the checkout, as an operator would.
+pub fn run_minyi(db: &TestDatabase, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(args)
+        .env("DATABASE_URL", &db.raw_url)
+        .env("MINYI_LOG", "warn")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("minyi runs")
+}
+
 /// Simulated fieldwork, then close: a survey ready for a result set.
 pub fn closed_with_responses(app: &TestApp, responses: usize) {
     let catalog = app.catalog();
