@@ -280,7 +280,6 @@ impl Catalog {
         })
     }
 
-    /// Whether `newer` may replace the survey's current version.
     /// Refuses a file that shares only its id with the stored survey: another file name and
     /// another title (a copy of the example, its id kept, would otherwise silently become the
     /// next version of the example).
@@ -311,6 +310,7 @@ impl Catalog {
         Ok(())
     }
 
+    /// Whether `newer` may replace the survey's current version.
     fn check_new_version(
         &self,
         conn: &mut storage::DbConnection,

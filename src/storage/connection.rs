@@ -183,8 +183,9 @@ impl ManageConnection for ConnectionManager {
 mod tests {
     use super::*;
 
-    /// Why `storage::sqlite_write_lock` exists, and that it works: a trial run's removal
-    /// (`delete_simulated`) read first and failed at once when the daily run wrote meanwhile.
+    /// Why `storage::sqlite_write_lock` exists, and that it works: a transaction that reads
+    /// first (as `delete_simulated` did, which failed once in a full test run) fails at once
+    /// if another connection writes meanwhile.
     #[test]
     fn a_transaction_that_locks_for_writing_first_keeps_other_writers_out_from_its_start() {
         let dir = tempfile::tempdir().unwrap();
