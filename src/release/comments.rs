@@ -12,8 +12,10 @@
 //!   response's random slot can be read from them;
 //! - a question shown only after some answer ("other: which?") narrows its writers to the rows
 //!   with that answer: its comments carry no county, and are withheld altogether while fewer
-//!   than `k_anonymity` residents were shown it. A county alone is safe: k-anonymity leaves
-//!   every released county on at least k rows.
+//!   than `k_anonymity` residents were shown it. A county alone is safe where the survey marks
+//!   its county question `quasi_identifier` (the example does): k-anonymity then leaves every
+//!   released county on at least k rows. A survey that does not mark it relies on its
+//!   counties' size; giving the county only where k residents answered would not.
 
 use std::collections::{HashMap, HashSet};
 

@@ -206,9 +206,11 @@ mod tests {
             second.batch_execute("INSERT INTO t VALUES (1)")?;
             conn.batch_execute("INSERT INTO t VALUES (2)")
         });
+        let refused =
+            stale.expect_err("a read-then-write transaction fails if another wrote between");
         assert!(
-            stale.is_err(),
-            "a read-then-write transaction fails if another wrote between"
+            refused.to_string().contains("locked"),
+            "refused as busy, not for another reason: {refused}"
         );
 
         let locked = first.transaction(|conn| {
