@@ -21,7 +21,13 @@ impl SurveyState {
     /// current at the close; reopening a closed survey lets its file change again, and a
     /// published survey's file is final.
     pub fn takes_new_versions(self) -> bool {
-        matches!(self, SurveyState::Draft | SurveyState::Open)
+        !self.fieldwork_over()
+    }
+
+    /// Whether fieldwork is over (closed or published): what it gathered may be handed over,
+    /// its traces cleared and, in time, its free text purged.
+    pub fn fieldwork_over(self) -> bool {
+        matches!(self, SurveyState::Closed | SurveyState::Published)
     }
 }
 

@@ -47,10 +47,7 @@ pub fn purge(
     today: NaiveDate,
 ) -> Result<PurgeReport, RetentionError> {
     let survey = catalog.require(survey_id)?;
-    if !matches!(
-        survey.record.state,
-        SurveyState::Closed | SurveyState::Published
-    ) {
+    if !survey.record.state.fieldwork_over() {
         return Err(RetentionError::NotClosed {
             survey: survey_id.to_owned(),
             state: survey.record.state,
@@ -111,10 +108,7 @@ pub fn purge_due(catalog: &Catalog, today: NaiveDate) -> Result<Vec<PurgeReport>
         let Some(closed_at) = survey.record.closed_at.as_deref() else {
             continue;
         };
-        if !matches!(
-            survey.record.state,
-            SurveyState::Closed | SurveyState::Published
-        ) {
+        if !survey.record.state.fieldwork_over() {
             continue;
         }
         let closed_on = closed_on(&survey.record.id, closed_at)?;

@@ -10,19 +10,19 @@
 //! - no response number, and no channel (a county's few invitation answers would be few rows);
 //! - rows sorted by question, county and text, so neither the order of arrival nor a
 //!   response's random slot can be read from them;
+//! - a comment carries its county only where at least `k_anonymity` residents of that county
+//!   answered: the county then points to at least k rows of `responses.csv`, as k-anonymity
+//!   leaves every released combination there (and a county k-anonymity suppressed is not named
+//!   here either);
 //! - a question shown only after some answer ("other: which?") narrows its writers to the rows
 //!   with that answer: its comments carry no county, and are withheld altogether while fewer
-//!   than `k_anonymity` residents were shown it. A county alone is safe where the survey marks
-//!   its county question `quasi_identifier` (the example does): k-anonymity then leaves every
-//!   released county on at least k rows. A survey that does not mark it relies on its
-//!   counties' size; giving the county only where k residents answered would not.
+//!   than `k_anonymity` residents were shown it.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::analysis::{AnalysisError, AnswerReader};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::catalog::{Catalog, CatalogError};
-use crate::lifecycle::SurveyState;
 use crate::release::{CsvFile, Encoding};
 use crate::storage::{self, StorageError};
 use crate::survey::{Answer, Lang, QuestionKind, Survey};
@@ -45,7 +45,8 @@ pub struct Comment {
     pub question_text: String,
     /// The county's place in the survey's list of counties (first when none is given).
     pub county_position: usize,
-    /// Empty for a question shown only after some answer.
+    /// Empty for a question shown only after some answer, and in a county fewer than
+    /// `k_anonymity` residents answered from.
     pub county: String,
     /// Written by `minyi simulate`, not by a resident.
     pub simulated: bool,
@@ -127,8 +128,7 @@ pub fn comments_of(
         .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))
         .filter_map(|q| match answers.get(&q.id) {
             Some(Answer::Code(text)) if !text.trim().is_empty() => {
-                let conditional = q.show_if.is_some();
-                Some(Comment {
+                let comment = Comment {
                     position: current
                         .questions
                         .iter()
@@ -136,19 +136,29 @@ pub fn comments_of(
                         .unwrap_or(usize::MAX),
                     question: q.id.clone(),
                     question_text: q.text.get(lang).to_owned(),
-                    county_position: if conditional { 0 } else { county_position },
-                    county: if conditional {
-                        String::new()
-                    } else {
-                        county.clone()
-                    },
+                    county_position,
+                    county: county.clone(),
                     simulated,
                     text: text.clone(),
+                };
+                Some(if q.show_if.is_some() {
+                    without_county(comment)
+                } else {
+                    comment
                 })
             }
             _ => None,
         })
         .collect()
+}
+
+/// The same comment, its county left out (listed first among its question's).
+fn without_county(comment: Comment) -> Comment {
+    Comment {
+        county_position: 0,
+        county: String::new(),
+        ..comment
+    }
 }
 
 /// The CSV of `comments`, sorted so that their order tells nothing of their responses.
@@ -175,10 +185,7 @@ pub fn comments(
     lang: Lang,
 ) -> Result<CommentsFile, CommentsError> {
     let current = catalog.require(survey_id)?;
-    if !matches!(
-        current.record.state,
-        SurveyState::Closed | SurveyState::Published
-    ) {
+    if !current.record.state.fieldwork_over() {
         return Err(CommentsError::StillOpen {
             survey: survey_id.to_owned(),
             state: current.record.state.to_string(),
@@ -194,33 +201,49 @@ pub fn comments(
     // Residents shown each conditional question: its comments' writers are among them.
     let mut shown: HashMap<String, u32> = HashMap::new();
     let mut conditional: HashSet<String> = HashSet::new();
+    // Residents who answered from each county: a comment's county points to them.
+    let mut residents: HashMap<String, u32> = HashMap::new();
     storage::for_each_response(&mut conn, survey_id, |stored| {
         let definition = reader.definition(&stored)?;
         let answers = reader.answers(&stored)?;
         let simulated = stored.channel == crate::analysis::SIMULATED;
+        if !simulated {
+            *residents.entry(stored.stratum.clone()).or_default() += 1;
+        }
         for q in definition.questions.iter().filter(|q| q.show_if.is_some()) {
             conditional.insert(q.id.clone());
             if !simulated && definition.visible(q, &answers) {
                 *shown.entry(q.id.clone()).or_default() += 1;
             }
         }
-        all.extend(comments_of(
+        let of_response = comments_of(
             &current.definition,
             definition,
             &answers,
             &stored.stratum,
             simulated,
             lang,
-        ));
+        );
+        all.extend(of_response.into_iter().map(|c| (stored.stratum.clone(), c)));
         Ok::<(), CommentsError>(())
     })?;
     let k = current.definition.privacy.k_anonymity;
     let before = all.len();
-    all.retain(|c| {
+    all.retain(|(_, c)| {
         c.simulated
             || !conditional.contains(&c.question)
             || shown.get(&c.question).copied().unwrap_or(0) >= k
     });
+    let all: Vec<Comment> = all
+        .into_iter()
+        .map(|(stratum, c)| {
+            if c.simulated || residents.get(&stratum).copied().unwrap_or(0) >= k {
+                c
+            } else {
+                without_county(c)
+            }
+        })
+        .collect();
     let withheld = before - all.len();
     if before == 0 {
         if let Some(on) = purged_on {

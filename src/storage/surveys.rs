@@ -27,7 +27,7 @@ impl SurveyRecord {
     /// Closed or published, and a clearing of its fieldwork traces still owed: the close could
     /// not finish it (the daily run, or the dashboard's button, retries).
     pub fn owes_trace_clearing(&self) -> bool {
-        matches!(self.state, SurveyState::Closed | SurveyState::Published) && !self.traces_cleared
+        self.state.fieldwork_over() && !self.traces_cleared
     }
 }
 

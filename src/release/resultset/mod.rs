@@ -39,7 +39,6 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::evaluation::{
     evaluate_sample, weigh, Evaluation, EvaluationError, Inclusion, SampleBuilder,
 };
-use crate::lifecycle::SurveyState;
 use crate::privacy::kanon::{self, KAnonReport, QiColumn, ReleasePlan};
 use crate::release::merkle::MerkleRoot;
 use crate::release::{CsvFile, Encoding};
@@ -299,10 +298,7 @@ fn build<W: Write + Seek>(
     archive: &mut Archive<W>,
 ) -> Result<ResultSetSummary, ExportError> {
     let current = catalog.require(survey_id)?;
-    if !matches!(
-        current.record.state,
-        SurveyState::Closed | SurveyState::Published
-    ) {
+    if !current.record.state.fieldwork_over() {
         return Err(ExportError::StillOpen {
             survey: survey_id.to_owned(),
             state: current.record.state.to_string(),

@@ -53,7 +53,7 @@ pub async fn page(
             .zip(&purged)
             .map(|(s, &purged)| {
                 let released =
-                    matches!(s.record.state, SurveyState::Closed | SurveyState::Published);
+                    s.record.state.fieldwork_over();
                 let comments = may_download
                     && released
                     && !purged
