@@ -152,7 +152,8 @@ test('everything works with JavaScript switched off', async () => {
   const context = await phone(browser, { javaScript: false });
   const page = await context.newPage();
   await page.goto(`${minyi.url}/s/${SURVEY}`);
-  assert.equal(await page.locator('script').count(), 0, 'the page has no script at all');
+  assert.equal(await page.locator('script').count(), 1, 'one script, which only keeps unsent answers on the phone');
+  assert.equal(await page.locator('#draft-kept').isVisible(), false, 'without it, the page promises no such thing');
   assert.equal(await question(page, 11).isVisible(), false, 'the conditional question starts hidden');
 
   await answerEverythingWithOneMistake(page);

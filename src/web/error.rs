@@ -207,6 +207,7 @@ impl AppError {
                 (None, _) => None,
             },
             role: "alert",
+            sent_draft: None,
         };
         let mut response = HttpResponse::build(self.status());
         if let Some(seconds) = self.retry_after() {

@@ -97,6 +97,7 @@ route_table! {
     get "/healthz" => routes::health::healthz, Access::Public;
     get "/metrics" => routes::metrics::metrics, Access::Public;
     get "/favicon.ico" => routes::home::favicon, Access::Public;
+    get "/draft.js" => routes::home::draft_script, Access::Public;
     get "/s/{id}" => routes::survey::show, Access::Public;
     post "/s/{id}" => routes::survey::submit, Access::Public;
     get "/s/{id}/thanks" => routes::survey::thanks, Access::Public;

@@ -28,6 +28,21 @@ const TEMPLATES: [(&str, &str); 13] = [
     ("bulletin", include_str!("../../templates/bulletin.hbs")),
 ];
 
+/// The script that keeps a resident's unsent answers on their own phone (`templates/draft.js`),
+/// the only script Minyi serves: the form works without it.
+pub const DRAFT_SCRIPT: &str = include_str!("../../templates/draft.js");
+
+/// Where pages load [`DRAFT_SCRIPT`] from: its address names its content, so that a phone may
+/// keep it for a year and still never runs an old copy with a new page.
+pub fn draft_script_path() -> &'static str {
+    use sha2::{Digest, Sha256};
+    static PATH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let digest = hex::encode(Sha256::digest(DRAFT_SCRIPT.as_bytes()));
+        format!("/draft.js?v={}", &digest[..12])
+    });
+    &PATH
+}
+
 pub struct Pages {
     registry: Handlebars<'static>,
     messages: Messages,
@@ -40,6 +55,9 @@ pub struct MessagePage {
     pub link: Option<(String, String)>,
     /// `status` for good news, `alert` for problems (read out by screen readers).
     pub role: &'static str,
+    /// The survey whose answers were sent: the page deletes the copies the phone kept
+    /// (`survey_form::draft_key`).
+    pub sent_draft: Option<String>,
 }
 
 impl Pages {
@@ -104,6 +122,10 @@ impl Pages {
                 switch_to.word()
             )));
             map.entry("extra_css").or_insert(json!(""));
+            // Answers kept on the phone: the form's (`survey_form::FormContext::draft`), or
+            // the thank-you page's, which deletes them.
+            map.entry("draft").or_insert(Value::Null);
+            map.insert("draft_script".into(), json!(draft_script_path()));
             if map.contains_key("switch_form") {
                 let action = map.get("action").and_then(Value::as_str).unwrap_or(path);
                 let other_lang_action = format!("{action}?lang={other}");
@@ -137,6 +159,12 @@ impl Pages {
                 "link_href": link_href,
                 "link_text": link_text,
                 "role": page.role,
+                "draft": page.sent_draft.map(|survey_id| json!({
+                    "key": super::survey_form::draft_key(&survey_id, false),
+                    "restore": false,
+                    "done": true,
+                    "days": super::survey_form::DRAFT_DAYS,
+                })),
             }),
         )
     }

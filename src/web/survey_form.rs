@@ -32,6 +32,9 @@ pub struct FormContext<'a> {
     pub errors: Option<&'a AnswerErrors>,
     /// A message about the whole form, above it.
     pub notice: Option<Notice>,
+    /// Where the phone keeps the answers until they are sent ([`draft_key`]); `None` for a
+    /// form no resident answers (a publisher's preview).
+    pub draft_key: Option<String>,
 }
 
 /// A message above the form: a problem with the whole form (an expired page, answers not
@@ -43,6 +46,21 @@ pub enum Notice {
     Problem(String),
     Note(String),
     SentBefore(String),
+}
+
+/// Days a resident's unsent answers stay on their phone (`templates/draft.js`): long enough to
+/// finish the next day, short enough not to linger on a phone shared in a family.
+pub const DRAFT_DAYS: u32 = 3;
+
+/// Where a phone keeps its unsent answers to a survey (the browser's `localStorage`): the
+/// public link's apart from an invitation's, so that answers one person began through an
+/// invitation never turn up in the public form, or the other way round. No identifier of the
+/// invitation goes into it.
+pub fn draft_key(survey_id: &str, invited: bool) -> String {
+    match invited {
+        false => format!("minyi:draft:{survey_id}"),
+        true => format!("minyi:draft:{survey_id}:invitation"),
+    }
 }
 
 /// The error summary links this many questions; more would push the first question screens
@@ -117,12 +135,34 @@ impl FormContext<'_> {
             "error_more": error_more,
             "questions": questions,
             "extra_css": conditional_css(survey),
+            "draft": self.draft(),
         });
         // The page holds answers (typed, or posted and coming back), which a plain link to the
         // other language or text size would lose: its switches submit the form instead, and
         // the form comes back switched with every answer in place (`routes::survey`).
         view["switch_form"] = json!(FORM_ID);
         view
+    }
+
+    /// The copy of the answers the phone keeps until they are sent: put back only into a
+    /// fresh form (one the server sends back holds the answers as they are), and not after
+    /// this phone sent the form.
+    fn draft(&self) -> Option<Value> {
+        let sent_before = matches!(self.notice, Some(Notice::SentBefore(_)));
+        let fresh = self.input.pairs().next().is_none() && self.errors.is_none() && !sent_before;
+        self.draft_key.as_ref().map(|key| {
+            json!({
+                "key": key,
+                "restore": fresh,
+                "done": false,
+                "days": DRAFT_DAYS,
+                "kept_note": self.messages.format(
+                    self.lang,
+                    "survey.draft_kept",
+                    &[("days", &DRAFT_DAYS.to_string())],
+                ),
+            })
+        })
     }
 
     /// Under each problem, a link to the next question with one ("下一处需要修改：第 9 题 ↓"): the

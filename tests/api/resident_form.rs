@@ -16,7 +16,7 @@ on_both_backends! {
             assert!(page.body.contains(&html_escape(&q.text.zh)), "question {} is on the page", q.id);
         }
         assert!(page.body.contains("name=\"_token\""), "the form carries its token");
-        assert!(!page.body.contains("<script"), "the page needs no JavaScript");
+        assert_eq!(page.body.matches("<script").count(), 1, "one script, the phone's copy of the answers (below)");
     }
 
     async fn english_is_one_parameter_away(backend: Backend) {
@@ -358,4 +358,99 @@ async fn a_long_form_comes_in_parts_that_say_where_the_resident_is() {
             .body
             .contains(&format!("Part {} of {total} · {en_questions}", part + 1)));
     }
+}
+
+/// The address of the one script a page loads, if it loads one.
+fn script_of(html: &str) -> Option<String> {
+    let at = html.find("<script src=\"")? + "<script src=\"".len();
+    Some(html[at..at + html[at..].find('"')?].to_owned())
+}
+
+#[actix_web::test]
+async fn a_phone_keeps_the_unsent_answers_with_a_script_the_form_can_do_without() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let form_path = format!("/s/{EXAMPLE_ID}");
+    let reply = app
+        .client
+        .get(app.url(&form_path))
+        .send()
+        .await
+        .expect("the form");
+    let policy = header_of(&reply, "content-security-policy").expect("a policy");
+    let fresh = app.get(&form_path).await;
+    let script_path = script_of(&fresh.body).expect("the form loads its script");
+    let mut script_reply = app
+        .client
+        .get(app.url(&script_path))
+        .send()
+        .await
+        .expect("the script");
+    let script = script_reply.body().await.expect("its text");
+
+    assert_eq!(
+        policy
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src")),
+        Some("script-src 'self'"),
+        "only Minyi's own script files may run, no inline script: {policy}"
+    );
+    assert!(
+        fresh
+            .body
+            .contains(&format!("<script src=\"{script_path}\" defer>")),
+        "it never holds up the page"
+    );
+    assert!(
+        fresh.body.contains(&format!(
+            "data-draft=\"minyi:draft:{EXAMPLE_ID}\" data-draft-days=\"3\""
+        )),
+        "the form says where its answers are kept, and for how long"
+    );
+    assert!(
+        fresh.body.contains(" data-draft-restore>"),
+        "a fresh form takes back the answers kept"
+    );
+    assert!(
+        fresh.body.contains("<p class=\"note\" id=\"draft-kept\" hidden>没填完的答案会暂时存在这部手机上，不会发给任何人。3天内"),
+        "the resident is told, where the script runs"
+    );
+    assert_eq!(script_reply.status().as_u16(), 200);
+    assert_eq!(
+        header_of(&script_reply, "content-type").as_deref(),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        header_of(&script_reply, "cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable"),
+        "its address names its content, so a phone downloads it once"
+    );
+    let script = String::from_utf8(script.to_vec()).expect("UTF-8");
+    assert!(
+        script.contains("localStorage")
+            && !script.contains("fetch(")
+            && !script.contains("XMLHttpRequest"),
+        "it keeps, and sends nothing"
+    );
+
+    let survey = example_survey();
+    let mut fields = valid_fields(&survey, "nanhu");
+    fields.retain(|(name, _)| name != "overall_satisfaction");
+    let token = app.form_token(EXAMPLE_ID).await;
+    let sent_back = app.post_form(&form_path, &with_token(fields, &token)).await;
+    let thanks = app.get(&format!("/s/{EXAMPLE_ID}/thanks")).await;
+    let home = app.get("/").await;
+
+    assert_eq!(sent_back.status, 422, "{}", sent_back.body);
+    assert!(
+        sent_back.body.contains("data-draft=") && !sent_back.body.contains("data-draft-restore"),
+        "a form sent back holds the answers as they are: nothing older is put back into it"
+    );
+    assert!(
+        thanks.body.contains(&format!(
+            "<span hidden data-draft-done=\"minyi:draft:{EXAMPLE_ID}\" data-draft-days=\"3\"></span>"
+        )) && script_of(&thanks.body).is_some(),
+        "the thank-you page deletes the answers kept"
+    );
+    assert_eq!(script_of(&home.body), None, "other pages load no script");
 }

@@ -65,3 +65,22 @@ pub async fn favicon() -> HttpResponse {
         ))
         .finish()
 }
+
+/// `templates/draft.js`, which keeps a resident's unsent answers on their phone. Asked for at
+/// the address the pages give (`pages::draft_script_path`, named by its content), it is kept
+/// for a year; asked for at any other it is the current script, kept for an hour.
+pub async fn draft_script(req: HttpRequest) -> HttpResponse {
+    let current = req.uri().path_and_query().map(|pq| pq.as_str())
+        == Some(crate::web::pages::draft_script_path());
+    HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            if current {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=3600"
+            },
+        ))
+        .content_type("text/javascript; charset=utf-8")
+        .body(crate::web::pages::DRAFT_SCRIPT)
+}

@@ -21,7 +21,12 @@ pub async fn show(
     let result = async {
         let invitation = find(&state, &token).await?;
         if invitation.used {
-            return Ok(invitation_used_page(&state, &req, lang));
+            return Ok(invitation_used_page(
+                &state,
+                &req,
+                lang,
+                &invitation.survey_id,
+            ));
         }
         let survey = open_survey(&state, invitation.survey_id.clone(), None).await?;
         super::survey::read_full_counties(&state, &survey).await;

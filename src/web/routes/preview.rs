@@ -128,6 +128,7 @@ fn render(
         input,
         errors,
         notice: Some(Notice::Note(notice)),
+        draft_key: None,
     }
     .view();
     view["back"] = json!({

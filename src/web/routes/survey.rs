@@ -18,7 +18,7 @@ use crate::web::client::{
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
-use crate::web::survey_form::{FormContext, Notice, SWITCH_FIELD};
+use crate::web::survey_form::{draft_key, FormContext, Notice, SWITCH_FIELD};
 use crate::web::{lang_of, AppError, AppState, TokenProblem};
 
 pub async fn show(
@@ -301,7 +301,7 @@ pub(super) async fn receive(
                 })
                 .await?;
                 if !stored {
-                    return Ok(invitation_used_page(&state, &req, lang));
+                    return Ok(invitation_used_page(&state, &req, lang, &survey.record.id));
                 }
                 return Ok(Outcome::DUPLICATE.tag(see_thanks(
                     &survey.record.id,
@@ -382,7 +382,7 @@ pub(super) async fn receive(
                 return Err(AppError::QuotaFull);
             }
             Ok(InsertOutcome::InvitationUsed) => {
-                return Ok(invitation_used_page(&state, &req, lang))
+                return Ok(invitation_used_page(&state, &req, lang, &id))
             }
             Ok(InsertOutcome::SurveyClosed) => {
                 state.catalog.forget_secret(&id);
@@ -432,6 +432,8 @@ pub async fn thanks(
             paragraphs: paragraphs.iter().map(|key| m.text(lang, key)).collect(),
             link: Some((home_href(lang), m.text(lang, "thanks.home"))),
             role: "status",
+            // The answers were sent: the copies kept on the phone go.
+            sent_draft: Some(id.clone()),
         };
         Ok(html(state.pages.message(lang, &req, page)?))
     }
@@ -439,11 +441,13 @@ pub async fn thanks(
     result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
 }
 
-/// The polite answer to a second use of an invitation link (410: the link is spent).
+/// The polite answer to a second use of an invitation link (410: the link is spent). Its
+/// answers were sent: a copy still on the phone goes.
 pub(super) fn invitation_used_page(
     state: &AppState,
     req: &HttpRequest,
     lang: Lang,
+    survey_id: &str,
 ) -> HttpResponse {
     let m = state.pages.messages();
     let page = MessagePage {
@@ -451,6 +455,7 @@ pub(super) fn invitation_used_page(
         paragraphs: vec![m.text(lang, "invitation.used_body")],
         link: Some((home_href(lang), m.text(lang, "thanks.home"))),
         role: "status",
+        sent_draft: Some(survey_id.to_owned()),
     };
     match state.pages.message(lang, req, page) {
         Ok(body) => HttpResponse::Gone()
@@ -626,6 +631,10 @@ fn render_form(
         input,
         errors,
         notice,
+        draft_key: Some(draft_key(
+            &survey.record.id,
+            matches!(entry, Entry::Invitation { .. }),
+        )),
     }
     .view();
     let page = state.pages.render("survey", lang, req, view)?;

@@ -24,6 +24,7 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/metrics", [200, 200, 200, 200, 200]),
     // No icon, and no 404 page for the browser's automatic request either.
     ("get", "/favicon.ico", [204, 204, 204, 204, 204]),
+    ("get", "/draft.js", [200, 200, 200, 200, 200]),
     ("get", "/s/{id}", [410, 410, 410, 410, 410]),
     ("post", "/s/{id}", [410, 410, 410, 410, 410]),
     ("get", "/s/{id}/thanks", [200, 200, 200, 200, 200]),

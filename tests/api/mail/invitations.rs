@@ -74,6 +74,7 @@ on_both_backends! {
         assert!(form.body.contains("value=\"haiyan\" checked"), "the invitation's county is chosen");
         assert!(!form.body.contains("value=\"nanhu\""), "and no other county is offered");
         assert!(form.body.contains("调查组织方及联系方式：嘉兴市创建省食品安全市工作领导小组办公室委托的第三方评估机构"), "the form names who runs it");
+        assert!(form.body.contains(&format!("data-draft=\"minyi:draft:{EXAMPLE_ID}:invitation\"")), "the phone keeps its unsent answers apart from the public form's, under no identifier");
 
         let first = answer(&app, &link, "nanhu").await;
         assert_eq!(first.status, 303, "{}", first.body);
@@ -85,6 +86,7 @@ on_both_backends! {
         let again = app.get(&link).await;
         assert_eq!(again.status, 410, "a used link is spent");
         assert!(again.body.contains("这份邀请已经用过了"), "and says so politely: {}", again.body);
+        assert!(again.body.contains(&format!("data-draft-done=\"minyi:draft:{EXAMPLE_ID}\"")), "its answers were sent: a copy left on the phone goes");
         let cut = app.get(&link[..link.len() - 10]).await;
         assert_eq!(cut.status, 404, "a link copied in part");
         assert!(cut.body.contains("可能复制得不完整") && !cut.body.contains("调查尚未开始"), "says what most likely happened: {}", cut.body);

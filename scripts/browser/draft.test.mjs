@@ -1,0 +1,127 @@
+// Answers not yet sent stay on the phone: a resident whose page is closed or reloaded halfway
+// (WeChat's browser drops a page left for a chat) opens the link again and finds their answers;
+// once sent, the phone keeps nothing. Run with the server's Content-Security-Policy in force,
+// as a resident's phone has it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startMinyi } from './lib/server.mjs';
+import { launchChromium, phone } from './lib/phone.mjs';
+import { assertAccessible } from './lib/checks.mjs';
+import { SURVEY, answerEverythingWithOneMistake, question, submit, tap } from './lib/resident.mjs';
+
+let minyi;
+let browser;
+
+before(async () => {
+  minyi = await startMinyi();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await minyi?.stop();
+});
+
+const KEY = `minyi:draft:${SURVEY}`;
+
+/** Opens the survey link in a new tab of `context`, failing on any script error or policy refusal. */
+async function openSurvey(context) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  // A form sent back with a problem (422) is logged as a failed load: not a script's doing.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
+  });
+  await page.goto(`${minyi.url}/s/${SURVEY}`);
+  await page.waitForLoadState('load');
+  return { page, problems };
+}
+
+const checked = (page, number, label) => question(page, number).getByLabel(label, { exact: true }).isChecked();
+
+test('half-answered and closed, the form opens again with the answers, and "clear" starts over', async () => {
+  const context = await phone(browser, { enforceCSP: true });
+  const first = await openSurvey(context);
+  assert.equal(await first.page.locator('#draft-kept').isVisible(), true, 'the resident is told the answers stay on the phone');
+  await tap(first.page, 1, '嘉善县');
+  await tap(first.page, 4, '比较满意');
+  await tap(first.page, 10, '是');
+  await tap(first.page, 11, '其他途径');
+  await question(first.page, 12).locator('textarea').fill('居委会的微信群');
+  await first.page.close();
+
+  const again = await openSurvey(context);
+  const { page } = again;
+  assert.equal(await page.locator('#draft-restored').isVisible(), true, 'the page says the answers came back');
+  assert.equal(await checked(page, 1, '嘉善县'), true, 'q1 back');
+  assert.equal(await checked(page, 4, '比较满意'), true, 'q4 back');
+  assert.equal(await checked(page, 11, '其他途径'), true, 'a ticked box back');
+  assert.equal(await question(page, 12).isVisible(), true, 'the question shown after "other" shows again');
+  assert.equal(await question(page, 12).locator('textarea').inputValue(), '居委会的微信群', 'typed text back');
+  assert.equal(await checked(page, 2, '女'), false, 'nothing unanswered is made up');
+  assert.equal(await page.getByRole('link', { name: '跳到第一道还没答的题 ↓' }).getAttribute('href'), '#q2', 'the way on is to the first gap');
+
+  await page.getByRole('button', { name: '清空这些答案，重新填写' }).click();
+  assert.equal(await checked(page, 1, '嘉善县'), false, 'cleared');
+  assert.equal(await question(page, 12).isVisible(), false);
+  assert.equal(await page.locator('#draft-restored').isVisible(), false);
+  await page.close();
+  const cleared = await openSurvey(context);
+  assert.equal(await checked(cleared.page, 1, '嘉善县'), false, 'and not kept');
+  assert.equal(await cleared.page.locator('#draft-restored').isVisible(), false);
+  assert.deepEqual([...first.problems, ...again.problems, ...cleared.problems], [], 'no script error, nothing refused by the policy');
+  await context.close();
+});
+
+test('once the answers are sent, the phone keeps none of them', async () => {
+  const context = await phone(browser, { enforceCSP: true });
+  const { page, problems } = await openSurvey(context);
+  await answerEverythingWithOneMistake(page);
+  assert.notEqual(await page.evaluate((key) => localStorage.getItem(key), KEY), null, 'kept while unsent');
+  await submit(page);
+  assert.equal(await checked(page, 1, '南湖区'), true, 'the form sent back holds the answers');
+  await question(page, 15).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
+  await submit(page);
+
+  assert.match(page.url(), new RegExp(`/s/${SURVEY}/thanks$`), 'the thank-you page');
+  assert.equal(await page.evaluate((key) => localStorage.getItem(key), KEY), null, 'deleted on the thank-you page');
+  const later = await openSurvey(context);
+  assert.equal(await checked(later.page, 1, '南湖区'), false, 'a second visit starts empty');
+  assert.deepEqual([...problems, ...later.problems], []);
+  await context.close();
+});
+
+test('answers kept longer than three days are not put back, and go, whatever survey they were for', async () => {
+  const context = await phone(browser, { enforceCSP: true });
+  const first = await openSurvey(context);
+  const day = 24 * 60 * 60 * 1000;
+  await first.page.evaluate(({ key, day }) => {
+    const answers = [['county', 'jiashan']];
+    localStorage.setItem(key, JSON.stringify({ at: Date.now() - 3 * day - 60000, answers }));
+    localStorage.setItem('minyi:draft:another-survey', JSON.stringify({ at: Date.now() + day, answers }));
+    localStorage.setItem('minyi:draft:a-third-survey', JSON.stringify({ at: Date.now() - day, answers }));
+  }, { key: KEY, day });
+  await first.page.close();
+
+  const { page, problems } = await openSurvey(context);
+  assert.equal(await checked(page, 1, '嘉善县'), false, 'not put back');
+  assert.equal(await page.locator('#draft-restored').isVisible(), false);
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('minyi:draft:')).sort());
+  assert.deepEqual(left, ['minyi:draft:a-third-survey'], 'the old copy and one dated in the future are deleted, a day-old one kept');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the form with its answers back is as accessible as a fresh one', async () => {
+  // The checks inject a script of their own: this phone ignores the policy.
+  const context = await phone(browser);
+  const first = await openSurvey(context);
+  await tap(first.page, 1, '嘉善县');
+  await first.page.close();
+  const { page } = await openSurvey(context);
+  assert.equal(await page.locator('#draft-restored').isVisible(), true);
+  await assertAccessible(page, 'survey with the answers kept on the phone');
+  await context.close();
+});

@@ -1,0 +1,176 @@
+// Minyi: a resident's unsent answers, kept on their own phone (the browser's localStorage) so
+// that a page reloaded, or closed by mistake, comes back as it was left. Nothing here sends
+// anything anywhere. The thank-you page deletes the survey's answers; answers older than the
+// page's data-draft-days (counted from the first one kept) are deleted by the next Minyi page
+// this phone opens. The form works the same without this script. Written for old phones'
+// browsers: ES5, no modules.
+(function () {
+  'use strict';
+  var PREFIX = 'minyi:draft:';
+  var store;
+  try {
+    store = window.localStorage;
+    store.setItem('minyi:probe', '1');
+    store.removeItem('minyi:probe');
+  } catch (e) {
+    return; // no storage (private mode, switched off): nothing is kept, nothing is said
+  }
+
+  var form = document.querySelector('form[data-draft]');
+  var done = document.querySelector('[data-draft-done]');
+  var marked = form || done;
+  if (!marked) return;
+  var maxAge = Number(marked.getAttribute('data-draft-days')) * 24 * 60 * 60 * 1000;
+
+  function read(key) {
+    try {
+      var saved = JSON.parse(store.getItem(key));
+      var age = Date.now() - saved.at;
+      // A time in the future (the phone's clock was wrong) is not trusted either.
+      return saved.answers && age >= 0 && age < maxAge ? saved : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // Every copy too old to keep, of any survey.
+  var keys = [];
+  for (var k = 0; k < store.length; k++) keys.push(store.key(k));
+  for (k = 0; k < keys.length; k++) {
+    if (keys[k] && keys[k].indexOf(PREFIX) === 0 && !read(keys[k])) store.removeItem(keys[k]);
+  }
+
+  if (done) {
+    // Sent: the survey's copies go, the public link's and an invitation's.
+    var sent = done.getAttribute('data-draft-done');
+    for (k = 0; k < keys.length; k++) {
+      if (keys[k] === sent || (keys[k] && keys[k].indexOf(sent + ':') === 0)) store.removeItem(keys[k]);
+    }
+    return;
+  }
+  var key = form.getAttribute('data-draft');
+  var skip = form.getAttribute('data-draft-skip');
+
+  // The answer fields: not the form's hidden fields, not the field kept empty for robots.
+  function eachField(visit) {
+    var all = form.elements;
+    for (var i = 0; i < all.length; i++) {
+      var f = all[i];
+      if (!f.name || f.type === 'hidden' || f.type === 'submit' || f.type === 'button') continue;
+      if (f.name === skip || f.name.charAt(0) === '_') continue;
+      visit(f);
+    }
+  }
+  function isChoice(f) {
+    return f.type === 'radio' || f.type === 'checkbox';
+  }
+
+  function save() {
+    var answers = [];
+    eachField(function (f) {
+      if (isChoice(f) ? f.checked : f.value !== '') answers.push([f.name, f.value]);
+    });
+    try {
+      if (answers.length) {
+        // The days kept count from the first answer kept, not from the last.
+        var earlier = read(key);
+        var at = earlier ? earlier.at : Date.now();
+        store.setItem(key, JSON.stringify({ at: at, answers: answers }));
+      } else {
+        store.removeItem(key);
+      }
+    } catch (e) {
+      // storage full: the form still works, only this copy is not kept
+    }
+  }
+
+  function restore() {
+    var saved = read(key);
+    if (!saved) return false;
+    var byName = Object.create(null);
+    for (var i = 0; i < saved.answers.length; i++) {
+      var pair = saved.answers[i];
+      (byName[pair[0]] = byName[pair[0]] || []).push(pair[1]);
+    }
+    var restored = false;
+    eachField(function (f) {
+      var values = byName[f.name];
+      if (!values || f.disabled) return; // a county since filled is not chosen again
+      if (!isChoice(f)) {
+        f.value = values[0];
+        restored = true;
+      } else if (values.indexOf(f.value) >= 0) {
+        f.checked = true;
+        restored = true;
+      }
+    });
+    return restored;
+  }
+
+  // The nearest fieldset around `f`: a matrix's row, or the question.
+  function fieldsetOf(f) {
+    var node = f.parentNode;
+    while (node && node.tagName !== 'FIELDSET') node = node.parentNode;
+    return node;
+  }
+
+  // Where the first answer still missing is (a question, or one row of a matrix), if any.
+  function firstUnanswered() {
+    var questions = form.querySelectorAll('fieldset.q');
+    for (var i = 0; i < questions.length; i++) {
+      var q = questions[i];
+      if (q.offsetParent === null) continue; // hidden: asked only after some other answer
+      var given = Object.create(null);
+      var first = Object.create(null);
+      var names = [];
+      var fields = q.querySelectorAll('input, textarea');
+      for (var j = 0; j < fields.length; j++) {
+        var f = fields[j];
+        if (!(f.name in given)) {
+          given[f.name] = false;
+          first[f.name] = f;
+          names.push(f.name);
+        }
+        if (isChoice(f) ? f.checked : f.value !== '') given[f.name] = true;
+      }
+      for (j = 0; j < names.length; j++) if (!given[names[j]]) return fieldsetOf(first[names[j]]);
+    }
+    return null;
+  }
+
+  function show(id, visible) {
+    var element = document.getElementById(id);
+    if (element) element.hidden = !visible;
+  }
+
+  if (form.hasAttribute('data-draft-restore') && restore()) {
+    show('draft-restored', true);
+    var next = firstUnanswered();
+    var link = document.getElementById('draft-next');
+    if (next && next.id && link) link.setAttribute('href', '#' + next.id);
+    else if (link) link.parentNode.hidden = true;
+  }
+  // A form the server sent back holds the answers as they now are.
+  save();
+  show('draft-kept', true);
+  form.addEventListener('change', save);
+  form.addEventListener('input', save);
+  // Some phones' keyboards for Chinese tell of typed text only when the word is chosen, and a
+  // page left for a chat may be closed without another event.
+  form.addEventListener('compositionend', save);
+  window.addEventListener('pagehide', save);
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'hidden') save();
+  });
+
+  var clear = document.getElementById('draft-clear');
+  if (clear) {
+    clear.addEventListener('click', function () {
+      // Back to the form as it came (an invitation's county stays chosen).
+      form.reset();
+      store.removeItem(key);
+      show('draft-restored', false);
+      form.scrollIntoView();
+    });
+  }
+})();
