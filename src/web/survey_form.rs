@@ -114,7 +114,14 @@ impl FormContext<'_> {
             },
             "title": survey.title.get(self.lang),
             "description": survey.description.get(self.lang),
-            "privacy_notice": survey.privacy_notice.get(self.lang),
+            // A paragraph a line: folded away, a long notice is still read point by point.
+            "privacy_notice": survey
+                .privacy_notice
+                .get(self.lang)
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect::<Vec<_>>(),
             "contact": survey.contact.as_ref().map(|contact| contact.get(self.lang)),
             "tags_note": marked
                 .note_key(survey)

@@ -16,6 +16,11 @@ on_both_backends! {
             assert!(page.body.contains(&html_escape(&q.text.zh)), "question {} is on the page", q.id);
         }
         assert!(page.body.contains("name=\"_token\""), "the form carries its token");
+        assert!(
+            page.body.contains("<summary>隐私说明</summary><p>本调查匿名进行")
+                && page.body.contains("手机型号。</p><p>您的回答只用于统计分析"),
+            "the privacy notice is read point by point, a paragraph a line of the file"
+        );
         assert_eq!(page.body.matches("<script").count(), 1, "one script, the phone's copy of the answers (below)");
     }
 
