@@ -11,9 +11,8 @@
 //! - rows sorted by question, county and text, so neither the order of arrival nor a
 //!   response's random slot can be read from them;
 //! - a comment carries its county only where at least `k_anonymity` residents of that county
-//!   answered: the county then points to at least k rows of `responses.csv`, as k-anonymity
-//!   leaves every released combination there (and a county k-anonymity suppressed is not named
-//!   here either);
+//!   answered: the county then narrows its writer to no fewer than k residents' rows of
+//!   `responses.csv` (and a county too small to be released there is not named here either);
 //! - a question shown only after some answer ("other: which?") narrows its writers to the rows
 //!   with that answer: its comments carry no county, and are withheld altogether while fewer
 //!   than `k_anonymity` residents were shown it.
