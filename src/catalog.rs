@@ -133,6 +133,23 @@ pub enum CatalogError {
     Storage(#[from] StorageError),
 }
 
+impl CatalogError {
+    /// The survey files this error is about (none when it names no file).
+    pub fn files(&self) -> Vec<PathBuf> {
+        match self {
+            CatalogError::Read { path, .. } | CatalogError::NotUtf8(path) => vec![path.clone()],
+            CatalogError::File(e) => vec![PathBuf::from(&e.file)],
+            CatalogError::FileFixed { file, .. }
+            | CatalogError::EarlierVersion { file, .. }
+            | CatalogError::DropsAnsweredCodes { file, .. }
+            | CatalogError::ChangesRules { file, .. }
+            | CatalogError::AnotherSurveysId { file, .. } => vec![PathBuf::from(file)],
+            CatalogError::SameSurveyId { files, .. } => files.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// What importing a directory of survey files did: the files loaded, and the others with why
 /// (each error names its file).
 #[derive(Debug, Default)]
@@ -408,6 +425,25 @@ impl Catalog {
             }
         }
         Ok(report)
+    }
+
+    /// Whether a survey file refused earlier has been put right since: it is gone, or it holds
+    /// the current version of the survey it defines (corrected and imported, or brought up to
+    /// date with `minyi survey source`).
+    pub fn put_right(&self, path: &Path) -> Result<bool, CatalogError> {
+        let source = match std::fs::read(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+            Err(_) => return Ok(false),
+            Ok(bytes) => bytes,
+        };
+        let Ok(source) = String::from_utf8(source) else {
+            return Ok(false);
+        };
+        let Ok(survey) = Survey::from_toml(&source, &path.display().to_string()) else {
+            return Ok(false);
+        };
+        let current = storage::find_survey(&mut *self.db.conn()?, &survey.id)?;
+        Ok(current.is_some_and(|record| record.current_version == version_of(&source)))
     }
 
     /// The text of a survey's file as imported: its current version, or `version`.

@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::ingest::Ingest;
 use crate::mail::{EmailTemplates, Mailer, OutboxWorker};
 use crate::storage::{self, Database};
-use crate::web::{AppState, FormTokens, FullCounties, Metrics, Pages, RateLimiter};
+use crate::web::{AppState, FileNotLoaded, FormTokens, FullCounties, Metrics, Pages, RateLimiter};
 
 /// Name of the server key that signs form tokens (shared by every process on a database).
 pub const FORM_TOKEN_KEY: &str = "form_token_hmac";
@@ -76,7 +76,7 @@ impl Application {
             public_url: settings.public_url.clone(),
             metrics_token: settings.metrics_token.clone(),
             full_counties: FullCounties::default(),
-            files_not_loaded: imported.refused.iter().map(ToString::to_string).collect(),
+            files_not_loaded: imported.refused.iter().map(FileNotLoaded::from).collect(),
         });
         spawn_daily_work(catalog.clone());
         let base_url = base_url(settings, port);

@@ -68,9 +68,27 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Counties whose quota is full, for the form to say so before it is filled in.
     pub full_counties: FullCounties,
-    /// Why each survey file this process refused at start was refused: the surveys page says
-    /// so, for a publisher who cannot read the console.
-    pub files_not_loaded: Arc<[String]>,
+    /// Each survey file this process refused at start, and why: the surveys page says so, for
+    /// a publisher who cannot read the console, until the file is put right.
+    pub files_not_loaded: Arc<[FileNotLoaded]>,
+}
+
+/// A survey file refused at start.
+#[derive(Clone, Debug)]
+pub struct FileNotLoaded {
+    /// The files the refusal is about (two files defining one survey are one refusal).
+    pub files: Vec<std::path::PathBuf>,
+    /// Why, a problem a line.
+    pub why: String,
+}
+
+impl From<&crate::catalog::CatalogError> for FileNotLoaded {
+    fn from(error: &crate::catalog::CatalogError) -> FileNotLoaded {
+        FileNotLoaded {
+            files: error.files(),
+            why: error.to_string(),
+        }
+    }
 }
 
 /// Declares every route once: `ROUTES` (method, pattern, who may use it), which the

@@ -10,12 +10,12 @@ use serde_json::{json, Value};
 
 use super::{blocking, in_lang, private_page, query_param};
 use crate::analysis::{fieldwork_progress, stored_fieldwork_progress};
-use crate::catalog::CurrentSurvey;
+use crate::catalog::{Catalog, CurrentSurvey};
 use crate::fieldwork::Progress;
 use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
 use crate::web::fieldwork_view::{short_version, FieldworkView};
-use crate::web::{lang_of, AppError, AppState, SignedIn};
+use crate::web::{lang_of, AppError, AppState, FileNotLoaded, SignedIn};
 
 /// Each county's bar, its notes in colour, the message after a move, and county names kept whole
 /// (a narrow column would break 南湖区 in two).
@@ -62,19 +62,40 @@ pub(super) fn with(mut view: Value, extra: Value) -> Value {
     view
 }
 
+/// The files refused at start that are still wrong: one put right since (corrected and
+/// imported, brought up to date, or removed) is no longer listed.
+fn still_not_loaded(
+    catalog: &Catalog,
+    refused: &[FileNotLoaded],
+) -> Result<Vec<FileNotLoaded>, AppError> {
+    let mut still = Vec::new();
+    for file in refused {
+        let mut put_right = !file.files.is_empty();
+        for path in &file.files {
+            put_right = put_right && catalog.put_right(path)?;
+        }
+        if !put_right {
+            still.push(file.clone());
+        }
+    }
+    Ok(still)
+}
+
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let lang = lang_of(&req);
     let result = async {
         let catalog = state.catalog.clone();
-        let surveys = blocking(move || {
-            catalog
+        let refused = state.files_not_loaded.clone();
+        let (surveys, not_loaded) = blocking(move || {
+            let surveys = catalog
                 .list()?
                 .into_iter()
                 .map(|s| {
                     let progress = stored_fieldwork_progress(&catalog, &s.record.id)?;
                     Ok((s, progress))
                 })
-                .collect::<Result<Vec<_>, AppError>>()
+                .collect::<Result<Vec<_>, AppError>>()?;
+            Ok::<_, AppError>((surveys, still_not_loaded(&catalog, &refused)?))
         })
         .await?;
         let m = state.pages.messages();
@@ -110,8 +131,8 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
                 "page_title": m.text(lang, "fieldwork.surveys_heading"),
                 "surveys": rows,
                 // A file with several problems says them a line each.
-                "files_not_loaded": state.files_not_loaded.iter()
-                    .map(|why| why.lines().collect::<Vec<_>>())
+                "files_not_loaded": not_loaded.iter()
+                    .map(|file| file.why.lines().collect::<Vec<_>>())
                     .collect::<Vec<_>>(),
                 "account_href": in_lang("/account", lang),
             }),

@@ -149,6 +149,28 @@ async fn the_survey_list_names_each_file_refused_at_start_and_why() {
         "the other surveys run on"
     );
 
+    // The publisher corrects the file: listed until it is imported too.
+    let corrected = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
+        .unwrap()
+        .replace(EXAMPLE_ID, "transport-2026")
+        .replace("嘉兴市食品安全公众满意度调查", "嘉兴市公共交通满意度调查");
+    let file = dir.path().join("transport-2026.toml");
+    std::fs::write(&file, corrected).unwrap();
+    let not_yet = get(&app, "/admin/surveys", &cookie).await;
+    app.catalog().import_file(&file).expect("imported");
+    let after = get(&app, "/admin/surveys", &cookie).await;
+
+    assert!(
+        not_yet.body.contains("transport-2026.toml"),
+        "corrected, not yet imported: {}",
+        not_yet.body
+    );
+    assert!(
+        !after.body.contains("未能加载") && after.body.contains("id=\"survey-transport-2026\""),
+        "put right: no longer listed, and the survey is there: {}",
+        after.body
+    );
+
     let app = spawn_app(Backend::Sqlite).await;
     let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
     let clean = get(&app, "/admin/surveys", &cookie).await;
