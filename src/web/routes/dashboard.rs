@@ -63,14 +63,16 @@ pub(super) fn with(mut view: Value, extra: Value) -> Value {
 }
 
 /// The files refused at start that are still wrong: one put right since (corrected and
-/// imported, brought up to date, or removed) is no longer listed.
+/// imported, brought up to date, or removed) is no longer listed; two files defining one
+/// survey, not until one of them is gone.
 fn still_not_loaded(
     catalog: &Catalog,
     refused: &[FileNotLoaded],
 ) -> Result<Vec<FileNotLoaded>, AppError> {
     let mut still = Vec::new();
     for file in refused {
-        let mut put_right = !file.files.is_empty();
+        let remaining = file.files.iter().filter(|path| path.exists()).count();
+        let mut put_right = !file.files.is_empty() && remaining <= 1;
         for path in &file.files {
             put_right = put_right && catalog.put_right(path)?;
         }

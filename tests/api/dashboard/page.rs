@@ -180,6 +180,34 @@ async fn the_survey_list_names_each_file_refused_at_start_and_why() {
     );
 }
 
+#[actix_web::test]
+async fn two_files_defining_one_survey_stay_listed_until_one_of_them_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
+        .unwrap()
+        .replace(EXAMPLE_ID, "jiaxing-2017");
+    for name in ["jiaxing-2017.toml", "jiaxing-2017-copy.toml"] {
+        std::fs::write(dir.path().join(name), &text).unwrap();
+    }
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    // Imported by hand: each file alone now holds the current version.
+    app.catalog()
+        .import_file(&dir.path().join("jiaxing-2017.toml"))
+        .expect("imported");
+
+    let both = get(&app, "/admin/surveys", &cookie).await;
+    std::fs::remove_file(dir.path().join("jiaxing-2017-copy.toml")).unwrap();
+    let one = get(&app, "/admin/surveys", &cookie).await;
+
+    assert!(
+        both.body.contains("all define survey jiaxing-2017"),
+        "still two files for one survey: {}",
+        both.body
+    );
+    assert!(!one.body.contains("未能加载"), "one left: put right");
+}
+
 /// A refusal or a wrong address on a staff page leads back among staff pages, in the page's
 /// language: not to a resident's survey, and not to a dead end.
 #[actix_web::test]
