@@ -133,7 +133,37 @@ pub enum CatalogError {
     Storage(#[from] StorageError),
 }
 
+/// Every kind [`CatalogError::file_refusal_kind`] gives.
+pub const FILE_REFUSAL_KINDS: [&str; 9] = [
+    "unreadable",
+    "invalid",
+    "fixed",
+    "earlier",
+    "drops_answered",
+    "changes_rules",
+    "another_survey",
+    "same_id",
+    "other",
+];
+
 impl CatalogError {
+    /// What kind of refusal of a survey file this is, a word for interface text
+    /// (`fieldwork.not_loaded_{kind}`): the page says it in the reader's language above the
+    /// details, which name the file, the key and what was expected.
+    pub fn file_refusal_kind(&self) -> &'static str {
+        match self {
+            CatalogError::Read { .. } | CatalogError::NotUtf8(_) => "unreadable",
+            CatalogError::File(_) => "invalid",
+            CatalogError::FileFixed { .. } => "fixed",
+            CatalogError::EarlierVersion { .. } => "earlier",
+            CatalogError::DropsAnsweredCodes { .. } => "drops_answered",
+            CatalogError::ChangesRules { .. } => "changes_rules",
+            CatalogError::AnotherSurveysId { .. } => "another_survey",
+            CatalogError::SameSurveyId { .. } => "same_id",
+            _ => "other",
+        }
+    }
+
     /// The survey files this error is about (none when it names no file).
     pub fn files(&self) -> Vec<PathBuf> {
         match self {

@@ -173,6 +173,17 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_refused_survey_file_is_named_in_both_languages() {
+        let messages = Messages::load().unwrap();
+        for kind in crate::catalog::FILE_REFUSAL_KINDS {
+            for lang in [Lang::Zh, Lang::En] {
+                let key = format!("fieldwork.not_loaded_{kind}");
+                assert_ne!(messages.text(lang, &key), key, "{lang:?}");
+            }
+        }
+    }
+
+    #[test]
     fn placeholders_are_filled() {
         let messages = Messages::load().unwrap();
         let text = messages.format(

@@ -78,6 +78,10 @@ pub struct AppState {
 pub struct FileNotLoaded {
     /// The files the refusal is about (two files defining one survey are one refusal).
     pub files: Vec<std::path::PathBuf>,
+    /// What kind of refusal ([`CatalogError::file_refusal_kind`]).
+    ///
+    /// [`CatalogError::file_refusal_kind`]: crate::catalog::CatalogError::file_refusal_kind
+    pub kind: &'static str,
     /// Why, a problem a line.
     pub why: String,
 }
@@ -86,6 +90,7 @@ impl From<&crate::catalog::CatalogError> for FileNotLoaded {
     fn from(error: &crate::catalog::CatalogError) -> FileNotLoaded {
         FileNotLoaded {
             files: error.files(),
+            kind: error.file_refusal_kind(),
             why: error.to_string(),
         }
     }

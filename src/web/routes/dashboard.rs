@@ -132,9 +132,18 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             json!({
                 "page_title": m.text(lang, "fieldwork.surveys_heading"),
                 "surveys": rows,
-                // A file with several problems says them a line each.
+                // What kind of problem, in the reader's language; then the details (English,
+                // as `minyi survey check` prints them), a problem a line.
                 "files_not_loaded": not_loaded.iter()
-                    .map(|file| file.why.lines().collect::<Vec<_>>())
+                    .map(|file| json!({
+                        "kind": m.text(lang, &format!("fieldwork.not_loaded_{}", file.kind)),
+                        "files": file.files.iter()
+                            .filter_map(|path| path.file_name())
+                            .map(|name| name.to_string_lossy().into_owned())
+                            .collect::<Vec<_>>()
+                            .join(m.text(lang, "fieldwork.separator").as_str()),
+                        "lines": file.why.lines().collect::<Vec<_>>(),
+                    }))
                     .collect::<Vec<_>>(),
                 "account_href": in_lang("/account", lang),
             }),

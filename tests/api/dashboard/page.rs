@@ -145,6 +145,10 @@ async fn the_survey_list_names_each_file_refused_at_start_and_why() {
         "and what was meant: {problem}"
     );
     assert!(
+        problem.contains("<strong>transport-2026.toml: 文件内容有误"),
+        "the kind of problem in the reader's language: {problem}"
+    );
+    assert!(
         list.body.contains(&format!("id=\"survey-{EXAMPLE_ID}\"")),
         "the other surveys run on"
     );
@@ -201,7 +205,10 @@ async fn two_files_defining_one_survey_stay_listed_until_one_of_them_is_gone() {
     let one = get(&app, "/admin/surveys", &cookie).await;
 
     assert!(
-        both.body.contains("all define survey jiaxing-2017"),
+        both.body.contains("all define survey jiaxing-2017")
+            && both
+                .body
+                .contains("jiaxing-2017-copy.toml；jiaxing-2017.toml: 几个文件定义了同一份调查"),
         "still two files for one survey: {}",
         both.body
     );
