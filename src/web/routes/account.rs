@@ -21,7 +21,8 @@ pub async fn page(
         let catalog = state.catalog.clone();
         let accounts = state.accounts.clone();
         let who = account.clone();
-        let (surveys, purged): (Vec<CurrentSurvey>, Vec<bool>) = blocking(move || {
+        let may_download = account.role != Role::Publisher;
+        let (surveys, comments): (Vec<CurrentSurvey>, Vec<bool>) = blocking(move || {
             let all = catalog.list()?;
             let granted = match who.role {
                 Role::Evaluator => Some(accounts.granted_surveys(&who)?),
@@ -31,17 +32,23 @@ pub async fn page(
                 .into_iter()
                 .filter(|s| granted.as_ref().is_none_or(|g| g.contains(&s.record.id)))
                 .collect();
-            // Whose comments the purge deleted: no link to a download that would say so.
+            // Whose comments can be handed over: fieldwork over, free text asked, and not yet
+            // deleted by the purge (no link to a download that would say so). The purge is
+            // looked up only for those.
             let mut conn = catalog.database().conn()?;
-            let purged = shown
+            let comments = shown
                 .iter()
-                .map(|s| Ok(crate::storage::purged_on(&mut conn, &s.record.id)?.is_some()))
+                .map(|s| {
+                    let offered = may_download
+                        && s.record.state.fieldwork_over()
+                        && crate::release::comments::asks_free_text(&s.definition);
+                    Ok(offered && crate::storage::purged_on(&mut conn, &s.record.id)?.is_none())
+                })
                 .collect::<Result<Vec<bool>, AppError>>()?;
-            Ok::<_, AppError>((shown, purged))
+            Ok::<_, AppError>((shown, comments))
         })
         .await?;
         let m = state.pages.messages();
-        let may_download = account.role != Role::Publisher;
         let runs_fieldwork = matches!(account.role, Role::Publisher | Role::Admin);
         let suffix = if lang == crate::survey::Lang::En {
             "?lang=en"
@@ -50,14 +57,9 @@ pub async fn page(
         };
         let rows: Vec<_> = surveys
             .iter()
-            .zip(&purged)
-            .map(|(s, &purged)| {
-                let released =
-                    s.record.state.fieldwork_over();
-                let comments = may_download
-                    && released
-                    && !purged
-                    && crate::release::comments::asks_free_text(&s.definition);
+            .zip(comments)
+            .map(|(s, comments)| {
+                let released = s.record.state.fieldwork_over();
                 json!({
                     "title": s.definition.title.get(lang),
                     "id": s.record.id,
