@@ -461,16 +461,14 @@ impl Catalog {
     /// the current version of the survey it defines (corrected and imported, or brought up to
     /// date with `minyi survey source`).
     pub fn put_right(&self, path: &Path) -> Result<bool, CatalogError> {
-        let source = match std::fs::read(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        let (survey, source) = match read_survey_file(path) {
+            Ok(read) => read,
+            Err(CatalogError::Read { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                return Ok(true)
+            }
             Err(_) => return Ok(false),
-            Ok(bytes) => bytes,
-        };
-        let Ok(source) = String::from_utf8(source) else {
-            return Ok(false);
-        };
-        let Ok(survey) = Survey::from_toml(&source, &path.display().to_string()) else {
-            return Ok(false);
         };
         let current = storage::find_survey(&mut *self.db.conn()?, &survey.id)?;
         Ok(current.is_some_and(|record| record.current_version == version_of(&source)))

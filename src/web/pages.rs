@@ -124,8 +124,9 @@ impl Pages {
             map.entry("extra_css").or_insert(json!(""));
             // Answers kept on the phone: the form's (`survey_form::FormContext::draft`), or
             // the thank-you page's, which deletes them.
-            map.entry("draft").or_insert(Value::Null);
-            map.insert("draft_script".into(), json!(draft_script_path()));
+            if !map.entry("draft").or_insert(Value::Null).is_null() {
+                map.insert("draft_script".into(), json!(draft_script_path()));
+            }
             if map.contains_key("switch_form") {
                 let action = map.get("action").and_then(Value::as_str).unwrap_or(path);
                 let other_lang_action = format!("{action}?lang={other}");
