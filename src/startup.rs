@@ -77,6 +77,7 @@ impl Application {
             metrics_token: settings.metrics_token.clone(),
             full_counties: FullCounties::default(),
             files_not_loaded: imported.refused.iter().map(FileNotLoaded::from).collect(),
+            surveys_dir: settings.surveys_dir.clone(),
         });
         spawn_daily_work(catalog.clone());
         let base_url = base_url(settings, port);

@@ -71,6 +71,9 @@ pub struct AppState {
     /// Each survey file this process refused at start, and why: the surveys page says so, for
     /// a publisher who cannot read the console, until the file is put right.
     pub files_not_loaded: Arc<[FileNotLoaded]>,
+    /// The surveys folder (`MINYI_SURVEYS_DIR`): a file imported from the web is written there
+    /// too, so that the next start finds it current.
+    pub surveys_dir: std::path::PathBuf,
 }
 
 /// A survey file refused at start.
@@ -136,6 +139,9 @@ route_table! {
     get "/account" => routes::account::page, Access::SignedIn;
     get "/admin/audit" => routes::admin::audit, Access::Admin;
     get "/admin/surveys" => routes::dashboard::list, Access::Publisher;
+    get "/admin/import" => routes::import::form, Access::Publisher;
+    post "/admin/import" => routes::import::check, Access::Publisher;
+    post "/admin/import/confirm" => routes::import::confirm, Access::Publisher;
     get "/admin/surveys/{id}" => routes::dashboard::show, Access::Publisher;
     get "/admin/surveys/{id}/preview" => routes::preview::show, Access::Publisher;
     post "/admin/surveys/{id}/preview" => routes::preview::check, Access::Publisher;

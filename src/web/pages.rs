@@ -9,7 +9,7 @@ use super::i18n::Messages;
 use super::text_size::TextSize;
 use crate::survey::Lang;
 
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 15] = [
     ("layout", include_str!("../../templates/layout.hbs")),
     ("survey", include_str!("../../templates/survey.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
@@ -23,6 +23,11 @@ const TEMPLATES: [(&str, &str); 13] = [
     ("account", include_str!("../../templates/account.hbs")),
     ("audit", include_str!("../../templates/audit.hbs")),
     ("surveys", include_str!("../../templates/surveys.hbs")),
+    ("import", include_str!("../../templates/import.hbs")),
+    (
+        "import_check",
+        include_str!("../../templates/import_check.hbs"),
+    ),
     ("dashboard", include_str!("../../templates/dashboard.hbs")),
     ("confirm", include_str!("../../templates/confirm.hbs")),
     ("bulletin", include_str!("../../templates/bulletin.hbs")),

@@ -146,6 +146,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
                     }))
                     .collect::<Vec<_>>(),
                 "account_href": in_lang("/account", lang),
+                "import_href": in_lang("/admin/import", lang),
             }),
         )?;
         Ok::<_, AppError>(private_page(StatusCode::OK, html))
@@ -188,6 +189,12 @@ pub async fn show(
         let move_named = |name: &str| Transition::ALL.into_iter().find(|t| t.name() == name);
         let done = match done_param.as_deref() {
             Some("clear") => Some(m.text(lang, "fieldwork.traces_cleared_now")),
+            Some("imported") => Some(m.text(lang, "import.done")),
+            Some("imported_not_saved") => Some(m.format(
+                lang,
+                "import.done_not_saved",
+                &[("folder", &state.surveys_dir.display().to_string())],
+            )),
             Some(asked) => match asked.strip_prefix("already_") {
                 Some(name) => move_named(name).map(|t| format!("lifecycle.already_{t}")),
                 None => move_named(asked).map(|t| format!("lifecycle.done_{t}")),

@@ -7,6 +7,7 @@ pub mod clearing;
 pub mod dashboard;
 pub mod health;
 pub mod home;
+pub mod import;
 pub mod invitation;
 pub mod login;
 pub mod metrics;

@@ -26,14 +26,25 @@ pub async fn read_form(
     state: &AppState,
     default: Lang,
 ) -> Result<PostedForm, AppError> {
+    read_form_up_to(req, payload, state, default, state.body_limit).await
+}
+
+/// [`read_form`] with a body limit of its own, for a form larger than a resident's answers (a
+/// survey file being imported).
+pub async fn read_form_up_to(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    default: Lang,
+    limit: usize,
+) -> Result<PostedForm, AppError> {
     if is_cross_site(req, state.public_url.as_deref()) {
         return Err(AppError::Forbidden);
     }
     check_content_type(req)?;
-    let body =
-        actix_web::rt::time::timeout(state.body_timeout, read_body(payload, state.body_limit))
-            .await
-            .map_err(|_| AppError::TooSlow)??;
+    let body = actix_web::rt::time::timeout(state.body_timeout, read_body(payload, limit))
+        .await
+        .map_err(|_| AppError::TooSlow)??;
     let fields = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let lang = fields
         .first("_lang")

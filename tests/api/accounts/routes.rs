@@ -44,6 +44,10 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/account", [303, 200, 200, 200, 200]),
     ("get", "/admin/audit", [303, 403, 403, 403, 200]),
     ("get", "/admin/surveys", [303, 403, 403, 200, 200]),
+    ("get", "/admin/import", [303, 403, 403, 200, 200]),
+    // An empty post is no file upload, and an empty confirmation carries no file's text.
+    ("post", "/admin/import", [303, 403, 403, 400, 400]),
+    ("post", "/admin/import/confirm", [303, 403, 403, 400, 400]),
     ("get", "/admin/surveys/{id}", [303, 403, 403, 200, 200]),
     // A published survey's form can still be previewed; an empty post is checked, not stored.
     (

@@ -4,6 +4,7 @@
 
 mod bulletin;
 mod clearing;
+mod import;
 mod moves;
 mod page;
 mod preview;
@@ -51,6 +52,22 @@ pub async fn send(
     form: &[(&str, &str)],
     headers: &[(&str, &str)],
 ) -> Reply {
+    let body = (method != "get").then(|| {
+        let form = serde_urlencoded::to_string(form).unwrap();
+        ("application/x-www-form-urlencoded", form.into_bytes())
+    });
+    send_body(app, method, path, cookie, body, headers).await
+}
+
+/// [`send`] with a body of any type (`(content type, bytes)`; `None` for a GET).
+pub async fn send_body(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    body: Option<(&str, Vec<u8>)>,
+    headers: &[(&str, &str)],
+) -> Reply {
     let mut request = match method {
         "get" => app.client.get(app.url(path)),
         _ => app.client.post(app.url(path)),
@@ -59,14 +76,13 @@ pub async fn send(
     for header in headers {
         request = request.insert_header(*header);
     }
-    let mut response = if method == "get" {
-        request.send().await.expect("GET")
-    } else {
-        request
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .send_body(serde_urlencoded::to_string(form).unwrap())
+    let mut response = match body {
+        None => request.send().await.expect("GET"),
+        Some((content_type, body)) => request
+            .insert_header(("Content-Type", content_type))
+            .send_body(body)
             .await
-            .expect("POST")
+            .expect("POST"),
     };
     let header = |name: &str| header_of(&response, name);
     let (location, set_cookie) = (header("location"), header("set-cookie"));

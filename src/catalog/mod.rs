@@ -3,6 +3,12 @@
 //!
 //! Blocking (it calls storage); the web layer runs it on actix's blocking pool.
 
+mod folder;
+mod plan;
+
+pub use folder::UploadImported;
+pub use plan::{CheckedImport, ImportPlan};
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -203,6 +209,15 @@ pub struct CurrentSurvey {
     pub definition: Arc<Survey>,
 }
 
+/// A survey file being imported: the name it was read under, which problems name and the
+/// "another survey's id" check compares, and where this installation keeps it (the same for a
+/// file on the server; for one sent from the web, its place in the surveys folder).
+#[derive(Clone, Copy, Debug)]
+struct SurveyFile<'a> {
+    read_as: &'a Path,
+    kept_as: &'a Path,
+}
+
 /// What importing one file did.
 #[derive(Clone, Debug)]
 pub struct ImportReport {
@@ -243,28 +258,41 @@ impl Catalog {
     /// closed or published survey, and one that drops a question or code answers may hold.
     pub fn import_file(&self, path: &Path) -> Result<ImportReport, CatalogError> {
         let (survey, source) = read_survey_file(path)?;
-        self.import_survey(path, survey, &source, Earlier::Restore)
+        let file = SurveyFile {
+            read_as: path,
+            kept_as: path,
+        };
+        self.import_survey(
+            file,
+            survey,
+            &source,
+            Earlier::Restore,
+            crate::audit::COMMAND_LINE,
+        )
     }
 
     fn import_survey(
         &self,
-        path: &Path,
+        file: SurveyFile<'_>,
         survey: Survey,
         source: &str,
         earlier: Earlier,
+        actor: &str,
     ) -> Result<ImportReport, CatalogError> {
-        let file_name = path.display().to_string();
+        let path = file.kept_as;
+        let file_name = file.read_as.display().to_string();
+        let kept_as = path.display().to_string();
         let version = version_of(source);
         let now = now_rfc3339();
         let mut conn = self.db.conn()?;
         let existing = storage::find_survey(&mut conn, &survey.id)?;
         if let Some(record) = existing.as_ref().filter(|r| r.current_version != version) {
-            self.check_same_survey(&mut conn, path, record, &survey)?;
+            self.check_same_survey(&mut conn, file.read_as, record, &survey)?;
             self.check_new_version(&mut conn, &file_name, record, &survey)?;
         }
         let previous = existing.map(|r| r.current_version);
         let outcome = storage::import_version(
-            &mut conn, &survey.id, &version, &file_name, source, &now, earlier,
+            &mut conn, &survey.id, &version, &kept_as, source, &now, earlier,
         )?;
         let detail = match (outcome, previous) {
             (ImportOutcome::Earlier, _) => {
@@ -284,11 +312,11 @@ impl Catalog {
             }
             (ImportOutcome::Unchanged, _) => None,
             (ImportOutcome::NewVersion { earlier_responses }, Some(previous)) => Some(format!(
-                "{file_name}: version {} replaces {}; {earlier_responses} earlier responses keep theirs",
+                "{kept_as}: version {} replaces {}; {earlier_responses} earlier responses keep theirs",
                 short(&version),
                 short(&previous)
             )),
-            _ => Some(format!("{file_name}: new survey, version {}", short(&version))),
+            _ => Some(format!("{kept_as}: new survey, version {}", short(&version))),
         };
         let opened = outcome == ImportOutcome::Created
             && survey.open_on_import
@@ -309,7 +337,7 @@ impl Catalog {
             crate::audit::record(
                 &self.db,
                 crate::audit::AuditEvent {
-                    actor: crate::audit::COMMAND_LINE,
+                    actor,
                     action: crate::audit::AuditAction::SurveyImported,
                     survey_id: Some(&survey.id),
                     manifest_sha256: None,
@@ -447,7 +475,16 @@ impl Catalog {
                         });
                     }
                 }
-                _ => match self.import_survey(&file, survey, &source, Earlier::Keep) {
+                _ => match self.import_survey(
+                    SurveyFile {
+                        read_as: &file,
+                        kept_as: &file,
+                    },
+                    survey,
+                    &source,
+                    Earlier::Keep,
+                    crate::audit::COMMAND_LINE,
+                ) {
                     Ok(loaded) => report.loaded.push(loaded),
                     Err(e @ CatalogError::Storage(_)) => return Err(e),
                     Err(e) => report.refused.push(e),

@@ -1,0 +1,89 @@
+//! What importing a survey file would do, said before anything is done: the web's import page
+//! shows it and asks to confirm (the command line imports at once). The same checks as the
+//! import itself, which makes them again when it is confirmed.
+
+use std::path::Path;
+
+use super::{short, Catalog, CatalogError};
+use crate::lifecycle::SurveyState;
+use crate::storage;
+use crate::survey::{version_of, Survey};
+
+/// What an import of the file would do to the survey it defines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportPlan {
+    /// A survey this installation does not have: a draft, or open at once when its file says
+    /// `open_on_import`.
+    New { opens: bool },
+    /// The survey already has this very file as its current version: nothing to import.
+    Unchanged { state: SurveyState },
+    /// A new version replacing the current one (`current`, shortened); the `responses` stored
+    /// keep the version they answered.
+    NewVersion {
+        current: String,
+        state: SurveyState,
+        responses: i64,
+    },
+    /// Back to a version the survey had before its current one (`current`, shortened).
+    Restores {
+        current: String,
+        state: SurveyState,
+        responses: i64,
+    },
+}
+
+/// A survey file checked for import.
+#[derive(Debug)]
+pub struct CheckedImport {
+    pub survey: Survey,
+    /// The file's version (the SHA-256 of its text, in hex).
+    pub version: String,
+    pub plan: ImportPlan,
+}
+
+impl Catalog {
+    /// Checks a survey file's text as importing it would, and says what the import would do.
+    /// `name` is the file's name as the publisher knows it: problems name it, and the
+    /// "another survey's id" check compares it with the file the survey came from.
+    pub fn check_import(&self, name: &Path, source: &str) -> Result<CheckedImport, CatalogError> {
+        let survey = Survey::from_toml(source, &name.display().to_string())?;
+        let version = version_of(source);
+        let mut conn = self.db.conn()?;
+        let plan = match storage::find_survey(&mut conn, &survey.id)? {
+            None => ImportPlan::New {
+                opens: survey.open_on_import,
+            },
+            Some(record) if record.current_version == version => ImportPlan::Unchanged {
+                state: record.state,
+            },
+            Some(record) => {
+                self.check_same_survey(&mut conn, name, &record, &survey)?;
+                self.check_new_version(&mut conn, &name.display().to_string(), &record, &survey)?;
+                let responses = storage::count_by_stratum(&mut conn, &record.id)?
+                    .iter()
+                    .map(|(_, n)| n)
+                    .sum();
+                let current = short(&record.current_version).to_owned();
+                let state = record.state;
+                if storage::version_ids(&mut conn, &record.id)?.contains(&version) {
+                    ImportPlan::Restores {
+                        current,
+                        state,
+                        responses,
+                    }
+                } else {
+                    ImportPlan::NewVersion {
+                        current,
+                        state,
+                        responses,
+                    }
+                }
+            }
+        };
+        Ok(CheckedImport {
+            survey,
+            version,
+            plan,
+        })
+    }
+}

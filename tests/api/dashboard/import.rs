@@ -1,0 +1,411 @@
+//! A publisher imports a survey file from the web (`/admin/import`): checked first and said what
+//! importing it will do, imported only when confirmed, audited under the account, and written
+//! into the surveys folder so that the next start finds it current.
+
+use minyi::accounts::Role;
+use minyi::lifecycle::{SurveyState, Transition};
+use minyi::survey::version_of;
+
+use super::*;
+
+const BOUNDARY: &str = "minyi-test-7MA4YWxkTrZu0gW";
+
+/// The example survey's file, as a publisher has it.
+fn example_text() -> String {
+    std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap()
+}
+
+/// A new survey made from a copy of the example: its own id and title, not opened on import.
+fn transport_survey() -> String {
+    example_text()
+        .replace(EXAMPLE_ID, "transport-2026")
+        .replace(
+            "嘉兴市食品安全公众满意度调查（2016年）",
+            "嘉兴市公共交通满意度调查",
+        )
+        .replace("open_on_import = true", "open_on_import = false")
+}
+
+/// A surveys folder holding a copy of the example, as a server's `surveys/`.
+fn surveys_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jiaxing-food-safety-2016.toml"),
+        example_text(),
+    )
+    .unwrap();
+    dir
+}
+
+/// The upload page's form as a browser sends it: its token and language, and the file chosen
+/// (`None`: none chosen, which browsers send as an empty part).
+fn upload_form(token: &str, file: Option<(&str, &[u8])>) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in [("_token", token), ("_lang", "zh")] {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let (file_name, bytes) = file.unwrap_or(("", b""));
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// Opens the upload page and sends a file from it, as a browser on Minyi's own page does.
+async fn upload(app: &TestApp, cookie: &str, file: Option<(&str, &[u8])>) -> Reply {
+    let page = get(app, "/admin/import", cookie).await;
+    assert_eq!(page.status, 200, "the upload page: {}", page.body);
+    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+    send_body(
+        app,
+        "post",
+        "/admin/import",
+        cookie,
+        Some((&content_type, upload_form(&token_in(&page.body), file))),
+        &[("Origin", &app.address), ("Sec-Fetch-Site", "same-origin")],
+    )
+    .await
+}
+
+/// The value of the hidden field `name` of a page's form.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in the page"))
+        + marker.len();
+    let end = html[start..].find('"').expect("value ends") + start;
+    html[start..end].to_owned()
+}
+
+/// Presses the check page's "import" button, with its fields as given.
+async fn confirm_import(app: &TestApp, cookie: &str, fields: &[(&str, &str)]) -> Reply {
+    send(
+        app,
+        "post",
+        "/admin/import/confirm",
+        cookie,
+        fields,
+        &[("Origin", &app.address), ("Sec-Fetch-Site", "same-origin")],
+    )
+    .await
+}
+
+/// The confirmation form of a check page, as the browser would send it.
+fn confirmation_of(check: &Reply) -> Vec<(&'static str, String)> {
+    ["_token", "_lang", "name", "source"]
+        .into_iter()
+        .map(|name| (name, hidden(&check.body, name)))
+        .collect()
+}
+
+async fn press(app: &TestApp, cookie: &str, fields: &[(&'static str, String)]) -> Reply {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    confirm_import(app, cookie, &fields).await
+}
+
+on_both_backends! {
+    async fn a_publisher_imports_a_new_survey_after_seeing_what_the_import_will_do(backend: Backend) {
+        let folder = surveys_folder();
+        let app = spawn_app_with_surveys(backend, folder.path()).await;
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+        let text = transport_survey();
+
+        let list = get(&app, "/admin/surveys", &cookie).await;
+        let check = upload(&app, &cookie, Some(("transport-2026.toml", text.as_bytes()))).await;
+
+        assert!(list.body.contains("href=\"/admin/import\""), "the surveys page links to the import");
+        assert_eq!(check.status, 200, "{}", check.body);
+        for said in [
+            "检查结果：transport-2026.toml",
+            "嘉兴市公共交通满意度调查",
+            "transport-2026",
+            "这是一份新调查。导入后它处于草稿状态",
+        ] {
+            assert!(check.body.contains(said), "the check page says {said:?}: {}", check.body);
+        }
+        assert!(
+            app.catalog().current("transport-2026").unwrap().is_none(),
+            "nothing is imported before the publisher confirms"
+        );
+
+        let done = press(&app, &cookie, &confirmation_of(&check)).await;
+
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(
+            done.location.as_deref(),
+            Some("/admin/surveys/transport-2026?done=imported")
+        );
+        let dashboard = get(&app, "/admin/surveys/transport-2026?done=imported", &cookie).await;
+        assert!(dashboard.body.contains("调查文件已导入，并已保存到服务器的调查文件夹"), "{}", dashboard.body);
+        let survey = app.catalog().require("transport-2026").expect("imported");
+        assert_eq!(survey.record.state, SurveyState::Draft);
+        assert_eq!(survey.record.current_version, version_of(&text), "the very text checked");
+        assert_eq!(
+            std::fs::read_to_string(folder.path().join("transport-2026.toml")).unwrap(),
+            text,
+            "written into the surveys folder under the name it was sent with"
+        );
+        let audited = minyi::audit::recent(app.catalog().database(), 10).unwrap();
+        assert!(
+            audited.iter().any(|e| e.action == "survey_imported"
+                && e.actor == "publisher@example.org"
+                && e.survey_id.as_deref() == Some("transport-2026")),
+            "audited under the account: {audited:?}"
+        );
+    }
+
+    async fn a_new_version_sent_under_another_name_replaces_the_surveys_own_file(backend: Backend) {
+        let folder = surveys_folder();
+        let app = spawn_app_with_surveys(backend, folder.path()).await;
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+        let newer = example_text().replace("您可以随时停止作答。", "您可以随时停止作答，已填的答案不会提交。");
+        let before = app.catalog().require(EXAMPLE_ID).unwrap().record.current_version;
+
+        let check = upload(&app, &cookie, Some(("食品安全-第二版.toml", newer.as_bytes()))).await;
+
+        assert_eq!(check.status, 200, "{}", check.body);
+        assert!(
+            check.body.contains(&format!("这是该调查的新版本，导入后取代当前版本（{}）", &before[..12])),
+            "{}",
+            check.body
+        );
+        assert!(check.body.contains("调查正在进行：此后打开问卷的居民会看到这个版本"), "{}", check.body);
+
+        let done = press(&app, &cookie, &confirmation_of(&check)).await;
+
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(app.catalog().require(EXAMPLE_ID).unwrap().record.current_version, version_of(&newer));
+        let files: Vec<String> = std::fs::read_dir(folder.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(files, ["jiaxing-food-safety-2016.toml"], "one file per survey, still");
+        assert_eq!(
+            std::fs::read_to_string(folder.path().join("jiaxing-food-safety-2016.toml")).unwrap(),
+            newer
+        );
+        // What the next start does: the folder's file is the current version, not an earlier
+        // one refused and listed on the surveys page.
+        let restart = app.catalog().import_dir(folder.path()).expect("folder imports");
+        assert!(restart.refused.is_empty(), "{:?}", restart.refused);
+    }
+}
+
+#[actix_web::test]
+async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
+    let folder = surveys_folder();
+    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let gbk_title = [0xc3, 0xf1, 0xd2, 0xe2]; // 民意 in GBK
+    let copy_of_example = example_text().replace(
+        "嘉兴市食品安全公众满意度调查（2016年）",
+        "嘉兴市公共交通满意度调查",
+    );
+
+    let invalid = upload(
+        &app,
+        &cookie,
+        Some((
+            "transport-2026.toml",
+            b"id = \"transport-2026\"\n[questions]\n",
+        )),
+    )
+    .await;
+    let not_utf8 = upload(&app, &cookie, Some(("民意.toml", &gbk_title))).await;
+    let copy = upload(
+        &app,
+        &cookie,
+        Some(("transport-2026.toml", copy_of_example.as_bytes())),
+    )
+    .await;
+    let nothing = upload(&app, &cookie, None).await;
+
+    for (reply, said) in [
+        (
+            &invalid,
+            vec![
+                "这个文件没有导入",
+                "文件内容有误",
+                "transport-2026.toml",
+                "[[questions]]",
+            ],
+        ),
+        (&not_utf8, vec!["不是 UTF-8 编码的文本", "GBK"]),
+        (
+            &copy,
+            vec![
+                "沿用了另一份调查的编号",
+                "Give this survey an id of its own",
+            ],
+        ),
+        (&nothing, vec!["请先选择一个调查文件"]),
+    ] {
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        for words in said {
+            assert!(reply.body.contains(words), "says {words:?}: {}", reply.body);
+        }
+        assert!(
+            reply.body.contains("enctype=\"multipart/form-data\""),
+            "the form is there to try again"
+        );
+    }
+    let huge = vec![b'#'; 1100 * 1024];
+    let too_large = upload(&app, &cookie, Some(("photo.toml", &huge))).await;
+    assert_eq!(too_large.status, 413);
+    assert!(
+        too_large.body.contains("这个文件超过 1024 KiB"),
+        "{}",
+        too_large.body
+    );
+    assert!(too_large.body.contains("enctype=\"multipart/form-data\""));
+
+    assert_eq!(
+        app.catalog().list().unwrap().len(),
+        1,
+        "nothing was imported"
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("jiaxing-food-safety-2016.toml")).unwrap(),
+        example_text(),
+        "the folder is untouched"
+    );
+}
+
+#[actix_web::test]
+async fn a_closed_surveys_file_is_refused_at_the_check() {
+    let app = spawn_app_with_surveys(Backend::Sqlite, surveys_folder().path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    app.catalog()
+        .transition(EXAMPLE_ID, Transition::Close)
+        .unwrap();
+    let newer = example_text().replace("您可以随时停止作答。", "您可以随时停止。");
+
+    let check = upload(
+        &app,
+        &cookie,
+        Some(("jiaxing-food-safety-2016.toml", newer.as_bytes())),
+    )
+    .await;
+
+    assert_eq!(check.status, 422, "{}", check.body);
+    assert!(
+        check
+            .body
+            .contains("这份调查已经结束或已发布，它的文件不能再修改"),
+        "{}",
+        check.body
+    );
+}
+
+#[actix_web::test]
+async fn only_the_text_that_was_checked_can_be_imported() {
+    let folder = surveys_folder();
+    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let other = signed_in(&app, "other@example.org", Role::Publisher).await;
+    let check = upload(
+        &app,
+        &cookie,
+        Some(("transport-2026.toml", transport_survey().as_bytes())),
+    )
+    .await;
+    let fields = confirmation_of(&check);
+
+    let mut altered = fields.clone();
+    altered[3].1 =
+        hex::encode(transport_survey().replace("open_on_import = false", "open_on_import = true"));
+    let changed = press(&app, &cookie, &altered).await;
+    let someone_else = press(&app, &other, &fields).await;
+    let cross_site = send(
+        &app,
+        "post",
+        "/admin/import/confirm",
+        &cookie,
+        &fields
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect::<Vec<_>>(),
+        &[
+            ("Origin", "https://elsewhere.example"),
+            ("Sec-Fetch-Site", "cross-site"),
+        ],
+    )
+    .await;
+
+    assert_eq!(changed.status, 422, "{}", changed.body);
+    assert!(
+        changed.body.contains("这个页面已经过期"),
+        "{}",
+        changed.body
+    );
+    assert_eq!(someone_else.status, 422, "a token is the account's own");
+    assert_eq!(cross_site.status, 403);
+    assert!(app.catalog().current("transport-2026").unwrap().is_none());
+    assert!(!folder.path().join("transport-2026.toml").exists());
+
+    let done = press(&app, &cookie, &fields).await;
+    let again = press(&app, &cookie, &fields).await;
+
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        again.status, 303,
+        "pressed twice: imported once, unchanged the second time"
+    );
+    assert_eq!(
+        app.catalog().every_version("transport-2026").unwrap().len(),
+        1
+    );
+}
+
+#[actix_web::test]
+async fn a_file_refused_at_start_is_put_right_by_uploading_it_corrected() {
+    let folder = surveys_folder();
+    let broken = "id = \"transport-2026\"\n[questions]\n";
+    std::fs::write(folder.path().join("transport-2026.toml"), broken).unwrap();
+    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let listed = get(&app, "/admin/surveys", &cookie).await;
+    assert!(
+        listed.body.contains("transport-2026.toml: 文件内容有误"),
+        "{}",
+        listed.body
+    );
+    assert!(
+        listed.body.contains("在“导入调查文件”页上传"),
+        "the alert says how"
+    );
+
+    let corrected = transport_survey();
+    let check = upload(
+        &app,
+        &cookie,
+        Some(("transport-2026.toml", corrected.as_bytes())),
+    )
+    .await;
+    let done = press(&app, &cookie, &confirmation_of(&check)).await;
+    let after = get(&app, "/admin/surveys", &cookie).await;
+
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("transport-2026.toml")).unwrap(),
+        corrected,
+        "the broken file is replaced by its correction"
+    );
+    assert!(
+        !after.body.contains("未能加载") && after.body.contains("id=\"survey-transport-2026\""),
+        "no longer listed as refused, and the survey is there: {}",
+        after.body
+    );
+}
