@@ -525,6 +525,32 @@ impl Catalog {
         })
     }
 
+    /// The file of a survey's current version, to download: a name for it (the name it was
+    /// imported under, where that is a plain ASCII file name; else `ID.toml`) and its text.
+    pub fn current_file(&self, id: &str) -> Result<(String, String), CatalogError> {
+        let mut conn = self.db.conn()?;
+        let record = storage::find_survey(&mut conn, id)?
+            .ok_or_else(|| CatalogError::UnknownSurvey(id.to_owned()))?;
+        let version = &record.current_version;
+        let text = storage::version_source(&mut conn, id, version)?.ok_or_else(|| {
+            StorageError::Corrupt(format!("survey {id} has no stored version {version}"))
+        })?;
+        let plain = |name: &str| {
+            name.ends_with(".toml")
+                && !name.starts_with('.')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        let name = storage::version_file_name(&mut conn, id, version)?
+            .and_then(|kept| {
+                let base = Path::new(&kept).file_name()?.to_str()?.to_owned();
+                plain(&base).then_some(base)
+            })
+            .unwrap_or_else(|| format!("{id}.toml"));
+        Ok((name, text))
+    }
+
     /// Every survey with its current definition, each remembered as `current` remembers it.
     pub fn list(&self) -> Result<Vec<CurrentSurvey>, CatalogError> {
         let mut conn = self.db.conn()?;

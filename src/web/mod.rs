@@ -143,6 +143,7 @@ route_table! {
     post "/admin/import" => routes::import::check, Access::Publisher;
     post "/admin/import/confirm" => routes::import::confirm, Access::Publisher;
     get "/admin/surveys/{id}" => routes::dashboard::show, Access::Publisher;
+    get "/admin/surveys/{id}/survey.toml" => routes::survey_file::download, Access::Publisher;
     get "/admin/surveys/{id}/preview" => routes::preview::show, Access::Publisher;
     post "/admin/surveys/{id}/preview" => routes::preview::check, Access::Publisher;
     get "/admin/surveys/{id}/results" => routes::results::preview, Access::Publisher;

@@ -231,6 +231,10 @@ pub async fn show(
                     "actions": actions,
                     "bulletin_href": in_lang(&format!("/admin/surveys/{id}/bulletin"), lang),
                     "preview_href": in_lang(&format!("/admin/surveys/{id}/preview"), lang),
+                    "file_href": format!("/admin/surveys/{id}/survey.toml"),
+                    // Where a changed file goes, while the survey's file may still change.
+                    "import_href": current.takes_new_versions()
+                        .then(|| in_lang("/admin/import", lang)),
                     "csv_href": format!("/admin/surveys/{id}/bulletin.csv"),
                     "results_href": (current == SurveyState::Published)
                         .then(|| in_lang(&format!("/results/{id}"), lang)),

@@ -16,6 +16,7 @@ pub mod preview;
 pub mod results;
 pub mod resultsets;
 pub mod survey;
+pub mod survey_file;
 pub mod transitions;
 
 use actix_web::http::{header, StatusCode};

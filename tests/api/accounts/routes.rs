@@ -49,6 +49,11 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("post", "/admin/import", [303, 403, 403, 400, 400]),
     ("post", "/admin/import/confirm", [303, 403, 403, 400, 400]),
     ("get", "/admin/surveys/{id}", [303, 403, 403, 200, 200]),
+    (
+        "get",
+        "/admin/surveys/{id}/survey.toml",
+        [303, 403, 403, 200, 200],
+    ),
     // A published survey's form can still be previewed; an empty post is checked, not stored.
     (
         "get",

@@ -409,3 +409,63 @@ async fn a_file_refused_at_start_is_put_right_by_uploading_it_corrected() {
         after.body
     );
 }
+
+#[actix_web::test]
+async fn the_dashboard_gives_the_current_file_to_edit_and_upload_again() {
+    let app = spawn_app_with_surveys(Backend::Sqlite, surveys_folder().path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let path = format!("/admin/surveys/{EXAMPLE_ID}/survey.toml");
+
+    let dashboard = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await;
+    let mut response = app
+        .client
+        .get(app.url(&path))
+        .insert_header(("Cookie", cookie.as_str()))
+        .send()
+        .await
+        .unwrap();
+    let header = |name: &str| header_of(&response, name).unwrap_or_default();
+    let (disposition, content_type) = (header("content-disposition"), header("content-type"));
+    let file = response.body().limit(1 << 20).await.unwrap();
+    let back = upload(
+        &app,
+        &cookie,
+        Some(("jiaxing-food-safety-2016.toml", &file)),
+    )
+    .await;
+
+    assert!(
+        dashboard
+            .body
+            .contains(&format!("href=\"{path}\" download")),
+        "{}",
+        dashboard.body
+    );
+    assert!(
+        dashboard
+            .body
+            .contains("要修改问卷，下载这个文件，改好后上传"),
+        "while it is open"
+    );
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"jiaxing-food-safety-2016.toml\""
+    );
+    assert_eq!(content_type, "application/toml; charset=utf-8");
+    assert_eq!(
+        file,
+        example_text().as_bytes(),
+        "the text as imported, byte for byte"
+    );
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(
+        back.body.contains("当前版本就是这个文件，无需再导入"),
+        "{}",
+        back.body
+    );
+    assert!(
+        !back.body.contains("/admin/import/confirm"),
+        "no import button for nothing"
+    );
+}
