@@ -1,6 +1,6 @@
 // Minyi: a resident's unsent answers, kept on their own phone (the browser's localStorage) so
 // that a page reloaded, or closed by mistake, comes back as it was left. Nothing here sends
-// anything anywhere. The thank-you page deletes the survey's answers; answers older than the
+// anything anywhere. The thank-you page deletes the sent form's answers; answers older than the
 // page's data-draft-days (counted from the first one kept) are deleted by the next Minyi page
 // this phone opens. The form works the same without this script. Written for old phones'
 // browsers: ES5, no modules.
@@ -41,11 +41,8 @@
   }
 
   if (done) {
-    // Sent: the survey's copies go, the public link's and an invitation's.
-    var sent = done.getAttribute('data-draft-done');
-    for (k = 0; k < keys.length; k++) {
-      if (keys[k] === sent || (keys[k] && keys[k].indexOf(sent + ':') === 0)) store.removeItem(keys[k]);
-    }
+    // Sent: the copy of the form sent goes (the public link's, or an invitation's).
+    store.removeItem(done.getAttribute('data-draft-done'));
     return;
   }
   var key = form.getAttribute('data-draft');

@@ -78,6 +78,10 @@ test('half-answered and closed, the form opens again with the answers, and "clea
 test('once the answers are sent, the phone keeps none of them', async () => {
   const context = await phone(browser, { enforceCSP: true });
   const { page, problems } = await openSurvey(context);
+  // Someone else in the household has an invitation's form under way on this phone.
+  const invitation = `${KEY}:invitation`;
+  const theirs = JSON.stringify({ at: Date.now(), answers: [['stratum', 'haiyan']] });
+  await page.evaluate(([key, value]) => localStorage.setItem(key, value), [invitation, theirs]);
   await answerEverythingWithOneMistake(page);
   assert.notEqual(await page.evaluate((key) => localStorage.getItem(key), KEY), null, 'kept while unsent');
   await submit(page);
@@ -87,6 +91,7 @@ test('once the answers are sent, the phone keeps none of them', async () => {
 
   assert.match(page.url(), new RegExp(`/s/${SURVEY}/thanks$`), 'the thank-you page');
   assert.equal(await page.evaluate((key) => localStorage.getItem(key), KEY), null, 'deleted on the thank-you page');
+  assert.equal(await page.evaluate((key) => localStorage.getItem(key), invitation), theirs, 'the invitation’s copy stays');
   const later = await openSurvey(context);
   assert.equal(await checked(later.page, 1, '南湖区'), false, 'a second visit starts empty');
   assert.deepEqual([...problems, ...later.problems], []);

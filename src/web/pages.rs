@@ -60,8 +60,8 @@ pub struct MessagePage {
     pub link: Option<(String, String)>,
     /// `status` for good news, `alert` for problems (read out by screen readers).
     pub role: &'static str,
-    /// The survey whose answers were sent: the page deletes the copies the phone kept
-    /// (`survey_form::draft_key`).
+    /// The key of the form whose answers were sent (`survey_form::draft_key`): the page
+    /// deletes the copy the phone kept under it.
     pub sent_draft: Option<String>,
 }
 
@@ -165,8 +165,8 @@ impl Pages {
                 "link_href": link_href,
                 "link_text": link_text,
                 "role": page.role,
-                "draft": page.sent_draft.map(|survey_id| json!({
-                    "key": super::survey_form::draft_key(&survey_id, false),
+                "draft": page.sent_draft.map(|key| json!({
+                    "key": key,
                     "restore": false,
                     "done": true,
                     "days": super::survey_form::DRAFT_DAYS,

@@ -307,6 +307,7 @@ pub(super) async fn receive(
                     &survey.record.id,
                     lang,
                     Thanks::Again,
+                    true,
                 )));
             }
         }
@@ -420,7 +421,10 @@ pub async fn thanks(
             .await?
             .ok_or(AppError::NotFound)?;
         let m = state.pages.messages();
-        let (heading, paragraphs) = match Thanks::from_query(req.query_string()) {
+        let query = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+            .unwrap_or_default();
+        let invited = query.iter().any(|(k, v)| k == "via" && v == "invitation");
+        let (heading, paragraphs) = match Thanks::from_query(&query) {
             Thanks::First => ("thanks.title", ["thanks.body", "thanks.close"]),
             Thanks::Again => (
                 "thanks.already_title",
@@ -432,8 +436,9 @@ pub async fn thanks(
             paragraphs: paragraphs.iter().map(|key| m.text(lang, key)).collect(),
             link: Some((home_href(lang), m.text(lang, "thanks.home"))),
             role: "status",
-            // The answers were sent: the copies kept on the phone go.
-            sent_draft: Some(id.clone()),
+            // The answers were sent: the copy this form kept on the phone goes (not the other
+            // channel's: a household may have both under way on one phone).
+            sent_draft: Some(draft_key(&id, invited)),
         };
         Ok(html(state.pages.message(lang, &req, page)?))
     }
@@ -455,7 +460,7 @@ pub(super) fn invitation_used_page(
         paragraphs: vec![m.text(lang, "invitation.used_body")],
         link: Some((home_href(lang), m.text(lang, "thanks.home"))),
         role: "status",
-        sent_draft: Some(survey_id.to_owned()),
+        sent_draft: Some(draft_key(survey_id, true)),
     };
     match state.pages.message(lang, req, page) {
         Ok(body) => HttpResponse::Gone()
@@ -660,9 +665,8 @@ enum Thanks {
 }
 
 impl Thanks {
-    fn from_query(query: &str) -> Thanks {
-        let again = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-            .is_ok_and(|pairs| pairs.iter().any(|(k, v)| k == "again" && v == "1"));
+    fn from_query(query: &[(String, String)]) -> Thanks {
+        let again = query.iter().any(|(k, v)| k == "again" && v == "1");
         if again {
             Thanks::Again
         } else {
@@ -674,7 +678,8 @@ impl Thanks {
 /// The redirect to the thanks page, with the cookie that lets a form opened again through the
 /// public link say that this browser has sent it.
 fn thanked(state: &AppState, id: &str, entry: &Entry, lang: Lang, thanks: Thanks) -> HttpResponse {
-    let mut response = see_thanks(id, lang, thanks);
+    let invited = matches!(entry, Entry::Invitation { .. });
+    let mut response = see_thanks(id, lang, thanks, invited);
     if matches!(entry, Entry::OpenLink) {
         let (name, value) = set_sent_cookie(id, state.secure_cookies);
         if let Ok(value) = header::HeaderValue::from_str(&value) {
@@ -684,19 +689,24 @@ fn thanked(state: &AppState, id: &str, entry: &Entry, lang: Lang, thanks: Thanks
     response
 }
 
-fn see_thanks(id: &str, lang: Lang, thanks: Thanks) -> HttpResponse {
+/// The redirect to the thanks page; `invited`: the form came through an invitation, whose copy
+/// kept on the phone the page deletes (`via=invitation`, which names no one).
+fn see_thanks(id: &str, lang: Lang, thanks: Thanks, invited: bool) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, thanks_href(id, lang, thanks)))
+        .insert_header((header::LOCATION, thanks_href(id, lang, thanks, invited)))
         .finish()
 }
 
-fn thanks_href(id: &str, lang: Lang, thanks: Thanks) -> String {
+fn thanks_href(id: &str, lang: Lang, thanks: Thanks, invited: bool) -> String {
     let mut query = Vec::new();
     if lang == Lang::En {
         query.push("lang=en");
     }
     if thanks == Thanks::Again {
         query.push("again=1");
+    }
+    if invited {
+        query.push("via=invitation");
     }
     if query.is_empty() {
         format!("/s/{id}/thanks")

@@ -78,6 +78,12 @@ on_both_backends! {
 
         let first = answer(&app, &link, "nanhu").await;
         assert_eq!(first.status, 303, "{}", first.body);
+        let thanks = app.get(first.location.as_deref().expect("to the thanks page")).await;
+        assert!(
+            thanks.body.contains(&format!("data-draft-done=\"minyi:draft:{EXAMPLE_ID}:invitation\"")),
+            "the thank-you page deletes the invitation's copy, and not the public link's: {}",
+            thanks.body
+        );
         let stored = storage::load_responses(&mut Database::connect(app.db.url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap();
         assert_eq!(stored.len(), 1);
         assert_eq!((stored[0].channel.as_str(), stored[0].stratum.as_str()), ("invitation", "haiyan"), "the invitation's channel and county, whatever was posted");
@@ -86,7 +92,7 @@ on_both_backends! {
         let again = app.get(&link).await;
         assert_eq!(again.status, 410, "a used link is spent");
         assert!(again.body.contains("这份邀请已经用过了"), "and says so politely: {}", again.body);
-        assert!(again.body.contains(&format!("data-draft-done=\"minyi:draft:{EXAMPLE_ID}\"")), "its answers were sent: a copy left on the phone goes");
+        assert!(again.body.contains(&format!("data-draft-done=\"minyi:draft:{EXAMPLE_ID}:invitation\"")), "its answers were sent: a copy left on the phone goes");
         let cut = app.get(&link[..link.len() - 10]).await;
         assert_eq!(cut.status, 404, "a link copied in part");
         assert!(cut.body.contains("可能复制得不完整") && !cut.body.contains("调查尚未开始"), "says what most likely happened: {}", cut.body);
