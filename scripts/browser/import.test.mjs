@@ -73,8 +73,8 @@ test('importing a survey file from a phone', async () => {
   await page.getByRole('button', { name: '检查文件' }).click();
   await page.waitForLoadState('load');
   const problem = await page.getByRole('alert').innerText();
-  assert.match(problem, /这个文件没有导入/);
-  assert.match(problem, /transport-2026\.toml/, 'the file is named');
+  assert.match(problem, /transport-2026\.toml 没有导入/);
+  assert.match(problem, /第 \d+ 行/, 'the line is named');
   assert.match(problem, /\[\[questions\]\]/, 'and what was expected');
   await screenshot(page, 'import-problem');
   await assertAccessible(page, 'import page with a problem');

@@ -17,14 +17,14 @@ use std::path::{Path, PathBuf};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::posted::{is_cross_site, read_form_up_to, PostedForm};
 use super::{blocking, dashboard, in_lang, private_page};
 use crate::accounts::Account;
 use crate::catalog::{CatalogError, CheckedImport, ImportPlan};
 use crate::lifecycle::SurveyState;
-use crate::survey::{version_of, Lang};
+use crate::survey::{version_of, FileProblem, Lang};
 use crate::web::fieldwork_view::short_version;
 use crate::web::{lang_of, AppError, AppState, Messages, SignedIn};
 
@@ -49,29 +49,81 @@ fn confirm_scope(version: &str, account: &Account) -> String {
 }
 
 /// A problem with the file sent, for the upload page: what kind, in the reader's language, and
-/// the details (English, as `minyi survey check` prints them), a problem a line.
+/// the details: each mistake in the file where it is (its line in the reader's language, and
+/// its key) and what was expected there; or, for a refusal of the file as a whole, the
+/// refusal's text (English, as `minyi survey check` and `minyi survey import` print them).
 struct Problem {
+    /// The files the problem is about, by name (none: no file was taken at all).
+    files: Vec<String>,
     kind: String,
+    mistakes: Vec<Value>,
     lines: Vec<String>,
 }
 
 impl Problem {
     fn plain(kind: String) -> Problem {
         Problem {
+            files: Vec::new(),
             kind,
+            mistakes: Vec::new(),
             lines: Vec::new(),
         }
     }
 
     fn refusal(m: &Messages, lang: Lang, error: &CatalogError) -> Problem {
-        Problem {
-            kind: m.text(
-                lang,
-                &format!("fieldwork.not_loaded_{}", error.file_refusal_kind()),
-            ),
-            lines: error.to_string().lines().map(str::to_owned).collect(),
+        let kind = m.text(
+            lang,
+            &format!("fieldwork.not_loaded_{}", error.file_refusal_kind()),
+        );
+        let files = error
+            .files()
+            .iter()
+            .filter_map(|path| path.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        match error {
+            CatalogError::File(e) => Problem {
+                files,
+                kind,
+                mistakes: e.problems.iter().map(|p| mistake(m, lang, p)).collect(),
+                lines: Vec::new(),
+            },
+            other => Problem {
+                files,
+                kind,
+                mistakes: Vec::new(),
+                lines: other.to_string().lines().map(str::to_owned).collect(),
+            },
         }
     }
+}
+
+/// One mistake in a survey file, for the page: where (line and column, or line and key), what
+/// was expected and what was found.
+fn mistake(m: &Messages, lang: Lang, problem: &FileProblem) -> Value {
+    // A syntax error's path is its place: `line L, column C`.
+    let column = problem
+        .path
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(", column "))
+        .map(|(_, column)| column.to_owned());
+    let at = match (problem.line, &column) {
+        (Some(line), Some(column)) => Some(m.format(
+            lang,
+            "import.at_line_column",
+            &[("line", &line.to_string()), ("column", column)],
+        )),
+        (Some(line), None) => {
+            Some(m.format(lang, "import.at_line", &[("line", &line.to_string())]))
+        }
+        (None, _) => None,
+    };
+    json!({
+        "at": at,
+        "key": column.is_none().then_some(&problem.path),
+        "expected": problem.expected,
+        "found": problem.found,
+    })
 }
 
 pub async fn form(
@@ -100,7 +152,18 @@ fn upload_page(
         req,
         json!({
             "page_title": m.text(lang, "import.heading"),
-            "problem": problem.map(|p| json!({ "kind": p.kind, "lines": p.lines })),
+            "problem": problem.map(|p| json!({
+                "heading": match p.files.is_empty() {
+                    true => m.text(lang, "import.problem_heading"),
+                    false => m.format(lang, "import.problem_heading_file", &[
+                        ("file", &p.files.join(m.text(lang, "fieldwork.separator").as_str())),
+                    ]),
+                },
+                "detailed": !(p.mistakes.is_empty() && p.lines.is_empty()),
+                "kind": p.kind,
+                "mistakes": p.mistakes,
+                "lines": p.lines,
+            })),
             "token": state.tokens.issue(&upload_scope(account), chrono::Utc::now().timestamp()),
             "lang_code": lang_code(lang),
             "file_label": m.format(lang, "import.file_label", &[

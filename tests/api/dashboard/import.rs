@@ -236,13 +236,16 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
         (
             &invalid,
             vec![
-                "这个文件没有导入",
+                "transport-2026.toml 没有导入",
                 "文件内容有误",
-                "transport-2026.toml",
+                "<strong>第 2 行</strong> · <code>questions</code>",
                 "[[questions]]",
             ],
         ),
-        (&not_utf8, vec!["不是 UTF-8 编码的文本", "GBK"]),
+        (
+            &not_utf8,
+            vec!["民意.toml 没有导入", "不是 UTF-8 编码的文本", "GBK"],
+        ),
         (
             &copy,
             vec![
