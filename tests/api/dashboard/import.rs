@@ -472,3 +472,111 @@ async fn the_dashboard_gives_the_current_file_to_edit_and_upload_again() {
         "no import button for nothing"
     );
 }
+
+#[actix_web::test]
+async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
+    let folder = surveys_folder();
+    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let page = get(&app, "/admin/import", &cookie).await;
+    let token = token_in(&page.body);
+    let multipart = format!("multipart/form-data; boundary={BOUNDARY}");
+    let text = transport_survey();
+    let good = upload_form(&token, Some(("transport-2026.toml", text.as_bytes())));
+    let part = |disposition: &str, body: &str| {
+        format!("--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n\r\n{body}\r\n--{BOUNDARY}--\r\n")
+            .into_bytes()
+    };
+    let named = |file_name: &str| upload_form(&token, Some((file_name, text.as_bytes())));
+    let uploads: Vec<(&str, String, Vec<u8>)> = vec![
+        ("no boundary", "multipart/form-data".into(), good.clone()),
+        ("another boundary", "multipart/form-data; boundary=other".into(), good.clone()),
+        ("cut short", multipart.clone(), good[..good.len() / 2].to_vec()),
+        ("empty body", multipart.clone(), Vec::new()),
+        ("not multipart", "application/x-www-form-urlencoded".into(), b"file=x".to_vec()),
+        ("JSON", "application/json".into(), br#"{"file":"x"}"#.to_vec()),
+        ("no content type", String::new(), good.clone()),
+        ("part without a name", multipart.clone(), part("form-data", "x")),
+        ("part without disposition", multipart.clone(), format!("--{BOUNDARY}\r\n\r\nx\r\n--{BOUNDARY}--\r\n").into_bytes()),
+        ("a path as the file name", multipart.clone(), named("../../../etc/passwd")),
+        ("a Windows path", multipart.clone(), named("C:\\\\Windows\\\\system.ini")),
+        ("a hidden file name", multipart.clone(), named(".bashrc")),
+        ("a very long file name", multipart.clone(), named(&"长".repeat(3000))),
+        ("a NUL in the file name", multipart.clone(), named("a\u{0}b.toml")),
+        ("a thousand parts", multipart.clone(), (0..1000).map(|i| format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nx\r\n")).collect::<String>().into_bytes()),
+    ];
+    let confirmations: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("no fields", vec![]),
+        (
+            "source not hex",
+            vec![("_token", token.clone()), ("source", "zz".into())],
+        ),
+        (
+            "source of odd length",
+            vec![("_token", token.clone()), ("source", "abc".into())],
+        ),
+        (
+            "source not UTF-8",
+            vec![("_token", token.clone()), ("source", "c3f1d2e2".into())],
+        ),
+        (
+            "the upload page's token",
+            vec![
+                ("_token", token.clone()),
+                ("source", hex::encode(&text)),
+                ("name", "x.toml".into()),
+            ],
+        ),
+        (
+            "a path as the name",
+            vec![
+                ("_token", "1.2.3".into()),
+                ("source", hex::encode(&text)),
+                ("name", "../../x.toml".into()),
+            ],
+        ),
+        (
+            "a huge source",
+            vec![
+                ("_token", token.clone()),
+                ("source", "61".repeat(1_100_000)),
+            ],
+        ),
+    ];
+
+    let mut answers = Vec::new();
+    for (what, content_type, body) in uploads {
+        let mut request = app
+            .client
+            .post(app.url("/admin/import"))
+            .insert_header(("Cookie", cookie.as_str()));
+        if !content_type.is_empty() {
+            request = request.insert_header(("Content-Type", content_type));
+        }
+        answers.push((
+            what,
+            request.send_body(body).await.map(|r| r.status().as_u16()),
+        ));
+    }
+    for (what, fields) in confirmations {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        answers.push((
+            what,
+            Ok(confirm_import(&app, &cookie, &fields).await.status),
+        ));
+    }
+
+    for (what, answer) in &answers {
+        match answer {
+            Ok(status) => assert!((200..500).contains(status), "{what}: {status}"),
+            Err(e) => panic!("{what}: no answer ({e})"),
+        }
+    }
+    assert_eq!(app.get("/healthz").await.status, 200, "still serving");
+    assert!(
+        app.catalog().current("transport-2026").unwrap().is_none(),
+        "nothing imported"
+    );
+    let files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "nothing written into the folder");
+}
