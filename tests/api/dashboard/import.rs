@@ -580,3 +580,37 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
     let files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().collect();
     assert_eq!(files.len(), 1, "nothing written into the folder");
 }
+
+#[actix_web::test]
+async fn an_import_stands_when_the_surveys_folder_cannot_take_the_file_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder");
+    let app = spawn_app_with_surveys(Backend::Sqlite, &missing).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let check = upload(
+        &app,
+        &cookie,
+        Some(("transport-2026.toml", transport_survey().as_bytes())),
+    )
+    .await;
+
+    let done = press(&app, &cookie, &confirmation_of(&check)).await;
+    let dashboard = get(&app, done.location.as_deref().unwrap_or_default(), &cookie).await;
+
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/admin/surveys/transport-2026?done=imported_not_saved")
+    );
+    assert!(
+        app.catalog().current("transport-2026").unwrap().is_some(),
+        "imported all the same"
+    );
+    assert!(
+        dashboard
+            .body
+            .contains("调查文件已导入，但未能保存到服务器的调查文件夹")
+            && dashboard.body.contains("no-such-folder"),
+        "and the publisher is told, with the folder: {}",
+        dashboard.body
+    );
+}
