@@ -66,7 +66,15 @@ test('importing a survey file from a phone', async () => {
   assert.equal(await page.locator('script').count(), 0, 'no script');
   await assertAccessible(page, 'import page');
 
-  // A mistake first: the questions written as one table instead of a list of them.
+  // A file far too large to be a survey file: said on the page, not a broken connection.
+  const photo = join(work, 'photo.toml');
+  writeFileSync(photo, Buffer.alloc(1200 * 1024, 0x23));
+  await page.getByLabel(/调查文件（\.toml/).setInputFiles(photo);
+  await page.getByRole('button', { name: '检查文件' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.getByRole('alert').innerText(), /这个文件超过 1024 KiB/);
+
+  // A mistake next: the questions written as one table instead of a list of them.
   const broken = join(work, 'transport-2026.toml');
   writeFileSync(broken, transportSurvey().replace('[[questions]]', '[questions]'));
   await page.getByLabel(/调查文件（\.toml/).setInputFiles(broken);
@@ -87,6 +95,7 @@ test('importing a survey file from a phone', async () => {
   assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), '检查结果：transport-2026.toml');
   assert.match(await page.locator('section').first().innerText(), /嘉兴市公共交通满意度调查/);
   assert.match(await page.locator('#plan').innerText(), /这是一份新调查/);
+  assert.match(await page.locator('#folder').innerText(), /transport-2026\.toml（新文件）/);
   assert.equal(await page.locator('script').count(), 0, 'no script');
   await screenshot(page, 'import-check');
   await assertAccessible(page, 'import check page');

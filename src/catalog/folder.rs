@@ -2,12 +2,18 @@
 //! server imports its folder at every start, and a file there older than the survey's current
 //! version is refused as an earlier version. So a file imported from the web is written into
 //! the folder too, where the survey's file is, and the next start finds it current.
+//!
+//! Never over another survey's file: a file is replaced only when it defines the survey being
+//! imported (read as TOML, or, for a file too broken to read, by its `id = "…"` line); a new
+//! file is created only where no file is, even by another node writing to a shared folder at
+//! the same moment (a hard link, which never replaces). One import from the web at a time per
+//! process chooses and writes.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Catalog, CatalogError, ImportReport, SurveyFile};
-use crate::storage::Earlier;
+use super::{Catalog, CatalogError, ImportReport, Importing};
+use crate::storage::{Earlier, Replacing};
 use crate::survey::Survey;
 
 /// What importing a file sent from the web did.
@@ -19,31 +25,58 @@ pub struct UploadImported {
     pub saved_as: Option<PathBuf>,
 }
 
+/// Where in the surveys folder a survey's file goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FolderPlace {
+    pub path: PathBuf,
+    /// It replaces the survey's own file there (else it is a new file).
+    pub replaces: bool,
+}
+
+/// What a person confirmed on the page that said what importing a file would do.
+#[derive(Clone, Copy, Debug)]
+pub struct Confirmed<'a> {
+    /// The survey's current version they were shown (`None`: no such survey yet).
+    pub current: Option<&'a str>,
+    /// They were told the file has another name and title than the survey whose id it has.
+    pub another_survey: bool,
+}
+
 impl Catalog {
     /// Imports a survey file's text sent from the web by `actor`, by the rules of
-    /// [`Catalog::import_file`] (an earlier version is gone back to: the page said so and was
-    /// confirmed), then writes it into the surveys folder `folder` ([`place_in_folder`]).
+    /// [`Catalog::import_file`] (an earlier version is gone back to: the page said so), as
+    /// `confirmed`, then writes it into the surveys folder `folder` ([`place_in_folder`]).
     /// Problems name the file as it was sent (`sent_as`).
     pub fn import_upload(
         &self,
         folder: &Path,
         sent_as: &Path,
         source: &str,
+        confirmed: Confirmed<'_>,
         actor: &str,
     ) -> Result<UploadImported, CatalogError> {
         let survey = Survey::from_toml(source, &sent_as.display().to_string())?;
         let id = survey.id.clone();
+        // The name is chosen and the file written by one import at a time.
+        let _writing = self
+            .folder_writes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let place = place_in_folder(folder, &id, &sent_as.display().to_string());
-        let file = SurveyFile {
+        let how = Importing {
             read_as: sent_as,
-            kept_as: place.as_deref().unwrap_or(sent_as),
+            kept_as: place.as_ref().map_or(sent_as, |p| p.path.as_path()),
+            earlier: Earlier::Restore,
+            replacing: Replacing::Only(confirmed.current),
+            another_name_and_title_confirmed: confirmed.another_survey,
+            actor,
         };
-        let report = self.import_survey(file, survey, source, Earlier::Restore, actor)?;
+        let report = self.import_survey(how, survey, source)?;
         let saved_as = match place {
-            Some(path) => match save_in_folder(&path, source) {
-                Ok(()) => Some(path),
+            Some(place) => match save_in_folder(&place, &id, source) {
+                Ok(()) => Some(place.path),
                 Err(e) => {
-                    tracing::warn!(survey = %id, file = %path.display(), error = %e,
+                    tracing::warn!(survey = %id, file = %place.path.display(), error = %e,
                         "imported survey file not saved in the surveys folder");
                     None
                 }
@@ -56,37 +89,60 @@ impl Catalog {
         };
         Ok(UploadImported { report, saved_as })
     }
+
+    /// Where importing survey `id`'s file, sent as `sent_as`, would write it in `folder` (for
+    /// the page that says what the import will do).
+    pub fn folder_place(&self, folder: &Path, id: &str, sent_as: &Path) -> Option<FolderPlace> {
+        place_in_folder(folder, id, &sent_as.display().to_string())
+    }
 }
 
 /// Where survey `id`'s file goes in folder `dir`: the file there that already defines the
 /// survey (whatever its name), else the name it was sent under if that is a plain `.toml` name,
-/// else `{id}.toml`. A name is taken only if no file has it or its file defines no other
-/// survey (a file refused at start as unreadable is replaced by its corrected version).
-/// `None`: both names are other surveys' files, which are never overwritten.
-fn place_in_folder(dir: &Path, id: &str, sent_as: &str) -> Option<PathBuf> {
+/// else `{id}.toml`; a name is taken only where no file has it. `None`: both names are other
+/// files'.
+fn place_in_folder(dir: &Path, id: &str, sent_as: &str) -> Option<FolderPlace> {
     if let Some(own) = file_defining(dir, id) {
-        return Some(own);
+        return Some(FolderPlace {
+            path: own,
+            replaces: true,
+        });
     }
     [plain_toml_name(sent_as), Some(format!("{id}.toml"))]
         .into_iter()
         .flatten()
         .map(|name| dir.join(name))
-        .find(|path| !path.exists() || survey_id_in(path).is_none())
+        .find(|path| !path.exists())
+        .map(|path| FolderPlace {
+            path,
+            replaces: false,
+        })
 }
 
 /// Writes a survey file whole or not at all: into a temporary file beside it, flushed to disk,
-/// then renamed over it (a start never reads half a file).
-fn save_in_folder(path: &Path, source: &str) -> std::io::Result<()> {
+/// then renamed over the survey's own file (checked again first), or linked where no file is
+/// (which fails, rather than replaces, if one has appeared since).
+fn save_in_folder(place: &FolderPlace, id: &str, source: &str) -> std::io::Result<()> {
+    let path = &place.path;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temporary = new_partial_file(dir, path)?;
-    let written = temporary
-        .1
+    let (temporary, mut file) = new_partial_file(dir, path)?;
+    let written = file
         .write_all(source.as_bytes())
-        .and_then(|()| temporary.1.sync_all())
-        .and_then(|()| std::fs::rename(&temporary.0, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary.0);
-    }
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            if place.replaces {
+                if !defines(path, id) {
+                    return Err(std::io::Error::other(
+                        "the file no longer defines this survey: left as it is",
+                    ));
+                }
+                std::fs::rename(&temporary, path)
+            } else {
+                std::fs::hard_link(&temporary, path)
+            }
+        });
+    // Renamed: gone already; linked or failed: the temporary name goes.
+    let _ = std::fs::remove_file(&temporary);
     written
 }
 
@@ -107,7 +163,7 @@ fn new_partial_file(dir: &Path, path: &Path) -> std::io::Result<(PathBuf, std::f
     Ok((temporary, file))
 }
 
-/// The `*.toml` file of `dir` whose `[survey] id` is `id`, first by name.
+/// The `*.toml` file of `dir` that defines survey `id` ([`defines`]), first by name.
 fn file_defining(dir: &Path, id: &str) -> Option<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
@@ -115,22 +171,35 @@ fn file_defining(dir: &Path, id: &str) -> Option<PathBuf> {
         .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
         .collect();
     files.sort();
-    files
-        .into_iter()
-        .find(|path| survey_id_in(path).as_deref() == Some(id))
+    files.into_iter().find(|path| defines(path, id))
 }
 
-/// The `[survey] id` a file gives, if it can be read as TOML and gives one.
-fn survey_id_in(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let table: toml::Table = toml::from_str(&text).ok()?;
-    Some(table.get("survey")?.get("id")?.as_str()?.to_owned())
+/// Whether the file at `path` defines survey `id`: its `[survey] id`, or, in a file with a
+/// mistake, the `id` it gives where it should not (before `[survey]`), or, when it cannot be
+/// read as TOML at all, a line `id = "ID"`. A file that is not UTF-8 defines none.
+fn defines(path: &Path, id: &str) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    match toml::from_str::<toml::Table>(&text) {
+        Ok(table) => {
+            let survey_id = table.get("survey").and_then(|s| s.get("id"));
+            survey_id
+                .or_else(|| table.get("id"))
+                .and_then(|v| v.as_str())
+                == Some(id)
+        }
+        Err(_) => text.lines().any(|line| {
+            let line = line.trim().replace(' ', "");
+            line == format!("id=\"{id}\"") || line == format!("id='{id}'")
+        }),
+    }
 }
 
 /// `name` as a file name for the folder, if it is a plain one: its last path component (a
 /// browser may send a whole Windows path), ending `.toml`, not hidden, of letters, digits,
-/// `-`, `_` and `.` only (Chinese letters included).
-fn plain_toml_name(name: &str) -> Option<String> {
+/// `-`, `_` and `.` only (Chinese letters included), at most 120 bytes.
+pub(crate) fn plain_toml_name(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next()?.trim();
     let plain = last.len() <= 120
         && last.ends_with(".toml")
@@ -150,6 +219,13 @@ mod tests {
         format!("[survey]\nid = \"{id}\"\n")
     }
 
+    fn new_file(path: PathBuf) -> Option<FolderPlace> {
+        Some(FolderPlace {
+            path,
+            replaces: false,
+        })
+    }
+
     #[test]
     fn a_survey_keeps_the_file_that_already_defines_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -158,7 +234,10 @@ mod tests {
 
         assert_eq!(
             place_in_folder(dir.path(), "food-2026", "food-2026-new.toml"),
-            Some(dir.path().join("food.toml"))
+            Some(FolderPlace {
+                path: dir.path().join("food.toml"),
+                replaces: true
+            })
         );
     }
 
@@ -170,9 +249,9 @@ mod tests {
         let place = |sent_as| place_in_folder(dir.path(), "roads-2026", sent_as);
         assert_eq!(
             place("C:\\Users\\王\\道路满意度.toml"),
-            Some(dir.path().join("道路满意度.toml"))
+            new_file(dir.path().join("道路满意度.toml"))
         );
-        assert_eq!(place("roads.toml"), Some(dir.path().join("roads.toml")));
+        assert_eq!(place("roads.toml"), new_file(dir.path().join("roads.toml")));
         for not_plain in [
             "../../etc/x.toml",
             ".hidden.toml",
@@ -184,20 +263,25 @@ mod tests {
                 "../../etc/x.toml" => dir.path().join("x.toml"),
                 _ => dir.path().join("roads-2026.toml"),
             };
-            assert_eq!(place(not_plain), Some(expected), "{not_plain}");
+            assert_eq!(place(not_plain), new_file(expected), "{not_plain}");
         }
         assert_eq!(
             place("taken.toml"),
-            Some(dir.path().join("roads-2026.toml")),
+            new_file(dir.path().join("roads-2026.toml")),
             "another survey's file is never overwritten"
         );
     }
 
     #[test]
-    fn no_place_when_every_name_is_another_surveys_file() {
+    fn no_place_when_both_names_are_other_files() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("taken.toml"), survey_file("other")).unwrap();
-        std::fs::write(dir.path().join("roads-2026.toml"), survey_file("other-too")).unwrap();
+        // Another survey's file with a mistake in it: not this survey's, so not replaced.
+        std::fs::write(
+            dir.path().join("roads-2026.toml"),
+            "[survey\nid = \"other\"",
+        )
+        .unwrap();
 
         assert_eq!(
             place_in_folder(dir.path(), "roads-2026", "taken.toml"),
@@ -206,7 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_that_defines_no_survey_is_replaced_by_the_one_sent_under_its_name() {
+    fn the_surveys_own_file_with_a_mistake_in_it_is_replaced_by_its_correction() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("roads.toml"),
@@ -214,25 +298,59 @@ mod tests {
         )
         .unwrap();
 
+        let place = place_in_folder(dir.path(), "roads-2026", "道路.toml").unwrap();
+        save_in_folder(&place, "roads-2026", &survey_file("roads-2026")).unwrap();
+
+        assert_eq!(place.path, dir.path().join("roads.toml"));
         assert_eq!(
-            place_in_folder(dir.path(), "roads-2026", "roads.toml"),
-            Some(dir.path().join("roads.toml"))
+            std::fs::read_to_string(dir.path().join("roads.toml")).unwrap(),
+            survey_file("roads-2026")
         );
     }
 
     #[test]
-    fn saving_replaces_the_file_whole_and_leaves_nothing_else() {
+    fn saving_replaces_the_surveys_file_whole_and_leaves_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("food.toml");
-        std::fs::write(&path, "old").unwrap();
+        std::fs::write(&path, survey_file("food")).unwrap();
+        let place = place_in_folder(dir.path(), "food", "food.toml").unwrap();
 
-        save_in_folder(&path, "[survey]\nid = \"food\"\n").unwrap();
+        save_in_folder(&place, "food", "[survey]\nid = \"food\"\n# v2\n").unwrap();
 
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            "[survey]\nid = \"food\"\n"
+            "[survey]\nid = \"food\"\n# v2\n"
         );
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file is left");
+    }
+
+    #[test]
+    fn a_file_that_appeared_or_changed_since_the_choice_is_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = place_in_folder(dir.path(), "roads-2026", "survey.toml").unwrap();
+        std::fs::write(dir.path().join("food.toml"), survey_file("food")).unwrap();
+        let own = place_in_folder(dir.path(), "food", "food.toml").unwrap();
+        // Meanwhile another node writes another survey under the same new name, and someone
+        // gives food.toml to another survey.
+        std::fs::write(&new.path, survey_file("parks")).unwrap();
+        std::fs::write(&own.path, survey_file("parks-2")).unwrap();
+
+        assert!(save_in_folder(&new, "roads-2026", &survey_file("roads-2026")).is_err());
+        assert!(save_in_folder(&own, "food", &survey_file("food")).is_err());
+
+        assert_eq!(
+            std::fs::read_to_string(&new.path).unwrap(),
+            survey_file("parks")
+        );
+        assert_eq!(
+            std::fs::read_to_string(&own.path).unwrap(),
+            survey_file("parks-2")
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temporary file is left"
+        );
     }
 }

@@ -6,8 +6,8 @@
 mod folder;
 mod plan;
 
-pub use folder::UploadImported;
-pub use plan::{CheckedImport, ImportPlan};
+pub use folder::{Confirmed, FolderPlace, UploadImported};
+pub use plan::{AnotherSurvey, CheckedImport, ImportPlan};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use crate::lifecycle::{IllegalTransition, SurveyState, Transition};
 use crate::privacy::SurveySecret;
-use crate::storage::{self, Database, Earlier, ImportOutcome, StorageError, SurveyRecord};
+use crate::storage::{
+    self, Database, Earlier, ImportOutcome, Replacing, StorageError, SurveyRecord,
+};
 use crate::survey::{version_of, Survey, SurveyFileError};
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +130,13 @@ pub enum CatalogError {
         title: String,
         other_file: String,
     },
+    /// A file checked for import, its import confirmed after the survey changed (another
+    /// import came first): what the person was told no longer holds.
+    #[error(
+        "{file}: survey {id} changed after this file was checked (another import came first): \
+         nothing was imported; check the file again to see what importing it would do now"
+    )]
+    NotAsChecked { file: String, id: String },
     /// Two files of one directory define the same survey.
     #[error(
         "{} all define survey {id}: keep one file per survey (a new survey needs its own id); \
@@ -140,7 +149,7 @@ pub enum CatalogError {
 }
 
 /// Every kind [`CatalogError::file_refusal_kind`] gives.
-pub const FILE_REFUSAL_KINDS: [&str; 9] = [
+pub const FILE_REFUSAL_KINDS: [&str; 10] = [
     "unreadable",
     "invalid",
     "fixed",
@@ -149,6 +158,7 @@ pub const FILE_REFUSAL_KINDS: [&str; 9] = [
     "changes_rules",
     "another_survey",
     "same_id",
+    "not_as_checked",
     "other",
 ];
 
@@ -166,6 +176,7 @@ impl CatalogError {
             CatalogError::ChangesRules { .. } => "changes_rules",
             CatalogError::AnotherSurveysId { .. } => "another_survey",
             CatalogError::SameSurveyId { .. } => "same_id",
+            CatalogError::NotAsChecked { .. } => "not_as_checked",
             _ => "other",
         }
     }
@@ -179,7 +190,8 @@ impl CatalogError {
             | CatalogError::EarlierVersion { file, .. }
             | CatalogError::DropsAnsweredCodes { file, .. }
             | CatalogError::ChangesRules { file, .. }
-            | CatalogError::AnotherSurveysId { file, .. } => vec![PathBuf::from(file)],
+            | CatalogError::AnotherSurveysId { file, .. }
+            | CatalogError::NotAsChecked { file, .. } => vec![PathBuf::from(file)],
             CatalogError::SameSurveyId { files, .. } => files.clone(),
             _ => Vec::new(),
         }
@@ -209,13 +221,35 @@ pub struct CurrentSurvey {
     pub definition: Arc<Survey>,
 }
 
-/// A survey file being imported: the name it was read under, which problems name and the
-/// "another survey's id" check compares, and where this installation keeps it (the same for a
-/// file on the server; for one sent from the web, its place in the surveys folder).
+/// How one survey file is imported.
 #[derive(Clone, Copy, Debug)]
-struct SurveyFile<'a> {
+struct Importing<'a> {
+    /// The name the file was read under: problems name it, and the "another survey's id" check
+    /// compares it with the survey's own file.
     read_as: &'a Path,
+    /// Where this installation keeps it: the same for a file on the server; for one sent from
+    /// the web, its place in the surveys folder.
     kept_as: &'a Path,
+    earlier: Earlier,
+    replacing: Replacing<'a>,
+    /// A person was told that the file has another name and another title than the survey whose
+    /// id it has, and imported it all the same.
+    another_name_and_title_confirmed: bool,
+    actor: &'a str,
+}
+
+impl<'a> Importing<'a> {
+    /// A file on the server, imported by a command or a start.
+    fn at_once(path: &'a Path, earlier: Earlier) -> Importing<'a> {
+        Importing {
+            read_as: path,
+            kept_as: path,
+            earlier,
+            replacing: Replacing::Any,
+            another_name_and_title_confirmed: false,
+            actor: crate::audit::COMMAND_LINE,
+        }
+    }
 }
 
 /// What importing one file did.
@@ -237,6 +271,8 @@ pub struct Catalog {
     /// Client-hash secrets of open surveys, read once per process (the submit path then needs
     /// no extra query). Dropped when this process closes the survey or sees it closed.
     secrets: RwLock<HashMap<String, SurveySecret>>,
+    /// Held while a file imported from the web is placed and written in the surveys folder.
+    folder_writes: std::sync::Mutex<()>,
 }
 
 impl Catalog {
@@ -246,6 +282,7 @@ impl Catalog {
             parsed: RwLock::new(HashMap::new()),
             recent: RwLock::new(HashMap::new()),
             secrets: RwLock::new(HashMap::new()),
+            folder_writes: std::sync::Mutex::new(()),
         }
     }
 
@@ -258,43 +295,45 @@ impl Catalog {
     /// closed or published survey, and one that drops a question or code answers may hold.
     pub fn import_file(&self, path: &Path) -> Result<ImportReport, CatalogError> {
         let (survey, source) = read_survey_file(path)?;
-        let file = SurveyFile {
-            read_as: path,
-            kept_as: path,
-        };
-        self.import_survey(
-            file,
-            survey,
-            &source,
-            Earlier::Restore,
-            crate::audit::COMMAND_LINE,
-        )
+        self.import_survey(Importing::at_once(path, Earlier::Restore), survey, &source)
     }
 
     fn import_survey(
         &self,
-        file: SurveyFile<'_>,
+        how: Importing<'_>,
         survey: Survey,
         source: &str,
-        earlier: Earlier,
-        actor: &str,
     ) -> Result<ImportReport, CatalogError> {
-        let path = file.kept_as;
-        let file_name = file.read_as.display().to_string();
+        let path = how.kept_as;
+        let file_name = how.read_as.display().to_string();
         let kept_as = path.display().to_string();
         let version = version_of(source);
         let now = now_rfc3339();
         let mut conn = self.db.conn()?;
         let existing = storage::find_survey(&mut conn, &survey.id)?;
+        let mut returning = false;
         if let Some(record) = existing.as_ref().filter(|r| r.current_version != version) {
-            self.check_same_survey(&mut conn, file.read_as, record, &survey)?;
+            if !how.another_name_and_title_confirmed {
+                self.check_same_survey(&mut conn, how.read_as, record, &survey)?;
+            }
             self.check_new_version(&mut conn, &file_name, record, &survey)?;
+            returning = storage::version_ids(&mut conn, &survey.id)?.contains(&version);
         }
         let previous = existing.map(|r| r.current_version);
-        let outcome = storage::import_version(
-            &mut conn, &survey.id, &version, &kept_as, source, &now, earlier,
-        )?;
+        let file = storage::VersionFile {
+            survey_id: &survey.id,
+            version: &version,
+            file_name: &kept_as,
+            source,
+        };
+        let outcome = storage::import_version(&mut conn, file, &now, how.earlier, how.replacing)?;
         let detail = match (outcome, previous) {
+            (ImportOutcome::NotAsChecked, _) => {
+                return Err(CatalogError::NotAsChecked {
+                    file: file_name,
+                    id: survey.id,
+                })
+            }
             (ImportOutcome::Earlier, _) => {
                 let current = storage::find_survey(&mut conn, &survey.id)?
                     .map(|r| short(&r.current_version).to_owned())
@@ -312,11 +351,19 @@ impl Catalog {
             }
             (ImportOutcome::Unchanged, _) => None,
             (ImportOutcome::NewVersion { earlier_responses }, Some(previous)) => Some(format!(
-                "{kept_as}: version {} replaces {}; {earlier_responses} earlier responses keep theirs",
+                "{kept_as}: version {} {} {}; {earlier_responses} earlier responses keep theirs",
                 short(&version),
+                if returning {
+                    "(an earlier version, gone back to) replaces"
+                } else {
+                    "replaces"
+                },
                 short(&previous)
             )),
-            _ => Some(format!("{kept_as}: new survey, version {}", short(&version))),
+            _ => Some(format!(
+                "{kept_as}: new survey, version {}",
+                short(&version)
+            )),
         };
         let opened = outcome == ImportOutcome::Created
             && survey.open_on_import
@@ -337,7 +384,7 @@ impl Catalog {
             crate::audit::record(
                 &self.db,
                 crate::audit::AuditEvent {
-                    actor,
+                    actor: how.actor,
                     action: crate::audit::AuditAction::SurveyImported,
                     survey_id: Some(&survey.id),
                     manifest_sha256: None,
@@ -476,14 +523,9 @@ impl Catalog {
                     }
                 }
                 _ => match self.import_survey(
-                    SurveyFile {
-                        read_as: &file,
-                        kept_as: &file,
-                    },
+                    Importing::at_once(&file, Earlier::Keep),
                     survey,
                     &source,
-                    Earlier::Keep,
-                    crate::audit::COMMAND_LINE,
                 ) {
                     Ok(loaded) => report.loaded.push(loaded),
                     Err(e @ CatalogError::Storage(_)) => return Err(e),
@@ -526,7 +568,8 @@ impl Catalog {
     }
 
     /// The file of a survey's current version, to download: a name for it (the name it was
-    /// imported under, where that is a plain ASCII file name; else `ID.toml`) and its text.
+    /// imported under, where that is a plain file name, Chinese letters included; else
+    /// `ID.toml`) and its text.
     pub fn current_file(&self, id: &str) -> Result<(String, String), CatalogError> {
         let mut conn = self.db.conn()?;
         let record = storage::find_survey(&mut conn, id)?
@@ -535,18 +578,8 @@ impl Catalog {
         let text = storage::version_source(&mut conn, id, version)?.ok_or_else(|| {
             StorageError::Corrupt(format!("survey {id} has no stored version {version}"))
         })?;
-        let plain = |name: &str| {
-            name.ends_with(".toml")
-                && !name.starts_with('.')
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        };
         let name = storage::version_file_name(&mut conn, id, version)?
-            .and_then(|kept| {
-                let base = Path::new(&kept).file_name()?.to_str()?.to_owned();
-                plain(&base).then_some(base)
-            })
+            .and_then(|kept| folder::plain_toml_name(&kept))
             .unwrap_or_else(|| format!("{id}.toml"));
         Ok((name, text))
     }

@@ -39,6 +39,20 @@ pub struct CheckedImport {
     /// The file's version (the SHA-256 of its text, in hex).
     pub version: String,
     pub plan: ImportPlan,
+    /// The survey's current version as checked (`None`: no such survey yet): the import then
+    /// replaces only that (`Replacing::Only`), so that what the person was told still holds.
+    pub current: Option<String>,
+    /// The file has the id of a survey whose file has another name and another title: most
+    /// often a copy made for a new survey, its id left as it was. The command line refuses
+    /// it; the page says so and lets the person go on.
+    pub another_survey: Option<AnotherSurvey>,
+}
+
+/// The survey whose id a file has, when the file's name and title are both another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnotherSurvey {
+    pub title: String,
+    pub file: String,
 }
 
 impl Catalog {
@@ -49,7 +63,10 @@ impl Catalog {
         let survey = Survey::from_toml(source, &name.display().to_string())?;
         let version = version_of(source);
         let mut conn = self.db.conn()?;
-        let plan = match storage::find_survey(&mut conn, &survey.id)? {
+        let record = storage::find_survey(&mut conn, &survey.id)?;
+        let current = record.as_ref().map(|r| r.current_version.clone());
+        let mut another_survey = None;
+        let plan = match record {
             None => ImportPlan::New {
                 opens: survey.open_on_import,
             },
@@ -57,7 +74,17 @@ impl Catalog {
                 state: record.state,
             },
             Some(record) => {
-                self.check_same_survey(&mut conn, name, &record, &survey)?;
+                match self.check_same_survey(&mut conn, name, &record, &survey) {
+                    Err(CatalogError::AnotherSurveysId {
+                        title, other_file, ..
+                    }) => {
+                        another_survey = Some(AnotherSurvey {
+                            title,
+                            file: other_file,
+                        })
+                    }
+                    other => other?,
+                }
                 self.check_new_version(&mut conn, &name.display().to_string(), &record, &survey)?;
                 let responses = storage::count_by_stratum(&mut conn, &record.id)?
                     .iter()
@@ -84,6 +111,8 @@ impl Catalog {
             survey,
             version,
             plan,
+            current,
+            another_survey,
         })
     }
 }

@@ -498,6 +498,7 @@ fn describe(outcome: ImportOutcome) -> String {
         }
         ImportOutcome::Frozen { state } => format!(" (not changed: the survey is {state})"),
         ImportOutcome::Earlier => " (not changed: an earlier version)".into(),
+        ImportOutcome::NotAsChecked => " (not changed: the survey changed since the check)".into(),
     }
 }
 

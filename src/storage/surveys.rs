@@ -128,6 +128,17 @@ pub enum ImportOutcome {
     /// The file is an earlier version than the current one, and `Earlier::Keep` was asked:
     /// nothing was written.
     Earlier,
+    /// The survey is no longer as `Replacing::Only` said it was (another import came first):
+    /// nothing was written.
+    NotAsChecked,
+}
+
+/// Which current version an import may replace: any (a file imported at once), or only the one
+/// a person saw when they were told what the import would do (`None`: no survey yet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replacing<'a> {
+    Any,
+    Only(Option<&'a str>),
 }
 
 /// What an import does with a file holding an earlier version of the survey than its current
@@ -139,20 +150,43 @@ pub enum Earlier {
     Restore,
 }
 
+/// One version of a survey's file, to record.
+#[derive(Clone, Copy, Debug)]
+pub struct VersionFile<'a> {
+    pub survey_id: &'a str,
+    /// The SHA-256 of `source`, in hex.
+    pub version: &'a str,
+    /// Where the file is kept, as given.
+    pub file_name: &'a str,
+    pub source: &'a str,
+}
+
 /// Records a survey file's text under its version (the hash of the text) and makes it current.
 /// Versions are never rewritten: a response always points at the exact text it answered.
 pub fn import_version(
     conn: &mut DbConnection,
-    survey_id: &str,
-    version: &str,
-    file_name: &str,
-    source: &str,
+    file: VersionFile<'_>,
     now: &str,
     earlier: Earlier,
+    replacing: Replacing<'_>,
 ) -> Result<ImportOutcome, StorageError> {
+    let VersionFile {
+        survey_id,
+        version,
+        file_name,
+        source,
+    } = file;
     conn.transaction(|conn| {
         lock_imports(conn)?;
         let existing = find_survey(conn, survey_id)?;
+        let current = existing.as_ref().map(|r| r.current_version.as_str());
+        // Decided under the lock, as the rest: the file already current is no change, whoever
+        // made it current (a confirmation pressed twice).
+        if let Replacing::Only(expected) = replacing {
+            if current != Some(version) && current != expected {
+                return Ok(ImportOutcome::NotAsChecked);
+            }
+        }
         let known: i64 = survey_versions::table
             .filter(survey_versions::survey_id.eq(survey_id))
             .filter(survey_versions::version.eq(version))

@@ -35,6 +35,14 @@ impl Lang {
         }
     }
 
+    /// The code a form or a link names the language by (`_lang`, `?lang=`): `zh` or `en`.
+    pub fn param(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
     /// The BCP 47 code for an HTML `lang` attribute: `zh-CN` or `en`.
     pub fn code(self) -> &'static str {
         match self {

@@ -129,7 +129,7 @@ impl FormContext<'_> {
             "action": self.action,
             "token": self.token,
             "honeypot": super::honeypot::FIELD,
-            "lang_param": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
+            "lang_param": self.lang.param(),
             "notice": match &self.notice { Some(Notice::Problem(text)) => Some(text), _ => None },
             "full_note": self.full_note(),
             "note": match &self.notice {

@@ -208,7 +208,7 @@ pub async fn show(
             json!({
                 "action": format!("/admin/surveys/{id}/clear"),
                 "token": state.tokens.issue(&scope, chrono::Utc::now().timestamp()),
-                "lang_code": if lang == Lang::En { "en" } else { "zh" },
+                "lang_code": lang.param(),
                 "failed_again": done_param.as_deref() == Some("clear_failed"),
             })
         });

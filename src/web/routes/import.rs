@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use super::posted::{is_cross_site, read_form_up_to, PostedForm};
 use super::{blocking, dashboard, in_lang, private_page};
 use crate::accounts::Account;
-use crate::catalog::{CatalogError, CheckedImport, ImportPlan};
+use crate::catalog::{CatalogError, CheckedImport, Confirmed, FolderPlace, ImportPlan};
 use crate::lifecycle::SurveyState;
 use crate::survey::{version_of, FileProblem, Lang};
 use crate::web::fieldwork_view::short_version;
@@ -35,6 +35,10 @@ pub const MAX_SURVEY_FILE: usize = 1024 * 1024;
 const IMPORT_CSS: &str = "input[type=file]{display:block;width:100%;min-height:56px;padding:.4rem 0;\
 font:inherit}input[type=file]::file-selector-button{min-height:48px;font:inherit;margin-right:.6rem}";
 
+/// An upload larger than this is cut off at once; up to it, a form with a file over
+/// [`MAX_SURVEY_FILE`] is read to its end and answered with the upload page saying so.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
 /// How long the upload page and the confirmation page may wait for their button.
 const PAGE_SECONDS: i64 = 3600;
 
@@ -43,9 +47,23 @@ fn upload_scope(account: &Account) -> String {
     format!("import {} {}", account.id, account.session_epoch)
 }
 
-/// What the confirmation's token is signed for: importing this very text (its version).
-fn confirm_scope(version: &str, account: &Account) -> String {
-    format!("import {version} {} {}", account.id, account.session_epoch)
+/// What the confirmation's token is signed for: importing this very text (its version), over
+/// the survey as it was shown (its current version, or none), with or without the warning that
+/// the file looks like a copy made for another survey.
+fn confirm_scope(version: &str, seen: &Seen, account: &Account) -> String {
+    format!(
+        "import {version} {} {} {} {}",
+        seen.current.as_deref().unwrap_or("-"),
+        u8::from(seen.another_survey),
+        account.id,
+        account.session_epoch
+    )
+}
+
+/// What the check page showed, carried by its confirmation.
+struct Seen {
+    current: Option<String>,
+    another_survey: bool,
 }
 
 /// A problem with the file sent, for the upload page: what kind, in the reader's language, and
@@ -58,6 +76,8 @@ struct Problem {
     kind: String,
     mistakes: Vec<Value>,
     lines: Vec<String>,
+    /// Under the details: what was kept and what to do.
+    note: Option<String>,
 }
 
 impl Problem {
@@ -67,6 +87,7 @@ impl Problem {
             kind,
             mistakes: Vec::new(),
             lines: Vec::new(),
+            note: None,
         }
     }
 
@@ -87,12 +108,14 @@ impl Problem {
                 kind,
                 mistakes: e.problems.iter().map(|p| mistake(m, lang, p)).collect(),
                 lines: Vec::new(),
+                note: Some(m.text(lang, "import.nothing_stored")),
             },
             other => Problem {
                 files,
                 kind,
                 mistakes: Vec::new(),
                 lines: other.to_string().lines().map(str::to_owned).collect(),
+                note: Some(m.text(lang, "import.nothing_stored")),
             },
         }
     }
@@ -159,13 +182,13 @@ fn upload_page(
                         ("file", &p.files.join(m.text(lang, "fieldwork.separator").as_str())),
                     ]),
                 },
-                "detailed": !(p.mistakes.is_empty() && p.lines.is_empty()),
+                "note": p.note,
                 "kind": p.kind,
                 "mistakes": p.mistakes,
                 "lines": p.lines,
             })),
             "token": state.tokens.issue(&upload_scope(account), chrono::Utc::now().timestamp()),
-            "lang_code": lang_code(lang),
+            "lang_code": lang.param(),
             "file_label": m.format(lang, "import.file_label", &[
                 ("max", &(MAX_SURVEY_FILE / 1024).to_string()),
             ]),
@@ -232,16 +255,29 @@ pub async fn check(
             Err(_) => return again(Problem::refusal(m, lang, &CatalogError::NotUtf8(name))),
         };
         let catalog = state.catalog.clone();
+        let folder = state.surveys_dir.clone();
         let checked_name = name.clone();
         let checked_source = source.clone();
         let checked = blocking(move || {
-            Ok::<_, AppError>(catalog.check_import(&checked_name, &checked_source))
+            let checked = catalog.check_import(&checked_name, &checked_source);
+            let place = checked.as_ref().ok().and_then(|checked| {
+                catalog.folder_place(&folder, &checked.survey.id, &checked_name)
+            });
+            Ok::<_, AppError>((checked, place))
         })
         .await?;
         match checked {
-            Ok(checked) => check_page(&state, &req, lang, &account, &name, &source, &checked),
-            Err(e @ CatalogError::Storage(_)) => Err(e.into()),
-            Err(e) => again(Problem::refusal(m, lang, &e)),
+            (Ok(checked), place) => {
+                let file = CheckedFile {
+                    name: &name,
+                    source: &source,
+                    checked: &checked,
+                    place: place.as_ref(),
+                };
+                check_page(&state, &req, lang, &account, &file)
+            }
+            (Err(e @ CatalogError::Storage(_)), _) => Err(e.into()),
+            (Err(e), _) => again(Problem::refusal(m, lang, &e)),
         }
     }
     .await;
@@ -255,6 +291,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let mut upload = Upload::default();
     let mut read = 0usize;
+    let mut too_large = false;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(bad)?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -262,14 +299,27 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
             .content_disposition()
             .and_then(|cd| cd.get_filename())
             .map(str::to_owned);
+        let limit = if name == "file" {
+            MAX_SURVEY_FILE
+        } else {
+            1024
+        };
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(bad)?;
             read += chunk.len();
-            if read > MAX_SURVEY_FILE + 4096 {
+            if read > DRAIN_LIMIT {
                 return Err(AppError::TooLarge);
             }
-            bytes.extend_from_slice(&chunk);
+            // Over its limit, a field is read to its end, not kept: a browser still sending
+            // when the answer comes shows a broken connection instead of the page saying why.
+            too_large |= bytes.len() + chunk.len() > limit;
+            if !too_large {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if too_large {
+            continue;
         }
         match name.as_str() {
             "_token" => upload.token = String::from_utf8(bytes).ok(),
@@ -278,13 +328,31 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
             _ => {}
         }
     }
+    if too_large {
+        return Err(AppError::TooLarge);
+    }
     Ok(upload)
 }
 
-/// The name a file was sent under, without any folders a browser put before it.
+/// The name a file was sent under, without any folders a browser put before it, and at most
+/// 100 characters: what the pages and problems call it.
 fn sent_name(name: &str) -> PathBuf {
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
-    PathBuf::from(if last.is_empty() { "survey.toml" } else { last })
+    let last: String = last.chars().filter(|c| !c.is_control()).take(100).collect();
+    PathBuf::from(if last.is_empty() {
+        "survey.toml"
+    } else {
+        &last
+    })
+}
+
+/// A file checked for import, as the check page shows it.
+struct CheckedFile<'a> {
+    name: &'a Path,
+    source: &'a str,
+    checked: &'a CheckedImport,
+    /// Where the import would write it in the surveys folder (`None`: nowhere free).
+    place: Option<&'a FolderPlace>,
 }
 
 /// What the import of a checked file will do, and the button that does it.
@@ -293,11 +361,10 @@ fn check_page(
     req: &HttpRequest,
     lang: Lang,
     account: &Account,
-    name: &Path,
-    source: &str,
-    checked: &CheckedImport,
+    file: &CheckedFile<'_>,
 ) -> Result<HttpResponse, AppError> {
     let m = state.pages.messages();
+    let (name, checked) = (file.name, file.checked);
     let survey = &checked.survey;
     let today = survey.local_date(chrono::Utc::now());
     let notes: Vec<String> = survey
@@ -327,16 +394,39 @@ fn check_page(
                 [m.text(lang, "import.version"), short_version(&checked.version).to_owned()],
             ],
             "plan": plan_paragraphs(m, lang, &checked.plan),
-            "notes": notes,
-            "confirm": (!unchanged).then(|| json!({
-                "token": state.tokens.issue(
-                    &confirm_scope(&checked.version, account),
-                    chrono::Utc::now().timestamp(),
+            "another_survey": checked.another_survey.as_ref().map(|another| m.format(
+                lang,
+                "import.another_survey",
+                &[("id", &survey.id), ("title", &another.title), ("file", &another.file)],
+            )),
+            "folder": match file.place {
+                Some(place) => m.format(
+                    lang,
+                    if place.replaces { "import.folder_replaces" } else { "import.folder_new" },
+                    &[("file", &place.path.display().to_string())],
                 ),
-                "name": name.display().to_string(),
-                "source": hex::encode(source),
-                "lang_code": lang_code(lang),
-            })),
+                None => m.format(lang, "import.folder_none", &[
+                    ("folder", &state.surveys_dir.display().to_string()),
+                ]),
+            },
+            "notes": notes,
+            "confirm": (!unchanged).then(|| {
+                let seen = Seen {
+                    current: checked.current.clone(),
+                    another_survey: checked.another_survey.is_some(),
+                };
+                json!({
+                    "token": state.tokens.issue(
+                        &confirm_scope(&checked.version, &seen, account),
+                        chrono::Utc::now().timestamp(),
+                    ),
+                    "name": name.display().to_string(),
+                    "source": hex::encode(file.source),
+                    "current": seen.current.as_deref().unwrap_or_default(),
+                    "another_survey": u8::from(seen.another_survey),
+                    "lang_code": lang.param(),
+                })
+            }),
             "dashboard_href": unchanged.then(|| dashboard::href(&survey.id, lang)),
             "import_href": in_lang("/admin/import", lang),
         }),
@@ -411,8 +501,15 @@ pub async fn confirm(
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .ok_or_else(|| AppError::BadRequest("source: not a survey file's text".into()))?;
         let name = sent_name(fields.first("name").unwrap_or_default());
+        let seen = Seen {
+            current: fields
+                .first("current")
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
+            another_survey: fields.first("another_survey") == Some("1"),
+        };
         let pressed = state.tokens.pressed_within(
-            &confirm_scope(&version_of(&source), &account),
+            &confirm_scope(&version_of(&source), &seen, &account),
             fields.first("_token"),
             PAGE_SECONDS,
         );
@@ -425,7 +522,11 @@ pub async fn confirm(
         let folder = state.surveys_dir.clone();
         let actor = account.email.clone();
         let imported = blocking(move || {
-            Ok::<_, AppError>(catalog.import_upload(&folder, &name, &source, &actor))
+            let confirmed = Confirmed {
+                current: seen.current.as_deref(),
+                another_survey: seen.another_survey,
+            };
+            Ok::<_, AppError>(catalog.import_upload(&folder, &name, &source, confirmed, &actor))
         })
         .await?;
         match imported {
@@ -443,7 +544,10 @@ pub async fn confirm(
             Err(e @ CatalogError::Storage(_)) => Err(e.into()),
             // Checked a moment ago, refused now: the survey changed in between (closed, say).
             Err(e) => {
-                let problem = Problem::refusal(m, lang, &e);
+                let problem = Problem {
+                    note: Some(m.text(lang, "import.nothing_imported")),
+                    ..Problem::refusal(m, lang, &e)
+                };
                 upload_page(
                     &state,
                     &req,
@@ -457,12 +561,4 @@ pub async fn confirm(
     }
     .await;
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
-}
-
-fn lang_code(lang: Lang) -> &'static str {
-    if lang == Lang::En {
-        "en"
-    } else {
-        "zh"
-    }
 }

@@ -69,7 +69,7 @@ fn render(
             "next": next,
             "email": email,
             "problem": problem,
-            "lang_code": if lang == Lang::En { "en" } else { "zh" },
+            "lang_code": lang.param(),
             "extra_css": LOGIN_CSS,
         }),
     )?;

@@ -235,7 +235,7 @@ async fn confirmation(
             "paragraphs": paragraphs,
             "post_href": format!("/admin/surveys/{id}/{action}"),
             "token": token,
-            "lang_code": if lang == Lang::En { "en" } else { "zh" },
+            "lang_code": lang.param(),
             "confirm": m.text(lang, &format!("lifecycle.confirm_{action}")),
             "back_href": dashboard::href(&id, lang),
             "back": m.text(lang, "lifecycle.cancel"),

@@ -104,10 +104,17 @@ async fn confirm_import(app: &TestApp, cookie: &str, fields: &[(&str, &str)]) ->
 
 /// The confirmation form of a check page, as the browser would send it.
 fn confirmation_of(check: &Reply) -> Vec<(&'static str, String)> {
-    ["_token", "_lang", "name", "source"]
-        .into_iter()
-        .map(|name| (name, hidden(&check.body, name)))
-        .collect()
+    [
+        "_token",
+        "_lang",
+        "name",
+        "source",
+        "current",
+        "another_survey",
+    ]
+    .into_iter()
+    .map(|name| (name, hidden(&check.body, name)))
+    .collect()
 }
 
 async fn press(app: &TestApp, cookie: &str, fields: &[(&'static str, String)]) -> Reply {
@@ -246,13 +253,6 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
             &not_utf8,
             vec!["民意.toml 没有导入", "不是 UTF-8 编码的文本", "GBK"],
         ),
-        (
-            &copy,
-            vec![
-                "沿用了另一份调查的编号",
-                "Give this survey an id of its own",
-            ],
-        ),
         (&nothing, vec!["请先选择一个调查文件"]),
     ] {
         assert_eq!(reply.status, 422, "{}", reply.body);
@@ -264,6 +264,15 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
             "the form is there to try again"
         );
     }
+    // A copy made for a new survey, its id left as it was: said, and left to the publisher.
+    assert_eq!(copy.status, 200, "{}", copy.body);
+    assert!(
+        copy.body.contains("多半是为新调查复制时忘了改编号")
+            && copy.body.contains("嘉兴市食品安全公众满意度调查（2016年）"),
+        "the page warns whose id it is: {}",
+        copy.body
+    );
+
     let huge = vec![b'#'; 1100 * 1024];
     let too_large = upload(&app, &cookie, Some(("photo.toml", &huge))).await;
     assert_eq!(too_large.status, 413);
@@ -453,7 +462,8 @@ async fn the_dashboard_gives_the_current_file_to_edit_and_upload_again() {
     assert_eq!(response.status(), 200);
     assert_eq!(
         disposition,
-        "attachment; filename=\"jiaxing-food-safety-2016.toml\""
+        "attachment; filename=\"jiaxing-food-safety-2016.toml\"; \
+         filename*=UTF-8''jiaxing%2Dfood%2Dsafety%2D2016%2Etoml"
     );
     assert_eq!(content_type, "application/toml; charset=utf-8");
     assert_eq!(
@@ -606,11 +616,264 @@ async fn an_import_stands_when_the_surveys_folder_cannot_take_the_file_and_says_
         "imported all the same"
     );
     assert!(
-        dashboard
-            .body
-            .contains("调查文件已导入，但未能保存到服务器的调查文件夹")
-            && dashboard.body.contains("no-such-folder"),
+        dashboard.body.contains(
+            "调查文件已导入，服务器从现在起使用这个版本；但文件未能保存到服务器的调查文件夹"
+        ) && dashboard.body.contains("no-such-folder"),
         "and the publisher is told, with the folder: {}",
         dashboard.body
+    );
+}
+
+/// A survey file with its own id and title, made from the example.
+fn survey_named(id: &str, title: &str) -> String {
+    example_text()
+        .replace(EXAMPLE_ID, id)
+        .replace("嘉兴市食品安全公众满意度调查（2016年）", title)
+        .replace("open_on_import = true", "open_on_import = false")
+}
+
+#[actix_web::test]
+async fn what_the_check_page_said_must_still_hold_when_the_import_is_confirmed() {
+    let folder = surveys_folder();
+    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let colleague = signed_in(&app, "colleague@example.org", Role::Publisher).await;
+    let mine = transport_survey();
+    let theirs = transport_survey().replace("您可以随时停止作答。", "随时可以停止。");
+    let newer = example_text().replace("您可以随时停止作答。", "您可以随时停止。");
+
+    // Both see "a new survey"; the colleague imports first.
+    let my_check = upload(
+        &app,
+        &cookie,
+        Some(("transport-2026.toml", mine.as_bytes())),
+    )
+    .await;
+    let their_check = upload(
+        &app,
+        &colleague,
+        Some(("transport-2026.toml", theirs.as_bytes())),
+    )
+    .await;
+    let theirs_done = press(&app, &colleague, &confirmation_of(&their_check)).await;
+    let mine_done = press(&app, &cookie, &confirmation_of(&my_check)).await;
+    // A new version checked, then the survey closed.
+    let newer_check = upload(
+        &app,
+        &cookie,
+        Some(("jiaxing-food-safety-2016.toml", newer.as_bytes())),
+    )
+    .await;
+    app.catalog()
+        .transition(EXAMPLE_ID, Transition::Close)
+        .unwrap();
+    let newer_done = press(&app, &cookie, &confirmation_of(&newer_check)).await;
+
+    assert!(my_check.body.contains("这是一份新调查"));
+    assert_eq!(theirs_done.status, 303);
+    assert_eq!(mine_done.status, 409, "{}", mine_done.body);
+    assert!(
+        mine_done
+            .body
+            .contains("在您检查这个文件之后，这份调查有了变化"),
+        "{}",
+        mine_done.body
+    );
+    assert!(mine_done.body.contains("什么都没有导入"));
+    assert_eq!(
+        app.catalog()
+            .require("transport-2026")
+            .unwrap()
+            .record
+            .current_version,
+        version_of(&theirs),
+        "the colleague's file stands"
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("transport-2026.toml")).unwrap(),
+        theirs
+    );
+    assert_eq!(newer_done.status, 409, "{}", newer_done.body);
+    assert!(
+        newer_done.body.contains("这份调查已经结束或已发布"),
+        "{}",
+        newer_done.body
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("jiaxing-food-safety-2016.toml")).unwrap(),
+        example_text(),
+        "nothing written"
+    );
+}
+
+#[actix_web::test]
+async fn an_earlier_version_is_gone_back_to_only_when_the_page_said_so() {
+    let folder = surveys_folder();
+    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let first = example_text();
+    let second = first.replace("您可以随时停止作答。", "您可以随时停止。");
+    let check = upload(
+        &app,
+        &cookie,
+        Some(("jiaxing-food-safety-2016.toml", second.as_bytes())),
+    )
+    .await;
+    assert_eq!(
+        press(&app, &cookie, &confirmation_of(&check)).await.status,
+        303
+    );
+
+    let back = upload(
+        &app,
+        &cookie,
+        Some(("jiaxing-food-safety-2016.toml", first.as_bytes())),
+    )
+    .await;
+    let done = press(&app, &cookie, &confirmation_of(&back)).await;
+
+    assert!(
+        back.body.contains(&format!(
+            "这是该调查以前用过的一个版本：导入后调查回到这个版本，取代当前版本（{}）",
+            &version_of(&second)[..12]
+        )),
+        "{}",
+        back.body
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        app.catalog()
+            .require(EXAMPLE_ID)
+            .unwrap()
+            .record
+            .current_version,
+        version_of(&first)
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("jiaxing-food-safety-2016.toml")).unwrap(),
+        first
+    );
+    let audited = minyi::audit::recent(app.catalog().database(), 5).unwrap();
+    assert!(
+        audited[0]
+            .detail
+            .contains("(an earlier version, gone back to) replaces"),
+        "the audit log says it was a return: {}",
+        audited[0].detail
+    );
+}
+
+#[actix_web::test]
+async fn no_other_surveys_file_is_ever_written_over() {
+    let folder = surveys_folder();
+    // Another survey's file, with a mistake in it, under the name the upload will have.
+    let broken_other = "[survey\nid = \"parks-2026\"\n";
+    std::fs::write(folder.path().join("roads.toml"), broken_other).unwrap();
+    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let roads = survey_named("roads-2026", "嘉兴市道路满意度调查");
+    let schools = survey_named("schools-2026", "嘉兴市学校食堂满意度调查");
+    let markets = survey_named("markets-2026", "嘉兴市农贸市场满意度调查");
+
+    let roads_check = upload(&app, &cookie, Some(("roads.toml", roads.as_bytes()))).await;
+    // Two new surveys checked under one name, then both imported.
+    let schools_check = upload(&app, &cookie, Some(("survey.toml", schools.as_bytes()))).await;
+    let markets_check = upload(&app, &cookie, Some(("survey.toml", markets.as_bytes()))).await;
+    for check in [&roads_check, &schools_check, &markets_check] {
+        assert_eq!(
+            press(&app, &cookie, &confirmation_of(check)).await.status,
+            303
+        );
+    }
+    // A name that is a path, with the page's own token: the folder is the only place written.
+    let mut outside = confirmation_of(
+        &upload(
+            &app,
+            &cookie,
+            Some(("parks.toml", survey_named("parks-9", "公园").as_bytes())),
+        )
+        .await,
+    );
+    outside.iter_mut().find(|(k, _)| *k == "name").unwrap().1 = "../../escaped.toml".into();
+    assert_eq!(press(&app, &cookie, &outside).await.status, 303);
+
+    let read = |name: &str| std::fs::read_to_string(folder.path().join(name)).unwrap();
+    assert!(
+        roads_check.body.contains("roads-2026.toml（新文件）"),
+        "the page says where: {}",
+        roads_check.body
+    );
+    assert_eq!(
+        read("roads.toml"),
+        broken_other,
+        "another survey's broken file is left alone"
+    );
+    assert_eq!(read("roads-2026.toml"), roads);
+    assert_eq!(
+        read("survey.toml"),
+        schools,
+        "the first under that name keeps it"
+    );
+    assert_eq!(
+        read("markets-2026.toml"),
+        markets,
+        "the second gets a name of its own"
+    );
+    assert!(
+        folder.path().join("escaped.toml").exists(),
+        "a path's last part, inside the folder"
+    );
+    assert!(!folder
+        .path()
+        .parent()
+        .unwrap()
+        .join("escaped.toml")
+        .exists());
+    assert!(!folder
+        .path()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("escaped.toml")
+        .exists());
+}
+
+#[actix_web::test]
+async fn a_copy_that_kept_another_surveys_id_is_imported_only_past_the_warning() {
+    let app = spawn_app_with_surveys(Backend::Sqlite, surveys_folder().path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let copy = example_text().replace(
+        "嘉兴市食品安全公众满意度调查（2016年）",
+        "嘉兴市食品安全公众满意度调查（2017年）",
+    );
+    let check = upload(&app, &cookie, Some(("food-2017.toml", copy.as_bytes()))).await;
+    let mut unwarned = confirmation_of(&check);
+    unwarned
+        .iter_mut()
+        .find(|(k, _)| *k == "another_survey")
+        .unwrap()
+        .1 = "0".into();
+
+    let refused = press(&app, &cookie, &unwarned).await;
+    let done = press(&app, &cookie, &confirmation_of(&check)).await;
+
+    assert!(
+        check.body.contains("id=\"another-survey\""),
+        "{}",
+        check.body
+    );
+    assert_eq!(
+        refused.status, 422,
+        "the warning is part of what is confirmed"
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        app.catalog()
+            .require(EXAMPLE_ID)
+            .unwrap()
+            .record
+            .current_version,
+        version_of(&copy)
     );
 }
