@@ -7,6 +7,7 @@ mod client;
 mod day_chart;
 mod error;
 mod fieldwork_view;
+mod file_mistakes;
 mod form_body;
 mod form_token;
 mod full_counties;
@@ -87,6 +88,8 @@ pub struct FileNotLoaded {
     pub kind: &'static str,
     /// Why, a problem a line.
     pub why: String,
+    /// For a file with mistakes, each of them (listed at their lines on the surveys page).
+    pub mistakes: Vec<crate::survey::FileProblem>,
 }
 
 impl From<&crate::catalog::CatalogError> for FileNotLoaded {
@@ -95,6 +98,10 @@ impl From<&crate::catalog::CatalogError> for FileNotLoaded {
             files: error.files(),
             kind: error.file_refusal_kind(),
             why: error.to_string(),
+            mistakes: match error {
+                crate::catalog::CatalogError::File(e) => e.problems.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 }

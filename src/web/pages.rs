@@ -9,7 +9,7 @@ use super::i18n::Messages;
 use super::text_size::TextSize;
 use crate::survey::Lang;
 
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("layout", include_str!("../../templates/layout.hbs")),
     ("survey", include_str!("../../templates/survey.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
@@ -27,6 +27,10 @@ const TEMPLATES: [(&str, &str); 15] = [
     (
         "import_check",
         include_str!("../../templates/import_check.hbs"),
+    ),
+    (
+        "file_mistakes",
+        include_str!("../../templates/file_mistakes.hbs"),
     ),
     ("dashboard", include_str!("../../templates/dashboard.hbs")),
     ("confirm", include_str!("../../templates/confirm.hbs")),

@@ -15,6 +15,7 @@ use crate::fieldwork::Progress;
 use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
 use crate::web::fieldwork_view::{short_version, FieldworkView};
+use crate::web::file_mistakes::mistakes;
 use crate::web::{lang_of, AppError, AppState, FileNotLoaded, SignedIn};
 
 /// Each county's bar, its notes in colour, the message after a move, and county names kept whole
@@ -143,6 +144,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
                             .collect::<Vec<_>>()
                             .join(m.text(lang, "fieldwork.separator").as_str()),
                         "lines": file.why.lines().collect::<Vec<_>>(),
+                        "mistakes": mistakes(m, lang, &file.mistakes),
                     }))
                     .collect::<Vec<_>>(),
                 "account_href": in_lang("/account", lang),

@@ -149,6 +149,10 @@ async fn the_survey_list_names_each_file_refused_at_start_and_why() {
         "the kind of problem in the reader's language: {problem}"
     );
     assert!(
+        problem.contains("<strong>第 2 行</strong> · <code>questions</code>"),
+        "each mistake at its line, as the import page lists them: {problem}"
+    );
+    assert!(
         list.body.contains(&format!("id=\"survey-{EXAMPLE_ID}\"")),
         "the other surveys run on"
     );

@@ -12,32 +12,29 @@
 //!    the account, and the file is written into the surveys folder (`Catalog::import_upload`)
 //!    so that the next start finds it current.
 
-use std::path::{Path, PathBuf};
+mod check_page;
+mod upload;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use super::posted::{is_cross_site, read_form_up_to, PostedForm};
 use super::{blocking, dashboard, in_lang, private_page};
 use crate::accounts::Account;
-use crate::catalog::{CatalogError, CheckedImport, Confirmed, FolderPlace, ImportPlan};
-use crate::lifecycle::SurveyState;
-use crate::survey::{version_of, FileProblem, Lang};
-use crate::web::fieldwork_view::short_version;
+use crate::catalog::{CatalogError, Confirmed};
+use crate::survey::{version_of, Lang};
+use crate::web::file_mistakes::mistakes;
 use crate::web::{lang_of, AppError, AppState, Messages, SignedIn};
+use check_page::{check_page, CheckedFile};
+use upload::{read_upload, sent_name};
 
-/// The largest survey file taken (the example, 22 questions and 5 counties, is 29 KB).
+/// The largest survey file taken (the example, 22 questions and 7 counties, is 29 KB).
 pub const MAX_SURVEY_FILE: usize = 1024 * 1024;
 
 /// The file field as large as the page's other controls: a thumb, not a fingertip, chooses.
 const IMPORT_CSS: &str = "input[type=file]{display:block;width:100%;min-height:56px;padding:.4rem 0;\
 font:inherit}input[type=file]::file-selector-button{min-height:48px;font:inherit;margin-right:.6rem}";
-
-/// An upload larger than this is cut off at once; up to it, a form with a file over
-/// [`MAX_SURVEY_FILE`] is read to its end and answered with the upload page saying so.
-const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 /// How long the upload page and the confirmation page may wait for their button.
 const PAGE_SECONDS: i64 = 3600;
@@ -106,7 +103,7 @@ impl Problem {
             CatalogError::File(e) => Problem {
                 files,
                 kind,
-                mistakes: e.problems.iter().map(|p| mistake(m, lang, p)).collect(),
+                mistakes: mistakes(m, lang, &e.problems),
                 lines: Vec::new(),
                 note: Some(m.text(lang, "import.nothing_stored")),
             },
@@ -119,34 +116,6 @@ impl Problem {
             },
         }
     }
-}
-
-/// One mistake in a survey file, for the page: where (line and column, or line and key), what
-/// was expected and what was found.
-fn mistake(m: &Messages, lang: Lang, problem: &FileProblem) -> Value {
-    // A syntax error's path is its place: `line L, column C`.
-    let column = problem
-        .path
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split_once(", column "))
-        .map(|(_, column)| column.to_owned());
-    let at = match (problem.line, &column) {
-        (Some(line), Some(column)) => Some(m.format(
-            lang,
-            "import.at_line_column",
-            &[("line", &line.to_string()), ("column", column)],
-        )),
-        (Some(line), None) => {
-            Some(m.format(lang, "import.at_line", &[("line", &line.to_string())]))
-        }
-        (None, _) => None,
-    };
-    json!({
-        "at": at,
-        "key": column.is_none().then_some(&problem.path),
-        "expected": problem.expected,
-        "found": problem.found,
-    })
 }
 
 pub async fn form(
@@ -197,15 +166,6 @@ fn upload_page(
         }),
     )?;
     Ok(private_page(status, html))
-}
-
-/// A survey file sent from the upload page.
-#[derive(Default)]
-struct Upload {
-    token: Option<String>,
-    lang: Option<Lang>,
-    /// The file's name as the browser gave it, and its bytes (`None`: no file chosen).
-    file: Option<(String, Vec<u8>)>,
 }
 
 pub async fn check(
@@ -282,200 +242,6 @@ pub async fn check(
     }
     .await;
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
-}
-
-/// Reads the upload page's multipart form: its token, language and file, up to
-/// [`MAX_SURVEY_FILE`] (and a little for the other fields); more is a 413.
-async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, AppError> {
-    let bad = |e: actix_multipart::MultipartError| AppError::BadRequest(format!("form: {e}"));
-    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut upload = Upload::default();
-    let mut read = 0usize;
-    let mut too_large = false;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(bad)?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_owned);
-        let limit = if name == "file" {
-            MAX_SURVEY_FILE
-        } else {
-            1024
-        };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(bad)?;
-            read += chunk.len();
-            if read > DRAIN_LIMIT {
-                return Err(AppError::TooLarge);
-            }
-            // Over its limit, a field is read to its end, not kept: a browser still sending
-            // when the answer comes shows a broken connection instead of the page saying why.
-            too_large |= bytes.len() + chunk.len() > limit;
-            if !too_large {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if too_large {
-            continue;
-        }
-        match name.as_str() {
-            "_token" => upload.token = String::from_utf8(bytes).ok(),
-            "_lang" => upload.lang = std::str::from_utf8(&bytes).ok().and_then(Lang::from_code),
-            "file" => upload.file = Some((file_name.unwrap_or_default(), bytes)),
-            _ => {}
-        }
-    }
-    if too_large {
-        return Err(AppError::TooLarge);
-    }
-    Ok(upload)
-}
-
-/// The name a file was sent under, without any folders a browser put before it, and at most
-/// 100 characters: what the pages and problems call it.
-fn sent_name(name: &str) -> PathBuf {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
-    let last: String = last.chars().filter(|c| !c.is_control()).take(100).collect();
-    PathBuf::from(if last.is_empty() {
-        "survey.toml"
-    } else {
-        &last
-    })
-}
-
-/// A file checked for import, as the check page shows it.
-struct CheckedFile<'a> {
-    name: &'a Path,
-    source: &'a str,
-    checked: &'a CheckedImport,
-    /// Where the import would write it in the surveys folder (`None`: nowhere free).
-    place: Option<&'a FolderPlace>,
-}
-
-/// What the import of a checked file will do, and the button that does it.
-fn check_page(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
-    account: &Account,
-    file: &CheckedFile<'_>,
-) -> Result<HttpResponse, AppError> {
-    let m = state.pages.messages();
-    let (name, checked) = (file.name, file.checked);
-    let survey = &checked.survey;
-    let today = survey.local_date(chrono::Utc::now());
-    let notes: Vec<String> = survey
-        .file_notes()
-        .into_iter()
-        .chain(survey.outside_fieldwork(today))
-        .collect();
-    let unchanged = matches!(checked.plan, ImportPlan::Unchanged { .. });
-    let heading = m.format(
-        lang,
-        "import.check_heading",
-        &[("file", &name.display().to_string())],
-    );
-    let html = state.pages.render(
-        "import_check",
-        lang,
-        req,
-        json!({
-            "page_title": heading,
-            "heading": heading,
-            "summary": [
-                [m.text(lang, "import.title"), survey.title.get(lang).to_owned()],
-                [m.text(lang, "import.id"), survey.id.clone()],
-                [m.text(lang, "import.questions"), survey.questions.len().to_string()],
-                [m.text(lang, "import.counties"), survey.strata.units.len().to_string()],
-                [m.text(lang, "import.indicators"), survey.indicators.len().to_string()],
-                [m.text(lang, "import.version"), short_version(&checked.version).to_owned()],
-            ],
-            "plan": plan_paragraphs(m, lang, &checked.plan),
-            "another_survey": checked.another_survey.as_ref().map(|another| m.format(
-                lang,
-                "import.another_survey",
-                &[("id", &survey.id), ("title", &another.title), ("file", &another.file)],
-            )),
-            "folder": match file.place {
-                Some(place) => m.format(
-                    lang,
-                    if place.replaces { "import.folder_replaces" } else { "import.folder_new" },
-                    &[("file", &place.path.display().to_string())],
-                ),
-                None => m.format(lang, "import.folder_none", &[
-                    ("folder", &state.surveys_dir.display().to_string()),
-                ]),
-            },
-            "notes": notes,
-            "confirm": (!unchanged).then(|| {
-                let seen = Seen {
-                    current: checked.current.clone(),
-                    another_survey: checked.another_survey.is_some(),
-                };
-                json!({
-                    "token": state.tokens.issue(
-                        &confirm_scope(&checked.version, &seen, account),
-                        chrono::Utc::now().timestamp(),
-                    ),
-                    "name": name.display().to_string(),
-                    "source": hex::encode(file.source),
-                    "current": seen.current.as_deref().unwrap_or_default(),
-                    "another_survey": u8::from(seen.another_survey),
-                    "lang_code": lang.param(),
-                })
-            }),
-            "dashboard_href": unchanged.then(|| dashboard::href(&survey.id, lang)),
-            "import_href": in_lang("/admin/import", lang),
-        }),
-    )?;
-    Ok(private_page(StatusCode::OK, html))
-}
-
-/// What the import will do, in the reader's words.
-fn plan_paragraphs(m: &Messages, lang: Lang, plan: &ImportPlan) -> Vec<String> {
-    let state_text = |state: &SurveyState| m.text(lang, &format!("account.state_{state}"));
-    match plan {
-        ImportPlan::New { opens: false } => vec![m.text(lang, "import.plan_new")],
-        ImportPlan::New { opens: true } => vec![m.text(lang, "import.plan_new_open")],
-        ImportPlan::Unchanged { state } => vec![m.format(
-            lang,
-            "import.plan_unchanged",
-            &[("state", &state_text(state))],
-        )],
-        ImportPlan::NewVersion {
-            current,
-            state,
-            responses,
-        }
-        | ImportPlan::Restores {
-            current,
-            state,
-            responses,
-        } => {
-            let key = match plan {
-                ImportPlan::Restores { .. } => "import.plan_restores",
-                _ => "import.plan_new_version",
-            };
-            let mut said = vec![
-                m.format(lang, key, &[("current", current)]),
-                m.format(
-                    lang,
-                    "import.plan_responses",
-                    &[
-                        ("state", &state_text(state)),
-                        ("responses", &responses.to_string()),
-                    ],
-                ),
-            ];
-            if *state == SurveyState::Open {
-                said.push(m.text(lang, "import.plan_open_now"));
-            }
-            said
-        }
-    }
 }
 
 pub async fn confirm(

@@ -1,0 +1,39 @@
+//! A survey file's mistakes as a page lists them: where each is in the reader's language (its
+//! line, and its key or column), then what was expected and what was found, in English as the
+//! survey-file checker says them (its texts are not translated).
+
+use serde_json::{json, Value};
+
+use crate::survey::{FileProblem, Lang};
+use crate::web::Messages;
+
+/// Each of `problems` for a page (`templates/file_mistakes.hbs`).
+pub(crate) fn mistakes(m: &Messages, lang: Lang, problems: &[FileProblem]) -> Vec<Value> {
+    problems.iter().map(|p| mistake(m, lang, p)).collect()
+}
+
+/// One mistake in a survey file, for the page: where (line and column, or line and key), what
+/// was expected and what was found.
+fn mistake(m: &Messages, lang: Lang, problem: &FileProblem) -> Value {
+    // A syntax error's path is its place: `line L, column C`.
+    let column = problem
+        .path
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(", column "))
+        .map(|(_, column)| column.to_owned());
+    let at = match (problem.line, &column) {
+        (Some(line), Some(column)) => Some(m.format(
+            lang,
+            "file.at_line_column",
+            &[("line", &line.to_string()), ("column", column)],
+        )),
+        (Some(line), None) => Some(m.format(lang, "file.at_line", &[("line", &line.to_string())])),
+        (None, _) => None,
+    };
+    json!({
+        "at": at,
+        "key": column.is_none().then_some(&problem.path),
+        "expected": problem.expected,
+        "found": problem.found,
+    })
+}
