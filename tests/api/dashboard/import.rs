@@ -37,6 +37,15 @@ fn surveys_folder() -> tempfile::TempDir {
     dir
 }
 
+/// A server with a surveys folder of its own (a copy of the example), and a publisher signed in
+/// (the folder, the server, the publisher's cookie).
+async fn publisher_with_folder(backend: Backend) -> (tempfile::TempDir, TestApp, String) {
+    let folder = surveys_folder();
+    let app = spawn_app_with_surveys(backend, folder.path()).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    (folder, app, cookie)
+}
+
 /// The upload page's form as a browser sends it: its token and language, and the file chosen
 /// (`None`: none chosen, which browsers send as an empty part).
 fn upload_form(token: &str, file: Option<(&str, &[u8])>) -> Vec<u8> {
@@ -124,9 +133,7 @@ async fn press(app: &TestApp, cookie: &str, fields: &[(&'static str, String)]) -
 
 on_both_backends! {
     async fn a_publisher_imports_a_new_survey_after_seeing_what_the_import_will_do(backend: Backend) {
-        let folder = surveys_folder();
-        let app = spawn_app_with_surveys(backend, folder.path()).await;
-        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+        let (folder, app, cookie) = publisher_with_folder(backend).await;
         let text = transport_survey();
 
         let list = get(&app, "/admin/surveys", &cookie).await;
@@ -174,9 +181,7 @@ on_both_backends! {
     }
 
     async fn a_new_version_sent_under_another_name_replaces_the_surveys_own_file(backend: Backend) {
-        let folder = surveys_folder();
-        let app = spawn_app_with_surveys(backend, folder.path()).await;
-        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+        let (folder, app, cookie) = publisher_with_folder(backend).await;
         let newer = example_text().replace("您可以随时停止作答。", "您可以随时停止作答，已填的答案不会提交。");
         let before = app.catalog().require(EXAMPLE_ID).unwrap().record.current_version;
 
@@ -212,9 +217,7 @@ on_both_backends! {
 
 #[actix_web::test]
 async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
-    let folder = surveys_folder();
-    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
-    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let (folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let gbk_title = [0xc3, 0xf1, 0xd2, 0xe2]; // 民意 in GBK
     let copy_of_example = example_text().replace(
         "嘉兴市食品安全公众满意度调查（2016年）",
@@ -297,8 +300,7 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
 
 #[actix_web::test]
 async fn a_closed_surveys_file_is_refused_at_the_check() {
-    let app = spawn_app_with_surveys(Backend::Sqlite, surveys_folder().path()).await;
-    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let (_folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     app.catalog()
         .transition(EXAMPLE_ID, Transition::Close)
         .unwrap();
@@ -323,9 +325,7 @@ async fn a_closed_surveys_file_is_refused_at_the_check() {
 
 #[actix_web::test]
 async fn only_the_text_that_was_checked_can_be_imported() {
-    let folder = surveys_folder();
-    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
-    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let (folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let other = signed_in(&app, "other@example.org", Role::Publisher).await;
     let check = upload(
         &app,
@@ -424,8 +424,7 @@ async fn a_file_refused_at_start_is_put_right_by_uploading_it_corrected() {
 
 #[actix_web::test]
 async fn the_dashboard_gives_the_current_file_to_edit_and_upload_again() {
-    let app = spawn_app_with_surveys(Backend::Sqlite, surveys_folder().path()).await;
-    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let (_folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let path = format!("/admin/surveys/{EXAMPLE_ID}/survey.toml");
 
     let dashboard = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await;
@@ -485,9 +484,7 @@ async fn the_dashboard_gives_the_current_file_to_edit_and_upload_again() {
 
 #[actix_web::test]
 async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
-    let folder = surveys_folder();
-    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
-    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let (folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let page = get(&app, "/admin/import", &cookie).await;
     let token = token_in(&page.body);
     let multipart = format!("multipart/form-data; boundary={BOUNDARY}");
@@ -634,9 +631,7 @@ fn survey_named(id: &str, title: &str) -> String {
 
 #[actix_web::test]
 async fn what_the_check_page_said_must_still_hold_when_the_import_is_confirmed() {
-    let folder = surveys_folder();
-    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
-    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let (folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let colleague = signed_in(&app, "colleague@example.org", Role::Publisher).await;
     let mine = transport_survey();
     let theirs = transport_survey().replace("您可以随时停止作答。", "随时可以停止。");
@@ -708,9 +703,7 @@ async fn what_the_check_page_said_must_still_hold_when_the_import_is_confirmed()
 
 #[actix_web::test]
 async fn an_earlier_version_is_gone_back_to_only_when_the_page_said_so() {
-    let folder = surveys_folder();
-    let app = spawn_app_with_surveys(Backend::Sqlite, folder.path()).await;
-    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let (folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let first = example_text();
     let second = first.replace("您可以随时停止作答。", "您可以随时停止。");
     let check = upload(
@@ -841,8 +834,7 @@ async fn no_other_surveys_file_is_ever_written_over() {
 
 #[actix_web::test]
 async fn a_copy_that_kept_another_surveys_id_is_imported_only_past_the_warning() {
-    let app = spawn_app_with_surveys(Backend::Sqlite, surveys_folder().path()).await;
-    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let (_folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let copy = example_text().replace(
         "嘉兴市食品安全公众满意度调查（2016年）",
         "嘉兴市食品安全公众满意度调查（2017年）",
