@@ -29,6 +29,58 @@ pub struct FileProblem {
     pub found: Option<String>,
     /// The line of the file the path points to (counted from 1), when known.
     pub line: Option<usize>,
+    /// For a TOML syntax error, what the line most likely got wrong and how to write it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<SyntaxHint>,
+}
+
+/// Advice on a TOML syntax error, read from its line: the slips of someone typing with a
+/// Chinese input method or copying the example. `Display` says it in English (the command
+/// line); pages say it in the reader's language (`web::file_mistakes`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "hint", rename_all = "snake_case")]
+pub enum SyntaxHint {
+    /// Full-width punctuation outside quotes: the marks, space-separated.
+    FullWidthPunctuation { marks: String },
+    /// `[questions]` (one table) where `[[questions]]` (a block of its own) is meant.
+    SingleBrackets { name: String },
+    /// Full-width digits, a full-width space or a non-breaking space in a value.
+    FullWidthDigits,
+    /// A date written with slashes or dots: as it should be written.
+    Date { written: String },
+    /// A share written with %: the percentage, and the fraction to write.
+    Percent { percent: String, fraction: String },
+}
+
+impl fmt::Display for SyntaxHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SyntaxHint::FullWidthPunctuation { marks } => write!(
+                f,
+                "It has full-width {marks} outside quotes: TOML needs half-width punctuation \
+                 (\" = , . [ ] {{ }}), so switch the input method to half-width (英文标点) for \
+                 everything but the texts themselves"
+            ),
+            SyntaxHint::SingleBrackets { name } => write!(
+                f,
+                "Each of these is a block of its own, headed [[{name}]] with double brackets: \
+                 [{name}] with single ones names one table, which a second [{name}] repeats"
+            ),
+            SyntaxHint::FullWidthDigits => f.write_str(
+                "It has full-width digits or a full-width or non-breaking space: write numbers \
+                 and spaces half-width (switch the input method to 英文/半角)",
+            ),
+            SyntaxHint::Date { written } => write!(
+                f,
+                "A date is written with hyphens and two-digit months and days, without quotes: \
+                 {written}"
+            ),
+            SyntaxHint::Percent { percent, fraction } => write!(
+                f,
+                "A share is written as a fraction without %: {percent}% is {fraction}"
+            ),
+        }
+    }
 }
 
 impl FileProblem {
@@ -39,6 +91,7 @@ impl FileProblem {
             expected: expected.into(),
             found: None,
             line: None,
+            hints: Vec::new(),
         }
     }
 
@@ -54,6 +107,9 @@ impl fmt::Display for FileProblem {
         write!(f, "{}: expected {}", self.path, self.expected)?;
         if let Some(found) = &self.found {
             write!(f, ", found {found}")?;
+        }
+        for hint in &self.hints {
+            write!(f, ". {hint}")?;
         }
         // A syntax error's path already names the line.
         if let (Some(line), false) = (self.line, self.path.starts_with("line ")) {

@@ -5,7 +5,6 @@
 //! value, found from the span the TOML parser reports.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -14,7 +13,7 @@ use toml::value::Datetime;
 use toml::Spanned;
 
 use super::definition::Role;
-use super::error::{FileProblem, Problems};
+use super::error::{FileProblem, Problems, SyntaxHint};
 use super::indicators::Scoring;
 use super::quality::QualityFlag;
 
@@ -340,17 +339,16 @@ fn full_width_outside_strings(line: &str) -> Vec<char> {
 /// example makes: a repeated block with single brackets, a date with slashes, a percentage,
 /// full-width digits or spaces. TOML's own message says "duplicate key" or "string values must
 /// be quoted", which leads them astray.
-fn syntax_hint(line: &str) -> Option<String> {
+fn syntax_hint(line: &str) -> Option<SyntaxHint> {
     const BLOCKS: [&str; 4] = ["questions", "indicators", "margins", "strata.units"];
     if let Some(name) = line
         .strip_prefix('[')
         .and_then(|rest| rest.strip_suffix(']'))
         .filter(|name| BLOCKS.contains(name))
     {
-        return Some(format!(
-            "Each of these is a block of its own, headed [[{name}]] with double brackets: \
-             [{name}] with single ones names one table, which a second [{name}] repeats"
-        ));
+        return Some(SyntaxHint::SingleBrackets {
+            name: name.to_owned(),
+        });
     }
     let value = line.split_once('=').map(|(_, value)| value.trim())?;
     let value = value.split('#').next().unwrap_or(value).trim();
@@ -358,11 +356,7 @@ fn syntax_hint(line: &str) -> Option<String> {
         .chars()
         .any(|c| ('０'..='９').contains(&c) || c == '\u{3000}' || c == '\u{a0}')
     {
-        return Some(
-            "It has full-width digits or a full-width or non-breaking space: write numbers and \
-             spaces half-width (switch the input method to 英文/半角)"
-                .to_owned(),
-        );
+        return Some(SyntaxHint::FullWidthDigits);
     }
     let digits_with = |sep: char| {
         value.contains(sep)
@@ -373,18 +367,17 @@ fn syntax_hint(line: &str) -> Option<String> {
     if digits_with('/') || (digits_with('.') && value.matches('.').count() == 2) {
         let parts: Vec<&str> = value.split(['/', '.']).collect();
         if let [year, month, day] = parts.as_slice() {
-            return Some(format!(
-                "A date is written with hyphens and two-digit months and days, without quotes: \
-                 {year}-{month:0>2}-{day:0>2}"
-            ));
+            return Some(SyntaxHint::Date {
+                written: format!("{year}-{month:0>2}-{day:0>2}"),
+            });
         }
     }
     if let Some(number) = value.strip_suffix('%') {
         if let Ok(percent) = number.trim().parse::<f64>() {
-            return Some(format!(
-                "A share is written as a fraction without %: {percent}% is {}",
-                percent / 100.0
-            ));
+            return Some(SyntaxHint::Percent {
+                percent: percent.to_string(),
+                fraction: (percent / 100.0).to_string(),
+            });
         }
     }
     None
@@ -405,30 +398,25 @@ impl<'a> Document<'a> {
                 let offset = error.span().map(|span| span.start).unwrap_or_default();
                 let (line, column) = line_and_column(source, offset);
                 let text = source.lines().nth(line - 1).unwrap_or_default().trim();
-                let mut found = format!(
+                let found = format!(
                     "{}; the line reads `{text}`",
                     error.message().trim().replace('\n', " ")
                 );
                 let wide = full_width_outside_strings(text);
-                if !wide.is_empty() {
-                    let _ = write!(
-                        found,
-                        ". It has full-width {} outside quotes: TOML needs half-width \
-                         punctuation (\" = , . [ ] {{ }}), so switch the input method to \
-                         half-width (英文标点) for everything but the texts themselves",
-                        wide.iter()
-                            .map(|c| c.to_string())
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    );
-                }
-                if let Some(hint) = syntax_hint(text) {
-                    let _ = write!(found, ". {hint}");
-                }
                 let mut problem =
                     FileProblem::new(format!("line {line}, column {column}"), "valid TOML")
                         .found(found);
                 problem.line = Some(line);
+                if !wide.is_empty() {
+                    problem.hints.push(SyntaxHint::FullWidthPunctuation {
+                        marks: wide
+                            .iter()
+                            .map(|c| c.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    });
+                }
+                problem.hints.extend(syntax_hint(text));
                 Err(problem)
             }
         }

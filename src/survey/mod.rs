@@ -34,7 +34,7 @@ pub use definition::{
     Choice, Lang, Margin, PrivacyRules, Question, QuestionKind, Role, Scale, Strata, Stratum,
     Survey, Text, WeightingRules, CHINA_UTC_OFFSET_SECONDS,
 };
-pub use error::{FileProblem, SurveyFileError};
+pub use error::{FileProblem, SurveyFileError, SyntaxHint};
 pub use form_input::FormInput;
 pub use indicators::{Indicator, Measure, Scoring};
 pub use quality::{QualityFlag, QualityRules};

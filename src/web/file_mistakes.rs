@@ -1,10 +1,11 @@
 //! A survey file's mistakes as a page lists them: where each is in the reader's language (its
 //! line, and its key or column), then what was expected and what was found, in English as the
-//! survey-file checker says them (its texts are not translated).
+//! survey-file checker says them (its texts are not translated), then, for a syntax error, the
+//! advice on its line in the reader's language.
 
 use serde_json::{json, Value};
 
-use crate::survey::{FileProblem, Lang};
+use crate::survey::{FileProblem, Lang, SyntaxHint};
 use crate::web::Messages;
 
 /// Each of `problems` for a page (`templates/file_mistakes.hbs`).
@@ -35,5 +36,27 @@ fn mistake(m: &Messages, lang: Lang, problem: &FileProblem) -> Value {
         "key": column.is_none().then_some(&problem.path),
         "expected": problem.expected,
         "found": problem.found,
+        "hints": problem.hints.iter().map(|hint| said(m, lang, hint)).collect::<Vec<_>>(),
     })
+}
+
+/// A syntax hint in the reader's language.
+fn said(m: &Messages, lang: Lang, hint: &SyntaxHint) -> String {
+    match hint {
+        SyntaxHint::FullWidthPunctuation { marks } => m.format(
+            lang,
+            "file.hint_full_width_punctuation",
+            &[("marks", marks)],
+        ),
+        SyntaxHint::SingleBrackets { name } => {
+            m.format(lang, "file.hint_single_brackets", &[("name", name)])
+        }
+        SyntaxHint::FullWidthDigits => m.text(lang, "file.hint_full_width_digits"),
+        SyntaxHint::Date { written } => m.format(lang, "file.hint_date", &[("written", written)]),
+        SyntaxHint::Percent { percent, fraction } => m.format(
+            lang,
+            "file.hint_percent",
+            &[("percent", percent), ("fraction", fraction)],
+        ),
+    }
 }

@@ -241,6 +241,15 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
     )
     .await;
     let nothing = upload(&app, &cookie, None).await;
+    // Typed with a Chinese input method left on full-width punctuation.
+    let full_width =
+        transport_survey().replace("fieldwork_end = 2016-11-30", "fieldwork_end ＝ 2016/11/30");
+    let typed = upload(
+        &app,
+        &cookie,
+        Some(("transport-2026.toml", full_width.as_bytes())),
+    )
+    .await;
 
     for (reply, said) in [
         (
@@ -257,6 +266,14 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
             vec!["民意.toml 没有导入", "不是 UTF-8 编码的文本", "GBK"],
         ),
         (&nothing, vec!["请先选择一个调查文件"]),
+        (
+            &typed,
+            vec![
+                "第 44 行第 15 列",
+                "<strong>这一行在引号外面有全角的 ＝。TOML 要求半角标点",
+                "请把输入法切换成英文标点（半角）再输入。</strong>",
+            ],
+        ),
     ] {
         assert_eq!(reply.status, 422, "{}", reply.body);
         for words in said {
