@@ -121,7 +121,9 @@ fn place_in_folder(dir: &Path, id: &str, sent_as: &str) -> Option<FolderPlace> {
 
 /// Writes a survey file whole or not at all: into a temporary file beside it, flushed to disk,
 /// then renamed over the survey's own file (checked again first), or linked where no file is
-/// (which fails, rather than replaces, if one has appeared since).
+/// (which fails, rather than replaces, if one has appeared since; a file there already with
+/// this very text, written by a second press on another node, counts as saved). A folder whose
+/// file system has no hard links gets the new file created in place, never replacing one.
 fn save_in_folder(place: &FolderPlace, id: &str, source: &str) -> std::io::Result<()> {
     let path = &place.path;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -131,19 +133,41 @@ fn save_in_folder(place: &FolderPlace, id: &str, source: &str) -> std::io::Resul
         .and_then(|()| file.sync_all())
         .and_then(|()| {
             if place.replaces {
-                if !defines(path, id) {
+                if defines(path, id).is_none() {
                     return Err(std::io::Error::other(
                         "the file no longer defines this survey: left as it is",
                     ));
                 }
-                std::fs::rename(&temporary, path)
-            } else {
-                std::fs::hard_link(&temporary, path)
+                return std::fs::rename(&temporary, path);
+            }
+            match std::fs::hard_link(&temporary, path) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    match std::fs::read(path) {
+                        Ok(there) if there == source.as_bytes() => Ok(()),
+                        _ => Err(e),
+                    }
+                }
+                Err(_) => create_in_place(path, source),
+                linked => linked,
             }
         });
     // Renamed: gone already; linked or failed: the temporary name goes.
     let _ = std::fs::remove_file(&temporary);
+    // The new name itself on disk (best effort: not every file system syncs a directory).
+    if written.is_ok() {
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
     written
+}
+
+/// Creates `path`, which must not exist, with `source` (where hard links are not to be had).
+fn create_in_place(path: &Path, source: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(source.as_bytes())?;
+    file.sync_all()
 }
 
 /// A new file beside `path`, named so that the folder's import skips it (not `.toml`).
@@ -163,36 +187,55 @@ fn new_partial_file(dir: &Path, path: &Path) -> std::io::Result<(PathBuf, std::f
     Ok((temporary, file))
 }
 
-/// The `*.toml` file of `dir` that defines survey `id` ([`defines`]), first by name.
+/// The `*.toml` file of `dir` that defines survey `id` ([`defines`]): one that reads as TOML
+/// before one that does not, then first by name.
 fn file_defining(dir: &Path, id: &str) -> Option<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut files: Vec<(Reading, PathBuf)> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+        .filter_map(|path| Some((defines(&path, id)?, path)))
         .collect();
     files.sort();
-    files.into_iter().find(|path| defines(path, id))
+    files.into_iter().next().map(|(_, path)| path)
+}
+
+/// How a file was found to define a survey (ordered: the first is the surer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Reading {
+    /// Read as TOML.
+    Read,
+    /// Too broken to read: by its lines.
+    Broken,
 }
 
 /// Whether the file at `path` defines survey `id`: its `[survey] id`, or, in a file with a
 /// mistake, the `id` it gives where it should not (before `[survey]`), or, when it cannot be
-/// read as TOML at all, a line `id = "ID"`. A file that is not UTF-8 defines none.
-fn defines(path: &Path, id: &str) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return false;
-    };
+/// read as TOML at all, a line `id = "ID"` before any section or in `[survey]` (not a
+/// question's, county's or indicator's id). A file that is not UTF-8 defines none.
+fn defines(path: &Path, id: &str) -> Option<Reading> {
+    let text = std::fs::read_to_string(path).ok()?;
     match toml::from_str::<toml::Table>(&text) {
         Ok(table) => {
             let survey_id = table.get("survey").and_then(|s| s.get("id"));
-            survey_id
+            let given = survey_id
                 .or_else(|| table.get("id"))
-                .and_then(|v| v.as_str())
-                == Some(id)
+                .and_then(|v| v.as_str());
+            (given == Some(id)).then_some(Reading::Read)
         }
-        Err(_) => text.lines().any(|line| {
-            let line = line.trim().replace(' ', "");
-            line == format!("id=\"{id}\"") || line == format!("id='{id}'")
-        }),
+        Err(_) => {
+            let mut in_survey = true;
+            let found = text.lines().any(|line| {
+                let line = line.trim().replace(' ', "");
+                if line.starts_with('[') {
+                    // `[survey]`, or `[survey` with its bracket left out.
+                    in_survey = line.starts_with("[survey");
+                    return false;
+                }
+                in_survey && (line == format!("id=\"{id}\"") || line == format!("id='{id}'"))
+            });
+            found.then_some(Reading::Broken)
+        }
     }
 }
 
@@ -306,6 +349,41 @@ mod tests {
             std::fs::read_to_string(dir.path().join("roads.toml")).unwrap(),
             survey_file("roads-2026")
         );
+    }
+
+    #[test]
+    fn a_broken_file_is_the_surveys_only_by_its_own_id_not_a_questions() {
+        let dir = tempfile::tempdir().unwrap();
+        // Another survey, broken, with a question whose id is the survey's id.
+        let other = "[survey]\nid = \"parks\"\n[[questions]\nid = \"roads\"\n";
+        std::fs::write(dir.path().join("a.toml"), other).unwrap();
+        std::fs::write(dir.path().join("b.toml"), "[survey\nid = \"roads\"\n").unwrap();
+        std::fs::write(dir.path().join("c.toml"), survey_file("roads")).unwrap();
+
+        let place = place_in_folder(dir.path(), "roads", "roads.toml").unwrap();
+
+        assert_eq!(
+            place.path,
+            dir.path().join("c.toml"),
+            "a file that reads comes first"
+        );
+        std::fs::remove_file(dir.path().join("c.toml")).unwrap();
+        let place = place_in_folder(dir.path(), "roads", "roads.toml").unwrap();
+        assert_eq!(
+            place.path,
+            dir.path().join("b.toml"),
+            "then its own broken file, not a.toml"
+        );
+    }
+
+    #[test]
+    fn a_second_press_finding_its_own_text_already_there_counts_as_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let place = place_in_folder(dir.path(), "roads", "roads.toml").unwrap();
+        std::fs::write(&place.path, survey_file("roads")).unwrap();
+
+        assert!(save_in_folder(&place, "roads", &survey_file("roads")).is_ok());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -311,6 +311,17 @@ impl Catalog {
         let now = now_rfc3339();
         let mut conn = self.db.conn()?;
         let existing = storage::find_survey(&mut conn, &survey.id)?;
+        // Not as the person was told: said as such, before any other refusal the change may
+        // bring (storage checks it again, under the import lock).
+        if let Replacing::Only(expected) = how.replacing {
+            let current = existing.as_ref().map(|r| r.current_version.as_str());
+            if current != Some(version.as_str()) && current != expected {
+                return Err(CatalogError::NotAsChecked {
+                    file: file_name,
+                    id: survey.id,
+                });
+            }
+        }
         let mut returning = false;
         if let Some(record) = existing.as_ref().filter(|r| r.current_version != version) {
             if !how.another_name_and_title_confirmed {

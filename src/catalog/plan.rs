@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{short, Catalog, CatalogError};
 use crate::lifecycle::SurveyState;
 use crate::storage;
-use crate::survey::{version_of, Survey};
+use crate::survey::{version_of, Survey, Text};
 
 /// What an import of the file would do to the survey it defines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,9 +49,10 @@ pub struct CheckedImport {
 }
 
 /// The survey whose id a file has, when the file's name and title are both another.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AnotherSurvey {
-    pub title: String,
+    /// Its title now, in both languages.
+    pub title: Text,
     pub file: String,
 }
 
@@ -75,11 +76,11 @@ impl Catalog {
             },
             Some(record) => {
                 match self.check_same_survey(&mut conn, name, &record, &survey) {
-                    Err(CatalogError::AnotherSurveysId {
-                        title, other_file, ..
-                    }) => {
+                    Err(CatalogError::AnotherSurveysId { other_file, .. }) => {
+                        let now =
+                            self.definition_with(&mut conn, &record.id, &record.current_version)?;
                         another_survey = Some(AnotherSurvey {
-                            title,
+                            title: now.title.clone(),
                             file: other_file,
                         })
                     }

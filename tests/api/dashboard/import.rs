@@ -719,7 +719,7 @@ async fn what_the_check_page_said_must_still_hold_when_the_import_is_confirmed()
 }
 
 #[actix_web::test]
-async fn an_earlier_version_is_gone_back_to_only_when_the_page_said_so() {
+async fn an_earlier_version_is_gone_back_to_after_the_page_says_so() {
     let (folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let first = example_text();
     let second = first.replace("您可以随时停止作答。", "您可以随时停止。");
@@ -851,7 +851,7 @@ async fn no_other_surveys_file_is_ever_written_over() {
 
 #[actix_web::test]
 async fn a_copy_that_kept_another_surveys_id_is_imported_only_past_the_warning() {
-    let (_folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
+    let (folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let copy = example_text().replace(
         "嘉兴市食品安全公众满意度调查（2016年）",
         "嘉兴市食品安全公众满意度调查（2017年）",
@@ -885,4 +885,10 @@ async fn a_copy_that_kept_another_surveys_id_is_imported_only_past_the_warning()
             .current_version,
         version_of(&copy)
     );
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("jiaxing-food-safety-2016.toml")).unwrap(),
+        copy,
+        "the survey's own file takes it"
+    );
+    assert!(!folder.path().join("food-2017.toml").exists());
 }

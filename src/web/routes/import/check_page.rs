@@ -67,7 +67,11 @@ pub(super) fn check_page(
             "another_survey": checked.another_survey.as_ref().map(|another| m.format(
                 lang,
                 "import.another_survey",
-                &[("id", &survey.id), ("title", &another.title), ("file", &another.file)],
+                &[
+                    ("id", &survey.id),
+                    ("title", another.title.get(lang)),
+                    ("file", &another.file),
+                ],
             )),
             "folder": match file.place {
                 Some(place) => m.format(
