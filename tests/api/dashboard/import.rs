@@ -472,7 +472,7 @@ async fn the_dashboard_gives_the_current_file_to_edit_and_upload_again() {
     assert!(
         dashboard
             .body
-            .contains("要修改问卷，下载这个文件，改好后上传"),
+            .contains("要修改问卷：下载调查文件，改好后在“导入调查文件”页上传"),
         "while it is open"
     );
     assert_eq!(response.status(), 200);
