@@ -2,15 +2,17 @@
 //! does on the server, in two steps.
 //!
 //! 1. The file is sent (`POST /admin/import`, a file field) and checked by the import's own
-//!    rules. A file with problems comes back on the upload page, each problem named with where
-//!    it is and what was expected; nothing is stored. A good file gets a page saying what the
-//!    import will do (a new survey, a new version replacing the current one, a return to an
-//!    earlier one) before anything is done.
+//!    rules. A file with problems comes back on the upload page, each mistake at its line
+//!    (`web::file_mistakes`); nothing is stored. A good file gets a page saying what the import
+//!    will do (a new survey, a new version replacing the current one, a return to an earlier
+//!    one) and where the file will go in the surveys folder, before anything is done; a file
+//!    keeping another survey's id under another name and title is warned about there.
 //! 2. The confirmation (`POST /admin/import/confirm`) carries the file's text back, hex-encoded
-//!    so that no browser rewrites its line ends, with a token signed for this account, session
-//!    and that very text: what is imported is what was checked. The import is audited under
-//!    the account, and the file is written into the surveys folder (`Catalog::import_upload`)
-//!    so that the next start finds it current.
+//!    so that no browser rewrites its line ends, with the survey's version as shown and the
+//!    warning, all signed into a token for this account and session: what is imported is what
+//!    was checked, over the version the page showed (another import in between: nothing, 409).
+//!    The import is audited under the account, and the file is written into the surveys folder
+//!    (`Catalog::import_upload`) so that the next start finds it current.
 
 mod check_page;
 mod upload;
