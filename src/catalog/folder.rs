@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Catalog, CatalogError, ImportReport, Importing};
-use crate::storage::{Earlier, Replacing};
+use crate::storage::{Earlier, Replacing, Shown};
 use crate::survey::Survey;
 
 /// What importing a file sent from the web did.
@@ -36,8 +36,8 @@ pub struct FolderPlace {
 /// What a person confirmed on the page that said what importing a file would do.
 #[derive(Clone, Copy, Debug)]
 pub struct Confirmed<'a> {
-    /// The survey's current version they were shown (`None`: no such survey yet).
-    pub current: Option<&'a str>,
+    /// The survey as they were shown it (`None`: no such survey yet).
+    pub shown: Option<Shown<'a>>,
     /// They were told the file has another name and title than the survey whose id it has.
     pub another_survey: bool,
 }
@@ -67,7 +67,7 @@ impl Catalog {
             read_as: sent_as,
             kept_as: place.as_ref().map_or(sent_as, |p| p.path.as_path()),
             earlier: Earlier::Restore,
-            replacing: Replacing::Only(confirmed.current),
+            replacing: Replacing::Only(confirmed.shown),
             another_name_and_title_confirmed: confirmed.another_survey,
             actor,
         };

@@ -131,10 +131,11 @@ pub enum CatalogError {
         other_file: String,
     },
     /// A file checked for import, its import confirmed after the survey changed (another
-    /// import came first): what the person was told no longer holds.
+    /// import came first, or it was opened or closed): what the person was told no longer holds.
     #[error(
-        "{file}: survey {id} changed after this file was checked (another import came first): \
-         nothing was imported; check the file again to see what importing it would do now"
+        "{file}: survey {id} changed after this file was checked (another import came first, or \
+         it was opened or closed): nothing was imported; check the file again to see what \
+         importing it would do now"
     )]
     NotAsChecked { file: String, id: String },
     /// Two files of one directory define the same survey.
@@ -313,14 +314,11 @@ impl Catalog {
         let existing = storage::find_survey(&mut conn, &survey.id)?;
         // Not as the person was told: said as such, before any other refusal the change may
         // bring (storage checks it again, under the import lock).
-        if let Replacing::Only(expected) = how.replacing {
-            let current = existing.as_ref().map(|r| r.current_version.as_str());
-            if current != Some(version.as_str()) && current != expected {
-                return Err(CatalogError::NotAsChecked {
-                    file: file_name,
-                    id: survey.id,
-                });
-            }
+        if !how.replacing.allows(existing.as_ref(), &version) {
+            return Err(CatalogError::NotAsChecked {
+                file: file_name,
+                id: survey.id,
+            });
         }
         let mut returning = false;
         if let Some(record) = existing.as_ref().filter(|r| r.current_version != version) {

@@ -39,9 +39,10 @@ pub struct CheckedImport {
     /// The file's version (the SHA-256 of its text, in hex).
     pub version: String,
     pub plan: ImportPlan,
-    /// The survey's current version as checked (`None`: no such survey yet): the import then
-    /// replaces only that (`Replacing::Only`), so that what the person was told still holds.
-    pub current: Option<String>,
+    /// The survey's current version and state as checked (`None`: no such survey yet): the
+    /// import then replaces only that (`Replacing::Only`), so that what the person was told
+    /// still holds.
+    pub current: Option<(String, SurveyState)>,
     /// The file has the id of a survey whose file has another name and another title: most
     /// often a copy made for a new survey, its id left as it was. The command line refuses
     /// it; the page says so and lets the person go on.
@@ -65,7 +66,9 @@ impl Catalog {
         let version = version_of(source);
         let mut conn = self.db.conn()?;
         let record = storage::find_survey(&mut conn, &survey.id)?;
-        let current = record.as_ref().map(|r| r.current_version.clone());
+        let current = record
+            .as_ref()
+            .map(|r| (r.current_version.clone(), r.state));
         let mut another_survey = None;
         let plan = match record {
             None => ImportPlan::New {

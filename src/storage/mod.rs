@@ -27,7 +27,7 @@ pub use backup::{backup_sqlite, restore_sqlite, BackupError, Restored};
 pub use connection::{DatabaseUrl, DatabaseUrlError, DbConnection};
 pub use ingest::{quota_places_taken, store_submissions, Submission};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
-pub use surveys::{Earlier, ImportOutcome, Replacing, SurveyRecord, VersionFile};
+pub use surveys::{Earlier, ImportOutcome, Replacing, Shown, SurveyRecord, VersionFile};
 
 use connection::ConnectionManager;
 

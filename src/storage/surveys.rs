@@ -128,17 +128,39 @@ pub enum ImportOutcome {
     /// The file is an earlier version than the current one, and `Earlier::Keep` was asked:
     /// nothing was written.
     Earlier,
-    /// The survey is no longer as `Replacing::Only` said it was (another import came first):
-    /// nothing was written.
+    /// The survey is no longer as `Replacing::Only` said it was (another import came first, or
+    /// its state changed): nothing was written.
     NotAsChecked,
 }
 
-/// Which current version an import may replace: any (a file imported at once), or only the one
-/// a person saw when they were told what the import would do (`None`: no survey yet).
+/// What an import may replace: anything (a file imported at once), or only the survey as a
+/// person was shown it when told what the import would do (`None`: no survey yet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Replacing<'a> {
     Any,
-    Only(Option<&'a str>),
+    Only(Option<Shown<'a>>),
+}
+
+/// A survey as a person was shown it: its current version and its state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shown<'a> {
+    pub version: &'a str,
+    pub state: SurveyState,
+}
+
+impl Replacing<'_> {
+    /// Whether importing `version` may go on over the survey as it now is (`record`): the file
+    /// already current is no change, whoever made it current (a confirmation pressed twice).
+    pub fn allows(&self, record: Option<&SurveyRecord>, version: &str) -> bool {
+        let Replacing::Only(shown) = self else {
+            return true;
+        };
+        let now = record.map(|r| Shown {
+            version: &r.current_version,
+            state: r.state,
+        });
+        record.is_some_and(|r| r.current_version == version) || now == *shown
+    }
 }
 
 /// What an import does with a file holding an earlier version of the survey than its current
@@ -179,13 +201,9 @@ pub fn import_version(
     conn.transaction(|conn| {
         lock_imports(conn)?;
         let existing = find_survey(conn, survey_id)?;
-        let current = existing.as_ref().map(|r| r.current_version.as_str());
-        // Decided under the lock, as the rest: the file already current is no change, whoever
-        // made it current (a confirmation pressed twice).
-        if let Replacing::Only(expected) = replacing {
-            if current != Some(version) && current != expected {
-                return Ok(ImportOutcome::NotAsChecked);
-            }
+        // Decided under the lock, as the rest.
+        if !replacing.allows(existing.as_ref(), version) {
+            return Ok(ImportOutcome::NotAsChecked);
         }
         let known: i64 = survey_versions::table
             .filter(survey_versions::survey_id.eq(survey_id))

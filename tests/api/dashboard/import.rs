@@ -119,6 +119,7 @@ fn confirmation_of(check: &Reply) -> Vec<(&'static str, String)> {
         "name",
         "source",
         "current",
+        "state",
         "another_survey",
     ]
     .into_iter()
@@ -680,6 +681,19 @@ async fn what_the_check_page_said_must_still_hold_when_the_import_is_confirmed()
         .transition(EXAMPLE_ID, Transition::Close)
         .unwrap();
     let newer_done = press(&app, &cookie, &confirmation_of(&newer_check)).await;
+    // A new version of the colleague's draft checked, then the draft opened: the page said
+    // nothing of residents seeing it.
+    let draft_newer = theirs.replace("随时可以停止。", "随时都可以停止。");
+    let draft_check = upload(
+        &app,
+        &cookie,
+        Some(("transport-2026.toml", draft_newer.as_bytes())),
+    )
+    .await;
+    app.catalog()
+        .transition("transport-2026", Transition::Open)
+        .unwrap();
+    let draft_done = press(&app, &cookie, &confirmation_of(&draft_check)).await;
 
     assert!(my_check.body.contains("这是一份新调查"));
     assert_eq!(theirs_done.status, 303);
@@ -705,11 +719,26 @@ async fn what_the_check_page_said_must_still_hold_when_the_import_is_confirmed()
         std::fs::read_to_string(folder.path().join("transport-2026.toml")).unwrap(),
         theirs
     );
-    assert_eq!(newer_done.status, 409, "{}", newer_done.body);
+    for (done, what) in [(&newer_done, "closed"), (&draft_done, "opened")] {
+        assert_eq!(done.status, 409, "{what}: {}", done.body);
+        assert!(
+            done.body.contains("在您检查这个文件之后，这份调查有了变化"),
+            "{what}: {}",
+            done.body
+        );
+    }
     assert!(
-        newer_done.body.contains("这份调查已经结束或已发布"),
-        "{}",
-        newer_done.body
+        !draft_check.body.contains("调查正在进行"),
+        "the page spoke of a draft"
+    );
+    assert_eq!(
+        app.catalog()
+            .require("transport-2026")
+            .unwrap()
+            .record
+            .current_version,
+        version_of(&theirs),
+        "the open survey keeps the version residents were given"
     );
     assert_eq!(
         std::fs::read_to_string(folder.path().join("jiaxing-food-safety-2016.toml")).unwrap(),

@@ -96,7 +96,8 @@ pub(super) fn check_page(
                     ),
                     "name": name.display().to_string(),
                     "source": hex::encode(file.source),
-                    "current": seen.current.as_deref().unwrap_or_default(),
+                    "current": seen.current.as_ref().map_or("", |(version, _)| version),
+                    "state": seen.current.as_ref().map_or("", |(_, state)| state.as_str()),
                     "another_survey": u8::from(seen.another_survey),
                     "lang_code": lang.param(),
                 })

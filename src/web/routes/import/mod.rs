@@ -8,9 +8,10 @@
 //!    one) and where the file will go in the surveys folder, before anything is done; a file
 //!    keeping another survey's id under another name and title is warned about there.
 //! 2. The confirmation (`POST /admin/import/confirm`) carries the file's text back, hex-encoded
-//!    so that no browser rewrites its line ends, with the survey's version as shown and the
-//!    warning, all signed into a token for this account and session: what is imported is what
-//!    was checked, over the version the page showed (another import in between: nothing, 409).
+//!    so that no browser rewrites its line ends, with the survey's version and state as shown
+//!    and the warning, all signed into a token for this account and session: what is imported
+//!    is what was checked, over the survey as the page showed it (another import, an opening
+//!    or a closing in between: nothing, 409).
 //!    The import is audited under the account, and the file is written into the surveys folder
 //!    (`Catalog::import_upload`) so that the next start finds it current.
 
@@ -25,6 +26,8 @@ use super::posted::{is_cross_site, read_form_up_to, PostedForm};
 use super::{blocking, dashboard, in_lang, private_page};
 use crate::accounts::Account;
 use crate::catalog::{CatalogError, Confirmed};
+use crate::lifecycle::SurveyState;
+use crate::storage::Shown;
 use crate::survey::{version_of, Lang};
 use crate::web::file_mistakes::mistakes;
 use crate::web::{lang_of, AppError, AppState, Messages, SignedIn};
@@ -47,12 +50,15 @@ fn upload_scope(account: &Account) -> String {
 }
 
 /// What the confirmation's token is signed for: importing this very text (its version), over
-/// the survey as it was shown (its current version, or none), with or without the warning that
-/// the file looks like a copy made for another survey.
+/// the survey as it was shown (its current version and state, or none), with or without the
+/// warning that the file looks like a copy made for another survey.
 fn confirm_scope(version: &str, seen: &Seen, account: &Account) -> String {
+    let (current, state) = match &seen.current {
+        Some((current, state)) => (current.as_str(), state.as_str()),
+        None => ("-", "-"),
+    };
     format!(
-        "import {version} {} {} {} {}",
-        seen.current.as_deref().unwrap_or("-"),
+        "import {version} {current} {state} {} {} {}",
         u8::from(seen.another_survey),
         account.id,
         account.session_epoch
@@ -61,7 +67,8 @@ fn confirm_scope(version: &str, seen: &Seen, account: &Account) -> String {
 
 /// What the check page showed, carried by its confirmation.
 struct Seen {
-    current: Option<String>,
+    /// The survey's current version and state (`None`: no such survey yet).
+    current: Option<(String, SurveyState)>,
     another_survey: bool,
 }
 
@@ -269,11 +276,10 @@ pub async fn confirm(
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .ok_or_else(|| AppError::BadRequest("source: not a survey file's text".into()))?;
         let name = sent_name(fields.first("name").unwrap_or_default());
+        let current = fields.first("current").filter(|v| !v.is_empty());
+        let shown_state = fields.first("state").and_then(SurveyState::parse);
         let seen = Seen {
-            current: fields
-                .first("current")
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned),
+            current: current.zip(shown_state).map(|(v, s)| (v.to_owned(), s)),
             another_survey: fields.first("another_survey") == Some("1"),
         };
         let pressed = state.tokens.pressed_within(
@@ -291,7 +297,10 @@ pub async fn confirm(
         let actor = account.email.clone();
         let imported = blocking(move || {
             let confirmed = Confirmed {
-                current: seen.current.as_deref(),
+                shown: seen.current.as_ref().map(|(version, state)| Shown {
+                    version,
+                    state: *state,
+                }),
                 another_survey: seen.another_survey,
             };
             Ok::<_, AppError>(catalog.import_upload(&folder, &name, &source, confirmed, &actor))
