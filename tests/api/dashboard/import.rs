@@ -339,6 +339,35 @@ async fn a_closed_surveys_file_is_refused_at_the_check() {
         "{}",
         check.body
     );
+    assert!(
+        check
+            .body
+            .contains("可以先在进度面板上重新开启，再导入修改后的文件"),
+        "what to do, in the reader's language: {}",
+        check.body
+    );
+}
+
+#[actix_web::test]
+async fn an_open_surveys_file_that_drops_a_county_says_what_to_do() {
+    let (_folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
+    let renamed = example_text().replace("\"haiyan\"", "\"hy\"");
+
+    let check = upload(
+        &app,
+        &cookie,
+        Some(("jiaxing-food-safety-2016.toml", renamed.as_bytes())),
+    )
+    .await;
+
+    assert_eq!(check.status, 422, "{}", check.body);
+    for said in [
+        "这个版本删掉了已有答卷用到的题目或选项",
+        "请保留已有答卷可能用到的每一道题和每一个代码",
+        "haiyan",
+    ] {
+        assert!(check.body.contains(said), "says {said:?}: {}", check.body);
+    }
 }
 
 #[actix_web::test]

@@ -121,7 +121,13 @@ impl Problem {
                 kind,
                 mistakes: Vec::new(),
                 lines: other.to_string().lines().map(str::to_owned).collect(),
-                note: Some(m.text(lang, "import.nothing_stored")),
+                // What to do, where the details' own advice is the command line's.
+                note: Some(match other.file_refusal_kind() {
+                    what @ ("fixed" | "drops_answered" | "changes_rules") => {
+                        m.text(lang, &format!("import.what_to_do_{what}"))
+                    }
+                    _ => m.text(lang, "import.nothing_stored"),
+                }),
             },
         }
     }
