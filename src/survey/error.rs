@@ -29,6 +29,9 @@ pub struct FileProblem {
     pub found: Option<String>,
     /// The line of the file the path points to (counted from 1), when known.
     pub line: Option<usize>,
+    /// For a TOML syntax error, its column on that line (counted from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     /// For a TOML syntax error, what the line most likely got wrong and how to write it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<SyntaxHint>,
@@ -91,6 +94,7 @@ impl FileProblem {
             expected: expected.into(),
             found: None,
             line: None,
+            column: None,
             hints: Vec::new(),
         }
     }

@@ -407,6 +407,7 @@ impl<'a> Document<'a> {
                     FileProblem::new(format!("line {line}, column {column}"), "valid TOML")
                         .found(found);
                 problem.line = Some(line);
+                problem.column = u32::try_from(column).ok();
                 if !wide.is_empty() {
                     problem.hints.push(SyntaxHint::FullWidthPunctuation {
                         marks: wide

@@ -16,24 +16,19 @@ pub(crate) fn mistakes(m: &Messages, lang: Lang, problems: &[FileProblem]) -> Ve
 /// One mistake in a survey file, for the page: where (line and column, or line and key), what
 /// was expected and what was found.
 fn mistake(m: &Messages, lang: Lang, problem: &FileProblem) -> Value {
-    // A syntax error's path is its place: `line L, column C`.
-    let column = problem
-        .path
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split_once(", column "))
-        .map(|(_, column)| column.to_owned());
-    let at = match (problem.line, &column) {
+    let at = match (problem.line, problem.column) {
         (Some(line), Some(column)) => Some(m.format(
             lang,
             "file.at_line_column",
-            &[("line", &line.to_string()), ("column", column)],
+            &[("line", &line.to_string()), ("column", &column.to_string())],
         )),
         (Some(line), None) => Some(m.format(lang, "file.at_line", &[("line", &line.to_string())])),
         (None, _) => None,
     };
     json!({
         "at": at,
-        "key": column.is_none().then_some(&problem.path),
+        // A syntax error's path is only its place, said above.
+        "key": problem.column.is_none().then_some(&problem.path),
         "expected": problem.expected,
         "found": problem.found,
         "hints": problem.hints.iter().map(|hint| said(m, lang, hint)).collect::<Vec<_>>(),
