@@ -239,11 +239,16 @@ fn defines(path: &Path, id: &str) -> Option<Reading> {
     }
 }
 
+/// The last component of a file name a browser sent, which may be a whole path (`C:\\…\\x.toml`).
+pub(crate) fn last_component(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name).trim()
+}
+
 /// `name` as a file name for the folder, if it is a plain one: its last path component (a
 /// browser may send a whole Windows path), ending `.toml`, not hidden, of letters, digits,
 /// `-`, `_` and `.` only (Chinese letters included), at most 120 bytes.
 pub(crate) fn plain_toml_name(name: &str) -> Option<String> {
-    let last = name.rsplit(['/', '\\']).next()?.trim();
+    let last = last_component(name);
     let plain = last.len() <= 120
         && last.ends_with(".toml")
         && last.len() > ".toml".len()

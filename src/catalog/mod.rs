@@ -6,6 +6,7 @@
 mod folder;
 mod plan;
 
+pub(crate) use folder::last_component;
 pub use folder::{Confirmed, FolderPlace, UploadImported};
 pub use plan::{AnotherSurvey, CheckedImport, ImportPlan};
 

@@ -138,10 +138,7 @@ pub fn remember_lang(req: &HttpRequest) -> Option<String> {
         (remembered != Some(chosen)).then(|| {
             format!(
                 "{LANG_COOKIE}={}; Path=/; Max-Age={REMEMBER_SECONDS}; SameSite=Lax; HttpOnly",
-                match chosen {
-                    Lang::Zh => "zh",
-                    Lang::En => "en",
-                }
+                chosen.param()
             )
         })
     }

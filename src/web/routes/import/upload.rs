@@ -78,7 +78,7 @@ pub(super) async fn read_upload(
 /// The name a file was sent under, without any folders a browser put before it, and at most
 /// 100 characters: what the pages and problems call it.
 pub(super) fn sent_name(name: &str) -> PathBuf {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
+    let last = crate::catalog::last_component(name);
     let last: String = last.chars().filter(|c| !c.is_control()).take(100).collect();
     PathBuf::from(if last.is_empty() {
         "survey.toml"
