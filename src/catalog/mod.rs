@@ -20,7 +20,7 @@ use crate::privacy::SurveySecret;
 use crate::storage::{
     self, Database, Earlier, ImportOutcome, Replacing, StorageError, SurveyRecord,
 };
-use crate::survey::{version_of, Survey, SurveyFileError};
+use crate::survey::{said, version_of, Said, Survey, SurveyFileError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -93,13 +93,13 @@ pub enum CatalogError {
         "{file}: survey {id} is open or has answers ({responses} stored), read by question id \
          and answer code, and this version drops {}: keep every question and code that answers \
          may hold (a label or a text may change), or give a survey with other codes a new id",
-        dropped.join("; ")
+        joined(dropped)
     )]
     DropsAnsweredCodes {
         file: String,
         id: String,
         responses: i64,
-        dropped: Vec<String>,
+        dropped: Vec<Said>,
     },
     /// A changed file that would judge residents' answers already given by other rules.
     #[error(
@@ -109,13 +109,13 @@ pub enum CatalogError {
          as they were (`minyi survey source {id}` prints the file as imported; texts, new \
          questions and codes, populations and dates may still change), or survey under other \
          rules with a new id",
-        changed.join("; ")
+        joined(changed)
     )]
     ChangesRules {
         file: String,
         id: String,
         residents: i64,
-        changed: Vec<String>,
+        changed: Vec<Said>,
     },
     /// A file with another name and another title than the survey whose id it has: most often
     /// a copy of a survey file made for a new survey, its id left as it was.
@@ -150,6 +150,15 @@ pub enum CatalogError {
     Storage(#[from] StorageError),
 }
 
+/// What a new version drops or changes, as the command line says it: one after another.
+fn joined(found: &[Said]) -> String {
+    found
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Every kind [`CatalogError::file_refusal_kind`] gives.
 pub const FILE_REFUSAL_KINDS: [&str; 10] = [
     "unreadable",
@@ -181,6 +190,50 @@ impl CatalogError {
             CatalogError::NotAsChecked { .. } => "not_as_checked",
             _ => "other",
         }
+    }
+
+    /// For a new version refused for what it drops or changes, what that is, a sentence each
+    /// that a page says in its reader's language, after one saying what answers it concerns.
+    /// `None` for every other refusal: its text is the command line's.
+    pub fn said_details(&self) -> Option<Vec<Said>> {
+        let (heading, listed) = match self {
+            CatalogError::DropsAnsweredCodes {
+                id,
+                responses,
+                dropped,
+                ..
+            } => (
+                said!(
+                    "drops_answered",
+                    "survey {id} has {responses} responses stored, read by question id and \
+                     answer code, and this version drops:",
+                    id = id,
+                    responses = responses
+                ),
+                dropped,
+            ),
+            CatalogError::ChangesRules {
+                id,
+                residents,
+                changed,
+                ..
+            } => (
+                said!(
+                    "changes_rules",
+                    "survey {id} has {residents} answers from residents, and this version \
+                     changes how they are judged or what they mean:",
+                    id = id,
+                    residents = residents
+                ),
+                changed,
+            ),
+            _ => return None,
+        };
+        Some(
+            std::iter::once(heading)
+                .chain(listed.iter().cloned())
+                .collect(),
+        )
     }
 
     /// The survey files this error is about (none when it names no file).

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::answers::{Answer, Answers};
 use super::conditions::Condition;
+use super::error::{said, Said};
 use super::indicators::Indicator;
 use super::quality::QualityRules;
 
@@ -372,18 +373,22 @@ impl Survey {
     /// Where `today` (the survey's own date) lies against the planned fieldwork, when outside
     /// it: fieldwork dates plan the survey; opening and closing it is what takes answers or
     /// stops them, so an open survey outside its dates is worth a word, not a refusal.
-    pub fn outside_fieldwork(&self, today: NaiveDate) -> Option<String> {
+    pub fn outside_fieldwork(&self, today: NaiveDate) -> Option<Said> {
         if today < self.fieldwork_start {
-            Some(format!(
-                "its planned fieldwork starts on {} ({} days from now); residents can answer as soon as it is open",
-                self.fieldwork_start,
-                (self.fieldwork_start - today).num_days()
+            Some(said!(
+                "note_fieldwork_ahead",
+                "its planned fieldwork starts on {start} ({days} days from now); residents can \
+                 answer as soon as it is open",
+                start = self.fieldwork_start,
+                days = (self.fieldwork_start - today).num_days()
             ))
         } else if today > self.fieldwork_end {
-            Some(format!(
-                "its planned fieldwork ended on {} ({} days ago); residents can answer until it is closed",
-                self.fieldwork_end,
-                (today - self.fieldwork_end).num_days()
+            Some(said!(
+                "note_fieldwork_past",
+                "its planned fieldwork ended on {end} ({days} days ago); residents can answer \
+                 until it is closed",
+                end = self.fieldwork_end,
+                days = (today - self.fieldwork_end).num_days()
             ))
         } else {
             None

@@ -24,9 +24,9 @@ pub struct FileProblem {
     /// block, counted from 1). For a TOML syntax error, `line L, column C`.
     pub path: String,
     /// What was expected there, e.g. `a whole number greater than 0`.
-    pub expected: String,
+    pub expected: Said,
     /// What was found instead, when that helps.
-    pub found: Option<String>,
+    pub found: Option<Said>,
     /// The line of the file the path points to (counted from 1), when known.
     pub line: Option<usize>,
     /// For a TOML syntax error, its column on that line (counted from 1).
@@ -53,6 +53,24 @@ pub enum SyntaxHint {
     Date { written: String },
     /// A share written with %: the percentage, and the fraction to write.
     Percent { percent: String, fraction: String },
+    /// The same key, or the same `[table]`, written twice.
+    DuplicateKey,
+    /// A quoted text whose closing quote is missing.
+    UnclosedQuote,
+    /// A key with no `=` and value after it.
+    NoValue,
+    /// A `[[block]]` or `[table]` header without its closing brackets.
+    UnclosedHeader,
+    /// A list `[ … ]` or a table `{ … }` left open.
+    UnclosedBrackets,
+    /// A text value without quotes.
+    UnquotedText,
+    /// Two elements of a list without a comma between them.
+    MissingComma,
+    /// A number written with a leading zero (a code such as 01 meant as text).
+    LeadingZero,
+    /// More after a key's value on its line.
+    MoreOnTheLine,
 }
 
 impl fmt::Display for SyntaxHint {
@@ -82,16 +100,126 @@ impl fmt::Display for SyntaxHint {
                 f,
                 "A share is written as a fraction without %: {percent}% is {fraction}"
             ),
+            SyntaxHint::DuplicateKey => f.write_str(
+                "The same key, or the same [table], is written twice: keep one, or give each \
+                 block of a list double brackets [[...]]",
+            ),
+            SyntaxHint::UnclosedQuote => f.write_str(
+                "A text is not closed: put it between two half-width double quotes \"...\"",
+            ),
+            SyntaxHint::NoValue => f.write_str("A key needs a value: write key = value"),
+            SyntaxHint::UnclosedHeader => {
+                f.write_str("A header needs its closing brackets: [[name]] or [name]")
+            }
+            SyntaxHint::UnclosedBrackets => {
+                f.write_str("A list [ ... ] or a table { ... } needs its closing bracket")
+            }
+            SyntaxHint::UnquotedText => {
+                f.write_str("A text value is written in half-width double quotes: \"yes\"")
+            }
+            SyntaxHint::MissingComma => {
+                f.write_str("The elements of a list are separated by half-width commas")
+            }
+            SyntaxHint::LeadingZero => f.write_str(
+                "A number cannot start with 0: write a code such as 01 in quotes, as text",
+            ),
+            SyntaxHint::MoreOnTheLine => f.write_str(
+                "A line holds one key = value: something follows the value on this line",
+            ),
         }
+    }
+}
+
+/// One sentence of the survey-file checker, kept so that a page can say it in its reader's
+/// language: its key in the Chinese catalog (`templates/i18n/survey-file.zh-CN.toml`), its
+/// English with `{name}` placeholders (what the command line prints and English pages show),
+/// and the placeholders' values, which are the file's own ids, codes and numbers and read the
+/// same in both languages. Made with `said!`; what is quoted from the file as it stands is
+/// `Said::as_written`. Displays, and serializes, as its English.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Said {
+    /// The key of its Chinese; empty for text said as written.
+    pub key: &'static str,
+    pub english: &'static str,
+    pub values: Vec<(&'static str, String)>,
+}
+
+/// A checker sentence: `said!("key", "English with {name}", name = value, ...)`. Each value is
+/// anything `Display`; a placeholder with no value is left as written.
+macro_rules! said {
+    ($key:literal, $english:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::survey::Said {
+            key: $key,
+            english: $english,
+            values: vec![$((stringify!($name), $value.to_string())),*],
+        }
+    };
+}
+pub(crate) use said;
+
+impl Said {
+    /// Text from the file itself (a value, an id, a number), said as it stands in any language.
+    pub fn as_written(text: impl ToString) -> Said {
+        Said {
+            key: "",
+            english: "{text}",
+            values: vec![("text", text.to_string())],
+        }
+    }
+
+    /// Whether this is text from the file, or a parser's message, said as it stands.
+    pub fn is_as_written(&self) -> bool {
+        self.key.is_empty()
+    }
+
+    /// `template` with this sentence's values in its placeholders.
+    pub fn fill(&self, template: &str) -> String {
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                self.values
+                    .iter()
+                    .find(|(given, _)| *given == name)
+                    .map(|(_, value)| (value, close))
+            });
+            match value {
+                Some((value, close)) => {
+                    out.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+impl fmt::Display for Said {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.fill(self.english))
+    }
+}
+
+impl Serialize for Said {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
 impl FileProblem {
     /// A problem at `path`: `expected` is what should be there.
-    pub fn new(path: impl Into<String>, expected: impl Into<String>) -> FileProblem {
+    pub fn new(path: impl Into<String>, expected: Said) -> FileProblem {
         FileProblem {
             path: path.into(),
-            expected: expected.into(),
+            expected,
             found: None,
             line: None,
             column: None,
@@ -100,8 +228,8 @@ impl FileProblem {
     }
 
     /// The same problem, saying what was found instead.
-    pub fn found(mut self, found: impl Into<String>) -> FileProblem {
-        self.found = Some(found.into());
+    pub fn found(mut self, found: Said) -> FileProblem {
+        self.found = Some(found);
         self
     }
 }
@@ -143,17 +271,12 @@ pub(crate) struct Problems {
 
 impl Problems {
     /// Records that `expected` should be at `path`.
-    pub(crate) fn expect(&mut self, path: impl Into<String>, expected: impl Into<String>) {
+    pub(crate) fn expect(&mut self, path: impl Into<String>, expected: Said) {
         self.list.push(FileProblem::new(path, expected));
     }
 
     /// Records that `expected` should be at `path`, and `found` is there instead.
-    pub(crate) fn expect_found(
-        &mut self,
-        path: impl Into<String>,
-        expected: impl Into<String>,
-        found: impl Into<String>,
-    ) {
+    pub(crate) fn expect_found(&mut self, path: impl Into<String>, expected: Said, found: Said) {
         self.list
             .push(FileProblem::new(path, expected).found(found));
     }

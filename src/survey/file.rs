@@ -13,7 +13,7 @@ use toml::value::Datetime;
 use toml::Spanned;
 
 use super::definition::Role;
-use super::error::{FileProblem, Problems, SyntaxHint};
+use super::error::{said, FileProblem, Problems, Said, SyntaxHint};
 use super::indicators::Scoring;
 use super::quality::QualityFlag;
 
@@ -383,6 +383,26 @@ fn syntax_hint(line: &str) -> Option<SyntaxHint> {
     None
 }
 
+/// What the TOML parser's message about `line` means, in plain words, for the mistakes a clerk
+/// most often makes (the message itself is terse English).
+fn parser_hint(message: &str, line: &str) -> Option<SyntaxHint> {
+    let what = message.split(", expected").next().unwrap_or_default();
+    Some(match what {
+        // `key =` with nothing after it reads to the parser as an unquoted text.
+        "string values must be quoted" if line.trim_end().ends_with('=') => SyntaxHint::NoValue,
+        "duplicate key" => SyntaxHint::DuplicateKey,
+        "invalid basic string" => SyntaxHint::UnclosedQuote,
+        "key with no value" | "missing assignment between key-value pairs" => SyntaxHint::NoValue,
+        "unclosed array table" | "unclosed table" => SyntaxHint::UnclosedHeader,
+        "unclosed array" | "unclosed inline table" => SyntaxHint::UnclosedBrackets,
+        "string values must be quoted" => SyntaxHint::UnquotedText,
+        "missing comma between array elements" => SyntaxHint::MissingComma,
+        "unexpected leading zero" => SyntaxHint::LeadingZero,
+        "unexpected key or value" => SyntaxHint::MoreOnTheLine,
+        _ => return None,
+    })
+}
+
 /// The parsed TOML document, kept to read sections from and to find line numbers.
 pub(crate) struct Document<'a> {
     source: &'a str,
@@ -390,22 +410,28 @@ pub(crate) struct Document<'a> {
 }
 
 impl<'a> Document<'a> {
-    /// Parses the TOML syntax. A syntax error is one problem at `line L, column C`.
-    pub(crate) fn parse(source: &'a str) -> Result<Document<'a>, FileProblem> {
+    /// Parses the TOML syntax. A syntax error is one problem at `line L, column C` (boxed: a
+    /// problem is large, and a parse that succeeds should not carry its room).
+    pub(crate) fn parse(source: &'a str) -> Result<Document<'a>, Box<FileProblem>> {
         match DeTable::parse(source) {
             Ok(root) => Ok(Document { source, root }),
             Err(error) => {
                 let offset = error.span().map(|span| span.start).unwrap_or_default();
                 let (line, column) = line_and_column(source, offset);
                 let text = source.lines().nth(line - 1).unwrap_or_default().trim();
-                let found = format!(
-                    "{}; the line reads `{text}`",
-                    error.message().trim().replace('\n', " ")
+                let message = error.message().trim().replace('\n', " ");
+                let found = said!(
+                    "syntax_found",
+                    "{message}; the line reads `{text}`",
+                    message = message,
+                    text = text
                 );
                 let wide = full_width_outside_strings(text);
-                let mut problem =
-                    FileProblem::new(format!("line {line}, column {column}"), "valid TOML")
-                        .found(found);
+                let mut problem = FileProblem::new(
+                    format!("line {line}, column {column}"),
+                    said!("valid_toml", "valid TOML"),
+                )
+                .found(found);
                 problem.line = Some(line);
                 problem.column = u32::try_from(column).ok();
                 if !wide.is_empty() {
@@ -418,7 +444,12 @@ impl<'a> Document<'a> {
                     });
                 }
                 problem.hints.extend(syntax_hint(text));
-                Err(problem)
+                // Else what the parser's message means (after a slip named above, its words
+                // would mislead: a date written 2016/11/30 is not a text to quote).
+                if problem.hints.is_empty() {
+                    problem.hints.extend(parser_hint(&message, text));
+                }
+                Err(Box::new(problem))
             }
         }
     }
@@ -431,8 +462,16 @@ impl<'a> Document<'a> {
             if !SECTIONS.contains(&key.get_ref().as_ref()) {
                 problems.expect_found(
                     key.get_ref().to_string(),
-                    format!("one of the sections {}", SECTIONS.join(", ")),
-                    format!("unknown section \"{}\"", key.get_ref()),
+                    said!(
+                        "sections",
+                        "one of the sections {sections}",
+                        sections = SECTIONS.join(", ")
+                    ),
+                    said!(
+                        "unknown_section",
+                        "unknown section \"{name}\"",
+                        name = key.get_ref()
+                    ),
                 );
             }
         }
@@ -440,7 +479,10 @@ impl<'a> Document<'a> {
 
         match section("survey") {
             Some(value) => file.header = read_value(value, "survey", problems),
-            None => problems.expect("survey", "a [survey] section (id, title, dates)"),
+            None => problems.expect(
+                "survey",
+                said!("survey_section", "a [survey] section (id, title, dates)"),
+            ),
         }
         if file.header.is_none() {
             file.unreadable.sections.insert("survey");
@@ -450,7 +492,10 @@ impl<'a> Document<'a> {
         }
         match section("strata") {
             Some(value) => file.strata = read_value(value, "strata", problems),
-            None => problems.expect("strata", "a [strata] section with [[strata.units]]"),
+            None => problems.expect(
+                "strata",
+                said!("strata_section", "a [strata] section with [[strata.units]]"),
+            ),
         }
         if file.strata.is_none() {
             file.unreadable.sections.insert("strata");
@@ -469,7 +514,10 @@ impl<'a> Document<'a> {
                     file.unreadable.questions.extend(name)
                 });
             }
-            None => problems.expect("questions", "at least one [[questions]] block"),
+            None => problems.expect(
+                "questions",
+                said!("questions_section", "at least one [[questions]] block"),
+            ),
         }
         match section("indicators") {
             Some(value) => {
@@ -479,7 +527,10 @@ impl<'a> Document<'a> {
             }
             None => problems.expect(
                 "indicators",
-                "at least one [[indicators]] block: the evaluation needs something to measure",
+                said!(
+                    "indicators_section",
+                    "at least one [[indicators]] block: the evaluation needs something to measure"
+                ),
             ),
         }
         if let Some(value) = section("rubric") {
@@ -503,8 +554,11 @@ impl<'a> Document<'a> {
         let DeValue::Table(scales) = value.get_ref() else {
             problems.expect_found(
                 "scales",
-                "named scales, each written as [scales.<name>]",
-                value.get_ref().type_str(),
+                said!(
+                    "scales_section",
+                    "named scales, each written as [scales.<name>]"
+                ),
+                found_type(value.get_ref().type_str()),
             );
             return;
         };
@@ -624,8 +678,12 @@ fn read_blocks<'a, T: Deserialize<'a>>(
     let DeValue::Array(array) = value.get_ref() else {
         problems.expect_found(
             section,
-            format!("blocks written as [[{section}]]"),
-            value.get_ref().type_str(),
+            said!(
+                "blocks",
+                "blocks written as [[{section}]]",
+                section = section
+            ),
+            found_type(value.get_ref().type_str()),
         );
         return Vec::new();
     };
@@ -648,9 +706,9 @@ fn read_blocks<'a, T: Deserialize<'a>>(
     blocks
 }
 
-/// `; did you mean "fieldwork_start"?` when one of `allowed` (as serde lists them: `a`, `a or
-/// b`, `a, b, c`) is within a typo or two of `word`, else nothing.
-fn did_you_mean(word: &str, allowed: Option<&str>) -> String {
+/// The one of `allowed` (as serde lists them: `a`, `a or b`, `a, b, c`) within a typo or two
+/// of `word`, if there is one: the key or value most likely meant.
+fn did_you_mean<'a>(word: &str, allowed: Option<&'a str>) -> Option<&'a str> {
     let closest = allowed
         .into_iter()
         .flat_map(|allowed| allowed.split(", ").flat_map(|part| part.split(" or ")))
@@ -658,9 +716,9 @@ fn did_you_mean(word: &str, allowed: Option<&str>) -> String {
         .min_by_key(|(distance, _)| *distance);
     match closest {
         Some((distance, candidate)) if distance <= (word.chars().count() / 4).clamp(1, 3) => {
-            format!("; did you mean \"{candidate}\"?")
+            Some(candidate)
         }
-        _ => String::new(),
+        _ => None,
     }
 }
 
@@ -672,7 +730,10 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
     };
     let message = error.message();
     if let Some(field) = between_backticks(message.strip_prefix("missing field ")) {
-        return FileProblem::new(format!("{path}.{field}"), "a value: this key is required");
+        return FileProblem::new(
+            format!("{path}.{field}"),
+            said!("required", "a value: this key is required"),
+        );
     }
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let field = between_backticks(Some(rest)).unwrap_or_default();
@@ -682,14 +743,19 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
         let keys = rest
             .split_once("expected ")
             .map(|(_, allowed)| allowed.trim_start_matches("one of ").replace('`', ""));
-        let found = format!(
-            "unknown key \"{field}\"{}",
-            did_you_mean(field, keys.as_deref())
-        );
-        let allowed = keys.map_or_else(
-            || "no keys here".to_string(),
-            |keys| format!("one of the keys {keys}"),
-        );
+        let found = match did_you_mean(field, keys.as_deref()) {
+            Some(meant) => said!(
+                "unknown_key_meant",
+                "unknown key \"{key}\"; did you mean \"{meant}\"?",
+                key = field,
+                meant = meant
+            ),
+            None => said!("unknown_key", "unknown key \"{key}\"", key = field),
+        };
+        let allowed = match keys {
+            Some(keys) => said!("keys", "one of the keys {keys}", keys = keys),
+            None => said!("no_keys", "no keys here"),
+        };
         return FileProblem::new(path, allowed).found(found);
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
@@ -699,12 +765,20 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
             .map(|allowed| allowed.replace('`', "\"").replace("one of ", ""))
             .unwrap_or_default();
         let names = expected.map(|allowed| allowed.trim_start_matches("one of ").replace('`', ""));
-        let suggestion = did_you_mean(variant, names.as_deref());
-        return FileProblem::new(path, format!("one of {allowed}"))
-            .found(format!("\"{variant}\"{suggestion}"));
+        let found = match did_you_mean(variant, names.as_deref()) {
+            Some(meant) => said!(
+                "unknown_value_meant",
+                "\"{value}\"; did you mean \"{meant}\"?",
+                value = variant,
+                meant = meant
+            ),
+            None => Said::as_written(format!("\"{variant}\"")),
+        };
+        return FileProblem::new(path, said!("one_of", "one of {values}", values = allowed))
+            .found(found);
     }
     if message.starts_with("invalid length") {
-        return FileProblem::new(path, plain_expected("a map")).found("a list");
+        return FileProblem::new(path, plain_expected("a map")).found(plain_found("sequence"));
     }
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some((found, expected)) = message
@@ -714,7 +788,7 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
             return FileProblem::new(path, plain_expected(expected)).found(plain_found(found));
         }
     }
-    FileProblem::new(path, message.to_string())
+    FileProblem::new(path, Said::as_written(message))
 }
 
 /// The key path inside `value` (e.g. `.options[#2].code`) of the innermost key or value
@@ -754,33 +828,53 @@ fn between_backticks(text: Option<&str>) -> Option<&str> {
 }
 
 /// Serde's name for an expected type, in words a clerk knows.
-fn plain_expected(expected: &str) -> String {
+fn plain_expected(expected: &str) -> Said {
     match expected {
-        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more".to_string(),
-        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
-        "f32" | "f64" => "a number".to_string(),
-        "a string" => "text in quotes".to_string(),
-        "a boolean" => "true or false".to_string(),
-        "a TOML datetime" => "a date written like 2016-10-10, without quotes".to_string(),
-        "a sequence" => "a list in square brackets [ ... ]".to_string(),
-        "a map" => "a table { key = value, ... }".to_string(),
-        other if other.starts_with("struct ") => "a table { key = value, ... }".to_string(),
-        other => other.replace('`', "\""),
+        "u8" | "u16" | "u32" | "u64" | "usize" => {
+            said!("type_whole_number_0", "a whole number, 0 or more")
+        }
+        "i8" | "i16" | "i32" | "i64" | "isize" => said!("type_whole_number", "a whole number"),
+        "f32" | "f64" => said!("type_number", "a number"),
+        "a string" => said!("type_text", "text in quotes"),
+        "a boolean" => said!("type_boolean", "true or false"),
+        "a TOML datetime" => said!(
+            "type_date",
+            "a date written like 2016-10-10, without quotes"
+        ),
+        "a sequence" => said!("type_list", "a list in square brackets [ ... ]"),
+        "a map" => said!("type_table", "a table { key = value, ... }"),
+        other if other.starts_with("struct ") => {
+            said!("type_table", "a table { key = value, ... }")
+        }
+        other => Said::as_written(other.replace('`', "\"")),
     }
 }
 
 /// Serde's description of a found value, shortened to the value itself where possible.
-fn plain_found(found: &str) -> String {
+fn plain_found(found: &str) -> Said {
     if let Some(value) = between_backticks(Some(found)) {
-        return value.to_string();
+        return Said::as_written(value);
     }
     if let Some(text) = found.strip_prefix("string ") {
-        return text.to_string();
+        return Said::as_written(text);
     }
     match found {
-        "sequence" => "a list".to_string(),
-        "map" => "a table".to_string(),
-        other => other.to_string(),
+        "sequence" => found_type("array"),
+        "map" => found_type("table"),
+        other => Said::as_written(other),
+    }
+}
+
+/// What a TOML value is, by `DeValue::type_str`, for a problem's "found".
+fn found_type(type_str: &str) -> Said {
+    match type_str {
+        "array" => said!("found_list", "a list"),
+        "table" => said!("found_table", "a table"),
+        "string" => said!("found_text", "text"),
+        "integer" | "float" => said!("found_number", "a number"),
+        "boolean" => said!("found_boolean", "true or false"),
+        "datetime" => said!("found_date", "a date"),
+        other => Said::as_written(other),
     }
 }
 
@@ -792,17 +886,13 @@ mod tests {
     fn a_typo_gets_the_key_meant_and_a_different_word_gets_no_guess() {
         let keys = Some("id, title, fieldwork_start, fieldwork_end, open_on_import");
         let cases = [
-            (
-                "fieldwork_strat",
-                keys,
-                "; did you mean \"fieldwork_start\"?",
-            ),
-            ("tilte", keys, "; did you mean \"title\"?"),
-            ("language", keys, ""),
-            ("ix", keys, "; did you mean \"id\"?"),
-            ("colour", keys, ""),
-            ("scal", Some("scale or items"), "; did you mean \"scale\"?"),
-            ("anything", None, ""),
+            ("fieldwork_strat", keys, Some("fieldwork_start")),
+            ("tilte", keys, Some("title")),
+            ("language", keys, None),
+            ("ix", keys, Some("id")),
+            ("colour", keys, None),
+            ("scal", Some("scale or items"), Some("scale")),
+            ("anything", None, None),
         ];
         for (word, allowed, expected) in cases {
             assert_eq!(did_you_mean(word, allowed), expected, "{word}");

@@ -34,7 +34,8 @@ pub use definition::{
     Choice, Lang, Margin, PrivacyRules, Question, QuestionKind, Role, Scale, Strata, Stratum,
     Survey, Text, WeightingRules, CHINA_UTC_OFFSET_SECONDS,
 };
-pub use error::{FileProblem, SurveyFileError, SyntaxHint};
+pub(crate) use error::said;
+pub use error::{FileProblem, Said, SurveyFileError, SyntaxHint};
 pub use form_input::FormInput;
 pub use indicators::{Indicator, Measure, Scoring};
 pub use quality::{QualityFlag, QualityRules};
@@ -62,7 +63,7 @@ impl Survey {
         };
         // Windows editors may start a UTF-8 file with a byte-order mark.
         let text = source.strip_prefix('\u{feff}').unwrap_or(source);
-        let document = Document::parse(text).map_err(|problem| failure(vec![problem]))?;
+        let document = Document::parse(text).map_err(|problem| failure(vec![*problem]))?;
         let mut problems = Problems::default();
         let raw = document.read(&mut problems);
         let survey = load::build(raw, &mut problems);
@@ -71,7 +72,10 @@ impl Survey {
             _ => {
                 let mut list = problems.list;
                 if list.is_empty() {
-                    list.push(FileProblem::new("survey", "a complete survey file"));
+                    list.push(FileProblem::new(
+                        "survey",
+                        error::said!("complete_file", "a complete survey file"),
+                    ));
                 }
                 document.add_lines(&mut list);
                 list.sort_by_key(|problem| problem.line.unwrap_or(usize::MAX));

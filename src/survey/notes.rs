@@ -1,6 +1,7 @@
 //! What a valid survey file may still not mean: said by `minyi survey check` and `import` after
 //! "ok", never refused (the author may mean it).
 
+use super::error::{said, Said};
 use super::{QualityFlag, QuestionKind, Survey};
 
 /// Seconds an answer below which `min_duration_seconds` would flag careful readers too: on a
@@ -10,10 +11,15 @@ const MOST_SECONDS_PER_ANSWER: u32 = 5;
 
 impl Survey {
     /// Each note on this file, in words for its author.
-    pub fn file_notes(&self) -> Vec<String> {
+    pub fn file_notes(&self) -> Vec<Said> {
         let mut notes = Vec::new();
         if self.open_on_import {
-            notes.push("open_on_import = true: importing this file, or starting the server with it in the surveys folder, opens it to residents at once (set it to false while the file is still being written)".to_owned());
+            notes.push(said!(
+                "note_open_on_import",
+                "open_on_import = true: importing this file, or starting the server with it in \
+                 the surveys folder, opens it to residents at once (set it to false while the \
+                 file is still being written)"
+            ));
         }
         let quality = &self.quality;
         let rules = [
@@ -30,18 +36,28 @@ impl Survey {
         ];
         for (set, key, flag) in rules {
             if set && !quality.exclude.contains(&flag) {
-                notes.push(format!(
-                    "[quality] {key} is set but exclude does not list \"{}\": such responses are flagged and reported, and still count in the estimates (add it to exclude to leave them out)",
-                    flag.name()
+                notes.push(said!(
+                    "note_flag_not_excluded",
+                    "[quality] {key} is set but exclude does not list \"{flag}\": such responses \
+                     are flagged and reported, and still count in the estimates (add it to \
+                     exclude to leave them out)",
+                    key = key,
+                    flag = flag.name()
                 ));
             }
         }
         if let Some(seconds) = quality.min_duration_seconds {
             let answers = self.answer_count();
             if seconds > MOST_SECONDS_PER_ANSWER * answers {
-                notes.push(format!(
-                    "[quality] min_duration_seconds = {seconds} flags as too fast anyone who takes under {:.0} seconds an answer ({answers} answers to choose); a careful reader on a phone takes about 5 to 8, so honest residents would be flagged too (the example survey sets 60 seconds, under 2 seconds an answer)",
-                    f64::from(seconds) / f64::from(answers.max(1))
+                notes.push(said!(
+                    "note_min_duration",
+                    "[quality] min_duration_seconds = {seconds} flags as too fast anyone who \
+                     takes under {each} seconds an answer ({answers} answers to choose); a careful \
+                     reader on a phone takes about 5 to 8, so honest residents would be flagged \
+                     too (the example survey sets 60 seconds, under 2 seconds an answer)",
+                    seconds = seconds,
+                    each = format!("{:.0}", f64::from(seconds) / f64::from(answers.max(1))),
+                    answers = answers
                 ));
             }
         }
@@ -77,7 +93,11 @@ mod tests {
     #[test]
     fn the_example_as_shipped_draws_only_the_open_on_import_note_if_any() {
         let survey = example_with(|s| s);
-        let notes = survey.file_notes();
+        let notes: Vec<String> = survey
+            .file_notes()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert!(
             notes.iter().all(|n| n.starts_with("open_on_import")),
             "{notes:?}"
@@ -92,7 +112,11 @@ mod tests {
                 "exclude = [\"straightlining\"]",
             )
         });
-        let notes = survey.file_notes();
+        let notes: Vec<String> = survey
+            .file_notes()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert!(
             notes.iter().any(|n| n
                 .contains("min_duration_seconds is set but exclude does not list \"too_fast\"")),
@@ -108,7 +132,11 @@ mod tests {
     fn a_minimum_duration_that_would_flag_careful_readers_is_noted_with_its_seconds_an_answer() {
         let survey =
             example_with(|s| s.replace("min_duration_seconds = 60", "min_duration_seconds = 4000"));
-        let notes = survey.file_notes();
+        let notes: Vec<String> = survey
+            .file_notes()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert!(
             notes
                 .iter()
@@ -119,7 +147,10 @@ mod tests {
         let fine =
             example_with(|s| s.replace("min_duration_seconds = 60", "min_duration_seconds = 150"));
         assert!(
-            !fine.file_notes().iter().any(|n| n.contains("min_duration")),
+            !fine
+                .file_notes()
+                .iter()
+                .any(|n| n.to_string().contains("min_duration")),
             "5 seconds an answer is allowed"
         );
     }

@@ -9,6 +9,7 @@
 //! threshold lowered after a look at the results, or a label moved to another code, would judge
 //! earlier answers by rules they were not given under.
 
+use super::error::{said, Said};
 use super::indicators::Indicator;
 use super::{Choice, QuestionKind, Survey};
 
@@ -17,25 +18,27 @@ impl Survey {
     /// order of this version's questions. Empty when `newer` keeps every question id, its
     /// kind and every answer code (options, scale points, "don't know", matrix items); texts,
     /// order, new questions and new codes, thresholds and populations may all change.
-    pub fn answer_codes_dropped_by(&self, newer: &Survey) -> Vec<String> {
+    pub fn answer_codes_dropped_by(&self, newer: &Survey) -> Vec<Said> {
         let mut dropped = Vec::new();
         for question in &self.questions {
-            let Some(kept) = newer.question(&question.id) else {
-                dropped.push(format!("question `{}`", question.id));
+            let id = &question.id;
+            let Some(kept) = newer.question(id) else {
+                dropped.push(said!("dropped_question", "question `{id}`", id = id));
                 continue;
             };
             if kept.kind.name() != question.kind.name() {
-                dropped.push(format!(
-                    "question `{}` changed from {} to {}",
-                    question.id,
-                    question.kind.name(),
-                    kept.kind.name()
+                dropped.push(said!(
+                    "question_kind_changed",
+                    "question `{id}` changed from {old} to {new}",
+                    id = id,
+                    old = question.kind.name(),
+                    new = kept.kind.name()
                 ));
                 continue;
             }
             for (what, code) in answer_codes(&question.kind) {
                 if !answer_codes(&kept.kind).contains(&(what, code)) {
-                    dropped.push(format!("{what} `{code}` of question `{}`", question.id));
+                    dropped.push(what.dropped(code, id));
                 }
             }
         }
@@ -48,78 +51,173 @@ impl Survey {
     /// removed, or with another measure, threshold, points or scoring, the quality rules, the
     /// weighting method or the county question. Empty when it keeps them all; texts, new
     /// questions and codes, populations and census margins, targets and dates may change.
-    pub fn rules_changed_by(&self, newer: &Survey) -> Vec<String> {
+    pub fn rules_changed_by(&self, newer: &Survey) -> Vec<Said> {
         let mut changed = Vec::new();
         for question in &self.questions {
-            let Some(kept) = newer.question(&question.id) else {
+            let id = &question.id;
+            let Some(kept) = newer.question(id) else {
                 continue;
             };
             for (what, old, new) in choice_lists(&question.kind, &kept.kind) {
-                changed.extend(moved_labels(old, new).into_iter().map(|(code, label, from)| {
-                    format!(
-                        "the label \"{label}\" of question `{}`, now on {what} `{code}`, was {what} `{from}`'s",
-                        question.id
-                    )
-                }));
+                changed.extend(
+                    moved_labels(old, new)
+                        .into_iter()
+                        .map(|(code, label, from)| what.moved_label(label, id, code, from)),
+                );
             }
             if kept.show_if != question.show_if {
-                changed.push(format!(
-                    "the condition (show_if) of question `{}`",
-                    question.id
+                changed.push(said!(
+                    "changed_condition",
+                    "the condition (show_if) of question `{id}`",
+                    id = id
                 ));
             }
             if kept.role != question.role {
-                changed.push(format!("the role of question `{}`", question.id));
+                changed.push(said!(
+                    "changed_role",
+                    "the role of question `{id}`",
+                    id = id
+                ));
             }
         }
         for indicator in &self.indicators {
             match newer.indicators.iter().find(|i| i.id == indicator.id) {
-                None => changed.push(format!("indicator `{}` left out", indicator.id)),
+                None => changed.push(said!(
+                    "indicator_left_out",
+                    "indicator `{id}` left out",
+                    id = indicator.id
+                )),
                 Some(kept) => changed.extend(indicator_changes(indicator, kept)),
             }
         }
         for added in &newer.indicators {
             if !self.indicators.iter().any(|i| i.id == added.id) {
-                changed.push(format!("indicator `{}` added", added.id));
+                changed.push(said!(
+                    "indicator_added",
+                    "indicator `{id}` added",
+                    id = added.id
+                ));
             }
         }
         if newer.quality != self.quality {
-            changed.push("the quality rules ([quality])".to_owned());
+            changed.push(said!("changed_quality", "the quality rules ([quality])"));
         }
         if newer.weighting != self.weighting {
-            changed.push("the weighting rules ([weighting])".to_owned());
+            changed.push(said!(
+                "changed_weighting",
+                "the weighting rules ([weighting])"
+            ));
         }
         if newer.strata.question != self.strata.question {
-            changed.push("the county question (strata.question)".to_owned());
+            changed.push(said!(
+                "changed_county_question",
+                "the county question (strata.question)"
+            ));
         }
         changed
     }
 }
 
+/// What a choice of a question is: an option, a scale's point or a matrix's item.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ChoiceWhat {
+    Option,
+    ScalePoint,
+    Item,
+}
+
+impl ChoiceWhat {
+    /// `code` of question `id` is gone.
+    fn dropped(self, code: &str, id: &str) -> Said {
+        match self {
+            ChoiceWhat::Option => said!(
+                "dropped_option",
+                "option `{code}` of question `{id}`",
+                code = code,
+                id = id
+            ),
+            ChoiceWhat::ScalePoint => said!(
+                "dropped_scale_point",
+                "scale point `{code}` of question `{id}`",
+                code = code,
+                id = id
+            ),
+            ChoiceWhat::Item => said!(
+                "dropped_item",
+                "item `{code}` of question `{id}`",
+                code = code,
+                id = id
+            ),
+        }
+    }
+
+    /// `label` of question `id` moved to `code` from `from`.
+    fn moved_label(self, label: &str, id: &str, code: &str, from: &str) -> Said {
+        match self {
+            ChoiceWhat::Option => said!(
+                "moved_option_label",
+                "the label \"{label}\" of question `{id}`, now on option `{code}`, was option `{from}`'s",
+                label = label,
+                id = id,
+                code = code,
+                from = from
+            ),
+            ChoiceWhat::ScalePoint => said!(
+                "moved_scale_point_label",
+                "the label \"{label}\" of question `{id}`, now on scale point `{code}`, was scale point `{from}`'s",
+                label = label,
+                id = id,
+                code = code,
+                from = from
+            ),
+            ChoiceWhat::Item => said!(
+                "moved_item_label",
+                "the label \"{label}\" of question `{id}`, now on item `{code}`, was item `{from}`'s",
+                label = label,
+                id = id,
+                code = code,
+                from = from
+            ),
+        }
+    }
+}
+
 /// What changed in how an indicator is judged: its measure (question, success, excluded or
 /// scores), threshold, points or scoring.
-fn indicator_changes(old: &Indicator, new: &Indicator) -> Vec<String> {
+fn indicator_changes(old: &Indicator, new: &Indicator) -> Vec<Said> {
     let id = &old.id;
     let mut changed = Vec::new();
     if new.measure != old.measure {
-        changed.push(format!(
-            "what indicator `{id}` measures (its question, success, excluded, scores or correct answers)"
+        changed.push(said!(
+            "changed_measure",
+            "what indicator `{id}` measures (its question, success, excluded, scores or correct answers)",
+            id = id
         ));
     }
     if new.threshold != old.threshold {
-        changed.push(format!(
-            "the threshold of indicator `{id}` ({} to {})",
-            old.threshold, new.threshold
+        changed.push(said!(
+            "changed_threshold",
+            "the threshold of indicator `{id}` ({old} to {new})",
+            id = id,
+            old = old.threshold,
+            new = new.threshold
         ));
     }
     if new.points != old.points {
-        changed.push(format!(
-            "the points of indicator `{id}` ({} to {})",
-            old.points, new.points
+        changed.push(said!(
+            "changed_points",
+            "the points of indicator `{id}` ({old} to {new})",
+            id = id,
+            old = old.points,
+            new = new.points
         ));
     }
     if new.scoring != old.scoring {
-        changed.push(format!("the scoring of indicator `{id}`"));
+        changed.push(said!(
+            "changed_scoring",
+            "the scoring of indicator `{id}`",
+            id = id
+        ));
     }
     changed
 }
@@ -129,22 +227,30 @@ fn indicator_changes(old: &Indicator, new: &Indicator) -> Vec<String> {
 fn choice_lists<'a>(
     old: &'a QuestionKind,
     new: &'a QuestionKind,
-) -> Vec<(&'static str, Vec<&'a Choice>, Vec<&'a Choice>)> {
+) -> Vec<(ChoiceWhat, Vec<&'a Choice>, Vec<&'a Choice>)> {
     match (old, new) {
         (QuestionKind::Single { options: a }, QuestionKind::Single { options: b })
         | (QuestionKind::Multiple { options: a, .. }, QuestionKind::Multiple { options: b, .. })
         | (QuestionKind::YesNo { options: a }, QuestionKind::YesNo { options: b }) => {
-            vec![("option", a.iter().collect(), b.iter().collect())]
+            vec![(ChoiceWhat::Option, a.iter().collect(), b.iter().collect())]
         }
         (QuestionKind::Scale { scale: a }, QuestionKind::Scale { scale: b }) => {
-            vec![("scale point", a.choices().collect(), b.choices().collect())]
+            vec![(
+                ChoiceWhat::ScalePoint,
+                a.choices().collect(),
+                b.choices().collect(),
+            )]
         }
         (
             QuestionKind::Matrix { scale: a, items: x },
             QuestionKind::Matrix { scale: b, items: y },
         ) => vec![
-            ("item", x.iter().collect(), y.iter().collect()),
-            ("scale point", a.choices().collect(), b.choices().collect()),
+            (ChoiceWhat::Item, x.iter().collect(), y.iter().collect()),
+            (
+                ChoiceWhat::ScalePoint,
+                a.choices().collect(),
+                b.choices().collect(),
+            ),
         ],
         _ => Vec::new(),
     }
@@ -178,22 +284,26 @@ fn moved_labels<'a>(
 }
 
 /// Every code an answer to a question of this kind can hold, with what the code names.
-fn answer_codes(kind: &QuestionKind) -> Vec<(&'static str, &str)> {
+fn answer_codes(kind: &QuestionKind) -> Vec<(ChoiceWhat, &str)> {
     match kind {
         QuestionKind::Single { options }
         | QuestionKind::Multiple { options, .. }
         | QuestionKind::YesNo { options } => options
             .iter()
-            .map(|o| ("option", o.code.as_str()))
+            .map(|o| (ChoiceWhat::Option, o.code.as_str()))
             .collect(),
         QuestionKind::Scale { scale } => scale
             .choices()
-            .map(|p| ("scale point", p.code.as_str()))
+            .map(|p| (ChoiceWhat::ScalePoint, p.code.as_str()))
             .collect(),
         QuestionKind::Matrix { scale, items } => items
             .iter()
-            .map(|i| ("item", i.code.as_str()))
-            .chain(scale.choices().map(|p| ("scale point", p.code.as_str())))
+            .map(|i| (ChoiceWhat::Item, i.code.as_str()))
+            .chain(
+                scale
+                    .choices()
+                    .map(|p| (ChoiceWhat::ScalePoint, p.code.as_str())),
+            )
             .collect(),
         QuestionKind::Number { .. } | QuestionKind::Text { .. } => Vec::new(),
     }
@@ -204,6 +314,11 @@ mod tests {
     use super::*;
 
     const JIAXING: &str = include_str!("../../surveys/jiaxing-food-safety-2016.toml");
+
+    /// What a comparison found, as the command line says it.
+    fn english(found: Vec<Said>) -> Vec<String> {
+        found.iter().map(ToString::to_string).collect()
+    }
 
     fn example() -> Survey {
         Survey::from_toml(JIAXING, "jiaxing.toml").unwrap_or_else(|e| panic!("{e}"))
@@ -231,11 +346,11 @@ mod tests {
         ]);
 
         assert_eq!(
-            example().answer_codes_dropped_by(&example()),
+            english(example().answer_codes_dropped_by(&example())),
             Vec::<String>::new()
         );
         assert_eq!(
-            example().answer_codes_dropped_by(&newer),
+            english(example().answer_codes_dropped_by(&newer)),
             Vec::<String>::new()
         );
     }
@@ -255,7 +370,7 @@ mod tests {
         ]);
 
         assert_eq!(
-            example().answer_codes_dropped_by(&newer),
+            english(example().answer_codes_dropped_by(&newer)),
             [
                 "option `haiyan` of question `county`",
                 "item `health_food` of question `food_categories`",
@@ -275,7 +390,7 @@ mod tests {
             ("question = \"main_concerns\"", "question = \"worries\""),
         ]);
 
-        let dropped = example().answer_codes_dropped_by(&newer);
+        let dropped = english(example().answer_codes_dropped_by(&newer));
 
         assert!(
             dropped.contains(&"question `main_concerns`".to_owned()),
@@ -299,7 +414,10 @@ mod tests {
             ("population = 430940", "population = 430941"),
         ]);
 
-        assert_eq!(example().rules_changed_by(&newer), Vec::<String>::new());
+        assert_eq!(
+            english(example().rules_changed_by(&newer)),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -323,7 +441,7 @@ mod tests {
             ),
         ]);
 
-        let changed = example().rules_changed_by(&newer);
+        let changed = english(example().rules_changed_by(&newer));
 
         let overall = "question `overall_satisfaction`";
         assert!(
@@ -352,7 +470,7 @@ mod tests {
         let newer = changed(&[("zh = \"海盐县\"", "zh = \"海宁市\"")]);
 
         assert_eq!(
-            example().rules_changed_by(&newer),
+            english(example().rules_changed_by(&newer)),
             ["the label \"海宁市\" of question `county`, now on option `haiyan`, was option `haining`'s"]
         );
     }

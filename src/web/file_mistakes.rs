@@ -1,7 +1,7 @@
-//! A survey file's mistakes as a page lists them: where each is in the reader's language (its
-//! line, and its key or column), then what was expected and what was found, in English as the
-//! survey-file checker says them (its texts are not translated), then, for a syntax error, the
-//! advice on its line in the reader's language.
+//! A survey file's mistakes as a page lists them, in the reader's language: where each is (its
+//! line, and its key or column), what was expected and what was found, and for a syntax error
+//! the advice on its line. The file's own ids and codes, and a TOML parser's message, stay as
+//! they are.
 
 use serde_json::{json, Value};
 
@@ -29,14 +29,14 @@ fn mistake(m: &Messages, lang: Lang, problem: &FileProblem) -> Value {
         "at": at,
         // A syntax error's path is only its place, said above.
         "key": problem.column.is_none().then_some(&problem.path),
-        "expected": problem.expected,
-        "found": problem.found,
-        "hints": problem.hints.iter().map(|hint| said(m, lang, hint)).collect::<Vec<_>>(),
+        "expected": m.said(lang, &problem.expected),
+        "found": problem.found.as_ref().map(|found| m.said(lang, found)),
+        "hints": problem.hints.iter().map(|hint| advice(m, lang, hint)).collect::<Vec<_>>(),
     })
 }
 
 /// A syntax hint in the reader's language.
-fn said(m: &Messages, lang: Lang, hint: &SyntaxHint) -> String {
+fn advice(m: &Messages, lang: Lang, hint: &SyntaxHint) -> String {
     match hint {
         SyntaxHint::FullWidthPunctuation { marks } => m.format(
             lang,
@@ -53,5 +53,14 @@ fn said(m: &Messages, lang: Lang, hint: &SyntaxHint) -> String {
             "file.hint_percent",
             &[("percent", percent), ("fraction", fraction)],
         ),
+        SyntaxHint::DuplicateKey => m.text(lang, "file.hint_duplicate_key"),
+        SyntaxHint::UnclosedQuote => m.text(lang, "file.hint_unclosed_quote"),
+        SyntaxHint::NoValue => m.text(lang, "file.hint_no_value"),
+        SyntaxHint::UnclosedHeader => m.text(lang, "file.hint_unclosed_header"),
+        SyntaxHint::UnclosedBrackets => m.text(lang, "file.hint_unclosed_brackets"),
+        SyntaxHint::UnquotedText => m.text(lang, "file.hint_unquoted_text"),
+        SyntaxHint::MissingComma => m.text(lang, "file.hint_missing_comma"),
+        SyntaxHint::LeadingZero => m.text(lang, "file.hint_leading_zero"),
+        SyntaxHint::MoreOnTheLine => m.text(lang, "file.hint_more_on_the_line"),
     }
 }

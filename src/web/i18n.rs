@@ -4,15 +4,18 @@
 use actix_web::HttpRequest;
 use serde_json::Value;
 
-use crate::survey::Lang;
+use crate::survey::{Lang, Said};
 
 const ZH_CN: &str = include_str!("../../templates/i18n/zh-CN.toml");
 const EN: &str = include_str!("../../templates/i18n/en.toml");
+/// The survey-file checker's sentences in Chinese, by key; their English is in the code.
+const SURVEY_FILE_ZH_CN: &str = include_str!("../../templates/i18n/survey-file.zh-CN.toml");
 
 #[derive(Clone, Debug)]
 pub struct Messages {
     zh: Value,
     en: Value,
+    survey_file_zh: toml::Table,
 }
 
 impl Messages {
@@ -25,7 +28,28 @@ impl Messages {
         Ok(Messages {
             zh: parse("zh-CN.toml", ZH_CN)?,
             en: parse("en.toml", EN)?,
+            survey_file_zh: toml::from_str(SURVEY_FILE_ZH_CN)
+                .map_err(|e| anyhow::anyhow!("templates/i18n/survey-file.zh-CN.toml: {e}"))?,
         })
+    }
+
+    /// A sentence of the survey-file checker in `lang`: English as the code says it, Chinese
+    /// from `survey-file.zh-CN.toml` (a key missing there is said in English, and a test keeps
+    /// that from happening). Text quoted from the file is said as it stands.
+    pub fn said(&self, lang: Lang, said: &Said) -> String {
+        let chinese = match lang {
+            Lang::Zh if !said.is_as_written() => self
+                .survey_file_zh
+                .get(said.key)
+                .and_then(toml::Value::as_str),
+            _ => None,
+        };
+        debug_assert!(
+            chinese.is_some() || lang == Lang::En || said.is_as_written(),
+            "templates/i18n/survey-file.zh-CN.toml has no {}",
+            said.key
+        );
+        said.fill(chinese.unwrap_or(said.english))
     }
 
     /// Every message of a language, for templates (`{{t.survey.submit}}`).
@@ -167,6 +191,133 @@ mod tests {
         zh.sort();
         en.sort();
         assert_eq!(zh, en);
+    }
+
+    /// Every `said!("key", "English", …)` (and `Said { key, english, … }`) in `src/survey/` and
+    /// `src/catalog/`, read from the source as an extraction tool would: (key, English, file).
+    fn checker_sentences() -> Vec<(String, String, String)> {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+                let path = entry.path();
+                if path.is_dir() {
+                    files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        /// The string literal at the start of `text` (after spaces), unescaped as Rust would.
+        fn literal(text: &str) -> Option<(String, &str)> {
+            let text = text.trim_start().strip_prefix('"')?;
+            let (mut out, mut chars) = (String::new(), text.char_indices());
+            while let Some((at, c)) = chars.next() {
+                match c {
+                    '"' => return Some((out, &text[at + 1..])),
+                    '\\' => match chars.next()?.1 {
+                        '\n' => {
+                            let rest = &text[at + 2..];
+                            let skip = rest.len() - rest.trim_start().len();
+                            for _ in rest[..skip].chars() {
+                                chars.next();
+                            }
+                        }
+                        'n' => out.push('\n'),
+                        other => out.push(other),
+                    },
+                    c => out.push(c),
+                }
+            }
+            None
+        }
+        let mut paths = Vec::new();
+        for dir in ["src/survey", "src/catalog"] {
+            files(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir),
+                &mut paths,
+            );
+        }
+        let mut found = Vec::new();
+        for path in paths {
+            let source = std::fs::read_to_string(&path).unwrap();
+            for (opener, between) in [("said!(", ","), ("key: ", ",\n    english: ")] {
+                for (at, _) in source.match_indices(opener) {
+                    let line_start = source[..at].rfind('\n').map_or(0, |n| n + 1);
+                    if source[line_start..at].trim_start().starts_with("//") {
+                        continue;
+                    }
+                    let Some((key, rest)) = literal(&source[at + opener.len()..]) else {
+                        continue;
+                    };
+                    let Some(rest) = rest.trim_start().strip_prefix(between.trim_start()) else {
+                        continue;
+                    };
+                    let (english, _) = literal(rest).expect("an English literal after the key");
+                    found.push((key, english, path.display().to_string()));
+                }
+            }
+        }
+        found
+    }
+
+    fn placeholders(template: &str) -> std::collections::BTreeSet<&str> {
+        template
+            .match_indices('{')
+            .filter_map(|(at, _)| {
+                let rest = &template[at + 1..];
+                let name = &rest[..rest.find('}')?];
+                let is_name =
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                is_name.then_some(name)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_sentence_of_the_survey_file_checker_is_in_chinese_with_the_same_placeholders() {
+        let messages = Messages::load().unwrap();
+        let sentences = checker_sentences();
+        assert!(sentences.len() > 100, "found only {}", sentences.len());
+        let mut english_by_key = std::collections::BTreeMap::new();
+        for (key, english, file) in &sentences {
+            let earlier = english_by_key.insert(key.as_str(), english.as_str());
+            assert!(
+                earlier.is_none_or(|earlier| earlier == english),
+                "{file}: key {key} says two things"
+            );
+            let chinese = messages
+                .survey_file_zh
+                .get(key)
+                .and_then(toml::Value::as_str)
+                .unwrap_or_else(|| panic!("{file}: {key} has no Chinese"));
+            assert_eq!(
+                placeholders(chinese),
+                placeholders(english),
+                "{key}: the Chinese fills other places than the English"
+            );
+        }
+        for key in messages.survey_file_zh.keys() {
+            assert!(
+                english_by_key.contains_key(key.as_str()),
+                "survey-file.zh-CN.toml: {key} is said nowhere in src/survey or src/catalog"
+            );
+        }
+    }
+
+    #[test]
+    fn a_checker_sentence_is_said_in_the_readers_language_and_the_files_own_text_as_it_stands() {
+        let messages = Messages::load().unwrap();
+        let sentence = crate::survey::Said {
+            key: "max_above_min",
+            english: "a number greater than min ({min})",
+            values: vec![("min", "18".to_string())],
+        };
+        assert_eq!(messages.said(Lang::Zh, &sentence), "大于 min（18）的数字");
+        assert_eq!(
+            messages.said(Lang::En, &sentence),
+            "a number greater than min (18)"
+        );
+        let quoted = Said::as_written("\"{min}\"");
+        assert_eq!(messages.said(Lang::Zh, &quoted), "\"{min}\"");
     }
 
     #[test]

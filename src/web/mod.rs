@@ -86,8 +86,13 @@ pub struct FileNotLoaded {
     ///
     /// [`CatalogError::file_refusal_kind`]: crate::catalog::CatalogError::file_refusal_kind
     pub kind: &'static str,
-    /// Why, a problem a line.
+    /// Why, a problem a line, as the command line says it.
     pub why: String,
+    /// Why, for a refusal a page can say in its reader's language
+    /// ([`CatalogError::said_details`]).
+    ///
+    /// [`CatalogError::said_details`]: crate::catalog::CatalogError::said_details
+    pub said: Option<Vec<crate::survey::Said>>,
     /// For a file with mistakes, each of them (listed at their lines on the surveys page).
     pub mistakes: Vec<crate::survey::FileProblem>,
 }
@@ -98,6 +103,7 @@ impl From<&crate::catalog::CatalogError> for FileNotLoaded {
             files: error.files(),
             kind: error.file_refusal_kind(),
             why: error.to_string(),
+            said: error.said_details(),
             mistakes: match error {
                 crate::catalog::CatalogError::File(e) => e.problems.clone(),
                 _ => Vec::new(),

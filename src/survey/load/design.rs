@@ -4,11 +4,14 @@
 use std::collections::BTreeSet;
 
 use super::questions::{Lookup, Questions};
-use super::{is_code, label, quoted, repeated, source, text, CODE_RULE};
+use super::{
+    a_question_of_kind, is_code, label, more_than_once, not_a_question, quoted, quoted_value,
+    repeated, source, text, CODE_RULE,
+};
 use crate::survey::definition::{
     Margin, Question, QuestionKind, Role, Strata, Stratum, WeightingRules,
 };
-use crate::survey::error::Problems;
+use crate::survey::error::{said, Problems, Said};
 use crate::survey::file::{RawFile, RawWeighting};
 
 /// Margin totals may differ from the strata population by at most this share; the
@@ -29,10 +32,14 @@ pub(crate) fn strata(
     for extra in stratum_questions.iter().skip(1) {
         problems.expect_found(
             format!("{}.role", questions.path_of(&extra.id)),
-            "role = \"stratum\" on one question only",
-            format!(
-                "a second stratum question (\"{}\" has it already)",
-                stratum_questions.first().map_or("", |q| q.id.as_str())
+            said!(
+                "one_stratum_question",
+                "role = \"stratum\" on one question only"
+            ),
+            said!(
+                "second_stratum_question",
+                "a second stratum question (\"{id}\" has it already)",
+                id = stratum_questions.first().map_or("", |q| q.id.as_str())
             ),
         );
     }
@@ -46,22 +53,35 @@ pub(crate) fn strata(
         (Some(question), _) if question.id == raw.question => {}
         (Some(question), _) => problems.expect_found(
             "strata.question",
-            format!("\"{}\", the question with role = \"stratum\"", question.id),
-            format!("\"{}\"", raw.question),
+            said!(
+                "strata_question_is_stratum",
+                "\"{id}\", the question with role = \"stratum\"",
+                id = question.id
+            ),
+            quoted_value(&raw.question),
         ),
         (None, Lookup::Found(..)) => problems.expect(
             format!("{}.role", questions.path_of(&raw.question)),
-            "role = \"stratum\": strata.question names this question",
+            said!(
+                "stratum_role",
+                "role = \"stratum\": strata.question names this question"
+            ),
         ),
         (None, Lookup::Unknown) => problems.expect_found(
             "strata.question",
-            "the id of the single-choice question with role = \"stratum\" (e.g. the county)",
-            format!("\"{}\", which is not a question", raw.question),
+            said!(
+                "strata_question",
+                "the id of the single-choice question with role = \"stratum\" (e.g. the county)"
+            ),
+            not_a_question(&raw.question),
         ),
     }
     let source = source("strata.source", &raw.source, problems);
     if raw.units.is_empty() {
-        problems.expect("strata.units", "at least one [[strata.units]] block");
+        problems.expect(
+            "strata.units",
+            said!("strata_units", "at least one [[strata.units]] block"),
+        );
     }
     let units: Vec<Stratum> = raw
         .units
@@ -70,25 +90,24 @@ pub(crate) fn strata(
         .map(|(index, unit)| {
             let path = format!("strata.units{}", label(Some(&unit.code), index));
             if !is_code(&unit.code) {
-                problems.expect_found(
-                    format!("{path}.code"),
-                    CODE_RULE,
-                    format!("\"{}\"", unit.code),
-                );
+                problems.expect_found(format!("{path}.code"), CODE_RULE, quoted_value(&unit.code));
             }
             if unit.population == 0 {
                 problems.expect_found(
                     format!("{path}.population"),
-                    "a population greater than 0",
-                    "0",
+                    said!("population", "a population greater than 0"),
+                    Said::as_written(0),
                 );
             }
             for (key, value) in [("target_sample", unit.target_sample), ("quota", unit.quota)] {
                 if value == Some(0) {
                     problems.expect_found(
                         format!("{path}.{key}"),
-                        "a number of completed interviews of at least 1 (or leave the key out)",
-                        "0",
+                        said!(
+                            "interviews",
+                            "a number of completed interviews of at least 1 (or leave the key out)"
+                        ),
+                        Said::as_written(0),
                     );
                 }
             }
@@ -96,8 +115,12 @@ pub(crate) fn strata(
                 if quota < target && quota > 0 {
                     problems.expect_found(
                         format!("{path}.quota"),
-                        format!("a quota of at least target_sample ({target})"),
-                        quota.to_string(),
+                        said!(
+                            "quota",
+                            "a quota of at least target_sample ({target})",
+                            target = target
+                        ),
+                        Said::as_written(quota),
                     );
                 }
             }
@@ -115,8 +138,8 @@ pub(crate) fn strata(
     if !repeated_codes.is_empty() {
         problems.expect_found(
             "strata.units",
-            "each stratum code once",
-            format!("{} more than once", quoted(&repeated_codes)),
+            said!("stratum_code_once", "each stratum code once"),
+            more_than_once(&repeated_codes),
         );
     }
     if let Some(question) = stratum_question {
@@ -127,18 +150,30 @@ pub(crate) fn strata(
         if !without_stratum.is_empty() {
             problems.expect_found(
                 format!("{}.options", questions.path_of(&question.id)),
-                "a [[strata.units]] block for every option of the stratum question",
-                format!("options without a stratum: {}", quoted(&without_stratum)),
+                said!(
+                    "stratum_for_every_option",
+                    "a [[strata.units]] block for every option of the stratum question"
+                ),
+                said!(
+                    "options_without_stratum",
+                    "options without a stratum: {codes}",
+                    codes = quoted(&without_stratum)
+                ),
             );
         }
         if !without_option.is_empty() {
             problems.expect_found(
                 "strata.units",
-                format!(
-                    "an option of question \"{}\" for every stratum",
-                    question.id
+                said!(
+                    "option_for_every_stratum",
+                    "an option of question \"{id}\" for every stratum",
+                    id = question.id
                 ),
-                format!("strata without an option: {}", quoted(&without_option)),
+                said!(
+                    "strata_without_option",
+                    "strata without an option: {codes}",
+                    codes = quoted(&without_option)
+                ),
             );
         }
         // Residents pick their county by the option's label; results are published under the
@@ -155,12 +190,16 @@ pub(crate) fn strata(
                 if name != picked {
                     problems.expect_found(
                         format!("{path}.{key}"),
-                        format!(
-                            "the name option \"{}\" of question \"{}\" shows residents, \"{picked}\" \
-                             (the county they pick is the county its results are published under)",
-                            unit.code, question.id
+                        said!(
+                            "stratum_name",
+                            "the name option \"{code}\" of question \"{id}\" shows residents, \
+                             \"{picked}\" (the county they pick is the county its results are \
+                             published under)",
+                            code = unit.code,
+                            id = question.id,
+                            picked = picked
                         ),
-                        format!("\"{name}\""),
+                        quoted_value(name),
                     );
                 }
             }
@@ -179,21 +218,33 @@ fn role_question(question: &Question, role: &str, questions: &Questions, problem
     if !matches!(question.kind, QuestionKind::Single { .. }) {
         problems.expect_found(
             format!("{path}.kind"),
-            format!("\"single\": a question with role = \"{role}\" is single-choice"),
-            format!("\"{}\"", question.kind.name()),
+            said!(
+                "role_single",
+                "\"single\": a question with role = \"{role}\" is single-choice",
+                role = role
+            ),
+            quoted_value(question.kind.name()),
         );
     }
     if !question.required {
         problems.expect_found(
             format!("{path}.required"),
-            format!("true: every response needs an answer to a question with role = \"{role}\""),
-            "false",
+            said!(
+                "role_required",
+                "true: every response needs an answer to a question with role = \"{role}\"",
+                role = role
+            ),
+            Said::as_written(false),
         );
     }
     if question.show_if.is_some() {
         problems.expect(
             format!("{path}.show_if"),
-            format!("no show_if: a question with role = \"{role}\" is asked of everyone"),
+            said!(
+                "role_shown",
+                "no show_if: a question with role = \"{role}\" is asked of everyone",
+                role = role
+            ),
         );
     }
 }
@@ -219,8 +270,12 @@ pub(crate) fn margins(
         if !seen.insert(raw.question.clone()) {
             problems.expect_found(
                 format!("{path}.question"),
-                "one [[margins]] block per question",
-                format!("a second block for \"{}\"", raw.question),
+                said!("one_margin", "one [[margins]] block per question"),
+                said!(
+                    "second_margin",
+                    "a second block for \"{id}\"",
+                    id = raw.question
+                ),
             );
             continue;
         }
@@ -231,8 +286,11 @@ pub(crate) fn margins(
             Lookup::Unknown => {
                 problems.expect_found(
                     format!("{path}.question"),
-                    "the id of a single-choice question with role = \"weighting\"",
-                    format!("\"{}\", which is not a question", raw.question),
+                    said!(
+                        "margin_question",
+                        "the id of a single-choice question with role = \"weighting\""
+                    ),
+                    not_a_question(&raw.question),
                 );
                 continue;
             }
@@ -240,7 +298,10 @@ pub(crate) fn margins(
         if question.role != Some(Role::Weighting) {
             problems.expect(
                 format!("{}.role", questions.path_of(&question.id)),
-                "role = \"weighting\": a [[margins]] block refers to this question",
+                said!(
+                    "weighting_role",
+                    "role = \"weighting\": a [[margins]] block refers to this question"
+                ),
             );
         }
         if !matches!(question.kind, QuestionKind::Single { .. }) {
@@ -248,8 +309,8 @@ pub(crate) fn margins(
             if question.role != Some(Role::Weighting) {
                 problems.expect_found(
                     format!("{path}.question"),
-                    "a single-choice question",
-                    format!("\"{}\", a {} question", question.id, question.kind.name()),
+                    said!("single_question", "a single-choice question"),
+                    a_question_of_kind(&question.id, question.kind.name()),
                 );
             }
             continue;
@@ -269,27 +330,36 @@ pub(crate) fn margins(
         if !missing.is_empty() {
             problems.expect_found(
                 format!("{path}.targets"),
-                format!("a count for every option of question \"{}\"", question.id),
-                format!("no count for {}", quoted(&missing)),
+                said!(
+                    "count_for_every_option",
+                    "a count for every option of question \"{id}\"",
+                    id = question.id
+                ),
+                said!("no_count", "no count for {codes}", codes = quoted(&missing)),
             );
         }
         if !extra.is_empty() {
             problems.expect_found(
                 format!("{path}.targets"),
-                format!(
-                    "only option codes of question \"{}\": {}",
-                    question.id,
-                    quoted(&options)
+                said!(
+                    "only_option_codes",
+                    "only option codes of question \"{id}\": {codes}",
+                    id = question.id,
+                    codes = quoted(&options)
                 ),
-                format!("not options: {}", quoted(&extra)),
+                said!(
+                    "not_options",
+                    "not options: {codes}",
+                    codes = quoted(&extra)
+                ),
             );
         }
         for (code, count) in &raw.targets {
             if !(count.is_finite() && *count > 0.0) {
                 problems.expect_found(
                     format!("{path}.targets.{code}"),
-                    "a population count greater than 0",
-                    count.to_string(),
+                    said!("population_count", "a population count greater than 0"),
+                    Said::as_written(count),
                 );
             }
         }
@@ -299,8 +369,17 @@ pub(crate) fn margins(
             if total.is_finite() && off > MARGIN_TOTAL_TOLERANCE {
                 problems.expect_found(
                     format!("{path}.targets"),
-                    format!("counts adding up to the strata population {population} (within 0.5%)"),
-                    format!("a total of {total}, {:.2}% off", off * 100.0),
+                    said!(
+                        "margin_total",
+                        "counts adding up to the strata population {population} (within 0.5%)",
+                        population = population
+                    ),
+                    said!(
+                        "margin_total_off",
+                        "a total of {total}, {off}% off",
+                        total = total,
+                        off = format!("{:.2}", off * 100.0)
+                    ),
                 );
             }
         }
@@ -326,7 +405,10 @@ pub(crate) fn margins(
         if !seen.contains(&question.id) && !file.unreadable.margins.contains(&question.id) {
             problems.expect(
                 format!("{}.role", questions.path_of(&question.id)),
-                "a [[margins]] block for this question: role = \"weighting\" needs population counts",
+                said!(
+                    "margin_needed",
+                    "a [[margins]] block for this question: role = \"weighting\" needs population counts"
+                ),
             );
         }
     }
@@ -348,29 +430,32 @@ pub(crate) fn weighting(raw: Option<&RawWeighting>, problems: &mut Problems) -> 
     if !(rules.trim_min_factor > 0.0 && rules.trim_min_factor <= 1.0) {
         problems.expect_found(
             "weighting.trim_min_factor",
-            "a factor greater than 0 and at most 1",
-            rules.trim_min_factor.to_string(),
+            said!("trim_min_factor", "a factor greater than 0 and at most 1"),
+            Said::as_written(rules.trim_min_factor),
         );
     }
     if !(rules.trim_max_factor >= 1.0 && rules.trim_max_factor.is_finite()) {
         problems.expect_found(
             "weighting.trim_max_factor",
-            "a factor of at least 1",
-            rules.trim_max_factor.to_string(),
+            said!("trim_max_factor", "a factor of at least 1"),
+            Said::as_written(rules.trim_max_factor),
         );
     }
     if !(1..=10_000).contains(&rules.max_sweeps) {
         problems.expect_found(
             "weighting.max_sweeps",
-            "a number of raking sweeps from 1 to 10000",
-            rules.max_sweeps.to_string(),
+            said!("max_sweeps", "a number of raking sweeps from 1 to 10000"),
+            Said::as_written(rules.max_sweeps),
         );
     }
     if !(rules.tolerance > 0.0 && rules.tolerance < 1.0) {
         problems.expect_found(
             "weighting.tolerance",
-            "a number greater than 0 and less than 1 (e.g. 1e-10)",
-            rules.tolerance.to_string(),
+            said!(
+                "tolerance",
+                "a number greater than 0 and less than 1 (e.g. 1e-10)"
+            ),
+            Said::as_written(rules.tolerance),
         );
     }
     rules

@@ -4,9 +4,12 @@
 use std::collections::BTreeSet;
 
 use super::questions::{Lookup, Questions};
-use super::{is_id, quoted, repeated, source, text, ID_RULE};
+use super::{
+    a_question_of_kind, codes_of, is_id, more_than_once, not_a_question, quoted, quoted_value,
+    repeated, source, text, ID_RULE,
+};
 use crate::survey::definition::{Question, QuestionKind};
-use crate::survey::error::Problems;
+use crate::survey::error::{said, Problems, Said};
 use crate::survey::file::{RawFile, RawIndicator, RawMeasureKind};
 use crate::survey::indicators::{Indicator, Measure};
 
@@ -22,13 +25,17 @@ pub(crate) fn build(
         let raw = &block.raw;
         let path = block.path.as_str();
         if !is_id(&raw.id) {
-            problems.expect_found(format!("{path}.id"), ID_RULE, format!("\"{}\"", raw.id));
+            problems.expect_found(format!("{path}.id"), ID_RULE, quoted_value(&raw.id));
         }
         if !ids.insert(raw.id.clone()) {
             problems.expect_found(
                 format!("{path}.id"),
-                "an indicator id used only once",
-                format!("\"{}\", already used by an earlier indicator", raw.id),
+                said!("indicator_id_once", "an indicator id used only once"),
+                said!(
+                    "indicator_id_used",
+                    "\"{id}\", already used by an earlier indicator",
+                    id = raw.id
+                ),
             );
         }
         let label = text(path, &raw.zh, &raw.en, problems);
@@ -37,16 +44,24 @@ pub(crate) fn build(
         let (range, unit) = match raw.kind {
             RawMeasureKind::Proportion => (
                 0.0..=1.0,
-                "a share from 0 to 1, above 0 (write 85% as 0.85)",
+                said!(
+                    "share_threshold",
+                    "a share from 0 to 1, above 0 (write 85% as 0.85)"
+                ),
             ),
-            RawMeasureKind::Mean | RawMeasureKind::CorrectShare => {
-                (0.0..=100.0, "a score from 0 to 100, above 0")
-            }
+            RawMeasureKind::Mean | RawMeasureKind::CorrectShare => (
+                0.0..=100.0,
+                said!("score_threshold", "a score from 0 to 100, above 0"),
+            ),
         };
         let score = !matches!(raw.kind, RawMeasureKind::Proportion);
         // A threshold of 0 is met by any result, and linear scoring would divide by it.
         if !range.contains(&raw.threshold) || raw.threshold == 0.0 {
-            problems.expect_found(format!("{path}.threshold"), unit, raw.threshold.to_string());
+            problems.expect_found(
+                format!("{path}.threshold"),
+                unit,
+                Said::as_written(raw.threshold),
+            );
         } else if score && raw.threshold > 0.0 && raw.threshold <= 1.0 {
             // A share written for a score (0.8 for 80 points) would pass every county at once.
             problems.expect_found(
@@ -54,18 +69,20 @@ pub(crate) fn build(
                 {
                     // Rounded: 0.7 × 100 is 70.00000000000001 in floating point.
                     let points = (raw.threshold * 100.0 * 1e6).round() / 1e6;
-                    format!(
-                        "a score from 0 to 100, not a share (for {points} points write {points})"
+                    said!(
+                        "score_not_share",
+                        "a score from 0 to 100, not a share (for {points} points write {points})",
+                        points = points
                     )
                 },
-                raw.threshold.to_string(),
+                Said::as_written(raw.threshold),
             );
         }
         if !(raw.points.is_finite() && raw.points >= 0.0) {
             problems.expect_found(
                 format!("{path}.points"),
-                "a number of points, 0 or more",
-                raw.points.to_string(),
+                said!("points", "a number of points, 0 or more"),
+                Said::as_written(raw.points),
             );
         }
         let measure = match raw.kind {
@@ -117,12 +134,13 @@ fn check_keys(path: &str, raw: &RawIndicator, problems: &mut Problems) {
     {
         problems.expect_found(
             format!("{path}.{key}"),
-            format!(
-                "only {} in a {} indicator",
-                allowed.join(", "),
-                kind_name(raw.kind)
+            said!(
+                "indicator_keys",
+                "only {keys} in a {kind} indicator",
+                keys = allowed.join(", "),
+                kind = kind_name(raw.kind)
             ),
-            format!("{key} set"),
+            said!("key_set", "{key} set", key = key),
         );
     }
 }
@@ -137,7 +155,10 @@ fn target<'q>(
     let Some(id) = raw.question.as_deref() else {
         problems.expect(
             format!("{path}.question"),
-            "the id of the question this indicator reads",
+            said!(
+                "indicator_question",
+                "the id of the question this indicator reads"
+            ),
         );
         return None;
     };
@@ -147,8 +168,8 @@ fn target<'q>(
         Lookup::Unknown => {
             problems.expect_found(
                 format!("{path}.question"),
-                "the id of a question",
-                format!("\"{id}\", which is not a question"),
+                said!("question", "the id of a question"),
+                not_a_question(id),
             );
             return None;
         }
@@ -164,10 +185,13 @@ fn target<'q>(
         problems.expect_found(
             format!("{path}.question"),
             match raw.kind {
-                RawMeasureKind::Proportion => "a single, yesno, scale or matrix question",
-                _ => "a single, scale or matrix question",
+                RawMeasureKind::Proportion => said!(
+                    "proportion_question",
+                    "a single, yesno, scale or matrix question"
+                ),
+                _ => said!("mean_question", "a single, scale or matrix question"),
             },
-            format!("\"{id}\", a {} question", question.kind.name()),
+            a_question_of_kind(id, question.kind.name()),
         );
         return None;
     }
@@ -177,8 +201,13 @@ fn target<'q>(
                 let codes: Vec<&str> = items.iter().map(|i| i.code.as_str()).collect();
                 problems.expect_found(
                     format!("{path}.item"),
-                    format!("an item of matrix \"{id}\": {}", quoted(&codes)),
-                    format!("\"{item}\""),
+                    said!(
+                        "matrix_item",
+                        "an item of matrix \"{id}\": {codes}",
+                        id = id,
+                        codes = quoted(&codes)
+                    ),
+                    quoted_value(item),
                 );
                 return None;
             }
@@ -186,15 +215,19 @@ fn target<'q>(
         (QuestionKind::Matrix { .. }, None) => {
             problems.expect(
                 format!("{path}.item"),
-                format!("the code of the item of matrix \"{id}\" this indicator reads"),
+                said!(
+                    "matrix_item_needed",
+                    "the code of the item of matrix \"{id}\" this indicator reads",
+                    id = id
+                ),
             );
             return None;
         }
         (_, Some(_)) => {
             problems.expect_found(
                 format!("{path}.item"),
-                "no item: only a matrix question has items",
-                format!("\"{id}\", a {} question", question.kind.name()),
+                said!("no_item", "no item: only a matrix question has items"),
+                a_question_of_kind(id, question.kind.name()),
             );
             return None;
         }
@@ -214,16 +247,16 @@ fn known_codes(path: &str, question: &Question, codes: &[&str], problems: &mut P
         let known: Vec<&str> = question.choices().iter().map(|c| c.code.as_str()).collect();
         problems.expect_found(
             path,
-            format!("codes of question \"{}\": {}", question.id, quoted(&known)),
-            quoted(&unknown),
+            codes_of(&question.id, &known),
+            Said::as_written(quoted(&unknown)),
         );
     }
     let twice = repeated(codes.iter().copied());
     if !twice.is_empty() {
         problems.expect_found(
             path,
-            "each code once",
-            format!("{} more than once", quoted(&twice)),
+            said!("code_once", "each code once"),
+            more_than_once(&twice),
         );
     }
     unknown.is_empty() && twice.is_empty()
@@ -241,7 +274,10 @@ fn proportion(
     if success.is_empty() {
         problems.expect(
             format!("{path}.success"),
-            "a list of the answer codes that count as success, e.g. [\"4\", \"5\"]",
+            said!(
+                "success",
+                "a list of the answer codes that count as success, e.g. [\"4\", \"5\"]"
+            ),
         );
     }
     let question = question?;
@@ -267,8 +303,8 @@ fn proportion(
     if !both.is_empty() {
         problems.expect_found(
             format!("{path}.excluded"),
-            "codes that are not also in success",
-            quoted(&both),
+            said!("excluded", "codes that are not also in success"),
+            Said::as_written(quoted(&both)),
         );
         fine = false;
     }
@@ -291,7 +327,10 @@ fn mean(
     if scores.is_empty() {
         problems.expect(
             format!("{path}.scores"),
-            "a score from 0 to 100 for each answer code, e.g. { \"5\" = 100, \"4\" = 80 }",
+            said!(
+                "scores",
+                "a score from 0 to 100 for each answer code, e.g. { \"5\" = 100, \"4\" = 80 }"
+            ),
         );
     }
     let mut fine = !scores.is_empty();
@@ -299,8 +338,8 @@ fn mean(
         if !(0.0..=100.0).contains(score) {
             problems.expect_found(
                 format!("{path}.scores.{code}"),
-                "a score from 0 to 100",
-                score.to_string(),
+                said!("score", "a score from 0 to 100"),
+                Said::as_written(score),
             );
             fine = false;
         }
@@ -318,8 +357,15 @@ fn mean(
         if !unscored.is_empty() {
             problems.expect_found(
                 format!("{path}.scores"),
-                "a score for every point of the scale (only \"don't know\" may go without)",
-                format!("no score for {}", quoted(&unscored)),
+                said!(
+                    "score_every_point",
+                    "a score for every point of the scale (only \"don't know\" may go without)"
+                ),
+                said!(
+                    "no_score",
+                    "no score for {codes}",
+                    codes = quoted(&unscored)
+                ),
             );
             fine = false;
         }
@@ -350,7 +396,10 @@ fn correct_share(
     if key.is_empty() {
         problems.expect(
             &path,
-            "the correct answer code of each quiz question, e.g. { knows_expiry = \"right\" }",
+            said!(
+                "answers",
+                "the correct answer code of each quiz question, e.g. { knows_expiry = \"right\" }"
+            ),
         );
         return None;
     }
@@ -366,8 +415,8 @@ fn correct_share(
             Lookup::Unknown => {
                 problems.expect_found(
                     format!("{path}.{id}"),
-                    "a key that is the id of a question",
-                    format!("\"{id}\", which is not a question"),
+                    said!("answer_key", "a key that is the id of a question"),
+                    not_a_question(id),
                 );
                 fine = false;
                 continue;
@@ -380,8 +429,8 @@ fn correct_share(
         ) {
             problems.expect_found(
                 format!("{path}.{id}"),
-                "a single, yesno or scale question",
-                format!("a {} question", question.kind.name()),
+                said!("quiz_question", "a single, yesno or scale question"),
+                a_question_of_kind(id, question.kind.name()),
             );
             fine = false;
             continue;
@@ -389,7 +438,10 @@ fn correct_share(
         if question.show_if.is_some() {
             problems.expect(
                 format!("{path}.{id}"),
-                "a question shown to everyone (no show_if): an unanswered quiz question counts as not correct",
+                said!(
+                    "quiz_shown",
+                    "a question shown to everyone (no show_if): an unanswered quiz question counts as not correct"
+                ),
             );
             fine = false;
         }
@@ -397,8 +449,13 @@ fn correct_share(
             let known: Vec<&str> = question.choices().iter().map(|c| c.code.as_str()).collect();
             problems.expect_found(
                 format!("{path}.{id}"),
-                format!("a code of question \"{id}\": {}", quoted(&known)),
-                format!("\"{correct}\""),
+                said!(
+                    "quiz_code",
+                    "a code of question \"{id}\": {codes}",
+                    id = id,
+                    codes = quoted(&known)
+                ),
+                quoted_value(correct),
             );
             fine = false;
         }

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use toml::value::Datetime;
 
 use super::definition::{Choice, Scale, Survey, Text, CHINA_UTC_OFFSET_SECONDS};
-use super::error::Problems;
+use super::error::{said, Problems, Said};
 use super::file::{label, RawChoice, RawFile, RawHeader, RawSource, RawText};
 
 /// Checks the raw file and builds the survey. Problems are recorded in `problems`; the
@@ -67,8 +67,11 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
     if !is_survey_id(&raw.id) {
         problems.expect_found(
             "survey.id",
-            "1 to 64 characters, each a-z, 0-9 or \"-\" (e.g. \"jiaxing-food-safety-2016\")",
-            format!("\"{}\"", raw.id),
+            said!(
+                "survey_id",
+                "1 to 64 characters, each a-z, 0-9 or \"-\" (e.g. \"jiaxing-food-safety-2016\")"
+            ),
+            quoted_value(&raw.id),
         );
     }
     let title = label_text("survey.title", &raw.title, problems);
@@ -84,8 +87,12 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
         if end < start {
             problems.expect_found(
                 "survey.fieldwork_end",
-                format!("a date on or after fieldwork_start ({start})"),
-                end.to_string(),
+                said!(
+                    "end_before_start",
+                    "a date on or after fieldwork_start ({start})",
+                    start = start
+                ),
+                Said::as_written(end),
             );
         }
     }
@@ -94,8 +101,11 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
         Some(text) => utc_offset(text).unwrap_or_else(|| {
             problems.expect_found(
                 "survey.utc_offset",
-                "the survey's offset from UTC, written like \"+08:00\" (China's time, the default)",
-                format!("\"{text}\""),
+                said!(
+                    "utc_offset",
+                    "the survey's offset from UTC, written like \"+08:00\" (China's time, the default)"
+                ),
+                quoted_value(text),
             );
             CHINA_UTC_OFFSET_SECONDS
         }),
@@ -142,8 +152,8 @@ fn date(path: &str, raw: &Datetime, problems: &mut Problems) -> Option<NaiveDate
     if date.is_none() {
         problems.expect_found(
             path,
-            "a date written like 2016-10-10, without a time",
-            raw.to_string(),
+            said!("date", "a date written like 2016-10-10, without a time"),
+            Said::as_written(raw),
         );
     }
     date
@@ -158,7 +168,7 @@ fn scales(file: &RawFile, problems: &mut Problems) -> BTreeMap<String, Scale> {
             &format!("{}.points", block.path),
             &block.raw.points,
             2,
-            "points",
+            ChoiceList::Points,
             problems,
         );
         let dont_know = block.raw.dont_know.as_ref().map(|raw| {
@@ -169,8 +179,11 @@ fn scales(file: &RawFile, problems: &mut Problems) -> BTreeMap<String, Scale> {
             if points.iter().any(|point| point.code == dont_know.code) {
                 problems.expect_found(
                     format!("{}.dont_know.code", block.path),
-                    "a code different from every point of the scale",
-                    format!("\"{}\"", dont_know.code),
+                    said!(
+                        "dont_know_code",
+                        "a code different from every point of the scale"
+                    ),
+                    quoted_value(&dont_know.code),
                 );
             }
         }
@@ -179,20 +192,54 @@ fn scales(file: &RawFile, problems: &mut Problems) -> BTreeMap<String, Scale> {
     scales
 }
 
+/// What a list of choices is: its problems name it.
+#[derive(Clone, Copy)]
+enum ChoiceList {
+    Points,
+    Options,
+    Items,
+}
+
+impl ChoiceList {
+    fn too_few(self, min: usize) -> Said {
+        match self {
+            ChoiceList::Points => said!(
+                "too_few_points",
+                "at least {min} points, each { code = \"...\", zh = \"...\", en = \"...\" }",
+                min = min
+            ),
+            ChoiceList::Options => said!(
+                "too_few_options",
+                "at least {min} options, each { code = \"...\", zh = \"...\", en = \"...\" }",
+                min = min
+            ),
+            ChoiceList::Items => said!(
+                "too_few_items",
+                "at least {min} items, each { code = \"...\", zh = \"...\", en = \"...\" }",
+                min = min
+            ),
+        }
+    }
+
+    fn code_once(self) -> Said {
+        match self {
+            ChoiceList::Points => said!("point_code_once", "each code once among the points"),
+            ChoiceList::Options => said!("option_code_once", "each code once among the options"),
+            ChoiceList::Items => said!("item_code_once", "each code once among the items"),
+        }
+    }
+}
+
 /// A list of options, points or items: at least `min`, codes well formed and used once.
 fn choices(
     path: &str,
     raw: &[RawChoice],
     min: usize,
-    what: &str,
+    what: ChoiceList,
     problems: &mut Problems,
 ) -> Vec<Choice> {
     if raw.len() < min {
-        problems.expect_found(
-            path,
-            format!("at least {min} {what}, each {{ code = \"...\", zh = \"...\", en = \"...\" }}"),
-            format!("{}", raw.len()),
-        );
+        problems.expect_found(path, what.too_few(min), Said::as_written(raw.len()));
     }
     let list: Vec<Choice> = raw
         .iter()
@@ -204,22 +251,14 @@ fn choices(
         .collect();
     let repeated = repeated(list.iter().map(|choice| choice.code.as_str()));
     if !repeated.is_empty() {
-        problems.expect_found(
-            path,
-            format!("each code once among the {what}"),
-            format!("{} more than once", quoted(&repeated)),
-        );
+        problems.expect_found(path, what.code_once(), more_than_once(&repeated));
     }
     list
 }
 
 fn choice(path: &str, raw: &RawChoice, problems: &mut Problems) -> Choice {
     if !is_code(&raw.code) {
-        problems.expect_found(
-            format!("{path}.code"),
-            CODE_RULE,
-            format!("\"{}\"", raw.code),
-        );
+        problems.expect_found(format!("{path}.code"), CODE_RULE, quoted_value(&raw.code));
     }
     Choice {
         code: raw.code.clone(),
@@ -228,23 +267,35 @@ fn choice(path: &str, raw: &RawChoice, problems: &mut Problems) -> Choice {
 }
 
 /// What a code looks like, for problems.
-const CODE_RULE: &str =
-    "a code of 1 to 32 characters, each a-z, 0-9, \"_\" or \"-\", that a spreadsheet keeps \
+const CODE_RULE: Said = Said {
+    key: "code",
+    english: "a code of 1 to 32 characters, each a-z, 0-9, \"_\" or \"-\", that a spreadsheet keeps \
      as written: not starting with \"-\" (read as a formula), digits alone not starting with 0 \
      (\"01\" shows as 1) and at most 15 of them, not \"true\" or \"false\" (read as TRUE and \
      FALSE), nor numbers joined by \"-\" that make a date (\"1-5\" reads as 5 January; write \"1_5\") \
-     or written with an exponent (\"3e4\" reads as 30000)";
+     or written with an exponent (\"3e4\" reads as 30000)",
+    values: Vec::new(),
+};
 /// What an id looks like, for problems.
-const ID_RULE: &str =
-    "an id of 1 to 64 characters: a lowercase letter, then a-z, 0-9 or \"_\" (e.g. \"overall_satisfaction\")";
+const ID_RULE: Said = Said {
+    key: "id",
+    english: "an id of 1 to 64 characters: a lowercase letter, then a-z, 0-9 or \"_\" (e.g. \"overall_satisfaction\")",
+    values: Vec::new(),
+};
 
 /// A label given as `zh` and `en` keys of the block at `path`; both must have text.
 fn text(path: &str, zh: &str, en: &str, problems: &mut Problems) -> Text {
     if zh.trim().is_empty() {
-        problems.expect(format!("{path}.zh"), "the Chinese text (zh), not empty");
+        problems.expect(
+            format!("{path}.zh"),
+            said!("zh_text", "the Chinese text (zh), not empty"),
+        );
     }
     if en.trim().is_empty() {
-        problems.expect(format!("{path}.en"), "the English text (en), not empty");
+        problems.expect(
+            format!("{path}.en"),
+            said!("en_text", "the English text (en), not empty"),
+        );
     }
     Text {
         zh: zh.trim().to_string(),
@@ -265,7 +316,10 @@ fn source(path: &str, source: &RawSource, problems: &mut Problems) -> Text {
             if both.trim().is_empty() {
                 problems.expect(
                     path,
-                    "a note saying where these figures or rules come from, not empty",
+                    said!(
+                        "source_note",
+                        "a note saying where these figures or rules come from, not empty"
+                    ),
                 );
             }
             Text {
@@ -363,6 +417,49 @@ fn quoted<S: AsRef<str>>(values: &[S]) -> String {
         .map(|value| format!("\"{}\"", value.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// An id or code from the file, in quotes, as found.
+fn quoted_value(value: &str) -> Said {
+    Said::as_written(format!("\"{value}\""))
+}
+
+/// `"a", "b" more than once`: values the file repeats.
+fn more_than_once<S: AsRef<str>>(values: &[S]) -> Said {
+    said!(
+        "more_than_once",
+        "{values} more than once",
+        values = quoted(values)
+    )
+}
+
+/// `"x", a matrix question`: a question of a kind that does not serve.
+fn a_question_of_kind(id: &str, kind: &str) -> Said {
+    said!(
+        "a_question_of_kind",
+        "\"{id}\", a {kind} question",
+        id = id,
+        kind = kind
+    )
+}
+
+/// `codes of question "x": "1", "2"`: the codes a reference to question `id` may use.
+fn codes_of<S: AsRef<str>>(id: &str, codes: &[S]) -> Said {
+    said!(
+        "codes_of",
+        "codes of question \"{id}\": {codes}",
+        id = id,
+        codes = quoted(codes)
+    )
+}
+
+/// `"x", which is not a question`: a reference to a question the file does not have.
+fn not_a_question(id: &str) -> Said {
+    said!(
+        "not_a_question",
+        "\"{id}\", which is not a question",
+        id = id
+    )
 }
 
 #[cfg(test)]

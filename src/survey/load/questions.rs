@@ -2,10 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{choices, is_id, label_text, quoted, text, ID_RULE};
+use super::{
+    a_question_of_kind, choices, codes_of, is_id, label_text, not_a_question, quoted, quoted_value,
+    text, ChoiceList, ID_RULE,
+};
 use crate::survey::conditions::Condition;
 use crate::survey::definition::{Choice, Question, QuestionKind, Scale, Text};
-use crate::survey::error::Problems;
+use crate::survey::error::{said, Problems, Said};
 use crate::survey::file::{Block, RawCondition, RawFile, RawKind, RawQuestion};
 
 /// Default `max_length` of a text question, in characters.
@@ -68,17 +71,17 @@ pub(crate) fn build(
     for block in &file.questions {
         let raw = &block.raw;
         if !is_id(&raw.id) {
-            problems.expect_found(
-                format!("{}.id", block.path),
-                ID_RULE,
-                format!("\"{}\"", raw.id),
-            );
+            problems.expect_found(format!("{}.id", block.path), ID_RULE, quoted_value(&raw.id));
         }
         if questions.paths.contains_key(&raw.id) || questions.unreadable.contains(&raw.id) {
             problems.expect_found(
                 format!("{}.id", block.path),
-                "a question id used only once",
-                format!("\"{}\", already used by an earlier question", raw.id),
+                said!("question_id_once", "a question id used only once"),
+                said!(
+                    "question_id_used",
+                    "\"{id}\", already used by an earlier question",
+                    id = raw.id
+                ),
             );
             continue;
         }
@@ -90,7 +93,10 @@ pub(crate) fn build(
         if quasi_identifier && matches!(kind, QuestionKind::Text { .. }) {
             problems.expect(
                 format!("{}.quasi_identifier", block.path),
-                "false for a text question: free text is scrubbed, not grouped for k-anonymity",
+                said!(
+                    "text_quasi_identifier",
+                    "false for a text question: free text is scrubbed, not grouped for k-anonymity"
+                ),
             );
         }
         questions.paths.insert(raw.id.clone(), block.path.clone());
@@ -187,12 +193,14 @@ fn kind(
         .collect();
         problems.expect_found(
             format!("{path}.{key}"),
-            format!(
-                "no \"{key}\" in a {} question (it belongs to kind {})",
-                kind_name(raw.kind),
-                owners.join(" or ")
+            said!(
+                "key_of_another_kind",
+                "no \"{key}\" in a {kind} question (it belongs to kind {owners})",
+                key = key,
+                kind = kind_name(raw.kind),
+                owners = owners.join(" / ")
             ),
-            format!("{key} set"),
+            said!("key_set", "{key} set", key = key),
         );
     }
     match raw.kind {
@@ -205,11 +213,12 @@ fn kind(
                 if max == 0 || max > options.len() {
                     problems.expect_found(
                         format!("{path}.max_choices"),
-                        format!(
-                            "a number from 1 to {} (the number of options)",
-                            options.len()
+                        said!(
+                            "max_choices",
+                            "a number from 1 to {options} (the number of options)",
+                            options = options.len()
                         ),
-                        max.to_string(),
+                        Said::as_written(max),
                     );
                 }
             }
@@ -227,11 +236,20 @@ fn kind(
         RawKind::Matrix => {
             let scale = scale(path, raw.scale.as_deref(), scales, file, problems);
             let items = match &raw.items {
-                Some(items) => choices(&format!("{path}.items"), items, 2, "items", problems),
+                Some(items) => choices(
+                    &format!("{path}.items"),
+                    items,
+                    2,
+                    ChoiceList::Items,
+                    problems,
+                ),
                 None => {
                     problems.expect(
                         format!("{path}.items"),
-                        "a list of at least 2 items rated on the scale, each { code, zh, en }",
+                        said!(
+                            "items",
+                            "a list of at least 2 items rated on the scale, each { code, zh, en }"
+                        ),
                     );
                     return None;
                 }
@@ -247,8 +265,12 @@ fn kind(
             if !(1..=MAX_TEXT_LENGTH).contains(&max_length) {
                 problems.expect_found(
                     format!("{path}.max_length"),
-                    format!("a number of characters from 1 to {MAX_TEXT_LENGTH}"),
-                    max_length.to_string(),
+                    said!(
+                        "max_length",
+                        "a number of characters from 1 to {max}",
+                        max = MAX_TEXT_LENGTH
+                    ),
+                    Said::as_written(max_length),
                 );
             }
             Some(QuestionKind::Text { max_length })
@@ -266,13 +288,16 @@ fn options(
             &format!("{path}.options"),
             raw,
             2,
-            "options",
+            ChoiceList::Options,
             problems,
         )),
         None => {
             problems.expect(
                 format!("{path}.options"),
-                "a list of at least 2 options, each { code = \"...\", zh = \"...\", en = \"...\" }",
+                said!(
+                    "options",
+                    "a list of at least 2 options, each { code = \"...\", zh = \"...\", en = \"...\" }"
+                ),
             );
             None
         }
@@ -301,7 +326,7 @@ fn scale(
     let Some(name) = name else {
         problems.expect(
             format!("{path}.scale"),
-            "the name of a scale defined as [scales.<name>]",
+            said!("scale", "the name of a scale defined as [scales.<name>]"),
         );
         return None;
     };
@@ -313,11 +338,18 @@ fn scale(
         problems.expect_found(
             format!("{path}.scale"),
             if defined.is_empty() {
-                "the name of a scale defined as [scales.<name>] (none is defined)".to_string()
+                said!(
+                    "scale_none_defined",
+                    "the name of a scale defined as [scales.<name>] (none is defined)"
+                )
             } else {
-                format!("one of the scales defined: {}", quoted(&defined))
+                said!(
+                    "scale_defined",
+                    "one of the scales defined: {scales}",
+                    scales = quoted(&defined)
+                )
             },
-            format!("\"{name}\""),
+            quoted_value(name),
         );
     }
     None
@@ -329,15 +361,18 @@ fn number(path: &str, raw: &RawQuestion, problems: &mut Problems) -> Option<Ques
         Some(value) => {
             problems.expect_found(
                 format!("{path}.{key}"),
-                "a finite number",
-                value.to_string(),
+                said!("finite_number", "a finite number"),
+                Said::as_written(value),
             );
             None
         }
         None => {
             problems.expect(
                 format!("{path}.{key}"),
-                "a number: number questions need min and max",
+                said!(
+                    "number_bound",
+                    "a number: number questions need min and max"
+                ),
             );
             None
         }
@@ -348,8 +383,12 @@ fn number(path: &str, raw: &RawQuestion, problems: &mut Problems) -> Option<Ques
     if min >= max {
         problems.expect_found(
             format!("{path}.max"),
-            format!("a number greater than min ({min})"),
-            max.to_string(),
+            said!(
+                "max_above_min",
+                "a number greater than min ({min})",
+                min = min
+            ),
+            Said::as_written(max),
         );
     }
     Some(QuestionKind::Number {
@@ -378,8 +417,15 @@ fn condition(
         Lookup::Found(..) => {
             problems.expect_found(
                 format!("{path}.question"),
-                "an earlier question: a condition can only look back",
-                format!("\"{}\", which comes at or after this one", raw.question),
+                said!(
+                    "condition_looks_back",
+                    "an earlier question: a condition can only look back"
+                ),
+                said!(
+                    "condition_not_earlier",
+                    "\"{id}\", which comes at or after this one",
+                    id = raw.question
+                ),
             );
             return None;
         }
@@ -387,8 +433,8 @@ fn condition(
         Lookup::Unknown => {
             problems.expect_found(
                 format!("{path}.question"),
-                "the id of an earlier question",
-                format!("\"{}\", which is not a question", raw.question),
+                said!("condition_question", "the id of an earlier question"),
+                not_a_question(&raw.question),
             );
             return None;
         }
@@ -399,13 +445,19 @@ fn condition(
     ) {
         problems.expect_found(
             format!("{path}.question"),
-            "a single, multiple, yesno or scale question",
-            format!("\"{}\", a {} question", raw.question, earlier.kind.name()),
+            said!(
+                "condition_kind",
+                "a single, multiple, yesno or scale question"
+            ),
+            a_question_of_kind(&raw.question, earlier.kind.name()),
         );
         return None;
     }
     if raw.any_of.is_empty() {
-        problems.expect(format!("{path}.any_of"), "at least one answer code");
+        problems.expect(
+            format!("{path}.any_of"),
+            said!("any_of", "at least one answer code"),
+        );
     }
     let unknown: Vec<&String> = raw
         .any_of
@@ -416,8 +468,8 @@ fn condition(
         let codes: Vec<&str> = earlier.choices().iter().map(|c| c.code.as_str()).collect();
         problems.expect_found(
             format!("{path}.any_of"),
-            format!("codes of question \"{}\": {}", raw.question, quoted(&codes)),
-            quoted(&unknown),
+            codes_of(&raw.question, &codes),
+            Said::as_written(quoted(&unknown)),
         );
     }
     Some(Condition {

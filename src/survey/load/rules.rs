@@ -2,7 +2,7 @@
 
 use super::repeated;
 use crate::survey::definition::PrivacyRules;
-use crate::survey::error::Problems;
+use crate::survey::error::{said, Problems, Said};
 use crate::survey::file::{RawFile, RawPrivacy, RawQuality};
 use crate::survey::load::questions::Questions;
 use crate::survey::quality::{QualityFlag, QualityRules};
@@ -24,10 +24,12 @@ pub(crate) fn rubric(file: &RawFile, problems: &mut Problems) {
     if (total - raw.total_points).abs() > 1e-9 {
         problems.expect_found(
             "rubric.total_points",
-            format!(
-                "the sum of the indicators' points ({total}); change an indicator's points or this total"
+            said!(
+                "total_points",
+                "the sum of the indicators' points ({total}); change an indicator's points or this total",
+                total = total
             ),
-            raw.total_points.to_string(),
+            Said::as_written(raw.total_points),
         );
     }
 }
@@ -44,8 +46,11 @@ pub(crate) fn quality(
     if raw.min_duration_seconds == Some(0) {
         problems.expect_found(
             "quality.min_duration_seconds",
-            "a number of seconds of at least 1 (or leave the key out)",
-            "0",
+            said!(
+                "min_duration",
+                "a number of seconds of at least 1 (or leave the key out)"
+            ),
+            Said::as_written(0),
         );
     }
     if let Some(min_items) = raw.straightlining_min_items {
@@ -58,28 +63,40 @@ pub(crate) fn quality(
         if min_items < 2 {
             problems.expect_found(
                 "quality.straightlining_min_items",
-                "a number of matrix items of at least 2",
-                min_items.to_string(),
+                said!(
+                    "straightlining_items",
+                    "a number of matrix items of at least 2"
+                ),
+                Said::as_written(min_items),
             );
         } else if largest == 0 && questions.unreadable.is_empty() {
             problems.expect(
                 "quality.straightlining_min_items",
-                "no straightlining rule: the survey has no matrix question",
+                said!(
+                    "no_straightlining",
+                    "no straightlining rule: the survey has no matrix question"
+                ),
             );
         } else if min_items > largest && questions.unreadable.is_empty() {
             problems.expect_found(
                 "quality.straightlining_min_items",
-                format!(
-                    "at most {largest}, the most items of any matrix question (or the rule never applies)"
+                said!(
+                    "straightlining_at_most",
+                    "at most {largest}, the most items of any matrix question (or the rule never applies)",
+                    largest = largest
                 ),
-                min_items.to_string(),
+                Said::as_written(min_items),
             );
         }
     }
     let names: Vec<&str> = raw.exclude.iter().map(|flag| flag.name()).collect();
     let twice = repeated(names.iter().copied());
     if !twice.is_empty() {
-        problems.expect_found("quality.exclude", "each flag once", twice.join(", "));
+        problems.expect_found(
+            "quality.exclude",
+            said!("flag_once", "each flag once"),
+            Said::as_written(twice.join(", ")),
+        );
     }
     for flag in &raw.exclude {
         let (set, key) = match flag {
@@ -94,9 +111,10 @@ pub(crate) fn quality(
         if !set {
             problems.expect(
                 format!("quality.{key}"),
-                format!(
-                    "a value: exclude lists \"{}\", which needs this rule",
-                    flag.name()
+                said!(
+                    "excluded_flag_rule",
+                    "a value: exclude lists \"{flag}\", which needs this rule",
+                    flag = flag.name()
                 ),
             );
         }
@@ -125,25 +143,26 @@ pub(crate) fn privacy(raw: Option<&RawPrivacy>, problems: &mut Problems) -> Priv
     if rules.k_anonymity < 2 {
         problems.expect_found(
             "privacy.k_anonymity",
-            "at least 2: a group of one is one person",
-            rules.k_anonymity.to_string(),
+            said!("k_anonymity", "at least 2: a group of one is one person"),
+            Said::as_written(rules.k_anonymity),
         );
     }
     if rules.min_public_cell < rules.k_anonymity.max(1) {
         problems.expect_found(
             "privacy.min_public_cell",
-            format!(
-                "at least k_anonymity ({}): a published cell is never smaller than an export group",
-                rules.k_anonymity
+            said!(
+                "min_public_cell",
+                "at least k_anonymity ({k}): a published cell is never smaller than an export group",
+                k = rules.k_anonymity
             ),
-            rules.min_public_cell.to_string(),
+            Said::as_written(rules.min_public_cell),
         );
     }
     if rules.retention_days == 0 {
         problems.expect_found(
             "privacy.retention_days",
-            "a number of days of at least 1",
-            "0",
+            said!("retention_days", "a number of days of at least 1"),
+            Said::as_written(0),
         );
     }
     rules

@@ -523,7 +523,11 @@ fn each_bad_file_names_the_file_the_key_path_and_what_was_expected() {
                 format!(
                     "{} {}",
                     problem.expected,
-                    problem.found.as_deref().unwrap_or("")
+                    problem
+                        .found
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
                 )
             })
             .collect();
@@ -572,9 +576,13 @@ fn a_section_or_block_of_the_wrong_shape_says_a_table_was_expected() {
 
         let problem = problem.unwrap_or_else(|| panic!("{source:?}: nothing at {path}:\n{error}"));
         assert!(
-            problem.expected.starts_with("a table"),
+            problem.expected.to_string().starts_with("a table"),
             "{source:?}: {problem}"
         );
-        assert_eq!(problem.found.as_deref(), Some(found), "{source:?}");
+        assert_eq!(
+            problem.found.as_ref().map(ToString::to_string).as_deref(),
+            Some(found),
+            "{source:?}"
+        );
     }
 }

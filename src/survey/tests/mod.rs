@@ -318,7 +318,7 @@ fn a_toml_syntax_error_is_one_problem_with_line_and_column() {
         problem.path.starts_with(&format!("line {line}, column ")),
         "{problem}"
     );
-    assert_eq!(problem.expected, "valid TOML");
+    assert_eq!(problem.expected.to_string(), "valid TOML");
     assert!(problem.found.is_some());
     assert!(error
         .to_string()
@@ -326,9 +326,45 @@ fn a_toml_syntax_error_is_one_problem_with_line_and_column() {
     assert!(
         error
             .to_string()
-            .ends_with("the line reads `fieldwork_end =`"),
-        "the line is quoted, and its number said once: {error}"
+            .ends_with("the line reads `fieldwork_end =`. A key needs a value: write key = value"),
+        "the line is quoted, its number said once, and what it lacks: {error}"
     );
+}
+
+#[test]
+fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
+    let cases = [
+        ("title = \"x\"\ntitle = \"y\"", SyntaxHint::DuplicateKey),
+        ("[survey]\n[survey]", SyntaxHint::DuplicateKey),
+        ("title = \"嘉兴", SyntaxHint::UnclosedQuote),
+        ("title \"x\"", SyntaxHint::NoValue),
+        ("title =", SyntaxHint::NoValue),
+        ("[[questions]\nid = \"x\"", SyntaxHint::UnclosedHeader),
+        ("a = [\"1\", \"2\"", SyntaxHint::UnclosedBrackets),
+        ("a = { zh = \"是\"", SyntaxHint::UnclosedBrackets),
+        ("kind = single", SyntaxHint::UnquotedText),
+        ("any_of = [\"1\" \"2\"]", SyntaxHint::MissingComma),
+        ("code = 01", SyntaxHint::LeadingZero),
+        ("zh = \"是\" en = \"Yes\"", SyntaxHint::MoreOnTheLine),
+        // A slip the line shows is named instead: the parser's words would mislead.
+        (
+            "fieldwork_end = 2016/11/30",
+            SyntaxHint::Date {
+                written: "2016-11-30".to_owned(),
+            },
+        ),
+        (
+            "title ＝ \"x\"",
+            SyntaxHint::FullWidthPunctuation {
+                marks: "＝".to_owned(),
+            },
+        ),
+    ];
+    for (source, hint) in cases {
+        let error = problems_of(source);
+        let problem = &error.problems[0];
+        assert_eq!(problem.hints, vec![hint], "{source:?}: {error}");
+    }
 }
 
 #[test]
@@ -620,11 +656,17 @@ fn a_date_outside_the_planned_fieldwork_is_described_and_one_inside_is_not() {
     assert_eq!(survey.outside_fieldwork(start), None);
     assert_eq!(survey.outside_fieldwork(survey.fieldwork_end), None);
     assert_eq!(
-        survey.outside_fieldwork(day("2016-12-02")).as_deref(),
+        survey
+            .outside_fieldwork(day("2016-12-02"))
+            .map(|note| note.to_string())
+            .as_deref(),
         Some("its planned fieldwork ended on 2016-11-30 (2 days ago); residents can answer until it is closed")
     );
     assert_eq!(
-        survey.outside_fieldwork(start - chrono::Days::new(5)).as_deref(),
+        survey
+            .outside_fieldwork(start - chrono::Days::new(5))
+            .map(|note| note.to_string())
+            .as_deref(),
         Some(format!("its planned fieldwork starts on {start} (5 days from now); residents can answer as soon as it is open").as_str())
     );
 }

@@ -133,8 +133,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             json!({
                 "page_title": m.text(lang, "fieldwork.surveys_heading"),
                 "surveys": rows,
-                // What kind of problem, in the reader's language; then the details (English,
-                // as `minyi survey check` prints them), a problem a line.
+                // What kind of problem, in the reader's language; then the details, a problem
+                // a line: in the reader's language where they can be, else in English as
+                // `minyi survey check` prints them.
                 "files_not_loaded": not_loaded.iter()
                     .map(|file| json!({
                         "kind": m.text(lang, &format!("fieldwork.not_loaded_{}", file.kind)),
@@ -143,7 +144,11 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
                             .map(|name| name.to_string_lossy().into_owned())
                             .collect::<Vec<_>>()
                             .join(m.text(lang, "fieldwork.separator").as_str()),
-                        "lines": file.why.lines().collect::<Vec<_>>(),
+                        "lines": match &file.said {
+                            Some(said) => said.iter().map(|s| m.said(lang, s)).collect(),
+                            None => file.why.lines().map(str::to_owned).collect::<Vec<_>>(),
+                        },
+                        "english": file.said.is_none(),
                         "mistakes": mistakes(m, lang, &file.mistakes),
                     }))
                     .collect::<Vec<_>>(),

@@ -48,9 +48,9 @@ async fn publisher_with_folder(backend: Backend) -> (tempfile::TempDir, TestApp,
 
 /// The upload page's form as a browser sends it: its token and language, and the file chosen
 /// (`None`: none chosen, which browsers send as an empty part).
-fn upload_form(token: &str, file: Option<(&str, &[u8])>) -> Vec<u8> {
+fn upload_form(token: &str, lang: &str, file: Option<(&str, &[u8])>) -> Vec<u8> {
     let mut body = Vec::new();
-    for (name, value) in [("_token", token), ("_lang", "zh")] {
+    for (name, value) in [("_token", token), ("_lang", lang)] {
         body.extend_from_slice(
             format!(
                 "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
@@ -73,7 +73,12 @@ fn upload_form(token: &str, file: Option<(&str, &[u8])>) -> Vec<u8> {
 
 /// Opens the upload page and sends a file from it, as a browser on Minyi's own page does.
 async fn upload(app: &TestApp, cookie: &str, file: Option<(&str, &[u8])>) -> Reply {
-    let page = get(app, "/admin/import", cookie).await;
+    upload_in(app, cookie, "zh", file).await
+}
+
+/// `upload`, from the page in language `lang` (`zh` or `en`).
+async fn upload_in(app: &TestApp, cookie: &str, lang: &str, file: Option<(&str, &[u8])>) -> Reply {
+    let page = get(app, &format!("/admin/import?lang={lang}"), cookie).await;
     assert_eq!(page.status, 200, "the upload page: {}", page.body);
     let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
     send_body(
@@ -81,7 +86,10 @@ async fn upload(app: &TestApp, cookie: &str, file: Option<(&str, &[u8])>) -> Rep
         "post",
         "/admin/import",
         cookie,
-        Some((&content_type, upload_form(&token_in(&page.body), file))),
+        Some((
+            &content_type,
+            upload_form(&token_in(&page.body), lang, file),
+        )),
         &[("Origin", &app.address), ("Sec-Fetch-Site", "same-origin")],
     )
     .await
@@ -147,6 +155,8 @@ on_both_backends! {
             "嘉兴市公共交通满意度调查",
             "transport-2026",
             "这是一份新调查。导入后它处于草稿状态",
+            // A note on the file, in the reader's language.
+            "计划的调查期已于 2016-11-30 结束",
         ] {
             assert!(check.body.contains(said), "the check page says {said:?}: {}", check.body);
         }
@@ -317,6 +327,49 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
 }
 
 #[actix_web::test]
+async fn a_files_mistakes_are_said_in_the_readers_language_with_its_own_values_as_written() {
+    let (_folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
+    // A score's threshold written as a share, and a key mistyped.
+    let mistaken = transport_survey()
+        .replace("threshold = 80", "threshold = 0.8")
+        .replace("fieldwork_start", "fieldwork_strat");
+    let file = Some(("transport-2026.toml", mistaken.as_bytes()));
+
+    let chinese = upload_in(&app, &cookie, "zh", file).await;
+    let english = upload_in(&app, &cookie, "en", file).await;
+
+    assert_eq!(chinese.status, 422, "{}", chinese.body);
+    for said in [
+        "应为：0 至 100 之间的分数，而不是比例（80 分就写 80）<br>实际为：0.8",
+        "实际为：未知的键“fieldwork_strat”；是不是要写“fieldwork_start”？",
+        "<code>survey.fieldwork_strat</code><br>应为：以下键之一：id, title, description,",
+    ] {
+        assert!(
+            chinese.body.contains(said),
+            "says {said:?}: {}",
+            chinese.body
+        );
+    }
+    assert!(
+        !chinese.body.contains("a score from 0 to 100"),
+        "no English left on the Chinese page: {}",
+        chinese.body
+    );
+    assert_eq!(english.status, 422, "{}", english.body);
+    for said in [
+        "a score from 0 to 100, not a share (for 80 points write 80)",
+        "unknown key &quot;fieldwork_strat&quot;; did you mean &quot;fieldwork_start&quot;?",
+        "Expected: one of the keys id, title, description,",
+    ] {
+        assert!(
+            english.body.contains(said),
+            "says {said:?}: {}",
+            english.body
+        );
+    }
+}
+
+#[actix_web::test]
 async fn a_closed_surveys_file_is_refused_at_the_check() {
     let (_folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     app.catalog()
@@ -363,8 +416,9 @@ async fn an_open_surveys_file_that_drops_a_county_says_what_to_do() {
     assert_eq!(check.status, 422, "{}", check.body);
     for said in [
         "这个版本删掉了已有答卷用到的题目或选项",
+        "调查 jiaxing-food-safety-2016 已存答卷 0 份，按题目 id 和答案代码读取，而这一版删去了：",
+        "<br>题目 &#x60;county&#x60; 的选项 &#x60;haiyan&#x60;",
         "请保留已有答卷可能用到的每一道题和每一个代码",
-        "haiyan",
     ] {
         assert!(check.body.contains(said), "says {said:?}: {}", check.body);
     }
@@ -536,12 +590,12 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
     let token = token_in(&page.body);
     let multipart = format!("multipart/form-data; boundary={BOUNDARY}");
     let text = transport_survey();
-    let good = upload_form(&token, Some(("transport-2026.toml", text.as_bytes())));
+    let good = upload_form(&token, "zh", Some(("transport-2026.toml", text.as_bytes())));
     let part = |disposition: &str, body: &str| {
         format!("--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n\r\n{body}\r\n--{BOUNDARY}--\r\n")
             .into_bytes()
     };
-    let named = |file_name: &str| upload_form(&token, Some((file_name, text.as_bytes())));
+    let named = |file_name: &str| upload_form(&token, "zh", Some((file_name, text.as_bytes())));
     let uploads: Vec<(&str, String, Vec<u8>)> = vec![
         ("no boundary", "multipart/form-data".into(), good.clone()),
         ("another boundary", "multipart/form-data; boundary=other".into(), good.clone()),

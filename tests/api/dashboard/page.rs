@@ -153,6 +153,10 @@ async fn the_survey_list_names_each_file_refused_at_start_and_why() {
         "each mistake at its line, as the import page lists them: {problem}"
     );
     assert!(
+        problem.contains("应为：写成 [[questions]] 的块<br>实际为：一张表"),
+        "and what was expected and found, in the reader's language: {problem}"
+    );
+    assert!(
         list.body.contains(&format!("id=\"survey-{EXAMPLE_ID}\"")),
         "the other surveys run on"
     );

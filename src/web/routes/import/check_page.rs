@@ -41,6 +41,7 @@ pub(super) fn check_page(
         .file_notes()
         .into_iter()
         .chain(survey.outside_fieldwork(today))
+        .map(|note| m.said(lang, &note))
         .collect();
     let unchanged = matches!(checked.plan, ImportPlan::Unchanged { .. });
     let heading = m.format(

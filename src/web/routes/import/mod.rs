@@ -74,14 +74,17 @@ struct Seen {
 
 /// A problem with the file sent, for the upload page: what kind, in the reader's language, and
 /// the details: each mistake in the file where it is (its line in the reader's language, and
-/// its key) and what was expected there; or, for a refusal of the file as a whole, the
-/// refusal's text (English, as `minyi survey check` and `minyi survey import` print them).
+/// its key) and what was expected there; or, for a refusal of the file as a whole, what it
+/// drops or changes in the reader's language, else the refusal's text (English, as `minyi
+/// survey check` and `minyi survey import` print them).
 struct Problem {
     /// The files the problem is about, by name (none: no file was taken at all).
     files: Vec<String>,
     kind: String,
     mistakes: Vec<Value>,
     lines: Vec<String>,
+    /// Whether `lines` are the command line's English.
+    english: bool,
     /// Under the details: what was kept and what to do.
     note: Option<String>,
 }
@@ -93,6 +96,7 @@ impl Problem {
             kind,
             mistakes: Vec::new(),
             lines: Vec::new(),
+            english: false,
             note: None,
         }
     }
@@ -114,13 +118,18 @@ impl Problem {
                 kind,
                 mistakes: mistakes(m, lang, &e.problems),
                 lines: Vec::new(),
+                english: false,
                 note: Some(m.text(lang, "import.nothing_stored")),
             },
             other => Problem {
                 files,
                 kind,
                 mistakes: Vec::new(),
-                lines: other.to_string().lines().map(str::to_owned).collect(),
+                english: other.said_details().is_none(),
+                lines: match other.said_details() {
+                    Some(said) => said.iter().map(|s| m.said(lang, s)).collect(),
+                    None => other.to_string().lines().map(str::to_owned).collect(),
+                },
                 // What to do, where the details' own advice is the command line's.
                 note: Some(match other.file_refusal_kind() {
                     what @ ("fixed" | "drops_answered" | "changes_rules") => {
@@ -170,6 +179,7 @@ fn upload_page(
                 "kind": p.kind,
                 "mistakes": p.mistakes,
                 "lines": p.lines,
+                "english": p.english,
             })),
             "token": state.tokens.issue(&upload_scope(account), chrono::Utc::now().timestamp()),
             "lang_code": lang.param(),
