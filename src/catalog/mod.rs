@@ -150,6 +150,11 @@ pub enum CatalogError {
     Storage(#[from] StorageError),
 }
 
+/// A file's name without its folder, as pages name files.
+fn file_name(path: &Path) -> String {
+    last_component(&path.to_string_lossy()).to_owned()
+}
+
 /// What a new version drops or changes, as the command line says it: one after another.
 fn joined(found: &[Said]) -> String {
     found
@@ -192,43 +197,129 @@ impl CatalogError {
         }
     }
 
-    /// For a new version refused for what it drops or changes, what that is, a sentence each
-    /// that a page says in its reader's language, after one saying what answers it concerns.
-    /// `None` for every other refusal: its text is the command line's.
+    /// The refusal of a survey file as sentences a page says in its reader's language, without
+    /// the command line's advice (a page gives its own): for a new version refused for what it
+    /// drops or changes, a sentence saying what answers it concerns, then one for each thing.
+    /// `None` for errors that are not about a file (the database, an unknown survey): their
+    /// text is the command line's. A file's own mistakes are `CatalogError::File`'s problems.
     pub fn said_details(&self) -> Option<Vec<Said>> {
-        let (heading, listed) = match self {
-            CatalogError::DropsAnsweredCodes {
-                id,
-                responses,
-                dropped,
-                ..
-            } => (
-                said!(
-                    "drops_answered",
-                    "survey {id} has {responses} responses stored, read by question id and \
+        let (heading, listed) =
+            match self {
+                CatalogError::Read { path, source } => (
+                    said!(
+                        "unreadable_file",
+                        "cannot read survey file {file}: {cause}",
+                        file = file_name(path),
+                        cause = source
+                    ),
+                    &Vec::new(),
+                ),
+                CatalogError::NotUtf8(path) => (
+                    said!(
+                        "not_utf8",
+                        "{file} is not UTF-8 text: it was probably saved as GBK (ANSI) or UTF-16. \
+                     Save it as UTF-8 (Notepad: Save As, Encoding UTF-8; WPS or VS Code: UTF-8) \
+                     and try again",
+                        file = file_name(path)
+                    ),
+                    &Vec::new(),
+                ),
+                CatalogError::FileFixed { id, state, .. } => (
+                    match state {
+                        SurveyState::Published => said!(
+                            "fixed_published",
+                            "survey {id} is published: its results are computed from the version \
+                         it has, so its file can no longer change",
+                            id = id
+                        ),
+                        _ => said!(
+                            "fixed_closed",
+                            "survey {id} is closed: its answers were given, and its evaluation is \
+                         computed, with the version it has, so its file can no longer change",
+                            id = id
+                        ),
+                    },
+                    &Vec::new(),
+                ),
+                CatalogError::EarlierVersion {
+                    id,
+                    version,
+                    current,
+                    ..
+                } => (
+                    said!(
+                        "earlier_version",
+                        "this is an earlier version ({version}) of survey {id}, whose current \
+                     version is {current}, imported since (perhaps through another node)",
+                        version = version,
+                        id = id,
+                        current = current
+                    ),
+                    &Vec::new(),
+                ),
+                CatalogError::DropsAnsweredCodes {
+                    id,
+                    responses,
+                    dropped,
+                    ..
+                } => (
+                    said!(
+                        "drops_answered",
+                        "survey {id} has {responses} responses stored, read by question id and \
                      answer code, and this version drops:",
-                    id = id,
-                    responses = responses
+                        id = id,
+                        responses = responses
+                    ),
+                    dropped,
                 ),
-                dropped,
-            ),
-            CatalogError::ChangesRules {
-                id,
-                residents,
-                changed,
-                ..
-            } => (
-                said!(
-                    "changes_rules",
-                    "survey {id} has {residents} answers from residents, and this version \
+                CatalogError::ChangesRules {
+                    id,
+                    residents,
+                    changed,
+                    ..
+                } => (
+                    said!(
+                        "changes_rules",
+                        "survey {id} has {residents} answers from residents, and this version \
                      changes how they are judged or what they mean:",
-                    id = id,
-                    residents = residents
+                        id = id,
+                        residents = residents
+                    ),
+                    changed,
                 ),
-                changed,
-            ),
-            _ => return None,
-        };
+                CatalogError::AnotherSurveysId {
+                    id,
+                    title,
+                    other_file,
+                    ..
+                } => (
+                    said!(
+                    "another_surveys_id",
+                    "its id {id} is that of the survey \"{title}\", imported from {other_file}, \
+                     and this file has another name and another title: most likely a copy made \
+                     for a new survey. Give this survey an id of its own ([survey] id)",
+                    id = id,
+                    title = title,
+                    other_file = other_file
+                ),
+                    &Vec::new(),
+                ),
+                CatalogError::SameSurveyId { id, files } => {
+                    (
+                        said!(
+                    "same_survey_id",
+                    "{files} all define survey {id}: keep one file per survey (a new survey \
+                     needs its own id)",
+                    files = files.iter().map(|f| file_name(f)).collect::<Vec<_>>().join(", "),
+                    id = id
+                ),
+                        &Vec::new(),
+                    )
+                }
+                // The kind of refusal says it all.
+                CatalogError::NotAsChecked { .. } => return Some(Vec::new()),
+                _ => return None,
+            };
         Some(
             std::iter::once(heading)
                 .chain(listed.iter().cloned())

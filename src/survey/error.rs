@@ -6,8 +6,9 @@ use serde::Serialize;
 
 /// Every problem found in one survey file.
 ///
-/// Displayed one problem per line:
-/// `<file>: <key path>: expected <what>[, found <what>][ (line N)]`.
+/// Displayed one problem per line, in English (the command line):
+/// `<file>: <key path>: expected <what>[, found <what>][. <advice>…][ (line N)]`. Pages say the
+/// same sentences in the reader's language ([`Said`]).
 #[derive(Clone, Debug, PartialEq, Serialize, thiserror::Error)]
 pub struct SurveyFileError {
     /// The file name given by the caller.
@@ -75,58 +76,7 @@ pub enum SyntaxHint {
 
 impl fmt::Display for SyntaxHint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SyntaxHint::FullWidthPunctuation { marks } => write!(
-                f,
-                "It has full-width {marks} outside quotes: TOML needs half-width punctuation \
-                 (\" = , . [ ] {{ }}), so switch the input method to half-width (英文标点) for \
-                 everything but the texts themselves"
-            ),
-            SyntaxHint::SingleBrackets { name } => write!(
-                f,
-                "Each of these is a block of its own, headed [[{name}]] with double brackets: \
-                 [{name}] with single ones names one table, which a second [{name}] repeats"
-            ),
-            SyntaxHint::FullWidthDigits => f.write_str(
-                "It has full-width digits or a full-width or non-breaking space: write numbers \
-                 and spaces half-width (switch the input method to 英文/半角)",
-            ),
-            SyntaxHint::Date { written } => write!(
-                f,
-                "A date is written with hyphens and two-digit months and days, without quotes: \
-                 {written}"
-            ),
-            SyntaxHint::Percent { percent, fraction } => write!(
-                f,
-                "A share is written as a fraction without %: {percent}% is {fraction}"
-            ),
-            SyntaxHint::DuplicateKey => f.write_str(
-                "The same key, or the same [table], is written twice: keep one, or give each \
-                 block of a list double brackets [[...]]",
-            ),
-            SyntaxHint::UnclosedQuote => f.write_str(
-                "A text is not closed: put it between two half-width double quotes \"...\"",
-            ),
-            SyntaxHint::NoValue => f.write_str("A key needs a value: write key = value"),
-            SyntaxHint::UnclosedHeader => {
-                f.write_str("A header needs its closing brackets: [[name]] or [name]")
-            }
-            SyntaxHint::UnclosedBrackets => {
-                f.write_str("A list [ ... ] or a table { ... } needs its closing bracket")
-            }
-            SyntaxHint::UnquotedText => {
-                f.write_str("A text value is written in half-width double quotes: \"yes\"")
-            }
-            SyntaxHint::MissingComma => {
-                f.write_str("The elements of a list are separated by half-width commas")
-            }
-            SyntaxHint::LeadingZero => f.write_str(
-                "A number cannot start with 0: write a code such as 01 in quotes, as text",
-            ),
-            SyntaxHint::MoreOnTheLine => f.write_str(
-                "A line holds one key = value: something follows the value on this line",
-            ),
-        }
+        self.said().fmt(f)
     }
 }
 
@@ -165,6 +115,11 @@ impl Said {
             english: "{text}",
             values: vec![("text", text.to_string())],
         }
+    }
+
+    /// An id, code or value from the file, in quotes, as found.
+    pub fn quoted(value: &str) -> Said {
+        Said::as_written(format!("\"{value}\""))
     }
 
     /// Whether this is text from the file, or a parser's message, said as it stands.
@@ -211,6 +166,79 @@ impl fmt::Display for Said {
 impl Serialize for Said {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl SyntaxHint {
+    /// The advice, to say in the reader's language.
+    pub fn said(&self) -> Said {
+        match self {
+            SyntaxHint::FullWidthPunctuation { marks } => said!(
+                "hint_full_width_punctuation",
+                "This line has full-width {marks} outside quotes. TOML needs half-width \
+                 punctuation (\" = , . [ ] { }): switch the input method to half-width (英文标点) \
+                 for everything but the texts themselves",
+                marks = marks
+            ),
+            SyntaxHint::SingleBrackets { name } => said!(
+                "hint_single_brackets",
+                "Each [[{name}]] entry is a block of its own, headed with double brackets: \
+                 [{name}] with single ones names one table, which a second [{name}] repeats",
+                name = name
+            ),
+            SyntaxHint::FullWidthDigits => said!(
+                "hint_full_width_digits",
+                "This line has full-width digits or a full-width or non-breaking space: write \
+                 numbers and spaces half-width (switch the input method to 英文/半角)"
+            ),
+            SyntaxHint::Date { written } => said!(
+                "hint_date",
+                "A date is written with hyphens and two-digit months and days, without quotes: \
+                 {written}",
+                written = written
+            ),
+            SyntaxHint::Percent { percent, fraction } => said!(
+                "hint_percent",
+                "A share is written as a fraction without %: {percent}% is {fraction}",
+                percent = percent,
+                fraction = fraction
+            ),
+            SyntaxHint::DuplicateKey => said!(
+                "hint_duplicate_key",
+                "The same key, or the same [table] header, is written twice: keep one, or give \
+                 each block of a list double brackets [[...]]"
+            ),
+            SyntaxHint::UnclosedQuote => said!(
+                "hint_unclosed_quote",
+                "A text is not closed: put it between two half-width double quotes \"...\""
+            ),
+            SyntaxHint::NoValue => said!("hint_no_value", "A key needs a value: write key = value"),
+            SyntaxHint::UnclosedHeader => said!(
+                "hint_unclosed_header",
+                "A header needs its closing brackets: [[name]] or [name]"
+            ),
+            SyntaxHint::UnclosedBrackets => said!(
+                "hint_unclosed_brackets",
+                "A list [ ... ] or a table { ... } needs its closing bracket"
+            ),
+            SyntaxHint::UnquotedText => said!(
+                "hint_unquoted_text",
+                "A text value is written in half-width double quotes, and true and false in \
+                 lowercase: \"yes\", true"
+            ),
+            SyntaxHint::MissingComma => said!(
+                "hint_missing_comma",
+                "The elements of a list are separated by half-width commas"
+            ),
+            SyntaxHint::LeadingZero => said!(
+                "hint_leading_zero",
+                "A number cannot start with 0: write a code such as 01 in quotes, as text"
+            ),
+            SyntaxHint::MoreOnTheLine => said!(
+                "hint_more_on_the_line",
+                "A line holds one key = value, or one [header]: something follows on this line"
+            ),
+        }
     }
 }
 

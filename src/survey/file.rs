@@ -32,13 +32,16 @@ pub(crate) enum RawSource {
     Each(RawText),
 }
 
+/// What a source note may be, as serde says it when it finds something else.
+const SOURCE_EXPECTED: &str = "a text, or a table { zh = \"…\", en = \"…\" }";
+
 impl<'de> Deserialize<'de> for RawSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SourceVisitor;
         impl<'de> serde::de::Visitor<'de> for SourceVisitor {
             type Value = RawSource;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a text, or a table { zh = \"…\", en = \"…\" }")
+                f.write_str(SOURCE_EXPECTED)
             }
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawSource, E> {
                 Ok(RawSource::Both(text.to_owned()))
@@ -387,15 +390,23 @@ fn syntax_hint(line: &str) -> Option<SyntaxHint> {
 /// most often makes (the message itself is terse English).
 fn parser_hint(message: &str, line: &str) -> Option<SyntaxHint> {
     let what = message.split(", expected").next().unwrap_or_default();
+    // `key =` with nothing after it (but perhaps a comment) reads as an unquoted text.
+    let no_value = line
+        .split('#')
+        .next()
+        .unwrap_or(line)
+        .trim_end()
+        .ends_with('=');
     Some(match what {
-        // `key =` with nothing after it reads to the parser as an unquoted text.
-        "string values must be quoted" if line.trim_end().ends_with('=') => SyntaxHint::NoValue,
+        "string values must be quoted" if no_value => SyntaxHint::NoValue,
+        "missing value" | "missing value for key" => SyntaxHint::NoValue,
+        // The same message names a control character inside a closed text.
+        "invalid basic string" if message.ends_with("expected `\"`") => SyntaxHint::UnclosedQuote,
         "duplicate key" => SyntaxHint::DuplicateKey,
-        "invalid basic string" => SyntaxHint::UnclosedQuote,
         "key with no value" | "missing assignment between key-value pairs" => SyntaxHint::NoValue,
         "unclosed array table" | "unclosed table" => SyntaxHint::UnclosedHeader,
         "unclosed array" | "unclosed inline table" => SyntaxHint::UnclosedBrackets,
-        "string values must be quoted" => SyntaxHint::UnquotedText,
+        "string values must be quoted" | "invalid boolean" => SyntaxHint::UnquotedText,
         "missing comma between array elements" => SyntaxHint::MissingComma,
         "unexpected leading zero" => SyntaxHint::LeadingZero,
         "unexpected key or value" => SyntaxHint::MoreOnTheLine,
@@ -740,9 +751,13 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
         if !path.ends_with(&format!(".{field}")) {
             path = format!("{path}.{field}");
         }
-        let keys = rest
-            .split_once("expected ")
-            .map(|(_, allowed)| allowed.trim_start_matches("one of ").replace('`', ""));
+        // Serde lists two as "`a` or `b`", more as "one of `a`, `b`, `c`": said as a list.
+        let keys = rest.split_once("expected ").map(|(_, allowed)| {
+            allowed
+                .trim_start_matches("one of ")
+                .replace('`', "")
+                .replace(" or ", ", ")
+        });
         let found = match did_you_mean(field, keys.as_deref()) {
             Some(meant) => said!(
                 "unknown_key_meant",
@@ -762,7 +777,12 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
         let variant = between_backticks(Some(rest)).unwrap_or_default();
         let expected = rest.split_once("expected ").map(|(_, allowed)| allowed);
         let allowed = expected
-            .map(|allowed| allowed.replace('`', "\"").replace("one of ", ""))
+            .map(|allowed| {
+                allowed
+                    .replace('`', "\"")
+                    .replace("one of ", "")
+                    .replace(" or ", ", ")
+            })
             .unwrap_or_default();
         let names = expected.map(|allowed| allowed.trim_start_matches("one of ").replace('`', ""));
         let found = match did_you_mean(variant, names.as_deref()) {
@@ -772,7 +792,7 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
                 value = variant,
                 meant = meant
             ),
-            None => Said::as_written(format!("\"{variant}\"")),
+            None => Said::quoted(variant),
         };
         return FileProblem::new(path, said!("one_of", "one of {values}", values = allowed))
             .found(found);
@@ -843,6 +863,10 @@ fn plain_expected(expected: &str) -> Said {
         ),
         "a sequence" => said!("type_list", "a list in square brackets [ ... ]"),
         "a map" => said!("type_table", "a table { key = value, ... }"),
+        SOURCE_EXPECTED => said!(
+            "type_source",
+            "a text, or a table { zh = \"…\", en = \"…\" }"
+        ),
         other if other.starts_with("struct ") => {
             said!("type_table", "a table { key = value, ... }")
         }

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::survey::{FileProblem, Lang, SyntaxHint};
+use crate::survey::{FileProblem, Lang, Said};
 use crate::web::Messages;
 
 /// Each of `problems` for a page (`templates/file_mistakes.hbs`).
@@ -31,36 +31,40 @@ fn mistake(m: &Messages, lang: Lang, problem: &FileProblem) -> Value {
         "key": problem.column.is_none().then_some(&problem.path),
         "expected": m.said(lang, &problem.expected),
         "found": problem.found.as_ref().map(|found| m.said(lang, found)),
-        "hints": problem.hints.iter().map(|hint| advice(m, lang, hint)).collect::<Vec<_>>(),
+        "hints": problem.hints.iter().map(|hint| m.said(lang, &hint.said())).collect::<Vec<_>>(),
     })
 }
 
-/// A syntax hint in the reader's language.
-fn advice(m: &Messages, lang: Lang, hint: &SyntaxHint) -> String {
-    match hint {
-        SyntaxHint::FullWidthPunctuation { marks } => m.format(
-            lang,
-            "file.hint_full_width_punctuation",
-            &[("marks", marks)],
-        ),
-        SyntaxHint::SingleBrackets { name } => {
-            m.format(lang, "file.hint_single_brackets", &[("name", name)])
-        }
-        SyntaxHint::FullWidthDigits => m.text(lang, "file.hint_full_width_digits"),
-        SyntaxHint::Date { written } => m.format(lang, "file.hint_date", &[("written", written)]),
-        SyntaxHint::Percent { percent, fraction } => m.format(
-            lang,
-            "file.hint_percent",
-            &[("percent", percent), ("fraction", fraction)],
-        ),
-        SyntaxHint::DuplicateKey => m.text(lang, "file.hint_duplicate_key"),
-        SyntaxHint::UnclosedQuote => m.text(lang, "file.hint_unclosed_quote"),
-        SyntaxHint::NoValue => m.text(lang, "file.hint_no_value"),
-        SyntaxHint::UnclosedHeader => m.text(lang, "file.hint_unclosed_header"),
-        SyntaxHint::UnclosedBrackets => m.text(lang, "file.hint_unclosed_brackets"),
-        SyntaxHint::UnquotedText => m.text(lang, "file.hint_unquoted_text"),
-        SyntaxHint::MissingComma => m.text(lang, "file.hint_missing_comma"),
-        SyntaxHint::LeadingZero => m.text(lang, "file.hint_leading_zero"),
-        SyntaxHint::MoreOnTheLine => m.text(lang, "file.hint_more_on_the_line"),
+/// A survey file refused as a whole, for a page: its details a line each, and what to do.
+pub(crate) struct Refusal {
+    /// In the reader's language where the refusal has them in words, else the command line's.
+    pub lines: Vec<String>,
+    /// Whether `lines` are the command line's English.
+    pub english: bool,
+    /// What to do, for the kinds of refusal a page can advise on.
+    pub what_to_do: Option<String>,
+}
+
+/// The page's words for a refusal of `kind` ([`CatalogError::file_refusal_kind`]) whose
+/// sentences are `said` ([`CatalogError::said_details`]) and whose command-line text is
+/// `english`.
+///
+/// [`CatalogError::file_refusal_kind`]: crate::catalog::CatalogError::file_refusal_kind
+/// [`CatalogError::said_details`]: crate::catalog::CatalogError::said_details
+pub(crate) fn refusal(
+    m: &Messages,
+    lang: Lang,
+    kind: &str,
+    said: Option<&[Said]>,
+    english: &str,
+) -> Refusal {
+    Refusal {
+        lines: match said {
+            Some(said) => said.iter().map(|s| m.said(lang, s)).collect(),
+            None => english.lines().map(str::to_owned).collect(),
+        },
+        english: said.is_none(),
+        what_to_do: matches!(kind, "fixed" | "drops_answered" | "changes_rules")
+            .then(|| m.text(lang, &format!("file.what_to_do_{kind}"))),
     }
 }

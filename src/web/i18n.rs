@@ -49,7 +49,17 @@ impl Messages {
             "templates/i18n/survey-file.zh-CN.toml has no {}",
             said.key
         );
-        said.fill(chinese.unwrap_or(said.english))
+        let template = chinese.unwrap_or(said.english);
+        debug_assert!(
+            {
+                let given: Vec<(&str, &str)> =
+                    said.values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                unfilled_placeholder(template, &given).is_none()
+            },
+            "{}: a placeholder without a value",
+            said.key
+        );
+        said.fill(template)
     }
 
     /// Every message of a language, for templates (`{{t.survey.submit}}`).
@@ -239,7 +249,7 @@ mod tests {
         let mut found = Vec::new();
         for path in paths {
             let source = std::fs::read_to_string(&path).unwrap();
-            for (opener, between) in [("said!(", ","), ("key: ", ",\n    english: ")] {
+            for (opener, after_comma) in [("said!(", ""), ("key: ", "english:")] {
                 for (at, _) in source.match_indices(opener) {
                     let line_start = source[..at].rfind('\n').map_or(0, |n| n + 1);
                     if source[line_start..at].trim_start().starts_with("//") {
@@ -248,7 +258,15 @@ mod tests {
                     let Some((key, rest)) = literal(&source[at + opener.len()..]) else {
                         continue;
                     };
-                    let Some(rest) = rest.trim_start().strip_prefix(between.trim_start()) else {
+                    if key.is_empty() {
+                        continue; // `Said::as_written`: said as it stands
+                    }
+                    let Some(rest) = rest
+                        .trim_start()
+                        .strip_prefix(',')
+                        .map(str::trim_start)
+                        .and_then(|rest| rest.strip_prefix(after_comma))
+                    else {
                         continue;
                     };
                     let (english, _) = literal(rest).expect("an English literal after the key");

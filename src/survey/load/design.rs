@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use super::questions::{Lookup, Questions};
 use super::{
-    a_question_of_kind, is_code, label, more_than_once, not_a_question, quoted, quoted_value,
-    repeated, source, text, CODE_RULE,
+    a_question_of_kind, is_code, label, more_than_once, not_a_question, quoted, repeated, source,
+    text, CODE_RULE,
 };
 use crate::survey::definition::{
     Margin, Question, QuestionKind, Role, Strata, Stratum, WeightingRules,
@@ -58,7 +58,7 @@ pub(crate) fn strata(
                 "\"{id}\", the question with role = \"stratum\"",
                 id = question.id
             ),
-            quoted_value(&raw.question),
+            Said::quoted(&raw.question),
         ),
         (None, Lookup::Found(..)) => problems.expect(
             format!("{}.role", questions.path_of(&raw.question)),
@@ -90,7 +90,7 @@ pub(crate) fn strata(
         .map(|(index, unit)| {
             let path = format!("strata.units{}", label(Some(&unit.code), index));
             if !is_code(&unit.code) {
-                problems.expect_found(format!("{path}.code"), CODE_RULE, quoted_value(&unit.code));
+                problems.expect_found(format!("{path}.code"), CODE_RULE, Said::quoted(&unit.code));
             }
             if unit.population == 0 {
                 problems.expect_found(
@@ -199,7 +199,7 @@ pub(crate) fn strata(
                             id = question.id,
                             picked = picked
                         ),
-                        quoted_value(name),
+                        Said::quoted(name),
                     );
                 }
             }
@@ -223,7 +223,7 @@ fn role_question(question: &Question, role: &str, questions: &Questions, problem
                 "\"single\": a question with role = \"{role}\" is single-choice",
                 role = role
             ),
-            quoted_value(question.kind.name()),
+            Said::quoted(question.kind.name()),
         );
     }
     if !question.required {

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use super::questions::{Lookup, Questions};
 use super::{
-    a_question_of_kind, codes_of, is_id, more_than_once, not_a_question, quoted, quoted_value,
-    repeated, source, text, ID_RULE,
+    a_question_of_kind, codes_of, is_id, more_than_once, not_a_question, quoted, repeated, source,
+    text, ID_RULE,
 };
 use crate::survey::definition::{Question, QuestionKind};
 use crate::survey::error::{said, Problems, Said};
@@ -25,7 +25,7 @@ pub(crate) fn build(
         let raw = &block.raw;
         let path = block.path.as_str();
         if !is_id(&raw.id) {
-            problems.expect_found(format!("{path}.id"), ID_RULE, quoted_value(&raw.id));
+            problems.expect_found(format!("{path}.id"), ID_RULE, Said::quoted(&raw.id));
         }
         if !ids.insert(raw.id.clone()) {
             problems.expect_found(
@@ -207,7 +207,7 @@ fn target<'q>(
                         id = id,
                         codes = quoted(&codes)
                     ),
-                    quoted_value(item),
+                    Said::quoted(item),
                 );
                 return None;
             }
@@ -455,7 +455,7 @@ fn correct_share(
                     id = id,
                     codes = quoted(&known)
                 ),
-                quoted_value(correct),
+                Said::quoted(correct),
             );
             fine = false;
         }

@@ -71,7 +71,7 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
                 "survey_id",
                 "1 to 64 characters, each a-z, 0-9 or \"-\" (e.g. \"jiaxing-food-safety-2016\")"
             ),
-            quoted_value(&raw.id),
+            Said::quoted(&raw.id),
         );
     }
     let title = label_text("survey.title", &raw.title, problems);
@@ -105,7 +105,7 @@ fn header(raw: &RawHeader, problems: &mut Problems) -> Option<Header> {
                     "utc_offset",
                     "the survey's offset from UTC, written like \"+08:00\" (China's time, the default)"
                 ),
-                quoted_value(text),
+                Said::quoted(text),
             );
             CHINA_UTC_OFFSET_SECONDS
         }),
@@ -183,7 +183,7 @@ fn scales(file: &RawFile, problems: &mut Problems) -> BTreeMap<String, Scale> {
                         "dont_know_code",
                         "a code different from every point of the scale"
                     ),
-                    quoted_value(&dont_know.code),
+                    Said::quoted(&dont_know.code),
                 );
             }
         }
@@ -258,7 +258,7 @@ fn choices(
 
 fn choice(path: &str, raw: &RawChoice, problems: &mut Problems) -> Choice {
     if !is_code(&raw.code) {
-        problems.expect_found(format!("{path}.code"), CODE_RULE, quoted_value(&raw.code));
+        problems.expect_found(format!("{path}.code"), CODE_RULE, Said::quoted(&raw.code));
     }
     Choice {
         code: raw.code.clone(),
@@ -417,11 +417,6 @@ fn quoted<S: AsRef<str>>(values: &[S]) -> String {
         .map(|value| format!("\"{}\"", value.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// An id or code from the file, in quotes, as found.
-fn quoted_value(value: &str) -> Said {
-    Said::as_written(format!("\"{value}\""))
 }
 
 /// `"a", "b" more than once`: values the file repeats.

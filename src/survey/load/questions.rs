@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    a_question_of_kind, choices, codes_of, is_id, label_text, not_a_question, quoted, quoted_value,
-    text, ChoiceList, ID_RULE,
+    a_question_of_kind, choices, codes_of, is_id, label_text, not_a_question, quoted, text,
+    ChoiceList, ID_RULE,
 };
 use crate::survey::conditions::Condition;
 use crate::survey::definition::{Choice, Question, QuestionKind, Scale, Text};
@@ -71,7 +71,7 @@ pub(crate) fn build(
     for block in &file.questions {
         let raw = &block.raw;
         if !is_id(&raw.id) {
-            problems.expect_found(format!("{}.id", block.path), ID_RULE, quoted_value(&raw.id));
+            problems.expect_found(format!("{}.id", block.path), ID_RULE, Said::quoted(&raw.id));
         }
         if questions.paths.contains_key(&raw.id) || questions.unreadable.contains(&raw.id) {
             problems.expect_found(
@@ -349,7 +349,7 @@ fn scale(
                     scales = quoted(&defined)
                 )
             },
-            quoted_value(name),
+            Said::quoted(name),
         );
     }
     None

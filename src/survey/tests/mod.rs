@@ -339,6 +339,8 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
         ("title = \"嘉兴", SyntaxHint::UnclosedQuote),
         ("title \"x\"", SyntaxHint::NoValue),
         ("title =", SyntaxHint::NoValue),
+        ("title = # to write", SyntaxHint::NoValue),
+        ("open_on_import = True", SyntaxHint::UnquotedText),
         ("[[questions]\nid = \"x\"", SyntaxHint::UnclosedHeader),
         ("a = [\"1\", \"2\"", SyntaxHint::UnclosedBrackets),
         ("a = { zh = \"是\"", SyntaxHint::UnclosedBrackets),
@@ -418,7 +420,7 @@ fn the_slips_of_someone_copying_the_example_get_a_hint_instead_of_tomls_own_word
         (
             "[[questions]]\nid = \"sex\"",
             "[questions]\nid = \"sex\"",
-            "headed [[questions]] with double brackets",
+            "Each [[questions]] entry is a block of its own, headed with double brackets",
         ),
     ];
     for (from, to, said) in cases {

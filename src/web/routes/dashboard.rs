@@ -15,7 +15,7 @@ use crate::fieldwork::Progress;
 use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
 use crate::web::fieldwork_view::{short_version, FieldworkView};
-use crate::web::file_mistakes::mistakes;
+use crate::web::file_mistakes::{mistakes, refusal};
 use crate::web::{lang_of, AppError, AppState, FileNotLoaded, SignedIn};
 
 /// Each county's bar, its notes in colour, the message after a move, and county names kept whole
@@ -137,18 +137,17 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
                 // a line: in the reader's language where they can be, else in English as
                 // `minyi survey check` prints them.
                 "files_not_loaded": not_loaded.iter()
-                    .map(|file| json!({
+                    .map(|file| (file, refusal(m, lang, file.kind, file.said.as_deref(), &file.why)))
+                    .map(|(file, refusal)| json!({
                         "kind": m.text(lang, &format!("fieldwork.not_loaded_{}", file.kind)),
                         "files": file.files.iter()
                             .filter_map(|path| path.file_name())
                             .map(|name| name.to_string_lossy().into_owned())
                             .collect::<Vec<_>>()
                             .join(m.text(lang, "fieldwork.separator").as_str()),
-                        "lines": match &file.said {
-                            Some(said) => said.iter().map(|s| m.said(lang, s)).collect(),
-                            None => file.why.lines().map(str::to_owned).collect::<Vec<_>>(),
-                        },
-                        "english": file.said.is_none(),
+                        "lines": refusal.lines,
+                        "english": refusal.english,
+                        "what_to_do": refusal.what_to_do,
                         "mistakes": mistakes(m, lang, &file.mistakes),
                     }))
                     .collect::<Vec<_>>(),

@@ -274,7 +274,11 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
         ),
         (
             &not_utf8,
-            vec!["民意.toml 没有导入", "不是 UTF-8 编码的文本", "GBK"],
+            vec![
+                "民意.toml 没有导入",
+                "不是 UTF-8 编码的文本",
+                "多半是存成了 GBK（ANSI）或 UTF-16。请另存为 UTF-8",
+            ],
         ),
         (&nothing, vec!["请先选择一个调查文件"]),
         (
@@ -341,7 +345,7 @@ async fn a_files_mistakes_are_said_in_the_readers_language_with_its_own_values_a
     assert_eq!(chinese.status, 422, "{}", chinese.body);
     for said in [
         "应为：0 至 100 之间的分数，而不是比例（80 分就写 80）<br>实际为：0.8",
-        "实际为：未知的键“fieldwork_strat”；是不是要写“fieldwork_start”？",
+        "实际为：未知的键&quot;fieldwork_strat&quot;；是不是要写&quot;fieldwork_start&quot;？",
         "<code>survey.fieldwork_strat</code><br>应为：以下键之一：id, title, description,",
     ] {
         assert!(
@@ -397,6 +401,14 @@ async fn a_closed_surveys_file_is_refused_at_the_check() {
             .body
             .contains("可以先在进度面板上重新开启，再导入修改后的文件"),
         "what to do, in the reader's language: {}",
+        check.body
+    );
+    assert!(
+        check
+            .body
+            .contains("调查 jiaxing-food-safety-2016 已经结束：答卷是按它现有的版本填写的")
+            && !check.body.contains("<p lang=\"en\">"),
+        "and why, in it too, with no English left: {}",
         check.body
     );
 }

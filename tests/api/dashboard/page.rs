@@ -213,8 +213,9 @@ async fn two_files_defining_one_survey_stay_listed_until_one_of_them_is_gone() {
     let one = get(&app, "/admin/surveys", &cookie).await;
 
     assert!(
-        both.body.contains("all define survey jiaxing-2017")
-            && both
+        both.body.contains(
+            "jiaxing-2017-copy.toml, jiaxing-2017.toml 都定义了调查 jiaxing-2017：一份调查只保留一个文件"
+        ) && both
                 .body
                 .contains("jiaxing-2017-copy.toml；jiaxing-2017.toml: 几个文件定义了同一份调查"),
         "still two files for one survey: {}",

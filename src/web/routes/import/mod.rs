@@ -29,7 +29,7 @@ use crate::catalog::{CatalogError, Confirmed};
 use crate::lifecycle::SurveyState;
 use crate::storage::Shown;
 use crate::survey::{version_of, Lang};
-use crate::web::file_mistakes::mistakes;
+use crate::web::file_mistakes::{mistakes, refusal};
 use crate::web::{lang_of, AppError, AppState, Messages, SignedIn};
 use check_page::{check_page, CheckedFile};
 use upload::{read_upload, sent_name};
@@ -121,23 +121,31 @@ impl Problem {
                 english: false,
                 note: Some(m.text(lang, "import.nothing_stored")),
             },
-            other => Problem {
-                files,
-                kind,
-                mistakes: Vec::new(),
-                english: other.said_details().is_none(),
-                lines: match other.said_details() {
-                    Some(said) => said.iter().map(|s| m.said(lang, s)).collect(),
-                    None => other.to_string().lines().map(str::to_owned).collect(),
-                },
-                // What to do, where the details' own advice is the command line's.
-                note: Some(match other.file_refusal_kind() {
-                    what @ ("fixed" | "drops_answered" | "changes_rules") => {
-                        m.text(lang, &format!("import.what_to_do_{what}"))
-                    }
-                    _ => m.text(lang, "import.nothing_stored"),
-                }),
-            },
+            other => {
+                let refusal = refusal(
+                    m,
+                    lang,
+                    other.file_refusal_kind(),
+                    other.said_details().as_deref(),
+                    &other.to_string(),
+                );
+                Problem {
+                    files,
+                    kind,
+                    mistakes: Vec::new(),
+                    lines: refusal.lines,
+                    english: refusal.english,
+                    // What to do, where the details' own advice is the command line's.
+                    note: Some(match refusal.what_to_do {
+                        Some(what_to_do) => m.format(
+                            lang,
+                            "import.nothing_stored_then",
+                            &[("what_to_do", &what_to_do)],
+                        ),
+                        None => m.text(lang, "import.nothing_stored"),
+                    }),
+                }
+            }
         }
     }
 }
