@@ -198,133 +198,119 @@ impl CatalogError {
     }
 
     /// The refusal of a survey file as sentences a page says in its reader's language, without
-    /// the command line's advice (a page gives its own): for a new version refused for what it
-    /// drops or changes, a sentence saying what answers it concerns, then one for each thing.
-    /// `None` for errors that are not about a file (the database, an unknown survey): their
-    /// text is the command line's. A file's own mistakes are `CatalogError::File`'s problems.
+    /// the command line's advice (a page gives its own): why, then for a new version refused
+    /// for what it drops or changes, each thing. `None` for errors that are not about a file
+    /// (the database, an unknown survey): their text is the command line's. A file's own
+    /// mistakes are `CatalogError::File`'s problems.
     pub fn said_details(&self) -> Option<Vec<Said>> {
-        let (heading, listed) =
-            match self {
-                CatalogError::Read { path, source } => (
-                    said!(
-                        "unreadable_file",
-                        "cannot read survey file {file}: {cause}",
-                        file = file_name(path),
-                        cause = source
-                    ),
-                    &Vec::new(),
+        if let CatalogError::NotAsChecked { .. } = self {
+            return Some(Vec::new()); // The kind of refusal says it all.
+        }
+        let listed: &[Said] = match self {
+            CatalogError::DropsAnsweredCodes { dropped, .. } => dropped,
+            CatalogError::ChangesRules { changed, .. } => changed,
+            _ => &[],
+        };
+        let why = self.why_refused()?;
+        Some(std::iter::once(why).chain(listed.iter().cloned()).collect())
+    }
+
+    /// Why a survey file was refused as a whole, for `said_details`.
+    fn why_refused(&self) -> Option<Said> {
+        let why = match self {
+            CatalogError::Read { path, source } => match source.kind() {
+                std::io::ErrorKind::NotFound => said!(
+                    "unreadable_missing",
+                    "cannot read survey file {file}: there is no such file",
+                    file = file_name(path)
                 ),
-                CatalogError::NotUtf8(path) => (
-                    said!(
-                        "not_utf8",
-                        "{file} is not UTF-8 text: it was probably saved as GBK (ANSI) or UTF-16. \
-                     Save it as UTF-8 (Notepad: Save As, Encoding UTF-8; WPS or VS Code: UTF-8) \
-                     and try again",
-                        file = file_name(path)
-                    ),
-                    &Vec::new(),
+                std::io::ErrorKind::PermissionDenied => said!(
+                    "unreadable_denied",
+                    "cannot read survey file {file}: the server is not allowed to read it",
+                    file = file_name(path)
                 ),
-                CatalogError::FileFixed { id, state, .. } => (
-                    match state {
-                        SurveyState::Published => said!(
-                            "fixed_published",
-                            "survey {id} is published: its results are computed from the version \
-                         it has, so its file can no longer change",
-                            id = id
-                        ),
-                        _ => said!(
-                            "fixed_closed",
-                            "survey {id} is closed: its answers were given, and its evaluation is \
-                         computed, with the version it has, so its file can no longer change",
-                            id = id
-                        ),
-                    },
-                    &Vec::new(),
+                _ => said!(
+                    "unreadable_file",
+                    "cannot read survey file {file}: {cause}",
+                    file = file_name(path),
+                    cause = source
                 ),
-                CatalogError::EarlierVersion {
-                    id,
-                    version,
-                    current,
-                    ..
-                } => (
-                    said!(
-                        "earlier_version",
-                        "this is an earlier version ({version}) of survey {id}, whose current \
-                     version is {current}, imported since (perhaps through another node)",
-                        version = version,
-                        id = id,
-                        current = current
-                    ),
-                    &Vec::new(),
-                ),
-                CatalogError::DropsAnsweredCodes {
-                    id,
-                    responses,
-                    dropped,
-                    ..
-                } => (
-                    said!(
-                        "drops_answered",
-                        "survey {id} has {responses} responses stored, read by question id and \
-                     answer code, and this version drops:",
-                        id = id,
-                        responses = responses
-                    ),
-                    dropped,
-                ),
-                CatalogError::ChangesRules {
-                    id,
-                    residents,
-                    changed,
-                    ..
-                } => (
-                    said!(
-                        "changes_rules",
-                        "survey {id} has {residents} answers from residents, and this version \
-                     changes how they are judged or what they mean:",
-                        id = id,
-                        residents = residents
-                    ),
-                    changed,
-                ),
-                CatalogError::AnotherSurveysId {
-                    id,
-                    title,
-                    other_file,
-                    ..
-                } => (
-                    said!(
-                    "another_surveys_id",
-                    "its id {id} is that of the survey \"{title}\", imported from {other_file}, \
-                     and this file has another name and another title: most likely a copy made \
-                     for a new survey. Give this survey an id of its own ([survey] id)",
-                    id = id,
-                    title = title,
-                    other_file = other_file
-                ),
-                    &Vec::new(),
-                ),
-                CatalogError::SameSurveyId { id, files } => {
-                    (
-                        said!(
-                    "same_survey_id",
-                    "{files} all define survey {id}: keep one file per survey (a new survey \
-                     needs its own id)",
-                    files = files.iter().map(|f| file_name(f)).collect::<Vec<_>>().join(", "),
-                    id = id
-                ),
-                        &Vec::new(),
-                    )
-                }
-                // The kind of refusal says it all.
-                CatalogError::NotAsChecked { .. } => return Some(Vec::new()),
-                _ => return None,
-            };
-        Some(
-            std::iter::once(heading)
-                .chain(listed.iter().cloned())
-                .collect(),
-        )
+            },
+            CatalogError::NotUtf8(path) => said!(
+                "not_utf8",
+                "{file} is not UTF-8 text: it was probably saved as GBK (ANSI) or UTF-16. \
+                 Save it as UTF-8 (Notepad: Save As, Encoding UTF-8; WPS or VS Code: \
+                 UTF-8) and try again",
+                file = file_name(path)
+            ),
+            CatalogError::FileFixed {
+                id,
+                state: SurveyState::Published,
+                ..
+            } => said!(
+                "fixed_published",
+                "survey {id} is published: its results are computed from the version it \
+                 has, so its file can no longer change",
+                id = id
+            ),
+            CatalogError::FileFixed { id, .. } => said!(
+                "fixed_closed",
+                "survey {id} is closed: its answers were given, and its evaluation is \
+                 computed, with the version it has, so its file can no longer change",
+                id = id
+            ),
+            CatalogError::EarlierVersion {
+                id,
+                version,
+                current,
+                ..
+            } => said!(
+                "earlier_version",
+                "this is an earlier version ({version}) of survey {id}, whose current \
+                 version is {current}, imported since (perhaps through another node)",
+                version = version,
+                id = id,
+                current = current
+            ),
+            CatalogError::DropsAnsweredCodes { id, responses, .. } => said!(
+                "drops_answered",
+                "survey {id} has {responses} responses stored, read by question id and \
+                 answer code, and this version drops:",
+                id = id,
+                responses = responses
+            ),
+            CatalogError::ChangesRules { id, residents, .. } => said!(
+                "changes_rules",
+                "survey {id} has {residents} answers from residents, and this version \
+                 changes how they are judged or what they mean:",
+                id = id,
+                residents = residents
+            ),
+            CatalogError::AnotherSurveysId {
+                id,
+                title,
+                other_file,
+                ..
+            } => said!(
+                "another_surveys_id",
+                "its id {id} is that of the survey \"{title}\", imported from \
+                 {other_file}, and this file has another name and another title: most \
+                 likely a copy made for a new survey. Give this survey an id of its own \
+                 ([survey] id)",
+                id = id,
+                title = title,
+                other_file = other_file
+            ),
+            // The page names the files above.
+            CatalogError::SameSurveyId { id, .. } => said!(
+                "same_survey_id",
+                "these files all define survey {id}: keep one file per survey (a new survey \
+                 needs its own id)",
+                id = id
+            ),
+            _ => return None,
+        };
+        Some(why)
     }
 
     /// The survey files this error is about (none when it names no file).

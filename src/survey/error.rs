@@ -177,66 +177,68 @@ impl SyntaxHint {
                 "hint_full_width_punctuation",
                 "This line has full-width {marks} outside quotes. TOML needs half-width \
                  punctuation (\" = , . [ ] { }): switch the input method to half-width (英文标点) \
-                 for everything but the texts themselves",
+                 for everything but the texts themselves.",
                 marks = marks
             ),
             SyntaxHint::SingleBrackets { name } => said!(
                 "hint_single_brackets",
                 "Each [[{name}]] entry is a block of its own, headed with double brackets: \
-                 [{name}] with single ones names one table, which a second [{name}] repeats",
+                 [{name}] with single ones names one table, which a second [{name}] repeats.",
                 name = name
             ),
             SyntaxHint::FullWidthDigits => said!(
                 "hint_full_width_digits",
                 "This line has full-width digits or a full-width or non-breaking space: write \
-                 numbers and spaces half-width (switch the input method to 英文/半角)"
+                 numbers and spaces half-width (switch the input method to 英文/半角)."
             ),
             SyntaxHint::Date { written } => said!(
                 "hint_date",
                 "A date is written with hyphens and two-digit months and days, without quotes: \
-                 {written}",
+                 {written}.",
                 written = written
             ),
             SyntaxHint::Percent { percent, fraction } => said!(
                 "hint_percent",
-                "A share is written as a fraction without %: {percent}% is {fraction}",
+                "A share is written as a fraction without %: {percent}% is {fraction}.",
                 percent = percent,
                 fraction = fraction
             ),
             SyntaxHint::DuplicateKey => said!(
                 "hint_duplicate_key",
                 "The same key, or the same [table] header, is written twice: keep one, or give \
-                 each block of a list double brackets [[...]]"
+                 each block of a list double brackets [[...]]."
             ),
             SyntaxHint::UnclosedQuote => said!(
                 "hint_unclosed_quote",
-                "A text is not closed: put it between two half-width double quotes \"...\""
+                "A text is not closed: put it between two half-width double quotes \"...\"."
             ),
-            SyntaxHint::NoValue => said!("hint_no_value", "A key needs a value: write key = value"),
+            SyntaxHint::NoValue => {
+                said!("hint_no_value", "A key needs a value: write key = value.")
+            }
             SyntaxHint::UnclosedHeader => said!(
                 "hint_unclosed_header",
-                "A header needs its closing brackets: [[name]] or [name]"
+                "A header needs its closing brackets: [[name]] or [name]."
             ),
             SyntaxHint::UnclosedBrackets => said!(
                 "hint_unclosed_brackets",
-                "A list [ ... ] or a table { ... } needs its closing bracket"
+                "A list [ ... ] or a table { ... } needs its closing bracket."
             ),
             SyntaxHint::UnquotedText => said!(
                 "hint_unquoted_text",
                 "A text value is written in half-width double quotes, and true and false in \
-                 lowercase: \"yes\", true"
+                 lowercase: \"yes\", true."
             ),
             SyntaxHint::MissingComma => said!(
                 "hint_missing_comma",
-                "The elements of a list are separated by half-width commas"
+                "The elements of a list are separated by half-width commas."
             ),
             SyntaxHint::LeadingZero => said!(
                 "hint_leading_zero",
-                "A number cannot start with 0: write a code such as 01 in quotes, as text"
+                "A number cannot start with 0: write a code such as 01 in quotes, as text."
             ),
             SyntaxHint::MoreOnTheLine => said!(
                 "hint_more_on_the_line",
-                "A line holds one key = value, or one [header]: something follows on this line"
+                "A line holds one key = value, or one [header]: something follows on this line."
             ),
         }
     }
@@ -269,7 +271,7 @@ impl fmt::Display for FileProblem {
             write!(f, ", found {found}")?;
         }
         for hint in &self.hints {
-            write!(f, ". {hint}")?;
+            write!(f, ". {}", hint.to_string().trim_end_matches('.'))?;
         }
         // A syntax error's path already names the line.
         if let (Some(line), false) = (self.line, self.path.starts_with("line ")) {

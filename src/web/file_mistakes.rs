@@ -64,7 +64,10 @@ pub(crate) fn refusal(
             None => english.lines().map(str::to_owned).collect(),
         },
         english: said.is_none(),
-        what_to_do: matches!(kind, "fixed" | "drops_answered" | "changes_rules")
-            .then(|| m.text(lang, &format!("file.what_to_do_{kind}"))),
+        what_to_do: matches!(
+            kind,
+            "fixed" | "drops_answered" | "changes_rules" | "earlier" | "another_survey"
+        )
+        .then(|| m.text(lang, &format!("file.what_to_do_{kind}"))),
     }
 }

@@ -367,6 +367,12 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
         let problem = &error.problems[0];
         assert_eq!(problem.hints, vec![hint], "{source:?}: {error}");
     }
+    // A control character inside a closed text is no missing quote.
+    let error = problems_of("title = \"a\u{1}b\"");
+    assert!(
+        !error.problems[0].hints.contains(&SyntaxHint::UnclosedQuote),
+        "{error}"
+    );
 }
 
 #[test]

@@ -397,9 +397,9 @@ async fn a_closed_surveys_file_is_refused_at_the_check() {
         check.body
     );
     assert!(
-        check
-            .body
-            .contains("可以先在进度面板上重新开启，再导入修改后的文件"),
+        check.body.contains(
+            "什么都没有保存。已结束的调查，可以先在进度面板上重新开启，再导入修改后的文件"
+        ),
         "what to do, in the reader's language: {}",
         check.body
     );
@@ -430,7 +430,7 @@ async fn an_open_surveys_file_that_drops_a_county_says_what_to_do() {
         "这个版本删掉了已有答卷用到的题目或选项",
         "调查 jiaxing-food-safety-2016 已存答卷 0 份，按题目 id 和答案代码读取，而这一版删去了：",
         "<br>题目 &#x60;county&#x60; 的选项 &#x60;haiyan&#x60;",
-        "请保留已有答卷可能用到的每一道题和每一个代码",
+        "什么都没有保存。请保留已有答卷可能用到的每一道题和每一个代码",
     ] {
         assert!(check.body.contains(said), "says {said:?}: {}", check.body);
     }

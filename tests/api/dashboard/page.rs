@@ -192,6 +192,40 @@ async fn the_survey_list_names_each_file_refused_at_start_and_why() {
     );
 }
 
+/// A node started with a changed file for a closed survey keeps the survey's version, and its
+/// surveys page says why and what to do, in the reader's language, as the import page would.
+#[actix_web::test]
+async fn a_closed_surveys_changed_file_refused_at_start_says_why_and_what_to_do() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    app.catalog()
+        .transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close)
+        .unwrap();
+    let changed =
+        example_survey_dir(|text| text.replace("您可以随时停止作答。", "您可以随时停止。"));
+
+    let node = spawn_second_app(&app, changed.path()).await;
+    let mut response = app
+        .client
+        .get(format!("{node}/admin/surveys"))
+        .insert_header(("Cookie", cookie.as_str()))
+        .send()
+        .await
+        .expect("GET");
+    let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+
+    assert_eq!(response.status(), 200, "{body}");
+    let alert = &body[body.find("role=\"alert\"").expect("said as an alert")..];
+    for said in [
+        "jiaxing-food-safety-2016.toml: 这份调查已经结束或已发布，它的文件不能再修改。",
+        "调查 jiaxing-food-safety-2016 已经结束：答卷是按它现有的版本填写的",
+        "<span class=\"note\">已结束的调查，可以先在进度面板上重新开启，再导入修改后的文件",
+    ] {
+        assert!(alert.contains(said), "says {said:?}: {alert}");
+    }
+    assert!(!alert.contains("lang=\"en\""), "no English left: {alert}");
+}
+
 #[actix_web::test]
 async fn two_files_defining_one_survey_stay_listed_until_one_of_them_is_gone() {
     let dir = tempfile::tempdir().unwrap();
@@ -213,9 +247,9 @@ async fn two_files_defining_one_survey_stay_listed_until_one_of_them_is_gone() {
     let one = get(&app, "/admin/surveys", &cookie).await;
 
     assert!(
-        both.body.contains(
-            "jiaxing-2017-copy.toml, jiaxing-2017.toml 都定义了调查 jiaxing-2017：一份调查只保留一个文件"
-        ) && both
+        both.body
+            .contains("这几个文件都定义了调查 jiaxing-2017：一份调查只保留一个文件")
+            && both
                 .body
                 .contains("jiaxing-2017-copy.toml；jiaxing-2017.toml: 几个文件定义了同一份调查"),
         "still two files for one survey: {}",
