@@ -1,7 +1,8 @@
 //! A survey file's mistakes as a page lists them, in the reader's language: where each is (its
 //! line, and its key or column), what was expected and what was found, and for a syntax error
 //! the advice on its line. The file's own ids and codes, and a TOML parser's message, stay as
-//! they are.
+//! they are. Also a file refused as a whole (`refusal`): why, and what to do, for the import
+//! page and the surveys page alike.
 
 use serde_json::{json, Value};
 
