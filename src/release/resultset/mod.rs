@@ -21,6 +21,7 @@ pub mod columns;
 mod estimates;
 mod methodology;
 mod spss;
+mod spss_estimates;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Seek, Write};
@@ -46,8 +47,15 @@ use crate::storage::{self, StorageError};
 use crate::survey::{Answer, Answers, Survey};
 use archive::Archive;
 
-/// Identifies the manifest's layout.
-pub const FORMAT: &str = "minyi-resultset/1";
+/// The result-set format this Minyi writes: `manifest.json`'s `format`. It changes when a file
+/// made from `survey.toml` alone (a script) is made differently, so that `minyi verify` can
+/// still check a result set downloaded before.
+pub const FORMAT: &str = "minyi-resultset/2";
+
+/// The earlier formats `minyi verify` reads, each with the files made differently then: those
+/// are checked against the manifest's hashes but not made again.
+/// - `/1`: `minyi.sps` read the data only; `/2` adds each indicator's estimate and n.
+pub const EARLIER_FORMATS: &[(&str, &[&str])] = &[("minyi-resultset/1", &["minyi.sps"])];
 pub const MERKLE_ALGORITHM: &str = "RFC 6962 Merkle tree (SHA-256) over the rows of responses.csv, header excluded, each row as written without its line end";
 
 /// `manifest.json`.
@@ -424,7 +432,7 @@ fn build<W: Write + Seek>(
         bytes(codebook::datapackage(&columns, &facts)),
     )?;
     archive.add("methodology.md", bytes(methodology::methodology(&facts)?))?;
-    archive.add("minyi.sps", bytes(spss::spss(&columns, encoding)))?;
+    archive.add("minyi.sps", bytes(spss::spss(&columns, encoding, &release)))?;
     archive.add(
         "minyi.R",
         bytes(codebook::r_script(&columns, encoding, &release)),
@@ -511,8 +519,46 @@ pub fn record(
     )
 }
 
-/// Writes a result set for someone (`minyi export`, or a download from the web), records it for
-/// the public page when it is the default encoding, and appends who took it to the audit log.
+/// The public page's hashes follow the files a download gives. A first Excel download is
+/// recorded alone (publication records both encodings). When the recorded hash of the
+/// downloaded encoding is another, because a later Minyi writes a later format
+/// ([`FORMAT`]) or responses came in after a reopening, both encodings are made again and
+/// recorded, so that the page never pairs one file's hash with an older file's.
+fn keep_recorded_hashes_current(
+    catalog: &Catalog,
+    summary: &ResultSetSummary,
+    encoding: Encoding,
+) -> Result<(), ExportError> {
+    let recorded = storage::find_result_set(
+        &mut *catalog.database().conn()?,
+        &summary.survey_id,
+        &summary.version,
+    )?;
+    let Some(recorded) = recorded else {
+        if encoding == Encoding::Utf8WithBom {
+            record(catalog, summary, None)?;
+        }
+        return Ok(());
+    };
+    let (recorded_hash, other) = match encoding {
+        Encoding::Utf8WithBom => (Some(recorded.manifest_sha256), Encoding::Utf8),
+        Encoding::Utf8 => (recorded.manifest_sha256_utf8, Encoding::Utf8WithBom),
+    };
+    if recorded_hash.as_deref() == Some(summary.manifest_sha256.as_str()) {
+        return Ok(());
+    }
+    let other = summarize(catalog, &summary.survey_id, other)?;
+    let (excel, utf8) = match encoding {
+        Encoding::Utf8WithBom => (summary, &other),
+        Encoding::Utf8 => (&other, summary),
+    };
+    record(catalog, excel, Some(&utf8.manifest_sha256))?;
+    Ok(())
+}
+
+/// Writes a result set for someone (`minyi export`, or a download from the web), keeps the
+/// public page's hashes current ([`keep_recorded_hashes_current`]), and appends who took it to
+/// the audit log.
 pub fn download(
     catalog: &Catalog,
     survey_id: &str,
@@ -522,9 +568,7 @@ pub fn download(
     action: crate::audit::AuditAction,
 ) -> Result<(PathBuf, ResultSetSummary), ExportError> {
     let (path, summary) = export(catalog, survey_id, encoding, dir)?;
-    if encoding == Encoding::Utf8WithBom {
-        record(catalog, &summary, None)?;
-    }
+    keep_recorded_hashes_current(catalog, &summary, encoding)?;
     crate::audit::record(
         catalog.database(),
         crate::audit::AuditEvent {

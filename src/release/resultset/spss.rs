@@ -1,11 +1,20 @@
 //! `minyi.sps`: SPSS syntax (SPSS 21 or later, GNU PSPP) reading `responses.csv` with its
-//! variable and value labels, scales as numbers and "don't know" as a user-missing value.
+//! variable and value labels, scales as numbers and "don't know" as a user-missing value, then
+//! recomputing each indicator's estimate and n (`spss_estimates.rs`).
 
 use std::fmt::Write as _;
 
 use super::columns::{Column, NumericScale};
+use super::spss_estimates::spss_estimates;
 use crate::release::Encoding;
-use crate::survey::Text;
+use crate::survey::{Survey, Text};
+
+/// `minyi.sps`: [`spss_reading`], then [`spss_estimates`] for the survey's indicators.
+pub fn spss(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec<u8> {
+    let mut s = spss_reading(columns, encoding);
+    spss_estimates(&mut s, columns, release, &spss_missing_numbers(columns));
+    s.into_bytes()
+}
 
 /// SPSS syntax reading `responses.csv` with variable and value labels.
 ///
@@ -16,7 +25,7 @@ use crate::survey::Text;
 /// ([`spss_text_name`]), RECODE it into a numeric variable with the column's name, and
 /// `MATCH FILES /KEEP` puts the variables back in the order of `responses.csv`, dropping the
 /// text. Every other column reads as before: text codes as strings, 0/1 columns as numbers.
-pub fn spss(columns: &[Column], encoding: Encoding) -> Vec<u8> {
+fn spss_reading(columns: &[Column], encoding: Encoding) -> String {
     let missing = spss_missing_numbers(columns);
     let scales: Vec<(&Column, &NumericScale)> = columns
         .iter()
@@ -132,7 +141,7 @@ pub fn spss(columns: &[Column], encoding: Encoding) -> Vec<u8> {
         let _ = writeln!(s, "{line}");
     }
     let _ = writeln!(s, "EXECUTE.");
-    s.into_bytes()
+    s
 }
 
 /// The syntax turning the scale columns, read as text, into numeric variables in the order of
@@ -210,7 +219,7 @@ fn spss_text_name(column: &Column, position: usize) -> String {
 /// above every point and every other numeric code, so that none can be taken for a rating
 /// (on the usual 1-to-k scales "don't know" is 99, the customary code for it; a negative code
 /// would be taken for a point of a scale running from -2 to 2).
-fn spss_missing_numbers(columns: &[Column]) -> Vec<(String, i64)> {
+pub(super) fn spss_missing_numbers(columns: &[Column]) -> Vec<(String, i64)> {
     let mut codes: Vec<&str> = Vec::new();
     let mut highest = i64::MIN;
     for c in columns.iter().filter(|c| c.numeric_scale.is_some()) {
@@ -234,10 +243,10 @@ fn spss_missing_numbers(columns: &[Column]) -> Vec<(String, i64)> {
 }
 
 /// A code of a numeric scale column as SPSS reads it.
-struct SpssValue<'a> {
-    code: &'a str,
+pub(super) struct SpssValue<'a> {
+    pub code: &'a str,
     label: &'a Text,
-    number: i64,
+    pub number: i64,
     /// A point of the scale; otherwise a user-missing value.
     rating: bool,
 }
@@ -245,7 +254,7 @@ struct SpssValue<'a> {
 /// The codes of a numeric scale column as SPSS reads them, in the column's order: a point, or
 /// another code written as a whole number (a "don't know" coded `9`), is its own number; any
 /// other code is its [`spss_missing_numbers`].
-fn spss_values<'a>(
+pub(super) fn spss_values<'a>(
     column: &'a Column,
     scale: &'a NumericScale,
     missing: &'a [(String, i64)],
@@ -265,11 +274,11 @@ fn spss_values<'a>(
 }
 
 /// SPSS names may not contain the `.` Minyi uses between a question and its option or item.
-fn spss_name(name: &str) -> String {
+pub(super) fn spss_name(name: &str) -> String {
     name.replace('.', "_")
 }
 
-fn spss_text(text: &str) -> String {
+pub(super) fn spss_text(text: &str) -> String {
     text.replace('\'', "''")
 }
 
@@ -334,7 +343,7 @@ pub(super) mod tests {
     }
 
     fn spss_text_of(columns: &[Column]) -> String {
-        String::from_utf8(spss(columns, Encoding::Utf8)).unwrap()
+        spss_reading(columns, Encoding::Utf8)
     }
 
     #[test]

@@ -105,6 +105,61 @@ async fn the_public_page_shows_the_manifest_hash_and_merkle_root_once_published(
     );
 }
 
+/// After an upgrade to a Minyi that writes a later result-set format, the files a download
+/// gives have other manifest hashes (the same rows, so the same Merkle root): the first download
+/// puts both encodings' current hashes on the page, whichever encoding it was.
+#[actix_web::test]
+async fn a_download_after_an_upgrade_puts_both_current_manifest_hashes_on_the_page() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 700);
+    minyi::publishing::publish(&app.catalog(), EXAMPLE_ID).expect("publish");
+    let catalog = app.catalog();
+    let current = |encoding| resultset::summarize(&catalog, EXAMPLE_ID, encoding).unwrap();
+    let (excel, utf8) = (current(Encoding::Utf8WithBom), current(Encoding::Utf8));
+    // What an earlier Minyi recorded: the same rows, the files made otherwise.
+    let mut earlier = excel.clone();
+    earlier.manifest_sha256 = "e".repeat(64);
+    let earlier_utf8 = "f".repeat(64);
+    let dir = tempfile::tempdir().unwrap();
+    let download = |encoding| {
+        resultset::download(
+            &catalog,
+            EXAMPLE_ID,
+            encoding,
+            dir.path(),
+            "li.wei@example.org",
+            minyi::audit::AuditAction::Download,
+        )
+        .expect("download")
+    };
+    let page = || async { app.get(&format!("/results/{EXAMPLE_ID}")).await.body };
+
+    let mut pages = Vec::new();
+    for encoding in [Encoding::Utf8WithBom, Encoding::Utf8] {
+        resultset::record(&catalog, &earlier, Some(&earlier_utf8)).unwrap();
+        let before = page().await;
+        download(encoding);
+        pages.push((encoding, before, page().await));
+    }
+
+    for (encoding, before, after) in pages {
+        assert!(
+            before.contains(&earlier.manifest_sha256) && before.contains(&earlier_utf8),
+            "the page showed the earlier hashes"
+        );
+        assert!(
+            after.contains(&excel.manifest_sha256)
+                && after.contains(&utf8.manifest_sha256)
+                && after.contains(&excel.merkle_root),
+            "{encoding:?}: a download puts both current hashes on the page, the root unchanged"
+        );
+        assert!(
+            !after.contains(&earlier.manifest_sha256) && !after.contains(&earlier_utf8),
+            "{encoding:?}: and neither earlier one stays"
+        );
+    }
+}
+
 #[test]
 fn minyi_export_writes_the_zip_and_refuses_an_open_survey() {
     let db = TestDatabase::new(Backend::Sqlite);

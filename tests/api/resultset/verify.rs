@@ -298,6 +298,73 @@ async fn a_forged_script_or_codebook_is_caught_even_when_its_manifest_agrees() {
     );
 }
 
+/// A result set downloaded before `minyi.sps` computed the estimates (format
+/// `minyi-resultset/1`) must still verify with a later Minyi: its SPSS script is the one made
+/// then, held to the manifest, while everything else is made again as before.
+#[actix_web::test]
+async fn a_result_set_of_the_earlier_format_verifies_with_the_spss_script_made_then() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 1400);
+    let dir = tempfile::tempdir().unwrap();
+    let path = export(&app, Encoding::Utf8WithBom, dir.path());
+    let files = unzip(&std::fs::read(&path).unwrap());
+    let script = String::from_utf8(file(&files, "minyi.sps").to_vec()).unwrap();
+    let estimates_from = script
+        .find("\n* ---- Each indicator's estimate")
+        .expect("minyi.sps recomputes the estimates");
+    // The earlier script: the reading part alone, which ended with EXECUTE.
+    let earlier_script = &script[..estimates_from];
+    assert!(earlier_script.ends_with("\nEXECUTE.\n"));
+    let with_format = |format: &str| {
+        let mut manifest = manifest(&files);
+        manifest.format = format.to_owned();
+        for entry in &mut manifest.files {
+            if entry.path == "minyi.sps" {
+                entry.sha256 = hex::encode(Sha256::digest(earlier_script));
+                entry.bytes = earlier_script.len() as u64;
+            }
+        }
+        rezipped(
+            &files,
+            dir.path(),
+            "format",
+            &manifest,
+            "minyi.sps",
+            earlier_script.as_bytes(),
+        )
+    };
+
+    let (current, current_said, _) = verify(&path);
+    let (earlier, earlier_said, _) = verify(&with_format("minyi-resultset/1"));
+    let (cut_now, _, cut_now_said) = verify(&with_format(&manifest(&files).format));
+    let (later, _, later_said) = verify(&with_format("minyi-resultset/9"));
+
+    assert!(
+        current && current_said.contains("evaluation and minyi.R and minyi.sps, made again"),
+        "{current_said}"
+    );
+    assert!(
+        earlier
+            && earlier_said.contains("evaluation and minyi.R, made again")
+            && earlier_said.contains(
+                "minyi.sps matches the manifest but was not made again: \
+                 the Minyi of format minyi-resultset/1 made it differently"
+            ),
+        "{earlier_said}"
+    );
+    assert!(
+        !cut_now && cut_now_said.contains("minyi.sps"),
+        "a script of the current format without its estimates is caught: {cut_now_said}"
+    );
+    assert!(
+        !later
+            && later_said.contains(
+                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/2, minyi-resultset/1"
+            ),
+        "{later_said}"
+    );
+}
+
 #[test]
 fn verify_names_what_is_wrong_with_a_file_that_is_no_result_set() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,446 @@
+//! The end of `minyi.sps`: each indicator's weighted estimate and n, for the city and each
+//! county, recomputed in SPSS (or GNU PSPP) from the rows, so that an evaluator working in SPSS
+//! can check the `estimate` and `n` columns of `estimates.csv` without R. Standard errors and
+//! intervals need the raking residuals, which SPSS's procedures do not compute: `minyi.R` and
+//! `estimates.csv` give them.
+
+use std::fmt::Write as _;
+
+use super::columns::Column;
+use super::spss::{spss_name, spss_text, spss_values};
+use crate::evaluation::CITY;
+use crate::survey::{Measure, Survey};
+
+/// The longest name SPSS accepts, in bytes.
+const SPSS_NAME_MAX: usize = 64;
+
+/// SPSS syntax, run after the responses are read (the active dataset, named `responses`):
+/// `value.{id}`, each used respondent's value of each indicator as docs/methodology.md defines
+/// it; then the dataset `minyi_estimates`, one case per domain (`city`, then each county with a
+/// used response, in the survey file's order) and per indicator its weighted mean (the estimate) and `n.{id}` (the
+/// respondents with a value). The responses are left active and unweighted.
+///
+/// The names hold a `.`, which no column's SPSS name does ([`spss_name`]), so they never meet a
+/// question's. `missing` gives the numbers of non-rating codes, as the reading part chose them.
+pub fn spss_estimates(
+    s: &mut String,
+    columns: &[Column],
+    release: &Survey,
+    missing: &[(String, i64)],
+) {
+    let indicators: Vec<Indicator> = release
+        .indicators
+        .iter()
+        .enumerate()
+        .filter_map(|(i, indicator)| {
+            let value = value_syntax(&indicator.measure, columns, missing)?;
+            let name = |prefix: &str| {
+                let name = format!("{prefix}.{}", indicator.id);
+                if name.len() <= SPSS_NAME_MAX {
+                    name
+                } else {
+                    format!("{prefix}.{}", i + 1)
+                }
+            };
+            Some(Indicator {
+                label: format!("{} / {}", indicator.label.zh, indicator.label.en),
+                value: name("value"),
+                estimate: if indicator.id.len() <= SPSS_NAME_MAX {
+                    indicator.id.clone()
+                } else {
+                    format!("estimate.{}", i + 1)
+                },
+                n: name("n"),
+                syntax: value,
+            })
+        })
+        .collect();
+    if indicators.is_empty() {
+        return;
+    }
+    let stratum = spss_name(&release.strata.question);
+    let _ = writeln!(
+        s,
+        "\n* ---- Each indicator's estimate and n, for the city and each county (estimates.csv) ----\n\
+         * value.ID is each respondent's value of indicator ID (methodology.md), on the rows with\n\
+         * a weight; the dataset minyi_estimates holds, per domain, each indicator's weighted mean\n\
+         * (the estimate) and n.ID, the respondents with a value. A county with no such respondent\n\
+         * has no case. Standard errors and intervals: estimates.csv, or minyi.R, which recomputes\n\
+         * them with raking residuals."
+    );
+    let _ = writeln!(s, "DATASET NAME responses.");
+    let _ = writeln!(s, "DO IF NOT SYSMIS(weight).");
+    for indicator in &indicators {
+        let _ = writeln!(
+            s,
+            "{}",
+            indicator.syntax.replace("{value}", &indicator.value)
+        );
+    }
+    let _ = writeln!(s, "END IF.");
+    let _ = writeln!(s, "VARIABLE LABELS");
+    for indicator in &indicators {
+        let _ = writeln!(s, "  {} '{}'", indicator.value, spss_text(&indicator.label));
+    }
+    let _ = writeln!(s, ".");
+    let values: Vec<&str> = indicators.iter().map(|i| i.value.as_str()).collect();
+    let _ = writeln!(s, "FORMATS {} (F8.2).", values.join(" "));
+    let _ = writeln!(s, "WEIGHT BY weight.");
+    // TEMPORARY keeps the unweighted rows (excluded, or suppressed for release) and the city's
+    // break variable out of the responses; the weighting skips no case, so warns of none.
+    let breaks = [
+        (
+            "minyi_city",
+            format!("STRING minyi.city (A64).\nCOMPUTE minyi.city = '{CITY}'.\n"),
+            "minyi.city",
+        ),
+        ("minyi_counties", String::new(), stratum.as_str()),
+    ];
+    for (dataset, break_variable, domain) in breaks {
+        let _ = writeln!(s, "DATASET DECLARE {dataset}.");
+        let _ = writeln!(s, "TEMPORARY.\nSELECT IF NOT SYSMIS(weight).");
+        s.push_str(&break_variable);
+        let _ = writeln!(s, "AGGREGATE /OUTFILE={dataset} /BREAK={domain}");
+        for indicator in &indicators {
+            let _ = writeln!(
+                s,
+                "  /{} = MEAN({value}) /{} = NU({value})",
+                indicator.estimate,
+                indicator.n,
+                value = indicator.value
+            );
+        }
+        let _ = writeln!(s, ".");
+    }
+    let _ = writeln!(s, "WEIGHT OFF.");
+    let _ = writeln!(
+        s,
+        "DATASET ACTIVATE minyi_city.\n\
+         ADD FILES /FILE=* /RENAME=(minyi.city=domain) /FILE=minyi_counties /RENAME=({stratum}=domain).\n\
+         DATASET NAME minyi_estimates.\n\
+         DATASET CLOSE minyi_counties."
+    );
+    // AGGREGATE sorted the counties by code: back to the survey file's order, as in
+    // estimates.csv. (A numeric break variable made under TEMPORARY crashes GNU PSPP 1.6.)
+    let order: Vec<String> = release
+        .strata
+        .units
+        .iter()
+        .zip(1..)
+        .map(|(unit, i)| format!("('{}'={i})", spss_text(&unit.code)))
+        .collect();
+    let _ = writeln!(
+        s,
+        "RECODE domain ('{CITY}'=0) {} (ELSE=SYSMIS) INTO minyi.order.\n\
+         SORT CASES BY minyi.order.\n\
+         DELETE VARIABLES minyi.order.",
+        order.join(" ")
+    );
+    let _ = writeln!(
+        s,
+        "VARIABLE LABELS\n  domain '{}'",
+        spss_text("评价范围 / Domain")
+    );
+    for indicator in &indicators {
+        let _ = writeln!(
+            s,
+            "  {} '{}'\n  {} '{}'",
+            indicator.estimate,
+            spss_text(&indicator.label),
+            indicator.n,
+            spss_text(&format!("n：{}", indicator.label))
+        );
+    }
+    let _ = writeln!(s, ".");
+    let _ = writeln!(
+        s,
+        "VALUE LABELS domain\n  '{CITY}' '{}'",
+        spss_text("全市 / City")
+    );
+    for unit in &release.strata.units {
+        let _ = writeln!(
+            s,
+            "  '{}' '{}'",
+            spss_text(&unit.code),
+            spss_text(&format!("{} / {}", unit.name.zh, unit.name.en))
+        );
+    }
+    let _ = writeln!(s, ".");
+    let estimates: Vec<&str> = indicators.iter().map(|i| i.estimate.as_str()).collect();
+    let ns: Vec<&str> = indicators.iter().map(|i| i.n.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "FORMATS {} (F12.4) /{} (F8.0).",
+        estimates.join(" "),
+        ns.join(" ")
+    );
+    let _ = writeln!(s, "LIST.\nDATASET ACTIVATE responses.");
+}
+
+/// One indicator's names in the syntax.
+struct Indicator {
+    label: String,
+    /// Each respondent's value, in the responses.
+    value: String,
+    /// The estimate, in `minyi_estimates`.
+    estimate: String,
+    /// The respondents with a value, in `minyi_estimates`.
+    n: String,
+    /// The command computing the value, `{value}` standing for its name.
+    syntax: String,
+}
+
+/// The command giving a respondent the value of `measure`, as `minyi.R` and docs/methodology.md
+/// do: a proportion 1 or 0, none when unanswered or excluded; a mean the answer's score, none
+/// without one; a correct share 100 × the share of the quiz answered correctly. `None` when a
+/// question it names has no column, or a code none of its answers (never, for a survey the
+/// loader accepted).
+fn value_syntax(
+    measure: &Measure,
+    columns: &[Column],
+    missing: &[(String, i64)],
+) -> Option<String> {
+    let column = |question: &str, item: &Option<String>| {
+        let name = match item {
+            Some(item) => format!("{question}.{item}"),
+            None => question.to_owned(),
+        };
+        columns.iter().find(|c| c.name == name)
+    };
+    Some(match measure {
+        Measure::Proportion {
+            question,
+            item,
+            success,
+            excluded,
+        } => {
+            let c = column(question, item)?;
+            let answered = answered(c);
+            let condition = if excluded.is_empty() {
+                answered
+            } else {
+                format!("{answered} AND NOT {}", any_of(c, excluded, missing)?)
+            };
+            format!(
+                "IF ({condition}) {{value}} = {}.",
+                any_of(c, success, missing)?
+            )
+        }
+        Measure::Mean {
+            question,
+            item,
+            scores,
+        } => {
+            let c = column(question, item)?;
+            let pairs = scores
+                .iter()
+                .map(|(code, score)| Some(format!("({}={score})", literal(c, code, missing)?)))
+                .collect::<Option<Vec<String>>>()?;
+            format!(
+                "RECODE {} {} (ELSE=SYSMIS) INTO {{value}}.",
+                spss_name(&c.name),
+                pairs.join(" ")
+            )
+        }
+        Measure::CorrectShare { answers } => {
+            let terms = answers
+                .iter()
+                .map(|(question, code)| {
+                    let c = column(question, &None)?;
+                    Some(format!(
+                        "({})",
+                        if c.numeric_scale.is_some() {
+                            format!("{} AND {}", answered(c), any_of(c, [code], missing)?)
+                        } else {
+                            any_of(c, [code], missing)?
+                        }
+                    ))
+                })
+                .collect::<Option<Vec<String>>>()?;
+            format!(
+                "COMPUTE {{value}} = 100 * ({}) / {}.",
+                terms.join(" + "),
+                answers.len()
+            )
+        }
+    })
+}
+
+/// True where the column holds an answer: not empty. A numeric scale's "don't know" is a
+/// user-missing value, an answer all the same.
+fn answered(column: &Column) -> String {
+    let name = spss_name(&column.name);
+    if column.numeric_scale.is_some() {
+        format!("NOT SYSMIS({name})")
+    } else {
+        format!("{name} <> ''")
+    }
+}
+
+/// 1 where the column holds one of `codes`, else 0. On a numeric scale `VALUE` reads a
+/// user-missing "don't know" as the number it is; an empty cell there must be ruled out first.
+fn any_of<'a>(
+    column: &Column,
+    codes: impl IntoIterator<Item = &'a String>,
+    missing: &[(String, i64)],
+) -> Option<String> {
+    let name = spss_name(&column.name);
+    let codes = codes
+        .into_iter()
+        .map(|code| literal(column, code, missing))
+        .collect::<Option<Vec<String>>>()?;
+    Some(if column.numeric_scale.is_some() {
+        format!("ANY(VALUE({name}), {})", codes.join(", "))
+    } else {
+        format!("ANY({name}, {})", codes.join(", "))
+    })
+}
+
+/// A code as the column holds it in SPSS: its number on a numeric scale, else quoted text.
+fn literal(column: &Column, code: &str, missing: &[(String, i64)]) -> Option<String> {
+    match &column.numeric_scale {
+        Some(scale) => spss_values(column, scale, missing)
+            .find(|v| v.code == code)
+            .map(|v| v.number.to_string()),
+        None => Some(format!("'{}'", spss_text(code))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::columns::columns;
+    use super::super::spss::spss_missing_numbers;
+    use super::*;
+
+    const JIAXING: &str = include_str!("../../../surveys/jiaxing-food-safety-2016.toml");
+
+    fn syntax_of(source: &str) -> String {
+        let survey = Survey::from_toml(source, "jiaxing.toml").unwrap_or_else(|e| panic!("{e}"));
+        let columns = columns(&survey);
+        let mut s = String::new();
+        spss_estimates(&mut s, &columns, &survey, &spss_missing_numbers(&columns));
+        s
+    }
+
+    /// The lines of `syntax` from the one starting with `start` to the next ending with `.`.
+    fn command<'a>(syntax: &'a str, start: &str) -> &'a str {
+        let from = syntax
+            .find(&format!("\n{start}"))
+            .unwrap_or_else(|| panic!("no {start:?} in:\n{syntax}"))
+            + 1;
+        let to = syntax[from..].find(".\n").unwrap() + from + 1;
+        &syntax[from..to]
+    }
+
+    #[test]
+    fn in_spss_each_respondents_value_of_an_indicator_is_as_methodology_defines_it() {
+        let sps = syntax_of(JIAXING);
+
+        assert_eq!(
+            command(&sps, "RECODE overall_satisfaction"),
+            "RECODE overall_satisfaction (5=100) (4=80) (3=60) (2=30) (1=0) (ELSE=SYSMIS) INTO value.satisfaction_score.",
+            "a mean: the score of each point, none for don't know"
+        );
+        assert_eq!(
+            command(&sps, "IF (NOT SYSMIS(overall_satisfaction)"),
+            "IF (NOT SYSMIS(overall_satisfaction) AND NOT ANY(VALUE(overall_satisfaction), 99)) \
+             value.satisfaction_rate = ANY(VALUE(overall_satisfaction), 5, 4).",
+            "a proportion on a numeric scale: don't know (99, user-missing) and no answer left out"
+        );
+        assert_eq!(
+            command(&sps, "IF (campaign_support"),
+            "IF (campaign_support <> '') value.campaign_support = ANY(campaign_support, 'support').",
+            "a proportion on text codes: only no answer left out, can't say counts against"
+        );
+        assert_eq!(
+            command(&sps, "COMPUTE value.knowledge_score"),
+            "COMPUTE value.knowledge_score = 100 * ((ANY(knowledge_expired, 'right')) + \
+             (ANY(knowledge_sprouted_potato, 'wrong')) + (ANY(knowledge_raw_cooked, 'right')) + \
+             (ANY(knowledge_fridge, 'wrong')) + (ANY(knowledge_additives, 'wrong'))) / 5.",
+            "a quiz: 100 × the share answered correctly"
+        );
+        assert!(
+            sps.contains("\nDO IF NOT SYSMIS(weight).\nRECODE overall_satisfaction")
+                && sps.contains("INTO value.satisfaction_score.\nIF ("),
+            "only the rows with a weight have values:\n{sps}"
+        );
+    }
+
+    #[test]
+    fn in_spss_each_domains_estimate_is_the_weighted_mean_of_its_respondents_values() {
+        let sps = syntax_of(JIAXING);
+
+        let city = "TEMPORARY.\nSELECT IF NOT SYSMIS(weight).\nSTRING minyi.city (A64).\n\
+                    COMPUTE minyi.city = 'city'.\n";
+        let counties = "TEMPORARY.\nSELECT IF NOT SYSMIS(weight).\n";
+        for (dataset, domain, preamble) in [
+            ("minyi_city", "minyi.city", city),
+            ("minyi_counties", "county", counties),
+        ] {
+            let aggregate = command(&sps, &format!("AGGREGATE /OUTFILE={dataset} "));
+            assert!(
+                aggregate.starts_with(&format!("AGGREGATE /OUTFILE={dataset} /BREAK={domain}\n"))
+                    && aggregate.contains(
+                        "\n  /satisfaction_score = MEAN(value.satisfaction_score) \
+                         /n.satisfaction_score = NU(value.satisfaction_score)\n"
+                    )
+                    && aggregate.contains(
+                        "\n  /knowledge_score = MEAN(value.knowledge_score) \
+                         /n.knowledge_score = NU(value.knowledge_score)\n"
+                    ),
+                "{aggregate}"
+            );
+            let before = &sps[..sps.find(aggregate).unwrap()];
+            assert!(
+                before.ends_with(&format!("DATASET DECLARE {dataset}.\n{preamble}")),
+                "{dataset}: the rows with a weight only:\n{before}"
+            );
+        }
+        assert!(sps.find("WEIGHT BY weight.").unwrap() < sps.find("AGGREGATE").unwrap());
+        assert_eq!(
+            command(&sps, "RECODE domain"),
+            "RECODE domain ('city'=0) ('nanhu'=1) ('xiuzhou'=2) ('jiashan'=3) ('haiyan'=4) \
+             ('haining'=5) ('pinghu'=6) ('tongxiang'=7) (ELSE=SYSMIS) INTO minyi.order.",
+            "the city, then the counties in the survey file's order, as in estimates.csv"
+        );
+        assert!(sps.contains(
+            "INTO minyi.order.\nSORT CASES BY minyi.order.\nDELETE VARIABLES minyi.order.\n"
+        ));
+        assert!(
+            command(&sps, "VALUE LABELS domain")
+                .contains("\n  'nanhu' '南湖区 / Nanhu District'\n")
+                && command(&sps, "VALUE LABELS domain").contains("\n  'city' '全市 / City'\n")
+        );
+        assert!(
+            sps.ends_with("LIST.\nDATASET ACTIVATE responses.\n")
+                && sps.find("\nWEIGHT OFF.\n") > sps.rfind("\nAGGREGATE"),
+            "the estimates are listed, and the responses active again, unweighted:\n{sps}"
+        );
+    }
+
+    #[test]
+    fn a_matrix_item_is_its_column_and_a_long_id_a_numbered_name() {
+        let long_id = format!("street_stall_{}", "x".repeat(64 - "street_stall_".len()));
+        let source = format!(
+            "{JIAXING}\n[[indicators]]\nid = \"{long_id}\"\nzh = \"小摊贩\"\nen = \"Street stalls\"\n\
+             kind = \"mean\"\nquestion = \"places\"\nitem = \"street_stall\"\n\
+             scores = {{ \"5\" = 100, \"4\" = 75, \"3\" = 50, \"2\" = 25, \"1\" = 0 }}\n\
+             threshold = 80\npoints = 0\nsource.zh = \"测试\"\nsource.en = \"Test\"\n"
+        );
+
+        let sps = syntax_of(&source);
+
+        assert_eq!(long_id.len(), 64);
+        assert_eq!(
+            command(&sps, "RECODE places_street_stall"),
+            "RECODE places_street_stall (5=100) (4=75) (3=50) (2=25) (1=0) (ELSE=SYSMIS) INTO value.8.",
+            "the eighth indicator's value.ID would pass SPSS's 64 bytes"
+        );
+        assert!(
+            sps.contains(&format!(
+                "\n  /{long_id} = MEAN(value.8) /n.8 = NU(value.8)\n"
+            )),
+            "an id of 64 bytes is a name as it is:\n{sps}"
+        );
+    }
+}
