@@ -270,7 +270,7 @@ impl FieldworkView<'_> {
                 } else {
                     "fieldwork.simulated"
                 },
-                &[("count", &p.simulated.to_string()), ("id", &p.survey_id)],
+                &[("count", &p.simulated.to_string())],
             )),
             "other_strata": (p.other_strata > 0).then(|| self.format(
                 "fieldwork.other_strata",

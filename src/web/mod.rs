@@ -167,6 +167,8 @@ route_table! {
     get "/admin/surveys/{id}/publish" => routes::transitions::confirm_publish, Access::Publisher;
     post "/admin/surveys/{id}/publish" => routes::transitions::publish, Access::Publisher;
     post "/admin/surveys/{id}/clear" => routes::clearing::clear, Access::Publisher;
+    get "/admin/surveys/{id}/simulated" => routes::simulated::confirm, Access::Publisher;
+    post "/admin/surveys/{id}/simulated" => routes::simulated::remove, Access::Publisher;
     get "/admin/surveys/{id}/bulletin" => routes::bulletin::page, Access::Publisher;
     get "/admin/surveys/{id}/bulletin.csv" => routes::bulletin::csv, Access::Publisher;
     get "/resultsets/{id}/download" => routes::resultsets::download, Access::ResultSet;

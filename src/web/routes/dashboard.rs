@@ -195,6 +195,7 @@ pub async fn show(
         let move_named = |name: &str| Transition::ALL.into_iter().find(|t| t.name() == name);
         let done = match done_param.as_deref() {
             Some("clear") => Some(m.text(lang, "fieldwork.traces_cleared_now")),
+            Some("simulated_removed") => Some(m.text(lang, "fieldwork.simulated_removed_now")),
             Some("imported") => Some(m.text(lang, "import.done")),
             Some("imported_not_saved") => Some(m.format(
                 lang,
@@ -233,6 +234,9 @@ pub async fn show(
                         ("version", short_version(&survey.record.current_version)),
                     ]),
                     "done": done,
+                    // Published results are final: their simulated responses stay.
+                    "simulated_remove_href": (current != SurveyState::Published)
+                        .then(|| super::simulated::href(id, lang)),
                     "clearing": clearing,
                     "actions": actions,
                     "bulletin_href": in_lang(&format!("/admin/surveys/{id}/bulletin"), lang),

@@ -15,6 +15,7 @@ pub mod posted;
 pub mod preview;
 pub mod results;
 pub mod resultsets;
+pub mod simulated;
 pub mod survey;
 pub mod survey_file;
 pub mod transitions;

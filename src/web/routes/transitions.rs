@@ -26,6 +26,10 @@ use crate::web::{lang_of, AppError, AppState, SignedIn};
 /// How long a confirmation page may wait for its button to be pressed.
 const CONFIRMATION_SECONDS: i64 = 3600;
 
+/// The publish confirmation's box saying simulated responses are to be published: its value is
+/// their number, so that a box ticked for other ones does not count.
+const SIMULATED_FIELD: &str = "simulated";
+
 /// What a confirmation token is signed for: the move, the survey, the account and its session
 /// epoch (signing out everywhere voids the pages still open).
 fn scope(action: Transition, id: &str, account: &Account) -> String {
@@ -180,13 +184,28 @@ async fn confirmation(
         "lifecycle.now",
         &[("state", &state_text), ("responses", &responses)],
     )];
-    if progress.simulated > 0 {
-        paragraphs.push(m.format(
-            lang,
-            "fieldwork.simulated",
-            &[("count", &progress.simulated.to_string()), ("id", &id)],
-        ));
-    }
+    let simulated = progress.simulated.to_string();
+    // Publishing simulated responses is final and marks the public page for good: said as a
+    // warning, with the way to delete them, and only done once a box says it is meant.
+    let (warning, acknowledge) = match (progress.simulated > 0, action) {
+        (false, _) => (None, None),
+        (true, Transition::Publish) => (
+            Some(json!({
+                "text": m.format(lang, "lifecycle.publish_simulated", &[("count", &simulated)]),
+                "href": super::simulated::href(&id, lang),
+                "link": m.text(lang, "fieldwork.simulated_remove"),
+            })),
+            Some(json!({
+                "name": SIMULATED_FIELD,
+                "value": simulated,
+                "label": m.format(lang, "lifecycle.publish_simulated_confirm", &[("count", &simulated)]),
+            })),
+        ),
+        (true, Transition::Open | Transition::Close) => {
+            paragraphs.push(m.format(lang, "fieldwork.simulated", &[("count", &simulated)]));
+            (None, None)
+        }
+    };
     if action == Transition::Open && survey.record.state == SurveyState::Closed {
         paragraphs.push(m.text(lang, "lifecycle.reopen_note"));
     }
@@ -232,6 +251,8 @@ async fn confirmation(
             "heading": heading,
             "problem": problem,
             "refused": null,
+            "warning": warning,
+            "acknowledge": acknowledge,
             "paragraphs": paragraphs,
             "post_href": format!("/admin/surveys/{id}/{action}"),
             "token": token,
@@ -331,13 +352,27 @@ async fn perform(
         let accounts = state.accounts.clone();
         let actor = account.email.clone();
         let wanted = id.clone();
-        let (definition, outcome, after) = blocking(move || {
+        let acknowledged = fields.first(SIMULATED_FIELD).map(str::to_owned);
+        let performed = blocking(move || {
             let definition = catalog.require(&wanted)?.definition;
+            if action == Transition::Publish {
+                let simulated = stored_fieldwork_progress(&catalog, &wanted)?.simulated;
+                if simulated > 0 && acknowledged.as_deref() != Some(&simulated.to_string()) {
+                    return Ok::<_, AppError>(None);
+                }
+            }
             let outcome = transitions::perform(&catalog, &accounts, &wanted, action, &actor);
             let after = catalog.require(&wanted)?.record.state;
-            Ok::<_, AppError>((definition, outcome, after))
+            Ok(Some((definition, outcome, after)))
         })
         .await?;
+        let Some((definition, outcome, after)) = performed else {
+            let problem = state
+                .pages
+                .messages()
+                .text(lang, "lifecycle.publish_simulated_unconfirmed");
+            return confirmation(&state, &req, lang, id, action, &account, Some(problem)).await;
+        };
         let done = || dashboard::back_to(&id, Some(action.name()), lang);
         match outcome {
             Ok(_) => Ok(done()),

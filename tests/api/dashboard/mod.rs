@@ -9,6 +9,7 @@ mod moves;
 mod page;
 mod preview;
 mod results_preview;
+mod simulated;
 
 use minyi::accounts::Role;
 use minyi::lifecycle::SurveyState;

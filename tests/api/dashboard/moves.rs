@@ -34,6 +34,19 @@ async fn mail_to(app: &TestApp, to: &str) -> String {
     }
 }
 
+/// Presses the publish button with the box about `simulated` responses ticked.
+async fn publish_ticking(app: &TestApp, cookie: &str, token: &str, simulated: &str) -> Reply {
+    send(
+        app,
+        "post",
+        &format!("/admin/surveys/{EXAMPLE_ID}/publish"),
+        cookie,
+        &[("_token", token), ("_lang", "en"), ("simulated", simulated)],
+        &[("Origin", &app.address), ("Sec-Fetch-Site", "same-origin")],
+    )
+    .await
+}
+
 /// A post that must not move the survey: why, as whom, what it sends, and the status expected.
 struct Attempt<'a> {
     why: &'a str,
@@ -77,9 +90,16 @@ on_both_backends! {
 
         let (publish_page, token) = confirmation(&app, "publish", &publisher).await;
         assert!(publish_page.body.contains("Evaluators granted this survey who will be told by mail: 1."), "{}", publish_page.body);
-        assert!(publish_page.body.contains("Note: 700 of these responses are simulated"), "told before publishing simulated data");
-        assert!(publish_page.body.contains(&format!("minyi simulate {EXAMPLE_ID} --remove")), "and how to remove them: {}", publish_page.body);
-        let published = confirm(&app, "publish", &publisher, &token).await;
+        assert!(publish_page.body.contains("This survey has 700 simulated responses"), "warned before publishing simulated data");
+        assert!(publish_page.body.contains(&format!("href=\"/admin/surveys/{EXAMPLE_ID}/simulated?lang")), "with the way to delete them: {}", publish_page.body);
+        assert!(publish_page.body.contains("name=\"simulated\" value=\"700\" required"), "and a box to tick: {}", publish_page.body);
+        let unticked = confirm(&app, "publish", &publisher, &token).await;
+        assert_eq!(unticked.status, 422, "{}", unticked.body);
+        assert!(unticked.body.contains("The box below was not ticked: the results were not published."), "{}", unticked.body);
+        assert_eq!(state_of(&app), SurveyState::Closed, "simulated data is not published by a press alone");
+        let ticked_for_others = publish_ticking(&app, &publisher, &token, "699").await;
+        assert_eq!(ticked_for_others.status, 422, "a box ticked for another number of simulated responses does not count");
+        let published = publish_ticking(&app, &publisher, &token, "700").await;
 
         assert_eq!(published.status, 303, "{}", published.body);
         assert_eq!(state_of(&app), SurveyState::Published);
