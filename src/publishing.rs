@@ -120,13 +120,20 @@ fn figures(
     survey_id: &str,
 ) -> Result<(Evaluation, Option<resultset::ResultSetSummary>), PublishError> {
     let (mut evaluation, summary) = released_figures(catalog, survey_id)?;
-    // Beside the figures, what the quality rules did to them; a failure here (the responses
-    // the rules exclude cannot be weighted with the others) leaves the line out, not the page.
-    evaluation.sensitivity = crate::analysis::exclusion_sensitivity(catalog, survey_id)
-        .unwrap_or_else(|e| {
-            tracing::warn!(survey = survey_id, error = %e, "no sensitivity to the quality rules");
-            None
-        });
+    // Beside the figures, what the quality rules did to them, on the same rows as the figures
+    // (the released ones, or the stored ones when there is no result set), so that the page's
+    // "with the rules" is its own figure. A failure here (the responses the rules exclude cannot
+    // be weighted with the others) leaves the line out, not the page.
+    let sensitivity = match summary {
+        Some(_) => resultset::released_sensitivity(catalog, survey_id).map_err(|e| e.to_string()),
+        None => {
+            crate::analysis::exclusion_sensitivity(catalog, survey_id).map_err(|e| e.to_string())
+        }
+    };
+    evaluation.sensitivity = sensitivity.unwrap_or_else(|e| {
+        tracing::warn!(survey = survey_id, error = %e, "no sensitivity to the quality rules");
+        None
+    });
     Ok((evaluation, summary))
 }
 

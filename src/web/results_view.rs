@@ -108,9 +108,10 @@ fn on_its_scale(i: &IndicatorResult, value: f64) -> f64 {
 }
 
 /// A value to two decimal places, cut rather than rounded, so that a value below a threshold
-/// never reads as reaching it (69.9999 is "69.99", not "70.00").
+/// never reads as reaching it (69.9999 is "69.99", not "70.00"). The nudge keeps a value
+/// written with two decimals as it is: 79.96 × 100 is 7995.999… in binary.
 fn two_places_cut(value: f64) -> String {
-    format!("{:.2}", (value * 100.0).floor() / 100.0)
+    format!("{:.2}", ((value * 100.0) + 1e-9).floor() / 100.0)
 }
 
 pub struct ResultsPage<'a> {
@@ -121,7 +122,14 @@ pub struct ResultsPage<'a> {
     pub large_text: bool,
 }
 
-impl ResultsPage<'_> {
+/// How the page writes an indicator's figures in its language: units, and never a figure
+/// that reads as reaching a threshold it does not reach.
+struct Figures<'a> {
+    lang: Lang,
+    messages: &'a Messages,
+}
+
+impl Figures<'_> {
     /// A figure with its unit, never broken between them on a narrow screen ("70.8 分", not
     /// "70.8" and "分" on the next line): the space is a no-break space.
     fn figure(&self, i: &IndicatorResult, value: f64) -> String {
@@ -143,16 +151,35 @@ impl ResultsPage<'_> {
         }
     }
 
-    /// The estimate as `figure` writes it, unless that reads the same as the threshold while
-    /// the estimate is below it ("70.0%" against "≥ 70.0%", scored as not reaching it): then
-    /// with two more decimals ("69.99%").
-    fn estimate(&self, i: &IndicatorResult) -> String {
-        let shown = self.figure(i, i.estimate);
-        if i.estimate < i.threshold && shown == self.figure(i, i.threshold) {
-            self.with_unit(i, &two_places_cut(on_its_scale(i, i.estimate)))
+    /// A figure of indicator `i` (its estimate or an interval's end) as `figure` writes it,
+    /// unless that reads the same as the threshold while the figure is below it ("70.0%"
+    /// against "≥ 70.0%", judged as not reaching it): then with two more decimals, cut
+    /// ("69.99%"). So an estimate short of its standard, or an interval whose lower end is (the
+    /// status "too close to call" says the standard lies inside it), never reads as reaching it.
+    fn against_threshold(&self, i: &IndicatorResult, value: f64) -> String {
+        let shown = self.figure(i, value);
+        if value < i.threshold && shown == self.figure(i, i.threshold) {
+            self.with_unit(i, &two_places_cut(on_its_scale(i, value)))
         } else {
             shown
         }
+    }
+}
+
+impl ResultsPage<'_> {
+    fn figures(&self) -> Figures<'_> {
+        Figures {
+            lang: self.lang,
+            messages: self.messages,
+        }
+    }
+
+    fn figure(&self, i: &IndicatorResult, value: f64) -> String {
+        self.figures().figure(i, value)
+    }
+
+    fn against_threshold(&self, i: &IndicatorResult, value: f64) -> String {
+        self.figures().against_threshold(i, value)
     }
 
     fn status(&self, status: Status) -> String {
@@ -176,9 +203,13 @@ impl ResultsPage<'_> {
             "withheld_note": (!shown).then(|| self.withheld_note(i.n)),
             "label": i.label.get(self.lang),
             "suppressed": !shown,
-            "estimate": self.estimate(i),
+            "estimate": self.against_threshold(i, i.estimate),
             // Broken, if at all, only after the dash.
-            "interval": format!("{}\u{a0}– {}", self.figure(i, i.ci_low), self.figure(i, i.ci_high)),
+            "interval": format!(
+                "{}\u{a0}– {}",
+                self.against_threshold(i, i.ci_low),
+                self.against_threshold(i, i.ci_high)
+            ),
             "standard": format!("≥ {}", self.figure(i, i.threshold)),
             "status": self.status(i.status),
             "status_class": i.status.name(),
@@ -701,7 +732,10 @@ fn published_on(survey: &crate::survey::Survey, published_at: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{published_on, two_places_cut};
+    use super::{published_on, two_places_cut, Figures};
+    use crate::evaluation::IndicatorResult;
+    use crate::survey::Lang;
+    use crate::web::Messages;
 
     #[test]
     fn the_publication_date_is_the_surveys_own_as_its_answers_dates_are() {
@@ -719,11 +753,61 @@ mod tests {
         assert_eq!(published_on(&survey, "2026-11-30T09:00:00Z"), "2026-11-30");
     }
 
+    /// An indicator result with these figures, as publication stores it.
+    fn indicator(kind: &str, threshold: f64, estimate: f64, ci: (f64, f64)) -> IndicatorResult {
+        serde_json::from_value(serde_json::json!({
+            "id": "x", "label": { "zh": "指标", "en": "Indicator" }, "kind": kind,
+            "estimate": estimate, "se": 1.0, "ci_low": ci.0, "ci_high": ci.1, "n": 200,
+            "effective_n": 150.0, "deff": 1.3, "threshold": threshold,
+            "status": "too_close_to_call", "point_meets": false, "lower_bound_clears": false,
+            "points": 0.0, "max_points": 10.0, "reliable": true,
+            "flags": { "low_effective_n": false, "wide_interval": false, "undefined": false },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn no_figure_below_its_threshold_reads_as_the_threshold() {
+        let messages = Messages::load().unwrap();
+        let figures = Figures {
+            lang: Lang::En,
+            messages: &messages,
+        };
+        let score = indicator("mean", 80.0, 79.97, (79.96, 85.1));
+        let rate = indicator("proportion", 0.85, 0.8, (0.7, 0.84996));
+
+        assert_eq!(
+            figures.against_threshold(&score, score.ci_low),
+            "79.96\u{a0}points",
+            "a lower end just under the standard: the standard lies inside the interval"
+        );
+        assert_eq!(
+            figures.against_threshold(&score, score.ci_high),
+            "85.1\u{a0}points"
+        );
+        assert_eq!(
+            figures.against_threshold(&score, score.estimate),
+            "79.97\u{a0}points"
+        );
+        assert_eq!(
+            figures.against_threshold(&rate, rate.ci_high),
+            "84.99%",
+            "an upper end just under the standard: not met, the whole interval below"
+        );
+        assert_eq!(figures.against_threshold(&rate, rate.ci_low), "70.0%");
+        assert_eq!(
+            figures.against_threshold(&rate, 0.85),
+            "85.0%",
+            "reaching it reads as it"
+        );
+    }
+
     #[test]
     fn a_value_just_below_a_threshold_never_reads_as_reaching_it() {
         assert_eq!(two_places_cut(69.991), "69.99");
         assert_eq!(two_places_cut(69.9999), "69.99");
         assert_eq!(two_places_cut(79.95), "79.95");
+        assert_eq!(two_places_cut(79.96), "79.96");
         assert_eq!(two_places_cut(80.0), "80.00");
     }
 }

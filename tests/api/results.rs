@@ -56,6 +56,11 @@ on_both_backends! {
         assert!(page.body.contains("使样本结构接近全市人口") && page.body.contains("<summary>详细方法"), "the method in plain words first, the details folded");
         let sensitivity = page.body.split("剔除规则对结果的影响").nth(1).expect("what the exclusion rules change").split("</p>").next().unwrap().to_owned();
         assert_eq!(sensitivity.matches("（剔除时 ").count(), survey.indicators.len(), "every city figure both ways: {sensitivity}");
+        let published = minyi::publishing::published(&app.catalog(), EXAMPLE_ID).unwrap().expect("published");
+        let compared = published.evaluation.sensitivity.as_ref().expect("the rules exclude some");
+        for (figure, shown) in compared.city.iter().zip(&published.evaluation.domains[0].indicators) {
+            assert_eq!((&figure.id, figure.with_rules), (&shown.id, shown.estimate), "with the rules is the page's own figure, from the same released rows");
+        }
         let details = page.body.find("<summary>南湖区：各项指标与得分明细</summary>").expect("a county's own breakdown");
         let breakdown = &page.body[details..details + page.body[details..].find("</details>").unwrap()];
         assert_eq!(breakdown.matches("<tr><th scope=\"row\">").count(), survey.indicators.len(), "every indicator of the county");

@@ -38,7 +38,7 @@ pub use spss::spss as spss_script;
 use crate::analysis::{quality_flags, AnalysisError, AnswerReader};
 use crate::catalog::{Catalog, CatalogError};
 use crate::evaluation::{
-    evaluate_sample, weigh, Evaluation, EvaluationError, Inclusion, SampleBuilder,
+    evaluate_sample, weigh, Evaluation, EvaluationError, Inclusion, SampleBuilder, Sensitivity,
 };
 use crate::privacy::kanon::{self, KAnonReport, QiColumn, ReleasePlan};
 use crate::release::merkle::MerkleRoot;
@@ -299,6 +299,73 @@ pub fn summarize(
     build(catalog, survey_id, encoding, &mut Archive::hash_only())
 }
 
+/// What the first pass over the responses decides: the quasi-identifier columns, the
+/// k-anonymity plan, the number of stored responses and the definition the released rows are
+/// weighted by (merged age bands raked to the sum of their targets).
+struct Planned {
+    qi: Vec<QiColumn>,
+    plan: ReleasePlan,
+    stored: u64,
+    release: Survey,
+}
+
+fn planned(catalog: &Catalog, survey_id: &str, survey: &Survey) -> Result<Planned, ExportError> {
+    let qi = qi_columns(survey);
+    let mut groups: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut stored = 0u64;
+    each_response(catalog, survey_id, |r| {
+        *groups.entry(qi_values(&qi, &r.answers)).or_default() += 1;
+        stored += 1;
+        Ok(())
+    })?;
+    let k = usize::try_from(survey.privacy.k_anonymity).unwrap_or(usize::MAX);
+    let plan = kanon::plan(&groups, &qi, k);
+    let release = release_definition(survey, &anonymization(&plan, &qi).generalized);
+    Ok(Planned {
+        qi,
+        plan,
+        stored,
+        release,
+    })
+}
+
+/// What the survey file's quality rules do to the released figures: the released rows
+/// evaluated as the result set is, and again with the responses the rules exclude kept, so
+/// that the published page compares its own figures with the alternative. `None` when the rules
+/// exclude nothing.
+pub fn released_sensitivity(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<Option<Sensitivity>, ExportError> {
+    let current = catalog.require(survey_id)?;
+    let survey = current.definition.as_ref();
+    if survey.quality.exclude.is_empty() {
+        return Ok(None);
+    }
+    let Planned {
+        qi, plan, release, ..
+    } = planned(catalog, survey_id, survey)?;
+    let mut without = release.clone();
+    without.quality.exclude.clear();
+    let mut builders = [SampleBuilder::new(&release), SampleBuilder::new(&without)];
+    each_response(catalog, survey_id, |mut r| {
+        release_row(&plan, &qi, &mut r.answers);
+        let stratum = stratum_code(&release, &r.answers);
+        for builder in &mut builders {
+            builder.add(&stratum, &r.answers, &r.flags, &r.channel);
+        }
+        Ok(())
+    })?;
+    let [with_rules, without_rules] = builders.map(SampleBuilder::finish);
+    let failed = |source| ExportError::Evaluation {
+        survey: survey_id.to_owned(),
+        source,
+    };
+    let with_rules = evaluate_sample(&release, &with_rules).map_err(failed)?;
+    let without_rules = evaluate_sample(&without, &without_rules).map_err(failed)?;
+    Ok(Sensitivity::of(&with_rules, &without_rules))
+}
+
 fn build<W: Write + Seek>(
     catalog: &Catalog,
     survey_id: &str,
@@ -314,21 +381,14 @@ fn build<W: Write + Seek>(
     }
     let version = current.record.current_version.clone();
     let survey = current.definition.as_ref();
-    let qi = qi_columns(survey);
-
     // Pass 1: how many rows share each combination of quasi-identifiers.
-    let mut groups: HashMap<Vec<String>, usize> = HashMap::new();
-    let mut stored = 0u64;
-    each_response(catalog, survey_id, |r| {
-        *groups.entry(qi_values(&qi, &r.answers)).or_default() += 1;
-        stored += 1;
-        Ok(())
-    })?;
-    let k = usize::try_from(survey.privacy.k_anonymity).unwrap_or(usize::MAX);
-    let plan = kanon::plan(&groups, &qi, k);
-    drop(groups);
+    let Planned {
+        qi,
+        plan,
+        stored,
+        release,
+    } = planned(catalog, survey_id, survey)?;
     let anonymization = anonymization(&plan, &qi);
-    let release = release_definition(survey, &anonymization.generalized);
 
     // Pass 2: the released rows into the weighting sample.
     let mut builder = SampleBuilder::new(&release);
