@@ -97,6 +97,14 @@ impl FieldworkView<'_> {
         }
     }
 
+    /// The share of the fieldwork period over by today, while the survey is open.
+    fn elapsed_share(&self) -> Option<f64> {
+        (self.survey.record.state == SurveyState::Open).then(|| {
+            let today = self.survey.definition.local_date(self.now);
+            share_of_period_elapsed(&self.survey.definition, today)
+        })
+    }
+
     /// What a publisher should notice about a county, each with a class for its colour.
     fn notes(&self, s: &StratumProgress) -> Vec<Value> {
         let mut notes = Vec::new();
@@ -153,6 +161,8 @@ impl FieldworkView<'_> {
             "share": s.share_of_target.map(percent).unwrap_or_default(),
             "bar": format!("{:.1}", (share * 100.0).clamp(0.0, 100.0)),
             "bar_label": s.share_of_target.map(|v| self.format("fieldwork.bar", &[("share", &percent(v))])),
+            // Where the bar should reach by today on a straight-line schedule, while open.
+            "due_bar": self.elapsed_share().map(|e| format!("{:.1}", (e * 100.0).clamp(0.0, 100.0))),
             "reached": share >= 1.0,
             "moe": self.margin(s.margin_of_error),
             "flagged": s.flagged,
@@ -240,6 +250,17 @@ impl FieldworkView<'_> {
             ]),
             // Still taking answers after the planned period: the schedule notes below count
             // the whole target as due, and the publisher should know why.
+            // How far into the period today is, while the survey is open within it.
+            "period_days": self.elapsed_share().filter(|_| survey.local_date(self.now) <= survey.fieldwork_end).map(|_| {
+                let today = survey.local_date(self.now);
+                let days = (survey.fieldwork_end - survey.fieldwork_start).num_days() + 1;
+                let done = ((today - survey.fieldwork_start).num_days() + 1).clamp(0, days);
+                self.format("fieldwork.period_days", &[
+                    ("done", &done.to_string()),
+                    ("left", &(days - done).to_string()),
+                    ("share", &percent(done as f64 / days as f64)),
+                ])
+            }),
             "period_over": (self.survey.record.state == crate::lifecycle::SurveyState::Open
                 && survey.local_date(self.now) > survey.fieldwork_end)
                 .then(|| self.format(

@@ -311,6 +311,10 @@ impl ResultsPage<'_> {
                         ]),
                         None => d.respondents.to_string(),
                     },
+                    // The first indicator (the survey file's headline, overall satisfaction in
+                    // the example) beside the total: a reader asks how satisfied their county
+                    // is before how many points it earned.
+                    "headline": d.indicators.first().map(|i| self.cell(i, public.shown(n, 0))),
                     "points": format!("{}\u{a0}/\u{a0}{:.0}", points_shown(d.points), d.max_points),
                     "points_range": self.points_range(d, "results.points_range"),
                     // Every indicator of the county in one place: what its total is made of.
@@ -324,11 +328,11 @@ impl ResultsPage<'_> {
             })
             .collect();
         let date = published_on(&r.definition, &r.published_at);
-        let version = r.version.get(..12).unwrap_or(&r.version);
         json!({
             "page_title": m.format(lang, "results.heading", &[("title", title)]),
             "heading": m.format(lang, "results.heading", &[("title", title)]),
-            "published": m.format(lang, "results.published", &[("date", &date), ("version", version)]),
+            // The questionnaire's version is in the method, for those who check it.
+            "published": m.format(lang, "results.published", &[("date", &date)]),
             "simulated": e.includes_simulated.then(|| m.text(lang, "results.simulated")),
             // Above the figures, not only in the method: they may be biased by it.
             "misfit": e.weighting.misses_census_by().map(|gap| m.format(lang, "results.misfit", &[
@@ -350,6 +354,7 @@ impl ResultsPage<'_> {
                 .collect::<Vec<_>>(),
             "indicators": indicators,
             "county_totals": county_totals,
+            "headline_label": survey.indicators.first().map(|i| i.label.get(lang)),
             "method_summary": self.method_summary(),
             "methodology": self.methodology(),
             "result_set": r.result_set.as_ref().map(|set| json!({

@@ -61,6 +61,16 @@ on_both_backends! {
         for (figure, shown) in compared.city.iter().zip(&published.evaluation.domains[0].indicators) {
             assert_eq!((&figure.id, figure.with_rules), (&shown.id, shown.estimate), "with the rules is the page's own figure, from the same released rows");
         }
+        let county_table = &page.body[page.body.find("<h2>各县（市、区）").expect("the counties")..];
+        let county_table = &county_table[..county_table.find("</table>").unwrap()];
+        assert!(county_table.contains(&format!("<th scope=\"col\">{}</th>", survey.indicators[0].label.zh)), "the headline indicator beside each county's total: {county_table}");
+        let nanhu = &county_table[county_table.find("<th scope=\"row\">南湖区<br><span class=\"note\">").expect("Nanhu, its responses under its name")..];
+        let nanhu = &nanhu[..nanhu.find("</tr>").unwrap()];
+        assert!(nanhu.contains("\u{a0}分<br><span class=\"st "), "its satisfaction score and status: {nanhu}");
+        assert!(!page.body.contains("· 问卷版本") && page.body.contains("问卷版本："), "the version is in the method, not under the heading");
+        assert!(page.body.contains("<details class=\"box\" id=\"result-set\"><summary>数据可核验（供评估人员核验的技术信息）</summary>"), "the fingerprints folded, for evaluators");
+        let home = app.get("/").await;
+        assert!(home.body.contains("调查时间：2016-10-10 至 2016-11-30"), "the home page dates each published survey: {}", home.body);
         let details = page.body.find("<summary>南湖区：各项指标与得分明细</summary>").expect("a county's own breakdown");
         let breakdown = &page.body[details..details + page.body[details..].find("</details>").unwrap()];
         assert_eq!(breakdown.matches("<tr><th scope=\"row\">").count(), survey.indicators.len(), "every indicator of the county");

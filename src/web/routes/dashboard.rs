@@ -20,8 +20,8 @@ use crate::web::{lang_of, AppError, AppState, FileNotLoaded, SignedIn};
 
 /// Each county's bar, its notes in colour, the message after a move, and county names kept whole
 /// (a narrow column would break 南湖区 in two).
-const DASHBOARD_CSS: &str = "svg.pb{width:100%;height:.5rem;margin:.3rem 0}\
-.n{display:block;font-size:.95rem}.n.ok{color:#0a6b2d}.n.warn{color:#8a5300}.n.muted{color:var(--muted)}\
+const DASHBOARD_CSS: &str = "svg.pb{width:100%;height:.65rem;margin:.3rem 0}\
+.n{display:block;font-size:.95rem}.n.ok{color:#0a6b2d}.n.warn{color:#8a5300}.muted{color:var(--muted)}\
 .done{border:2px solid #0a6b2d;background:#eefaf1}tbody th{word-break:keep-all;overflow-wrap:normal}";
 
 /// A survey as it stands and its fieldwork progress.
@@ -106,13 +106,22 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             .iter()
             .map(|(s, p)| {
                 let completed = p.completed.to_string();
+                let usable = p.usable().to_string();
                 let responses = match p.target {
                     Some(target) => m.format(
                         lang,
                         "fieldwork.responses_of_target",
-                        &[("completed", &completed), ("target", &target.to_string())],
+                        &[
+                ("completed", &completed),
+                ("usable", &usable),
+                ("target", &target.to_string()),
+            ],
                     ),
-                    None => m.format(lang, "fieldwork.responses", &[("completed", &completed)]),
+                    None => m.format(
+            lang,
+            "fieldwork.responses",
+            &[("completed", &completed), ("usable", &usable)],
+        ),
                 };
                 json!({
                     "id": s.record.id,

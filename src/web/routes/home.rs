@@ -31,12 +31,17 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             })
         })
         .collect();
+    let messages = state.pages.messages();
     let published: Vec<_> = surveys
         .iter()
         .filter(|s| s.record.state == SurveyState::Published)
         .map(|s| {
             json!({
                 "title": s.definition.title.get(lang),
+                "period": messages.format(lang, "home.published_period", &[
+                    ("start", &s.definition.fieldwork_start.to_string()),
+                    ("end", &s.definition.fieldwork_end.to_string()),
+                ]),
                 "href": format!("/results/{}{suffix}", s.record.id),
             })
         })

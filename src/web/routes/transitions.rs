@@ -170,13 +170,22 @@ async fn confirmation(
     }
     let m = state.pages.messages();
     let completed = progress.completed.to_string();
+    let usable = progress.usable().to_string();
     let responses = match progress.target {
         Some(target) => m.format(
             lang,
             "fieldwork.responses_of_target",
-            &[("completed", &completed), ("target", &target.to_string())],
+            &[
+                ("completed", &completed),
+                ("usable", &usable),
+                ("target", &target.to_string()),
+            ],
         ),
-        None => m.format(lang, "fieldwork.responses", &[("completed", &completed)]),
+        None => m.format(
+            lang,
+            "fieldwork.responses",
+            &[("completed", &completed), ("usable", &usable)],
+        ),
     };
     let state_text = m.text(lang, &format!("account.state_{}", survey.record.state));
     let mut paragraphs = vec![m.format(

@@ -66,7 +66,9 @@ on_both_backends! {
         let admin = signed_in(&app, "admin@example.org", Role::Admin).await;
 
         let (close_page, token) = confirmation(&app, "close", &publisher).await;
-        assert!(close_page.body.contains("700 of 1400 responses so far"), "{}", close_page.body);
+        let usable = minyi::analysis::stored_fieldwork_progress(&app.catalog(), EXAMPLE_ID).unwrap().usable();
+        assert!(usable < 700, "the quality rules set some aside");
+        assert!(close_page.body.contains(&format!("So far: {usable} usable responses of 1400 targeted (700 received).")), "{}", close_page.body);
         assert!(close_page.body.contains("cannot be undone"), "the page says what is final");
         assert_eq!(state_of(&app), SurveyState::Open, "asking to confirm changes nothing");
         let closed = confirm(&app, "close", &publisher, &token).await;

@@ -5,6 +5,11 @@ use minyi::accounts::Role;
 use minyi::analysis::{add_simulated, fieldwork_progress};
 
 use super::*;
+
+/// A share as the dashboard writes it.
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
 use crate::accounts::accounts;
 
 on_both_backends! {
@@ -40,6 +45,12 @@ on_both_backends! {
                 "{}: the channel table counts its responses under the one channel they came by",
                 county.code
             );
+            assert!(
+                shown.contains(&format!("({})</span>", percent(county.share_of_target.expect("a target")))),
+                "{}: the share of its target, on screen and not only to screen readers: {shown}",
+                county.code
+            );
+            assert!(shown.contains("<rect x=\"100.0\" width=\"1\""), "{}: the period over, the mark of what is due stands at the end: {shown}", county.code);
             assert!(
                 shown.contains(&format!("behind schedule ({target} due by today)")),
                 "{}: fieldwork (2016) is over while the survey is open, so the whole target is due: {shown}",
@@ -92,6 +103,25 @@ on_both_backends! {
         assert!(!page.body.contains("simulated"), "no note about simulated responses");
     }
 
+    async fn within_the_period_the_dashboard_says_how_far_through_it_is_and_marks_what_is_due(backend: Backend) {
+        let today = example_survey().local_date(chrono::Utc::now());
+        let dir = tempfile::tempdir().unwrap();
+        let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
+            .unwrap()
+            .replace("fieldwork_start = 2016-10-10", &format!("fieldwork_start = {}", today - chrono::Days::new(9)))
+            .replace("fieldwork_end = 2016-11-30", &format!("fieldwork_end = {}", today + chrono::Days::new(20)));
+        std::fs::write(dir.path().join("jiaxing-food-safety-2016.toml"), source).unwrap();
+        let app = spawn_app_with_surveys(backend, dir.path()).await;
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+
+        let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), &cookie).await;
+
+        assert!(page.body.contains("Day 10: 20 days left (33% of the period over)"), "{}", page.body);
+        let nanhu = row(&page.body, "county-nanhu");
+        assert!(nanhu.contains("<rect x=\"33.3\" width=\"1\""), "a third of the way along the bar, what is due by today: {nanhu}");
+        assert!(!page.body.contains("The planned fieldwork period ended"), "the period is not over");
+    }
+
     async fn the_survey_list_shows_every_survey_with_its_state_and_responses(backend: Backend) {
         let app = spawn_app(backend).await;
         add_simulated(&app.catalog(), EXAMPLE_ID, 12, 1).expect("simulated fieldwork");
@@ -102,7 +132,9 @@ on_both_backends! {
 
         assert_eq!(list.status, 200);
         let entry = &list.body[list.body.find(&format!("id=\"survey-{EXAMPLE_ID}\"")).expect("the survey is listed")..];
-        for expected in ["fieldwork under way", "12 of 1400 responses", &format!("href=\"/admin/surveys/{EXAMPLE_ID}?lang&#x3D;en\"")] {
+        let usable = minyi::analysis::stored_fieldwork_progress(&app.catalog(), EXAMPLE_ID).unwrap().usable();
+        let counts = format!("{usable} usable responses of 1400 targeted (12 received)");
+        for expected in ["fieldwork under way", &counts, &format!("href=\"/admin/surveys/{EXAMPLE_ID}?lang&#x3D;en\"")] {
             assert!(entry.contains(expected), "the list shows {expected:?}");
         }
         assert!(account.body.contains("href=\"/admin/surveys?lang&#x3D;en\""), "the account page links the dashboard (handlebars writes = as &#x3D;)");
