@@ -1,6 +1,7 @@
 // The publisher's fieldwork dashboard on a phone: signing in, each county against its target,
-// the printable bulletin (and how it prints), a move's confirmation page, and closing the survey
-// with JavaScript switched off. Every page passes the same accessibility checks as the
+// the printable bulletin (and how it prints), a move's confirmation page, closing the survey
+// with JavaScript switched off, then publishing simulated responses refused without its box and
+// their deletion. Every page passes the same accessibility checks as the
 // resident's (axe-core, labels, 44 px touch targets, no sideways scrolling, text at 200%).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,5 +86,27 @@ test('closing the survey with JavaScript switched off', async () => {
   assert.match(page.url(), new RegExp(`${DASHBOARD}\\?done=close$`), 'back on the dashboard');
   assert.equal(await page.getByRole('status').innerText(), '调查已结束，不再接受答卷。');
   assert.equal(await page.getByRole('link', { name: '发布结果' }).count(), 1, 'now it can be published');
+
+  // The 300 simulated responses: publishing them needs their box ticked.
+  await page.getByRole('link', { name: '发布结果' }).click();
+  await page.waitForLoadState('load');
+  await page.getByRole('button', { name: '确认发布结果' }).click();
+  assert.match(page.url(), /\/publish$/, 'the box unticked, the browser does not send the form');
+  await context.close();
+});
+
+test('the closed survey\'s simulated responses: the publish warning and their deletion, accessible', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await signIn(page, `${DASHBOARD}/publish`);
+  await screenshot(page, 'publish-simulated');
+  await assertAccessible(page, 'publish confirmation with simulated responses');
+
+  await page.getByRole('link', { name: '删除模拟答卷' }).click();
+  await page.waitForLoadState('load');
+  await assertAccessible(page, 'deleting the simulated responses');
+  await page.getByRole('button', { name: '确认删除 300 份模拟答卷' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(await page.getByRole('status').innerText(), '模拟答卷已全部删除，居民的答卷不受影响。');
   await context.close();
 });

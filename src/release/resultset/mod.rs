@@ -17,6 +17,7 @@
 
 mod archive;
 mod codebook;
+mod codebook_csv;
 pub mod columns;
 mod estimates;
 mod methodology;
@@ -54,7 +55,8 @@ pub const FORMAT: &str = "minyi-resultset/2";
 
 /// The earlier formats `minyi verify` reads, each with the files made differently then: those
 /// are checked against the manifest's hashes but not made again.
-/// - `/1`: `minyi.sps` read the data only; `/2` adds each indicator's estimate and n.
+/// - `/1`: `minyi.sps` read the data only; `/2` adds each indicator's estimate and n, and the
+///   table `codebook.csv` (checked against the manifest, as `datapackage.json` is).
 pub const EARLIER_FORMATS: &[(&str, &[&str])] = &[("minyi-resultset/1", &["minyi.sps"])];
 pub const MERKLE_ALGORITHM: &str = "RFC 6962 Merkle tree (SHA-256) over the rows of responses.csv, header excluded, each row as written without its line end";
 
@@ -490,6 +492,10 @@ fn build<W: Write + Seek>(
     archive.add(
         "datapackage.json",
         bytes(codebook::datapackage(&columns, &facts)),
+    )?;
+    archive.add(
+        "codebook.csv",
+        bytes(codebook_csv::codebook_csv(&columns, encoding)?),
     )?;
     archive.add("methodology.md", bytes(methodology::methodology(&facts)?))?;
     archive.add("minyi.sps", bytes(spss::spss(&columns, encoding, &release)))?;

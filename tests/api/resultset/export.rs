@@ -4,12 +4,13 @@ use sha2::{Digest, Sha256};
 
 use super::*;
 
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     "responses.csv",
     "estimates.csv",
     "evaluation.json",
     "survey.toml",
     "datapackage.json",
+    "codebook.csv",
     "methodology.md",
     "minyi.sps",
     "minyi.R",
