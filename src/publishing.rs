@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::analysis::evaluate_survey;
 use crate::catalog::{now_rfc3339, Catalog, CatalogError};
-use crate::evaluation::Evaluation;
+use crate::evaluation::{Evaluation, SubmittedDays};
 use crate::invitations::results_published_mail;
 use crate::lifecycle::Transition;
 use crate::release::{resultset, Encoding};
@@ -134,6 +134,20 @@ fn figures(
         tracing::warn!(survey = survey_id, error = %e, "no sensitivity to the quality rules");
         None
     });
+    // When the answers came in, for the page to set beside the planned fieldwork.
+    let by_day = crate::analysis::stored_fieldwork_progress(catalog, survey_id)
+        .map_err(|source| PublishError::Evaluation {
+            survey: survey_id.to_owned(),
+            source: Box::new(resultset::ExportError::Analysis(source)),
+        })?
+        .by_day;
+    evaluation.submitted = by_day
+        .first()
+        .zip(by_day.last())
+        .map(|((first, _), (last, _))| SubmittedDays {
+            first: first.clone(),
+            last: last.clone(),
+        });
     Ok((evaluation, summary))
 }
 

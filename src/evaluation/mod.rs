@@ -171,10 +171,24 @@ pub struct Evaluation {
     /// results (`publishing`), never in a result set's own evaluation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<Sensitivity>,
+    /// The days responses actually came in, beside the file's planned fieldwork: set on
+    /// published results (`publishing`), never in a result set's own evaluation (whose
+    /// methodology.md says them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted: Option<SubmittedDays>,
 }
 
-/// The city's figures from every stored response with the quality rules' exclusions applied,
-/// and with the excluded responses kept: how much the published figures owe to the rules
+/// The first and last days (the survey's local dates, `YYYY-MM-DD`) a stored response was
+/// submitted on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedDays {
+    pub first: String,
+    pub last: String,
+}
+
+/// The city's figures with the quality rules' exclusions applied, as published (on the
+/// released rows, or the stored ones where there is no result set), and with the excluded
+/// responses kept: how much the published figures owe to the rules
 /// (straight-lining exclusion removes uniform, often satisfied, raters).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sensitivity {
@@ -357,6 +371,7 @@ pub fn evaluate_sample(survey: &Survey, sample: &Sample) -> Result<Evaluation, E
         weighting: weights.summary,
         domains,
         sensitivity: None,
+        submitted: None,
     })
 }
 

@@ -420,6 +420,38 @@ impl ResultsPage<'_> {
         ))
     }
 
+    /// The planned fieldwork and, for results published since it is recorded, the days the
+    /// answers actually came in, saying so when some came in outside the plan (an inspection
+    /// asks).
+    fn fieldwork_line(&self) -> String {
+        let (m, lang) = (self.messages, self.lang);
+        let survey = &self.results.definition;
+        let (start, end) = (
+            survey.fieldwork_start.to_string(),
+            survey.fieldwork_end.to_string(),
+        );
+        let planned = [("start", start.as_str()), ("end", end.as_str())];
+        let Some(days) = &self.results.evaluation.submitted else {
+            return m.format(lang, "results.method_fieldwork", &planned);
+        };
+        // Dates as YYYY-MM-DD compare as text.
+        let outside = days.first.as_str() < start.as_str() || days.last.as_str() > end.as_str();
+        m.format(
+            lang,
+            if outside {
+                "results.method_fieldwork_outside"
+            } else {
+                "results.method_fieldwork_actual"
+            },
+            &[
+                ("start", &start),
+                ("end", &end),
+                ("first", &days.first),
+                ("last", &days.last),
+            ],
+        )
+    }
+
     /// The method in three sentences, for readers who are not statisticians; the details
     /// follow, folded.
     fn method_summary(&self) -> String {
@@ -455,14 +487,7 @@ impl ResultsPage<'_> {
         let e = &r.evaluation;
         let mut lines = vec![
             m.format(lang, "results.method_version", &[("version", &r.version)]),
-            m.format(
-                lang,
-                "results.method_fieldwork",
-                &[
-                    ("start", &survey.fieldwork_start.to_string()),
-                    ("end", &survey.fieldwork_end.to_string()),
-                ],
-            ),
+            self.fieldwork_line(),
             m.format(
                 lang,
                 "results.method_sample",
@@ -707,6 +732,11 @@ pub fn api_json(results: &PublishedResults) -> Value {
         "title": survey.title,
         "version": results.version,
         "published_at": results.published_at,
+        // The plan, and the days answers came in (null for results published before).
+        "fieldwork": {
+            "planned": { "start": survey.fieldwork_start, "end": survey.fieldwork_end },
+            "submitted": results.evaluation.submitted,
+        },
         "includes_simulated": results.evaluation.includes_simulated,
         "min_public_cell": survey.privacy.min_public_cell,
         "responses": results.evaluation.responses,

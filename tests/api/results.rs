@@ -66,9 +66,14 @@ on_both_backends! {
         assert!(county_table.contains(&format!("<th scope=\"col\">{}</th>", survey.indicators[0].label.zh)), "the headline indicator beside each county's total: {county_table}");
         let nanhu = &county_table[county_table.find("<th scope=\"row\">南湖区<br><span class=\"note\">").expect("Nanhu, its responses under its name")..];
         let nanhu = &nanhu[..nanhu.find("</tr>").unwrap()];
-        assert!(nanhu.contains("\u{a0}分<br><span class=\"st "), "its satisfaction score and status: {nanhu}");
+        assert!(nanhu.contains("\u{a0}分</span><br><span class=\"st "), "its satisfaction score and status: {nanhu}");
         assert!(!page.body.contains("· 问卷版本") && page.body.contains("问卷版本："), "the version is in the method, not under the heading");
         assert!(page.body.contains("<details class=\"box\" id=\"result-set\"><summary>数据可核验（供评估人员核验的技术信息）</summary>"), "the fingerprints folded, for evaluators");
+        let today = survey.local_date(chrono::Utc::now());
+        assert!(
+            page.body.contains(&format!("调查时间：计划 2016-10-10 至 2016-11-30，实际收到答卷 {today} 至 {today}。注意：部分答卷是在计划的调查时间之外收到的。")),
+            "the days the answers came in beside the plan, and that they fall outside it"
+        );
         let home = app.get("/").await;
         assert!(home.body.contains("调查时间：2016-10-10 至 2016-11-30"), "the home page dates each published survey: {}", home.body);
         let details = page.body.find("<summary>南湖区：各项指标与得分明细</summary>").expect("a county's own breakdown");
@@ -112,6 +117,10 @@ on_both_backends! {
         assert_eq!(api.status, 200);
         let json: serde_json::Value = serde_json::from_str(&api.body).expect("JSON");
         assert_eq!(json["includes_simulated"], true);
+        let today = example_survey().local_date(chrono::Utc::now()).to_string();
+        assert_eq!(json["fieldwork"]["planned"]["start"], "2016-10-10");
+        assert_eq!(json["fieldwork"]["submitted"]["first"], today.as_str(), "the days the answers came in");
+        assert_eq!(json["fieldwork"]["submitted"]["last"], today.as_str());
         assert_eq!(json["domains"][0]["code"], "city");
         let city_estimate = json["domains"][0]["indicators"][0]["estimate"].as_f64().expect("a number");
         let csv_city: Vec<&str> = rows[1].split(',').collect();

@@ -106,6 +106,17 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         "/admin/surveys/{id}/clear",
         [303, 403, 403, 303, 303],
     ),
+    // Published results keep their simulated responses: refused, with or without the token.
+    (
+        "get",
+        "/admin/surveys/{id}/simulated",
+        [303, 403, 403, 409, 409],
+    ),
+    (
+        "post",
+        "/admin/surveys/{id}/simulated",
+        [303, 403, 403, 409, 409],
+    ),
     (
         "get",
         "/admin/surveys/{id}/bulletin",
