@@ -315,7 +315,9 @@ impl ResultsPage<'_> {
                     // the example) beside the total: a reader asks how satisfied their county
                     // is before how many points it earned.
                     "headline": d.indicators.first().map(|i| self.cell(i, public.shown(n, 0))),
-                    "points": format!("{}\u{a0}/\u{a0}{:.0}", points_shown(d.points), d.max_points),
+                    // Broken, if at all, after the slash ("13.5 /" over "100", not "13.5 / 1"
+                    // over "00"), and still narrow enough for a phone at twice the text size.
+                    "points": format!("{}\u{a0}/ {:.0}", points_shown(d.points), d.max_points),
                     "points_range": self.points_range(d, "results.points_range"),
                     // Every indicator of the county in one place: what its total is made of.
                     "details_summary": m.format(lang, "results.county_details", &[("county", d.name.get(lang))]),

@@ -66,7 +66,8 @@ on_both_backends! {
         assert!(county_table.contains(&format!("<th scope=\"col\">{}</th>", survey.indicators[0].label.zh)), "the headline indicator beside each county's total: {county_table}");
         let nanhu = &county_table[county_table.find("<th scope=\"row\">南湖区<br><span class=\"note\">").expect("Nanhu, its responses under its name")..];
         let nanhu = &nanhu[..nanhu.find("</tr>").unwrap()];
-        assert!(nanhu.contains("\u{a0}分</span><br><span class=\"st "), "its satisfaction score and status: {nanhu}");
+        assert!(nanhu.contains("\u{a0}分<br><span class=\"st "), "its satisfaction score and status: {nanhu}");
+        assert!(nanhu.contains("\u{a0}/ 100<br>"), "the total broken, if at all, after its slash: {nanhu}");
         assert!(!page.body.contains("· 问卷版本") && page.body.contains("问卷版本："), "the version is in the method, not under the heading");
         assert!(page.body.contains("<details class=\"box\" id=\"result-set\"><summary>数据可核验（供评估人员核验的技术信息）</summary>"), "the fingerprints folded, for evaluators");
         let today = survey.local_date(chrono::Utc::now());

@@ -298,7 +298,7 @@ pub(super) mod tests {
     }
 
     /// The SPSS command starting with `start` (at the start of a line), to its closing period.
-    fn command<'a>(syntax: &'a str, start: &str) -> &'a str {
+    pub(in crate::release::resultset) fn command<'a>(syntax: &'a str, start: &str) -> &'a str {
         let from = syntax
             .find(&format!("\n{start}"))
             .unwrap_or_else(|| panic!("no {start:?} in:\n{syntax}"))

@@ -310,6 +310,7 @@ fn literal(column: &Column, code: &str, missing: &[(String, i64)]) -> Option<Str
 mod tests {
     use super::super::columns::columns;
     use super::super::spss::spss_missing_numbers;
+    use super::super::spss::tests::command;
     use super::*;
 
     const JIAXING: &str = include_str!("../../../surveys/jiaxing-food-safety-2016.toml");
@@ -320,16 +321,6 @@ mod tests {
         let mut s = String::new();
         spss_estimates(&mut s, &columns, &survey, &spss_missing_numbers(&columns));
         s
-    }
-
-    /// The lines of `syntax` from the one starting with `start` to the next ending with `.`.
-    fn command<'a>(syntax: &'a str, start: &str) -> &'a str {
-        let from = syntax
-            .find(&format!("\n{start}"))
-            .unwrap_or_else(|| panic!("no {start:?} in:\n{syntax}"))
-            + 1;
-        let to = syntax[from..].find(".\n").unwrap() + from + 1;
-        &syntax[from..to]
     }
 
     #[test]
