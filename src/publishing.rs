@@ -134,20 +134,22 @@ fn figures(
         tracing::warn!(survey = survey_id, error = %e, "no sensitivity to the quality rules");
         None
     });
-    // When the answers came in, for the page to set beside the planned fieldwork.
-    let by_day = crate::analysis::stored_fieldwork_progress(catalog, survey_id)
-        .map_err(|source| PublishError::Evaluation {
-            survey: survey_id.to_owned(),
-            source: Box::new(resultset::ExportError::Analysis(source)),
-        })?
-        .by_day;
-    evaluation.submitted = by_day
-        .first()
-        .zip(by_day.last())
-        .map(|((first, _), (last, _))| SubmittedDays {
-            first: first.clone(),
-            last: last.clone(),
-        });
+    // When the answers came in (every stored response, simulated ones too, as in the
+    // figures), for the page to set beside the planned fieldwork; like the sensitivity, a
+    // failure leaves the plan alone on the page, not the page unpublished.
+    evaluation.submitted =
+        match crate::analysis::stored_fieldwork_progress(catalog, survey_id) {
+            Ok(progress) => progress.by_day.first().zip(progress.by_day.last()).map(
+                |((first, _), (last, _))| SubmittedDays {
+                    first: first.clone(),
+                    last: last.clone(),
+                },
+            ),
+            Err(e) => {
+                tracing::warn!(survey = survey_id, error = %e, "no submission dates for the page");
+                None
+            }
+        };
     Ok((evaluation, summary))
 }
 

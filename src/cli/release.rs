@@ -270,27 +270,21 @@ pub(super) fn verify(
             }
         }
     }
-    let made_again: Vec<&str> = ["minyi.R", "minyi.sps"]
-        .into_iter()
-        .filter(|script| !verified.not_made_again.contains(script))
-        .collect();
-    let earlier = if verified.not_made_again.is_empty() {
+    let earlier = if verified.format == crate::release::resultset::FORMAT {
         String::new()
     } else {
         format!(
-            " {} matches the manifest but was not made again: the Minyi of format {} made it differently.",
-            verified.not_made_again.join(" and "),
+            " It is in the earlier format {}, whose scripts were made again as that format made them.",
             verified.format
         )
     };
     println!(
         "{}: verified. {} files match the manifest; {} response rows give Merkle root {}; \
-         weights, estimates, evaluation and {}, made again from the rows and survey.toml, are equal to the released ones.{earlier}",
+         weights, estimates, evaluation and the R and SPSS scripts, made again from the rows and survey.toml, are equal to the released ones.{earlier}",
         file.display(),
         verified.files,
         verified.responses,
         verified.merkle_root,
-        made_again.join(" and "),
     );
     println!(
         "manifest sha256 {} (survey {}, version {}; {encoding}): the public results page shows the Merkle root, the same for either encoding, and the manifest hash of each encoding",

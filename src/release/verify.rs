@@ -29,11 +29,8 @@ pub struct Verified {
     pub files: usize,
     /// The CSV encoding: the Excel one (byte-order mark) or plain UTF-8.
     pub encoding: Encoding,
-    /// `manifest.json`'s format.
+    /// `manifest.json`'s format: [`resultset::FORMAT`] or one of the earlier ones.
     pub format: String,
-    /// The scripts an earlier Minyi made differently ([`resultset::EARLIER_FORMATS`]): checked
-    /// against the manifest, not made again.
-    pub not_made_again: &'static [&'static str],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,26 +135,18 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     })?;
     let manifest: Manifest = serde_json::from_slice(manifest_bytes)
         .map_err(|e| discrepancy(format!("manifest.json cannot be read: {e}")))?;
-    let not_made_again: &'static [&'static str] = if manifest.format == resultset::FORMAT {
-        &[]
-    } else {
-        match resultset::EARLIER_FORMATS
-            .iter()
-            .find(|(format, _)| *format == manifest.format)
-        {
-            Some((_, files)) => files,
-            None => {
-                let readable: Vec<&str> = std::iter::once(resultset::FORMAT)
-                    .chain(resultset::EARLIER_FORMATS.iter().map(|(format, _)| *format))
-                    .collect();
-                return Err(discrepancy(format!(
-                    "manifest.json has format {:?}; this Minyi reads {} (a later format needs a later Minyi)",
-                    manifest.format,
-                    readable.join(", ")
-                )));
-            }
-        }
-    };
+    if manifest.format != resultset::FORMAT
+        && !resultset::EARLIER_FORMATS.contains(&manifest.format.as_str())
+    {
+        let readable: Vec<&str> = std::iter::once(resultset::FORMAT)
+            .chain(resultset::EARLIER_FORMATS.iter().copied())
+            .collect();
+        return Err(discrepancy(format!(
+            "manifest.json has format {:?}; this Minyi reads {} (a later format needs a later Minyi)",
+            manifest.format,
+            readable.join(", ")
+        )));
+    }
 
     // 1. Every file is the one the manifest names (responses.csv is hashed as it is read).
     for entry in &manifest.files {
@@ -304,19 +293,16 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             &json,
         ));
     }
-    // 4. The scripts, made from survey.toml alone: a changed one would label or compute
-    // something other than what the files hold, with every hash made to agree. A script an
-    // earlier format made differently was checked against the manifest only (step 1).
+    // 4. The scripts, made from survey.toml alone (as the file's format made them): a changed
+    // one would label or compute something other than what the files hold, with every hash
+    // made to agree.
     for (name, made) in [
         (
             "minyi.sps",
-            resultset::spss_script(&columns, encoding, &release),
+            resultset::spss_script(&columns, encoding, &release, &manifest.format),
         ),
         ("minyi.R", resultset::r_script(&columns, encoding, &release)),
     ] {
-        if not_made_again.contains(&name) {
-            continue;
-        }
         if made != file(name)? {
             return Err(first_difference(name, file(name)?, &made));
         }
@@ -330,7 +316,6 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         files: manifest.files.len(),
         encoding,
         format: manifest.format,
-        not_made_again,
     })
 }
 

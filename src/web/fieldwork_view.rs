@@ -248,8 +248,6 @@ impl FieldworkView<'_> {
                 ("start", &survey.fieldwork_start.to_string()),
                 ("end", &survey.fieldwork_end.to_string()),
             ]),
-            // Still taking answers after the planned period: the schedule notes below count
-            // the whole target as due, and the publisher should know why.
             // How far into the period today is, while the survey is open within it.
             "period_days": self.elapsed_share().filter(|_| survey.local_date(self.now) <= survey.fieldwork_end).map(|_| {
                 let today = survey.local_date(self.now);
@@ -261,6 +259,8 @@ impl FieldworkView<'_> {
                     ("share", &percent(done as f64 / days as f64)),
                 ])
             }),
+            // Still taking answers after the planned period: the schedule notes below count
+            // the whole target as due, and the publisher should know why.
             "period_over": (self.survey.record.state == crate::lifecycle::SurveyState::Open
                 && survey.local_date(self.now) > survey.fieldwork_end)
                 .then(|| self.format(

@@ -159,7 +159,14 @@ impl Figures<'_> {
     fn against_threshold(&self, i: &IndicatorResult, value: f64) -> String {
         let shown = self.figure(i, value);
         if value < i.threshold && shown == self.figure(i, i.threshold) {
-            self.with_unit(i, &two_places_cut(on_its_scale(i, value)))
+            let cut = two_places_cut(on_its_scale(i, value));
+            // A value a hair below the threshold (84.99999999999999) cuts to it: one step less.
+            let cut = if cut == two_places_cut(on_its_scale(i, i.threshold)) {
+                format!("{:.2}", on_its_scale(i, i.threshold) - 0.01)
+            } else {
+                cut
+            };
+            self.with_unit(i, &cut)
         } else {
             shown
         }
@@ -836,6 +843,11 @@ mod tests {
             figures.against_threshold(&rate, 0.85),
             "85.0%",
             "reaching it reads as it"
+        );
+        assert_eq!(
+            figures.against_threshold(&rate, 0.8499999999999999),
+            "84.99%",
+            "a hair below it, by floating point alone, still reads below"
         );
     }
 

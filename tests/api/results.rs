@@ -24,6 +24,8 @@ on_both_backends! {
         assert!(before.body.contains("href=\"/\""), "and leads home, where published results are listed");
         assert_eq!(app.get(&format!("/api/results/{EXAMPLE_ID}")).await.status, 404);
 
+        // The day the simulated answers are stamped with, read before they are.
+        let today = example_survey().local_date(chrono::Utc::now());
         run_fieldwork_and_publish(&app, 1400);
         let page = app.get(&path).await;
 
@@ -69,8 +71,7 @@ on_both_backends! {
         assert!(nanhu.contains("\u{a0}分<br><span class=\"st "), "its satisfaction score and status: {nanhu}");
         assert!(nanhu.contains("\u{a0}/ 100<br>"), "the total broken, if at all, after its slash: {nanhu}");
         assert!(!page.body.contains("· 问卷版本") && page.body.contains("问卷版本："), "the version is in the method, not under the heading");
-        assert!(page.body.contains("<details class=\"box\" id=\"result-set\"><summary>数据可核验（供评估人员核验的技术信息）</summary>"), "the fingerprints folded, for evaluators");
-        let today = survey.local_date(chrono::Utc::now());
+        assert!(page.body.contains("<details class=\"box\" id=\"result-set\"><summary>数据核验（供评估人员使用的技术信息）</summary>"), "the fingerprints folded, for evaluators");
         assert!(
             page.body.contains(&format!("调查时间：计划 2016-10-10 至 2016-11-30，实际收到答卷 {today} 至 {today}。注意：部分答卷是在计划的调查时间之外收到的。")),
             "the days the answers came in beside the plan, and that they fall outside it"
@@ -105,6 +106,7 @@ on_both_backends! {
 
     async fn the_figures_download_is_excel_ready_and_the_api_matches_the_page(backend: Backend) {
         let app = spawn_app(backend).await;
+        let today = example_survey().local_date(chrono::Utc::now()).to_string();
         run_fieldwork_and_publish(&app, 1400);
 
         let csv = app.get(&format!("/results/{EXAMPLE_ID}/figures.csv")).await;
@@ -118,7 +120,6 @@ on_both_backends! {
         assert_eq!(api.status, 200);
         let json: serde_json::Value = serde_json::from_str(&api.body).expect("JSON");
         assert_eq!(json["includes_simulated"], true);
-        let today = example_survey().local_date(chrono::Utc::now()).to_string();
         assert_eq!(json["fieldwork"]["planned"]["start"], "2016-10-10");
         assert_eq!(json["fieldwork"]["submitted"]["first"], today.as_str(), "the days the answers came in");
         assert_eq!(json["fieldwork"]["submitted"]["last"], today.as_str());

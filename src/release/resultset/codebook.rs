@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
+use super::codebook_csv;
 use super::columns::Column;
 use super::estimates::{ESTIMATE_COLUMNS, STATUS_LABELS};
 use super::ReleaseFacts;
@@ -72,7 +73,7 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
         .collect();
     let package = json!({
         // Not "tabular-data-package": the package lists the methodology, the survey file and
-        // the scripts beside its two tables.
+        // the scripts beside its three tables.
         "profile": "data-package",
         "name": format!("minyi-{}", survey.id),
         "title": format!("{} / {}", survey.title.zh, survey.title.en),
@@ -109,6 +110,7 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
                 "encoding": encoding_name(facts.encoding),
                 "dialect": dialect(),
                 "description": "The codebook as a table for Excel and WPS: one row per variable of responses.csv and code, with the question and the code's label in Chinese and English and what an empty cell means.",
+                "schema": { "fields": codebook_csv::HEADER.iter().map(|name| json!({ "name": name, "type": "string" })).collect::<Vec<_>>() },
             },
             { "name": "survey-definition", "path": "survey.toml", "format": "toml", "description": "The survey file the responses answered; its SHA-256 is the survey version." },
             { "name": "methodology", "path": "methodology.md", "format": "md", "mediatype": "text/markdown" },

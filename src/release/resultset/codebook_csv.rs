@@ -7,7 +7,8 @@
 use super::columns::{Column, ColumnKind};
 use crate::release::{CsvFile, Encoding};
 
-const HEADER: [&str; 9] = [
+/// The columns, all text (`datapackage.json` describes them).
+pub const HEADER: [&str; 9] = [
     "variable",
     "label_zh",
     "label_en",

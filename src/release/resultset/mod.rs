@@ -34,7 +34,7 @@ pub use archive::FileEntry;
 pub use codebook::r_script;
 pub use columns::{columns, Column};
 pub use estimates::{estimates_csv, evaluation_json};
-pub use spss::spss as spss_script;
+pub use spss::spss_of_format as spss_script;
 
 use crate::analysis::{quality_flags, AnalysisError, AnswerReader};
 use crate::catalog::{Catalog, CatalogError};
@@ -53,11 +53,11 @@ use archive::Archive;
 /// still check a result set downloaded before.
 pub const FORMAT: &str = "minyi-resultset/2";
 
-/// The earlier formats `minyi verify` reads, each with the files made differently then: those
-/// are checked against the manifest's hashes but not made again.
-/// - `/1`: `minyi.sps` read the data only; `/2` adds each indicator's estimate and n, and the
-///   table `codebook.csv` (checked against the manifest, as `datapackage.json` is).
-pub const EARLIER_FORMATS: &[(&str, &[&str])] = &[("minyi-resultset/1", &["minyi.sps"])];
+/// The earlier formats `minyi verify` reads; it makes their scripts again as they were made
+/// then ([`spss::spss_of_format`]).
+/// - `/1`: `minyi.sps` read the data only. `/2` adds each indicator's estimate and n to it, and
+///   the table `codebook.csv` (held to the manifest, as `datapackage.json` is).
+pub const EARLIER_FORMATS: &[&str] = &["minyi-resultset/1"];
 pub const MERKLE_ALGORITHM: &str = "RFC 6962 Merkle tree (SHA-256) over the rows of responses.csv, header excluded, each row as written without its line end";
 
 /// `manifest.json`.

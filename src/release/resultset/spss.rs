@@ -16,6 +16,21 @@ pub fn spss(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec<u8>
     s.into_bytes()
 }
 
+/// `minyi.sps` as a result set of `format` holds it: `minyi-resultset/1` read the data only
+/// ([`super::EARLIER_FORMATS`]), so that `minyi verify` checks an earlier file as it was made.
+pub fn spss_of_format(
+    columns: &[Column],
+    encoding: Encoding,
+    release: &Survey,
+    format: &str,
+) -> Vec<u8> {
+    if format == "minyi-resultset/1" {
+        spss_reading(columns, encoding).into_bytes()
+    } else {
+        spss(columns, encoding, release)
+    }
+}
+
 /// SPSS syntax reading `responses.csv` with variable and value labels.
 ///
 /// A scale question's column or a matrix item's whose points are whole numbers

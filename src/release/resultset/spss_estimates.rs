@@ -17,11 +17,12 @@ const SPSS_NAME_MAX: usize = 64;
 /// SPSS syntax, run after the responses are read (the active dataset, named `responses`):
 /// `value.{id}`, each used respondent's value of each indicator as docs/methodology.md defines
 /// it; then the dataset `minyi_estimates`, one case per domain (`city`, then each county with a
-/// used response, in the survey file's order) and per indicator its weighted mean (the estimate) and `n.{id}` (the
-/// respondents with a value). The responses are left active and unweighted.
+/// used response, in the survey file's order) and per indicator its weighted mean `est.{id}`
+/// (the estimate) and `n.{id}` (the respondents with a value). The responses are left active
+/// and unweighted. Every line stays under SPSS's 256 bytes: one name or term a line.
 ///
-/// The names hold a `.`, which no column's SPSS name does ([`spss_name`]), so they never meet a
-/// question's. `missing` gives the numbers of non-rating codes, as the reading part chose them.
+/// The names hold a `.`, which no column's SPSS name does ([`spss_name`]), nor a reserved word,
+/// so they never meet a question's. `missing` gives the numbers of non-rating codes, as the reading part chose them.
 pub fn spss_estimates(
     s: &mut String,
     columns: &[Column],
@@ -45,11 +46,7 @@ pub fn spss_estimates(
             Some(Indicator {
                 label: format!("{} / {}", indicator.label.zh, indicator.label.en),
                 value: name("value"),
-                estimate: if indicator.id.len() <= SPSS_NAME_MAX {
-                    indicator.id.clone()
-                } else {
-                    format!("estimate.{}", i + 1)
-                },
+                estimate: name("est"),
                 n: name("n"),
                 syntax: value,
             })
@@ -64,9 +61,9 @@ pub fn spss_estimates(
         "\n* ---- Each indicator's estimate and n, for the city and each county (estimates.csv) ----\n\
          * value.ID is each respondent's value of indicator ID (methodology.md), on the rows with\n\
          * a weight; the dataset minyi_estimates holds, per domain, each indicator's weighted mean\n\
-         * (the estimate) and n.ID, the respondents with a value. A county with no such respondent\n\
-         * has no case. Standard errors and intervals: estimates.csv, or minyi.R, which recomputes\n\
-         * them with raking residuals."
+         * est.ID (the estimate) and n.ID, the respondents with a value. A county with no such\n\
+         * respondent has no case. Standard errors and intervals: estimates.csv, or minyi.R, which\n\
+         * recomputes them with raking residuals."
     );
     let _ = writeln!(s, "DATASET NAME responses.");
     let _ = writeln!(s, "DO IF NOT SYSMIS(weight).");
@@ -83,8 +80,11 @@ pub fn spss_estimates(
         let _ = writeln!(s, "  {} '{}'", indicator.value, spss_text(&indicator.label));
     }
     let _ = writeln!(s, ".");
-    let values: Vec<&str> = indicators.iter().map(|i| i.value.as_str()).collect();
-    let _ = writeln!(s, "FORMATS {} (F8.2).", values.join(" "));
+    let _ = writeln!(s, "FORMATS");
+    for indicator in &indicators {
+        let _ = writeln!(s, "  {}", indicator.value);
+    }
+    let _ = writeln!(s, "  (F8.2).");
     let _ = writeln!(s, "WEIGHT BY weight.");
     // TEMPORARY keeps the unweighted rows (excluded, or suppressed for release) and the city's
     // break variable out of the responses; the weighting skips no case, so warns of none.
@@ -104,7 +104,7 @@ pub fn spss_estimates(
         for indicator in &indicators {
             let _ = writeln!(
                 s,
-                "  /{} = MEAN({value}) /{} = NU({value})",
+                "  /{} = MEAN({value})\n  /{} = NU({value})",
                 indicator.estimate,
                 indicator.n,
                 value = indicator.value
@@ -122,19 +122,15 @@ pub fn spss_estimates(
     );
     // AGGREGATE sorted the counties by code: back to the survey file's order, as in
     // estimates.csv. (A numeric break variable made under TEMPORARY crashes GNU PSPP 1.6.)
-    let order: Vec<String> = release
-        .strata
-        .units
-        .iter()
-        .zip(1..)
-        .map(|(unit, i)| format!("('{}'={i})", spss_text(&unit.code)))
-        .collect();
+    let _ = writeln!(s, "RECODE domain\n  ('{CITY}'=0)");
+    for (unit, i) in release.strata.units.iter().zip(1..) {
+        let _ = writeln!(s, "  ('{}'={i})", spss_text(&unit.code));
+    }
     let _ = writeln!(
         s,
-        "RECODE domain ('{CITY}'=0) {} (ELSE=SYSMIS) INTO minyi.order.\n\
+        "  (ELSE=SYSMIS) INTO minyi.order.\n\
          SORT CASES BY minyi.order.\n\
-         DELETE VARIABLES minyi.order.",
-        order.join(" ")
+         DELETE VARIABLES minyi.order."
     );
     let _ = writeln!(
         s,
@@ -166,14 +162,15 @@ pub fn spss_estimates(
         );
     }
     let _ = writeln!(s, ".");
-    let estimates: Vec<&str> = indicators.iter().map(|i| i.estimate.as_str()).collect();
-    let ns: Vec<&str> = indicators.iter().map(|i| i.n.as_str()).collect();
-    let _ = writeln!(
-        s,
-        "FORMATS {} (F12.4) /{} (F8.0).",
-        estimates.join(" "),
-        ns.join(" ")
-    );
+    let _ = writeln!(s, "FORMATS");
+    for indicator in &indicators {
+        let _ = writeln!(s, "  {}", indicator.estimate);
+    }
+    let _ = writeln!(s, "  (F12.4)");
+    for (k, indicator) in indicators.iter().enumerate() {
+        let _ = writeln!(s, "  {}{}", if k == 0 { "/" } else { "" }, indicator.n);
+    }
+    let _ = writeln!(s, "  (F8.0).");
     let _ = writeln!(s, "LIST.\nDATASET ACTIVATE responses.");
 }
 
@@ -219,10 +216,10 @@ fn value_syntax(
             let condition = if excluded.is_empty() {
                 answered
             } else {
-                format!("{answered} AND NOT {}", any_of(c, excluded, missing)?)
+                format!("{answered}\n    AND NOT {}", any_of(c, excluded, missing)?)
             };
             format!(
-                "IF ({condition}) {{value}} = {}.",
+                "IF ({condition})\n  {{value}} = {}.",
                 any_of(c, success, missing)?
             )
         }
@@ -234,12 +231,11 @@ fn value_syntax(
             let c = column(question, item)?;
             let pairs = scores
                 .iter()
-                .map(|(code, score)| Some(format!("({}={score})", literal(c, code, missing)?)))
-                .collect::<Option<Vec<String>>>()?;
+                .map(|(code, score)| Some(format!("\n  ({}={score})", literal(c, code, missing)?)))
+                .collect::<Option<String>>()?;
             format!(
-                "RECODE {} {} (ELSE=SYSMIS) INTO {{value}}.",
+                "RECODE {}{pairs}\n  (ELSE=SYSMIS) INTO {{value}}.",
                 spss_name(&c.name),
-                pairs.join(" ")
             )
         }
         Measure::CorrectShare { answers } => {
@@ -258,8 +254,8 @@ fn value_syntax(
                 })
                 .collect::<Option<Vec<String>>>()?;
             format!(
-                "COMPUTE {{value}} = 100 * ({}) / {}.",
-                terms.join(" + "),
+                "COMPUTE {{value}} = 100 * (\n    {}\n  ) / {}.",
+                terms.join("\n    + "),
                 answers.len()
             )
         }
@@ -329,25 +325,26 @@ mod tests {
 
         assert_eq!(
             command(&sps, "RECODE overall_satisfaction"),
-            "RECODE overall_satisfaction (5=100) (4=80) (3=60) (2=30) (1=0) (ELSE=SYSMIS) INTO value.satisfaction_score.",
+            "RECODE overall_satisfaction\n  (5=100)\n  (4=80)\n  (3=60)\n  (2=30)\n  (1=0)\n  \
+             (ELSE=SYSMIS) INTO value.satisfaction_score.",
             "a mean: the score of each point, none for don't know"
         );
         assert_eq!(
             command(&sps, "IF (NOT SYSMIS(overall_satisfaction)"),
-            "IF (NOT SYSMIS(overall_satisfaction) AND NOT ANY(VALUE(overall_satisfaction), 99)) \
+            "IF (NOT SYSMIS(overall_satisfaction)\n    AND NOT ANY(VALUE(overall_satisfaction), 99))\n  \
              value.satisfaction_rate = ANY(VALUE(overall_satisfaction), 5, 4).",
             "a proportion on a numeric scale: don't know (99, user-missing) and no answer left out"
         );
         assert_eq!(
             command(&sps, "IF (campaign_support"),
-            "IF (campaign_support <> '') value.campaign_support = ANY(campaign_support, 'support').",
+            "IF (campaign_support <> '')\n  value.campaign_support = ANY(campaign_support, 'support').",
             "a proportion on text codes: only no answer left out, can't say counts against"
         );
         assert_eq!(
             command(&sps, "COMPUTE value.knowledge_score"),
-            "COMPUTE value.knowledge_score = 100 * ((ANY(knowledge_expired, 'right')) + \
-             (ANY(knowledge_sprouted_potato, 'wrong')) + (ANY(knowledge_raw_cooked, 'right')) + \
-             (ANY(knowledge_fridge, 'wrong')) + (ANY(knowledge_additives, 'wrong'))) / 5.",
+            "COMPUTE value.knowledge_score = 100 * (\n    (ANY(knowledge_expired, 'right'))\n    \
+             + (ANY(knowledge_sprouted_potato, 'wrong'))\n    + (ANY(knowledge_raw_cooked, 'right'))\n    \
+             + (ANY(knowledge_fridge, 'wrong'))\n    + (ANY(knowledge_additives, 'wrong'))\n  ) / 5.",
             "a quiz: 100 × the share answered correctly"
         );
         assert!(
@@ -372,11 +369,11 @@ mod tests {
             assert!(
                 aggregate.starts_with(&format!("AGGREGATE /OUTFILE={dataset} /BREAK={domain}\n"))
                     && aggregate.contains(
-                        "\n  /satisfaction_score = MEAN(value.satisfaction_score) \
+                        "\n  /est.satisfaction_score = MEAN(value.satisfaction_score)\n  \
                          /n.satisfaction_score = NU(value.satisfaction_score)\n"
                     )
                     && aggregate.contains(
-                        "\n  /knowledge_score = MEAN(value.knowledge_score) \
+                        "\n  /est.knowledge_score = MEAN(value.knowledge_score)\n  \
                          /n.knowledge_score = NU(value.knowledge_score)\n"
                     ),
                 "{aggregate}"
@@ -390,8 +387,9 @@ mod tests {
         assert!(sps.find("WEIGHT BY weight.").unwrap() < sps.find("AGGREGATE").unwrap());
         assert_eq!(
             command(&sps, "RECODE domain"),
-            "RECODE domain ('city'=0) ('nanhu'=1) ('xiuzhou'=2) ('jiashan'=3) ('haiyan'=4) \
-             ('haining'=5) ('pinghu'=6) ('tongxiang'=7) (ELSE=SYSMIS) INTO minyi.order.",
+            "RECODE domain\n  ('city'=0)\n  ('nanhu'=1)\n  ('xiuzhou'=2)\n  ('jiashan'=3)\n  \
+             ('haiyan'=4)\n  ('haining'=5)\n  ('pinghu'=6)\n  ('tongxiang'=7)\n  \
+             (ELSE=SYSMIS) INTO minyi.order.",
             "the city, then the counties in the survey file's order, as in estimates.csv"
         );
         assert!(sps.contains(
@@ -410,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn a_matrix_item_is_its_column_and_a_long_id_a_numbered_name() {
+    fn a_matrix_item_is_its_column_a_long_id_a_numbered_name_and_no_line_too_long_for_spss() {
         let long_id = format!("street_stall_{}", "x".repeat(64 - "street_stall_".len()));
         let source = format!(
             "{JIAXING}\n[[indicators]]\nid = \"{long_id}\"\nzh = \"小摊贩\"\nen = \"Street stalls\"\n\
@@ -424,14 +422,20 @@ mod tests {
         assert_eq!(long_id.len(), 64);
         assert_eq!(
             command(&sps, "RECODE places_street_stall"),
-            "RECODE places_street_stall (5=100) (4=75) (3=50) (2=25) (1=0) (ELSE=SYSMIS) INTO value.8.",
+            "RECODE places_street_stall\n  (5=100)\n  (4=75)\n  (3=50)\n  (2=25)\n  (1=0)\n  \
+             (ELSE=SYSMIS) INTO value.8.",
             "the eighth indicator's value.ID would pass SPSS's 64 bytes"
         );
         assert!(
-            sps.contains(&format!(
-                "\n  /{long_id} = MEAN(value.8) /n.8 = NU(value.8)\n"
-            )),
-            "an id of 64 bytes is a name as it is:\n{sps}"
+            sps.contains("\n  /est.8 = MEAN(value.8)\n  /n.8 = NU(value.8)\n"),
+            "nor would est.ID and n.ID:\n{sps}"
         );
+        for sps in [syntax_of(JIAXING), sps] {
+            let longest = sps.lines().map(str::len).max().unwrap();
+            assert!(
+                longest < 256,
+                "SPSS reads lines of up to 256 bytes; one has {longest}:\n{sps}"
+            );
+        }
     }
 }

@@ -367,20 +367,30 @@ async fn perform(
             if action == Transition::Publish {
                 let simulated = stored_fieldwork_progress(&catalog, &wanted)?.simulated;
                 if simulated > 0 && acknowledged.as_deref() != Some(&simulated.to_string()) {
-                    return Ok::<_, AppError>(None);
+                    return Ok::<_, AppError>(Err((simulated, acknowledged.is_some())));
                 }
             }
             let outcome = transitions::perform(&catalog, &accounts, &wanted, action, &actor);
             let after = catalog.require(&wanted)?.record.state;
-            Ok(Some((definition, outcome, after)))
+            Ok(Ok((definition, outcome, after)))
         })
         .await?;
-        let Some((definition, outcome, after)) = performed else {
-            let problem = state
-                .pages
-                .messages()
-                .text(lang, "lifecycle.publish_simulated_unconfirmed");
-            return confirmation(&state, &req, lang, id, action, &account, Some(problem)).await;
+        let (definition, outcome, after) = match performed {
+            Ok(performed) => performed,
+            // Unticked, or ticked when there were another number of simulated responses.
+            Err((simulated, ticked)) => {
+                let m = state.pages.messages();
+                let problem = if ticked {
+                    m.format(
+                        lang,
+                        "lifecycle.publish_simulated_changed",
+                        &[("count", &simulated.to_string())],
+                    )
+                } else {
+                    m.text(lang, "lifecycle.publish_simulated_unconfirmed")
+                };
+                return confirmation(&state, &req, lang, id, action, &account, Some(problem)).await;
+            }
         };
         let done = || dashboard::back_to(&id, Some(action.name()), lang);
         match outcome {

@@ -101,6 +101,7 @@ on_both_backends! {
         assert_eq!(state_of(&app), SurveyState::Closed, "simulated data is not published by a press alone");
         let ticked_for_others = publish_ticking(&app, &publisher, &token, "699").await;
         assert_eq!(ticked_for_others.status, 422, "a box ticked for another number of simulated responses does not count");
+        assert!(ticked_for_others.body.contains("The number of simulated responses has changed, to 700"), "and says why: {}", ticked_for_others.body);
         let published = publish_ticking(&app, &publisher, &token, "700").await;
 
         assert_eq!(published.status, 303, "{}", published.body);

@@ -299,10 +299,11 @@ async fn a_forged_script_or_codebook_is_caught_even_when_its_manifest_agrees() {
 }
 
 /// A result set downloaded before `minyi.sps` computed the estimates (format
-/// `minyi-resultset/1`) must still verify with a later Minyi: its SPSS script is the one made
-/// then, held to the manifest, while everything else is made again as before.
+/// `minyi-resultset/1`) must still verify with a later Minyi, its SPSS script made again as
+/// that format made it: a forged one is caught, and relabelling a file as the earlier format
+/// gains a forger nothing.
 #[actix_web::test]
-async fn a_result_set_of_the_earlier_format_verifies_with_the_spss_script_made_then() {
+async fn a_result_set_of_the_earlier_format_verifies_with_its_scripts_made_as_then() {
     let app = spawn_app(Backend::Sqlite).await;
     closed_with_responses(&app, 1400);
     let dir = tempfile::tempdir().unwrap();
@@ -315,13 +316,13 @@ async fn a_result_set_of_the_earlier_format_verifies_with_the_spss_script_made_t
     // The earlier script: the reading part alone, which ended with EXECUTE.
     let earlier_script = &script[..estimates_from];
     assert!(earlier_script.ends_with("\nEXECUTE.\n"));
-    let with_format = |format: &str| {
+    let with = |format: &str, script: &str| {
         let mut manifest = manifest(&files);
         manifest.format = format.to_owned();
         for entry in &mut manifest.files {
             if entry.path == "minyi.sps" {
-                entry.sha256 = hex::encode(Sha256::digest(earlier_script));
-                entry.bytes = earlier_script.len() as u64;
+                entry.sha256 = hex::encode(Sha256::digest(script));
+                entry.bytes = script.len() as u64;
             }
         }
         rezipped(
@@ -330,32 +331,51 @@ async fn a_result_set_of_the_earlier_format_verifies_with_the_spss_script_made_t
             "format",
             &manifest,
             "minyi.sps",
-            earlier_script.as_bytes(),
+            script.as_bytes(),
         )
     };
+    let forged = earlier_script.replacen("VALUE LABELS county", "VALUE LABELS sex", 1);
 
     let (current, current_said, _) = verify(&path);
-    let (earlier, earlier_said, _) = verify(&with_format("minyi-resultset/1"));
-    let (cut_now, _, cut_now_said) = verify(&with_format(&manifest(&files).format));
-    let (later, _, later_said) = verify(&with_format("minyi-resultset/9"));
+    let (earlier, earlier_said, _) = verify(&with("minyi-resultset/1", earlier_script));
+    let (forged_earlier, _, forged_said) = verify(&with("minyi-resultset/1", &forged));
+    let (relabelled, _, relabelled_said) = verify(&with("minyi-resultset/1", &script));
+    let (cut_now, _, cut_now_said) = verify(&with(&manifest(&files).format, earlier_script));
+    let (later, _, later_said) = verify(&with("minyi-resultset/9", earlier_script));
 
     assert!(
-        current && current_said.contains("evaluation and minyi.R and minyi.sps, made again"),
+        current && !current_said.contains("earlier format"),
         "{current_said}"
     );
     assert!(
         earlier
-            && earlier_said.contains("evaluation and minyi.R, made again")
             && earlier_said.contains(
-                "minyi.sps matches the manifest but was not made again: \
-                 the Minyi of format minyi-resultset/1 made it differently"
+                "It is in the earlier format minyi-resultset/1, whose scripts were made again as that format made them."
             ),
         "{earlier_said}"
     );
-    assert!(
-        !cut_now && cut_now_said.contains("minyi.sps"),
-        "a script of the current format without its estimates is caught: {cut_now_said}"
-    );
+    for (verified, said, what) in [
+        (
+            forged_earlier,
+            &forged_said,
+            "a forged script of the earlier format",
+        ),
+        (
+            relabelled,
+            &relabelled_said,
+            "today's script in a file relabelled as the earlier format",
+        ),
+        (
+            cut_now,
+            &cut_now_said,
+            "the earlier script in a file of today's format",
+        ),
+    ] {
+        assert!(
+            !verified && said.contains("minyi.sps"),
+            "{what} is caught: {said}"
+        );
+    }
     assert!(
         !later
             && later_said.contains(
