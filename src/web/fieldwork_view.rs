@@ -26,6 +26,29 @@ fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 
+/// A survey's responses in a line: the valid ones against the target when the file sets one,
+/// and those received (the survey list, the move confirmations).
+pub fn responses_line(messages: &Messages, lang: Lang, progress: &Progress) -> String {
+    let completed = progress.completed.to_string();
+    let usable = progress.usable().to_string();
+    match progress.target {
+        Some(target) => messages.format(
+            lang,
+            "fieldwork.responses_of_target",
+            &[
+                ("completed", &completed),
+                ("usable", &usable),
+                ("target", &target.to_string()),
+            ],
+        ),
+        None => messages.format(
+            lang,
+            "fieldwork.responses",
+            &[("completed", &completed), ("usable", &usable)],
+        ),
+    }
+}
+
 /// The first characters of a version hash, as people quote it.
 pub fn short_version(version: &str) -> &str {
     &version[..12.min(version.len())]

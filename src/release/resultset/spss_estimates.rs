@@ -19,10 +19,12 @@ const SPSS_NAME_MAX: usize = 64;
 /// it; then the dataset `minyi_estimates`, one case per domain (`city`, then each county with a
 /// used response, in the survey file's order) and per indicator its weighted mean `est.{id}`
 /// (the estimate) and `n.{id}` (the respondents with a value). The responses are left active
-/// and unweighted. Every line stays under SPSS's 256 bytes: one name or term a line.
+/// and unweighted. Lists put one name or term a line, so that the lines stay under the 256
+/// bytes IBM SPSS reads in an inserted file.
 ///
-/// The names hold a `.`, which no column's SPSS name does ([`spss_name`]), nor a reserved word,
-/// so they never meet a question's. `missing` gives the numbers of non-rating codes, as the reading part chose them.
+/// The names hold a `.`, which no column's SPSS name ([`spss_name`]) and no reserved word
+/// does, so they never meet a question's. `missing` gives the numbers of non-rating codes, as
+/// the reading part chose them.
 pub fn spss_estimates(
     s: &mut String,
     columns: &[Column],

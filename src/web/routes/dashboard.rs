@@ -14,7 +14,7 @@ use crate::catalog::{Catalog, CurrentSurvey};
 use crate::fieldwork::Progress;
 use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
-use crate::web::fieldwork_view::{short_version, FieldworkView};
+use crate::web::fieldwork_view::{responses_line, short_version, FieldworkView};
 use crate::web::file_mistakes::{mistakes, refusal};
 use crate::web::{lang_of, AppError, AppState, FileNotLoaded, SignedIn};
 
@@ -105,24 +105,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         let rows: Vec<Value> = surveys
             .iter()
             .map(|(s, p)| {
-                let completed = p.completed.to_string();
-                let usable = p.usable().to_string();
-                let responses = match p.target {
-                    Some(target) => m.format(
-                        lang,
-                        "fieldwork.responses_of_target",
-                        &[
-                ("completed", &completed),
-                ("usable", &usable),
-                ("target", &target.to_string()),
-            ],
-                    ),
-                    None => m.format(
-            lang,
-            "fieldwork.responses",
-            &[("completed", &completed), ("usable", &usable)],
-        ),
-                };
+                let responses = responses_line(m, lang, p);
                 json!({
                     "id": s.record.id,
                     "title": s.definition.title.get(lang),

@@ -21,6 +21,7 @@ use crate::analysis::stored_fieldwork_progress;
 use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
 use crate::transitions::{self, Refused};
+use crate::web::fieldwork_view::responses_line;
 use crate::web::{lang_of, AppError, AppState, SignedIn};
 
 /// How long a confirmation page may wait for its button to be pressed.
@@ -169,24 +170,7 @@ async fn confirmation(
         return refusal(state, req, lang, &id, title, action, &refused);
     }
     let m = state.pages.messages();
-    let completed = progress.completed.to_string();
-    let usable = progress.usable().to_string();
-    let responses = match progress.target {
-        Some(target) => m.format(
-            lang,
-            "fieldwork.responses_of_target",
-            &[
-                ("completed", &completed),
-                ("usable", &usable),
-                ("target", &target.to_string()),
-            ],
-        ),
-        None => m.format(
-            lang,
-            "fieldwork.responses",
-            &[("completed", &completed), ("usable", &usable)],
-        ),
-    };
+    let responses = responses_line(m, lang, &progress);
     let state_text = m.text(lang, &format!("account.state_{}", survey.record.state));
     let mut paragraphs = vec![m.format(
         lang,
