@@ -17,6 +17,7 @@ mod log;
 mod metrics;
 mod pages;
 mod rate_limit;
+mod results_data;
 mod results_view;
 mod routes;
 mod survey_form;

@@ -1,6 +1,7 @@
-//! Published results as a page, as CSV and as JSON: the city headline, each indicator by county
-//! with its interval and a chart, and how it was measured. Figures resting on fewer valid answers
-//! than the survey's `min_public_cell` are suppressed everywhere the public can see them.
+//! Published results as a page: the city headline, each indicator by county with its interval
+//! and a chart, and how it was measured (as CSV and JSON: `results_data`). Figures resting on
+//! fewer valid answers than the survey's `min_public_cell` are suppressed everywhere the public
+//! can see them ([`PublicFigures`]).
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,6 @@ use crate::evaluation::{
 use crate::privacy::public::{public_row, CountyCell};
 use crate::privacy::public_cell;
 use crate::publishing::PublishedResults;
-use crate::release::{number, CsvFile, Encoding};
 use crate::survey::{Lang, Survey};
 
 /// Which figures of a published evaluation the public may see, on every public surface (page,
@@ -627,138 +627,6 @@ fn channels_line(m: &Messages, lang: Lang, by_channel: &BTreeMap<String, usize>)
     let channels = named.chain(others).collect::<Vec<_>>().join(separator);
     (!channels.is_empty())
         .then(|| m.format(lang, "results.method_channels", &[("channels", &channels)]))
-}
-
-/// The public aggregates as CSV (UTF-8 with BOM for Excel/WPS); suppressed cells are empty.
-pub fn public_csv(results: &PublishedResults) -> Result<Vec<u8>, csv::Error> {
-    let survey = &results.definition;
-    let mut file = CsvFile::new(
-        Encoding::Utf8WithBom,
-        &[
-            "domain",
-            "domain_zh",
-            "domain_en",
-            "indicator",
-            "indicator_zh",
-            "indicator_en",
-            "kind",
-            "estimate",
-            "ci_low",
-            "ci_high",
-            "n",
-            "threshold",
-            "status",
-            "points",
-            "max_points",
-            "suppressed",
-            "reliable",
-            "includes_simulated",
-            "survey_version",
-            "published_at",
-        ],
-    )?;
-    let public = PublicFigures::of(&results.evaluation, survey);
-    for (n, d) in results.evaluation.domains.iter().enumerate() {
-        for (k, i) in d.indicators.iter().enumerate() {
-            let shown = public.shown(n, k);
-            let figure = |v: f64| if shown { number(v) } else { String::new() };
-            file.row([
-                d.code.clone(),
-                d.name.zh.clone(),
-                d.name.en.clone(),
-                i.id.clone(),
-                i.label.zh.clone(),
-                i.label.en.clone(),
-                i.kind.clone(),
-                figure(i.estimate),
-                figure(i.ci_low),
-                figure(i.ci_high),
-                i.n.to_string(),
-                number(i.threshold),
-                if shown {
-                    i.status.name().to_owned()
-                } else {
-                    String::new()
-                },
-                figure(i.points),
-                number(i.max_points),
-                (!shown).to_string(),
-                // Withheld means withheld: whether its interval was wide hints at its n.
-                if shown {
-                    i.reliable.to_string()
-                } else {
-                    String::new()
-                },
-                results.evaluation.includes_simulated.to_string(),
-                results.version.clone(),
-                results.published_at.clone(),
-            ])?;
-        }
-    }
-    file.finish()
-}
-
-/// The published figures as JSON for `/api/results/{id}` (documented in docs/api.md).
-pub fn api_json(results: &PublishedResults) -> Value {
-    let survey = &results.definition;
-    let public = PublicFigures::of(&results.evaluation, survey);
-    let domains: Vec<Value> = results
-        .evaluation
-        .domains
-        .iter()
-        .enumerate()
-        .map(|(n, d)| {
-            json!({
-                "code": d.code,
-                "name": d.name,
-                "respondents": d.respondents,
-                "points": if public.total_shown(n) { json!(d.points) } else { Value::Null },
-                "max_points": d.max_points,
-                "indicators": d.indicators.iter().enumerate().map(|(k, i)| {
-                    let shown = public.shown(n, k);
-                    let figure = |v: f64| if shown && v.is_finite() { json!(v) } else { Value::Null };
-                    json!({
-                        "id": i.id,
-                        "label": i.label,
-                        "kind": i.kind,
-                        "estimate": figure(i.estimate),
-                        "ci_low": figure(i.ci_low),
-                        "ci_high": figure(i.ci_high),
-                        "n": i.n,
-                        "threshold": i.threshold,
-                        "status": if shown { json!(i.status) } else { Value::Null },
-                        "points": if shown { json!(i.points) } else { Value::Null },
-                        "max_points": i.max_points,
-                        "suppressed": !shown,
-                        "reliable": if shown { json!(i.reliable) } else { Value::Null },
-                    })
-                }).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    json!({
-        "survey_id": results.survey_id,
-        "title": survey.title,
-        "version": results.version,
-        "published_at": results.published_at,
-        // The plan, and the days answers came in (null for results published before).
-        "fieldwork": {
-            "planned": { "start": survey.fieldwork_start, "end": survey.fieldwork_end },
-            "submitted": results.evaluation.submitted,
-        },
-        "includes_simulated": results.evaluation.includes_simulated,
-        "min_public_cell": survey.privacy.min_public_cell,
-        "responses": results.evaluation.responses,
-        "weighting": results.evaluation.weighting,
-        "domains": domains,
-        // What a downloaded result set is checked against (`minyi verify --expect-manifest`).
-        "result_set": results.result_set.as_ref().map(|set| json!({
-            "manifest_sha256": set.manifest_sha256,
-            "manifest_sha256_utf8": set.manifest_sha256_utf8,
-            "merkle_root": set.merkle_root,
-            "responses": set.responses,
-        })),
-    })
 }
 
 /// The date a survey's results were published, in the survey's own time zone (China's unless

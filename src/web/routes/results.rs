@@ -9,7 +9,8 @@ use super::{blocking, in_lang, private_page};
 use crate::lifecycle::SurveyState;
 use crate::publishing::{self, PublishError, PublishedResults};
 use crate::survey::Lang;
-use crate::web::results_view::{api_json, public_csv, ResultsPage};
+use crate::web::results_data::{api_json, public_csv};
+use crate::web::results_view::ResultsPage;
 use crate::web::{lang_of, AppError, AppState, TextSize};
 
 fn publish_error(e: PublishError) -> AppError {
