@@ -181,11 +181,9 @@ pub fn exclusion_sensitivity(
     survey_id: &str,
 ) -> Result<Option<Sensitivity>, AnalysisError> {
     let survey = catalog.require(survey_id)?;
-    if survey.definition.quality.exclude.is_empty() {
+    let Some(without) = survey.definition.without_exclusions() else {
         return Ok(None);
-    }
-    let mut without = (*survey.definition).clone();
-    without.quality.exclude.clear();
+    };
     let [with_rules, without_rules] =
         evaluate_stored_by(catalog, survey_id, [&*survey.definition, &without])?;
     Ok(Sensitivity::of(&with_rules, &without_rules))

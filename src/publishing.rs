@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::analysis::evaluate_survey;
 use crate::catalog::{now_rfc3339, Catalog, CatalogError};
-use crate::evaluation::{Evaluation, SubmittedDays};
+use crate::evaluation::{Evaluation, Sensitivity, SubmittedDays};
 use crate::invitations::results_published_mail;
 use crate::lifecycle::Transition;
 use crate::release::{resultset, Encoding};
@@ -120,20 +120,6 @@ fn figures(
     survey_id: &str,
 ) -> Result<(Evaluation, Option<resultset::ResultSetSummary>), PublishError> {
     let (mut evaluation, summary) = released_figures(catalog, survey_id)?;
-    // Beside the figures, what the quality rules did to them, on the same rows as the figures
-    // (the released ones, or the stored ones when there is no result set), so that the page's
-    // "with the rules" is its own figure. A failure here (the responses the rules exclude cannot
-    // be weighted with the others) leaves the line out, not the page.
-    let sensitivity = match summary {
-        Some(_) => resultset::released_sensitivity(catalog, survey_id).map_err(|e| e.to_string()),
-        None => {
-            crate::analysis::exclusion_sensitivity(catalog, survey_id).map_err(|e| e.to_string())
-        }
-    };
-    evaluation.sensitivity = sensitivity.unwrap_or_else(|e| {
-        tracing::warn!(survey = survey_id, error = %e, "no sensitivity to the quality rules");
-        None
-    });
     // When the answers came in (every stored response, simulated ones too, as in the
     // figures), for the page to set beside the planned fieldwork; like the sensitivity, a
     // failure leaves the plan alone on the page, not the page unpublished.
@@ -154,19 +140,36 @@ fn figures(
 }
 
 /// The result set's evaluation and summary, or the stored responses' evaluation and none.
+///
+/// Beside the figures, what the quality rules did to them, on the same rows as the figures
+/// (the released ones, or the stored ones when there is no result set), so that the page's
+/// "with the rules" is its own figure. A failure there (the responses the rules exclude cannot
+/// be weighted with the others) leaves that line out, not the page.
 fn released_figures(
     catalog: &Catalog,
     survey_id: &str,
 ) -> Result<(Evaluation, Option<resultset::ResultSetSummary>), PublishError> {
-    match resultset::summarize(catalog, survey_id, Encoding::Utf8WithBom) {
-        Ok(summary) => Ok((summary.evaluation.clone(), Some(summary))),
+    let sensitivity = |sensitivity: Result<Option<Sensitivity>, String>| {
+        sensitivity.unwrap_or_else(|e| {
+            tracing::warn!(survey = survey_id, error = %e, "no sensitivity to the quality rules");
+            None
+        })
+    };
+    match resultset::summarize_with_sensitivity(catalog, survey_id, Encoding::Utf8WithBom) {
+        Ok((summary, rules)) => {
+            let mut evaluation = summary.evaluation.clone();
+            evaluation.sensitivity = sensitivity(rules.map_err(|e| e.to_string()));
+            Ok((evaluation, Some(summary)))
+        }
         Err(resultset::ExportError::Evaluation { source, .. }) => {
             tracing::warn!(survey = survey_id, error = %source, "no verifiable result set: publishing the evaluation of the stored responses");
-            let (_, evaluation) =
+            let (_, mut evaluation) =
                 evaluate_survey(catalog, survey_id).map_err(|e| PublishError::Evaluation {
                     survey: survey_id.to_owned(),
                     source: Box::new(resultset::ExportError::Analysis(e)),
                 })?;
+            let rules = crate::analysis::exclusion_sensitivity(catalog, survey_id);
+            evaluation.sensitivity = sensitivity(rules.map_err(|e| e.to_string()));
             Ok((evaluation, None))
         }
         Err(source) => Err(PublishError::Evaluation {

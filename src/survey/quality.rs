@@ -73,6 +73,17 @@ impl QualityRules {
 }
 
 impl Survey {
+    /// This survey with quality rules that exclude nothing, to see what its rules do to its
+    /// figures; `None` when they exclude nothing already.
+    pub fn without_exclusions(&self) -> Option<Survey> {
+        if self.quality.exclude.is_empty() {
+            return None;
+        }
+        let mut without = self.clone();
+        without.quality.exclude.clear();
+        Some(without)
+    }
+
     /// The quality flags of one response, in a fixed order (`too_fast` first), each at most
     /// once. `duration_seconds` is the time from first page to submission, when known; an
     /// unknown duration is never flagged.

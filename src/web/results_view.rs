@@ -107,11 +107,15 @@ fn on_its_scale(i: &IndicatorResult, value: f64) -> f64 {
     }
 }
 
-/// A value to two decimal places, cut rather than rounded, so that a value below a threshold
-/// never reads as reaching it (69.9999 is "69.99", not "70.00"). The nudge keeps a value
-/// written with two decimals as it is: 79.96 × 100 is 7995.999… in binary.
-fn two_places_cut(value: f64) -> String {
-    format!("{:.2}", ((value * 100.0) + 1e-9).floor() / 100.0)
+/// A value below `threshold` to two decimal places, cut rather than rounded and never above
+/// the last hundredth below the threshold, so that it reads below it (69.9999 is "69.99", not
+/// "70.00"). The nudges keep a value written with two decimals as it is (79.96 × 100 is
+/// 7995.999… in binary), and make a value a hair below a threshold by floating point alone
+/// (84.99999999999999 against 85) read below it too.
+fn two_places_below(value: f64, threshold: f64) -> String {
+    let hundredths = (value * 100.0 + 1e-9).floor();
+    let last_below = (threshold * 100.0 - 1e-9).ceil() - 1.0;
+    format!("{:.2}", hundredths.min(last_below) / 100.0)
 }
 
 pub struct ResultsPage<'a> {
@@ -159,13 +163,7 @@ impl Figures<'_> {
     fn against_threshold(&self, i: &IndicatorResult, value: f64) -> String {
         let shown = self.figure(i, value);
         if value < i.threshold && shown == self.figure(i, i.threshold) {
-            let cut = two_places_cut(on_its_scale(i, value));
-            // A value a hair below the threshold (84.99999999999999) cuts to it: one step less.
-            let cut = if cut == two_places_cut(on_its_scale(i, i.threshold)) {
-                format!("{:.2}", on_its_scale(i, i.threshold) - 0.01)
-            } else {
-                cut
-            };
+            let cut = two_places_below(on_its_scale(i, value), on_its_scale(i, i.threshold));
             self.with_unit(i, &cut)
         } else {
             shown
@@ -644,7 +642,7 @@ fn published_on(survey: &crate::survey::Survey, published_at: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{published_on, two_places_cut, Figures};
+    use super::{published_on, two_places_below, Figures};
     use crate::evaluation::IndicatorResult;
     use crate::survey::Lang;
     use crate::web::Messages;
@@ -721,10 +719,15 @@ mod tests {
 
     #[test]
     fn a_value_just_below_a_threshold_never_reads_as_reaching_it() {
-        assert_eq!(two_places_cut(69.991), "69.99");
-        assert_eq!(two_places_cut(69.9999), "69.99");
-        assert_eq!(two_places_cut(79.95), "79.95");
-        assert_eq!(two_places_cut(79.96), "79.96");
-        assert_eq!(two_places_cut(80.0), "80.00");
+        assert_eq!(two_places_below(69.991, 70.0), "69.99");
+        assert_eq!(two_places_below(69.9999, 70.0), "69.99");
+        assert_eq!(two_places_below(79.95, 80.0), "79.95");
+        assert_eq!(two_places_below(79.96, 80.0), "79.96");
+        assert_eq!(two_places_below(84.99999999999999, 85.0), "84.99");
+        assert_eq!(
+            two_places_below(0.8499999999999999 * 100.0, 0.85 * 100.0),
+            "84.99",
+            "a rate and its threshold both in percent"
+        );
     }
 }

@@ -57,7 +57,10 @@ pub const FORMAT: &str = "minyi-resultset/2";
 /// then ([`spss::spss_of_format`]).
 /// - `/1`: `minyi.sps` read the data only. `/2` adds each indicator's estimate and n to it, and
 ///   the table `codebook.csv` (held to the manifest, as `datapackage.json` is).
-pub const EARLIER_FORMATS: &[&str] = &["minyi-resultset/1"];
+pub const EARLIER_FORMATS: &[&str] = &[FORMAT_1];
+
+/// The first format: its `minyi.sps` read the data only.
+pub const FORMAT_1: &str = "minyi-resultset/1";
 pub const MERKLE_ALGORITHM: &str = "RFC 6962 Merkle tree (SHA-256) over the rows of responses.csv, header excluded, each row as written without its line end";
 
 /// `manifest.json`.
@@ -276,7 +279,7 @@ pub fn export(
     let partial = dir.join(format!(".{name}.partial"));
     let file = std::fs::File::create(&partial)?;
     let mut archive = Archive::zip(std::io::BufWriter::new(file));
-    let summary = build(catalog, survey_id, encoding, &mut archive);
+    let summary = build(catalog, survey_id, encoding, &mut archive, None);
     let summary = match summary {
         Ok(summary) => summary,
         Err(e) => {
@@ -298,7 +301,36 @@ pub fn summarize(
     survey_id: &str,
     encoding: Encoding,
 ) -> Result<ResultSetSummary, ExportError> {
-    build(catalog, survey_id, encoding, &mut Archive::hash_only())
+    build(
+        catalog,
+        survey_id,
+        encoding,
+        &mut Archive::hash_only(),
+        None,
+    )
+}
+
+/// What the survey file's quality rules do to a result set's figures: `None` when they exclude
+/// nothing, else the comparison of its figures with those of the same released rows, the
+/// responses the rules exclude kept (which may fail to be weighted).
+pub type RulesSensitivity = Result<Option<Sensitivity>, EvaluationError>;
+
+/// [`summarize`] for publication, which also shows what the quality rules did to the figures
+/// ([`RulesSensitivity`]), on the same released rows and from the same passes over them.
+pub fn summarize_with_sensitivity(
+    catalog: &Catalog,
+    survey_id: &str,
+    encoding: Encoding,
+) -> Result<(ResultSetSummary, RulesSensitivity), ExportError> {
+    let mut sensitivity = Ok(None);
+    let summary = build(
+        catalog,
+        survey_id,
+        encoding,
+        &mut Archive::hash_only(),
+        Some(&mut sensitivity),
+    )?;
+    Ok((summary, sensitivity))
 }
 
 /// What the first pass over the responses decides: the quasi-identifier columns, the
@@ -331,48 +363,12 @@ fn planned(catalog: &Catalog, survey_id: &str, survey: &Survey) -> Result<Planne
     })
 }
 
-/// What the survey file's quality rules do to the released figures: the released rows
-/// evaluated as the result set is, and again with the responses the rules exclude kept, so
-/// that the published page compares its own figures with the alternative. `None` when the rules
-/// exclude nothing.
-pub fn released_sensitivity(
-    catalog: &Catalog,
-    survey_id: &str,
-) -> Result<Option<Sensitivity>, ExportError> {
-    let current = catalog.require(survey_id)?;
-    let survey = current.definition.as_ref();
-    if survey.quality.exclude.is_empty() {
-        return Ok(None);
-    }
-    let Planned {
-        qi, plan, release, ..
-    } = planned(catalog, survey_id, survey)?;
-    let mut without = release.clone();
-    without.quality.exclude.clear();
-    let mut builders = [SampleBuilder::new(&release), SampleBuilder::new(&without)];
-    each_response(catalog, survey_id, |mut r| {
-        release_row(&plan, &qi, &mut r.answers);
-        let stratum = stratum_code(&release, &r.answers);
-        for builder in &mut builders {
-            builder.add(&stratum, &r.answers, &r.flags, &r.channel);
-        }
-        Ok(())
-    })?;
-    let [with_rules, without_rules] = builders.map(SampleBuilder::finish);
-    let failed = |source| ExportError::Evaluation {
-        survey: survey_id.to_owned(),
-        source,
-    };
-    let with_rules = evaluate_sample(&release, &with_rules).map_err(failed)?;
-    let without_rules = evaluate_sample(&without, &without_rules).map_err(failed)?;
-    Ok(Sensitivity::of(&with_rules, &without_rules))
-}
-
 fn build<W: Write + Seek>(
     catalog: &Catalog,
     survey_id: &str,
     encoding: Encoding,
     archive: &mut Archive<W>,
+    sensitivity: Option<&mut RulesSensitivity>,
 ) -> Result<ResultSetSummary, ExportError> {
     let current = catalog.require(survey_id)?;
     if !current.record.state.fieldwork_over() {
@@ -392,14 +388,23 @@ fn build<W: Write + Seek>(
     } = planned(catalog, survey_id, survey)?;
     let anonymization = anonymization(&plan, &qi);
 
-    // Pass 2: the released rows into the weighting sample.
+    // Pass 2: the released rows into the weighting sample (and, for the sensitivity to the
+    // quality rules, into a sample whose rules exclude nothing).
     let mut builder = SampleBuilder::new(&release);
+    let without_rules = sensitivity
+        .is_some()
+        .then(|| release.without_exclusions())
+        .flatten();
+    let mut without_builder = without_rules.as_ref().map(SampleBuilder::new);
     let mut excluded: Vec<Option<&'static str>> = Vec::with_capacity(stored as usize);
     let mut submitted = SubmissionDates::default();
     each_response(catalog, survey_id, |mut r| {
         submitted.add(&r.submitted_on);
         release_row(&plan, &qi, &mut r.answers);
         let stratum = stratum_code(&release, &r.answers);
+        if let Some(without) = &mut without_builder {
+            without.add(&stratum, &r.answers, &r.flags, &r.channel);
+        }
         excluded.push(
             match builder.add(&stratum, &r.answers, &r.flags, &r.channel) {
                 Inclusion::Used => None,
@@ -414,6 +419,12 @@ fn build<W: Write + Seek>(
         source,
     };
     let evaluation = evaluate_sample(&release, &sample).map_err(failed)?;
+    if let (Some(out), Some(without), Some(builder)) =
+        (sensitivity, &without_rules, without_builder)
+    {
+        *out = evaluate_sample(without, &builder.finish())
+            .map(|without_rules| Sensitivity::of(&evaluation, &without_rules));
+    }
     let weights = weigh(&release, &sample)
         .map_err(|source| {
             failed(EvaluationError::Weighting {

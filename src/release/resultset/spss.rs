@@ -16,7 +16,7 @@ pub fn spss(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec<u8>
     s.into_bytes()
 }
 
-/// `minyi.sps` as a result set of `format` holds it: `minyi-resultset/1` read the data only
+/// `minyi.sps` as a result set of `format` holds it: [`super::FORMAT_1`] read the data only
 /// ([`super::EARLIER_FORMATS`]), so that `minyi verify` checks an earlier file as it was made.
 pub fn spss_of_format(
     columns: &[Column],
@@ -24,7 +24,7 @@ pub fn spss_of_format(
     release: &Survey,
     format: &str,
 ) -> Vec<u8> {
-    if format == "minyi-resultset/1" {
+    if format == super::FORMAT_1 {
         spss_reading(columns, encoding).into_bytes()
     } else {
         spss(columns, encoding, release)

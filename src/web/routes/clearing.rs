@@ -2,20 +2,17 @@
 //! finish (the client-hash secret, invited addresses, arrival order; `Catalog::clear_fieldwork_traces`).
 //! `minyi serve` retries at start and daily anyway; this lets a publisher who fixed the cause
 //! finish it now. The button posts a token signed for this account and session and this survey,
-//! valid for an hour, and cross-site posts are refused (`posted::read_form`). Clearing is
+//! valid for an hour (`confirmed::read_press`). Clearing is
 //! idempotent: a stale token, or nothing owed, only shows the dashboard again.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::posted::{read_form, PostedForm};
+use super::confirmed::read_press;
 use super::{blocking, dashboard};
 use crate::accounts::Account;
 use crate::catalog::CatalogError;
 use crate::transitions::{self, TransitionError};
 use crate::web::{lang_of, AppError, AppState, SignedIn};
-
-/// How long the dashboard's button stays valid.
-const BUTTON_SECONDS: i64 = 3600;
 
 /// What the button's token is signed for: the survey, the account and its session epoch.
 pub(super) fn scope(id: &str, account: &Account) -> String {
@@ -33,17 +30,10 @@ pub async fn clear(
     let account = signed_in.0;
     let mut lang = lang_of(&req);
     let result = async {
-        let PostedForm {
-            fields,
-            lang: asked,
-        } = read_form(&req, payload, &state, lang).await?;
-        lang = asked;
-        let pressed =
-            state
-                .tokens
-                .pressed_within(&scope(&id, &account), fields.first("_token"), BUTTON_SECONDS);
+        let press = read_press(&req, payload, &state, lang, &scope(&id, &account)).await?;
+        lang = press.lang;
         let mut done = None;
-        if pressed {
+        if press.pressed {
             let catalog = state.catalog.clone();
             let wanted = id.clone();
             let actor = account.email.clone();

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod bulletin;
 pub mod clearing;
+mod confirmed;
 pub mod dashboard;
 pub mod health;
 pub mod home;

@@ -3,25 +3,19 @@
 //! residents' responses stay, the deletion is audited with the account that did it, and it is
 //! refused once the results are published.
 //!
-//! GET says how many will go and asks to confirm; the button POSTs a token signed for this
-//! account and session and this survey, valid for an hour, and cross-site posts are refused
-//! (`posted::read_form`). With no simulated response left (pressed twice, or Back), both lead to
+//! GET says how many will go and asks to confirm; the button posts a token signed for this
+//! account and session and this survey, valid for an hour (`confirmed`). With no simulated response left (pressed twice, or Back), both lead to
 //! the dashboard.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
-use super::posted::{read_form, PostedForm};
-use super::{blocking, dashboard, in_lang, private_page};
+use super::confirmed::{read_press, refusal, Confirmation};
+use super::{blocking, dashboard, in_lang};
 use crate::accounts::Account;
 use crate::analysis::{remove_simulated, stored_fieldwork_progress, AnalysisError};
 use crate::lifecycle::SurveyState;
 use crate::survey::Lang;
 use crate::web::{lang_of, AppError, AppState, SignedIn};
-
-/// How long the confirmation page may wait for its button to be pressed.
-const CONFIRMATION_SECONDS: i64 = 3600;
 
 /// The page asking to delete survey `id`'s simulated responses.
 pub(super) fn href(id: &str, lang: Lang) -> String {
@@ -76,35 +70,27 @@ async fn confirmation(
     if survey.record.state == SurveyState::Published {
         return refused(state, req, lang, &id, title);
     }
-    let heading = m.format(
-        lang,
-        "lifecycle.confirm_remove_simulated_title",
-        &[("title", title)],
-    );
-    let html = state.pages.render(
-        "confirm",
-        lang,
-        req,
-        json!({
-            "page_title": heading,
-            "heading": heading,
-            "problem": problem,
-            "refused": null,
-            "paragraphs": [m.format(lang, "lifecycle.effect_remove_simulated", &[("count", &count)])],
-            "post_href": format!("/admin/surveys/{id}/simulated"),
-            "token": state.tokens.issue(&scope(&id, account), chrono::Utc::now().timestamp()),
-            "lang_code": lang.param(),
-            "confirm": m.format(lang, "lifecycle.confirm_remove_simulated", &[("count", &count)]),
-            "back_href": dashboard::href(&id, lang),
-            "back": m.text(lang, "lifecycle.cancel"),
-        }),
-    )?;
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(private_page(status, html))
+    Confirmation {
+        heading: m.format(
+            lang,
+            "lifecycle.confirm_remove_simulated_title",
+            &[("title", title)],
+        ),
+        problem,
+        paragraphs: vec![m.format(
+            lang,
+            "lifecycle.effect_remove_simulated",
+            &[("count", &count)],
+        )],
+        post_href: format!("/admin/surveys/{id}/simulated"),
+        confirm: m.format(
+            lang,
+            "lifecycle.confirm_remove_simulated",
+            &[("count", &count)],
+        ),
+        ..Confirmation::default()
+    }
+    .render(state, req, lang, &id, &scope(&id, account))
 }
 
 /// Published results are final: nothing is deleted (409).
@@ -117,21 +103,8 @@ fn refused(
 ) -> Result<HttpResponse, AppError> {
     let m = state.pages.messages();
     let heading = m.text(lang, "lifecycle.refused_remove_simulated_title");
-    let html = state.pages.render(
-        "confirm",
-        lang,
-        req,
-        json!({
-            "page_title": heading,
-            "heading": heading,
-            "problem": null,
-            "refused": m.text(lang, "lifecycle.refused_remove_simulated_published"),
-            "paragraphs": [title],
-            "back_href": dashboard::href(id, lang),
-            "back": m.text(lang, "lifecycle.back"),
-        }),
-    )?;
-    Ok(private_page(StatusCode::CONFLICT, html))
+    let reason = m.text(lang, "lifecycle.refused_remove_simulated_published");
+    refusal(state, req, lang, id, &heading, &reason, title)
 }
 
 pub async fn remove(
@@ -145,19 +118,11 @@ pub async fn remove(
     let account = signed_in.0;
     let mut lang = lang_of(&req);
     let result = async {
-        let PostedForm {
-            fields,
-            lang: asked,
-        } = read_form(&req, payload, &state, lang).await?;
-        lang = asked;
-        let pressed = state.tokens.pressed_within(
-            &scope(&id, &account),
-            fields.first("_token"),
-            CONFIRMATION_SECONDS,
-        );
-        if !pressed {
-            let problem = state.pages.messages().text(lang, "lifecycle.expired");
-            return confirmation(&state, &req, lang, id, &account, Some(problem)).await;
+        let press = read_press(&req, payload, &state, lang, &scope(&id, &account)).await?;
+        lang = press.lang;
+        if !press.pressed {
+            let problem = Some(press.expired(&state));
+            return confirmation(&state, &req, lang, id, &account, problem).await;
         }
         let catalog = state.catalog.clone();
         let wanted = id.clone();

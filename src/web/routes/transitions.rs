@@ -3,29 +3,27 @@
 //! named as the one who did it.
 //!
 //! GET shows what the move will do (responses so far, what cannot be undone) and asks to
-//! confirm. The confirmation POSTs a token signed for this account and session, this survey and
-//! this move, valid for an hour: a move needs that page and a deliberate press. Cross-site posts
-//! are refused (`Sec-Fetch-Site`, `Origin`; the session cookie is `SameSite=Strict` as well); a
-//! post without a valid token gets the confirmation page again. A move the rules refuse changes
+//! confirm. The confirmation posts a token signed for this account and session, this survey and
+//! this move, valid for an hour (`confirmed`): a move needs that page and a deliberate press.
+//! Cross-site posts are refused (`Sec-Fetch-Site`, `Origin`; the session cookie is
+//! `SameSite=Strict` as well); a post without a valid token gets the confirmation page again. A move the rules refuse changes
 //! nothing and says why (409); a move already made (pressed twice, or its page sent again after
 //! Back) leads to the dashboard, which says so.
 
-use actix_web::http::StatusCode;
+use std::sync::Arc;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::posted::{read_form, PostedForm};
-use super::{blocking, dashboard, private_page, public_base};
+use super::confirmed::{self, read_press, Confirmation};
+use super::{blocking, dashboard, public_base};
 use crate::accounts::Account;
 use crate::analysis::stored_fieldwork_progress;
 use crate::lifecycle::{SurveyState, Transition};
-use crate::survey::Lang;
-use crate::transitions::{self, Refused};
+use crate::survey::{Lang, Survey};
+use crate::transitions::{self, Refused, TransitionError};
 use crate::web::fieldwork_view::responses_line;
 use crate::web::{lang_of, AppError, AppState, SignedIn};
-
-/// How long a confirmation page may wait for its button to be pressed.
-const CONFIRMATION_SECONDS: i64 = 3600;
 
 /// The publish confirmation's box saying simulated responses are to be published: its value is
 /// their number, so that a box ticked for other ones does not count.
@@ -222,42 +220,22 @@ async fn confirmation(
             &[("count", &grantees.to_string())],
         ));
     }
-    let token = state
-        .tokens
-        .issue(&scope(action, &id, account), chrono::Utc::now().timestamp());
-    let heading = m.format(
-        lang,
-        &format!("lifecycle.confirm_{action}_title"),
-        &[("title", title)],
-    );
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let html = state.pages.render(
-        "confirm",
-        lang,
-        req,
-        json!({
-            "page_title": heading,
-            "heading": heading,
-            "problem": problem,
-            "refused": null,
-            "warning": warning,
-            "acknowledge": acknowledge,
-            "paragraphs": paragraphs,
-            "post_href": format!("/admin/surveys/{id}/{action}"),
-            "token": token,
-            "lang_code": lang.param(),
-            "confirm": m.text(lang, &format!("lifecycle.confirm_{action}")),
-            "back_href": dashboard::href(&id, lang),
-            "back": m.text(lang, "lifecycle.cancel"),
-            "results_preview_href": (action == Transition::Publish)
-                .then(|| super::in_lang(&format!("/admin/surveys/{id}/results"), lang)),
-        }),
-    )?;
-    Ok(private_page(status, html))
+    Confirmation {
+        heading: m.format(
+            lang,
+            &format!("lifecycle.confirm_{action}_title"),
+            &[("title", title)],
+        ),
+        problem,
+        warning,
+        acknowledge,
+        paragraphs,
+        post_href: format!("/admin/surveys/{id}/{action}"),
+        confirm: m.text(lang, &format!("lifecycle.confirm_{action}")),
+        results_preview_href: (action == Transition::Publish)
+            .then(|| super::in_lang(&format!("/admin/surveys/{id}/results"), lang)),
+    }
+    .render(state, req, lang, &id, &scope(action, &id, account))
 }
 
 /// The dashboard, saying the survey is already where `action` leads (not an error: the move
@@ -298,21 +276,20 @@ fn refusal(
         Refused::Raced => m.text(lang, "lifecycle.refused_raced"),
     };
     let heading = m.text(lang, &format!("lifecycle.refused_{action}_title"));
-    let html = state.pages.render(
-        "confirm",
-        lang,
-        req,
-        json!({
-            "page_title": heading,
-            "heading": heading,
-            "problem": null,
-            "refused": reason,
-            "paragraphs": [title],
-            "back_href": dashboard::href(id, lang),
-            "back": m.text(lang, "lifecycle.back"),
-        }),
-    )?;
-    Ok(private_page(StatusCode::CONFLICT, html))
+    confirmed::refusal(state, req, lang, id, &heading, &reason, title)
+}
+
+/// What pressing a move's button came to.
+enum Pressed {
+    /// The move was tried: its outcome, and the survey's state after it.
+    Tried {
+        definition: Arc<Survey>,
+        outcome: Result<(), TransitionError>,
+        after: SurveyState,
+    },
+    /// Publishing, with `simulated` simulated responses and the box saying so unticked, or
+    /// ticked for another number of them (`ticked`): nothing was done.
+    SimulatedUnacknowledged { simulated: i64, ticked: bool },
 }
 
 async fn perform(
@@ -325,44 +302,46 @@ async fn perform(
 ) -> HttpResponse {
     let mut lang = lang_of(&req);
     let result = async {
-        let PostedForm {
-            fields,
-            lang: asked,
-        } = read_form(&req, payload, &state, lang).await?;
-        lang = asked;
-        let confirmed = state.tokens.pressed_within(
-            &scope(action, &id, &account),
-            fields.first("_token"),
-            CONFIRMATION_SECONDS,
-        );
-        if !confirmed {
-            // Missing, stale, or signed for another account, survey or move: nothing is done,
-            // and the person sees what they would be confirming.
-            let problem = state.pages.messages().text(lang, "lifecycle.expired");
-            return confirmation(&state, &req, lang, id, action, &account, Some(problem)).await;
+        let press = read_press(&req, payload, &state, lang, &scope(action, &id, &account)).await?;
+        lang = press.lang;
+        if !press.pressed {
+            // Nothing is done, and the person sees what they would be confirming.
+            let problem = Some(press.expired(&state));
+            return confirmation(&state, &req, lang, id, action, &account, problem).await;
         }
         let catalog = state.catalog.clone();
         let accounts = state.accounts.clone();
         let actor = account.email.clone();
         let wanted = id.clone();
-        let acknowledged = fields.first(SIMULATED_FIELD).map(str::to_owned);
-        let performed = blocking(move || {
+        let acknowledged = press.fields.first(SIMULATED_FIELD).map(str::to_owned);
+        let pressed = blocking(move || {
             let definition = catalog.require(&wanted)?.definition;
             if action == Transition::Publish {
                 let simulated = stored_fieldwork_progress(&catalog, &wanted)?.simulated;
                 if simulated > 0 && acknowledged.as_deref() != Some(&simulated.to_string()) {
-                    return Ok::<_, AppError>(Err((simulated, acknowledged.is_some())));
+                    let ticked = acknowledged.is_some();
+                    return Ok::<_, AppError>(Pressed::SimulatedUnacknowledged {
+                        simulated,
+                        ticked,
+                    });
                 }
             }
             let outcome = transitions::perform(&catalog, &accounts, &wanted, action, &actor);
             let after = catalog.require(&wanted)?.record.state;
-            Ok(Ok((definition, outcome, after)))
+            Ok(Pressed::Tried {
+                definition,
+                outcome: outcome.map(drop),
+                after,
+            })
         })
         .await?;
-        let (definition, outcome, after) = match performed {
-            Ok(performed) => performed,
-            // Unticked, or ticked when there were another number of simulated responses.
-            Err((simulated, ticked)) => {
+        let (definition, outcome, after) = match pressed {
+            Pressed::Tried {
+                definition,
+                outcome,
+                after,
+            } => (definition, outcome, after),
+            Pressed::SimulatedUnacknowledged { simulated, ticked } => {
                 let m = state.pages.messages();
                 let problem = if ticked {
                     m.format(
@@ -378,7 +357,7 @@ async fn perform(
         };
         let done = || dashboard::back_to(&id, Some(action.name()), lang);
         match outcome {
-            Ok(_) => Ok(done()),
+            Ok(()) => Ok(done()),
             // Closed (and audited); the daily run finishes the clearing.
             Err(e) if e.closed_but_not_cleared() => {
                 tracing::warn!(survey = %id, error = %e, "survey closed; clearing owed");
