@@ -136,20 +136,24 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
     let survey = catalog.require(id)?;
     let by_stratum = catalog.responses_by_stratum(&survey)?;
     let total: i64 = by_stratum.iter().map(|(_, n)| n).sum();
-    let mut conn = catalog.database().conn()?;
-    let invitations = crate::storage::invitation_counts(&mut conn, id)?;
-    let mail = crate::storage::outbox_counts(&mut conn, id, crate::mail::MAX_ATTEMPTS)?;
-    let failure_reasons =
-        crate::storage::failure_reasons(&mut conn, id, crate::mail::MAX_ATTEMPTS)?;
-    let reminder_rounds = crate::storage::reminder_rounds(&mut conn, id)?;
-    drop(conn);
+    let campaign = crate::invitations::campaign_status(&catalog, id)?;
+    let total_uptake = campaign.uptake.as_ref().map(|u| &u.total);
+    let invitations = total_uptake.map_or((0, 0), |t| (t.invited, t.invited - t.answered));
+    let mail = (campaign.mail_waiting, campaign.mail_failed);
+    let (failure_reasons, reminder_rounds) = (&campaign.failure_reasons, &campaign.reminder_rounds);
     if json {
         let counts: serde_json::Map<String, serde_json::Value> = by_stratum
             .iter()
             .map(|(code, n)| (code.clone(), (*n).into()))
             .collect();
         let status = serde_json::json!({
-            "invitations": { "all": invitations.0, "unused": invitations.1 },
+            "invitations": {
+                "all": invitations.0,
+                "unused": invitations.1,
+                "by_stratum": campaign.uptake.iter().flat_map(|u| &u.counties).map(|c| serde_json::json!({
+                    "stratum": c.code, "invited": c.invited, "answered": c.answered,
+                })).collect::<Vec<_>>(),
+            },
             "mail": {
                 "waiting": mail.0,
                 "failed": mail.1,
@@ -184,7 +188,18 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
                 invitations.0, invitations.1, mail.0, mail.1
             );
         }
-        for (reason, count) in &failure_reasons {
+        for county in campaign.uptake.iter().flat_map(|u| &u.counties) {
+            let rate = county
+                .rate()
+                .map_or(String::new(), |r| format!(" ({:.1}%)", r * 100.0));
+            println!(
+                "  invited {:<12} {} answered of {}{rate}",
+                county.code.as_deref().unwrap_or("(no county)"),
+                county.answered,
+                county.invited
+            );
+        }
+        for (reason, count) in failure_reasons {
             println!("  failed: {count} × {reason}");
         }
         if mail.1 > 0 {
@@ -193,7 +208,7 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
                 survey.record.id
             );
         }
-        for r in &reminder_rounds {
+        for r in reminder_rounds {
             println!(
                 "reminder round {} on {}: {} reminders",
                 r.round, r.queued_on, r.reminders

@@ -1,12 +1,15 @@
 //! Invitation campaigns. `minyi invite` turns a list of addresses into one single-use link
 //! each, mailed through the outbox; `minyi remind` writes again to those whose invitation is
-//! unused. Blocking: it works through storage.
+//! unused; [`campaign_status`] says where a campaign stands. Blocking: it works through storage
+//! (except [`uptake`], which is pure).
 
 mod address_list;
 mod link;
+mod uptake;
 
 pub use address_list::{parse_address_list, read_address_list, AddressListError, InvitedAddress};
 pub use link::{hash_token, looks_like_token, new_token};
+pub use uptake::{uptake, CampaignUptake, InvitationCount, Uptake};
 
 use chrono::NaiveDate;
 
@@ -150,6 +153,41 @@ pub fn remind(
         queued: mails.len(),
         round: round.map(|r| r.round),
         previous,
+    })
+}
+
+/// Where a survey's invitation campaign stands (the dashboard, `minyi survey status`).
+#[derive(Clone, Debug)]
+pub struct CampaignStatus {
+    /// Invited and answered per county; `None` when nobody was invited.
+    pub uptake: Option<CampaignUptake>,
+    /// Messages still to send (invitations, reminders, the results' notice).
+    pub mail_waiting: i64,
+    /// Messages given up on after `mail::MAX_ATTEMPTS` tries, until retried.
+    pub mail_failed: i64,
+    /// Why they were given up on, as the mail server said: each reason with its count, most
+    /// frequent first.
+    pub failure_reasons: Vec<(String, i64)>,
+    pub reminder_rounds: Vec<ReminderRound>,
+}
+
+/// Where survey `survey_id`'s invitation campaign stands. The messages waiting or given up on
+/// are deleted when the survey closes (they hold addresses); the invitations' counts stay.
+pub fn campaign_status(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<CampaignStatus, InvitationError> {
+    let survey = catalog.require(survey_id)?;
+    let mut conn = catalog.database().conn()?;
+    let max = crate::mail::MAX_ATTEMPTS;
+    let counts = storage::invitation_counts_by_stratum(&mut conn, survey_id)?;
+    let (mail_waiting, mail_failed) = storage::outbox_counts(&mut conn, survey_id, max)?;
+    Ok(CampaignStatus {
+        uptake: uptake(&survey.definition, &counts),
+        mail_waiting,
+        mail_failed,
+        failure_reasons: storage::failure_reasons(&mut conn, survey_id, max)?,
+        reminder_rounds: storage::reminder_rounds(&mut conn, survey_id)?,
     })
 }
 

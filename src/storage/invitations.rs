@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::outbox::NewMail;
 use super::schema::{invitation_links, invitations, outbox, reminder_rounds, unused_invitations};
 use super::{DbConnection, StorageError};
+use crate::invitations::InvitationCount;
 
 diesel::define_sql_function! {
     /// SQL's `lower` (ASCII letters on SQLite, which is all an address's domain may have).
@@ -224,18 +225,45 @@ pub fn invitation_counts(
     conn: &mut DbConnection,
     survey_id: &str,
 ) -> Result<(i64, i64), StorageError> {
-    let all = invitations::table
+    Ok(invitation_counts_by_stratum(conn, survey_id)?
+        .iter()
+        .fold((0, 0), |(all, unused), row| {
+            (all + row.invited, unused + row.unused)
+        }))
+}
+
+/// A survey's invitations counted by county: what its response rates are made of. They stay
+/// when the survey closes (only the addresses go), so the counts do not change after.
+pub fn invitation_counts_by_stratum(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<Vec<InvitationCount>, StorageError> {
+    let invited: Vec<(Option<String>, i64)> = invitations::table
         .filter(invitations::survey_id.eq(survey_id))
-        .count()
-        .get_result(conn)?;
-    let unused = invitations::table
+        .group_by(invitations::stratum)
+        .select((invitations::stratum, diesel::dsl::count_star()))
+        .load(conn)?;
+    let unused: Vec<(Option<String>, i64)> = invitations::table
         .inner_join(
             unused_invitations::table.on(unused_invitations::invitation_id.eq(invitations::id)),
         )
         .filter(invitations::survey_id.eq(survey_id))
-        .count()
-        .get_result(conn)?;
-    Ok((all, unused))
+        .group_by(invitations::stratum)
+        .select((invitations::stratum, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut counts: Vec<InvitationCount> = invited
+        .into_iter()
+        .map(|(stratum, invited)| InvitationCount {
+            unused: unused
+                .iter()
+                .find(|(s, _)| *s == stratum)
+                .map_or(0, |(_, n)| *n),
+            stratum,
+            invited,
+        })
+        .collect();
+    counts.sort_by(|a, b| a.stratum.cmp(&b.stratum));
+    Ok(counts)
 }
 
 /// Deletes every address a survey's invitations hold, the invitation and reminder messages not

@@ -365,8 +365,9 @@ fn create_parent_dir(path: &str) -> Result<(), StorageError> {
 pub use audit::{append_audit, recent_audit, AuditEntry, NewAuditEntry};
 pub use invitations::{
     add_invitation_link, create_invitations, find_invitation_by_link, forget_invitation_addresses,
-    invitation_counts, invited_addresses, is_unused, queue_reminder_round, reminder_rounds,
-    unused_without_pending_mail, InvitationRecord, NewInvitation, ReminderRound,
+    invitation_counts, invitation_counts_by_stratum, invited_addresses, is_unused,
+    queue_reminder_round, reminder_rounds, unused_without_pending_mail, InvitationRecord,
+    NewInvitation, ReminderRound,
 };
 pub use keys::server_key;
 pub use outbox::{

@@ -9,6 +9,7 @@ use super::routes::in_lang;
 use crate::analysis::AnalysisError;
 use crate::catalog::CatalogError;
 use crate::ingest::IngestError;
+use crate::invitations::InvitationError;
 use crate::publishing::PublishError;
 use crate::storage::StorageError;
 use crate::survey::Lang;
@@ -96,6 +97,16 @@ impl From<TransitionError> for AppError {
             TransitionError::Storage(e) | TransitionError::Publish(PublishError::Storage(e)) => {
                 e.into()
             }
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<InvitationError> for AppError {
+    fn from(e: InvitationError) -> AppError {
+        match e {
+            InvitationError::Catalog(e) => e.into(),
+            InvitationError::Storage(e) => e.into(),
             other => AppError::Unexpected(other.into()),
         }
     }

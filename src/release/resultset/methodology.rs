@@ -6,6 +6,7 @@ use handlebars::Handlebars;
 use serde_json::{json, Value};
 
 use super::ReleaseFacts;
+use crate::invitations::Uptake;
 use crate::survey::{Lang, Scoring};
 use crate::web::Messages;
 
@@ -35,6 +36,23 @@ fn named(messages: &Messages, code: &str, count: usize) -> Value {
         "zh": messages.text(Lang::Zh, &key),
         "en": messages.text(Lang::En, &key),
         "count": count,
+    })
+}
+
+/// A county's invitations and the responses to them, its name in both languages (the code
+/// when the survey has no such county).
+fn uptake_row(messages: &Messages, u: &Uptake) -> Value {
+    let name = |lang: Lang| match (&u.name, &u.code) {
+        (Some(name), _) => name.get(lang).to_owned(),
+        (None, Some(code)) => format!("`{code}`"),
+        (None, None) => messages.text(lang, "fieldwork.invitations_no_county"),
+    };
+    json!({
+        "zh": name(Lang::Zh),
+        "en": name(Lang::En),
+        "invited": u.invited,
+        "answered": u.answered,
+        "rate": u.rate_text(),
     })
 }
 
@@ -88,6 +106,10 @@ fn facts_for_template(facts: &ReleaseFacts<'_>, messages: &Messages) -> Value {
             "count": n,
         })).collect::<Vec<_>>(),
         "open_link": e.responses.used_by_channel.contains_key("open_link"),
+        "invitations": facts.invitations.as_ref().map(|u| json!({
+            "counties": u.counties.iter().map(|c| uptake_row(messages, c)).collect::<Vec<_>>(),
+            "total": uptake_row(messages, &u.total),
+        })),
         "simulated": if e.includes_simulated { json!(e.responses.simulated) } else { json!(null) },
         "exclusion_rules": s.quality.exclude.iter().map(|f| f.name()).collect::<Vec<_>>(),
         "min_duration_seconds": s.quality.min_duration_seconds.map_or_else(dash, |d| d.to_string()),

@@ -41,6 +41,7 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::evaluation::{
     evaluate_sample, weigh, Evaluation, EvaluationError, Inclusion, SampleBuilder, Sensitivity,
 };
+use crate::invitations::{uptake, CampaignUptake};
 use crate::privacy::kanon::{self, KAnonReport, QiColumn, ReleasePlan};
 use crate::release::merkle::MerkleRoot;
 use crate::release::{CsvFile, Encoding};
@@ -140,6 +141,8 @@ pub struct ReleaseFacts<'a> {
     pub quasi_identifiers: Vec<String>,
     /// When the responses were actually submitted, beside the file's planned fieldwork dates.
     pub submitted: SubmissionDates,
+    /// The invitations and the responses to them, per county; `None` without invitations.
+    pub invitations: Option<CampaignUptake>,
 }
 
 /// The first and last dates responses were submitted on (`YYYY-MM-DD`, so text order is date
@@ -473,6 +476,16 @@ fn build<W: Write + Seek>(
     })?;
     drop(excluded);
 
+    let (source, invitations) = {
+        let mut conn = catalog.database().conn()?;
+        let source = storage::version_source(&mut conn, survey_id, &version)?.ok_or_else(|| {
+            StorageError::Corrupt(format!(
+                "survey {survey_id} version {version} has no stored file"
+            ))
+        })?;
+        let invitations = storage::invitation_counts_by_stratum(&mut conn, survey_id)?;
+        (source, uptake(survey, &invitations))
+    };
     let facts = ReleaseFacts {
         survey,
         version: &version,
@@ -481,14 +494,7 @@ fn build<W: Write + Seek>(
         kanon: &plan.report,
         quasi_identifiers: qi.iter().map(|c| c.name.clone()).collect(),
         submitted,
-    };
-    let source = {
-        let mut conn = catalog.database().conn()?;
-        storage::version_source(&mut conn, survey_id, &version)?.ok_or_else(|| {
-            StorageError::Corrupt(format!(
-                "survey {survey_id} version {version} has no stored file"
-            ))
-        })?
+        invitations,
     };
     let bytes = |data: Vec<u8>| move |out: &mut dyn Write| out.write_all(&data);
     archive.add(

@@ -12,8 +12,10 @@ use super::{blocking, in_lang, private_page, query_param};
 use crate::analysis::{fieldwork_progress, stored_fieldwork_progress};
 use crate::catalog::{Catalog, CurrentSurvey};
 use crate::fieldwork::Progress;
+use crate::invitations::{campaign_status, CampaignStatus};
 use crate::lifecycle::{SurveyState, Transition};
 use crate::survey::Lang;
+use crate::web::campaign_view::campaign_view;
 use crate::web::fieldwork_view::{responses_line, short_version, FieldworkView};
 use crate::web::file_mistakes::{mistakes, refusal};
 use crate::web::{lang_of, AppError, AppState, FileNotLoaded, SignedIn};
@@ -36,6 +38,12 @@ pub(super) async fn load(
         Ok::<_, AppError>((survey, progress))
     })
     .await
+}
+
+/// Where survey `id`'s invitation campaign stands.
+async fn load_campaign(state: &AppState, id: String) -> Result<CampaignStatus, AppError> {
+    let catalog = state.catalog.clone();
+    blocking(move || campaign_status(&catalog, &id)).await
 }
 
 /// The dashboard of survey `id`.
@@ -162,6 +170,7 @@ pub async fn show(
     let lang = lang_of(&req);
     let result = async {
         let (survey, progress) = load(&state, path.into_inner()).await?;
+        let campaign = load_campaign(&state, survey.record.id.clone()).await?;
         let m = state.pages.messages();
         let id = survey.record.id.as_str();
         let view = FieldworkView {
@@ -230,6 +239,7 @@ pub async fn show(
                     "simulated_remove_href": (current != SurveyState::Published)
                         .then(|| super::simulated::href(id, lang)),
                     "clearing": clearing,
+                    "campaign": campaign_view(m, lang, &campaign),
                     "actions": actions,
                     "bulletin_href": in_lang(&format!("/admin/surveys/{id}/bulletin"), lang),
                     "preview_href": in_lang(&format!("/admin/surveys/{id}/preview"), lang),

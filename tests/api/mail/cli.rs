@@ -65,7 +65,15 @@ fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused
     let status: serde_json::Value = serde_json::from_str(status.trim()).unwrap();
     assert_eq!(
         status["invitations"],
-        serde_json::json!({ "all": 2, "unused": 2 })
+        serde_json::json!({
+            "all": 2,
+            "unused": 2,
+            "by_stratum": [
+                { "stratum": "nanhu", "invited": 1, "answered": 0 },
+                { "stratum": "haiyan", "invited": 1, "answered": 0 },
+            ],
+        }),
+        "each county's invitations, in the survey file's order"
     );
     assert_eq!(status["mail"]["waiting"], 2, "no server has sent them yet");
     assert_eq!(

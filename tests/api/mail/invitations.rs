@@ -102,6 +102,56 @@ on_both_backends! {
         assert_eq!(app.response_count(EXAMPLE_ID), 1, "and stores nothing");
     }
 
+    async fn the_dashboard_and_the_result_set_give_each_countys_response_rate(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        let list = [
+            ("h1@example.org", Some("haiyan")),
+            ("h2@example.org", Some("haiyan")),
+            ("h3@example.org", Some("haiyan")),
+            ("n1@example.org", Some("nanhu")),
+            ("x1@example.org", None),
+        ];
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&list)).unwrap();
+        let mails: Vec<Received> = smtp.wait_for(5).await.iter().map(|raw| read(raw)).collect();
+        let link_to = |to: &str| link_in(&mails.iter().find(|m| m.to == to).expect("mailed").text);
+        for to in ["h1@example.org", "h3@example.org"] {
+            let answered = answer(&app, &link_to(to), "haiyan").await;
+            assert_eq!(answered.status, 303, "{}", answered.body);
+        }
+        outbox_drained(&app).await;
+        let cookie = crate::dashboard::signed_in(&app, "publisher@example.org", minyi::accounts::Role::Publisher).await;
+
+        let page = crate::dashboard::get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await.body;
+
+        let section = &page[page.find("<section class=\"box\" id=\"invitations\">").expect("an invitations section")..];
+        let section = &section[..section.find("</section>").unwrap()];
+        for row in [
+            "<tr><th scope=\"row\">南湖区</th><td>1</td><td>0</td><td>0.0%</td></tr>",
+            "<tr><th scope=\"row\">海盐县</th><td>3</td><td>2</td><td>66.7%</td></tr>",
+            "<tr><th scope=\"row\">名单未注明地区</th><td>1</td><td>0</td><td>0.0%</td></tr>",
+            "<tr><th scope=\"row\">合计</th><td>5</td><td>2</td><td><strong>40.0%</strong></td></tr>",
+        ] {
+            assert!(section.contains(row), "{row} in\n{section}");
+        }
+        assert!(section.find("南湖区") < section.find("海盐县"), "counties in the survey file's order");
+        assert!(!section.contains("邮件："), "no mail waiting or failed, none said");
+
+        // Closing forgets the addresses, not the counts: the result set gives the same rates.
+        crate::resultset::closed_with_responses(&app, 1400);
+        let dir = tempfile::tempdir().unwrap();
+        let zip = crate::resultset::export(&app, minyi::release::Encoding::Utf8WithBom, dir.path());
+        let files = crate::resultset::unzip(&std::fs::read(zip).unwrap());
+        let methodology = String::from_utf8_lossy(crate::resultset::file(&files, "methodology.md")).into_owned();
+        let (chinese, english) = methodology.split_once("\n# English\n").expect("both languages");
+        for row in ["| 南湖区 | 1 | 0 | 0.0% |", "| 海盐县 | 3 | 2 | 66.7% |", "| 名单未注明地区 | 1 | 0 | 0.0% |", "| 合计 | 5 | 2 | 40.0% |"] {
+            assert!(chinese.contains(row), "{row} in\n{chinese}");
+        }
+        for row in ["| Haiyan County | 3 | 2 | 66.7% |", "| No county in the list | 1 | 0 | 0.0% |", "| Total | 5 | 2 | 40.0% |"] {
+            assert!(english.contains(row), "{row} in\n{english}");
+        }
+    }
+
     async fn a_double_tap_on_an_invitation_form_stores_one_response_and_thanks_twice(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
