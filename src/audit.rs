@@ -37,6 +37,8 @@ pub enum AuditAction {
     TracesCleared,
     /// A survey's simulated responses deleted (`minyi simulate ID --remove`).
     SimulatedRemoved,
+    /// A survey's messages given up on queued again (`minyi mail retry`, the dashboard).
+    MailRetried,
 }
 
 impl AuditAction {
@@ -60,6 +62,7 @@ impl AuditAction {
             AuditAction::SurveyPublished => "survey_published",
             AuditAction::TracesCleared => "traces_cleared",
             AuditAction::SimulatedRemoved => "simulated_removed",
+            AuditAction::MailRetried => "mail_retried",
         }
     }
 

@@ -116,11 +116,8 @@ pub(super) fn remind(id: &str, force: bool) -> anyhow::Result<()> {
 }
 
 pub(super) fn retry_mail(id: &str) -> anyhow::Result<()> {
-    let catalog = catalog()?;
-    catalog.require(id)?;
-    let mut conn = catalog.database().conn()?;
-    let now = chrono::Utc::now().timestamp();
-    let queued = crate::storage::retry_failed(&mut conn, id, crate::mail::MAX_ATTEMPTS, now)?;
+    let queued =
+        crate::invitations::retry_failed_mail(&catalog()?, id, crate::audit::COMMAND_LINE)?;
     if queued == 0 {
         println!("survey {id}: no message was given up on; nothing to send again");
     } else {

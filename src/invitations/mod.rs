@@ -191,6 +191,37 @@ pub fn campaign_status(
     })
 }
 
+/// Queues survey `survey_id`'s messages given up on again, their tries counted from zero, to be
+/// sent from now (once the mail server works again); returns how many. Audited with `actor`
+/// when any were: residents are written to again.
+pub fn retry_failed_mail(
+    catalog: &Catalog,
+    survey_id: &str,
+    actor: &str,
+) -> Result<usize, InvitationError> {
+    catalog.require(survey_id)?;
+    let now = chrono::Utc::now().timestamp();
+    let queued = storage::retry_failed(
+        &mut *catalog.database().conn()?,
+        survey_id,
+        crate::mail::MAX_ATTEMPTS,
+        now,
+    )?;
+    if queued > 0 {
+        crate::audit::record(
+            catalog.database(),
+            crate::audit::AuditEvent {
+                actor,
+                action: crate::audit::AuditAction::MailRetried,
+                survey_id: Some(survey_id),
+                manifest_sha256: None,
+                detail: format!("{queued} messages queued again"),
+            },
+        )?;
+    }
+    Ok(queued)
+}
+
 /// The messages telling evaluators that a survey's results are published (in Chinese).
 pub fn results_published_mail(survey_id: &str, recipients: &[lettre::Address]) -> Vec<NewMail> {
     recipients

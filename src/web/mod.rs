@@ -169,6 +169,7 @@ route_table! {
     get "/admin/surveys/{id}/publish" => routes::transitions::confirm_publish, Access::Publisher;
     post "/admin/surveys/{id}/publish" => routes::transitions::publish, Access::Publisher;
     post "/admin/surveys/{id}/clear" => routes::clearing::clear, Access::Publisher;
+    post "/admin/surveys/{id}/mail/retry" => routes::mail_retry::retry, Access::Publisher;
     get "/admin/surveys/{id}/simulated" => routes::simulated::confirm, Access::Publisher;
     post "/admin/surveys/{id}/simulated" => routes::simulated::remove, Access::Publisher;
     get "/admin/surveys/{id}/bulletin" => routes::bulletin::page, Access::Publisher;

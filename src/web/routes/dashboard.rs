@@ -197,6 +197,7 @@ pub async fn show(
         let done = match done_param.as_deref() {
             Some("clear") => Some(m.text(lang, "fieldwork.traces_cleared_now")),
             Some("simulated_removed") => Some(m.text(lang, "fieldwork.simulated_removed_now")),
+            Some("mail_retried") => Some(m.text(lang, "fieldwork.mail_retried_now")),
             Some("imported") => Some(m.text(lang, "import.done")),
             Some("imported_not_saved") => Some(m.format(
                 lang,
@@ -220,6 +221,15 @@ pub async fn show(
                 "failed_again": done_param.as_deref() == Some("clear_failed"),
             })
         });
+        // Messages given up on: a button queues them again once the mail server works.
+        let mail_retry = (campaign.mail_failed > 0).then(|| {
+            let scope = super::mail_retry::scope(id, &signed_in.0);
+            json!({
+                "action": format!("/admin/surveys/{id}/mail/retry"),
+                "token": state.tokens.issue(&scope, chrono::Utc::now().timestamp()),
+                "lang_code": lang.param(),
+            })
+        });
         let title = survey.definition.title.get(lang);
         let html = state.pages.render(
             "dashboard",
@@ -240,6 +250,7 @@ pub async fn show(
                         .then(|| super::simulated::href(id, lang)),
                     "clearing": clearing,
                     "campaign": campaign_view(m, lang, &campaign),
+                    "mail_retry": mail_retry,
                     "actions": actions,
                     "bulletin_href": in_lang(&format!("/admin/surveys/{id}/bulletin"), lang),
                     "preview_href": in_lang(&format!("/admin/surveys/{id}/preview"), lang),

@@ -11,6 +11,7 @@ pub mod home;
 pub mod import;
 pub mod invitation;
 pub mod login;
+pub mod mail_retry;
 pub mod metrics;
 pub mod posted;
 pub mod preview;

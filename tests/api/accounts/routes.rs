@@ -106,6 +106,12 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         "/admin/surveys/{id}/clear",
         [303, 403, 403, 303, 303],
     ),
+    // Without the dashboard's token nothing is sent again: back to the dashboard.
+    (
+        "post",
+        "/admin/surveys/{id}/mail/retry",
+        [303, 403, 403, 303, 303],
+    ),
     // Published results keep their simulated responses: refused, with or without the token.
     (
         "get",

@@ -1,0 +1,60 @@
+//! The dashboard's invitation section when mail fails: the messages given up on are counted with
+//! the mail server's reasons, and a button sends them again (as `minyi mail retry` does),
+//! audited with the account that pressed it.
+
+use std::time::Duration;
+
+use minyi::accounts::Role;
+use minyi::storage::{self, NewMail};
+
+use super::*;
+
+on_both_backends! {
+    async fn failed_messages_are_shown_with_their_reasons_and_sent_again_from_the_dashboard(backend: Backend) {
+        // The server's own sender waits an hour between looks at an empty outbox, so the
+        // message below fails as the test says and is not sent first.
+        let app = spawn_app_with_settings(backend, &repo_path("surveys"), |s| {
+            s.mail.poll = Duration::from_secs(3600);
+        })
+        .await;
+        let max = minyi::mail::MAX_ATTEMPTS;
+        let mut conn = app.catalog().database().conn().unwrap();
+        storage::enqueue(&mut conn, &[NewMail {
+            id: "given-up".into(),
+            survey_id: EXAMPLE_ID.into(),
+            kind: "results_published".into(),
+            recipient: "evaluator@example.org".into(),
+            invitation_id: None,
+            lang: "zh".into(),
+        }]).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let claimed = storage::claim_next(&mut conn, now, now + 60, "test", max).unwrap().expect("claimable");
+        storage::fail(&mut conn, &claimed.id, "test", now, Some(max), "SMTP: Connection error: Connection refused").unwrap();
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+        let dashboard = format!("/admin/surveys/{EXAMPLE_ID}");
+
+        let page = get(&app, &dashboard, &cookie).await.body;
+
+        assert!(page.contains("邮件：0 封待发送，1 封多次发送失败。"), "{page}");
+        assert!(page.contains("<li>1 × <span lang=\"en\">SMTP: Connection error: Connection refused</span></li>"), "why, as the server said: {page}");
+        let form = &page[page.find(&format!("action=\"/admin/surveys/{EXAMPLE_ID}/mail/retry\"")).expect("a retry button")..];
+        let token = form.split("name=\"_token\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("its token").to_owned();
+
+        let pressed = send(&app, "post", &format!("{dashboard}/mail/retry"), &cookie, &[("_token", &token)], &[]).await;
+        let again = send(&app, "post", &format!("{dashboard}/mail/retry"), &cookie, &[("_token", &token)], &[]).await;
+        let forged = send(&app, "post", &format!("{dashboard}/mail/retry"), &cookie, &[("_token", "forged")], &[]).await;
+
+        assert_eq!((pressed.status, pressed.location.as_deref()), (303, Some(format!("{dashboard}?done=mail_retried").as_str())));
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, max).unwrap(), (1, 0), "waiting to be sent again, no longer failed");
+        let after = get(&app, pressed.location.as_deref().unwrap(), &cookie).await.body;
+        assert!(after.contains("发送失败的邮件已重新排队"), "{after}");
+        assert!(!after.contains("/mail/retry"), "nothing failed, no button");
+        assert_eq!((again.status, again.location.as_deref()), (303, Some(dashboard.as_str())), "nothing left to send again: the dashboard, saying nothing");
+        assert_eq!((forged.status, forged.location.as_deref()), (303, Some(dashboard.as_str())), "no token, nothing done");
+        let audited: Vec<(String, String, String)> = minyi::audit::recent(app.catalog().database(), 100).unwrap().into_iter()
+            .filter(|e| e.action == "mail_retried")
+            .map(|e| (e.actor, e.survey_id.unwrap_or_default(), e.detail))
+            .collect();
+        assert_eq!(audited, [("publisher@example.org".to_owned(), EXAMPLE_ID.to_owned(), "1 messages queued again".to_owned())], "once, with who pressed it");
+    }
+}
