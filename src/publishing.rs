@@ -136,6 +136,15 @@ fn figures(
                 None
             }
         };
+    // How many residents were invited and answered, for the page's method; like the dates, a
+    // failure leaves it out, not the page unpublished.
+    evaluation.invitations = match crate::invitations::campaign_status(catalog, survey_id) {
+        Ok(status) => status.uptake.map(|u| u.total),
+        Err(e) => {
+            tracing::warn!(survey = survey_id, error = %e, "no invitation counts for the page");
+            None
+        }
+    };
     Ok((evaluation, summary))
 }
 

@@ -176,6 +176,11 @@ pub struct Evaluation {
     /// methodology.md says them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted: Option<SubmittedDays>,
+    /// All the survey's invitations and the responses that came in through them (the
+    /// response rate), when residents were invited: set on published results (`publishing`),
+    /// never in a result set's own evaluation (whose methodology.md gives them per county).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitations: Option<crate::invitations::Uptake>,
 }
 
 /// The first and last days (the survey's local dates, `YYYY-MM-DD`) a stored response was
@@ -372,6 +377,7 @@ pub fn evaluate_sample(survey: &Survey, sample: &Sample) -> Result<Evaluation, E
         domains,
         sensitivity: None,
         submitted: None,
+        invitations: None,
     })
 }
 

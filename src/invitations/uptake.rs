@@ -6,7 +6,7 @@
 //! who moved away, is not known to be ineligible). A county is the one the address list gave
 //! the invitation (the sampling frame's), which the form keeps.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::survey::{Survey, Text};
 
@@ -21,7 +21,7 @@ pub struct InvitationCount {
 }
 
 /// Invitations and responses to them, of one county or all.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Uptake {
     /// The stratum code; `None` for invitations without a county, and for the total.
     pub code: Option<String>,

@@ -128,6 +128,10 @@ pub fn api_json(results: &PublishedResults) -> Value {
         "includes_simulated": results.evaluation.includes_simulated,
         "min_public_cell": survey.privacy.min_public_cell,
         "responses": results.evaluation.responses,
+        // Invited and answered through the invitations' links, when enough were invited.
+        "invitations": super::results_view::public_invitations(results).map(|u| json!({
+            "invited": u.invited, "answered": u.answered, "rate": u.rate(),
+        })),
         "weighting": results.evaluation.weighting,
         "domains": domains,
         // What a downloaded result set is checked against (`minyi verify --expect-manifest`).

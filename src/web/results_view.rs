@@ -12,6 +12,7 @@ use super::i18n::Messages;
 use crate::evaluation::{
     points_range, points_shown, points_shown_up, DomainResult, Evaluation, IndicatorResult, Status,
 };
+use crate::invitations::Uptake;
 use crate::privacy::public::{public_row, CountyCell};
 use crate::privacy::public_cell;
 use crate::publishing::PublishedResults;
@@ -510,6 +511,17 @@ impl ResultsPage<'_> {
                 lines.push(m.text(lang, "results.method_open_link_caveat"));
             }
         }
+        if let Some(invited) = public_invitations(r) {
+            lines.push(m.format(
+                lang,
+                "results.method_invitations",
+                &[
+                    ("invited", &invited.invited.to_string()),
+                    ("answered", &invited.answered.to_string()),
+                    ("rate", &invited.rate_text()),
+                ],
+            ));
+        }
         for (reason, count) in &e.responses.excluded {
             let count = count.to_string();
             // Suppression protects respondents; it is not a quality rule announced beforehand.
@@ -601,6 +613,15 @@ impl ResultsPage<'_> {
         ));
         lines
     }
+}
+
+/// The invitations and the responses to them, for the public (the page's method, the API):
+/// once as many residents were invited as a public cell needs, so that the rate says nothing
+/// of any one of them. Each county's is in the result set.
+pub(super) fn public_invitations(results: &PublishedResults) -> Option<&Uptake> {
+    let min = u64::from(results.definition.privacy.min_public_cell);
+    (results.evaluation.invitations.as_ref())
+        .filter(|u| u64::try_from(u.invited).is_ok_and(|invited| invited >= min))
 }
 
 /// How the responses used came in, channel by channel ("公开链接 1200 份、邀请 150 份"); `None`

@@ -152,6 +152,45 @@ on_both_backends! {
         }
     }
 
+    async fn the_public_page_gives_the_response_rate_once_enough_residents_were_invited(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        let emails: Vec<String> = (0..30).map(|n| format!("resident{n}@example.org")).collect();
+        let list: Vec<(&str, Option<&str>)> = emails.iter().map(|e| (e.as_str(), Some("jiashan"))).collect();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&list)).unwrap();
+        for raw in smtp.wait_for(30).await.iter().take(3) {
+            let answered = answer(&app, &link_in(&read(raw).text), "jiashan").await;
+            assert_eq!(answered.status, 303, "{}", answered.body);
+        }
+        crate::resultset::closed_with_responses(&app, 1400);
+        minyi::publishing::publish(&app.catalog(), EXAMPLE_ID).expect("publish");
+
+        let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+        let english = app.get(&format!("/results/{EXAMPLE_ID}?lang=en")).await.body;
+        let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
+
+        assert!(page.contains("共向 30 位居民发出邀请，其中 3 位通过邀请链接作答，应答率 10.0%"), "{page}");
+        assert!(english.contains("30 residents were invited; 3 answered through their invitation&#x27;s link, a response rate of 10.0%"), "{english}");
+        assert_eq!(api["invitations"], serde_json::json!({ "invited": 30, "answered": 3, "rate": 0.1 }));
+    }
+
+    async fn fewer_invited_than_a_public_cell_and_the_public_page_says_nothing_of_them(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        let emails: Vec<String> = (0..29).map(|n| format!("resident{n}@example.org")).collect();
+        let list: Vec<(&str, Option<&str>)> = emails.iter().map(|e| (e.as_str(), None)).collect();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&list)).unwrap();
+        crate::resultset::closed_with_responses(&app, 1400);
+        minyi::publishing::publish(&app.catalog(), EXAMPLE_ID).expect("publish");
+
+        let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+        let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
+
+        assert!(page.contains("所用答卷的来源"), "the method section is there: {page}");
+        assert!(!page.contains("发出邀请"), "29 invitations, under the 30 a public cell needs: {page}");
+        assert_eq!(api["invitations"], serde_json::Value::Null);
+    }
+
     async fn a_double_tap_on_an_invitation_form_stores_one_response_and_thanks_twice(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
