@@ -301,7 +301,10 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             "minyi.sps",
             resultset::spss_script(&columns, encoding, &release, &manifest.format),
         ),
-        ("minyi.R", resultset::r_script(&columns, encoding, &release)),
+        (
+            "minyi.R",
+            resultset::r_script_of_format(&columns, encoding, &release, &manifest.format),
+        ),
     ] {
         if made != file(name)? {
             return Err(first_difference(name, file(name)?, &made));

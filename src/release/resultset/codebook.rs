@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::codebook_csv;
 use super::columns::Column;
 use super::estimates::{ESTIMATE_COLUMNS, STATUS_LABELS};
+use super::r_points::{r_points, R_POINTS_HEADING};
 use super::ReleaseFacts;
 use crate::release::Encoding;
 use crate::survey::{Measure, Survey, Text};
@@ -123,8 +124,28 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
     bytes
 }
 
+/// `minyi.R` as a result set of `format` holds it: before [`super::FORMAT`]
+/// (`minyi-resultset/3`) it ended with the estimates, without the points ([`r_points`]), so
+/// that `minyi verify` checks an earlier file as it was made.
+pub fn r_script_of_format(
+    columns: &[Column],
+    encoding: Encoding,
+    release: &Survey,
+    format: &str,
+) -> Vec<u8> {
+    let mut script = r_script(columns, encoding, release);
+    if super::EARLIER_FORMATS.contains(&format) {
+        let text = String::from_utf8_lossy(&script);
+        if let Some(points_from) = text.find(R_POINTS_HEADING) {
+            script.truncate(points_from);
+        }
+    }
+    script
+}
+
 /// An R script reading `responses.csv` into a data frame with labelled factors, then
-/// recomputing every estimate of `estimates.csv` in base R (`r_estimates`).
+/// recomputing every estimate of `estimates.csv` in base R (`r_estimates`), then each
+/// indicator's points and each domain's total (`r_points`).
 pub fn r_script(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec<u8> {
     let stratum = &release.strata.question;
     let mut s = String::new();
@@ -194,6 +215,7 @@ pub fn r_script(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec
     }
     let _ = writeln!(s, "attr(responses, \"variable.labels\") <- labels");
     s.push_str(&r_estimates(release, stratum));
+    s.push_str(&r_points(release));
     s.into_bytes()
 }
 
@@ -394,7 +416,7 @@ do.call(rbind, lapply(domains, function(domain) {
 /// in the locale's encoding, so UTF-8 labels break `source("minyi.R")` where that is not UTF-8
 /// (GBK on Chinese Windows before R 4.2: "invalid multibyte character in parser"); escaped
 /// strings parse everywhere and R marks them UTF-8.
-fn r_string(text: &str) -> String {
+pub(super) fn r_string(text: &str) -> String {
     let mut literal = String::from("\"");
     for c in text.chars() {
         match c {

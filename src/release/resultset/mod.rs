@@ -21,6 +21,7 @@ mod codebook_csv;
 pub mod columns;
 mod estimates;
 mod methodology;
+mod r_points;
 mod spss;
 mod spss_estimates;
 
@@ -31,7 +32,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use archive::FileEntry;
-pub use codebook::r_script;
+pub use codebook::{r_script, r_script_of_format};
 pub use columns::{columns, Column};
 pub use estimates::{estimates_csv, evaluation_json};
 pub use spss::spss_of_format as spss_script;
@@ -52,16 +53,21 @@ use archive::Archive;
 /// The result-set format this Minyi writes: `manifest.json`'s `format`. It changes when a file
 /// made from `survey.toml` alone (a script) is made differently, so that `minyi verify` can
 /// still check a result set downloaded before.
-pub const FORMAT: &str = "minyi-resultset/2";
+pub const FORMAT: &str = "minyi-resultset/3";
 
 /// The earlier formats `minyi verify` reads; it makes their scripts again as they were made
 /// then ([`spss::spss_of_format`]).
 /// - `/1`: `minyi.sps` read the data only. `/2` adds each indicator's estimate and n to it, and
 ///   the table `codebook.csv` (held to the manifest, as `datapackage.json` is).
-pub const EARLIER_FORMATS: &[&str] = &[FORMAT_1];
+/// - `/2`: `minyi.R` ended with the estimates. `/3` adds each indicator's points and each
+///   domain's total ([`codebook::r_script_of_format`]).
+pub const EARLIER_FORMATS: &[&str] = &[FORMAT_2, FORMAT_1];
 
-/// The first format: its `minyi.sps` read the data only.
+/// The first format: its `minyi.sps` read the data only, and its `minyi.R` computed no points.
 pub const FORMAT_1: &str = "minyi-resultset/1";
+
+/// The second: its `minyi.R` computed no points.
+pub const FORMAT_2: &str = "minyi-resultset/2";
 pub const MERKLE_ALGORITHM: &str = "RFC 6962 Merkle tree (SHA-256) over the rows of responses.csv, header excluded, each row as written without its line end";
 
 /// `manifest.json`.

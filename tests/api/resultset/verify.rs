@@ -298,88 +298,124 @@ async fn a_forged_script_or_codebook_is_caught_even_when_its_manifest_agrees() {
     );
 }
 
-/// A result set downloaded before `minyi.sps` computed the estimates (format
-/// `minyi-resultset/1`) must still verify with a later Minyi, its SPSS script made again as
-/// that format made it: a forged one is caught, and relabelling a file as the earlier format
-/// gains a forger nothing.
+/// Result sets downloaded before `minyi.sps` computed the estimates (format
+/// `minyi-resultset/1`) or `minyi.R` the points (`/2`) must still verify with a later Minyi,
+/// their scripts made again as their format made them: a forged one is caught, and relabelling
+/// a file as an earlier format gains a forger nothing.
 #[actix_web::test]
-async fn a_result_set_of_the_earlier_format_verifies_with_its_scripts_made_as_then() {
+async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then() {
     let app = spawn_app(Backend::Sqlite).await;
     closed_with_responses(&app, 1400);
     let dir = tempfile::tempdir().unwrap();
     let path = export(&app, Encoding::Utf8WithBom, dir.path());
     let files = unzip(&std::fs::read(&path).unwrap());
-    let script = String::from_utf8(file(&files, "minyi.sps").to_vec()).unwrap();
-    let estimates_from = script
+    let text = |name: &str| String::from_utf8(file(&files, name).to_vec()).unwrap();
+    let (sps, r) = (text("minyi.sps"), text("minyi.R"));
+    // `/1`'s SPSS script: the reading part alone, which ended with EXECUTE.
+    let sps_1 = &sps[..sps
         .find("\n* ---- Each indicator's estimate")
-        .expect("minyi.sps recomputes the estimates");
-    // The earlier script: the reading part alone, which ended with EXECUTE.
-    let earlier_script = &script[..estimates_from];
-    assert!(earlier_script.ends_with("\nEXECUTE.\n"));
-    let with = |format: &str, script: &str| {
+        .expect("minyi.sps recomputes the estimates")];
+    assert!(sps_1.ends_with("\nEXECUTE.\n"));
+    // `/1` and `/2`'s R script: up to the estimates, without the points.
+    let r_2 = &r[..r
+        .find("\n# ---- The evaluation component")
+        .expect("minyi.R recomputes the points")];
+    assert!(
+        r_2.ends_with("by = c(\"domain\", \"indicator\"))\n"),
+        "{r_2}"
+    );
+    let with = |format: &str, sps: &str, r: &str| {
         let mut manifest = manifest(&files);
         manifest.format = format.to_owned();
         for entry in &mut manifest.files {
-            if entry.path == "minyi.sps" {
-                entry.sha256 = hex::encode(Sha256::digest(script));
-                entry.bytes = script.len() as u64;
-            }
+            let script = match entry.path.as_str() {
+                "minyi.sps" => sps,
+                "minyi.R" => r,
+                _ => continue,
+            };
+            entry.sha256 = hex::encode(Sha256::digest(script));
+            entry.bytes = script.len() as u64;
         }
+        let mut with_r = files.clone();
+        with_r
+            .iter_mut()
+            .find(|(name, _)| name == "minyi.R")
+            .unwrap()
+            .1 = r.as_bytes().to_vec();
         rezipped(
-            &files,
+            &with_r,
             dir.path(),
             "format",
             &manifest,
             "minyi.sps",
-            script.as_bytes(),
+            sps.as_bytes(),
         )
     };
-    let forged = earlier_script.replacen("VALUE LABELS county", "VALUE LABELS sex", 1);
+    let forged_sps = sps_1.replacen("VALUE LABELS county", "VALUE LABELS sex", 1);
+    let forged_r = r_2.replacen("thresholds <- c(", "thresholds <- c(0, ", 1);
+    let now = manifest(&files).format;
+    let verified = |zip: PathBuf| verify(&zip);
 
     let (current, current_said, _) = verify(&path);
-    let (earlier, earlier_said, _) = verify(&with("minyi-resultset/1", earlier_script));
-    let (forged_earlier, _, forged_said) = verify(&with("minyi-resultset/1", &forged));
-    let (relabelled, _, relabelled_said) = verify(&with("minyi-resultset/1", &script));
-    let (cut_now, _, cut_now_said) = verify(&with(&manifest(&files).format, earlier_script));
-    let (later, _, later_said) = verify(&with("minyi-resultset/9", earlier_script));
+    let (first, first_said, _) = verified(with("minyi-resultset/1", sps_1, r_2));
+    let (second, second_said, _) = verified(with("minyi-resultset/2", &sps, r_2));
+    let caught = [
+        (
+            verified(with("minyi-resultset/1", &forged_sps, r_2)),
+            "minyi.sps",
+            "a forged SPSS script of /1",
+        ),
+        (
+            verified(with("minyi-resultset/2", &sps, &forged_r)),
+            "minyi.R",
+            "a forged R script of /2",
+        ),
+        (
+            verified(with("minyi-resultset/1", &sps, r_2)),
+            "minyi.sps",
+            "today's SPSS script in a file relabelled /1",
+        ),
+        (
+            verified(with("minyi-resultset/2", &sps, &r)),
+            "minyi.R",
+            "today's R script in a file relabelled /2",
+        ),
+        (
+            verified(with(&now, sps_1, &r)),
+            "minyi.sps",
+            "/1's SPSS script in a file of today's format",
+        ),
+        (
+            verified(with(&now, &sps, r_2)),
+            "minyi.R",
+            "/2's R script in a file of today's format",
+        ),
+    ];
+    let (later, _, later_said) = verified(with("minyi-resultset/9", &sps, &r));
 
     assert!(
         current && !current_said.contains("earlier format"),
         "{current_said}"
     );
-    assert!(
-        earlier
-            && earlier_said.contains(
-                "It is in the earlier format minyi-resultset/1, whose scripts were made again as that format made them."
-            ),
-        "{earlier_said}"
-    );
-    for (verified, said, what) in [
-        (
-            forged_earlier,
-            &forged_said,
-            "a forged script of the earlier format",
-        ),
-        (
-            relabelled,
-            &relabelled_said,
-            "today's script in a file relabelled as the earlier format",
-        ),
-        (
-            cut_now,
-            &cut_now_said,
-            "the earlier script in a file of today's format",
-        ),
-    ] {
+    for (verified, said, format) in [(first, &first_said, "/1"), (second, &second_said, "/2")] {
         assert!(
-            !verified && said.contains("minyi.sps"),
+            verified
+                && said.contains(&format!(
+                    "It is in the earlier format minyi-resultset{format}, whose scripts were made again as that format made them."
+                )),
+            "{said}"
+        );
+    }
+    for ((verified, _, said), script, what) in caught {
+        assert!(
+            !verified && said.contains(script),
             "{what} is caught: {said}"
         );
     }
     assert!(
         !later
             && later_said.contains(
-                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/2, minyi-resultset/1"
+                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
             ),
         "{later_said}"
     );
