@@ -189,14 +189,12 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
             );
         }
         for county in campaign.uptake.iter().flat_map(|u| &u.counties) {
-            let rate = county
-                .rate()
-                .map_or(String::new(), |r| format!(" ({:.1}%)", r * 100.0));
             println!(
-                "  invited {:<12} {} answered of {}{rate}",
+                "  invited {:<12} {} answered of {} ({})",
                 county.code.as_deref().unwrap_or("(no county)"),
                 county.answered,
-                county.invited
+                county.invited,
+                county.rate_text()
             );
         }
         for (reason, count) in failure_reasons {

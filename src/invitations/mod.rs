@@ -171,8 +171,9 @@ pub struct CampaignStatus {
     pub reminder_rounds: Vec<ReminderRound>,
 }
 
-/// Where survey `survey_id`'s invitation campaign stands. The messages waiting or given up on
-/// are deleted when the survey closes (they hold addresses); the invitations' counts stay.
+/// Where survey `survey_id`'s invitation campaign stands. Closing deletes the invitations and
+/// reminders waiting or given up on (they hold addresses), not the invitations' counts; the
+/// message telling evaluators that results are out is queued after it, and counted here too.
 pub fn campaign_status(
     catalog: &Catalog,
     survey_id: &str,
@@ -215,7 +216,7 @@ pub fn retry_failed_mail(
                 action: crate::audit::AuditAction::MailRetried,
                 survey_id: Some(survey_id),
                 manifest_sha256: None,
-                detail: format!("{queued} messages queued again"),
+                detail: format!("messages queued again: {queued}"),
             },
         )?;
     }

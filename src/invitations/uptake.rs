@@ -2,9 +2,11 @@
 //! how many answered through their link. Pure: counts in, rates out.
 //!
 //! The rate is AAPOR's response rate 1 for a mailed list: responses over invitations, every
-//! invitation counted as reaching an eligible resident (an address that bounced, or a resident
-//! who moved away, is not known to be ineligible). A county is the one the address list gave
-//! the invitation (the sampling frame's), which the form keeps.
+//! invitation in the denominator whether its message arrived or not (an address that bounced,
+//! or a resident who moved away, is not known to be ineligible), and each submitted form
+//! counted as a complete interview (the form takes none with a required answer missing;
+//! responses the quality rules exclude count, as they were answered). A county is the one the
+//! address list gave the invitation (the sampling frame's), which the form keeps.
 
 use serde::{Deserialize, Serialize};
 

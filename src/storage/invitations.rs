@@ -232,36 +232,35 @@ pub fn invitation_counts(
         }))
 }
 
-/// A survey's invitations counted by county: what its response rates are made of. They stay
-/// when the survey closes (only the addresses go), so the counts do not change after.
+/// A survey's invitations counted by county, in one query (so that an invitation made
+/// meanwhile cannot count in one total and not the other): what its response rates are made
+/// of. Closing keeps them (only the addresses go); invitations are made only while the survey
+/// is open, so once it is published they do not change.
 pub fn invitation_counts_by_stratum(
     conn: &mut DbConnection,
     survey_id: &str,
 ) -> Result<Vec<InvitationCount>, StorageError> {
-    let invited: Vec<(Option<String>, i64)> = invitations::table
-        .filter(invitations::survey_id.eq(survey_id))
-        .group_by(invitations::stratum)
-        .select((invitations::stratum, diesel::dsl::count_star()))
-        .load(conn)?;
-    let unused: Vec<(Option<String>, i64)> = invitations::table
-        .inner_join(
+    let rows: Vec<(Option<String>, i64, i64)> = invitations::table
+        .left_join(
             unused_invitations::table.on(unused_invitations::invitation_id.eq(invitations::id)),
         )
         .filter(invitations::survey_id.eq(survey_id))
         .group_by(invitations::stratum)
-        .select((invitations::stratum, diesel::dsl::count_star()))
+        .select((
+            invitations::stratum,
+            diesel::dsl::count_star(),
+            diesel::dsl::count(unused_invitations::invitation_id.nullable()),
+        ))
         .load(conn)?;
-    let mut counts: Vec<InvitationCount> = invited
+    let mut counts: Vec<InvitationCount> = rows
         .into_iter()
-        .map(|(stratum, invited)| InvitationCount {
-            unused: unused
-                .iter()
-                .find(|(s, _)| *s == stratum)
-                .map_or(0, |(_, n)| *n),
+        .map(|(stratum, invited, unused)| InvitationCount {
             stratum,
             invited,
+            unused,
         })
         .collect();
+    // In Rust: the backends sort a missing county differently.
     counts.sort_by(|a, b| a.stratum.cmp(&b.stratum));
     Ok(counts)
 }

@@ -6,7 +6,25 @@ use serde_json::{json, Value};
 
 use super::i18n::Messages;
 use crate::invitations::{CampaignStatus, Uptake};
+use crate::privacy::scrub::scrub;
 use crate::survey::Lang;
+
+/// The mail server's reasons with any address they quote replaced by a placeholder
+/// (`privacy::scrub`: `[邮箱]`), merged where that makes them the same, most frequent first: a
+/// publisher sees why messages failed, not to whom. (The log never holds them; the command
+/// line gives them in full to the operator, who holds the database anyway.)
+fn reasons_without_addresses(reasons: &[(String, i64)]) -> Vec<(String, i64)> {
+    let mut merged: Vec<(String, i64)> = Vec::new();
+    for (reason, count) in reasons {
+        let reason = scrub(reason);
+        match merged.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, n)) => *n += count,
+            None => merged.push((reason, *count)),
+        }
+    }
+    merged.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    merged
+}
 
 /// The section's view, `None` when there is no campaign: nobody invited and no message
 /// waiting or given up on.
@@ -57,7 +75,7 @@ pub fn campaign_view(messages: &Messages, lang: Lang, status: &CampaignStatus) -
         "counties": status.uptake.iter().flat_map(|u| &u.counties).map(row).collect::<Vec<_>>(),
         "total": status.uptake.as_ref().map(|u| row(&u.total)),
         "mail": mail,
-        "failure_reasons": status.failure_reasons.iter()
+        "failure_reasons": reasons_without_addresses(&status.failure_reasons).iter()
             .map(|(reason, count)| json!({ "reason": reason, "count": count }))
             .collect::<Vec<_>>(),
         "reminders": reminders,

@@ -39,21 +39,17 @@ fn named(messages: &Messages, code: &str, count: usize) -> Value {
     })
 }
 
-/// A county's invitations and the responses to them, its name in both languages (the code
-/// when the survey has no such county).
-fn uptake_row(messages: &Messages, u: &Uptake) -> Value {
+/// A county's invitations, its name in both languages (the code when the survey has no such
+/// county; `null` for invitations the address list gave no county). Not the responses to them
+/// by county: those include rows whose county k-anonymity withheld, and subtracting the
+/// released `channel` rows of each county would give the withheld counties back.
+fn invited_row(u: &Uptake) -> Value {
     let name = |lang: Lang| match (&u.name, &u.code) {
-        (Some(name), _) => name.get(lang).to_owned(),
-        (None, Some(code)) => format!("`{code}`"),
-        (None, None) => messages.text(lang, "fieldwork.invitations_no_county"),
+        (Some(name), _) => Some(name.get(lang).to_owned()),
+        (None, Some(code)) => Some(format!("`{code}`")),
+        (None, None) => None,
     };
-    json!({
-        "zh": name(Lang::Zh),
-        "en": name(Lang::En),
-        "invited": u.invited,
-        "answered": u.answered,
-        "rate": u.rate_text(),
-    })
+    json!({ "zh": name(Lang::Zh), "en": name(Lang::En), "invited": u.invited })
 }
 
 /// Numbers are written as Rust prints them (`80`, `0.7`), not as JSON does (`80.0`).
@@ -107,8 +103,10 @@ fn facts_for_template(facts: &ReleaseFacts<'_>, messages: &Messages) -> Value {
         })).collect::<Vec<_>>(),
         "open_link": e.responses.used_by_channel.contains_key("open_link"),
         "invitations": facts.invitations.as_ref().map(|u| json!({
-            "counties": u.counties.iter().map(|c| uptake_row(messages, c)).collect::<Vec<_>>(),
-            "total": uptake_row(messages, &u.total),
+            "counties": u.counties.iter().map(invited_row).collect::<Vec<_>>(),
+            "invited": u.total.invited,
+            "answered": u.total.answered,
+            "rate": u.total.rate_text(),
         })),
         "simulated": if e.includes_simulated { json!(e.responses.simulated) } else { json!(null) },
         "exclusion_rules": s.quality.exclude.iter().map(|f| f.name()).collect::<Vec<_>>(),

@@ -109,6 +109,16 @@ pub(super) fn refusal(
     Ok(private_page(StatusCode::CONFLICT, html))
 }
 
+/// A button on the dashboard that acts at once, with no page of its own (the clearing retry,
+/// sending failed mail again): where it posts, and its token signed for `scope`.
+pub(super) fn dashboard_button(state: &AppState, lang: Lang, action: String, scope: &str) -> Value {
+    json!({
+        "action": action,
+        "token": state.tokens.issue(scope, chrono::Utc::now().timestamp()),
+        "lang_code": lang.param(),
+    })
+}
+
 /// A confirmation's button, posted.
 pub(super) struct Press {
     pub fields: FormInput,

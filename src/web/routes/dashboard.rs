@@ -8,6 +8,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use super::confirmed::dashboard_button;
 use super::{blocking, in_lang, private_page, query_param};
 use crate::analysis::{fieldwork_progress, stored_fieldwork_progress};
 use crate::catalog::{Catalog, CurrentSurvey};
@@ -213,22 +214,22 @@ pub async fn show(
         };
         // A close that could not clear what fieldwork left: said, with a button to retry.
         let clearing = survey.record.owes_trace_clearing().then(|| {
+            let action = format!("/admin/surveys/{id}/clear");
             let scope = super::clearing::scope(id, &signed_in.0);
-            json!({
-                "action": format!("/admin/surveys/{id}/clear"),
-                "token": state.tokens.issue(&scope, chrono::Utc::now().timestamp()),
-                "lang_code": lang.param(),
-                "failed_again": done_param.as_deref() == Some("clear_failed"),
-            })
+            with(
+                dashboard_button(&state, lang, action, &scope),
+                json!({ "failed_again": done_param.as_deref() == Some("clear_failed") }),
+            )
         });
         // Messages given up on: a button queues them again once the mail server works.
         let mail_retry = (campaign.mail_failed > 0).then(|| {
-            let scope = super::mail_retry::scope(id, &signed_in.0);
-            json!({
-                "action": format!("/admin/surveys/{id}/mail/retry"),
-                "token": state.tokens.issue(&scope, chrono::Utc::now().timestamp()),
-                "lang_code": lang.param(),
-            })
+            let action = format!("/admin/surveys/{id}/mail/retry");
+            dashboard_button(
+                &state,
+                lang,
+                action,
+                &super::mail_retry::scope(id, &signed_in.0),
+            )
         });
         let title = survey.definition.title.get(lang);
         let html = state.pages.render(

@@ -4,8 +4,8 @@
 //! refused once the results are published.
 //!
 //! GET says how many will go and asks to confirm; the button posts a token signed for this
-//! account and session and this survey, valid for an hour (`confirmed`). With no simulated response left (pressed twice, or Back), both lead to
-//! the dashboard.
+//! account and session and this survey, valid for an hour (`confirmed`). With no simulated
+//! response left (pressed twice, or Back), both lead to the dashboard.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 

@@ -6,9 +6,9 @@
 //! confirm. The confirmation posts a token signed for this account and session, this survey and
 //! this move, valid for an hour (`confirmed`): a move needs that page and a deliberate press.
 //! Cross-site posts are refused (`Sec-Fetch-Site`, `Origin`; the session cookie is
-//! `SameSite=Strict` as well); a post without a valid token gets the confirmation page again. A move the rules refuse changes
-//! nothing and says why (409); a move already made (pressed twice, or its page sent again after
-//! Back) leads to the dashboard, which says so.
+//! `SameSite=Strict` as well); a post without a valid token gets the confirmation page again.
+//! A move the rules refuse changes nothing and says why (409); a move already made (pressed
+//! twice, or its page sent again after Back) leads to the dashboard, which says so.
 
 use std::sync::Arc;
 

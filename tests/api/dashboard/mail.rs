@@ -19,42 +19,56 @@ on_both_backends! {
         .await;
         let max = minyi::mail::MAX_ATTEMPTS;
         let mut conn = app.catalog().database().conn().unwrap();
-        storage::enqueue(&mut conn, &[NewMail {
-            id: "given-up".into(),
-            survey_id: EXAMPLE_ID.into(),
-            kind: "results_published".into(),
-            recipient: "evaluator@example.org".into(),
-            invitation_id: None,
-            lang: "zh".into(),
-        }]).unwrap();
-        let now = chrono::Utc::now().timestamp();
-        let claimed = storage::claim_next(&mut conn, now, now + 60, "test", max).unwrap().expect("claimable");
-        storage::fail(&mut conn, &claimed.id, "test", now, Some(max), "SMTP: Connection error: Connection refused").unwrap();
+        let rejected = |address: &str| format!("SMTP: permanent error (550): 5.1.1 <{address}>: Recipient address rejected");
+        for (id, to) in [("given-up-1", "wang.fang@example.org"), ("given-up-2", "li.lei@example.org")] {
+            storage::enqueue(&mut conn, &[NewMail {
+                id: id.into(),
+                survey_id: EXAMPLE_ID.into(),
+                kind: "results_published".into(),
+                recipient: to.into(),
+                invitation_id: None,
+                lang: "zh".into(),
+            }]).unwrap();
+            let now = chrono::Utc::now().timestamp();
+            let claimed = storage::claim_next(&mut conn, now, now + 60, "test", max).unwrap().expect("claimable");
+            storage::fail(&mut conn, &claimed.id, "test", now, Some(max), &rejected(to)).unwrap();
+        }
         let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
         let dashboard = format!("/admin/surveys/{EXAMPLE_ID}");
+        let retried = || minyi::audit::recent(app.catalog().database(), 100).unwrap().into_iter()
+            .filter(|e| e.action == "mail_retried")
+            .map(|e| (e.actor, e.survey_id.unwrap_or_default(), e.detail))
+            .collect::<Vec<_>>();
 
         let page = get(&app, &dashboard, &cookie).await.body;
 
-        assert!(page.contains("邮件：0 封待发送，1 封多次发送失败。"), "{page}");
-        assert!(page.contains("<li>1 × <span lang=\"en\">SMTP: Connection error: Connection refused</span></li>"), "why, as the server said: {page}");
+        assert!(page.contains("邮件：0 封待发送，2 封多次重试后仍未发出。"), "{page}");
+        assert!(
+            page.contains(&format!(
+                "<li>2 × <span lang=\"en\">{}</span></li>",
+                rejected("[邮箱]").replace('<', "&lt;").replace('>', "&gt;")
+            )),
+            "why, as the server said, without the addresses it quoted: {page}"
+        );
+        assert!(!page.contains("wang.fang@") && !page.contains("li.lei@"), "no resident's address on the page");
         let form = &page[page.find(&format!("action=\"/admin/surveys/{EXAMPLE_ID}/mail/retry\"")).expect("a retry button")..];
         let token = form.split("name=\"_token\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("its token").to_owned();
 
-        let pressed = send(&app, "post", &format!("{dashboard}/mail/retry"), &cookie, &[("_token", &token)], &[]).await;
-        let again = send(&app, "post", &format!("{dashboard}/mail/retry"), &cookie, &[("_token", &token)], &[]).await;
         let forged = send(&app, "post", &format!("{dashboard}/mail/retry"), &cookie, &[("_token", "forged")], &[]).await;
 
+        assert_eq!((forged.status, forged.location.as_deref()), (303, Some(dashboard.as_str())), "the dashboard again");
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, max).unwrap(), (0, 2), "a forged token sends nothing again");
+        assert!(retried().is_empty());
+
+        let pressed = send(&app, "post", &format!("{dashboard}/mail/retry"), &cookie, &[("_token", &token)], &[]).await;
+        let again = send(&app, "post", &format!("{dashboard}/mail/retry"), &cookie, &[("_token", &token)], &[]).await;
+
         assert_eq!((pressed.status, pressed.location.as_deref()), (303, Some(format!("{dashboard}?done=mail_retried").as_str())));
-        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, max).unwrap(), (1, 0), "waiting to be sent again, no longer failed");
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, max).unwrap(), (2, 0), "waiting to be sent again, no longer failed");
         let after = get(&app, pressed.location.as_deref().unwrap(), &cookie).await.body;
         assert!(after.contains("发送失败的邮件已重新排队"), "{after}");
         assert!(!after.contains("/mail/retry"), "nothing failed, no button");
         assert_eq!((again.status, again.location.as_deref()), (303, Some(dashboard.as_str())), "nothing left to send again: the dashboard, saying nothing");
-        assert_eq!((forged.status, forged.location.as_deref()), (303, Some(dashboard.as_str())), "no token, nothing done");
-        let audited: Vec<(String, String, String)> = minyi::audit::recent(app.catalog().database(), 100).unwrap().into_iter()
-            .filter(|e| e.action == "mail_retried")
-            .map(|e| (e.actor, e.survey_id.unwrap_or_default(), e.detail))
-            .collect();
-        assert_eq!(audited, [("publisher@example.org".to_owned(), EXAMPLE_ID.to_owned(), "1 messages queued again".to_owned())], "once, with who pressed it");
+        assert_eq!(retried(), [("publisher@example.org".to_owned(), EXAMPLE_ID.to_owned(), "messages queued again: 2".to_owned())], "once, with who pressed it");
     }
 }
