@@ -5,6 +5,8 @@
 // resident's (axe-core, labels, 44 px touch targets, no sideways scrolling, text at 200%).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { startMinyi } from './lib/server.mjs';
@@ -23,6 +25,10 @@ before(async () => {
   minyi = await startMinyi();
   browser = await launchChromium();
   minyi.cli('simulate', SURVEY, '--responses', '300', '--seed', '5');
+  // Three invited residents: the dashboard's invitation section and its table.
+  const list = join(mkdtempSync(join(tmpdir(), 'minyi-invite-')), 'frame.csv');
+  writeFileSync(list, 'email,county\na@example.org,nanhu\nb@example.org,nanhu\nc@example.org,haiyan\n');
+  minyi.cli('invite', SURVEY, '--emails', list);
   // No password on standard input: one is generated and printed once.
   const added = minyi.cli('user', 'add', '--email', EMAIL, '--role', 'publisher');
   password = added.match(/password \(shown once[^)]*\): (\S+)/)[1];
@@ -56,7 +62,11 @@ test('the dashboard, a confirmation page and the bulletin are accessible on a ph
   assert.equal(await page.locator('tr[id^=county-]').count(), 7, 'a row for each county');
   assert.match(await page.locator('#county-nanhu').innerText(), /\/ 200/, 'completed against the target');
   assert.equal(await page.locator('script').count(), 0, 'no script');
+  assert.equal(await page.locator('#invitations tbody tr').count(), 2, 'the two counties invited');
+  assert.match(await page.locator('#invitations tfoot').innerText(), /合计\s+3\s+0\s+0\.0%/);
+  assert.doesNotMatch(await page.locator('#invitations').innerText(), /未发出/, 'no failed mail, none said');
   await screenshot(page, 'dashboard');
+  await page.locator('#invitations').screenshot({ path: join(process.env.MINYI_SCREENSHOTS ?? tmpdir(), 'dashboard-invitations.png') });
   await assertAccessible(page, 'fieldwork dashboard');
 
   await page.getByRole('link', { name: '结束调查' }).click();

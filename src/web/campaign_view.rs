@@ -46,10 +46,16 @@ pub fn campaign_view(messages: &Messages, lang: Lang, status: &CampaignStatus) -
             "rate": u.rate_text(),
         })
     };
+    // The failed ones said only when there are some.
     let mail = (!no_mail).then(|| {
+        let key = if status.mail_failed > 0 {
+            "fieldwork.invitations_mail"
+        } else {
+            "fieldwork.invitations_mail_waiting"
+        };
         messages.format(
             lang,
-            "fieldwork.invitations_mail",
+            key,
             &[
                 ("waiting", &status.mail_waiting.to_string()),
                 ("failed", &status.mail_failed.to_string()),
