@@ -6,16 +6,20 @@
 //!   the survey, the account and its session epoch ([`Confirmation`]);
 //! - the press: a form posted from our own pages (`posted::read_form`) whose token was signed
 //!   for that scope within the hour ([`read_press`]);
-//! - a page saying why the action was refused and that nothing changed ([`refusal`], 409).
+//! - a page saying why the action was refused and that nothing changed ([`refusal`], 409);
+//! - for an action that needs no page of its own (the clearing retry, sending failed mail
+//!   again), a button on the dashboard ([`dashboard_button`]) and its press ([`dashboard_press`]).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::posted::{read_form, PostedForm};
-use super::{dashboard, private_page};
+use super::{blocking, dashboard, private_page};
+use crate::accounts::Account;
+use crate::catalog::Catalog;
 use crate::survey::{FormInput, Lang};
-use crate::web::{AppError, AppState};
+use crate::web::{lang_of, AppError, AppState};
 
 /// How long a confirmation page may wait for its button to be pressed.
 const CONFIRMATION_SECONDS: i64 = 3600;
@@ -117,6 +121,38 @@ pub(super) fn dashboard_button(state: &AppState, lang: Lang, action: String, sco
         "token": state.tokens.issue(scope, chrono::Utc::now().timestamp()),
         "lang_code": lang.param(),
     })
+}
+
+/// A press of a [`dashboard_button`] for survey `id`: when its token holds for `scope`, `act`
+/// runs off the async workers with the catalog, the survey and the account's address, and says
+/// what the dashboard is to report (`?done=…`, or nothing); then back to the dashboard, which
+/// is also where a press without a valid token leads, nothing done.
+pub(super) async fn dashboard_press<F>(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    id: String,
+    account: &Account,
+    scope: &str,
+    act: F,
+) -> HttpResponse
+where
+    F: FnOnce(&Catalog, &str, &str) -> Result<Option<&'static str>, AppError> + Send + 'static,
+{
+    let mut lang = lang_of(&req);
+    let result = async {
+        let press = read_press(&req, payload, state, lang, scope).await?;
+        lang = press.lang;
+        let mut done = None;
+        if press.pressed {
+            let catalog = state.catalog.clone();
+            let (wanted, actor) = (id.clone(), account.email.clone());
+            done = blocking(move || act(&catalog, &wanted, &actor)).await?;
+        }
+        Ok::<_, AppError>(dashboard::back_to(&id, done, lang))
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
 }
 
 /// A confirmation's button, posted.
