@@ -178,7 +178,7 @@ pub struct Evaluation {
     pub submitted: Option<SubmittedDays>,
     /// All the survey's invitations and the responses that came in through them (the
     /// response rate), when residents were invited: set on published results (`publishing`),
-    /// never in a result set's own evaluation (whose methodology.md gives them per county).
+    /// never in a result set's own evaluation (whose methodology.md gives each county's invitations).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitations: Option<crate::invitations::Uptake>,
 }

@@ -617,7 +617,7 @@ impl ResultsPage<'_> {
 
 /// The invitations and the responses to them, for the public (the page's method, the API):
 /// once as many residents were invited as a public cell needs, so that the rate says nothing
-/// of any one of them. Each county's is in the result set.
+/// of any one of them. The result set gives each county's invitations, not its responses.
 pub(super) fn public_invitations(results: &PublishedResults) -> Option<&Uptake> {
     let min = u64::from(results.definition.privacy.min_public_cell);
     (results.evaluation.invitations.as_ref())

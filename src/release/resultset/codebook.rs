@@ -134,7 +134,7 @@ pub fn r_script_of_format(
     format: &str,
 ) -> Vec<u8> {
     let mut script = r_script(columns, encoding, release);
-    if super::EARLIER_FORMATS.contains(&format) {
+    if format == super::FORMAT_1 || format == super::FORMAT_2 {
         let text = String::from_utf8_lossy(&script);
         if let Some(points_from) = text.find(R_POINTS_HEADING) {
             script.truncate(points_from);

@@ -42,7 +42,7 @@ on_both_backends! {
 
         let page = get(&app, &dashboard, &cookie).await.body;
 
-        assert!(page.contains("邮件：0 封待发送，2 封多次重试后仍未发出。"), "{page}");
+        assert!(page.contains("邮件：0 封待发送，2 封发送失败，已停止重试。"), "{page}");
         assert!(
             page.contains(&format!(
                 "<li>2 × <span lang=\"en\">{}</span></li>",
