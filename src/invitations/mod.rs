@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use crate::catalog::{Catalog, CatalogError};
 use crate::lifecycle::SurveyState;
 use crate::mail::MailKind;
-use crate::storage::{self, NewInvitation, NewMail, ReminderRound, StorageError};
+use crate::storage::{self, IfOpen, NewInvitation, NewMail, ReminderRound, StorageError};
 use crate::survey::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -107,7 +107,10 @@ pub fn invite(
             (invitation, mail)
         })
         .collect();
-    let created = storage::create_invitations(&mut conn, &batch)?;
+    let created = match storage::create_invitations(&mut conn, survey_id, &batch)? {
+        IfOpen::Written(created) => created,
+        IfOpen::NotOpen(state) => return Err(not_open(survey_id, state)),
+    };
     Ok(CampaignReport {
         created,
         already_invited: addresses.len() - created,
@@ -148,7 +151,10 @@ pub fn remind(
         })
         .collect();
     let today = today.format("%Y-%m-%d").to_string();
-    let round = storage::queue_reminder_round(&mut conn, survey_id, &today, &mails)?;
+    let round = match storage::queue_reminder_round(&mut conn, survey_id, &today, &mails)? {
+        IfOpen::Written(round) => round,
+        IfOpen::NotOpen(state) => return Err(not_open(survey_id, state)),
+    };
     Ok(ReminderReport {
         queued: mails.len(),
         round: round.map(|r| r.round),
@@ -239,15 +245,21 @@ pub fn results_published_mail(survey_id: &str, recipients: &[lettre::Address]) -
         .collect()
 }
 
+/// Refuses at once what a survey not open cannot take; the storage transaction checks again,
+/// for a survey closed in between.
 fn require_open(catalog: &Catalog, survey_id: &str) -> Result<(), InvitationError> {
     let survey = catalog.require(survey_id)?;
     if survey.record.state != SurveyState::Open {
-        return Err(InvitationError::NotOpen {
-            survey: survey_id.to_owned(),
-            state: survey.record.state,
-        });
+        return Err(not_open(survey_id, survey.record.state));
     }
     Ok(())
+}
+
+fn not_open(survey_id: &str, state: SurveyState) -> InvitationError {
+    InvitationError::NotOpen {
+        survey: survey_id.to_owned(),
+        state,
+    }
 }
 
 fn mail(

@@ -6,9 +6,12 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::outbox::NewMail;
-use super::schema::{invitation_links, invitations, outbox, reminder_rounds, unused_invitations};
+use super::schema::{
+    invitation_links, invitations, outbox, reminder_rounds, surveys, unused_invitations,
+};
 use super::{DbConnection, StorageError};
 use crate::invitations::InvitationCount;
+use crate::lifecycle::SurveyState;
 
 diesel::define_sql_function! {
     /// SQL's `lower` (ASCII letters on SQLite, which is all an address's domain may have).
@@ -36,14 +39,55 @@ pub struct InvitationRecord {
     pub used: bool,
 }
 
-/// Creates invitations, each unused, each with its first message queued, in one transaction.
-/// Leave out the addresses `invited_addresses` finds: an address is invited once per survey
-/// (a unique index refuses a second).
+/// What a write that needs its survey open did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IfOpen<T> {
+    Written(T),
+    /// The survey was in this state when the transaction looked (closed a moment ago, say):
+    /// nothing was written.
+    NotOpen(SurveyState),
+}
+
+/// In a transaction: the survey's state, held until the transaction ends. PostgreSQL locks
+/// the survey's row against a change of state (`FOR SHARE`): a close waits for the
+/// transaction to commit, then forgets the addresses it wrote like any others. SQLite takes
+/// the write lock first, which a close waits for as well.
+fn held_state(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<SurveyState, diesel::result::Error> {
+    let state = surveys::table
+        .filter(surveys::id.eq(survey_id))
+        .select(surveys::state);
+    let state: Option<String> = match conn {
+        DbConnection::Sqlite(c) => {
+            super::sqlite_write_lock(c)?;
+            state.first(c).optional()?
+        }
+        DbConnection::Postgres(c) => state.for_share().first(c).optional()?,
+    };
+    // A survey that is gone is not open; Draft stands for that.
+    Ok(state
+        .as_deref()
+        .and_then(SurveyState::parse)
+        .unwrap_or(SurveyState::Draft))
+}
+
+/// Creates invitations, each unused, each with its first message queued, in one transaction,
+/// if the survey is still open when it runs: the check is in the transaction, so a survey
+/// closed a moment ago (from any process) keeps no address. Leave out the addresses
+/// `invited_addresses` finds: an address is invited once per survey (a unique index refuses a
+/// second).
 pub fn create_invitations(
     conn: &mut DbConnection,
+    survey_id: &str,
     batch: &[(NewInvitation, NewMail)],
-) -> Result<usize, StorageError> {
+) -> Result<IfOpen<usize>, StorageError> {
     conn.transaction(|conn| {
+        let state = held_state(conn, survey_id)?;
+        if state != SurveyState::Open {
+            return Ok(IfOpen::NotOpen(state));
+        }
         let mut created = 0;
         for (invitation, mail) in batch {
             diesel::insert_into(invitations::table)
@@ -57,7 +101,7 @@ pub fn create_invitations(
                 .execute(conn)?;
             created += 1;
         }
-        Ok(created)
+        Ok(IfOpen::Written(created))
     })
 }
 
@@ -133,18 +177,23 @@ pub fn reminder_rounds(
         .load(conn)?)
 }
 
-/// Queues a round of reminders and records the round, in one transaction (nothing is recorded
-/// for an empty round). The round's number follows the survey's last.
+/// Queues a round of reminders and records the round, in one transaction, if the survey is
+/// still open when it runs (as `create_invitations`); nothing is recorded for an empty round.
+/// The round's number follows the survey's last.
 pub fn queue_reminder_round(
     conn: &mut DbConnection,
     survey_id: &str,
     queued_on: &str,
     mails: &[NewMail],
-) -> Result<Option<ReminderRound>, StorageError> {
+) -> Result<IfOpen<Option<ReminderRound>>, StorageError> {
     if mails.is_empty() {
-        return Ok(None);
+        return Ok(IfOpen::Written(None));
     }
     conn.transaction(|conn| {
+        let state = held_state(conn, survey_id)?;
+        if state != SurveyState::Open {
+            return Ok(IfOpen::NotOpen(state));
+        }
         super::outbox::enqueue(conn, mails)?;
         let last: Option<i32> = reminder_rounds::table
             .select(diesel::dsl::max(reminder_rounds::round))
@@ -163,7 +212,7 @@ pub fn queue_reminder_round(
                 reminder_rounds::reminders.eq(round.reminders),
             ))
             .execute(conn)?;
-        Ok(Some(round))
+        Ok(IfOpen::Written(Some(round)))
     })
 }
 

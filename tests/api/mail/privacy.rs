@@ -3,8 +3,8 @@
 //! invitation to the response that used it.
 
 use minyi::invitations::invite;
-use minyi::lifecycle::Transition;
-use minyi::storage::{self, Database};
+use minyi::lifecycle::{SurveyState, Transition};
+use minyi::storage::{self, Database, IfOpen, NewInvitation, NewMail};
 
 use super::*;
 use crate::privacy::database_contents;
@@ -110,5 +110,44 @@ on_both_backends! {
         assert!(logs.contains("/i/{token}"), "requests through the link are logged by route pattern");
         assert!(!logs.contains(&token), "the token is never logged");
         assert!(!logs.contains("logged@example.org"), "nor the address");
+    }
+
+    async fn a_campaign_written_after_the_survey_closed_keeps_no_address(backend: Backend) {
+        // What `invite` and `remind` write once they have seen the survey open, reaching the
+        // database after it closed (from another process, say): refused in the transaction.
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        let (early, late) = ("early.qian@example.org", "late.zhao@example.org");
+        invite(&catalog, EXAMPLE_ID, &addresses(&[(early, None)])).unwrap();
+        let mail = |id: &str, kind: &str, to: &str, invitation: Option<&str>| NewMail {
+            id: id.to_owned(),
+            survey_id: EXAMPLE_ID.to_owned(),
+            kind: kind.to_owned(),
+            recipient: to.to_owned(),
+            invitation_id: invitation.map(str::to_owned),
+            lang: "zh".to_owned(),
+        };
+        let invitation = NewInvitation {
+            id: "late-invitation".to_owned(),
+            survey_id: EXAMPLE_ID.to_owned(),
+            email: Some(late.to_owned()),
+            stratum: None,
+            lang: "zh".to_owned(),
+        };
+        let batch = [(invitation, mail("late-mail", "invitation", late, Some("late-invitation")))];
+        let reminder = mail("reminder-mail", "reminder", early, None);
+        catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+
+        let invited = storage::create_invitations(&mut conn, EXAMPLE_ID, &batch).unwrap();
+        let reminded = storage::queue_reminder_round(&mut conn, EXAMPLE_ID, "2026-11-30", &[reminder]).unwrap();
+
+        assert_eq!(invited, IfOpen::NotOpen(SurveyState::Closed));
+        assert_eq!(reminded, IfOpen::NotOpen(SurveyState::Closed));
+        assert_eq!(storage::invitation_counts(&mut conn, EXAMPLE_ID).unwrap(), (1, 1), "only the invitation made while open, unused");
+        assert!(storage::reminder_rounds(&mut conn, EXAMPLE_ID).unwrap().is_empty());
+        let contents = database_contents(&app.db);
+        assert!(!contents.contains(late) && !contents.contains(early), "no address is kept after the close");
     }
 }
