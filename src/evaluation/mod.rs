@@ -424,11 +424,7 @@ fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
         status,
         point_meets,
         lower_bound_clears: e.ci_low >= indicator.threshold,
-        points: if e.estimate.is_nan() {
-            0.0
-        } else {
-            indicator.points_for(e.estimate)
-        },
+        points: indicator.points_for(e.estimate),
         max_points: indicator.points,
         reliable: e.flags.is_reliable(),
         flags: e.flags,

@@ -122,8 +122,13 @@ impl Indicator {
         }
     }
 
-    /// Points earned by an estimate, by this indicator's scoring rule.
+    /// Points earned by an estimate, by this indicator's scoring rule: an estimate that could
+    /// not be computed (NaN) earns none. `tests/fixtures/scoring/points.csv` holds the rule's
+    /// edge cases, which `minyi.R`'s own scoring is held to as well.
     pub fn points_for(&self, estimate: f64) -> f64 {
+        if estimate.is_nan() {
+            return 0.0;
+        }
         match self.scoring {
             Scoring::Threshold if estimate >= self.threshold => self.points,
             Scoring::Threshold => 0.0,
@@ -231,5 +236,46 @@ mod tests {
         assert_eq!(rate.points_for(0.4), 10.0);
         assert_eq!(rate.points_for(0.95), 20.0, "never more than the points");
         assert_eq!(rate.points_for(-1.0), 0.0, "never below zero");
+    }
+
+    /// One row of the golden scoring table, which `scripts/check-stats-scripts` also holds
+    /// `minyi.R`'s scoring to.
+    #[derive(Deserialize)]
+    struct ScoringCase {
+        case: String,
+        scoring: Scoring,
+        threshold: f64,
+        max_points: f64,
+        estimate: String,
+        points: f64,
+    }
+
+    #[test]
+    fn points_follow_the_golden_scoring_table_at_its_edges() {
+        let table = include_str!("../../tests/fixtures/scoring/points.csv");
+        let mut rate = indicator("satisfaction_rate");
+        let mut cases = 0;
+
+        for row in csv::Reader::from_reader(table.as_bytes()).deserialize() {
+            let row: ScoringCase = row.unwrap();
+            rate.scoring = row.scoring;
+            rate.threshold = row.threshold;
+            rate.points = row.max_points;
+            let estimate = match row.estimate.as_str() {
+                "NA" => f64::NAN,
+                number => number.parse().unwrap(),
+            };
+
+            let points = rate.points_for(estimate);
+
+            assert!(
+                (points - row.points).abs() <= 1e-12 * row.points.abs().max(1.0),
+                "{}: {points} points, the table says {}",
+                row.case,
+                row.points
+            );
+            cases += 1;
+        }
+        assert!(cases >= 15, "only {cases} cases read");
     }
 }

@@ -298,6 +298,44 @@ async fn a_forged_script_or_codebook_is_caught_even_when_its_manifest_agrees() {
     );
 }
 
+/// A result set an evaluator downloaded from an earlier Minyi verifies with this one: one real
+/// result set of every format this Minyi reads, each exported by the last Minyi that wrote
+/// that format (tests/fixtures/resultsets/README.md says how). The current format's pins its
+/// scripts and files: a change to what a result set holds that keeps the format's name fails
+/// here, as it would fail every evaluator holding one; such a change needs a new format.
+#[test]
+fn a_result_set_of_every_format_exported_by_the_minyi_of_its_day_verifies() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resultsets");
+
+    for format in
+        std::iter::once(resultset::FORMAT).chain(resultset::EARLIER_FORMATS.iter().copied())
+    {
+        let number = format.strip_prefix("minyi-resultset/").unwrap();
+        let path = fixtures.join(format!("format-{number}.zip"));
+        assert!(
+            path.exists(),
+            "no result set of format {format}: export one into {}",
+            path.display()
+        );
+
+        let (verified, said, complaint) = verify(&path);
+
+        assert!(
+            verified,
+            "the result set of format {format} does not verify: {complaint}"
+        );
+        assert!(
+            said.contains("1400 response rows give Merkle root"),
+            "{said}"
+        );
+        assert_eq!(
+            said.contains(&format!("It is in the earlier format {format}")),
+            format != resultset::FORMAT,
+            "{said}"
+        );
+    }
+}
+
 /// Result sets downloaded before `minyi.sps` computed the estimates (format
 /// `minyi-resultset/1`) or `minyi.R` the points (`/2`) must still verify with a later Minyi,
 /// their scripts made again as their format made them: a forged one is caught, and relabelling
