@@ -184,7 +184,7 @@ test('the published results page: figures, intervals and the method, accessible 
   // takes no more answers. Simulated fieldwork fills every county so the survey can be weighted.
   minyi.cli('simulate', SURVEY, '--responses', '1400', '--seed', '7');
   minyi.cli('survey', 'close', SURVEY);
-  minyi.cli('survey', 'publish', SURVEY);
+  minyi.cli('survey', 'publish', SURVEY, '--simulated', '1400');
   const context = await phone(browser);
   const page = await context.newPage();
   const response = await page.goto(`${minyi.url}/results/${SURVEY}`);

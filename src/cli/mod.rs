@@ -263,6 +263,11 @@ enum SurveyCommand {
         /// Addresses to tell by mail besides the evaluators granted the survey, comma-separated.
         #[arg(long, value_delimiter = ',')]
         notify: Vec<String>,
+        /// Publish although the survey holds simulated responses: their number (a publish
+        /// without it is refused, saying the number; publishing them marks the public page
+        /// for good)
+        #[arg(long, value_name = "N")]
+        simulated: Option<i64>,
     },
     /// Print a survey's file as imported (its current version, or --version): to put back a
     /// file changed by mistake, or to see what a version asked.

@@ -65,7 +65,11 @@ pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
         }
         SurveyCommand::Open { id } => transition(&id, Transition::Open),
         SurveyCommand::Close { id } => transition(&id, Transition::Close),
-        SurveyCommand::Publish { id, notify } => publish(&id, &notify),
+        SurveyCommand::Publish {
+            id,
+            notify,
+            simulated,
+        } => publish(&id, &notify, simulated),
         SurveyCommand::Status { id, json } => status(&id, json),
         SurveyCommand::Source { id, version } => {
             print!("{}", catalog()?.file_text(&id, version.as_deref())?);
@@ -88,7 +92,7 @@ fn transition(id: &str, action: Transition) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) fn publish(id: &str, notify: &[String]) -> anyhow::Result<()> {
+pub(super) fn publish(id: &str, notify: &[String], simulated: Option<i64>) -> anyhow::Result<()> {
     let evaluators = notify
         .iter()
         .map(|a| {
@@ -98,6 +102,23 @@ pub(super) fn publish(id: &str, notify: &[String]) -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let catalog = catalog()?;
+    // As the dashboard's box: simulated responses are published only when their number is
+    // given, so that test data never becomes a public evaluation by a command run from habit.
+    // (Checked for a closed survey: another state is refused for its own reason first.)
+    let closed = catalog.require(id)?.record.state == crate::lifecycle::SurveyState::Closed;
+    let stored = crate::analysis::stored_fieldwork_progress(&catalog, id)?.simulated;
+    if closed && stored > 0 && simulated != Some(stored) {
+        anyhow::bail!(
+            "survey {id} holds {stored} simulated responses (channel \"simulated\"){}; \
+             published, they would mark the public page and the result set for good. Delete \
+             them first (`minyi simulate {id} --remove`), or, to publish them all the same (a \
+             demonstration), pass --simulated {stored}",
+            match simulated {
+                Some(given) => format!(", not {given}"),
+                None => String::new(),
+            }
+        );
+    }
     let accounts = crate::accounts::Accounts::new(catalog.database().clone())?;
     let results = crate::transitions::publish(
         &catalog,

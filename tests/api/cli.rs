@@ -149,7 +149,34 @@ fn an_illegal_transition_fails_with_the_reason() {
     assert!(minyi(&db.raw_url, &["survey", "close", EXAMPLE_ID])
         .status
         .success());
-    let published = minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID]);
+    let unsaid = minyi(&db.raw_url, &["survey", "publish", EXAMPLE_ID]);
+    let miscounted = minyi(
+        &db.raw_url,
+        &["survey", "publish", EXAMPLE_ID, "--simulated", "699"],
+    );
+    let published = minyi(
+        &db.raw_url,
+        &["survey", "publish", EXAMPLE_ID, "--simulated", "700"],
+    );
+
+    assert!(!unsaid.status.success() && !miscounted.status.success());
+    assert!(
+        text(&unsaid).1.contains(
+            "survey jiaxing-food-safety-2016 holds 700 simulated responses (channel \"simulated\"); \
+             published, they would mark the public page and the result set for good. Delete them \
+             first (`minyi simulate jiaxing-food-safety-2016 --remove`), or, to publish them all \
+             the same (a demonstration), pass --simulated 700"
+        ),
+        "simulated responses are published only when their number is given: {:?}",
+        text(&unsaid)
+    );
+    assert!(
+        text(&miscounted)
+            .1
+            .contains("700 simulated responses (channel \"simulated\"), not 699;"),
+        "{:?}",
+        text(&miscounted)
+    );
     assert!(published.status.success(), "{:?}", text(&published));
     assert!(
         text(&published).0.contains("published"),
