@@ -267,7 +267,7 @@ enum SurveyCommand {
         /// without it is refused, saying the number; publishing them marks the public page
         /// for good)
         #[arg(long, value_name = "N")]
-        simulated: Option<i64>,
+        simulated: Option<u64>,
     },
     /// Print a survey's file as imported (its current version, or --version): to put back a
     /// file changed by mistake, or to see what a version asked.

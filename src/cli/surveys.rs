@@ -92,7 +92,7 @@ fn transition(id: &str, action: Transition) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) fn publish(id: &str, notify: &[String], simulated: Option<i64>) -> anyhow::Result<()> {
+pub(super) fn publish(id: &str, notify: &[String], simulated: Option<u64>) -> anyhow::Result<()> {
     let evaluators = notify
         .iter()
         .map(|a| {
@@ -107,6 +107,14 @@ pub(super) fn publish(id: &str, notify: &[String], simulated: Option<i64>) -> an
     // (Checked for a closed survey: another state is refused for its own reason first.)
     let closed = catalog.require(id)?.record.state == crate::lifecycle::SurveyState::Closed;
     let stored = crate::analysis::stored_fieldwork_progress(&catalog, id)?.simulated;
+    let stored = u64::try_from(stored).unwrap_or(0);
+    if closed && stored == 0 && simulated.is_some_and(|given| given > 0) {
+        anyhow::bail!(
+            "survey {id} holds no simulated responses, not {}: is it the survey you meant? \
+             Publish it without --simulated",
+            simulated.unwrap_or(0)
+        );
+    }
     if closed && stored > 0 && simulated != Some(stored) {
         anyhow::bail!(
             "survey {id} holds {stored} simulated responses (channel \"simulated\"){}; \

@@ -135,6 +135,18 @@ fn an_illegal_transition_fails_with_the_reason() {
         "{:?}",
         text(&empty)
     );
+    let none_simulated = minyi(
+        &db.raw_url,
+        &["survey", "publish", EXAMPLE_ID, "--simulated", "5"],
+    );
+    assert!(
+        text(&none_simulated).1.contains(
+            "survey jiaxing-food-safety-2016 holds no simulated responses, not 5: is it the \
+             survey you meant?"
+        ),
+        "{:?}",
+        text(&none_simulated)
+    );
     assert!(
         minyi(&db.raw_url, &["survey", "open", EXAMPLE_ID])
             .status
@@ -158,6 +170,10 @@ fn an_illegal_transition_fails_with_the_reason() {
         &db.raw_url,
         &["survey", "publish", EXAMPLE_ID, "--simulated", "700"],
     );
+    let unknown = minyi(
+        &db.raw_url,
+        &["survey", "publish", "no-such-survey", "--simulated", "700"],
+    );
 
     assert!(!unsaid.status.success() && !miscounted.status.success());
     assert!(
@@ -176,6 +192,11 @@ fn an_illegal_transition_fails_with_the_reason() {
             .contains("700 simulated responses (channel \"simulated\"), not 699;"),
         "{:?}",
         text(&miscounted)
+    );
+    assert!(
+        !unknown.status.success() && text(&unknown).1.contains("no-such-survey"),
+        "an unknown survey is said as such: {:?}",
+        text(&unknown)
     );
     assert!(published.status.success(), "{:?}", text(&published));
     assert!(
