@@ -124,8 +124,8 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
     bytes
 }
 
-/// `minyi.R` as a result set of `format` holds it: before [`super::FORMAT`]
-/// (`minyi-resultset/3`) it ended with the estimates, without the points ([`r_points`]), so
+/// `minyi.R` as a result set of `format` holds it: before [`super::FORMAT_3`] it ended with
+/// the estimates, without the points ([`r_points`]), so
 /// that `minyi verify` checks an earlier file as it was made.
 pub fn r_script_of_format(
     columns: &[Column],

@@ -53,7 +53,7 @@ use archive::Archive;
 /// The result-set format this Minyi writes: `manifest.json`'s `format`. It changes when a file
 /// made from `survey.toml` alone (a script) is made differently, so that `minyi verify` can
 /// still check a result set downloaded before.
-pub const FORMAT: &str = "minyi-resultset/3";
+pub const FORMAT: &str = "minyi-resultset/4";
 
 /// The earlier formats `minyi verify` reads; it makes their scripts again as they were made
 /// then ([`spss::spss_of_format`]).
@@ -61,13 +61,18 @@ pub const FORMAT: &str = "minyi-resultset/3";
 ///   the table `codebook.csv` (held to the manifest, as `datapackage.json` is).
 /// - `/2`: `minyi.R` ended with the estimates. `/3` adds each indicator's points and each
 ///   domain's total ([`codebook::r_script_of_format`]).
-pub const EARLIER_FORMATS: &[&str] = &[FORMAT_2, FORMAT_1];
+/// - `/3`: `minyi.sps` ended with the estimates. `/4` adds each indicator's points and each
+///   domain's total to it too.
+pub const EARLIER_FORMATS: &[&str] = &[FORMAT_3, FORMAT_2, FORMAT_1];
 
 /// The first format: its `minyi.sps` read the data only, and its `minyi.R` computed no points.
 pub const FORMAT_1: &str = "minyi-resultset/1";
 
 /// The second: its `minyi.R` computed no points.
 pub const FORMAT_2: &str = "minyi-resultset/2";
+
+/// The third: its `minyi.sps` computed no points.
+pub const FORMAT_3: &str = "minyi-resultset/3";
 pub const MERKLE_ALGORITHM: &str = "RFC 6962 Merkle tree (SHA-256) over the rows of responses.csv, header excluded, each row as written without its line end";
 
 /// `manifest.json`.

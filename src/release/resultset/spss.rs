@@ -1,34 +1,47 @@
 //! `minyi.sps`: SPSS syntax (SPSS 21 or later, GNU PSPP) reading `responses.csv` with its
 //! variable and value labels, scales as numbers and "don't know" as a user-missing value, then
-//! recomputing each indicator's estimate and n (`spss_estimates.rs`).
+//! recomputing each indicator's estimate and n, its points and each domain's total
+//! (`spss_estimates.rs`).
 
 use std::fmt::Write as _;
 
 use super::columns::{Column, NumericScale};
-use super::spss_estimates::spss_estimates;
+use super::spss_estimates::{spss_estimates, Points};
 use crate::release::Encoding;
 use crate::survey::{Survey, Text};
 
-/// `minyi.sps`: [`spss_reading`], then [`spss_estimates`] for the survey's indicators.
+/// `minyi.sps`: [`spss_reading`], then [`spss_estimates`] for the survey's indicators, with
+/// their points.
 pub fn spss(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec<u8> {
-    let mut s = spss_reading(columns, encoding);
-    spss_estimates(&mut s, columns, release, &spss_missing_numbers(columns));
-    s.into_bytes()
+    spss_of_format(columns, encoding, release, super::FORMAT)
 }
 
-/// `minyi.sps` as a result set of `format` holds it: [`super::FORMAT_1`] read the data only
-/// ([`super::EARLIER_FORMATS`]), so that `minyi verify` checks an earlier file as it was made.
+/// `minyi.sps` as a result set of `format` holds it ([`super::EARLIER_FORMATS`]):
+/// [`super::FORMAT_1`] read the data only, [`super::FORMAT_2`] and [`super::FORMAT_3`] computed
+/// the estimates without the points; so that `minyi verify` checks an earlier file as it was
+/// made.
 pub fn spss_of_format(
     columns: &[Column],
     encoding: Encoding,
     release: &Survey,
     format: &str,
 ) -> Vec<u8> {
-    if format == super::FORMAT_1 {
-        spss_reading(columns, encoding).into_bytes()
-    } else {
-        spss(columns, encoding, release)
+    let mut s = spss_reading(columns, encoding);
+    if format != super::FORMAT_1 {
+        let points = if format == super::FORMAT_2 || format == super::FORMAT_3 {
+            Points::Left
+        } else {
+            Points::Computed
+        };
+        spss_estimates(
+            &mut s,
+            columns,
+            release,
+            &spss_missing_numbers(columns),
+            points,
+        );
     }
+    s.into_bytes()
 }
 
 /// SPSS syntax reading `responses.csv` with variable and value labels.

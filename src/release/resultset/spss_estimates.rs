@@ -1,15 +1,24 @@
 //! The end of `minyi.sps`: each indicator's weighted estimate and n, for the city and each
-//! county, recomputed in SPSS (or GNU PSPP) from the rows, so that an evaluator working in SPSS
-//! can check the `estimate` and `n` columns of `estimates.csv` without R. Standard errors and
-//! intervals need the raking residuals, which SPSS's procedures do not compute: `minyi.R` and
-//! `estimates.csv` give them.
+//! county, recomputed in SPSS (or GNU PSPP) from the rows, then (from format
+//! `minyi-resultset/4`) each indicator's points and each domain's total, so that an evaluator
+//! working in SPSS can check the `estimate`, `n` and `points` columns of `estimates.csv` and
+//! the evaluation component without R. Standard errors and intervals need the raking
+//! residuals, which SPSS's procedures do not compute: `minyi.R` and `estimates.csv` give them.
 
 use std::fmt::Write as _;
 
 use super::columns::Column;
 use super::spss::{spss_name, spss_text, spss_values};
 use crate::evaluation::CITY;
-use crate::survey::{Measure, Survey};
+use crate::survey::{Measure, Scoring, Survey};
+
+/// Whether `minyi.sps` scores the estimates (it does from format `minyi-resultset/4`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Points {
+    Computed,
+    /// As formats `/2` and `/3` made it: the estimates and n only.
+    Left,
+}
 
 /// The longest name SPSS accepts, in bytes.
 const SPSS_NAME_MAX: usize = 64;
@@ -18,7 +27,8 @@ const SPSS_NAME_MAX: usize = 64;
 /// `value.{id}`, each used respondent's value of each indicator as docs/methodology.md defines
 /// it; then the dataset `minyi_estimates`, one case per domain (`city`, then each county with a
 /// used response, in the survey file's order) and per indicator its weighted mean `est.{id}`
-/// (the estimate) and `n.{id}` (the respondents with a value). The responses are left active
+/// (the estimate) and `n.{id}` (the respondents with a value), and with [`Points::Computed`]
+/// its points `pts.{id}` and the domain's total `points`. The responses are left active
 /// and unweighted. Lists put one name or term a line, so that the lines stay under the 256
 /// bytes IBM SPSS reads in an inserted file.
 ///
@@ -30,6 +40,7 @@ pub fn spss_estimates(
     columns: &[Column],
     release: &Survey,
     missing: &[(String, i64)],
+    points: Points,
 ) {
     let indicators: Vec<Indicator> = release
         .indicators
@@ -50,6 +61,8 @@ pub fn spss_estimates(
                 value: name("value"),
                 estimate: name("est"),
                 n: name("n"),
+                points: name("pts"),
+                scoring: scoring_syntax(indicator),
                 syntax: value,
             })
         })
@@ -164,6 +177,9 @@ pub fn spss_estimates(
         );
     }
     let _ = writeln!(s, ".");
+    if points == Points::Computed {
+        spss_points(s, &indicators);
+    }
     let _ = writeln!(s, "FORMATS");
     for indicator in &indicators {
         let _ = writeln!(s, "  {}", indicator.estimate);
@@ -176,6 +192,64 @@ pub fn spss_estimates(
     let _ = writeln!(s, "LIST.\nDATASET ACTIVATE responses.");
 }
 
+/// In `minyi_estimates`: each indicator's points `pts.{id}` by the survey file's scoring rule,
+/// as [`crate::survey::Indicator::points_for`] and `minyi.R` give them, and the domain's total
+/// `points`, their sum, unrounded.
+fn spss_points(s: &mut String, indicators: &[Indicator]) {
+    let _ = writeln!(
+        s,
+        "* ---- The evaluation component: each indicator's points and each domain's total ----\n\
+         * As methodology.md says: an indicator scored by threshold earns its points when the\n\
+         * estimate reaches the threshold; one scored linearly earns its points times estimate /\n\
+         * threshold, at most its points; an estimate that could not be computed earns none.\n\
+         * points is the domain's total, unrounded (the public page rounds it down); it equals\n\
+         * evaluation.json's domains[].points."
+    );
+    for indicator in indicators {
+        let _ = writeln!(
+            s,
+            "COMPUTE {pts} = 0.\nIF (NOT SYSMIS({est})) {pts} = {rule}.",
+            pts = indicator.points,
+            est = indicator.estimate,
+            rule = indicator.scoring.replace("{estimate}", &indicator.estimate),
+        );
+    }
+    let _ = writeln!(s, "COMPUTE points = SUM(");
+    for (k, indicator) in indicators.iter().enumerate() {
+        let comma = if k + 1 < indicators.len() { "," } else { ")." };
+        let _ = writeln!(s, "  {}{comma}", indicator.points);
+    }
+    let _ = writeln!(s, "VARIABLE LABELS");
+    for indicator in indicators {
+        let _ = writeln!(
+            s,
+            "  {} '{}'",
+            indicator.points,
+            spss_text(&format!("得分：{}", indicator.label))
+        );
+    }
+    let _ = writeln!(s, "  points '{}'\n.", spss_text("总得分 / Points"));
+    let _ = writeln!(s, "FORMATS");
+    for indicator in indicators {
+        let _ = writeln!(s, "  {}", indicator.points);
+    }
+    let _ = writeln!(s, "  points\n  (F12.4).");
+}
+
+/// The points an estimate (`{estimate}`) earns, as an SPSS expression: a threshold rule's all
+/// or nothing, a linear rule's share of the points, capped; a threshold of zero or less gives
+/// a linear rule's points whatever the estimate.
+fn scoring_syntax(indicator: &crate::survey::Indicator) -> String {
+    let (threshold, points) = (indicator.threshold, indicator.points);
+    match indicator.scoring {
+        Scoring::Threshold => format!("({{estimate}} >= {threshold}) * {points}"),
+        Scoring::Linear if threshold <= 0.0 => format!("{points}"),
+        Scoring::Linear => {
+            format!("{points} * MIN(MAX({{estimate}} / {threshold}, 0), 1)")
+        }
+    }
+}
+
 /// One indicator's names in the syntax.
 struct Indicator {
     label: String,
@@ -185,6 +259,10 @@ struct Indicator {
     estimate: String,
     /// The respondents with a value, in `minyi_estimates`.
     n: String,
+    /// The points earned, in `minyi_estimates` (from format `/4`).
+    points: String,
+    /// The expression giving the points, `{estimate}` standing for the estimate's name.
+    scoring: String,
     /// The command computing the value, `{value}` standing for its name.
     syntax: String,
 }
@@ -317,8 +395,61 @@ mod tests {
         let survey = Survey::from_toml(source, "jiaxing.toml").unwrap_or_else(|e| panic!("{e}"));
         let columns = columns(&survey);
         let mut s = String::new();
-        spss_estimates(&mut s, &columns, &survey, &spss_missing_numbers(&columns));
+        let missing = spss_missing_numbers(&columns);
+        spss_estimates(&mut s, &columns, &survey, &missing, Points::Computed);
         s
+    }
+
+    #[test]
+    fn in_spss_each_indicators_points_follow_its_rule_and_the_domains_total_is_their_sum() {
+        let sps = syntax_of(JIAXING);
+
+        assert_eq!(
+            command(&sps, "IF (NOT SYSMIS(est.satisfaction_rate))"),
+            "IF (NOT SYSMIS(est.satisfaction_rate)) pts.satisfaction_rate = \
+             (est.satisfaction_rate >= 0.7) * 15.",
+            "by threshold: all or nothing"
+        );
+        assert_eq!(
+            command(&sps, "IF (NOT SYSMIS(est.hotline_awareness))"),
+            "IF (NOT SYSMIS(est.hotline_awareness)) pts.hotline_awareness = \
+             5 * MIN(MAX(est.hotline_awareness / 0.6, 0), 1).",
+            "linearly: a share of the points, capped"
+        );
+        assert!(
+            sps.contains("COMPUTE pts.hotline_awareness = 0.\nIF (NOT SYSMIS("),
+            "an estimate not computed earns none"
+        );
+        let total = command(&sps, "COMPUTE points");
+        let survey = Survey::from_toml(JIAXING, "jiaxing.toml").unwrap();
+        let terms: Vec<String> = survey
+            .indicators
+            .iter()
+            .map(|i| format!("  pts.{}", i.id))
+            .collect();
+        assert_eq!(
+            total,
+            format!("COMPUTE points = SUM(\n{}).", terms.join(",\n"))
+        );
+        assert!(
+            sps.find("COMPUTE points").unwrap()
+                > sps.find("DATASET NAME minyi_estimates.").unwrap()
+                && sps.find("COMPUTE points").unwrap() < sps.find("\nLIST.").unwrap(),
+            "in minyi_estimates, before it is listed"
+        );
+    }
+
+    #[test]
+    fn a_linear_rule_with_no_threshold_gives_its_points_whatever_the_estimate() {
+        let mut survey = Survey::from_toml(JIAXING, "jiaxing.toml").unwrap();
+        let hotline = survey
+            .indicators
+            .iter_mut()
+            .find(|i| i.id == "hotline_awareness")
+            .unwrap();
+        hotline.threshold = 0.0;
+
+        assert_eq!(scoring_syntax(hotline), "5");
     }
 
     #[test]

@@ -299,10 +299,10 @@ async fn a_forged_script_or_codebook_is_caught_even_when_its_manifest_agrees() {
 }
 
 /// A result set an evaluator downloaded from an earlier Minyi verifies with this one: one real
-/// result set of every format this Minyi reads, each exported by the last Minyi that wrote
-/// that format (tests/fixtures/resultsets/README.md says how). The current format's pins its
-/// scripts and files: a change to what a result set holds that keeps the format's name fails
-/// here, as it would fail every evaluator holding one; such a change needs a new format.
+/// result set of every format this Minyi reads, each exported by a Minyi that wrote that format
+/// (tests/fixtures/resultsets/README.md says how). The current format's file pins its scripts
+/// and recomputed files: a change to one of them that keeps the format's name fails here, as it
+/// would fail every evaluator holding one; such a change needs a new format.
 #[test]
 fn a_result_set_of_every_format_exported_by_the_minyi_of_its_day_verifies() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resultsets");
@@ -337,7 +337,8 @@ fn a_result_set_of_every_format_exported_by_the_minyi_of_its_day_verifies() {
 }
 
 /// Result sets downloaded before `minyi.sps` computed the estimates (format
-/// `minyi-resultset/1`) or `minyi.R` the points (`/2`) must still verify with a later Minyi,
+/// `minyi-resultset/1`), `minyi.R` the points (`/2`) or `minyi.sps` the points (`/3`) must
+/// still verify with a later Minyi,
 /// their scripts made again as their format made them: a forged one is caught, and relabelling
 /// a file as an earlier format gains a forger nothing.
 #[actix_web::test]
@@ -362,6 +363,13 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         r_2.ends_with("by = c(\"domain\", \"indicator\"))\n"),
         "{r_2}"
     );
+    // `/2` and `/3`'s SPSS script: the estimates without the points, which come before the
+    // estimates' formats.
+    let points_from = sps
+        .find("* ---- The evaluation component")
+        .expect("minyi.sps recomputes the points");
+    let points_to = points_from + sps[points_from..].find("FORMATS\n  est.").unwrap();
+    let sps_3 = format!("{}{}", &sps[..points_from], &sps[points_to..]);
     let with = |format: &str, sps: &str, r: &str| {
         let mut manifest = manifest(&files);
         manifest.format = format.to_owned();
@@ -396,7 +404,8 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
 
     let (current, current_said, _) = verify(&path);
     let (first, first_said, _) = verified(with("minyi-resultset/1", sps_1, r_2));
-    let (second, second_said, _) = verified(with("minyi-resultset/2", &sps, r_2));
+    let (second, second_said, _) = verified(with("minyi-resultset/2", &sps_3, r_2));
+    let (third, third_said, _) = verified(with("minyi-resultset/3", &sps_3, &r));
     let caught = [
         (
             verified(with("minyi-resultset/1", &forged_sps, r_2)),
@@ -404,9 +413,19 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "a forged SPSS script of /1",
         ),
         (
-            verified(with("minyi-resultset/2", &sps, &forged_r)),
+            verified(with("minyi-resultset/2", &sps_3, &forged_r)),
             "minyi.R",
             "a forged R script of /2",
+        ),
+        (
+            verified(with("minyi-resultset/3", &sps, &r)),
+            "minyi.sps",
+            "today's SPSS script in a file relabelled /3",
+        ),
+        (
+            verified(with(&now, &sps_3, &r)),
+            "minyi.sps",
+            "/3's SPSS script in a file of today's format",
         ),
         (
             verified(with("minyi-resultset/1", &sps, r_2)),
@@ -414,7 +433,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "today's SPSS script in a file relabelled /1",
         ),
         (
-            verified(with("minyi-resultset/2", &sps, &r)),
+            verified(with("minyi-resultset/2", &sps_3, &r)),
             "minyi.R",
             "today's R script in a file relabelled /2",
         ),
@@ -435,7 +454,11 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         current && !current_said.contains("earlier format"),
         "{current_said}"
     );
-    for (verified, said, format) in [(first, &first_said, "/1"), (second, &second_said, "/2")] {
+    for (verified, said, format) in [
+        (first, &first_said, "/1"),
+        (second, &second_said, "/2"),
+        (third, &third_said, "/3"),
+    ] {
         assert!(
             verified
                 && said.contains(&format!(
@@ -453,7 +476,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     assert!(
         !later
             && later_said.contains(
-                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
+                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/4, minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
             ),
         "{later_said}"
     );
