@@ -143,20 +143,19 @@ pub fn remind(
             }
         }
     }
-    let mails: Vec<NewMail> = storage::unused_without_pending_mail(&mut conn, survey_id)?
-        .into_iter()
-        .map(|(id, email, lang)| {
-            let lang = Lang::from_code(&lang).unwrap_or_default();
-            mail(survey_id, MailKind::Reminder, &email, Some(&id), lang)
-        })
-        .collect();
+    let reminder = |id: String, email: String, lang: String| {
+        let lang = Lang::from_code(&lang).unwrap_or_default();
+        mail(survey_id, MailKind::Reminder, &email, Some(&id), lang)
+    };
     let today = today.format("%Y-%m-%d").to_string();
-    let round = match storage::queue_reminder_round(&mut conn, survey_id, &today, &mails)? {
+    let round = match storage::queue_reminder_round(&mut conn, survey_id, &today, reminder)? {
         IfOpen::Written(round) => round,
         IfOpen::NotOpen(state) => return Err(not_open(survey_id, state)),
     };
     Ok(ReminderReport {
-        queued: mails.len(),
+        queued: round
+            .as_ref()
+            .map_or(0, |r| usize::try_from(r.reminders).unwrap_or(0)),
         round: round.map(|r| r.round),
         previous,
     })

@@ -134,7 +134,22 @@ impl OutboxWorker {
                     }));
                 }
                 let (token, hash) = new_token();
-                storage::add_invitation_link(&mut conn, invitation, &hash)?;
+                let mail = storage::LinkedMail {
+                    survey_id: &claimed.survey_id,
+                    invitation_id: invitation,
+                    mail_id: &claimed.id,
+                    claim: &claim,
+                };
+                if !storage::add_invitation_link(&mut conn, &mail, &hash)? {
+                    // The survey closed since the message was claimed: its address is
+                    // forgotten, and nothing goes out.
+                    storage::discard(&mut conn, &claimed.id)?;
+                    return Ok(Some(Prepared {
+                        claimed,
+                        claim,
+                        message: None,
+                    }));
+                }
                 let query = if lang_column(lang) == "en" {
                     "?lang=en"
                 } else {

@@ -128,10 +128,10 @@ pub fn invited_addresses(
 
 /// Unused invitations of a survey that still have an address and no message waiting: whom a
 /// reminder goes to. `(invitation id, address, language)`.
-pub fn unused_without_pending_mail(
+fn unused_without_pending_mail(
     conn: &mut DbConnection,
     survey_id: &str,
-) -> Result<Vec<(String, String, String)>, StorageError> {
+) -> Result<Vec<(String, String, String)>, diesel::result::Error> {
     let pending = outbox::table
         .select(outbox::invitation_id.assume_not_null())
         .filter(outbox::survey_id.eq(survey_id))
@@ -177,24 +177,31 @@ pub fn reminder_rounds(
         .load(conn)?)
 }
 
-/// Queues a round of reminders and records the round, in one transaction, if the survey is
-/// still open when it runs (as `create_invitations`); nothing is recorded for an empty round.
-/// The round's number follows the survey's last.
+/// Queues a round of reminders, `reminder(invitation id, address, language)` each, to every
+/// unused invitation that still has an address and no message waiting, and records the round:
+/// in one transaction, if the survey is still open when it runs (as `create_invitations`), so
+/// that neither a close nor another round can come between reading the addresses and queueing
+/// their messages. Nothing is recorded for an empty round (`Written(None)`). The round's
+/// number follows the survey's last.
 pub fn queue_reminder_round(
     conn: &mut DbConnection,
     survey_id: &str,
     queued_on: &str,
-    mails: &[NewMail],
+    reminder: impl Fn(String, String, String) -> NewMail,
 ) -> Result<IfOpen<Option<ReminderRound>>, StorageError> {
-    if mails.is_empty() {
-        return Ok(IfOpen::Written(None));
-    }
     conn.transaction(|conn| {
         let state = held_state(conn, survey_id)?;
         if state != SurveyState::Open {
             return Ok(IfOpen::NotOpen(state));
         }
-        super::outbox::enqueue(conn, mails)?;
+        let mails: Vec<NewMail> = unused_without_pending_mail(conn, survey_id)?
+            .into_iter()
+            .map(|(id, email, lang)| reminder(id, email, lang))
+            .collect();
+        if mails.is_empty() {
+            return Ok(IfOpen::Written(None));
+        }
+        super::outbox::enqueue(conn, &mails)?;
         let last: Option<i32> = reminder_rounds::table
             .select(diesel::dsl::max(reminder_rounds::round))
             .filter(reminder_rounds::survey_id.eq(survey_id))
@@ -216,19 +223,45 @@ pub fn queue_reminder_round(
     })
 }
 
-/// Records the hash of a link about to be sent for an invitation.
+/// The message about to carry a new link: its row in the outbox, held under `claim`, for an
+/// invitation of survey `survey_id`.
+pub struct LinkedMail<'a> {
+    pub survey_id: &'a str,
+    pub invitation_id: &'a str,
+    pub mail_id: &'a str,
+    pub claim: &'a str,
+}
+
+/// Records the hash of a link about to be sent, if the message is still wanted: its survey
+/// open and its outbox row still held under the claim (a close deletes the unsent messages and
+/// the link hashes). One transaction holding the survey's state (as `create_invitations`), so
+/// that a close comes either before (nothing recorded: `false`, send nothing) or after (the
+/// hash recorded here is deleted with the others).
 pub fn add_invitation_link(
     conn: &mut DbConnection,
-    invitation_id: &str,
+    mail: &LinkedMail<'_>,
     token_hash: &str,
-) -> Result<(), StorageError> {
-    diesel::insert_into(invitation_links::table)
-        .values((
-            invitation_links::token_hash.eq(token_hash),
-            invitation_links::invitation_id.eq(invitation_id),
-        ))
-        .execute(conn)?;
-    Ok(())
+) -> Result<bool, StorageError> {
+    conn.transaction(|conn| {
+        if held_state(conn, mail.survey_id)? != SurveyState::Open {
+            return Ok(false);
+        }
+        let held: i64 = outbox::table
+            .filter(outbox::id.eq(mail.mail_id))
+            .filter(outbox::claim.eq(mail.claim))
+            .count()
+            .get_result(conn)?;
+        if held == 0 {
+            return Ok(false);
+        }
+        diesel::insert_into(invitation_links::table)
+            .values((
+                invitation_links::token_hash.eq(token_hash),
+                invitation_links::invitation_id.eq(mail.invitation_id),
+            ))
+            .execute(conn)?;
+        Ok(true)
+    })
 }
 
 /// The invitation a link's token hash belongs to.

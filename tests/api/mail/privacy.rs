@@ -2,9 +2,10 @@
 //! the purge), no export shows one, the link token never reaches a log, and nothing ties an
 //! invitation to the response that used it.
 
+use minyi::catalog::Catalog;
 use minyi::invitations::invite;
 use minyi::lifecycle::{SurveyState, Transition};
-use minyi::storage::{self, Database, IfOpen, NewInvitation, NewMail};
+use minyi::storage::{self, ClaimedMail, Database, IfOpen, LinkedMail, NewInvitation, NewMail};
 
 use super::*;
 use crate::privacy::database_contents;
@@ -135,13 +136,13 @@ on_both_backends! {
             lang: "zh".to_owned(),
         };
         let batch = [(invitation, mail("late-mail", "invitation", late, Some("late-invitation")))];
-        let reminder = mail("reminder-mail", "reminder", early, None);
+        let reminder = |_: String, to: String, _: String| mail("reminder-mail", "reminder", &to, None);
         catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
         let db = Database::connect(app.db.url.clone(), 1).unwrap();
         let mut conn = db.conn().unwrap();
 
         let invited = storage::create_invitations(&mut conn, EXAMPLE_ID, &batch).unwrap();
-        let reminded = storage::queue_reminder_round(&mut conn, EXAMPLE_ID, "2026-11-30", &[reminder]).unwrap();
+        let reminded = storage::queue_reminder_round(&mut conn, EXAMPLE_ID, "2026-11-30", reminder).unwrap();
 
         assert_eq!(invited, IfOpen::NotOpen(SurveyState::Closed));
         assert_eq!(reminded, IfOpen::NotOpen(SurveyState::Closed));
@@ -149,5 +150,44 @@ on_both_backends! {
         assert!(storage::reminder_rounds(&mut conn, EXAMPLE_ID).unwrap().is_empty());
         let contents = database_contents(&app.db);
         assert!(!contents.contains(late) && !contents.contains(early), "no address is kept after the close");
+    }
+
+    async fn a_message_claimed_before_the_close_gets_no_link_after_it_and_goes_nowhere(backend: Backend) {
+        // The mail worker claims a message, then records its link's hash, then sends it: a
+        // close in between (its unsent messages and link hashes deleted) leaves the worker
+        // nothing to record, and so nothing to send. No server runs here: the test is the worker.
+        let test_db = TestDatabase::new(backend);
+        let db = Database::connect(test_db.url.clone(), 2).unwrap();
+        let catalog = Catalog::new(db.clone());
+        if !catalog.import_file(&repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap().opened {
+            catalog.transition(EXAMPLE_ID, Transition::Open).unwrap();
+        }
+        invite(&catalog, EXAMPLE_ID, &addresses(&[("first.sun@example.org", None), ("second.zhou@example.org", None)])).unwrap();
+        let mut conn = db.conn().unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let link = |mail: &ClaimedMail, hash: &str| {
+            let linked = LinkedMail {
+                survey_id: EXAMPLE_ID,
+                invitation_id: mail.invitation_id.as_deref().unwrap(),
+                mail_id: &mail.id,
+                claim: "worker",
+            };
+            storage::add_invitation_link(&mut db.conn().unwrap(), &linked, hash).unwrap()
+        };
+        let first = storage::claim_next(&mut conn, now, now + 60, "worker", 5).unwrap().unwrap();
+        let second = storage::claim_next(&mut conn, now, now + 60, "worker", 5).unwrap().unwrap();
+
+        let while_open = link(&first, "first-link-hash");
+        let after_close = {
+            catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
+            link(&second, "second-link-hash")
+        };
+
+        assert!(while_open, "a message claimed while open gets its link");
+        assert!(!after_close, "after the close, the claimed message gets none and is not sent");
+        let contents = database_contents(&test_db);
+        for gone in ["first-link-hash", "second-link-hash", "first.sun@example.org", "second.zhou@example.org"] {
+            assert!(!contents.contains(gone), "{gone} is not kept after the close");
+        }
     }
 }
