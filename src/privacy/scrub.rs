@@ -26,6 +26,19 @@ pub enum Found {
 }
 
 impl Found {
+    /// Every kind, in the order they are listed above.
+    pub const ALL: [Found; 9] = [
+        Found::Mobile,
+        Found::Landline,
+        Found::ResidentId,
+        Found::BankCard,
+        Found::Email,
+        Found::Qq,
+        Found::WeChat,
+        Found::Plate,
+        Found::Dwelling,
+    ];
+
     /// The text that replaces the personal detail.
     pub fn placeholder(self) -> &'static str {
         match self {

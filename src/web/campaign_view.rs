@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::i18n::Messages;
 use crate::invitations::{CampaignStatus, Uptake};
-use crate::privacy::scrub::scrub;
+use crate::privacy::scrub::{scrub, Found};
 use crate::survey::Lang;
 
 /// The mail server's reasons with any address they quote replaced by a placeholder
@@ -24,6 +24,32 @@ fn reasons_without_addresses(reasons: &[(String, i64)]) -> Vec<(String, i64)> {
     }
     merged.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     merged
+}
+
+/// A reason in runs of one language each: the mail server's words (English, as servers write
+/// them) and the placeholders `scrub` put in (`[邮箱]`, Chinese), so that a screen reader says
+/// each in its own voice. `(language, text)`.
+fn in_languages(reason: &str) -> Vec<(&'static str, &str)> {
+    let mut runs = Vec::new();
+    let mut rest = reason;
+    while let Some((at, placeholder)) = Found::ALL
+        .iter()
+        .filter_map(|found| {
+            rest.find(found.placeholder())
+                .map(|at| (at, found.placeholder()))
+        })
+        .min()
+    {
+        if at > 0 {
+            runs.push((Lang::En.code(), &rest[..at]));
+        }
+        runs.push((Lang::Zh.code(), placeholder));
+        rest = &rest[at + placeholder.len()..];
+    }
+    if !rest.is_empty() {
+        runs.push((Lang::En.code(), rest));
+    }
+    runs
 }
 
 /// The section's view, `None` when there is no campaign: nobody invited and no message
@@ -82,8 +108,36 @@ pub fn campaign_view(messages: &Messages, lang: Lang, status: &CampaignStatus) -
         "total": status.uptake.as_ref().map(|u| row(&u.total)),
         "mail": mail,
         "failure_reasons": reasons_without_addresses(&status.failure_reasons).iter()
-            .map(|(reason, count)| json!({ "reason": reason, "count": count }))
+            .map(|(reason, count)| json!({
+                "runs": in_languages(reason).iter()
+                    .map(|(lang, text)| json!({ "lang": lang, "text": text }))
+                    .collect::<Vec<_>>(),
+                "count": count,
+            }))
             .collect::<Vec<_>>(),
         "reminders": reminders,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_is_cut_into_runs_of_one_language_at_each_placeholder() {
+        assert_eq!(
+            in_languages("550 <[邮箱]> rejected; call [手机号]"),
+            [
+                ("en", "550 <"),
+                ("zh-CN", "[邮箱]"),
+                ("en", "> rejected; call "),
+                ("zh-CN", "[手机号]"),
+            ]
+        );
+        assert_eq!(
+            in_languages("connection timed out"),
+            [("en", "connection timed out")]
+        );
+        assert_eq!(in_languages("[邮箱]"), [("zh-CN", "[邮箱]")]);
+    }
 }
