@@ -16,7 +16,7 @@ use lettre::message::Mailbox;
 use super::{EmailTemplates, MailKind, Mailer, MessageFacts};
 use crate::catalog::Catalog;
 use crate::invitations::{lang_column, new_token};
-use crate::storage::{self, ClaimedMail};
+use crate::storage::{self, ClaimedMail, LinkOutcome};
 use crate::survey::Lang;
 
 /// Tries before a message is given up on (it stays in the outbox, counted as failed, until
@@ -126,7 +126,7 @@ impl OutboxWorker {
             (Some(kind), Some(invitation)) if kind.is_invitation() => {
                 if !storage::is_unused(&mut conn, invitation)? {
                     // Used since it was queued: a reminder would only confuse.
-                    storage::discard(&mut conn, &claimed.id)?;
+                    storage::discard(&mut conn, &claimed.id, &claim)?;
                     return Ok(Some(Prepared {
                         claimed,
                         claim,
@@ -140,10 +140,14 @@ impl OutboxWorker {
                     mail_id: &claimed.id,
                     claim: &claim,
                 };
-                if !storage::add_invitation_link(&mut conn, &mail, &hash)? {
-                    // The survey closed since the message was claimed: its address is
-                    // forgotten, and nothing goes out.
-                    storage::discard(&mut conn, &claimed.id)?;
+                let outcome = storage::add_invitation_link(&mut conn, &mail, &hash)?;
+                if outcome != LinkOutcome::Recorded {
+                    // The survey closed since the message was claimed (its address is
+                    // forgotten, and nothing goes out), or another process holds the message
+                    // now (it sends it).
+                    if outcome == LinkOutcome::NotOpen {
+                        storage::discard(&mut conn, &claimed.id, &claim)?;
+                    }
                     return Ok(Some(Prepared {
                         claimed,
                         claim,

@@ -48,13 +48,24 @@ pub enum IfOpen<T> {
     NotOpen(SurveyState),
 }
 
+/// How `held_state` holds the survey's row on PostgreSQL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// Against a change of state only (`FOR SHARE`): holders do not wait for each other.
+    Shared,
+    /// Against other exclusive holders too (`FOR NO KEY UPDATE`): a reminder round, whose
+    /// number and recipients a second round at once would take as well.
+    Exclusive,
+}
+
 /// In a transaction: the survey's state, held until the transaction ends. PostgreSQL locks
-/// the survey's row against a change of state (`FOR SHARE`): a close waits for the
-/// transaction to commit, then forgets the addresses it wrote like any others. SQLite takes
-/// the write lock first, which a close waits for as well.
+/// the survey's row against a change of state (`hold`): a close waits for the transaction to
+/// commit, then forgets the addresses it wrote like any others. SQLite takes the write lock
+/// first, which a close (and any other writer) waits for as well.
 fn held_state(
     conn: &mut DbConnection,
     survey_id: &str,
+    hold: Hold,
 ) -> Result<SurveyState, diesel::result::Error> {
     let state = surveys::table
         .filter(surveys::id.eq(survey_id))
@@ -64,7 +75,10 @@ fn held_state(
             super::sqlite_write_lock(c)?;
             state.first(c).optional()?
         }
-        DbConnection::Postgres(c) => state.for_share().first(c).optional()?,
+        DbConnection::Postgres(c) => match hold {
+            Hold::Shared => state.for_share().first(c).optional()?,
+            Hold::Exclusive => state.for_no_key_update().first(c).optional()?,
+        },
     };
     // A survey that is gone is not open; Draft stands for that.
     Ok(state
@@ -84,7 +98,7 @@ pub fn create_invitations(
     batch: &[(NewInvitation, NewMail)],
 ) -> Result<IfOpen<usize>, StorageError> {
     conn.transaction(|conn| {
-        let state = held_state(conn, survey_id)?;
+        let state = held_state(conn, survey_id, Hold::Shared)?;
         if state != SurveyState::Open {
             return Ok(IfOpen::NotOpen(state));
         }
@@ -190,7 +204,7 @@ pub fn queue_reminder_round(
     reminder: impl Fn(String, String, String) -> NewMail,
 ) -> Result<IfOpen<Option<ReminderRound>>, StorageError> {
     conn.transaction(|conn| {
-        let state = held_state(conn, survey_id)?;
+        let state = held_state(conn, survey_id, Hold::Exclusive)?;
         if state != SurveyState::Open {
             return Ok(IfOpen::NotOpen(state));
         }
@@ -232,19 +246,31 @@ pub struct LinkedMail<'a> {
     pub claim: &'a str,
 }
 
+/// What `add_invitation_link` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkOutcome {
+    /// The hash is recorded: send the message.
+    Recorded,
+    /// The survey is not open (it closed since the claim): send nothing, discard the message.
+    NotOpen,
+    /// The outbox row is no longer held under this claim (the lease ran out and another
+    /// process claimed it, or a close deleted it): send nothing, and leave the row alone.
+    ClaimLost,
+}
+
 /// Records the hash of a link about to be sent, if the message is still wanted: its survey
 /// open and its outbox row still held under the claim (a close deletes the unsent messages and
 /// the link hashes). One transaction holding the survey's state (as `create_invitations`), so
-/// that a close comes either before (nothing recorded: `false`, send nothing) or after (the
-/// hash recorded here is deleted with the others).
+/// that a close comes either before (nothing recorded) or after (the hash recorded here is
+/// deleted with the others).
 pub fn add_invitation_link(
     conn: &mut DbConnection,
     mail: &LinkedMail<'_>,
     token_hash: &str,
-) -> Result<bool, StorageError> {
+) -> Result<LinkOutcome, StorageError> {
     conn.transaction(|conn| {
-        if held_state(conn, mail.survey_id)? != SurveyState::Open {
-            return Ok(false);
+        if held_state(conn, mail.survey_id, Hold::Shared)? != SurveyState::Open {
+            return Ok(LinkOutcome::NotOpen);
         }
         let held: i64 = outbox::table
             .filter(outbox::id.eq(mail.mail_id))
@@ -252,7 +278,7 @@ pub fn add_invitation_link(
             .count()
             .get_result(conn)?;
         if held == 0 {
-            return Ok(false);
+            return Ok(LinkOutcome::ClaimLost);
         }
         diesel::insert_into(invitation_links::table)
             .values((
@@ -260,7 +286,7 @@ pub fn add_invitation_link(
                 invitation_links::invitation_id.eq(mail.invitation_id),
             ))
             .execute(conn)?;
-        Ok(true)
+        Ok(LinkOutcome::Recorded)
     })
 }
 

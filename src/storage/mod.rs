@@ -366,8 +366,8 @@ pub use audit::{append_audit, recent_audit, AuditEntry, NewAuditEntry};
 pub use invitations::{
     add_invitation_link, create_invitations, find_invitation_by_link, forget_invitation_addresses,
     invitation_counts, invitation_counts_by_stratum, invited_addresses, is_unused,
-    queue_reminder_round, reminder_rounds, IfOpen, InvitationRecord, LinkedMail, NewInvitation,
-    ReminderRound,
+    queue_reminder_round, reminder_rounds, IfOpen, InvitationRecord, LinkOutcome, LinkedMail,
+    NewInvitation, ReminderRound,
 };
 pub use keys::server_key;
 pub use outbox::{

@@ -137,9 +137,15 @@ pub fn fail(
     Ok(())
 }
 
-/// A claimed message that need not be sent after all (its invitation was used meanwhile).
-pub fn discard(conn: &mut DbConnection, id: &str) -> Result<(), StorageError> {
-    diesel::delete(outbox::table.filter(outbox::id.eq(id))).execute(conn)?;
+/// A claimed message that need not be sent after all (its invitation was used meanwhile, or
+/// its survey closed): its row goes, if this claim still holds it (else another process does).
+pub fn discard(conn: &mut DbConnection, id: &str, claim: &str) -> Result<(), StorageError> {
+    diesel::delete(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::claim.eq(claim)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

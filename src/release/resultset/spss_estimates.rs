@@ -208,7 +208,7 @@ fn spss_points(s: &mut String, indicators: &[Indicator]) {
     for indicator in indicators {
         let _ = writeln!(
             s,
-            "COMPUTE {pts} = 0.\nIF (NOT SYSMIS({est})) {pts} = {rule}.",
+            "COMPUTE {pts} = 0.\nIF (NOT SYSMIS({est}))\n  {pts} = {rule}.",
             pts = indicator.points,
             est = indicator.estimate,
             rule = indicator.scoring.replace("{estimate}", &indicator.estimate),
@@ -406,13 +406,13 @@ mod tests {
 
         assert_eq!(
             command(&sps, "IF (NOT SYSMIS(est.satisfaction_rate))"),
-            "IF (NOT SYSMIS(est.satisfaction_rate)) pts.satisfaction_rate = \
+            "IF (NOT SYSMIS(est.satisfaction_rate))\n  pts.satisfaction_rate = \
              (est.satisfaction_rate >= 0.7) * 15.",
             "by threshold: all or nothing"
         );
         assert_eq!(
             command(&sps, "IF (NOT SYSMIS(est.hotline_awareness))"),
-            "IF (NOT SYSMIS(est.hotline_awareness)) pts.hotline_awareness = \
+            "IF (NOT SYSMIS(est.hotline_awareness))\n  pts.hotline_awareness = \
              5 * MIN(MAX(est.hotline_awareness / 0.6, 0), 1).",
             "linearly: a share of the points, capped"
         );

@@ -3,9 +3,11 @@
 //! invitation to the response that used it.
 
 use minyi::catalog::Catalog;
-use minyi::invitations::invite;
+use minyi::invitations::{invite, InvitationError};
 use minyi::lifecycle::{SurveyState, Transition};
-use minyi::storage::{self, ClaimedMail, Database, IfOpen, LinkedMail, NewInvitation, NewMail};
+use minyi::storage::{
+    self, ClaimedMail, Database, IfOpen, LinkOutcome, LinkedMail, NewInvitation, NewMail,
+};
 
 use super::*;
 use crate::privacy::database_contents;
@@ -155,25 +157,13 @@ on_both_backends! {
     async fn a_message_claimed_before_the_close_gets_no_link_after_it_and_goes_nowhere(backend: Backend) {
         // The mail worker claims a message, then records its link's hash, then sends it: a
         // close in between (its unsent messages and link hashes deleted) leaves the worker
-        // nothing to record, and so nothing to send. No server runs here: the test is the worker.
-        let test_db = TestDatabase::new(backend);
-        let db = Database::connect(test_db.url.clone(), 2).unwrap();
-        let catalog = Catalog::new(db.clone());
-        if !catalog.import_file(&repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap().opened {
-            catalog.transition(EXAMPLE_ID, Transition::Open).unwrap();
-        }
+        // nothing to record, and so nothing to send. No server runs here: the test plays the
+        // worker's storage steps.
+        let (test_db, db, catalog) = open_without_a_server(backend);
         invite(&catalog, EXAMPLE_ID, &addresses(&[("first.sun@example.org", None), ("second.zhou@example.org", None)])).unwrap();
         let mut conn = db.conn().unwrap();
         let now = chrono::Utc::now().timestamp();
-        let link = |mail: &ClaimedMail, hash: &str| {
-            let linked = LinkedMail {
-                survey_id: EXAMPLE_ID,
-                invitation_id: mail.invitation_id.as_deref().unwrap(),
-                mail_id: &mail.id,
-                claim: "worker",
-            };
-            storage::add_invitation_link(&mut db.conn().unwrap(), &linked, hash).unwrap()
-        };
+        let link = |mail: &ClaimedMail, hash: &str| link(&db, mail, "worker", hash);
         let first = storage::claim_next(&mut conn, now, now + 60, "worker", 5).unwrap().unwrap();
         let second = storage::claim_next(&mut conn, now, now + 60, "worker", 5).unwrap().unwrap();
 
@@ -183,11 +173,93 @@ on_both_backends! {
             link(&second, "second-link-hash")
         };
 
-        assert!(while_open, "a message claimed while open gets its link");
-        assert!(!after_close, "after the close, the claimed message gets none and is not sent");
+        assert_eq!(while_open, LinkOutcome::Recorded, "a message claimed while open gets its link");
+        assert_eq!(after_close, LinkOutcome::NotOpen, "after the close, the claimed message gets none and is not sent");
         let contents = database_contents(&test_db);
         for gone in ["first-link-hash", "second-link-hash", "first.sun@example.org", "second.zhou@example.org"] {
             assert!(!contents.contains(gone), "{gone} is not kept after the close");
         }
     }
+
+    async fn a_sender_whose_claim_ran_out_leaves_the_message_to_its_new_sender(backend: Backend) {
+        let (_test_db, db, catalog) = open_without_a_server(backend);
+        invite(&catalog, EXAMPLE_ID, &addresses(&[("slow.wu@example.org", None)])).unwrap();
+        let mut conn = db.conn().unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let stalled = storage::claim_next(&mut conn, now, now + 60, "stalled", 5).unwrap().unwrap();
+        let taken_over = storage::claim_next(&mut conn, now + 60, now + 120, "next", 5).unwrap().unwrap();
+        assert_eq!(stalled.id, taken_over.id, "the lease ran out and another sender claimed it");
+
+        let late = link(&db, &stalled, "stalled", "stalled-link-hash");
+        let current = link(&db, &taken_over, "next", "next-link-hash");
+
+        assert_eq!(late, LinkOutcome::ClaimLost, "the stalled sender sends nothing");
+        assert_eq!(current, LinkOutcome::Recorded, "and leaves the message to the new one, which sends it");
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (1, 0));
+    }
+
+    async fn two_reminder_rounds_at_once_make_one_round(backend: Backend) {
+        let (_test_db, db, catalog) = open_without_a_server(backend);
+        let invited: Vec<String> = (0..200).map(|i| format!("resident{i}@example.org")).collect();
+        let list: Vec<(&str, Option<&str>)> = invited.iter().map(|a| (a.as_str(), None)).collect();
+        invite(&catalog, EXAMPLE_ID, &addresses(&list)).unwrap();
+        let mut conn = db.conn().unwrap();
+        let now = chrono::Utc::now().timestamp();
+        while let Some(sent) = storage::claim_next(&mut conn, now, now + 60, "sent", 5).unwrap() {
+            assert!(storage::complete(&mut conn, &sent.id, "sent").unwrap());
+        }
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let start = std::sync::Barrier::new(2);
+
+        let reports: Vec<_> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..2)
+                .map(|_| scope.spawn(|| {
+                    start.wait();
+                    minyi::invitations::remind(&catalog, EXAMPLE_ID, day, minyi::invitations::Spacing::Kept)
+                }))
+                .collect();
+            runs.into_iter().map(|run| run.join().unwrap()).collect()
+        });
+
+        // The one that comes second finds no one left to remind, or, if it looks after the
+        // first committed, that a round was just queued: never a database error.
+        let mut said: Vec<String> = reports
+            .iter()
+            .map(|r| match r {
+                Ok(report) => format!("queued {}", report.queued),
+                Err(InvitationError::RemindedRecently { .. }) => "reminded recently".to_owned(),
+                Err(e) => panic!("{e}"),
+            })
+            .collect();
+        said.sort();
+        assert!(said == ["queued 0", "queued 200"] || said == ["queued 200", "reminded recently"], "{said:?}");
+        let rounds = storage::reminder_rounds(&mut conn, EXAMPLE_ID).unwrap();
+        assert_eq!(rounds.iter().map(|r| (r.round, r.reminders)).collect::<Vec<_>>(), [(1, 200)]);
+    }
+}
+
+/// The example survey open on a migrated database, with no server (so no mail worker) running.
+fn open_without_a_server(backend: Backend) -> (TestDatabase, Database, Catalog) {
+    let test_db = TestDatabase::new(backend);
+    let db = Database::connect(test_db.url.clone(), 6).unwrap();
+    let catalog = Catalog::new(db.clone());
+    if !catalog
+        .import_file(&repo_path("surveys/jiaxing-food-safety-2016.toml"))
+        .unwrap()
+        .opened
+    {
+        catalog.transition(EXAMPLE_ID, Transition::Open).unwrap();
+    }
+    (test_db, db, catalog)
+}
+
+/// The mail worker's step before it sends an invitation's message: recording its link.
+fn link(db: &Database, mail: &ClaimedMail, claim: &str, hash: &str) -> LinkOutcome {
+    let linked = LinkedMail {
+        survey_id: EXAMPLE_ID,
+        invitation_id: mail.invitation_id.as_deref().unwrap(),
+        mail_id: &mail.id,
+        claim,
+    };
+    storage::add_invitation_link(&mut db.conn().unwrap(), &linked, hash).unwrap()
 }
