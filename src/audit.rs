@@ -1,5 +1,6 @@
 //! The audit log: who signed in, who was given which survey, who opened, closed or published
-//! which survey, who downloaded which result set (with its manifest hash), and when. Appended to and read; never edited or deleted (there is
+//! which survey, who downloaded which result set (with its manifest hash) and who was refused
+//! one, and when. Appended to and read; never edited or deleted (there is
 //! no code for it, and the database refuses it). Admins read it on `/admin/audit`.
 
 use crate::lifecycle::Transition;
@@ -22,6 +23,8 @@ pub enum AuditAction {
     Revoke,
     /// A result set downloaded from the web.
     Download,
+    /// A signed-in account refused a survey's result set or free-text answers (not granted it).
+    DownloadRefused,
     /// A result set written by `minyi export`.
     Export,
     /// A closed survey's free-text answers downloaded or written by `minyi comments`.
@@ -54,6 +57,7 @@ impl AuditAction {
             AuditAction::Grant => "grant",
             AuditAction::Revoke => "revoke",
             AuditAction::Download => "download",
+            AuditAction::DownloadRefused => "download_refused",
             AuditAction::Export => "export",
             AuditAction::CommentsRead => "comments_read",
             AuditAction::SurveyImported => "survey_imported",

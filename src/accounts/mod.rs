@@ -293,6 +293,32 @@ impl Accounts {
         }
     }
 
+    /// Records that `account` was refused `path`, a result set or the free-text answers of
+    /// survey `survey_id` (as the path names it, cut to 100 characters), so that the audit log
+    /// shows who tried to reach microdata they were not given, as well as who reached it.
+    pub fn record_refused_download(
+        &self,
+        account: &Account,
+        survey_id: &str,
+        path: &str,
+    ) -> Result<(), StorageError> {
+        let survey_id: String = survey_id.chars().take(100).collect();
+        audit::record(
+            &self.db,
+            AuditEvent {
+                actor: &account.email,
+                action: AuditAction::DownloadRefused,
+                survey_id: Some(&survey_id),
+                manifest_sha256: None,
+                detail: format!(
+                    "{} ({})",
+                    path.chars().take(200).collect::<String>(),
+                    account.role.name()
+                ),
+            },
+        )
+    }
+
     /// Checks an e-mail address and password, throttled per account and per network (a keyed
     /// hash of the client's /24 or /48; the address itself is never stored). Audited.
     ///

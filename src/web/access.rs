@@ -161,7 +161,15 @@ async fn decide(state: &AppState, req: &HttpRequest, route: &Route) -> Result<De
             Some(id) => {
                 let accounts = state.accounts.clone();
                 let who = account.clone();
-                blocking(move || accounts.may_download(&who, &id)).await?
+                let path = req.path().to_owned();
+                blocking(move || {
+                    let may = accounts.may_download(&who, &id)?;
+                    if !may {
+                        accounts.record_refused_download(&who, &id, &path)?;
+                    }
+                    Ok::<_, AppError>(may)
+                })
+                .await?
             }
         },
     };

@@ -55,4 +55,38 @@ on_both_backends! {
         let chinese = request(&app, "get", "/admin/audit", Some(&as_admin), &[]).await;
         assert!(chinese.body.contains("结束调查</strong> · 命令行操作"), "the command line named in Chinese: {}", chinese.body);
     }
+
+    async fn a_refused_download_is_in_the_log_with_who_asked(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = add_account(&app, "admin@example.org", Role::Admin);
+        let evaluator = add_account(&app, "not.granted@example.org", Role::Evaluator);
+        let publisher = add_account(&app, "office@example.org", Role::Publisher);
+        let as_evaluator = sign_in(&app, "not.granted@example.org", &evaluator).await;
+        let as_publisher = sign_in(&app, "office@example.org", &publisher).await;
+        let as_admin = sign_in(&app, "admin@example.org", &admin).await;
+        let download = format!("/resultsets/{EXAMPLE_ID}/download");
+        let comments = format!("/resultsets/{EXAMPLE_ID}/comments.csv");
+
+        let by_evaluator = request(&app, "get", &download, Some(&as_evaluator), &[]).await;
+        let by_publisher = request(&app, "get", &comments, Some(&as_publisher), &[]).await;
+        let page = request(&app, "get", "/admin/audit?lang=en", Some(&as_admin), &[]).await;
+
+        assert_eq!((by_evaluator.status, by_publisher.status), (403, 403));
+        let refused: Vec<(String, Option<String>, String)> = minyi::audit::recent(app.catalog().database(), 100)
+            .unwrap()
+            .into_iter()
+            .rev()
+            .filter(|e| e.action == "download_refused")
+            .map(|e| (e.actor, e.survey_id, e.detail))
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                ("not.granted@example.org".to_owned(), Some(EXAMPLE_ID.to_owned()), format!("{download} (evaluator)")),
+                ("office@example.org".to_owned(), Some(EXAMPLE_ID.to_owned()), format!("{comments} (publisher)")),
+            ],
+            "who was refused which survey's microdata, and what they asked for"
+        );
+        assert!(page.body.contains("Download refused (survey not granted)"), "shown to admins: {}", page.body);
+    }
 }
