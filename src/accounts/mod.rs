@@ -11,6 +11,8 @@ pub mod password;
 pub mod session;
 pub mod throttle;
 
+use std::collections::HashMap;
+
 use std::net::IpAddr;
 
 use hmac::{Hmac, Mac};
@@ -159,7 +161,14 @@ pub struct Accounts {
     db: Database,
     sessions: SessionKeys,
     throttle_key: Vec<u8>,
+    /// When each (account, survey, path) refusal was last recorded, unix seconds: one entry per
+    /// [`REFUSAL_RECORDED_EVERY`] seconds, so that a page reloaded in a loop cannot flood the
+    /// append-only log.
+    refusals_recorded: std::sync::Mutex<HashMap<(String, String, &'static str), i64>>,
 }
+
+/// A refusal repeated within this many seconds is not recorded again.
+pub const REFUSAL_RECORDED_EVERY: i64 = 600;
 
 impl Accounts {
     /// Reads (or, on a new database, creates) the server keys for sessions and throttling.
@@ -173,6 +182,7 @@ impl Accounts {
             db,
             sessions: SessionKeys::new(sessions.as_bytes()),
             throttle_key: throttle_key.into_bytes(),
+            refusals_recorded: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -293,28 +303,42 @@ impl Accounts {
         }
     }
 
-    /// Records that `account` was refused `path`, a result set or the free-text answers of
-    /// survey `survey_id` (as the path names it, cut to 100 characters), so that the audit log
-    /// shows who tried to reach microdata they were not given, as well as who reached it.
+    /// Records that `account` was refused `route` (its pattern: a result set or the free-text
+    /// answers) of survey `survey_id`, so that the audit log shows who tried to reach microdata they were
+    /// not given, as well as who reached it. Only for a survey that exists (a made-up id in
+    /// the path is refused without an entry, so nothing the visitor typed reaches the log but
+    /// a survey's id), and once per [`REFUSAL_RECORDED_EVERY`] seconds for the
+    /// same account, survey and path. `now`: unix seconds.
     pub fn record_refused_download(
         &self,
         account: &Account,
         survey_id: &str,
-        path: &str,
+        route: &'static str,
+        now: i64,
     ) -> Result<(), StorageError> {
-        let survey_id: String = survey_id.chars().take(100).collect();
+        if storage::find_survey(&mut *self.db.conn()?, survey_id)?.is_none() {
+            return Ok(());
+        }
+        let key = (account.id.clone(), survey_id.to_owned(), route);
+        {
+            let mut recorded = self
+                .refusals_recorded
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            recorded.retain(|_, at| now - *at < REFUSAL_RECORDED_EVERY);
+            if recorded.contains_key(&key) {
+                return Ok(());
+            }
+            recorded.insert(key, now);
+        }
         audit::record(
             &self.db,
             AuditEvent {
                 actor: &account.email,
                 action: AuditAction::DownloadRefused,
-                survey_id: Some(&survey_id),
+                survey_id: Some(survey_id),
                 manifest_sha256: None,
-                detail: format!(
-                    "{} ({})",
-                    path.chars().take(200).collect::<String>(),
-                    account.role.name()
-                ),
+                detail: format!("{route} ({})", account.role.name()),
             },
         )
     }

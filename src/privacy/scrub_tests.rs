@@ -379,3 +379,22 @@ fn any_mix_of_digits_numerals_and_separators_is_scrubbed_without_growing() {
         );
     }
 }
+
+#[test]
+fn found_all_lists_every_kind_once_in_order() {
+    // A new kind breaks this match, and so asks for its place in `Found::ALL`.
+    let position = |found: Found| match found {
+        Found::Mobile => 0,
+        Found::Landline => 1,
+        Found::ResidentId => 2,
+        Found::BankCard => 3,
+        Found::Email => 4,
+        Found::Qq => 5,
+        Found::WeChat => 6,
+        Found::Plate => 7,
+        Found::Dwelling => 8,
+    };
+    for (i, found) in Found::ALL.iter().enumerate() {
+        assert_eq!(position(*found), i, "{found:?}");
+    }
+}

@@ -161,11 +161,15 @@ async fn decide(state: &AppState, req: &HttpRequest, route: &Route) -> Result<De
             Some(id) => {
                 let accounts = state.accounts.clone();
                 let who = account.clone();
-                let path = req.path().to_owned();
+                let pattern = route.path;
                 blocking(move || {
                     let may = accounts.may_download(&who, &id)?;
                     if !may {
-                        accounts.record_refused_download(&who, &id, &path)?;
+                        let now = chrono::Utc::now().timestamp();
+                        // Refused all the same if it cannot be recorded.
+                        if let Err(e) = accounts.record_refused_download(&who, &id, pattern, now) {
+                            tracing::warn!(error = %e, "a refused download could not be audited");
+                        }
                     }
                     Ok::<_, AppError>(may)
                 })

@@ -68,10 +68,12 @@ on_both_backends! {
         let comments = format!("/resultsets/{EXAMPLE_ID}/comments.csv");
 
         let by_evaluator = request(&app, "get", &download, Some(&as_evaluator), &[]).await;
+        let again = request(&app, "get", &download, Some(&as_evaluator), &[]).await;
         let by_publisher = request(&app, "get", &comments, Some(&as_publisher), &[]).await;
+        let made_up = request(&app, "get", "/resultsets/%E2%80%AEnot-a-survey/download", Some(&as_publisher), &[]).await;
         let page = request(&app, "get", "/admin/audit?lang=en", Some(&as_admin), &[]).await;
 
-        assert_eq!((by_evaluator.status, by_publisher.status), (403, 403));
+        assert_eq!([by_evaluator.status, again.status, by_publisher.status, made_up.status], [403; 4]);
         let refused: Vec<(String, Option<String>, String)> = minyi::audit::recent(app.catalog().database(), 100)
             .unwrap()
             .into_iter()
@@ -82,10 +84,11 @@ on_both_backends! {
         assert_eq!(
             refused,
             [
-                ("not.granted@example.org".to_owned(), Some(EXAMPLE_ID.to_owned()), format!("{download} (evaluator)")),
-                ("office@example.org".to_owned(), Some(EXAMPLE_ID.to_owned()), format!("{comments} (publisher)")),
+                ("not.granted@example.org".to_owned(), Some(EXAMPLE_ID.to_owned()), "/resultsets/{id}/download (evaluator)".to_owned()),
+                ("office@example.org".to_owned(), Some(EXAMPLE_ID.to_owned()), "/resultsets/{id}/comments.csv (publisher)".to_owned()),
             ],
-            "who was refused which survey's microdata, and what they asked for"
+            "who was refused which survey's microdata and what they asked for; once for a reload, \
+             nothing for a survey that does not exist"
         );
         assert!(page.body.contains("Download refused (survey not granted)"), "shown to admins: {}", page.body);
     }

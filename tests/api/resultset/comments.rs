@@ -181,7 +181,8 @@ on_both_backends! {
         assert!(!text.contains("13812345678"));
         let entries = minyi::audit::recent(app.catalog().database(), 20).unwrap();
         let read: Vec<_> = entries.iter().filter(|e| e.action == "comments_read").collect();
-        assert_eq!(read.len(), 1, "the reading is audited, the refused ones are not");
+        assert_eq!(read.len(), 1, "the reading is audited as a reading, the refused one as a refusal");
+        assert_eq!(entries.iter().filter(|e| e.action == "download_refused").count(), 1);
         assert_eq!(read[0].actor, "li.wei@example.org");
         assert!(read[0].detail.contains("3 comments"), "{}", read[0].detail);
 
