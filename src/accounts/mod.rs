@@ -12,7 +12,6 @@ pub mod session;
 pub mod throttle;
 
 use std::collections::HashMap;
-
 use std::net::IpAddr;
 
 use hmac::{Hmac, Mac};
@@ -161,7 +160,7 @@ pub struct Accounts {
     db: Database,
     sessions: SessionKeys,
     throttle_key: Vec<u8>,
-    /// When each (account, survey, path) refusal was last recorded, unix seconds: one entry per
+    /// When each (account, survey, route) refusal was last recorded, unix seconds: one entry per
     /// [`REFUSAL_RECORDED_EVERY`] seconds, so that a page reloaded in a loop cannot flood the
     /// append-only log.
     refusals_recorded: std::sync::Mutex<HashMap<(String, String, &'static str), i64>>,
@@ -304,11 +303,11 @@ impl Accounts {
     }
 
     /// Records that `account` was refused `route` (its pattern: a result set or the free-text
-    /// answers) of survey `survey_id`, so that the audit log shows who tried to reach microdata they were
-    /// not given, as well as who reached it. Only for a survey that exists (a made-up id in
-    /// the path is refused without an entry, so nothing the visitor typed reaches the log but
-    /// a survey's id), and once per [`REFUSAL_RECORDED_EVERY`] seconds for the
-    /// same account, survey and path. `now`: unix seconds.
+    /// answers) of survey `survey_id`, so that the audit log shows who tried to reach microdata
+    /// they were not given, as well as who reached it. Only for a survey that exists (a made-up
+    /// id in the path is refused without an entry, so nothing the visitor typed reaches the log
+    /// but a survey's id), and once per [`REFUSAL_RECORDED_EVERY`] seconds for the same
+    /// account, survey and route. `now`: unix seconds.
     pub fn record_refused_download(
         &self,
         account: &Account,
