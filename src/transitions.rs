@@ -84,6 +84,15 @@ fn refused_evaluation(e: &EvaluationError) -> Refused<'static> {
     }
 }
 
+/// Whether publishing a survey holding `stored` simulated responses must wait, `given` not
+/// being their number: the dashboard's box and `minyi survey publish --simulated N` both ask
+/// for it, so that test data never becomes a public evaluation by a click or a command run
+/// from habit. The one rule both apply (to the count `analysis::stored_fieldwork_progress`
+/// gives).
+pub fn simulated_unacknowledged(stored: i64, given: Option<i64>) -> bool {
+    stored > 0 && given != Some(stored)
+}
+
 /// Moves survey `survey_id` as `action` says, on behalf of `actor` (an account's e-mail address,
 /// or [`audit::COMMAND_LINE`]), and records it in the audit log; the dashboard's one call.
 /// Publishing mails the evaluators granted the survey (see [`publish`]).

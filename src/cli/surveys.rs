@@ -102,20 +102,20 @@ pub(super) fn publish(id: &str, notify: &[String], simulated: Option<u64>) -> an
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let catalog = catalog()?;
-    // As the dashboard's box: simulated responses are published only when their number is
-    // given, so that test data never becomes a public evaluation by a command run from habit.
-    // (Checked for a closed survey: another state is refused for its own reason first.)
+    // As the dashboard's box (`transitions::simulated_unacknowledged`), checked for a closed
+    // survey: another state is refused for its own reason first.
     let closed = catalog.require(id)?.record.state == crate::lifecycle::SurveyState::Closed;
     let stored = crate::analysis::stored_fieldwork_progress(&catalog, id)?.simulated;
-    let stored = u64::try_from(stored).unwrap_or(0);
-    if closed && stored == 0 && simulated.is_some_and(|given| given > 0) {
+    let given = simulated.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    // A number given for a survey that holds none: most likely the wrong survey.
+    if closed && stored == 0 && given.is_some_and(|n| n > 0) {
         anyhow::bail!(
             "survey {id} holds no simulated responses, not {}: is it the survey you meant? \
              Publish it without --simulated",
             simulated.unwrap_or(0)
         );
     }
-    if closed && stored > 0 && simulated != Some(stored) {
+    if closed && crate::transitions::simulated_unacknowledged(stored, given) {
         anyhow::bail!(
             "survey {id} holds {stored} simulated responses (channel \"simulated\"){}; \
              published, they would mark the public page and the result set for good. Delete \

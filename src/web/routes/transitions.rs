@@ -318,7 +318,8 @@ async fn perform(
             let definition = catalog.require(&wanted)?.definition;
             if action == Transition::Publish {
                 let simulated = stored_fieldwork_progress(&catalog, &wanted)?.simulated;
-                if simulated > 0 && acknowledged.as_deref() != Some(&simulated.to_string()) {
+                let given = acknowledged.as_deref().and_then(|n| n.parse().ok());
+                if transitions::simulated_unacknowledged(simulated, given) {
                     let ticked = acknowledged.is_some();
                     return Ok::<_, AppError>(Pressed::SimulatedUnacknowledged {
                         simulated,
