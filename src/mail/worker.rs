@@ -60,6 +60,18 @@ struct Prepared {
     message: Option<lettre::Message>,
 }
 
+impl Prepared {
+    /// A claimed message that goes nowhere: settled already (discarded, failed), or left to the
+    /// process that holds it now.
+    fn not_sent(claimed: ClaimedMail, claim: String) -> Option<Prepared> {
+        Some(Prepared {
+            claimed,
+            claim,
+            message: None,
+        })
+    }
+}
+
 /// Runs one turn as a task of its own, so that a bug met while sending one message (a panic,
 /// logged by the panic hook) fails that turn and not the loop: without this, mail would stop
 /// for the life of the process while everything else went on. The message stays in the
@@ -127,11 +139,7 @@ impl OutboxWorker {
                 if !storage::is_unused(&mut conn, invitation)? {
                     // Used since it was queued: a reminder would only confuse.
                     storage::discard(&mut conn, &claimed.id, &claim)?;
-                    return Ok(Some(Prepared {
-                        claimed,
-                        claim,
-                        message: None,
-                    }));
+                    return Ok(Prepared::not_sent(claimed, claim));
                 }
                 let (token, hash) = new_token();
                 let mail = storage::LinkedMail {
@@ -148,11 +156,7 @@ impl OutboxWorker {
                     if outcome == LinkOutcome::NotOpen {
                         storage::discard(&mut conn, &claimed.id, &claim)?;
                     }
-                    return Ok(Some(Prepared {
-                        claimed,
-                        claim,
-                        message: None,
-                    }));
+                    return Ok(Prepared::not_sent(claimed, claim));
                 }
                 let query = if lang_column(lang) == "en" {
                     "?lang=en"
@@ -174,11 +178,7 @@ impl OutboxWorker {
                     Some(MAX_ATTEMPTS),
                     &problem,
                 )?;
-                return Ok(Some(Prepared {
-                    claimed,
-                    claim,
-                    message: None,
-                }));
+                return Ok(Prepared::not_sent(claimed, claim));
             }
         };
         drop(conn);
@@ -230,11 +230,7 @@ impl OutboxWorker {
                     problem,
                     "mail not sent"
                 );
-                Ok(Some(Prepared {
-                    claimed,
-                    claim,
-                    message: None,
-                }))
+                Ok(Prepared::not_sent(claimed, claim))
             }
         }
     }
