@@ -41,28 +41,23 @@ pub(crate) fn build(
         let label = text(path, &raw.zh, &raw.en, problems);
         let source = source(&format!("{path}.source"), &raw.source, problems);
         check_keys(path, raw, problems);
+        // The floors keep out thresholds no result can miss (0, or 1e-310, which would also
+        // print hundreds of digits into minyi.sps) and linear scoring's division by zero.
         let (range, unit) = match raw.kind {
             RawMeasureKind::Proportion => (
-                0.0..=1.0,
+                0.01..=1.0,
                 said!(
                     "share_threshold",
-                    "a share from 0 to 1, above 0 (write 85% as 0.85)"
+                    "a share from 0.01 to 1 (write 85% as 0.85)"
                 ),
             ),
             RawMeasureKind::Mean | RawMeasureKind::CorrectShare => (
-                0.0..=100.0,
-                said!("score_threshold", "a score from 0 to 100, above 0"),
+                1.0..=100.0,
+                said!("score_threshold", "a score from 1 to 100"),
             ),
         };
         let score = !matches!(raw.kind, RawMeasureKind::Proportion);
-        // A threshold of 0 is met by any result, and linear scoring would divide by it.
-        if !range.contains(&raw.threshold) || raw.threshold == 0.0 {
-            problems.expect_found(
-                format!("{path}.threshold"),
-                unit,
-                Said::as_written(raw.threshold),
-            );
-        } else if score && raw.threshold > 0.0 && raw.threshold <= 1.0 {
+        if score && raw.threshold > 0.0 && raw.threshold <= 1.0 {
             // A share written for a score (0.8 for 80 points) would pass every county at once.
             problems.expect_found(
                 format!("{path}.threshold"),
@@ -75,6 +70,12 @@ pub(crate) fn build(
                         points = points
                     )
                 },
+                Said::as_written(raw.threshold),
+            );
+        } else if !range.contains(&raw.threshold) {
+            problems.expect_found(
+                format!("{path}.threshold"),
+                unit,
                 Said::as_written(raw.threshold),
             );
         }

@@ -18,7 +18,13 @@ const BAD_FILES: &[BadFile] = &[
         what: "a threshold of 0, which every result meets",
         edits: &[("threshold = 0.8", "threshold = 0")],
         path: "indicators[satisfaction_rate].threshold",
-        says: "above 0",
+        says: "a share from 0.01 to 1",
+    },
+    BadFile {
+        what: "a share threshold so small that no result misses it",
+        edits: &[("threshold = 0.8", "threshold = 1e-310")],
+        path: "indicators[satisfaction_rate].threshold",
+        says: "a share from 0.01 to 1",
     },
     BadFile {
         what: "a code a spreadsheet reads as a date",
@@ -415,7 +421,13 @@ const BAD_FILES: &[BadFile] = &[
         what: "a score threshold above 100",
         edits: &[("threshold = 60", "threshold = 600")],
         path: "indicators[knowledge].threshold",
-        says: "a score from 0 to 100",
+        says: "a score from 1 to 100",
+    },
+    BadFile {
+        what: "a score threshold below 1 that is not a share either",
+        edits: &[("threshold = 60", "threshold = -5")],
+        path: "indicators[knowledge].threshold",
+        says: "a score from 1 to 100",
     },
     BadFile {
         what: "a score threshold written as a share",
