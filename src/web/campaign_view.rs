@@ -26,30 +26,58 @@ fn reasons_without_addresses(reasons: &[(String, i64)]) -> Vec<(String, i64)> {
     merged
 }
 
-/// A reason in runs of one language each: the mail server's words (English, as servers write
-/// them) and the placeholders `scrub` put in (`[邮箱]`, Chinese), so that a screen reader says
-/// each in its own voice. `(language, text)`.
+/// A reason in runs of one language each, so that a screen reader says each in its own voice:
+/// the placeholders `scrub` put in (`[邮箱]`) are Chinese, and the mail server's words are
+/// Chinese when they are written in Chinese script (as Chinese providers write them), English
+/// otherwise. Neighbouring runs of one language are one run. `(language, text)`.
 fn in_languages(reason: &str) -> Vec<(&'static str, &str)> {
-    let mut runs = Vec::new();
-    let mut rest = reason;
-    while let Some((at, placeholder)) = Found::ALL
+    // (start, end, language) over `reason`.
+    let mut spans: Vec<(usize, usize, &'static str)> = Vec::new();
+    let mut push = |start: usize, end: usize, lang: &'static str| match spans.last_mut() {
+        Some(last) if last.2 == lang => last.1 = end,
+        _ => spans.push((start, end, lang)),
+    };
+    let mut at = 0;
+    while let Some((found, placeholder)) = Found::ALL
         .iter()
-        .filter_map(|found| {
-            rest.find(found.placeholder())
-                .map(|at| (at, found.placeholder()))
+        .filter_map(|f| {
+            reason[at..]
+                .find(f.placeholder())
+                .map(|i| (at + i, f.placeholder()))
         })
         .min()
     {
-        if at > 0 {
-            runs.push((Lang::En.code(), &rest[..at]));
+        if found > at {
+            push(at, found, language_of(&reason[at..found]));
         }
-        runs.push((Lang::Zh.code(), placeholder));
-        rest = &rest[at + placeholder.len()..];
+        push(found, found + placeholder.len(), Lang::Zh.code());
+        at = found + placeholder.len();
     }
-    if !rest.is_empty() {
-        runs.push((Lang::En.code(), rest));
+    if at < reason.len() {
+        push(at, reason.len(), language_of(&reason[at..]));
     }
-    runs
+    spans
+        .into_iter()
+        .map(|(start, end, lang)| (lang, &reason[start..end]))
+        .collect()
+}
+
+/// Chinese when the text holds a Han character or CJK punctuation, English otherwise.
+fn language_of(text: &str) -> &'static str {
+    let chinese = |c: char| {
+        matches!(c,
+            '\u{3000}'..='\u{303f}' // CJK punctuation: 、。「」
+            | '\u{3400}'..='\u{4dbf}' // Han, extension A
+            | '\u{4e00}'..='\u{9fff}' // Han
+            | '\u{f900}'..='\u{faff}' // Han compatibility
+            | '\u{ff00}'..='\u{ffef}' // full-width forms: ，：（）
+            | '\u{20000}'..='\u{3134f}') // Han, extensions B to G
+    };
+    if text.chars().any(chinese) {
+        Lang::Zh.code()
+    } else {
+        Lang::En.code()
+    }
 }
 
 /// The section's view, `None` when there is no campaign: nobody invited and no message
@@ -139,5 +167,21 @@ mod tests {
             [("en", "connection timed out")]
         );
         assert_eq!(in_languages("[邮箱]"), [("zh-CN", "[邮箱]")]);
+    }
+
+    #[test]
+    fn a_reason_written_in_chinese_is_marked_chinese_whole() {
+        assert_eq!(
+            in_languages("550 收件人 [邮箱] 不存在"),
+            [("zh-CN", "550 收件人 [邮箱] 不存在")]
+        );
+        assert_eq!(
+            in_languages("[邮箱] mailbox full，请稍后再试"),
+            [("zh-CN", "[邮箱] mailbox full，请稍后再试")]
+        );
+        assert_eq!(
+            in_languages("[邮箱]: user unknown"),
+            [("zh-CN", "[邮箱]"), ("en", ": user unknown")]
+        );
     }
 }
