@@ -16,7 +16,9 @@ use chrono::NaiveDate;
 use crate::catalog::{Catalog, CatalogError};
 use crate::lifecycle::SurveyState;
 use crate::mail::MailKind;
-use crate::storage::{self, IfOpen, NewInvitation, NewMail, ReminderRound, StorageError};
+use crate::storage::{
+    self, IfOpen, NewInvitation, NewMail, ReminderRound, RoundOutcome, StorageError,
+};
 use crate::survey::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -128,37 +130,35 @@ pub fn remind(
 ) -> Result<ReminderReport, InvitationError> {
     require_open(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
-    let previous = storage::reminder_rounds(&mut conn, survey_id)?.pop();
-    if let (Some(last), Spacing::Kept) = (&previous, spacing) {
+    // Read in the round's own transaction: a round queued a moment ago by another process
+    // holds this one back as well.
+    let too_recent = |last: &ReminderRound| {
         // A date that does not parse was not written by Minyi; it does not hold a round back.
-        if let Ok(last_on) = NaiveDate::parse_from_str(&last.queued_on, "%Y-%m-%d") {
-            let again_on = last_on + chrono::Days::new(MIN_DAYS_BETWEEN_REMINDERS as u64);
-            if today < again_on {
-                return Err(InvitationError::RemindedRecently {
-                    survey: survey_id.to_owned(),
-                    round: last.round,
-                    last_on,
-                    again_on,
-                });
-            }
-        }
-    }
+        let last_on = NaiveDate::parse_from_str(&last.queued_on, "%Y-%m-%d").ok()?;
+        let again_on = last_on + chrono::Days::new(MIN_DAYS_BETWEEN_REMINDERS as u64);
+        (spacing == Spacing::Kept && today < again_on).then(|| InvitationError::RemindedRecently {
+            survey: survey_id.to_owned(),
+            round: last.round,
+            last_on,
+            again_on,
+        })
+    };
     let reminder = |id: String, email: String, lang: String| {
         let lang = Lang::from_code(&lang).unwrap_or_default();
         mail(survey_id, MailKind::Reminder, &email, Some(&id), lang)
     };
-    let today = today.format("%Y-%m-%d").to_string();
-    let round = match storage::queue_reminder_round(&mut conn, survey_id, &today, reminder)? {
-        IfOpen::Written(round) => round,
-        IfOpen::NotOpen(state) => return Err(not_open(survey_id, state)),
-    };
-    Ok(ReminderReport {
-        queued: round
-            .as_ref()
-            .map_or(0, |r| usize::try_from(r.reminders).unwrap_or(0)),
-        round: round.map(|r| r.round),
-        previous,
-    })
+    let queued_on = today.format("%Y-%m-%d").to_string();
+    match storage::queue_reminder_round(&mut conn, survey_id, &queued_on, too_recent, reminder)? {
+        IfOpen::NotOpen(state) => Err(not_open(survey_id, state)),
+        IfOpen::Written(RoundOutcome::HeldBack(too_recent)) => Err(too_recent),
+        IfOpen::Written(RoundOutcome::Queued { previous, round }) => Ok(ReminderReport {
+            queued: round
+                .as_ref()
+                .map_or(0, |r| usize::try_from(r.reminders).unwrap_or(0)),
+            round: round.map(|r| r.round),
+            previous,
+        }),
+    }
 }
 
 /// Where a survey's invitation campaign stands (the dashboard, `minyi survey status`).

@@ -191,37 +191,55 @@ pub fn reminder_rounds(
         .load(conn)?)
 }
 
+/// What `queue_reminder_round` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoundOutcome<R> {
+    /// `hold_back` gave this reason against the survey's last round: nothing was queued.
+    HeldBack(R),
+    /// The round (`None` when no one was left to remind, which is not a round), after the
+    /// survey's last.
+    Queued {
+        previous: Option<ReminderRound>,
+        round: Option<ReminderRound>,
+    },
+}
+
 /// Queues a round of reminders, `reminder(invitation id, address, language)` each, to every
-/// unused invitation that still has an address and no message waiting, and records the round:
-/// in one transaction, if the survey is still open when it runs (as `create_invitations`), so
-/// that neither a close nor another round can come between reading the addresses and queueing
-/// their messages. Nothing is recorded for an empty round (`Written(None)`). The round's
-/// number follows the survey's last.
-pub fn queue_reminder_round(
+/// unused invitation that still has an address and no message waiting, and records the round,
+/// unless `hold_back` gives a reason against the survey's last round (too recent, say). All in
+/// one transaction, if the survey is still open when it runs (as `create_invitations`), so that
+/// neither a close nor another round can come between the last round read, the addresses read
+/// and their messages queued. Nothing is recorded for an empty round. The round's number
+/// follows the survey's last.
+pub fn queue_reminder_round<R>(
     conn: &mut DbConnection,
     survey_id: &str,
     queued_on: &str,
+    hold_back: impl FnOnce(&ReminderRound) -> Option<R>,
     reminder: impl Fn(String, String, String) -> NewMail,
-) -> Result<IfOpen<Option<ReminderRound>>, StorageError> {
+) -> Result<IfOpen<RoundOutcome<R>>, StorageError> {
     conn.transaction(|conn| {
         let state = held_state(conn, survey_id, Hold::Exclusive)?;
         if state != SurveyState::Open {
             return Ok(IfOpen::NotOpen(state));
+        }
+        let previous = reminder_rounds(conn, survey_id)?.pop();
+        if let Some(reason) = previous.as_ref().and_then(hold_back) {
+            return Ok(IfOpen::Written(RoundOutcome::HeldBack(reason)));
         }
         let mails: Vec<NewMail> = unused_without_pending_mail(conn, survey_id)?
             .into_iter()
             .map(|(id, email, lang)| reminder(id, email, lang))
             .collect();
         if mails.is_empty() {
-            return Ok(IfOpen::Written(None));
+            return Ok(IfOpen::Written(RoundOutcome::Queued {
+                previous,
+                round: None,
+            }));
         }
         super::outbox::enqueue(conn, &mails)?;
-        let last: Option<i32> = reminder_rounds::table
-            .select(diesel::dsl::max(reminder_rounds::round))
-            .filter(reminder_rounds::survey_id.eq(survey_id))
-            .first(conn)?;
         let round = ReminderRound {
-            round: last.unwrap_or(0) + 1,
+            round: previous.as_ref().map_or(0, |p| p.round) + 1,
             queued_on: queued_on.to_owned(),
             reminders: i32::try_from(mails.len()).unwrap_or(i32::MAX),
         };
@@ -233,7 +251,10 @@ pub fn queue_reminder_round(
                 reminder_rounds::reminders.eq(round.reminders),
             ))
             .execute(conn)?;
-        Ok(IfOpen::Written(Some(round)))
+        Ok(IfOpen::Written(RoundOutcome::Queued {
+            previous,
+            round: Some(round),
+        }))
     })
 }
 

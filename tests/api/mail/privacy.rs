@@ -144,7 +144,7 @@ on_both_backends! {
         let mut conn = db.conn().unwrap();
 
         let invited = storage::create_invitations(&mut conn, EXAMPLE_ID, &batch).unwrap();
-        let reminded = storage::queue_reminder_round(&mut conn, EXAMPLE_ID, "2026-11-30", reminder).unwrap();
+        let reminded = storage::queue_reminder_round(&mut conn, EXAMPLE_ID, "2026-11-30", |_| None::<()>, reminder).unwrap();
 
         assert_eq!(invited, IfOpen::NotOpen(SurveyState::Closed));
         assert_eq!(reminded, IfOpen::NotOpen(SurveyState::Closed));
@@ -235,6 +235,54 @@ on_both_backends! {
         assert!(said == ["queued 0", "queued 200"] || said == ["queued 200", "reminded recently"], "{said:?}");
         let rounds = storage::reminder_rounds(&mut conn, EXAMPLE_ID).unwrap();
         assert_eq!(rounds.iter().map(|r| (r.round, r.reminders)).collect::<Vec<_>>(), [(1, 200)]);
+    }
+
+    async fn a_round_queued_while_another_waited_holds_that_one_back(backend: Backend) {
+        let (test_db, _db, catalog) = open_without_a_server(backend);
+        invite(&catalog, EXAMPLE_ID, &addresses(&[("resident@example.org", None)])).unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        // Another process, mid-transaction: it holds the survey's row (the write lock on
+        // SQLite) and records a round of today, its messages already sent.
+        let other_process = Database::connect(test_db.url.clone(), 1).unwrap();
+        let mut other = other_process.conn().unwrap();
+        let (begin, insert) = (
+            match backend {
+                Backend::Sqlite => "BEGIN IMMEDIATE".to_owned(),
+                Backend::Postgres => format!("BEGIN; SELECT 1 FROM surveys WHERE id = '{EXAMPLE_ID}' FOR UPDATE"),
+            },
+            format!(
+                "INSERT INTO reminder_rounds (survey_id, round, queued_on, reminders) \
+                 VALUES ('{EXAMPLE_ID}', 1, '2026-11-20', 1)"
+            ),
+        );
+        execute(&mut other, &begin);
+        execute(&mut other, &insert);
+
+        let report = std::thread::scope(|scope| {
+            let waiting = scope.spawn(|| {
+                minyi::invitations::remind(&catalog, EXAMPLE_ID, day, minyi::invitations::Spacing::Kept)
+            });
+            // Long enough for the round to reach the lock and wait at it.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            execute(&mut other, "COMMIT");
+            waiting.join().unwrap()
+        });
+
+        match report {
+            Err(InvitationError::RemindedRecently { round: 1, .. }) => {}
+            other => panic!("a second round on the day of the first: {other:?}"),
+        }
+        let mut conn = catalog.database().conn().unwrap();
+        assert_eq!(storage::reminder_rounds(&mut conn, EXAMPLE_ID).unwrap().len(), 1);
+    }
+}
+
+/// Runs SQL on a connection of its own, as another process would.
+fn execute(conn: &mut storage::DbConnection, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        storage::DbConnection::Sqlite(c) => c.batch_execute(sql).unwrap(),
+        storage::DbConnection::Postgres(c) => c.batch_execute(sql).unwrap(),
     }
 }
 
