@@ -278,9 +278,14 @@ pub(super) fn verify(
             verified.format
         )
     };
+    let totals = if crate::release::resultset::has_totals(&verified.format) {
+        " totals,"
+    } else {
+        ""
+    };
     println!(
         "{}: verified. {} files match the manifest; {} response rows give Merkle root {}; \
-         weights, estimates, evaluation and the R and SPSS scripts, made again from the rows and survey.toml, are equal to the released ones.{earlier}",
+         weights, estimates,{totals} evaluation and the R and SPSS scripts, made again from the rows and survey.toml, are equal to the released ones.{earlier}",
         file.display(),
         verified.files,
         verified.responses,

@@ -176,6 +176,15 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             "{extra} is in the zip but not in the manifest"
         )));
     }
+    // A file relabelled as an earlier format would escape totals.csv's recomputation.
+    if !resultset::has_totals(&manifest.format) && files.contains_key("totals.csv") {
+        return Err(discrepancy(format!(
+            "totals.csv came in with format {}, but manifest.json says {:?}: the file was \
+             relabelled",
+            resultset::FORMAT,
+            manifest.format
+        )));
+    }
     let file = |name: &str| {
         files
             .get(name)
@@ -283,6 +292,13 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             file("estimates.csv")?,
             &estimates,
         ));
+    }
+    if resultset::has_totals(&manifest.format) {
+        let totals = resultset::totals_csv(&evaluation, &release, encoding)
+            .map_err(|e| discrepancy(e.to_string()))?;
+        if totals != file("totals.csv")? {
+            return Err(first_difference("totals.csv", file("totals.csv")?, &totals));
+        }
     }
     let json = evaluation_json(&evaluation, &manifest.survey_version)
         .map_err(|e| discrepancy(e.to_string()))?;

@@ -9,6 +9,7 @@ use super::codebook_csv;
 use super::columns::Column;
 use super::estimates::{ESTIMATE_COLUMNS, STATUS_LABELS};
 use super::r_points::{r_points, R_POINTS_HEADING};
+use super::totals::TOTAL_COLUMNS;
 use super::ReleaseFacts;
 use crate::release::Encoding;
 use crate::survey::{Measure, Survey, Text};
@@ -50,31 +51,11 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
             field
         })
         .collect();
-    let estimate_fields: Vec<Value> = ESTIMATE_COLUMNS
-        .iter()
-        .map(|(name, kind, description, description_zh)| {
-            let mut field = json!({
-                "name": name,
-                "type": kind,
-                "description": description,
-                "description_zh": description_zh,
-            });
-            if *name == "status" {
-                field["constraints"] = json!({
-                    "enum": STATUS_LABELS.iter().map(|(code, ..)| code).collect::<Vec<_>>()
-                });
-                field["valueLabels"] = STATUS_LABELS
-                    .iter()
-                    .map(|(code, zh, en)| (code.to_string(), json!({ "zh": zh, "en": en })))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into();
-            }
-            field
-        })
-        .collect();
+    let estimate_fields = described_fields(&ESTIMATE_COLUMNS);
+    let total_fields = described_fields(&TOTAL_COLUMNS);
     let package = json!({
         // Not "tabular-data-package": the package lists the methodology, the survey file and
-        // the scripts beside its three tables.
+        // the scripts beside its four tables.
         "profile": "data-package",
         "name": format!("minyi-{}", survey.id),
         "title": format!("{} / {}", survey.title.zh, survey.title.en),
@@ -101,6 +82,17 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
                 "dialect": dialect(),
                 "schema": { "fields": estimate_fields, "missingValues": [""] },
             },
+            {
+                "name": "totals",
+                "path": "totals.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": encoding_name(facts.encoding),
+                "dialect": dialect(),
+                "description": "The evaluation component of the city and of each county, one row each: the total of estimates.csv's points, the range it could take within the intervals, and the indicators by status.",
+                "schema": { "fields": total_fields, "missingValues": [""], "primaryKey": "domain" },
+            },
             { "name": "evaluation", "path": "evaluation.json", "format": "json", "mediatype": "application/json" },
             {
                 "name": "codebook",
@@ -122,6 +114,34 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(&package).unwrap_or_default();
     bytes.push(b'\n');
     bytes
+}
+
+/// The fields of a table Minyi computes (`estimates.csv`, `totals.csv`), each described in
+/// English and Chinese; a `status` column with its values labelled as the results page words
+/// them.
+fn described_fields(columns: &[(&str, &str, &str, &str)]) -> Vec<Value> {
+    columns
+        .iter()
+        .map(|(name, kind, description, description_zh)| {
+            let mut field = json!({
+                "name": name,
+                "type": kind,
+                "description": description,
+                "description_zh": description_zh,
+            });
+            if *name == "status" {
+                field["constraints"] = json!({
+                    "enum": STATUS_LABELS.iter().map(|(code, ..)| code).collect::<Vec<_>>()
+                });
+                field["valueLabels"] = STATUS_LABELS
+                    .iter()
+                    .map(|(code, zh, en)| (code.to_string(), json!({ "zh": zh, "en": en })))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
+            field
+        })
+        .collect()
 }
 
 /// `minyi.R` as a result set of `format` holds it: before [`super::FORMAT_3`] it ended with

@@ -1,5 +1,6 @@
 //! The result set of a closed or published survey, `resultset-{id}-{version}.zip`: anonymized
-//! k-anonymous microdata (`responses.csv`), every estimate (`estimates.csv`), the evaluation
+//! k-anonymous microdata (`responses.csv`), every estimate (`estimates.csv`), each domain's
+//! total (`totals.csv`), the evaluation
 //! (`evaluation.json`), the survey file (`survey.toml`), a Frictionless codebook
 //! (`datapackage.json`), `methodology.md`, SPSS and R scripts, and `manifest.json` with the
 //! SHA-256 of every file and the Merkle root of the response rows.
@@ -24,6 +25,7 @@ mod methodology;
 mod r_points;
 mod spss;
 mod spss_estimates;
+mod totals;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Seek, Write};
@@ -36,6 +38,7 @@ pub use codebook::{r_script, r_script_of_format};
 pub use columns::{columns, Column};
 pub use estimates::{estimates_csv, evaluation_json};
 pub use spss::spss_of_format as spss_script;
+pub use totals::totals_csv;
 
 use crate::analysis::{quality_flags, AnalysisError, AnswerReader};
 use crate::catalog::{Catalog, CatalogError};
@@ -51,9 +54,10 @@ use crate::survey::{Answer, Answers, Survey};
 use archive::Archive;
 
 /// The result-set format this Minyi writes: `manifest.json`'s `format`. It changes when a file
-/// made from `survey.toml` alone (a script) is made differently, so that `minyi verify` can
-/// still check a result set downloaded before.
-pub const FORMAT: &str = "minyi-resultset/4";
+/// made from `survey.toml` alone (a script) is made differently, or a recomputed file is added,
+/// so that `minyi verify` can still check a result set downloaded before (and an earlier Minyi
+/// refuses one it would not check whole).
+pub const FORMAT: &str = "minyi-resultset/5";
 
 /// The earlier formats `minyi verify` reads; it makes their scripts again as they were made
 /// then ([`spss::spss_of_format`]).
@@ -63,7 +67,8 @@ pub const FORMAT: &str = "minyi-resultset/4";
 ///   domain's total ([`codebook::r_script_of_format`]).
 /// - `/3`: `minyi.sps` ended with the estimates. `/4` adds each indicator's points and each
 ///   domain's total to it too.
-pub const EARLIER_FORMATS: &[&str] = &[FORMAT_3, FORMAT_2, FORMAT_1];
+/// - `/4`: had no `totals.csv`. `/5` adds it, recomputed by `minyi verify`.
+pub const EARLIER_FORMATS: &[&str] = &[FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1];
 
 /// The first format: its `minyi.sps` read the data only, and its `minyi.R` computed no points.
 pub const FORMAT_1: &str = "minyi-resultset/1";
@@ -73,6 +78,14 @@ pub const FORMAT_2: &str = "minyi-resultset/2";
 
 /// The third: its `minyi.sps` computed no points.
 pub const FORMAT_3: &str = "minyi-resultset/3";
+
+/// The fourth: it had no `totals.csv`.
+pub const FORMAT_4: &str = "minyi-resultset/4";
+
+/// Whether a result set of `format` holds `totals.csv` (from `/5` on).
+pub fn has_totals(format: &str) -> bool {
+    ![FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1].contains(&format)
+}
 pub const MERKLE_ALGORITHM: &str = "RFC 6962 Merkle tree (SHA-256) over the rows of responses.csv, header excluded, each row as written without its line end";
 
 /// `manifest.json`.
@@ -511,6 +524,10 @@ fn build<W: Write + Seek>(
     archive.add(
         "estimates.csv",
         bytes(estimates_csv(&evaluation, encoding)?),
+    )?;
+    archive.add(
+        "totals.csv",
+        bytes(totals_csv(&evaluation, &release, encoding)?),
     )?;
     archive.add(
         "evaluation.json",

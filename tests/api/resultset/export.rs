@@ -4,9 +4,10 @@ use sha2::{Digest, Sha256};
 
 use super::*;
 
-const FILES: [&str; 10] = [
+const FILES: [&str; 11] = [
     "responses.csv",
     "estimates.csv",
+    "totals.csv",
     "evaluation.json",
     "survey.toml",
     "datapackage.json",
@@ -140,5 +141,141 @@ on_both_backends! {
         assert!(!file(&without, "responses.csv").starts_with("\u{feff}".as_bytes()), "plain UTF-8 on request");
         assert_eq!(manifest(&with_bom).merkle_root, manifest(&without).merkle_root, "the rows are the same");
         assert_eq!(manifest(&without).encoding, "utf-8");
+    }
+}
+
+/// `totals.csv`: the component's total of the city and of each county, one row each, as an
+/// evaluator in Excel would otherwise sum `estimates.csv`'s points by domain.
+#[actix_web::test]
+async fn totals_give_each_domain_the_sum_of_its_points_and_its_indicators_by_status() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 1400);
+    let dir = tempfile::tempdir().unwrap();
+    let files = unzip(&std::fs::read(export(&app, Encoding::Utf8WithBom, dir.path())).unwrap());
+    let table = |name: &str| {
+        let text = String::from_utf8(file(&files, name).to_vec()).unwrap();
+        let text = text
+            .strip_prefix('\u{feff}')
+            .expect("Excel-ready")
+            .to_owned();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let rows: Vec<std::collections::HashMap<String, String>> = reader
+            .records()
+            .map(|row| {
+                headers
+                    .iter()
+                    .map(str::to_owned)
+                    .zip(row.unwrap().iter().map(str::to_owned))
+                    .collect()
+            })
+            .collect();
+        rows
+    };
+    let number = |row: &std::collections::HashMap<String, String>, column: &str| -> f64 {
+        row[column]
+            .parse()
+            .unwrap_or_else(|_| panic!("{column}: {row:?}"))
+    };
+    let (estimates, totals) = (table("estimates.csv"), table("totals.csv"));
+    let evaluation: serde_json::Value =
+        serde_json::from_slice(file(&files, "evaluation.json")).unwrap();
+    let package: serde_json::Value =
+        serde_json::from_slice(file(&files, "datapackage.json")).unwrap();
+
+    let domains: Vec<&str> = totals.iter().map(|t| t["domain"].as_str()).collect();
+    assert_eq!(domains[0], "city");
+    assert_eq!(
+        domains.len(),
+        8,
+        "the city and its seven counties: {domains:?}"
+    );
+    let mut statuses_seen = std::collections::BTreeSet::new();
+    for (total, domain) in totals
+        .iter()
+        .zip(evaluation["evaluation"]["domains"].as_array().unwrap())
+    {
+        let rows: Vec<_> = estimates
+            .iter()
+            .filter(|e| e["domain"] == total["domain"])
+            .collect();
+        assert_eq!(rows.len(), example_survey().indicators.len(), "{total:?}");
+        let (points, max_points) = (number(total, "points"), number(total, "max_points"));
+        let sum: f64 = rows.iter().map(|e| number(e, "points")).sum();
+        assert!(
+            (points - sum).abs() <= 1e-9,
+            "{total:?}: the points of estimates.csv add up to {sum}"
+        );
+        assert_eq!(
+            max_points,
+            rows.iter().map(|e| number(e, "max_points")).sum::<f64>()
+        );
+        assert_eq!(total["domain_zh"], rows[0]["domain_zh"]);
+        assert_eq!(
+            total["respondents"],
+            domain["respondents"].to_string(),
+            "{total:?}"
+        );
+        // As the results page shows it: one decimal, rounded down.
+        let shown = &total["points_shown"];
+        assert!(
+            shown
+                .split_once('.')
+                .is_some_and(|(_, tenths)| tenths.len() == 1),
+            "{shown}"
+        );
+        let shown: f64 = shown.parse().unwrap();
+        assert!(shown <= points + 1e-9 && points - shown < 0.1, "{total:?}");
+        let (low, high) = (number(total, "points_low"), number(total, "points_high"));
+        assert!(
+            0.0 <= low && low <= points && points <= high && high <= max_points,
+            "{total:?}"
+        );
+        for status in [
+            "met",
+            "not_met",
+            "too_close_to_call",
+            "undetermined",
+            "no_data",
+        ] {
+            let counted = rows.iter().filter(|e| e["status"] == status).count();
+            assert_eq!(total[status], counted.to_string(), "{status} in {total:?}");
+            if counted > 0 {
+                statuses_seen.insert(status);
+            }
+        }
+        assert_eq!(total["includes_simulated"], "true");
+    }
+    assert!(
+        statuses_seen.len() >= 2,
+        "more than one status counted: {statuses_seen:?}"
+    );
+    assert!(
+        totals
+            .iter()
+            .any(|t| number(t, "points_low") < number(t, "points_high")),
+        "some total rests on sampling noise"
+    );
+    let resource = package["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "totals.csv")
+        .expect("described");
+    let fields = resource["schema"]["fields"].as_array().unwrap();
+    let header = String::from_utf8_lossy(file(&files, "totals.csv"))
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .to_owned();
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names.join(","), header);
+    for field in fields {
+        assert!(
+            field["description"].as_str().is_some_and(|d| d.len() > 10)
+                && field["description_zh"].is_string(),
+            "{field}"
+        );
     }
 }

@@ -243,7 +243,7 @@ async fn an_answer_no_figure_uses_forged_with_its_manifest_is_caught_against_the
 }
 
 #[actix_web::test]
-async fn a_forged_script_or_codebook_is_caught_even_when_its_manifest_agrees() {
+async fn a_forged_script_total_or_codebook_is_caught_even_when_its_manifest_agrees() {
     let app = spawn_app(Backend::Sqlite).await;
     closed_with_responses(&app, 1400);
     let dir = tempfile::tempdir().unwrap();
@@ -270,6 +270,24 @@ async fn a_forged_script_or_codebook_is_caught_even_when_its_manifest_agrees() {
         "datapackage.json",
         codebook.replacen("很不满意", "非常满意", 1).as_bytes(),
     );
+    // The city's total raised to the maximum, as a county that wanted a pass would.
+    let totals = String::from_utf8(file(&files, "totals.csv").to_vec()).unwrap();
+    let city = totals.lines().nth(1).unwrap();
+    let cells: Vec<&str> = city.split(',').collect();
+    let raised = city.replacen(
+        &format!(",{},{},", cells[4], cells[5]),
+        &format!(",{},{},", cells[5], cells[5]),
+        1,
+    );
+    assert_ne!(raised, city, "the city falls short of the maximum");
+    let forged_totals = forged_file(
+        &files,
+        dir.path(),
+        "totals.csv",
+        totals.replacen(city, &raised, 1).as_bytes(),
+    );
+    let (totals_verified, _, totals_said) =
+        verify_with(&forged_totals, &["--expect-root", &published.merkle_root]);
     let (script_verified, _, script_said) =
         verify_with(&forged_script, &["--expect-root", &published.merkle_root]);
     let (codebook_alone, said_alone, _) =
@@ -287,6 +305,10 @@ async fn a_forged_script_or_codebook_is_caught_even_when_its_manifest_agrees() {
     assert!(
         !script_verified && script_said.contains("minyi.R line"),
         "{script_said}"
+    );
+    assert!(
+        !totals_verified && totals_said.contains("totals.csv line 2"),
+        "{totals_said}"
     );
     assert!(
         codebook_alone && !said_alone.contains("every file in this zip is the published one"),
@@ -337,8 +359,8 @@ fn a_result_set_of_every_format_exported_by_the_minyi_of_its_day_verifies() {
 }
 
 /// Result sets downloaded before `minyi.sps` computed the estimates (format
-/// `minyi-resultset/1`), `minyi.R` the points (`/2`) or `minyi.sps` the points (`/3`) must
-/// still verify with a later Minyi,
+/// `minyi-resultset/1`), `minyi.R` the points (`/2`), `minyi.sps` the points (`/3`) or
+/// totals.csv came in (`/4`) must still verify with a later Minyi,
 /// their scripts made again as their format made them: a forged one is caught, and relabelling
 /// a file as an earlier format gains a forger nothing.
 #[actix_web::test]
@@ -370,9 +392,21 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         .expect("minyi.sps recomputes the points");
     let points_to = points_from + sps[points_from..].find("FORMATS\n  est.").unwrap();
     let sps_3 = format!("{}{}", &sps[..points_from], &sps[points_to..]);
+    // `/4` and before: no totals.csv.
+    let without_totals: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(name, _)| name != "totals.csv")
+        .cloned()
+        .collect();
     let with = |format: &str, sps: &str, r: &str| {
         let mut manifest = manifest(&files);
         manifest.format = format.to_owned();
+        let files = if resultset::has_totals(format) {
+            &files
+        } else {
+            manifest.files.retain(|entry| entry.path != "totals.csv");
+            &without_totals
+        };
         for entry in &mut manifest.files {
             let script = match entry.path.as_str() {
                 "minyi.sps" => sps,
@@ -406,11 +440,29 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     let (first, first_said, _) = verified(with("minyi-resultset/1", sps_1, r_2));
     let (second, second_said, _) = verified(with("minyi-resultset/2", &sps_3, r_2));
     let (third, third_said, _) = verified(with("minyi-resultset/3", &sps_3, &r));
+    let (fourth, fourth_said, _) = verified(with("minyi-resultset/4", &sps, &r));
+    let relabelled_with_totals = {
+        let mut manifest = manifest(&files);
+        manifest.format = "minyi-resultset/4".to_owned();
+        rezipped(
+            &files,
+            dir.path(),
+            "relabelled",
+            &manifest,
+            "minyi.sps",
+            sps.as_bytes(),
+        )
+    };
     let caught = [
         (
             verified(with("minyi-resultset/1", &forged_sps, r_2)),
             "minyi.sps",
             "a forged SPSS script of /1",
+        ),
+        (
+            verified(relabelled_with_totals),
+            "totals.csv came in with format minyi-resultset/5",
+            "today's file relabelled /4, its totals.csv kept out of recomputation",
         ),
         (
             verified(with("minyi-resultset/2", &sps_3, &forged_r)),
@@ -458,6 +510,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         (first, &first_said, "/1"),
         (second, &second_said, "/2"),
         (third, &third_said, "/3"),
+        (fourth, &fourth_said, "/4"),
     ] {
         assert!(
             verified
@@ -476,7 +529,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     assert!(
         !later
             && later_said.contains(
-                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/4, minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
+                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/5, minyi-resultset/4, minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
             ),
         "{later_said}"
     );
