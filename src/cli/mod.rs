@@ -98,7 +98,7 @@ enum Command {
         #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
         lang: String,
     },
-    /// Check a result set: every hash, the Merkle root, and the weights, estimates and
+    /// Check a result set: every hash, the Merkle root, and the weights, estimates, totals and
     /// evaluation recomputed from its microdata; exits non-zero naming the first discrepancy.
     Verify {
         file: PathBuf,

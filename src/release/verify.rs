@@ -181,7 +181,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         return Err(discrepancy(format!(
             "totals.csv came in with format {}, but manifest.json says {:?}: the file was \
              relabelled",
-            resultset::FORMAT,
+            resultset::FORMAT_5,
             manifest.format
         )));
     }

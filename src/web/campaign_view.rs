@@ -29,14 +29,12 @@ fn reasons_without_addresses(reasons: &[(String, i64)]) -> Vec<(String, i64)> {
 /// A reason in runs of one language each, so that a screen reader says each in its own voice:
 /// the placeholders `scrub` put in (`[邮箱]`) are Chinese, and the mail server's words are
 /// Chinese when they are written in Chinese script (as Chinese providers write them), English
-/// otherwise. Neighbouring runs of one language are one run. `(language, text)`.
+/// when they hold letters. Server text of neither (a status code, punctuation) is said in the
+/// language of the server's words before it, or else after it. Neighbouring runs of one
+/// language are one run. `(language, text)`.
 fn in_languages(reason: &str) -> Vec<(&'static str, &str)> {
-    // (start, end, language) over `reason`.
-    let mut spans: Vec<(usize, usize, &'static str)> = Vec::new();
-    let mut push = |start: usize, end: usize, lang: &'static str| match spans.last_mut() {
-        Some(last) if last.2 == lang => last.1 = end,
-        _ => spans.push((start, end, lang)),
-    };
+    // (start, end, the language the text says, whether it is a placeholder) over `reason`.
+    let mut spans: Vec<(usize, usize, Option<&'static str>, bool)> = Vec::new();
     let mut at = 0;
     while let Some((found, placeholder)) = Found::ALL
         .iter()
@@ -48,35 +46,56 @@ fn in_languages(reason: &str) -> Vec<(&'static str, &str)> {
         .min()
     {
         if found > at {
-            push(at, found, language_of(&reason[at..found]));
+            spans.push((at, found, language_of(&reason[at..found]), false));
         }
-        push(found, found + placeholder.len(), Lang::Zh.code());
-        at = found + placeholder.len();
+        let end = found + placeholder.len();
+        spans.push((found, end, Some(Lang::Zh.code()), true));
+        at = end;
     }
     if at < reason.len() {
-        push(at, reason.len(), language_of(&reason[at..]));
+        spans.push((at, reason.len(), language_of(&reason[at..]), false));
     }
-    spans
-        .into_iter()
-        .map(|(start, end, lang)| (lang, &reason[start..end]))
+    let server_words = |span: &(usize, usize, Option<&'static str>, bool)| {
+        if span.3 {
+            None
+        } else {
+            span.2
+        }
+    };
+    let mut runs: Vec<(&'static str, usize, usize)> = Vec::new();
+    for (i, &(start, end, said, _)) in spans.iter().enumerate() {
+        let lang = said
+            .or_else(|| spans[..i].iter().rev().find_map(server_words))
+            .or_else(|| spans[i + 1..].iter().find_map(server_words))
+            .unwrap_or(Lang::En.code());
+        match runs.last_mut() {
+            Some(last) if last.0 == lang => last.2 = end,
+            _ => runs.push((lang, start, end)),
+        }
+    }
+    runs.into_iter()
+        .map(|(lang, start, end)| (lang, &reason[start..end]))
         .collect()
 }
 
-/// Chinese when the text holds a Han character or CJK punctuation, English otherwise.
-fn language_of(text: &str) -> &'static str {
+/// Chinese when the text holds a Han character or CJK punctuation, English when it holds
+/// letters, `None` otherwise (digits, spaces, ASCII punctuation).
+fn language_of(text: &str) -> Option<&'static str> {
     let chinese = |c: char| {
         matches!(c,
             '\u{3000}'..='\u{303f}' // CJK punctuation: 、。「」
             | '\u{3400}'..='\u{4dbf}' // Han, extension A
             | '\u{4e00}'..='\u{9fff}' // Han
             | '\u{f900}'..='\u{faff}' // Han compatibility
-            | '\u{ff00}'..='\u{ffef}' // full-width forms: ，：（）
+            | '\u{ff01}'..='\u{ff60}' // full-width forms: ，：（）
             | '\u{20000}'..='\u{3134f}') // Han, extensions B to G
     };
     if text.chars().any(chinese) {
-        Lang::Zh.code()
+        Some(Lang::Zh.code())
+    } else if text.chars().any(char::is_alphabetic) {
+        Some(Lang::En.code())
     } else {
-        Lang::En.code()
+        None
     }
 }
 
@@ -183,5 +202,20 @@ mod tests {
             in_languages("[邮箱]: user unknown"),
             [("zh-CN", "[邮箱]"), ("en", ": user unknown")]
         );
+        assert_eq!(
+            in_languages("550 [邮箱] 不存在"),
+            [("zh-CN", "550 [邮箱] 不存在")],
+            "a status code goes with the server's words after it"
+        );
+        assert_eq!(
+            in_languages("user unknown: [邮箱] (550)"),
+            [
+                ("en", "user unknown: "),
+                ("zh-CN", "[邮箱]"),
+                ("en", " (550)")
+            ],
+            "or with the server's words before it"
+        );
+        assert_eq!(in_languages("421"), [("en", "421")]);
     }
 }

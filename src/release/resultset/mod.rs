@@ -57,7 +57,10 @@ use archive::Archive;
 /// made from `survey.toml` alone (a script) is made differently, or a recomputed file is added,
 /// so that `minyi verify` can still check a result set downloaded before (and an earlier Minyi
 /// refuses one it would not check whole).
-pub const FORMAT: &str = "minyi-resultset/5";
+pub const FORMAT: &str = FORMAT_5;
+
+/// The fifth: `totals.csv` came in.
+pub const FORMAT_5: &str = "minyi-resultset/5";
 
 /// The earlier formats `minyi verify` reads; it makes their scripts again as they were made
 /// then ([`spss::spss_of_format`]).
@@ -82,7 +85,8 @@ pub const FORMAT_3: &str = "minyi-resultset/3";
 /// The fourth: it had no `totals.csv`.
 pub const FORMAT_4: &str = "minyi-resultset/4";
 
-/// Whether a result set of `format` holds `totals.csv` (from `/5` on).
+/// Whether a result set of `format` holds `totals.csv`: from [`FORMAT_5`] on, so not one of the
+/// formats before it.
 pub fn has_totals(format: &str) -> bool {
     ![FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1].contains(&format)
 }

@@ -3,6 +3,7 @@
 //! evaluator in Excel or WPS reads each county's score without summing rows. Recomputed by
 //! `minyi verify` like `estimates.csv`.
 
+use super::estimates::ESTIMATE_COLUMNS;
 use crate::evaluation::{points_range, points_shown, Evaluation, Status};
 use crate::release::{number, CsvFile, Encoding};
 use crate::survey::Survey;
@@ -10,29 +11,14 @@ use crate::survey::Survey;
 /// The columns of `totals.csv`: name, Frictionless type, and what it holds in English and in
 /// Chinese (for datapackage.json, as `estimates.csv`'s).
 pub const TOTAL_COLUMNS: [(&str, &str, &str, &str); 15] = [
-    (
-        "domain",
-        "string",
-        "`city`, or the county code",
-        "评价范围：city 为全市，否则为县（市、区）代码",
-    ),
-    (
-        "domain_zh",
-        "string",
-        "the domain's name in Chinese",
-        "评价范围的中文名称",
-    ),
-    (
-        "domain_en",
-        "string",
-        "the domain's name in English",
-        "评价范围的英文名称",
-    ),
+    ESTIMATE_COLUMNS[0],
+    ESTIMATE_COLUMNS[1],
+    ESTIMATE_COLUMNS[2],
     (
         "respondents",
         "integer",
         "responses used in the domain (after the exclusions of methodology.md)",
-        "该范围内计入统计的答卷数（按 methodology.md 的剔除规则剔除之后）",
+        "该范围内计入统计的答卷数（按 methodology.md 的规则剔除无效答卷后）",
     ),
     (
         "points",
@@ -61,8 +47,8 @@ pub const TOTAL_COLUMNS: [(&str, &str, &str, &str); 15] = [
     (
         "points_high",
         "number",
-        "the total with every indicator scored at the upper end of its 95% interval (an indicator without an interval earns all its points): how much of the total rests on sampling noise",
-        "各指标按其 95% 置信区间上限计分时的总分（没有区间的指标得全部分值）：总分中有多少取决于抽样误差",
+        "the total with every indicator scored at the upper end of its 95% interval (an indicator with an estimate but no interval earns all its points, one without data none): points_low to points_high is how far the total could move with sampling noise",
+        "各指标按其 95% 置信区间上限计分时的总分（有估计值但没有区间的指标得全部分值，无数据的指标不得分）：points_low 与 points_high 之差表明总分受抽样误差影响的程度",
     ),
     (
         "met",
@@ -92,14 +78,9 @@ pub const TOTAL_COLUMNS: [(&str, &str, &str, &str); 15] = [
         "no_data",
         "integer",
         "indicators whose status is `no_data`",
-        "无数据（no_data）的指标数",
+        "判定为“无数据”（no_data）的指标数",
     ),
-    (
-        "includes_simulated",
-        "boolean",
-        "true when simulated responses were used: the figures describe no real population",
-        "是否用到了模拟答卷：为 true 时这些数字不代表任何真实人群",
-    ),
+    ESTIMATE_COLUMNS[22],
 ];
 
 /// `totals.csv` of evaluation `e`, computed under `release` (the survey as released, whose
@@ -139,21 +120,4 @@ pub fn totals_csv(
         ])?;
     }
     file.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::release::resultset::estimates::ESTIMATE_COLUMNS;
-
-    #[test]
-    fn the_columns_it_shares_with_estimates_csv_are_described_alike() {
-        for (name, kind, en, zh) in TOTAL_COLUMNS {
-            if let Some(same) = ESTIMATE_COLUMNS.iter().find(|c| c.0 == name) {
-                if name != "points" && name != "max_points" {
-                    assert_eq!(*same, (name, kind, en, zh), "{name}");
-                }
-            }
-        }
-    }
 }

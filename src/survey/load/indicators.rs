@@ -53,7 +53,7 @@ pub(crate) fn build(
             ),
             RawMeasureKind::Mean | RawMeasureKind::CorrectShare => (
                 1.0..=100.0,
-                said!("score_threshold", "a score from 1 to 100"),
+                said!("score_threshold", "a score out of 100, above 1"),
             ),
         };
         let score = !matches!(raw.kind, RawMeasureKind::Proportion);
@@ -66,7 +66,7 @@ pub(crate) fn build(
                     let points = (raw.threshold * 100.0 * 1e6).round() / 1e6;
                     said!(
                         "score_not_share",
-                        "a score from 0 to 100, not a share (for {points} points write {points})",
+                        "a score out of 100, not a share (for {points} points write {points})",
                         points = points
                     )
                 },

@@ -421,13 +421,19 @@ const BAD_FILES: &[BadFile] = &[
         what: "a score threshold above 100",
         edits: &[("threshold = 60", "threshold = 600")],
         path: "indicators[knowledge].threshold",
-        says: "a score from 1 to 100",
+        says: "a score out of 100, above 1",
     },
     BadFile {
         what: "a score threshold below 1 that is not a share either",
         edits: &[("threshold = 60", "threshold = -5")],
         path: "indicators[knowledge].threshold",
-        says: "a score from 1 to 100",
+        says: "a score out of 100, above 1",
+    },
+    BadFile {
+        what: "a score threshold of 1, a share of 100% written for a score",
+        edits: &[("threshold = 60", "threshold = 1")],
+        path: "indicators[knowledge].threshold",
+        says: "not a share (for 100 points write 100)",
     },
     BadFile {
         what: "a score threshold written as a share",

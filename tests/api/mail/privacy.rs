@@ -238,8 +238,12 @@ on_both_backends! {
     }
 
     async fn a_round_queued_while_another_waited_holds_that_one_back(backend: Backend) {
-        let (test_db, _db, catalog) = open_without_a_server(backend);
+        let (test_db, db, catalog) = open_without_a_server(backend);
         invite(&catalog, EXAMPLE_ID, &addresses(&[("resident@example.org", None)])).unwrap();
+        let mut conn = db.conn().unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let sent = storage::claim_next(&mut conn, now, now + 60, "sent", 5).unwrap().unwrap();
+        assert!(storage::complete(&mut conn, &sent.id, "sent").unwrap(), "the invitation went out");
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
         // Another process, mid-transaction: it holds the survey's row (the write lock on
         // SQLite) and records a round of today, its messages already sent.
@@ -272,8 +276,8 @@ on_both_backends! {
             Err(InvitationError::RemindedRecently { round: 1, .. }) => {}
             other => panic!("a second round on the day of the first: {other:?}"),
         }
-        let mut conn = catalog.database().conn().unwrap();
         assert_eq!(storage::reminder_rounds(&mut conn, EXAMPLE_ID).unwrap().len(), 1);
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (0, 0), "no reminder queued");
     }
 }
 

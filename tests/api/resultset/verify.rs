@@ -355,6 +355,11 @@ fn a_result_set_of_every_format_exported_by_the_minyi_of_its_day_verifies() {
             format != resultset::FORMAT,
             "{said}"
         );
+        assert_eq!(
+            said.contains("weights, estimates, totals, evaluation"),
+            resultset::has_totals(format),
+            "{said}"
+        );
     }
 }
 
