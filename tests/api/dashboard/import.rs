@@ -597,6 +597,9 @@ async fn the_dashboard_gives_the_current_file_to_edit_and_upload_again() {
 
 #[actix_web::test]
 async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
+    // A form that is no upload is 400; a confirmation whose token was not made for it, 422; a
+    // source over the limit, 413. A file name with folders is no error: the check page names
+    // the file by its last part and nothing is written until the import is confirmed.
     let (folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
     let page = get(&app, "/admin/import", &cookie).await;
     let token = token_in(&page.body);
@@ -608,36 +611,51 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
             .into_bytes()
     };
     let named = |file_name: &str| upload_form(&token, "zh", Some((file_name, text.as_bytes())));
-    let uploads: Vec<(&str, String, Vec<u8>)> = vec![
-        ("no boundary", "multipart/form-data".into(), good.clone()),
-        ("another boundary", "multipart/form-data; boundary=other".into(), good.clone()),
-        ("cut short", multipart.clone(), good[..good.len() / 2].to_vec()),
-        ("empty body", multipart.clone(), Vec::new()),
-        ("not multipart", "application/x-www-form-urlencoded".into(), b"file=x".to_vec()),
-        ("JSON", "application/json".into(), br#"{"file":"x"}"#.to_vec()),
-        ("no content type", String::new(), good.clone()),
-        ("part without a name", multipart.clone(), part("form-data", "x")),
-        ("part without disposition", multipart.clone(), format!("--{BOUNDARY}\r\n\r\nx\r\n--{BOUNDARY}--\r\n").into_bytes()),
-        ("a path as the file name", multipart.clone(), named("../../../etc/passwd")),
-        ("a Windows path", multipart.clone(), named("C:\\\\Windows\\\\system.ini")),
-        ("a hidden file name", multipart.clone(), named(".bashrc")),
-        ("a very long file name", multipart.clone(), named(&"长".repeat(3000))),
-        ("a NUL in the file name", multipart.clone(), named("a\u{0}b.toml")),
-        ("a thousand parts", multipart.clone(), (0..1000).map(|i| format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nx\r\n")).collect::<String>().into_bytes()),
+    let uploads: Vec<(&str, String, Vec<u8>, u16)> = vec![
+        ("no boundary", "multipart/form-data".into(), good.clone(), 400),
+        ("another boundary", "multipart/form-data; boundary=other".into(), good.clone(), 400),
+        ("cut short", multipart.clone(), good[..good.len() / 2].to_vec(), 400),
+        ("empty body", multipart.clone(), Vec::new(), 400),
+        ("not multipart", "application/x-www-form-urlencoded".into(), b"file=x".to_vec(), 400),
+        ("JSON", "application/json".into(), br#"{"file":"x"}"#.to_vec(), 400),
+        ("no content type", String::new(), good.clone(), 400),
+        ("part without a name", multipart.clone(), part("form-data", "x"), 400),
+        ("part without disposition", multipart.clone(), format!("--{BOUNDARY}\r\n\r\nx\r\n--{BOUNDARY}--\r\n").into_bytes(), 400),
+        ("a NUL in the file name", multipart.clone(), named("a\u{0}b.toml"), 400),
+        ("a thousand parts", multipart.clone(), (0..1000).map(|i| format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nx\r\n")).collect::<String>().into_bytes(), 400),
     ];
-    let confirmations: Vec<(&str, Vec<(&str, String)>)> = vec![
-        ("no fields", vec![]),
+    let long_name = "长".repeat(3000);
+    // (what, the name sent, the name the check page gives it)
+    let names: Vec<(&str, &str, String)> = vec![
+        (
+            "a path as the file name",
+            "../../../etc/passwd",
+            "passwd".into(),
+        ),
+        (
+            "a Windows path",
+            "C:\\\\Windows\\\\system.ini",
+            "system.ini".into(),
+        ),
+        ("a hidden file name", ".bashrc", ".bashrc".into()),
+        ("a very long file name", &long_name, "长".repeat(100)),
+    ];
+    let confirmations: Vec<(&str, Vec<(&str, String)>, u16)> = vec![
+        ("no fields", vec![], 400),
         (
             "source not hex",
             vec![("_token", token.clone()), ("source", "zz".into())],
+            400,
         ),
         (
             "source of odd length",
             vec![("_token", token.clone()), ("source", "abc".into())],
+            400,
         ),
         (
             "source not UTF-8",
             vec![("_token", token.clone()), ("source", "c3f1d2e2".into())],
+            400,
         ),
         (
             "the upload page's token",
@@ -646,6 +664,7 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
                 ("source", hex::encode(&text)),
                 ("name", "x.toml".into()),
             ],
+            422,
         ),
         (
             "a path as the name",
@@ -654,6 +673,7 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
                 ("source", hex::encode(&text)),
                 ("name", "../../x.toml".into()),
             ],
+            422,
         ),
         (
             "a huge source",
@@ -661,11 +681,12 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
                 ("_token", token.clone()),
                 ("source", "61".repeat(1_100_000)),
             ],
+            413,
         ),
     ];
 
     let mut answers = Vec::new();
-    for (what, content_type, body) in uploads {
+    for (what, content_type, body, expected) in uploads {
         let mut request = app
             .client
             .post(app.url("/admin/import"))
@@ -676,20 +697,36 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
         answers.push((
             what,
             request.send_body(body).await.map(|r| r.status().as_u16()),
+            expected,
         ));
     }
-    for (what, fields) in confirmations {
+    for (what, fields, expected) in confirmations {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         answers.push((
             what,
             Ok(confirm_import(&app, &cookie, &fields).await.status),
+            expected,
         ));
     }
+    let mut checks = Vec::new();
+    for (_, sent, _) in &names {
+        checks.push(upload(&app, &cookie, Some((sent, text.as_bytes()))).await);
+    }
 
-    for (what, answer) in &answers {
+    for (what, answer, expected) in &answers {
         match answer {
-            Ok(status) => assert!((200..500).contains(status), "{what}: {status}"),
+            Ok(status) => assert_eq!(status, expected, "{what}"),
             Err(e) => panic!("{what}: no answer ({e})"),
+        }
+    }
+    for ((what, sent, shown), check) in names.iter().zip(&checks) {
+        assert_eq!(check.status, 200, "{what}: {}", check.body);
+        assert!(
+            check.body.contains(shown.as_str()),
+            "{what}: the page names {shown}"
+        );
+        if sent != shown {
+            assert!(!check.body.contains(sent), "{what}: and not what was sent");
         }
     }
     assert_eq!(app.get("/healthz").await.status, 200, "still serving");
