@@ -151,37 +151,76 @@ fn joined(found: &[Said]) -> String {
         .join("; ")
 }
 
-/// Every kind [`CatalogError::file_refusal_kind`] gives.
-pub const FILE_REFUSAL_KINDS: [&str; 10] = [
-    "unreadable",
-    "invalid",
-    "fixed",
-    "earlier",
-    "drops_answered",
-    "changes_rules",
-    "another_survey",
-    "same_id",
-    "not_as_checked",
-    "other",
-];
+/// What kind of refusal of a survey file an error is ([`CatalogError::file_refusal`]): a page
+/// names it in the reader's language (`fieldwork.not_loaded_{name}`) above the details, which
+/// name the file, the key and what was expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileRefusal {
+    Unreadable,
+    Invalid,
+    Fixed,
+    Earlier,
+    DropsAnswered,
+    ChangesRules,
+    AnotherSurvey,
+    SameId,
+    NotAsChecked,
+    Other,
+}
+
+impl FileRefusal {
+    /// Every kind, so that a test finds each one's words in both languages.
+    pub const ALL: [FileRefusal; 10] = [
+        FileRefusal::Unreadable,
+        FileRefusal::Invalid,
+        FileRefusal::Fixed,
+        FileRefusal::Earlier,
+        FileRefusal::DropsAnswered,
+        FileRefusal::ChangesRules,
+        FileRefusal::AnotherSurvey,
+        FileRefusal::SameId,
+        FileRefusal::NotAsChecked,
+        FileRefusal::Other,
+    ];
+
+    /// The word interface text keys use.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileRefusal::Unreadable => "unreadable",
+            FileRefusal::Invalid => "invalid",
+            FileRefusal::Fixed => "fixed",
+            FileRefusal::Earlier => "earlier",
+            FileRefusal::DropsAnswered => "drops_answered",
+            FileRefusal::ChangesRules => "changes_rules",
+            FileRefusal::AnotherSurvey => "another_survey",
+            FileRefusal::SameId => "same_id",
+            FileRefusal::NotAsChecked => "not_as_checked",
+            FileRefusal::Other => "other",
+        }
+    }
+}
 
 impl CatalogError {
-    /// What kind of refusal of a survey file this is, a word for interface text
-    /// (`fieldwork.not_loaded_{kind}`): the page says it in the reader's language above the
-    /// details, which name the file, the key and what was expected.
-    pub fn file_refusal_kind(&self) -> &'static str {
+    /// What kind of refusal of a survey file this is.
+    pub fn file_refusal(&self) -> FileRefusal {
         match self {
-            CatalogError::Read { .. } | CatalogError::NotUtf8(_) => "unreadable",
-            CatalogError::File(_) => "invalid",
-            CatalogError::FileFixed { .. } => "fixed",
-            CatalogError::EarlierVersion { .. } => "earlier",
-            CatalogError::DropsAnsweredCodes { .. } => "drops_answered",
-            CatalogError::ChangesRules { .. } => "changes_rules",
-            CatalogError::AnotherSurveysId { .. } => "another_survey",
-            CatalogError::SameSurveyId { .. } => "same_id",
-            CatalogError::NotAsChecked { .. } => "not_as_checked",
-            _ => "other",
+            CatalogError::Read { .. } | CatalogError::NotUtf8(_) => FileRefusal::Unreadable,
+            CatalogError::File(_) => FileRefusal::Invalid,
+            CatalogError::FileFixed { .. } => FileRefusal::Fixed,
+            CatalogError::EarlierVersion { .. } => FileRefusal::Earlier,
+            CatalogError::DropsAnsweredCodes { .. } => FileRefusal::DropsAnswered,
+            CatalogError::ChangesRules { .. } => FileRefusal::ChangesRules,
+            CatalogError::AnotherSurveysId { .. } => FileRefusal::AnotherSurvey,
+            CatalogError::SameSurveyId { .. } => FileRefusal::SameId,
+            CatalogError::NotAsChecked { .. } => FileRefusal::NotAsChecked,
+            _ => FileRefusal::Other,
         }
+    }
+
+    /// [`file_refusal`](Self::file_refusal)'s word, for interface text
+    /// (`fieldwork.not_loaded_{kind}`).
+    pub fn file_refusal_kind(&self) -> &'static str {
+        self.file_refusal().name()
     }
 
     /// The refusal of a survey file as sentences a page says in its reader's language, without

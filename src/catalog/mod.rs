@@ -8,7 +8,7 @@ mod folder;
 mod plan;
 
 use error::fixed_file;
-pub use error::{CatalogError, FILE_REFUSAL_KINDS};
+pub use error::{CatalogError, FileRefusal};
 pub(crate) use folder::last_component;
 pub use folder::{Confirmed, FolderPlace, UploadImported};
 pub use plan::{AnotherSurvey, CheckedImport, ImportPlan};

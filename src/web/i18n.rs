@@ -340,10 +340,25 @@ mod tests {
 
     #[test]
     fn every_kind_of_refused_survey_file_is_named_in_both_languages() {
+        use crate::catalog::FileRefusal;
         let messages = Messages::load().unwrap();
-        for kind in crate::catalog::FILE_REFUSAL_KINDS {
+        // A new kind breaks this match, and so asks for its place in `FileRefusal::ALL`.
+        let position = |kind: FileRefusal| match kind {
+            FileRefusal::Unreadable => 0,
+            FileRefusal::Invalid => 1,
+            FileRefusal::Fixed => 2,
+            FileRefusal::Earlier => 3,
+            FileRefusal::DropsAnswered => 4,
+            FileRefusal::ChangesRules => 5,
+            FileRefusal::AnotherSurvey => 6,
+            FileRefusal::SameId => 7,
+            FileRefusal::NotAsChecked => 8,
+            FileRefusal::Other => 9,
+        };
+        for (i, kind) in FileRefusal::ALL.into_iter().enumerate() {
+            assert_eq!(position(kind), i, "{kind:?}");
             for lang in [Lang::Zh, Lang::En] {
-                let key = format!("fieldwork.not_loaded_{kind}");
+                let key = format!("fieldwork.not_loaded_{}", kind.name());
                 assert_ne!(messages.text(lang, &key), key, "{lang:?}");
             }
         }
