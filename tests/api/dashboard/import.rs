@@ -595,6 +595,9 @@ async fn the_dashboard_gives_the_current_file_to_edit_and_upload_again() {
     );
 }
 
+/// A form's fields, as posted.
+type Fields<'a> = Vec<(&'a str, String)>;
+
 #[actix_web::test]
 async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
     // A form that is no upload is 400; a confirmation whose token was not made for it, 422; a
@@ -640,7 +643,8 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
         ("a hidden file name", ".bashrc", ".bashrc".into()),
         ("a very long file name", &long_name, "长".repeat(100)),
     ];
-    let confirmations: Vec<(&str, Vec<(&str, String)>, u16)> = vec![
+    // (what, the fields posted, the status)
+    let confirmations: Vec<(&str, Fields, u16)> = vec![
         ("no fields", vec![], 400),
         (
             "source not hex",
