@@ -47,7 +47,7 @@ pub struct Settings {
     pub mail: MailSettings,
     /// `MINYI_METRICS_TOKEN`: when set, `/metrics` answers only requests carrying
     /// `Authorization: Bearer <token>` (a Prometheus scrape config's `bearer_token`); unset,
-    /// it is public.
+    /// only requests from the loopback address that came through no proxy.
     pub metrics_token: Option<String>,
 }
 
