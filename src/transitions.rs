@@ -4,7 +4,7 @@
 //! Blocking: it calls the catalog, publishing and storage.
 
 use crate::accounts::Accounts;
-use crate::analysis::AnalysisError;
+use crate::analysis::{stored_fieldwork_progress, AnalysisError};
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::catalog::{Catalog, CatalogError, OwedClearing};
 use crate::evaluation::EvaluationError;
@@ -21,6 +21,23 @@ pub enum TransitionError {
     Publish(#[from] PublishError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Counting the simulated responses failed.
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    /// Publishing a closed survey that holds `stored` simulated responses, without their
+    /// number (`given` another): nothing was done.
+    #[error(
+        "survey {survey} holds {stored} simulated responses (channel \"simulated\"){}; \
+         published, they would mark the public page and the result set for good. Delete them \
+         first (`minyi simulate {survey} --remove`), or, to publish them all the same (a \
+         demonstration), pass --simulated {stored}",
+        given.map(|n| format!(", not {n}")).unwrap_or_default()
+    )]
+    SimulatedUnacknowledged {
+        survey: String,
+        stored: i64,
+        given: Option<i64>,
+    },
 }
 
 /// Why a survey was left as it was: the rules refused the move. Not a fault; the person asking
@@ -35,6 +52,9 @@ pub enum Refused<'a> {
     CannotEvaluate(String),
     /// Someone else moved the survey at the same moment.
     Raced,
+    /// Publishing a survey holding `stored` simulated responses needs their number; `given`
+    /// was none, or another.
+    SimulatedUnacknowledged { stored: i64, given: Option<i64> },
 }
 
 impl TransitionError {
@@ -51,6 +71,12 @@ impl TransitionError {
         match self {
             TransitionError::Catalog(e) | TransitionError::Publish(PublishError::Catalog(e)) => {
                 refused_by_catalog(e)
+            }
+            TransitionError::SimulatedUnacknowledged { stored, given, .. } => {
+                Some(Refused::SimulatedUnacknowledged {
+                    stored: *stored,
+                    given: *given,
+                })
             }
             TransitionError::Publish(PublishError::Evaluation { source, .. }) => {
                 match source.as_ref() {
@@ -84,29 +110,21 @@ fn refused_evaluation(e: &EvaluationError) -> Refused<'static> {
     }
 }
 
-/// Whether publishing a survey holding `stored` simulated responses must wait, `given` not
-/// being their number: the dashboard's box and `minyi survey publish --simulated N` both ask
-/// for it, so that test data never becomes a public evaluation by a click or a command run
-/// from habit. The one rule both apply (to the count `analysis::stored_fieldwork_progress`
-/// gives).
-pub fn simulated_unacknowledged(stored: i64, given: Option<i64>) -> bool {
-    stored > 0 && given != Some(stored)
-}
-
 /// Moves survey `survey_id` as `action` says, on behalf of `actor` (an account's e-mail address,
 /// or [`audit::COMMAND_LINE`]), and records it in the audit log; the dashboard's one call.
-/// Publishing mails the evaluators granted the survey (see [`publish`]).
+/// Publishing mails the evaluators granted the survey, and asks for the number of simulated
+/// responses stored, if any (see [`publish`]).
 pub fn perform(
     catalog: &Catalog,
     accounts: &Accounts,
     survey_id: &str,
     action: Transition,
     actor: &str,
+    simulated: Option<i64>,
 ) -> Result<SurveyState, TransitionError> {
     match action {
-        Transition::Publish => {
-            publish(catalog, accounts, survey_id, actor, &[]).map(|_| SurveyState::Published)
-        }
+        Transition::Publish => publish(catalog, accounts, survey_id, actor, &[], simulated)
+            .map(|_| SurveyState::Published),
         Transition::Open | Transition::Close => open_or_close(catalog, survey_id, action, actor),
     }
 }
@@ -188,13 +206,29 @@ fn record_clearing(catalog: &Catalog, actor: &str, survey_id: &str) -> Result<()
 
 /// Publishes a closed survey (computing and storing its results), mails every evaluator
 /// granted it plus `also_notify`, and records who did it with the result set's manifest hash.
+///
+/// A survey holding simulated responses is published only when `simulated` is their number
+/// (the dashboard's box, `minyi survey publish --simulated N`), so that test data never becomes
+/// a public evaluation by a click or a command run from habit. (A survey in another state is
+/// refused for its state first.)
 pub fn publish(
     catalog: &Catalog,
     accounts: &Accounts,
     survey_id: &str,
     actor: &str,
     also_notify: &[lettre::Address],
+    simulated: Option<i64>,
 ) -> Result<PublishedResults, TransitionError> {
+    if catalog.require(survey_id)?.record.state == SurveyState::Closed {
+        let stored = stored_fieldwork_progress(catalog, survey_id)?.simulated;
+        if stored > 0 && simulated != Some(stored) {
+            return Err(TransitionError::SimulatedUnacknowledged {
+                survey: survey_id.to_owned(),
+                stored,
+                given: simulated,
+            });
+        }
+    }
     let results =
         publishing::publish_and_notify_grantees(catalog, accounts, survey_id, also_notify)?;
     let e = &results.evaluation;

@@ -102,29 +102,17 @@ pub(super) fn publish(id: &str, notify: &[String], simulated: Option<u64>) -> an
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let catalog = catalog()?;
-    // As the dashboard's box (`transitions::simulated_unacknowledged`), checked for a closed
-    // survey: another state is refused for its own reason first.
+    // `transitions::publish` refuses simulated responses stored without their number. A
+    // number given for a survey that holds none is most likely the wrong survey; checked for
+    // a closed survey, since another state is refused for its own reason first.
     let closed = catalog.require(id)?.record.state == crate::lifecycle::SurveyState::Closed;
     let stored = crate::analysis::stored_fieldwork_progress(&catalog, id)?.simulated;
     let given = simulated.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
-    // A number given for a survey that holds none: most likely the wrong survey.
     if closed && stored == 0 && given.is_some_and(|n| n > 0) {
         anyhow::bail!(
             "survey {id} holds no simulated responses, not {}: is it the survey you meant? \
              Publish it without --simulated",
             simulated.unwrap_or(0)
-        );
-    }
-    if closed && crate::transitions::simulated_unacknowledged(stored, given) {
-        anyhow::bail!(
-            "survey {id} holds {stored} simulated responses (channel \"simulated\"){}; \
-             published, they would mark the public page and the result set for good. Delete \
-             them first (`minyi simulate {id} --remove`), or, to publish them all the same (a \
-             demonstration), pass --simulated {stored}",
-            match simulated {
-                Some(given) => format!(", not {given}"),
-                None => String::new(),
-            }
         );
     }
     let accounts = crate::accounts::Accounts::new(catalog.database().clone())?;
@@ -134,6 +122,7 @@ pub(super) fn publish(id: &str, notify: &[String], simulated: Option<u64>) -> an
         id,
         crate::audit::COMMAND_LINE,
         &evaluators,
+        given,
     )?;
     let city = &results.evaluation.domains[0];
     println!(

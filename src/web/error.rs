@@ -97,6 +97,7 @@ impl From<TransitionError> for AppError {
             TransitionError::Storage(e) | TransitionError::Publish(PublishError::Storage(e)) => {
                 e.into()
             }
+            TransitionError::Analysis(e) => e.into(),
             other => AppError::Unexpected(other.into()),
         }
     }

@@ -10,8 +10,6 @@
 //! A move the rules refuse changes nothing and says why (409); a move already made (pressed
 //! twice, or its page sent again after Back) leads to the dashboard, which says so.
 
-use std::sync::Arc;
-
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -20,7 +18,7 @@ use super::{blocking, dashboard, public_base};
 use crate::accounts::Account;
 use crate::analysis::stored_fieldwork_progress;
 use crate::lifecycle::{SurveyState, Transition};
-use crate::survey::{Lang, Survey};
+use crate::survey::Lang;
 use crate::transitions::{self, Refused, TransitionError};
 use crate::web::fieldwork_view::responses_line;
 use crate::web::{lang_of, AppError, AppState, SignedIn};
@@ -274,22 +272,13 @@ fn refusal(
             &[("reason", why)],
         ),
         Refused::Raced => m.text(lang, "lifecycle.refused_raced"),
+        // `perform` asks again with the box instead; said here only for completeness.
+        Refused::SimulatedUnacknowledged { .. } => {
+            m.text(lang, "lifecycle.publish_simulated_unconfirmed")
+        }
     };
     let heading = m.text(lang, &format!("lifecycle.refused_{action}_title"));
     confirmed::refusal(state, req, lang, id, &heading, &reason, title)
-}
-
-/// What pressing a move's button came to.
-enum Pressed {
-    /// The move was tried: its outcome, and the survey's state after it.
-    Tried {
-        definition: Arc<Survey>,
-        outcome: Result<(), TransitionError>,
-        after: SurveyState,
-    },
-    /// Publishing, with `simulated` simulated responses and the box saying so unticked, or
-    /// ticked for another number of them (`ticked`): nothing was done.
-    SimulatedUnacknowledged { simulated: i64, ticked: bool },
 }
 
 async fn perform(
@@ -313,49 +302,32 @@ async fn perform(
         let accounts = state.accounts.clone();
         let actor = account.email.clone();
         let wanted = id.clone();
-        let acknowledged = press.fields.first(SIMULATED_FIELD).map(str::to_owned);
-        let pressed = blocking(move || {
+        // The box's number; ticked but unreadable counts as ticked for another number.
+        let acknowledged = press
+            .fields
+            .first(SIMULATED_FIELD)
+            .map(|n| n.parse().unwrap_or(-1));
+        let (definition, outcome, after) = blocking(move || {
             let definition = catalog.require(&wanted)?.definition;
-            if action == Transition::Publish {
-                let simulated = stored_fieldwork_progress(&catalog, &wanted)?.simulated;
-                let given = acknowledged.as_deref().and_then(|n| n.parse().ok());
-                if transitions::simulated_unacknowledged(simulated, given) {
-                    let ticked = acknowledged.is_some();
-                    return Ok::<_, AppError>(Pressed::SimulatedUnacknowledged {
-                        simulated,
-                        ticked,
-                    });
-                }
-            }
-            let outcome = transitions::perform(&catalog, &accounts, &wanted, action, &actor);
+            let outcome =
+                transitions::perform(&catalog, &accounts, &wanted, action, &actor, acknowledged);
             let after = catalog.require(&wanted)?.record.state;
-            Ok(Pressed::Tried {
-                definition,
-                outcome: outcome.map(drop),
-                after,
-            })
+            Ok::<_, AppError>((definition, outcome.map(drop), after))
         })
         .await?;
-        let (definition, outcome, after) = match pressed {
-            Pressed::Tried {
-                definition,
-                outcome,
-                after,
-            } => (definition, outcome, after),
-            Pressed::SimulatedUnacknowledged { simulated, ticked } => {
-                let m = state.pages.messages();
-                let problem = if ticked {
-                    m.format(
-                        lang,
-                        "lifecycle.publish_simulated_changed",
-                        &[("count", &simulated.to_string())],
-                    )
-                } else {
-                    m.text(lang, "lifecycle.publish_simulated_unconfirmed")
-                };
-                return confirmation(&state, &req, lang, id, action, &account, Some(problem)).await;
-            }
-        };
+        if let Err(TransitionError::SimulatedUnacknowledged { stored, given, .. }) = &outcome {
+            // Asked again, the box now saying how many there are.
+            let m = state.pages.messages();
+            let problem = match given {
+                Some(_) => m.format(
+                    lang,
+                    "lifecycle.publish_simulated_changed",
+                    &[("count", &stored.to_string())],
+                ),
+                None => m.text(lang, "lifecycle.publish_simulated_unconfirmed"),
+            };
+            return confirmation(&state, &req, lang, id, action, &account, Some(problem)).await;
+        }
         let done = || dashboard::back_to(&id, Some(action.name()), lang);
         match outcome {
             Ok(()) => Ok(done()),
