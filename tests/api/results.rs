@@ -22,7 +22,9 @@ on_both_backends! {
         assert_eq!(before.status, 404, "nothing public before publication");
         assert!(before.body.contains("结果尚未发布"), "says the results are not out yet, not that the survey is missing: {}", before.body);
         assert!(before.body.contains("href=\"/\""), "and leads home, where published results are listed");
-        assert_eq!(app.get(&format!("/api/results/{EXAMPLE_ID}")).await.status, 404);
+        let api_before = app.client.get(app.url(&format!("/api/results/{EXAMPLE_ID}"))).send().await.expect("GET");
+        assert_eq!(api_before.status(), 404);
+        assert_eq!(header_of(&api_before, "access-control-allow-origin").as_deref(), Some("*"), "another site's dashboard may read the answer");
 
         // The day the simulated answers are stamped with, read before they are.
         let today = example_survey().local_date(chrono::Utc::now());
@@ -127,6 +129,9 @@ on_both_backends! {
         let city_estimate = json["domains"][0]["indicators"][0]["estimate"].as_f64().expect("a number");
         let csv_city: Vec<&str> = rows[1].split(',').collect();
         assert_eq!(csv_city[7].parse::<f64>().unwrap(), city_estimate, "CSV and API agree");
+        let response = app.client.get(app.url(&format!("/api/results/{EXAMPLE_ID}"))).send().await.expect("GET");
+        assert_eq!(header_of(&response, "access-control-allow-origin").as_deref(), Some("*"), "public figures, readable from any site's page");
+        assert_eq!(header_of(&response, "access-control-allow-credentials"), None, "never with the reader's cookies");
     }
 
     async fn a_changed_file_is_refused_after_publication_and_the_page_stays_as_published(backend: Backend) {

@@ -94,19 +94,30 @@ pub async fn figures_csv(
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
 }
 
+/// `/api/results/{id}`: the published results as JSON. Public figures, read without cookies,
+/// so any site's page may fetch them (`Access-Control-Allow-Origin: *`), errors included, so
+/// that a dashboard can tell "not published yet" from "try again".
 pub async fn api(path: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
-    match load(&state, path.into_inner()).await {
+    let mut response = match load(&state, path.into_inner()).await {
         Ok(results) => HttpResponse::Ok().json(api_json(&results)),
         Err(AppError::ResultsNotPublished) => HttpResponse::NotFound().json(json!({
             "error": "not_found",
             "message": "no published results for this survey id",
         })),
         Err(e) => {
-            let status = e.status();
             tracing::error!(error = ?e, "results API failed");
-            HttpResponse::build(status).json(json!({ "error": "unavailable" }))
+            let mut response = HttpResponse::build(e.status());
+            if let Some(seconds) = e.retry_after() {
+                response.insert_header((header::RETRY_AFTER, seconds));
+            }
+            response.json(json!({ "error": "unavailable" }))
         }
-    }
+    };
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    response
 }
 
 /// `/admin/surveys/{id}/results`: for a closed survey, the results page as publishing would
