@@ -344,7 +344,7 @@ async fn a_files_mistakes_are_said_in_the_readers_language_with_its_own_values_a
 
     assert_eq!(chinese.status, 422, "{}", chinese.body);
     for said in [
-        "应为：0 至 100 之间的分数，而不是比例（80 分就写 80）<br>实际为：0.8",
+        "应为：百分制分数，而不是比例（80 分就写 80）<br>实际为：0.8",
         "实际为：未知的键&quot;fieldwork_strat&quot;；是不是要写&quot;fieldwork_start&quot;？",
         "<code>survey.fieldwork_strat</code><br>应为：以下键之一：id, title, description,",
     ] {
@@ -355,13 +355,13 @@ async fn a_files_mistakes_are_said_in_the_readers_language_with_its_own_values_a
         );
     }
     assert!(
-        !chinese.body.contains("a score from 0 to 100"),
+        !chinese.body.contains("a score out of 100"),
         "no English left on the Chinese page: {}",
         chinese.body
     );
     assert_eq!(english.status, 422, "{}", english.body);
     for said in [
-        "a score from 0 to 100, not a share (for 80 points write 80)",
+        "a score out of 100, not a share (for 80 points write 80)",
         "unknown key &quot;fieldwork_strat&quot;; did you mean &quot;fieldwork_start&quot;?",
         "Expected: one of the keys id, title, description,",
     ] {
