@@ -96,18 +96,33 @@ pub struct AuditEvent<'a> {
 }
 
 pub fn record(db: &Database, event: AuditEvent<'_>) -> Result<(), StorageError> {
-    let mut conn = db.conn()?;
-    storage::append_audit(
-        &mut conn,
-        &NewAuditEntry {
-            at: crate::catalog::now_rfc3339(),
-            actor: event.actor.to_owned(),
-            action: event.action.name().to_owned(),
-            survey_id: event.survey_id.map(str::to_owned),
-            manifest_sha256: event.manifest_sha256.map(str::to_owned),
-            detail: event.detail,
-        },
-    )
+    storage::append_audit(&mut *db.conn()?, &entry(&event))
+}
+
+/// Whether an entry like `event` (its actor, action, survey and detail) was recorded, by any
+/// process, in the `within` seconds before `now` (unix seconds).
+pub fn recorded_within(
+    db: &Database,
+    event: &AuditEvent<'_>,
+    now: i64,
+    within: i64,
+) -> Result<bool, StorageError> {
+    let Some(since) = chrono::DateTime::from_timestamp(now.saturating_sub(within), 0) else {
+        return Ok(false);
+    };
+    let since = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    storage::has_audit_entry_since(&mut *db.conn()?, &entry(event), &since)
+}
+
+fn entry(event: &AuditEvent<'_>) -> NewAuditEntry {
+    NewAuditEntry {
+        at: crate::catalog::now_rfc3339(),
+        actor: event.actor.to_owned(),
+        action: event.action.name().to_owned(),
+        survey_id: event.survey_id.map(str::to_owned),
+        manifest_sha256: event.manifest_sha256.map(str::to_owned),
+        detail: event.detail.clone(),
+    }
 }
 
 /// The newest entries, newest first.

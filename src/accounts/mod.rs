@@ -307,7 +307,8 @@ impl Accounts {
     /// they were not given, as well as who reached it. Only for a survey that exists (a made-up
     /// id in the path is refused without an entry, so nothing the visitor typed reaches the log
     /// but a survey's id), and once per [`REFUSAL_RECORDED_EVERY`] seconds for the same
-    /// account, survey and route. `now`: unix seconds.
+    /// account, survey and route: this process remembers what it recorded, and the log itself
+    /// says what another process did. `now`: unix seconds.
     pub fn record_refused_download(
         &self,
         account: &Account,
@@ -330,16 +331,17 @@ impl Accounts {
             }
             recorded.insert(key, now);
         }
-        audit::record(
-            &self.db,
-            AuditEvent {
-                actor: &account.email,
-                action: AuditAction::DownloadRefused,
-                survey_id: Some(survey_id),
-                manifest_sha256: None,
-                detail: format!("{route} ({})", account.role.name()),
-            },
-        )
+        let event = AuditEvent {
+            actor: &account.email,
+            action: AuditAction::DownloadRefused,
+            survey_id: Some(survey_id),
+            manifest_sha256: None,
+            detail: format!("{route} ({})", account.role.name()),
+        };
+        if audit::recorded_within(&self.db, &event, now, REFUSAL_RECORDED_EVERY)? {
+            return Ok(());
+        }
+        audit::record(&self.db, event)
     }
 
     /// Checks an e-mail address and password, throttled per account and per network (a keyed

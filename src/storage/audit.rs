@@ -43,6 +43,26 @@ pub fn append_audit(conn: &mut DbConnection, entry: &NewAuditEntry) -> Result<()
     Ok(())
 }
 
+/// Whether the log holds an entry like `entry` (its actor, action, survey and detail; an entry
+/// without a survey matches none) made at `since` or later. `since` is RFC 3339 as `at` is
+/// written (`YYYY-MM-DDTHH:MM:SSZ`, whose text order is time order).
+pub fn has_audit_entry_since(
+    conn: &mut DbConnection,
+    entry: &NewAuditEntry,
+    since: &str,
+) -> Result<bool, StorageError> {
+    Ok(audit_log::table
+        .select(audit_log::seq)
+        .filter(audit_log::actor.eq(&entry.actor))
+        .filter(audit_log::action.eq(&entry.action))
+        .filter(audit_log::survey_id.eq(entry.survey_id.as_deref()))
+        .filter(audit_log::detail.eq(&entry.detail))
+        .filter(audit_log::at.ge(since))
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}
+
 /// The newest `limit` entries, newest first.
 pub fn recent_audit(conn: &mut DbConnection, limit: i64) -> Result<Vec<AuditEntry>, StorageError> {
     Ok(audit_log::table

@@ -91,5 +91,18 @@ on_both_backends! {
              nothing for a survey that does not exist"
         );
         assert!(page.body.contains("Download refused (survey not granted)"), "shown to admins: {}", page.body);
+
+        // Another server process, on the same database, refused the same request a moment
+        // later: the log already has it. Ten minutes on, it is recorded again.
+        let other_process = accounts(&app);
+        let who = other_process.find(&Email::parse("not.granted@example.org").unwrap()).unwrap().unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let count = || {
+            minyi::audit::recent(app.catalog().database(), 100).unwrap().iter().filter(|e| e.action == "download_refused").count()
+        };
+        other_process.record_refused_download(&who, EXAMPLE_ID, "/resultsets/{id}/download", now).unwrap();
+        assert_eq!(count(), 2, "the other process finds the entry in the log");
+        other_process.record_refused_download(&who, EXAMPLE_ID, "/resultsets/{id}/download", now + 601).unwrap();
+        assert_eq!(count(), 3, "and records the refusal again after ten minutes");
     }
 }
