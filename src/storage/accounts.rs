@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::schema::{grants, login_failures, users};
+use super::outbox::RESULTS_PUBLISHED;
+use super::schema::{grants, login_failures, outbox, users};
 use super::{DbConnection, StorageError};
 
 /// An account as stored. The role is checked by the `accounts` module.
@@ -236,7 +237,8 @@ pub enum UserDeletion {
     LastOfItsRole,
 }
 
-/// Deletes an account with its grants and its failed sign-ins, in one transaction; its
+/// Deletes an account with its grants, its failed sign-ins and any notice of published results
+/// still in the outbox for its address (waiting, or given up on), in one transaction; its
 /// sessions then find no account. The audit log keeps its e-mail address as the actor of what
 /// it did. The last account with the role `keep_one` is not deleted: the count is taken in the
 /// same transaction, with PostgreSQL's row locks on the role's accounts (SQLite's one writer
@@ -261,19 +263,25 @@ pub fn delete_user(
             }
             DbConnection::Postgres(c) => of_role.for_update().load(c)?,
         };
-        let role: Option<String> = users::table
+        let user: Option<(String, String)> = users::table
             .filter(users::id.eq(id))
-            .select(users::role)
+            .select((users::role, users::email))
             .first(conn)
             .optional()?;
-        match role {
+        let email = match user {
             None => return Ok(UserDeletion::NoSuchUser),
-            Some(role) if role == keep_one && holders.iter().all(|holder| holder == id) => {
+            Some((role, _)) if role == keep_one && holders.iter().all(|holder| holder == id) => {
                 return Ok(UserDeletion::LastOfItsRole);
             }
-            Some(_) => {}
-        }
+            Some((_, email)) => email,
+        };
         diesel::delete(grants::table.filter(grants::user_id.eq(id))).execute(conn)?;
+        diesel::delete(
+            outbox::table
+                .filter(outbox::kind.eq(RESULTS_PUBLISHED))
+                .filter(outbox::recipient.eq(&email)),
+        )
+        .execute(conn)?;
         diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq_any(&keys)))
             .execute(conn)?;
         let deleted = diesel::delete(users::table.filter(users::id.eq(id))).execute(conn)?;

@@ -412,7 +412,7 @@ pub fn forget_invitation_addresses(
         diesel::delete(
             outbox::table
                 .filter(outbox::survey_id.eq(survey_id))
-                .filter(outbox::kind.ne("results_published")),
+                .filter(outbox::kind.ne(super::outbox::RESULTS_PUBLISHED)),
         )
         .execute(conn)?;
         let of_survey = invitations::table

@@ -8,6 +8,10 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use super::schema::outbox;
 use super::{DbConnection, StorageError};
 
+/// The kind of the notice telling evaluators that results are out (`mail::MailKind`): it
+/// goes to staff addresses, and outlives the survey's close.
+pub(super) const RESULTS_PUBLISHED: &str = "results_published";
+
 /// A message to queue. Its body is rendered when it is sent.
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = outbox)]

@@ -732,6 +732,7 @@ async fn a_form_sent_while_the_database_is_unreachable_comes_back_with_every_ans
     let opened = app.get(&path).await;
     let open_took = asked.elapsed();
     let during = app.post_form(&path, &fields).await;
+    let api = app.get(&format!("/api/results/{EXAMPLE_ID}")).await;
     admin
         .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
         .unwrap();
@@ -767,4 +768,8 @@ async fn a_form_sent_while_the_database_is_unreachable_comes_back_with_every_ans
     );
     assert_eq!(after.status, 303, "{}", after.body);
     assert_eq!(app.response_count(EXAMPLE_ID), 1);
+    // A dashboard reading the results API is told to try again, and when.
+    assert_eq!(api.status, 503, "{}", api.body);
+    assert_eq!(api.body, r#"{"error":"unavailable"}"#);
+    assert!(api.retry_after.is_some(), "Retry-After");
 }

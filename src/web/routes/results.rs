@@ -16,6 +16,8 @@ use crate::web::{lang_of, AppError, AppState, TextSize};
 fn publish_error(e: PublishError) -> AppError {
     match e {
         PublishError::Catalog(e) => e.into(),
+        // A database out of reach is a 503 to try again, not a fault.
+        PublishError::Storage(e) => e.into(),
         other => AppError::Unexpected(other.into()),
     }
 }

@@ -281,6 +281,46 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn a_removed_evaluators_notice_of_results_goes_with_the_account(backend: Backend) {
+        use minyi::accounts::{Accounts, Email, Password, Role};
+        let (_test_db, db, _catalog) = open_without_a_server(backend);
+        let accounts = Accounts::new(db.clone()).unwrap();
+        let leaving = Email::parse("left.the.agency@example.org").unwrap();
+        let password = Password::parse("a long enough password").unwrap();
+        accounts.add_user(&leaving, Role::Evaluator, &password, "test").unwrap();
+        let notice = |id: &str, to: &str| NewMail {
+            id: id.to_owned(),
+            survey_id: EXAMPLE_ID.to_owned(),
+            kind: "results_published".to_owned(),
+            recipient: to.to_owned(),
+            invitation_id: None,
+            lang: "zh".to_owned(),
+        };
+        let mut conn = db.conn().unwrap();
+        storage::enqueue(&mut conn, &[notice("to-leaver", leaving.as_str()), notice("to-stayer", "stays@example.org")]).unwrap();
+        // The leaver's notice given up on (its address and the server's reason kept), as a
+        // mail server that refused it would leave it.
+        let now = chrono::Utc::now().timestamp();
+        let mut given_up = false;
+        while let Some(claimed) = storage::claim_next(&mut conn, now, now + 60, "worker", 5).unwrap() {
+            if claimed.id == "to-leaver" {
+                storage::fail(&mut conn, &claimed.id, "worker", now, Some(5), "550 no such user").unwrap();
+                given_up = true;
+            } else {
+                storage::fail(&mut conn, &claimed.id, "worker", now + 3600, None, "421 try later").unwrap();
+            }
+        }
+        assert!(given_up);
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (1, 1));
+
+        accounts.remove(&leaving, "test").unwrap();
+
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (1, 0), "the other notice stays");
+        assert!(storage::failure_reasons(&mut conn, EXAMPLE_ID, 5).unwrap().is_empty(), "nor the reason, which may quote the address");
+    }
+}
+
 /// Runs SQL on a connection of its own, as another process would.
 fn execute(conn: &mut storage::DbConnection, sql: &str) {
     use diesel::connection::SimpleConnection;
