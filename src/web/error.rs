@@ -87,16 +87,25 @@ impl From<AnalysisError> for AppError {
     }
 }
 
+/// Publishing's catalog and storage errors as any others (a database out of reach is a 503 to
+/// try again); the rest is a fault.
+impl From<PublishError> for AppError {
+    fn from(e: PublishError) -> AppError {
+        match e {
+            PublishError::Catalog(e) => e.into(),
+            PublishError::Storage(e) => e.into(),
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
 /// A move the rules refused is answered by its handler; what reaches here is a fault.
 impl From<TransitionError> for AppError {
     fn from(e: TransitionError) -> AppError {
         match e {
-            TransitionError::Catalog(e) | TransitionError::Publish(PublishError::Catalog(e)) => {
-                e.into()
-            }
-            TransitionError::Storage(e) | TransitionError::Publish(PublishError::Storage(e)) => {
-                e.into()
-            }
+            TransitionError::Catalog(e) => e.into(),
+            TransitionError::Storage(e) => e.into(),
+            TransitionError::Publish(e) => e.into(),
             TransitionError::Analysis(e) => e.into(),
             other => AppError::Unexpected(other.into()),
         }

@@ -7,24 +7,15 @@ use serde_json::json;
 
 use super::{blocking, in_lang, private_page};
 use crate::lifecycle::SurveyState;
-use crate::publishing::{self, PublishError, PublishedResults};
+use crate::publishing::{self, PublishedResults};
 use crate::survey::Lang;
 use crate::web::results_data::{api_json, public_csv};
 use crate::web::results_view::ResultsPage;
 use crate::web::{lang_of, AppError, AppState, TextSize};
 
-fn publish_error(e: PublishError) -> AppError {
-    match e {
-        PublishError::Catalog(e) => e.into(),
-        // A database out of reach is a 503 to try again, not a fault.
-        PublishError::Storage(e) => e.into(),
-        other => AppError::Unexpected(other.into()),
-    }
-}
-
 async fn load(state: &AppState, id: String) -> Result<PublishedResults, AppError> {
     let catalog = state.catalog.clone();
-    blocking(move || publishing::published(&catalog, &id).map_err(publish_error))
+    blocking(move || publishing::published(&catalog, &id).map_err(AppError::from))
         .await?
         .ok_or(AppError::ResultsNotPublished)
 }
@@ -137,7 +128,7 @@ pub async fn preview(
         let catalog = state.catalog.clone();
         let wanted = id.clone();
         let previewed = blocking(move || {
-            match publishing::preview(&catalog, &wanted).map_err(publish_error)? {
+            match publishing::preview(&catalog, &wanted)? {
                 Some(results) => Ok::<_, AppError>(Ok(results)),
                 // Not closed: which state it is in says where to go.
                 None => Ok(Err(catalog.require(&wanted)?.record.state)),
