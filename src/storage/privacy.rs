@@ -1,5 +1,5 @@
 //! Per-survey secrets for client hashes, and the purge that deletes what retention allows no
-//! longer: free text, client hashes, the secret (see `docs/privacy.md`).
+//! longer: free text, client hashes, the secret, mail left in the outbox (see `docs/privacy.md`).
 
 use std::collections::HashSet;
 
@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::BigInt;
 
-use super::schema::{responses, survey_purges, survey_secrets, surveys};
+use super::schema::{outbox, responses, survey_purges, survey_secrets, surveys};
 use super::{DbConnection, StorageError};
 use crate::lifecycle::SurveyState;
 
@@ -82,7 +82,7 @@ pub struct PurgedResponse {
 }
 
 /// Rewrites a survey's responses as given (client hashes cleared), deletes its secret and
-/// records the purge, in one transaction; then has the database drop the old row versions.
+/// whatever mail of it is left in the outbox, and records the purge, in one transaction; then has the database drop the old row versions.
 pub fn apply_purge(
     conn: &mut DbConnection,
     survey_id: &str,
@@ -112,6 +112,10 @@ pub fn apply_purge(
         .set(responses::client_hash.eq(None::<String>))
         .execute(conn)?;
         destroy_survey_secret(conn, survey_id)?;
+        // The notices that results are out, to staff addresses: by now long sent, or given
+        // up on and still holding an address (one given with `--notify` may belong to no
+        // account, so no account's removal would ever delete it).
+        diesel::delete(outbox::table.filter(outbox::survey_id.eq(survey_id))).execute(conn)?;
         diesel::delete(survey_purges::table.filter(survey_purges::survey_id.eq(survey_id)))
             .execute(conn)?;
         diesel::insert_into(survey_purges::table)
@@ -172,7 +176,7 @@ pub fn erase_arrival_order(
 fn drop_old_row_versions(conn: &mut DbConnection) -> Result<(), StorageError> {
     match conn {
         DbConnection::Sqlite(c) => super::empty_sqlite_log(c)?,
-        DbConnection::Postgres(c) => c.batch_execute("VACUUM responses, survey_secrets")?,
+        DbConnection::Postgres(c) => c.batch_execute("VACUUM responses, survey_secrets, outbox")?,
     }
     Ok(())
 }

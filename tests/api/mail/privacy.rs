@@ -321,6 +321,35 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn a_notice_given_up_on_for_an_address_of_no_account_goes_with_the_purge(backend: Backend) {
+        let (test_db, db, catalog) = open_without_a_server(backend);
+        let mut conn = db.conn().unwrap();
+        // `minyi survey publish --notify` takes any address, not only an account's.
+        storage::enqueue(&mut conn, &[NewMail {
+            id: "to-outsider".to_owned(),
+            survey_id: EXAMPLE_ID.to_owned(),
+            kind: "results_published".to_owned(),
+            recipient: "outside.evaluator@example.org".to_owned(),
+            invitation_id: None,
+            lang: "zh".to_owned(),
+        }]).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let claimed = storage::claim_next(&mut conn, now, now + 60, "worker", 5).unwrap().unwrap();
+        storage::fail(&mut conn, &claimed.id, "worker", now, Some(5), "550 outside.evaluator@example.org: no such user").unwrap();
+        catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
+        // The close keeps it (a notice of results is sent after the close).
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (0, 1));
+        assert!(database_contents(&test_db).contains("outside.evaluator@example.org"));
+
+        minyi::retention::purge(&catalog, EXAMPLE_ID, chrono::Utc::now().date_naive()).unwrap();
+
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (0, 0), "no notice is left");
+        assert!(storage::failure_reasons(&mut conn, EXAMPLE_ID, 5).unwrap().is_empty(), "nor the reason quoting the address");
+        assert!(!database_contents(&test_db).contains("outside.evaluator@example.org"), "the address is gone from the database's files");
+    }
+}
+
 /// Runs SQL on a connection of its own, as another process would.
 fn execute(conn: &mut storage::DbConnection, sql: &str) {
     use diesel::connection::SimpleConnection;
