@@ -12,6 +12,9 @@ use crate::web::AppError;
 /// An upload larger than this is cut off at once; up to it, a form with a file over
 /// [`MAX_SURVEY_FILE`] is read to its end and answered with the upload page saying so.
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+/// The upload page sends three parts (token, language, file). A form of many more is no
+/// browser's, and each part costs a header parse: it is refused before they are all read.
+const MAX_PARTS: usize = 16;
 
 /// A survey file sent from the upload page.
 #[derive(Default)]
@@ -33,8 +36,15 @@ pub(super) async fn read_upload(
     let mut upload = Upload::default();
     let mut read = 0usize;
     let mut too_large = false;
+    let mut parts = 0usize;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(bad)?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(AppError::BadRequest(format!(
+                "form: more than {MAX_PARTS} parts; the upload page sends three"
+            )));
+        }
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field
             .content_disposition()
