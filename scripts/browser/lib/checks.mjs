@@ -97,6 +97,31 @@ export async function assertTextCanDouble(page, what) {
   });
 }
 
+/**
+ * No word of the text in `selector` is split across two lines ("Point|s"): a reader of a narrow
+ * table should meet whole words (a break after a hyphen is a line break, not a split). A word's
+ * range drawn on more than one line is split.
+ */
+export async function assertNoWordSplit(page, selector, what) {
+  const split = await page.evaluate((selector) => {
+    const found = [];
+    for (const el of document.querySelectorAll(selector)) {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.data.matchAll(/[A-Za-z0-9][A-Za-z0-9'’.,%]*/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          if (lines.size > 1) found.push(match[0]);
+        }
+      }
+    }
+    return found;
+  }, selector);
+  assert.deepEqual(split, [], `${what}: words split across lines`);
+}
+
 /** All of the above, for one page as it is now. */
 export async function assertAccessible(page, what) {
   await assertEveryInputLabelled(page, what);
