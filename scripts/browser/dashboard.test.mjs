@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import { startMinyi } from './lib/server.mjs';
 import { launchChromium, phone } from './lib/phone.mjs';
-import { assertAccessible } from './lib/checks.mjs';
+import { assertAccessible, assertNoWordSplit } from './lib/checks.mjs';
 import { SURVEY } from './lib/resident.mjs';
 
 const EMAIL = 'publisher@example.org';
@@ -74,6 +74,10 @@ test('the dashboard, a confirmation page and the bulletin are accessible on a ph
   assert.match(page.url(), /\/close$/, 'the button leads to a confirmation page first');
   await assertAccessible(page, 'confirmation page');
 
+  // English words are long for a phone's table: whole words (the bulletin's cells never wrap).
+  await page.goto(`${minyi.url}${DASHBOARD}?lang=en`);
+  await assertAccessible(page, 'fieldwork dashboard in English');
+  await assertNoWordSplit(page, 'th, td', 'fieldwork dashboard in English');
   await page.goto(`${minyi.url}${DASHBOARD}/bulletin`);
   await assertAccessible(page, 'printable bulletin');
   await page.emulateMedia({ media: 'print' });
