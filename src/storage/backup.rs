@@ -70,11 +70,14 @@ pub fn backup_sqlite(db: &Database, out: &std::path::Path) -> Result<(), BackupE
 
 /// Puts a backup in place of the SQLite database at `path`, which no other process may have
 /// open. The backup is checked first (a SQLite file that passes `integrity_check` and holds a
-/// Minyi schema); the database it replaces is not deleted but moved to
-/// `PATH.before-restore-STAMP`, its write-ahead log folded into it first, so nothing of it is
-/// lost and no stale `-wal` file is left to be read with the restored one. The copy is
-/// written beside `path` and renamed over it, so a crash leaves the old or the new file,
-/// never half of one. Migrations run when the restored database is next opened.
+/// Minyi schema, and not the database itself) and copied beside `path` before the database is
+/// touched. The database it replaces is not deleted but moved to `PATH.before-restore-STAMP`
+/// (`-2`, `-3`… after it if that name is taken: a kept database is never written over), its
+/// write-ahead log folded into it first, so nothing of it is lost and no stale `-wal` file is
+/// left to be read with the restored one. A database SQLite cannot read (a damaged disk, the
+/// reason to restore) is moved aside as it is, with its log and shared-memory files. The
+/// copy is then renamed over `path`, so a crash leaves the old or the new file, never half of
+/// one. Migrations run when the restored database is next opened.
 pub fn restore_sqlite(
     path: &str,
     backup: &std::path::Path,
@@ -86,26 +89,69 @@ pub fn restore_sqlite(
         path: path.to_owned(),
         source,
     };
-    let mut replaced_kept_as = None;
-    if live.exists() {
-        fold_log_alone(path)?;
-        let kept = format!("{path}.before-restore-{stamp}");
-        std::fs::rename(live, &kept).map_err(io)?;
-        replaced_kept_as = Some(kept);
+    if live.exists() && same_file(live, backup) {
+        return Err(BackupError::NotABackup {
+            file: backup.display().to_string(),
+            why: format!("it is the database at {path} itself (DATABASE_URL)"),
+        });
     }
-    for leftover in [format!("{path}-wal"), format!("{path}-shm")] {
-        match std::fs::remove_file(&leftover) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
-            _ => {}
-        }
+    if let Some(folder) = live.parent().filter(|f| !f.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(io)?;
     }
     let partial = format!("{path}.restoring");
     std::fs::copy(backup, &partial).map_err(io)?;
     std::fs::File::open(&partial)
         .and_then(|f| f.sync_all())
         .map_err(io)?;
+    let mut replaced_kept_as = None;
+    if live.exists() {
+        // Kept whole when SQLite cannot open it (its log may hold what the file lacks);
+        // refused only when another process has it open.
+        let readable = match fold_log_alone(path) {
+            Ok(()) => true,
+            Err(BackupError::InUse(_)) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(BackupError::InUse(path.to_owned()));
+            }
+            Err(_) => false,
+        };
+        let kept = unused_name(&format!("{path}.before-restore-{stamp}"));
+        std::fs::rename(live, &kept).map_err(io)?;
+        for suffix in ["-wal", "-shm"] {
+            let leftover = format!("{path}{suffix}");
+            let moved = if readable {
+                std::fs::remove_file(&leftover)
+            } else {
+                std::fs::rename(&leftover, format!("{kept}{suffix}"))
+            };
+            match moved {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+                _ => {}
+            }
+        }
+        replaced_kept_as = Some(kept);
+    }
     std::fs::rename(&partial, live).map_err(io)?;
     Ok(Restored { replaced_kept_as })
+}
+
+/// Whether two paths name one file (the same device and inode where the system says so).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// `name`, or `name-2`, `name-3`… the first that names no file yet.
+fn unused_name(name: &str) -> String {
+    let mut candidate = name.to_owned();
+    let mut n = 1;
+    while std::path::Path::new(&candidate).exists() {
+        n += 1;
+        candidate = format!("{name}-{n}");
+    }
+    candidate
 }
 
 /// Opens the backup read-only and checks that it is a sound Minyi database.
@@ -121,7 +167,12 @@ fn check_backup(backup: &std::path::Path) -> Result<(), BackupError> {
     if !backup.is_file() {
         return Err(refuse("it is a folder, not a backup file".to_owned()));
     }
-    let mut conn = SqliteConnection::establish(&format!("file:{file}?mode=ro"))
+    // A URI: '%', '?' and '#' in the file's name would be read as its syntax.
+    let uri_path = file
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23");
+    let mut conn = SqliteConnection::establish(&format!("file:{uri_path}?mode=ro"))
         .map_err(|e| refuse(e.to_string()))?;
     #[derive(QueryableByName)]
     struct Check {

@@ -499,6 +499,80 @@ on_both_backends! {
     }
 }
 
+// What an operator in a hurry gets wrong, and a damaged disk: a restore never leaves the
+// database's path empty, never writes over a database it kept, and takes a backup of any name.
+#[test]
+fn a_restore_never_loses_the_database_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("data").join("minyi.db");
+    let live_path = live.to_str().unwrap();
+    let url = minyi::storage::DatabaseUrl::Sqlite(live_path.to_owned());
+    let responses = |url: &minyi::storage::DatabaseUrl| {
+        storage::load_responses(
+            &mut Database::connect(url.clone(), 1).unwrap().conn().unwrap(),
+            EXAMPLE_ID,
+        )
+        .unwrap()
+        .len()
+    };
+    let simulate = |count: usize, seed: u64| {
+        let catalog = minyi::catalog::Catalog::new(Database::connect(url.clone(), 4).unwrap());
+        catalog
+            .import_file(&repo_path("surveys/jiaxing-food-safety-2016.toml"))
+            .unwrap();
+        minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, count, seed).unwrap();
+    };
+    simulate(10, 1);
+    let backup = dir.path().join("backup #1?.db");
+    storage::backup_sqlite(&Database::connect(url.clone(), 1).unwrap(), &backup).unwrap();
+    simulate(5, 2);
+
+    let itself = storage::restore_sqlite(live_path, &live, "T1")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        itself.contains("itself"),
+        "the database is no backup of itself: {itself}"
+    );
+    assert_eq!(responses(&url), 15, "and it is left as it was");
+
+    let first =
+        storage::restore_sqlite(live_path, &backup, "T2").expect("a backup named with # and ?");
+    let second = storage::restore_sqlite(live_path, &backup, "T2").unwrap();
+    let (first, second) = (
+        first.replaced_kept_as.unwrap(),
+        second.replaced_kept_as.unwrap(),
+    );
+    assert_ne!(
+        first, second,
+        "two restores within one second keep two files"
+    );
+    let kept = |name: &str| minyi::storage::DatabaseUrl::Sqlite(name.to_owned());
+    assert_eq!(
+        responses(&kept(&first)),
+        15,
+        "the original is still kept after the second restore"
+    );
+    assert_eq!(responses(&kept(&second)), 10);
+    assert_eq!(responses(&url), 10);
+
+    std::fs::write(&live, b"a damaged disk gave back this").unwrap();
+    let damaged = storage::restore_sqlite(live_path, &backup, "T3")
+        .expect("a damaged database is what a restore is for");
+    assert_eq!(
+        std::fs::read(damaged.replaced_kept_as.unwrap()).unwrap(),
+        b"a damaged disk gave back this",
+        "kept as it was"
+    );
+    assert_eq!(responses(&url), 10);
+
+    let fresh = dir.path().join("new machine").join("minyi.db");
+    let restored = storage::restore_sqlite(fresh.to_str().unwrap(), &backup, "T4")
+        .expect("its folder is made");
+    assert_eq!(restored.replaced_kept_as, None);
+    assert_eq!(responses(&kept(fresh.to_str().unwrap())), 10);
+}
+
 // A rollback, or an old node left running in a rolling upgrade: the binary refuses a database
 // a newer Minyi has migrated, rather than write to a schema it does not know.
 on_both_backends! {
