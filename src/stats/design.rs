@@ -115,10 +115,12 @@ struct RakingResidual {
     category_size: Vec<Vec<usize>>,
 }
 
-/// Sums over the valid answers of one bin.
-#[derive(Debug, Clone, Copy, Default)]
+/// Sums over the valid answers of one bin, and their lowest and highest value.
+#[derive(Debug, Clone, Copy)]
 struct ValidSums {
     count: usize,
+    lowest: f64,
+    highest: f64,
     y: f64,
     w: f64,
     wy: f64,
@@ -128,9 +130,33 @@ struct ValidSums {
     wwyy: f64,
 }
 
+impl Default for ValidSums {
+    fn default() -> ValidSums {
+        ValidSums {
+            count: 0,
+            lowest: f64::INFINITY,
+            highest: f64::NEG_INFINITY,
+            y: 0.0,
+            w: 0.0,
+            wy: 0.0,
+            wyy: 0.0,
+            ww: 0.0,
+            wwy: 0.0,
+            wwyy: 0.0,
+        }
+    }
+}
+
 impl ValidSums {
+    /// Whether every valid answer is the same value (and there is at least one).
+    fn all_alike(&self) -> bool {
+        self.count > 0 && self.lowest == self.highest
+    }
+
     fn add(&mut self, o: &ValidSums) {
         self.count += o.count;
+        self.lowest = self.lowest.min(o.lowest);
+        self.highest = self.highest.max(o.highest);
         self.y += o.y;
         self.w += o.w;
         self.wy += o.wy;
@@ -146,7 +172,8 @@ impl<'a> Design<'a> {
     /// its final weight, `raking` the margins the weights were raked to (None for post-stratified
     /// or base weights).
     ///
-    /// Every stratum with respondents needs at least two (R's default `lonely.psu = "fail"`).
+    /// A stratum with a single respondent adds its z² to the variance, as R's
+    /// `options(survey.lonely.psu = "adjust")` does (see `estimate_domain`).
     pub fn new(
         stratum_of: &'a [u32],
         strata: usize,
@@ -279,6 +306,8 @@ impl<'a> Design<'a> {
             let s = &mut sums[bin as usize];
             let (wy, ww) = (w * y, w * w);
             s.count += 1;
+            s.lowest = s.lowest.min(y);
+            s.highest = s.highest.max(y);
             s.y += y;
             s.w += w;
             s.wy += wy;
@@ -306,7 +335,19 @@ impl<'a> Design<'a> {
         if n == 0 || total.w <= 0.0 {
             return Estimate::undefined(n, effective_n);
         }
-        let (weight, p) = (total.w, total.wy / total.w);
+        // Every answer the same: the estimate is that value and there is no spread to measure.
+        // Computed, the weighted mean and its variance would miss them by rounding (80 came out
+        // 4e-14 below itself, and an SE of 1e-8 gave a county an interval, a status and, with 80
+        // as its threshold, no points).
+        let alike = total.all_alike();
+        let (weight, p) = (
+            total.w,
+            if alike {
+                total.lowest
+            } else {
+                total.wy / total.w
+            },
+        );
 
         // Raking residuals: one shift of u = z/w per cell, from the cells' sums of u.
         let shift = match &self.raking {
@@ -355,11 +396,16 @@ impl<'a> Design<'a> {
             })
             .sum::<f64>()
             .max(0.0);
+        let variance = if alike { 0.0 } else { variance };
         let se = variance.sqrt();
 
         let nf = n as f64;
         let s2 = nf / (nf - 1.0) * (total.wyy - 2.0 * p * total.wy + p * p * weight) / weight;
-        let deff = variance / (s2 / nf);
+        let deff = if alike {
+            f64::NAN
+        } else {
+            variance / (s2 / nf)
+        };
         let df = (n - present.iter().filter(|&&x| x).count()) as f64;
         let (ci_low, ci_high) = match kind {
             Kind::Proportion => boundary_share_interval(p, n, df, effective_n),

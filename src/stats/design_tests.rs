@@ -397,6 +397,31 @@ fn a_domain_with_a_small_effective_sample_is_flagged() {
 }
 
 #[test]
+fn a_county_whose_every_answer_is_the_same_gets_that_value_and_no_interval() {
+    // Each county's residents all give one score (60, 80 or 100 in turn), under uneven weights
+    // and the raking residuals: the figure must be the score itself, with no spread, so no
+    // interval and no status (docs/methodology.md). Rounding in the weighted sums used to leave
+    // 80 a few units of the last place below itself, with an SE of 1e-8 and an interval.
+    for (seed, score) in (1..=8).zip([60.0, 80.0, 100.0].into_iter().cycle()) {
+        let s = sample(600, seed, true);
+        let alike: Vec<Option<f64>> = s.scores.iter().map(|v| v.map(|_| score)).collect();
+        let design = Design::new(&s.stratum_of, s.strata, &s.weights, Some(&s.margins)).unwrap();
+        let estimates = design.estimate_domains(&alike, Kind::Mean).unwrap();
+        for (h, e) in estimates.strata.iter().enumerate() {
+            let what = format!("seed {seed}, county {h}, every answer {score}");
+            assert_eq!(e.estimate, score, "{what}: the estimate");
+            assert_eq!(e.se, 0.0, "{what}: the SE");
+            assert!(
+                e.ci_low.is_nan() && e.ci_high.is_nan(),
+                "{what}: no interval"
+            );
+        }
+        assert_eq!(estimates.city.estimate, score, "seed {seed}: the city");
+        assert_eq!(estimates.city.se, 0.0, "seed {seed}: the city's SE");
+    }
+}
+
+#[test]
 fn raking_residuals_remove_the_variance_of_a_raked_margin() {
     // The share of men is fixed by raking to the sex margin, so its SE almost vanishes once z is
     // replaced by its raking residual; without the residual step it would not.
