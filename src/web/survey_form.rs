@@ -467,9 +467,15 @@ impl FormContext<'_> {
                     .collect();
                 // Not "、": item labels such as "肉、禽、蛋" hold it themselves.
                 let separator = m.text(lang, "problem.items_separator");
+                // One key per grammatical number: English says "1 item still needs".
+                let key = if items.len() == 1 {
+                    "problem.one_item_missing"
+                } else {
+                    "problem.items_missing"
+                };
                 m.format(
                     lang,
-                    "problem.items_missing",
+                    key,
                     &[
                         ("count", &items.len().to_string()),
                         ("items", &labels.join(&separator)),

@@ -433,6 +433,29 @@ async fn a_form_sent_empty_lists_five_questions_at_the_top_and_counts_the_rest()
 }
 
 #[actix_web::test]
+async fn one_unanswered_grid_row_is_one_item_in_english() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut fields: Vec<(String, String)> = valid_fields(&example_survey(), "nanhu")
+        .into_iter()
+        .filter(|(name, _)| name != "food_categories.meat_poultry_eggs")
+        .collect();
+    fields.push(("_lang".into(), "en".into()));
+    let token = app.form_token(EXAMPLE_ID).await;
+
+    let en = app
+        .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(fields, &token))
+        .await;
+
+    assert_eq!(en.status, 422);
+    assert!(
+        en.body
+            .contains("1 item still needs an answer: Meat, poultry and eggs."),
+        "{}",
+        en.body
+    );
+}
+
+#[actix_web::test]
 async fn unanswered_grid_rows_are_named_apart_even_when_their_labels_hold_commas() {
     let app = spawn_app(Backend::Sqlite).await;
     let survey = example_survey();
