@@ -324,7 +324,9 @@ impl FormContext<'_> {
                             "number": format!("{}.{}", index + 1, i + 1),
                             "label": item.label.get(lang),
                             "name": name,
-                            "anchor": format!("q{}-{}", index + 1, item.code),
+                            // "-row-": a row coded `t`, `h` or `e` must not take the
+                            // question's own ids (its legend, hints and problem).
+                            "anchor": format!("q{}-row-{}", index + 1, item.code),
                             "missing": missing.contains(&item.code),
                             "options": choices(&mut scale.choices(), &name),
                         })

@@ -163,6 +163,45 @@ async fn a_survey_of_mostly_optional_questions_tags_the_required_ones() {
 }
 
 #[actix_web::test]
+async fn grid_rows_coded_like_the_questions_own_parts_keep_every_id_unique() {
+    // One-letter row codes are common (a, b, c…); `t`, `h` and `e` are also what a question's
+    // legend, hints and problem are called after its anchor.
+    let dir = example_survey_dir(|source| {
+        source
+            .replace("code = \"grain_oil\"", "code = \"t\"")
+            .replace("code = \"meat_poultry_eggs\"", "code = \"h\"")
+            .replace("code = \"aquatic\"", "code = \"e\"")
+    });
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    let token = app.form_token(EXAMPLE_ID).await;
+    let fresh = app.get(&format!("/s/{EXAMPLE_ID}")).await;
+    // Nothing answered: every question, and every row of the grid, is marked.
+    let marked = app
+        .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(Vec::new(), &token))
+        .await;
+
+    assert_eq!(marked.status, 422);
+    for (what, page) in [
+        ("a fresh form", &fresh.body),
+        ("a marked form", &marked.body),
+    ] {
+        let mut ids: Vec<&str> = page
+            .split(" id=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap())
+            .collect();
+        let all = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), all, "{what}: every id once");
+    }
+    assert!(
+        marked.body.contains("-row-e\""),
+        "the row coded e has its own anchor"
+    );
+}
+
+#[actix_web::test]
 async fn a_survey_still_in_draft_is_not_public() {
     let dir = tempfile::tempdir().unwrap();
     let source =
