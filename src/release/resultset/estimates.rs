@@ -65,8 +65,8 @@ pub const ESTIMATE_COLUMNS: [(&str, &str, &str, &str); 23] = [
     (
         "ci_low",
         "number",
-        "lower bound of the 95% interval: logit scale for proportions, t for means, df = respondents in the domain minus counties in it",
-        "95% 置信区间下限：比例在 logit 尺度上计算，均值用 t 分布，自由度为该范围内的受访者数减去其中的县（市、区）数",
+        "lower bound of the 95% interval: logit scale for proportions, t for means, df = the answers counted in `n` minus the counties among them",
+        "95% 置信区间下限：比例在 logit 尺度上计算，均值用 t 分布，自由度为计入 n 的答卷数减去其中出现的县（市、区）数",
     ),
     (
         "ci_high",
@@ -101,8 +101,8 @@ pub const ESTIMATE_COLUMNS: [(&str, &str, &str, &str); 23] = [
     (
         "status",
         "string",
-        "`met`: the whole 95% interval is at or above the threshold; `not_met`: the whole interval is below; `too_close_to_call`: the threshold is inside it (above its lower end); `undetermined`: effective sample size under 30 or no interval, too few answers to judge; `no_data`",
-        "判定结果：met 达标（95% 区间整体不低于标准）；not_met 未达标（整个区间低于标准）；too_close_to_call 尚难判定（标准落在区间之内）；undetermined 样本不足，不作判定（等效样本量不到 30 或没有区间）；no_data 无数据",
+        "`met`: the whole 95% interval is at or above the threshold; `not_met`: the whole interval is below; `too_close_to_call`: the threshold is inside it (above its lower end); `undetermined`: effective sample size under 30, no interval (a score whose answers are all the same has none), or for the city a county with a single respondent (`lone_county`): too few answers to judge; `no_data`: no valid answer",
+        "判定结果：met 达标（95% 区间整体不低于标准）；not_met 未达标（整个区间低于标准）；too_close_to_call 尚难判定（标准落在区间之内）；undetermined 样本不足，不作判定（等效样本量不到 30、没有区间（得分类指标所有回答都相同时不给区间），或全市估计中有县（市、区）只有一名受访者，即 lone_county）；no_data 无有效回答",
     ),
     (
         "estimate_meets_threshold",
@@ -137,8 +137,8 @@ pub const ESTIMATE_COLUMNS: [(&str, &str, &str, &str); 23] = [
     (
         "flags",
         "string",
-        "reliability flags, `|`-separated: `low_effective_n` (below 30), `wide_interval` (0.30 or more wide), `undefined` (no interval), `lone_county` (a county has a single respondent, whose share of the city's variance is unknown)",
-        "可靠性标记，以 | 分隔：low_effective_n 等效样本量低于 30；wide_interval 区间宽度达到 0.30；undefined 没有区间；lone_county 某县（市、区）只有一名受访者，其对全市方差的贡献无法估计",
+        "reliability flags, `|`-separated: `low_effective_n` (below 30), `wide_interval` (0.30 or more wide; 30 points for a score), `undefined` (no interval), `lone_county` (a county has a single respondent, whose share of the city's variance is unknown)",
+        "可靠性标记，以 | 分隔：low_effective_n 等效样本量低于 30；wide_interval 区间宽度达到 0.30（得分为 30 分）；undefined 没有区间；lone_county 某县（市、区）只有一名受访者，其对全市方差的贡献无法估计",
     ),
     (
         "includes_simulated",

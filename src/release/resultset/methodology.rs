@@ -127,6 +127,8 @@ fn facts_for_template(facts: &ReleaseFacts<'_>, messages: &Messages) -> Value {
         })).collect::<Vec<_>>(),
         "weighting": {
             "scheme": w.scheme,
+            // A survey file without margins is post-stratified by county only.
+            "raked": !s.margins.is_empty(),
             "margins": w.margins.join(" × "),
             "tolerance": format!("{:e}", s.weighting.tolerance),
             "max_sweeps": s.weighting.max_sweeps,

@@ -279,3 +279,39 @@ async fn totals_give_each_domain_the_sum_of_its_points_and_its_indicators_by_sta
         );
     }
 }
+
+#[actix_web::test]
+async fn the_methodology_describes_the_weighting_the_survey_file_asked_for() {
+    // Without margins in the file, the weights are post-stratified by county only: the
+    // methodology must not describe raking and trimming that never ran.
+    let dir = example_survey_dir(|source| {
+        let start = source.find("[[margins]]").unwrap();
+        let end = source.find("[weighting]").unwrap();
+        format!("{}{}", &source[..start], &source[end..]).replace("role = \"weighting\"\n", "")
+    });
+    let unraked = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    let raked = spawn_app(Backend::Sqlite).await;
+    let methodology = |app: &TestApp| {
+        closed_with_responses(app, 700);
+        let out = tempfile::tempdir().unwrap();
+        let files = unzip(&std::fs::read(export(app, Encoding::Utf8, out.path())).unwrap());
+        String::from_utf8(file(&files, "methodology.md").to_vec()).unwrap()
+    };
+
+    let (unraked, raked) = (methodology(&unraked), methodology(&raked));
+
+    assert!(
+        unraked.contains("Scheme `poststratify_county`"),
+        "{unraked}"
+    );
+    assert!(unraked.contains(
+        "each response's weight is its county's population over that county's respondents"
+    ));
+    assert!(unraked.contains("每份答卷的权重 = 所在县常住人口 / 该县有效答卷数"));
+    assert!(
+        !unraked.contains("then raking") && !unraked.contains("迭代比例调整（raking）"),
+        "no raking is described"
+    );
+    assert!(raked.contains("then raking") && raked.contains("迭代比例调整（raking）"));
+    assert!(!raked.contains("there is no raking"));
+}
