@@ -212,10 +212,23 @@ pub(super) fn comments(
         crate::survey::Lang::Zh
     };
     let catalog = catalog()?;
-    let file = comments::hand_over(&catalog, id, encoding, lang, crate::audit::COMMAND_LINE)?;
-    std::fs::create_dir_all(out)?;
-    let path = out.join(&file.file_name);
-    std::fs::write(&path, &file.bytes)
+    // The folder and the file are made before the hand-over, which is audited: the log must
+    // not say the comments were handed over when they could not be written.
+    std::fs::create_dir_all(out)
+        .map_err(|e| anyhow::anyhow!("cannot make the folder {}: {e}", out.display()))?;
+    let path = out.join(comments::file_name(id, encoding));
+    let mut written = std::fs::File::create(&path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let file = match comments::hand_over(&catalog, id, encoding, lang, crate::audit::COMMAND_LINE) {
+        Ok(file) => file,
+        Err(e) => {
+            drop(written);
+            let _ = std::fs::remove_file(&path);
+            return Err(e.into());
+        }
+    };
+    std::io::Write::write_all(&mut written, &file.bytes)
+        .and_then(|()| written.sync_all())
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     println!("wrote {} ({} comments)", path.display(), file.comments);
     if file.withheld > 0 {

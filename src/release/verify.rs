@@ -33,6 +33,21 @@ pub struct Verified {
     pub format: String,
 }
 
+/// Every file a result set of any format holds besides manifest.json (totals.csv from /5 on,
+/// codebook.csv from /2 on).
+const RELEASED_FILES: [&str; 10] = [
+    "responses.csv",
+    "codebook.csv",
+    "estimates.csv",
+    "totals.csv",
+    "evaluation.json",
+    "datapackage.json",
+    "methodology.md",
+    "survey.toml",
+    "minyi.R",
+    "minyi.sps",
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     #[error("cannot read the result set: {0}")]
@@ -174,6 +189,20 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     {
         return Err(discrepancy(format!(
             "{extra} is in the zip but not in the manifest"
+        )));
+    }
+    // Only the files Minyi writes: an added file, however the manifest vouches for it, is
+    // nothing Minyi released (and a name such as ../x would be written outside the folder
+    // by an unzip that trusts it).
+    if let Some(stranger) = manifest
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .find(|name| !RELEASED_FILES.contains(name))
+    {
+        return Err(discrepancy(format!(
+            "{stranger:?} is no file Minyi writes into a result set (it writes {})",
+            RELEASED_FILES.join(", ")
         )));
     }
     // A file relabelled as an earlier format would escape totals.csv's recomputation.

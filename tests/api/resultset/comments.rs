@@ -215,6 +215,29 @@ fn minyi_comments_writes_the_file_in_the_language_asked_and_refuses_an_open_surv
     assert!(String::from_utf8_lossy(&open.stderr).contains("close it first"));
 
     assert!(minyi(&["survey", "close", EXAMPLE_ID]).status.success());
+    // A folder that cannot be made (a file stands where it would go): refused, naming it,
+    // and nothing handed over is audited.
+    let blocked = out.path().join("a file");
+    std::fs::write(&blocked, "").unwrap();
+    let nowhere = blocked.join("comments");
+    let refused = minyi(&["comments", EXAMPLE_ID, "--out", nowhere.to_str().unwrap()]);
+    let said_refused = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && said_refused.contains("cannot make the folder"),
+        "{said_refused}"
+    );
+    let audited = minyi::storage::recent_audit(
+        &mut minyi::storage::Database::connect(db.url.clone(), 1)
+            .unwrap()
+            .conn()
+            .unwrap(),
+        100,
+    )
+    .unwrap();
+    assert!(
+        audited.iter().all(|e| e.action != "comments_read"),
+        "no hand-over is recorded"
+    );
     let done = minyi(&[
         "comments",
         EXAMPLE_ID,
@@ -229,6 +252,22 @@ fn minyi_comments_writes_the_file_in_the_language_asked_and_refuses_an_open_surv
         done.status.success(),
         "{}",
         String::from_utf8_lossy(&done.stderr)
+    );
+    let audited = minyi::storage::recent_audit(
+        &mut minyi::storage::Database::connect(db.url.clone(), 1)
+            .unwrap()
+            .conn()
+            .unwrap(),
+        100,
+    )
+    .unwrap();
+    assert_eq!(
+        audited
+            .iter()
+            .filter(|e| e.action == "comments_read")
+            .count(),
+        1,
+        "the hand-over that was written is"
     );
     let path = out.path().join(format!("comments-{EXAMPLE_ID}-utf8.csv"));
     let said = String::from_utf8_lossy(&done.stdout);

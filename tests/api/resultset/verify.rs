@@ -320,6 +320,35 @@ async fn a_forged_script_total_or_codebook_is_caught_even_when_its_manifest_agre
     );
 }
 
+#[actix_web::test]
+async fn a_file_added_to_the_zip_is_refused_even_when_the_manifest_lists_it() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 700);
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = unzip(&std::fs::read(export(&app, Encoding::Utf8, dir.path())).unwrap());
+    let (verified, _, said) = verify_with(&export(&app, Encoding::Utf8, dir.path()), &[]);
+    assert!(verified, "the result set as exported verifies: {said}");
+    for name in ["../evil.txt", "notes.txt"] {
+        let content = b"added by someone else".to_vec();
+        let mut listed = manifest(&files);
+        let mut entry = listed.files[0].clone();
+        entry.path = name.to_owned();
+        entry.sha256 = hex::encode(Sha256::digest(&content));
+        entry.bytes = content.len() as u64;
+        listed.files.push(entry);
+        files.push((name.to_owned(), content.clone()));
+        let added = rezipped(&files, dir.path(), "added", &listed, name, &content);
+        files.pop();
+
+        let (verified, _, said) = verify_with(&added, &[]);
+
+        assert!(
+            !verified && said.contains("no file Minyi writes"),
+            "{name}: {said}"
+        );
+    }
+}
+
 /// A result set an evaluator downloaded from an earlier Minyi verifies with this one: one real
 /// result set of every format this Minyi reads, each exported by a Minyi that wrote that format
 /// (tests/fixtures/resultsets/README.md says how). The current format's file pins its scripts
