@@ -34,8 +34,13 @@ impl Application {
     /// checks that can fail on the machine come first, so that a port in use or a mail folder
     /// that cannot be written leaves no new database behind and opens no survey.
     pub fn build(settings: &Settings) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(&settings.bind)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {} (MINYI_BIND): {e}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {:?} (MINYI_BIND: an address and port such as \
+                     127.0.0.1:8080, or 0.0.0.0:8080 for every interface): {e}",
+                settings.bind
+            )
+        })?;
         let port = listener.local_addr()?.port();
         // A send must end well before its lease does, or another process could send it too.
         let send_timeout = (settings.mail.lease / 2).min(std::time::Duration::from_secs(60));

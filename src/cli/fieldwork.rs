@@ -167,8 +167,18 @@ pub(super) fn forms(
     };
     let tokens = crate::web::FormTokens::new(key.as_bytes());
     let now = chrono::Utc::now().timestamp();
-    let file = std::fs::File::create(out)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    // Never over an existing file: --out mistyped as a backup's name would destroy it.
+    let file = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
+                "{} already exists; choose a new file name (forms are never written over a file)",
+                out.display()
+            ),
+            _ => anyhow::anyhow!("cannot write {}: {e}", out.display()),
+        })?;
     let mut file = std::io::BufWriter::new(file);
     for form in crate::simulate::simulate(&survey.definition, count, seed) {
         // Rendered as long ago as the simulated resident took, so durations look real.

@@ -35,7 +35,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the surveys (the default): loads every file in surveys/ and listens on MINYI_BIND.
+    /// Serve the surveys (the default): loads every file in MINYI_SURVEYS_DIR (surveys/ unless
+    /// set) and listens on MINYI_BIND.
     Serve,
     /// Manage survey definitions and their lifecycle.
     #[command(subcommand)]

@@ -101,6 +101,8 @@ pub(super) fn revoke(email: &str, survey: &str) -> anyhow::Result<()> {
             email.as_str()
         );
     } else {
+        // A mistyped id is said so, as `grant` says it, rather than reported as done.
+        super::catalog()?.require(survey)?;
         println!(
             "{} did not have survey {survey}; nothing changed",
             email.as_str()

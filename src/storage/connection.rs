@@ -17,7 +17,7 @@ pub enum DbConnection {
 /// The backend a `DATABASE_URL` selects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatabaseUrl {
-    /// A file path (the `sqlite://` prefix removed) or `:memory:`.
+    /// A file path (the `sqlite://` prefix removed).
     Sqlite(String),
     /// A libpq connection URL, passed on unchanged.
     Postgres(String),
@@ -39,6 +39,14 @@ pub enum DatabaseUrlError {
          database."
     )]
     MistypedUrl { url: String },
+    /// `sqlite://` with no path, or an in-memory database: each pooled connection would get
+    /// a private, empty database of its own, and every answer would go when the process ends.
+    #[error(
+        "DATABASE_URL {url:?} names no database file: Minyi keeps the answers in a file \
+         (sqlite://data/minyi.db, the default when DATABASE_URL is not set) or in PostgreSQL \
+         (postgres://USER@HOST/DB), never only in memory."
+    )]
+    NoFile { url: String },
 }
 
 impl DatabaseUrl {
@@ -46,11 +54,21 @@ impl DatabaseUrl {
     /// so that a typo such as `postgress://…` never silently creates a stray SQLite file.
     pub fn parse(url: &str) -> Result<DatabaseUrl, DatabaseUrlError> {
         let url = url.trim();
+        let sqlite = |path: &str| {
+            let path = path.trim();
+            if path.is_empty() || path == ":memory:" || path.contains("mode=memory") {
+                Err(DatabaseUrlError::NoFile {
+                    url: url.to_owned(),
+                })
+            } else {
+                Ok(DatabaseUrl::Sqlite(path.to_owned()))
+            }
+        };
         if let Some(path) = url.strip_prefix("sqlite://") {
-            return Ok(DatabaseUrl::Sqlite(path.to_owned()));
+            return sqlite(path);
         }
         if let Some(path) = url.strip_prefix("sqlite:") {
-            return Ok(DatabaseUrl::Sqlite(path.to_owned()));
+            return sqlite(path);
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(url.to_owned()));
@@ -60,7 +78,8 @@ impl DatabaseUrl {
                 url: url.to_owned(),
                 scheme: scheme.to_owned(),
             }),
-            None if url.contains(':') && !url.starts_with(":memory:") && !looks_like_path(url) => {
+            None if url == ":memory:" => sqlite(url),
+            None if url.contains(':') && !looks_like_path(url) => {
                 Err(DatabaseUrlError::UnknownScheme {
                     url: url.to_owned(),
                     scheme: url.split(':').next().unwrap_or_default().to_owned(),
@@ -297,6 +316,24 @@ mod tests {
             DatabaseUrl::parse("data/postgres.db").is_ok(),
             "a file may be named after one"
         );
+    }
+
+    #[test]
+    fn a_database_only_in_memory_is_refused() {
+        for url in [
+            "sqlite://",
+            "sqlite:",
+            ":memory:",
+            "sqlite://:memory:",
+            "sqlite://  ",
+        ] {
+            let err = DatabaseUrl::parse(url).expect_err(url);
+            assert!(
+                matches!(err, DatabaseUrlError::NoFile { .. }),
+                "{url}: {err}"
+            );
+            assert!(err.to_string().contains("sqlite://data/minyi.db"), "{err}");
+        }
     }
 
     #[test]

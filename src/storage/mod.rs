@@ -321,18 +321,33 @@ fn newer_schema(
     }
 }
 
-/// A PostgreSQL URL with its password, if any, replaced by `***`.
+/// A PostgreSQL URL with its password, if any, replaced by `***`: in the user part
+/// (`user:secret@host`) or as a parameter (`?password=secret`).
 fn without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    match rest.split_once('@') {
-        Some((user_info, host)) if user_info.contains(':') => {
+    // The user part ends at the authority's last '@' (a password may hold one unescaped).
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let url = match rest[..authority_end].rsplit_once('@') {
+        Some((user_info, _)) if user_info.contains(':') => {
             let user = user_info.split(':').next().unwrap_or_default();
+            let host = &rest[user_info.len() + 1..];
             format!("{scheme}://{user}:***@{host}")
         }
         _ => url.to_owned(),
-    }
+    };
+    let Some((address, query)) = url.split_once('?') else {
+        return url;
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{address}?{}", query.join("&"))
 }
 
 /// Takes SQLite's write lock at the start of a transaction, by a write that changes nothing.
@@ -390,3 +405,29 @@ pub use surveys::{
     find_survey, import_version, list_surveys, mark_fieldwork_traces_cleared, set_state,
     surveys_owing_trace_clearing, version_file_name, version_ids, version_source,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn a_password_never_reaches_a_message() {
+        for (url, shown) in [
+            (
+                "postgres://minyi:S3cret@db/minyi",
+                "postgres://minyi:***@db/minyi",
+            ),
+            (
+                "postgres://minyi@db:5439/x?password=S3cret&sslmode=require",
+                "postgres://minyi@db:5439/x?password=***&sslmode=require",
+            ),
+            (
+                "postgresql://u:a@b@h/x?sslmode=disable&PASSWORD=S3cret",
+                "postgresql://u:***@h/x?sslmode=disable&PASSWORD=***",
+            ),
+            ("postgres://minyi@db/minyi", "postgres://minyi@db/minyi"),
+        ] {
+            assert_eq!(without_password(url), shown);
+        }
+    }
+}

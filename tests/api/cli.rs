@@ -217,6 +217,8 @@ fn a_mistyped_database_url_is_refused_and_creates_no_file() {
             "postgres//127.0.0.1/minyi",
             "looks like a database URL with a typo",
         ),
+        ("sqlite://", "names no database file"),
+        (":memory:", "never only in memory"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
@@ -359,22 +361,26 @@ fn a_postgresql_database_that_does_not_exist_is_named_without_its_password() {
         .rsplit_once('/')
         .expect("a database in MINYI_TEST_POSTGRES");
     let with_password = host.replacen("://postgres@", "://postgres:hunter2@", 1);
-    let url = format!("{with_password}/minyi_missing_database?{query}");
+    // The password in the user part, or as a parameter (libpq takes both).
+    for url in [
+        format!("{with_password}/minyi_missing_database?{query}"),
+        format!("{host}/minyi_missing_database?{query}&password=hunter2"),
+    ] {
+        let out = minyi(&url, &["survey", "list"]);
 
-    let out = minyi(&url, &["survey", "list"]);
-
-    let (_, said) = text(&out);
-    assert!(!out.status.success());
-    assert!(
-        said.contains("minyi_missing_database") && said.contains("does not exist"),
-        "{said}"
-    );
-    assert!(said.contains("Create the database first"), "{said}");
-    assert!(
-        !said.contains("hunter2"),
-        "the password is not printed: {said}"
-    );
-    assert_eq!(said.trim().lines().count(), 1, "said once: {said}");
+        let (_, said) = text(&out);
+        assert!(!out.status.success());
+        assert!(
+            said.contains("minyi_missing_database") && said.contains("does not exist"),
+            "{said}"
+        );
+        assert!(said.contains("Create the database first"), "{said}");
+        assert!(
+            !said.contains("hunter2"),
+            "the password is not printed: {said}"
+        );
+        assert_eq!(said.trim().lines().count(), 1, "said once: {said}");
+    }
 }
 
 #[test]
@@ -675,4 +681,59 @@ fn simulate_remove_deletes_the_trial_runs_responses() {
     );
     assert!(!both_ok && both.contains("cannot be used with"), "{both}");
     assert!(!neither_ok && neither.contains("--responses"), "{neither}");
+}
+
+#[test]
+fn minyi_forms_writes_a_new_file_and_never_over_an_existing_one() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    assert!(minyi(
+        &db.raw_url,
+        &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
+    )
+    .status
+    .success());
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("forms.txt");
+    let kept = dir.path().join("backup.db");
+    std::fs::write(&kept, "a backup").unwrap();
+
+    let written = minyi(
+        &db.raw_url,
+        &[
+            "forms",
+            EXAMPLE_ID,
+            "--count",
+            "3",
+            "--out",
+            fresh.to_str().unwrap(),
+        ],
+    );
+    let refused = minyi(
+        &db.raw_url,
+        &[
+            "forms",
+            EXAMPLE_ID,
+            "--count",
+            "3",
+            "--out",
+            kept.to_str().unwrap(),
+        ],
+    );
+
+    assert!(written.status.success(), "{:?}", text(&written));
+    assert_eq!(
+        std::fs::read_to_string(&fresh).unwrap().lines().count(),
+        3,
+        "one signed form a line"
+    );
+    let (_, said) = text(&refused);
+    assert!(
+        !refused.status.success() && said.contains("already exists"),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "a backup",
+        "the existing file is untouched"
+    );
 }

@@ -65,8 +65,12 @@ async fn open_survey_or_remembered(state: &AppState, id: &str) -> Result<Current
             FORM_LOOKUP_TIMEOUT.as_secs()
         ),
     };
-    tracing::warn!(survey = id, error = %error, "database unavailable: the form is shown as last read, if it was open then");
-    last_read_if_open(state, id).ok_or(AppError::Unavailable(error))
+    let remembered = last_read_if_open(state, id);
+    // The survey is named only when it is one this process knows: the path segment is what
+    // the visitor typed, which could be anything (docs/privacy.md, "Logs").
+    let known = state.catalog.recent(id, std::time::Duration::MAX).is_some();
+    tracing::warn!(survey = if known { id } else { "(not a known survey)" }, error = %error, "database unavailable: the form is shown as last read, if it was open then");
+    remembered.ok_or(AppError::Unavailable(error))
 }
 
 /// Reads which counties of a survey with quotas are full, unless read lately

@@ -289,6 +289,17 @@ fn a_forgotten_password_is_reset_and_a_departed_evaluator_removed_from_the_comma
         "",
     );
     assert!(ok, "{err}");
+    let (mistyped_ok, _, mistyped) = run(
+        &db,
+        &[
+            "revoke",
+            "--email",
+            "li.wei@example.org",
+            "--survey",
+            "jiaxing-food-safety-2061",
+        ],
+        "",
+    );
     let (_, listed, _) = run(&db, &["user", "list"], "");
     let (ok, removed, err) = run(
         &db,
@@ -310,6 +321,10 @@ fn a_forgotten_password_is_reset_and_a_departed_evaluator_removed_from_the_comma
     assert!(
         revoked.contains("li.wei@example.org may no longer download the result sets of survey"),
         "{revoked}"
+    );
+    assert!(
+        !mistyped_ok && mistyped.contains("no survey with id"),
+        "a mistyped survey is said so, not 'nothing changed': {mistyped}"
     );
     assert_eq!(
         listed.trim_end(),
