@@ -297,6 +297,23 @@ on_both_backends! {
         }
         assert!(english.body.contains("<html lang=\"en\""), "in English");
         assert!(large.body.contains("class=\"large\""), "in large text");
+
+        // Sent with problems, then switched: the problems stay marked, in the new language.
+        let marked = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(half_done.clone(), &token)).await;
+        assert_eq!(marked.status, 422);
+        assert!(marked.body.contains("name=\"_checked\" value=\"1\""), "the form says it was checked");
+        let problems = |body: &str| body.matches("class=\"problem\"").count();
+        let mut sent_back = with_token(half_done.clone(), &token);
+        sent_back.extend([("_lang".into(), "zh".into()), ("_checked".into(), "1".into()), ("_switch".into(), "text".into())]);
+        let larger = app.post_form(&format!("/s/{EXAMPLE_ID}?text=large"), &sent_back).await;
+        sent_back.pop();
+        sent_back.push(("_switch".into(), "lang".into()));
+        let in_english = app.post_form(&format!("/s/{EXAMPLE_ID}?lang=en"), &sent_back).await;
+        assert!(problems(&marked.body) > 0);
+        assert_eq!(problems(&larger.body), problems(&marked.body), "large text keeps every problem marked");
+        assert_eq!(problems(&in_english.body), problems(&marked.body), "so does English");
+        assert!(larger.body.contains("class=\"alert\"") && in_english.body.contains("class=\"alert\""), "with the summary");
+        assert!(in_english.body.contains("<html lang=\"en\""));
         assert_eq!(app.response_count(EXAMPLE_ID), 0, "nothing stored");
     }
 }

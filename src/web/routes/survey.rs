@@ -553,7 +553,23 @@ async fn switched_form(
     let token = token
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| state.tokens.issue(&survey.record.id, unix_now()));
-    render_form(state, req, lang, &survey, entry, &token, &input, None, None)
+    // A form sent back with its problems marked says so (`_checked`): switched to large text
+    // or another language, it keeps them marked, in the new language. A form not yet sent
+    // is not checked, so a half-filled one is not covered in problems.
+    let errors = (input.first("_checked") == Some("1"))
+        .then(|| survey.definition.validate(&input).err())
+        .flatten();
+    render_form(
+        state,
+        req,
+        lang,
+        &survey,
+        entry,
+        &token,
+        &input,
+        errors.as_ref(),
+        None,
+    )
 }
 
 /// A posted form that could not be stored just now (the network's allowance is used up, or the
