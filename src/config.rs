@@ -179,7 +179,8 @@ const MIN_BODY_LIMIT: usize = 16 * 1024;
 
 fn body_limit(get: &impl Fn(&str) -> Option<String>) -> Result<usize, InvalidSetting> {
     const EXPECTED: &str = "a size in bytes of at least 16384 (the default, 65536, holds any \
-         survey's form)";
+         survey's answers but free text; a survey's form may be larger by what its text boxes \
+         hold)";
     let limit = number(get, "MINYI_BODY_LIMIT", 64 * 1024, EXPECTED)?;
     if limit < MIN_BODY_LIMIT {
         return Err(InvalidSetting {

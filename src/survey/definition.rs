@@ -360,6 +360,21 @@ impl Question {
 pub const CHINA_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
 
 impl Survey {
+    /// The most bytes the survey's text boxes may add to a posted form: each box's name and up
+    /// to `max_length` characters, each as many as 12 bytes once a browser has encoded it
+    /// (a four-byte UTF-8 character, percent-encoded). A Chinese character takes 9, so two
+    /// boxes of 5,000 characters post about 90 KB: more than a body limit that holds every
+    /// other answer of any survey.
+    pub fn free_text_form_bytes(&self) -> usize {
+        self.questions
+            .iter()
+            .map(|q| match q.kind {
+                QuestionKind::Text { max_length } => q.id.len() + 2 + 12 * max_length,
+                _ => 0,
+            })
+            .sum()
+    }
+
     /// The survey's own time (`utc_offset_seconds`).
     pub fn time_zone(&self) -> FixedOffset {
         FixedOffset::east_opt(self.utc_offset_seconds).unwrap_or_else(|| Utc.fix())

@@ -225,6 +225,52 @@ on_both_backends! {
 }
 
 #[actix_web::test]
+async fn a_text_box_filled_to_its_limit_is_never_too_large_to_post() {
+    // 5,000 Chinese characters, the most a box may allow, post as 45 KB: more than the
+    // smallest body limit an operator may set. The form must be taken, not refused as too
+    // large with every answer lost.
+    let surveys = example_survey_dir(|source| {
+        source.replacen(
+            "required = false\nmax_length = 500",
+            "required = false\nmax_length = 5000",
+            1,
+        )
+    });
+    let app = spawn_app_with_settings(Backend::Sqlite, surveys.path(), |s| {
+        s.body_limit = 16 * 1024
+    })
+    .await;
+    let survey = app.catalog().require(EXAMPLE_ID).unwrap().definition;
+    let full = |chars: usize| {
+        let mut fields = valid_fields(&survey, "nanhu");
+        fields.retain(|(name, _)| name != "suggestion");
+        fields.push(("suggestion".into(), "字".repeat(chars)));
+        fields
+    };
+
+    let token = app.form_token(EXAMPLE_ID).await;
+    let over = app
+        .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(full(5001), &token))
+        .await;
+    let at_limit = app
+        .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(full(5000), &token))
+        .await;
+
+    assert_eq!(
+        over.status, 422,
+        "one character too many is a problem to fix, with the answers kept"
+    );
+    assert!(over.body.contains("value=\"nanhu\" checked"));
+    assert_eq!(
+        at_limit.status,
+        303,
+        "{}",
+        &at_limit.body[..at_limit.body.len().min(300)]
+    );
+    assert_eq!(app.response_count(EXAMPLE_ID), 1);
+}
+
+#[actix_web::test]
 async fn malformed_requests_get_clear_4xx_pages_never_a_500() {
     let app = spawn_app(Backend::Sqlite).await;
     let path = format!("/s/{EXAMPLE_ID}");

@@ -6,7 +6,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::posted::{read_form, PostedForm};
+use super::posted::{read_form_up_to, PostedForm};
 use super::{blocking, public_base};
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
@@ -197,6 +197,18 @@ pub async fn submit(
     receive(req, payload, state, path.into_inner(), Entry::OpenLink).await
 }
 
+/// The largest form survey `id` takes: `MINYI_BODY_LIMIT`, which holds every answer but free
+/// text, and what its text boxes may hold besides (`Survey::free_text_form_bytes`), so that a
+/// box filled to its limit is never refused as too large, losing the form. An unknown survey
+/// gets the plain limit.
+fn form_limit(state: &AppState, id: &str) -> usize {
+    let text = state
+        .catalog
+        .recent(id, std::time::Duration::MAX)
+        .map_or(0, |survey| survey.definition.free_text_form_bytes());
+    state.body_limit.saturating_add(text)
+}
+
 /// Validates a posted form and stores it once, as `entry` says: through the open link, or
 /// through an invitation, which the same transaction then uses up.
 pub(super) async fn receive(
@@ -212,7 +224,7 @@ pub(super) async fn receive(
         let PostedForm {
             fields,
             lang: asked,
-        } = read_form(&req, payload, &state, query_lang).await?;
+        } = read_form_up_to(&req, payload, &state, query_lang, form_limit(&state, &id)).await?;
         if fields.first(SWITCH_FIELD).is_some() {
             // The language or text-size button: the same form back, switched as the address's
             // query says (so in `query_lang`), every answer in place; nothing checked or stored.
