@@ -48,9 +48,25 @@ impl Application {
         let db = Database::connect(settings.database.clone(), settings.pool_size)?;
         let catalog = Arc::new(Catalog::new(db.clone()));
         let imported = if settings.surveys_dir.is_dir() {
-            catalog.import_dir(&settings.surveys_dir)?
+            catalog
+                .import_dir(&settings.surveys_dir)
+                .map_err(|e| match e {
+                    crate::catalog::CatalogError::Read { path, source }
+                        if path == settings.surveys_dir =>
+                    {
+                        anyhow::anyhow!(
+                            "cannot read the survey folder {} (MINYI_SURVEYS_DIR): {source}",
+                            path.display()
+                        )
+                    }
+                    other => other.into(),
+                })?
         } else {
-            tracing::warn!(dir = %settings.surveys_dir.display(), "no survey directory");
+            tracing::warn!(
+                dir = %settings.surveys_dir.display(),
+                "no survey folder there (MINYI_SURVEYS_DIR): no survey file is loaded; the \
+                 surveys already in the database are served"
+            );
             DirectoryImport::default()
         };
         for refused in &imported.refused {

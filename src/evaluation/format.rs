@@ -16,6 +16,43 @@ fn figure(i: &IndicatorResult, value: f64) -> String {
     }
 }
 
+/// `figure`, unless that reads the same as the threshold while the value is below it ("70.0%"
+/// beside "threshold 70.0%" and 0 points): then two decimals, cut ("69.99%"), as the results
+/// page writes it.
+fn against_threshold(i: &IndicatorResult, value: f64) -> String {
+    let shown = figure(i, value);
+    if value < i.threshold && shown == figure(i, i.threshold) {
+        let cut = two_places_below(on_its_scale(i, value), on_its_scale(i, i.threshold));
+        if i.kind == "proportion" {
+            format!("{cut}%")
+        } else {
+            cut
+        }
+    } else {
+        shown
+    }
+}
+
+/// A value as the pages and the terminal write it: a rate in percent, a score as it is.
+pub fn on_its_scale(i: &IndicatorResult, value: f64) -> f64 {
+    if i.kind == "proportion" {
+        value * 100.0
+    } else {
+        value
+    }
+}
+
+/// A value below `threshold` to two decimal places, cut rather than rounded and never above
+/// the last hundredth below the threshold, so that it reads below it (69.9999 is "69.99", not
+/// "70.00"). The nudges keep a value written with two decimals as it is (79.96 × 100 is
+/// 7995.999… in binary), and make a value a hair below a threshold by floating point alone
+/// (84.99999999999999 against 85) read below it too.
+pub fn two_places_below(value: f64, threshold: f64) -> String {
+    let hundredths = (value * 100.0 + 1e-9).floor();
+    let last_below = (threshold * 100.0 - 1e-9).ceil() - 1.0;
+    format!("{:.2}", hundredths.min(last_below) / 100.0)
+}
+
 /// A table a person reads in a terminal: per domain, each indicator with its interval, threshold,
 /// status and points, then the component total.
 pub fn to_table(e: &Evaluation) -> String {
@@ -73,9 +110,9 @@ pub fn to_table(e: &Evaluation) -> String {
                 out,
                 "  {:<28} {:>7}  [{:>7}, {:>7}]  n {:>5}  threshold {:>6}  {:<19} {:>5}/{:<5.1}{}",
                 i.id,
-                figure(i, i.estimate),
-                figure(i, i.ci_low),
-                figure(i, i.ci_high),
+                against_threshold(i, i.estimate),
+                against_threshold(i, i.ci_low),
+                against_threshold(i, i.ci_high),
                 i.n,
                 figure(i, i.threshold),
                 format!("{}{side}", i.status.name()),
@@ -90,11 +127,47 @@ pub fn to_table(e: &Evaluation) -> String {
         out,
         "met / not_met: the whole 95% interval is above / below the threshold; too_close_to_call: \
          the threshold is inside it, with the estimate above (↑) or below (↓) it; undetermined: \
-         effective n under 30 or no interval, too few answers to judge. Points follow the \
-         estimate."
+         effective n under 30, no interval, or (for the city) a county with a single respondent \
+         (lone_county), too few answers to judge. Points follow the estimate; a figure just \
+         under its threshold shows two decimals, cut (69.99%), never the threshold itself."
     );
     if e.includes_simulated {
         let _ = writeln!(out, "\n{SIMULATED_BANNER}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{against_threshold, IndicatorResult};
+
+    fn indicator(kind: &str, threshold: f64, estimate: f64) -> IndicatorResult {
+        serde_json::from_value(serde_json::json!({
+            "id": "x", "label": { "zh": "指标", "en": "Indicator" }, "kind": kind,
+            "estimate": estimate, "se": 1.0, "ci_low": estimate - 1.0, "ci_high": estimate + 1.0,
+            "n": 200, "effective_n": 150.0, "deff": 1.3, "threshold": threshold,
+            "status": "too_close_to_call", "point_meets": false, "lower_bound_clears": false,
+            "points": 0.0, "max_points": 10.0, "reliable": true,
+            "flags": { "low_effective_n": false, "wide_interval": false, "undefined": false },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_terminal_never_shows_a_figure_below_its_threshold_as_the_threshold() {
+        let rate = indicator("proportion", 0.70, 0.6996);
+        let score = indicator("mean", 80.0, 79.97);
+        assert_eq!(against_threshold(&rate, rate.estimate), "69.96%");
+        assert_eq!(against_threshold(&score, score.estimate), "79.97");
+        assert_eq!(
+            against_threshold(&rate, 0.7),
+            "70.0%",
+            "reaching it reads as it"
+        );
+        assert_eq!(
+            against_threshold(&rate, 0.65),
+            "65.0%",
+            "clear of it, one decimal"
+        );
+    }
 }

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use super::chart::{Bar, Chart};
 use super::i18n::Messages;
 use crate::evaluation::{
-    points_range, points_shown, points_shown_up, DomainResult, Evaluation, IndicatorResult, Status,
+    on_its_scale, points_range, points_shown, points_shown_up, two_places_below, DomainResult,
+    Evaluation, IndicatorResult, Status,
 };
 use crate::invitations::Uptake;
 use crate::privacy::public::{public_row, CountyCell};
@@ -97,26 +98,6 @@ fn percent(v: f64) -> String {
 
 fn points(v: f64) -> String {
     format!("{v:.0}")
-}
-
-/// A value as the page writes it: a rate in percent, a score as it is.
-fn on_its_scale(i: &IndicatorResult, value: f64) -> f64 {
-    if i.kind == "proportion" {
-        value * 100.0
-    } else {
-        value
-    }
-}
-
-/// A value below `threshold` to two decimal places, cut rather than rounded and never above
-/// the last hundredth below the threshold, so that it reads below it (69.9999 is "69.99", not
-/// "70.00"). The nudges keep a value written with two decimals as it is (79.96 × 100 is
-/// 7995.999… in binary), and make a value a hair below a threshold by floating point alone
-/// (84.99999999999999 against 85) read below it too.
-fn two_places_below(value: f64, threshold: f64) -> String {
-    let hundredths = (value * 100.0 + 1e-9).floor();
-    let last_below = (threshold * 100.0 - 1e-9).ceil() - 1.0;
-    format!("{:.2}", hundredths.min(last_below) / 100.0)
 }
 
 pub struct ResultsPage<'a> {
@@ -663,7 +644,8 @@ fn published_on(survey: &crate::survey::Survey, published_at: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{published_on, two_places_below, Figures};
+    use super::{published_on, Figures};
+    use crate::evaluation::two_places_below;
     use crate::evaluation::IndicatorResult;
     use crate::survey::Lang;
     use crate::web::Messages;
