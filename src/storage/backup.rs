@@ -31,6 +31,11 @@ pub enum BackupError {
          first, then restore"
     )]
     InUse(String),
+    #[error("cannot write the backup {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot restore into {path}: {source}")]
     Io {
         path: String,
@@ -57,10 +62,31 @@ pub fn backup_sqlite(db: &Database, out: &std::path::Path) -> Result<(), BackupE
     let mut conn = db.conn()?;
     match &mut *conn {
         DbConnection::Sqlite(c) => {
+            // SQLite says only "unable to open database" when the folder is missing or not
+            // writable: the folder is checked first, to say which.
+            let folder = out
+                .parent()
+                .filter(|f| !f.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            if !folder.is_dir() {
+                return Err(BackupError::Write {
+                    path: target,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!("there is no folder {}; make it first", folder.display()),
+                    ),
+                });
+            }
             diesel::sql_query("VACUUM INTO ?")
                 .bind::<Text, _>(&target)
                 .execute(c)
-                .map_err(StorageError::from)?;
+                .map_err(|e| BackupError::Write {
+                    path: target.clone(),
+                    source: std::io::Error::other(format!(
+                        "{e} (check that this user may write in {})",
+                        folder.display()
+                    )),
+                })?;
             crate::files::keep_private(out);
             Ok(())
         }

@@ -422,6 +422,8 @@ on_both_backends! {
         assert_eq!(stored.len(), 1, "the acknowledged response is in the backup");
         assert!(!second.status.success(), "a second backup to the same file is refused");
         assert!(said(&second).contains("already exists"));
+        let nowhere = run(&app.db.dir.path().join("no such folder").join("backup.db"));
+        assert!(!nowhere.status.success() && said(&nowhere).contains("there is no folder"), "{}", said(&nowhere));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
