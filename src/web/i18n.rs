@@ -131,6 +131,15 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
         .unwrap_or_default()
 }
 
+/// The language a request to a page would get with nothing in its address: the remembered
+/// choice, else the browser's, else Chinese. Where it differs from the language a reader is
+/// reading in, a link or redirect must name that language (`?lang=zh` too).
+pub fn lang_unasked(req: &HttpRequest) -> Lang {
+    remembered_lang(req)
+        .or_else(|| browser_lang(req))
+        .unwrap_or_default()
+}
+
 fn remembered_lang(req: &HttpRequest) -> Option<Lang> {
     super::client::cookies(req)
         .find(|(name, _)| *name == LANG_COOKIE)

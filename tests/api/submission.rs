@@ -842,3 +842,70 @@ async fn a_form_sent_while_the_database_is_unreachable_comes_back_with_every_ans
     assert_eq!(api.body, r#"{"error":"unavailable"}"#);
     assert!(api.retry_after.is_some(), "Retry-After");
 }
+
+#[actix_web::test]
+async fn a_chinese_form_on_an_english_phone_without_cookies_stays_chinese() {
+    // A phone that asks for English and keeps no cookie (a WeChat browser that drops them):
+    // the resident read the form in Chinese (?lang=zh), and the thanks page and the
+    // large-text switch must not turn English.
+    let app = spawn_app(Backend::Sqlite).await;
+    let english_phone = [("Accept-Language", "en-US,en;q=0.9")];
+    let token = app.form_token(EXAMPLE_ID).await;
+    let mut fields = with_token(valid_fields(&example_survey(), "nanhu"), &token);
+    fields.push(("_lang".into(), "zh".into()));
+    let body =
+        |fields: &[(String, String)]| serde_urlencoded::to_string(fields).unwrap().into_bytes();
+    let form = "application/x-www-form-urlencoded";
+    let mut switch = fields.clone();
+    switch.push(("_switch".into(), "text".into()));
+
+    let larger = app
+        .post_raw(
+            &format!("/s/{EXAMPLE_ID}?text=large"),
+            form,
+            body(&switch),
+            &english_phone,
+        )
+        .await;
+    let sent = app
+        .post_raw(
+            &format!("/s/{EXAMPLE_ID}"),
+            form,
+            body(&fields),
+            &english_phone,
+        )
+        .await;
+
+    assert!(
+        larger.body.contains("<html lang=\"zh-CN\" class=\"large\""),
+        "{}",
+        &larger.body[..200.min(larger.body.len())]
+    );
+    assert_eq!(sent.status, 303);
+    let thanks_at = sent.location.expect("to the thanks page");
+    assert!(thanks_at.contains("lang=zh"), "{thanks_at}");
+    let mut thanks = app
+        .client
+        .get(app.url(&thanks_at))
+        .insert_header(english_phone[0])
+        .send()
+        .await
+        .unwrap();
+    let thanks = String::from_utf8_lossy(&thanks.body().await.unwrap()).into_owned();
+    assert!(
+        thanks.contains("<html lang=\"zh-CN\""),
+        "the thanks page in Chinese"
+    );
+    // A Chinese phone still gets the plain address.
+    let token = app.form_token(EXAMPLE_ID).await;
+    let chinese = app
+        .post_form(
+            &format!("/s/{EXAMPLE_ID}"),
+            &with_token(valid_fields(&example_survey(), "haiyan"), &token),
+        )
+        .await;
+    assert_eq!(
+        chinese.location.as_deref(),
+        Some(format!("/s/{EXAMPLE_ID}/thanks").as_str())
+    );
+}

@@ -227,15 +227,25 @@ pub(super) async fn receive(
         } = read_form_up_to(&req, payload, &state, query_lang, form_limit(&state, &id)).await?;
         if fields.first(SWITCH_FIELD).is_some() {
             // The language or text-size button: the same form back, switched as the address's
-            // query says (so in `query_lang`), every answer in place; nothing checked or stored.
-            return switched_form(&state, &req, query_lang, &id, &entry, fields).await;
+            // query says, every answer in place; nothing checked or stored. The text-size
+            // button's address names no language: the form's own (`_lang`) is kept, so that a
+            // Chinese page stays Chinese on a phone whose browser asks for English.
+            let lang = crate::web::i18n::lang_asked(req.query_string()).unwrap_or(asked);
+            return switched_form(&state, &req, lang, &id, &entry, fields).await;
         }
         lang = asked;
         let admitted = state.admit(&req);
         if admitted.is_ok() && honeypot::is_filled(&fields) {
             // Looks like success to the robot; nothing is stored.
             // Thanked exactly as a stored form is, cookie included, so nothing tells it apart.
-            return Ok(Outcome::HONEYPOT.tag(thanked(&state, &id, &entry, lang, Thanks::First)));
+            return Ok(Outcome::HONEYPOT.tag(thanked(
+                &state,
+                &req,
+                &id,
+                &entry,
+                lang,
+                Thanks::First,
+            )));
         }
         let token = fields.first("_token").map(str::to_owned);
         let mut input = fields;
@@ -320,6 +330,7 @@ pub(super) async fn receive(
                     return Ok(invitation_used_page(&state, &req, lang, &survey.record.id));
                 }
                 return Ok(Outcome::DUPLICATE.tag(see_thanks(
+                    &req,
                     &survey.record.id,
                     lang,
                     Thanks::Again,
@@ -416,7 +427,14 @@ pub(super) async fn receive(
         } else {
             Thanks::First
         };
-        Ok(outcome.tag(thanked(&state, &survey.record.id, &entry, lang, thanks)))
+        Ok(outcome.tag(thanked(
+            &state,
+            &req,
+            &survey.record.id,
+            &entry,
+            lang,
+            thanks,
+        )))
     }
     .await;
     let back = entry.action(&id);
@@ -709,9 +727,16 @@ impl Thanks {
 
 /// The redirect to the thanks page, with the cookie that lets a form opened again through the
 /// public link say that this browser has sent it.
-fn thanked(state: &AppState, id: &str, entry: &Entry, lang: Lang, thanks: Thanks) -> HttpResponse {
+fn thanked(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    entry: &Entry,
+    lang: Lang,
+    thanks: Thanks,
+) -> HttpResponse {
     let invited = matches!(entry, Entry::Invitation { .. });
-    let mut response = see_thanks(id, lang, thanks, invited);
+    let mut response = see_thanks(req, id, lang, thanks, invited);
     if matches!(entry, Entry::OpenLink) {
         let (name, value) = set_sent_cookie(id, state.secure_cookies);
         if let Ok(value) = header::HeaderValue::from_str(&value) {
@@ -723,16 +748,33 @@ fn thanked(state: &AppState, id: &str, entry: &Entry, lang: Lang, thanks: Thanks
 
 /// The redirect to the thanks page; `invited`: the form came through an invitation, whose copy
 /// kept on the phone the page deletes (`via=invitation`, which names no one).
-fn see_thanks(id: &str, lang: Lang, thanks: Thanks, invited: bool) -> HttpResponse {
+fn see_thanks(
+    req: &HttpRequest,
+    id: &str,
+    lang: Lang,
+    thanks: Thanks,
+    invited: bool,
+) -> HttpResponse {
+    // Chinese needs no word in the address unless the thanks page would otherwise be read in
+    // English (no remembered choice, a browser that asks for English).
+    let named = lang == Lang::En || crate::web::i18n::lang_unasked(req) != lang;
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, thanks_href(id, lang, thanks, invited)))
+        .insert_header((
+            header::LOCATION,
+            thanks_href(id, named.then_some(lang), thanks, invited),
+        ))
         .finish()
 }
 
-fn thanks_href(id: &str, lang: Lang, thanks: Thanks, invited: bool) -> String {
+/// The thanks page's address; `lang`: the language to name in it, if any.
+fn thanks_href(id: &str, lang: Option<Lang>, thanks: Thanks, invited: bool) -> String {
     let mut query = Vec::new();
-    if lang == Lang::En {
-        query.push("lang=en");
+    if let Some(lang) = lang {
+        query.push(if lang == Lang::En {
+            "lang=en"
+        } else {
+            "lang=zh"
+        });
     }
     if thanks == Thanks::Again {
         query.push("again=1");
