@@ -217,18 +217,23 @@ pub(super) fn comments(
     std::fs::create_dir_all(out)
         .map_err(|e| anyhow::anyhow!("cannot make the folder {}: {e}", out.display()))?;
     let path = out.join(comments::file_name(id, encoding));
-    let mut written = std::fs::File::create(&path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    let file = match comments::hand_over(&catalog, id, encoding, lang, crate::audit::COMMAND_LINE) {
+    // Written beside it and renamed over it once complete: a file handed over before (after a
+    // purge, the only copy of the residents' words) stays untouched if this run is refused.
+    let partial = out.join(format!("{}.partial", comments::file_name(id, encoding)));
+    let mut written = std::fs::File::create(&partial)
+        .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", out.display()))?;
+    let handed = comments::hand_over(&catalog, id, encoding, lang, crate::audit::COMMAND_LINE);
+    let file = match handed {
         Ok(file) => file,
         Err(e) => {
             drop(written);
-            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_file(&partial);
             return Err(e.into());
         }
     };
     std::io::Write::write_all(&mut written, &file.bytes)
         .and_then(|()| written.sync_all())
+        .and_then(|()| std::fs::rename(&partial, &path))
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     println!("wrote {} ({} comments)", path.display(), file.comments);
     if file.withheld > 0 {

@@ -101,9 +101,11 @@ pub fn backup_sqlite(db: &Database, out: &std::path::Path) -> Result<(), BackupE
 /// (`-2`, `-3`… after it if that name is taken: a kept database is never written over), its
 /// write-ahead log folded into it first, so nothing of it is lost and no stale `-wal` file is
 /// left to be read with the restored one. A database SQLite cannot read (a damaged disk, the
-/// reason to restore) is moved aside as it is, with its log and shared-memory files. The
-/// copy is then renamed over `path`, so a crash leaves the old or the new file, never half of
-/// one. Migrations run when the restored database is next opened.
+/// reason to restore) is moved aside as it is, with its log and shared-memory files, as is a
+/// log left where the database was already gone. The copy is then renamed over `path`, so a
+/// crash leaves the old or the new file, never half of one; an error after the database was
+/// moved says where it and the copy are. Migrations run when the restored database is next
+/// opened.
 pub fn restore_sqlite(
     path: &str,
     backup: &std::path::Path,
@@ -124,44 +126,62 @@ pub fn restore_sqlite(
     if let Some(folder) = live.parent().filter(|f| !f.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(io)?;
     }
-    let partial = format!("{path}.restoring");
-    std::fs::copy(backup, &partial).map_err(io)?;
-    std::fs::File::open(&partial)
-        .and_then(|f| f.sync_all())
-        .map_err(io)?;
+    // A fresh name: a copy left by a restore that failed is never the one written over, nor
+    // (given as the backup) copied onto itself.
+    let partial = unused_name(&format!("{path}.restoring"));
+    let staged = std::fs::copy(backup, &partial)
+        .and_then(|_| std::fs::File::open(&partial))
+        .and_then(|f| f.sync_all());
+    if let Err(e) = staged {
+        let _ = std::fs::remove_file(&partial);
+        return Err(io(e));
+    }
+    // Kept whole when SQLite cannot open it (its log may hold what the file lacks); refused
+    // only when another process has it open.
+    let readable = match live.exists().then(|| fold_log_alone(path)) {
+        Some(Ok(())) => true,
+        Some(Err(BackupError::InUse(_))) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(BackupError::InUse(path.to_owned()));
+        }
+        Some(Err(_)) | None => false,
+    };
+    let kept = unused_name(&format!("{path}.before-restore-{stamp}"));
     let mut replaced_kept_as = None;
     if live.exists() {
-        // Kept whole when SQLite cannot open it (its log may hold what the file lacks);
-        // refused only when another process has it open.
-        let readable = match fold_log_alone(path) {
-            Ok(()) => true,
-            Err(BackupError::InUse(_)) => {
-                let _ = std::fs::remove_file(&partial);
-                return Err(BackupError::InUse(path.to_owned()));
-            }
-            Err(_) => false,
-        };
-        let kept = unused_name(&format!("{path}.before-restore-{stamp}"));
-        std::fs::rename(live, &kept).map_err(io)?;
-        for suffix in ["-wal", "-shm"] {
-            let leftover = format!("{path}{suffix}");
-            let moved = if readable {
-                std::fs::remove_file(&leftover)
-            } else {
-                std::fs::rename(&leftover, format!("{kept}{suffix}"))
-            };
-            match moved {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
-                _ => {}
-            }
+        if let Err(e) = std::fs::rename(live, &kept) {
+            let _ = std::fs::remove_file(&partial);
+            return Err(io(e));
         }
-        replaced_kept_as = Some(kept);
+        replaced_kept_as = Some(kept.clone());
     }
-    std::fs::rename(&partial, live).map_err(io)?;
+    // From here the database's path is empty: an error says where everything is.
+    let unfinished = |e: std::io::Error| {
+        io(std::io::Error::other(format!(
+            "{e}. The restore did not finish: the database it was replacing (if any) is kept \
+             as {kept}, and the backup's copy is {partial}; move that to {path} to finish"
+        )))
+    };
+    // The log and shared memory beside the database: folded into it (deleted), or else kept
+    // beside the kept file, also when the database itself was already gone (a log left there
+    // would be read with the restored file as a corrupt one).
+    for suffix in ["-wal", "-shm"] {
+        let leftover = format!("{path}{suffix}");
+        let moved = if readable {
+            std::fs::remove_file(&leftover)
+        } else {
+            std::fs::rename(&leftover, format!("{kept}{suffix}"))
+        };
+        match moved {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(unfinished(e)),
+            _ => {}
+        }
+    }
+    std::fs::rename(&partial, live).map_err(unfinished)?;
     Ok(Restored { replaced_kept_as })
 }
 
-/// Whether two paths name one file (the same device and inode where the system says so).
+/// Whether two paths name one file (their canonical paths are the same).
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,

@@ -58,7 +58,7 @@ impl DatabaseUrl {
             let path = path.trim();
             if path.is_empty() || path == ":memory:" || path.contains("mode=memory") {
                 Err(DatabaseUrlError::NoFile {
-                    url: url.to_owned(),
+                    url: super::without_password(url),
                 })
             } else {
                 Ok(DatabaseUrl::Sqlite(path.to_owned()))
@@ -75,18 +75,18 @@ impl DatabaseUrl {
         }
         match url.split_once("://") {
             Some((scheme, _)) => Err(DatabaseUrlError::UnknownScheme {
-                url: url.to_owned(),
+                url: super::without_password(url),
                 scheme: scheme.to_owned(),
             }),
             None if url == ":memory:" => sqlite(url),
             None if url.contains(':') && !looks_like_path(url) => {
                 Err(DatabaseUrlError::UnknownScheme {
-                    url: url.to_owned(),
+                    url: super::without_password(url),
                     scheme: url.split(':').next().unwrap_or_default().to_owned(),
                 })
             }
             None if looks_like_a_mistyped_url(url) => Err(DatabaseUrlError::MistypedUrl {
-                url: url.to_owned(),
+                url: super::without_password(url),
             }),
             None => Ok(DatabaseUrl::Sqlite(url.to_owned())),
         }
@@ -348,5 +348,10 @@ mod tests {
             assert!(message.contains(url), "{message} names the url");
             assert!(message.contains("sqlite://"), "{message} says what to use");
         }
+        let err = DatabaseUrl::parse("postgress://minyi:S3cret@db/minyi").unwrap_err();
+        assert!(
+            !err.to_string().contains("S3cret"),
+            "no password in the message: {err}"
+        );
     }
 }

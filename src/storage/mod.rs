@@ -323,17 +323,22 @@ fn newer_schema(
 
 /// A PostgreSQL URL with its password, if any, replaced by `***`: in the user part
 /// (`user:secret@host`) or as a parameter (`?password=secret`).
-fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+pub(crate) fn without_password(url: &str) -> String {
+    // A URL missing its "://" (refused as mistyped) is masked all the same.
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
     };
-    // The user part ends at the authority's last '@' (a password may hold one unescaped).
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    // The user part ends at the last '@' before the path that follows the first '@': a
+    // password may hold '@', '/' or '?' unescaped, the host none of them.
+    let authority_end = rest.find('@').map_or(rest.len(), |at| {
+        rest[at..].find('/').map_or(rest.len(), |p| at + p)
+    });
     let url = match rest[..authority_end].rsplit_once('@') {
         Some((user_info, _)) if user_info.contains(':') => {
             let user = user_info.split(':').next().unwrap_or_default();
             let host = &rest[user_info.len() + 1..];
-            format!("{scheme}://{user}:***@{host}")
+            format!("{scheme}{user}:***@{host}")
         }
         _ => url.to_owned(),
     };
@@ -425,7 +430,17 @@ mod tests {
                 "postgresql://u:a@b@h/x?sslmode=disable&PASSWORD=S3cret",
                 "postgresql://u:***@h/x?sslmode=disable&PASSWORD=***",
             ),
+            ("postgres://u:pa?ss@db/x", "postgres://u:***@db/x"),
+            (
+                "postgres://u:pa/ss@db/x?password=a",
+                "postgres://u:***@db/x?password=***",
+            ),
             ("postgres://minyi@db/minyi", "postgres://minyi@db/minyi"),
+            (
+                "postgres://minyi@db/x?options=a@b",
+                "postgres://minyi@db/x?options=a@b",
+            ),
+            ("postgres//minyi:S3cret@db/x", "postgres//minyi:***@db/x"),
         ] {
             assert_eq!(without_password(url), shown);
         }

@@ -568,6 +568,39 @@ fn a_restore_never_loses_the_database_it_replaces() {
     );
     assert_eq!(responses(&url), 10);
 
+    // A database moved aside by hand, its log left behind: the log goes aside too, or SQLite
+    // would read it with the restored file.
+    std::fs::rename(&live, dir.path().join("moved by hand.db")).unwrap();
+    let stale_log = format!("{live_path}-wal");
+    std::fs::write(&stale_log, b"the old database's log").unwrap();
+    storage::restore_sqlite(live_path, &backup, "T4").expect("restored");
+    assert_ne!(
+        std::fs::read(&stale_log).ok().as_deref(),
+        Some(&b"the old database's log"[..]),
+        "no stale log beside it"
+    );
+    assert!(
+        std::fs::read_dir(live.parent().unwrap())
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(
+                |e| std::fs::read(e.path()).ok().as_deref() == Some(&b"the old database's log"[..])
+            ),
+        "the log is kept"
+    );
+    assert_eq!(responses(&url), 10);
+
+    // A copy left by a restore that failed, given as the backup: copied, not emptied.
+    let left = format!("{live_path}.restoring");
+    std::fs::copy(&backup, &left).unwrap();
+    storage::restore_sqlite(live_path, std::path::Path::new(&left), "T5")
+        .expect("restored from the leftover copy");
+    assert_eq!(
+        responses(&url),
+        10,
+        "the restored database holds the backup's responses"
+    );
+
     let fresh = dir.path().join("new machine").join("minyi.db");
     let restored = storage::restore_sqlite(fresh.to_str().unwrap(), &backup, "T4")
         .expect("its folder is made");

@@ -210,9 +210,23 @@ fn minyi_comments_writes_the_file_in_the_language_asked_and_refuses_an_open_surv
         .status
         .success());
 
+    // A file handed over before (here stood in for by any text) is left as it was by a
+    // refused run.
+    let earlier = out.path().join(format!("comments-{EXAMPLE_ID}.csv"));
+    std::fs::write(&earlier, "handed over before").unwrap();
     let open = minyi(&["comments", EXAMPLE_ID, "--out", dir]);
     assert!(!open.status.success());
     assert!(String::from_utf8_lossy(&open.stderr).contains("close it first"));
+    assert_eq!(
+        std::fs::read_to_string(&earlier).unwrap(),
+        "handed over before",
+        "untouched by the refusal"
+    );
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        1,
+        "and nothing left beside it"
+    );
 
     assert!(minyi(&["survey", "close", EXAMPLE_ID]).status.success());
     // A folder that cannot be made (a file stands where it would go): refused, naming it,
