@@ -1,6 +1,6 @@
 //! Retention: `retention_days` after a survey closes (or at once, by `minyi purge`), its free
-//! text, client hashes and secret are deleted (and any invited address, already deleted when
-//! it closed). What stays (coded answers, county, version, channel, date, quality flags with
+//! text, client hashes, secret and mail given up on are deleted (and any invited address,
+//! already deleted when it closed). What stays (coded answers, county, version, channel, date, quality flags with
 //! `duplicate_client` kept) reproduces the evaluation exactly.
 //! Blocking: it reads and writes through storage.
 
@@ -40,7 +40,7 @@ pub struct PurgeReport {
     pub duplicates_kept: usize,
 }
 
-/// Deletes a closed survey's free text, client hashes and secret. Idempotent.
+/// Deletes a closed survey's free text, client hashes, secret and mail given up on. Idempotent.
 pub fn purge(
     catalog: &Catalog,
     survey_id: &str,
@@ -91,7 +91,13 @@ pub fn purge(
             quality_flags: names.join(","),
         });
     }
-    storage::apply_purge(&mut conn, survey_id, &rewritten, &today.to_string())?;
+    storage::apply_purge(
+        &mut conn,
+        survey_id,
+        &rewritten,
+        &today.to_string(),
+        crate::mail::MAX_ATTEMPTS,
+    )?;
     // Done when the survey closed; again here, idempotently, in case that step failed then.
     storage::forget_invitation_addresses(&mut conn, survey_id)?;
     storage::erase_arrival_order(&mut conn, survey_id)?;
@@ -103,6 +109,11 @@ pub fn purge(
 /// and destroys any secret a survey that is not open still has. Run at start and daily.
 pub fn purge_due(catalog: &Catalog, today: NaiveDate) -> Result<Vec<PurgeReport>, RetentionError> {
     catalog.destroy_stale_secrets()?;
+    // Mail given up on after its survey's purge (results published with --notify later).
+    let mut conn = catalog.database().conn()?;
+    storage::delete_given_up_mail(&mut conn, None, crate::mail::MAX_ATTEMPTS)
+        .map_err(storage::StorageError::from)?;
+    drop(conn);
     let mut reports = Vec::new();
     for survey in catalog.list()? {
         let Some(closed_at) = survey.record.closed_at.as_deref() else {

@@ -60,9 +60,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CsvEncoding::Excel)]
         encoding: CsvEncoding,
     },
-    /// Delete a closed survey's free text, client hashes, secret and any of its mail still in
-    /// the outbox now (otherwise done
-    /// automatically `retention_days` after closing). The evaluation is unchanged.
+    /// Delete a closed survey's free text, client hashes, secret and mail given up on now
+    /// (otherwise done automatically `retention_days` after closing). The evaluation is
+    /// unchanged.
     Purge { id: String },
     /// Check that a CSV is k-anonymous over the named quasi-identifier columns; exits non-zero
     /// naming each combination shared by fewer than K rows.

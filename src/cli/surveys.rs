@@ -247,7 +247,7 @@ pub(super) fn purge(id: &str) -> anyhow::Result<()> {
     let report = crate::retention::purge(&catalog()?, id, today)?;
     println!(
         "survey {id}: purged {} responses (free text deleted from {}, {} duplicates kept as flags); \
-         client hashes, the survey secret and any mail of it left in the outbox are gone",
+         client hashes, the survey secret and its mail given up on are gone",
         report.responses, report.free_text_deleted, report.duplicates_kept
     );
     Ok(())

@@ -395,9 +395,9 @@ pub use outbox::{
     retry_failed, ClaimedMail, NewMail,
 };
 pub use privacy::{
-    apply_purge, destroy_secrets_of_surveys_not_open, destroy_survey_secret, duplicate_client_ids,
-    erase_arrival_order, has_survey_secret, purged_on, survey_secret, table_columns,
-    PurgedResponse,
+    apply_purge, delete_given_up_mail, destroy_secrets_of_surveys_not_open, destroy_survey_secret,
+    duplicate_client_ids, erase_arrival_order, has_survey_secret, purged_on, survey_secret,
+    table_columns, PurgedResponse,
 };
 pub use responses::{
     count_by_stratum, delete_simulated, fieldwork_counts, for_each_response, insert_response,

@@ -1,5 +1,5 @@
 //! Per-survey secrets for client hashes, and the purge that deletes what retention allows no
-//! longer: free text, client hashes, the secret, mail left in the outbox (see `docs/privacy.md`).
+//! longer: free text, client hashes, the secret, mail given up on (see `docs/privacy.md`).
 
 use std::collections::HashSet;
 
@@ -82,12 +82,13 @@ pub struct PurgedResponse {
 }
 
 /// Rewrites a survey's responses as given (client hashes cleared), deletes its secret and
-/// whatever mail of it is left in the outbox, and records the purge, in one transaction; then has the database drop the old row versions.
+/// the mail of it given up on, and records the purge, in one transaction; then has the database drop the old row versions.
 pub fn apply_purge(
     conn: &mut DbConnection,
     survey_id: &str,
     rewritten: &[PurgedResponse],
     today: &str,
+    given_up_after: i32,
 ) -> Result<(), StorageError> {
     conn.transaction(|conn| {
         for response in rewritten {
@@ -112,10 +113,10 @@ pub fn apply_purge(
         .set(responses::client_hash.eq(None::<String>))
         .execute(conn)?;
         destroy_survey_secret(conn, survey_id)?;
-        // The notices that results are out, to staff addresses: by now long sent, or given
-        // up on and still holding an address (one given with `--notify` may belong to no
-        // account, so no account's removal would ever delete it).
-        diesel::delete(outbox::table.filter(outbox::survey_id.eq(survey_id))).execute(conn)?;
+        // The notices that results are out given up on, still holding a staff address (one
+        // given with `--notify` may belong to no account, so no account's removal would ever
+        // delete it). One still being tried is left to be sent, and deleted then.
+        delete_given_up_mail(conn, Some(survey_id), given_up_after)?;
         diesel::delete(survey_purges::table.filter(survey_purges::survey_id.eq(survey_id)))
             .execute(conn)?;
         diesel::insert_into(survey_purges::table)
@@ -179,6 +180,24 @@ fn drop_old_row_versions(conn: &mut DbConnection) -> Result<(), StorageError> {
         DbConnection::Postgres(c) => c.batch_execute("VACUUM responses, survey_secrets, outbox")?,
     }
     Ok(())
+}
+
+/// Deletes the mail given up on (tried `given_up_after` times) of survey `survey_id`, or of
+/// every purged survey when `None`: a notice of results given up on after its survey's purge
+/// (published, with `--notify`, once purged) goes at the next daily run. Returns how many.
+pub fn delete_given_up_mail(
+    conn: &mut DbConnection,
+    survey_id: Option<&str>,
+    given_up_after: i32,
+) -> Result<usize, DieselError> {
+    let given_up = outbox::table.filter(outbox::attempts.ge(given_up_after));
+    match survey_id {
+        Some(id) => diesel::delete(given_up.filter(outbox::survey_id.eq(id))).execute(conn),
+        None => {
+            let purged = survey_purges::table.select(survey_purges::survey_id);
+            diesel::delete(given_up.filter(outbox::survey_id.eq_any(purged))).execute(conn)
+        }
+    }
 }
 
 /// The date a survey was purged, if it was.

@@ -323,30 +323,46 @@ on_both_backends! {
 
 on_both_backends! {
     async fn a_notice_given_up_on_for_an_address_of_no_account_goes_with_the_purge(backend: Backend) {
+        use minyi::mail::MAX_ATTEMPTS as GIVEN_UP;
         let (test_db, db, catalog) = open_without_a_server(backend);
         let mut conn = db.conn().unwrap();
         // `minyi survey publish --notify` takes any address, not only an account's.
-        storage::enqueue(&mut conn, &[NewMail {
-            id: "to-outsider".to_owned(),
+        let notice = |id: &str, to: &str| NewMail {
+            id: id.to_owned(),
             survey_id: EXAMPLE_ID.to_owned(),
             kind: "results_published".to_owned(),
-            recipient: "outside.evaluator@example.org".to_owned(),
+            recipient: to.to_owned(),
             invitation_id: None,
             lang: "zh".to_owned(),
-        }]).unwrap();
-        let now = chrono::Utc::now().timestamp();
-        let claimed = storage::claim_next(&mut conn, now, now + 60, "worker", 5).unwrap().unwrap();
-        storage::fail(&mut conn, &claimed.id, "worker", now, Some(5), "550 outside.evaluator@example.org: no such user").unwrap();
+        };
+        let give_up = |conn: &mut storage::DbConnection, id: &str| {
+            let now = chrono::Utc::now().timestamp();
+            while let Some(claimed) = storage::claim_next(conn, now, now + 60, "worker", GIVEN_UP).unwrap() {
+                let verdict = (claimed.id == id).then_some(GIVEN_UP);
+                let reason = if verdict.is_some() { "550 outside.evaluator@example.org: no such user" } else { "421 try later" };
+                storage::fail(conn, &claimed.id, "worker", now + 3600 * i64::from(verdict.is_none()), verdict, reason).unwrap();
+            }
+        };
+        storage::enqueue(&mut conn, &[notice("to-outsider", "outside.evaluator@example.org"), notice("still-tried", "stays@example.org")]).unwrap();
+        give_up(&mut conn, "to-outsider");
         catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
         // The close keeps it (a notice of results is sent after the close).
-        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (0, 1));
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, GIVEN_UP).unwrap(), (1, 1));
         assert!(database_contents(&test_db).contains("outside.evaluator@example.org"));
 
         minyi::retention::purge(&catalog, EXAMPLE_ID, chrono::Utc::now().date_naive()).unwrap();
 
-        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (0, 0), "no notice is left");
-        assert!(storage::failure_reasons(&mut conn, EXAMPLE_ID, 5).unwrap().is_empty(), "nor the reason quoting the address");
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, GIVEN_UP).unwrap(), (1, 0), "the one given up on goes; the one still tried is left to be sent");
+        assert!(storage::failure_reasons(&mut conn, EXAMPLE_ID, GIVEN_UP).unwrap().is_empty(), "nor the reason quoting the address");
         assert!(!database_contents(&test_db).contains("outside.evaluator@example.org"), "the address is gone from the database's files");
+
+        // A notice given up on after the purge (results published later, with --notify) goes
+        // at the next daily run.
+        storage::enqueue(&mut conn, &[notice("after-purge", "late.evaluator@example.org")]).unwrap();
+        give_up(&mut conn, "after-purge");
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, GIVEN_UP).unwrap().1, 1);
+        minyi::retention::purge_due(&catalog, chrono::Utc::now().date_naive()).unwrap();
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, GIVEN_UP).unwrap(), (1, 0));
     }
 }
 
