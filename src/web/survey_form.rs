@@ -324,9 +324,10 @@ impl FormContext<'_> {
                             "number": format!("{}.{}", index + 1, i + 1),
                             "label": item.label.get(lang),
                             "name": name,
-                            // "-row-": a row coded `t`, `h` or `e` must not take the
-                            // question's own ids (its legend, hints and problem).
-                            "anchor": format!("q{}-row-{}", index + 1, item.code),
+                            // '.' is in no code: a row coded `t`, `h` or `e` cannot take
+                            // the question's own ids (q6-t, its legend; -h, its hints; -e,
+                            // its problem), nor one row's problem (q6.a.e) another row's.
+                            "anchor": format!("q{}.{}", index + 1, item.code),
                             "missing": missing.contains(&item.code),
                             "options": choices(&mut scale.choices(), &name),
                         })

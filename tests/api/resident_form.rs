@@ -165,25 +165,39 @@ async fn a_survey_of_mostly_optional_questions_tags_the_required_ones() {
 #[actix_web::test]
 async fn grid_rows_coded_like_the_questions_own_parts_keep_every_id_unique() {
     // One-letter row codes are common (a, b, c…); `t`, `h` and `e` are also what a question's
-    // legend, hints and problem are called after its anchor.
+    // legend, hints and problem are called after its anchor, and codes may hold '-'.
     let dir = example_survey_dir(|source| {
         source
             .replace("code = \"grain_oil\"", "code = \"t\"")
             .replace("code = \"meat_poultry_eggs\"", "code = \"h\"")
             .replace("code = \"aquatic\"", "code = \"e\"")
+            // And a row's problem is named after its row: row e's must not be row e-e's name.
+            .replace("code = \"dairy\"", "code = \"e-e\"")
     });
     let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
     let token = app.form_token(EXAMPLE_ID).await;
     let fresh = app.get(&format!("/s/{EXAMPLE_ID}")).await;
-    // Nothing answered: every question, and every row of the grid, is marked.
+    // Nothing answered: every question is marked.
     let marked = app
         .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(Vec::new(), &token))
         .await;
+    // Everything but the row coded e: that row is marked, with a problem of its own.
+    let survey = app.catalog().require(EXAMPLE_ID).unwrap().definition;
+    let mut fields = valid_fields(&survey, "nanhu");
+    fields.retain(|(name, _)| name != "food_categories.e");
+    let one_row = app
+        .post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(fields, &token))
+        .await;
 
-    assert_eq!(marked.status, 422);
+    assert_eq!((marked.status, one_row.status), (422, 422));
+    assert!(
+        one_row.body.contains(".e\" tabindex=\"-1\""),
+        "the row coded e is marked"
+    );
     for (what, page) in [
         ("a fresh form", &fresh.body),
         ("a marked form", &marked.body),
+        ("a form with one row marked", &one_row.body),
     ] {
         let mut ids: Vec<&str> = page
             .split(" id=\"")
@@ -196,7 +210,7 @@ async fn grid_rows_coded_like_the_questions_own_parts_keep_every_id_unique() {
         assert_eq!(ids.len(), all, "{what}: every id once");
     }
     assert!(
-        marked.body.contains("-row-e\""),
+        fresh.body.contains(".e\"><legend>"),
         "the row coded e has its own anchor"
     );
 }

@@ -371,7 +371,7 @@ async fn an_unanswered_row_of_a_grid_is_marked_where_it_is_and_the_summary_links
         .await;
 
     assert_eq!(page.status, 422);
-    let anchor = format!("q{number}-row-{}", skipped.code);
+    let anchor = format!("q{number}.{}", skipped.code);
     assert!(
         page.body
             .contains(&format!("<a href=\"#{anchor}\">{number}. ")),
@@ -395,7 +395,7 @@ async fn an_unanswered_row_of_a_grid_is_marked_where_it_is_and_the_summary_links
         page.body[..row_start].ends_with("<fieldset class=\"item err\" "),
         "and is marked"
     );
-    let answered = format!("q{number}-row-{}", items[0].code);
+    let answered = format!("q{number}.{}", items[0].code);
     assert!(
         page.body
             .contains(&format!("<fieldset class=\"item\" id=\"{answered}\">")),
