@@ -1,7 +1,7 @@
 //! Retention: `retention_days` after a survey closes (or at once, by `minyi purge`), its free
 //! text, client hashes, secret and mail given up on are deleted (and any invited address,
-//! already deleted when it closed). What stays (coded answers, county, version, channel, date, quality flags with
-//! `duplicate_client` kept) reproduces the evaluation exactly.
+//! already deleted when it closed). What stays (coded answers, county, version, channel,
+//! date, quality flags with `duplicate_client` kept) reproduces the evaluation exactly.
 //! Blocking: it reads and writes through storage.
 
 use chrono::NaiveDate;
