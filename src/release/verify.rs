@@ -205,6 +205,21 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             RELEASED_FILES.join(", ")
         )));
     }
+    // And every file its format holds: one taken out, however the manifest was rewritten to
+    // agree, leaves the result set incomplete (codebook.csv from /2 on, totals.csv from /5).
+    if let Some(missing) = RELEASED_FILES.iter().find(|name| {
+        let in_format = match **name {
+            "codebook.csv" => manifest.format != resultset::FORMAT_1,
+            "totals.csv" => resultset::has_totals(&manifest.format),
+            _ => true,
+        };
+        in_format && !manifest.files.iter().any(|f| f.path == **name)
+    }) {
+        return Err(discrepancy(format!(
+            "{missing} is missing: a result set of format {} holds it",
+            manifest.format
+        )));
+    }
     // A file relabelled as an earlier format would escape totals.csv's recomputation.
     if !resultset::has_totals(&manifest.format) && files.contains_key("totals.csv") {
         return Err(discrepancy(format!(

@@ -347,6 +347,28 @@ async fn a_file_added_to_the_zip_is_refused_even_when_the_manifest_lists_it() {
             "{name}: {said}"
         );
     }
+    // And one taken out, with the manifest rewritten to agree.
+    for name in ["methodology.md", "codebook.csv", "totals.csv"] {
+        let mut listed = manifest(&files);
+        listed.files.retain(|f| f.path != name);
+        let kept: Vec<(String, Vec<u8>)> =
+            files.iter().filter(|(n, _)| n != name).cloned().collect();
+        let taken_out = rezipped(
+            &kept,
+            dir.path(),
+            "taken-out",
+            &listed,
+            "(no file replaced)",
+            b"",
+        );
+
+        let (verified, _, said) = verify_with(&taken_out, &[]);
+
+        assert!(
+            !verified && said.contains(&format!("{name} is missing")),
+            "{name}: {said}"
+        );
+    }
 }
 
 /// A result set an evaluator downloaded from an earlier Minyi verifies with this one: one real
