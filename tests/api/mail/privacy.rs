@@ -289,16 +289,8 @@ on_both_backends! {
         let leaving = Email::parse("left.the.agency@example.org").unwrap();
         let password = Password::parse("a long enough password").unwrap();
         accounts.add_user(&leaving, Role::Evaluator, &password, "test").unwrap();
-        let notice = |id: &str, to: &str| NewMail {
-            id: id.to_owned(),
-            survey_id: EXAMPLE_ID.to_owned(),
-            kind: "results_published".to_owned(),
-            recipient: to.to_owned(),
-            invitation_id: None,
-            lang: "zh".to_owned(),
-        };
         let mut conn = db.conn().unwrap();
-        storage::enqueue(&mut conn, &[notice("to-leaver", leaving.as_str()), notice("to-stayer", "stays@example.org")]).unwrap();
+        storage::enqueue(&mut conn, &[results_notice("to-leaver", leaving.as_str()), results_notice("to-stayer", "stays@example.org")]).unwrap();
         // The leaver's notice given up on (its address and the server's reason kept), as a
         // mail server that refused it would leave it.
         let now = chrono::Utc::now().timestamp();
@@ -327,14 +319,6 @@ on_both_backends! {
         let (test_db, db, catalog) = open_without_a_server(backend);
         let mut conn = db.conn().unwrap();
         // `minyi survey publish --notify` takes any address, not only an account's.
-        let notice = |id: &str, to: &str| NewMail {
-            id: id.to_owned(),
-            survey_id: EXAMPLE_ID.to_owned(),
-            kind: "results_published".to_owned(),
-            recipient: to.to_owned(),
-            invitation_id: None,
-            lang: "zh".to_owned(),
-        };
         let give_up = |conn: &mut storage::DbConnection, id: &str| {
             let now = chrono::Utc::now().timestamp();
             while let Some(claimed) = storage::claim_next(conn, now, now + 60, "worker", GIVEN_UP).unwrap() {
@@ -343,7 +327,7 @@ on_both_backends! {
                 storage::fail(conn, &claimed.id, "worker", now + 3600 * i64::from(verdict.is_none()), verdict, reason).unwrap();
             }
         };
-        storage::enqueue(&mut conn, &[notice("to-outsider", "outside.evaluator@example.org"), notice("still-tried", "stays@example.org")]).unwrap();
+        storage::enqueue(&mut conn, &[results_notice("to-outsider", "outside.evaluator@example.org"), results_notice("still-tried", "stays@example.org")]).unwrap();
         give_up(&mut conn, "to-outsider");
         catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
         // The close keeps it (a notice of results is sent after the close).
@@ -358,11 +342,23 @@ on_both_backends! {
 
         // A notice given up on after the purge (results published later, with --notify) goes
         // at the next daily run.
-        storage::enqueue(&mut conn, &[notice("after-purge", "late.evaluator@example.org")]).unwrap();
+        storage::enqueue(&mut conn, &[results_notice("after-purge", "late.evaluator@example.org")]).unwrap();
         give_up(&mut conn, "after-purge");
         assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, GIVEN_UP).unwrap().1, 1);
         minyi::retention::purge_due(&catalog, chrono::Utc::now().date_naive()).unwrap();
         assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, GIVEN_UP).unwrap(), (1, 0));
+    }
+}
+
+/// The notice that the example survey's results are out, queued for `to`.
+fn results_notice(id: &str, to: &str) -> NewMail {
+    NewMail {
+        id: id.to_owned(),
+        survey_id: EXAMPLE_ID.to_owned(),
+        kind: "results_published".to_owned(),
+        recipient: to.to_owned(),
+        invitation_id: None,
+        lang: "zh".to_owned(),
     }
 }
 
