@@ -231,6 +231,12 @@ pub(super) async fn receive(
             // button's address names no language: the form's own (`_lang`) is kept, so that a
             // Chinese page stays Chinese on a phone whose browser asks for English.
             let lang = crate::web::i18n::lang_asked(req.query_string()).unwrap_or(asked);
+            // A used invitation's form is not shown again, as its link's GET does not show it.
+            if let Entry::Invitation { invitation, .. } = &entry {
+                if invitation.used {
+                    return Ok(invitation_used_page(&state, &req, lang, &id));
+                }
+            }
             return switched_form(&state, &req, lang, &id, &entry, fields).await;
         }
         lang = asked;

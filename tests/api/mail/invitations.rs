@@ -99,6 +99,10 @@ on_both_backends! {
         let another_form = with_token(valid_fields(&example_survey(), "haiyan"), &app.form_token(EXAMPLE_ID).await);
         let second = app.post_form(&link, &another_form).await;
         assert_eq!(second.status, 410, "a second submission through the link is refused");
+        let mut switched = another_form.clone();
+        switched.push(("_switch".into(), "text".into()));
+        let larger = app.post_form(&format!("{link}?text=large"), &switched).await;
+        assert_eq!(larger.status, 410, "nor is its form shown again by the large-text button");
         assert_eq!(app.response_count(EXAMPLE_ID), 1, "and stores nothing");
     }
 
