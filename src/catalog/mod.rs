@@ -456,6 +456,14 @@ impl Catalog {
 
     /// Whether this process has read a survey with this id (no query: for the request log,
     /// which names a survey only when the id in the path is one).
+    /// The definition of survey `id` as last read, however long ago, without touching the
+    /// database or copying its record: what a submission's body limit needs before anything
+    /// else is known of it.
+    pub fn last_definition(&self, id: &str) -> Option<Arc<Survey>> {
+        let recent = self.recent.read().ok()?;
+        recent.get(id).map(|(_, survey)| survey.definition.clone())
+    }
+
     pub fn has_seen(&self, id: &str) -> bool {
         self.recent
             .read()

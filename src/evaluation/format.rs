@@ -137,26 +137,34 @@ pub fn to_table(e: &Evaluation) -> String {
     out
 }
 
+/// An indicator result with these figures, as publication stores it (for the tests of the
+/// terminal's and the results page's figures).
+#[cfg(test)]
+pub(crate) fn test_indicator(
+    kind: &str,
+    threshold: f64,
+    estimate: f64,
+    ci: (f64, f64),
+) -> IndicatorResult {
+    serde_json::from_value(serde_json::json!({
+        "id": "x", "label": { "zh": "指标", "en": "Indicator" }, "kind": kind,
+        "estimate": estimate, "se": 1.0, "ci_low": ci.0, "ci_high": ci.1, "n": 200,
+        "effective_n": 150.0, "deff": 1.3, "threshold": threshold,
+        "status": "too_close_to_call", "point_meets": false, "lower_bound_clears": false,
+        "points": 0.0, "max_points": 10.0, "reliable": true,
+        "flags": { "low_effective_n": false, "wide_interval": false, "undefined": false },
+    }))
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{against_threshold, IndicatorResult};
-
-    fn indicator(kind: &str, threshold: f64, estimate: f64) -> IndicatorResult {
-        serde_json::from_value(serde_json::json!({
-            "id": "x", "label": { "zh": "指标", "en": "Indicator" }, "kind": kind,
-            "estimate": estimate, "se": 1.0, "ci_low": estimate - 1.0, "ci_high": estimate + 1.0,
-            "n": 200, "effective_n": 150.0, "deff": 1.3, "threshold": threshold,
-            "status": "too_close_to_call", "point_meets": false, "lower_bound_clears": false,
-            "points": 0.0, "max_points": 10.0, "reliable": true,
-            "flags": { "low_effective_n": false, "wide_interval": false, "undefined": false },
-        }))
-        .unwrap()
-    }
+    use super::{against_threshold, test_indicator};
 
     #[test]
     fn the_terminal_never_shows_a_figure_below_its_threshold_as_the_threshold() {
-        let rate = indicator("proportion", 0.70, 0.6996);
-        let score = indicator("mean", 80.0, 79.97);
+        let rate = test_indicator("proportion", 0.70, 0.6996, (0.66, 0.73));
+        let score = test_indicator("mean", 80.0, 79.97, (78.0, 82.0));
         assert_eq!(against_threshold(&rate, rate.estimate), "69.96%");
         assert_eq!(against_threshold(&score, score.estimate), "79.97");
         assert_eq!(

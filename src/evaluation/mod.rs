@@ -16,6 +16,8 @@ use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, Weighti
 use crate::survey::{Answers, Indicator, QualityFlag, Survey, Text};
 
 pub use compare::{differences, Differences, VerdictChange};
+#[cfg(test)]
+pub(crate) use format::test_indicator;
 pub use format::{on_its_scale, to_table, two_places_below};
 pub use sample::{Inclusion, ResponseCounts, Sample, SampleBuilder, SUPPRESSED_FOR_RELEASE};
 pub use weighting::{weigh, WeightingSummary, Weights, CENSUS_FIT};

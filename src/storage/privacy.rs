@@ -116,6 +116,8 @@ pub fn apply_purge(
         // The notices that results are out given up on, still holding a staff address (one
         // given with `--notify` may belong to no account, so no account's removal would ever
         // delete it). One still being tried is left to be sent, and deleted then.
+        // (Their old row versions go with the outbox's VACUUM in `forget_invitation_addresses`,
+        // which the purge runs next.)
         delete_given_up_mail(conn, Some(survey_id), given_up_after)?;
         diesel::delete(survey_purges::table.filter(survey_purges::survey_id.eq(survey_id)))
             .execute(conn)?;
@@ -177,7 +179,7 @@ pub fn erase_arrival_order(
 fn drop_old_row_versions(conn: &mut DbConnection) -> Result<(), StorageError> {
     match conn {
         DbConnection::Sqlite(c) => super::empty_sqlite_log(c)?,
-        DbConnection::Postgres(c) => c.batch_execute("VACUUM responses, survey_secrets, outbox")?,
+        DbConnection::Postgres(c) => c.batch_execute("VACUUM responses, survey_secrets")?,
     }
     Ok(())
 }

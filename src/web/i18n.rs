@@ -125,10 +125,7 @@ pub fn lang_asked(query: &str) -> Option<Lang> {
 /// of ours the browser's `Accept-Language` ranks first (a phone set to English), else Chinese.
 /// An English reader who opens the survey link again, from the QR code, reads it in English.
 pub fn lang_of(req: &HttpRequest) -> Lang {
-    lang_asked(req.query_string())
-        .or_else(|| remembered_lang(req))
-        .or_else(|| browser_lang(req))
-        .unwrap_or_default()
+    lang_asked(req.query_string()).unwrap_or_else(|| lang_unasked(req))
 }
 
 /// The language a request to a page would get with nothing in its address: the remembered

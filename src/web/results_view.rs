@@ -646,7 +646,6 @@ fn published_on(survey: &crate::survey::Survey, published_at: &str) -> String {
 mod tests {
     use super::{published_on, Figures};
     use crate::evaluation::two_places_below;
-    use crate::evaluation::IndicatorResult;
     use crate::survey::Lang;
     use crate::web::Messages;
 
@@ -666,18 +665,7 @@ mod tests {
         assert_eq!(published_on(&survey, "2026-11-30T09:00:00Z"), "2026-11-30");
     }
 
-    /// An indicator result with these figures, as publication stores it.
-    fn indicator(kind: &str, threshold: f64, estimate: f64, ci: (f64, f64)) -> IndicatorResult {
-        serde_json::from_value(serde_json::json!({
-            "id": "x", "label": { "zh": "指标", "en": "Indicator" }, "kind": kind,
-            "estimate": estimate, "se": 1.0, "ci_low": ci.0, "ci_high": ci.1, "n": 200,
-            "effective_n": 150.0, "deff": 1.3, "threshold": threshold,
-            "status": "too_close_to_call", "point_meets": false, "lower_bound_clears": false,
-            "points": 0.0, "max_points": 10.0, "reliable": true,
-            "flags": { "low_effective_n": false, "wide_interval": false, "undefined": false },
-        }))
-        .unwrap()
-    }
+    use crate::evaluation::test_indicator as indicator;
 
     #[test]
     fn no_figure_below_its_threshold_reads_as_the_threshold() {

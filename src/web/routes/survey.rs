@@ -68,7 +68,7 @@ async fn open_survey_or_remembered(state: &AppState, id: &str) -> Result<Current
     let remembered = last_read_if_open(state, id);
     // The survey is named only when it is one this process knows: the path segment is what
     // the visitor typed, which could be anything (docs/privacy.md, "Logs").
-    let known = state.catalog.recent(id, std::time::Duration::MAX).is_some();
+    let known = state.catalog.has_seen(id);
     tracing::warn!(survey = if known { id } else { "(not a known survey)" }, error = %error, "database unavailable: the form is shown as last read, if it was open then");
     remembered.ok_or(AppError::Unavailable(error))
 }
@@ -204,8 +204,8 @@ pub async fn submit(
 fn form_limit(state: &AppState, id: &str) -> usize {
     let text = state
         .catalog
-        .recent(id, std::time::Duration::MAX)
-        .map_or(0, |survey| survey.definition.free_text_form_bytes());
+        .last_definition(id)
+        .map_or(0, |survey| survey.free_text_form_bytes());
     state.body_limit.saturating_add(text)
 }
 
