@@ -384,7 +384,17 @@ pub fn form_tokens(db: &TestDatabase) -> minyi::web::FormTokens {
 
 /// A second Minyi on the same database (another node behind the load balancer).
 pub async fn spawn_second_app(first: &TestApp, surveys_dir: &Path) -> String {
-    let settings = settings_for(&first.db, surveys_dir);
+    spawn_second_app_with_settings(first, surveys_dir, |_| {}).await
+}
+
+/// [`spawn_second_app`] with settings changed by `edit`.
+pub async fn spawn_second_app_with_settings(
+    first: &TestApp,
+    surveys_dir: &Path,
+    edit: impl FnOnce(&mut Settings),
+) -> String {
+    let mut settings = settings_for(&first.db, surveys_dir);
+    edit(&mut settings);
     let app = Application::build(&settings).expect("second application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());

@@ -270,6 +270,58 @@ async fn a_text_box_filled_to_its_limit_is_never_too_large_to_post() {
     assert_eq!(app.response_count(EXAMPLE_ID), 1);
 }
 
+on_both_backends! {
+    async fn a_node_holding_an_older_version_takes_a_text_box_filled_to_the_new_limit(
+        backend: Backend
+    ) {
+        // Behind a load balancer, one node may hold the survey as it read it before another
+        // imported a version whose text boxes hold more. A box filled to the new limit must
+        // still be taken there, not refused as too large with every answer lost.
+        let small = |s: &mut minyi::config::Settings| s.body_limit = 16 * 1024;
+        let surveys = repo_path("surveys");
+        let app = spawn_app_with_settings(backend, &surveys, small).await;
+        let other = spawn_second_app_with_settings(&app, &surveys, small).await;
+        let shown = app
+            .client
+            .get(format!("{other}/s/{EXAMPLE_ID}"))
+            .send()
+            .await
+            .expect("the other node shows the form");
+        assert_eq!(shown.status().as_u16(), 200);
+        let longer = example_survey_dir(|source| {
+            source.replacen(
+                "required = false\nmax_length = 500",
+                "required = false\nmax_length = 5000",
+                1,
+            )
+        });
+        app.catalog()
+            .import_file(&longer.path().join(format!("{EXAMPLE_ID}.toml")))
+            .expect("a new version while open");
+        let survey = app.catalog().require(EXAMPLE_ID).unwrap().definition;
+        let mut fields = valid_fields(&survey, "nanhu");
+        fields.retain(|(name, _)| name != "suggestion");
+        fields.push(("suggestion".into(), "字".repeat(5000)));
+        let token = app.form_token(EXAMPLE_ID).await;
+
+        let answer = app
+            .client
+            .post(format!("{other}/s/{EXAMPLE_ID}"))
+            .send_form(&with_token(fields, &token))
+            .await
+            .expect("POST to the other node");
+
+        assert_eq!(answer.status().as_u16(), 303, "stored and thanked, not refused as too large");
+        let stored = stored_answers(&app, EXAMPLE_ID);
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            stored[0].1.get("suggestion"),
+            Some(&Answer::Code("字".repeat(5000))),
+            "the whole text is stored"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn malformed_requests_get_clear_4xx_pages_never_a_500() {
     let app = spawn_app(Backend::Sqlite).await;

@@ -38,13 +38,32 @@ pub async fn read_form_up_to(
     default: Lang,
     limit: usize,
 ) -> Result<PostedForm, AppError> {
+    read_form_within(req, payload, state, default, limit, || async move { limit }).await
+}
+
+/// [`read_form_up_to`] for a limit known from what may be an old reading (a survey's, whose
+/// text boxes a later version may have made larger): a body that outgrows `limit` is read on
+/// up to `second_limit()`, asked then and only then, before it is refused.
+pub async fn read_form_within<F, L>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    default: Lang,
+    limit: usize,
+    second_limit: F,
+) -> Result<PostedForm, AppError>
+where
+    F: FnOnce() -> L,
+    L: std::future::Future<Output = usize>,
+{
     if is_cross_site(req, state.public_url.as_deref()) {
         return Err(AppError::Forbidden);
     }
     check_content_type(req)?;
-    let body = actix_web::rt::time::timeout(state.body_timeout, read_body(payload, limit))
-        .await
-        .map_err(|_| AppError::TooSlow)??;
+    let body =
+        actix_web::rt::time::timeout(state.body_timeout, read_body(payload, limit, second_limit))
+            .await
+            .map_err(|_| AppError::TooSlow)??;
     let fields = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let lang = fields
         .first("_lang")
@@ -111,13 +130,28 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
     }
 }
 
-/// Reads the request body up to `limit` bytes; more is a 413, whatever Content-Length claimed.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, AppError> {
+/// Reads the request body up to `limit` bytes, or once it outgrows that, up to
+/// `second_limit()`; more is a 413, whatever Content-Length claimed.
+async fn read_body<F, L>(
+    mut payload: web::Payload,
+    mut limit: usize,
+    second_limit: F,
+) -> Result<web::BytesMut, AppError>
+where
+    F: FnOnce() -> L,
+    L: std::future::Future<Output = usize>,
+{
+    let mut second_limit = Some(second_limit);
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
         if body.len() + chunk.len() > limit {
-            return Err(AppError::TooLarge);
+            if let Some(ask) = second_limit.take() {
+                limit = limit.max(ask().await);
+            }
+            if body.len() + chunk.len() > limit {
+                return Err(AppError::TooLarge);
+            }
         }
         body.extend_from_slice(&chunk);
     }

@@ -6,7 +6,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::posted::{read_form_up_to, PostedForm};
+use super::posted::{read_form_within, PostedForm};
 use super::{blocking, public_base};
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
@@ -199,13 +199,29 @@ pub async fn submit(
 
 /// The largest form survey `id` takes: `MINYI_BODY_LIMIT`, which holds every answer but free
 /// text, and what its text boxes may hold besides (`Survey::free_text_form_bytes`), so that a
-/// box filled to its limit is never refused as too large, losing the form. An unknown survey
-/// gets the plain limit.
+/// box filled to its limit is never refused as too large, losing the form. Known from the
+/// survey as this process last read it, without a query; an unknown survey gets the plain
+/// limit.
 fn form_limit(state: &AppState, id: &str) -> usize {
     let text = state
         .catalog
         .last_definition(id)
         .map_or(0, |survey| survey.free_text_form_bytes());
+    state.body_limit.saturating_add(text)
+}
+
+/// [`form_limit`] with the survey read again: asked only of a form that outgrows the first,
+/// which this process may have from an old reading, or none (it never showed the form: another
+/// node behind the load balancer did, or this one before a restart; or a version imported
+/// elsewhere since let the boxes hold more).
+async fn form_limit_read_again(state: &AppState, id: &str) -> usize {
+    let catalog = state.catalog.clone();
+    let id = id.to_owned();
+    let text = blocking(move || catalog.current(&id))
+        .await
+        .ok()
+        .flatten()
+        .map_or(0, |survey| survey.definition.free_text_form_bytes());
     state.body_limit.saturating_add(text)
 }
 
@@ -224,7 +240,15 @@ pub(super) async fn receive(
         let PostedForm {
             fields,
             lang: asked,
-        } = read_form_up_to(&req, payload, &state, query_lang, form_limit(&state, &id)).await?;
+        } = read_form_within(
+            &req,
+            payload,
+            &state,
+            query_lang,
+            form_limit(&state, &id),
+            || form_limit_read_again(&state, &id),
+        )
+        .await?;
         if fields.first(SWITCH_FIELD).is_some() {
             // The language or text-size button: the same form back, switched as the address's
             // query says, every answer in place; nothing checked or stored. The text-size
