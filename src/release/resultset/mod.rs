@@ -23,6 +23,7 @@ pub mod columns;
 mod estimates;
 mod methodology;
 mod r_points;
+mod r_script;
 mod spss;
 mod spss_estimates;
 mod totals;
@@ -34,9 +35,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use archive::FileEntry;
-pub use codebook::{r_script, r_script_of_format};
 pub use columns::{columns, Column};
 pub use estimates::{estimates_csv, evaluation_json};
+pub use r_script::{r_script, r_script_of_format};
 pub use spss::spss_of_format as spss_script;
 pub use totals::totals_csv;
 
@@ -57,21 +58,29 @@ use archive::Archive;
 /// made from `survey.toml` alone (a script) is made differently, or a recomputed file is added,
 /// so that `minyi verify` can still check a result set downloaded before (and an earlier Minyi
 /// refuses one it would not check whole).
-pub const FORMAT: &str = FORMAT_5;
+pub const FORMAT: &str = FORMAT_6;
 
-/// The fifth: `totals.csv` came in.
-pub const FORMAT_5: &str = "minyi-resultset/5";
+/// The sixth: `minyi.R` and `minyi.sps` give a domain whose valid answers are all the same
+/// that value, as `estimates.csv` does.
+pub const FORMAT_6: &str = "minyi-resultset/6";
 
 /// The earlier formats `minyi verify` reads; it makes their scripts again as they were made
 /// then ([`spss::spss_of_format`]).
 /// - `/1`: `minyi.sps` read the data only. `/2` adds each indicator's estimate and n to it, and
 ///   the table `codebook.csv` (held to the manifest, as `datapackage.json` is).
 /// - `/2`: `minyi.R` ended with the estimates. `/3` adds each indicator's points and each
-///   domain's total ([`codebook::r_script_of_format`]).
+///   domain's total ([`r_script::r_script_of_format`]).
 /// - `/3`: `minyi.sps` ended with the estimates. `/4` adds each indicator's points and each
 ///   domain's total to it too.
 /// - `/4`: had no `totals.csv`. `/5` adds it, recomputed by `minyi verify`.
-pub const EARLIER_FORMATS: &[&str] = &[FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1];
+/// - `/5`: its scripts gave a domain whose valid answers are all the same the weighted mean of
+///   them, which rounding can leave a few units of the last place off, with a tiny standard
+///   error and so an interval and a status. `/6` gives that value, no interval and
+///   `undetermined`, as `estimates.csv` does.
+pub const EARLIER_FORMATS: &[&str] = &[FORMAT_5, FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1];
+
+/// The fifth: `totals.csv` came in.
+pub const FORMAT_5: &str = "minyi-resultset/5";
 
 /// The first format: its `minyi.sps` read the data only, and its `minyi.R` computed no points.
 pub const FORMAT_1: &str = "minyi-resultset/1";
@@ -550,7 +559,7 @@ fn build<W: Write + Seek>(
     archive.add("minyi.sps", bytes(spss::spss(&columns, encoding, &release)))?;
     archive.add(
         "minyi.R",
-        bytes(codebook::r_script(&columns, encoding, &release)),
+        bytes(r_script::r_script(&columns, encoding, &release)),
     )?;
     let manifest = Manifest {
         format: FORMAT.to_owned(),

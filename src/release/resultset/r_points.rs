@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use super::codebook::r_string;
+use super::r_script::r_string;
 use crate::survey::{Scoring, Survey};
 
 /// Where the part begins: an earlier format's `minyi.R` is the script before it.
@@ -54,10 +54,11 @@ const R_POINTS: &str = r#"minyi_estimates$points <- with(
   })
 minyi_totals <- data.frame(domain = unique(minyi_estimates$domain))
 minyi_totals$points <- vapply(minyi_totals$domain,
-  function(d) sum(minyi_estimates$points[minyi_estimates$domain == d]), 0)
+  function(d) sum(minyi_estimates$points[minyi_estimates$domain == d]), 0,
+  USE.NAMES = FALSE)
 minyi_totals$max_points <- sum(minyi_scoring$max_points)
-# minyi_totals holds each domain's total: the public page gives it rounded down, and
-# evaluation.json gives it under domains[].points.
+# minyi_totals holds each domain's total, as totals.csv does: the public page gives it
+# rounded down.
 "#;
 
 #[cfg(test)]

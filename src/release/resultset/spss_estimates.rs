@@ -20,6 +20,17 @@ pub enum Points {
     Left,
 }
 
+/// How `minyi.sps` gives a domain whose valid values of an indicator are all the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Alike {
+    /// That value, as `estimates.csv` does (from format `minyi-resultset/6`): the weighted mean
+    /// of equal values can come out a few units of the last place off them, and below a
+    /// threshold they equal.
+    Exact,
+    /// The weighted mean, as formats `/2` to `/5` made it.
+    Mean,
+}
+
 /// The longest name SPSS accepts, in bytes.
 const SPSS_NAME_MAX: usize = 64;
 
@@ -41,6 +52,7 @@ pub fn spss_estimates(
     release: &Survey,
     missing: &[(String, i64)],
     points: Points,
+    alike: Alike,
 ) {
     let indicators: Vec<Indicator> = release
         .indicators
@@ -62,6 +74,8 @@ pub fn spss_estimates(
                 estimate: name("est"),
                 n: name("n"),
                 points: name("pts"),
+                lowest: name("min"),
+                highest: name("max"),
                 scoring: scoring_syntax(indicator),
                 syntax: value,
             })
@@ -124,6 +138,15 @@ pub fn spss_estimates(
                 indicator.n,
                 value = indicator.value
             );
+            if alike == Alike::Exact {
+                let _ = writeln!(
+                    s,
+                    "  /{} = MIN({value})\n  /{} = MAX({value})",
+                    indicator.lowest,
+                    indicator.highest,
+                    value = indicator.value
+                );
+            }
         }
         let _ = writeln!(s, ".");
     }
@@ -147,6 +170,9 @@ pub fn spss_estimates(
          SORT CASES BY minyi.order.\n\
          DELETE VARIABLES minyi.order."
     );
+    if alike == Alike::Exact {
+        exact_when_alike(s, &indicators);
+    }
     let _ = writeln!(
         s,
         "VARIABLE LABELS\n  domain '{}'",
@@ -190,6 +216,31 @@ pub fn spss_estimates(
     }
     let _ = writeln!(s, "  (F8.0).");
     let _ = writeln!(s, "LIST.\nDATASET ACTIVATE responses.");
+}
+
+/// In `minyi_estimates`: where an indicator's lowest and highest value in a domain are the
+/// same, that value is its estimate (as in `estimates.csv` and `minyi.R`); then the lowest and
+/// highest are dropped.
+fn exact_when_alike(s: &mut String, indicators: &[Indicator]) {
+    let _ = writeln!(
+        s,
+        "* A domain whose every value of an indicator is the same gets that value, as\n\
+         * methodology.md says, not a weighted mean that rounding can leave a little off it."
+    );
+    for indicator in indicators {
+        let _ = writeln!(
+            s,
+            "IF ({min} = {max}) {est} = {min}.",
+            min = indicator.lowest,
+            max = indicator.highest,
+            est = indicator.estimate
+        );
+    }
+    let _ = writeln!(s, "DELETE VARIABLES");
+    for indicator in indicators {
+        let _ = writeln!(s, "  {}\n  {}", indicator.lowest, indicator.highest);
+    }
+    let _ = writeln!(s, ".");
 }
 
 /// In `minyi_estimates`: each indicator's points `pts.{id}` by the survey file's scoring rule,
@@ -261,6 +312,10 @@ struct Indicator {
     n: String,
     /// The points earned, in `minyi_estimates` (from format `/4`).
     points: String,
+    /// The lowest and highest value in a domain, in `minyi_estimates` until [`Alike::Exact`]
+    /// has used them (from format `/6`).
+    lowest: String,
+    highest: String,
     /// The expression giving the points, `{estimate}` standing for the estimate's name.
     scoring: String,
     /// The command computing the value, `{value}` standing for its name.
@@ -396,7 +451,14 @@ mod tests {
         let columns = columns(&survey);
         let mut s = String::new();
         let missing = spss_missing_numbers(&columns);
-        spss_estimates(&mut s, &columns, &survey, &missing, Points::Computed);
+        spss_estimates(
+            &mut s,
+            &columns,
+            &survey,
+            &missing,
+            Points::Computed,
+            Alike::Exact,
+        );
         s
     }
 

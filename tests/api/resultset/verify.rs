@@ -415,8 +415,9 @@ fn a_result_set_of_every_format_exported_by_the_minyi_of_its_day_verifies() {
 }
 
 /// Result sets downloaded before `minyi.sps` computed the estimates (format
-/// `minyi-resultset/1`), `minyi.R` the points (`/2`), `minyi.sps` the points (`/3`) or
-/// totals.csv came in (`/4`) must still verify with a later Minyi,
+/// `minyi-resultset/1`), `minyi.R` the points (`/2`), `minyi.sps` the points (`/3`),
+/// totals.csv came in (`/4`) or the scripts gave a domain whose answers are all the same that
+/// value (`/5`) must still verify with a later Minyi,
 /// their scripts made again as their format made them: a forged one is caught, and relabelling
 /// a file as an earlier format gains a forger nothing.
 #[actix_web::test]
@@ -427,7 +428,41 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     let path = export(&app, Encoding::Utf8WithBom, dir.path());
     let files = unzip(&std::fs::read(&path).unwrap());
     let text = |name: &str| String::from_utf8(file(&files, name).to_vec()).unwrap();
-    let (sps, r) = (text("minyi.sps"), text("minyi.R"));
+    let (sps_6, r_6) = (text("minyi.sps"), text("minyi.R"));
+    // `/5` and before: a domain whose answers are all the same got their weighted mean. In
+    // SPSS, no lowest and highest value per domain, nor the block that used them.
+    let sps = {
+        let block_from = sps_6
+            .find("* A domain whose every value of an indicator is the same")
+            .expect("minyi.sps gives such a domain its value");
+        let block_to = block_from + sps_6[block_from..].find("\n.\n").unwrap() + 3;
+        format!("{}{}", &sps_6[..block_from], &sps_6[block_to..])
+            .split_inclusive('\n')
+            .filter(|line| !line.starts_with("  /min.") && !line.starts_with("  /max."))
+            .collect::<String>()
+    };
+    // In R, neither that nor the totals' new comment and unnamed vector.
+    let r = [
+        (
+            "  # Every answer the same: that value, and no spread to measure (methodology.md).\n  \
+             alike <- n > 0 && all(y[valid] == y[valid][1])\n  if (alike) p <- y[valid][1]\n",
+            "",
+        ),
+        ("  se <- if (alike) 0 else sqrt(v)\n", "  se <- sqrt(v)\n"),
+        (", 0,\n  USE.NAMES = FALSE)\n", ", 0)\n"),
+        (
+            "# minyi_totals holds each domain's total, as totals.csv does: the public page gives it\n\
+             # rounded down.\n",
+            "# minyi_totals holds each domain's total: the public page gives it rounded down, and\n\
+             # evaluation.json gives it under domains[].points.\n",
+        ),
+    ]
+    .iter()
+    .fold(r_6.clone(), |r, (now, then)| {
+        assert_eq!(r.matches(now).count(), 1, "minyi.R holds {now}");
+        r.replacen(now, then, 1)
+    });
+    assert!(sps.len() < sps_6.len() && !sps.contains("= MIN(value.") && !r.contains("alike"));
     // `/1`'s SPSS script: the reading part alone, which ended with EXECUTE.
     let sps_1 = &sps[..sps
         .find("\n* ---- Each indicator's estimate")
@@ -493,6 +528,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     let verified = |zip: PathBuf| verify(&zip);
 
     let (current, current_said, _) = verify(&path);
+    let (fifth, fifth_said, _) = verified(with("minyi-resultset/5", &sps, &r));
     let (first, first_said, _) = verified(with("minyi-resultset/1", sps_1, r_2));
     let (second, second_said, _) = verified(with("minyi-resultset/2", &sps_3, r_2));
     let (third, third_said, _) = verified(with("minyi-resultset/3", &sps_3, &r));
@@ -506,10 +542,30 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "relabelled",
             &manifest,
             "minyi.sps",
-            sps.as_bytes(),
+            sps_6.as_bytes(),
         )
     };
     let caught = [
+        (
+            verified(with("minyi-resultset/5", &sps_6, &r)),
+            "minyi.sps",
+            "today's SPSS script in a file relabelled /5",
+        ),
+        (
+            verified(with("minyi-resultset/5", &sps, &r_6)),
+            "minyi.R",
+            "today's R script in a file relabelled /5",
+        ),
+        (
+            verified(with(&now, &sps_6, &r)),
+            "minyi.R",
+            "/5's R script in a file of today's format",
+        ),
+        (
+            verified(with(&now, &sps, &r_6)),
+            "minyi.sps",
+            "/5's SPSS script in a file of today's format",
+        ),
         (
             verified(with("minyi-resultset/1", &forged_sps, r_2)),
             "minyi.sps",
@@ -531,7 +587,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "today's SPSS script in a file relabelled /3",
         ),
         (
-            verified(with(&now, &sps_3, &r)),
+            verified(with(&now, &sps_3, &r_6)),
             "minyi.sps",
             "/3's SPSS script in a file of today's format",
         ),
@@ -546,17 +602,17 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "today's R script in a file relabelled /2",
         ),
         (
-            verified(with(&now, sps_1, &r)),
+            verified(with(&now, sps_1, &r_6)),
             "minyi.sps",
             "/1's SPSS script in a file of today's format",
         ),
         (
-            verified(with(&now, &sps, r_2)),
+            verified(with(&now, &sps_6, r_2)),
             "minyi.R",
             "/2's R script in a file of today's format",
         ),
     ];
-    let (later, _, later_said) = verified(with("minyi-resultset/9", &sps, &r));
+    let (later, _, later_said) = verified(with("minyi-resultset/9", &sps_6, &r_6));
 
     assert!(
         current && !current_said.contains("earlier format"),
@@ -567,6 +623,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         (second, &second_said, "/2"),
         (third, &third_said, "/3"),
         (fourth, &fourth_said, "/4"),
+        (fifth, &fifth_said, "/5"),
     ] {
         assert!(
             verified
@@ -585,7 +642,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     assert!(
         !later
             && later_said.contains(
-                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/5, minyi-resultset/4, minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
+                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/6, minyi-resultset/5, minyi-resultset/4, minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
             ),
         "{later_said}"
     );
