@@ -47,6 +47,15 @@ pub enum DatabaseUrlError {
          (postgres://USER@HOST/DB), never only in memory."
     )]
     NoFile { url: String },
+    /// An SQLite `file:` URI: SQLite would read it as one (`file::memory:` in memory, `file:`
+    /// alone a temporary file), where the backup, the restore and the start-up's checks take
+    /// the path as a file's name.
+    #[error(
+        "DATABASE_URL {url:?} gives the database as an SQLite file: URI. Give the file's path \
+         instead: sqlite://data/minyi.db, or sqlite:///var/lib/minyi/minyi.db for an absolute \
+         one."
+    )]
+    SqliteUri { url: String },
 }
 
 impl DatabaseUrl {
@@ -56,8 +65,18 @@ impl DatabaseUrl {
         let url = url.trim();
         let sqlite = |path: &str| {
             let path = path.trim();
-            if path.is_empty() || path == ":memory:" || path.contains("mode=memory") {
+            let uri = path.strip_prefix("file:");
+            let uri_name = uri.map(|rest| rest.split('?').next().unwrap_or_default());
+            if path.is_empty()
+                || path == ":memory:"
+                || path.contains("mode=memory")
+                || uri_name.is_some_and(|name| name.is_empty() || name == ":memory:")
+            {
                 Err(DatabaseUrlError::NoFile {
+                    url: super::without_password(url),
+                })
+            } else if uri.is_some() {
+                Err(DatabaseUrlError::SqliteUri {
                     url: super::without_password(url),
                 })
             } else {
@@ -326,6 +345,10 @@ mod tests {
             ":memory:",
             "sqlite://:memory:",
             "sqlite://  ",
+            "sqlite://file::memory:",
+            "sqlite:file::memory:?cache=shared",
+            "sqlite://file:",
+            "sqlite://file:?mode=rwc",
         ] {
             let err = DatabaseUrl::parse(url).expect_err(url);
             assert!(
@@ -334,6 +357,23 @@ mod tests {
             );
             assert!(err.to_string().contains("sqlite://data/minyi.db"), "{err}");
         }
+    }
+
+    #[test]
+    fn an_sqlite_file_uri_is_refused_with_the_path_to_give_instead() {
+        for url in ["sqlite://file:data/minyi.db", "sqlite:file:/var/lib/minyi.db?mode=rwc"] {
+            let err = DatabaseUrl::parse(url).expect_err(url);
+            assert!(
+                matches!(err, DatabaseUrlError::SqliteUri { .. }),
+                "{url}: {err}"
+            );
+            assert!(err.to_string().contains("sqlite://data/minyi.db"), "{err}");
+        }
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/file:x.db"),
+            Ok(DatabaseUrl::Sqlite("data/file:x.db".into())),
+            "only a path that starts as a URI is one"
+        );
     }
 
     #[test]
