@@ -189,11 +189,17 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
-/// `name`, or `name-2`, `name-3`… the first that names no file yet.
+/// `name`, or `name-2`, `name-3`… the first that names no file yet, nor a log or
+/// shared-memory file (`-wal`, `-shm`), which a database kept there would take with it.
 fn unused_name(name: &str) -> String {
+    let taken = |candidate: &str| {
+        ["", "-wal", "-shm"]
+            .iter()
+            .any(|suffix| std::path::Path::new(&format!("{candidate}{suffix}")).exists())
+    };
     let mut candidate = name.to_owned();
     let mut n = 1;
-    while std::path::Path::new(&candidate).exists() {
+    while taken(&candidate) {
         n += 1;
         candidate = format!("{name}-{n}");
     }
@@ -274,4 +280,23 @@ fn fold_log_alone(path: &str) -> Result<(), BackupError> {
         }
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_name_is_never_one_whose_log_is_there_already() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = dir.path().join("minyi.db.before-restore-1").display().to_string();
+        assert_eq!(unused_name(&name), name, "free");
+
+        std::fs::write(format!("{name}-wal"), b"a log kept by an earlier restore").unwrap();
+        assert_eq!(unused_name(&name), format!("{name}-2"), "its log is there");
+
+        std::fs::write(format!("{name}-2-shm"), b"").unwrap();
+        std::fs::write(format!("{name}-3"), b"").unwrap();
+        assert_eq!(unused_name(&name), format!("{name}-4"));
+    }
 }
