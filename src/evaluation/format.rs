@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Evaluation, IndicatorResult, Status};
+use crate::survey::reaches;
 
 const SIMULATED_BANNER: &str = "!!! SIMULATED RESPONSES INCLUDED — these figures describe no real population (含模拟数据，不得作为评价结果) !!!";
 
@@ -21,7 +22,7 @@ fn figure(i: &IndicatorResult, value: f64) -> String {
 /// page writes it.
 fn against_threshold(i: &IndicatorResult, value: f64) -> String {
     let shown = figure(i, value);
-    if value < i.threshold && shown == figure(i, i.threshold) {
+    if !reaches(value, i.threshold) && shown == figure(i, i.threshold) {
         let cut = two_places_below(on_its_scale(i, value), on_its_scale(i, i.threshold));
         if i.kind == "proportion" {
             format!("{cut}%")
@@ -45,8 +46,8 @@ pub fn on_its_scale(i: &IndicatorResult, value: f64) -> f64 {
 /// A value below `threshold` to two decimal places, cut rather than rounded and never above
 /// the last hundredth below the threshold, so that it reads below it (69.9999 is "69.99", not
 /// "70.00"). The nudges keep a value written with two decimals as it is (79.96 × 100 is
-/// 7995.999… in binary), and make a value a hair below a threshold by floating point alone
-/// (84.99999999999999 against 85) read below it too.
+/// 7995.999… in binary). A value within floating point's reach of the threshold reaches it
+/// (`crate::survey::reaches`) and is not written this way.
 pub fn two_places_below(value: f64, threshold: f64) -> String {
     let hundredths = (value * 100.0 + 1e-9).floor();
     let last_below = (threshold * 100.0 - 1e-9).ceil() - 1.0;
@@ -101,7 +102,7 @@ pub fn to_table(e: &Evaluation) -> String {
         );
         for i in &d.indicators {
             // A close call says on which side the estimate itself lies.
-            let side = match (i.status, i.estimate >= i.threshold) {
+            let side = match (i.status, reaches(i.estimate, i.threshold)) {
                 (Status::TooCloseToCall | Status::Undetermined, true) => " ↑",
                 (Status::TooCloseToCall | Status::Undetermined, false) => " ↓",
                 _ => "",
@@ -176,6 +177,11 @@ mod tests {
             against_threshold(&rate, 0.65),
             "65.0%",
             "clear of it, one decimal"
+        );
+        assert_eq!(
+            against_threshold(&score, 79.99999999999999),
+            "80.0",
+            "a tie computed a hair below reaches it"
         );
     }
 }

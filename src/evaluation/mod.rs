@@ -13,7 +13,7 @@ mod weighting;
 use serde::{Deserialize, Serialize};
 
 use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, WeightingError};
-use crate::survey::{Answers, Indicator, QualityFlag, Survey, Text};
+use crate::survey::{reaches, Answers, Indicator, QualityFlag, Survey, Text};
 
 pub use compare::{differences, Differences, VerdictChange};
 #[cfg(test)]
@@ -83,9 +83,9 @@ impl Status {
             || estimate.flags.lone_county
         {
             Status::Undetermined
-        } else if estimate.ci_low >= threshold {
+        } else if reaches(estimate.ci_low, threshold) {
             Status::Met
-        } else if estimate.ci_high < threshold {
+        } else if !reaches(estimate.ci_high, threshold) {
             Status::NotMet
         } else {
             Status::TooCloseToCall
@@ -405,7 +405,7 @@ fn domain<'a>(
 
 fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
     let status = Status::of(e, indicator.threshold);
-    let point_meets = e.estimate >= indicator.threshold;
+    let point_meets = reaches(e.estimate, indicator.threshold);
     IndicatorResult {
         id: indicator.id.clone(),
         label: indicator.label.clone(),
@@ -425,7 +425,7 @@ fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
         threshold: indicator.threshold,
         status,
         point_meets,
-        lower_bound_clears: e.ci_low >= indicator.threshold,
+        lower_bound_clears: reaches(e.ci_low, indicator.threshold),
         points: indicator.points_for(e.estimate),
         max_points: indicator.points,
         reliable: e.flags.is_reliable(),
@@ -503,6 +503,21 @@ mod tests {
                 "across it",
                 figure(0.61, (0.56, 0.66), 300.0),
                 Status::TooCloseToCall,
+            ),
+            (
+                "lower end on it but for floating point",
+                figure(0.65, (0.6 - 1e-16, 0.70), 300.0),
+                Status::Met,
+            ),
+            (
+                "upper end on it but for floating point",
+                figure(0.55, (0.50, 0.6 - 1e-16), 300.0),
+                Status::TooCloseToCall,
+            ),
+            (
+                "upper end a ten-millionth below",
+                figure(0.55, (0.50, 0.6 - 1e-7), 300.0),
+                Status::NotMet,
             ),
         ];
         for (what, estimate, expected) in cases {

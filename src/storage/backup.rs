@@ -289,7 +289,11 @@ mod tests {
     #[test]
     fn a_kept_name_is_never_one_whose_log_is_there_already() {
         let dir = tempfile::tempdir().unwrap();
-        let name = dir.path().join("minyi.db.before-restore-1").display().to_string();
+        let name = dir
+            .path()
+            .join("minyi.db.before-restore-1")
+            .display()
+            .to_string();
         assert_eq!(unused_name(&name), name, "free");
 
         std::fs::write(format!("{name}-wal"), b"a log kept by an earlier restore").unwrap();

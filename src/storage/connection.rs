@@ -47,9 +47,10 @@ pub enum DatabaseUrlError {
          (postgres://USER@HOST/DB), never only in memory."
     )]
     NoFile { url: String },
-    /// An SQLite `file:` URI: SQLite would read it as one (`file::memory:` in memory, `file:`
-    /// alone a temporary file), where the backup, the restore and the start-up's checks take
-    /// the path as a file's name.
+    /// An SQLite `file:` URI naming a file: SQLite would open the file it names, where the
+    /// backup, the restore and the start-up's checks take the whole text for a file's name.
+    /// (`file::memory:` and `file:` alone, a database in memory or a temporary file, are
+    /// refused as [`DatabaseUrlError::NoFile`].)
     #[error(
         "DATABASE_URL {url:?} gives the database as an SQLite file: URI. Give the file's path \
          instead: sqlite://data/minyi.db, or sqlite:///var/lib/minyi/minyi.db for an absolute \
@@ -361,7 +362,10 @@ mod tests {
 
     #[test]
     fn an_sqlite_file_uri_is_refused_with_the_path_to_give_instead() {
-        for url in ["sqlite://file:data/minyi.db", "sqlite:file:/var/lib/minyi.db?mode=rwc"] {
+        for url in [
+            "sqlite://file:data/minyi.db",
+            "sqlite:file:/var/lib/minyi.db?mode=rwc",
+        ] {
             let err = DatabaseUrl::parse(url).expect_err(url);
             assert!(
                 matches!(err, DatabaseUrlError::SqliteUri { .. }),

@@ -122,20 +122,33 @@ impl Indicator {
         }
     }
 
-    /// Points earned by an estimate, by this indicator's scoring rule: an estimate that could
-    /// not be computed (NaN) earns none. `tests/fixtures/scoring/points.csv` holds the rule's
+    /// Points earned by an estimate, by this indicator's scoring rule: a threshold rule's when
+    /// the estimate [`reaches`] the threshold, an estimate that could not be computed (NaN)
+    /// none. `tests/fixtures/scoring/points.csv` holds the rule's
     /// edge cases, which `minyi.R`'s own scoring is held to as well.
     pub fn points_for(&self, estimate: f64) -> f64 {
         if estimate.is_nan() {
             return 0.0;
         }
         match self.scoring {
-            Scoring::Threshold if estimate >= self.threshold => self.points,
+            Scoring::Threshold if reaches(estimate, self.threshold) => self.points,
             Scoring::Threshold => 0.0,
             Scoring::Linear if self.threshold <= 0.0 => self.points,
             Scoring::Linear => self.points * (estimate / self.threshold).clamp(0.0, 1.0),
         }
     }
+}
+
+/// How far below a threshold, as a share of it (of 1 for a threshold under 1), a value still
+/// reaches it: the tolerance to which estimates are held to R's (docs/statistics.md).
+pub const TIE_TOLERANCE: f64 = 1e-9;
+
+/// Whether `value` (an estimate, or an interval's end) reaches `threshold`: is at or above it,
+/// or below it by no more than [`TIE_TOLERANCE`] of it. Floating point can compute an exact tie a
+/// hair below: nine equal weights on answers whose mean is exactly 80 give 79.99999999999999,
+/// where R, summing in another order, gives 80. `minyi.R` and `minyi.sps` apply the same rule.
+pub fn reaches(value: f64, threshold: f64) -> bool {
+    value >= threshold - TIE_TOLERANCE * threshold.abs().max(1.0)
 }
 
 /// The code answered to `question` (or to its `item`, for a matrix).
@@ -236,6 +249,29 @@ mod tests {
         assert_eq!(rate.points_for(0.4), 10.0);
         assert_eq!(rate.points_for(0.95), 20.0, "never more than the points");
         assert_eq!(rate.points_for(-1.0), 0.0, "never below zero");
+    }
+
+    #[test]
+    fn a_value_reaches_a_threshold_at_it_or_short_of_it_by_rounding_alone() {
+        assert!(reaches(80.0, 80.0) && reaches(80.5, 80.0));
+        assert!(
+            reaches(79.99999999999999, 80.0),
+            "a tie computed a hair below"
+        );
+        assert!(reaches(0.6999999999999999, 0.7), "a share's tie");
+        assert!(
+            !reaches(79.99999, 80.0),
+            "a hundred-thousandth short is short"
+        );
+        assert!(
+            !reaches(0.69999999, 0.7),
+            "a share a hundred-millionth short is short"
+        );
+        assert!(!reaches(f64::NAN, 0.7), "nothing computed reaches nothing");
+        assert!(
+            reaches(-1e-12, 0.0) && !reaches(-1e-6, 0.0),
+            "a threshold of zero"
+        );
     }
 
     /// One row of the golden scoring table, which `scripts/check-stats-scripts` also holds

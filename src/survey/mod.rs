@@ -37,7 +37,7 @@ pub use definition::{
 pub(crate) use error::said;
 pub use error::{FileProblem, Said, SurveyFileError, SyntaxHint};
 pub use form_input::FormInput;
-pub use indicators::{Indicator, Measure, Scoring};
+pub use indicators::{reaches, Indicator, Measure, Scoring, TIE_TOLERANCE};
 pub use quality::{QualityFlag, QualityRules};
 pub use stored_answers::StoredAnswersError;
 

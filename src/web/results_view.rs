@@ -17,7 +17,7 @@ use crate::invitations::Uptake;
 use crate::privacy::public::{public_row, CountyCell};
 use crate::privacy::public_cell;
 use crate::publishing::PublishedResults;
-use crate::survey::{Lang, Survey};
+use crate::survey::{reaches, Lang, Survey};
 
 /// Which figures of a published evaluation the public may see, on every public surface (page,
 /// CSV, API): the city's when they rest on at least the survey's `min_public_cell` valid
@@ -144,7 +144,7 @@ impl Figures<'_> {
     /// status "too close to call" says the standard lies inside it), never reads as reaching it.
     fn against_threshold(&self, i: &IndicatorResult, value: f64) -> String {
         let shown = self.figure(i, value);
-        if value < i.threshold && shown == self.figure(i, i.threshold) {
+        if !reaches(value, i.threshold) && shown == self.figure(i, i.threshold) {
             let cut = two_places_below(on_its_scale(i, value), on_its_scale(i, i.threshold));
             self.with_unit(i, &cut)
         } else {
@@ -703,8 +703,13 @@ mod tests {
         );
         assert_eq!(
             figures.against_threshold(&rate, 0.8499999999999999),
+            "85.0%",
+            "a tie computed a hair below it by floating point alone reaches it, and reads so"
+        );
+        assert_eq!(
+            figures.against_threshold(&rate, 0.84999999),
             "84.99%",
-            "a hair below it, by floating point alone, still reads below"
+            "a hundred-millionth below is below"
         );
     }
 

@@ -209,7 +209,7 @@ pub fn estimates_csv(e: &Evaluation, encoding: Encoding) -> Result<Vec<u8>, csv:
 /// `true` or `false`, or empty when `value` is not a number.
 fn at_or_above(value: f64, threshold: f64) -> String {
     if value.is_finite() {
-        (value >= threshold).to_string()
+        crate::survey::reaches(value, threshold).to_string()
     } else {
         String::new()
     }

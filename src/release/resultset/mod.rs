@@ -60,8 +60,11 @@ use archive::Archive;
 /// refuses one it would not check whole).
 pub const FORMAT: &str = FORMAT_6;
 
-/// The sixth: `minyi.R` and `minyi.sps` give a domain whose valid answers are all the same
-/// that value, as `estimates.csv` does.
+/// The sixth: `minyi.R` and `minyi.sps` do as `estimates.csv` does where floating point can
+/// leave values a hair apart: a domain whose valid answers are all the same gets that value
+/// (a score then has no interval and is `undetermined`; a share of 0 or 1 keeps its exact
+/// interval), and a value short of its threshold by no more than a billionth of it reaches it
+/// (`crate::survey::reaches`). `minyi.R`'s totals also carry no names.
 pub const FORMAT_6: &str = "minyi-resultset/6";
 
 /// The earlier formats `minyi verify` reads; it makes their scripts again as they were made
@@ -75,8 +78,8 @@ pub const FORMAT_6: &str = "minyi-resultset/6";
 /// - `/4`: had no `totals.csv`. `/5` adds it, recomputed by `minyi verify`.
 /// - `/5`: its scripts gave a domain whose valid answers are all the same the weighted mean of
 ///   them, which rounding can leave a few units of the last place off, with a tiny standard
-///   error and so an interval and a status. `/6` gives that value, no interval and
-///   `undetermined`, as `estimates.csv` does.
+///   error and so an interval and a status, and reached a threshold only at or above it. `/6`
+///   does as `estimates.csv` does ([`FORMAT_6`]).
 pub const EARLIER_FORMATS: &[&str] = &[FORMAT_5, FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1];
 
 /// The fifth: `totals.csv` came in.

@@ -29,7 +29,8 @@ pub fn r_points(release: &Survey) -> String {
     let mut s = String::from(R_POINTS_HEADING);
     s.push_str(
         "# As methodology.md says: an indicator scored by threshold earns its points when the\n\
-         # estimate reaches the threshold; one scored linearly (linear = TRUE) earns its points\n\
+         # estimate reaches the threshold (or falls short of it by no more than a billionth of it,\n\
+         # floating point's rounding of a tie); one scored linearly (linear = TRUE) earns its points\n\
          # times estimate / threshold, at most its points; an estimate that could not be computed\n\
          # earns none. A domain's total is the sum, unrounded (the public page rounds it down).\n",
     );
@@ -50,7 +51,7 @@ const R_POINTS: &str = r#"minyi_estimates$points <- with(
     estimate <- minyi_estimates$estimate
     ifelse(is.na(estimate), 0, ifelse(linear,
       max_points * ifelse(threshold <= 0, 1, pmin(pmax(estimate / threshold, 0), 1)),
-      ifelse(estimate >= threshold, max_points, 0)))
+      ifelse(estimate >= threshold - 1e-9 * pmax(1, abs(threshold)), max_points, 0)))
   })
 minyi_totals <- data.frame(domain = unique(minyi_estimates$domain))
 minyi_totals$points <- vapply(minyi_totals$domain,

@@ -141,8 +141,7 @@ fn r_estimates(release: &Survey, stratum: &str) -> String {
          # Rows with a weight are the ones used. The same design in the survey package:\n\
          #   d <- survey::svydesign(ids = ~1, strata = ~{stratum}, weights = ~weight, data = used)\n\
          #   then rake d to the margins of survey.toml (rescaled to the counties' total) and\n\
-         #   use subset() for domains, svyciprop(method = \"logit\") for rates, svymean for scores\n\
-         #   (a rate of exactly 0 or 1: the exact interval methodology.md gives, as below).\n\
+         {SURVEY_PACKAGE_DOMAINS}\
          # The weights are already raked; re-raking them tells the package to use raking\n\
          # residuals, as the code below does. It leaves the weights as they are only when no\n\
          # weight was trimmed: with trimmed weights (methodology.md says how many) re-raking\n\
@@ -268,8 +267,15 @@ fn r_estimates(release: &Survey, stratum: &str) -> String {
 /// domain whose valid answers are all the same got the weighted sums' estimate, which rounding
 /// can leave a few units of the last place off that value, with a tiny standard error and so
 /// an interval and a status (where `estimates.csv` has given the value, no interval and
-/// `undetermined` since 39b7a36); and the totals' comments did not name `totals.csv`.
-const CHANGED_IN_FORMAT_6: [(&str, &str); 4] = [
+/// `undetermined` since 39b7a36); when an estimate or an interval's end had to be at or above
+/// its threshold to reach it, where a tie computed a hair below it now reaches it
+/// (`crate::survey::reaches`); and the totals' comments did not name `totals.csv`.
+const CHANGED_IN_FORMAT_6: [(&str, &str); 9] = [
+    (
+        SURVEY_PACKAGE_DOMAINS,
+        "#   use subset() for domains, svyciprop(method = \"logit\") for rates, svymean for scores\n\
+         #   (a rate of exactly 0 or 1: the exact interval methodology.md gives, as below).\n",
+    ),
     (
         "  # Every answer the same: that value, and no spread to measure (methodology.md).\n  \
          alike <- n > 0 && all(y[valid] == y[valid][1])\n  \
@@ -278,11 +284,28 @@ const CHANGED_IN_FORMAT_6: [(&str, &str); 4] = [
     ),
     ("  se <- if (alike) 0 else sqrt(v)\n", "  se <- sqrt(v)\n"),
     (
+        "  reaches <- function(x) x >= threshold - 1e-9 * max(1, abs(threshold))  # a tie, to rounding\n",
+        "",
+    ),
+    (
+        "\"undetermined\" else if (reaches(ci[1])) \"met\" else if (!reaches(ci[2])) \"not_met\"",
+        "\"undetermined\" else if (ci[1] >= threshold) \"met\" else if (ci[2] < threshold) \"not_met\"",
+    ),
+    (
         "minyi_totals$points <- vapply(minyi_totals$domain,\n  \
          function(d) sum(minyi_estimates$points[minyi_estimates$domain == d]), 0,\n  \
          USE.NAMES = FALSE)\n",
         "minyi_totals$points <- vapply(minyi_totals$domain,\n  \
          function(d) sum(minyi_estimates$points[minyi_estimates$domain == d]), 0)\n",
+    ),
+    (
+        "# estimate reaches the threshold (or falls short of it by no more than a billionth of it,\n\
+         # floating point's rounding of a tie); one scored linearly (linear = TRUE) earns its points\n",
+        "# estimate reaches the threshold; one scored linearly (linear = TRUE) earns its points\n",
+    ),
+    (
+        "ifelse(estimate >= threshold - 1e-9 * pmax(1, abs(threshold)), max_points, 0)))\n",
+        "ifelse(estimate >= threshold, max_points, 0)))\n",
     ),
     (
         "# minyi_totals holds each domain's total, as totals.csv does: the public page gives it\n\
@@ -291,6 +314,17 @@ const CHANGED_IN_FORMAT_6: [(&str, &str); 4] = [
          # evaluation.json gives it under domains[].points.\n",
     ),
 ];
+
+/// How `minyi.R`'s comment tells an evaluator to compute each domain's figure with the survey
+/// package: with the degrees of freedom of the domain's answers, which `confint()` of a
+/// `svymean()` does not take by itself (it used the normal distribution).
+const SURVEY_PACKAGE_DOMAINS: &str = "\
+#   for each indicator's values y and each domain, s <- subset(d, <domain> & !is.na(y)):
+#   svyciprop(~y, s, method = \"logit\") for rates; for scores m <- svymean(~y, s,
+#   na.rm = TRUE) and confint(m, df = degf(s)), the answers in the domain less its counties
+#   (svyciprop takes that df itself; a rate of exactly 0 or 1: the exact interval
+#   methodology.md gives, as below).
+";
 
 /// The estimator of docs/methodology.md in base R, for the variables `r_estimates` defines.
 const R_ESTIMATOR: &str = r#"estimate_domain <- function(y, in_domain, kind, threshold) {
@@ -320,8 +354,9 @@ const R_ESTIMATOR: &str = r#"estimate_domain <- function(y, in_domain, kind, thr
   }
   if (!all(is.finite(ci))) ci <- c(NaN, NaN)
   lone_county <- all(in_domain) && any(table(county) == 1)
+  reaches <- function(x) x >= threshold - 1e-9 * max(1, abs(threshold))  # a tie, to rounding
   status <- if (is.nan(p)) "no_data" else if (is.nan(ci[1]) || !is.finite(se) || ess < 30 || lone_county)
-    "undetermined" else if (ci[1] >= threshold) "met" else if (ci[2] < threshold) "not_met"
+    "undetermined" else if (reaches(ci[1])) "met" else if (!reaches(ci[2])) "not_met"
     else "too_close_to_call"
   data.frame(estimate = p, se = se, ci_low = ci[1], ci_high = ci[2], n = n, status = status)
 }

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::columns::{Column, NumericScale};
-use super::spss_estimates::{spss_estimates, Alike, Points};
+use super::spss_estimates::{spss_estimates, Points, Ties};
 use crate::release::Encoding;
 use crate::survey::{Survey, Text};
 
@@ -19,7 +19,8 @@ pub fn spss(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec<u8>
 /// `minyi.sps` as a result set of `format` holds it ([`super::EARLIER_FORMATS`]):
 /// [`super::FORMAT_1`] read the data only, [`super::FORMAT_2`] and [`super::FORMAT_3`] computed
 /// the estimates without the points, and before [`super::FORMAT_6`] a domain whose values are
-/// all the same got their weighted mean ([`Alike`]); so that `minyi verify` checks an earlier
+/// all the same got their weighted mean and a threshold was reached only at or above it
+/// ([`Ties`]); so that `minyi verify` checks an earlier
 /// file as it was made.
 pub fn spss_of_format(
     columns: &[Column],
@@ -34,10 +35,10 @@ pub fn spss_of_format(
         } else {
             Points::Computed
         };
-        let alike = if super::EARLIER_FORMATS.contains(&format) {
-            Alike::Mean
+        let ties = if super::EARLIER_FORMATS.contains(&format) {
+            Ties::AsComputed
         } else {
-            Alike::Exact
+            Ties::Exact
         };
         spss_estimates(
             &mut s,
@@ -45,7 +46,7 @@ pub fn spss_of_format(
             release,
             &spss_missing_numbers(columns),
             points,
-            alike,
+            ties,
         );
     }
     s.into_bytes()

@@ -20,15 +20,17 @@ pub enum Points {
     Left,
 }
 
-/// How `minyi.sps` gives a domain whose valid values of an indicator are all the same.
+/// How `minyi.sps` treats values that floating point can leave a hair off one another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Alike {
-    /// That value, as `estimates.csv` does (from format `minyi-resultset/6`): the weighted mean
-    /// of equal values can come out a few units of the last place off them, and below a
-    /// threshold they equal.
+pub enum Ties {
+    /// As `estimates.csv` does (from format `minyi-resultset/6`): a domain whose valid values
+    /// of an indicator are all the same gets that value (their weighted mean can come out a few
+    /// units of the last place off it, below a threshold it equals), and an estimate reaches
+    /// its threshold when short of it by no more than [`crate::survey::TIE_TOLERANCE`] of it.
     Exact,
-    /// The weighted mean, as formats `/2` to `/5` made it.
-    Mean,
+    /// As formats `/2` to `/5` made it: the weighted mean, and a threshold reached only at or
+    /// above it.
+    AsComputed,
 }
 
 /// The longest name SPSS accepts, in bytes.
@@ -38,7 +40,8 @@ const SPSS_NAME_MAX: usize = 64;
 /// `value.{id}`, each used respondent's value of each indicator as docs/methodology.md defines
 /// it; then the dataset `minyi_estimates`, one case per domain (`city`, then each county with a
 /// used response, in the survey file's order) and per indicator its weighted mean `est.{id}`
-/// (the estimate) and `n.{id}` (the respondents with a value), and with [`Points::Computed`]
+/// (the estimate; with [`Ties::Exact`], where every value in the domain is the same, that
+/// value) and `n.{id}` (the respondents with a value), and with [`Points::Computed`]
 /// its points `pts.{id}` and the domain's total `points`. The responses are left active
 /// and unweighted. Lists put one name or term a line, so that the lines stay under the 256
 /// bytes IBM SPSS reads in an inserted file.
@@ -52,7 +55,7 @@ pub fn spss_estimates(
     release: &Survey,
     missing: &[(String, i64)],
     points: Points,
-    alike: Alike,
+    ties: Ties,
 ) {
     let indicators: Vec<Indicator> = release
         .indicators
@@ -76,7 +79,7 @@ pub fn spss_estimates(
                 points: name("pts"),
                 lowest: name("min"),
                 highest: name("max"),
-                scoring: scoring_syntax(indicator),
+                scoring: scoring_syntax(indicator, ties),
                 syntax: value,
             })
         })
@@ -90,9 +93,13 @@ pub fn spss_estimates(
         "\n* ---- Each indicator's estimate and n, for the city and each county (estimates.csv) ----\n\
          * value.ID is each respondent's value of indicator ID (methodology.md), on the rows with\n\
          * a weight; the dataset minyi_estimates holds, per domain, each indicator's weighted mean\n\
-         * est.ID (the estimate) and n.ID, the respondents with a value. A county with no such\n\
+         * est.ID (the estimate{}) and n.ID, the respondents with a value. A county with no such\n\
          * respondent has no case. Standard errors and intervals: estimates.csv, or minyi.R, which\n\
-         * recomputes them with raking residuals."
+         * recomputes them with raking residuals.",
+        match ties {
+            Ties::Exact => "; where every value in the domain is the same, that value",
+            Ties::AsComputed => "",
+        }
     );
     let _ = writeln!(s, "DATASET NAME responses.");
     let _ = writeln!(s, "DO IF NOT SYSMIS(weight).");
@@ -138,7 +145,7 @@ pub fn spss_estimates(
                 indicator.n,
                 value = indicator.value
             );
-            if alike == Alike::Exact {
+            if ties == Ties::Exact {
                 let _ = writeln!(
                     s,
                     "  /{} = MIN({value})\n  /{} = MAX({value})",
@@ -170,7 +177,7 @@ pub fn spss_estimates(
          SORT CASES BY minyi.order.\n\
          DELETE VARIABLES minyi.order."
     );
-    if alike == Alike::Exact {
+    if ties == Ties::Exact {
         exact_when_alike(s, &indicators);
     }
     let _ = writeln!(
@@ -204,7 +211,7 @@ pub fn spss_estimates(
     }
     let _ = writeln!(s, ".");
     if points == Points::Computed {
-        spss_points(s, &indicators);
+        spss_points(s, &indicators, ties);
     }
     let _ = writeln!(s, "FORMATS");
     for indicator in &indicators {
@@ -230,7 +237,7 @@ fn exact_when_alike(s: &mut String, indicators: &[Indicator]) {
     for indicator in indicators {
         let _ = writeln!(
             s,
-            "IF ({min} = {max}) {est} = {min}.",
+            "IF ({min} = {max})\n  {est} = {min}.",
             min = indicator.lowest,
             max = indicator.highest,
             est = indicator.estimate
@@ -246,15 +253,24 @@ fn exact_when_alike(s: &mut String, indicators: &[Indicator]) {
 /// In `minyi_estimates`: each indicator's points `pts.{id}` by the survey file's scoring rule,
 /// as [`crate::survey::Indicator::points_for`] and `minyi.R` give them, and the domain's total
 /// `points`, their sum, unrounded.
-fn spss_points(s: &mut String, indicators: &[Indicator]) {
+fn spss_points(s: &mut String, indicators: &[Indicator], ties: Ties) {
     let _ = writeln!(
         s,
         "* ---- The evaluation component: each indicator's points and each domain's total ----\n\
          * As methodology.md says: an indicator scored by threshold earns its points when the\n\
-         * estimate reaches the threshold; one scored linearly earns its points times estimate /\n\
+         * estimate reaches the threshold{}; one scored linearly earns its points times estimate /\n\
          * threshold, at most its points; an estimate that could not be computed earns none.\n\
          * points is the domain's total, unrounded (the public page rounds it down); it equals\n\
-         * evaluation.json's domains[].points."
+         * {}domains[].points.",
+        match ties {
+            Ties::Exact => " (or falls short of it by no more than a billionth of it,\n\
+                            * floating point's rounding of a tie)",
+            Ties::AsComputed => "",
+        },
+        match ties {
+            Ties::Exact => "totals.csv's points and evaluation.json's ",
+            Ties::AsComputed => "evaluation.json's ",
+        }
     );
     for indicator in indicators {
         let _ = writeln!(
@@ -288,14 +304,21 @@ fn spss_points(s: &mut String, indicators: &[Indicator]) {
 }
 
 /// The points an estimate (`{estimate}`) earns, as an SPSS expression: a threshold rule's all
-/// or nothing, a linear rule's share of the points, capped; a threshold of zero or less gives
+/// or nothing (with [`Ties::Exact`], a tie within floating point's rounding reaching the
+/// threshold), a linear rule's share of the points, capped; a threshold of zero or less gives
 /// a linear rule's points whatever the estimate.
-fn scoring_syntax(indicator: &crate::survey::Indicator) -> String {
+fn scoring_syntax(indicator: &crate::survey::Indicator, ties: Ties) -> String {
     let (threshold, points) = (indicator.threshold, indicator.points);
-    match indicator.scoring {
-        Scoring::Threshold => format!("({{estimate}} >= {threshold}) * {points}"),
-        Scoring::Linear if threshold <= 0.0 => format!("{points}"),
-        Scoring::Linear => {
+    match (indicator.scoring, ties) {
+        (Scoring::Threshold, Ties::Exact) => format!(
+            "({{estimate}} >= {threshold} - 1E-9 * {}) * {points}",
+            threshold.abs().max(1.0)
+        ),
+        (Scoring::Threshold, Ties::AsComputed) => {
+            format!("({{estimate}} >= {threshold}) * {points}")
+        }
+        (Scoring::Linear, _) if threshold <= 0.0 => format!("{points}"),
+        (Scoring::Linear, _) => {
             format!("{points} * MIN(MAX({{estimate}} / {threshold}, 0), 1)")
         }
     }
@@ -312,7 +335,7 @@ struct Indicator {
     n: String,
     /// The points earned, in `minyi_estimates` (from format `/4`).
     points: String,
-    /// The lowest and highest value in a domain, in `minyi_estimates` until [`Alike::Exact`]
+    /// The lowest and highest value in a domain, in `minyi_estimates` until [`Ties::Exact`]
     /// has used them (from format `/6`).
     lowest: String,
     highest: String,
@@ -457,7 +480,7 @@ mod tests {
             &survey,
             &missing,
             Points::Computed,
-            Alike::Exact,
+            Ties::Exact,
         );
         s
     }
@@ -469,7 +492,7 @@ mod tests {
         assert_eq!(
             command(&sps, "IF (NOT SYSMIS(est.satisfaction_rate))"),
             "IF (NOT SYSMIS(est.satisfaction_rate))\n  pts.satisfaction_rate = \
-             (est.satisfaction_rate >= 0.7) * 15.",
+             (est.satisfaction_rate >= 0.7 - 1E-9 * 1) * 15.",
             "by threshold: all or nothing"
         );
         assert_eq!(
@@ -511,7 +534,7 @@ mod tests {
             .unwrap();
         hotline.threshold = 0.0;
 
-        assert_eq!(scoring_syntax(hotline), "5");
+        assert_eq!(scoring_syntax(hotline, Ties::Exact), "5");
     }
 
     #[test]
@@ -604,15 +627,20 @@ mod tests {
 
     #[test]
     fn a_matrix_item_is_its_column_a_long_id_a_numbered_name_and_no_line_too_long_for_spss() {
+        let with_id = |id: &str| {
+            format!(
+                "{JIAXING}\n[[indicators]]\nid = \"{id}\"\nzh = \"小摊贩\"\nen = \"Street stalls\"\n\
+                 kind = \"mean\"\nquestion = \"places\"\nitem = \"street_stall\"\n\
+                 scores = {{ \"5\" = 100, \"4\" = 75, \"3\" = 50, \"2\" = 25, \"1\" = 0 }}\n\
+                 threshold = 80\npoints = 0\nsource.zh = \"测试\"\nsource.en = \"Test\"\n"
+            )
+        };
         let long_id = format!("street_stall_{}", "x".repeat(64 - "street_stall_".len()));
-        let source = format!(
-            "{JIAXING}\n[[indicators]]\nid = \"{long_id}\"\nzh = \"小摊贩\"\nen = \"Street stalls\"\n\
-             kind = \"mean\"\nquestion = \"places\"\nitem = \"street_stall\"\n\
-             scores = {{ \"5\" = 100, \"4\" = 75, \"3\" = 50, \"2\" = 25, \"1\" = 0 }}\n\
-             threshold = 80\npoints = 0\nsource.zh = \"测试\"\nsource.en = \"Test\"\n"
-        );
+        // The longest id whose est.ID, min.ID, max.ID and pts.ID are 64 bytes, not numbered.
+        let longest_named = format!("street_stall_{}", "x".repeat(60 - "street_stall_".len()));
 
-        let sps = syntax_of(&source);
+        let sps = syntax_of(&with_id(&long_id));
+        let named = syntax_of(&with_id(&longest_named));
 
         assert_eq!(long_id.len(), 64);
         assert_eq!(
@@ -625,7 +653,8 @@ mod tests {
             sps.contains("\n  /est.8 = MEAN(value.8)\n  /n.8 = NU(value.8)\n"),
             "nor would est.ID and n.ID:\n{sps}"
         );
-        for sps in [syntax_of(JIAXING), sps] {
+        assert!(named.contains(&format!("\n  /min.{longest_named} = MIN(value.8)\n")));
+        for sps in [syntax_of(JIAXING), sps, named] {
             let longest = sps.lines().map(str::len).max().unwrap();
             assert!(
                 longest < 256,

@@ -38,12 +38,21 @@ pub async fn read_form_up_to(
     default: Lang,
     limit: usize,
 ) -> Result<PostedForm, AppError> {
-    read_form_within(req, payload, state, default, limit, || async move { limit }).await
+    read_form_within(
+        req,
+        payload,
+        state,
+        default,
+        limit,
+        || async move { Ok(limit) },
+    )
+    .await
 }
 
 /// [`read_form_up_to`] for a limit known from what may be an old reading (a survey's, whose
 /// text boxes a later version may have made larger): a body that outgrows `limit` is read on
-/// up to `second_limit()`, asked then and only then, before it is refused.
+/// up to `second_limit()`, asked then and only then, before it is refused; its error is the
+/// answer.
 pub async fn read_form_within<F, L>(
     req: &HttpRequest,
     payload: web::Payload,
@@ -54,7 +63,7 @@ pub async fn read_form_within<F, L>(
 ) -> Result<PostedForm, AppError>
 where
     F: FnOnce() -> L,
-    L: std::future::Future<Output = usize>,
+    L: std::future::Future<Output = Result<usize, AppError>>,
 {
     if is_cross_site(req, state.public_url.as_deref()) {
         return Err(AppError::Forbidden);
@@ -131,7 +140,7 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
 }
 
 /// Reads the request body up to `limit` bytes, or once it outgrows that, up to
-/// `second_limit()`; more is a 413, whatever Content-Length claimed.
+/// `second_limit()` (or its error); more is a 413, whatever Content-Length claimed.
 async fn read_body<F, L>(
     mut payload: web::Payload,
     mut limit: usize,
@@ -139,7 +148,7 @@ async fn read_body<F, L>(
 ) -> Result<web::BytesMut, AppError>
 where
     F: FnOnce() -> L,
-    L: std::future::Future<Output = usize>,
+    L: std::future::Future<Output = Result<usize, AppError>>,
 {
     let mut second_limit = Some(second_limit);
     let mut body = web::BytesMut::new();
@@ -147,7 +156,7 @@ where
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
         if body.len() + chunk.len() > limit {
             if let Some(ask) = second_limit.take() {
-                limit = limit.max(ask().await);
+                limit = limit.max(ask().await?);
             }
             if body.len() + chunk.len() > limit {
                 return Err(AppError::TooLarge);

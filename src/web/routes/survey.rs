@@ -211,18 +211,20 @@ fn form_limit(state: &AppState, id: &str) -> usize {
 }
 
 /// [`form_limit`] with the survey read again: asked only of a form that outgrows the first,
-/// which this process may have from an old reading, or none (it never showed the form: another
-/// node behind the load balancer did, or this one before a restart; or a version imported
-/// elsewhere since let the boxes hold more).
-async fn form_limit_read_again(state: &AppState, id: &str) -> usize {
+/// which this process may have from an old reading (a version imported on another node since
+/// may let the boxes hold more) or none. A database that cannot be read just now is a 503
+/// ("try again"), not a form "too long".
+async fn form_limit_read_again(state: &AppState, id: &str) -> Result<usize, AppError> {
     let catalog = state.catalog.clone();
     let id = id.to_owned();
     let text = blocking(move || catalog.current(&id))
         .await
-        .ok()
-        .flatten()
+        .map_err(|e| match e {
+            AppError::Unexpected(e) => AppError::Unavailable(e),
+            other => other,
+        })?
         .map_or(0, |survey| survey.definition.free_text_form_bytes());
-    state.body_limit.saturating_add(text)
+    Ok(state.body_limit.saturating_add(text))
 }
 
 /// Validates a posted form and stores it once, as `entry` says: through the open link, or

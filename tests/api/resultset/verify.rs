@@ -429,19 +429,37 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     let files = unzip(&std::fs::read(&path).unwrap());
     let text = |name: &str| String::from_utf8(file(&files, name).to_vec()).unwrap();
     let (sps_6, r_6) = (text("minyi.sps"), text("minyi.R"));
-    // `/5` and before: a domain whose answers are all the same got their weighted mean. In
-    // SPSS, no lowest and highest value per domain, nor the block that used them.
+    // `/5` and before: a domain whose answers are all the same got their weighted mean, and a
+    // threshold was reached only at or above it. In SPSS, no lowest and highest value per
+    // domain, nor the block that used them, nor the tie in the scoring and its comments.
     let sps = {
         let block_from = sps_6
             .find("* A domain whose every value of an indicator is the same")
             .expect("minyi.sps gives such a domain its value");
         let block_to = block_from + sps_6[block_from..].find("\n.\n").unwrap() + 3;
-        format!("{}{}", &sps_6[..block_from], &sps_6[block_to..])
+        let kept: String = format!("{}{}", &sps_6[..block_from], &sps_6[block_to..])
             .split_inclusive('\n')
             .filter(|line| !line.starts_with("  /min.") && !line.starts_with("  /max."))
-            .collect::<String>()
+            .collect();
+        [
+            (" - 1E-9 * 80)", ")"),
+            (" - 1E-9 * 1)", ")"),
+            ("est.ID (the estimate; where every value in the domain is the same, that value) and n.ID", "est.ID (the estimate) and n.ID"),
+            (
+                " (or falls short of it by no more than a billionth of it,\n\
+                 * floating point's rounding of a tie)",
+                "",
+            ),
+            ("totals.csv's points and evaluation.json's ", "evaluation.json's "),
+        ]
+        .iter()
+        .fold(kept, |sps, (now, then)| {
+            assert!(sps.contains(now), "minyi.sps holds {now}");
+            sps.replace(now, then)
+        })
     };
-    // In R, neither that nor the totals' new comment and unnamed vector.
+    // In R, neither those nor the totals' new comment and unnamed vector, nor the survey
+    // package's degrees of freedom in the comment.
     let r = [
         (
             "  # Every answer the same: that value, and no spread to measure (methodology.md).\n  \
@@ -449,6 +467,32 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "",
         ),
         ("  se <- if (alike) 0 else sqrt(v)\n", "  se <- sqrt(v)\n"),
+        (
+            "  reaches <- function(x) x >= threshold - 1e-9 * max(1, abs(threshold))  # a tie, to rounding\n",
+            "",
+        ),
+        (
+            "\"undetermined\" else if (reaches(ci[1])) \"met\" else if (!reaches(ci[2])) \"not_met\"",
+            "\"undetermined\" else if (ci[1] >= threshold) \"met\" else if (ci[2] < threshold) \"not_met\"",
+        ),
+        (
+            "ifelse(estimate >= threshold - 1e-9 * pmax(1, abs(threshold)), max_points, 0)))",
+            "ifelse(estimate >= threshold, max_points, 0)))",
+        ),
+        (
+            " (or falls short of it by no more than a billionth of it,\n\
+             # floating point's rounding of a tie); one scored linearly (linear = TRUE) earns its points\n",
+            "; one scored linearly (linear = TRUE) earns its points\n",
+        ),
+        (
+            "for each indicator's values y and each domain, s <- subset(d, <domain> & !is.na(y)):\n\
+             #   svyciprop(~y, s, method = \"logit\") for rates; for scores m <- svymean(~y, s,\n\
+             #   na.rm = TRUE) and confint(m, df = degf(s)), the answers in the domain less its counties\n\
+             #   (svyciprop takes that df itself; a rate of exactly 0 or 1: the exact interval\n\
+             #   methodology.md gives, as below).\n",
+            "use subset() for domains, svyciprop(method = \"logit\") for rates, svymean for scores\n\
+             #   (a rate of exactly 0 or 1: the exact interval methodology.md gives, as below).\n",
+        ),
         (", 0,\n  USE.NAMES = FALSE)\n", ", 0)\n"),
         (
             "# minyi_totals holds each domain's total, as totals.csv does: the public page gives it\n\
