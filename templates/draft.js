@@ -47,6 +47,12 @@
   }
   var key = form.getAttribute('data-draft');
   var skip = form.getAttribute('data-draft-skip');
+  // The token of the page on which the form was begun goes with the answers and comes back
+  // with them, so that the time taken counts from then: finished within a minute of coming
+  // back, it would otherwise read as answered too fast. (The server trusts only a token it
+  // signed for this survey, and only to measure the time.)
+  var token = form.elements._token;
+  var started = form.elements._started;
 
   // The answer fields: not the form's hidden fields, not the field kept empty for robots.
   function eachField(visit) {
@@ -72,7 +78,9 @@
         // The days kept count from the first answer kept, not from the last.
         var earlier = read(key);
         var at = earlier ? earlier.at : Date.now();
-        store.setItem(key, JSON.stringify({ at: at, answers: answers }));
+        var begun = (earlier && earlier.started) || (started && started.value) ||
+          (token && token.value) || '';
+        store.setItem(key, JSON.stringify({ at: at, answers: answers, started: begun }));
       } else {
         store.removeItem(key);
       }
@@ -101,6 +109,7 @@
         restored = true;
       }
     });
+    if (restored && saved.started && started) started.value = saved.started;
     return restored;
   }
 
@@ -165,6 +174,7 @@
     clear.addEventListener('click', function () {
       // Back to the form as it came (an invitation's county stays chosen).
       form.reset();
+      if (started) started.value = '';
       store.removeItem(key);
       show('draft-restored', false);
       form.scrollIntoView();

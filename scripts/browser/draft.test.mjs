@@ -45,6 +45,7 @@ test('half-answered and closed, the form opens again with the answers, and "clea
   const context = await phone(browser, { enforceCSP: true });
   const first = await openSurvey(context);
   assert.equal(await first.page.locator('#draft-kept').isVisible(), true, 'the resident is told the answers stay on the phone');
+  const firstToken = await first.page.locator('input[name="_token"]').inputValue();
   await tap(first.page, 1, '嘉善县');
   await tap(first.page, 4, '比较满意');
   await tap(first.page, 10, '是');
@@ -62,11 +63,15 @@ test('half-answered and closed, the form opens again with the answers, and "clea
   assert.equal(await question(page, 12).locator('textarea').inputValue(), '居委会的微信群', 'typed text back');
   assert.equal(await checked(page, 2, '女'), false, 'nothing unanswered is made up');
   assert.equal(await page.getByRole('link', { name: '跳到第一道还没答的题 ↓' }).getAttribute('href'), '#q2', 'the way on is to the first gap');
+  const started = () => page.locator('input[name="_started"]').inputValue();
+  assert.notEqual(await page.locator('input[name="_token"]').inputValue(), firstToken, 'a new page, a token of its own');
+  assert.equal(await started(), firstToken, 'the time taken counts from the page the form was begun on');
 
   await page.getByRole('button', { name: '清空这些答案，重新填写' }).click();
   assert.equal(await checked(page, 1, '嘉善县'), false, 'cleared');
   assert.equal(await question(page, 12).isVisible(), false);
   assert.equal(await page.locator('#draft-restored').isVisible(), false);
+  assert.equal(await started(), '', 'begun again on this page');
   await page.close();
   const cleared = await openSurvey(context);
   assert.equal(await checked(cleared.page, 1, '嘉善县'), false, 'and not kept');

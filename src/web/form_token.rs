@@ -68,16 +68,7 @@ impl FormTokens {
         let token = token
             .filter(|t| !t.is_empty())
             .ok_or(TokenProblem::Missing)?;
-        let mut parts = token.splitn(3, '.');
-        let (Some(nonce), Some(issued), Some(mac)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(TokenProblem::Forged);
-        };
-        let issued: i64 = issued.parse().map_err(|_| TokenProblem::Forged)?;
-        let mac = hex::decode(mac).map_err(|_| TokenProblem::Forged)?;
-        self.mac_state(survey_id, nonce, issued)
-            .verify_slice(&mac)
-            .map_err(|_| TokenProblem::Forged)?;
+        let (nonce, issued) = self.signed(survey_id, token)?;
         let elapsed_seconds = now - issued;
         if !(-300..=MAX_AGE_SECONDS).contains(&elapsed_seconds) {
             return Err(TokenProblem::Expired);
@@ -91,6 +82,30 @@ impl FormTokens {
             response_id: hex::encode(&digest[..16]),
             elapsed_seconds: elapsed_seconds.max(0),
         })
+    }
+
+    /// Seconds since `token` was issued for survey `id`, however long ago, if this server
+    /// signed it: the token of the page on which a resident began a form (`_started`) that
+    /// their phone kept and brought back on a later page, with a token of its own. It measures
+    /// the time taken only; it identifies no response and lets nothing through.
+    pub fn seconds_since_issued(&self, survey_id: &str, token: &str, now: i64) -> Option<i64> {
+        let (_, issued) = self.signed(survey_id, token).ok()?;
+        Some(now - issued).filter(|seconds| *seconds >= 0)
+    }
+
+    /// The nonce and issue time of a token this server signed for `survey_id`.
+    fn signed<'t>(&self, survey_id: &str, token: &'t str) -> Result<(&'t str, i64), TokenProblem> {
+        let mut parts = token.splitn(3, '.');
+        let (Some(nonce), Some(issued), Some(mac)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenProblem::Forged);
+        };
+        let issued: i64 = issued.parse().map_err(|_| TokenProblem::Forged)?;
+        let mac = hex::decode(mac).map_err(|_| TokenProblem::Forged)?;
+        self.mac_state(survey_id, nonce, issued)
+            .verify_slice(&mac)
+            .map_err(|_| TokenProblem::Forged)?;
+        Ok((nonce, issued))
     }
 
     fn mac_state(&self, survey_id: &str, nonce: &str, issued: i64) -> HmacSha256 {
@@ -131,6 +146,37 @@ mod tests {
             checked,
             tokens.check("jiaxing", Some(&token), NOW + 95).unwrap(),
             "same key twice"
+        );
+    }
+
+    #[test]
+    fn a_started_token_tells_the_time_since_it_was_issued_however_old_if_signed_for_the_survey() {
+        let tokens = FormTokens::new(b"server key");
+        let started = tokens.issue("jiaxing", NOW);
+        let month = 30 * 24 * 3600;
+
+        assert_eq!(
+            tokens.seconds_since_issued("jiaxing", &started, NOW + 600),
+            Some(600)
+        );
+        assert_eq!(
+            tokens.seconds_since_issued("jiaxing", &started, NOW + month),
+            Some(month),
+            "expired as a form's token, still a start"
+        );
+        assert_eq!(
+            tokens.seconds_since_issued("other", &started, NOW + 600),
+            None
+        );
+        let forged = started.replacen(&NOW.to_string(), &(NOW - 600).to_string(), 1);
+        assert_eq!(
+            tokens.seconds_since_issued("jiaxing", &forged, NOW + 600),
+            None
+        );
+        assert_eq!(
+            tokens.seconds_since_issued("jiaxing", &started, NOW - 1),
+            None,
+            "not from the future"
         );
     }
 

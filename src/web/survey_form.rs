@@ -16,6 +16,11 @@ pub const FORM_ID: &str = "answers";
 /// (given in the query of the address they post to), not to be stored.
 pub const SWITCH_FIELD: &str = "_switch";
 
+/// The hidden field holding the token of the page on which the resident began the form, when
+/// that is not this page: their phone kept the answers and brought them back (`draft.js` puts
+/// it in), or the form's own token had expired. The time taken counts from it.
+pub const STARTED_FIELD: &str = "_started";
+
 pub struct FormContext<'a> {
     pub survey: &'a Survey,
     pub lang: Lang,
@@ -128,6 +133,7 @@ impl FormContext<'_> {
                 .map(|key| self.messages.text(self.lang, key)),
             "action": self.action,
             "token": self.token,
+            "started": self.input.first(STARTED_FIELD),
             "honeypot": super::honeypot::FIELD,
             "lang_param": self.lang.param(),
             "notice": match &self.notice { Some(Notice::Problem(text)) => Some(text), _ => None },

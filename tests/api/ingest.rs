@@ -163,6 +163,45 @@ on_both_backends! {
         assert!(metrics.body.contains("minyi_submissions_total{outcome=\"honeypot\"} 1"), "{}", metrics.body);
     }
 
+    async fn a_form_begun_on_an_earlier_page_is_timed_from_it(backend: Backend) {
+        // A phone that kept the answers brings them back on a new page (draft.js puts the first
+        // page's token in `_started`), and an expired form comes back with a fresh token: sent
+        // again at once, neither was answered too fast. A `_started` this server did not sign
+        // for the survey counts for nothing.
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let begun = signed_token(&app, EXAMPLE_ID, 600);
+        let sent = |started: &str| {
+            let mut fields = with_token(valid_fields(&survey, "nanhu"), &signed_token(&app, EXAMPLE_ID, 5));
+            fields.push(("_started".into(), started.into()));
+            fields
+        };
+        let forged = begun.replacen('.', ".1", 1);
+        for fields in [sent(&begun), sent(""), sent(&forged)] {
+            assert_eq!(app.post_form(PATH, &fields).await.status, 303);
+        }
+        let expired = signed_token(&app, EXAMPLE_ID, 15 * 24 * 3600); // forms last 14 days
+        let sent_back = app.post_form(PATH, &with_token(valid_fields(&survey, "nanhu"), &expired)).await;
+        assert_eq!(sent_back.status, 422, "an expired form comes back");
+        assert!(
+            sent_back.body.contains(&format!("name=\"_started\" value=\"{expired}\"")),
+            "begun when its expired token was issued"
+        );
+        let mut again = with_token(valid_fields(&survey, "nanhu"), &token_in(&sent_back.body));
+        again.push(("_started".into(), expired.clone()));
+        assert_eq!(app.post_form(PATH, &again).await.status, 303);
+
+        let db = minyi::storage::Database::connect(app.db.url.clone(), 1).unwrap();
+        let flags: Vec<String> = minyi::storage::load_responses(&mut db.conn().unwrap(), EXAMPLE_ID)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.quality_flags)
+            .collect();
+        let too_fast = flags.iter().filter(|f| f.as_str() == "too_fast").count();
+        assert_eq!(flags.len(), 4);
+        assert_eq!(too_fast, 2, "only the forms without a start this server signed: {flags:?}");
+    }
+
     async fn quality_flags_are_stored_and_the_files_rules_exclude_them(backend: Backend) {
         let app = spawn_app(backend).await;
         let catalog = app.catalog();

@@ -18,8 +18,8 @@ use crate::web::client::{
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
 use crate::web::pages::MessagePage;
-use crate::web::survey_form::{draft_key, FormContext, Notice, SWITCH_FIELD};
-use crate::web::{lang_of, AppError, AppState, TokenProblem};
+use crate::web::survey_form::{draft_key, FormContext, Notice, STARTED_FIELD, SWITCH_FIELD};
+use crate::web::{lang_of, AppError, AppState, CheckedToken, TokenProblem};
 
 pub async fn show(
     req: HttpRequest,
@@ -326,6 +326,15 @@ pub(super) async fn receive(
                 };
                 let notice = Notice::Problem(state.pages.messages().text(lang, key));
                 let fresh = state.tokens.issue(&survey.record.id, now);
+                // An expired form was begun when its token was issued: the time taken still
+                // counts from then, not from the fresh token, or sending it again at once would
+                // read as answered too fast.
+                let started = input.first(STARTED_FIELD).filter(|s| !s.is_empty());
+                if problem == TokenProblem::Expired && started.is_none() {
+                    if let Some(expired) = token.as_deref() {
+                        input.set(STARTED_FIELD, expired);
+                    }
+                }
                 let mut page = render_form(
                     &state,
                     &req,
@@ -393,7 +402,8 @@ pub(super) async fn receive(
             .stratum_of(&answers)
             .map(str::to_owned)
             .ok_or_else(|| AppError::BadRequest("the county question has no answer".into()))?;
-        let flags = definition.quality_flags(&answers, u32::try_from(checked.elapsed_seconds).ok());
+        let taken = time_taken(&state, &survey.record.id, &checked, &input, now);
+        let flags = definition.quality_flags(&answers, u32::try_from(taken).ok());
         crate::privacy::scrub_free_text(definition, &mut answers);
         let cookie = client_cookie(&req);
         let address = client_address(&req, &state.trusted_proxies);
@@ -563,6 +573,25 @@ pub async fn qr_code(
     }
     .await;
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
+
+/// Seconds the resident took, for the quality flags: since this page's token was issued, or
+/// since the page on which they began (`_started`) if that is earlier and its token is one this
+/// server signed for the survey. Without it a form brought back by `draft.js` and finished in
+/// under a minute would be flagged too fast and left out of the figures.
+fn time_taken(
+    state: &AppState,
+    survey_id: &str,
+    checked: &CheckedToken,
+    input: &FormInput,
+    now: i64,
+) -> i64 {
+    input
+        .first(STARTED_FIELD)
+        .and_then(|started| state.tokens.seconds_since_issued(survey_id, started, now))
+        .map_or(checked.elapsed_seconds, |since| {
+            since.max(checked.elapsed_seconds)
+        })
 }
 
 /// How old the survey (its state and current version) may be when answers are validated,
