@@ -183,6 +183,19 @@ impl TestApp {
         page(&mut response).await
     }
 
+    /// The thanks page a form's redirect leads to, on the phone that sent it: with the cookie
+    /// that the redirect set (`minyi_sent`), as a browser sends it back.
+    pub async fn get_thanks(&self, path: &str) -> Page {
+        let mut response = self
+            .client
+            .get(self.url(path))
+            .insert_header(("Cookie", "minyi_sent=1"))
+            .send()
+            .await
+            .expect("GET");
+        page(&mut response).await
+    }
+
     /// Posts form fields to a path, as a browser on our own page would.
     pub async fn post_form(&self, path: &str, fields: &[(String, String)]) -> Page {
         let body = serde_urlencoded::to_string(fields).expect("encode form");

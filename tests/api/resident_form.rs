@@ -513,7 +513,7 @@ async fn a_phone_keeps_the_unsent_answers_with_a_script_the_form_can_do_without(
     fields.retain(|(name, _)| name != "overall_satisfaction");
     let token = app.form_token(EXAMPLE_ID).await;
     let sent_back = app.post_form(&form_path, &with_token(fields, &token)).await;
-    let thanks = app.get(&format!("/s/{EXAMPLE_ID}/thanks")).await;
+    let thanks = app.get_thanks(&format!("/s/{EXAMPLE_ID}/thanks")).await;
     let home = app.get("/").await;
 
     assert_eq!(sent_back.status, 422, "{}", sent_back.body);

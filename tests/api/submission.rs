@@ -16,7 +16,7 @@ on_both_backends! {
 
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(page.location.as_deref(), Some(format!("/s/{EXAMPLE_ID}/thanks").as_str()));
-        let thanks = app.get(&format!("/s/{EXAMPLE_ID}/thanks")).await;
+        let thanks = app.get_thanks(&format!("/s/{EXAMPLE_ID}/thanks")).await;
         assert_eq!(thanks.status, 200);
         assert!(thanks.body.contains("提交成功"), "{}", thanks.body);
         assert!(
@@ -63,10 +63,10 @@ on_both_backends! {
         assert_eq!(first.location.as_deref(), Some(format!("/s/{EXAMPLE_ID}/thanks").as_str()));
         let again = changed.location.expect("a redirect");
         assert_ne!(again, format!("/s/{EXAMPLE_ID}/thanks"), "not the plain thanks");
-        let page = app.get(&again).await;
+        let page = app.get_thanks(&again).await;
         assert_eq!(page.status, 200);
         assert!(page.body.contains("这份问卷已经保存过了") && page.body.contains("修改的内容没有保存"), "{}", page.body);
-        let english = app.get(&format!("{again}&lang=en")).await;
+        let english = app.get_thanks(&format!("{again}&lang=en")).await;
         assert!(english.body.contains("the changes were not saved"), "{}", english.body);
         let stored = stored_answers(&app, EXAMPLE_ID);
         assert_eq!(stored.len(), 1);
@@ -222,6 +222,45 @@ on_both_backends! {
         assert_eq!(retried.status, 303, "the fresh token works");
         assert_eq!(app.response_count(EXAMPLE_ID), 1);
     }
+}
+
+#[actix_web::test]
+async fn a_thanks_link_forwarded_to_another_phone_neither_thanks_nor_deletes_its_answers() {
+    // Residents forward the page they are on. On a phone that sent nothing (no cookie from a
+    // stored form), the thanks page must not say "sent" as if it were so, nor delete the
+    // answers that phone keeps for a form under way; it leads to the form.
+    let app = spawn_app(Backend::Sqlite).await;
+    let path = format!("/s/{EXAMPLE_ID}/thanks");
+
+    let forwarded = app.get(&path).await;
+    let english = app.get(&format!("{path}?lang=en")).await;
+    let sender = app.get_thanks(&path).await;
+
+    assert_eq!(forwarded.status, 200);
+    assert!(!forwarded.body.contains("提交成功"), "{}", forwarded.body);
+    assert!(
+        forwarded.body.contains("如果这个页面是别人转发给您的")
+            && forwarded
+                .body
+                .contains(&format!("<a href=\"/s/{EXAMPLE_ID}\">填写问卷</a>")),
+        "{}",
+        forwarded.body
+    );
+    assert!(
+        !forwarded.body.contains("data-draft-done"),
+        "the phone's unsent answers stay"
+    );
+    assert!(
+        english
+            .body
+            .contains("If someone forwarded this page to you")
+            && english
+                .body
+                .contains(&format!("<a href=\"/s/{EXAMPLE_ID}?lang&#x3D;en\">")),
+        "{}",
+        english.body
+    );
+    assert!(sender.body.contains("提交成功") && sender.body.contains("data-draft-done"));
 }
 
 #[actix_web::test]

@@ -500,6 +500,14 @@ pub async fn thanks(
         let query = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
             .unwrap_or_default();
         let invited = query.iter().any(|(k, v)| k == "via" && v == "invitation");
+        // An invitation's form sets no cookie (`thanked`): its thanks are its link's.
+        if !invited && !sent_before(&req) {
+            return Ok(html(state.pages.message(
+                lang,
+                &req,
+                unconfirmed_thanks(&state, lang, &id),
+            )?));
+        }
         let (heading, paragraphs) = match Thanks::from_query(&query) {
             Thanks::First => ("thanks.title", ["thanks.body", "thanks.close"]),
             Thanks::Again => (
@@ -520,6 +528,23 @@ pub async fn thanks(
     }
     .await;
     result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
+}
+
+/// The thanks page of the public link opened on a phone that sent no form of this survey (no
+/// `minyi_sent` cookie): a link forwarded in a chat, or a browser that keeps no cookies. It says
+/// both, keeps any unsent answers on the phone, and leads to the form.
+fn unconfirmed_thanks(state: &AppState, lang: Lang, id: &str) -> MessagePage {
+    let m = state.pages.messages();
+    MessagePage {
+        heading: m.text(lang, "thanks.unconfirmed_title"),
+        paragraphs: vec![m.text(lang, "thanks.unconfirmed_body")],
+        link: Some((
+            super::in_lang(&format!("/s/{id}"), lang),
+            m.text(lang, "thanks.start"),
+        )),
+        role: "status",
+        sent_draft: None,
+    }
 }
 
 /// The polite answer to a second use of an invitation link (410: the link is spent). Its
