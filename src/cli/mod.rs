@@ -105,7 +105,8 @@ enum Command {
     Verify {
         file: PathBuf,
         /// The Merkle root the public results page shows: the file must hold exactly the
-        /// published responses, not only agree with itself.
+        /// published responses, not only agree with itself. It pins the rows only, not
+        /// survey.toml's rules nor the descriptions: --expect-manifest pins every file.
         #[arg(long, value_name = "HEX")]
         expect_root: Option<String>,
         /// The manifest SHA-256 the public results page gives for this file's encoding, or

@@ -315,12 +315,15 @@ pub(super) fn verify(
     );
     match (expect_root, expect_manifest) {
         (None, None) => println!(
-            "to check that these are the published responses, compare the Merkle root with the public results page, or pass it: --expect-root HEX"
+            "to check that this is the published result set, pass the manifest SHA-256 the public results page gives for this encoding: --expect-manifest HEX \
+             (the Merkle root, --expect-root HEX, pins the response rows only)"
         ),
         (Some(_), None) => println!(
-            "the Merkle root matches: these are the published responses, and every figure recomputed from them is the released one. \
-             The codebook (datapackage.json) and methodology.md are checked against this zip's own manifest only: to know they are the published text, \
-             pass the results page's manifest SHA-256 too (--expect-manifest HEX; the page gives one for each encoding)"
+            "the Merkle root matches: these are the published responses. The rest is checked against this zip's own manifest only, \
+             and the figures were recomputed with this zip's survey.toml (its thresholds and scoring rules): compare its version, {}, \
+             with the one the results page names, or pass the page's manifest SHA-256 (--expect-manifest HEX; the page gives one for each encoding), \
+             which pins every file",
+            verified.survey_version
         ),
         _ => println!(
             "the expected values match: every file in this zip is the published one"
