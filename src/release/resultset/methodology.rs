@@ -69,6 +69,7 @@ fn facts_for_template(facts: &ReleaseFacts<'_>, messages: &Messages) -> Value {
             entry
         })
         .collect();
+    let columns = super::columns(s);
     let indicators: Vec<Value> = s
         .indicators
         .iter()
@@ -76,6 +77,7 @@ fn facts_for_template(facts: &ReleaseFacts<'_>, messages: &Messages) -> Value {
             json!({
                 "id": i.id,
                 "label": i.label,
+                "definition": super::definitions::definition(&i.measure, &columns),
                 "threshold": i.threshold.to_string(),
                 "points": i.points.to_string(),
                 "linear": i.scoring == Scoring::Linear,

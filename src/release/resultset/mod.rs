@@ -20,6 +20,7 @@ mod archive;
 mod codebook;
 mod codebook_csv;
 pub mod columns;
+mod definitions;
 mod estimates;
 mod methodology;
 mod r_points;

@@ -72,11 +72,15 @@ on_both_backends! {
         }
         let (chinese, english) = methodology.split_once("\n# English\n").expect("a Chinese part, then an English one");
         for fact in ["调查时间（计划）：2016-10-10 至 2016-11-30", "收回答卷：1400 份", "## 加权", "泰勒线性化",
-            "`satisfaction_score` 食品安全总体满意度得分：阈值 80，30 分", "`hotline_awareness` 投诉举报电话12331知晓率：阈值 0.6，5 分，按比例计分"] {
+            "阈值 80，30 分", "“不了解”和未回答的不计入分母。阈值 0.7，15 分",
+            "`campaign_support` 创建工作支持率：“您是否支持本地开展食品安全市、县创建活动？”回答“支持”的比例；其他回答都计入分母",
+            "阈值 0.6，5 分，按比例计分"] {
             assert!(chinese.contains(fact), "the Chinese part says {fact}: {chinese}");
         }
         for fact in ["fieldwork (as planned): 2016-10-10 to 2016-11-30", "- stored: 1400", "Taylor linearization",
-            "`satisfaction_rate` Overall food-safety satisfaction rate: threshold 0.7, 15 points"] {
+            "`satisfaction_rate` Overall food-safety satisfaction rate: the share answering \"Very satisfied\" or \"Fairly satisfied\" to",
+            "\"Don't know\" and unanswered left out of the denominator. Threshold 0.7, 15 points",
+            "`knowledge_score` Basic food-safety knowledge score: 100 × the share of 5 questions answered correctly"] {
             assert!(english.contains(fact), "the English part says {fact}: {english}");
         }
         // Simulated today: the actual dates beside the planned ones, in the methodology only.
