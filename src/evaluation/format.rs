@@ -126,8 +126,9 @@ pub fn to_table(e: &Evaluation) -> String {
     }
     let _ = writeln!(
         out,
-        "met / not_met: the whole 95% interval is above / below the threshold; too_close_to_call: \
-         the threshold is inside it, with the estimate above (↑) or below (↓) it; undetermined: \
+        "met / not_met: the whole 95% interval is at or above / below the threshold; \
+         too_close_to_call: the threshold is inside it, with the estimate at or above (↑) or \
+         below (↓) it; undetermined: \
          effective n under 30, no interval, or (for the city) a county with a single respondent \
          (lone_county), too few answers to judge. Points follow the estimate; a figure just \
          under its threshold shows two decimals, cut (69.99%), never the threshold itself."
