@@ -197,7 +197,12 @@ impl AppError {
         let m = pages.messages();
         // Staff pages (`/admin/…`) answer in staff terms and lead back among staff pages.
         let staff = req.path().starts_with("/admin");
+        // Answers sent to a survey that has closed: say they were not saved, and lead away
+        // from the form, which is gone.
+        let sent_closed =
+            matches!(self, AppError::SurveyClosed) && req.method() == actix_web::http::Method::POST;
         let key = match self {
+            AppError::SurveyClosed if sent_closed => "closed_unsaved",
             AppError::NotFound if staff => "staff_not_found",
             AppError::Forbidden if staff || matches!(req.path(), "/login" | "/logout") => {
                 "staff_forbidden"
@@ -213,6 +218,7 @@ impl AppError {
             heading: m.text(lang, &format!("error.{key}_title")),
             paragraphs: vec![m.text(lang, &format!("error.{key}_body"))],
             link: match (back, self) {
+                (Some(_), AppError::SurveyClosed) if sent_closed => way_on("/", "error.home"),
                 (Some((href, label)), _) => way_on(href, label),
                 (None, AppError::NotAllowed) => way_on("/account", "error.back_account"),
                 (None, AppError::NotFound) if staff => {

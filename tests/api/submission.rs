@@ -394,7 +394,7 @@ async fn malformed_requests_get_clear_4xx_pages_never_a_500() {
 }
 
 #[actix_web::test]
-async fn posting_to_a_closed_survey_is_410_and_unknown_is_404() {
+async fn posting_to_a_closed_survey_is_410_saying_nothing_was_saved_and_unknown_is_404() {
     let app = spawn_app(Backend::Sqlite).await;
     let survey = example_survey();
     let token = app.form_token(EXAMPLE_ID).await;
@@ -416,6 +416,14 @@ async fn posting_to_a_closed_survey_is_410_and_unknown_is_404() {
         .await;
 
     assert_eq!(closed.status, 410);
+    assert!(
+        closed.body.contains("您刚才提交的回答没有保存")
+            && closed.body.contains("href=\"/\">返回首页</a>")
+            && !closed.body.contains(&format!("href=\"/s/{EXAMPLE_ID}\"")),
+        "the resident is told the answers were not saved, and led home, not back to a form that \
+         is gone: {}",
+        closed.body
+    );
     assert_eq!(unknown.status, 404);
 }
 
