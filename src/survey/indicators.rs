@@ -140,7 +140,7 @@ impl Indicator {
 }
 
 /// How far below a threshold, as a share of it (of 1 for a threshold under 1), a value still
-/// reaches it: the tolerance to which estimates are held to R's (docs/statistics.md).
+/// reaches it: the tolerance to which estimates are held to R's (docs/methodology.md).
 pub const TIE_TOLERANCE: f64 = 1e-9;
 
 /// Whether `value` (an estimate, or an interval's end) reaches `threshold`: is at or above it,

@@ -60,10 +60,22 @@ pub fn sent_before(req: &HttpRequest) -> bool {
 
 /// The `Set-Cookie` that marks a survey's form as sent from this browser.
 pub fn set_sent_cookie(survey_id: &str, secure: bool) -> (header::HeaderName, String) {
+    sent_cookie(&format!("/s/{survey_id}"), CLIENT_COOKIE_MAX_AGE, secure)
+}
+
+/// The `Set-Cookie` an invitation's stored form gets: the same mark, for its thanks page only
+/// (so that the page thanks this phone, and a forwarded link is not thanked), and not for the
+/// public form, whose note that someone on this phone already answered is not the invited
+/// resident's business. An hour: the page is seen at once.
+pub fn set_invitation_sent_cookie(survey_id: &str, secure: bool) -> (header::HeaderName, String) {
+    sent_cookie(&format!("/s/{survey_id}/thanks"), 3600, secure)
+}
+
+fn sent_cookie(path: &str, max_age: i64, secure: bool) -> (header::HeaderName, String) {
     (
         header::SET_COOKIE,
         format!(
-            "{SENT_COOKIE}=1; Path=/s/{survey_id}; Max-Age={CLIENT_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{}",
+            "{SENT_COOKIE}=1; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
             secure_attribute(secure)
         ),
     )

@@ -18,6 +18,11 @@ type HmacSha256 = Hmac<Sha256>;
 /// How long a rendered form stays valid (a resident may leave a tab open for days).
 pub const MAX_AGE_SECONDS: i64 = 14 * 24 * 3600;
 
+/// How long ago a form may have been begun: a form lasts [`MAX_AGE_SECONDS`], and a phone
+/// keeps its answers [`crate::web::survey_form::DRAFT_DAYS`] days after the first.
+pub const STARTED_MAX_AGE_SECONDS: i64 =
+    MAX_AGE_SECONDS + crate::web::survey_form::DRAFT_DAYS as i64 * 24 * 3600;
+
 #[derive(Clone)]
 pub struct FormTokens {
     key: Vec<u8>,
@@ -84,13 +89,16 @@ impl FormTokens {
         })
     }
 
-    /// Seconds since `token` was issued for survey `id`, however long ago, if this server
-    /// signed it: the token of the page on which a resident began a form (`_started`) that
-    /// their phone kept and brought back on a later page, with a token of its own. It measures
-    /// the time taken only; it identifies no response and lets nothing through.
+    /// Seconds since `token` was issued for survey `id`, if this server signed it at most
+    /// [`STARTED_MAX_AGE_SECONDS`] ago: the token of the page on which a resident began a form
+    /// (`_started`) that their phone kept and brought back on a later page, or whose own token
+    /// expired. It measures the time taken only; it identifies no response and lets nothing
+    /// through. A client can only make its time longer with it, as it could by waiting: the
+    /// `too_fast` flag is for answers given without reading, not a guard against robots (the
+    /// rate limit and the honeypot are).
     pub fn seconds_since_issued(&self, survey_id: &str, token: &str, now: i64) -> Option<i64> {
         let (_, issued) = self.signed(survey_id, token).ok()?;
-        Some(now - issued).filter(|seconds| *seconds >= 0)
+        Some(now - issued).filter(|seconds| (0..=STARTED_MAX_AGE_SECONDS).contains(seconds))
     }
 
     /// The nonce and issue time of a token this server signed for `survey_id`.
@@ -153,16 +161,21 @@ mod tests {
     fn a_started_token_tells_the_time_since_it_was_issued_however_old_if_signed_for_the_survey() {
         let tokens = FormTokens::new(b"server key");
         let started = tokens.issue("jiaxing", NOW);
-        let month = 30 * 24 * 3600;
+        let (fortnight_and_a_day, month) = (15 * 24 * 3600, 30 * 24 * 3600);
 
         assert_eq!(
             tokens.seconds_since_issued("jiaxing", &started, NOW + 600),
             Some(600)
         );
         assert_eq!(
-            tokens.seconds_since_issued("jiaxing", &started, NOW + month),
-            Some(month),
+            tokens.seconds_since_issued("jiaxing", &started, NOW + fortnight_and_a_day),
+            Some(fortnight_and_a_day),
             "expired as a form's token, still a start"
+        );
+        assert_eq!(
+            tokens.seconds_since_issued("jiaxing", &started, NOW + month),
+            None,
+            "older than any form and the answers a phone keeps: no one's start"
         );
         assert_eq!(
             tokens.seconds_since_issued("other", &started, NOW + 600),

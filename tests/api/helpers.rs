@@ -167,6 +167,7 @@ pub struct Page {
     pub body: String,
     pub location: Option<String>,
     pub retry_after: Option<String>,
+    pub set_cookies: Vec<String>,
 }
 
 impl TestApp {
@@ -277,12 +278,14 @@ where
     let header = |name: &str| header_of(response, name);
     let location = header("location");
     let retry_after = header("retry-after");
+    let set_cookies = set_cookies_of(response);
     let bytes = response.body().limit(4 * 1024 * 1024).await.expect("body");
     Page {
         status,
         body: String::from_utf8_lossy(&bytes).into_owned(),
         location,
         retry_after,
+        set_cookies,
     }
 }
 

@@ -78,7 +78,7 @@ pub fn definition(measure: &Measure, columns: &[Column]) -> Text {
             );
             Text {
                 zh: format!(
-                    "“{}”的平均得分：{}；{}未回答的不计入",
+                    "“{}”的平均得分：{}；{}未回答的不计入平均",
                     label.zh,
                     each(|t| &t.zh).join("，"),
                     if unscored.zh.is_empty() {
@@ -88,7 +88,7 @@ pub fn definition(measure: &Measure, columns: &[Column]) -> Text {
                     }
                 ),
                 en: format!(
-                    "the mean score of \"{}\": {}; {}unanswered left out",
+                    "the mean score of \"{}\": {}; {}unanswered left out of the mean",
                     label.en,
                     each(|t| &t.en).join(", "),
                     if unscored.en.is_empty() {
@@ -113,12 +113,12 @@ pub fn definition(measure: &Measure, columns: &[Column]) -> Text {
             };
             Text {
                 zh: format!(
-                    "{} 道题答对的比例 × 100，正确答案：{}；未回答、答错或选“不知道”都算答错，每位答卷人都计入",
+                    "{} 道题答对的比例 × 100，正确答案：{}；正确答案以外的回答和未回答都算答错，每位答卷人都计入",
                     answers.len(),
                     each(|t| &t.zh, |q, a| format!("“{q}”（{a}）")).join("；")
                 ),
                 en: format!(
-                    "100 × the share of {} questions answered correctly (key: {}); unanswered, wrong or \"don't know\" all count as wrong, and every respondent counts",
+                    "100 × the share of {} questions answered correctly (key: {}); any other answer, and none, counts as wrong, and every respondent counts",
                     answers.len(),
                     each(|t| &t.en, |q, a| format!("\"{q}\" ({a})")).join("; ")
                 ),
@@ -240,7 +240,7 @@ mod tests {
         );
         let quiz = of("knowledge_score");
         assert!(
-            quiz.zh.contains("都算答错") && quiz.en.contains("count as wrong"),
+            quiz.zh.contains("都算答错") && quiz.en.contains("counts as wrong"),
             "{} / {}",
             quiz.zh,
             quiz.en

@@ -54,7 +54,7 @@ pub const ESTIMATE_COLUMNS: [(&str, &str, &str, &str); 23] = [
         "estimate",
         "number",
         "the weighted estimate over the domain's valid answers (which answers each indicator leaves out of its denominator: methodology.md; for most, \"don't know\" and unanswered)",
-        "加权估计值，按该范围内的有效回答计算（各指标不计入分母的回答见 methodology.md，多数为“不知道”和未回答）",
+        "加权估计值，按该范围内的有效回答计算（各指标不计入分母的回答见 methodology.md，多数为“不了解”和未回答）",
     ),
     (
         "se",

@@ -13,7 +13,8 @@ use crate::lifecycle::SurveyState;
 use crate::storage::{self, InsertOutcome, InvitationRecord, NewResponse, Submission};
 use crate::survey::{stored_answers, AnswerErrors, FormInput, Lang, QualityFlag};
 use crate::web::client::{
-    client_address, client_cookie, sent_before, set_client_cookie, set_sent_cookie,
+    client_address, client_cookie, sent_before, set_client_cookie, set_invitation_sent_cookie,
+    set_sent_cookie,
 };
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
@@ -329,7 +330,12 @@ pub(super) async fn receive(
                 // An expired form was begun when its token was issued: the time taken still
                 // counts from then, not from the fresh token, or sending it again at once would
                 // read as answered too fast.
-                let started = input.first(STARTED_FIELD).filter(|s| !s.is_empty());
+                let started = input.first(STARTED_FIELD).filter(|started| {
+                    state
+                        .tokens
+                        .seconds_since_issued(&survey.record.id, started, now)
+                        .is_some()
+                });
                 if problem == TokenProblem::Expired && started.is_none() {
                     if let Some(expired) = token.as_deref() {
                         input.set(STARTED_FIELD, expired);
@@ -500,8 +506,7 @@ pub async fn thanks(
         let query = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
             .unwrap_or_default();
         let invited = query.iter().any(|(k, v)| k == "via" && v == "invitation");
-        // An invitation's form sets no cookie (`thanked`): its thanks are its link's.
-        if !invited && !sent_before(&req) {
+        if !sent_before(&req) {
             return Ok(html(state.pages.message(
                 lang,
                 &req,
@@ -530,9 +535,9 @@ pub async fn thanks(
     result.unwrap_or_else(|e: AppError| e.render(&state.pages, lang, &req, None))
 }
 
-/// The thanks page of the public link opened on a phone that sent no form of this survey (no
-/// `minyi_sent` cookie): a link forwarded in a chat, or a browser that keeps no cookies. It says
-/// both, keeps any unsent answers on the phone, and leads to the form.
+/// The thanks page opened on a phone that sent no form of this survey (no `minyi_sent` cookie):
+/// a link forwarded in a chat, or a browser that keeps no cookies. It says both, keeps any
+/// unsent answers on the phone, and leads to the public form.
 fn unconfirmed_thanks(state: &AppState, lang: Lang, id: &str) -> MessagePage {
     let m = state.pages.messages();
     MessagePage {
@@ -785,8 +790,11 @@ fn render_form(
         .body(page))
 }
 
+/// A page that differs from phone to phone (the thanks page follows a cookie): never kept by
+/// a shared cache.
 fn html(body: String) -> HttpResponse {
     HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("text/html; charset=utf-8")
         .body(body)
 }
@@ -823,11 +831,13 @@ fn thanked(
 ) -> HttpResponse {
     let invited = matches!(entry, Entry::Invitation { .. });
     let mut response = see_thanks(req, id, lang, thanks, invited);
-    if matches!(entry, Entry::OpenLink) {
-        let (name, value) = set_sent_cookie(id, state.secure_cookies);
-        if let Ok(value) = header::HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
-        }
+    let (name, value) = if invited {
+        set_invitation_sent_cookie(id, state.secure_cookies)
+    } else {
+        set_sent_cookie(id, state.secure_cookies)
+    };
+    if let Ok(value) = header::HeaderValue::from_str(&value) {
+        response.headers_mut().insert(name, value);
     }
     response
 }

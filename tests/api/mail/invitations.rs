@@ -78,7 +78,12 @@ on_both_backends! {
 
         let first = answer(&app, &link, "nanhu").await;
         assert_eq!(first.status, 303, "{}", first.body);
-        let thanks = app.get(first.location.as_deref().expect("to the thanks page")).await;
+        assert!(
+            first.set_cookies.iter().any(|c| c.starts_with("minyi_sent=1;") && c.contains(&format!("Path=/s/{EXAMPLE_ID}/thanks;"))),
+            "the thanks page, and only it, knows this phone sent the form: {:?}",
+            first.set_cookies
+        );
+        let thanks = app.get_thanks(first.location.as_deref().expect("to the thanks page")).await;
         assert!(
             thanks.body.contains(&format!("data-draft-done=\"minyi:draft:{EXAMPLE_ID}:invitation\"")),
             "the thank-you page deletes the invitation's copy, and not the public link's: {}",
