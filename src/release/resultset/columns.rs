@@ -122,6 +122,24 @@ fn with_suppressed(mut values: Vec<(String, Text)>, question: &Question) -> Vec<
     values
 }
 
+/// The name of the column holding `question`'s answer, or its matrix `item`'s.
+pub fn column_name(question: &str, item: Option<&str>) -> String {
+    match item {
+        Some(item) => format!("{question}.{item}"),
+        None => question.to_owned(),
+    }
+}
+
+/// The column holding `question`'s answer (or its `item`'s), if `columns` has it.
+pub fn column_of<'c>(
+    columns: &'c [Column],
+    question: &str,
+    item: Option<&str>,
+) -> Option<&'c Column> {
+    let name = column_name(question, item);
+    columns.iter().find(|c| c.name == name)
+}
+
 /// The columns of `responses.csv` for a survey definition, in order.
 pub fn columns(survey: &Survey) -> Vec<Column> {
     let mut out = vec![Column {

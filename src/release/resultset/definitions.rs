@@ -3,7 +3,7 @@
 //! survey file holds them as codes; an evaluator reading the result set needs them as the
 //! questionnaire's words, in both languages.
 
-use super::columns::Column;
+use super::columns::{column_of, Column};
 use crate::survey::{Measure, Text};
 
 /// What `measure` counts, in Chinese and English, with the labels `columns` give its codes.
@@ -17,17 +17,14 @@ pub fn definition(measure: &Measure, columns: &[Column]) -> Text {
         } => {
             let column = column_of(columns, question, item.as_deref());
             let (label, counted, left_out) = (
-                column.map(|c| &c.label),
+                question_label(column, question),
                 labels(column, success),
                 labels(column, excluded),
             );
-            let quoted = |label: Option<&Text>, lang: fn(&Text) -> &str| {
-                label.map_or_else(|| question.clone(), |l| lang(l).to_owned())
-            };
             Text {
                 zh: format!(
                     "“{}”回答{}的比例；{}未回答的不计入分母",
-                    quoted(label, |t| &t.zh),
+                    label.zh,
                     counted.zh,
                     if excluded.is_empty() {
                         "其他回答都计入分母，".to_owned()
@@ -38,7 +35,7 @@ pub fn definition(measure: &Measure, columns: &[Column]) -> Text {
                 en: format!(
                     "the share answering {} to \"{}\"; {} unanswered left out of the denominator",
                     counted.en,
-                    quoted(label, |t| &t.en),
+                    label.en,
                     if excluded.is_empty() {
                         "every other answer counts in the denominator,".to_owned()
                     } else {
@@ -69,13 +66,7 @@ pub fn definition(measure: &Measure, columns: &[Column]) -> Text {
                 })
                 .unwrap_or_default();
             let unscored = labels(column, &unscored);
-            let label = column.map_or_else(
-                || Text {
-                    zh: question.clone(),
-                    en: question.clone(),
-                },
-                |c| c.label.clone(),
-            );
+            let label = question_label(column, question);
             Text {
                 zh: format!(
                     "“{}”的平均得分：{}；{}未回答的不计入平均",
@@ -106,8 +97,10 @@ pub fn definition(measure: &Measure, columns: &[Column]) -> Text {
                     .iter()
                     .map(|(question, code)| {
                         let column = column_of(columns, question, None);
-                        let question_label = column.map_or(question.as_str(), |c| lang(&c.label));
-                        quoted(question_label, lang(&label_of(column, code)))
+                        quoted(
+                            lang(&question_label(column, question)),
+                            lang(&label_of(column, code)),
+                        )
                     })
                     .collect::<Vec<_>>()
             };
@@ -127,12 +120,15 @@ pub fn definition(measure: &Measure, columns: &[Column]) -> Text {
     }
 }
 
-fn column_of<'c>(columns: &'c [Column], question: &str, item: Option<&str>) -> Option<&'c Column> {
-    let name = match item {
-        Some(item) => format!("{question}.{item}"),
-        None => question.to_owned(),
-    };
-    columns.iter().find(|c| c.name == name)
+/// The column's label (the question's, or a matrix item's), or the question's id.
+fn question_label(column: Option<&Column>, question: &str) -> Text {
+    column.map_or_else(
+        || Text {
+            zh: question.to_owned(),
+            en: question.to_owned(),
+        },
+        |c| c.label.clone(),
+    )
 }
 
 /// A code's label in the column, or the code itself.

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::columns::Column;
+use super::columns::{column_name, Column};
 use super::r_points::{r_points, R_POINTS_HEADING};
 use crate::release::Encoding;
 use crate::survey::{Measure, Survey, Text};
@@ -167,10 +167,7 @@ fn r_estimates(release: &Survey, stratum: &str) -> String {
     for indicator in &release.indicators {
         let id = r_string(&indicator.id);
         let column = |question: &str, item: &Option<String>| {
-            r_string(&match item {
-                Some(item) => format!("{question}.{item}"),
-                None => question.to_owned(),
-            })
+            r_string(&column_name(question, item.as_deref()))
         };
         let list = |codes: &[String]| {
             codes

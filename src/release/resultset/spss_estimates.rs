@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::columns::Column;
+use super::columns::{column_of, Column};
 use super::spss::{spss_name, spss_text, spss_values};
 use crate::evaluation::CITY;
 use crate::survey::{Measure, Scoring, Survey};
@@ -355,13 +355,8 @@ fn value_syntax(
     columns: &[Column],
     missing: &[(String, i64)],
 ) -> Option<String> {
-    let column = |question: &str, item: &Option<String>| {
-        let name = match item {
-            Some(item) => format!("{question}.{item}"),
-            None => question.to_owned(),
-        };
-        columns.iter().find(|c| c.name == name)
-    };
+    let column =
+        |question: &str, item: &Option<String>| column_of(columns, question, item.as_deref());
     Some(match measure {
         Measure::Proportion {
             question,
