@@ -7,9 +7,9 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{guard, web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 
 use super::routes::{blocking, in_lang};
 use super::{lang_of, AppError, AppState};
@@ -36,6 +36,32 @@ pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub access: Access,
+}
+
+impl Route {
+    /// Whether the route answers `method`: a `get` route answers `HEAD` as well (the same
+    /// page, headers only, as HTTP requires), and so is guarded as the `GET` is.
+    pub fn takes(&self, method: &Method) -> bool {
+        method.as_str().eq_ignore_ascii_case(self.method)
+            || (self.method == "get" && method == Method::HEAD)
+    }
+
+    /// The methods the route answers, as an `Allow` header names them.
+    pub fn allowed_methods(&self) -> &'static [&'static str] {
+        match self.method {
+            "get" => &["GET", "HEAD"],
+            _ => &["POST"],
+        }
+    }
+}
+
+/// The actix route for a method of the route table (`get` or `post`); see [`Route::takes`].
+pub(super) fn method_route(method: &str) -> actix_web::Route {
+    match method {
+        "get" => web::route().guard(guard::Any(guard::Get()).or(guard::Head())),
+        "post" => web::post(),
+        other => unreachable!("the route table has no {other} route"),
+    }
 }
 
 /// The signed-in account of a request that passed [`authorize`] on a non-public route.
@@ -128,7 +154,7 @@ pub(super) fn route_of(req: &HttpRequest) -> Option<&'static Route> {
     let route = req.match_pattern().and_then(|pattern| {
         super::ROUTES
             .iter()
-            .find(|r| r.path == pattern && req.method().as_str().eq_ignore_ascii_case(r.method))
+            .find(|r| r.path == pattern && r.takes(req.method()))
     });
     req.extensions_mut().insert(Matched(route));
     route

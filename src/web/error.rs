@@ -23,6 +23,12 @@ const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// A path no route has (where [`AppError::NotFound`] is a survey that is not there).
+    #[error("no such page")]
+    PageNotFound,
+    /// A path a route has, asked with a method it does not answer.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// An invitation link we did not issue: most often one copied in part from the mail.
     #[error("no such invitation")]
     InvitationNotFound,
@@ -131,9 +137,11 @@ impl From<StorageError> for AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound | AppError::InvitationNotFound | AppError::ResultsNotPublished => {
-                StatusCode::NOT_FOUND
-            }
+            AppError::NotFound
+            | AppError::PageNotFound
+            | AppError::InvitationNotFound
+            | AppError::ResultsNotPublished => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::SurveyClosed | AppError::CommentsPurged => StatusCode::GONE,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
@@ -158,6 +166,8 @@ impl AppError {
     fn message_key(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
+            AppError::PageNotFound => "page_not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::InvitationNotFound => "invitation_not_found",
             AppError::ResultsNotPublished => "results_pending",
             AppError::SurveyClosed => "closed",
@@ -221,12 +231,15 @@ impl AppError {
                 (Some(_), AppError::SurveyClosed) if sent_closed => way_on("/", "error.home"),
                 (Some((href, label)), _) => way_on(href, label),
                 (None, AppError::NotAllowed) => way_on("/account", "error.back_account"),
-                (None, AppError::NotFound) if staff => {
-                    way_on("/admin/surveys", "error.back_surveys")
-                }
+                (
+                    None,
+                    AppError::NotFound | AppError::PageNotFound | AppError::MethodNotAllowed,
+                ) if staff => way_on("/admin/surveys", "error.back_surveys"),
                 (
                     None,
                     AppError::NotFound
+                    | AppError::PageNotFound
+                    | AppError::MethodNotAllowed
                     | AppError::InvitationNotFound
                     | AppError::ResultsNotPublished
                     | AppError::SurveyClosed,

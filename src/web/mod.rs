@@ -128,7 +128,7 @@ macro_rules! route_table {
 
         /// Registers every route of [`ROUTES`].
         pub fn routes(cfg: &mut web::ServiceConfig) {
-            $(cfg.route($path, web::$method().to($handler));)*
+            $(cfg.route($path, access::method_route(stringify!($method)).to($handler));)*
         }
     };
 }
@@ -178,5 +178,5 @@ route_table! {
     get "/resultsets/{id}/comments.csv" => routes::resultsets::comments, Access::ResultSet;
 }
 
-/// The answer for any path no route knows.
+/// The answer for any request no route takes: 405, a redirect, or "no such page".
 pub use routes::not_found;

@@ -167,6 +167,7 @@ pub struct Page {
     pub body: String,
     pub location: Option<String>,
     pub retry_after: Option<String>,
+    pub allow: Option<String>,
     pub set_cookies: Vec<String>,
 }
 
@@ -181,6 +182,17 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Page {
         let mut response = self.client.get(self.url(path)).send().await.expect("GET");
+        page(&mut response).await
+    }
+
+    /// Sends `method` to `path` with no body (a browser's or a crawler's request for an address).
+    pub async fn request(&self, method: actix_web::http::Method, path: &str) -> Page {
+        let mut response = self
+            .client
+            .request(method, self.url(path))
+            .send()
+            .await
+            .expect("request");
         page(&mut response).await
     }
 
@@ -278,6 +290,7 @@ where
     let header = |name: &str| header_of(response, name);
     let location = header("location");
     let retry_after = header("retry-after");
+    let allow = header("allow");
     let set_cookies = set_cookies_of(response);
     let bytes = response.body().limit(4 * 1024 * 1024).await.expect("body");
     Page {
@@ -285,6 +298,7 @@ where
         body: String::from_utf8_lossy(&bytes).into_owned(),
         location,
         retry_after,
+        allow,
         set_cookies,
     }
 }

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod addresses;
 mod cli;
 mod crash;
 mod dashboard;

@@ -233,14 +233,6 @@ async fn a_survey_still_in_draft_is_not_public() {
 }
 
 #[actix_web::test]
-async fn unknown_paths_get_the_friendly_404_page() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let page = app.get("/wp-admin/setup.php?lang=en").await;
-    assert_eq!(page.status, 404);
-    assert!(page.body.contains("Survey not found"), "{}", page.body);
-}
-
-#[actix_web::test]
 async fn the_home_page_links_the_open_survey() {
     let app = spawn_app(Backend::Sqlite).await;
     let page = app.get("/").await;

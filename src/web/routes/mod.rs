@@ -6,6 +6,7 @@ pub mod bulletin;
 pub mod clearing;
 mod confirmed;
 pub mod dashboard;
+mod fallback;
 pub mod health;
 pub mod home;
 pub mod import;
@@ -22,16 +23,13 @@ pub mod survey;
 pub mod survey_file;
 pub mod transitions;
 
+pub use fallback::not_found;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{lang_of, AppError, AppState};
+use super::{AppError, AppState};
 use crate::survey::Lang;
-
-pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let lang = lang_of(&req);
-    AppError::NotFound.render(&state.pages, lang, &req, None)
-}
 
 /// Runs blocking catalog or storage work off the async workers.
 pub(crate) async fn blocking<T, E>(

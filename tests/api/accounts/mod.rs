@@ -52,6 +52,7 @@ pub async fn request(
     let mut request = match method {
         "get" => app.client.get(app.url(path)),
         "post" => app.client.post(app.url(path)),
+        "head" => app.client.head(app.url(path)),
         other => panic!("method {other}"),
     };
     if let Some(cookie) = cookie {
@@ -65,7 +66,7 @@ pub async fn request(
             .await
             .expect("POST")
     } else {
-        request.send().await.expect("GET")
+        request.send().await.expect(method)
     };
     let header = |name: &str| header_of(&response, name);
     let (location, set_cookie) = (header("location"), header("set-cookie"));

@@ -201,6 +201,17 @@ on_both_backends! {
                 if reply.status != *expected {
                     wrong.push(format!("{method} {path} as {who}: {} (expected {expected})", reply.status));
                 }
+                // HEAD is a GET without the body: the same answer, decided by the same rule.
+                if *method == "get" {
+                    let head = request(&app, "head", &path, cookie.as_deref(), &[]).await;
+                    if head.status != *expected || !head.body.is_empty() {
+                        wrong.push(format!(
+                            "head {path} as {who}: {} with {} bytes (expected {expected}, no body)",
+                            head.status,
+                            head.body.len()
+                        ));
+                    }
+                }
                 if *who == "anonymous" && *expected == 303 {
                     let location = reply.location.unwrap_or_default();
                     assert!(location.starts_with("/login?next="), "{method} {path}: {location}");

@@ -1,0 +1,129 @@
+//! Addresses as people and programs really use them: a link preview or a monitor asks `HEAD`,
+//! a hand-typed link gains a trailing slash, a wrong method or a mistyped path arrives. Each
+//! gets the answer HTTP defines and a page that says what happened, not "survey not found".
+
+use actix_web::http::Method;
+
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn head_answers_as_get_does_without_a_body() {
+    let app = spawn_app(Backend::Sqlite).await;
+    for path in [
+        "/",
+        &format!("/s/{EXAMPLE_ID}"),
+        "/healthz",
+        "/s/no-such-survey",
+    ] {
+        let get = app.get(path).await;
+        let head = app.request(Method::HEAD, path).await;
+        assert_eq!(head.status, get.status, "HEAD {path}");
+        assert!(head.body.is_empty(), "HEAD {path} sent a body");
+    }
+    // A staff page is refused to HEAD exactly as to GET: sent to sign in.
+    let head = app.request(Method::HEAD, "/admin/surveys").await;
+    assert_eq!(head.status, 303);
+    assert!(head
+        .location
+        .unwrap_or_default()
+        .starts_with("/login?next="));
+}
+
+#[actix_web::test]
+async fn a_known_address_asked_with_another_method_is_405_and_names_the_methods() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let form = format!("/s/{EXAMPLE_ID}");
+    for method in [Method::PUT, Method::DELETE, Method::PATCH] {
+        let page = app.request(method.clone(), &form).await;
+        assert_eq!(page.status, 405, "{method} {form}");
+        assert_eq!(
+            page.allow.as_deref(),
+            Some("GET, HEAD, POST"),
+            "{method} {form}"
+        );
+        assert!(
+            page.body.contains("无法这样打开这个页面"),
+            "{method}: {}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("找不到这份问卷"),
+            "{method}: not a missing survey"
+        );
+    }
+    let page = app.request(Method::DELETE, "/healthz").await;
+    assert_eq!(
+        (page.status, page.allow.as_deref()),
+        (405, Some("GET, HEAD"))
+    );
+    // A page only posted to says so to a GET.
+    let page = app.get("/logout").await;
+    assert_eq!((page.status, page.allow.as_deref()), (405, Some("POST")));
+    // OPTIONS is told, and nothing more.
+    let page = app.request(Method::OPTIONS, &form).await;
+    assert_eq!(
+        (page.status, page.allow.as_deref()),
+        (204, Some("GET, HEAD, POST"))
+    );
+    assert!(page.body.is_empty());
+}
+
+#[actix_web::test]
+async fn a_trailing_slash_leads_to_the_address_without_it() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let page = app.get(&format!("/s/{EXAMPLE_ID}/?lang=en")).await;
+    assert_eq!(page.status, 301);
+    assert_eq!(page.location, Some(format!("/s/{EXAMPLE_ID}?lang=en")));
+    let followed = app.get(page.location.as_deref().unwrap()).await;
+    assert_eq!(followed.status, 200);
+
+    let page = app.get("/results/").await;
+    assert_eq!(
+        page.status, 404,
+        "/results is no address, so /results/ is not redirected"
+    );
+
+    // A form sent to the slashed address is sent on with its method and body (308).
+    let page = app
+        .post_form(
+            &format!("/s/{EXAMPLE_ID}/"),
+            &[("county".into(), "nanhu".into())],
+        )
+        .await;
+    assert_eq!(page.status, 308);
+    assert_eq!(page.location, Some(format!("/s/{EXAMPLE_ID}")));
+
+    // Nothing leads off the site: a path that only looks like another host is not found.
+    let page = app.get("//example.org/").await;
+    assert_eq!((page.status, page.location), (404, None));
+}
+
+#[actix_web::test]
+async fn an_unknown_address_is_a_missing_page_not_a_missing_survey() {
+    let app = spawn_app(Backend::Sqlite).await;
+    for path in [
+        "/no/such/page",
+        "/s/",
+        &format!("/s/{EXAMPLE_ID}/thanks/extra"),
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert!(
+            page.body.contains("找不到这个页面"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("问卷"),
+            "{path} says nothing of a survey"
+        );
+        assert!(page.body.contains("href=\"/\""), "{path} leads home");
+    }
+    let page = app.get("/wp-admin/setup.php?lang=en").await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("Page not found"), "{}", page.body);
+    // A survey id that is not there is still said to be a missing survey.
+    let page = app.get("/s/no-such-survey").await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("找不到这份问卷"));
+}
