@@ -1,12 +1,15 @@
 // Minyi: a resident's unsent answers, kept on their own phone (the browser's localStorage) so
 // that a page reloaded, or closed by mistake, comes back as it was left. Nothing here sends
-// anything anywhere. The thank-you page deletes the sent form's answers; answers older than the
+// anything anywhere. The thank-you page deletes the sent form's answers (on a phone that keeps
+// no cookies, only if this script marked them sent minutes ago); answers older than the
 // page's data-draft-days (counted from the first one kept) are deleted by the next Minyi page
 // this phone opens. The form works the same without this script. Written for old phones'
 // browsers: ES5, no modules.
 (function () {
   'use strict';
   var PREFIX = 'minyi:draft:';
+  // How recent a sending must be for a thank-you page that cannot tell who sent to count it.
+  var JUST_SENT_MS = 10 * 60 * 1000;
   var store;
   try {
     store = window.localStorage;
@@ -18,7 +21,8 @@
 
   var form = document.querySelector('form[data-draft]');
   var done = document.querySelector('[data-draft-done]');
-  var marked = form || done;
+  var perhaps = document.querySelector('[data-draft-perhaps-sent]');
+  var marked = form || done || perhaps;
   if (!marked) return;
   var maxAge = Number(marked.getAttribute('data-draft-days')) * 24 * 60 * 60 * 1000;
 
@@ -45,6 +49,15 @@
     store.removeItem(done.getAttribute('data-draft-done'));
     return;
   }
+  if (perhaps) {
+    // The thank-you page on a phone that kept no cookie to say it sent the form: it may be a
+    // page forwarded in a chat. The answers go only if this phone sent them just now.
+    var perhapsKey = perhaps.getAttribute('data-draft-perhaps-sent');
+    var kept = read(perhapsKey);
+    var since = kept && kept.sent ? Date.now() - kept.sent : -1;
+    if (since >= 0 && since < JUST_SENT_MS) store.removeItem(perhapsKey);
+    return;
+  }
   var key = form.getAttribute('data-draft');
   var skip = form.getAttribute('data-draft-skip');
   // The token of the page on which the form was begun goes with the answers and comes back
@@ -53,6 +66,9 @@
   // signed for this survey, and only to measure the time.)
   var token = form.elements._token;
   var started = form.elements._started;
+  // When this page sent the form, if it did: kept with the answers until the next page (the
+  // thank-you page, or the form sent back, which keeps the answers afresh).
+  var sending = 0;
 
   // The answer fields: not the form's hidden fields, not the field kept empty for robots.
   function eachField(visit) {
@@ -80,7 +96,9 @@
         var at = earlier ? earlier.at : Date.now();
         var begun = (earlier && earlier.started) || (started && started.value) ||
           (token && token.value) || '';
-        store.setItem(key, JSON.stringify({ at: at, answers: answers, started: begun }));
+        var copy = { at: at, answers: answers, started: begun };
+        if (sending) copy.sent = sending;
+        store.setItem(key, JSON.stringify(copy));
       } else {
         store.removeItem(key);
       }
@@ -164,6 +182,10 @@
   // Some phones' keyboards for Chinese tell of typed text only when the word is chosen, and a
   // page left for a chat may be closed without another event.
   form.addEventListener('compositionend', save);
+  form.addEventListener('submit', function () {
+    sending = Date.now();
+    save();
+  });
   window.addEventListener('pagehide', save);
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'hidden') save();

@@ -103,6 +103,49 @@ test('once the answers are sent, the phone keeps none of them', async () => {
   await context.close();
 });
 
+test('a phone that keeps no cookies still forgets the answers it sent, and only those', async () => {
+  const context = await phone(browser, { enforceCSP: true });
+  const { page, problems } = await openSurvey(context);
+  // The server's answer to the form arrives without its cookies, as on a browser set to refuse
+  // them (the fetch here keeps what it is sent in the phone's cookie jar: emptied again).
+  await page.route(`**/s/${SURVEY}`, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const response = await route.fetch({ maxRedirects: 0 });
+    await context.clearCookies();
+    const headers = { ...response.headers() };
+    delete headers['set-cookie'];
+    await route.fulfill({ response, headers });
+  });
+  await answerEverythingWithOneMistake(page);
+  await submit(page);
+  await question(page, 15).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
+  await submit(page);
+  assert.match(page.url(), new RegExp(`/s/${SURVEY}/thanks$`));
+  assert.equal(await page.getByRole('heading', { name: '这是提交问卷后看到的页面' }).isVisible(), true,
+    'without the cookie the page cannot tell it was this phone');
+  assert.equal(await page.evaluate((key) => localStorage.getItem(key), KEY), null,
+    'the answers this phone just sent are not kept');
+
+  // The same page forwarded in a chat, opened where answers are under way but were never sent.
+  const other = await openSurvey(context);
+  await tap(other.page, 1, '嘉善县');
+  await context.clearCookies();
+  await other.page.goto(`${minyi.url}/s/${SURVEY}/thanks`);
+  assert.notEqual(await other.page.evaluate((key) => localStorage.getItem(key), KEY), null,
+    'answers never sent stay');
+  // Answers sent long ago whose thanks never came (the network dropped) stay too.
+  await other.page.evaluate((key) => {
+    const copy = JSON.parse(localStorage.getItem(key));
+    copy.sent = Date.now() - 60 * 60 * 1000;
+    localStorage.setItem(key, JSON.stringify(copy));
+  }, KEY);
+  await other.page.reload();
+  assert.notEqual(await other.page.evaluate((key) => localStorage.getItem(key), KEY), null,
+    'a sending an hour ago is not this page’s');
+  assert.deepEqual([...problems, ...other.problems], []);
+  await context.close();
+});
+
 test('answers kept longer than three days are not put back, and go, whatever survey they were for', async () => {
   const context = await phone(browser, { enforceCSP: true });
   const first = await openSurvey(context);

@@ -64,9 +64,18 @@ pub struct MessagePage {
     pub link: Option<(String, String)>,
     /// `status` for good news, `alert` for problems (read out by screen readers).
     pub role: &'static str,
-    /// The key of the form whose answers were sent (`survey_form::draft_key`): the page
-    /// deletes the copy the phone kept under it.
-    pub sent_draft: Option<String>,
+    /// The form whose answers were, or may have been, sent: the page deletes the copy the
+    /// phone kept of it.
+    pub sent_draft: Option<SentDraft>,
+}
+
+/// A form a page follows on, by its key (`survey_form::draft_key`).
+pub enum SentDraft {
+    /// Sent and stored: the copy on the phone goes.
+    Sent(String),
+    /// Perhaps sent from this phone (a thanks page opened without the cookie that says so):
+    /// the copy goes only if this phone's own script marked it sent minutes ago.
+    PerhapsSent(String),
 }
 
 impl Pages {
@@ -169,10 +178,13 @@ impl Pages {
                 "link_href": link_href,
                 "link_text": link_text,
                 "role": page.role,
-                "draft": page.sent_draft.map(|key| json!({
-                    "key": key,
+                "draft": page.sent_draft.map(|sent| json!({
+                    "key": match &sent {
+                        SentDraft::Sent(key) | SentDraft::PerhapsSent(key) => key,
+                    },
                     "restore": false,
-                    "done": true,
+                    "done": matches!(sent, SentDraft::Sent(_)),
+                    "perhaps_sent": matches!(sent, SentDraft::PerhapsSent(_)),
                     "days": super::survey_form::DRAFT_DAYS,
                 })),
             }),

@@ -18,7 +18,7 @@ use crate::web::client::{
 };
 use crate::web::honeypot;
 use crate::web::metrics::Outcome;
-use crate::web::pages::MessagePage;
+use crate::web::pages::{MessagePage, SentDraft};
 use crate::web::survey_form::{draft_key, FormContext, Notice, STARTED_FIELD, SWITCH_FIELD};
 use crate::web::{lang_of, AppError, AppState, CheckedToken, TokenProblem};
 
@@ -510,7 +510,7 @@ pub async fn thanks(
             return Ok(html(state.pages.message(
                 lang,
                 &req,
-                unconfirmed_thanks(&state, lang, &id),
+                unconfirmed_thanks(&state, lang, &id, invited),
             )?));
         }
         let (heading, paragraphs) = match Thanks::from_query(&query) {
@@ -527,7 +527,7 @@ pub async fn thanks(
             role: "status",
             // The answers were sent: the copy this form kept on the phone goes (not the other
             // channel's: a household may have both under way on one phone).
-            sent_draft: Some(draft_key(&id, invited)),
+            sent_draft: Some(SentDraft::Sent(draft_key(&id, invited))),
         };
         Ok(html(state.pages.message(lang, &req, page)?))
     }
@@ -536,9 +536,10 @@ pub async fn thanks(
 }
 
 /// The thanks page opened on a phone that sent no form of this survey (no `minyi_sent` cookie):
-/// a link forwarded in a chat, or a browser that keeps no cookies. It says both, keeps any
-/// unsent answers on the phone, and leads to the public form.
-fn unconfirmed_thanks(state: &AppState, lang: Lang, id: &str) -> MessagePage {
+/// a link forwarded in a chat, or a browser that keeps no cookies. It says both, and leads to
+/// the public form; the answers kept on the phone go only if its script marked them sent
+/// minutes ago (a browser without cookies that did send them), else they stay.
+fn unconfirmed_thanks(state: &AppState, lang: Lang, id: &str, invited: bool) -> MessagePage {
     let m = state.pages.messages();
     MessagePage {
         heading: m.text(lang, "thanks.unconfirmed_title"),
@@ -548,7 +549,7 @@ fn unconfirmed_thanks(state: &AppState, lang: Lang, id: &str) -> MessagePage {
             m.text(lang, "thanks.start"),
         )),
         role: "status",
-        sent_draft: None,
+        sent_draft: Some(SentDraft::PerhapsSent(draft_key(id, invited))),
     }
 }
 
@@ -566,7 +567,7 @@ pub(super) fn invitation_used_page(
         paragraphs: vec![m.text(lang, "invitation.used_body")],
         link: Some((home_href(lang), m.text(lang, "thanks.home"))),
         role: "status",
-        sent_draft: Some(draft_key(survey_id, true)),
+        sent_draft: Some(SentDraft::Sent(draft_key(survey_id, true))),
     };
     match state.pages.message(lang, req, page) {
         Ok(body) => HttpResponse::Gone()
