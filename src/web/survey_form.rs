@@ -543,14 +543,15 @@ impl Marked {
     }
 }
 
-/// The tag after a question's text, if it has one (see [`Marked`]). A question shown only after
-/// some answer is "if it applies" rather than "required": a browser without CSS `:has()` (old
-/// WebViews) shows it to everyone, next to the hint saying when to answer it.
+/// The tag after a question's text, if it has one (see [`Marked`]). A required question shown
+/// only after some answer is "if it applies" rather than "required": a browser without CSS
+/// `:has()` (old WebViews) shows it to everyone, next to the hint saying when to answer it. One
+/// that may be skipped even then is tagged as any optional question is.
 fn tag_key(q: &Question, marked: Marked) -> Option<&'static str> {
     match (q.show_if.is_some(), q.required, marked) {
-        (true, _, _) => Some("survey.conditional"),
+        (true, true, _) => Some("survey.conditional"),
         (false, true, Marked::Required) => Some("survey.required"),
-        (false, false, Marked::Optional) => Some("survey.optional"),
+        (_, false, Marked::Optional) => Some("survey.optional"),
         _ => None,
     }
 }

@@ -84,6 +84,7 @@ async fn only_the_exceptions_are_tagged_and_a_question_asked_after_some_answer_i
             + 1
     };
     let conditional = position(|q| q.show_if.is_some() && q.required);
+    let conditional_optional = position(|q| q.show_if.is_some() && !q.required);
     let required = position(|q| q.show_if.is_none() && q.required);
     let optional = position(|q| q.show_if.is_none() && !q.required);
 
@@ -123,6 +124,9 @@ async fn only_the_exceptions_are_tagged_and_a_question_asked_after_some_answer_i
         "{}",
         legend(&page.body, conditional)
     );
+    // One that may be skipped even when it applies says so, as any optional question does.
+    let tag = legend(&page.body, conditional_optional);
+    assert!(tag.contains("选答") && !tag.contains("视情况回答"), "{tag}");
 }
 
 #[actix_web::test]
