@@ -142,16 +142,25 @@ fn path_param(pattern: &str, path: &str, name: &str) -> Option<String> {
         })
 }
 
+/// The request's path as the router matches it: percent-decoded, but for `%`, `/` and `+`.
+/// Every decision about which route a request is for reads this, never the raw path: the raw
+/// `/%61dmin/audit` is routed to `/admin/audit`, and a check on the raw path would not know it.
+pub(crate) fn routed_path(req: &HttpRequest) -> &str {
+    req.match_info().as_str()
+}
+
 /// The entry of `web::ROUTES` the request is for (`None`: no route, a 404 or 405 to come).
 /// Matched once per request and remembered: matching runs the router's patterns, and the
-/// logging and authorization middlewares both ask.
+/// logging and authorization middlewares both ask (before the router has run, so on the path
+/// the router will match, [`routed_path`]).
 pub(super) fn route_of(req: &HttpRequest) -> Option<&'static Route> {
     #[derive(Clone, Copy)]
     struct Matched(Option<&'static Route>);
     if let Some(Matched(route)) = req.extensions().get::<Matched>() {
         return *route;
     }
-    let route = req.match_pattern().and_then(|pattern| {
+    let pattern = req.resource_map().match_pattern(routed_path(req));
+    let route = pattern.and_then(|pattern| {
         super::ROUTES
             .iter()
             .find(|r| r.path == pattern && r.takes(req.method()))
@@ -182,7 +191,7 @@ async fn decide(state: &AppState, req: &HttpRequest, route: &Route) -> Result<De
         Access::Public | Access::SignedIn => true,
         Access::Publisher => matches!(account.role, Role::Publisher | Role::Admin),
         Access::Admin => account.role == Role::Admin,
-        Access::ResultSet => match path_param(route.path, req.path(), "id") {
+        Access::ResultSet => match path_param(route.path, routed_path(req), "id") {
             None => false,
             Some(id) => {
                 let accounts = state.accounts.clone();
@@ -215,7 +224,7 @@ async fn decide(state: &AppState, req: &HttpRequest, route: &Route) -> Result<De
 /// with `no-referrer`), so that a form posted from one carries its real `Origin`, and a post
 /// to one with `Origin: null` (a sandboxed frame elsewhere) is refused as cross-site.
 pub(crate) fn is_staff_page(req: &HttpRequest) -> bool {
-    matches!(req.path(), "/login" | "/logout")
+    matches!(routed_path(req), "/login" | "/logout")
         || route_of(req).is_some_and(|route| route.access != Access::Public)
 }
 

@@ -206,7 +206,8 @@ impl AppError {
         }
         let m = pages.messages();
         // Staff pages (`/admin/…`) answer in staff terms and lead back among staff pages.
-        let staff = req.path().starts_with("/admin");
+        let path = super::access::routed_path(req);
+        let staff = path.starts_with("/admin");
         // Answers sent to a survey that has closed: say they were not saved, and lead away
         // from the form, which is gone.
         let sent_closed =
@@ -214,13 +215,11 @@ impl AppError {
         let key = match self {
             AppError::SurveyClosed if sent_closed => "closed_unsaved",
             AppError::NotFound if staff => "staff_not_found",
-            AppError::Forbidden if staff || matches!(req.path(), "/login" | "/logout") => {
+            AppError::Forbidden if staff || matches!(path, "/login" | "/logout") => {
                 "staff_forbidden"
             }
             // A download address with a query it does not know: say which it knows.
-            AppError::BadRequest(_) if req.path().starts_with("/resultsets/") => {
-                "download_bad_request"
-            }
+            AppError::BadRequest(_) if path.starts_with("/resultsets/") => "download_bad_request",
             other => other.message_key(),
         };
         let way_on = |href: &str, label: &str| Some((in_lang(href, lang), m.text(lang, label)));

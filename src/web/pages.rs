@@ -109,7 +109,7 @@ impl Pages {
         req: &HttpRequest,
         mut view: Value,
     ) -> anyhow::Result<String> {
-        let path = req.path();
+        let path = link_path(req);
         let other = match lang {
             Lang::Zh => "en",
             Lang::En => "zh",
@@ -189,6 +189,16 @@ impl Pages {
                 })),
             }),
         )
+    }
+}
+
+/// The request's path, for the page's links back to itself (the language and text-size
+/// switches). A path that a browser would read as another site's address (`//host`, `/\host`:
+/// the not-found page answers any path) links to the home page instead.
+fn link_path(req: &HttpRequest) -> &str {
+    match req.path().as_bytes() {
+        [b'/', b'/' | b'\\', ..] => "/",
+        _ => req.path(),
     }
 }
 

@@ -93,9 +93,46 @@ async fn a_trailing_slash_leads_to_the_address_without_it() {
     assert_eq!(page.status, 308);
     assert_eq!(page.location, Some(format!("/s/{EXAMPLE_ID}")));
 
-    // Nothing leads off the site: a path that only looks like another host is not found.
-    let page = app.get("//example.org/").await;
-    assert_eq!((page.status, page.location), (404, None));
+    // Nothing leads off the site: a path that only looks like another host is not found, and
+    // its page's own links (language, text size) lead home rather than there.
+    for path in ["//example.org/", "//example.org", "/\\example.org"] {
+        let page = app.get(path).await;
+        assert_eq!((page.status, &page.location), (404, &None), "{path}");
+        assert!(
+            !page.body.contains("href=\"//") && !page.body.contains("href=\"/\\"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains("href=\"/?lang&#x3D;en\""),
+            "{path}: {}",
+            page.body
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_staff_page_asked_with_a_letter_percent_encoded_is_still_a_staff_page() {
+    let app = spawn_app(Backend::Sqlite).await;
+    // The router decodes %61 to "a"; the sign-in check must see the same path.
+    for path in [
+        "/%61dmin/audit".to_owned(),
+        "/admin/aud%69t".to_owned(),
+        "/%61ccount".to_owned(),
+        format!("/%61dmin/surveys/{EXAMPLE_ID}/survey.toml"),
+        format!("/resultsets/%6A{}/download", &EXAMPLE_ID[1..]),
+    ] {
+        for method in [Method::GET, Method::HEAD] {
+            let page = app.request(method.clone(), &path).await;
+            assert_eq!(page.status, 303, "{method} {path}: {}", page.body);
+            assert!(
+                page.location
+                    .unwrap_or_default()
+                    .starts_with("/login?next="),
+                "{method} {path}"
+            );
+        }
+    }
 }
 
 #[actix_web::test]

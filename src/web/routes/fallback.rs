@@ -9,11 +9,12 @@ use actix_web::dev::ResourceDef;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::web::access::routed_path;
 use crate::web::{lang_of, AppError, AppState, ROUTES};
 
 pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let lang = lang_of(&req);
-    let allowed = methods_for(req.path());
+    let allowed = methods_for(routed_path(&req));
     if !allowed.is_empty() {
         let allow = allowed.join(", ");
         if req.method() == Method::OPTIONS {
@@ -65,15 +66,19 @@ fn methods_for(path: &str) -> Vec<&'static str> {
 
 /// Where a known path asked for with one trailing slash lives (with the query kept).
 /// Only a path the table knows is redirected, and every such path starts with `/` and a
-/// name, so the target stays on this site.
+/// name, so the target stays on this site. Decided on the path as routed; the target is the
+/// path as sent (a valid header, whatever it decodes to), which routes the same.
 fn without_trailing_slash(req: &HttpRequest) -> Option<String> {
-    let trimmed = req.path().strip_suffix('/').filter(|t| !t.is_empty())?;
+    let routed = routed_path(req)
+        .strip_suffix('/')
+        .filter(|t| !t.is_empty())?;
     let answered = patterns()
         .iter()
-        .any(|(pattern, route)| pattern.is_match(trimmed) && route.takes(req.method()));
+        .any(|(pattern, route)| pattern.is_match(routed) && route.takes(req.method()));
     if !answered {
         return None;
     }
+    let trimmed = req.path().strip_suffix('/')?;
     Some(match req.query_string() {
         "" => trimmed.to_owned(),
         query => format!("{trimmed}?{query}"),
