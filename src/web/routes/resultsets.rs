@@ -5,8 +5,10 @@
 //!
 //! `/resultsets/{id}/comments.csv`: the survey's free-text answers, for the same people, sorted
 //! and unlinked from the microdata (`release::comments`), audited; `?encoding=utf8` as above.
+//!
+//! A `HEAD` of either is answered as its `GET` but not recorded: no file changed hands.
 
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::blocking;
@@ -54,13 +56,17 @@ pub async fn download(
     };
     let catalog = state.catalog.clone();
     let actor = signed_in.0.email;
+    let head = req.method() == Method::HEAD;
     let result = blocking(move || {
         let dir = std::env::temp_dir().join(format!(
             "minyi-download-{}",
             hex::encode(rand::random::<[u8; 8]>())
         ));
-        let written =
-            resultset::download(&catalog, &id, encoding, &dir, &actor, AuditAction::Download);
+        let written = if head {
+            resultset::export(&catalog, &id, encoding, &dir)
+        } else {
+            resultset::download(&catalog, &id, encoding, &dir, &actor, AuditAction::Download)
+        };
         let outcome = written.and_then(|(path, summary)| Ok((std::fs::read(path)?, summary)));
         let _ = std::fs::remove_dir_all(&dir);
         outcome.map_err(|e| match e {
@@ -104,8 +110,14 @@ pub async fn comments(
     let catalog = state.catalog.clone();
     let id = path.into_inner();
     let actor = signed_in.0.email;
+    let head = req.method() == Method::HEAD;
     let result = blocking(move || {
-        comments::hand_over(&catalog, &id, encoding, lang, &actor).map_err(|e| match e {
+        let file = if head {
+            comments::comments(&catalog, &id, encoding, lang)
+        } else {
+            comments::hand_over(&catalog, &id, encoding, lang, &actor)
+        };
+        file.map_err(|e| match e {
             CommentsError::Catalog(e) => AppError::from(e),
             CommentsError::Storage(e) => AppError::from(e),
             CommentsError::StillOpen { .. } => AppError::NotReady,

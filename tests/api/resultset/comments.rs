@@ -162,6 +162,8 @@ on_both_backends! {
         let too_early = request(&app, "get", &path, Some(&cookie), &[]).await;
         app.catalog().transition(EXAMPLE_ID, Transition::Close).expect("close");
 
+        // A HEAD (a download manager's, a link checker's) reads nothing: not a reading.
+        let head = request(&app, "head", &path, Some(&cookie), &[]).await;
         let reply = request(&app, "get", &path, Some(&cookie), &[]).await;
         let refused = request(&app, "get", &path, Some(&stranger), &[]).await;
         let account = request(&app, "get", "/account", Some(&cookie), &[]).await;
@@ -169,6 +171,7 @@ on_both_backends! {
         assert_eq!(too_early.status, 409, "not while fieldwork runs");
         assert_eq!(refused.status, 403, "not for an evaluator not granted the survey");
         assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!((head.status, head.body.as_str()), (200, ""));
         assert!(account.body.contains(&path), "the account page links to it");
         let text = reply.body.strip_prefix('\u{feff}').expect("Excel's byte-order mark");
         let lines: Vec<&str> = text.lines().collect();

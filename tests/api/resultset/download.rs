@@ -16,6 +16,8 @@ on_both_backends! {
         let too_early = request(&app, "get", &path, Some(&cookie), &[]).await;
         closed_with_responses(&app, 700);
 
+        // A HEAD (a download manager's, a link checker's) is not a download.
+        let head = request(&app, "head", &path, Some(&cookie), &[]).await;
         let reply = request(&app, "get", &path, Some(&cookie), &[]).await;
         let plain = request(&app, "get", &format!("{path}?encoding=utf8"), Some(&cookie), &[]).await;
         let misspelt = request(&app, "get", &format!("{path}?encoding=utf-8"), Some(&cookie), &[]).await;
@@ -26,6 +28,7 @@ on_both_backends! {
         assert!(misspelt.body.contains("encoding 只能是 utf8"), "{}", misspelt.body);
         assert_eq!(too_early.status, 409, "no result set while fieldwork runs");
         assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!((head.status, head.bytes.len()), (200, 0));
         let files = unzip(&reply.bytes);
         let manifest_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file(&files, "manifest.json")));
         let entries = minyi::audit::recent(app.catalog().database(), 10).unwrap();
