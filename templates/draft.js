@@ -107,9 +107,18 @@
     }
   }
 
-  function restore() {
+  // Puts the copy kept on the phone into the form; `over` empties the form's answers first
+  // (the server's, when the copy is newer).
+  function restore(over) {
     var saved = read(key);
     if (!saved) return false;
+    if (over) {
+      eachField(function (f) {
+        if (f.disabled) return;
+        if (isChoice(f)) f.checked = false;
+        else f.value = '';
+      });
+    }
     var byName = Object.create(null);
     for (var i = 0; i < saved.answers.length; i++) {
       var pair = saved.answers[i];
@@ -138,12 +147,14 @@
     return node;
   }
 
-  // Where the first answer still missing is (a question, or one row of a matrix), if any.
+  // Where the first answer still missing is (a question, or one row of a matrix), if any; a
+  // question that may be left unanswered is not missing.
   function firstUnanswered() {
     var questions = form.querySelectorAll('fieldset.q');
     for (var i = 0; i < questions.length; i++) {
       var q = questions[i];
       if (q.offsetParent === null) continue; // hidden: asked only after some other answer
+      if (q.hasAttribute('data-optional')) continue;
       var given = Object.create(null);
       var first = Object.create(null);
       var names = [];
@@ -167,7 +178,11 @@
     if (element) element.hidden = !visible;
   }
 
-  if (form.hasAttribute('data-draft-restore') && restore()) {
+  // A form the server sent back holds the answers this page's predecessor sent, and the copy
+  // was marked sent when they went. A copy without the mark changed after that: a reload or
+  // Back sent an older form again, and the copy, newer, is put back rather than overwritten.
+  var newer = form.hasAttribute('data-draft-sent-back') && read(key) && !read(key).sent;
+  if ((form.hasAttribute('data-draft-restore') && restore(false)) || (newer && restore(true))) {
     show('draft-restored', true);
     var next = firstUnanswered();
     var link = document.getElementById('draft-next');

@@ -157,16 +157,19 @@ impl FormContext<'_> {
         view
     }
 
-    /// The copy of the answers the phone keeps until they are sent: put back only into a
-    /// fresh form (one the server sends back holds the answers as they are), and not after
-    /// this phone sent the form.
+    /// The copy of the answers the phone keeps until they are sent: put back into a fresh
+    /// form, not after this phone sent the form. A form the server sends back holds the
+    /// answers sent, and is marked so: the script puts the copy back only if it changed since
+    /// they were sent (a reload or Back sent an older form again).
     fn draft(&self) -> Option<Value> {
         let sent_before = matches!(self.notice, Some(Notice::SentBefore(_)));
-        let fresh = self.input.pairs().next().is_none() && self.errors.is_none() && !sent_before;
+        let sent_back = self.input.pairs().next().is_some();
+        let fresh = !sent_back && self.errors.is_none() && !sent_before;
         self.draft_key.as_ref().map(|key| {
             json!({
                 "key": key,
                 "restore": fresh,
+                "sent_back": sent_back,
                 "done": false,
                 "days": DRAFT_DAYS,
                 "kept_note": self.messages.format(
@@ -261,6 +264,7 @@ impl FormContext<'_> {
             "name": q.id,
             "text": q.text.get(lang),
             "tag": tag_key(q, marked).map(|key| self.messages.text(lang, key)),
+            "optional": !q.required,
             "section": null,
             "error": self.problem(q),
             "input_type": "radio",
