@@ -68,7 +68,8 @@ fn cookie_for(size: TextSize) -> String {
 }
 
 /// Middleware: when a request chooses a text size or a language in its query, the response
-/// remembers it.
+/// remembers it. Such a response carries a cookie, so no shared cache may keep it: a page
+/// otherwise `public` becomes `private` (a cache would hand the cookie to every reader).
 pub async fn remember_reading_choices(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -78,11 +79,23 @@ pub async fn remember_reading_choices(
     // of an English page carries `?lang=en`.
     let lang = super::i18n::remember_lang(req.request());
     let mut response = next.call(req).await?;
-    let cookies = chosen.map(cookie_for).into_iter().chain(lang);
+    let cookies: Vec<String> = chosen.map(cookie_for).into_iter().chain(lang).collect();
+    if cookies.is_empty() {
+        return Ok(response);
+    }
+    let headers = response.headers_mut();
     for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
+            headers.append(header::SET_COOKIE, value);
         }
+    }
+    let private = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| value.contains("public"))
+        .map(|value| value.replace("public", "private"));
+    if let Some(value) = private.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        headers.insert(header::CACHE_CONTROL, value);
     }
     Ok(response)
 }

@@ -179,6 +179,31 @@ on_both_backends! {
 }
 
 #[actix_web::test]
+async fn a_results_page_that_sets_a_cookie_is_not_kept_by_shared_caches() {
+    let app = spawn_app(Backend::Sqlite).await;
+    run_fieldwork_and_publish(&app, 1400);
+    let path = format!("/results/{EXAMPLE_ID}");
+    let cache_control = |path: String| {
+        let app = &app;
+        async move {
+            let response = app.client.get(app.url(&path)).send().await.expect("GET");
+            (
+                header_of(&response, "cache-control").unwrap_or_default(),
+                header_of(&response, "set-cookie"),
+            )
+        }
+    };
+    let (plain, no_cookie) = cache_control(path.clone()).await;
+    assert_eq!((plain.as_str(), no_cookie), ("public, max-age=300", None));
+    // Choosing English or large text sets a cookie: a shared cache would hand it to all.
+    for query in ["?lang=en", "?text=large"] {
+        let (chosen, cookie) = cache_control(format!("{path}{query}")).await;
+        assert!(cookie.is_some(), "{query} is remembered");
+        assert_eq!(chosen, "private, max-age=300", "{query}");
+    }
+}
+
+#[actix_web::test]
 async fn weights_trimmed_short_of_the_census_are_said_to_miss_it() {
     // Adjustments held within 0.8 to 1.2: the simulated sample's age and sex mix cannot be
     // weighted to the census, and the page must not claim it was.
