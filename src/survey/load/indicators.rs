@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use super::questions::{Lookup, Questions};
 use super::{
-    a_question_of_kind, codes_of, is_id, more_than_once, not_a_question, quoted, repeated, source,
-    text, ID_RULE,
+    a_question_of_kind, codes_of, is_id, more_than_once, not_a_question, quoted, repeated,
+    repeats_a_code, source, text, ID_RULE,
 };
 use crate::survey::definition::{Question, QuestionKind};
 use crate::survey::error::{said, Problems, Said};
@@ -244,7 +244,7 @@ fn known_codes(path: &str, question: &Question, codes: &[&str], problems: &mut P
         .copied()
         .filter(|code| question.choice(code).is_none())
         .collect();
-    if !unknown.is_empty() {
+    if !unknown.is_empty() && !repeats_a_code(question) {
         let known: Vec<&str> = question.choices().iter().map(|c| c.code.as_str()).collect();
         problems.expect_found(
             path,

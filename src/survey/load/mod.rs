@@ -410,6 +410,13 @@ fn repeated<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     repeated
 }
 
+/// Whether `question` gives one code to two of its options. Its options report that; a
+/// reference elsewhere to the code the repeat replaced is then not reported again, as though
+/// the reference were what is wrong.
+fn repeats_a_code(question: &crate::survey::definition::Question) -> bool {
+    !repeated(question.choices().iter().map(|c| c.code.as_str())).is_empty()
+}
+
 /// `"a", "b"` for a problem message.
 fn quoted<S: AsRef<str>>(values: &[S]) -> String {
     values

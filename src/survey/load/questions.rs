@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    a_question_of_kind, choices, codes_of, is_id, label_text, not_a_question, quoted, text,
-    ChoiceList, ID_RULE,
+    a_question_of_kind, choices, codes_of, is_id, label_text, not_a_question, quoted,
+    repeats_a_code, text, ChoiceList, ID_RULE,
 };
 use crate::survey::conditions::Condition;
 use crate::survey::definition::{Choice, Question, QuestionKind, Scale, Text};
@@ -464,7 +464,7 @@ fn condition(
         .iter()
         .filter(|code| earlier.choice(code).is_none())
         .collect();
-    if !unknown.is_empty() {
+    if !unknown.is_empty() && !repeats_a_code(earlier) {
         let codes: Vec<&str> = earlier.choices().iter().map(|c| c.code.as_str()).collect();
         problems.expect_found(
             format!("{path}.any_of"),

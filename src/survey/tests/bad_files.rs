@@ -604,3 +604,19 @@ fn a_section_or_block_of_the_wrong_shape_says_a_table_was_expected() {
         );
     }
 }
+
+#[test]
+fn a_code_given_to_two_options_is_reported_once_not_again_where_the_lost_code_is_used() {
+    // "tv" becomes a second "web": the condition on "tv" is not what the publisher should fix.
+    let error = problems_of(&edited(&[(
+        "{ code = \"tv\", zh = \"电视\"",
+        "{ code = \"web\", zh = \"电视\"",
+    )]));
+
+    let paths: Vec<&str> = error.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["questions[channels].options"], "{error}");
+    assert!(
+        error.to_string().contains("\"web\" more than once"),
+        "{error}"
+    );
+}
