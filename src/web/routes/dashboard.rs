@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::confirmed::dashboard_button;
-use super::{blocking, in_lang, private_page, query_param};
+use super::{blocking, in_lang, private_page, public_base, query_param};
 use crate::analysis::{fieldwork_progress, stored_fieldwork_progress};
 use crate::catalog::{Catalog, CurrentSurvey};
 use crate::fieldwork::Progress;
@@ -246,6 +246,12 @@ pub async fn show(
                         ("version", short_version(&survey.record.current_version)),
                     ]),
                     "done": done,
+                    // While residents can answer: the link to hand out, and its QR code.
+                    "share": (current == SurveyState::Open).then(|| json!({
+                        "link": format!("{}/s/{id}", public_base(&state, &req)),
+                        "qr": format!("/s/{id}/qr.svg"),
+                        "qr_file": format!("{id}-qr.svg"),
+                    })),
                     // Published results are final: their simulated responses stay.
                     "simulated_remove_href": (current != SurveyState::Published)
                         .then(|| super::simulated::href(id, lang)),

@@ -103,6 +103,26 @@ on_both_backends! {
         assert!(!page.body.contains("simulated"), "no note about simulated responses");
     }
 
+    async fn an_open_surveys_dashboard_gives_the_link_to_hand_out_and_its_qr_code(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+        let path = format!("/admin/surveys/{EXAMPLE_ID}");
+
+        let open = get(&app, &path, &cookie).await;
+        let link = format!("{}/s/{EXAMPLE_ID}", app.url(""));
+        assert!(open.body.contains("发放问卷"), "{}", open.body);
+        assert!(open.body.contains(&format!("<a href=\"{link}\"><strong>{link}</strong></a>")), "{}", open.body);
+        let qr = format!("/s/{EXAMPLE_ID}/qr.svg");
+        assert!(open.body.contains(&format!("<img src=\"{qr}\"")));
+        assert!(open.body.contains(&format!("download=\"{EXAMPLE_ID}-qr.svg\"")));
+        let image = app.get(&qr).await;
+        assert!(image.status == 200 && image.body.starts_with("<?xml"), "the QR code is there: {}", image.status);
+
+        app.catalog().transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).expect("close");
+        let closed = get(&app, &path, &cookie).await;
+        assert!(!closed.body.contains("发放问卷") && !closed.body.contains(&qr), "nothing to hand out once closed");
+    }
+
     async fn within_the_period_the_dashboard_says_how_far_through_it_is_and_marks_what_is_due(backend: Backend) {
         let today = example_survey().local_date(chrono::Utc::now());
         let dir = tempfile::tempdir().unwrap();
