@@ -197,9 +197,33 @@
   // Some phones' keyboards for Chinese tell of typed text only when the word is chosen, and a
   // page left for a chat may be closed without another event.
   form.addEventListener('compositionend', save);
-  form.addEventListener('submit', function () {
-    sending = Date.now();
+  // While the answers are on their way the button says so, and more taps within a while are
+  // not sent again (on a slow network an older resident taps twice; the server would keep the
+  // answers once anyway). Back on this page (the browser's Back), it is ready again.
+  var send = document.getElementById('send');
+  var label = send && send.textContent;
+  var busyUntil = 0;
+  function ready() {
+    busyUntil = 0;
+    if (send) send.textContent = label;
+  }
+  form.addEventListener('submit', function (event) {
+    var now = Date.now();
+    if (now < busyUntil) {
+      event.preventDefault();
+      return;
+    }
+    sending = now;
     save();
+    // The language and text-size buttons send the form too (and say nothing of sending).
+    if (send && (!event.submitter || event.submitter === send)) {
+      busyUntil = now + 10000;
+      send.textContent = send.getAttribute('data-sending');
+      setTimeout(ready, 10000);
+    }
+  });
+  window.addEventListener('pageshow', function (event) {
+    if (event.persisted) ready();
   });
   window.addEventListener('pagehide', save);
   document.addEventListener('visibilitychange', function () {

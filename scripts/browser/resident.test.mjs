@@ -95,6 +95,32 @@ test('a resident answers everything, fixes the one mistake shown next to its que
   await context.close();
 });
 
+test('on a slow network the button says the answers are on their way, and a second tap sends nothing', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${minyi.url}/s/${SURVEY}`);
+  await answerEverythingWithOneMistake(page);
+  await question(page, 15).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
+  // The server's answer takes three seconds to come, as on a weak signal.
+  let posts = 0;
+  await page.route(`**/s/${SURVEY}`, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posts += 1;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await route.continue();
+  });
+  const button = page.locator('#send');
+  const thanks = page.waitForURL(new RegExp(`/s/${SURVEY}/thanks$`));
+  // A second tap half a second after the first, while the answers are still on their way
+  // (set in the page: the test tool would wait for the first to finish).
+  await page.evaluate(() => setTimeout(() => document.getElementById('send').click(), 500));
+  await button.click({ noWaitAfter: true });
+  assert.equal(await button.innerText(), '正在提交，请稍候…', 'the resident sees the answers are going');
+  await thanks;
+  assert.equal(posts, 1, 'the second tap sent nothing');
+  await context.close();
+});
+
 test('at double text size an answer keeps most of the phone\'s width for its words', async () => {
   // Paddings, gaps and the radio button that grew with the text once left a grid's answers
   // 128 of 360 px at 200%: "非常满/意" on two lines, 45 screens of form.

@@ -681,7 +681,11 @@ async fn a_browser_that_sent_the_form_is_told_so_when_it_opens_it_again() {
         .expect("said again");
     assert!(
         last_question < by_the_button
-            && by_the_button < again.body.find("<button type=\"submit\">提交问卷").unwrap(),
+            && by_the_button
+                < again
+                    .body
+                    .find("<button type=\"submit\" id=\"send\"")
+                    .unwrap(),
         "said again by the button, where Back after the thanks page scrolls to"
     );
     assert!(
