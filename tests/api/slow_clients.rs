@@ -78,6 +78,35 @@ async fn a_body_still_arriving_at_the_deadline_gets_408_and_its_connection_close
 }
 
 #[actix_web::test]
+async fn a_body_declared_larger_than_any_form_is_refused_at_once_not_waited_for() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let address = app.address.clone();
+
+    // Three bytes of a promised hundred gigabytes: refused on the head, not at the deadline.
+    let (answer, took) = actix_web::web::block(move || {
+        send_slowly(
+            &address,
+            &head(99_999_999_999, "keep-alive"),
+            &[b"a=b"],
+            Duration::ZERO,
+        )
+    })
+    .await
+    .unwrap();
+
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("提交的内容过长"),
+        "the page says what happened: {answer}"
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "answered at once, not after the 30 s deadline: {took:?}"
+    );
+    assert_eq!(app.get("/healthz").await.status, 200);
+}
+
+#[actix_web::test]
 async fn a_slow_but_steady_form_within_the_deadline_is_stored() {
     let app = spawn_app_with_settings(Backend::Sqlite, &repo_path("surveys"), |s| {
         s.body_timeout = Duration::from_secs(2);

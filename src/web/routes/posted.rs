@@ -69,10 +69,15 @@ where
         return Err(AppError::Forbidden);
     }
     check_content_type(req)?;
-    let body =
-        actix_web::rt::time::timeout(state.body_timeout, read_body(payload, limit, second_limit))
-            .await
-            .map_err(|_| AppError::TooSlow)??;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let read = read_body(payload, declared, limit, second_limit);
+    let body = actix_web::rt::time::timeout(state.body_timeout, read)
+        .await
+        .map_err(|_| AppError::TooSlow)??;
     let fields = parse_form(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let lang = fields
         .first("_lang")
@@ -140,9 +145,12 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
 }
 
 /// Reads the request body up to `limit` bytes, or once it outgrows that, up to
-/// `second_limit()` (or its error); more is a 413, whatever Content-Length claimed.
+/// `second_limit()` (or its error); more is a 413, whatever Content-Length claimed. A body
+/// whose `Content-Length` (`declared`) is over the limit is refused before it is read, rather
+/// than waited for until the deadline.
 async fn read_body<F, L>(
     mut payload: web::Payload,
+    declared: Option<u64>,
     mut limit: usize,
     second_limit: F,
 ) -> Result<web::BytesMut, AppError>
@@ -151,6 +159,15 @@ where
     L: std::future::Future<Output = Result<usize, AppError>>,
 {
     let mut second_limit = Some(second_limit);
+    let over = |limit: usize| declared.is_some_and(|length| length > limit as u64);
+    if over(limit) {
+        if let Some(ask) = second_limit.take() {
+            limit = limit.max(ask().await?);
+        }
+        if over(limit) {
+            return Err(AppError::TooLarge);
+        }
+    }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
