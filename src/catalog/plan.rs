@@ -78,18 +78,26 @@ impl Catalog {
                 state: record.state,
             },
             Some(record) => {
-                match self.check_same_survey(&mut conn, name, &record, &survey) {
-                    Err(CatalogError::AnotherSurveysId { other_file, .. }) => {
-                        let now =
-                            self.definition_with(&mut conn, &record.id, &record.current_version)?;
-                        another_survey = Some(AnotherSurvey {
-                            title: now.title.clone(),
-                            file: other_file,
-                        })
-                    }
-                    other => other?,
+                let copy = match self.check_same_survey(&mut conn, name, &record, &survey) {
+                    Err(copy @ CatalogError::AnotherSurveysId { .. }) => Some(copy),
+                    other => other.map(|()| None)?,
+                };
+                let file_name = name.display().to_string();
+                if let Err(refusal) =
+                    self.check_new_version(&mut conn, &file_name, &record, &survey)
+                {
+                    // A copy made for a new survey is refused as a version of the survey whose
+                    // id it kept (its questions are "dropped"): the id is what to put right.
+                    return Err(copy.unwrap_or(refusal));
                 }
-                self.check_new_version(&mut conn, &name.display().to_string(), &record, &survey)?;
+                if let Some(CatalogError::AnotherSurveysId { other_file, .. }) = copy {
+                    let now =
+                        self.definition_with(&mut conn, &record.id, &record.current_version)?;
+                    another_survey = Some(AnotherSurvey {
+                        title: now.title.clone(),
+                        file: other_file,
+                    })
+                }
                 let responses = storage::count_by_stratum(&mut conn, &record.id)?
                     .iter()
                     .map(|(_, n)| n)

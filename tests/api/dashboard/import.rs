@@ -1069,3 +1069,44 @@ async fn a_copy_that_kept_another_surveys_id_is_imported_only_past_the_warning()
     );
     assert!(!folder.path().join("food-2017.toml").exists());
 }
+
+#[actix_web::test]
+async fn a_copy_that_kept_another_surveys_id_and_changed_its_questions_is_told_of_the_id_first() {
+    let (_folder, app, cookie) = publisher_with_folder(Backend::Sqlite).await;
+    // A new survey begun from the example: new title, new file name, a question renamed, and
+    // the example's id left as it was. As a version of the (open) example it would drop a
+    // question; the id is what is wrong.
+    let copy = example_text()
+        .replace(
+            "嘉兴市食品安全公众满意度调查（2016年）",
+            "嘉兴市公共交通满意度调查",
+        )
+        .replace("id = \"hotline_aware\"", "id = \"bus_hotline_aware\"")
+        .replace(
+            "question = \"hotline_aware\"",
+            "question = \"bus_hotline_aware\"",
+        );
+
+    let check = upload(
+        &app,
+        &cookie,
+        Some(("transport-2026.toml", copy.as_bytes())),
+    )
+    .await;
+
+    assert!(
+        check.body.contains("多半是为新调查复制时忘了改编号"),
+        "{}",
+        check.body
+    );
+    assert!(
+        !check.body.contains("hotline_aware"),
+        "not a list of questions 'dropped' from a survey it is not a version of: {}",
+        check.body
+    );
+    assert!(
+        !check.body.contains("name=\"another_survey\""),
+        "nothing to confirm: {}",
+        check.body
+    );
+}
