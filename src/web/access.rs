@@ -39,11 +39,14 @@ pub struct Route {
 }
 
 impl Route {
-    /// Whether the route answers `method`: a `get` route answers `HEAD` as well (the same
+    /// Whether the route answers `method`, as the router's guards decide it (method names are
+    /// case-sensitive: `get` is not `GET`): a `get` route answers `HEAD` as well (the same
     /// page, headers only, as HTTP requires), and so is guarded as the `GET` is.
     pub fn takes(&self, method: &Method) -> bool {
-        method.as_str().eq_ignore_ascii_case(self.method)
-            || (self.method == "get" && method == Method::HEAD)
+        match self.method {
+            "get" => method == Method::GET || method == Method::HEAD,
+            _ => method == Method::POST,
+        }
     }
 
     /// The methods the route answers, as an `Allow` header names them.

@@ -59,6 +59,14 @@ async fn a_known_address_asked_with_another_method_is_405_and_names_the_methods(
     // A page only posted to says so to a GET.
     let page = app.get("/logout").await;
     assert_eq!((page.status, page.allow.as_deref()), (405, Some("POST")));
+    // Method names are case-sensitive: "get" is not GET, for the sign-in check as for the
+    // router (it was sent to sign in first, then refused with 405).
+    let lower = Method::from_bytes(b"get").unwrap();
+    let page = app.request(lower, "/admin/surveys").await;
+    assert_eq!(
+        (page.status, page.allow.as_deref()),
+        (405, Some("GET, HEAD"))
+    );
     // OPTIONS is told, and nothing more.
     let page = app.request(Method::OPTIONS, &form).await;
     assert_eq!(
