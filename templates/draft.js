@@ -181,7 +181,8 @@
   // A form the server sent back holds the answers this page's predecessor sent, and the copy
   // was marked sent when they went. A copy without the mark changed after that: a reload or
   // Back sent an older form again, and the copy, newer, is put back rather than overwritten.
-  var newer = form.hasAttribute('data-draft-sent-back') && read(key) && !read(key).sent;
+  var onPhone = read(key);
+  var newer = form.hasAttribute('data-draft-sent-back') && onPhone && !onPhone.sent;
   if ((form.hasAttribute('data-draft-restore') && restore(false)) || (newer && restore(true))) {
     show('draft-restored', true);
     var next = firstUnanswered();
