@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use crate::catalog::{Catalog, CatalogError, CurrentSurvey};
 use crate::evaluation::{
-    evaluate_sample, Evaluation, EvaluationError, Respondent, SampleBuilder, Sensitivity,
+    answer_shares, evaluate_sample, AnswerShares, Evaluation, EvaluationError, Respondent, Sample,
+    SampleBuilder, Sensitivity,
 };
 use crate::simulate::simulate;
 use crate::storage::{self, NewResponse, StorageError, StoredResponse};
@@ -152,7 +153,22 @@ fn evaluate_stored_by<const N: usize>(
     survey_id: &str,
     definitions: [&Survey; N],
 ) -> Result<[Evaluation; N], AnalysisError> {
-    let mut builders = definitions.map(SampleBuilder::new);
+    let samples = stored_samples(catalog, survey_id, definitions.map(SampleBuilder::new))?;
+    let mut evaluations = Vec::with_capacity(N);
+    for (definition, sample) in definitions.into_iter().zip(samples) {
+        evaluations.push(evaluate_sample(definition, &sample)?);
+    }
+    Ok(evaluations
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("one evaluation per definition")))
+}
+
+/// Every stored response of the survey added to each of `builders` (one read of the database).
+fn stored_samples<const N: usize>(
+    catalog: &Catalog,
+    survey_id: &str,
+    mut builders: [SampleBuilder<'_>; N],
+) -> Result<[Sample; N], AnalysisError> {
     let reader = AnswerReader::new(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
     let duplicates = storage::duplicate_client_ids(&mut conn, survey_id)?;
@@ -163,14 +179,19 @@ fn evaluate_stored_by<const N: usize>(
         }
         Ok::<(), AnalysisError>(())
     })?;
-    drop(conn);
-    let mut evaluations = Vec::with_capacity(N);
-    for (definition, builder) in definitions.into_iter().zip(builders) {
-        evaluations.push(evaluate_sample(definition, &builder.finish())?);
-    }
-    Ok(evaluations
-        .try_into()
-        .unwrap_or_else(|_| unreachable!("one evaluation per definition")))
+    Ok(builders.map(SampleBuilder::finish))
+}
+
+/// How the city answered each choice question, from every stored response, weighted as
+/// [`evaluate_survey`] weights them (for publication when no result set can be released).
+pub fn stored_answer_shares(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<Vec<AnswerShares>, AnalysisError> {
+    let survey = catalog.require(survey_id)?;
+    let builder = SampleBuilder::new(&survey.definition).recording_answers();
+    let [sample] = stored_samples(catalog, survey_id, [builder])?;
+    Ok(answer_shares(&survey.definition, &sample)?)
 }
 
 /// What the survey file's quality rules do to the city's figures: every stored response

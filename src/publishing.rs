@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::analysis::evaluate_survey;
 use crate::catalog::{now_rfc3339, Catalog, CatalogError};
-use crate::evaluation::{Evaluation, Sensitivity, SubmittedDays};
+use crate::evaluation::{AnswerShares, Evaluation, Sensitivity, SubmittedDays};
 use crate::invitations::results_published_mail;
 use crate::lifecycle::Transition;
 use crate::release::{resultset, Encoding};
@@ -150,10 +150,11 @@ fn figures(
 
 /// The result set's evaluation and summary, or the stored responses' evaluation and none.
 ///
-/// Beside the figures, what the quality rules did to them, on the same rows as the figures
-/// (the released ones, or the stored ones when there is no result set), so that the page's
-/// "with the rules" is its own figure. A failure there (the responses the rules exclude cannot
-/// be weighted with the others) leaves that line out, not the page.
+/// Beside the figures, what the quality rules did to them and how the city answered each
+/// question, on the same rows as the figures (the released ones, or the stored ones when there
+/// is no result set), so that the page's "with the rules" is its own figure and its shares
+/// are weighted as its figures are. A failure there (the responses the rules exclude cannot be
+/// weighted with the others) leaves that part out, not the page.
 fn released_figures(
     catalog: &Catalog,
     survey_id: &str,
@@ -164,10 +165,18 @@ fn released_figures(
             None
         })
     };
-    match resultset::summarize_with_sensitivity(catalog, survey_id, Encoding::Utf8WithBom) {
-        Ok((summary, rules)) => {
+    let answers = |answers: Result<Vec<AnswerShares>, String>| match answers {
+        Ok(answers) => Some(answers).filter(|a| !a.is_empty()),
+        Err(e) => {
+            tracing::warn!(survey = survey_id, error = %e, "no shares of the answers");
+            None
+        }
+    };
+    match resultset::summarize_for_publication(catalog, survey_id, Encoding::Utf8WithBom) {
+        Ok((summary, extras)) => {
             let mut evaluation = summary.evaluation.clone();
-            evaluation.sensitivity = sensitivity(rules.map_err(|e| e.to_string()));
+            evaluation.sensitivity = sensitivity(extras.sensitivity.map_err(|e| e.to_string()));
+            evaluation.answers = answers(extras.answers.map_err(|e| e.to_string()));
             Ok((evaluation, Some(summary)))
         }
         Err(resultset::ExportError::Evaluation { source, .. }) => {
@@ -179,6 +188,8 @@ fn released_figures(
                 })?;
             let rules = crate::analysis::exclusion_sensitivity(catalog, survey_id);
             evaluation.sensitivity = sensitivity(rules.map_err(|e| e.to_string()));
+            let shares = crate::analysis::stored_answer_shares(catalog, survey_id);
+            evaluation.answers = answers(shares.map_err(|e| e.to_string()));
             Ok((evaluation, None))
         }
         Err(source) => Err(PublishError::Evaluation {

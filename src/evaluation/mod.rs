@@ -4,6 +4,7 @@
 //!
 //! City figures are estimated from the whole weighted sample, never averaged from counties.
 
+mod answers;
 mod compare;
 mod format;
 mod json;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, WeightingError};
 use crate::survey::{reaches, Answers, Indicator, QualityFlag, Survey, Text};
 
+pub use answers::{answer_shares, AnswerShares, ChoiceShare, ItemOf};
 pub use compare::{differences, Differences, VerdictChange};
 #[cfg(test)]
 pub(crate) use format::test_indicator;
@@ -183,6 +185,11 @@ pub struct Evaluation {
     /// never in a result set's own evaluation (whose methodology.md gives each county's invitations).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitations: Option<crate::invitations::Uptake>,
+    /// How the city answered each choice question, on the same responses and weights as the
+    /// figures: set on published results (`publishing`), never in a result set's own
+    /// evaluation (whose responses.csv and weights give them to anyone who counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Vec<AnswerShares>>,
 }
 
 /// The first and last days (the survey's local dates, `YYYY-MM-DD`) a stored response was
@@ -304,21 +311,12 @@ pub fn evaluate_sample(survey: &Survey, sample: &Sample) -> Result<Evaluation, E
             excluded: counts.excluded.values().sum(),
         });
     }
-    let weights = weigh(survey, sample).map_err(|source| EvaluationError::Weighting {
-        survey: survey.id.clone(),
-        source,
-    })?;
+    let weights = weights_of(survey, sample)?;
+    let design = design_of(survey, sample, &weights)?;
     let estimation_error = |source| EvaluationError::Estimation {
         survey: survey.id.clone(),
         source,
     };
-    let design = Design::new(
-        &sample.stratum_of,
-        survey.strata.units.len(),
-        &weights.weights,
-        weights.raked_margins(),
-    )
-    .map_err(estimation_error)?;
 
     let per_indicator = survey
         .indicators
@@ -380,6 +378,33 @@ pub fn evaluate_sample(survey: &Survey, sample: &Sample) -> Result<Evaluation, E
         sensitivity: None,
         submitted: None,
         invitations: None,
+        answers: None,
+    })
+}
+
+fn weights_of(survey: &Survey, sample: &Sample) -> Result<Weights, EvaluationError> {
+    weigh(survey, sample).map_err(|source| EvaluationError::Weighting {
+        survey: survey.id.clone(),
+        source,
+    })
+}
+
+/// The design the estimates are made under: counties as strata, the final weights, and the
+/// margins they were raked to.
+fn design_of<'a>(
+    survey: &Survey,
+    sample: &'a Sample,
+    weights: &'a Weights,
+) -> Result<Design<'a>, EvaluationError> {
+    Design::new(
+        &sample.stratum_of,
+        survey.strata.units.len(),
+        &weights.weights,
+        weights.raked_margins(),
+    )
+    .map_err(|source| EvaluationError::Estimation {
+        survey: survey.id.clone(),
+        source,
     })
 }
 

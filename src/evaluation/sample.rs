@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::answers::{reported, AnswerColumns, Reported};
 use crate::survey::{Answer, Answers, QualityFlag, Survey};
 
 /// How many responses went in, and why some were left out.
@@ -62,6 +63,8 @@ pub struct Sample {
     /// For each indicator of the survey file, each respondent's value; NaN when the respondent is
     /// outside the indicator's denominator (unanswered, hidden, "don't know").
     pub(super) values: Vec<Vec<f64>>,
+    /// The answers to the questions whose shares are reported, when recorded.
+    pub(super) answers: Option<AnswerColumns>,
     pub(super) counts: ResponseCounts,
 }
 
@@ -95,6 +98,8 @@ pub enum Inclusion {
 pub struct SampleBuilder<'s> {
     survey: &'s Survey,
     margin_codes: Vec<Vec<&'s str>>,
+    /// The questions whose answers are recorded (none unless `recording_answers`).
+    reported: Vec<Reported<'s>>,
     sample: Sample,
 }
 
@@ -121,7 +126,16 @@ impl<'s> SampleBuilder<'s> {
                 },
                 ..Sample::default()
             },
+            reported: Vec::new(),
         }
+    }
+
+    /// Records, besides what the figures need, every used response's answers to the choice
+    /// questions, for [`super::answer_shares`].
+    pub fn recording_answers(mut self) -> SampleBuilder<'s> {
+        self.reported = reported(self.survey);
+        self.sample.answers = Some(AnswerColumns::new(&self.reported));
+        self
     }
 
     /// Adds one response; says whether it is used or why it is left out.
@@ -174,6 +188,9 @@ impl<'s> SampleBuilder<'s> {
         }
         for (column, indicator) in self.sample.values.iter_mut().zip(&survey.indicators) {
             column.push(indicator.value(answers).unwrap_or(f64::NAN));
+        }
+        if let Some(columns) = &mut self.sample.answers {
+            columns.push(&self.reported, answers);
         }
         Inclusion::Used
     }

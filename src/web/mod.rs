@@ -2,6 +2,7 @@
 //! Handlers parse the request, call the catalog and storage, and render; nothing else.
 
 mod access;
+mod answers_view;
 mod campaign_view;
 mod chart;
 mod client;

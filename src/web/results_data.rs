@@ -134,6 +134,8 @@ pub fn api_json(results: &PublishedResults) -> Value {
         })),
         "weighting": results.evaluation.weighting,
         "domains": domains,
+        // How the city answered each choice question (empty for results published before).
+        "answers": super::answers_view::api(results),
         // What a downloaded result set is checked against (`minyi verify --expect-manifest`).
         "result_set": results.result_set.as_ref().map(|set| json!({
             "manifest_sha256": set.manifest_sha256,

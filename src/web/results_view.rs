@@ -342,6 +342,7 @@ impl ResultsPage<'_> {
                 .map(|(k, i)| self.cell(i, public.shown(0, k)))
                 .collect::<Vec<_>>(),
             "indicators": indicators,
+            "answers": super::answers_view::page(r, m, lang),
             "county_totals": county_totals,
             "headline_label": survey.indicators.first().map(|i| i.label.get(lang)),
             "method_summary": self.method_summary(),

@@ -422,3 +422,142 @@ on_both_backends! {
         assert!(!page.contains("结果集中的 methodology.md"), "it does not point to a result set it lacks");
     }
 }
+
+on_both_backends! {
+    async fn the_page_says_how_the_city_answered_each_question_as_the_result_set_counts_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        run_fieldwork_and_publish(&app, 1430);
+        let dir = tempfile::tempdir().unwrap();
+        let zip = minyi::release::resultset::export(&app.catalog(), EXAMPLE_ID, minyi::release::Encoding::Utf8, dir.path())
+            .expect("export")
+            .0;
+        let files = crate::resultset::unzip(&std::fs::read(zip).unwrap());
+        let released = String::from_utf8(crate::resultset::file(&files, "responses.csv").to_vec()).unwrap();
+        let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
+        let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+        let english = app.get(&format!("/results/{EXAMPLE_ID}?lang=en")).await.body;
+
+        // What an evaluator computes from the released rows: each used row's weight, summed
+        // over the rows that gave the answer, over the rows that answered.
+        let mut reader = csv::Reader::from_reader(released.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        let at = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name} in {headers:?}"));
+        let weighted_share = |column: &str, gave: &dyn Fn(&str) -> bool| {
+            let (column, weight) = (at(column), at("weight"));
+            let (mut all, mut chosen) = (0.0, 0.0);
+            for row in rows.iter().filter(|r| !r[weight].is_empty() && !r[column].is_empty()) {
+                let w: f64 = row[weight].parse().unwrap();
+                all += w;
+                if gave(&row[column]) {
+                    chosen += w;
+                }
+            }
+            chosen / all
+        };
+        let answers = api["answers"].as_array().expect("the shares of the answers");
+        let of = |question: &str, item: Option<&str>| {
+            answers
+                .iter()
+                .find(|a| a["question"] == question && a["item"]["code"].as_str() == item)
+                .unwrap_or_else(|| panic!("{question} {item:?} in {answers:?}"))
+        };
+        let mut compared = 0;
+        for (question, item, column) in [
+            ("overall_satisfaction", None, "overall_satisfaction".to_owned()),
+            ("campaign_aware", None, "campaign_aware".to_owned()),
+            ("places", Some("street_stall"), "places.street_stall".to_owned()),
+        ] {
+            for share in of(question, item)["shares"].as_array().unwrap() {
+                let code = share["code"].as_str().unwrap();
+                let expected = weighted_share(&column, &|given| given == code);
+                assert!((share["share"].as_f64().unwrap() - expected).abs() < 1e-9, "{question} {item:?} {code}: {share} against {expected}");
+                assert!(share["ci_low"].as_f64().unwrap() <= expected && expected <= share["ci_high"].as_f64().unwrap(), "{share}");
+                compared += 1;
+            }
+        }
+        // Several answers: each option's 0/1 column among the rows that answered.
+        let heard = of("campaign_heard_from", None);
+        assert_eq!(heard["several"], true);
+        for share in heard["shares"].as_array().unwrap() {
+            let column = format!("campaign_heard_from.{}", share["code"].as_str().unwrap());
+            let expected = weighted_share(&column, &|ticked| ticked == "1");
+            assert!((share["share"].as_f64().unwrap() - expected).abs() < 1e-9, "{column}: {share} against {expected}");
+            compared += 1;
+        }
+        assert!(compared > 15, "{compared} shares compared");
+        for left_out in ["county", "sex", "age_band", "campaign_heard_from_other"] {
+            assert!(answers.iter().all(|a| a["question"] != left_out), "{left_out} is not listed");
+        }
+
+        let section = &page[page.find("<h2>各题回答情况（全市）</h2>").expect("the section")..];
+        let section = &section[..section.find("<h2>调查方法</h2>").expect("before the method")];
+        let survey = example_survey();
+        let question = |id: &str| survey.questions.iter().find(|q| q.id == id).unwrap();
+        assert!(section.contains(&format!("<summary>{}</summary>", question("overall_satisfaction").text.zh)), "{section}");
+        assert!(section.contains("<caption>小餐饮店和流动摊贩</caption>"), "a matrix's items under its question");
+        let very = of("overall_satisfaction", None)["shares"][0]["share"].as_f64().unwrap();
+        assert!(section.contains(&format!("<tr><th scope=\"row\">非常满意</th><td>{:.1}%<br>", very * 100.0)), "{section}");
+        assert!(section.contains("可多选，各项比例之和可超过 100%"));
+        assert!(!section.contains("您的性别"), "no weighting question");
+        assert!(english.contains("How the city answered each question") && english.contains("<th scope=\"row\">Very satisfied</th>"));
+    }
+}
+
+#[actix_web::test]
+async fn a_question_answered_by_fewer_than_the_public_minimum_is_withheld_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
+        .unwrap()
+        .replace("min_public_cell = 30", "min_public_cell = 1000");
+    std::fs::write(dir.path().join("survey.toml"), source).unwrap();
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    run_fieldwork_and_publish(&app, 1430);
+    let api: serde_json::Value =
+        serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
+    let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+
+    let answers = api["answers"].as_array().expect("the shares");
+    let (mut shown, mut withheld) = (0, 0);
+    for a in answers {
+        let few = a["answered"].as_u64().unwrap() < 1000;
+        assert_eq!(a["suppressed"], few, "{a}");
+        for share in a["shares"].as_array().unwrap() {
+            assert_eq!(
+                share["share"].is_null(),
+                few,
+                "a withheld question has no figure, a shown one has: {a}"
+            );
+            assert_eq!(share["ci_low"].is_null(), few, "{a}");
+        }
+        if few {
+            withheld += 1
+        } else {
+            shown += 1
+        }
+    }
+    assert!(
+        shown > 0 && withheld > 0,
+        "{shown} shown, {withheld} withheld: both cases exercised"
+    );
+    let heard = answers
+        .iter()
+        .find(|a| a["question"] == "campaign_heard_from")
+        .unwrap();
+    assert_eq!(
+        heard["suppressed"], true,
+        "asked only of those who knew of the campaign: {heard}"
+    );
+    let section = &page[page
+        .find("<h2>各题回答情况（全市）</h2>")
+        .expect("the section")..];
+    let at = section
+        .find("<summary>您是通过哪些途径")
+        .expect("the question is still listed");
+    let part = &section[at..at + section[at..].find("</details>").unwrap()];
+    assert!(
+        part.contains("回答这道题的不到 1000 人，比例不公布。")
+            && !part.contains("<th scope=\"row\">"),
+        "{part}"
+    );
+}

@@ -45,7 +45,8 @@ pub use totals::totals_csv;
 use crate::analysis::{quality_flags, AnalysisError, AnswerReader};
 use crate::catalog::{Catalog, CatalogError};
 use crate::evaluation::{
-    evaluate_sample, weigh, Evaluation, EvaluationError, Inclusion, SampleBuilder, Sensitivity,
+    answer_shares, evaluate_sample, weigh, AnswerShares, Evaluation, EvaluationError, Inclusion,
+    SampleBuilder, Sensitivity,
 };
 use crate::invitations::{uptake, CampaignUptake};
 use crate::privacy::kanon::{self, KAnonReport, QiColumn, ReleasePlan};
@@ -354,27 +355,37 @@ pub fn summarize(
     )
 }
 
-/// What the survey file's quality rules do to a result set's figures: `None` when they exclude
-/// nothing, else the comparison of its figures with those of the same released rows, the
-/// responses the rules exclude kept (which may fail to be weighted).
-pub type RulesSensitivity = Result<Option<Sensitivity>, EvaluationError>;
+/// What publication shows beside a result set's figures, computed on the same released rows
+/// and from the same passes over them.
+#[derive(Debug)]
+pub struct PublicationExtras {
+    /// What the survey file's quality rules do to the figures: `None` when they exclude
+    /// nothing, else the comparison of the figures with those of the same released rows, the
+    /// responses the rules exclude kept (which may fail to be weighted).
+    pub sensitivity: Result<Option<Sensitivity>, EvaluationError>,
+    /// How the city answered each choice question, with the figures' weights.
+    pub answers: Result<Vec<AnswerShares>, EvaluationError>,
+}
 
-/// [`summarize`] for publication, which also shows what the quality rules did to the figures
-/// ([`RulesSensitivity`]), on the same released rows and from the same passes over them.
-pub fn summarize_with_sensitivity(
+/// [`summarize`] for publication, with what the page shows beside the figures
+/// ([`PublicationExtras`]).
+pub fn summarize_for_publication(
     catalog: &Catalog,
     survey_id: &str,
     encoding: Encoding,
-) -> Result<(ResultSetSummary, RulesSensitivity), ExportError> {
-    let mut sensitivity = Ok(None);
+) -> Result<(ResultSetSummary, PublicationExtras), ExportError> {
+    let mut extras = PublicationExtras {
+        sensitivity: Ok(None),
+        answers: Ok(Vec::new()),
+    };
     let summary = build(
         catalog,
         survey_id,
         encoding,
         &mut Archive::hash_only(),
-        Some(&mut sensitivity),
+        Some(&mut extras),
     )?;
-    Ok((summary, sensitivity))
+    Ok((summary, extras))
 }
 
 /// What the first pass over the responses decides: the quasi-identifier columns, the
@@ -412,7 +423,7 @@ fn build<W: Write + Seek>(
     survey_id: &str,
     encoding: Encoding,
     archive: &mut Archive<W>,
-    sensitivity: Option<&mut RulesSensitivity>,
+    extras: Option<&mut PublicationExtras>,
 ) -> Result<ResultSetSummary, ExportError> {
     let current = catalog.require(survey_id)?;
     if !current.record.state.fieldwork_over() {
@@ -433,9 +444,13 @@ fn build<W: Write + Seek>(
     let anonymization = anonymization(&plan, &qi);
 
     // Pass 2: the released rows into the weighting sample (and, for the sensitivity to the
-    // quality rules, into a sample whose rules exclude nothing).
+    // quality rules, into a sample whose rules exclude nothing; for the shares of each
+    // question's answers, the answers too).
     let mut builder = SampleBuilder::new(&release);
-    let without_rules = sensitivity
+    if extras.is_some() {
+        builder = builder.recording_answers();
+    }
+    let without_rules = extras
         .is_some()
         .then(|| release.without_exclusions())
         .flatten();
@@ -463,11 +478,12 @@ fn build<W: Write + Seek>(
         source,
     };
     let evaluation = evaluate_sample(&release, &sample).map_err(failed)?;
-    if let (Some(out), Some(without), Some(builder)) =
-        (sensitivity, &without_rules, without_builder)
-    {
-        *out = evaluate_sample(without, &builder.finish())
-            .map(|without_rules| Sensitivity::of(&evaluation, &without_rules));
+    if let Some(out) = extras {
+        out.answers = answer_shares(&release, &sample);
+        if let (Some(without), Some(builder)) = (&without_rules, without_builder) {
+            out.sensitivity = evaluate_sample(without, &builder.finish())
+                .map(|without_rules| Sensitivity::of(&evaluation, &without_rules));
+        }
     }
     let weights = weigh(&release, &sample)
         .map_err(|source| {
