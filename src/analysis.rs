@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::catalog::{Catalog, CatalogError, CurrentSurvey};
 use crate::evaluation::{
-    answer_shares, evaluate_sample, AnswerShares, Evaluation, EvaluationError, Respondent, Sample,
-    SampleBuilder, Sensitivity,
+    answer_shares, evaluate_sample, sample_weights, AnswerShares, Evaluation, EvaluationError,
+    Respondent, Sample, SampleBuilder, Sensitivity,
 };
 use crate::simulate::simulate;
 use crate::storage::{self, NewResponse, StorageError, StoredResponse};
@@ -191,7 +191,8 @@ pub fn stored_answer_shares(
     let survey = catalog.require(survey_id)?;
     let builder = SampleBuilder::new(&survey.definition).recording_answers();
     let [sample] = stored_samples(catalog, survey_id, [builder])?;
-    Ok(answer_shares(&survey.definition, &sample)?)
+    let weights = sample_weights(&survey.definition, &sample)?;
+    Ok(answer_shares(&survey.definition, &sample, &weights)?)
 }
 
 /// What the survey file's quality rules do to the city's figures: every stored response

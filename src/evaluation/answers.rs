@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{json, EvaluationError, Sample};
+use super::{json, EvaluationError, Sample, Weights};
 use crate::stats::Kind;
 use crate::survey::{Answer, Answers, Choice, Question, QuestionKind, Role, Survey, Text};
 
@@ -24,8 +24,8 @@ pub struct AnswerShares {
     /// The matrix item, for one item of a matrix question.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<ItemOf>,
-    /// Several answers could be given (a `multiple` question): the shares add up to more than
-    /// the whole.
+    /// Several answers could be given (a `multiple` question): the shares can add up to more
+    /// than the whole.
     pub several: bool,
     /// Respondents used by the evaluation who answered it.
     pub answered: usize,
@@ -126,9 +126,9 @@ impl AnswerColumns {
 
     /// Adds one respondent's answers.
     pub(super) fn push(&mut self, reported: &[Reported<'_>], answers: &Answers) {
-        for (r, (words, bits)) in reported.iter().zip(&mut self.columns) {
+        for (r, (width, bits)) in reported.iter().zip(&mut self.columns) {
             let start = bits.len();
-            bits.resize(start + *words, 0);
+            bits.resize(start + *width, 0);
             let mut set = |code: &str| {
                 if let Some(k) = r.choices.iter().position(|c| c.code == code) {
                     bits[start + k / 8] |= 1 << (k % 8);
@@ -149,33 +149,30 @@ impl AnswerColumns {
 }
 
 /// The shares of every reported question's answers, for the city, from a sample that recorded
-/// its answers (empty otherwise), weighted as [`super::evaluate_sample`] weights it.
+/// its answers (empty otherwise), with its weights ([`super::sample_weights`]).
 pub fn answer_shares(
     survey: &Survey,
     sample: &Sample,
+    weights: &Weights,
 ) -> Result<Vec<AnswerShares>, EvaluationError> {
     let Some(columns) = &sample.answers else {
         return Ok(Vec::new());
     };
-    if sample.is_empty() {
-        return Ok(Vec::new());
-    }
-    let weights = super::weights_of(survey, sample)?;
-    let design = super::design_of(survey, sample, &weights)?;
+    let design = super::design_of(survey, sample, weights)?;
     let estimation_error = |source| EvaluationError::Estimation {
         survey: survey.id.clone(),
         source,
     };
     let mut all = Vec::new();
-    for (r, (words, bits)) in reported(survey).iter().zip(&columns.columns) {
+    for (r, (width, bits)) in reported(survey).iter().zip(&columns.columns) {
         let answered_by: Vec<bool> = bits
-            .chunks(*words)
+            .chunks(*width)
             .map(|w| w.iter().any(|&word| word != 0))
             .collect();
         let mut shares = Vec::with_capacity(r.choices.len());
         for (k, choice) in r.choices.iter().enumerate() {
             let values: Vec<Option<f64>> = bits
-                .chunks(*words)
+                .chunks(*width)
                 .zip(&answered_by)
                 .map(|(w, &answered)| {
                     answered.then(|| f64::from(u8::from(w[k / 8] & (1 << (k % 8)) != 0)))
@@ -212,7 +209,7 @@ pub fn answer_shares(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluation::{weigh, SampleBuilder};
+    use crate::evaluation::{sample_weights, SampleBuilder};
     use crate::survey::FormInput;
 
     fn example() -> Survey {
@@ -268,8 +265,9 @@ mod tests {
     fn each_answer_is_weighted_among_those_who_answered_the_question() {
         let survey = example();
         let (answers, sample) = residents(&survey);
-        let weights = weigh(&survey, &sample).expect("weights").weights;
-        let all = answer_shares(&survey, &sample).expect("shares");
+        let weights = sample_weights(&survey, &sample).expect("weights");
+        let all = answer_shares(&survey, &sample, &weights).expect("shares");
+        let weights = weights.weights;
 
         // A scale question everyone answers: "don't know" is an answer like the others, and
         // the shares add up to the whole.
@@ -362,8 +360,10 @@ mod tests {
         for a in &answers {
             builder.add(survey.stratum_of(a).expect("a county"), a, &[], "open_link");
         }
+        let sample = builder.finish();
+        let weights = sample_weights(&survey, &sample).expect("weights");
         assert_eq!(
-            answer_shares(&survey, &builder.finish()).expect("no error"),
+            answer_shares(&survey, &sample, &weights).expect("no error"),
             Vec::new()
         );
     }

@@ -303,16 +303,35 @@ pub fn evaluate(
 
 /// Evaluates a sample built with [`SampleBuilder`] from the same survey definition.
 pub fn evaluate_sample(survey: &Survey, sample: &Sample) -> Result<Evaluation, EvaluationError> {
-    let counts = sample.counts.clone();
+    let weights = sample_weights(survey, sample)?;
+    evaluate_weighted(survey, sample, &weights)
+}
+
+/// The final weights of a sample's respondents ([`weigh`]); an empty sample is
+/// [`EvaluationError::NoResponses`].
+pub fn sample_weights(survey: &Survey, sample: &Sample) -> Result<Weights, EvaluationError> {
     if sample.is_empty() {
+        let counts = &sample.counts;
         return Err(EvaluationError::NoResponses {
             survey: survey.id.clone(),
             total: counts.stored,
             excluded: counts.excluded.values().sum(),
         });
     }
-    let weights = weights_of(survey, sample)?;
-    let design = design_of(survey, sample, &weights)?;
+    weigh(survey, sample).map_err(|source| EvaluationError::Weighting {
+        survey: survey.id.clone(),
+        source,
+    })
+}
+
+/// [`evaluate_sample`] with the sample's weights already made by [`sample_weights`].
+pub fn evaluate_weighted(
+    survey: &Survey,
+    sample: &Sample,
+    weights: &Weights,
+) -> Result<Evaluation, EvaluationError> {
+    let counts = sample.counts.clone();
+    let design = design_of(survey, sample, weights)?;
     let estimation_error = |source| EvaluationError::Estimation {
         survey: survey.id.clone(),
         source,
@@ -373,19 +392,12 @@ pub fn evaluate_sample(survey: &Survey, sample: &Sample) -> Result<Evaluation, E
         survey_id: survey.id.clone(),
         includes_simulated: counts.simulated > 0,
         responses: counts,
-        weighting: weights.summary,
+        weighting: weights.summary.clone(),
         domains,
         sensitivity: None,
         submitted: None,
         invitations: None,
         answers: None,
-    })
-}
-
-fn weights_of(survey: &Survey, sample: &Sample) -> Result<Weights, EvaluationError> {
-    weigh(survey, sample).map_err(|source| EvaluationError::Weighting {
-        survey: survey.id.clone(),
-        source,
     })
 }
 

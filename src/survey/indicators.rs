@@ -77,6 +77,20 @@ impl Indicator {
         matches!(self.measure, Measure::Proportion { .. })
     }
 
+    /// The questions, with the matrix item where it reads one, whose answers give this
+    /// indicator's value: whoever knows how a domain answered them knows its figure there.
+    pub fn reads(&self) -> Vec<(&str, Option<&str>)> {
+        match &self.measure {
+            Measure::Proportion { question, item, .. } | Measure::Mean { question, item, .. } => {
+                vec![(question.as_str(), item.as_deref())]
+            }
+            Measure::CorrectShare { answers } => answers
+                .iter()
+                .map(|(question, _)| (question.as_str(), None))
+                .collect(),
+        }
+    }
+
     /// This respondent's value: 0 or 1 for a proportion, 0..=100 otherwise; `None` when the
     /// respondent is outside the denominator (unanswered, hidden, or an excluded answer).
     pub fn value(&self, answers: &Answers) -> Option<f64> {

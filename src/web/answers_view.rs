@@ -1,25 +1,66 @@
 //! How the city answered each question ([`AnswerShares`]), on the results page and in the
-//! results API: each answer's weighted share with its 95% interval. A question that fewer
-//! residents answered than the survey's `min_public_cell` is withheld whole, as a figure resting
-//! on as few answers is everywhere the public can see.
+//! results API: each answer's weighted share with its 95% interval. A question is withheld
+//! whole, its count of answers too, when fewer residents answered it than the survey's
+//! `min_public_cell`, or when its shares would give away a city figure the page withholds (an
+//! indicator's rate or score is a sum over the shares of the answers it reads).
 
 use serde_json::{json, Value};
 
 use super::i18n::Messages;
+use super::results_view::PublicFigures;
 use crate::evaluation::{AnswerShares, ChoiceShare};
 use crate::privacy::public_cell;
 use crate::publishing::PublishedResults;
 use crate::survey::Lang;
 
-fn shown(shares: &AnswerShares, results: &PublishedResults) -> bool {
-    public_cell(shares.answered, (), &results.definition.privacy).is_some()
+/// Why a question's shares are not published.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Withheld {
+    /// Fewer residents answered it than a public figure needs.
+    FewAnswers,
+    /// A city indicator read from its answers is withheld.
+    WithAnIndicator,
 }
 
+/// Which questions' shares the public may see.
+struct PublicShares<'a> {
+    results: &'a PublishedResults,
+    figures: PublicFigures,
+}
+
+impl<'a> PublicShares<'a> {
+    fn of(results: &'a PublishedResults) -> PublicShares<'a> {
+        PublicShares {
+            figures: PublicFigures::of(&results.evaluation, &results.definition),
+            results,
+        }
+    }
+
+    fn withheld(&self, shares: &AnswerShares) -> Option<Withheld> {
+        let survey = &self.results.definition;
+        if public_cell(shares.answered, (), &survey.privacy).is_none() {
+            return Some(Withheld::FewAnswers);
+        }
+        let item = shares.item.as_ref().map(|item| item.code.as_str());
+        let gives_away = survey.indicators.iter().enumerate().any(|(k, indicator)| {
+            !self.figures.shown(0, k)
+                && indicator.reads().iter().any(|&(question, read)| {
+                    question == shares.question && (read.is_none() || read == item)
+                })
+        });
+        gives_away.then_some(Withheld::WithAnIndicator)
+    }
+}
+
+/// A share as a percentage to one decimal; a share too small to show as 0.1% says so rather
+/// than read as nobody.
 fn percent(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.1}%", v * 100.0)
-    } else {
+    if !v.is_finite() {
         "—".to_owned()
+    } else if v > 0.0 && v < 0.0005 {
+        "<0.1%".to_owned()
+    } else {
+        format!("{:.1}%", v * 100.0)
     }
 }
 
@@ -27,15 +68,39 @@ fn percent(v: f64) -> String {
 /// per item. `None` for results published without the shares.
 pub(super) fn page(results: &PublishedResults, m: &Messages, lang: Lang) -> Option<Value> {
     let all = results.evaluation.answers.as_ref()?;
+    let public = PublicShares::of(results);
     let min = results.definition.privacy.min_public_cell.to_string();
     let mut questions: Vec<(&str, Value, Vec<Value>)> = Vec::new();
     for shares in all {
+        let withheld = public.withheld(shares);
+        let (note, rows) = match withheld {
+            None => (
+                m.format(
+                    lang,
+                    if shares.several {
+                        "results.answers_answered_several"
+                    } else {
+                        "results.answers_answered"
+                    },
+                    &[("n", &shares.answered.to_string())],
+                ),
+                shares.shares.iter().map(|s| row(s, m, lang)).collect(),
+            ),
+            Some(Withheld::FewAnswers) => (
+                m.format(lang, "results.answers_withheld", &[("min", &min)]),
+                Vec::new(),
+            ),
+            Some(Withheld::WithAnIndicator) => (
+                m.text(lang, "results.answers_withheld_with_indicator"),
+                Vec::new(),
+            ),
+        };
         let part = json!({
             "caption": shares.item.as_ref().map(|item| item.label.get(lang)),
             "label": shares.item.as_ref().map_or(shares.text.get(lang), |item| item.label.get(lang)),
-            "withheld": (!shown(shares, results)).then(|| m.format(lang, "results.answers_withheld", &[("min", &min)])),
-            "rows": if shown(shares, results) { shares.shares.iter().map(|s| row(s, m, lang)).collect() } else { Vec::new() },
-            "note": m.format(lang, if shares.several { "results.answers_answered_several" } else { "results.answers_answered" }, &[("n", &shares.answered.to_string())]),
+            "withheld": withheld.is_some(),
+            "rows": rows,
+            "note": note,
         });
         match questions.last_mut() {
             Some((id, _, parts)) if *id == shares.question => parts.push(part),
@@ -64,15 +129,16 @@ fn row(s: &ChoiceShare, m: &Messages, lang: Lang) -> Value {
     })
 }
 
-/// The API's `answers`: every reported question, its shares `null` where the page withholds
-/// them. Empty for results published without the shares.
+/// The API's `answers`: every reported question; where the page withholds it, its count of
+/// answers and every figure `null`. Empty for results published without the shares.
 pub(super) fn api(results: &PublishedResults) -> Vec<Value> {
     let Some(all) = &results.evaluation.answers else {
         return Vec::new();
     };
+    let public = PublicShares::of(results);
     all.iter()
         .map(|shares| {
-            let shown = shown(shares, results);
+            let shown = public.withheld(shares).is_none();
             let figure = |v: f64| {
                 if shown && v.is_finite() {
                     json!(v)
@@ -85,7 +151,7 @@ pub(super) fn api(results: &PublishedResults) -> Vec<Value> {
                 "text": shares.text,
                 "item": shares.item,
                 "several": shares.several,
-                "answered": shares.answered,
+                "answered": if shown { json!(shares.answered) } else { Value::Null },
                 "suppressed": !shown,
                 "shares": shares.shares.iter().map(|s| json!({
                     "code": s.code,

@@ -504,60 +504,118 @@ on_both_backends! {
     }
 }
 
-#[actix_web::test]
-async fn a_question_answered_by_fewer_than_the_public_minimum_is_withheld_whole() {
+/// The example survey published from 1,430 simulated responses under `min_public_cell = min`:
+/// the results API and page.
+async fn published_with_minimum(min: u64) -> (serde_json::Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
         .unwrap()
-        .replace("min_public_cell = 30", "min_public_cell = 1000");
+        .replace("min_public_cell = 30", &format!("min_public_cell = {min}"));
     std::fs::write(dir.path().join("survey.toml"), source).unwrap();
     let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
     run_fieldwork_and_publish(&app, 1430);
-    let api: serde_json::Value =
+    let api =
         serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
-    let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+    (api, app.get(&format!("/results/{EXAMPLE_ID}")).await.body)
+}
 
-    let answers = api["answers"].as_array().expect("the shares");
-    let (mut shown, mut withheld) = (0, 0);
-    for a in answers {
-        let few = a["answered"].as_u64().unwrap() < 1000;
-        assert_eq!(a["suppressed"], few, "{a}");
-        for share in a["shares"].as_array().unwrap() {
-            assert_eq!(
-                share["share"].is_null(),
-                few,
-                "a withheld question has no figure, a shown one has: {a}"
-            );
-            assert_eq!(share["ci_low"].is_null(), few, "{a}");
-        }
-        if few {
-            withheld += 1
-        } else {
-            shown += 1
-        }
-    }
-    assert!(
-        shown > 0 && withheld > 0,
-        "{shown} shown, {withheld} withheld: both cases exercised"
-    );
-    let heard = answers
-        .iter()
-        .find(|a| a["question"] == "campaign_heard_from")
+#[actix_web::test]
+async fn a_question_is_withheld_whole_when_few_answered_it_or_its_shares_would_give_away_a_withheld_figure(
+) {
+    // How many answered the overall question, and how many of them rated (the satisfaction
+    // rate's valid answers: "don't know" leaves its denominator).
+    let (api, _) = published_with_minimum(30).await;
+    let answer = |api: &serde_json::Value, question: &str| {
+        api["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["question"] == question)
+            .cloned()
+            .unwrap()
+    };
+    let answered = answer(&api, "overall_satisfaction")["answered"]
+        .as_u64()
         .unwrap();
+    let city = api["domains"][0]["indicators"].as_array().unwrap().clone();
+    let rated = city
+        .iter()
+        .find(|i| i["id"] == "satisfaction_rate")
+        .unwrap()["n"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        rated < answered,
+        "some said they do not know: {rated} rated of {answered}"
+    );
+
+    // A minimum the question's answers reach and the rate's do not: the rate is withheld, and
+    // (s5 + s4) / (1 − s_dk) of the shares would give it back, so they are withheld with it.
+    let min = rated + 1;
+    let (api, page) = published_with_minimum(min).await;
+    let city = api["domains"][0]["indicators"].as_array().unwrap().clone();
+    assert_eq!(
+        city.iter()
+            .find(|i| i["id"] == "satisfaction_rate")
+            .unwrap()["suppressed"],
+        true
+    );
+    let overall = answer(&api, "overall_satisfaction");
+    assert_eq!(overall["suppressed"], true, "{overall}");
+    assert!(
+        overall["answered"].is_null(),
+        "no count of a withheld question: {overall}"
+    );
+    let aware = answer(&api, "campaign_aware");
+    assert_eq!(
+        aware["suppressed"], false,
+        "its own figure is shown, and so are its shares: {aware}"
+    );
+    assert!(aware["answered"].as_u64().unwrap() >= min);
+    let heard = answer(&api, "campaign_heard_from");
     assert_eq!(
         heard["suppressed"], true,
         "asked only of those who knew of the campaign: {heard}"
     );
+    for a in api["answers"].as_array().unwrap() {
+        let withheld = a["suppressed"] == true;
+        assert_eq!(a["answered"].is_null(), withheld, "{a}");
+        for share in a["shares"].as_array().unwrap() {
+            assert_eq!(
+                share["share"].is_null(),
+                withheld,
+                "a withheld question has no figure, a shown one has: {a}"
+            );
+            assert_eq!(share["ci_low"].is_null(), withheld, "{a}");
+        }
+    }
+
     let section = &page[page
         .find("<h2>各题回答情况（全市）</h2>")
         .expect("the section")..];
-    let at = section
-        .find("<summary>您是通过哪些途径")
-        .expect("the question is still listed");
-    let part = &section[at..at + section[at..].find("</details>").unwrap()];
+    let part = |summary: &str| {
+        let at = section
+            .find(&format!("<summary>{summary}"))
+            .unwrap_or_else(|| panic!("{summary} is still listed"));
+        section[at..at + section[at..].find("</details>").unwrap()].to_owned()
+    };
+    let overall = part("总的来说");
     assert!(
-        part.contains("回答这道题的不到 1000 人，比例不公布。")
-            && !part.contains("<th scope=\"row\">"),
-        "{part}"
+        overall.contains("这道题的比例能推算出那项结果，因此一并不公布")
+            && !overall.contains("<th scope=\"row\">"),
+        "{overall}"
+    );
+    let heard = part("您是通过哪些途径");
+    assert!(
+        heard.contains(&format!("回答这道题的不到 {min} 人，比例不公布。")),
+        "{heard}"
+    );
+    assert!(
+        !heard.contains("<th scope=\"row\">") && !heard.contains("可多选"),
+        "no shares and no note on them: {heard}"
+    );
+    assert!(
+        part("您是否知道").contains("<th scope=\"row\">是</th>"),
+        "a question whose figures are shown"
     );
 }

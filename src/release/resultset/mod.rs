@@ -45,8 +45,8 @@ pub use totals::totals_csv;
 use crate::analysis::{quality_flags, AnalysisError, AnswerReader};
 use crate::catalog::{Catalog, CatalogError};
 use crate::evaluation::{
-    answer_shares, evaluate_sample, weigh, AnswerShares, Evaluation, EvaluationError, Inclusion,
-    SampleBuilder, Sensitivity,
+    answer_shares, evaluate_sample, evaluate_weighted, sample_weights, AnswerShares, Evaluation,
+    EvaluationError, Inclusion, SampleBuilder, Sensitivity,
 };
 use crate::invitations::{uptake, CampaignUptake};
 use crate::privacy::kanon::{self, KAnonReport, QiColumn, ReleasePlan};
@@ -477,22 +477,16 @@ fn build<W: Write + Seek>(
         survey: survey_id.to_owned(),
         source,
     };
-    let evaluation = evaluate_sample(&release, &sample).map_err(failed)?;
+    let weights = sample_weights(&release, &sample).map_err(failed)?;
+    let evaluation = evaluate_weighted(&release, &sample, &weights).map_err(failed)?;
     if let Some(out) = extras {
-        out.answers = answer_shares(&release, &sample);
+        out.answers = answer_shares(&release, &sample, &weights);
         if let (Some(without), Some(builder)) = (&without_rules, without_builder) {
             out.sensitivity = evaluate_sample(without, &builder.finish())
                 .map(|without_rules| Sensitivity::of(&evaluation, &without_rules));
         }
     }
-    let weights = weigh(&release, &sample)
-        .map_err(|source| {
-            failed(EvaluationError::Weighting {
-                survey: survey_id.to_owned(),
-                source,
-            })
-        })?
-        .weights;
+    let weights = weights.weights;
     drop(sample);
 
     // Pass 3: the rows, streamed into responses.csv and the Merkle tree.
