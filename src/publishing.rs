@@ -266,6 +266,17 @@ pub fn publish_and_notify_grantees(
     survey_id: &str,
     also: &[lettre::Address],
 ) -> Result<PublishedResults, PublishError> {
+    let evaluators = addresses_to_notify(accounts, survey_id, also)?;
+    publish_and_notify(catalog, survey_id, &evaluators)
+}
+
+/// Who is told by mail when the survey is published: `also`, and every evaluator granted the
+/// survey, each address once.
+pub fn addresses_to_notify(
+    accounts: &crate::accounts::Accounts,
+    survey_id: &str,
+    also: &[lettre::Address],
+) -> Result<Vec<lettre::Address>, PublishError> {
     let mut evaluators: Vec<lettre::Address> = also.to_vec();
     for account in accounts.grantees(survey_id)? {
         // Stored addresses were validated when the account was made; one that lettre cannot
@@ -278,5 +289,5 @@ pub fn publish_and_notify_grantees(
             }
         }
     }
-    publish_and_notify(catalog, survey_id, &evaluators)
+    Ok(evaluators)
 }

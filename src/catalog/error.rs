@@ -16,11 +16,8 @@ pub enum CatalogError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "{0} is not UTF-8 text: it was probably saved as GBK (ANSI) or UTF-16. Save it as UTF-8 \
-         (Notepad: Save As, Encoding UTF-8; WPS or VS Code: UTF-8) and try again"
-    )]
-    NotUtf8(PathBuf),
+    #[error("{}", not_text(path, *what))]
+    NotUtf8 { path: PathBuf, what: NotText },
     #[error(transparent)]
     File(#[from] SurveyFileError),
     #[error("no survey with id {0:?}; `minyi survey list` shows the known surveys")]
@@ -204,7 +201,7 @@ impl CatalogError {
     /// What kind of refusal of a survey file this is.
     pub fn file_refusal(&self) -> FileRefusal {
         match self {
-            CatalogError::Read { .. } | CatalogError::NotUtf8(_) => FileRefusal::Unreadable,
+            CatalogError::Read { .. } | CatalogError::NotUtf8 { .. } => FileRefusal::Unreadable,
             CatalogError::File(_) => FileRefusal::Invalid,
             CatalogError::FileFixed { .. } => FileRefusal::Fixed,
             CatalogError::EarlierVersion { .. } => FileRefusal::Earlier,
@@ -262,13 +259,7 @@ impl CatalogError {
                     cause = source
                 ),
             },
-            CatalogError::NotUtf8(path) => said!(
-                "not_utf8",
-                "{file} is not UTF-8 text: it was probably saved as GBK (ANSI) or UTF-16. \
-                 Save it as UTF-8 (Notepad: Save As, Encoding UTF-8; WPS or VS Code: \
-                 UTF-8) and try again",
-                file = file_name(path)
-            ),
+            CatalogError::NotUtf8 { path, what } => not_text(path, *what),
             CatalogError::FileFixed {
                 id,
                 state: SurveyState::Published,
@@ -342,7 +333,9 @@ impl CatalogError {
     /// The survey files this error is about (none when it names no file).
     pub fn files(&self) -> Vec<PathBuf> {
         match self {
-            CatalogError::Read { path, .. } | CatalogError::NotUtf8(path) => vec![path.clone()],
+            CatalogError::Read { path, .. } | CatalogError::NotUtf8 { path, .. } => {
+                vec![path.clone()]
+            }
             CatalogError::File(e) => vec![PathBuf::from(&e.file)],
             CatalogError::FileFixed { file, .. }
             | CatalogError::EarlierVersion { file, .. }
@@ -375,5 +368,97 @@ pub(super) fn fixed_file(file: String, id: String, state: SurveyState) -> Catalo
         state,
         why,
         what_then,
+    }
+}
+
+/// What a survey file that is not UTF-8 text most likely is, told from its first bytes: people
+/// send the Word or Excel file they drafted the survey in as often as a text file saved in the
+/// wrong encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotText {
+    /// A zip archive: a Word or Excel file (.docx, .xlsx), WPS's own, or a zip.
+    OfficeDocument,
+    /// A compound file: a Word, Excel or WPS file in the older format (.doc, .xls, .wps).
+    OldOfficeDocument,
+    Pdf,
+    /// Text saved as UTF-16, with its byte-order mark ("Unicode" in Notepad).
+    Utf16,
+    /// Text in another encoding: on a Chinese Windows, GBK ("ANSI").
+    OtherEncoding,
+}
+
+impl NotText {
+    pub fn of(bytes: &[u8]) -> NotText {
+        if bytes.starts_with(b"PK\x03\x04") {
+            NotText::OfficeDocument
+        } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            NotText::OldOfficeDocument
+        } else if bytes.starts_with(b"%PDF") {
+            NotText::Pdf
+        } else if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            NotText::Utf16
+        } else {
+            NotText::OtherEncoding
+        }
+    }
+}
+
+/// Why a file that is not UTF-8 text cannot be read, and what to do, for what it most likely is.
+fn not_text(path: &Path, what: NotText) -> Said {
+    let file = file_name(path);
+    match what {
+        NotText::OfficeDocument | NotText::OldOfficeDocument => said!(
+            "not_text_office",
+            "{file} is a Word, Excel or WPS document, not a survey file: a survey file is plain \
+             text (TOML, docs/survey-format.md). Copy the text into Notepad or VS Code, save it \
+             as UTF-8 with a name ending in .toml, and send that",
+            file = file
+        ),
+        NotText::Pdf => said!(
+            "not_text_pdf",
+            "{file} is a PDF, not a survey file: a survey file is plain text (TOML, \
+             docs/survey-format.md) saved as UTF-8 with a name ending in .toml",
+            file = file
+        ),
+        NotText::Utf16 => said!(
+            "not_utf8_utf16",
+            "{file} was saved as UTF-16 (\"Unicode\"), not UTF-8. Save it as UTF-8 (Notepad: \
+             Save As, Encoding UTF-8; WPS or VS Code: UTF-8) and try again",
+            file = file
+        ),
+        NotText::OtherEncoding => said!(
+            "not_utf8",
+            "{file} is not UTF-8 text: it was probably saved as GBK (ANSI) or UTF-16. Save it \
+             as UTF-8 (Notepad: Save As, Encoding UTF-8; WPS or VS Code: UTF-8) and try again",
+            file = file
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_is_not_utf8_text_is_told_by_its_first_bytes() {
+        let cases: [(&[u8], NotText); 6] = [
+            (b"PK\x03\x04\x14\x00\x06\x00", NotText::OfficeDocument),
+            (
+                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0x00],
+                NotText::OldOfficeDocument,
+            ),
+            (b"%PDF-1.7\n\xe2\xe3", NotText::Pdf),
+            (&[0xFF, 0xFE, b'[', 0x00], NotText::Utf16),
+            (&[0xFE, 0xFF, 0x00, b'['], NotText::Utf16),
+            (b"[survey]\nid = \"\xc4\xfa\"", NotText::OtherEncoding),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(NotText::of(bytes), expected, "{bytes:?}");
+        }
+        let said = not_text(Path::new("/x/问卷.docx"), NotText::OfficeDocument).to_string();
+        assert!(
+            said.starts_with("问卷.docx is a Word, Excel or WPS document, not a survey file"),
+            "{said}"
+        );
     }
 }

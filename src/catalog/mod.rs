@@ -8,7 +8,7 @@ mod folder;
 mod plan;
 
 use error::fixed_file;
-pub use error::{CatalogError, FileRefusal};
+pub use error::{CatalogError, FileRefusal, NotText};
 pub(crate) use folder::last_component;
 pub use folder::{Confirmed, FolderPlace, UploadImported};
 pub use plan::{AnotherSurvey, CheckedImport, ImportPlan};
@@ -688,7 +688,15 @@ pub fn read_survey_text(path: &Path) -> Result<String, CatalogError> {
         path: path.to_owned(),
         source,
     })?;
-    String::from_utf8(bytes).map_err(|_| CatalogError::NotUtf8(path.to_owned()))
+    survey_text(path, bytes)
+}
+
+/// The bytes of a survey file named `path` as text, or what they most likely are instead.
+pub fn survey_text(path: &Path, bytes: Vec<u8>) -> Result<String, CatalogError> {
+    String::from_utf8(bytes).map_err(|e| CatalogError::NotUtf8 {
+        path: path.to_owned(),
+        what: NotText::of(e.as_bytes()),
+    })
 }
 
 /// A survey file read and checked: the survey and the file's text.

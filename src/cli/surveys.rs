@@ -116,6 +116,7 @@ pub(super) fn publish(id: &str, notify: &[String], simulated: Option<u64>) -> an
         );
     }
     let accounts = crate::accounts::Accounts::new(catalog.database().clone())?;
+    let told = crate::publishing::addresses_to_notify(&accounts, id, &evaluators)?.len();
     let results = crate::transitions::publish(
         &catalog,
         &accounts,
@@ -145,7 +146,18 @@ pub(super) fn publish(id: &str, notify: &[String], simulated: Option<u64>) -> an
     if results.evaluation.includes_simulated {
         eprintln!("warning: the published results include simulated responses");
     }
-    println!("evaluators granted the survey (and any --notify addresses) will be told by mail; the server sends it");
+    if told == 0 {
+        println!(
+            "nobody is told by mail: no evaluator is granted the survey and no --notify address \
+             was given (`minyi grant` gives one the survey; tell them the results are out)"
+        );
+    } else {
+        println!(
+            "{told} address{} (evaluators granted the survey, and --notify) will be told by mail; \
+             the server sends it",
+            if told == 1 { "" } else { "es" }
+        );
+    }
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! How the city answered each question ([`AnswerShares`]), on the results page and in the
-//! results API: each answer's weighted share with its 95% interval. A question is withheld
+//! How the city answered each question ([`AnswerShares`]), on the results page, in the results
+//! API and as `/results/{id}/answers.csv`: each answer's weighted share with its 95% interval. A question is withheld
 //! whole, its count of answers too, when fewer residents answered it than the survey's
 //! `min_public_cell`, or when its shares would give away a city figure the page withholds (an
 //! indicator's rate or score is a sum over the shares of the answers it reads).
@@ -11,6 +11,7 @@ use super::results_view::PublicFigures;
 use crate::evaluation::{AnswerShares, ChoiceShare};
 use crate::privacy::public_cell;
 use crate::publishing::PublishedResults;
+use crate::release::{number, CsvFile, Encoding};
 use crate::survey::Lang;
 
 /// Why a question's shares are not published.
@@ -111,6 +112,8 @@ pub(super) fn page(results: &PublishedResults, m: &Messages, lang: Lang) -> Opti
         "heading": m.text(lang, "results.answers_heading"),
         "intro": m.text(lang, "results.answers_intro"),
         "answer": m.text(lang, "results.answer"),
+        "download_href": format!("/results/{}/answers.csv", results.survey_id),
+        "download": m.text(lang, "results.answers_download"),
         "share": m.text(lang, "results.answer_share"),
         "questions": questions.into_iter().map(|(_, text, parts)| json!({
             "text": text,
@@ -164,4 +167,72 @@ pub(super) fn api(results: &PublishedResults) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// `answers.csv`: one row per answer of every reported question (UTF-8 with a byte-order mark,
+/// for Excel and WPS), its figures and count of answers empty where the page withholds them.
+/// Only the header for results published without the shares.
+pub(super) fn csv(results: &PublishedResults) -> Result<Vec<u8>, csv::Error> {
+    let mut file = CsvFile::new(
+        Encoding::Utf8WithBom,
+        &[
+            "question",
+            "question_zh",
+            "question_en",
+            "item",
+            "item_zh",
+            "item_en",
+            "answer",
+            "answer_zh",
+            "answer_en",
+            "share",
+            "ci_low",
+            "ci_high",
+            "answered",
+            "several",
+            "suppressed",
+            "reliable",
+            "includes_simulated",
+            "survey_version",
+            "published_at",
+        ],
+    )?;
+    let public = PublicShares::of(results);
+    for shares in results.evaluation.answers.iter().flatten() {
+        let shown = public.withheld(shares).is_none();
+        let figure = |v: f64| if shown { number(v) } else { String::new() };
+        let item = shares.item.as_ref();
+        for s in &shares.shares {
+            file.row([
+                shares.question.clone(),
+                shares.text.zh.clone(),
+                shares.text.en.clone(),
+                item.map_or_else(String::new, |i| i.code.clone()),
+                item.map_or_else(String::new, |i| i.label.zh.clone()),
+                item.map_or_else(String::new, |i| i.label.en.clone()),
+                s.code.clone(),
+                s.label.zh.clone(),
+                s.label.en.clone(),
+                figure(s.share),
+                figure(s.ci_low),
+                figure(s.ci_high),
+                if shown {
+                    shares.answered.to_string()
+                } else {
+                    String::new()
+                },
+                shares.several.to_string(),
+                (!shown).to_string(),
+                if shown {
+                    s.reliable.to_string()
+                } else {
+                    String::new()
+                },
+                results.evaluation.includes_simulated.to_string(),
+                results.version.clone(),
+                results.published_at.clone(),
+            ])?;
+        }
+    }
+    file.finish()
 }

@@ -148,6 +148,7 @@ route_table! {
     post "/i/{token}" => routes::invitation::submit, Access::Public;
     get "/results/{id}" => routes::results::page, Access::Public;
     get "/results/{id}/figures.csv" => routes::results::figures_csv, Access::Public;
+    get "/results/{id}/answers.csv" => routes::results::answers_csv, Access::Public;
     get "/api/results/{id}" => routes::results::api, Access::Public;
     get "/login" => routes::login::form, Access::Public;
     post "/login" => routes::login::submit, Access::Public;

@@ -467,7 +467,14 @@ impl ResultsPage<'_> {
             .filter_map(|margin| survey.question(&margin.question))
             .map(|q| format!("“{}”", q.text.get(lang)))
             .collect();
-        margins.join(if lang == Lang::Zh { "、" } else { ", " })
+        // "“您的性别”这道题", "“您的性别”、“您的年龄”这几道题".
+        let key = if margins.len() == 1 {
+            "results.margins_one"
+        } else {
+            "results.margins_several"
+        };
+        let list = margins.join(if lang == Lang::Zh { "、" } else { ", " });
+        self.messages.format(lang, key, &[("margins", &list)])
     }
 
     fn methodology(&self) -> Vec<String> {

@@ -204,6 +204,13 @@ fn an_illegal_transition_fails_with_the_reason() {
         "{:?}",
         text(&published)
     );
+    assert!(
+        text(&published)
+            .0
+            .contains("nobody is told by mail: no evaluator is granted the survey"),
+        "no promise of mail that nobody gets: {:?}",
+        text(&published)
+    );
 }
 
 #[test]

@@ -501,6 +501,26 @@ on_both_backends! {
         assert!(section.contains("可多选，各项比例之和可超过 100%"));
         assert!(!section.contains("您的性别"), "no weighting question");
         assert!(english.contains("How the city answered each question") && english.contains("<th scope=\"row\">Very satisfied</th>"));
+
+        // The same shares for Excel and WPS, a row per answer.
+        assert!(section.contains(&format!("<a href=\"/results/{EXAMPLE_ID}/answers.csv\">下载各题回答比例（CSV）</a>")));
+        let response = app.client.get(app.url(&format!("/results/{EXAMPLE_ID}/answers.csv"))).send().await.expect("GET");
+        assert!(header_of(&response, "content-disposition").unwrap().starts_with(&format!("attachment; filename=\"answers-{EXAMPLE_ID}-")));
+        let csv = app.get(&format!("/results/{EXAMPLE_ID}/answers.csv")).await;
+        assert_eq!(csv.status, 200);
+        let csv = csv.body;
+        assert!(csv.starts_with('\u{feff}'), "a byte-order mark for Excel and WPS");
+        let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        let header = reader.headers().unwrap().clone();
+        assert_eq!(header.iter().take(3).collect::<Vec<_>>(), ["question", "question_zh", "question_en"]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        let shares: usize = answers.iter().map(|a| a["shares"].as_array().unwrap().len()).sum();
+        assert_eq!(rows.len(), shares, "a row per answer of every question");
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let stall = rows.iter().find(|r| r[column("item")] == *"street_stall" && r[column("answer")] == *"1").expect("a matrix item's answer");
+        assert_eq!(&stall[column("item_zh")], "小餐饮店和流动摊贩");
+        let published = of("places", Some("street_stall"))["shares"].as_array().unwrap().iter().find(|s| s["code"] == "1").unwrap()["share"].as_f64().unwrap();
+        assert_eq!(stall[column("share")].parse::<f64>().unwrap(), published, "the API's figure, every digit");
     }
 }
 
@@ -617,5 +637,45 @@ async fn a_question_is_withheld_whole_when_few_answered_it_or_its_shares_would_g
     assert!(
         part("您是否知道").contains("<th scope=\"row\">是</th>"),
         "a question whose figures are shown"
+    );
+}
+
+#[actix_web::test]
+async fn a_method_weighted_to_one_question_speaks_of_it_as_one() {
+    let example =
+        std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap();
+    let margin = &example[example
+        .find("[[margins]]\nquestion = \"age_band\"")
+        .expect("the age margin")..];
+    let margin = &margin[..margin.find("\n\n").unwrap()];
+    let source = example.replace(margin, "").replace(
+        "id = \"age_band\"\nkind = \"single\"\nzh = \"您的年龄\"\nen = \"Your age\"\nrole = \"weighting\"\n",
+        "id = \"age_band\"\nkind = \"single\"\nzh = \"您的年龄\"\nen = \"Your age\"\n",
+    );
+    assert!(
+        !source.contains("question = \"age_band\""),
+        "weighted to sex alone"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("survey.toml"), source).unwrap();
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    run_fieldwork_and_publish(&app, 1430);
+    let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+    assert!(
+        page.contains("以及“您的性别”这道题的人口比例加权"),
+        "{page}"
+    );
+    assert!(
+        page.contains("使样本在“您的性别”这道题上的分布"),
+        "and in the details"
+    );
+    assert!(!page.contains("这几道题"), "not as several");
+
+    let two = spawn_app(Backend::Sqlite).await;
+    run_fieldwork_and_publish(&two, 1430);
+    let page = two.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+    assert!(
+        page.contains("以及“您的性别”、“您的年龄”这几道题的人口比例加权"),
+        "two questions are several"
     );
 }

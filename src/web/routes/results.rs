@@ -9,6 +9,7 @@ use super::{blocking, in_lang, private_page};
 use crate::lifecycle::SurveyState;
 use crate::publishing::{self, PublishedResults};
 use crate::survey::Lang;
+use crate::web::answers_view;
 use crate::web::results_data::{api_json, public_csv};
 use crate::web::results_view::ResultsPage;
 use crate::web::{lang_of, AppError, AppState, TextSize};
@@ -65,18 +66,37 @@ pub async fn figures_csv(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    csv_download(req, path.into_inner(), state, "results", public_csv).await
+}
+
+/// `/results/{id}/answers.csv`: the shares of each question's answers.
+pub async fn answers_csv(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    csv_download(req, path.into_inner(), state, "answers", answers_view::csv).await
+}
+
+/// A CSV made from the published results, named `{name}-{id}-{version's first 12}.csv`.
+async fn csv_download(
+    req: HttpRequest,
+    id: String,
+    state: web::Data<AppState>,
+    name: &str,
+    make: fn(&PublishedResults) -> Result<Vec<u8>, csv::Error>,
+) -> HttpResponse {
     let lang = lang_of(&req);
-    let id = path.into_inner();
     let result = async {
         let results = load(&state, id.clone()).await?;
-        let bytes = public_csv(&results).map_err(|e| AppError::Unexpected(e.into()))?;
+        let bytes = make(&results).map_err(|e| AppError::Unexpected(e.into()))?;
         Ok::<_, AppError>(
             HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
                 .insert_header((
                     header::CONTENT_DISPOSITION,
                     format!(
-                        "attachment; filename=\"results-{id}-{}.csv\"",
+                        "attachment; filename=\"{name}-{id}-{}.csv\"",
                         &results.version[..12.min(results.version.len())]
                     ),
                 ))

@@ -198,6 +198,18 @@ async fn confirmation(
     if action == Transition::Open && survey.record.state == SurveyState::Closed {
         paragraphs.push(m.text(lang, "lifecycle.reopen_note"));
     }
+    if action == Transition::Open {
+        // Opening a file whose planned dates have passed (or not come) is allowed, and said
+        // before the button: the results page will note answers outside the plan.
+        let today = survey.definition.local_date(chrono::Utc::now());
+        if let Some(note) = survey.definition.outside_fieldwork(today) {
+            paragraphs.push(m.format(
+                lang,
+                "lifecycle.open_outside_fieldwork",
+                &[("note", &m.said(lang, &note))],
+            ));
+        }
+    }
     paragraphs.push(match action {
         Transition::Open => m.format(
             lang,

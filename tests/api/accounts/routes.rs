@@ -38,6 +38,11 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         "/results/{id}/figures.csv",
         [200, 200, 200, 200, 200],
     ),
+    (
+        "get",
+        "/results/{id}/answers.csv",
+        [200, 200, 200, 200, 200],
+    ),
     ("get", "/api/results/{id}", [200, 200, 200, 200, 200]),
     ("get", "/login", [200, 200, 200, 200, 200]),
     ("post", "/login", [422, 422, 422, 422, 422]),

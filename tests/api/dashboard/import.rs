@@ -252,6 +252,16 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
     )
     .await;
     let nothing = upload(&app, &cookie, None).await;
+    // The Word document the survey was drafted in (a .docx is a zip archive).
+    let word = upload(
+        &app,
+        &cookie,
+        Some((
+            "问卷.docx",
+            b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xdf\xa4\xd2lZ\x01",
+        )),
+    )
+    .await;
     // Typed with a Chinese input method left on full-width punctuation.
     let full_width =
         transport_survey().replace("fieldwork_end = 2016-11-30", "fieldwork_end ＝ 2016/11/30");
@@ -281,6 +291,14 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
             ],
         ),
         (&nothing, vec!["请先选择一个调查文件"]),
+        (
+            &word,
+            vec![
+                "问卷.docx 没有导入",
+                "问卷.docx 是 Word、Excel 或 WPS 文档，不是调查文件",
+                "另存为 UTF-8 编码、文件名以 .toml 结尾的文件",
+            ],
+        ),
         (
             &typed,
             vec![

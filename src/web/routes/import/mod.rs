@@ -243,9 +243,9 @@ pub async fn check(
             return again(Problem::plain(m.text(lang, "import.choose_file")));
         };
         let name = sent_name(&name);
-        let source = match String::from_utf8(bytes) {
+        let source = match crate::catalog::survey_text(&name, bytes) {
             Ok(source) => source,
-            Err(_) => return again(Problem::refusal(m, lang, &CatalogError::NotUtf8(name))),
+            Err(refusal) => return again(Problem::refusal(m, lang, &refusal)),
         };
         let catalog = state.catalog.clone();
         let folder = state.surveys_dir.clone();
