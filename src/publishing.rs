@@ -271,19 +271,29 @@ pub fn publish_and_notify_grantees(
 }
 
 /// Who is told by mail when the survey is published: `also`, and every evaluator granted the
-/// survey, each address once.
+/// survey, each address once (whatever its letters' case: `A@example.org` is
+/// `a@example.org` to every mail server people use).
 pub fn addresses_to_notify(
     accounts: &crate::accounts::Accounts,
     survey_id: &str,
     also: &[lettre::Address],
 ) -> Result<Vec<lettre::Address>, PublishError> {
-    let mut evaluators: Vec<lettre::Address> = also.to_vec();
+    let mut evaluators: Vec<lettre::Address> = Vec::new();
+    let mut add = |address: lettre::Address| {
+        let same = |known: &lettre::Address| {
+            let (known, new): (&str, &str) = (known.as_ref(), address.as_ref());
+            known.eq_ignore_ascii_case(new)
+        };
+        if !evaluators.iter().any(same) {
+            evaluators.push(address);
+        }
+    };
+    also.iter().cloned().for_each(&mut add);
     for account in accounts.grantees(survey_id)? {
         // Stored addresses were validated when the account was made; one that lettre cannot
         // read is skipped rather than blocking publication.
         match account.email.parse::<lettre::Address>() {
-            Ok(address) if !evaluators.contains(&address) => evaluators.push(address),
-            Ok(_) => {}
+            Ok(address) => add(address),
             Err(e) => {
                 tracing::warn!(account = %account.id, error = %e, "cannot mail this evaluator")
             }

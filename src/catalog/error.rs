@@ -409,21 +409,21 @@ fn not_text(path: &Path, what: NotText) -> Said {
     match what {
         NotText::OfficeDocument | NotText::OldOfficeDocument => said!(
             "not_text_office",
-            "{file} is a Word, Excel or WPS document, not a survey file: a survey file is plain \
-             text (TOML, docs/survey-format.md). Copy the text into Notepad or VS Code, save it \
-             as UTF-8 with a name ending in .toml, and send that",
+            "{file} is a Word, Excel or WPS document (or another zip archive), not a survey \
+             file: a survey file is plain text (TOML, docs/survey-format.md). Copy the text into \
+             Notepad or VS Code, save it as UTF-8 with a name ending in .toml, and use that file.",
             file = file
         ),
         NotText::Pdf => said!(
             "not_text_pdf",
             "{file} is a PDF, not a survey file: a survey file is plain text (TOML, \
-             docs/survey-format.md) saved as UTF-8 with a name ending in .toml",
+             docs/survey-format.md) saved as UTF-8 with a name ending in .toml.",
             file = file
         ),
         NotText::Utf16 => said!(
             "not_utf8_utf16",
             "{file} was saved as UTF-16 (\"Unicode\"), not UTF-8. Save it as UTF-8 (Notepad: \
-             Save As, Encoding UTF-8; WPS or VS Code: UTF-8) and try again",
+             Save As, Encoding UTF-8; WPS or VS Code: UTF-8) and try again.",
             file = file
         ),
         NotText::OtherEncoding => said!(
@@ -457,7 +457,7 @@ mod tests {
         }
         let said = not_text(Path::new("/x/问卷.docx"), NotText::OfficeDocument).to_string();
         assert!(
-            said.starts_with("问卷.docx is a Word, Excel or WPS document, not a survey file"),
+            said.starts_with("问卷.docx is a Word, Excel or WPS document (or another zip archive), not a survey file"),
             "{said}"
         );
     }

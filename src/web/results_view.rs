@@ -457,7 +457,8 @@ impl ResultsPage<'_> {
         )
     }
 
-    /// The questions the weights are raked to, quoted: “您的性别”、“您的年龄”.
+    /// The questions the weights are raked to, quoted and named as one or several:
+    /// “您的性别”这道题, “您的性别”、“您的年龄”这几道题; “Your sex” and “Your age”.
     fn margin_questions(&self) -> String {
         let survey = &self.results.definition;
         let lang = self.lang;
@@ -473,7 +474,14 @@ impl ResultsPage<'_> {
         } else {
             "results.margins_several"
         };
-        let list = margins.join(if lang == Lang::Zh { "、" } else { ", " });
+        let list = match margins.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!(
+                "{}{}{last}",
+                rest.join(&self.messages.text(lang, "results.list_separator")),
+                self.messages.text(lang, "results.list_last_separator"),
+            ),
+            _ => margins.concat(),
+        };
         self.messages.format(lang, key, &[("margins", &list)])
     }
 

@@ -495,6 +495,35 @@ fn a_survey_file_saved_as_gbk_is_named_with_how_to_save_it_as_utf8() {
 }
 
 #[test]
+fn a_word_document_or_a_pdf_checked_as_a_survey_file_is_named_for_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, said) in [
+        (
+            "问卷.docx",
+            &b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xdf\xa4\xd2lZ\x01"[..],
+            "问卷.docx is a Word, Excel or WPS document (or another zip archive), not a survey file",
+        ),
+        (
+            "问卷.pdf",
+            &b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"[..],
+            "问卷.pdf is a PDF, not a survey file",
+        ),
+        (
+            "unicode.toml",
+            &[0xFF, 0xFE, b'[', 0x00, b's', 0x00][..],
+            "unicode.toml was saved as UTF-16 (\"Unicode\"), not UTF-8",
+        ),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let out = minyi("sqlite://unused.db", &["survey", "check", file.to_str().unwrap()]);
+        let (_, told) = text(&out);
+        assert!(!out.status.success(), "{name}");
+        assert!(told.contains(said), "{name}: {told}");
+    }
+}
+
+#[test]
 fn an_error_that_quotes_its_cause_says_it_once() {
     let db = TestDatabase::new(Backend::Sqlite);
     let run = |args: &[&str]| text(&minyi(&db.raw_url, args));

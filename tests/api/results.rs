@@ -525,8 +525,8 @@ on_both_backends! {
 }
 
 /// The example survey published from 1,430 simulated responses under `min_public_cell = min`:
-/// the results API and page.
-async fn published_with_minimum(min: u64) -> (serde_json::Value, String) {
+/// the results API, page and `answers.csv`.
+async fn published_with_minimum(min: u64) -> (serde_json::Value, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
         .unwrap()
@@ -536,7 +536,14 @@ async fn published_with_minimum(min: u64) -> (serde_json::Value, String) {
     run_fieldwork_and_publish(&app, 1430);
     let api =
         serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
-    (api, app.get(&format!("/results/{EXAMPLE_ID}")).await.body)
+    let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
+    (
+        api,
+        page,
+        app.get(&format!("/results/{EXAMPLE_ID}/answers.csv"))
+            .await
+            .body,
+    )
 }
 
 #[actix_web::test]
@@ -544,7 +551,7 @@ async fn a_question_is_withheld_whole_when_few_answered_it_or_its_shares_would_g
 ) {
     // How many answered the overall question, and how many of them rated (the satisfaction
     // rate's valid answers: "don't know" leaves its denominator).
-    let (api, _) = published_with_minimum(30).await;
+    let (api, _, _) = published_with_minimum(30).await;
     let answer = |api: &serde_json::Value, question: &str| {
         api["answers"]
             .as_array()
@@ -572,7 +579,7 @@ async fn a_question_is_withheld_whole_when_few_answered_it_or_its_shares_would_g
     // A minimum the question's answers reach and the rate's do not: the rate is withheld, and
     // (s5 + s4) / (1 − s_dk) of the shares would give it back, so they are withheld with it.
     let min = rated + 1;
-    let (api, page) = published_with_minimum(min).await;
+    let (api, page, csv) = published_with_minimum(min).await;
     let city = api["domains"][0]["indicators"].as_array().unwrap().clone();
     assert_eq!(
         city.iter()
@@ -609,6 +616,37 @@ async fn a_question_is_withheld_whole_when_few_answered_it_or_its_shares_would_g
             assert_eq!(share["ci_low"].is_null(), withheld, "{a}");
         }
     }
+    // The download withholds as the API does: no figure and no count.
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let (mut blank, mut filled) = (0, 0);
+    for row in &rows {
+        let a = answer(&api, &row[column("question")]);
+        let withheld = a["suppressed"] == true;
+        assert_eq!(
+            &row[column("suppressed")],
+            if withheld { "true" } else { "false" },
+            "{row:?}"
+        );
+        for figure in ["share", "ci_low", "ci_high", "answered", "reliable"] {
+            assert_eq!(
+                row[column(figure)].is_empty(),
+                withheld,
+                "{figure} of {row:?}"
+            );
+        }
+        if withheld {
+            blank += 1
+        } else {
+            filled += 1
+        }
+    }
+    assert!(
+        blank > 0 && filled > 0,
+        "{blank} withheld rows, {filled} shown"
+    );
 
     let section = &page[page
         .find("<h2>各题回答情况（全市）</h2>")
@@ -677,5 +715,13 @@ async fn a_method_weighted_to_one_question_speaks_of_it_as_one() {
     assert!(
         page.contains("以及“您的性别”、“您的年龄”这几道题的人口比例加权"),
         "two questions are several"
+    );
+    let english = two
+        .get(&format!("/results/{EXAMPLE_ID}?lang=en"))
+        .await
+        .body;
+    assert!(
+        english.contains("the answers to “Your sex” and “Your age”, so that"),
+        "{english}"
     );
 }

@@ -203,11 +203,12 @@ async fn confirmation(
         // before the button: the results page will note answers outside the plan.
         let today = survey.definition.local_date(chrono::Utc::now());
         if let Some(note) = survey.definition.outside_fieldwork(today) {
-            paragraphs.push(m.format(
-                lang,
-                "lifecycle.open_outside_fieldwork",
-                &[("note", &m.said(lang, &note))],
-            ));
+            // A closed survey's file cannot change until it is reopened: the order differs.
+            let key = match survey.record.state {
+                SurveyState::Closed => "lifecycle.reopen_outside_fieldwork",
+                _ => "lifecycle.open_outside_fieldwork",
+            };
+            paragraphs.push(m.format(lang, key, &[("note", &m.said(lang, &note))]));
         }
     }
     paragraphs.push(match action {

@@ -295,7 +295,7 @@ async fn a_file_with_problems_comes_back_with_each_named_and_nothing_stored() {
             &word,
             vec![
                 "问卷.docx 没有导入",
-                "问卷.docx 是 Word、Excel 或 WPS 文档，不是调查文件",
+                "问卷.docx 是 Word、Excel 或 WPS 文档（或其他压缩包），不是调查文件",
                 "另存为 UTF-8 编码、文件名以 .toml 结尾的文件",
             ],
         ),

@@ -86,6 +86,7 @@ on_both_backends! {
         assert!(open_page.body.contains(&format!("Residents can answer at {}/s/{EXAMPLE_ID}", app.address)), "the whole address, to pass on: {}", open_page.body);
         assert!(open_page.body.contains("closing deleted the key that recognises a second response from the same phone"), "reopening says what the close took away: {}", open_page.body);
         assert!(open_page.body.contains("Note: the survey file says its planned fieldwork ended on 2016-11-30 ("), "the example's dates are long past, and the page says so before the button: {}", open_page.body);
+        assert!(open_page.body.contains("to survey on new dates, reopen it, then import the file"), "a closed survey's file changes only once it is reopened: {}", open_page.body);
         assert_eq!(confirm(&app, "open", &admin, &token).await.status, 303);
         assert_eq!(state_of(&app), SurveyState::Open, "an admin reopened it");
         let (_, token) = confirmation(&app, "close", &admin).await;

@@ -186,3 +186,37 @@ fn invitations_to_a_survey_not_open_and_bad_notify_addresses_are_refused_with_wh
         "{publish_out}"
     );
 }
+
+#[test]
+fn an_address_given_twice_to_notify_is_told_once_and_the_count_says_so() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let import = ["survey", "import", "surveys/jiaxing-food-safety-2016.toml"];
+    assert!(minyi(&db, &import).0);
+    assert!(minyi(&db, &["simulate", EXAMPLE_ID, "--responses", "700"]).0);
+    assert!(minyi(&db, &["survey", "close", EXAMPLE_ID]).0);
+
+    let (published, said) = minyi(
+        &db,
+        &[
+            "survey",
+            "publish",
+            EXAMPLE_ID,
+            "--simulated",
+            "700",
+            "--notify",
+            "lead@evaluator.example,LEAD@Evaluator.example",
+        ],
+    );
+
+    assert!(published, "{said}");
+    assert!(
+        said.contains(
+            "1 address (evaluators granted the survey, and --notify) will be told by mail"
+        ),
+        "one address, whatever its letters' case: {said}"
+    );
+    let database = minyi::storage::Database::connect(db.url.clone(), 1).expect("database");
+    let (waiting, _) =
+        minyi::storage::outbox_counts(&mut database.conn().unwrap(), EXAMPLE_ID, 5).unwrap();
+    assert_eq!(waiting, 1, "one message queued");
+}
