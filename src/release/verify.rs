@@ -15,7 +15,7 @@ use super::resultset::{
     self, columns, estimates_csv, evaluation_json, release_definition, stratum_code, Manifest,
 };
 use super::{encode_row, Encoding};
-use crate::evaluation::{evaluate_sample, weigh, Inclusion, SampleBuilder};
+use crate::evaluation::{evaluate_weighted, sample_weights, Inclusion, SampleBuilder};
 use crate::survey::Survey;
 
 /// What a verified result set is.
@@ -316,10 +316,10 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
 
     // 3. Recompute the weights, the estimates and the evaluation.
     let sample = builder.finish();
-    let weights = weigh(&release, &sample)
-        .map_err(|e| discrepancy(format!("the released rows cannot be weighted: {e}")))?
-        .weights;
-    for ((number, released), recomputed) in released_weights.iter().zip(&weights) {
+    // Weighed once, for the weights column and the evaluation alike.
+    let weights = sample_weights(&release, &sample)
+        .map_err(|e| discrepancy(format!("the released rows cannot be weighted: {e}")))?;
+    for ((number, released), recomputed) in released_weights.iter().zip(&weights.weights) {
         if *released != Some(*recomputed) {
             let text = released.map(|w| w.to_string()).unwrap_or_default();
             return Err(discrepancy(format!(
@@ -327,7 +327,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             )));
         }
     }
-    let evaluation = evaluate_sample(&release, &sample)
+    let evaluation = evaluate_weighted(&release, &sample, &weights)
         .map_err(|e| discrepancy(format!("the released rows cannot be evaluated: {e}")))?;
     let estimates = estimates_csv(&evaluation, encoding).map_err(|e| discrepancy(e.to_string()))?;
     if estimates != file("estimates.csv")? {

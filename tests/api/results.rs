@@ -261,16 +261,23 @@ async fn small_counties_are_suppressed_on_every_public_surface() {
     );
 }
 
-/// Publishes 700 simulated responses under `min_public_cell = min`, checks the page, the API
-/// and the CSV withhold what they must, and returns how many indicators had one small county.
-async fn check_suppression(min: u64) -> usize {
+/// The example survey, its `min_public_cell` set to `min`, published from `responses`
+/// simulated responses (SQLite), and the folder its file is read from.
+async fn published_under_minimum(min: u64, responses: usize) -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
         .unwrap()
         .replace("min_public_cell = 30", &format!("min_public_cell = {min}"));
     std::fs::write(dir.path().join("survey.toml"), source).unwrap();
     let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
-    run_fieldwork_and_publish(&app, 700);
+    run_fieldwork_and_publish(&app, responses);
+    (app, dir)
+}
+
+/// Publishes 700 simulated responses under `min_public_cell = min`, checks the page, the API
+/// and the CSV withhold what they must, and returns how many indicators had one small county.
+async fn check_suppression(min: u64) -> usize {
+    let (app, _surveys) = published_under_minimum(min, 700).await;
 
     let page = app.get(&format!("/results/{EXAMPLE_ID}")).await;
     let api: serde_json::Value =
@@ -527,13 +534,7 @@ on_both_backends! {
 /// The example survey published from 1,430 simulated responses under `min_public_cell = min`:
 /// the results API, page and `answers.csv`.
 async fn published_with_minimum(min: u64) -> (serde_json::Value, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
-        .unwrap()
-        .replace("min_public_cell = 30", &format!("min_public_cell = {min}"));
-    std::fs::write(dir.path().join("survey.toml"), source).unwrap();
-    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
-    run_fieldwork_and_publish(&app, 1430);
+    let (app, _surveys) = published_under_minimum(min, 1430).await;
     let api =
         serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
     let page = app.get(&format!("/results/{EXAMPLE_ID}")).await.body;
