@@ -152,7 +152,7 @@ pub(crate) fn test_indicator(
         "id": "x", "label": { "zh": "指标", "en": "Indicator" }, "kind": kind,
         "estimate": estimate, "se": 1.0, "ci_low": ci.0, "ci_high": ci.1, "n": 200,
         "effective_n": 150.0, "deff": 1.3, "threshold": threshold,
-        "status": "too_close_to_call", "point_meets": false, "lower_bound_clears": false,
+        "status": "too_close_to_call", "estimate_meets_threshold": false, "interval_clears_threshold": false,
         "points": 0.0, "max_points": 10.0, "reliable": true,
         "flags": { "low_effective_n": false, "wide_interval": false, "undefined": false },
     }))

@@ -128,10 +128,14 @@ pub struct IndicatorResult {
     #[serde(with = "json")]
     pub threshold: f64,
     pub status: Status,
-    /// The point estimate reaches the threshold (the rule for points).
-    pub point_meets: bool,
-    /// The lower end of the 95% interval clears the threshold too.
-    pub lower_bound_clears: bool,
+    /// The point estimate reaches the threshold (the rule for points). Named as in
+    /// estimates.csv; results published before carry it as `point_meets`.
+    #[serde(alias = "point_meets")]
+    pub estimate_meets_threshold: bool,
+    /// The lower end of the 95% interval clears the threshold too (before:
+    /// `lower_bound_clears`).
+    #[serde(alias = "lower_bound_clears")]
+    pub interval_clears_threshold: bool,
     #[serde(with = "json")]
     pub points: f64,
     #[serde(with = "json")]
@@ -442,7 +446,6 @@ fn domain<'a>(
 
 fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
     let status = Status::of(e, indicator.threshold);
-    let point_meets = reaches(e.estimate, indicator.threshold);
     IndicatorResult {
         id: indicator.id.clone(),
         label: indicator.label.clone(),
@@ -461,8 +464,8 @@ fn indicator_result(indicator: &Indicator, e: &Estimate) -> IndicatorResult {
         deff: e.deff,
         threshold: indicator.threshold,
         status,
-        point_meets,
-        lower_bound_clears: reaches(e.ci_low, indicator.threshold),
+        estimate_meets_threshold: reaches(e.estimate, indicator.threshold),
+        interval_clears_threshold: reaches(e.ci_low, indicator.threshold),
         points: indicator.points_for(e.estimate),
         max_points: indicator.points,
         reliable: e.flags.is_reliable(),
@@ -491,6 +494,25 @@ mod tests {
             points_shown_up(30.000_000_000_1),
             "30.0",
             "not 30.1 for a sum's last digit"
+        );
+    }
+
+    #[test]
+    fn an_indicator_stored_under_the_old_names_of_its_threshold_flags_reads_back() {
+        let mut stored =
+            serde_json::to_value(test_indicator("proportion", 0.6, 0.7, (0.65, 0.75))).unwrap();
+        let fields = stored.as_object_mut().unwrap();
+        fields.remove("estimate_meets_threshold");
+        fields.remove("interval_clears_threshold");
+        fields.insert("point_meets".into(), true.into());
+        fields.insert("lower_bound_clears".into(), true.into());
+        let read: IndicatorResult = serde_json::from_value(stored).unwrap();
+        assert!(read.estimate_meets_threshold && read.interval_clears_threshold);
+        let written = serde_json::to_value(&read).unwrap();
+        assert_eq!(written["estimate_meets_threshold"], true, "{written}");
+        assert!(
+            written.get("point_meets").is_none(),
+            "one name, as in estimates.csv"
         );
     }
 

@@ -151,7 +151,7 @@ fn statuses_points_and_totals_follow_the_rubric() {
     // (threshold 85%): one clearly met, one clearly not.
     let find = |id: &str| city.indicators.iter().find(|i| i.id == id).unwrap();
     assert_eq!(find("satisfaction_rate").status, Status::Met);
-    assert!(find("satisfaction_rate").lower_bound_clears);
+    assert!(find("satisfaction_rate").interval_clears_threshold);
     assert_eq!(find("awareness_rate").status, Status::NotMet);
     assert_eq!(find("awareness_rate").points, 0.0);
 }

@@ -204,6 +204,30 @@ async fn totals_give_each_domain_the_sum_of_its_points_and_its_indicators_by_sta
             .filter(|e| e["domain"] == total["domain"])
             .collect();
         assert_eq!(rows.len(), example_survey().indicators.len(), "{total:?}");
+        // The same figure goes by the same name in both files, with the same value.
+        for (row, indicator) in rows.iter().zip(domain["indicators"].as_array().unwrap()) {
+            assert_eq!(row["indicator"], indicator["id"].as_str().unwrap());
+            for (name, value) in indicator.as_object().unwrap() {
+                if ["id", "label", "flags"].contains(&name.as_str()) {
+                    continue;
+                }
+                let column = row
+                    .get(name)
+                    .unwrap_or_else(|| panic!("estimates.csv has no column {name}"));
+                match value {
+                    serde_json::Value::Null => assert_eq!(column, "", "{name}"),
+                    serde_json::Value::Number(n) => assert!(
+                        (n.as_f64().unwrap() - number(row, name)).abs() <= 1e-9,
+                        "{name}: {value} in evaluation.json, {column} in estimates.csv"
+                    ),
+                    _ => assert_eq!(
+                        value.as_str().map_or(value.to_string(), str::to_owned),
+                        *column,
+                        "{name}"
+                    ),
+                }
+            }
+        }
         let (points, max_points) = (number(total, "points"), number(total, "max_points"));
         let sum: f64 = rows.iter().map(|e| number(e, "points")).sum();
         assert!(
