@@ -16,6 +16,7 @@ use super::resultset::{
 };
 use super::{encode_row, Encoding};
 use crate::evaluation::{evaluate_weighted, sample_weights, Inclusion, SampleBuilder};
+use crate::privacy::kanon;
 use crate::survey::Survey;
 
 /// What a verified result set is.
@@ -279,14 +280,14 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     };
     let mut merkle = MerkleRoot::new();
     let mut builder = SampleBuilder::new(&release);
-    let mut released_weights: Vec<(u64, Option<f64>)> = Vec::new();
+    let mut released = Released::new(&columns, &manifest.anonymization.quasi_identifiers);
     let rows = read_rows(
         &mut hashing,
         &columns,
         &release,
         &mut merkle,
         &mut builder,
-        &mut released_weights,
+        &mut released,
     );
     // A changed file is named as such before anything its rows say.
     std::io::copy(&mut hashing, &mut std::io::sink())
@@ -313,13 +314,18 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             manifest.merkle_root
         )));
     }
+    anonymization_holds(
+        &survey,
+        &manifest.anonymization,
+        &released.quasi_identifiers,
+    )?;
 
     // 3. Recompute the weights, the estimates and the evaluation.
     let sample = builder.finish();
     // Weighed once, for the weights column and the evaluation alike.
     let weights = sample_weights(&release, &sample)
         .map_err(|e| discrepancy(format!("the released rows cannot be weighted: {e}")))?;
-    for ((number, released), recomputed) in released_weights.iter().zip(&weights.weights) {
+    for ((number, released), recomputed) in released.weights.iter().zip(&weights.weights) {
         if *released != Some(*recomputed) {
             let text = released.map(|w| w.to_string()).unwrap_or_default();
             return Err(discrepancy(format!(
@@ -344,7 +350,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             return Err(first_difference("totals.csv", file("totals.csv")?, &totals));
         }
     }
-    let json = evaluation_json(&evaluation, &manifest.survey_version)
+    let json = evaluation_json(&evaluation, &manifest.survey_version, &manifest.format)
         .map_err(|e| discrepancy(e.to_string()))?;
     if json != file("evaluation.json")? {
         return Err(first_difference(
@@ -384,13 +390,86 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
 
 /// Reads the rows of `responses.csv`: each into the Merkle tree and the weighting sample, with
 /// its numbering, exclusion and released weight checked as far as a row alone can tell.
+/// What the rows of responses.csv say beyond the sample: each used row's released weight, and
+/// each row's quasi-identifier values (in the manifest's order of them).
+struct Released {
+    weights: Vec<(u64, Option<f64>)>,
+    quasi_identifiers: Vec<Vec<String>>,
+    /// Where each quasi-identifier the manifest names is among the columns (`None`: none is
+    /// named so, which the check of the anonymization reports).
+    positions: Vec<Option<usize>>,
+}
+
+impl Released {
+    fn new(columns: &[resultset::Column], quasi_identifiers: &[String]) -> Released {
+        Released {
+            weights: Vec::new(),
+            quasi_identifiers: Vec::new(),
+            positions: quasi_identifiers
+                .iter()
+                .map(|name| columns.iter().position(|c| c.name == *name))
+                .collect(),
+        }
+    }
+}
+
+/// The manifest's account of the k-anonymity, held to the survey file and the rows: its k and
+/// quasi-identifiers are the file's, the rows it says were suppressed are the rows suppressed,
+/// and no other combination of quasi-identifier values is shared by fewer than k rows.
+fn anonymization_holds(
+    survey: &Survey,
+    said: &resultset::Anonymization,
+    rows: &[Vec<String>],
+) -> Result<(), VerifyError> {
+    let k = usize::try_from(survey.privacy.k_anonymity).unwrap_or(usize::MAX);
+    if said.k != k {
+        return Err(discrepancy(format!(
+            "manifest.json says the rows are {}-anonymous; the survey file's [privacy] \
+             k_anonymity is {k}",
+            said.k
+        )));
+    }
+    let named: Vec<String> = kanon::survey_columns(survey)
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    if said.quasi_identifiers != named {
+        return Err(discrepancy(format!(
+            "manifest.json names the quasi-identifiers {}; the survey file's are {}",
+            said.quasi_identifiers.join(", "),
+            named.join(", ")
+        )));
+    }
+    let suppressed = rows
+        .iter()
+        .filter(|row| !row.is_empty() && row.iter().all(|v| v == kanon::SUPPRESSED))
+        .count();
+    if suppressed != said.suppressed_rows {
+        return Err(discrepancy(format!(
+            "responses.csv has {suppressed} rows whose quasi-identifiers are all {:?}; \
+             manifest.json says {}",
+            kanon::SUPPRESSED,
+            said.suppressed_rows
+        )));
+    }
+    if let Some(smallest) = kanon::violations(rows, k).first() {
+        return Err(discrepancy(format!(
+            "responses.csv is not {k}-anonymous: {} ({}) is shared by {} row(s)",
+            smallest.values.join(", "),
+            named.join(", "),
+            smallest.count
+        )));
+    }
+    Ok(())
+}
+
 fn read_rows(
     reader: &mut dyn Read,
     columns: &[resultset::Column],
     release: &Survey,
     merkle: &mut MerkleRoot,
     builder: &mut SampleBuilder<'_>,
-    weights: &mut Vec<(u64, Option<f64>)>,
+    released: &mut Released,
 ) -> Result<(), VerifyError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -422,6 +501,13 @@ fn read_rows(
                 row.row
             )));
         }
+        released.quasi_identifiers.push(
+            released
+                .positions
+                .iter()
+                .map(|at| at.and_then(|i| cells.get(i)).unwrap_or(&"").to_string())
+                .collect(),
+        );
         let stratum = stratum_code(release, &row.answers);
         let inclusion = builder.add(&stratum, &row.answers, &row.flags, &row.channel);
         let recomputed = match inclusion {
@@ -445,7 +531,7 @@ fn read_rows(
             })?)
         };
         if inclusion == Inclusion::Used {
-            weights.push((number, weight));
+            released.weights.push((number, weight));
         } else if weight.is_some() {
             return Err(discrepancy(format!(
                 "responses.csv row {number} is excluded but has a weight"
@@ -453,4 +539,58 @@ fn read_rows(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Survey {
+        Survey::from_toml(
+            include_str!("../../surveys/jiaxing-food-safety-2016.toml"),
+            "jiaxing-food-safety-2016.toml",
+        )
+        .unwrap()
+    }
+
+    fn rows(combinations: &[(&[&str; 3], usize)]) -> Vec<Vec<String>> {
+        combinations
+            .iter()
+            .flat_map(|(values, n)| {
+                std::iter::repeat_with(|| values.iter().map(|v| v.to_string()).collect()).take(*n)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_sharing_a_combination_with_fewer_than_k_others_are_not_anonymous() {
+        let survey = example();
+        let said = resultset::Anonymization {
+            k: 5,
+            quasi_identifiers: vec!["county".into(), "sex".into(), "age_band".into()],
+            generalized: Default::default(),
+            suppressed_rows: 2,
+        };
+        let suppressed = ["suppressed"; 3];
+        let anonymous = rows(&[
+            (&["nanhu", "male", "18_29"], 5),
+            (&["haiyan", "female", "60_plus"], 7),
+            (&suppressed, 2),
+        ]);
+        assert!(anonymization_holds(&survey, &said, &anonymous).is_ok());
+
+        let lone = rows(&[
+            (&["nanhu", "male", "18_29"], 5),
+            (&["haiyan", "female", "60_plus"], 4),
+            (&suppressed, 2),
+        ]);
+        let complaint = anonymization_holds(&survey, &said, &lone)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            complaint.contains("not 5-anonymous: haiyan, female, 60_plus")
+                && complaint.contains("4 row(s)"),
+            "{complaint}"
+        );
+    }
 }

@@ -215,11 +215,37 @@ fn at_or_above(value: f64, threshold: f64) -> String {
     }
 }
 
-/// The evaluation with the survey version it was computed under, pretty-printed.
-pub fn evaluation_json(e: &Evaluation, version: &str) -> Result<Vec<u8>, serde_json::Error> {
+/// The evaluation with the survey version it was computed under, pretty-printed as a result
+/// set of `format` holds it: before [`super::FORMAT_7`], the threshold flags went by the names
+/// they had then.
+pub fn evaluation_json(
+    e: &Evaluation,
+    version: &str,
+    format: &str,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut evaluation = serde_json::to_value(e)?;
+    if super::EARLIER_FORMATS.contains(&format) {
+        let indicators = evaluation["domains"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["indicators"].as_array_mut())
+            .flatten()
+            .filter_map(serde_json::Value::as_object_mut);
+        for fields in indicators {
+            for (now, then) in [
+                ("estimate_meets_threshold", "point_meets"),
+                ("interval_clears_threshold", "lower_bound_clears"),
+            ] {
+                if let Some(value) = fields.remove(now) {
+                    fields.insert(then.to_owned(), value);
+                }
+            }
+        }
+    }
     let mut bytes = serde_json::to_vec_pretty(&serde_json::json!({
         "survey_version": version,
-        "evaluation": e,
+        "evaluation": evaluation,
     }))?;
     bytes.push(b'\n');
     Ok(bytes)

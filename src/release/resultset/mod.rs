@@ -60,7 +60,12 @@ use archive::Archive;
 /// made from `survey.toml` alone (a script) is made differently, or a recomputed file is added,
 /// so that `minyi verify` can still check a result set downloaded before (and an earlier Minyi
 /// refuses one it would not check whole).
-pub const FORMAT: &str = FORMAT_6;
+pub const FORMAT: &str = FORMAT_7;
+
+/// The seventh: `evaluation.json` names each indicator's two threshold flags as
+/// `estimates.csv` does, `estimate_meets_threshold` and `interval_clears_threshold`
+/// ([`estimates::evaluation_json`]).
+pub const FORMAT_7: &str = "minyi-resultset/7";
 
 /// The sixth: `minyi.R` and `minyi.sps` do as `estimates.csv` does where floating point can
 /// leave values a hair apart: a domain whose valid answers are all the same gets that value
@@ -82,7 +87,9 @@ pub const FORMAT_6: &str = "minyi-resultset/6";
 ///   them, which rounding can leave a few units of the last place off, with a tiny standard
 ///   error and so an interval and a status, and reached a threshold only at or above it. `/6`
 ///   does as `estimates.csv` does ([`FORMAT_6`]).
-pub const EARLIER_FORMATS: &[&str] = &[FORMAT_5, FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1];
+/// - `/6`: `evaluation.json` called the threshold flags `point_meets` and `lower_bound_clears`.
+///   `/7` names them as `estimates.csv` does ([`FORMAT_7`]).
+pub const EARLIER_FORMATS: &[&str] = &[FORMAT_6, FORMAT_5, FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1];
 
 /// The fifth: `totals.csv` came in.
 pub const FORMAT_5: &str = "minyi-resultset/5";
@@ -98,6 +105,13 @@ pub const FORMAT_3: &str = "minyi-resultset/3";
 
 /// The fourth: it had no `totals.csv`.
 pub const FORMAT_4: &str = "minyi-resultset/4";
+
+/// Whether the scripts of a result set of `format` computed a domain whose values are all the
+/// same, and a tie with a threshold, as floating point left them: the formats before
+/// [`FORMAT_6`].
+pub fn ties_as_computed(format: &str) -> bool {
+    [FORMAT_5, FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1].contains(&format)
+}
 
 /// Whether a result set of `format` holds `totals.csv`: from [`FORMAT_5`] on, so not one of the
 /// formats before it.
@@ -558,7 +572,7 @@ fn build<W: Write + Seek>(
     )?;
     archive.add(
         "evaluation.json",
-        bytes(evaluation_json(&evaluation, &version)?),
+        bytes(evaluation_json(&evaluation, &version, FORMAT)?),
     )?;
     archive.add("survey.toml", bytes(source.into_bytes()))?;
     archive.add(

@@ -20,7 +20,7 @@ pub fn r_script_of_format(
     format: &str,
 ) -> Vec<u8> {
     let mut script = r_script(columns, encoding, release);
-    if super::EARLIER_FORMATS.contains(&format) {
+    if super::ties_as_computed(format) {
         let mut text = String::from_utf8_lossy(&script).into_owned();
         for (now, before) in CHANGED_IN_FORMAT_6 {
             text = text.replacen(now, before, 1);

@@ -35,7 +35,7 @@ pub fn spss_of_format(
         } else {
             Points::Computed
         };
-        let ties = if super::EARLIER_FORMATS.contains(&format) {
+        let ties = if super::ties_as_computed(format) {
             Ties::AsComputed
         } else {
             Ties::Exact
@@ -314,8 +314,25 @@ pub(super) fn spss_name(name: &str) -> String {
     name.replace('.', "_")
 }
 
+/// `text` for inside an SPSS string in single quotes: a quote doubled, and every line break or
+/// other control character made a space. SPSS ends a string at the end of its line, so a label
+/// holding a line break would run what follows it as a command (`HOST` runs a program).
 pub(super) fn spss_text(text: &str) -> String {
-    text.replace('\'', "''")
+    text.chars()
+        .map(|c| {
+            if c.is_control() || is_line_separator(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .replace('\'', "''")
+}
+
+/// Unicode's own line and paragraph separators, which are not control characters.
+fn is_line_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]
@@ -443,6 +460,37 @@ pub(super) mod tests {
             .collect();
         let names: Vec<String> = columns.iter().map(|c| spss_name(&c.name)).collect();
         assert_eq!(kept, names, "the variables keep the order of responses.csv");
+    }
+
+    #[test]
+    fn a_label_with_line_breaks_stays_inside_its_spss_string() {
+        let (_, mut columns) = example();
+        let planted = "Satisfied?\n.\r\nHOST COMMAND=['touch /tmp/x'].\u{2028}* \u{85}";
+        columns[5].label.en = planted.to_owned();
+        if let Some((_, label)) = columns[5].values.first_mut() {
+            label.zh = planted.to_owned();
+        }
+
+        let sps = spss_text_of(&columns);
+
+        assert!(
+            !sps.lines()
+                .any(|line| line.trim_start().starts_with("HOST")),
+            "a label's line break ended its string:\n{sps}"
+        );
+        let line = sps
+            .lines()
+            .find(|line| line.contains("HOST COMMAND"))
+            .expect("the label is there");
+        assert!(
+            line.contains("Satisfied? .  HOST COMMAND=[''touch /tmp/x'']. * "),
+            "{line}"
+        );
+        assert_eq!(
+            sps.matches("HOST COMMAND").count(),
+            2,
+            "the variable label and the value label, each on one line"
+        );
     }
 
     #[test]

@@ -555,9 +555,9 @@ mod tests {
         );
         assert_eq!(
             command(&sps, "COMPUTE value.knowledge_score"),
-            "COMPUTE value.knowledge_score = 100 * (\n    (ANY(knowledge_expired, 'right'))\n    \
-             + (ANY(knowledge_sprouted_potato, 'wrong'))\n    + (ANY(knowledge_raw_cooked, 'right'))\n    \
-             + (ANY(knowledge_fridge, 'wrong'))\n    + (ANY(knowledge_additives, 'wrong'))\n  ) / 5.",
+            "COMPUTE value.knowledge_score = 100 * (\n    (ANY(knowledge_expired, 'said_true'))\n    \
+             + (ANY(knowledge_sprouted_potato, 'said_false'))\n    + (ANY(knowledge_raw_cooked, 'said_true'))\n    \
+             + (ANY(knowledge_fridge, 'said_false'))\n    + (ANY(knowledge_additives, 'said_false'))\n  ) / 5.",
             "a quiz: 100 × the share answered correctly"
         );
         assert!(

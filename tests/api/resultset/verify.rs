@@ -114,6 +114,9 @@ fn forged_file(files: &[(String, Vec<u8>)], dir: &Path, name: &str, content: &[u
 /// A change to the response rows.
 type Edit<'a> = dyn Fn(&mut Vec<String>) + 'a;
 
+/// A change to the manifest alone.
+type ManifestEdit = dyn Fn(&mut Manifest);
+
 /// The index (into the rows) of the first row used in the estimates.
 fn first_used(lines: &[String]) -> usize {
     lines
@@ -372,6 +375,50 @@ async fn a_file_added_to_the_zip_is_refused_even_when_the_manifest_lists_it() {
     }
 }
 
+/// The manifest's account of the k-anonymity is a claim about the rows and the survey file, and
+/// is held to them: an evaluator reading "13 rows suppressed, k = 5" can rely on it.
+#[actix_web::test]
+async fn a_manifest_misstating_the_anonymization_is_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 700);
+    let dir = tempfile::tempdir().unwrap();
+    let files = unzip(&std::fs::read(export(&app, Encoding::Utf8, dir.path())).unwrap());
+    let said = manifest(&files).anonymization;
+    assert!(said.suppressed_rows > 0, "some rows suppressed: {said:?}");
+    let cases: [(&str, &ManifestEdit, &str); 4] = [
+        (
+            "no row suppressed",
+            &|m| m.anonymization.suppressed_rows = 0,
+            "manifest.json says 0",
+        ),
+        (
+            "a larger k",
+            &|m| m.anonymization.k *= 2,
+            "the survey file's [privacy] k_anonymity is 5",
+        ),
+        (
+            "county alone",
+            &|m| m.anonymization.quasi_identifiers = vec!["county".into()],
+            "manifest.json names the quasi-identifiers county; the survey file's are county, sex, age_band",
+        ),
+        (
+            "as exported",
+            &|_| {},
+            "",
+        ),
+    ];
+    for (case, edit, expected) in cases {
+        let mut forged = manifest(&files);
+        edit(&mut forged);
+        let path = rezipped(&files, dir.path(), "claims", &forged, "(none)", b"");
+
+        let (verified, _, complaint) = verify(&path);
+
+        assert_eq!(verified, expected.is_empty(), "{case}: {complaint}");
+        assert!(complaint.contains(expected), "{case}: {complaint}");
+    }
+}
+
 /// A result set an evaluator downloaded from an earlier Minyi verifies with this one: one real
 /// result set of every format this Minyi reads, each exported by a Minyi that wrote that format
 /// (tests/fixtures/resultsets/README.md says how). The current format's file pins its scripts
@@ -417,8 +464,9 @@ fn a_result_set_of_every_format_exported_by_the_minyi_of_its_day_verifies() {
 
 /// Result sets downloaded before `minyi.sps` computed the estimates (format
 /// `minyi-resultset/1`), `minyi.R` the points (`/2`), `minyi.sps` the points (`/3`),
-/// totals.csv came in (`/4`) or the scripts gave a domain whose answers are all the same that
-/// value (`/5`) must still verify with a later Minyi,
+/// totals.csv came in (`/4`), the scripts gave a domain whose answers are all the same that
+/// value (`/5`) or evaluation.json named the threshold flags as estimates.csv does (`/6`) must
+/// still verify with a later Minyi,
 /// their scripts made again as their format made them: a forged one is caught, and relabelling
 /// a file as an earlier format gains a forger nothing.
 #[actix_web::test]
@@ -534,7 +582,27 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         .filter(|(name, _)| name != "totals.csv")
         .cloned()
         .collect();
-    let with = |format: &str, sps: &str, r: &str| {
+    // Before `/7`, evaluation.json named the threshold flags otherwise.
+    let evaluation_7 = file(&files, "evaluation.json").to_vec();
+    let evaluation_6 = {
+        let mut json: serde_json::Value = serde_json::from_slice(&evaluation_7).unwrap();
+        for domain in json["evaluation"]["domains"].as_array_mut().unwrap() {
+            for indicator in domain["indicators"].as_array_mut().unwrap() {
+                let fields = indicator.as_object_mut().unwrap();
+                for (now, then) in [
+                    ("estimate_meets_threshold", "point_meets"),
+                    ("interval_clears_threshold", "lower_bound_clears"),
+                ] {
+                    let value = fields.remove(now).expect(now);
+                    fields.insert(then.to_owned(), value);
+                }
+            }
+        }
+        let mut bytes = serde_json::to_vec_pretty(&json).unwrap();
+        bytes.push(b'\n');
+        bytes
+    };
+    let with_evaluation = |format: &str, sps: &str, r: &str, evaluation: &[u8]| {
         let mut manifest = manifest(&files);
         manifest.format = format.to_owned();
         let files = if resultset::has_totals(format) {
@@ -544,20 +612,23 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             &without_totals
         };
         for entry in &mut manifest.files {
-            let script = match entry.path.as_str() {
-                "minyi.sps" => sps,
-                "minyi.R" => r,
+            let content = match entry.path.as_str() {
+                "minyi.sps" => sps.as_bytes(),
+                "minyi.R" => r.as_bytes(),
+                "evaluation.json" => evaluation,
                 _ => continue,
             };
-            entry.sha256 = hex::encode(Sha256::digest(script));
-            entry.bytes = script.len() as u64;
+            entry.sha256 = hex::encode(Sha256::digest(content));
+            entry.bytes = content.len() as u64;
         }
         let mut with_r = files.clone();
-        with_r
-            .iter_mut()
-            .find(|(name, _)| name == "minyi.R")
-            .unwrap()
-            .1 = r.as_bytes().to_vec();
+        for (name, content) in &mut with_r {
+            match name.as_str() {
+                "minyi.R" => *content = r.as_bytes().to_vec(),
+                "evaluation.json" => *content = evaluation.to_vec(),
+                _ => {}
+            }
+        }
         rezipped(
             &with_r,
             dir.path(),
@@ -567,12 +638,21 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             sps.as_bytes(),
         )
     };
+    let with = |format: &str, sps: &str, r: &str| {
+        let evaluation = if format == resultset::FORMAT {
+            &evaluation_7
+        } else {
+            &evaluation_6
+        };
+        with_evaluation(format, sps, r, evaluation)
+    };
     let forged_sps = sps_1.replacen("VALUE LABELS county", "VALUE LABELS sex", 1);
     let forged_r = r_2.replacen("thresholds <- c(", "thresholds <- c(0, ", 1);
     let now = manifest(&files).format;
     let verified = |zip: PathBuf| verify(&zip);
 
     let (current, current_said, _) = verify(&path);
+    let (sixth, sixth_said, _) = verified(with("minyi-resultset/6", &sps_6, &r_6));
     let (fifth, fifth_said, _) = verified(with("minyi-resultset/5", &sps, &r));
     let (first, first_said, _) = verified(with("minyi-resultset/1", sps_1, r_2));
     let (second, second_said, _) = verified(with("minyi-resultset/2", &sps_3, r_2));
@@ -591,6 +671,21 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         )
     };
     let caught = [
+        (
+            verified(with_evaluation(
+                "minyi-resultset/6",
+                &sps_6,
+                &r_6,
+                &evaluation_7,
+            )),
+            "evaluation.json",
+            "today's evaluation.json in a file relabelled /6",
+        ),
+        (
+            verified(with_evaluation(&now, &sps_6, &r_6, &evaluation_6)),
+            "evaluation.json",
+            "/6's evaluation.json in a file of today's format",
+        ),
         (
             verified(with("minyi-resultset/5", &sps_6, &r)),
             "minyi.sps",
@@ -669,6 +764,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         (third, &third_said, "/3"),
         (fourth, &fourth_said, "/4"),
         (fifth, &fifth_said, "/5"),
+        (sixth, &sixth_said, "/6"),
     ] {
         assert!(
             verified
@@ -687,7 +783,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     assert!(
         !later
             && later_said.contains(
-                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/6, minyi-resultset/5, minyi-resultset/4, minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
+                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/7, minyi-resultset/6, minyi-resultset/5, minyi-resultset/4, minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
             ),
         "{later_said}"
     );
