@@ -376,20 +376,21 @@ impl Accounts {
             }
             _ => {
                 lanes.push((self.network_key(client), throttle::PER_NETWORK));
-                if let Some(a) = &account {
-                    lanes.push((store::account_key(&a.id), throttle::PER_ACCOUNT));
-                }
+                let own = match &account {
+                    Some(a) => store::account_key(&a.id),
+                    None => store::address_key(&self.keyed_hash(&email.trim().to_lowercase())),
+                };
+                lanes.push((own, throttle::PER_ACCOUNT));
             }
         }
-        let mut records = Vec::with_capacity(lanes.len());
-        for (key, _) in &lanes {
-            records.push(store::login_failures(&mut conn, key)?);
+        // Each attempt is counted before its password is checked, and refused once a lane has
+        // had its share: guesses sent all at once are counted one by one.
+        let mut wait = None;
+        for (key, rule) in &lanes {
+            let counted =
+                store::count_login_attempt(&mut conn, key, now, now - rule.window_seconds)?;
+            wait = wait.max(rule.refuses(counted, now));
         }
-        let wait = lanes
-            .iter()
-            .zip(&records)
-            .filter_map(|((_, rule), record)| rule.wait(*record, now))
-            .max();
         let actor = account
             .as_ref()
             .map_or("(unknown address)", |a| a.email.as_str());
@@ -407,20 +408,18 @@ impl Accounts {
         match account {
             Some(account) if matches && hash.is_some() => {
                 // The account's own lane (always the last) starts again; a network's count
-                // stays, since it may have been guessing at other accounts.
+                // stays, since it may have been guessing at other accounts, less this attempt.
                 if let Some((key, _)) = lanes.last() {
                     store::clear_login_failures(&mut conn, key)?;
+                }
+                if lanes.len() > 1 {
+                    store::uncount_login_attempt(&mut conn, &lanes[0].0)?;
                 }
                 drop(conn);
                 self.audit_sign_in(&account.email, AuditAction::SignIn)?;
                 Ok(account)
             }
             _ => {
-                for ((key, rule), record) in lanes.iter().zip(records) {
-                    let stale = now - rule.window_seconds;
-                    let (start, n) = rule.after_failure(record, now);
-                    store::set_login_failures(&mut conn, key, start, n, stale)?;
-                }
                 drop(conn);
                 self.audit_sign_in(actor, AuditAction::SignInFailed)?;
                 Err(SignInError::WrongCredentials)
@@ -470,12 +469,19 @@ impl Accounts {
     }
 
     fn network_key(&self, client: IpAddr) -> String {
+        let prefix = crate::privacy::network_prefix(client);
+        format!("network:{}", self.keyed_hash(&prefix))
+    }
+
+    /// HMAC-SHA-256 of `text` under the throttle's key, in hex: a throttle key that does not
+    /// store what it counts.
+    fn keyed_hash(&self, text: &str) -> String {
         let mut mac = match Hmac::<Sha256>::new_from_slice(&self.throttle_key) {
             Ok(mac) => mac,
             Err(_) => unreachable!("HMAC accepts keys of any length"),
         };
-        mac.update(crate::privacy::network_prefix(client).as_bytes());
-        format!("network:{}", hex::encode(mac.finalize().into_bytes()))
+        mac.update(text.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 }
 

@@ -144,48 +144,52 @@ pub fn grantees(conn: &mut DbConnection, survey_id: &str) -> Result<Vec<UserRow>
         .load(conn)?)
 }
 
-/// The failures counted under a throttle key: (window start, failures in it).
-pub fn login_failures(
+/// Counts one sign-in attempt under a key before its password is checked, and returns the
+/// key's (window start, attempts) with it. The count is raised in the database in one
+/// statement, so attempts sent at the same moment each get a number of their own (reading the
+/// count and writing it back let a burst of guesses count as one). A window that started at or
+/// before `stale_before` has ended: its rows, this key's and any other's, are deleted first,
+/// so this attempt opens a new window at `now`.
+pub fn count_login_attempt(
     conn: &mut DbConnection,
     key: &str,
-) -> Result<Option<(i64, i32)>, StorageError> {
-    Ok(login_failures::table
-        .select((login_failures::window_start, login_failures::failures))
-        .filter(login_failures::throttle_key.eq(key))
-        .first(conn)
-        .optional()?)
+    now: i64,
+    stale_before: i64,
+) -> Result<(i64, i32), StorageError> {
+    conn.transaction(|conn| {
+        diesel::delete(login_failures::table.filter(login_failures::window_start.le(stale_before)))
+            .execute(conn)?;
+        let upsert = diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::throttle_key.eq(key),
+                login_failures::window_start.eq(now),
+                login_failures::failures.eq(1),
+            ))
+            .on_conflict(login_failures::throttle_key)
+            .do_update()
+            .set(login_failures::failures.eq(login_failures::failures + 1));
+        match conn {
+            DbConnection::Sqlite(c) => upsert.execute(c)?,
+            DbConnection::Postgres(c) => upsert.execute(c)?,
+        };
+        Ok(login_failures::table
+            .select((login_failures::window_start, login_failures::failures))
+            .filter(login_failures::throttle_key.eq(key))
+            .first(conn)?)
+    })
 }
 
-/// Stores the failures now counted under a key (insert or replace), and deletes the rows of
-/// windows that started before `stale_before`, so nothing outlives its window for long.
-pub fn set_login_failures(
-    conn: &mut DbConnection,
-    key: &str,
-    window_start: i64,
-    failures: i32,
-    stale_before: i64,
-) -> Result<(), StorageError> {
-    conn.transaction(|conn| {
-        diesel::delete(login_failures::table.filter(login_failures::window_start.lt(stale_before)))
-            .execute(conn)?;
-        let updated =
-            diesel::update(login_failures::table.filter(login_failures::throttle_key.eq(key)))
-                .set((
-                    login_failures::window_start.eq(window_start),
-                    login_failures::failures.eq(failures),
-                ))
-                .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(login_failures::table)
-                .values((
-                    login_failures::throttle_key.eq(key),
-                    login_failures::window_start.eq(window_start),
-                    login_failures::failures.eq(failures),
-                ))
-                .execute(conn)?;
-        }
-        Ok(())
-    })
+/// Takes back one attempt counted under a key (a sign-in that succeeded is no failure of its
+/// network's).
+pub fn uncount_login_attempt(conn: &mut DbConnection, key: &str) -> Result<(), StorageError> {
+    diesel::update(
+        login_failures::table
+            .filter(login_failures::throttle_key.eq(key))
+            .filter(login_failures::failures.gt(0)),
+    )
+    .set(login_failures::failures.eq(login_failures::failures - 1))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Forgets the failures under a key (after a successful sign-in to that account).
@@ -198,6 +202,13 @@ pub fn clear_login_failures(conn: &mut DbConnection, key: &str) -> Result<(), St
 /// The throttle key of an account's failed sign-ins from browsers it has not signed in with.
 pub fn account_key(id: &str) -> String {
     format!("account:{id}")
+}
+
+/// The throttle key of the failed sign-ins to an address no account has, from a keyed hash of
+/// it: counted like an account's, so that the sixth wrong password says the same whether the
+/// address has an account or not, without storing the address.
+pub fn address_key(hash: &str) -> String {
+    format!("address:{hash}")
 }
 
 /// The throttle key of an account's failed sign-ins from browsers it has signed in with

@@ -2,7 +2,8 @@
 //! process counts the same failures), without storing an address; a browser the account has
 //! signed in with before is throttled on its own, so that guessing elsewhere cannot lock out the owner.
 
-use minyi::accounts::Role;
+use minyi::accounts::{Accounts, Role, SignInError};
+use minyi::storage::Database;
 
 use super::*;
 
@@ -88,5 +89,53 @@ on_both_backends! {
         assert_eq!(sixth.status, 429, "a stolen cookie gives no unlimited guesses");
         let stranger = request(&app, "post", "/login", None, &right).await;
         assert_eq!(stranger.status, 303, "and its failures are its own: {}", stranger.body);
+    }
+
+    async fn guesses_sent_all_at_once_are_counted_one_by_one(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let password = add_account(&app, "admin@example.org", Role::Admin);
+        // Eight connections, as a server's pool: each guess may read the count while the others
+        // are checking their passwords.
+        let accounts = std::sync::Arc::new(
+            Accounts::new(Database::connect(app.db.url.clone(), 8).expect("database")).expect("accounts"),
+        );
+        let start = std::sync::Arc::new(std::sync::Barrier::new(16));
+        let guesses: Vec<_> = (0..16)
+            .map(|_| {
+                let (accounts, start) = (accounts.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    accounts.sign_in("admin@example.org", "wrong password", "127.0.0.1".parse().unwrap(), None, 1_000)
+                })
+            })
+            .collect();
+        let results: Vec<_> = guesses.into_iter().map(|g| g.join().unwrap()).collect();
+
+        let checked = results.iter().filter(|r| matches!(r, Err(SignInError::WrongCredentials))).count();
+        let refused = results.iter().filter(|r| matches!(r, Err(SignInError::Throttled { .. }))).count();
+        assert_eq!((checked, refused), (5, 11), "five passwords checked, the rest refused: {results:?}");
+        assert!(
+            matches!(accounts.sign_in("admin@example.org", &password, "127.0.0.1".parse().unwrap(), None, 1_001), Err(SignInError::Throttled { .. })),
+            "even the right password waits"
+        );
+    }
+
+    async fn the_sixth_wrong_password_is_refused_alike_whether_the_address_has_an_account_or_not(backend: Backend) {
+        let app = spawn_app(backend).await;
+        add_account(&app, "admin@example.org", Role::Admin);
+        let mut replies = Vec::new();
+        for email in ["admin@example.org", "nobody@example.org"] {
+            let mut statuses = Vec::new();
+            for _ in 1..=6 {
+                let reply = request(&app, "post", "/login", None, &[("email", email), ("password", "wrong password")]).await;
+                statuses.push(reply.status);
+            }
+            replies.push(statuses);
+        }
+
+        assert_eq!(replies[0], [422, 422, 422, 422, 422, 429], "an account");
+        assert_eq!(replies[1], replies[0], "an address without one says the same");
+        let contents = crate::privacy::database_contents(&app.db);
+        assert!(!contents.contains("nobody@example.org"), "the address typed is not stored");
     }
 }
