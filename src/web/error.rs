@@ -49,6 +49,9 @@ pub enum AppError {
     NotAllowed,
     #[error("not ready: the survey is still collecting answers")]
     NotReady,
+    /// A result set whose released (k-anonymous) rows cannot be weighted.
+    #[error("the released rows cannot be weighted: {0}")]
+    NotWeightable(String),
     /// A closed survey's free text asked for after the purge deleted it.
     #[error("the free-text answers were deleted after the retention period")]
     CommentsPurged,
@@ -147,7 +150,9 @@ impl AppError {
             AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden | AppError::NotAllowed => StatusCode::FORBIDDEN,
-            AppError::NotReady | AppError::QuotaFull => StatusCode::CONFLICT,
+            AppError::NotReady | AppError::NotWeightable(_) | AppError::QuotaFull => {
+                StatusCode::CONFLICT
+            }
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -177,6 +182,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotAllowed => "not_allowed",
             AppError::NotReady => "not_ready",
+            AppError::NotWeightable(_) => "not_weightable",
             AppError::CommentsPurged => "comments_purged",
             AppError::QuotaFull => "quota_full",
             AppError::RateLimited { .. } => "rate_limited",

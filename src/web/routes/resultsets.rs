@@ -72,6 +72,7 @@ pub async fn download(
         outcome.map_err(|e| match e {
             ExportError::Catalog(CatalogError::UnknownSurvey(_)) => AppError::NotFound,
             ExportError::StillOpen { .. } => AppError::NotReady,
+            e @ ExportError::Evaluation { .. } => AppError::NotWeightable(e.to_string()),
             other => AppError::Unexpected(other.into()),
         })
     })

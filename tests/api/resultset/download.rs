@@ -43,6 +43,41 @@ on_both_backends! {
     }
 }
 
+/// Too few responses for their k-anonymous rows to be weighted (a census category no released
+/// row falls in): the download says why and who can do something about it, not "something went
+/// wrong".
+#[actix_web::test]
+async fn a_result_set_whose_released_rows_cannot_be_weighted_is_refused_saying_why() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let password = add_account(&app, "admin@example.org", Role::Admin);
+    let cookie = sign_in(&app, "admin@example.org", &password).await;
+    let catalog = app.catalog();
+    minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 250, 3).expect("simulate");
+    catalog
+        .transition(EXAMPLE_ID, Transition::Close)
+        .expect("close");
+    let path = format!("/resultsets/{EXAMPLE_ID}/download");
+
+    let reply = request(&app, "get", &path, Some(&cookie), &[]).await;
+    let english = request(&app, "get", &format!("{path}?lang=en"), Some(&cookie), &[]).await;
+
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(
+        reply.body.contains("结果数据包无法生成") && reply.body.contains("k_anonymity"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        english.body.contains("cannot be weighted or estimated"),
+        "{}",
+        english.body
+    );
+    assert!(
+        reply.body.contains("href=\"/account\""),
+        "leads back to the account page"
+    );
+}
+
 #[actix_web::test]
 async fn the_public_page_shows_the_manifest_hash_and_merkle_root_once_published() {
     let app = spawn_app(Backend::Sqlite).await;
