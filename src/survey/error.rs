@@ -72,6 +72,14 @@ pub enum SyntaxHint {
     LeadingZero,
     /// More after a key's value on its line.
     MoreOnTheLine,
+    /// A number written with 万 or 亿: the number as written, and in full.
+    ChineseNumber { written: String, number: String },
+    /// A number written with thousands separators (commas or spaces): the number without them.
+    ThousandsSeparator { number: String },
+    /// A key with characters a bare key cannot hold (`60+`, Chinese): the key, to quote.
+    QuoteKey { key: String },
+    /// A number written in quotes, where a number is expected: the number to write.
+    NumberInQuotes { number: String },
 }
 
 impl fmt::Display for SyntaxHint {
@@ -239,6 +247,29 @@ impl SyntaxHint {
             SyntaxHint::MoreOnTheLine => said!(
                 "hint_more_on_the_line",
                 "A line holds one key = value, or one [header]: something follows on this line."
+            ),
+            SyntaxHint::ChineseNumber { written, number } => said!(
+                "hint_chinese_number",
+                "A number is written in full, in digits, without 万 or 亿: {written} is {number}.",
+                written = written,
+                number = number
+            ),
+            SyntaxHint::ThousandsSeparator { number } => said!(
+                "hint_thousands_separator",
+                "A number is written without thousands separators (no commas or spaces between \
+                 the digits): {number}.",
+                number = number
+            ),
+            SyntaxHint::QuoteKey { key } => said!(
+                "hint_quote_key",
+                "A key holding anything but a-z, A-Z, 0-9, _ and - (such as + or Chinese) is \
+                 written in half-width double quotes: \"{key}\"",
+                key = key
+            ),
+            SyntaxHint::NumberInQuotes { number } => said!(
+                "hint_number_in_quotes",
+                "A number is written without quotes: {number}.",
+                number = number
             ),
         }
     }

@@ -316,11 +316,10 @@ pub(crate) fn label(name: Option<&str>, index: usize) -> String {
     }
 }
 
-/// The full-width punctuation a Chinese input method types, found outside `"…"` and `'…'`
-/// strings of a line (inside them it is just text), each once.
-fn full_width_outside_strings(line: &str) -> Vec<char> {
-    const WIDE: &str = "“”‘’＝，。：；［］｛｝（）＂＇＃";
-    let mut found = Vec::new();
+/// What a line holds outside its `"…"` and `'…'` strings, up to a comment: where punctuation
+/// and spaces are TOML's (inside a string they are just text).
+fn outside_strings(line: &str) -> String {
+    let mut outside = String::new();
     let mut quote: Option<char> = None;
     let mut escaped = false;
     for c in line.chars() {
@@ -331,17 +330,30 @@ fn full_width_outside_strings(line: &str) -> Vec<char> {
             Some(_) => {}
             None if c == '"' || c == '\'' => quote = Some(c),
             None if c == '#' => break,
-            None if WIDE.contains(c) && !found.contains(&c) => found.push(c),
-            None => {}
+            None => outside.push(c),
+        }
+    }
+    outside
+}
+
+/// The full-width punctuation a Chinese input method types, found outside `"…"` and `'…'`
+/// strings of a line (inside them it is just text), each once.
+fn full_width_outside_strings(line: &str) -> Vec<char> {
+    const WIDE: &str = "“”‘’＝，。：；［］｛｝（）＂＇＃【】";
+    let mut found = Vec::new();
+    for c in outside_strings(line).chars() {
+        if WIDE.contains(c) && !found.contains(&c) {
+            found.push(c);
         }
     }
     found
 }
 
 /// What the line of a syntax error most likely meant, for the slips a person copying the
-/// example makes: a repeated block with single brackets, a date with slashes, a percentage,
-/// full-width digits or spaces. TOML's own message says "duplicate key" or "string values must
-/// be quoted", which leads them astray.
+/// example makes: a repeated block with single brackets, a date written otherwise, a number
+/// written with %, 万 or thousands separators, full-width digits or spaces, a key that needs
+/// quotes. TOML's own message says "duplicate key" or "string values must be quoted", which
+/// leads them astray.
 fn syntax_hint(line: &str) -> Option<SyntaxHint> {
     const BLOCKS: [&str; 4] = ["questions", "indicators", "margins", "strata.units"];
     if let Some(name) = line
@@ -353,29 +365,67 @@ fn syntax_hint(line: &str) -> Option<SyntaxHint> {
             name: name.to_owned(),
         });
     }
-    let value = line.split_once('=').map(|(_, value)| value.trim())?;
-    let value = value.split('#').next().unwrap_or(value).trim();
-    if value
+    if outside_strings(line)
         .chars()
         .any(|c| ('０'..='９').contains(&c) || c == '\u{3000}' || c == '\u{a0}')
     {
         return Some(SyntaxHint::FullWidthDigits);
     }
-    let digits_with = |sep: char| {
-        value.contains(sep)
-            && value
-                .split(sep)
-                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
-    };
-    if digits_with('/') || (digits_with('.') && value.matches('.').count() == 2) {
-        let parts: Vec<&str> = value.split(['/', '.']).collect();
-        if let [year, month, day] = parts.as_slice() {
-            return Some(SyntaxHint::Date {
-                written: format!("{year}-{month:0>2}-{day:0>2}"),
-            });
-        }
+    let (key, value) = line.split_once('=')?;
+    let value = value.split('#').next().unwrap_or(value).trim();
+    if let Some(written) = date_meant(value) {
+        return Some(SyntaxHint::Date { written });
     }
-    if let Some(number) = value.strip_suffix('%') {
+    if let Some(hint) = number_hint(value) {
+        return Some(hint);
+    }
+    let key = key.trim();
+    let bare = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let quoted = key.starts_with(['"', '\'', '[', '{']);
+    (!key.is_empty() && !quoted && !key.chars().all(bare)).then(|| SyntaxHint::QuoteKey {
+        key: key.to_owned(),
+    })
+}
+
+/// The key around `offset` that a bare key cannot be (`60+` inside `{ 60+ = 0.19 }`), to
+/// quote.
+fn bare_key_at(source: &str, offset: usize) -> Option<SyntaxHint> {
+    let delimiter = |c: char| c.is_whitespace() || matches!(c, '{' | ',' | '=' | '[' | '}');
+    let start = source.get(..offset)?.rfind(delimiter).map_or(0, |i| i + 1);
+    let rest = source.get(start..)?;
+    let key = &rest[..rest.find(delimiter).unwrap_or(rest.len())];
+    (!key.is_empty()).then(|| SyntaxHint::QuoteKey {
+        key: key.to_owned(),
+    })
+}
+
+/// The date a value written otherwise than `2016-10-05` means: with slashes, dots, full-width
+/// hyphens, 年月日, or a one-digit month or day. `None` for anything else.
+fn date_meant(value: &str) -> Option<String> {
+    let normal: String = value
+        .trim_end_matches(['日', '号'])
+        .chars()
+        .map(|c| match c {
+            '年' | '月' | '－' | '—' | '–' | '‐' | '/' | '／' | '.' | '．' => '-',
+            other => other,
+        })
+        .collect();
+    let parts: Vec<&str> = normal.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return None;
+    };
+    let digits = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    let written = format!("{year}-{month:0>2}-{day:0>2}");
+    (digits(year, 4..=4) && digits(month, 1..=2) && digits(day, 1..=2) && written != value)
+        .then_some(written)
+}
+
+/// What a number written as a person writes it on paper should be: a share with %, a count
+/// with 万 or 亿, or with thousands separators.
+fn number_hint(value: &str) -> Option<SyntaxHint> {
+    if let Some(number) = value.strip_suffix(['%', '％']) {
         if let Ok(percent) = number.trim().parse::<f64>() {
             return Some(SyntaxHint::Percent {
                 percent: percent.to_string(),
@@ -383,7 +433,38 @@ fn syntax_hint(line: &str) -> Option<SyntaxHint> {
             });
         }
     }
-    None
+    for (unit, zeros) in [('万', 4), ('亿', 8)] {
+        if let Some(number) = value
+            .strip_suffix(unit)
+            .and_then(|n| in_full(n.trim(), zeros))
+        {
+            return Some(SyntaxHint::ChineseNumber {
+                written: value.to_owned(),
+                number,
+            });
+        }
+    }
+    let groups: Vec<&str> = value.split([',', ' ', '，']).collect();
+    let grouped = groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+    grouped.then(|| SyntaxHint::ThousandsSeparator {
+        number: groups.concat(),
+    })
+}
+
+/// `number` (digits, perhaps a decimal point) times 10^`zeros`, written out: `61.27` and 4
+/// give `612700`. `None` when that is no whole number or `number` no plain decimal.
+fn in_full(number: &str, zeros: usize) -> Option<String> {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let plain = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !plain(whole) || !plain(fraction) || fraction.len() > zeros {
+        return None;
+    }
+    let written = format!("{whole}{fraction:0<zeros$}");
+    let trimmed = written.trim_start_matches('0');
+    Some(if trimmed.is_empty() { "0" } else { trimmed }.to_owned())
 }
 
 /// What the TOML parser's message about `line` means, in plain words, for the mistakes a clerk
@@ -406,7 +487,9 @@ fn parser_hint(message: &str, line: &str) -> Option<SyntaxHint> {
         "key with no value" | "missing assignment between key-value pairs" => SyntaxHint::NoValue,
         "unclosed array table" | "unclosed table" => SyntaxHint::UnclosedHeader,
         "unclosed array" | "unclosed inline table" => SyntaxHint::UnclosedBrackets,
-        "string values must be quoted" | "invalid boolean" => SyntaxHint::UnquotedText,
+        "string values must be quoted" | "invalid boolean" | "missing opening quote" => {
+            SyntaxHint::UnquotedText
+        }
         "missing comma between array elements" => SyntaxHint::MissingComma,
         "unexpected leading zero" => SyntaxHint::LeadingZero,
         "unexpected key or value" => SyntaxHint::MoreOnTheLine,
@@ -457,6 +540,9 @@ impl<'a> Document<'a> {
                 problem.hints.extend(syntax_hint(text));
                 // Else what the parser's message means (after a slip named above, its words
                 // would mislead: a date written 2016/11/30 is not a text to quote).
+                if problem.hints.is_empty() && message.starts_with("invalid unquoted key") {
+                    problem.hints.extend(bare_key_at(source, offset));
+                }
                 if problem.hints.is_empty() {
                     problem.hints.extend(parser_hint(&message, text));
                 }
@@ -720,9 +806,28 @@ fn read_blocks<'a, T: Deserialize<'a>>(
 /// The one of `allowed` (as serde lists them: `a`, `a or b`, `a, b, c`) within a typo or two
 /// of `word`, if there is one: the key or value most likely meant.
 fn did_you_mean<'a>(word: &str, allowed: Option<&'a str>) -> Option<&'a str> {
-    let closest = allowed
-        .into_iter()
-        .flat_map(|allowed| allowed.split(", ").flat_map(|part| part.split(" or ")))
+    // Words other survey tools (and other minds) use for the same key.
+    const SYNONYMS: [(&str, &str); 6] = [
+        ("type", "kind"),
+        ("question_type", "kind"),
+        ("name", "id"),
+        ("label", "zh"),
+        ("title", "zh"),
+        ("choices", "options"),
+    ];
+    let candidates = || {
+        allowed
+            .into_iter()
+            .flat_map(|allowed| allowed.split(", ").flat_map(|part| part.split(" or ")))
+    };
+    if let Some(meant) = SYNONYMS
+        .iter()
+        .find(|(said, _)| *said == word)
+        .and_then(|(_, meant)| candidates().find(|candidate| candidate == meant))
+    {
+        return Some(meant);
+    }
+    let closest = candidates()
         .map(|candidate| (strsim::damerau_levenshtein(word, candidate), candidate))
         .min_by_key(|(distance, _)| *distance);
     match closest {
@@ -805,7 +910,29 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
             .strip_prefix(prefix)
             .and_then(|rest| rest.split_once(", expected "))
         {
-            return FileProblem::new(path, plain_expected(expected)).found(plain_found(found));
+            let mut problem =
+                FileProblem::new(path, plain_expected(expected)).found(plain_found(found));
+            // A number in quotes: say how to write it, whatever else it holds.
+            let quoted = found
+                .strip_prefix("string \"")
+                .and_then(|text| text.strip_suffix('"'));
+            let numeric = [
+                "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64",
+            ]
+            .iter()
+            .chain(&["isize", "f32", "f64"])
+            .any(|t| *t == expected);
+            if let (Some(text), true) = (quoted, numeric) {
+                let text = text.trim();
+                problem.hints.extend(number_hint(text).or_else(|| {
+                    text.parse::<f64>()
+                        .is_ok()
+                        .then(|| SyntaxHint::NumberInQuotes {
+                            number: text.to_owned(),
+                        })
+                }));
+            }
+            return problem;
         }
     }
     FileProblem::new(path, Said::as_written(message))

@@ -361,6 +361,80 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
                 marks: "＝".to_owned(),
             },
         ),
+        (
+            "【rubric】",
+            SyntaxHint::FullWidthPunctuation {
+                marks: "【 】".to_owned(),
+            },
+        ),
+        ("population　= 612663", SyntaxHint::FullWidthDigits),
+        // Numbers as written on paper.
+        (
+            "population = 612,663",
+            SyntaxHint::ThousandsSeparator {
+                number: "612663".to_owned(),
+            },
+        ),
+        (
+            "population = 4 501 657",
+            SyntaxHint::ThousandsSeparator {
+                number: "4501657".to_owned(),
+            },
+        ),
+        (
+            "population = 61.27万",
+            SyntaxHint::ChineseNumber {
+                written: "61.27万".to_owned(),
+                number: "612700".to_owned(),
+            },
+        ),
+        (
+            "population = 3亿",
+            SyntaxHint::ChineseNumber {
+                written: "3亿".to_owned(),
+                number: "300000000".to_owned(),
+            },
+        ),
+        (
+            "threshold = 85％",
+            SyntaxHint::Percent {
+                percent: "85".to_owned(),
+                fraction: "0.85".to_owned(),
+            },
+        ),
+        // Dates as written in Chinese, or with one digit.
+        (
+            "fieldwork_end = 2016年11月3日",
+            SyntaxHint::Date {
+                written: "2016-11-03".to_owned(),
+            },
+        ),
+        (
+            "fieldwork_end = 2016－11－30",
+            SyntaxHint::Date {
+                written: "2016-11-30".to_owned(),
+            },
+        ),
+        (
+            "fieldwork_end = 2016-1-5",
+            SyntaxHint::Date {
+                written: "2016-01-05".to_owned(),
+            },
+        ),
+        // Keys a bare key cannot be.
+        (
+            "targets = { \"18_29\" = 1, 60+ = 2 }",
+            SyntaxHint::QuoteKey {
+                key: "60+".to_owned(),
+            },
+        ),
+        (
+            "60岁以上 = 2",
+            SyntaxHint::QuoteKey {
+                key: "60岁以上".to_owned(),
+            },
+        ),
+        ("zh = 您的性别\"", SyntaxHint::UnquotedText),
     ];
     for (source, hint) in cases {
         let error = problems_of(source);
@@ -422,6 +496,27 @@ fn the_slips_of_someone_copying_the_example_get_a_hint_instead_of_tomls_own_word
             "2016-11-30",
         ),
         ("trim_max_factor = 4.0", "trim_max_factor = 75%", "75% is 0.75"),
+        // A number in quotes is no syntax error but a type's: the hint is the same.
+        (
+            "threshold = 0.85",
+            "threshold = \"85%\"",
+            "expected a number, found \"85%\". A share is written as a fraction without %: 85% is 0.85",
+        ),
+        (
+            "population = 400",
+            "population = \"400\"",
+            "A number is written without quotes: 400",
+        ),
+        (
+            "population = 400",
+            "population = \"40万\"",
+            "40万 is 400000",
+        ),
+        (
+            "kind = \"number\"",
+            "type = \"number\"",
+            "unknown key \"type\"; did you mean \"kind\"?",
+        ),
         ("trim_max_factor = 4.0", "trim_max_factor = ４.0", "full-width digits"),
         (
             "[[questions]]\nid = \"sex\"",
