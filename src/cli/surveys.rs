@@ -2,15 +2,49 @@
 //! files and their lifecycle.
 
 use crate::lifecycle::Transition;
-use crate::survey::Survey;
+use crate::survey::{Lang, Survey, SurveyFileError};
 
 use super::{catalog, describe, SurveyCommand};
+
+/// A survey file's problems in Chinese, as the import page says them, when the terminal's
+/// language is Chinese ([`terminal_lang`]); else in English.
+fn in_the_terminals_language(error: SurveyFileError) -> anyhow::Error {
+    let messages = match terminal_lang() {
+        Lang::Zh => crate::web::Messages::load().ok(),
+        Lang::En => None,
+    };
+    let Some(m) = messages else {
+        return error.into();
+    };
+    let lines: Vec<String> = error
+        .problems
+        .iter()
+        .map(|p| {
+            let said = crate::web::file_mistakes::in_one_line(&m, Lang::Zh, p);
+            format!("{}：{said}", error.file)
+        })
+        .collect();
+    anyhow::anyhow!(lines.join("\n"))
+}
+
+/// The language a person at this terminal reads: `MINYI_LANG` (`zh` or `en`) if set, else
+/// Chinese when the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set begins with `zh`.
+fn terminal_lang() -> Lang {
+    let chosen = ["MINYI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+    match chosen {
+        Some(value) if value.to_lowercase().starts_with("zh") => Lang::Zh,
+        _ => Lang::En,
+    }
+}
 
 pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
     match command {
         SurveyCommand::Check { file } => {
             let source = crate::catalog::read_survey_text(&file)?;
-            let survey = Survey::from_toml(&source, &file.display().to_string())?;
+            let survey = Survey::from_toml(&source, &file.display().to_string())
+                .map_err(in_the_terminals_language)?;
             println!(
                 "{}: ok (survey {}, {} questions, {} counties, {} indicators, version {})",
                 file.display(),

@@ -754,12 +754,80 @@ fn read_value<'a, T: Deserialize<'a>>(
     path: &str,
     problems: &mut Problems,
 ) -> Option<T> {
-    match T::deserialize(ValueDeserializer::from(value.clone())) {
-        Ok(raw) => Some(raw),
-        Err(error) => {
-            problems.push(problem_from(&error, value, path));
-            None
+    // Serde stops at a block's first bad value. To say every bad value at once, each is
+    // reported, taken out of a copy of the block, and the copy read again; until the copy reads,
+    // or only misses a key (the missing one is most likely one taken out, or a key misnamed
+    // and already reported as unknown).
+    let mut value = value.clone();
+    let mut taken_out = false;
+    for _ in 0..MAX_PROBLEMS_PER_BLOCK {
+        let error = match T::deserialize(ValueDeserializer::from(value.clone())) {
+            Ok(raw) => return (!taken_out).then_some(raw),
+            Err(error) => error,
+        };
+        if taken_out && error.message().starts_with("missing field ") {
+            // A block of a list (a county of [[strata.units]]) read on without it, so that the
+            // blocks after it are read too.
+            match error.span() {
+                Some(span) if take_out_block(&mut value, span.start) => continue,
+                _ => return None,
+            }
         }
+        problems.push(problem_from(&error, &value, path));
+        match error.span() {
+            Some(span) if take_out(&mut value, span.start) => taken_out = true,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// How many bad values of one block are reported before the rest is left for the next check.
+const MAX_PROBLEMS_PER_BLOCK: usize = 20;
+
+/// Takes the innermost element of a list that holds the offset `at` out of `value`; whether
+/// there was one.
+fn take_out_block(value: &mut Spanned<DeValue<'_>>, at: usize) -> bool {
+    let holds = |span: Range<usize>| span.start <= at && at < span.end.max(span.start + 1);
+    match value.get_mut() {
+        DeValue::Table(table) => table.iter_mut().any(|(_, child)| take_out_block(child, at)),
+        DeValue::Array(array) => {
+            if array.iter_mut().any(|child| take_out_block(child, at)) {
+                return true;
+            }
+            let Some(at) = array.iter().position(|child| holds(child.span())) else {
+                return false;
+            };
+            let mut kept = toml::de::DeArray::new();
+            for (i, child) in array.iter().enumerate() {
+                if i != at {
+                    kept.push(child.clone());
+                }
+            }
+            *array = kept;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Takes the innermost key whose key or value holds the offset `at` out of `value`; whether
+/// there was one.
+fn take_out(value: &mut Spanned<DeValue<'_>>, at: usize) -> bool {
+    let holds = |span: Range<usize>| span.start <= at && at < span.end.max(span.start + 1);
+    match value.get_mut() {
+        DeValue::Table(table) => {
+            if table.iter_mut().any(|(_, child)| take_out(child, at)) {
+                return true;
+            }
+            let key = table
+                .iter()
+                .find(|(key, child)| holds(key.span()) || holds(child.span()))
+                .map(|(key, _)| key.clone());
+            key.is_some_and(|key| table.remove(&key).is_some())
+        }
+        DeValue::Array(array) => array.iter_mut().any(|child| take_out(child, at)),
+        _ => false,
     }
 }
 

@@ -36,6 +36,38 @@ fn mistake(m: &Messages, lang: Lang, problem: &FileProblem) -> Value {
     })
 }
 
+/// One mistake on one line, for a terminal in `lang`: the page's parts in the page's words.
+pub(crate) fn in_one_line(m: &Messages, lang: Lang, problem: &FileProblem) -> String {
+    let parts = mistake(m, lang, problem);
+    let text = |key: &str| parts[key].as_str().map(str::to_owned);
+    let (colon, semicolon, stop) = match lang {
+        Lang::Zh => ("：", "；", "。"),
+        Lang::En => (": ", "; ", ". "),
+    };
+    let place = [text("at"), text("key")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let mut line = format!(
+        "{place}{colon}{}{}",
+        m.text(lang, "file.expected"),
+        text("expected").unwrap_or_default()
+    );
+    if let Some(found) = text("found") {
+        line.push_str(&format!("{semicolon}{}{found}", m.text(lang, "file.found")));
+    }
+    for hint in parts["hints"].as_array().into_iter().flatten() {
+        match (lang, line.ends_with(['。', '.'])) {
+            (Lang::Zh, true) => {}
+            (Lang::En, true) => line.push(' '),
+            (_, false) => line.push_str(stop),
+        }
+        line.push_str(hint.as_str().unwrap_or_default());
+    }
+    line
+}
+
 /// A survey file refused as a whole, for a page: its details a line each, and what to do.
 pub(crate) struct Refusal {
     /// In the reader's language where the refusal has them in words, else the command line's.

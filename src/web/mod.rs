@@ -9,7 +9,7 @@ mod client;
 mod day_chart;
 mod error;
 mod fieldwork_view;
-mod file_mistakes;
+pub(crate) mod file_mistakes;
 mod form_body;
 mod form_token;
 mod full_counties;

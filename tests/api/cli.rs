@@ -9,6 +9,8 @@ fn minyi(database_url: &str, args: &[&str]) -> Output {
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("MINYI_LOG", "warn")
+        // English, whatever the machine's LANG: the tests read the English.
+        .env("MINYI_LANG", "en")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("minyi runs")
@@ -521,6 +523,48 @@ fn a_word_document_or_a_pdf_checked_as_a_survey_file_is_named_for_what_it_is() {
         assert!(!out.status.success(), "{name}");
         assert!(told.contains(said), "{name}: {told}");
     }
+}
+
+/// An official whose terminal speaks Chinese reads the checker in Chinese, as the import page
+/// says it; `MINYI_LANG` chooses either way.
+#[test]
+fn survey_check_speaks_chinese_to_a_chinese_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("问卷.toml");
+    let example = std::fs::read_to_string("surveys/jiaxing-food-safety-2016.toml").unwrap();
+    std::fs::write(
+        &file,
+        example.replacen("population = 612663", "population = \"61万\"", 1),
+    )
+    .unwrap();
+    let check = |env: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_minyi"));
+        command.args(["survey", "check", file.to_str().unwrap()]);
+        for name in ["MINYI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
+            command.env_remove(name);
+        }
+        let out = command
+            .envs(env.iter().copied())
+            .output()
+            .expect("minyi runs");
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+
+    let chinese = check(&[("LANG", "zh_CN.UTF-8")]);
+    let english = check(&[("LANG", "C.UTF-8")]);
+    let chosen = check(&[("LANG", "zh_CN.UTF-8"), ("MINYI_LANG", "en")]);
+
+    assert!(
+        chinese.contains("问卷.toml：第 97 行 · strata.units[nanhu].population：应为：0 或更大的整数；实际为：\"61万\"。数字要用阿拉伯数字写全")
+            && chinese.contains("数字要用阿拉伯数字写全，不用“万”“亿”：61万 应写成 610000。"),
+        "{chinese}"
+    );
+    assert!(
+        english.contains("expected a whole number, 0 or more, found \"61万\""),
+        "{english}"
+    );
+    assert_eq!(chosen, english, "MINYI_LANG wins");
 }
 
 #[test]

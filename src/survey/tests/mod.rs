@@ -799,3 +799,60 @@ fn a_repeated_question_id_points_at_the_line_of_the_repeat_not_of_the_first() {
         "{repeat} against {lines:?}"
     );
 }
+
+#[test]
+fn several_bad_values_in_one_block_are_all_reported_at_once() {
+    let source = edited(&[
+        (
+            "fieldwork_start = 2016-10-10",
+            "fieldwork_start = \"2016-10-10\"",
+        ),
+        (
+            "fieldwork_end = 2016-11-30",
+            "fieldwork_end = \"2016-11-30\"",
+        ),
+        ("population = 600", "population = \"600\""),
+        ("population = 400", "population = \"400\""),
+        (
+            "targets = { female = 500, male = 500 }",
+            "targets = { female = \"500\", male = \"500\" }",
+        ),
+    ]);
+
+    let error = problems_of(&source);
+    let mut paths: Vec<&str> = error.problems.iter().map(|p| p.path.as_str()).collect();
+    paths.sort_unstable();
+
+    assert_eq!(
+        paths,
+        [
+            "margins[sex].targets.female",
+            "margins[sex].targets.male",
+            "strata.units[north].population",
+            "strata.units[south].population",
+            "survey.fieldwork_end",
+            "survey.fieldwork_start",
+        ],
+        "each bad value once, none hidden by another in its block, and no key reported \
+         missing for having been set aside: {error}"
+    );
+}
+
+#[test]
+fn a_misnamed_key_is_reported_as_unknown_not_again_as_missing() {
+    let source = edited(&[(
+        "id = \"county\"\nkind = \"single\"",
+        "id = \"county\"\ntype = \"single\"",
+    )]);
+
+    let error = problems_of(&source);
+
+    let in_county: Vec<String> = error
+        .problems
+        .iter()
+        .filter(|p| p.path.starts_with("questions[county]"))
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(in_county.len(), 1, "{error}");
+    assert!(in_county[0].contains("did you mean \"kind\""), "{error}");
+}
