@@ -119,6 +119,40 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// The first line where two texts differ, for a message.
+/// Where two lines of a CSV file first differ: the column by the header's name, the two
+/// values, and the row's first cell and indicator (if it has one) to find it by.
+struct DifferingCell {
+    row: String,
+    column: String,
+    released: String,
+    recomputed: String,
+}
+
+fn differing_cell(header: &str, released: &str, recomputed: &str) -> Option<DifferingCell> {
+    let cells = |line: &str| -> Option<Vec<String>> {
+        let line = line.trim_start_matches('\u{feff}');
+        let record = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()?
+            .ok()?;
+        Some(record.iter().map(str::to_owned).collect())
+    };
+    let (names, was, is) = (cells(header)?, cells(released)?, cells(recomputed)?);
+    let at = was.iter().zip(&is).position(|(x, y)| x != y)?;
+    Some(DifferingCell {
+        row: std::iter::once(0)
+            .chain(names.iter().position(|name| name == "indicator"))
+            .filter_map(|i| was.get(i).cloned())
+            .collect::<Vec<_>>()
+            .join(", "),
+        column: names.get(at)?.clone(),
+        released: was[at].clone(),
+        recomputed: is[at].clone(),
+    })
+}
+
 fn first_difference(file: &str, released: &[u8], recomputed: &[u8]) -> VerifyError {
     let (a, b) = (
         String::from_utf8_lossy(released),
@@ -126,10 +160,24 @@ fn first_difference(file: &str, released: &[u8], recomputed: &[u8]) -> VerifyErr
     );
     let mut lines = a.lines().zip(b.lines()).enumerate();
     match lines.find(|(_, (x, y))| x != y) {
-        Some((i, (x, y))) => discrepancy(format!(
-            "{file} line {}: released {x:?}, recomputed {y:?}",
-            i + 1
-        )),
+        Some((i, (x, y))) => match file
+            .ends_with(".csv")
+            .then(|| differing_cell(a.lines().next().unwrap_or_default(), x, y))
+            .flatten()
+        {
+            Some(cell) => discrepancy(format!(
+                "{file} line {} ({}), column {}: released {:?}, recomputed {:?}",
+                i + 1,
+                cell.row,
+                cell.column,
+                cell.released,
+                cell.recomputed
+            )),
+            None => discrepancy(format!(
+                "{file} line {}: released {x:?}, recomputed {y:?}",
+                i + 1
+            )),
+        },
         None => discrepancy(format!(
             "{file}: released {} lines, recomputed {}",
             a.lines().count(),

@@ -92,7 +92,12 @@ fn facts_for_template(facts: &ReleaseFacts<'_>, messages: &Messages) -> Value {
         "version": facts.version,
         "fieldwork_start": s.fieldwork_start.to_string(),
         "fieldwork_end": s.fieldwork_end.to_string(),
-        "submitted": facts.submitted.0.as_ref().map(|(first, last)| json!({ "first": first, "last": last })),
+        "submitted": facts.submitted.0.as_ref().map(|(first, last)| json!({
+            "first": first,
+            "last": last,
+            // Dates as YYYY-MM-DD: text order is date order.
+            "outside": *first < s.fieldwork_start.to_string() || *last > s.fieldwork_end.to_string(),
+        })),
         "stored": e.responses.stored,
         "used": e.responses.used,
         "excluded": e.responses.excluded.iter().map(|(reason, n)| named(messages, reason, *n)).collect::<Vec<_>>(),

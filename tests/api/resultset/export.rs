@@ -86,7 +86,10 @@ on_both_backends! {
         // Simulated today: the actual dates beside the planned ones, in the methodology only.
         let today = example_survey().local_date(chrono::Utc::now()).to_string();
         assert!(chinese.contains(&format!("答卷实际提交日期：{today} 至 {today}")), "{chinese}");
-        assert!(english.contains(&format!("responses actually submitted: {today} to {today}")), "{english}");
+        assert!(english.contains(&format!("responses actually submitted: {today} to {today} (local dates; the data file holds no dates). **Note: some responses were submitted outside the planned fieldwork.**")), "{english}");
+        assert!(chinese.contains("**注意：部分答卷是在计划的调查时间之外提交的。**"), "{chinese}");
+        // And what Excel would do to the files.
+        assert!(english.contains("Excel sorts text after every number") && chinese.contains("Excel 只保留 15 位"), "{methodology}");
         assert!(!methodology.contains("docs/"), "self-contained: it points to no document outside the zip");
         let r = String::from_utf8_lossy(file(&files, "minyi.R")).into_owned();
         assert!(r.contains("factor(responses[[\"county\"]]"));
@@ -306,6 +309,34 @@ async fn totals_give_each_domain_the_sum_of_its_points_and_its_indicators_by_sta
             "{field}"
         );
     }
+}
+
+#[actix_web::test]
+async fn the_methodology_notes_responses_outside_the_planned_fieldwork_only_when_there_are_some() {
+    let dir = example_survey_dir(|source| {
+        source
+            .replace(
+                "fieldwork_start = 2016-10-10",
+                "fieldwork_start = 2020-01-01",
+            )
+            .replace("fieldwork_end = 2016-11-30", "fieldwork_end = 2099-12-31")
+    });
+    let app = spawn_app_with_surveys(Backend::Sqlite, dir.path()).await;
+    closed_with_responses(&app, 700);
+    let out = tempfile::tempdir().unwrap();
+
+    let files = unzip(&std::fs::read(export(&app, Encoding::Utf8, out.path())).unwrap());
+
+    let methodology = String::from_utf8_lossy(file(&files, "methodology.md")).into_owned();
+    assert!(
+        methodology.contains("responses actually submitted:"),
+        "{methodology}"
+    );
+    assert!(
+        !methodology.contains("outside the planned fieldwork")
+            && !methodology.contains("计划的调查时间之外"),
+        "{methodology}"
+    );
 }
 
 #[actix_web::test]

@@ -172,7 +172,7 @@ on_both_backends! {
             ("one answer changed", false, &change_answer, "responses.csv: SHA-256 is"),
             ("one row deleted", false, &delete_row, "responses.csv: SHA-256 is"),
             ("one row added", false, &add_row, "responses.csv: SHA-256 is"),
-            ("one answer changed, manifest forged", true, &change_answer, "estimates.csv line"),
+            ("one answer changed, manifest forged", true, &change_answer, "estimates.csv line 2 (city, satisfaction_score), column estimate: released \""),
             ("one row deleted, manifest forged", true, &delete_row, ": weight \""),
             ("one row added, manifest forged", true, &add_row, ": weight \""),
         ];
