@@ -376,11 +376,16 @@ impl Accounts {
             }
             _ => {
                 lanes.push((self.network_key(client), throttle::PER_NETWORK));
-                let own = match &account {
-                    Some(a) => store::account_key(&a.id),
-                    None => store::address_key(&self.keyed_hash(&email.trim().to_lowercase())),
+                // What is no address (a password typed in the wrong box, say) has no account
+                // and gets no lane of its own: nothing of it is kept.
+                let own = match (&account, Email::parse(email)) {
+                    (Some(a), _) => Some(store::account_key(&a.id)),
+                    (None, Ok(address)) => {
+                        Some(store::address_key(&self.keyed_hash(address.as_str())))
+                    }
+                    (None, Err(_)) => None,
                 };
-                lanes.push((own, throttle::PER_ACCOUNT));
+                lanes.extend(own.map(|key| (key, throttle::PER_ACCOUNT)));
             }
         }
         // Each attempt is counted before its password is checked, and refused once a lane has
@@ -395,6 +400,10 @@ impl Accounts {
             .as_ref()
             .map_or("(unknown address)", |a| a.email.as_str());
         if let Some(wait_seconds) = wait {
+            // A refused attempt checks no password: it uses up no lane's share.
+            for (key, _) in &lanes {
+                store::uncount_login_attempt(&mut conn, key)?;
+            }
             drop(conn);
             self.audit_sign_in(actor, AuditAction::SignInThrottled)?;
             return Err(SignInError::Throttled { wait_seconds });

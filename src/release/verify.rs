@@ -118,7 +118,6 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The first line where two texts differ, for a message.
 /// Where two lines of a CSV file first differ: the column by the header's name, the two
 /// values, and the row's first cell and indicator (if it has one) to find it by.
 struct DifferingCell {
@@ -153,6 +152,7 @@ fn differing_cell(header: &str, released: &str, recomputed: &str) -> Option<Diff
     })
 }
 
+/// The first line where two texts differ, for a message; in a CSV file, the cell.
 fn first_difference(file: &str, released: &[u8], recomputed: &[u8]) -> VerifyError {
     let (a, b) = (
         String::from_utf8_lossy(released),
@@ -436,8 +436,6 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     })
 }
 
-/// Reads the rows of `responses.csv`: each into the Merkle tree and the weighting sample, with
-/// its numbering, exclusion and released weight checked as far as a row alone can tell.
 /// What the rows of responses.csv say beyond the sample: each used row's released weight, and
 /// each row's quasi-identifier values (in the manifest's order of them).
 struct Released {
@@ -511,6 +509,8 @@ fn anonymization_holds(
     Ok(())
 }
 
+/// Reads the rows of `responses.csv`: each into the Merkle tree and the weighting sample, with
+/// its numbering, exclusion and released weight checked as far as a row alone can tell.
 fn read_rows(
     reader: &mut dyn Read,
     columns: &[resultset::Column],

@@ -755,29 +755,49 @@ fn read_value<'a, T: Deserialize<'a>>(
     problems: &mut Problems,
 ) -> Option<T> {
     // Serde stops at a block's first bad value. To say every bad value at once, each is
-    // reported, taken out of a copy of the block, and the copy read again; until the copy reads,
-    // or only misses a key (the missing one is most likely one taken out, or a key misnamed
-    // and already reported as unknown).
-    let mut value = value.clone();
-    let mut taken_out = false;
+    // reported, taken out of a copy of the block, and the copy read again, until it reads.
+    // Problems are located in the block as written (the copy's spans are the file's), so a
+    // list entry set aside does not shift the names of those after it.
+    let mut copy = value.clone();
+    let mut changed = false;
+    let mut taken_out: Vec<String> = Vec::new();
+    let mut unknown_in: Vec<String> = Vec::new();
     for _ in 0..MAX_PROBLEMS_PER_BLOCK {
-        let error = match T::deserialize(ValueDeserializer::from(value.clone())) {
-            Ok(raw) => return (!taken_out).then_some(raw),
+        let error = match T::deserialize(ValueDeserializer::from(copy.clone())) {
+            Ok(raw) => return (!changed).then_some(raw),
             Err(error) => error,
         };
-        if taken_out && error.message().starts_with("missing field ") {
-            // A block of a list (a county of [[strata.units]]) read on without it, so that the
-            // blocks after it are read too.
-            match error.span() {
-                Some(span) if take_out_block(&mut value, span.start) => continue,
-                _ => return None,
+        let problem = problem_from(&error, value, path);
+        let Some(span) = error.span() else {
+            problems.push(problem);
+            return None;
+        };
+        let parent = problem
+            .path
+            .rsplit_once('.')
+            .map_or(String::new(), |(parent, _)| parent.to_owned());
+        if error.message().starts_with("missing field ") {
+            // Missing because it was taken out, or perhaps because it was misnamed and the
+            // misnamed key was reported as unknown: said already.
+            if !taken_out.contains(&problem.path) && !unknown_in.contains(&parent) {
+                problems.push(problem);
+            }
+            // A block of a list (a county of [[strata.units]]) is set aside, so that the blocks
+            // after it are read too; elsewhere a missing key ends the reading.
+            if !take_out_block(&mut copy, span.start) {
+                return None;
+            }
+        } else {
+            if error.message().starts_with("unknown field ") {
+                unknown_in.push(parent);
+            }
+            taken_out.push(problem.path.clone());
+            problems.push(problem);
+            if !take_out(&mut copy, span.start) {
+                return None;
             }
         }
-        problems.push(problem_from(&error, &value, path));
-        match error.span() {
-            Some(span) if take_out(&mut value, span.start) => taken_out = true,
-            _ => return None,
-        }
+        changed = true;
     }
     None
 }

@@ -52,6 +52,9 @@ pub enum AppError {
     /// A result set whose released (k-anonymous) rows cannot be weighted.
     #[error("the released rows cannot be weighted: {0}")]
     NotWeightable(String),
+    /// A result set of a survey none of whose responses can be counted.
+    #[error("no usable responses")]
+    NoUsableResponses,
     /// A closed survey's free text asked for after the purge deleted it.
     #[error("the free-text answers were deleted after the retention period")]
     CommentsPurged,
@@ -150,9 +153,10 @@ impl AppError {
             AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden | AppError::NotAllowed => StatusCode::FORBIDDEN,
-            AppError::NotReady | AppError::NotWeightable(_) | AppError::QuotaFull => {
-                StatusCode::CONFLICT
-            }
+            AppError::NotReady
+            | AppError::NotWeightable(_)
+            | AppError::NoUsableResponses
+            | AppError::QuotaFull => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -183,6 +187,7 @@ impl AppError {
             AppError::NotAllowed => "not_allowed",
             AppError::NotReady => "not_ready",
             AppError::NotWeightable(_) => "not_weightable",
+            AppError::NoUsableResponses => "no_usable_responses",
             AppError::CommentsPurged => "comments_purged",
             AppError::QuotaFull => "quota_full",
             AppError::RateLimited { .. } => "rate_limited",

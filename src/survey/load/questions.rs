@@ -90,14 +90,29 @@ pub(crate) fn build(
             continue;
         };
         let quasi_identifier = raw.quasi_identifier.unwrap_or(false);
-        if quasi_identifier && matches!(kind, QuestionKind::Text { .. }) {
-            problems.expect(
+        match kind {
+            _ if !quasi_identifier => {}
+            QuestionKind::Single { .. }
+            | QuestionKind::YesNo { .. }
+            | QuestionKind::Scale { .. } => {}
+            QuestionKind::Text { .. } => problems.expect(
                 format!("{}.quasi_identifier", block.path),
                 said!(
                     "text_quasi_identifier",
                     "false for a text question: free text is scrubbed, not grouped for k-anonymity"
                 ),
-            );
+            ),
+            // k-anonymity groups rows by one code per quasi-identifier: a number, several
+            // codes or a matrix would go out as it was answered.
+            _ => problems.expect(
+                format!("{}.quasi_identifier", block.path),
+                said!(
+                    "coded_quasi_identifier",
+                    "false: only a question answered with one code (single, yesno or scale) can \
+                     be a quasi-identifier; ask a number such as a household's size as a single \
+                     question with bands"
+                ),
+            ),
         }
         questions.paths.insert(raw.id.clone(), block.path.clone());
         conditions.push((questions.list.len(), block));

@@ -343,6 +343,12 @@ const BAD_FILES: &[BadFile] = &[
         says: "false for a text question",
     },
     BadFile {
+        what: "a number question as a quasi-identifier (k-anonymity groups codes, not numbers)",
+        edits: &[("integer = true", "integer = true\nquasi_identifier = true")],
+        path: "questions[age].quasi_identifier",
+        says: "only a question answered with one code (single, yesno or scale) can be a quasi-identifier",
+    },
+    BadFile {
         what: "a condition on an unknown question",
         edits: &[("show_if = { question = \"aware\"", "show_if = { question = \"awareness\"")],
         path: "questions[channels].show_if.question",

@@ -856,3 +856,58 @@ fn a_misnamed_key_is_reported_as_unknown_not_again_as_missing() {
     assert_eq!(in_county.len(), 1, "{error}");
     assert!(in_county[0].contains("did you mean \"kind\""), "{error}");
 }
+
+#[test]
+fn a_county_set_aside_for_one_problem_hides_no_other_and_shifts_no_name() {
+    type Edits<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Edits, &[&str]); 3] = [
+        (
+            // A bad value in one county, a missing key in the next.
+            &[
+                ("population = 600", "population = \"600\""),
+                ("zh = \"南区\"\nen = \"South\"", "en = \"South\""),
+            ],
+            &["strata.units[north].population", "strata.units[south].zh"],
+        ),
+        (
+            // The second county keeps its place in the list: [#2], on its own line.
+            &[
+                ("population = 600", "population = \"600\""),
+                ("code = \"south\"", "code = 5"),
+            ],
+            &["strata.units[north].population", "strata.units[#2].code"],
+        ),
+        (
+            // A missing key first: the list is read on, not dropped whole.
+            &[
+                ("zh = \"北区\"\nen = \"North\"", "en = \"North\""),
+                ("code = \"south\"", "code = 5"),
+            ],
+            &["strata.units[north].zh", "strata.units[#2].code"],
+        ),
+    ];
+    for (edits, expected) in cases {
+        let error = problems_of(&edited(edits));
+        let in_strata: Vec<&str> = error
+            .problems
+            .iter()
+            .map(|p| p.path.as_str())
+            .filter(|path| path.starts_with("strata"))
+            .collect();
+
+        assert_eq!(in_strata, expected, "{error}");
+    }
+    let error = problems_of(&edited(&[("code = \"south\"", "code = 5")]));
+    let moved = problems_of(&edited(&[
+        ("population = 600", "population = \"600\""),
+        ("code = \"south\"", "code = 5"),
+    ]));
+    let line_of = |error: &SurveyFileError| {
+        error
+            .problems
+            .iter()
+            .find(|p| p.path.ends_with(".code"))
+            .and_then(|p| p.line)
+    };
+    assert_eq!(line_of(&moved), line_of(&error), "{moved}");
+}

@@ -14,6 +14,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::blocking;
 use crate::audit::AuditAction;
 use crate::catalog::CatalogError;
+use crate::evaluation::EvaluationError;
 use crate::release::comments::{self, CommentsError};
 use crate::release::resultset::{self, ExportError};
 use crate::release::Encoding;
@@ -72,6 +73,10 @@ pub async fn download(
         outcome.map_err(|e| match e {
             ExportError::Catalog(CatalogError::UnknownSurvey(_)) => AppError::NotFound,
             ExportError::StillOpen { .. } => AppError::NotReady,
+            ExportError::Evaluation {
+                source: EvaluationError::NoResponses { .. },
+                ..
+            } => AppError::NoUsableResponses,
             e @ ExportError::Evaluation { .. } => AppError::NotWeightable(e.to_string()),
             other => AppError::Unexpected(other.into()),
         })

@@ -138,4 +138,25 @@ on_both_backends! {
         let contents = crate::privacy::database_contents(&app.db);
         assert!(!contents.contains("nobody@example.org"), "the address typed is not stored");
     }
+
+    async fn a_refused_attempt_uses_up_no_share_of_the_network(backend: Backend) {
+        let app = spawn_app(backend).await;
+        add_account(&app, "admin@example.org", Role::Admin);
+        let app = &app;
+        let wrong = |email: String| async move {
+            request(app, "post", "/login", None, &[("email", &email), ("password", "wrong password")]).await.status
+        };
+        let mut at_the_account = Vec::new();
+        for _ in 1..=8 {
+            at_the_account.push(wrong("admin@example.org".to_owned()).await);
+        }
+        let mut elsewhere = Vec::new();
+        for attempt in 1..=16 {
+            elsewhere.push(wrong(format!("guess{attempt}@example.org")).await);
+        }
+
+        assert_eq!(at_the_account, [422, 422, 422, 422, 422, 429, 429, 429]);
+        assert_eq!(elsewhere[..15], [422; 15], "the network's 20 are the five checked at the account and these");
+        assert_eq!(elsewhere[15], 429, "the 21st checked password would be one too many");
+    }
 }

@@ -78,6 +78,31 @@ async fn a_result_set_whose_released_rows_cannot_be_weighted_is_refused_saying_w
     );
 }
 
+/// A closed survey nobody answered has no result set: the download says so, without advice
+/// about weighting or a published page it does not have.
+#[actix_web::test]
+async fn a_result_set_of_a_survey_without_responses_is_refused_saying_so() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let password = add_account(&app, "admin@example.org", Role::Admin);
+    let cookie = sign_in(&app, "admin@example.org", &password).await;
+    app.catalog()
+        .transition(EXAMPLE_ID, Transition::Close)
+        .expect("close");
+
+    let reply = request(
+        &app,
+        "get",
+        &format!("/resultsets/{EXAMPLE_ID}/download"),
+        Some(&cookie),
+        &[],
+    )
+    .await;
+
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(reply.body.contains("没有可以统计的答卷"), "{}", reply.body);
+    assert!(!reply.body.contains("k_anonymity"), "{}", reply.body);
+}
+
 #[actix_web::test]
 async fn the_public_page_shows_the_manifest_hash_and_merkle_root_once_published() {
     let app = spawn_app(Backend::Sqlite).await;

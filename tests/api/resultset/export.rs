@@ -86,10 +86,10 @@ on_both_backends! {
         // Simulated today: the actual dates beside the planned ones, in the methodology only.
         let today = example_survey().local_date(chrono::Utc::now()).to_string();
         assert!(chinese.contains(&format!("答卷实际提交日期：{today} 至 {today}")), "{chinese}");
-        assert!(english.contains(&format!("responses actually submitted: {today} to {today} (local dates; the data file holds no dates). **Note: some responses were submitted outside the planned fieldwork.**")), "{english}");
-        assert!(chinese.contains("**注意：部分答卷是在计划的调查时间之外提交的。**"), "{chinese}");
+        assert!(english.contains(&format!("responses actually submitted: {today} to {today} (local dates; the data file holds no dates). **Note: responses were submitted outside the planned fieldwork.**")), "{english}");
+        assert!(chinese.contains("**注意：有答卷是在计划的调查时间之外提交的。**"), "{chinese}");
         // And what Excel would do to the files.
-        assert!(english.contains("Excel sorts text after every number") && chinese.contains("Excel 只保留 15 位"), "{methodology}");
+        assert!(english.contains("In a formula Excel takes text for more than any number") && chinese.contains("Excel 只保留 15 位"), "{methodology}");
         assert!(!methodology.contains("docs/"), "self-contained: it points to no document outside the zip");
         let r = String::from_utf8_lossy(file(&files, "minyi.R")).into_owned();
         assert!(r.contains("factor(responses[[\"county\"]]"));
