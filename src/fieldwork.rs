@@ -24,6 +24,10 @@ pub struct CountRow {
 /// The channel of responses made by `minyi simulate` (a trial run), not by residents.
 pub const SIMULATED: &str = "simulated";
 
+/// Every channel a response can come by, in the order tables list them: the public link, an
+/// invitation, an interviewer's device, and `minyi simulate`.
+pub const CHANNELS: [&str; 4] = ["open_link", "invitation", "interviewer", SIMULATED];
+
 #[derive(Clone, Debug, Serialize)]
 pub struct StratumProgress {
     pub code: String,
@@ -70,6 +74,8 @@ pub struct Progress {
     pub other_strata: i64,
     /// Responses made by `minyi simulate`, not by residents (counted in everything above).
     pub simulated: i64,
+    /// Responses by channel, every county's and those filed under another (`other_strata`).
+    pub by_channel: BTreeMap<String, i64>,
 }
 
 impl Progress {
@@ -120,10 +126,12 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
     let mut any_flag = 0;
     let mut to_exclude = 0;
     let mut simulated = 0;
+    let mut city_channels: BTreeMap<String, i64> = BTreeMap::new();
     for row in rows {
         if row.channel == SIMULATED {
             simulated += row.count;
         }
+        *city_channels.entry(row.channel.clone()).or_default() += row.count;
         *completed.entry(&row.stratum).or_default() += row.count;
         *channels
             .entry(&row.stratum)
@@ -187,6 +195,7 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
         flagged_to_exclude: to_exclude,
         other_strata: total - known,
         simulated,
+        by_channel: city_channels,
     }
 }
 

@@ -13,6 +13,7 @@ use crate::evaluation::{
     on_its_scale, points_range, points_shown, points_shown_up, two_places_below, DomainResult,
     Evaluation, IndicatorResult, Status,
 };
+use crate::fieldwork::CHANNELS;
 use crate::invitations::Uptake;
 use crate::privacy::public::{public_row, CountyCell};
 use crate::privacy::public_cell;
@@ -624,8 +625,7 @@ pub(super) fn public_invitations(results: &PublishedResults) -> Option<&Uptake> 
 /// How the responses used came in, channel by channel ("公开链接 1200 份、邀请 150 份"); `None`
 /// for results published before the count existed.
 fn channels_line(m: &Messages, lang: Lang, by_channel: &BTreeMap<String, usize>) -> Option<String> {
-    const ORDER: [&str; 4] = ["open_link", "invitation", "interviewer", "simulated"];
-    let named = ORDER.iter().filter_map(|channel| {
+    let named = CHANNELS.iter().filter_map(|channel| {
         let count = by_channel.get(*channel)?;
         let name = m.text(lang, &format!("fieldwork.channel_{channel}"));
         Some(m.format(
@@ -637,7 +637,7 @@ fn channels_line(m: &Messages, lang: Lang, by_channel: &BTreeMap<String, usize>)
     // A channel this build does not name is still counted, under its own code.
     let others = by_channel
         .iter()
-        .filter(|(channel, _)| !ORDER.contains(&channel.as_str()))
+        .filter(|(channel, _)| !CHANNELS.contains(&channel.as_str()))
         .map(|(channel, count)| format!("{channel} {count}"));
     let separator = if lang == Lang::Zh { "、" } else { "; " };
     let channels = named.chain(others).collect::<Vec<_>>().join(separator);

@@ -80,6 +80,24 @@ fn the_progress_bulletin_is_a_csv_for_excel() {
         lines[8]
     );
     assert_eq!(usable, completed - excluded);
+    assert!(
+        lines[0].ends_with(",flagged,open_link,invitation,interviewer,simulated"),
+        "the responses by channel close the header: {}",
+        lines[0]
+    );
+    assert!(
+        lines[8].ends_with(",0,0,0,300"),
+        "a trial run's responses are marked simulated in every copy passed on: {}",
+        lines[8]
+    );
+    let simulated_by_county: i64 = lines[1..8]
+        .iter()
+        .map(|line| line.rsplit(',').next().unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(
+        simulated_by_county, 300,
+        "the counties' simulated responses add up"
+    );
     assert_eq!(
         city[6],
         format!("{:.4}", usable as f64 / 1400.0),
