@@ -84,7 +84,7 @@ impl Application {
         let accounts = Arc::new(Accounts::new(db.clone())?);
         let state = actix_web::web::Data::new(AppState {
             catalog: catalog.clone(),
-            accounts,
+            accounts: accounts.clone(),
             secure_cookies: settings.secure_cookies,
             pages: Pages::new()?,
             tokens: FormTokens::new(key.as_bytes()),
@@ -100,7 +100,7 @@ impl Application {
             files_not_loaded: imported.refused.iter().map(FileNotLoaded::from).collect(),
             surveys_dir: settings.surveys_dir.clone(),
         });
-        spawn_daily_work(catalog.clone());
+        spawn_daily_work(catalog.clone(), accounts);
         let base_url = base_url(settings, port);
         let mail = spawn_outbox_worker(settings, mailer, catalog.clone(), &base_url)?;
         let secure = settings.secure_cookies;
@@ -199,10 +199,10 @@ pub fn raise_open_files_limit() {
     }
 }
 
-/// Clears the traces owed by closed surveys (a clearing that failed at the close) and purges
-/// surveys whose retention period has ended: now, then once a day. Safe on several processes
-/// at once (both are idempotent).
-fn spawn_daily_work(catalog: Arc<Catalog>) {
+/// Clears the traces owed by closed surveys (a clearing that failed at the close), purges
+/// surveys whose retention period has ended and forgets ended sign-in windows: now, then once
+/// a day. Safe on several processes at once (each step is idempotent).
+fn spawn_daily_work(catalog: Arc<Catalog>, accounts: Arc<Accounts>) {
     actix_web::rt::spawn(async move {
         loop {
             let sweep = catalog.clone();
@@ -227,6 +227,12 @@ fn spawn_daily_work(catalog: Arc<Catalog>) {
                     responses = report.responses,
                     "retention period over: free text, client hashes and secret deleted"
                 );
+            }
+            let sign_ins = accounts.clone();
+            let now = chrono::Utc::now().timestamp();
+            let forget = move || sign_ins.forget_ended_sign_in_windows(now);
+            if let Some(forgotten) = daily_step("forgetting ended sign-in windows", forget).await {
+                tracing::info!(forgotten, "ended sign-in windows forgotten");
             }
             actix_web::rt::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
         }

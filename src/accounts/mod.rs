@@ -436,6 +436,22 @@ impl Accounts {
         }
     }
 
+    /// Deletes the sign-in counts of windows that have ended (what a quiet server's last failed
+    /// attempts left, among them keyed hashes of addresses typed that no account has), and
+    /// returns how many. Run daily; attempts delete them too as they come, but only theirs
+    /// and only when they come.
+    pub fn forget_ended_sign_in_windows(&self, now: i64) -> Result<usize, StorageError> {
+        let longest = throttle::PER_ACCOUNT
+            .window_seconds
+            .max(throttle::PER_NETWORK.window_seconds);
+        let forgotten = store::delete_ended_login_windows(&mut *self.db.conn()?, now - longest)?;
+        if forgotten > 0 {
+            // Nor in SQLite's log, whose older copies of the page still hold them.
+            self.db.empty_log()?;
+        }
+        Ok(forgotten)
+    }
+
     /// The account a session cookie belongs to, if the cookie is valid and its epoch current.
     pub fn session(&self, cookie: &str, now: i64) -> Result<Option<Account>, StorageError> {
         let Some(claim) = self.sessions.check(cookie, now) else {

@@ -157,8 +157,7 @@ pub fn count_login_attempt(
     stale_before: i64,
 ) -> Result<(i64, i32), StorageError> {
     conn.transaction(|conn| {
-        diesel::delete(login_failures::table.filter(login_failures::window_start.le(stale_before)))
-            .execute(conn)?;
+        delete_ended_login_windows(conn, stale_before)?;
         let upsert = diesel::insert_into(login_failures::table)
             .values((
                 login_failures::throttle_key.eq(key),
@@ -177,6 +176,19 @@ pub fn count_login_attempt(
             .filter(login_failures::throttle_key.eq(key))
             .first(conn)?)
     })
+}
+
+/// Deletes the sign-in counts of every window that started at or before `stale_before` (ended),
+/// and returns how many. Attempts delete them as they come; the daily run deletes what a quiet
+/// server's last attempts left.
+pub fn delete_ended_login_windows(
+    conn: &mut DbConnection,
+    stale_before: i64,
+) -> Result<usize, StorageError> {
+    Ok(
+        diesel::delete(login_failures::table.filter(login_failures::window_start.le(stale_before)))
+            .execute(conn)?,
+    )
 }
 
 /// Takes back one attempt counted under a key (a sign-in that succeeded is no failure of its

@@ -159,4 +159,24 @@ on_both_backends! {
         assert_eq!(elsewhere[..15], [422; 15], "the network's 20 are the five checked at the account and these");
         assert_eq!(elsewhere[15], 429, "the 21st checked password would be one too many");
     }
+
+    async fn a_quiet_servers_daily_run_forgets_the_sign_in_counts_of_ended_windows(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let accounts = Accounts::new(Database::connect(app.db.url.clone(), 2).expect("database")).expect("accounts");
+        let client = "127.0.0.1".parse().unwrap();
+        for _ in 0..2 {
+            let typed = accounts.sign_in("nobody@example.org", "wrong password", client, None, 1_000);
+            assert!(matches!(typed, Err(SignInError::WrongCredentials)), "{typed:?}");
+        }
+        let counted = crate::privacy::database_contents(&app.db);
+        assert!(counted.contains("address:"), "the unknown address is counted, as a keyed hash");
+
+        let too_soon = accounts.forget_ended_sign_in_windows(1_000 + 15 * 60 - 1).expect("forget");
+        let ended = accounts.forget_ended_sign_in_windows(1_000 + 15 * 60).expect("forget");
+
+        assert_eq!(too_soon, 0, "a window not yet over is kept: it still throttles");
+        assert_eq!(ended, 2, "the network's count and the address's, once the window is over");
+        let contents = crate::privacy::database_contents(&app.db);
+        assert!(!contents.contains("address:"), "no keyed hash of the address typed is left, in the file or its log");
+    }
 }
