@@ -260,6 +260,9 @@ impl AppError {
             sent_draft: None,
         };
         let mut response = HttpResponse::build(self.status());
+        // What went wrong is of this moment (a survey not yet open, a server busy, a session
+        // ended): no browser or shared cache keeps it to show again.
+        response.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
         if let Some(seconds) = self.retry_after() {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
         }

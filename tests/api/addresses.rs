@@ -2,6 +2,8 @@
 //! a hand-typed link gains a trailing slash, a wrong method or a mistyped path arrives. Each
 //! gets the answer HTTP defines and a page that says what happened, not "survey not found".
 
+use std::io::{Read, Write};
+
 use actix_web::http::Method;
 
 use crate::helpers::*;
@@ -74,6 +76,23 @@ async fn a_known_address_asked_with_another_method_is_405_and_names_the_methods(
         (204, Some("GET, HEAD, POST"))
     );
     assert!(page.body.is_empty());
+
+    // `OPTIONS *` (no path: the server as a whole, which clients cannot send by URL) is told
+    // every method some address takes.
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let answer = actix_web::web::block(move || {
+        let mut stream = std::net::TcpStream::connect(host).expect("connect");
+        stream
+            .write_all(b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        answer
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
+    assert!(answer.contains("allow: GET, HEAD, POST\r\n"), "{answer}");
 }
 
 #[actix_web::test]
@@ -100,6 +119,14 @@ async fn a_trailing_slash_leads_to_the_address_without_it() {
         .await;
     assert_eq!(page.status, 308);
     assert_eq!(page.location, Some(format!("/s/{EXAMPLE_ID}")));
+
+    // A method the address does not take is sent on too, to be told which it takes there.
+    let page = app.request(Method::PUT, &format!("/s/{EXAMPLE_ID}/")).await;
+    assert_eq!(
+        (page.status, page.location),
+        (308, Some(format!("/s/{EXAMPLE_ID}"))),
+        "not \"no such page\": the survey is there"
+    );
 
     // Nothing leads off the site: a path that only looks like another host is not found, and
     // its page's own links (language, text size) lead home rather than there.
@@ -171,4 +198,53 @@ async fn an_unknown_address_is_a_missing_page_not_a_missing_survey() {
     let page = app.get("/s/no-such-survey").await;
     assert_eq!(page.status, 404);
     assert!(page.body.contains("找不到这份问卷"));
+}
+
+#[actix_web::test]
+async fn the_home_page_is_kept_a_minute_and_an_error_page_never() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let headers = |method: Method, path: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .request(method, app.url(path))
+                .send()
+                .await
+                .expect("request");
+            let status = response.status().as_u16();
+            (
+                status,
+                header_of(&response, "cache-control"),
+                header_of(&response, "vary"),
+            )
+        }
+    };
+
+    let (status, cache_control, vary) = headers(Method::GET, "/").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        cache_control.as_deref(),
+        Some("public, max-age=60"),
+        "a poster's crowd is served from caches"
+    );
+    assert_eq!(
+        vary.as_deref(),
+        Some("Cookie, Accept-Language"),
+        "one copy per language and text size"
+    );
+
+    for (method, path, expected) in [
+        (Method::GET, "/s/no-such-survey", 404),
+        (Method::GET, "/no/such/page", 404),
+        (Method::DELETE, "/healthz", 405),
+    ] {
+        let (status, cache_control, _) = headers(method.clone(), path).await;
+        assert_eq!(status, expected, "{method} {path}");
+        assert_eq!(
+            cache_control.as_deref(),
+            Some("no-store"),
+            "{method} {path}: an error is of its moment, not kept"
+        );
+    }
 }

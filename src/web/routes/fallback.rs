@@ -1,7 +1,7 @@
 //! The answer to a request no route takes. A path the table knows, asked with another method,
-//! is 405 with `Allow` (and `OPTIONS` is told the methods); a known path written with a
-//! trailing slash, as a hand-typed or reformatted link often is, is sent to the path without
-//! it; anything else is "no such page", not "no such survey".
+//! is 405 with `Allow` (and `OPTIONS` is told the methods, `OPTIONS *` the server's); a known
+//! path written with a trailing slash, as a hand-typed or reformatted link often is, is sent to
+//! the path without it; anything else is "no such page", not "no such survey".
 
 use std::sync::OnceLock;
 
@@ -14,6 +14,12 @@ use crate::web::{lang_of, AppError, AppState, ROUTES};
 
 pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let lang = lang_of(&req);
+    // `OPTIONS *` asks what the server as a whole takes (RFC 9110, 9.3.7).
+    if req.method() == Method::OPTIONS && req.uri() == "*" {
+        return HttpResponse::NoContent()
+            .insert_header((header::ALLOW, "GET, HEAD, POST"))
+            .finish();
+    }
     let allowed = methods_for(routed_path(&req));
     if !allowed.is_empty() {
         let allow = allowed.join(", ");
@@ -64,7 +70,8 @@ fn methods_for(path: &str) -> Vec<&'static str> {
     methods
 }
 
-/// Where a known path asked for with one trailing slash lives (with the query kept).
+/// Where a known path asked for with one trailing slash lives (with the query kept), whatever
+/// the method: one it does not take is then told so there (405, with the methods it takes).
 /// Only a path the table knows is redirected, and every such path starts with `/` and a
 /// name, so the target stays on this site. Decided on the path as routed; the target is the
 /// path as sent (a valid header, whatever it decodes to), which routes the same.
@@ -72,10 +79,7 @@ fn without_trailing_slash(req: &HttpRequest) -> Option<String> {
     let routed = routed_path(req)
         .strip_suffix('/')
         .filter(|t| !t.is_empty())?;
-    let answered = patterns()
-        .iter()
-        .any(|(pattern, route)| pattern.is_match(routed) && route.takes(req.method()));
-    if !answered {
+    if methods_for(routed).is_empty() {
         return None;
     }
     let trimmed = req.path().strip_suffix('/')?;

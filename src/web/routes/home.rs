@@ -1,5 +1,6 @@
 //! `/`: the surveys open now.
 
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -54,6 +55,10 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         json!({ "page_title": title, "surveys": open, "published": published }),
     ) {
         Ok(html) => HttpResponse::Ok()
+            // A minute: a poster's crowd is served from caches, and a survey opened or closed
+            // shows soon. The reading cookies and the browser's languages change the page.
+            .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+            .insert_header((header::VARY, "Cookie, Accept-Language"))
             .content_type("text/html; charset=utf-8")
             .body(html),
         Err(e) => crate::web::AppError::Unexpected(e).render(&state.pages, lang, &req, None),
@@ -64,10 +69,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
 /// than the 404 page (a third of the form's bytes again on a resident's first visit).
 pub async fn favicon() -> HttpResponse {
     HttpResponse::NoContent()
-        .insert_header((
-            actix_web::http::header::CACHE_CONTROL,
-            "public, max-age=86400",
-        ))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .finish()
 }
 
@@ -79,7 +81,7 @@ pub async fn draft_script(req: HttpRequest) -> HttpResponse {
         == Some(crate::web::pages::draft_script_path());
     HttpResponse::Ok()
         .insert_header((
-            actix_web::http::header::CACHE_CONTROL,
+            header::CACHE_CONTROL,
             if current {
                 "public, max-age=31536000, immutable"
             } else {
