@@ -80,6 +80,11 @@ pub enum SyntaxHint {
     QuoteKey { key: String },
     /// A number written in quotes, where a number is expected: the number to write.
     NumberInQuotes { number: String },
+    /// Half-width double quotes inside a text (`"您的"性别""`), which end it instead.
+    QuotesInsideText,
+    /// A long `"""…"""` text left open: the `"""` that opens the next one, on `line`,
+    /// closes it instead.
+    UnclosedLongText { line: usize },
 }
 
 impl fmt::Display for SyntaxHint {
@@ -270,6 +275,17 @@ impl SyntaxHint {
                 "hint_number_in_quotes",
                 "A number is written without quotes: {number}.",
                 number = number
+            ),
+            SyntaxHint::UnclosedLongText { line } => said!(
+                "hint_unclosed_long_text",
+                "The \"\"\" on line {line} closes a long text opened above it instead of opening \
+                 one: that text lacks its closing \"\"\".",
+                line = line
+            ),
+            SyntaxHint::QuotesInsideText => said!(
+                "hint_quotes_inside_text",
+                "A half-width double quote ends the text: inside it, quote with “…” or 「…」, or \
+                 write \\\" for a half-width one."
             ),
         }
     }

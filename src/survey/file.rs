@@ -336,6 +336,58 @@ fn outside_strings(line: &str) -> String {
     outside
 }
 
+/// What a `"…"` text on the line that ends where the writing goes on most likely meant: a
+/// closing quote left out (`zh = "比较满意, en = "Fairly"`: the text runs on into the next key),
+/// or half-width quotes meant as part of the text (`"您的"性别""`). A text that ends before a
+/// space, a comma, a bracket or a comment is followed by TOML, not by more of itself.
+fn quote_slip(line: &str) -> Option<SyntaxHint> {
+    if line.contains("\"\"\"") || line.contains("'''") {
+        return None;
+    }
+    let mut chars = line.chars().peekable();
+    let mut escaped = false;
+    let mut quote: Option<char> = None;
+    let mut text = String::new();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => {
+                quote = None;
+                let goes_on = chars
+                    .peek()
+                    .is_some_and(|&next| !next.is_whitespace() && !",]}#".contains(next));
+                if q == '"' && goes_on && chars.clone().any(|c| c == '"') {
+                    return Some(if text.contains('=') {
+                        SyntaxHint::UnclosedQuote
+                    } else {
+                        SyntaxHint::QuotesInsideText
+                    });
+                }
+            }
+            Some(_) => text.push(c),
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                text.clear();
+            }
+            None if c == '#' => return None,
+            None => {}
+        }
+    }
+    None
+}
+
+/// A long text left open above the error's `line`: the line before it opens one
+/// (`description.en = """`), yet the parser stopped right after it, so those quotes closed
+/// the text before instead (an opening would have made the next line text).
+fn unclosed_long_text(source: &str, line: usize) -> Option<SyntaxHint> {
+    let before = source.lines().nth(line.checked_sub(2)?)?;
+    let before = before.split('#').next().unwrap_or(before).trim_end();
+    let (key, quotes) = before.rsplit_once('=')?;
+    let opens = matches!(quotes.trim(), "\"\"\"" | "'''") && !key.contains(['"', '\'']);
+    opens.then_some(SyntaxHint::UnclosedLongText { line: line - 1 })
+}
+
 /// The full-width punctuation a Chinese input method types, found outside `"…"` and `'…'`
 /// strings of a line (inside them it is just text), each once.
 fn full_width_outside_strings(line: &str) -> Vec<char> {
@@ -370,6 +422,9 @@ fn syntax_hint(line: &str) -> Option<SyntaxHint> {
         .any(|c| ('０'..='９').contains(&c) || c == '\u{3000}' || c == '\u{a0}')
     {
         return Some(SyntaxHint::FullWidthDigits);
+    }
+    if let Some(hint) = quote_slip(line) {
+        return Some(hint);
     }
     let (key, value) = line.split_once('=')?;
     let value = value.split('#').next().unwrap_or(value).trim();
@@ -537,7 +592,10 @@ impl<'a> Document<'a> {
                             .join(" "),
                     });
                 }
-                problem.hints.extend(syntax_hint(text));
+                match unclosed_long_text(source, line) {
+                    Some(hint) => problem.hints.push(hint),
+                    None => problem.hints.extend(syntax_hint(text)),
+                }
                 // Else what the parser's message means (after a slip named above, its words
                 // would mislead: a date written 2016/11/30 is not a text to quote).
                 if problem.hints.is_empty() && message.starts_with("invalid unquoted key") {

@@ -348,6 +348,17 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
         ("any_of = [\"1\" \"2\"]", SyntaxHint::MissingComma),
         ("code = 01", SyntaxHint::LeadingZero),
         ("zh = \"是\" en = \"Yes\"", SyntaxHint::MoreOnTheLine),
+        // Quotes meant as part of a text end it: say how to quote inside one.
+        ("text = \"您的\"性别\"是\"", SyntaxHint::QuotesInsideText),
+        (
+            "text = { zh = \"请选\"是\"或\"否\"\", en = \"Yes or no\" }",
+            SyntaxHint::QuotesInsideText,
+        ),
+        // A closing quote left out: the text runs on into the next key.
+        (
+            "{ code = \"4\", zh = \"比较满意, en = \"Fairly satisfied\" },",
+            SyntaxHint::UnclosedQuote,
+        ),
         // A slip the line shows is named instead: the parser's words would mislead.
         (
             "fieldwork_end = 2016/11/30",
@@ -435,6 +446,12 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
             },
         ),
         ("zh = 您的性别\"", SyntaxHint::UnquotedText),
+        // A long text left open: the next one's opening quotes close it, and the parser stops
+        // at that one's first line, which reads as a key without a value.
+        (
+            "description.zh = \"\"\"\n嘉兴市食品安全\ndescription.en = \"\"\"\nFood safety in Jiaxing\n\"\"\"",
+            SyntaxHint::UnclosedLongText { line: 3 },
+        ),
     ];
     for (source, hint) in cases {
         let error = problems_of(source);
