@@ -356,8 +356,11 @@ fn quote_slip(line: &str) -> Option<SyntaxHint> {
                 quote = None;
                 let goes_on = chars
                     .peek()
-                    .is_some_and(|&next| !next.is_whitespace() && !",]}#".contains(next));
-                if q == '"' && goes_on && chars.clone().any(|c| c == '"') {
+                    .is_some_and(|&next| !next.is_whitespace() && !",]}#=.\"'".contains(next));
+                // Up to the next quote reads as more text, not as TOML (`"4"zh = "…"`).
+                let words: String = chars.clone().take_while(|&c| c != '"').collect();
+                let more_text = !words.contains(['=', ',', '[', '{']);
+                if q == '"' && goes_on && more_text && chars.clone().any(|c| c == '"') {
                     return Some(if text.contains('=') {
                         SyntaxHint::UnclosedQuote
                     } else {

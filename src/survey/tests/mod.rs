@@ -354,6 +354,9 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
             "text = { zh = \"请选\"是\"或\"否\"\", en = \"Yes or no\" }",
             SyntaxHint::QuotesInsideText,
         ),
+        // TOML right after a closing quote is no quote inside a text.
+        ("any_of = [\"yes\"\"no\"]", SyntaxHint::MissingComma),
+        ("zh = \"您的性别\"en = \"Sex\"", SyntaxHint::MoreOnTheLine),
         // A closing quote left out: the text runs on into the next key.
         (
             "{ code = \"4\", zh = \"比较满意, en = \"Fairly satisfied\" },",

@@ -20,7 +20,16 @@ pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
             .insert_header((header::ALLOW, "GET, HEAD, POST"))
             .finish();
     }
-    let allowed = methods_for(routed_path(&req));
+    let routed = routed_path(&req);
+    let mut allowed = methods_for(routed);
+    // A slashed known address asked with a method it does not take is told so at once, not
+    // sent on with its body to be told there.
+    if let Some(there) = routed.strip_suffix('/').filter(|_| allowed.is_empty()) {
+        let methods = methods_for(there);
+        if !methods.contains(&req.method().as_str()) {
+            allowed = methods;
+        }
+    }
     if !allowed.is_empty() {
         let allow = allowed.join(", ");
         if req.method() == Method::OPTIONS {
@@ -70,8 +79,7 @@ fn methods_for(path: &str) -> Vec<&'static str> {
     methods
 }
 
-/// Where a known path asked for with one trailing slash lives (with the query kept), whatever
-/// the method: one it does not take is then told so there (405, with the methods it takes).
+/// Where a known path asked for with one trailing slash lives (with the query kept).
 /// Only a path the table knows is redirected, and every such path starts with `/` and a
 /// name, so the target stays on this site. Decided on the path as routed; the target is the
 /// path as sent (a valid header, whatever it decodes to), which routes the same.
