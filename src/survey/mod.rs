@@ -24,6 +24,7 @@ mod load;
 mod notes;
 mod quality;
 pub mod stored_answers;
+mod syntax_hints;
 mod versions;
 
 use sha2::{Digest, Sha256};

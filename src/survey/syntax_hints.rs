@@ -1,0 +1,244 @@
+//! What the line of a TOML syntax error most likely got wrong, for the slips a person copying
+//! the example makes: the heuristics behind [`SyntaxHint`]. The parser's own message is terse
+//! English ("duplicate key", "string values must be quoted") and often leads them astray.
+
+use super::error::SyntaxHint;
+
+/// What a line holds outside its `"…"` and `'…'` strings, up to a comment: where punctuation
+/// and spaces are TOML's (inside a string they are just text).
+fn outside_strings(line: &str) -> String {
+    let mut outside = String::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' => break,
+            None => outside.push(c),
+        }
+    }
+    outside
+}
+
+/// What a `"…"` text on the line that ends where the writing goes on most likely meant: a
+/// closing quote left out (`zh = "比较满意, en = "Fairly"`: the text runs on into the next key),
+/// or half-width quotes meant as part of the text (`"您的"性别""`). A text that ends before a
+/// space, a comma, a bracket or a comment is followed by TOML, not by more of itself.
+fn quote_slip(line: &str) -> Option<SyntaxHint> {
+    if line.contains("\"\"\"") || line.contains("'''") {
+        return None;
+    }
+    let mut chars = line.chars().peekable();
+    let mut escaped = false;
+    let mut quote: Option<char> = None;
+    let mut text = String::new();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => {
+                quote = None;
+                let goes_on = chars
+                    .peek()
+                    .is_some_and(|&next| !next.is_whitespace() && !",]}#=.\"'".contains(next));
+                // Up to the next quote reads as more text, not as TOML (`"4"zh = "…"`).
+                let words: String = chars.clone().take_while(|&c| c != '"').collect();
+                let more_text = !words.contains(['=', ',', '[', '{']);
+                if q == '"' && goes_on && more_text && chars.clone().any(|c| c == '"') {
+                    return Some(if text.contains('=') {
+                        SyntaxHint::UnclosedQuote
+                    } else {
+                        SyntaxHint::QuotesInsideText
+                    });
+                }
+            }
+            Some(_) => text.push(c),
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                text.clear();
+            }
+            None if c == '#' => return None,
+            None => {}
+        }
+    }
+    None
+}
+
+/// A long text left open above the error's `line`: the line before it opens one
+/// (`description.en = """`), yet the parser stopped right after it, so those quotes closed
+/// the text before instead (an opening would have made the next line text).
+pub(super) fn unclosed_long_text(source: &str, line: usize) -> Option<SyntaxHint> {
+    let before = source.lines().nth(line.checked_sub(2)?)?;
+    let before = before.split('#').next().unwrap_or(before).trim_end();
+    let (key, quotes) = before.rsplit_once('=')?;
+    let opens = matches!(quotes.trim(), "\"\"\"" | "'''") && !key.contains(['"', '\'']);
+    opens.then_some(SyntaxHint::UnclosedLongText { line: line - 1 })
+}
+
+/// The full-width punctuation a Chinese input method types, found outside `"…"` and `'…'`
+/// strings of a line (inside them it is just text), each once.
+pub(super) fn full_width_outside_strings(line: &str) -> Vec<char> {
+    const WIDE: &str = "“”‘’＝，。：；［］｛｝（）＂＇＃【】";
+    let mut found = Vec::new();
+    for c in outside_strings(line).chars() {
+        if WIDE.contains(c) && !found.contains(&c) {
+            found.push(c);
+        }
+    }
+    found
+}
+
+/// What the line of a syntax error most likely meant, for the slips a person copying the
+/// example makes: a repeated block with single brackets, a date written otherwise, a number
+/// written with %, 万 or thousands separators, full-width digits or spaces, a key that needs
+/// quotes. TOML's own message says "duplicate key" or "string values must be quoted", which
+/// leads them astray.
+pub(super) fn syntax_hint(line: &str) -> Option<SyntaxHint> {
+    const BLOCKS: [&str; 4] = ["questions", "indicators", "margins", "strata.units"];
+    if let Some(name) = line
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .filter(|name| BLOCKS.contains(name))
+    {
+        return Some(SyntaxHint::SingleBrackets {
+            name: name.to_owned(),
+        });
+    }
+    if outside_strings(line)
+        .chars()
+        .any(|c| ('０'..='９').contains(&c) || c == '\u{3000}' || c == '\u{a0}')
+    {
+        return Some(SyntaxHint::FullWidthDigits);
+    }
+    if let Some(hint) = quote_slip(line) {
+        return Some(hint);
+    }
+    let (key, value) = line.split_once('=')?;
+    let value = value.split('#').next().unwrap_or(value).trim();
+    if let Some(written) = date_meant(value) {
+        return Some(SyntaxHint::Date { written });
+    }
+    if let Some(hint) = number_hint(value) {
+        return Some(hint);
+    }
+    let key = key.trim();
+    let bare = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let quoted = key.starts_with(['"', '\'', '[', '{']);
+    (!key.is_empty() && !quoted && !key.chars().all(bare)).then(|| SyntaxHint::QuoteKey {
+        key: key.to_owned(),
+    })
+}
+
+/// The key around `offset` that a bare key cannot be (`60+` inside `{ 60+ = 0.19 }`), to
+/// quote.
+pub(super) fn bare_key_at(source: &str, offset: usize) -> Option<SyntaxHint> {
+    let delimiter = |c: char| c.is_whitespace() || matches!(c, '{' | ',' | '=' | '[' | '}');
+    let start = source.get(..offset)?.rfind(delimiter).map_or(0, |i| i + 1);
+    let rest = source.get(start..)?;
+    let key = &rest[..rest.find(delimiter).unwrap_or(rest.len())];
+    (!key.is_empty()).then(|| SyntaxHint::QuoteKey {
+        key: key.to_owned(),
+    })
+}
+
+/// The date a value written otherwise than `2016-10-05` means: with slashes, dots, full-width
+/// hyphens, 年月日, or a one-digit month or day. `None` for anything else.
+fn date_meant(value: &str) -> Option<String> {
+    let normal: String = value
+        .trim_end_matches(['日', '号'])
+        .chars()
+        .map(|c| match c {
+            '年' | '月' | '－' | '—' | '–' | '‐' | '/' | '／' | '.' | '．' => '-',
+            other => other,
+        })
+        .collect();
+    let parts: Vec<&str> = normal.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return None;
+    };
+    let digits = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    let written = format!("{year}-{month:0>2}-{day:0>2}");
+    (digits(year, 4..=4) && digits(month, 1..=2) && digits(day, 1..=2) && written != value)
+        .then_some(written)
+}
+
+/// What a number written as a person writes it on paper should be: a share with %, a count
+/// with 万 or 亿, or with thousands separators.
+pub(super) fn number_hint(value: &str) -> Option<SyntaxHint> {
+    if let Some(number) = value.strip_suffix(['%', '％']) {
+        if let Ok(percent) = number.trim().parse::<f64>() {
+            return Some(SyntaxHint::Percent {
+                percent: percent.to_string(),
+                fraction: (percent / 100.0).to_string(),
+            });
+        }
+    }
+    for (unit, zeros) in [('万', 4), ('亿', 8)] {
+        if let Some(number) = value
+            .strip_suffix(unit)
+            .and_then(|n| in_full(n.trim(), zeros))
+        {
+            return Some(SyntaxHint::ChineseNumber {
+                written: value.to_owned(),
+                number,
+            });
+        }
+    }
+    let groups: Vec<&str> = value.split([',', ' ', '，']).collect();
+    let grouped = groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+    grouped.then(|| SyntaxHint::ThousandsSeparator {
+        number: groups.concat(),
+    })
+}
+
+/// `number` (digits, perhaps a decimal point) times 10^`zeros`, written out: `61.27` and 4
+/// give `612700`. `None` when that is no whole number or `number` no plain decimal.
+fn in_full(number: &str, zeros: usize) -> Option<String> {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let plain = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !plain(whole) || !plain(fraction) || fraction.len() > zeros {
+        return None;
+    }
+    let written = format!("{whole}{fraction:0<zeros$}");
+    let trimmed = written.trim_start_matches('0');
+    Some(if trimmed.is_empty() { "0" } else { trimmed }.to_owned())
+}
+
+/// What the TOML parser's message about `line` means, in plain words, for the mistakes a clerk
+/// most often makes (the message itself is terse English).
+pub(super) fn parser_hint(message: &str, line: &str) -> Option<SyntaxHint> {
+    let what = message.split(", expected").next().unwrap_or_default();
+    // `key =` with nothing after it (but perhaps a comment) reads as an unquoted text.
+    let no_value = line
+        .split('#')
+        .next()
+        .unwrap_or(line)
+        .trim_end()
+        .ends_with('=');
+    Some(match what {
+        "string values must be quoted" if no_value => SyntaxHint::NoValue,
+        "missing value" | "missing value for key" => SyntaxHint::NoValue,
+        // The same message names a control character inside a closed text.
+        "invalid basic string" if message.ends_with("expected `\"`") => SyntaxHint::UnclosedQuote,
+        "duplicate key" => SyntaxHint::DuplicateKey,
+        "key with no value" | "missing assignment between key-value pairs" => SyntaxHint::NoValue,
+        "unclosed array table" | "unclosed table" => SyntaxHint::UnclosedHeader,
+        "unclosed array" | "unclosed inline table" => SyntaxHint::UnclosedBrackets,
+        "string values must be quoted" | "invalid boolean" | "missing opening quote" => {
+            SyntaxHint::UnquotedText
+        }
+        "missing comma between array elements" => SyntaxHint::MissingComma,
+        "unexpected leading zero" => SyntaxHint::LeadingZero,
+        "unexpected key or value" => SyntaxHint::MoreOnTheLine,
+        _ => return None,
+    })
+}
