@@ -82,9 +82,13 @@ pub enum SyntaxHint {
     NumberInQuotes { number: String },
     /// Half-width double quotes inside a text (`"您的"性别""`), which end it instead.
     QuotesInsideText,
-    /// A long `"""…"""` text left open: the `"""` that opens the next one, on `line`,
-    /// closes it instead.
-    UnclosedLongText { line: usize },
+    /// A long text (`"""…"""` or `'''…'''`) opened on line `opened` and left open: the
+    /// `quotes` meant to open the next one, on `line`, close it instead.
+    UnclosedLongText {
+        line: usize,
+        opened: usize,
+        quotes: &'static str,
+    },
 }
 
 impl fmt::Display for SyntaxHint {
@@ -276,11 +280,17 @@ impl SyntaxHint {
                 "A number is written without quotes: {number}.",
                 number = number
             ),
-            SyntaxHint::UnclosedLongText { line } => said!(
+            SyntaxHint::UnclosedLongText {
+                line,
+                opened,
+                quotes,
+            } => said!(
                 "hint_unclosed_long_text",
-                "The \"\"\" on line {line} closes a long text opened above it instead of opening \
-                 one: that text lacks its closing \"\"\".",
-                line = line
+                "The {quotes} on line {line} closes the long text opened on line {opened} instead \
+                 of opening one: that text lacks its closing {quotes}.",
+                line = line,
+                opened = opened,
+                quotes = quotes
             ),
             SyntaxHint::QuotesInsideText => said!(
                 "hint_quotes_inside_text",

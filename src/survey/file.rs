@@ -351,7 +351,10 @@ impl<'a> Document<'a> {
                 .found(found);
                 problem.line = Some(line);
                 problem.column = u32::try_from(column).ok();
-                if !wide.is_empty() {
+                // A long text left open turns the next one's words into TOML: their
+                // punctuation is no slip of the input method.
+                let long_text_left_open = unclosed_long_text(source, line);
+                if !wide.is_empty() && long_text_left_open.is_none() {
                     problem.hints.push(SyntaxHint::FullWidthPunctuation {
                         marks: wide
                             .iter()
@@ -360,7 +363,7 @@ impl<'a> Document<'a> {
                             .join(" "),
                     });
                 }
-                match unclosed_long_text(source, line) {
+                match long_text_left_open {
                     Some(hint) => problem.hints.push(hint),
                     None => problem.hints.extend(syntax_hint(text)),
                 }

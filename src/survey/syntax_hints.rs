@@ -68,15 +68,91 @@ fn quote_slip(line: &str) -> Option<SyntaxHint> {
     None
 }
 
-/// A long text left open above the error's `line`: the line before it opens one
-/// (`description.en = """`), yet the parser stopped right after it, so those quotes closed
-/// the text before instead (an opening would have made the next line text).
+/// A long text left open above the error's `line`: the last line before it that holds
+/// anything opens one (`description.en = """`), yet as TOML reads the lines above that one, a
+/// long text with the same quotes is still open there, so those quotes closed it instead and
+/// the text meant to follow became TOML (blank lines and comments parse, so the parser stops
+/// at the first line of words).
 pub(super) fn unclosed_long_text(source: &str, line: usize) -> Option<SyntaxHint> {
-    let before = source.lines().nth(line.checked_sub(2)?)?;
-    let before = before.split('#').next().unwrap_or(before).trim_end();
-    let (key, quotes) = before.rsplit_once('=')?;
-    let opens = matches!(quotes.trim(), "\"\"\"" | "'''") && !key.contains(['"', '\'']);
-    opens.then_some(SyntaxHint::UnclosedLongText { line: line - 1 })
+    let lines: Vec<&str> = source.lines().take(line.checked_sub(1)?).collect();
+    let (index, before) = lines.iter().enumerate().rev().find(|(_, text)| {
+        let text = text.trim();
+        !text.is_empty() && !text.starts_with('#')
+    })?;
+    let code = before.split('#').next().unwrap_or(before).trim_end();
+    let (key, quotes) = code.rsplit_once('=')?;
+    let quotes = quotes.trim();
+    if !matches!(quotes, "\"\"\"" | "'''") || key.contains(['"', '\'']) {
+        return None;
+    }
+    let (open, opened) = long_text_left_open(&lines[..index])?;
+    (open == quotes).then_some(SyntaxHint::UnclosedLongText {
+        line: index + 1,
+        opened,
+        quotes: open,
+    })
+}
+
+/// The quotes and 1-based line of a long text (`"""…"""` or `'''…'''`) still open at the end of
+/// `lines`, read as TOML reads strings and comments.
+fn long_text_left_open(lines: &[&str]) -> Option<(&'static str, usize)> {
+    enum Reading {
+        Code,
+        Comment,
+        Text(u8),
+        LongText(&'static str, usize),
+    }
+    let mut reading = Reading::Code;
+    let mut escaped = false;
+    for (number, line) in lines.iter().enumerate() {
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let rest = &bytes[i..];
+            match reading {
+                Reading::Comment => break,
+                Reading::Code => {
+                    let long = ["\"\"\"", "'''"];
+                    if let Some(long) = long.into_iter().find(|q| rest.starts_with(q.as_bytes())) {
+                        reading = Reading::LongText(long, number + 1);
+                        i += 2;
+                    } else if matches!(bytes[i], b'"' | b'\'') {
+                        reading = Reading::Text(bytes[i]);
+                    } else if bytes[i] == b'#' {
+                        reading = Reading::Comment;
+                    }
+                }
+                _ if escaped => escaped = false,
+                Reading::Text(b'"') | Reading::LongText("\"\"\"", _) if bytes[i] == b'\\' => {
+                    escaped = true;
+                }
+                Reading::Text(quote) if bytes[i] == quote => reading = Reading::Code,
+                Reading::Text(_) => {}
+                Reading::LongText(long, _) if rest.starts_with(long.as_bytes()) => {
+                    // Up to two more quotes may end the text itself (`""""` is `"` then `"""`).
+                    let more = rest[3..]
+                        .iter()
+                        .take(2)
+                        .take_while(|&&b| b == rest[0])
+                        .count();
+                    i += 2 + more;
+                    reading = Reading::Code;
+                }
+                Reading::LongText(..) => {}
+            }
+            i += 1;
+        }
+        // A line ends comments and one-line texts; a backslash at a line's end joins the next
+        // line in a long text and escapes nothing on it.
+        escaped = false;
+        if matches!(reading, Reading::Comment | Reading::Text(_)) {
+            reading = Reading::Code;
+        }
+    }
+    match reading {
+        Reading::LongText(quotes, line) => Some((quotes, line)),
+        _ => None,
+    }
 }
 
 /// The full-width punctuation a Chinese input method types, found outside `"…"` and `'…'`

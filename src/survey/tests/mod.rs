@@ -453,13 +453,50 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
         // at that one's first line, which reads as a key without a value.
         (
             "description.zh = \"\"\"\n嘉兴市食品安全\ndescription.en = \"\"\"\nFood safety in Jiaxing\n\"\"\"",
-            SyntaxHint::UnclosedLongText { line: 3 },
+            SyntaxHint::UnclosedLongText {
+                line: 3,
+                opened: 1,
+                quotes: "\"\"\"",
+            },
+        ),
+        // Blank lines after the stolen quotes parse: the parser stops at the first words,
+        // whose Chinese punctuation is text, not a slip of the input method.
+        (
+            "title = \"x\"\ndescription.zh = \"\"\"\n嘉兴市\n\ndescription.en = \"\"\"\n\n食品安全，满意度\n\"\"\"",
+            SyntaxHint::UnclosedLongText {
+                line: 5,
+                opened: 2,
+                quotes: "\"\"\"",
+            },
+        ),
+        (
+            "description.zh = '''\n嘉兴市\ndescription.en = '''\nFood safety\n'''",
+            SyntaxHint::UnclosedLongText {
+                line: 3,
+                opened: 1,
+                quotes: "'''",
+            },
         ),
     ];
     for (source, hint) in cases {
         let error = problems_of(source);
         let problem = &error.problems[0];
         assert_eq!(problem.hints, vec![hint], "{source:?}: {error}");
+    }
+    // A long text that truly opens on the line before the error (here a bad escape on its
+    // first line) closed nothing: the texts above it are closed.
+    for source in [
+        "title = \"a \\\"b\\\" c\" # \"\"\"\ndescription.zh = \"\"\"\nC:\\path\n\"\"\"",
+        "note = '''a'''\ndescription.zh = \"\"\"\nC:\\path\n\"\"\"",
+    ] {
+        let error = problems_of(source);
+        assert!(
+            !error.problems[0]
+                .hints
+                .iter()
+                .any(|hint| matches!(hint, SyntaxHint::UnclosedLongText { .. })),
+            "{source:?}: {error}"
+        );
     }
     // A control character inside a closed text is no missing quote.
     let error = problems_of("title = \"a\u{1}b\"");
