@@ -445,10 +445,10 @@ impl Accounts {
             .window_seconds
             .max(throttle::PER_NETWORK.window_seconds);
         let forgotten = store::delete_ended_login_windows(&mut *self.db.conn()?, now - longest)?;
-        if forgotten > 0 {
-            // Nor in SQLite's log, whose older copies of the page still hold them.
-            self.db.empty_log()?;
-        }
+        // Nor in SQLite's log, whose older copies of the page still hold them. Emptied at
+        // every run, not only one that deleted rows: a run whose deletion committed but whose
+        // emptying failed finds nothing to delete the next time, yet the log still holds them.
+        self.db.empty_log()?;
         Ok(forgotten)
     }
 

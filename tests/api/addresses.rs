@@ -92,7 +92,10 @@ async fn a_known_address_asked_with_another_method_is_405_and_names_the_methods(
     .await
     .unwrap();
     assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
-    assert!(answer.contains("allow: GET, HEAD, POST\r\n"), "{answer}");
+    assert!(
+        answer.contains("allow: GET, HEAD, POST, OPTIONS\r\n"),
+        "{answer}"
+    );
 }
 
 #[actix_web::test]

@@ -17,7 +17,7 @@ pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
     // `OPTIONS *` asks what the server as a whole takes (RFC 9110, 9.3.7).
     if req.method() == Method::OPTIONS && req.uri() == "*" {
         return HttpResponse::NoContent()
-            .insert_header((header::ALLOW, "GET, HEAD, POST"))
+            .insert_header((header::ALLOW, "GET, HEAD, POST, OPTIONS"))
             .finish();
     }
     let routed = routed_path(&req);
