@@ -42,6 +42,10 @@ pub enum AuditAction {
     SimulatedRemoved,
     /// A survey's messages given up on queued again (`minyi mail retry`, the dashboard).
     MailRetried,
+    /// An interviewer link issued (`minyi interviewer issue`): answers may come through it.
+    InterviewerLinkIssued,
+    /// An interviewer link withdrawn: answers no longer come through it.
+    InterviewerLinkWithdrawn,
 }
 
 impl AuditAction {
@@ -67,6 +71,8 @@ impl AuditAction {
             AuditAction::TracesCleared => "traces_cleared",
             AuditAction::SimulatedRemoved => "simulated_removed",
             AuditAction::MailRetried => "mail_retried",
+            AuditAction::InterviewerLinkIssued => "interviewer_link_issued",
+            AuditAction::InterviewerLinkWithdrawn => "interviewer_link_withdrawn",
         }
     }
 

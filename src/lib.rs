@@ -11,6 +11,7 @@ pub mod evaluation;
 pub mod fieldwork;
 pub mod files;
 pub mod ingest;
+pub mod interviewers;
 pub mod invitations;
 pub mod lifecycle;
 pub mod mail;

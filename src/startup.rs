@@ -153,7 +153,7 @@ impl Application {
     }
 }
 
-fn base_url(settings: &Settings, port: u16) -> String {
+pub(crate) fn base_url(settings: &Settings, port: u16) -> String {
     settings.public_url.clone().unwrap_or_else(|| {
         let host = settings
             .bind

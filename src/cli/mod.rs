@@ -3,6 +3,7 @@
 //! `minyi` alone serves.
 
 mod fieldwork;
+mod interviewers;
 mod people;
 mod release;
 mod surveys;
@@ -146,6 +147,10 @@ enum Command {
         #[arg(long)]
         emails: PathBuf,
     },
+    /// Links for interviewers, who enter the answers of the residents they interview (face to
+    /// face or by telephone) on one device: stored with channel `interviewer`.
+    #[command(subcommand)]
+    Interviewer(InterviewerCommand),
     /// Mail a reminder, with a new link, to every invited address whose invitation is unused.
     /// Refused within 3 days of the survey's last reminder round, unless --force
     Remind {
@@ -220,6 +225,31 @@ enum MailCommand {
     /// Queue again a survey's messages that were given up on (`minyi survey status ID` counts
     /// them and says why), once the mail server works again.
     Retry { id: String },
+}
+
+#[derive(Subcommand)]
+enum InterviewerCommand {
+    /// Issue a link to a draft or open survey and print it, once (only its hash is kept). It
+    /// works for every interview until withdrawn or the survey closes.
+    Issue {
+        id: String,
+        /// What names the link in lists and the audit log: an interviewer's code (A07) or a
+        /// team (电话组1), not a resident's name
+        #[arg(long)]
+        label: String,
+        /// The county every interview through the link is for (a code or name of the survey's
+        /// counties); without it the interviewer asks the county question
+        #[arg(long)]
+        county: Option<String>,
+    },
+    /// List a survey's interviewer links: label, county, issued, withdrawn.
+    List { id: String },
+    /// Stop a survey's working link with this label: forms sent through it are refused.
+    Withdraw {
+        id: String,
+        #[arg(long)]
+        label: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -353,6 +383,7 @@ pub fn main() -> ExitCode {
         Command::Progress { id, format } => progress(&id, format),
         Command::Invite { id, emails } => invite(&id, &emails),
         Command::Remind { id, force } => remind(&id, force),
+        Command::Interviewer(command) => interviewers::interviewer(command),
         Command::Mail(MailCommand::Retry { id }) => retry_mail(&id),
     };
     match result {

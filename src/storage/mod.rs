@@ -7,6 +7,7 @@ mod audit;
 mod backup;
 mod connection;
 mod ingest;
+mod interviewers;
 mod invitations;
 mod keys;
 mod outbox;
@@ -26,6 +27,10 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub use backup::{backup_sqlite, restore_sqlite, BackupError, Restored};
 pub use connection::{DatabaseUrl, DatabaseUrlError, DbConnection};
 pub use ingest::{quota_places_taken, store_submissions, Submission};
+pub use interviewers::{
+    find_interviewer_link, insert_interviewer_link, interviewer_links, withdraw_interviewer_link,
+    InterviewerLinkRecord,
+};
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
 pub use surveys::{Earlier, ImportOutcome, Replacing, Shown, SurveyRecord, VersionFile};
 

@@ -138,6 +138,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminder_rounds,
     unused_invitations,
     invitation_links,
+    interviewer_links,
     outbox,
     stratum_quotas
 );
@@ -180,6 +181,17 @@ diesel::table! {
     invitation_links (token_hash) {
         token_hash -> Text,
         invitation_id -> Text,
+    }
+}
+
+diesel::table! {
+    interviewer_links (token_hash) {
+        token_hash -> Text,
+        survey_id -> Text,
+        label -> Text,
+        stratum -> Nullable<Text>,
+        issued_on -> Text,
+        withdrawn_on -> Nullable<Text>,
     }
 }
 

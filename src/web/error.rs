@@ -32,6 +32,12 @@ pub enum AppError {
     /// An invitation link we did not issue: most often one copied in part from the mail.
     #[error("no such invitation")]
     InvitationNotFound,
+    /// An interviewer link we did not issue.
+    #[error("no such interviewer link")]
+    InterviewerLinkNotFound,
+    /// An interviewer link the survey's publisher withdrew.
+    #[error("interviewer link withdrawn")]
+    InterviewerLinkWithdrawn,
     /// A results page asked for before the survey's results are published (or for no survey).
     #[error("no published results")]
     ResultsNotPublished,
@@ -146,9 +152,12 @@ impl AppError {
             AppError::NotFound
             | AppError::PageNotFound
             | AppError::InvitationNotFound
+            | AppError::InterviewerLinkNotFound
             | AppError::ResultsNotPublished => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::SurveyClosed | AppError::CommentsPurged => StatusCode::GONE,
+            AppError::SurveyClosed
+            | AppError::CommentsPurged
+            | AppError::InterviewerLinkWithdrawn => StatusCode::GONE,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -178,6 +187,8 @@ impl AppError {
             AppError::PageNotFound => "page_not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::InvitationNotFound => "invitation_not_found",
+            AppError::InterviewerLinkNotFound => "interviewer_link_not_found",
+            AppError::InterviewerLinkWithdrawn => "interviewer_link_withdrawn",
             AppError::ResultsNotPublished => "results_pending",
             AppError::SurveyClosed => "closed",
             AppError::TooLarge => "too_large",
@@ -251,6 +262,8 @@ impl AppError {
                     | AppError::PageNotFound
                     | AppError::MethodNotAllowed
                     | AppError::InvitationNotFound
+                    | AppError::InterviewerLinkNotFound
+                    | AppError::InterviewerLinkWithdrawn
                     | AppError::ResultsNotPublished
                     | AppError::SurveyClosed,
                 ) => way_on("/", "error.home"),

@@ -38,7 +38,7 @@ pub async fn log_request(
     let took = started.elapsed();
     if let Some(state) = state {
         state.metrics.record_request(route, &method, status, took);
-        if method == Method::POST && (route == "/s/{id}" || route == "/i/{token}") {
+        if method == Method::POST && matches!(route, "/s/{id}" | "/i/{token}" | "/iv/{token}") {
             let outcome = response
                 .response()
                 .extensions()

@@ -146,6 +146,8 @@ route_table! {
     get "/s/{id}/qr.svg" => routes::survey::qr_code, Access::Public;
     get "/i/{token}" => routes::invitation::show, Access::Public;
     post "/i/{token}" => routes::invitation::submit, Access::Public;
+    get "/iv/{token}" => routes::interviewer::show, Access::Public;
+    post "/iv/{token}" => routes::interviewer::submit, Access::Public;
     get "/results/{id}" => routes::results::page, Access::Public;
     get "/results/{id}/figures.csv" => routes::results::figures_csv, Access::Public;
     get "/results/{id}/answers.csv" => routes::results::answers_csv, Access::Public;

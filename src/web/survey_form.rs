@@ -25,7 +25,8 @@ pub struct FormContext<'a> {
     pub survey: &'a Survey,
     pub lang: Lang,
     pub messages: &'a Messages,
-    /// Where the form posts to: `/s/{id}`, or `/i/{token}` for an invitation.
+    /// Where the form posts to: `/s/{id}`, `/i/{token}` for an invitation, `/iv/{token}` for
+    /// an interviewer.
     pub action: String,
     /// The county an invitation set: the stratum question shows only it, already chosen.
     pub fixed_stratum: Option<&'a str>,
@@ -38,8 +39,12 @@ pub struct FormContext<'a> {
     /// A message about the whole form, above it.
     pub notice: Option<Notice>,
     /// Where the phone keeps the answers until they are sent ([`draft_key`]); `None` for a
-    /// form no resident answers (a publisher's preview).
+    /// form no resident answers (a publisher's preview) or an interviewer's (one device,
+    /// many residents: one's answers must never come back in the next one's form).
     pub draft_key: Option<String>,
+    /// Entered by an interviewer for the resident they interview: a note above the questions
+    /// says how to ask them.
+    pub interviewer: bool,
 }
 
 /// A message above the form: a problem with the whole form (an expired page, answers not
@@ -143,6 +148,7 @@ impl FormContext<'_> {
                 _ => None,
             },
             "sent_before": matches!(self.notice, Some(Notice::SentBefore(_))),
+            "interviewer": self.interviewer,
             "error_summary": error_summary,
             "error_links": error_links,
             "error_more": error_more,

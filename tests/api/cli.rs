@@ -817,3 +817,73 @@ fn minyi_forms_writes_a_new_file_and_never_over_an_existing_one() {
         "the existing file is untouched"
     );
 }
+
+#[test]
+fn interviewer_links_are_issued_once_listed_and_withdrawn_from_the_command_line() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let import = minyi(
+        &db.raw_url,
+        &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"],
+    );
+    assert!(import.status.success(), "{:?}", text(&import));
+
+    let issued = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(["interviewer", "issue", EXAMPLE_ID, "--label", "A07"])
+        .args(["--county", "海盐县"])
+        .env("DATABASE_URL", &db.raw_url)
+        .env("MINYI_LOG", "warn")
+        .env("MINYI_PUBLIC_URL", "https://minyi.example")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&issued);
+    assert!(issued.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(
+            "interviewer link A07, county haiyan for survey jiaxing-food-safety-2016 (shown once;"
+        ),
+        "{stdout}"
+    );
+    let address = stdout
+        .lines()
+        .find(|line| line.starts_with("https://"))
+        .expect("the link on a line of its own");
+    let token = address
+        .strip_prefix("https://minyi.example/iv/")
+        .expect("under the public address");
+    assert!(
+        token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{address}"
+    );
+
+    let listed = minyi(&db.raw_url, &["interviewer", "list", EXAMPLE_ID]);
+    let (stdout, _) = text(&listed);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
+    assert!(
+        stdout.contains(&format!("A07\thaiyan\t{today}\t—")),
+        "label, county, issued on China's date, working: {stdout}"
+    );
+    assert!(!stdout.contains(token), "the token is never shown again");
+
+    let withdrawn = minyi(
+        &db.raw_url,
+        &["interviewer", "withdraw", EXAMPLE_ID, "--label", "A07"],
+    );
+    assert!(withdrawn.status.success(), "{:?}", text(&withdrawn));
+    let (stdout, _) = text(&minyi(&db.raw_url, &["interviewer", "list", EXAMPLE_ID]));
+    assert!(
+        stdout.contains(&format!("A07\thaiyan\t{today}\t{today}")),
+        "{stdout}"
+    );
+    let again = minyi(
+        &db.raw_url,
+        &["interviewer", "withdraw", EXAMPLE_ID, "--label", "A07"],
+    );
+    let (_, stderr) = text(&again);
+    assert!(!again.status.success());
+    assert!(
+        stderr.contains("has no working interviewer link labelled \"A07\""),
+        "{stderr}"
+    );
+}

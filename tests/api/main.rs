@@ -15,6 +15,7 @@ mod fieldwork;
 mod fuzz_corpus;
 mod golden;
 mod ingest;
+mod interviewers;
 mod large_text;
 mod lifecycle;
 mod mail;

@@ -10,6 +10,7 @@ mod fallback;
 pub mod health;
 pub mod home;
 pub mod import;
+pub mod interviewer;
 pub mod invitation;
 pub mod login;
 pub mod mail_retry;

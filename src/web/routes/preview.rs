@@ -129,6 +129,7 @@ fn render(
         errors,
         notice: Some(Notice::Note(notice)),
         draft_key: None,
+        interviewer: false,
     }
     .view();
     view["back"] = json!({

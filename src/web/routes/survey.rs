@@ -10,7 +10,9 @@ use super::posted::{read_form_within, PostedForm};
 use super::{blocking, public_base};
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
-use crate::storage::{self, InsertOutcome, InvitationRecord, NewResponse, Submission};
+use crate::storage::{
+    self, InsertOutcome, InterviewerLinkRecord, InvitationRecord, NewResponse, Submission,
+};
 use crate::survey::{stored_answers, AnswerErrors, FormInput, Lang, QualityFlag};
 use crate::web::client::{
     client_address, client_cookie, sent_before, set_client_cookie, set_invitation_sent_cookie,
@@ -113,6 +115,11 @@ pub(super) enum Entry {
         token: String,
         invitation: InvitationRecord,
     },
+    /// An interviewer's link, `/iv/{token}`, used for every resident they interview.
+    Interviewer {
+        token: String,
+        link: InterviewerLinkRecord,
+    },
 }
 
 impl Entry {
@@ -121,6 +128,7 @@ impl Entry {
         match self {
             Entry::OpenLink => format!("/s/{survey_id}"),
             Entry::Invitation { token, .. } => format!("/i/{token}"),
+            Entry::Interviewer { token, .. } => format!("/iv/{token}"),
         }
     }
 
@@ -129,6 +137,7 @@ impl Entry {
         match self {
             Entry::OpenLink => None,
             Entry::Invitation { invitation, .. } => invitation.stratum.as_deref(),
+            Entry::Interviewer { link, .. } => link.stratum.as_deref(),
         }
     }
 
@@ -136,13 +145,24 @@ impl Entry {
         match self {
             Entry::OpenLink => "open_link",
             Entry::Invitation { .. } => "invitation",
+            Entry::Interviewer { .. } => "interviewer",
         }
     }
 
     fn invitation_id(&self) -> Option<String> {
         match self {
-            Entry::OpenLink => None,
             Entry::Invitation { invitation, .. } => Some(invitation.id.clone()),
+            Entry::OpenLink | Entry::Interviewer { .. } => None,
+        }
+    }
+
+    /// Where the phone keeps the answers until they are sent: nowhere on an interviewer's
+    /// device, which one resident's answers must never reach the next one's form from.
+    fn draft_key(&self, survey_id: &str) -> Option<String> {
+        match self {
+            Entry::OpenLink => Some(draft_key(survey_id, false)),
+            Entry::Invitation { .. } => Some(draft_key(survey_id, true)),
+            Entry::Interviewer { .. } => None,
         }
     }
 }
@@ -156,8 +176,19 @@ pub(super) fn show_form(
     entry: &Entry,
 ) -> Result<HttpResponse, AppError> {
     let token = state.tokens.issue(&survey.record.id, unix_now());
-    let notice = (matches!(entry, Entry::OpenLink) && sent_before(req))
-        .then(|| Notice::SentBefore(state.pages.messages().text(lang, "survey.sent_before")));
+    let m = state.pages.messages();
+    let notice = match entry {
+        Entry::OpenLink if sent_before(req) => {
+            Some(Notice::SentBefore(m.text(lang, "survey.sent_before")))
+        }
+        // The form after an interview's (`interviewer_saved`): the last one was stored.
+        Entry::Interviewer { .. } => match query_value(req, SAVED_PARAM) {
+            Some("1") => Some(Notice::Note(m.text(lang, "survey.interviewer_saved"))),
+            Some("again") => Some(Notice::Note(m.text(lang, "survey.interviewer_saved_again"))),
+            _ => None,
+        },
+        _ => None,
+    };
     let mut page = render_form(
         state,
         req,
@@ -169,14 +200,16 @@ pub(super) fn show_form(
         None,
         notice,
     )?;
-    if client_cookie(req).is_none() {
-        // Sent back only with the form's own post: the public link's under /s/, an
-        // invitation's under /i/ (without it, invitees behind one carrier address would share
-        // the network's hash and be taken for one phone).
-        let path = match entry {
-            Entry::OpenLink => "/s/",
-            Entry::Invitation { .. } => "/i/",
-        };
+    // Sent back only with the form's own post: the public link's under /s/, an invitation's
+    // under /i/ (without it, invitees behind one carrier address would share the network's
+    // hash and be taken for one phone). An interviewer's device answers for many residents
+    // and gets none: its responses carry no client hash.
+    let path = match entry {
+        Entry::OpenLink => Some("/s/"),
+        Entry::Invitation { .. } => Some("/i/"),
+        Entry::Interviewer { .. } => None,
+    };
+    if let (Some(path), None) = (path, client_cookie(req)) {
         let (name, value) = set_client_cookie(
             &crate::privacy::client::new_cookie_value(),
             path,
@@ -437,7 +470,9 @@ pub(super) async fn receive(
                     blocking(move || catalog.client_secret(&survey_id)).await?
                 }
             };
-            response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
+            if !matches!(entry, Entry::Interviewer { .. }) {
+                response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
+            }
             // Returns only once the response is durably committed (or refused).
             let submission = Submission {
                 response,
@@ -778,10 +813,8 @@ fn render_form(
         input,
         errors,
         notice,
-        draft_key: Some(draft_key(
-            &survey.record.id,
-            matches!(entry, Entry::Invitation { .. }),
-        )),
+        draft_key: entry.draft_key(&survey.record.id),
+        interviewer: matches!(entry, Entry::Interviewer { .. }),
     }
     .view();
     let page = state.pages.render("survey", lang, req, view)?;
@@ -830,6 +863,9 @@ fn thanked(
     lang: Lang,
     thanks: Thanks,
 ) -> HttpResponse {
+    if let Entry::Interviewer { token, .. } = entry {
+        return interviewer_saved(req, token, lang, thanks);
+    }
     let invited = matches!(entry, Entry::Invitation { .. });
     let mut response = see_thanks(req, id, lang, thanks, invited);
     let (name, value) = if invited {
@@ -884,6 +920,41 @@ fn thanks_href(id: &str, lang: Option<Lang>, thanks: Thanks, invited: bool) -> S
     } else {
         format!("/s/{id}/thanks?{}", query.join("&"))
     }
+}
+
+/// The query parameter that tells an interviewer's fresh form the last one was stored: `1`,
+/// or `again` for a form stored before.
+const SAVED_PARAM: &str = "saved";
+
+/// After an interview's answers are stored: straight to a fresh form for the next resident,
+/// which says the last one was stored. No cookie: the device is the interviewer's, not a
+/// resident's.
+fn interviewer_saved(req: &HttpRequest, token: &str, lang: Lang, thanks: Thanks) -> HttpResponse {
+    let saved = match thanks {
+        Thanks::First => "1",
+        Thanks::Again => "again",
+    };
+    let named = lang == Lang::En || crate::web::i18n::lang_unasked(req) != lang;
+    let lang = match (named, lang) {
+        (false, _) => "",
+        (true, Lang::En) => "&lang=en",
+        (true, Lang::Zh) => "&lang=zh",
+    };
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/iv/{token}?{SAVED_PARAM}={saved}{lang}"),
+        ))
+        .finish()
+}
+
+/// The first value of `name` in the request's query, if any.
+fn query_value<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
+    req.query_string()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
 }
 
 fn home_href(lang: Lang) -> String {

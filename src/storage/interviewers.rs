@@ -1,0 +1,92 @@
+//! Interviewer links: the hash of each link's token, the survey, the label the publisher gave
+//! it, the county it sets and whether it still works. Nothing joins a link to a response
+//! (docs/privacy.md, "Interviewer links").
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::schema::interviewer_links;
+use super::{DbConnection, StorageError};
+
+/// A link as stored: never its token, only the token's SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = interviewer_links)]
+pub struct InterviewerLinkRecord {
+    pub token_hash: String,
+    pub survey_id: String,
+    /// The publisher's name for the link (an interviewer's code, say).
+    pub label: String,
+    /// The county every form through the link is for, if it sets one.
+    pub stratum: Option<String>,
+    /// The day it was issued (`YYYY-MM-DD`).
+    pub issued_on: String,
+    /// The day it stopped working, once withdrawn.
+    pub withdrawn_on: Option<String>,
+}
+
+impl InterviewerLinkRecord {
+    pub fn works(&self) -> bool {
+        self.withdrawn_on.is_none()
+    }
+}
+
+/// Stores a new link; `false` (nothing stored) if the survey has a working link of that label.
+pub fn insert_interviewer_link(
+    conn: &mut DbConnection,
+    link: &InterviewerLinkRecord,
+) -> Result<bool, StorageError> {
+    match diesel::insert_into(interviewer_links::table)
+        .values(link)
+        .execute(conn)
+    {
+        Ok(_) => Ok(true),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The link whose token hashes to `token_hash`, working or withdrawn.
+pub fn find_interviewer_link(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<InterviewerLinkRecord>, StorageError> {
+    Ok(interviewer_links::table
+        .filter(interviewer_links::token_hash.eq(token_hash))
+        .select(InterviewerLinkRecord::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A survey's links, working and withdrawn, by label, then the day issued.
+pub fn interviewer_links(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<Vec<InterviewerLinkRecord>, StorageError> {
+    Ok(interviewer_links::table
+        .filter(interviewer_links::survey_id.eq(survey_id))
+        .select(InterviewerLinkRecord::as_select())
+        .order((
+            interviewer_links::label,
+            interviewer_links::issued_on,
+            interviewer_links::token_hash,
+        ))
+        .load(conn)?)
+}
+
+/// Stops the survey's working link of that label from `today` on; `false` if it has none.
+pub fn withdraw_interviewer_link(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    label: &str,
+    today: &str,
+) -> Result<bool, StorageError> {
+    let withdrawn = diesel::update(
+        interviewer_links::table
+            .filter(interviewer_links::survey_id.eq(survey_id))
+            .filter(interviewer_links::label.eq(label))
+            .filter(interviewer_links::withdrawn_on.is_null()),
+    )
+    .set(interviewer_links::withdrawn_on.eq(today))
+    .execute(conn)?;
+    Ok(withdrawn > 0)
+}
