@@ -1,5 +1,6 @@
 // The publisher's fieldwork dashboard on a phone: signing in, each county against its target,
-// the printable bulletin (and how it prints), a move's confirmation page, closing the survey
+// the printable bulletin (and how it prints), a move's confirmation page, an interviewer link
+// issued and used for an interview on another phone, closing the survey
 // with JavaScript switched off, then publishing simulated responses refused without its box and
 // their deletion. Every page passes the same accessibility checks as the
 // resident's (axe-core, labels, 44 px touch targets, no sideways scrolling, text at 200%).
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { startMinyi } from './lib/server.mjs';
 import { launchChromium, phone } from './lib/phone.mjs';
 import { assertAccessible, assertNoWordSplit } from './lib/checks.mjs';
-import { SURVEY } from './lib/resident.mjs';
+import { SURVEY, answerEverythingWithOneMistake, question, submit } from './lib/resident.mjs';
 
 const EMAIL = 'publisher@example.org';
 const DASHBOARD = `/admin/surveys/${SURVEY}`;
@@ -84,6 +85,42 @@ test('the dashboard, a confirmation page and the bulletin are accessible on a ph
   assert.equal(await page.locator('.bar').isVisible(), false, 'no language bar on paper');
   assert.equal(await page.locator('.noprint').first().isVisible(), false, 'no links on paper');
   assert.equal(await page.locator('tfoot').isVisible(), true, 'the table is printed');
+  await context.close();
+});
+
+test('an interviewer link issued on the dashboard is shown once, then takes one interview after another', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await signIn(page, DASHBOARD);
+  await page.getByLabel('链接名称').fill('A07');
+  await page.getByRole('button', { name: '发放访员链接' }).click();
+  await page.waitForLoadState('load');
+  const address = (await page.locator('strong.link').innerText()).trim();
+  assert.match(address, /\/iv\/[0-9a-f]{32}$/, 'the address, shown once');
+  assert.equal(await page.locator('.qr svg').count(), 1, 'with its QR code');
+  await screenshot(page, 'interviewer-link');
+  await assertAccessible(page, 'interviewer link issued');
+
+  // The interviewer's phone: the form says how to ask, and keeps nothing between residents.
+  const device = await phone(browser);
+  const form = await device.newPage();
+  await form.goto(address);
+  assert.match(await form.getByRole('note').innerText(), /^访员填写/);
+  await assertAccessible(form, 'the interviewer\'s form');
+  await answerEverythingWithOneMistake(form);
+  await submit(form);
+  await question(form, 15).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
+  await submit(form);
+  assert.match(form.url(), /\/iv\/[0-9a-f]{32}\?saved=1$/, 'straight on to the next interview');
+  assert.match(await form.getByRole('status').first().innerText(), /上一份答卷已保存/);
+  assert.equal(await question(form, 1).getByLabel('南湖区', { exact: true }).isChecked(), false, 'a fresh form');
+  assert.equal(await form.evaluate(() => localStorage.length), 0, 'no answers kept on the device');
+  await device.close();
+
+  await page.goto(`${minyi.url}${DASHBOARD}`);
+  assert.match(await page.locator('#interviewers tbody').innerText(), /A07[\s\S]*使用中/, 'listed, working');
+  await page.locator('#interviewers').screenshot({ path: join(process.env.MINYI_SCREENSHOTS ?? tmpdir(), 'dashboard-interviewers.png') });
+  assert.match(await page.locator('#county-nanhu').innerText(), /\d/, 'the interview counted');
   await context.close();
 });
 

@@ -140,6 +140,17 @@ impl From<InvitationError> for AppError {
     }
 }
 
+impl From<crate::interviewers::InterviewerError> for AppError {
+    fn from(e: crate::interviewers::InterviewerError) -> AppError {
+        use crate::interviewers::InterviewerError;
+        match e {
+            InterviewerError::Catalog(e) => e.into(),
+            InterviewerError::Storage(e) => e.into(),
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
 impl From<StorageError> for AppError {
     fn from(e: StorageError) -> AppError {
         CatalogError::Storage(e).into()

@@ -174,6 +174,9 @@ route_table! {
     post "/admin/surveys/{id}/publish" => routes::transitions::publish, Access::Publisher;
     post "/admin/surveys/{id}/clear" => routes::clearing::clear, Access::Publisher;
     post "/admin/surveys/{id}/mail/retry" => routes::mail_retry::retry, Access::Publisher;
+    get "/admin/surveys/{id}/interviewers" => routes::interviewer_links::section_page, Access::Publisher;
+    post "/admin/surveys/{id}/interviewers" => routes::interviewer_links::issue_link, Access::Publisher;
+    post "/admin/surveys/{id}/interviewers/withdraw" => routes::interviewer_links::withdraw_link, Access::Publisher;
     get "/admin/surveys/{id}/simulated" => routes::simulated::confirm, Access::Publisher;
     post "/admin/surveys/{id}/simulated" => routes::simulated::remove, Access::Publisher;
     get "/admin/surveys/{id}/bulletin" => routes::bulletin::page, Access::Publisher;

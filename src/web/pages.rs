@@ -9,7 +9,7 @@ use super::i18n::Messages;
 use super::text_size::TextSize;
 use crate::survey::Lang;
 
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 17] = [
     ("layout", include_str!("../../templates/layout.hbs")),
     ("survey", include_str!("../../templates/survey.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
@@ -35,6 +35,10 @@ const TEMPLATES: [(&str, &str); 16] = [
     ("dashboard", include_str!("../../templates/dashboard.hbs")),
     ("confirm", include_str!("../../templates/confirm.hbs")),
     ("bulletin", include_str!("../../templates/bulletin.hbs")),
+    (
+        "interviewer_link",
+        include_str!("../../templates/interviewer_link.hbs"),
+    ),
 ];
 
 /// The script that keeps a resident's unsent answers on their own phone (`templates/draft.js`),

@@ -25,7 +25,9 @@ use crate::web::{lang_of, AppError, AppState, FileNotLoaded, SignedIn};
 /// (a narrow column would break 南湖区 in two).
 const DASHBOARD_CSS: &str = "svg.pb{width:100%;height:.65rem;margin:.3rem 0}\
 .n{display:block;font-size:.95rem}.n.ok{color:#0a6b2d}.n.warn{color:#8a5300}.muted{color:var(--muted)}\
-.done{border:2px solid #0a6b2d;background:#eefaf1}tbody th{word-break:keep-all;overflow-wrap:normal}";
+.done{border:2px solid #0a6b2d;background:#eefaf1}tbody th{word-break:keep-all;overflow-wrap:normal}\
+select{display:block;width:100%;font:inherit;min-height:48px;padding:.5rem;border:1px solid #6b7280;border-radius:8px;background:#fff}\
+td form{margin-top:.3rem}td button{white-space:nowrap}";
 
 /// A survey as it stands and its fieldwork progress.
 pub(super) async fn load(
@@ -172,6 +174,11 @@ pub async fn show(
     let result = async {
         let (survey, progress) = load(&state, path.into_inner()).await?;
         let campaign = load_campaign(&state, survey.record.id.clone()).await?;
+        let links = {
+            let catalog = state.catalog.clone();
+            let id = survey.record.id.clone();
+            blocking(move || crate::interviewers::links(&catalog, &id)).await?
+        };
         let m = state.pages.messages();
         let id = survey.record.id.as_str();
         let view = FieldworkView {
@@ -199,6 +206,9 @@ pub async fn show(
             Some("clear") => Some(m.text(lang, "fieldwork.traces_cleared_now")),
             Some("simulated_removed") => Some(m.text(lang, "fieldwork.simulated_removed_now")),
             Some("mail_retried") => Some(m.text(lang, "fieldwork.mail_retried_now")),
+            Some("interviewer_withdrawn") => {
+                Some(m.text(lang, "fieldwork.interviewers_withdrawn_now"))
+            }
             Some("imported") => Some(m.text(lang, "import.done")),
             Some("imported_not_saved") => Some(m.format(
                 lang,
@@ -258,6 +268,9 @@ pub async fn show(
                     "clearing": clearing,
                     "campaign": campaign_view(m, lang, &campaign),
                     "mail_retry": mail_retry,
+                    "interviewers": super::interviewer_links::section(
+                        &state, lang, &survey, &links, &signed_in.0,
+                    ),
                     "actions": actions,
                     "bulletin_href": in_lang(&format!("/admin/surveys/{id}/bulletin"), lang),
                     "preview_href": in_lang(&format!("/admin/surveys/{id}/preview"), lang),

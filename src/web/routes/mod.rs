@@ -11,6 +11,7 @@ pub mod health;
 pub mod home;
 pub mod import;
 pub mod interviewer;
+pub mod interviewer_links;
 pub mod invitation;
 pub mod login;
 pub mod mail_retry;

@@ -5,6 +5,7 @@
 mod bulletin;
 mod clearing;
 mod import;
+mod interviewers;
 mod mail;
 mod moves;
 mod page;
