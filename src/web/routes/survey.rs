@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::posted::{read_form_within, PostedForm};
-use super::{blocking, public_base};
+use super::{blocking, public_base, query_param};
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
 use crate::storage::{
@@ -182,7 +182,7 @@ pub(super) fn show_form(
             Some(Notice::SentBefore(m.text(lang, "survey.sent_before")))
         }
         // The form after an interview's (`interviewer_saved`): the last one was stored.
-        Entry::Interviewer { .. } => match query_value(req, SAVED_PARAM) {
+        Entry::Interviewer { .. } => match query_param(req, SAVED_PARAM).as_deref() {
             Some("1") => Some(Notice::Note(m.text(lang, "survey.interviewer_saved"))),
             Some("again") => Some(Notice::Note(m.text(lang, "survey.interviewer_saved_again"))),
             _ => None,
@@ -888,15 +888,19 @@ fn see_thanks(
     thanks: Thanks,
     invited: bool,
 ) -> HttpResponse {
-    // Chinese needs no word in the address unless the thanks page would otherwise be read in
-    // English (no remembered choice, a browser that asks for English).
-    let named = lang == Lang::En || crate::web::i18n::lang_unasked(req) != lang;
     HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
-            thanks_href(id, named.then_some(lang), thanks, invited),
+            thanks_href(id, lang_to_name(req, lang), thanks, invited),
         ))
         .finish()
+}
+
+/// The language to name in the address a submission leads to: Chinese needs none unless the
+/// next page would otherwise be read in English (no remembered choice, a browser that asks for
+/// English).
+fn lang_to_name(req: &HttpRequest, lang: Lang) -> Option<Lang> {
+    (lang == Lang::En || crate::web::i18n::lang_unasked(req) != lang).then_some(lang)
 }
 
 /// The thanks page's address; `lang`: the language to name in it, if any.
@@ -934,11 +938,10 @@ fn interviewer_saved(req: &HttpRequest, token: &str, lang: Lang, thanks: Thanks)
         Thanks::First => "1",
         Thanks::Again => "again",
     };
-    let named = lang == Lang::En || crate::web::i18n::lang_unasked(req) != lang;
-    let lang = match (named, lang) {
-        (false, _) => "",
-        (true, Lang::En) => "&lang=en",
-        (true, Lang::Zh) => "&lang=zh",
+    let lang = match lang_to_name(req, lang) {
+        None => "",
+        Some(Lang::En) => "&lang=en",
+        Some(Lang::Zh) => "&lang=zh",
     };
     HttpResponse::SeeOther()
         .insert_header((
@@ -946,15 +949,6 @@ fn interviewer_saved(req: &HttpRequest, token: &str, lang: Lang, thanks: Thanks)
             format!("/iv/{token}?{SAVED_PARAM}={saved}{lang}"),
         ))
         .finish()
-}
-
-/// The first value of `name` in the request's query, if any.
-fn query_value<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
-    req.query_string()
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
 }
 
 fn home_href(lang: Lang) -> String {

@@ -32,6 +32,9 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     // An invitation token that was never issued.
     ("get", "/i/{token}", [404, 404, 404, 404, 404]),
     ("post", "/i/{token}", [404, 404, 404, 404, 404]),
+    // An interviewer link that was never issued.
+    ("get", "/iv/{token}", [404, 404, 404, 404, 404]),
+    ("post", "/iv/{token}", [404, 404, 404, 404, 404]),
     ("get", "/results/{id}", [200, 200, 200, 200, 200]),
     (
         "get",
@@ -115,6 +118,23 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     (
         "post",
         "/admin/surveys/{id}/mail/retry",
+        [303, 403, 403, 303, 303],
+    ),
+    // The dashboard's interviewer links: the address (a reload) leads to the dashboard;
+    // without the dashboard's token nothing is issued or withdrawn.
+    (
+        "get",
+        "/admin/surveys/{id}/interviewers",
+        [303, 403, 403, 303, 303],
+    ),
+    (
+        "post",
+        "/admin/surveys/{id}/interviewers",
+        [303, 403, 403, 303, 303],
+    ),
+    (
+        "post",
+        "/admin/surveys/{id}/interviewers/withdraw",
         [303, 403, 403, 303, 303],
     ),
     // Published results keep their simulated responses: refused, with or without the token.
