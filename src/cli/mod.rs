@@ -400,7 +400,10 @@ pub fn main() -> ExitCode {
             ExitCode::from(141)
         }
         Err(e) => {
-            eprintln!("error: {}", said_once(&e));
+            match e.downcast_ref::<surveys::SaidInChinese>() {
+                Some(chinese) => eprintln!("错误：{chinese}"),
+                None => eprintln!("error: {}", said_once(&e)),
+            }
             ExitCode::FAILURE
         }
     }

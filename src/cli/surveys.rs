@@ -24,8 +24,14 @@ fn in_the_terminals_language(error: SurveyFileError) -> anyhow::Error {
             format!("{}：{said}", error.file)
         })
         .collect();
-    anyhow::anyhow!(lines.join("\n"))
+    SaidInChinese(lines.join("\n")).into()
 }
+
+/// An error already said in Chinese for a Chinese terminal: printed after 错误：, not the
+/// English `error:` (`cli::run`).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct SaidInChinese(String);
 
 /// The language a person at this terminal reads: `MINYI_LANG` (`zh` or `en`) if set, else
 /// Chinese when the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set begins with `zh`.

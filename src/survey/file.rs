@@ -15,6 +15,7 @@ use toml::Spanned;
 use super::definition::Role;
 use super::error::{said, FileProblem, Problems, Said, SyntaxHint};
 use super::indicators::Scoring;
+use super::load::{INTERVIEWS_RULE, POPULATION_RULE};
 use super::quality::QualityFlag;
 use super::syntax_hints::{
     bare_key_at, full_width_outside_strings, number_hint, parser_hint, syntax_hint,
@@ -827,8 +828,8 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
             .strip_prefix(prefix)
             .and_then(|rest| rest.split_once(", expected "))
         {
-            let mut problem =
-                FileProblem::new(path, plain_expected(expected)).found(plain_found(found));
+            let rule = field_rule(&path).unwrap_or_else(|| plain_expected(expected));
+            let mut problem = FileProblem::new(path, rule).found(plain_found(found));
             // A number in quotes: say how to write it, whatever else it holds.
             let quoted = found
                 .strip_prefix("string \"")
@@ -889,6 +890,17 @@ fn between_backticks(text: Option<&str>) -> Option<&str> {
     let start = text.find('`')? + 1;
     let length = text.get(start..)?.find('`')?;
     text.get(start..start + length)
+}
+
+/// What a field holds, where its name says more than its type (a population is a whole number
+/// greater than 0, not any whole number): the words the check of its value uses, so that -5, 1.5
+/// and 0 are told alike.
+fn field_rule(path: &str) -> Option<Said> {
+    match path.rsplit('.').next()? {
+        "population" => Some(POPULATION_RULE),
+        "target_sample" | "quota" => Some(INTERVIEWS_RULE),
+        _ => None,
+    }
 }
 
 /// Serde's name for an expected type, in words a clerk knows.

@@ -556,12 +556,15 @@ fn survey_check_speaks_chinese_to_a_chinese_terminal() {
     let chosen = check(&[("LANG", "zh_CN.UTF-8"), ("MINYI_LANG", "en")]);
 
     assert!(
-        chinese.contains("问卷.toml：第 97 行 · strata.units[nanhu].population：应为：0 或更大的整数；实际为：\"61万\"。数字要用阿拉伯数字写全")
+        chinese.starts_with("错误：")
+            && chinese.contains("问卷.toml：第 97 行 · strata.units[nanhu].population：应为：大于 0 的整数（人口数）；实际为：\"61万\"。数字要用阿拉伯数字写全")
             && chinese.contains("数字要用阿拉伯数字写全，不用“万”“亿”：61万 应写成 610000。"),
         "{chinese}"
     );
     assert!(
-        english.contains("expected a whole number, 0 or more, found \"61万\""),
+        english.starts_with("error: ")
+            && english
+                .contains("expected a population: a whole number greater than 0, found \"61万\""),
         "{english}"
     );
     assert_eq!(chosen, english, "MINYI_LANG wins");

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::questions::{Lookup, Questions};
 use super::{
     a_question_of_kind, is_code, label, more_than_once, not_a_question, quoted, repeated, source,
-    text, CODE_RULE,
+    text, CODE_RULE, INTERVIEWS_RULE, POPULATION_RULE,
 };
 use crate::survey::definition::{
     Margin, Question, QuestionKind, Role, Strata, Stratum, WeightingRules,
@@ -95,7 +95,7 @@ pub(crate) fn strata(
             if unit.population == 0 {
                 problems.expect_found(
                     format!("{path}.population"),
-                    said!("population", "a population greater than 0"),
+                    POPULATION_RULE,
                     Said::as_written(0),
                 );
             }
@@ -103,10 +103,7 @@ pub(crate) fn strata(
                 if value == Some(0) {
                     problems.expect_found(
                         format!("{path}.{key}"),
-                        said!(
-                            "interviews",
-                            "a number of completed interviews of at least 1 (or leave the key out)"
-                        ),
+                        INTERVIEWS_RULE,
                         Said::as_written(0),
                     );
                 }

@@ -276,6 +276,19 @@ const CODE_RULE: Said = Said {
      or written with an exponent (\"3e4\" reads as 30000)",
     values: Vec::new(),
 };
+/// What a county's population must be: said alike of a 0 (checked here) and of a negative
+/// number or a fraction (refused by the file's types, `file::field_rule`).
+pub(super) const POPULATION_RULE: Said = Said {
+    key: "population",
+    english: "a population: a whole number greater than 0",
+    values: Vec::new(),
+};
+/// What a county's `target_sample` or `quota` must be, said alike as [`POPULATION_RULE`].
+pub(super) const INTERVIEWS_RULE: Said = Said {
+    key: "interviews",
+    english: "a number of completed interviews: a whole number, at least 1 (or leave the key out)",
+    values: Vec::new(),
+};
 /// What an id looks like, for problems.
 const ID_RULE: Said = Said {
     key: "id",

@@ -148,13 +148,26 @@ const BAD_FILES: &[BadFile] = &[
         what: "a population in quotes",
         edits: &[("population = 600", "population = \"600\"")],
         path: "strata.units[north].population",
-        says: "a whole number, 0 or more",
+        says: "a population: a whole number greater than 0",
     },
+    // Refused by the field's type, told as the check of its value tells a 0.
     BadFile {
         what: "a negative population",
         edits: &[("population = 400", "population = -400")],
         path: "strata.units[south].population",
-        says: "-400",
+        says: "a population: a whole number greater than 0 -400",
+    },
+    BadFile {
+        what: "a population with a fraction",
+        edits: &[("population = 400", "population = 400.5")],
+        path: "strata.units[south].population",
+        says: "a population: a whole number greater than 0 400.5",
+    },
+    BadFile {
+        what: "a negative target sample",
+        edits: &[("target_sample = 20", "target_sample = -20")],
+        path: "strata.units[north].target_sample",
+        says: "a whole number, at least 1",
     },
     BadFile {
         what: "a population of zero",
