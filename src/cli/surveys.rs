@@ -71,7 +71,11 @@ pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
             Ok(())
         }
         SurveyCommand::Import { file } => {
-            let report = catalog()?.import_file(&file)?;
+            // A file's mistakes as `survey check` says them (in Chinese to a Chinese terminal).
+            let report = catalog()?.import_file(&file).map_err(|e| match e {
+                crate::catalog::CatalogError::File(mistakes) => in_the_terminals_language(mistakes),
+                other => other.into(),
+            })?;
             println!(
                 "imported {} as survey {} version {}{}{}",
                 file.display(),

@@ -568,6 +568,22 @@ fn survey_check_speaks_chinese_to_a_chinese_terminal() {
         "{english}"
     );
     assert_eq!(chosen, english, "MINYI_LANG wins");
+
+    let db = TestDatabase::new(Backend::Sqlite);
+    let import = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(["survey", "import", file.to_str().unwrap()])
+        .env("DATABASE_URL", &db.raw_url)
+        .env("MINYI_LANG", "zh")
+        .env("MINYI_LOG", "warn")
+        .output()
+        .expect("minyi runs");
+    let imported = String::from_utf8_lossy(&import.stderr);
+    assert!(!import.status.success());
+    assert!(
+        imported.contains("错误：")
+            && imported.contains("应为：大于 0 的整数（人口数）；实际为：\"61万\""),
+        "an import refused says it as the check does: {imported}"
+    );
 }
 
 #[test]
