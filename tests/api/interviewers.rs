@@ -127,3 +127,35 @@ on_both_backends! {
         assert_eq!(app.get(&format!("/iv/{}", again.token)).await.status, 410, "a closed survey takes no more interviews");
     }
 }
+
+#[actix_web::test]
+async fn an_interviewer_working_in_english_stays_in_english_from_one_interview_to_the_next() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let issued = issue(&app.catalog(), EXAMPLE_ID, "A07", None, "test").unwrap();
+    let link = format!("/iv/{}", issued.token);
+    let form = app.get(&format!("{link}?lang=en")).await;
+    assert!(
+        form.body
+            .contains("Entered by an interviewer: read each question"),
+        "{}",
+        form.body
+    );
+    let mut fields = with_token(
+        valid_fields(&example_survey(), "nanhu"),
+        &token_in(&form.body),
+    );
+    fields.push(("_lang".into(), "en".into()));
+
+    let stored = app.post_form(&link, &fields).await;
+
+    let next = stored.location.expect("to the next form");
+    assert_eq!(next, format!("{link}?saved=1&lang=en"));
+    let fresh = app.get(&next).await;
+    assert!(
+        fresh
+            .body
+            .contains("answers are stored. Below is a new form for the next resident"),
+        "{}",
+        fresh.body
+    );
+}
