@@ -10,6 +10,7 @@ use crate::audit::{self, AuditAction, AuditEvent};
 use crate::catalog::{Catalog, CatalogError};
 use crate::invitations::{hash_token, looks_like_token, new_token};
 use crate::lifecycle::SurveyState;
+pub use crate::storage::WhichLink;
 use crate::storage::{self, InterviewerLinkRecord, StorageError};
 
 /// The longest label, in characters: a code or a short name fits a table column.
@@ -34,7 +35,7 @@ pub enum InterviewerError {
     #[error(
         "survey {survey} already has a working interviewer link labelled {label:?}: choose \
          another label, or withdraw that link first (`minyi interviewer withdraw {survey} \
-         --label {label}`)"
+         --label {label:?}`)"
     )]
     LabelInUse { survey: String, label: String },
     #[error(
@@ -46,10 +47,10 @@ pub enum InterviewerError {
         codes: String,
     },
     #[error(
-        "survey {survey} has no working interviewer link labelled {label:?} \
+        "survey {survey} has no working interviewer link {which} \
          (`minyi interviewer list {survey}` shows its links)"
     )]
-    NoSuchLink { survey: String, label: String },
+    NoSuchLink { survey: String, which: String },
 }
 
 /// A link just issued: its token, shown once (only the hash is stored), and what was stored.
@@ -143,24 +144,41 @@ pub fn issue(
     Ok(IssuedLink { token, link })
 }
 
-/// Stops survey `survey_id`'s working link labelled `label`: forms sent through it from now on
-/// are refused. Audited with `actor`.
+/// Stops survey `survey_id`'s working link `which`: forms sent through it from now on are
+/// refused. Audited with `actor`, naming the link's label.
 pub fn withdraw(
     catalog: &Catalog,
     survey_id: &str,
-    label: &str,
+    which: WhichLink<'_>,
     actor: &str,
 ) -> Result<(), InterviewerError> {
     let survey = catalog.require(survey_id)?;
-    let label = label.trim();
+    let which = match which {
+        WhichLink::Label(label) => WhichLink::Label(label.trim()),
+        other => other,
+    };
     let today = survey.definition.local_date(chrono::Utc::now()).to_string();
     let mut conn = catalog.database().conn()?;
-    if !storage::withdraw_interviewer_link(&mut conn, survey_id, label, &today)? {
+    // The label, for the audit log, read before: the hash alone names nothing to a reader.
+    let label = match which {
+        WhichLink::Label(label) => Some(label.to_owned()),
+        WhichLink::TokenHash(hash) => storage::find_interviewer_link(&mut conn, hash)?
+            .filter(|link| link.survey_id == survey_id)
+            .map(|link| link.label),
+    };
+    let withdrawn = match &label {
+        Some(_) => storage::withdraw_interviewer_link(&mut conn, survey_id, which, &today)?,
+        None => false,
+    };
+    let (true, Some(label)) = (withdrawn, label) else {
         return Err(InterviewerError::NoSuchLink {
             survey: survey_id.to_owned(),
-            label: label.to_owned(),
+            which: match which {
+                WhichLink::Label(label) => format!("labelled {label:?}"),
+                WhichLink::TokenHash(_) => "of that address".to_owned(),
+            },
         });
-    }
+    };
     audit::record(
         catalog.database(),
         AuditEvent {

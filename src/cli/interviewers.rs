@@ -2,7 +2,8 @@
 
 use super::{catalog, InterviewerCommand};
 use crate::config::Settings;
-use crate::interviewers::{issue, links, withdraw};
+use crate::interviewers::{issue, links, withdraw, WhichLink};
+use crate::lifecycle::SurveyState;
 
 pub(super) fn interviewer(command: InterviewerCommand) -> anyhow::Result<()> {
     let actor = crate::audit::COMMAND_LINE;
@@ -27,6 +28,9 @@ pub(super) fn interviewer(command: InterviewerCommand) -> anyhow::Result<()> {
                 issued.link.label
             );
             println!("{}", issued.address(&base));
+            if let Some(note) = state_note(catalog()?.require(&id)?.record.state) {
+                println!("note: survey {id} {note}");
+            }
             if settings.public_url.is_none() {
                 println!(
                     "note: MINYI_PUBLIC_URL is not set, so the link names {base}; set it to the \
@@ -36,8 +40,10 @@ pub(super) fn interviewer(command: InterviewerCommand) -> anyhow::Result<()> {
             Ok(())
         }
         InterviewerCommand::List { id } => {
+            let catalog = catalog()?;
+            let links = links(&catalog, &id)?;
             println!("label\tcounty\tissued\twithdrawn");
-            for link in links(&catalog()?, &id)? {
+            for link in &links {
                 println!(
                     "{}\t{}\t{}\t{}",
                     link.label,
@@ -46,15 +52,31 @@ pub(super) fn interviewer(command: InterviewerCommand) -> anyhow::Result<()> {
                     link.withdrawn_on.as_deref().unwrap_or("—")
                 );
             }
+            if let Some(note) = state_note(catalog.require(&id)?.record.state) {
+                println!("note: survey {id} {note}");
+            }
             Ok(())
         }
         InterviewerCommand::Withdraw { id, label } => {
-            withdraw(&catalog()?, &id, &label, actor)?;
+            withdraw(&catalog()?, &id, WhichLink::Label(&label), actor)?;
             println!(
                 "interviewer link {} of survey {id} withdrawn: forms sent through it are refused",
                 label.trim()
             );
             Ok(())
+        }
+    }
+}
+
+/// What the survey's state means for its links, when they do not simply work.
+fn state_note(state: SurveyState) -> Option<&'static str> {
+    match state {
+        SurveyState::Draft => {
+            Some("is a draft: its links work once it opens (`minyi survey open ID`)")
+        }
+        SurveyState::Open => None,
+        SurveyState::Closed | SurveyState::Published => {
+            Some("is closed: none of its links works any more")
         }
     }
 }

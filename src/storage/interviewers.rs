@@ -73,20 +73,36 @@ pub fn interviewer_links(
         .load(conn)?)
 }
 
-/// Stops the survey's working link of that label from `today` on; `false` if it has none.
+/// Which of a survey's links: the working one of a label (the command line), or one by its
+/// stored hash (the dashboard's button, which must not reach a link issued again under the
+/// same label since the page was shown).
+#[derive(Clone, Copy, Debug)]
+pub enum WhichLink<'a> {
+    Label(&'a str),
+    TokenHash(&'a str),
+}
+
+/// Stops the survey's working link `which` from `today` on; `false` if there is none.
 pub fn withdraw_interviewer_link(
     conn: &mut DbConnection,
     survey_id: &str,
-    label: &str,
+    which: WhichLink<'_>,
     today: &str,
 ) -> Result<bool, StorageError> {
-    let withdrawn = diesel::update(
-        interviewer_links::table
-            .filter(interviewer_links::survey_id.eq(survey_id))
-            .filter(interviewer_links::label.eq(label))
-            .filter(interviewer_links::withdrawn_on.is_null()),
-    )
-    .set(interviewer_links::withdrawn_on.eq(today))
-    .execute(conn)?;
+    let working = interviewer_links::table
+        .filter(interviewer_links::survey_id.eq(survey_id))
+        .filter(interviewer_links::withdrawn_on.is_null());
+    let withdrawn = match which {
+        WhichLink::Label(label) => {
+            diesel::update(working.filter(interviewer_links::label.eq(label)))
+                .set(interviewer_links::withdrawn_on.eq(today))
+                .execute(conn)?
+        }
+        WhichLink::TokenHash(hash) => {
+            diesel::update(working.filter(interviewer_links::token_hash.eq(hash)))
+                .set(interviewer_links::withdrawn_on.eq(today))
+                .execute(conn)?
+        }
+    };
     Ok(withdrawn > 0)
 }

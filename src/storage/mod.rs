@@ -29,7 +29,7 @@ pub use connection::{DatabaseUrl, DatabaseUrlError, DbConnection};
 pub use ingest::{quota_places_taken, store_submissions, Submission};
 pub use interviewers::{
     find_interviewer_link, insert_interviewer_link, interviewer_links, withdraw_interviewer_link,
-    InterviewerLinkRecord,
+    InterviewerLinkRecord, WhichLink,
 };
 pub use responses::{InsertOutcome, NewResponse, StoredResponse};
 pub use surveys::{Earlier, ImportOutcome, Replacing, Shown, SurveyRecord, VersionFile};

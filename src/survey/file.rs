@@ -896,6 +896,10 @@ fn between_backticks(text: Option<&str>) -> Option<&str> {
 /// greater than 0, not any whole number): the words the check of its value uses, so that -5, 1.5
 /// and 0 are told alike.
 fn field_rule(path: &str) -> Option<Said> {
+    // A county's keys only: a margin's target for an option coded `quota` is just a number.
+    if !path.starts_with("strata.units") {
+        return None;
+    }
     match path.rsplit('.').next()? {
         "population" => Some(POPULATION_RULE),
         "target_sample" | "quota" => Some(INTERVIEWS_RULE),

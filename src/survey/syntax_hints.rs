@@ -68,29 +68,49 @@ fn quote_slip(line: &str) -> Option<SyntaxHint> {
     None
 }
 
-/// A long text left open above the error's `line`: the last line before it that holds
-/// anything opens one (`description.en = """`), yet as TOML reads the lines above that one, a
-/// long text with the same quotes is still open there, so those quotes closed it instead and
-/// the text meant to follow became TOML (blank lines and comments parse, so the parser stops
-/// at the first line of words).
+/// A long text left open above the error's `line`: a line meant to open the next one
+/// (`description.en = """`) found a long text with the same quotes still open above it (as TOML
+/// reads strings and comments), so its quotes closed that text instead and what was meant to
+/// follow became TOML. That line is the error's own when words follow the quotes on it
+/// (`description.en = """Food safety`); else the last line before it that holds anything (blank
+/// lines and comments parse, so the parser stops at the first line of words).
 pub(super) fn unclosed_long_text(source: &str, line: usize) -> Option<SyntaxHint> {
-    let lines: Vec<&str> = source.lines().take(line.checked_sub(1)?).collect();
-    let (index, before) = lines.iter().enumerate().rev().find(|(_, text)| {
-        let text = text.trim();
-        !text.is_empty() && !text.starts_with('#')
-    })?;
-    let code = before.split('#').next().unwrap_or(before).trim_end();
-    let (key, quotes) = code.rsplit_once('=')?;
-    let quotes = quotes.trim();
-    if !matches!(quotes, "\"\"\"" | "'''") || key.contains(['"', '\'']) {
-        return None;
-    }
+    let lines: Vec<&str> = source.lines().take(line).collect();
+    let (error_line, above) = lines.split_last()?;
+    let (index, quotes) = match long_text_opening(error_line) {
+        Some((quotes, false)) => (line - 1, quotes),
+        _ => {
+            let (index, before) = above.iter().enumerate().rev().find(|(_, text)| {
+                let text = text.trim();
+                !text.is_empty() && !text.starts_with('#')
+            })?;
+            match long_text_opening(before)? {
+                (quotes, true) => (index, quotes),
+                (_, false) => return None,
+            }
+        }
+    };
     let (open, opened) = long_text_left_open(&lines[..index])?;
     (open == quotes).then_some(SyntaxHint::UnclosedLongText {
         line: index + 1,
         opened,
         quotes: open,
     })
+}
+
+/// The quotes of a long text a line opens (`key = """`), and whether nothing but a comment
+/// follows them on the line.
+fn long_text_opening(line: &str) -> Option<(&'static str, bool)> {
+    let (key, value) = line.split_once('=')?;
+    if key.contains(['"', '\'']) {
+        return None;
+    }
+    let value = value.trim_start();
+    let quotes = ["\"\"\"", "\'\'\'"]
+        .into_iter()
+        .find(|quotes| value.starts_with(quotes))?;
+    let after = value[3..].trim();
+    Some((quotes, after.is_empty() || after.starts_with('#')))
 }
 
 /// The quotes and 1-based line of a long text (`"""…"""` or `'''…'''`) still open at the end of

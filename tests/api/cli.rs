@@ -905,4 +905,14 @@ fn interviewer_links_are_issued_once_listed_and_withdrawn_from_the_command_line(
         stderr.contains("has no working interviewer link labelled \"A07\""),
         "{stderr}"
     );
+    assert!(minyi(&db.raw_url, &["survey", "close", EXAMPLE_ID])
+        .status
+        .success());
+    let (stdout, _) = text(&minyi(&db.raw_url, &["interviewer", "list", EXAMPLE_ID]));
+    assert!(
+        stdout.contains(
+            "note: survey jiaxing-food-safety-2016 is closed: none of its links works any more"
+        ),
+        "{stdout}"
+    );
 }

@@ -3,7 +3,7 @@
 //! hash, so the evaluation tells them from residents' own and never takes them for duplicates
 //! of each other. A withdrawn link stores nothing more.
 
-use minyi::interviewers::{issue, links, withdraw, InterviewerError};
+use minyi::interviewers::{issue, links, withdraw, InterviewerError, WhichLink};
 use minyi::lifecycle::Transition;
 use minyi::storage::{self, Database};
 
@@ -64,7 +64,7 @@ on_both_backends! {
             "two residents interviewed on one device are no duplicates of each other"
         );
 
-        withdraw(&app.catalog(), EXAMPLE_ID, "A07", "test").unwrap();
+        withdraw(&app.catalog(), EXAMPLE_ID, WhichLink::Label("A07"), "test").unwrap();
         let gone = app.get(&link).await;
         assert_eq!(gone.status, 410, "a withdrawn link shows no form");
         assert!(gone.body.contains("访员链接已停用"), "and says so: {}", gone.body);
@@ -107,15 +107,15 @@ on_both_backends! {
 
         let twice = issue(&catalog, EXAMPLE_ID, "A07", None, "test").unwrap_err();
         assert!(matches!(twice, InterviewerError::LabelInUse { .. }), "{twice}");
-        assert!(twice.to_string().contains("minyi interviewer withdraw jiaxing-food-safety-2016 --label A07"), "says how to free the label: {twice}");
+        assert!(twice.to_string().contains("minyi interviewer withdraw jiaxing-food-safety-2016 --label \"A07\""), "says how to free the label: {twice}");
         let county = issue(&catalog, EXAMPLE_ID, "B01", Some("Shanghai"), "test").unwrap_err();
         assert!(county.to_string().contains("--county \"Shanghai\": expected a county of survey jiaxing-food-safety-2016") && county.to_string().contains("haiyan 海盐县"), "names the counties it may be: {county}");
         let label = issue(&catalog, EXAMPLE_ID, "A\n08", None, "test").unwrap_err();
         assert!(matches!(label, InterviewerError::BadLabel { .. }), "{label}");
-        let none = withdraw(&catalog, EXAMPLE_ID, "Z99", "test").unwrap_err();
+        let none = withdraw(&catalog, EXAMPLE_ID, WhichLink::Label("Z99"), "test").unwrap_err();
         assert!(matches!(none, InterviewerError::NoSuchLink { .. }), "{none}");
 
-        withdraw(&catalog, EXAMPLE_ID, "A07", "test").unwrap();
+        withdraw(&catalog, EXAMPLE_ID, WhichLink::Label("A07"), "test").unwrap();
         let again = issue(&catalog, EXAMPLE_ID, "A07", None, "test").unwrap();
         let listed: Vec<(String, bool)> = links(&catalog, EXAMPLE_ID).unwrap().into_iter().map(|l| (l.works(), l.label)).map(|(works, label)| (label, works)).collect();
         assert_eq!(listed.iter().filter(|(label, _)| label == "A07").count(), 2, "a withdrawn label can be issued again: {listed:?}");

@@ -469,6 +469,15 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
                 quotes: "\"\"\"",
             },
         ),
+        // The words on the line of the quotes themselves.
+        (
+            "description.zh = \"\"\"\n嘉兴市\ndescription.en = \"\"\"Food safety\n\"\"\"",
+            SyntaxHint::UnclosedLongText {
+                line: 3,
+                opened: 1,
+                quotes: "\"\"\"",
+            },
+        ),
         (
             "description.zh = '''\n嘉兴市\ndescription.en = '''\nFood safety\n'''",
             SyntaxHint::UnclosedLongText {

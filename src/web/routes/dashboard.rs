@@ -206,6 +206,8 @@ pub async fn show(
             Some("clear") => Some(m.text(lang, "fieldwork.traces_cleared_now")),
             Some("simulated_removed") => Some(m.text(lang, "fieldwork.simulated_removed_now")),
             Some("mail_retried") => Some(m.text(lang, "fieldwork.mail_retried_now")),
+            // A dashboard button pressed on a page left open past the hour: nothing was done.
+            Some("expired") => Some(m.text(lang, "fieldwork.pressed_too_late")),
             Some("interviewer_withdrawn") => {
                 Some(m.text(lang, "fieldwork.interviewers_withdrawn_now"))
             }

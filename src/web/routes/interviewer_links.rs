@@ -12,7 +12,8 @@ use super::confirmed::{dashboard_button, read_press};
 use super::{blocking, dashboard, private_page, public_base, query_param};
 use crate::accounts::Account;
 use crate::catalog::CurrentSurvey;
-use crate::interviewers::{issue, withdraw, InterviewerError, MAX_LABEL_CHARS};
+use crate::interviewers::{issue, withdraw, InterviewerError, WhichLink, MAX_LABEL_CHARS};
+use crate::lifecycle::SurveyState;
 use crate::storage::InterviewerLinkRecord;
 use crate::survey::Lang;
 use crate::web::{lang_of, AppError, AppState, Messages, SignedIn};
@@ -50,6 +51,15 @@ pub(super) fn section(
             .stratum(code)
             .map_or(code.to_owned(), |unit| unit.name.get(lang).to_owned())
     };
+    // A link not withdrawn works only while the survey takes answers.
+    let status = |link: &InterviewerLinkRecord| match (&link.withdrawn_on, survey.record.state) {
+        (Some(day), _) => m.format(lang, "fieldwork.interviewers_withdrawn_on", &[("day", day)]),
+        (None, SurveyState::Open) => m.text(lang, "fieldwork.interviewers_working"),
+        (None, SurveyState::Draft) => m.text(lang, "fieldwork.interviewers_waiting"),
+        (None, SurveyState::Closed | SurveyState::Published) => {
+            m.text(lang, "fieldwork.interviewers_survey_over")
+        }
+    };
     let rows: Vec<Value> = links
         .iter()
         .map(|link| {
@@ -60,8 +70,13 @@ pub(super) fn section(
                     county_name,
                 ),
                 "issued_on": link.issued_on,
-                "withdrawn_on": link.withdrawn_on,
-                "withdraw": (open && link.works()).then(|| withdraw_button.clone()),
+                "status": status(link),
+                // The button names the link by its stored hash, not its label: a label issued
+                // again since this page was shown is another link.
+                "withdraw": (open && link.works()).then(|| dashboard::with(
+                    withdraw_button.clone(),
+                    json!({ "link": link.token_hash }),
+                )),
             })
         })
         .collect();
@@ -95,8 +110,13 @@ pub async fn issue_link(
     let result = async {
         let press = read_press(&req, payload, &state, lang, &scope(&id, &account)).await?;
         lang = press.lang;
+        let m = state.pages.messages();
         if !press.pressed {
-            return Ok(dashboard::back_to(&id, None, lang));
+            // A page left open over the hour, or a form not from the dashboard: said, so that
+            // the publisher does not take the link for issued.
+            return issued_page(&state, &req, lang, &id, StatusCode::UNPROCESSABLE_ENTITY, json!({
+                "problem": press.expired(&state),
+            }));
         }
         let label = press.fields.first("label").unwrap_or_default().to_owned();
         let county = press
@@ -111,13 +131,14 @@ pub async fn issue_link(
         let issued = blocking(move || {
             match issue(&catalog, &survey, &label, county.as_deref(), &actor) {
                 Ok(issued) => {
-                    // The county as the publisher reads it.
+                    // The county as the publisher reads it, and whether the link works yet.
+                    let current = catalog.current(&survey).ok().flatten();
                     let name = issued.link.stratum.as_deref().and_then(|code| {
-                        let survey = catalog.current(&survey).ok().flatten()?;
-                        let unit = survey.definition.stratum(code)?;
+                        let unit = current.as_ref()?.definition.stratum(code)?;
                         Some(unit.name.get(lang).to_owned())
                     });
-                    Ok(Ok((issued, name)))
+                    let state = current.map(|survey| survey.record.state);
+                    Ok(Ok((issued, name, state)))
                 }
                 Err(e @ (InterviewerError::Catalog(_) | InterviewerError::Storage(_))) => {
                     Err(AppError::from(e))
@@ -126,9 +147,8 @@ pub async fn issue_link(
             }
         })
         .await?;
-        let m = state.pages.messages();
         let (status, view) = match issued {
-            Ok((issued, county)) => {
+            Ok((issued, county, state_of_issued)) => {
                 let address = issued.address(&public_base(&state, &req));
                 let label = issued.link.label.as_str();
                 let qr = qrcode::QrCode::with_error_correction_level(
@@ -139,6 +159,11 @@ pub async fn issue_link(
                 .render::<qrcode::render::svg::Color<'_>>()
                 .min_dimensions(200, 200)
                 .build();
+                // Inline in the page: no XML declaration inside HTML.
+                let qr = match qr.find("<svg") {
+                    Some(start) => qr[start..].to_owned(),
+                    None => qr,
+                };
                 let issued_line = match county.or_else(|| issued.link.stratum.clone()) {
                     Some(county) => m.format(
                         lang,
@@ -151,9 +176,11 @@ pub async fn issue_link(
                         &[("label", label)],
                     ),
                 };
+                let waiting = (state_of_issued == Some(SurveyState::Draft))
+                    .then(|| m.text(lang, "fieldwork.interviewers_issued_draft"));
                 (
                     StatusCode::OK,
-                    json!({ "issued": issued_line, "address": address, "qr": qr }),
+                    json!({ "issued": issued_line, "address": address, "qr": qr, "waiting": waiting }),
                 )
             }
             Err(refused) => (
@@ -161,24 +188,39 @@ pub async fn issue_link(
                 json!({ "problem": refusal(m, lang, &refused) }),
             ),
         };
-        let heading = m.text(lang, "fieldwork.interviewers_issued_heading");
-        let html = state.pages.render(
-            "interviewer_link",
-            lang,
-            &req,
-            dashboard::with(
-                view,
-                json!({
-                    "page_title": heading,
-                    "heading": heading,
-                    "back_href": format!("{}#interviewers", dashboard::href(&id, lang)),
-                }),
-            ),
-        )?;
-        Ok::<_, AppError>(private_page(status, html))
+        issued_page(&state, &req, lang, &id, status, view)
     }
     .await;
     result.unwrap_or_else(|e| e.render(&state.pages, lang, &req, None))
+}
+
+/// The page after the issuing form: the link issued, or why none was (`view`'s `problem`).
+fn issued_page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    id: &str,
+    status: StatusCode,
+    view: Value,
+) -> Result<HttpResponse, AppError> {
+    let heading = state
+        .pages
+        .messages()
+        .text(lang, "fieldwork.interviewers_issued_heading");
+    let html = state.pages.render(
+        "interviewer_link",
+        lang,
+        req,
+        dashboard::with(
+            view,
+            json!({
+                "page_title": heading,
+                "heading": heading,
+                "back_href": format!("{}#interviewers", dashboard::href(id, lang)),
+            }),
+        ),
+    )?;
+    Ok(private_page(status, html))
 }
 
 /// `GET /admin/surveys/{id}/interviewers`: the dashboard's section. Where the issued link's
@@ -196,8 +238,9 @@ pub async fn section_page(req: HttpRequest, path: web::Path<String>) -> HttpResp
         .finish()
 }
 
-/// `POST /admin/surveys/{id}/interviewers/withdraw`: withdraws the link the form names; back
-/// to the dashboard, which says so. A link already withdrawn (a second press) changes nothing.
+/// `POST /admin/surveys/{id}/interviewers/withdraw`: withdraws the link the form names (by its
+/// stored hash); back to the dashboard, which says so. A link already withdrawn (a second
+/// press) changes nothing; a page left open too long is told to press again.
 pub async fn withdraw_link(
     req: HttpRequest,
     path: web::Path<String>,
@@ -210,15 +253,17 @@ pub async fn withdraw_link(
     let result = async {
         let press = read_press(&req, payload, &state, lang, &scope(&id, &account)).await?;
         lang = press.lang;
-        let label = press.fields.first("label").map(str::to_owned);
-        let mut done = None;
-        if let (true, Some(label)) = (press.pressed, label) {
+        let link = press.fields.first("link").map(str::to_owned);
+        let mut done = Some("expired");
+        if let (true, Some(link)) = (press.pressed, link) {
             let catalog = state.catalog.clone();
             let (survey, actor) = (id.clone(), account.email.clone());
-            done = blocking(move || match withdraw(&catalog, &survey, &label, &actor) {
-                Ok(()) => Ok(Some("interviewer_withdrawn")),
-                Err(InterviewerError::NoSuchLink { .. }) => Ok(None),
-                Err(other) => Err(AppError::from(other)),
+            done = blocking(move || {
+                match withdraw(&catalog, &survey, WhichLink::TokenHash(&link), &actor) {
+                    Ok(()) => Ok(Some("interviewer_withdrawn")),
+                    Err(InterviewerError::NoSuchLink { .. }) => Ok(None),
+                    Err(other) => Err(AppError::from(other)),
+                }
             })
             .await?;
         }

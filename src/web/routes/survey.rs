@@ -1,7 +1,8 @@
 //! `/s/{id}`: the resident's path. GET renders the form; POST validates and stores the answers
 //! once (303 to the thanks page) or re-renders the form with every answer kept: 422 with each
 //! problem next to its question, or 429 and 503 when the answers could not be stored just now.
-//! The same form and submission serve invitation links (`invitation.rs`), told apart by `Entry`.
+//! The same form and submission serve invitation links (`invitation.rs`) and interviewer links
+//! (`interviewer.rs`), told apart by `Entry`.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -261,8 +262,9 @@ async fn form_limit_read_again(state: &AppState, id: &str) -> Result<usize, AppE
     Ok(state.body_limit.saturating_add(text))
 }
 
-/// Validates a posted form and stores it once, as `entry` says: through the open link, or
-/// through an invitation, which the same transaction then uses up.
+/// Validates a posted form and stores it once, as `entry` says: through the open link,
+/// through an invitation, which the same transaction then uses up, or through an interviewer's
+/// link (no client hash; on to a fresh form).
 pub(super) async fn receive(
     req: HttpRequest,
     payload: web::Payload,
@@ -462,15 +464,16 @@ pub(super) async fn receive(
             client_hash: None,
         };
         let stored = async {
-            let secret = match state.catalog.cached_client_secret(&response.survey_id) {
-                Some(secret) => secret,
-                None => {
-                    let catalog = state.catalog.clone();
-                    let survey_id = response.survey_id.clone();
-                    blocking(move || catalog.client_secret(&survey_id)).await?
-                }
-            };
+            // An interviewer's device answers for many residents: no client hash.
             if !matches!(entry, Entry::Interviewer { .. }) {
+                let secret = match state.catalog.cached_client_secret(&response.survey_id) {
+                    Some(secret) => secret,
+                    None => {
+                        let catalog = state.catalog.clone();
+                        let survey_id = response.survey_id.clone();
+                        blocking(move || catalog.client_secret(&survey_id)).await?
+                    }
+                };
                 response.client_hash = Some(secret.client_hash(cookie.as_deref(), address));
             }
             // Returns only once the response is durably committed (or refused).

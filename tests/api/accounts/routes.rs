@@ -127,10 +127,11 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         "/admin/surveys/{id}/interviewers",
         [303, 403, 403, 303, 303],
     ),
+    // (A press without the dashboard's token is told it issued nothing.)
     (
         "post",
         "/admin/surveys/{id}/interviewers",
-        [303, 403, 403, 303, 303],
+        [303, 403, 403, 422, 422],
     ),
     (
         "post",

@@ -31,7 +31,8 @@ on_both_backends! {
         let token = field_of(&page, &issue_at, "_token");
 
         let forged = send(&app, "post", &issue_at, &cookie, &[("_token", "forged"), ("label", "A07")], &[]).await;
-        assert_eq!((forged.status, forged.location.as_deref()), (303, Some(dashboard.as_str())), "a forged token issues nothing");
+        assert_eq!(forged.status, 422, "a forged (or stale) token issues nothing");
+        assert!(forged.body.contains("此确认已过期") && !forged.body.contains("/iv/"), "and says so: {}", forged.body);
         let issued = send(&app, "post", &issue_at, &cookie, &[("_token", &token), ("label", "A07"), ("county", "haiyan")], &[]).await;
 
         assert_eq!(issued.status, 200, "{}", issued.body);
@@ -55,15 +56,19 @@ on_both_backends! {
         assert!(page.contains("<tr><th scope=\"row\">A07</th><td>海盐县</td>"), "listed with its county: {page}");
         assert!(!page.contains(address), "the address is never shown again");
         let token = field_of(&page, &withdraw_at, "_token");
-        let label = field_of(&page, &withdraw_at, "label");
-        let withdrawn = send(&app, "post", &withdraw_at, &cookie, &[("_token", &token), ("label", &label)], &[]).await;
-        let again = send(&app, "post", &withdraw_at, &cookie, &[("_token", &token), ("label", &label)], &[]).await;
+        let link_hash = field_of(&page, &withdraw_at, "link");
+        let stale = send(&app, "post", &withdraw_at, &cookie, &[("_token", "stale"), ("link", &link_hash)], &[]).await;
+        assert_eq!(stale.location.as_deref(), Some(&*format!("{dashboard}?done=expired")), "a stale page withdraws nothing");
+        assert!(get(&app, stale.location.as_deref().unwrap(), &cookie).await.body.contains("刚才的操作没有执行"), "and says to press again");
+        assert_eq!(app.get(&link).await.status, 200, "the link still works");
+        let withdrawn = send(&app, "post", &withdraw_at, &cookie, &[("_token", &token), ("link", &link_hash)], &[]).await;
+        let again = send(&app, "post", &withdraw_at, &cookie, &[("_token", &token), ("link", &link_hash)], &[]).await;
 
         assert_eq!(withdrawn.location.as_deref(), Some(&*format!("{dashboard}?done=interviewer_withdrawn")));
         assert_eq!(again.location.as_deref(), Some(dashboard.as_str()), "a second press changes nothing and says nothing");
         let page = get(&app, withdrawn.location.as_deref().unwrap(), &cookie).await.body;
         assert!(page.contains("访员链接已停用"), "{page}");
-        assert!(page.contains("停用于 20"), "listed as withdrawn, with the day: {page}");
+        assert!(page.contains("<td>停用于 20"), "listed as withdrawn, with the day: {page}");
         assert!(!page.contains(&format!("action=\"{withdraw_at}\"")), "no button left to press");
         assert_eq!(app.get(&link).await.status, 410, "the link no longer opens the form");
         let audited: Vec<(String, String)> = {
