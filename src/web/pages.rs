@@ -9,7 +9,7 @@ use super::i18n::Messages;
 use super::text_size::TextSize;
 use crate::survey::Lang;
 
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 18] = [
     ("layout", include_str!("../../templates/layout.hbs")),
     ("survey", include_str!("../../templates/survey.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
@@ -39,6 +39,7 @@ const TEMPLATES: [(&str, &str); 17] = [
         "interviewer_link",
         include_str!("../../templates/interviewer_link.hbs"),
     ),
+    ("resend", include_str!("../../templates/resend.hbs")),
 ];
 
 /// The script that keeps a resident's unsent answers on their own phone (`templates/draft.js`),

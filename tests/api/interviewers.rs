@@ -159,3 +159,34 @@ async fn an_interviewer_working_in_english_stays_in_english_from_one_interview_t
         fresh.body
     );
 }
+
+on_both_backends! {
+    async fn an_interview_sent_while_its_link_cannot_be_read_comes_back_to_be_sent_again(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let issued = issue(&app.catalog(), EXAMPLE_ID, "A07", None, "test").unwrap();
+        let link = format!("/iv/{}", issued.token);
+        let form = app.get(&link).await;
+        let fields = with_token(valid_fields(&example_survey(), "nanhu"), &token_in(&form.body));
+        rename_table(&app.db, "interviewer_links", "interviewer_links_away");
+
+        let refused = app.post_form(&link, &fields).await;
+
+        assert_eq!(refused.status, 503, "{}", refused.body);
+        assert!(refused.retry_after.is_some(), "says when to try again");
+        assert!(refused.body.contains("这份问卷这次没能保存，但回答都还在这个页面里"), "{}", refused.body);
+        assert!(refused.body.contains(&format!("<form method=\"post\" action=\"{link}\">")), "a form that sends them to the link again");
+        let escaped = |value: &str| value.contains(['&', '<', '>', '"', '\'', '`', '=']);
+        for (name, value) in fields.iter().filter(|(_, value)| !escaped(value)) {
+            assert!(
+                refused.body.contains(&format!("<input type=\"hidden\" name=\"{name}\" value=\"{value}\">")),
+                "{name}={value} kept on the page"
+            );
+        }
+        assert_eq!(stored(&app).len(), 0, "nothing stored yet");
+
+        rename_table(&app.db, "interviewer_links_away", "interviewer_links");
+        let sent_again = app.post_form(&link, &fields).await;
+        assert_eq!(sent_again.location.as_deref(), Some(&*format!("{link}?saved=1")), "{}", sent_again.body);
+        assert_eq!(stored(&app).len(), 1, "stored once sent again");
+    }
+}

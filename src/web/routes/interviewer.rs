@@ -7,7 +7,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::blocking;
-use super::survey::{open_survey, read_full_counties, receive, show_form, Entry};
+use super::survey::{open_survey, read_full_counties, receive, send_again_later, show_form, Entry};
 use crate::storage::InterviewerLinkRecord;
 use crate::web::{lang_of, AppError, AppState};
 
@@ -44,6 +44,10 @@ pub async fn submit(
     let token = path.into_inner();
     let link = match find(&state, &token).await {
         Ok(link) => link,
+        // The database, not the link: the interview's answers go back to be sent again.
+        Err(e @ (AppError::Unavailable(_) | AppError::Unexpected(_))) => {
+            return send_again_later(req, payload, &state, format!("/iv/{token}"), e).await
+        }
         Err(e) => return e.render(&state.pages, lang, &req, None),
     };
     let survey_id = link.survey_id.clone();

@@ -6,7 +6,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::blocking;
-use super::survey::{invitation_used_page, open_survey, receive, show_form, Entry};
+use super::survey::{
+    invitation_used_page, open_survey, receive, send_again_later, show_form, Entry,
+};
 use crate::invitations::{hash_token, looks_like_token};
 use crate::storage::{self, InvitationRecord};
 use crate::web::{lang_of, AppError, AppState};
@@ -52,6 +54,10 @@ pub async fn submit(
     let token = path.into_inner();
     let invitation = match find(&state, &token).await {
         Ok(invitation) => invitation,
+        // The database, not the link: the answers go back to be sent again.
+        Err(e @ (AppError::Unavailable(_) | AppError::Unexpected(_))) => {
+            return send_again_later(req, payload, &state, format!("/i/{token}"), e).await
+        }
         Err(e) => return e.render(&state.pages, lang, &req, None),
     };
     // A used invitation is answered once the form's token is read (a double tap of the form

@@ -732,6 +732,55 @@ async fn switched_form(
     )
 }
 
+/// What a link's form sent (`/i/…`, `/iv/…`) gets when the link itself could not be looked up
+/// for the database (`refused`, 503): nothing is known of its survey to show the form again,
+/// so the page holds the form as posted, in hidden fields, with a button that sends it to
+/// `action` again. Nothing is lost, though an interviewer's device keeps no copy of its own.
+pub(super) async fn send_again_later(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    action: String,
+    refused: AppError,
+) -> HttpResponse {
+    tracing::error!(error = ?refused, "a link's form not stored: its link could not be read");
+    // Whatever kept the link from being read, the sender is to try again: 503, not 500.
+    let refused = match refused {
+        AppError::Unexpected(e) => AppError::Unavailable(e),
+        other => other,
+    };
+    let lang = lang_of(&req);
+    // The form's free text is allowed for without knowing the survey: up to this much more.
+    const TEXT_ALLOWANCE: usize = 256 * 1024;
+    let limit = state.body_limit.saturating_add(TEXT_ALLOWANCE);
+    let posted = read_form_within(&req, payload, state, lang, limit, || async { Ok(limit) }).await;
+    let page = posted.and_then(|PostedForm { fields, lang }| {
+        let fields: Vec<_> = fields
+            .pairs()
+            .map(|(name, value)| serde_json::json!({ "name": name, "value": value }))
+            .collect();
+        let view = serde_json::json!({
+            "page_title": state.pages.messages().text(lang, "kept.resend_title"),
+            "action": action,
+            "fields": fields,
+        });
+        Ok(state.pages.render("resend", lang, &req, view)?)
+    });
+    match page {
+        Ok(body) => {
+            let mut response = HttpResponse::build(refused.status());
+            if let Some(seconds) = refused.retry_after() {
+                response.insert_header((header::RETRY_AFTER, seconds));
+            }
+            response
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .content_type("text/html; charset=utf-8")
+                .body(body)
+        }
+        Err(e) => e.render(&state.pages, lang, &req, None),
+    }
+}
+
 /// A posted form that could not be stored just now (the network's allowance is used up, or the
 /// database did not take it): it goes back with every answer in place and a notice saying why,
 /// under the refusal's status and `Retry-After`. The token is the one posted, so a response that
