@@ -35,7 +35,8 @@ pub enum InterviewerError {
     #[error(
         "survey {survey} already has a working interviewer link labelled {label:?}: choose \
          another label, or withdraw that link first (`minyi interviewer withdraw {survey} \
-         --label {label:?}`)"
+         --label {}`)",
+        shell_quoted(.label)
     )]
     LabelInUse { survey: String, label: String },
     #[error(
@@ -210,6 +211,11 @@ pub fn find(catalog: &Catalog, token: &str) -> Result<Option<InterviewerLinkReco
         return Ok(None);
     }
     storage::find_interviewer_link(&mut *catalog.database().conn()?, &hash_token(token))
+}
+
+/// `text` as one word for a POSIX shell, to paste.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 fn described(link: &InterviewerLinkRecord) -> String {

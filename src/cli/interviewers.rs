@@ -29,7 +29,7 @@ pub(super) fn interviewer(command: InterviewerCommand) -> anyhow::Result<()> {
             );
             println!("{}", issued.address(&base));
             if let Some(note) = state_note(catalog()?.require(&id)?.record.state) {
-                println!("note: survey {id} {note}");
+                println!("note: survey {id} {}", note.replace("ID", &id));
             }
             if settings.public_url.is_none() {
                 println!(
@@ -53,7 +53,7 @@ pub(super) fn interviewer(command: InterviewerCommand) -> anyhow::Result<()> {
                 );
             }
             if let Some(note) = state_note(catalog.require(&id)?.record.state) {
-                println!("note: survey {id} {note}");
+                println!("note: survey {id} {}", note.replace("ID", &id));
             }
             Ok(())
         }

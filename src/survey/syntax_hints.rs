@@ -75,8 +75,10 @@ fn quote_slip(line: &str) -> Option<SyntaxHint> {
 /// (`description.en = """Food safety`); else the last line before it that holds anything (blank
 /// lines and comments parse, so the parser stops at the first line of words).
 pub(super) fn unclosed_long_text(source: &str, line: usize) -> Option<SyntaxHint> {
-    let lines: Vec<&str> = source.lines().take(line).collect();
-    let (error_line, above) = lines.split_last()?;
+    // The parser may name the line after the last (a text left open at the end of the file).
+    let error_line = source.lines().nth(line.checked_sub(1)?)?;
+    let above: Vec<&str> = source.lines().take(line - 1).collect();
+    let lines = &above;
     let (index, quotes) = match long_text_opening(error_line) {
         Some((quotes, false)) => (line - 1, quotes),
         _ => {

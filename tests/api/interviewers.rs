@@ -107,7 +107,7 @@ on_both_backends! {
 
         let twice = issue(&catalog, EXAMPLE_ID, "A07", None, "test").unwrap_err();
         assert!(matches!(twice, InterviewerError::LabelInUse { .. }), "{twice}");
-        assert!(twice.to_string().contains("minyi interviewer withdraw jiaxing-food-safety-2016 --label \"A07\""), "says how to free the label: {twice}");
+        assert!(twice.to_string().contains("minyi interviewer withdraw jiaxing-food-safety-2016 --label 'A07'"), "says how to free the label: {twice}");
         let county = issue(&catalog, EXAMPLE_ID, "B01", Some("Shanghai"), "test").unwrap_err();
         assert!(county.to_string().contains("--county \"Shanghai\": expected a county of survey jiaxing-food-safety-2016") && county.to_string().contains("haiyan 海盐县"), "names the counties it may be: {county}");
         let label = issue(&catalog, EXAMPLE_ID, "A\n08", None, "test").unwrap_err();
@@ -174,7 +174,7 @@ on_both_backends! {
         assert_eq!(refused.status, 503, "{}", refused.body);
         assert!(refused.retry_after.is_some(), "says when to try again");
         assert!(refused.body.contains("这份问卷这次没能保存，但回答都还在这个页面里"), "{}", refused.body);
-        assert!(refused.body.contains(&format!("<form method=\"post\" action=\"{link}\">")), "a form that sends them to the link again");
+        assert!(refused.body.contains(&format!("<form method=\"post\" action=\"{link}\" id=\"resend\">")), "a form that sends them to the link again");
         let escaped = |value: &str| value.contains(['&', '<', '>', '"', '\'', '`', '=']);
         for (name, value) in fields.iter().filter(|(_, value)| !escaped(value)) {
             assert!(
@@ -182,6 +182,7 @@ on_both_backends! {
                 "{name}={value} kept on the page"
             );
         }
+        assert!(refused.body.contains("formaction=\"/iv/") && refused.body.contains("form=\"resend\""), "its language and text-size switches send the kept form, not a link to an empty one");
         assert_eq!(stored(&app).len(), 0, "nothing stored yet");
 
         rename_table(&app.db, "interviewer_links_away", "interviewer_links");

@@ -492,6 +492,16 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
         let problem = &error.problems[0];
         assert_eq!(problem.hints, vec![hint], "{source:?}: {error}");
     }
+    // A long text opened on the last line and never closed: the parser names the line after
+    // the file's end, and no text above was stolen from.
+    let error = problems_of("id = \"x\"\ndescription.en = \"\"\"Food safety\n");
+    assert!(
+        !error.problems[0]
+            .hints
+            .iter()
+            .any(|hint| matches!(hint, SyntaxHint::UnclosedLongText { .. })),
+        "{error}"
+    );
     // A long text that truly opens on the line before the error (here a bad escape on its
     // first line) closed nothing: the texts above it are closed.
     for source in [

@@ -115,7 +115,7 @@ pub async fn issue_link(
             // A page left open over the hour, or a form not from the dashboard: said, so that
             // the publisher does not take the link for issued.
             return issued_page(&state, &req, lang, &id, StatusCode::UNPROCESSABLE_ENTITY, json!({
-                "problem": press.expired(&state),
+                "problem": m.text(lang, "fieldwork.pressed_too_late"),
             }));
         }
         let label = press.fields.first("label").unwrap_or_default().to_owned();
@@ -254,7 +254,7 @@ pub async fn withdraw_link(
         let press = read_press(&req, payload, &state, lang, &scope(&id, &account)).await?;
         lang = press.lang;
         let link = press.fields.first("link").map(str::to_owned);
-        let mut done = Some("expired");
+        let mut done = (!press.pressed).then_some("expired");
         if let (true, Some(link)) = (press.pressed, link) {
             let catalog = state.catalog.clone();
             let (survey, actor) = (id.clone(), account.email.clone());

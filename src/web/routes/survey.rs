@@ -763,6 +763,8 @@ pub(super) async fn send_again_later(
             "page_title": state.pages.messages().text(lang, "kept.resend_title"),
             "action": action,
             "fields": fields,
+            // The language and text-size switches send the kept form, not a link to an empty one.
+            "switch_form": "resend",
         });
         Ok(state.pages.render("resend", lang, &req, view)?)
     });

@@ -32,7 +32,7 @@ on_both_backends! {
 
         let forged = send(&app, "post", &issue_at, &cookie, &[("_token", "forged"), ("label", "A07")], &[]).await;
         assert_eq!(forged.status, 422, "a forged (or stale) token issues nothing");
-        assert!(forged.body.contains("此确认已过期") && !forged.body.contains("/iv/"), "and says so: {}", forged.body);
+        assert!(forged.body.contains("刚才的操作没有执行") && !forged.body.contains("/iv/"), "and says so: {}", forged.body);
         let issued = send(&app, "post", &issue_at, &cookie, &[("_token", &token), ("label", "A07"), ("county", "haiyan")], &[]).await;
 
         assert_eq!(issued.status, 200, "{}", issued.body);
