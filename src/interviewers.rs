@@ -8,7 +8,7 @@
 
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::catalog::{Catalog, CatalogError};
-use crate::invitations::{hash_token, looks_like_token, new_token};
+use crate::invitations::{county_names, hash_token, looks_like_token, new_token};
 use crate::lifecycle::SurveyState;
 pub use crate::storage::WhichLink;
 use crate::storage::{self, InterviewerLinkRecord, StorageError};
@@ -100,12 +100,8 @@ pub fn issue(
     let stratum = match county.map(str::trim) {
         None => None,
         Some(county) => Some(
-            units
-                .iter()
-                .find(|unit| {
-                    [&unit.code, &unit.name.zh, &unit.name.en].contains(&&county.to_owned())
-                })
-                .map(|unit| unit.code.clone())
+            county_names(&survey.definition)
+                .remove(county)
                 .ok_or_else(|| InterviewerError::UnknownCounty {
                     survey: survey_id.to_owned(),
                     county: county.to_owned(),

@@ -193,8 +193,9 @@ pub fn parse_address_list(
     Ok(list)
 }
 
-/// Every way a county may be written: its code, its Chinese name, its English name.
-fn county_names(survey: &Survey) -> HashMap<String, String> {
+/// Every way a county may be written: its code, its Chinese name, its English name, each
+/// leading to its code (an address list's `county` column, `minyi interviewer issue --county`).
+pub(crate) fn county_names(survey: &Survey) -> HashMap<String, String> {
     let mut names = HashMap::new();
     for unit in &survey.strata.units {
         for name in [&unit.code, &unit.name.zh, &unit.name.en] {

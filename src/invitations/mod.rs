@@ -7,6 +7,7 @@ mod address_list;
 mod link;
 mod uptake;
 
+pub(crate) use address_list::county_names;
 pub use address_list::{parse_address_list, read_address_list, AddressListError, InvitedAddress};
 pub use link::{hash_token, looks_like_token, new_token};
 pub use uptake::{uptake, CampaignUptake, InvitationCount, Uptake};
