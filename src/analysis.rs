@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::catalog::{Catalog, CatalogError, CurrentSurvey};
 use crate::evaluation::{
-    answer_shares, evaluate_sample, sample_weights, AnswerShares, Evaluation, EvaluationError,
-    Respondent, Sample, SampleBuilder, Sensitivity,
+    answer_shares, channel_comparison, evaluate_sample, sample_weights, AnswerShares,
+    ChannelComparison, Evaluation, EvaluationError, Respondent, Sample, SampleBuilder, Sensitivity,
 };
 use crate::simulate::simulate;
 use crate::storage::{self, NewResponse, StorageError, StoredResponse};
@@ -193,6 +193,20 @@ pub fn stored_answer_shares(
     let [sample] = stored_samples(catalog, survey_id, [builder])?;
     let weights = sample_weights(&survey.definition, &sample)?;
     Ok(answer_shares(&survey.definition, &sample, &weights)?)
+}
+
+/// How the city's figures differ by the way the answers came in, from every stored response,
+/// weighted as [`evaluate_survey`] weights them (for publication when no result set can be
+/// released).
+pub fn stored_channel_comparison(
+    catalog: &Catalog,
+    survey_id: &str,
+) -> Result<Vec<ChannelComparison>, AnalysisError> {
+    let survey = catalog.require(survey_id)?;
+    let builder = SampleBuilder::new(&survey.definition);
+    let [sample] = stored_samples(catalog, survey_id, [builder])?;
+    let weights = sample_weights(&survey.definition, &sample)?;
+    Ok(channel_comparison(&survey.definition, &sample, &weights)?)
 }
 
 /// What the survey file's quality rules do to the city's figures: every stored response

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::analysis::evaluate_survey;
 use crate::catalog::{now_rfc3339, Catalog, CatalogError};
-use crate::evaluation::{AnswerShares, Evaluation, Sensitivity, SubmittedDays};
+use crate::evaluation::{AnswerShares, ChannelComparison, Evaluation, Sensitivity, SubmittedDays};
 use crate::invitations::results_published_mail;
 use crate::lifecycle::Transition;
 use crate::release::{resultset, Encoding};
@@ -172,11 +172,19 @@ fn released_figures(
             None
         }
     };
+    let channels = |channels: Result<Vec<ChannelComparison>, String>| match channels {
+        Ok(channels) => Some(channels).filter(|c| !c.is_empty()),
+        Err(e) => {
+            tracing::warn!(survey = survey_id, error = %e, "no comparison of the channels");
+            None
+        }
+    };
     match resultset::summarize_for_publication(catalog, survey_id, Encoding::Utf8WithBom) {
         Ok((summary, extras)) => {
             let mut evaluation = summary.evaluation.clone();
             evaluation.sensitivity = sensitivity(extras.sensitivity.map_err(|e| e.to_string()));
             evaluation.answers = answers(extras.answers.map_err(|e| e.to_string()));
+            evaluation.channels = channels(extras.channels.map_err(|e| e.to_string()));
             Ok((evaluation, Some(summary)))
         }
         Err(resultset::ExportError::Evaluation { source, .. }) => {
@@ -190,6 +198,8 @@ fn released_figures(
             evaluation.sensitivity = sensitivity(rules.map_err(|e| e.to_string()));
             let shares = crate::analysis::stored_answer_shares(catalog, survey_id);
             evaluation.answers = answers(shares.map_err(|e| e.to_string()));
+            let compared = crate::analysis::stored_channel_comparison(catalog, survey_id);
+            evaluation.channels = channels(compared.map_err(|e| e.to_string()));
             Ok((evaluation, None))
         }
         Err(source) => Err(PublishError::Evaluation {

@@ -5,6 +5,7 @@
 //! City figures are estimated from the whole weighted sample, never averaged from counties.
 
 mod answers;
+mod channels;
 mod compare;
 mod format;
 mod json;
@@ -17,6 +18,7 @@ use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, Weighti
 use crate::survey::{reaches, Answers, Indicator, QualityFlag, Survey, Text};
 
 pub use answers::{answer_shares, AnswerShares, ChoiceShare, ItemOf};
+pub use channels::{channel_comparison, ChannelComparison, ChannelFigure};
 pub use compare::{differences, Differences, VerdictChange};
 #[cfg(test)]
 pub(crate) use format::test_indicator;
@@ -194,6 +196,11 @@ pub struct Evaluation {
     /// evaluation (whose responses.csv and weights give them to anyone who counts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<Vec<AnswerShares>>,
+    /// How the city's figures differ by the way the answers came in, when they came in more
+    /// than one way: set on published results (`publishing`), never in a result set's own
+    /// evaluation (whose responses.csv gives every row's channel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<ChannelComparison>>,
 }
 
 /// The first and last days (the survey's local dates, `YYYY-MM-DD`) a stored response was
@@ -402,6 +409,7 @@ pub fn evaluate_weighted(
         submitted: None,
         invitations: None,
         answers: None,
+        channels: None,
     })
 }
 

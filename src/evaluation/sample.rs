@@ -63,6 +63,10 @@ pub struct Sample {
     /// For each indicator of the survey file, each respondent's value; NaN when the respondent is
     /// outside the indicator's denominator (unanswered, hidden, "don't know").
     pub(super) values: Vec<Vec<f64>>,
+    /// Each respondent's channel, an index into `channel_names`.
+    pub(super) channel_of: Vec<u32>,
+    /// The channels responses came by, in the order first met.
+    pub(super) channel_names: Vec<String>,
     /// The answers to the questions whose shares are reported, when recorded.
     pub(super) answers: Option<AnswerColumns>,
     pub(super) counts: ResponseCounts,
@@ -183,6 +187,12 @@ impl<'s> SampleBuilder<'s> {
             .entry(channel.to_owned())
             .or_default() += 1;
         self.sample.stratum_of.push(h as u32);
+        let names = &mut self.sample.channel_names;
+        let c = names.iter().position(|n| n == channel).unwrap_or_else(|| {
+            names.push(channel.to_owned());
+            names.len() - 1
+        });
+        self.sample.channel_of.push(c as u32);
         for (column, category) in self.sample.margin_of.iter_mut().zip(categories) {
             column.push(category);
         }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::cells::CrossCells;
 use super::error::EstimationError;
 use super::interval::{
-    boundary_share_interval, confidence_interval, is_low_effective_n, Kind, Reliability,
+    boundary_share_interval, confidence_interval, is_low_effective_n, t_quantile, Kind, Reliability,
 };
 use super::weights::{Kish, MarginTargets};
 
@@ -76,6 +76,52 @@ impl Estimate {
                 ..Reliability::default()
             },
         }
+    }
+}
+
+/// How a group's estimate of one indicator differs from everyone else's in one domain.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    /// The group's weighted estimate minus the others'.
+    pub difference: f64,
+    /// Standard error of the difference by Taylor linearization.
+    pub se: f64,
+    /// Lower 95% confidence bound (difference − t·SE).
+    pub ci_low: f64,
+    /// Upper 95% confidence bound.
+    pub ci_high: f64,
+    /// Degrees of freedom: valid answers of both sides minus the strata present among them.
+    pub df: f64,
+    /// Valid answers in the group.
+    pub n_group: usize,
+    /// Valid answers among the others.
+    pub n_others: usize,
+    /// `low_effective_n` when either side's effective sample size is small; `undefined` when
+    /// there is no interval; `lone_county` as for [`Estimate`].
+    pub flags: Reliability,
+}
+
+impl Difference {
+    fn undefined(n_group: usize, n_others: usize, low_effective_n: bool) -> Difference {
+        Difference {
+            difference: f64::NAN,
+            se: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            df: f64::NAN,
+            n_group,
+            n_others,
+            flags: Reliability {
+                low_effective_n,
+                undefined: true,
+                ..Reliability::default()
+            },
+        }
+    }
+
+    /// Whether the 95% interval leaves out zero: the sample tells the two apart.
+    pub fn is_clear(&self) -> bool {
+        self.flags.is_reliable() && (self.ci_low > 0.0 || self.ci_high < 0.0)
     }
 }
 
@@ -349,53 +395,19 @@ impl<'a> Design<'a> {
             },
         );
 
-        // Raking residuals: one shift of u = z/w per cell, from the cells' sums of u.
-        let shift = match &self.raking {
-            Some(raking) => {
-                let mut cell_u = vec![0.0; raking.cell_size.len()];
-                for (bin, s) in self.bins.iter().zip(sums) {
-                    if in_domain(bin) {
-                        cell_u[bin.cell as usize] += (s.y - p * s.count as f64) / weight;
-                    }
-                }
-                raking.shift(&mut cell_u)
-            }
-            None => vec![0.0],
-        };
-
-        // z_i = w_i (u_i − shift), u_i = (y_i − p)/W inside the domain and 0 outside it.
-        let mut sum_z = vec![0.0; self.strata];
-        let mut sum_zz = vec![0.0; self.strata];
-        for (bin, s) in self.bins.iter().zip(sums) {
-            let b = shift[bin.cell as usize];
-            let (z, wz, zz) = if in_domain(bin) {
-                (
-                    (s.wy - p * s.w) / weight,
-                    (s.wwy - p * s.ww) / weight,
-                    (s.wwyy - 2.0 * p * s.wwy + p * p * s.ww) / (weight * weight),
-                )
-            } else {
-                (0.0, 0.0, 0.0)
-            };
-            let h = bin.stratum as usize;
-            sum_z[h] += z - b * bin.weight;
-            sum_zz[h] += zz - 2.0 * b * wz + b * b * bin.weight_sq;
-        }
-        // A county with a single respondent has no spread of its own to measure. It adds its z²,
-        // as R's `options(survey.lonely.psu = "adjust")` does, instead of stopping the whole
-        // evaluation. Where the weights are raked to the counties that z is zero, so its share
-        // of the variance is missing: the city's figures are flagged `lone_county` below.
-        let variance: f64 = (0..self.strata)
-            .map(|h| match self.stratum_size[h] {
-                0 => 0.0,
-                1 => sum_z[h] * sum_z[h],
-                size => {
-                    let nh = size as f64;
-                    nh / (nh - 1.0) * (sum_zz[h] - sum_z[h] * sum_z[h] / nh)
+        let linear: Vec<Linear> = self
+            .bins
+            .iter()
+            .zip(sums)
+            .map(|(bin, s)| {
+                if in_domain(bin) {
+                    Linear::of(s, p, weight)
+                } else {
+                    Linear::default()
                 }
             })
-            .sum::<f64>()
-            .max(0.0);
+            .collect();
+        let variance = self.variance(&linear);
         let variance = if alike { 0.0 } else { variance };
         let se = variance.sqrt();
 
@@ -426,6 +438,186 @@ impl<'a> Design<'a> {
                 lone_county: domain.is_none() && self.stratum_size.contains(&1),
                 ..Reliability::assess(kind, effective_n, p, se, (ci_low, ci_high))
             },
+        }
+    }
+
+    /// The variance of a linearized variable from its per-bin sums (zero outside its domain):
+    /// raking residuals when the weights were raked, then the stratified sum over every county.
+    fn variance(&self, linear: &[Linear]) -> f64 {
+        // Raking residuals: one shift of u = z/w per cell, from the cells' sums of u.
+        let shift = match &self.raking {
+            Some(raking) => {
+                let mut cell_u = vec![0.0; raking.cell_size.len()];
+                for (bin, l) in self.bins.iter().zip(linear) {
+                    cell_u[bin.cell as usize] += l.u;
+                }
+                raking.shift(&mut cell_u)
+            }
+            None => vec![0.0],
+        };
+        // z_i − w_i·shift of its cell, summed and squared per county.
+        let mut sum_z = vec![0.0; self.strata];
+        let mut sum_zz = vec![0.0; self.strata];
+        for (bin, l) in self.bins.iter().zip(linear) {
+            let b = shift[bin.cell as usize];
+            let h = bin.stratum as usize;
+            sum_z[h] += l.z - b * bin.weight;
+            sum_zz[h] += l.zz - 2.0 * b * l.wz + b * b * bin.weight_sq;
+        }
+        // A county with a single respondent has no spread of its own to measure. It adds its z²,
+        // as R's `options(survey.lonely.psu = "adjust")` does, instead of stopping the whole
+        // evaluation. Where the weights are raked to the counties that z is zero, so its share
+        // of the variance is missing: the city's figures are flagged `lone_county`.
+        (0..self.strata)
+            .map(|h| match self.stratum_size[h] {
+                0 => 0.0,
+                1 => sum_z[h] * sum_z[h],
+                size => {
+                    let nh = size as f64;
+                    nh / (nh - 1.0) * (sum_zz[h] - sum_z[h] * sum_z[h] / nh)
+                }
+            })
+            .sum::<f64>()
+            .max(0.0)
+    }
+
+    /// How one group of respondents differs from all the others on one indicator, for the city
+    /// and within every county: the group's estimate minus the others', with the standard error
+    /// of that difference (the two estimates linearized jointly, as R's `svyby(covmat = TRUE)`
+    /// and `svycontrast` do) and a 95% t interval.
+    ///
+    /// `values` as for [`Design::estimate_domains`]; `in_group[i]` says whether respondent i
+    /// belongs to the group. A domain where either side has no valid answer gives NaN figures
+    /// flagged `undefined`.
+    pub fn estimate_differences(
+        &self,
+        values: &[Option<f64>],
+        in_group: &[bool],
+        kind: Kind,
+    ) -> Result<Domains<Difference>, EstimationError> {
+        if in_group.len() != self.respondents() {
+            return Err(EstimationError::LengthMismatch {
+                what: "group memberships",
+                got: in_group.len(),
+                expected: self.respondents(),
+            });
+        }
+        let split = |keep: bool| -> Vec<Option<f64>> {
+            values
+                .iter()
+                .zip(in_group)
+                .map(|(v, &g)| if g == keep { *v } else { None })
+                .collect()
+        };
+        let group = self.gather(&split(true), kind)?;
+        let others = self.gather(&split(false), kind)?;
+        Ok(Domains {
+            city: self.difference_in(&group, &others, None),
+            strata: (0..self.strata)
+                .map(|h| self.difference_in(&group, &others, Some(h)))
+                .collect(),
+        })
+    }
+
+    /// One domain's difference between the group's sums and the others'.
+    fn difference_in(
+        &self,
+        group: &[ValidSums],
+        others: &[ValidSums],
+        domain: Option<usize>,
+    ) -> Difference {
+        let in_domain = |bin: &Bin| domain.is_none_or(|h| bin.stratum as usize == h);
+        let (mut a, mut b) = (ValidSums::default(), ValidSums::default());
+        let mut present = vec![false; self.strata];
+        for ((bin, g), o) in self.bins.iter().zip(group).zip(others) {
+            if in_domain(bin) {
+                a.add(g);
+                b.add(o);
+                present[bin.stratum as usize] |= g.count + o.count > 0;
+            }
+        }
+        let effective_n = |s: &ValidSums| Kish::from_sums(s.count, s.w, s.ww).effective_n;
+        let (effective_group, effective_others) = (effective_n(&a), effective_n(&b));
+        let low_effective_n =
+            is_low_effective_n(effective_group) || is_low_effective_n(effective_others);
+        if a.count == 0 || b.count == 0 || a.w <= 0.0 || b.w <= 0.0 {
+            return Difference::undefined(a.count, b.count, low_effective_n);
+        }
+        let mean = |s: &ValidSums| if s.all_alike() { s.lowest } else { s.wy / s.w };
+        let (pa, pb) = (mean(&a), mean(&b));
+        let linear: Vec<Linear> = self
+            .bins
+            .iter()
+            .zip(group.iter().zip(others))
+            .map(|(bin, (g, o))| {
+                if in_domain(bin) {
+                    Linear::of(g, pa, a.w).minus(&Linear::of(o, pb, b.w))
+                } else {
+                    Linear::default()
+                }
+            })
+            .collect();
+        let variance = if a.all_alike() && b.all_alike() {
+            0.0
+        } else {
+            self.variance(&linear)
+        };
+        let se = variance.sqrt();
+        let df = (a.count + b.count - present.iter().filter(|&&x| x).count()) as f64;
+        let difference = pa - pb;
+        let t = t_quantile(df);
+        let (ci_low, ci_high) = if se > 0.0 && t.is_finite() {
+            (difference - t * se, difference + t * se)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        Difference {
+            difference,
+            se,
+            ci_low,
+            ci_high,
+            df,
+            n_group: a.count,
+            n_others: b.count,
+            flags: Reliability {
+                low_effective_n,
+                undefined: !ci_low.is_finite(),
+                lone_county: domain.is_none() && self.stratum_size.contains(&1),
+                ..Reliability::default()
+            },
+        }
+    }
+}
+
+/// Per-bin sums of a linearized variable z (u = z/w), before the raking residuals: Σu, Σz,
+/// Σwz and Σz².
+#[derive(Debug, Clone, Copy, Default)]
+struct Linear {
+    u: f64,
+    z: f64,
+    wz: f64,
+    zz: f64,
+}
+
+impl Linear {
+    /// z_i = w_i (y_i − p) / W over the valid answers summed in `s`.
+    fn of(s: &ValidSums, p: f64, weight: f64) -> Linear {
+        Linear {
+            u: (s.y - p * s.count as f64) / weight,
+            z: (s.wy - p * s.w) / weight,
+            wz: (s.wwy - p * s.ww) / weight,
+            zz: (s.wwyy - 2.0 * p * s.wwy + p * p * s.ww) / (weight * weight),
+        }
+    }
+
+    /// The sums of z − z' where z and z' are never both non-zero for one respondent (two
+    /// disjoint groups), so that Σ(z − z')² has no cross term.
+    fn minus(&self, other: &Linear) -> Linear {
+        Linear {
+            u: self.u - other.u,
+            z: self.z - other.z,
+            wz: self.wz - other.wz,
+            zz: self.zz + other.zz,
         }
     }
 }

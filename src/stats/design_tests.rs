@@ -31,8 +31,33 @@ fn reference(
     let y = |i: usize| values[i].unwrap_or(0.0);
     let members = || (0..weights.len()).filter(|&i| in_domain[i]);
     let total: f64 = members().map(|i| weights[i]).sum();
+    let (p, z) = reference_z(weights, values, &in_domain);
+    let variance = reference_variance(stratum_of, strata, weights, raking, z);
+    let n = members().count();
+    let s2 = n as f64 / (n as f64 - 1.0)
+        * members()
+            .map(|i| weights[i] * (y(i) - p).powi(2))
+            .sum::<f64>()
+        / total;
+    let mut present: Vec<u32> = members().map(|i| stratum_of[i]).collect();
+    present.sort_unstable();
+    present.dedup();
+    Reference {
+        estimate: p,
+        variance,
+        n,
+        df: (n - present.len()) as f64,
+        deff: variance / (s2 / n as f64),
+    }
+}
+
+/// The domain's estimate p and each respondent's z_i = w_i (y_i − p) / Σw (0 outside it).
+fn reference_z(weights: &[f64], values: &[Option<f64>], in_domain: &[bool]) -> (f64, Vec<f64>) {
+    let y = |i: usize| values[i].unwrap_or(0.0);
+    let members = || (0..weights.len()).filter(|&i| in_domain[i]);
+    let total: f64 = members().map(|i| weights[i]).sum();
     let p = members().map(|i| weights[i] * y(i)).sum::<f64>() / total;
-    let mut z: Vec<f64> = (0..weights.len())
+    let z = (0..weights.len())
         .map(|i| {
             if in_domain[i] {
                 weights[i] * (y(i) - p) / total
@@ -41,6 +66,17 @@ fn reference(
             }
         })
         .collect();
+    (p, z)
+}
+
+/// The raking residuals of z, then the stratified variance over every county.
+fn reference_variance(
+    stratum_of: &[u32],
+    strata: usize,
+    weights: &[f64],
+    raking: Option<&[MarginTargets]>,
+    mut z: Vec<f64>,
+) -> f64 {
     for _ in 0..RAKING_RESIDUAL_ROUNDS {
         for margin in raking.unwrap_or(&[]) {
             let k = margin.categories.len();
@@ -68,22 +104,34 @@ fn reference(
             variance += nh / (nh - 1.0) * zh.iter().map(|v| (v - mean).powi(2)).sum::<f64>();
         }
     }
-    let n = members().count();
-    let s2 = n as f64 / (n as f64 - 1.0)
-        * members()
-            .map(|i| weights[i] * (y(i) - p).powi(2))
-            .sum::<f64>()
-        / total;
-    let mut present: Vec<u32> = members().map(|i| stratum_of[i]).collect();
-    present.sort_unstable();
-    present.dedup();
-    Reference {
-        estimate: p,
-        variance,
-        n,
-        df: (n - present.len()) as f64,
-        deff: variance / (s2 / n as f64),
-    }
+    variance
+}
+
+/// A group's estimate minus the others' in a domain, and the variance of that difference:
+/// z = z_group − z_others, respondent by respondent.
+fn reference_difference(
+    s: &Sample,
+    raking: Option<&[MarginTargets]>,
+    values: &[Option<f64>],
+    in_group: &[bool],
+    domain: Option<usize>,
+) -> (f64, f64) {
+    let side = |group: bool| -> Vec<bool> {
+        (0..values.len())
+            .map(|i| {
+                values[i].is_some()
+                    && in_group[i] == group
+                    && domain.is_none_or(|h| s.stratum_of[i] as usize == h)
+            })
+            .collect()
+    };
+    let (pa, za) = reference_z(&s.weights, values, &side(true));
+    let (pb, zb) = reference_z(&s.weights, values, &side(false));
+    let z = za.iter().zip(&zb).map(|(a, b)| a - b).collect();
+    (
+        pa - pb,
+        reference_variance(&s.stratum_of, s.strata, &s.weights, raking, z),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,6 +266,104 @@ fn fast_raking_residuals_match_the_respondent_by_respondent_reference() {
             &format!("raked, seed {seed}, county margin {county_margin}"),
         );
     }
+}
+
+#[test]
+fn a_groups_difference_from_the_others_matches_the_respondent_by_respondent_reference() {
+    for (seed, raked) in [(11, true), (12, false)] {
+        let s = sample(700, seed, true);
+        let raking = raked.then_some(&s.margins[..]);
+        let design = Design::new(&s.stratum_of, s.strata, &s.weights, raking).unwrap();
+        // A group that answers differently: more often in the first county and the first sex.
+        let mut rng = SplitMix(seed + 100);
+        let in_group: Vec<bool> = (0..s.weights.len())
+            .map(|i| rng.uniform() < if s.stratum_of[i] == 0 { 0.5 } else { 0.2 })
+            .collect();
+        for (indicator, kind, values) in [
+            ("yes/no", Kind::Proportion, &s.yes_no),
+            ("score", Kind::Mean, &s.scores),
+        ] {
+            let fast = design
+                .estimate_differences(values, &in_group, kind)
+                .unwrap();
+            let domains = std::iter::once((None, &fast.city))
+                .chain(fast.strata.iter().enumerate().map(|(h, d)| (Some(h), d)));
+            for (domain, got) in domains {
+                let what = format!("raked {raked}, {indicator}, domain {domain:?}");
+                let (difference, variance) =
+                    reference_difference(&s, raking, values, &in_group, domain);
+                assert_close(
+                    got.difference,
+                    difference,
+                    1e-10,
+                    &format!("{what}: difference"),
+                );
+                assert_close(got.se, variance.sqrt(), 1e-9, &format!("{what}: se"));
+                let t = t_quantile(got.df);
+                assert_close(got.ci_low, difference - t * got.se, 1e-12, &what);
+                assert_close(got.ci_high, difference + t * got.se, 1e-12, &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_difference_is_joint_not_two_separate_variances_added() {
+    // Raked to the counties, a group's and the others' estimates share the margins: the
+    // difference's variance is not the sum of the two domains' variances.
+    let s = sample(800, 21, true);
+    let design = Design::new(&s.stratum_of, s.strata, &s.weights, Some(&s.margins)).unwrap();
+    let in_group: Vec<bool> = (0..s.weights.len()).map(|i| i % 3 == 0).collect();
+    let split = |group: bool| -> Vec<Option<f64>> {
+        s.yes_no
+            .iter()
+            .zip(&in_group)
+            .map(|(v, &g)| if g == group { *v } else { None })
+            .collect()
+    };
+    let a = design
+        .estimate_domains(&split(true), Kind::Proportion)
+        .unwrap();
+    let b = design
+        .estimate_domains(&split(false), Kind::Proportion)
+        .unwrap();
+    let d = design
+        .estimate_differences(&s.yes_no, &in_group, Kind::Proportion)
+        .unwrap();
+    assert_close(
+        d.city.difference,
+        a.city.estimate - b.city.estimate,
+        1e-12,
+        "the difference of the two estimates",
+    );
+    let separate = (a.city.se.powi(2) + b.city.se.powi(2)).sqrt();
+    assert!(
+        (d.city.se - separate).abs() > 1e-6 * separate,
+        "joint SE {} should differ from the separate {separate}",
+        d.city.se
+    );
+    assert_eq!(d.city.df, (a.city.n + b.city.n - 4) as f64);
+}
+
+#[test]
+fn a_difference_with_no_answers_on_one_side_is_undefined_and_flagged() {
+    let s = sample(300, 5, true);
+    let design = Design::new(&s.stratum_of, s.strata, &s.weights, Some(&s.margins)).unwrap();
+    let everyone = vec![true; s.weights.len()];
+    let d = design
+        .estimate_differences(&s.scores, &everyone, Kind::Mean)
+        .unwrap();
+    assert!(d.city.difference.is_nan() && d.city.flags.undefined);
+    assert_eq!(d.city.n_others, 0);
+    assert!(!d.city.is_clear());
+    let wrong = design.estimate_differences(&s.scores, &everyone[1..], Kind::Mean);
+    assert!(matches!(
+        wrong,
+        Err(EstimationError::LengthMismatch {
+            what: "group memberships",
+            ..
+        })
+    ));
 }
 
 #[test]

@@ -16,7 +16,7 @@ mod error;
 mod interval;
 mod weights;
 
-pub use design::{Design, DomainEstimates, Domains, Estimate, RAKING_RESIDUAL_ROUNDS};
+pub use design::{Design, Difference, DomainEstimates, Domains, Estimate, RAKING_RESIDUAL_ROUNDS};
 pub use error::{EstimationError, WeightingError};
 pub use interval::{
     confidence_interval, t_quantile, Kind, Reliability, CONFIDENCE_LEVEL, MAX_PROPORTION_CI_WIDTH,

@@ -4,6 +4,7 @@
 mod access;
 mod answers_view;
 mod campaign_view;
+mod channels_view;
 mod chart;
 mod client;
 mod day_chart;

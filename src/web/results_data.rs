@@ -77,6 +77,54 @@ pub fn public_csv(results: &PublishedResults) -> Result<Vec<u8>, csv::Error> {
     file.finish()
 }
 
+/// Each channel's figures against the others' ([`crate::evaluation::ChannelComparison`]), a
+/// city figure the page withholds withheld here too.
+fn channels_json(results: &PublishedResults, public: &PublicFigures) -> Value {
+    let Some(city) = results.evaluation.domains.first() else {
+        return json!([]);
+    };
+    let channels = results.evaluation.channels.as_deref().unwrap_or_default();
+    Value::Array(
+        channels
+            .iter()
+            .map(|c| {
+                let indicators: Vec<Value> = c
+                    .indicators
+                    .iter()
+                    .map(|f| {
+                        let k = city.indicators.iter().position(|i| i.id == f.id);
+                        let shown = f.shown && k.is_some_and(|k| public.shown(0, k));
+                        let figure = |v: f64| {
+                            if shown && v.is_finite() {
+                                json!(v)
+                            } else {
+                                Value::Null
+                            }
+                        };
+                        json!({
+                            "id": f.id,
+                            "estimate": figure(f.estimate),
+                            "ci_low": figure(f.ci_low),
+                            "ci_high": figure(f.ci_high),
+                            "n": f.n,
+                            "difference": figure(f.difference),
+                            "difference_low": figure(f.difference_low),
+                            "difference_high": figure(f.difference_high),
+                            "clear": if shown { json!(f.clear) } else { Value::Null },
+                            "suppressed": !shown,
+                        })
+                    })
+                    .collect();
+                json!({
+                    "channel": c.channel,
+                    "respondents": c.respondents,
+                    "indicators": indicators,
+                })
+            })
+            .collect(),
+    )
+}
+
 /// The published figures as JSON for `/api/results/{id}` (documented in docs/api.md).
 pub fn api_json(results: &PublishedResults) -> Value {
     let survey = &results.definition;
@@ -136,6 +184,8 @@ pub fn api_json(results: &PublishedResults) -> Value {
         "domains": domains,
         // How the city answered each choice question (empty for results published before).
         "answers": super::answers_view::api(results),
+        // How the city's figures differ by channel (empty when the answers came one way).
+        "channels": channels_json(results, &public),
         // What a downloaded result set is checked against (`minyi verify --expect-manifest`).
         "result_set": results.result_set.as_ref().map(|set| json!({
             "manifest_sha256": set.manifest_sha256,

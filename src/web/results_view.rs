@@ -548,6 +548,10 @@ impl ResultsPage<'_> {
         if let Some(line) = self.sensitivity_line() {
             lines.push(line);
         }
+        let public = PublicFigures::of(e, survey);
+        lines.extend(super::channels_view::comparison_lines(m, lang, e, |k| {
+            public.shown(0, k)
+        }));
         if e.weighting.scheme == "rake_trimmed" {
             // Weights that miss the census must not be said to match it.
             let key = match e.weighting.misses_census_by() {

@@ -45,8 +45,9 @@ pub use totals::totals_csv;
 use crate::analysis::{quality_flags, AnalysisError, AnswerReader};
 use crate::catalog::{Catalog, CatalogError};
 use crate::evaluation::{
-    answer_shares, evaluate_sample, evaluate_weighted, sample_weights, AnswerShares, Evaluation,
-    EvaluationError, Inclusion, SampleBuilder, Sensitivity,
+    answer_shares, channel_comparison, evaluate_sample, evaluate_weighted, sample_weights,
+    AnswerShares, ChannelComparison, Evaluation, EvaluationError, Inclusion, SampleBuilder,
+    Sensitivity,
 };
 use crate::invitations::{uptake, CampaignUptake};
 use crate::privacy::kanon::{self, KAnonReport, QiColumn, ReleasePlan};
@@ -379,6 +380,8 @@ pub struct PublicationExtras {
     pub sensitivity: Result<Option<Sensitivity>, EvaluationError>,
     /// How the city answered each choice question, with the figures' weights.
     pub answers: Result<Vec<AnswerShares>, EvaluationError>,
+    /// How the figures differ by the way the answers came in (none when they came one way).
+    pub channels: Result<Vec<ChannelComparison>, EvaluationError>,
 }
 
 /// [`summarize`] for publication, with what the page shows beside the figures
@@ -391,6 +394,7 @@ pub fn summarize_for_publication(
     let mut extras = PublicationExtras {
         sensitivity: Ok(None),
         answers: Ok(Vec::new()),
+        channels: Ok(Vec::new()),
     };
     let summary = build(
         catalog,
@@ -495,6 +499,7 @@ fn build<W: Write + Seek>(
     let evaluation = evaluate_weighted(&release, &sample, &weights).map_err(failed)?;
     if let Some(out) = extras {
         out.answers = answer_shares(&release, &sample, &weights);
+        out.channels = channel_comparison(&release, &sample, &weights);
         if let (Some(without), Some(builder)) = (&without_rules, without_builder) {
             out.sensitivity = evaluate_sample(without, &builder.finish())
                 .map(|without_rules| Sensitivity::of(&evaluation, &without_rules));

@@ -22,6 +22,8 @@ pub struct Case {
     /// Scheme name (column of `expected_weights.csv`) and the expected weight of each respondent.
     pub expected_weights: Vec<(String, Vec<f64>)>,
     pub expected_estimates: Vec<ExpectedEstimate>,
+    /// `expected_channel_differences.csv` (`make-channel-differences.R`), when the case has one.
+    pub expected_channel_differences: Vec<ExpectedDifference>,
     /// "city-level Kish effective sample size of the raked weights" from README.txt.
     pub city_effective_n: Option<f64>,
 }
@@ -48,6 +50,22 @@ pub struct ExpectedEstimate {
     pub ci_high: Option<f64>,
     pub n: Option<usize>,
     pub deff: Option<f64>,
+}
+
+/// A row of `expected_channel_differences.csv`: invitation minus open link.
+#[derive(Debug, Deserialize)]
+pub struct ExpectedDifference {
+    pub scheme: String,
+    pub indicator: String,
+    pub domain: String,
+    pub invitation: f64,
+    pub open_link: f64,
+    pub difference: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub n_invitation: usize,
+    pub n_open_link: usize,
 }
 
 #[derive(Deserialize)]
@@ -227,8 +245,16 @@ pub fn load(dir: &Path) -> Case {
         })
         .collect();
 
+    let differences = dir.join("expected_channel_differences.csv");
+    let expected_channel_differences = if differences.exists() {
+        read_csv(&differences)
+    } else {
+        Vec::new()
+    };
+
     Case {
         city_effective_n: city_effective_n(&readme),
+        expected_channel_differences,
         name,
         counties,
         county_of,

@@ -1,14 +1,17 @@
 //! Golden cases: weights and estimates must reproduce R's `survey` package (see
 //! `docs/statistics.md`). Cases are every directory with a `responses.csv` under
-//! `tests/fixtures/weighting/`, or under `$MINYI_GOLDEN_DIR` when it is set.
+//! `tests/fixtures/weighting/`, or under `$MINYI_GOLDEN_DIR` when it is set. A case with
+//! `expected_channel_differences.csv` (`make-channel-differences.R`) checks the difference between
+//! two groups of respondents too.
 
 mod fixture;
 
 use std::path::PathBuf;
 
-use fixture::{Case, ExpectedEstimate};
+use fixture::{Case, ExpectedDifference, ExpectedEstimate};
 use minyi::stats::{
-    kish, poststratify, rake, Design, DomainEstimates, Estimate, Kind, MarginTargets, RakeControl,
+    kish, poststratify, rake, Design, Difference, DomainEstimates, Domains, Estimate, Kind,
+    MarginTargets, RakeControl,
 };
 
 /// Weights and point estimates.
@@ -167,7 +170,88 @@ fn check_case(case: &Case) {
                 check_estimate(got, row, &label);
             }
         }
+        check_channel_differences(case, scheme, &design);
     }
+}
+
+/// Whether a respondent of a golden case came by invitation, by the rule of
+/// `make-channel-differences.R`: the number in its id a multiple of 4, or a multiple of 3 with
+/// `overall` 1 to 3.
+fn came_by_invitation(r: &fixture::Response) -> bool {
+    let number: u64 = r
+        .respondent_id
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .unwrap_or_else(|e| panic!("respondent id {:?}: {e}", r.respondent_id));
+    number % 4 == 0 || ((1..=3).contains(&r.overall) && number % 3 == 0)
+}
+
+/// The difference invitation − open link of each indicator and domain, against R's.
+fn check_channel_differences(case: &Case, scheme: &str, design: &Design) {
+    let invited: Vec<bool> = case.respondents.iter().map(came_by_invitation).collect();
+    for row in case
+        .expected_channel_differences
+        .iter()
+        .filter(|r| r.scheme == scheme)
+    {
+        let (kind, values) = indicator(case, &row.indicator);
+        let differences = design
+            .estimate_differences(&values, &invited, kind)
+            .unwrap_or_else(|e| panic!("case {}, {}: {e}", case.name, row.indicator));
+        let label = format!(
+            "case {}, scheme {scheme}, indicator {}, domain {}, invitation − open link",
+            case.name, row.indicator, row.domain
+        );
+        check_difference(case, &differences, row, &label);
+    }
+}
+
+fn check_difference(
+    case: &Case,
+    differences: &Domains<Difference>,
+    want: &ExpectedDifference,
+    label: &str,
+) {
+    let got = if want.domain == "city" {
+        &differences.city
+    } else {
+        let h = case
+            .counties
+            .iter()
+            .position(|c| c == &want.domain)
+            .unwrap_or_else(|| panic!("{label}: unknown domain"));
+        &differences.strata[h]
+    };
+    assert_relative(
+        got.difference,
+        want.invitation - want.open_link,
+        WEIGHT_TOLERANCE,
+        &format!("{label}, the two means' difference"),
+    );
+    let fields = [
+        (
+            "difference",
+            got.difference,
+            want.difference,
+            WEIGHT_TOLERANCE,
+        ),
+        ("se", got.se, want.se, SE_TOLERANCE),
+        ("ci_low", got.ci_low, want.ci_low, SE_TOLERANCE),
+        ("ci_high", got.ci_high, want.ci_high, SE_TOLERANCE),
+    ];
+    for (field, got_value, want_value, tolerance) in fields {
+        assert_relative(
+            got_value,
+            want_value,
+            tolerance,
+            &format!("{label}, {field}"),
+        );
+    }
+    assert_eq!(
+        (got.n_group, got.n_others),
+        (want.n_invitation, want.n_open_link),
+        "{label}: valid answers in each group"
+    );
 }
 
 fn domain_estimate<'e>(case: &Case, estimates: &'e DomainEstimates, domain: &str) -> &'e Estimate {
