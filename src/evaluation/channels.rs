@@ -1,17 +1,21 @@
 //! How the answers differ by the way they came in (public link, invitation, interviewer): for
-//! each channel, the city's figures from its responses alone and their difference from every
-//! other response's, with a 95% interval. Offices coaching residents to answer "satisfied" would
-//! show first in the channel they push; a clear difference is worth asking about, though
-//! channels also reach different residents, so it proves nothing by itself.
+//! each channel and indicator, how its answers differ from every other answer within the same
+//! county, with a 95% interval. Offices coaching residents to answer "satisfied" would show
+//! first in the channel they push; a clear difference is worth asking about, though channels
+//! also reach different residents within a county, so it proves nothing by itself.
+//!
+//! Compared within counties, because a channel pushed in one county would otherwise differ by
+//! that county's satisfaction alone; and only in counties where every channel that answered
+//! there did so with at least `min_public_cell` valid answers, so that no published difference
+//! rests on, or gives back, a smaller group's answers.
 
 use serde::{Deserialize, Serialize};
 
 use super::{design_of, json, EvaluationError, Sample, Weights};
-use crate::privacy::public_cell;
-use crate::stats::Kind;
+use crate::stats::{Difference, Kind};
 use crate::survey::Survey;
 
-/// One channel's responses beside all the others'.
+/// One channel's answers beside all the others'.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChannelComparison {
     /// `open_link`, `invitation`, `interviewer` or `simulated`.
@@ -22,36 +26,61 @@ pub struct ChannelComparison {
     pub indicators: Vec<ChannelFigure>,
 }
 
-/// One indicator, city-wide, from one channel's responses.
+/// One indicator: the channel's answers against the others' within the same county.
 ///
-/// Figures resting on few answers (an effective sample under 30 on either side, or fewer
-/// answers than the survey's `min_public_cell`) are withheld (NaN, `null` in JSON), not merely
-/// flagged: a channel's share from a handful of interviews would tell each interviewer what
-/// their residents said.
+/// Withheld figures are NaN (`null` in JSON), not merely flagged: a channel's share from a
+/// handful of interviews would tell each interviewer what their residents said.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChannelFigure {
     pub id: String,
-    /// The estimate from this channel's valid answers alone.
-    #[serde(with = "json")]
-    pub estimate: f64,
-    #[serde(with = "json")]
-    pub ci_low: f64,
-    #[serde(with = "json")]
-    pub ci_high: f64,
-    /// Valid answers from this channel.
-    pub n: usize,
-    /// This channel's estimate minus that of every other response, on the indicator's scale
-    /// (a share's difference as a share: 0.05 is five percentage points).
+    /// Σ_h (W_h / W)(p_h,channel − p_h,others) over the counties compared, W_h a county's
+    /// population (its weight total): on the indicator's scale, a share's difference as a
+    /// share (0.05 is five percentage points).
     #[serde(with = "json")]
     pub difference: f64,
     #[serde(with = "json")]
     pub difference_low: f64,
     #[serde(with = "json")]
     pub difference_high: f64,
-    /// Enough answers on both sides, the intervals defined: the figures above are given.
-    pub shown: bool,
-    /// The difference's 95% interval leaves out zero.
-    pub clear: bool,
+    /// The channel's valid answers in the counties compared.
+    pub n: usize,
+    /// The counties compared.
+    pub counties: usize,
+    pub verdict: Verdict,
+}
+
+/// What a channel's difference on one indicator says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The 95% interval leaves out zero.
+    Clear,
+    /// Zero lies inside the 95% interval.
+    Unclear,
+    /// No county where both sides answered with enough answers to publish, or an effective
+    /// sample under 30 on either side: withheld.
+    TooFew,
+    /// No interval (no spread to measure on either side): withheld.
+    NoInterval,
+}
+
+impl Verdict {
+    /// Whether the figures are given.
+    pub fn shown(self) -> bool {
+        matches!(self, Verdict::Clear | Verdict::Unclear)
+    }
+
+    fn of(difference: &Difference, counties: usize) -> Verdict {
+        if counties == 0 || difference.flags.low_effective_n {
+            Verdict::TooFew
+        } else if !difference.flags.is_reliable() {
+            Verdict::NoInterval
+        } else if difference.is_clear() {
+            Verdict::Clear
+        } else {
+            Verdict::Unclear
+        }
+    }
 }
 
 /// Each channel the used responses came by, compared with the rest; empty when they all came
@@ -61,8 +90,8 @@ pub fn channel_comparison(
     sample: &Sample,
     weights: &Weights,
 ) -> Result<Vec<ChannelComparison>, EvaluationError> {
-    let mut channels: Vec<usize> = (0..sample.channel_names.len()).collect();
-    if channels.len() < 2 {
+    let names = &sample.channel_names;
+    if names.len() < 2 {
         return Ok(Vec::new());
     }
     let rank = |name: &str| {
@@ -71,78 +100,99 @@ pub fn channel_comparison(
             .position(|c| *c == name)
             .unwrap_or(usize::MAX)
     };
-    channels.sort_by_key(|&c| (rank(&sample.channel_names[c]), c));
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|&c| (rank(&names[c]), c));
     let design = design_of(survey, sample, weights)?;
     let estimation_error = |source| EvaluationError::Estimation {
         survey: survey.id.clone(),
         source,
     };
-    let mut comparisons = Vec::with_capacity(channels.len());
-    for c in channels {
-        let in_channel: Vec<bool> = sample
-            .channel_of
-            .iter()
-            .map(|&of| of as usize == c)
-            .collect();
-        let mut indicators = Vec::with_capacity(survey.indicators.len());
-        for (indicator, column) in survey.indicators.iter().zip(&sample.values) {
-            let kind = if indicator.kind_is_proportion() {
-                Kind::Proportion
-            } else {
-                Kind::Mean
-            };
-            let values: Vec<Option<f64>> =
-                column.iter().map(|v| (!v.is_nan()).then_some(*v)).collect();
-            let own: Vec<Option<f64>> = values
+    let in_channel: Vec<Vec<bool>> = (0..names.len())
+        .map(|c| {
+            sample
+                .channel_of
                 .iter()
-                .zip(&in_channel)
-                .map(|(v, &inside)| if inside { *v } else { None })
+                .map(|&of| of as usize == c)
+                .collect()
+        })
+        .collect();
+    let mut figures: Vec<Vec<ChannelFigure>> = vec![Vec::new(); names.len()];
+    for (indicator, column) in survey.indicators.iter().zip(&sample.values) {
+        let kind = if indicator.kind_is_proportion() {
+            Kind::Proportion
+        } else {
+            Kind::Mean
+        };
+        let values: Vec<Option<f64>> = column.iter().map(|v| (!v.is_nan()).then_some(*v)).collect();
+        let answered = answers_by_county(survey, sample, &values, names.len());
+        let eligible = eligible_counties(&answered, survey.privacy.min_public_cell);
+        for (c, out) in figures.iter_mut().enumerate() {
+            let compared: Vec<bool> = eligible
+                .iter()
+                .zip(&answered)
+                .map(|(&eligible, by_channel)| eligible && by_channel[c] > 0)
                 .collect();
-            let estimate = design
-                .estimate_domains(&own, kind)
-                .map_err(estimation_error)?
-                .city;
             let difference = design
-                .estimate_differences(&values, &in_channel, kind)
-                .map_err(estimation_error)?
-                .city;
-            // Either side's effective sample under the bar (so fewer than that many answers)
-            // flags the difference; either side under the survey's smallest public figure
-            // withholds it.
-            let public = |n: usize| public_cell(n, (), &survey.privacy).is_some();
-            let shown = estimate.flags.is_reliable()
-                && difference.flags.is_reliable()
-                && public(difference.n_group)
-                && public(difference.n_others);
-            let given = |v: f64| if shown { v } else { f64::NAN };
-            indicators.push(ChannelFigure {
+                .estimate_difference_within_counties(&values, &in_channel[c], kind, &compared)
+                .map_err(estimation_error)?;
+            let counties = compared.iter().filter(|&&x| x).count();
+            let verdict = Verdict::of(&difference, counties);
+            let given = |v: f64| if verdict.shown() { v } else { f64::NAN };
+            out.push(ChannelFigure {
                 id: indicator.id.clone(),
-                estimate: given(estimate.estimate),
-                ci_low: given(estimate.ci_low),
-                ci_high: given(estimate.ci_high),
-                n: estimate.n,
                 difference: given(difference.difference),
                 difference_low: given(difference.ci_low),
                 difference_high: given(difference.ci_high),
-                shown,
-                clear: shown && difference.is_clear(),
+                n: difference.n_group,
+                counties,
+                verdict,
             });
         }
-        comparisons.push(ChannelComparison {
-            channel: sample.channel_names[c].clone(),
-            respondents: in_channel.iter().filter(|&&inside| inside).count(),
-            indicators,
-        });
     }
-    Ok(comparisons)
+    Ok(order
+        .into_iter()
+        .map(|c| ChannelComparison {
+            channel: names[c].clone(),
+            respondents: in_channel[c].iter().filter(|&&inside| inside).count(),
+            indicators: std::mem::take(&mut figures[c]),
+        })
+        .collect())
+}
+
+/// Valid answers per county and channel: `[county][channel]`.
+fn answers_by_county(
+    survey: &Survey,
+    sample: &Sample,
+    values: &[Option<f64>],
+    channels: usize,
+) -> Vec<Vec<usize>> {
+    let mut answered = vec![vec![0usize; channels]; survey.strata.units.len()];
+    for ((&h, &c), value) in sample.stratum_of.iter().zip(&sample.channel_of).zip(values) {
+        if value.is_some() {
+            answered[h as usize][c as usize] += 1;
+        }
+    }
+    answered
+}
+
+/// The counties a comparison may use: more than one channel answered there, each with none or
+/// at least `min_public_cell` valid answers.
+fn eligible_counties(answered: &[Vec<usize>], min_public_cell: u32) -> Vec<bool> {
+    let min = usize::try_from(min_public_cell.max(1)).unwrap_or(usize::MAX);
+    answered
+        .iter()
+        .map(|by_channel| {
+            by_channel.iter().filter(|&&n| n > 0).count() > 1
+                && by_channel.iter().all(|&n| n == 0 || n >= min)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::evaluation::{sample_weights, SampleBuilder};
-    use crate::stats::Design;
-    use crate::survey::{Answers, FormInput};
+    use crate::survey::{Answer, Answers, FormInput};
 
     fn example() -> Survey {
         let source = include_str!("../../surveys/jiaxing-food-safety-2016.toml");
@@ -150,15 +200,19 @@ mod tests {
             .expect("example is valid")
     }
 
-    /// 900 simulated residents' answers.
+    /// 1,400 simulated residents' answers.
     fn residents(survey: &Survey) -> Vec<Answers> {
-        crate::simulate::simulate(survey, 900, 8)
+        crate::simulate::simulate(survey, 1400, 8)
             .map(|form| {
                 survey
                     .validate(&FormInput::from_pairs(form.fields))
                     .expect("simulated forms are valid")
             })
             .collect()
+    }
+
+    fn county(survey: &Survey, a: &Answers) -> String {
+        survey.stratum_of(a).expect("a county").to_owned()
     }
 
     /// The sample of `answers`, respondent i coming by `channel(i, answers)`.
@@ -169,8 +223,7 @@ mod tests {
     ) -> (Sample, Weights, Vec<ChannelComparison>) {
         let mut builder = SampleBuilder::new(survey);
         for (i, a) in answers.iter().enumerate() {
-            let stratum = survey.stratum_of(a).expect("a county").to_owned();
-            builder.add(&stratum, a, &[], channel(i, a));
+            builder.add(&county(survey, a), a, &[], channel(i, a));
         }
         let sample = builder.finish();
         let weights = sample_weights(survey, &sample).expect("weights");
@@ -180,6 +233,26 @@ mod tests {
 
     fn figure<'c>(c: &'c ChannelComparison, id: &str) -> &'c ChannelFigure {
         c.indicators.iter().find(|f| f.id == id).expect(id)
+    }
+
+    fn index_of(survey: &Survey, id: &str) -> usize {
+        survey.indicators.iter().position(|i| i.id == id).expect(id)
+    }
+
+    /// Respondent i of the sample is in the channel named `name`.
+    fn members(sample: &Sample, name: &str) -> Vec<bool> {
+        sample
+            .channel_of
+            .iter()
+            .map(|&c| sample.channel_names[c as usize] == name)
+            .collect()
+    }
+
+    fn values(sample: &Sample, k: usize) -> Vec<Option<f64>> {
+        sample.values[k]
+            .iter()
+            .map(|v| (!v.is_nan()).then_some(*v))
+            .collect()
     }
 
     #[test]
@@ -194,11 +267,8 @@ mod tests {
     fn a_channel_that_brings_the_satisfied_shows_a_clear_difference_on_satisfaction_only() {
         let survey = example();
         let answers = residents(&survey);
-        let rate = survey
-            .indicators
-            .iter()
-            .find(|i| i.id == "satisfaction_rate")
-            .expect("the example has a satisfaction rate");
+        let k = index_of(&survey, "satisfaction_rate");
+        let rate = &survey.indicators[k];
         // Every other satisfied resident came by the public link; of the rest, one in four.
         let channel = |i: usize, a: &Answers| {
             let satisfied = rate.value(a) == Some(1.0);
@@ -211,62 +281,124 @@ mod tests {
         let (sample, weights, comparison) = compared(&survey, &answers, channel);
         let names: Vec<&str> = comparison.iter().map(|c| c.channel.as_str()).collect();
         assert_eq!(names, ["open_link", "invitation"], "in the tables' order");
-        let open = &comparison[0];
-        assert_eq!(
-            open.respondents + comparison[1].respondents,
-            sample.len(),
-            "every used response in one channel"
-        );
+        let (open, invited) = (&comparison[0], &comparison[1]);
+        assert_eq!(open.respondents + invited.respondents, sample.len());
         assert_eq!(open.indicators.len(), survey.indicators.len());
 
         let satisfaction = figure(open, "satisfaction_rate");
-        assert!(satisfaction.shown && satisfaction.clear, "{satisfaction:?}");
+        assert_eq!(satisfaction.verdict, Verdict::Clear, "{satisfaction:?}");
         assert!(satisfaction.difference_low > 0.0, "{satisfaction:?}");
-        // The channel's figure and the difference are those of the design's own domains.
-        let design = design_of(&survey, &sample, &weights).expect("design");
-        let k = survey
-            .indicators
+        // Every county where both channels brought at least min_public_cell valid answers.
+        let min = survey.privacy.min_public_cell as usize;
+        let answered = answers_by_county(&survey, &sample, &values(&sample, k), 2);
+        let enough: Vec<bool> = answered
             .iter()
-            .position(|i| i.id == "satisfaction_rate")
-            .unwrap();
-        let by = |open: bool| -> Vec<Option<f64>> {
-            sample.values[k]
-                .iter()
-                .zip(&sample.channel_of)
-                .map(|(v, &c)| {
-                    let is_open = sample.channel_names[c as usize] == "open_link";
-                    (is_open == open && !v.is_nan()).then_some(*v)
-                })
-                .collect()
-        };
-        let estimate = |values: &[Option<f64>]| {
-            Design::estimate_domains(&design, values, Kind::Proportion)
-                .unwrap()
-                .city
-        };
-        let (own, others) = (estimate(&by(true)), estimate(&by(false)));
-        assert!((satisfaction.estimate - own.estimate).abs() < 1e-12);
-        assert_eq!(
-            (satisfaction.ci_low, satisfaction.ci_high),
-            (own.ci_low, own.ci_high)
+            .map(|n| n[0] >= min && n[1] >= min)
+            .collect();
+        assert!(enough.iter().filter(|&&e| e).count() >= 5, "{answered:?}");
+        assert_eq!(satisfaction.counties, enough.iter().filter(|&&e| e).count());
+
+        // The difference is each county's, weighed by the county's population.
+        let design = design_of(&survey, &sample, &weights).expect("design");
+        let by_county = design
+            .estimate_differences(
+                &values(&sample, k),
+                &members(&sample, "open_link"),
+                Kind::Proportion,
+            )
+            .expect("per county")
+            .strata;
+        let mut population = vec![0.0; survey.strata.units.len()];
+        for (&h, w) in sample.stratum_of.iter().zip(&weights.weights) {
+            population[h as usize] += w;
+        }
+        let total: f64 = population
+            .iter()
+            .zip(&enough)
+            .filter(|(_, &e)| e)
+            .map(|(w, _)| w)
+            .sum();
+        let weighed: f64 = by_county
+            .iter()
+            .zip(&population)
+            .zip(&enough)
+            .filter(|(_, &e)| e)
+            .map(|((d, w), _)| d.difference * w / total)
+            .sum();
+        assert!(
+            (satisfaction.difference - weighed).abs() < 1e-12,
+            "{weighed}"
         );
-        assert!((satisfaction.difference - (own.estimate - others.estimate)).abs() < 1e-12);
 
         // Knowledge has nothing to do with the channel here: no clear difference.
         let knowledge = figure(open, "knowledge_score");
-        assert!(knowledge.shown && !knowledge.clear, "{knowledge:?}");
+        assert_eq!(knowledge.verdict, Verdict::Unclear, "{knowledge:?}");
         assert!(knowledge.difference_low < 0.0 && 0.0 < knowledge.difference_high);
 
         // The other channel's difference is the same with its sign turned.
-        let back = figure(&comparison[1], "satisfaction_rate");
+        let back = figure(invited, "satisfaction_rate");
         assert!((back.difference + satisfaction.difference).abs() < 1e-12);
+        let valid: usize = answered
+            .iter()
+            .zip(&enough)
+            .filter(|(_, &e)| e)
+            .map(|(n, _)| n[0] + n[1])
+            .sum();
+        assert_eq!(
+            satisfaction.n + back.n,
+            valid,
+            "every valid answer of the counties compared, on one side"
+        );
+    }
+
+    #[test]
+    fn a_channel_found_mostly_in_a_satisfied_county_does_not_differ_for_that_alone() {
+        let survey = example();
+        let mut answers = residents(&survey);
+        let rich = survey.strata.units[0].code.clone();
+        // The first county is very satisfied...
+        for a in answers.iter_mut().filter(|a| county(&survey, a) == rich) {
+            a.insert("overall_satisfaction".into(), Answer::Code("5".into()));
+        }
+        // ...and the public link was pushed there: nine in ten of its residents came by it,
+        // one in ten elsewhere, whatever they answered.
+        let channel = |i: usize, a: &Answers| {
+            let pushed = county(&survey, a) == rich;
+            if (pushed && i % 10 != 0) || (!pushed && i % 10 == 0) {
+                "open_link"
+            } else {
+                "invitation"
+            }
+        };
+        let (sample, weights, comparison) = compared(&survey, &answers, channel);
+        let k = index_of(&survey, "satisfaction_rate");
+
+        let pooled = design_of(&survey, &sample, &weights)
+            .expect("design")
+            .estimate_differences(
+                &values(&sample, k),
+                &members(&sample, "open_link"),
+                Kind::Proportion,
+            )
+            .expect("pooled")
+            .city;
+        assert!(
+            pooled.is_clear() && pooled.ci_low > 0.0,
+            "pooled over the city, the county speaks: {pooled:?}"
+        );
+        let within = figure(&comparison[0], "satisfaction_rate");
+        assert_eq!(
+            within.verdict,
+            Verdict::Unclear,
+            "within counties it does not: {within:?}"
+        );
     }
 
     #[test]
     fn a_channel_with_fewer_answers_than_a_public_figure_needs_is_withheld_not_flagged() {
         let survey = example();
         let answers = residents(&survey);
-        // 20 interviews: under the example's min_public_cell (30).
+        // 20 interviews: under the example's min_public_cell (30) in every county.
         let (_, _, comparison) = compared(&survey, &answers, |i, _| {
             if i < 20 {
                 "interviewer"
@@ -279,25 +411,68 @@ mod tests {
             .find(|c| c.channel == "interviewer")
             .expect("compared");
         assert_eq!(interviews.respondents, 20);
-        for f in &interviews.indicators {
-            assert!(!f.shown && !f.clear, "{}", f.id);
-            for value in [
-                f.estimate,
-                f.ci_low,
-                f.ci_high,
-                f.difference,
-                f.difference_low,
-            ] {
-                assert!(value.is_nan(), "{}: {value} must be withheld", f.id);
+        for c in &comparison {
+            // The public link's difference from twenty interviews would give the twenty.
+            for f in &c.indicators {
+                assert_eq!(f.verdict, Verdict::TooFew, "{} {}", c.channel, f.id);
+                for value in [f.difference, f.difference_low, f.difference_high] {
+                    assert!(value.is_nan(), "{}: {value} must be withheld", f.id);
+                }
+                let json = serde_json::to_value(f).unwrap();
+                assert!(json["difference"].is_null() && json["verdict"] == "too_few");
             }
-            let json = serde_json::to_value(f).unwrap();
-            assert!(json["estimate"].is_null() && json["difference"].is_null());
         }
-        // The large channel's difference from twenty is withheld too: it would give the twenty.
-        let open = comparison
+    }
+
+    #[test]
+    fn a_county_where_one_channel_answered_only_a_few_times_is_left_out_for_every_channel() {
+        let survey = example();
+        let answers = residents(&survey);
+        let first = survey.strata.units[0].code.clone();
+        // Ten interviews in the first county only; the rest split between link and invitation.
+        let mut interviews = 0;
+        let assigned: Vec<&'static str> = answers
             .iter()
-            .find(|c| c.channel == "open_link")
-            .unwrap();
-        assert!(open.indicators.iter().all(|f| f.difference.is_nan()));
+            .enumerate()
+            .map(|(i, a)| {
+                if county(&survey, a) == first && interviews < 10 {
+                    interviews += 1;
+                    "interviewer"
+                } else if i % 3 == 0 {
+                    "invitation"
+                } else {
+                    "open_link"
+                }
+            })
+            .collect();
+        let (sample, _, comparison) = compared(&survey, &answers, |i, _| assigned[i]);
+        let names: Vec<&str> = comparison.iter().map(|c| c.channel.as_str()).collect();
+        assert_eq!(names, ["open_link", "invitation", "interviewer"]);
+        let min = survey.privacy.min_public_cell as usize;
+        for (k, _) in survey.indicators.iter().enumerate() {
+            let answered = answers_by_county(&survey, &sample, &values(&sample, k), 3);
+            let expected = answered
+                .iter()
+                .enumerate()
+                .filter(|(h, n)| *h != 0 && n.iter().all(|&n| n == 0 || n >= min))
+                .count();
+            assert!(
+                answered[0].iter().all(|&n| n > 0),
+                "every channel in the first county"
+            );
+            for c in &comparison[..2] {
+                let f = &c.indicators[k];
+                assert!(f.verdict.shown(), "{} {}: {f:?}", c.channel, f.id);
+                assert_eq!(
+                    f.counties, expected,
+                    "{} {}: never the first county",
+                    c.channel, f.id
+                );
+            }
+        }
+        assert!(comparison[2]
+            .indicators
+            .iter()
+            .all(|f| f.verdict == Verdict::TooFew && f.counties == 0));
     }
 }

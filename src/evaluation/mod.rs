@@ -18,7 +18,7 @@ use crate::stats::{Design, Estimate, EstimationError, Kind, Reliability, Weighti
 use crate::survey::{reaches, Answers, Indicator, QualityFlag, Survey, Text};
 
 pub use answers::{answer_shares, AnswerShares, ChoiceShare, ItemOf};
-pub use channels::{channel_comparison, ChannelComparison, ChannelFigure};
+pub use channels::{channel_comparison, ChannelComparison, ChannelFigure, Verdict};
 pub use compare::{differences, Differences, VerdictChange};
 #[cfg(test)]
 pub(crate) use format::test_indicator;

@@ -495,6 +495,64 @@ impl<'a> Design<'a> {
         in_group: &[bool],
         kind: Kind,
     ) -> Result<Domains<Difference>, EstimationError> {
+        let (group, others) = self.gather_sides(values, in_group, kind)?;
+        Ok(Domains {
+            city: self.contrast(&group, &others, &[(None, 1.0)]),
+            strata: (0..self.strata)
+                .map(|h| self.contrast(&group, &others, &[(Some(h), 1.0)]))
+                .collect(),
+        })
+    }
+
+    /// How one group differs from the others within the same county, the counties weighed by
+    /// their populations: d = Σ_h (W_h / W) (p_h,group − p_h,others) over the counties `compared`
+    /// (by index) where both sides have valid answers, W_h the county's weight total (its
+    /// census population) and W their sum. A group found more in one county than in another
+    /// then differs only by what it answers, not by where it was found (R: the county-by-group
+    /// interaction terms of `svyglm(y ~ 0 + county + county:in_group)`, combined by
+    /// `svycontrast` with the weights W_h / W). `n_group` and `n_others` count the answers in
+    /// the counties compared; no such county gives NaN figures flagged `undefined`.
+    pub fn estimate_difference_within_counties(
+        &self,
+        values: &[Option<f64>],
+        in_group: &[bool],
+        kind: Kind,
+        compared: &[bool],
+    ) -> Result<Difference, EstimationError> {
+        if compared.len() != self.strata {
+            return Err(EstimationError::LengthMismatch {
+                what: "counties compared",
+                got: compared.len(),
+                expected: self.strata,
+            });
+        }
+        let (group, others) = self.gather_sides(values, in_group, kind)?;
+        let mut county_weight = vec![0.0; self.strata];
+        let mut answered = vec![(0usize, 0usize); self.strata];
+        for ((bin, g), o) in self.bins.iter().zip(&group).zip(&others) {
+            let h = bin.stratum as usize;
+            county_weight[h] += bin.weight;
+            answered[h].0 += g.count;
+            answered[h].1 += o.count;
+        }
+        let counties: Vec<usize> = (0..self.strata)
+            .filter(|&h| compared[h] && answered[h].0 > 0 && answered[h].1 > 0)
+            .collect();
+        let total: f64 = counties.iter().map(|&h| county_weight[h]).sum();
+        let parts: Vec<(Option<usize>, f64)> = counties
+            .iter()
+            .map(|&h| (Some(h), county_weight[h] / total))
+            .collect();
+        Ok(self.contrast(&group, &others, &parts))
+    }
+
+    /// The valid answers' sums per bin of the group and of the others.
+    fn gather_sides(
+        &self,
+        values: &[Option<f64>],
+        in_group: &[bool],
+        kind: Kind,
+    ) -> Result<(Vec<ValidSums>, Vec<ValidSums>), EstimationError> {
         if in_group.len() != self.respondents() {
             return Err(EstimationError::LengthMismatch {
                 what: "group memberships",
@@ -509,80 +567,92 @@ impl<'a> Design<'a> {
                 .map(|(v, &g)| if g == keep { *v } else { None })
                 .collect()
         };
-        let group = self.gather(&split(true), kind)?;
-        let others = self.gather(&split(false), kind)?;
-        Ok(Domains {
-            city: self.difference_in(&group, &others, None),
-            strata: (0..self.strata)
-                .map(|h| self.difference_in(&group, &others, Some(h)))
-                .collect(),
-        })
+        Ok((
+            self.gather(&split(true), kind)?,
+            self.gather(&split(false), kind)?,
+        ))
     }
 
-    /// One domain's difference between the group's sums and the others'.
-    fn difference_in(
+    /// Σ_p c_p (p_group − p_others) over disjoint parts p (the whole design for `None`, else
+    /// one county), each with its coefficient c_p, and its linearized variance: the group's and
+    /// the others' z in each part, scaled by c_p, summed bin by bin.
+    fn contrast(
         &self,
         group: &[ValidSums],
         others: &[ValidSums],
-        domain: Option<usize>,
+        parts: &[(Option<usize>, f64)],
     ) -> Difference {
-        let in_domain = |bin: &Bin| domain.is_none_or(|h| bin.stratum as usize == h);
-        let (mut a, mut b) = (ValidSums::default(), ValidSums::default());
+        let part_of = |bin: &Bin| {
+            parts
+                .iter()
+                .position(|(domain, _)| domain.is_none_or(|h| bin.stratum as usize == h))
+        };
+        let mut sides = vec![(ValidSums::default(), ValidSums::default()); parts.len()];
+        let (mut all_group, mut all_others) = (ValidSums::default(), ValidSums::default());
         let mut present = vec![false; self.strata];
         for ((bin, g), o) in self.bins.iter().zip(group).zip(others) {
-            if in_domain(bin) {
-                a.add(g);
-                b.add(o);
+            if let Some(p) = part_of(bin) {
+                sides[p].0.add(g);
+                sides[p].1.add(o);
+                all_group.add(g);
+                all_others.add(o);
                 present[bin.stratum as usize] |= g.count + o.count > 0;
             }
         }
         let effective_n = |s: &ValidSums| Kish::from_sums(s.count, s.w, s.ww).effective_n;
-        let (effective_group, effective_others) = (effective_n(&a), effective_n(&b));
-        let low_effective_n =
-            is_low_effective_n(effective_group) || is_low_effective_n(effective_others);
-        if a.count == 0 || b.count == 0 || a.w <= 0.0 || b.w <= 0.0 {
-            return Difference::undefined(a.count, b.count, low_effective_n);
+        let low_effective_n = is_low_effective_n(effective_n(&all_group))
+            || is_low_effective_n(effective_n(&all_others));
+        let (n_group, n_others) = (all_group.count, all_others.count);
+        let empty = |s: &ValidSums| s.count == 0 || s.w <= 0.0;
+        if parts.is_empty() || sides.iter().any(|(a, b)| empty(a) || empty(b)) {
+            return Difference::undefined(n_group, n_others, low_effective_n);
         }
         let mean = |s: &ValidSums| if s.all_alike() { s.lowest } else { s.wy / s.w };
-        let (pa, pb) = (mean(&a), mean(&b));
+        let means: Vec<(f64, f64)> = sides.iter().map(|(a, b)| (mean(a), mean(b))).collect();
+        let difference: f64 = parts
+            .iter()
+            .zip(&means)
+            .map(|((_, c), (pa, pb))| c * (pa - pb))
+            .sum();
         let linear: Vec<Linear> = self
             .bins
             .iter()
             .zip(group.iter().zip(others))
-            .map(|(bin, (g, o))| {
-                if in_domain(bin) {
-                    Linear::of(g, pa, a.w).minus(&Linear::of(o, pb, b.w))
-                } else {
-                    Linear::default()
+            .map(|(bin, (g, o))| match part_of(bin) {
+                Some(p) => {
+                    let ((a, b), (pa, pb)) = (&sides[p], means[p]);
+                    Linear::of(g, pa, a.w)
+                        .minus(&Linear::of(o, pb, b.w))
+                        .scaled(parts[p].1)
                 }
+                None => Linear::default(),
             })
             .collect();
-        let variance = if a.all_alike() && b.all_alike() {
-            0.0
-        } else {
-            self.variance(&linear)
-        };
+        let alike = sides.iter().all(|(a, b)| a.all_alike() && b.all_alike());
+        let variance = if alike { 0.0 } else { self.variance(&linear) };
         let se = variance.sqrt();
-        let df = (a.count + b.count - present.iter().filter(|&&x| x).count()) as f64;
-        let difference = pa - pb;
+        let df = (n_group + n_others - present.iter().filter(|&&x| x).count()) as f64;
         let t = t_quantile(df);
         let (ci_low, ci_high) = if se > 0.0 && t.is_finite() {
             (difference - t * se, difference + t * se)
         } else {
             (f64::NAN, f64::NAN)
         };
+        // Pooled over every county, a county with a single respondent leaves its share of the
+        // variance out (see `estimate_domain`).
+        let pooled = parts.iter().any(|(domain, _)| domain.is_none());
         Difference {
             difference,
             se,
             ci_low,
             ci_high,
             df,
-            n_group: a.count,
-            n_others: b.count,
+            n_group,
+            n_others,
             flags: Reliability {
                 low_effective_n,
                 undefined: !ci_low.is_finite(),
-                lone_county: domain.is_none() && self.stratum_size.contains(&1),
+                lone_county: pooled && self.stratum_size.contains(&1),
                 ..Reliability::default()
             },
         }
@@ -607,6 +677,16 @@ impl Linear {
             z: (s.wy - p * s.w) / weight,
             wz: (s.wwy - p * s.ww) / weight,
             zz: (s.wwyy - 2.0 * p * s.wwy + p * p * s.ww) / (weight * weight),
+        }
+    }
+
+    /// The sums of c·z.
+    fn scaled(&self, c: f64) -> Linear {
+        Linear {
+            u: c * self.u,
+            z: c * self.z,
+            wz: c * self.wz,
+            zz: c * c * self.zz,
         }
     }
 

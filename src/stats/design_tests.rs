@@ -308,6 +308,68 @@ fn a_groups_difference_from_the_others_matches_the_respondent_by_respondent_refe
 }
 
 #[test]
+fn a_difference_within_counties_matches_the_respondent_by_respondent_reference() {
+    let s = sample(900, 31, true);
+    let design = Design::new(&s.stratum_of, s.strata, &s.weights, Some(&s.margins)).unwrap();
+    let mut rng = SplitMix(77);
+    let in_group: Vec<bool> = (0..s.weights.len()).map(|_| rng.uniform() < 0.3).collect();
+    // The third county is left out, as a county with too few answers on one side would be.
+    let compared = [true, true, false, true];
+    let got = design
+        .estimate_difference_within_counties(&s.scores, &in_group, Kind::Mean, &compared)
+        .unwrap();
+
+    let county_weight = |h: usize| -> f64 {
+        (0..s.weights.len())
+            .filter(|&i| s.stratum_of[i] as usize == h)
+            .map(|i| s.weights[i])
+            .sum()
+    };
+    let counties = [0usize, 1, 3];
+    let total: f64 = counties.iter().map(|&h| county_weight(h)).sum();
+    let (mut difference, mut z) = (0.0, vec![0.0; s.weights.len()]);
+    for &h in &counties {
+        let c = county_weight(h) / total;
+        let side = |group: bool| -> Vec<bool> {
+            (0..s.weights.len())
+                .map(|i| {
+                    s.scores[i].is_some() && in_group[i] == group && s.stratum_of[i] as usize == h
+                })
+                .collect()
+        };
+        let (pa, za) = reference_z(&s.weights, &s.scores, &side(true));
+        let (pb, zb) = reference_z(&s.weights, &s.scores, &side(false));
+        difference += c * (pa - pb);
+        for (i, zi) in z.iter_mut().enumerate() {
+            *zi += c * (za[i] - zb[i]);
+        }
+    }
+    let variance = reference_variance(&s.stratum_of, s.strata, &s.weights, Some(&s.margins), z);
+    assert_close(got.difference, difference, 1e-10, "difference");
+    assert_close(got.se, variance.sqrt(), 1e-9, "se");
+    let answered = |h: usize| {
+        (0..s.weights.len())
+            .filter(|&i| s.scores[i].is_some() && s.stratum_of[i] as usize == h)
+            .count()
+    };
+    let n: usize = counties.iter().map(|&h| answered(h)).sum();
+    assert_eq!(
+        got.n_group + got.n_others,
+        n,
+        "the answers of the counties compared"
+    );
+    assert_eq!(got.df, (n - counties.len()) as f64);
+
+    let none = design
+        .estimate_difference_within_counties(&s.scores, &in_group, Kind::Mean, &[false; 4])
+        .unwrap();
+    assert!(
+        none.difference.is_nan() && none.flags.undefined,
+        "no county compared: {none:?}"
+    );
+}
+
+#[test]
 fn a_difference_is_joint_not_two_separate_variances_added() {
     // Raked to the counties, a group's and the others' estimates share the margins: the
     // difference's variance is not the sum of the two domains' variances.

@@ -77,7 +77,7 @@ pub fn public_csv(results: &PublishedResults) -> Result<Vec<u8>, csv::Error> {
     file.finish()
 }
 
-/// Each channel's figures against the others' ([`crate::evaluation::ChannelComparison`]), a
+/// Each channel's differences from the others' ([`crate::evaluation::ChannelComparison`]), a
 /// city figure the page withholds withheld here too.
 fn channels_json(results: &PublishedResults, public: &PublicFigures) -> Value {
     let Some(city) = results.evaluation.domains.first() else {
@@ -93,7 +93,7 @@ fn channels_json(results: &PublishedResults, public: &PublicFigures) -> Value {
                     .iter()
                     .map(|f| {
                         let k = city.indicators.iter().position(|i| i.id == f.id);
-                        let shown = f.shown && k.is_some_and(|k| public.shown(0, k));
+                        let shown = f.verdict.shown() && k.is_some_and(|k| public.shown(0, k));
                         let figure = |v: f64| {
                             if shown && v.is_finite() {
                                 json!(v)
@@ -101,16 +101,17 @@ fn channels_json(results: &PublishedResults, public: &PublicFigures) -> Value {
                                 Value::Null
                             }
                         };
+                        // A withheld channel's count of valid answers would say how many of
+                        // its few residents said "don't know".
+                        let count = |n: usize| if shown { json!(n) } else { Value::Null };
                         json!({
                             "id": f.id,
-                            "estimate": figure(f.estimate),
-                            "ci_low": figure(f.ci_low),
-                            "ci_high": figure(f.ci_high),
-                            "n": f.n,
                             "difference": figure(f.difference),
                             "difference_low": figure(f.difference_low),
                             "difference_high": figure(f.difference_high),
-                            "clear": if shown { json!(f.clear) } else { Value::Null },
+                            "n": count(f.n),
+                            "counties": count(f.counties),
+                            "verdict": if shown { json!(f.verdict) } else { Value::Null },
                             "suppressed": !shown,
                         })
                     })

@@ -549,9 +549,13 @@ impl ResultsPage<'_> {
             lines.push(line);
         }
         let public = PublicFigures::of(e, survey);
-        lines.extend(super::channels_view::comparison_lines(m, lang, e, |k| {
-            public.shown(0, k)
-        }));
+        lines.extend(super::channels_view::comparison_lines(
+            m,
+            lang,
+            e,
+            survey.privacy.min_public_cell,
+            |k| public.shown(0, k),
+        ));
         if e.weighting.scheme == "rake_trimmed" {
             // Weights that miss the census must not be said to match it.
             let key = match e.weighting.misses_census_by() {

@@ -174,9 +174,9 @@ on_both_backends! {
         assert_eq!(api["responses"]["used"].as_u64(), Some(simulated + 2), "every used response has its channel");
         assert!(page.body.contains(&format!("所用答卷的来源：公开链接 2 份、模拟 {simulated} 份。")), "{}", page.body);
         assert!(page.body.contains("自愿参与，并非随机抽取"), "the open link's caveat");
-        assert!(page.body.contains("通过公开链接的答卷太少，不按答卷来源比较。") && !page.body.contains("的答卷相比："), "two answers are not compared with the rest");
+        assert!(page.body.contains("通过公开链接填写的答卷太少，不按作答方式比较。") && !page.body.contains("相比："), "two answers are not compared with the rest");
         let compared = api["channels"].as_array().expect("channels");
-        assert!(compared.iter().flat_map(|c| c["indicators"].as_array().unwrap()).all(|f| f["suppressed"] == true && f["estimate"].is_null() && f["difference"].is_null()), "nor in the API: {compared:?}");
+        assert!(compared.iter().flat_map(|c| c["indicators"].as_array().unwrap()).all(|f| f["suppressed"] == true && f["estimate"].is_null() && f["difference"].is_null() && f["n"].is_null()), "nor in the API: {compared:?}");
         assert!(english.body.contains(&format!("public link 2; simulated {simulated}")) && english.body.contains("chose to take part"));
     }
 }
@@ -730,7 +730,7 @@ async fn a_method_weighted_to_one_question_speaks_of_it_as_one() {
     );
 }
 
-/// 1,400 residents' answers stored as they came in: every other satisfied resident by the
+/// 2,100 residents' answers stored as they came in: every other satisfied resident by the
 /// public link, one in four of the rest too, the others by invitation.
 fn store_by_channel(app: &TestApp) {
     use minyi::storage::{insert_responses, slot_of, NewResponse};
@@ -742,7 +742,7 @@ fn store_by_channel(app: &TestApp) {
         .iter()
         .find(|i| i.id == "satisfaction_rate")
         .expect("a satisfaction rate");
-    let rows: Vec<NewResponse> = minyi::simulate::simulate(definition, 1400, 9)
+    let rows: Vec<NewResponse> = minyi::simulate::simulate(definition, 2100, 9)
         .enumerate()
         .map(|(i, form)| {
             let answers = definition
@@ -779,6 +779,20 @@ fn store_by_channel(app: &TestApp) {
     minyi::publishing::publish(&catalog, EXAMPLE_ID).expect("publish");
 }
 
+/// How many counties the published comparison of the first channel compared on an indicator.
+fn published_counties(app: &TestApp, indicator: &str) -> usize {
+    let published = minyi::publishing::published(&app.catalog(), EXAMPLE_ID)
+        .unwrap()
+        .expect("published");
+    let channels = published.evaluation.channels.expect("compared");
+    channels[0]
+        .indicators
+        .iter()
+        .find(|f| f.id == indicator)
+        .expect("the indicator")
+        .counties
+}
+
 on_both_backends! {
     async fn the_method_compares_the_channels_and_a_channel_bringing_the_satisfied_stands_out(backend: Backend) {
         let app = spawn_app(backend).await;
@@ -789,34 +803,41 @@ on_both_backends! {
         let english = app.get(&format!("/results/{EXAMPLE_ID}?lang=en")).await;
         let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/results/{EXAMPLE_ID}")).await.body).unwrap();
 
-        let line = page.body.split("通过公开链接的答卷与通过邀请的答卷相比：").nth(1).expect("one line for the two channels").split("</p>").next().unwrap().to_owned();
-        assert_eq!(page.body.matches("的答卷相比：").count(), 1, "two channels: one line, not the same twice with the signs turned");
-        assert_eq!(line.matches("（95% 区间 ").count(), survey.indicators.len(), "every indicator compared: {line}");
+        let compared = published_counties(&app, "satisfaction_rate");
+        assert!(compared >= 5, "the counties where both ways brought 30 valid answers: {compared}");
+        let note = if compared < 7 { format!("（只比较了其中 {compared} 个县（市、区））") } else { String::new() };
+        let opening = format!("在同一县（市、区）内比较{note}，通过公开链接填写的答卷与受邀填写的答卷相比：");
+        let line = page.body.split(&opening).nth(1).expect("one line for the two channels, saying how many counties it compared when not all").split("</p>").next().unwrap().to_owned();
+        assert_eq!(page.body.matches("相比：").count(), 1, "two channels: one line, not the same twice with the signs turned");
+        assert_eq!(line.matches("（95% 置信区间 ").count(), survey.indicators.len(), "every indicator compared: {line}");
+        assert!(!line.contains("只比较了"), "said once for the line, not at each figure: {line}");
         let label = |id: &str| survey.indicators.iter().find(|i| i.id == id).unwrap().label.zh.clone();
-        let figure = |id: &str| line.split(&format!("{} ", label(id))).nth(1).unwrap().split('）').next().unwrap().to_owned();
+        let figure = |id: &str| line.split(&format!("{} ", label(id))).nth(1).unwrap().split("）；").next().unwrap().to_owned();
         let satisfaction = figure("satisfaction_rate");
-        assert!(satisfaction.starts_with('+') && satisfaction.contains(" 个百分点（95% 区间 +") && satisfaction.ends_with("区别明显"), "the public link brought the satisfied: {satisfaction}");
+        assert!(satisfaction.starts_with('+') && satisfaction.contains(" 个百分点（95% 置信区间 +") && satisfaction.contains("，差异明确"), "the public link brought the satisfied: {satisfaction}");
         let knowledge = figure("knowledge_score");
-        assert!(knowledge.contains(" 至 +") && knowledge.contains("区间 \u{2212}") && knowledge.ends_with("看不出区别"), "knowledge has nothing to do with it: {knowledge}");
-        assert!(page.body.contains("不同的作答方式接触到的居民不同"), "what a difference can and cannot mean");
-        assert!(english.body.contains("Responses by public link against those by invitation: ") && english.body.contains("percentage points (95% interval +") && english.body.contains("a clear difference") && english.body.contains("proves nothing by itself"));
+        assert!(knowledge.contains(" 分（95% 置信区间 \u{2212}") && knowledge.contains(" 至 +") && knowledge.contains("，未见明确差异"), "knowledge has nothing to do with it: {knowledge}");
+        assert!(page.body.contains("仅凭差异不能断定有人指使作答") && page.body.contains("至少 30 份有效答卷（或没有答卷）的县（市、区）"), "what a difference can and cannot mean, and which counties are compared");
+        assert!(english.body.contains("answers through the public link compared with answers by invitation: ") && english.body.contains("percentage points (95% confidence interval +") && english.body.contains("a clear difference") && english.body.contains("not proof of it"));
 
-        // The API gives both channels, the page's figures, each the channel's own.
+        // The API gives both channels with the page's figures.
         let published = minyi::publishing::published(&app.catalog(), EXAMPLE_ID).unwrap().expect("published");
         let stored = published.evaluation.channels.as_ref().expect("compared at publication");
         let channels = api["channels"].as_array().expect("channels");
         let names: Vec<&str> = channels.iter().map(|c| c["channel"].as_str().unwrap()).collect();
         assert_eq!(names, ["open_link", "invitation"]);
         let used = &api["responses"]["used_by_channel"];
+        let rate_of = |c: &minyi::evaluation::ChannelComparison| c.indicators.iter().find(|f| f.id == "satisfaction_rate").unwrap().clone();
         for (c, s) in channels.iter().zip(stored) {
             assert_eq!(c["respondents"], used[&s.channel], "every used response of the channel");
             let rate = c["indicators"].as_array().unwrap().iter().find(|f| f["id"] == "satisfaction_rate").unwrap();
-            let kept = s.indicators.iter().find(|f| f.id == "satisfaction_rate").unwrap();
-            assert_eq!((rate["difference"].as_f64(), rate["clear"].as_bool(), rate["suppressed"].as_bool()), (Some(kept.difference), Some(true), Some(false)));
+            let kept = rate_of(s);
+            assert_eq!((rate["difference"].as_f64(), rate["verdict"].as_str(), rate["counties"].as_u64()), (Some(kept.difference), Some("clear"), Some(kept.counties as u64)));
+            assert_eq!(rate["n"].as_u64(), Some(kept.n as u64));
         }
-        let rate_of = |c: &minyi::evaluation::ChannelComparison| c.indicators.iter().find(|f| f.id == "satisfaction_rate").unwrap().clone();
         let (open, invited) = (rate_of(&stored[0]), rate_of(&stored[1]));
         assert!((open.difference + invited.difference).abs() < 1e-12 && open.difference > 0.05, "{open:?} {invited:?}");
-        assert!(open.estimate > invited.estimate && open.ci_low < open.estimate && open.estimate < open.ci_high);
+        let shown: f64 = satisfaction[..satisfaction.find(" 个").unwrap()].trim_start_matches('+').parse().expect("a number");
+        assert!((shown - open.difference * 100.0).abs() < 0.051, "the page shows the stored difference in percentage points: {shown}");
     }
 }
