@@ -829,7 +829,16 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
             .and_then(|rest| rest.split_once(", expected "))
         {
             let rule = field_rule(&path).unwrap_or_else(|| plain_expected(expected));
-            let mut problem = FileProblem::new(path, rule).found(plain_found(found));
+            let found_said = match too_large(found, expected) {
+                Some((value, max)) => said!(
+                    "too_large",
+                    "{value}, more than the most it can hold ({max})",
+                    value = value,
+                    max = max
+                ),
+                None => plain_found(found),
+            };
+            let mut problem = FileProblem::new(path, rule).found(found_said);
             // A number in quotes: say how to write it, whatever else it holds.
             let quoted = found
                 .strip_prefix("string \"")
@@ -905,6 +914,22 @@ fn field_rule(path: &str) -> Option<Said> {
         "target_sample" | "quota" => Some(INTERVIEWS_RULE),
         _ => None,
     }
+}
+
+/// A whole number above what its unsigned type holds (`integer `5000000000``, expected `u32`):
+/// the number and that most, so that "at least 1 … found 5000000000" does not read as a
+/// contradiction.
+fn too_large<'a>(found: &'a str, expected: &str) -> Option<(&'a str, u64)> {
+    let max = match expected {
+        "u8" => u64::from(u8::MAX),
+        "u16" => u64::from(u16::MAX),
+        "u32" => u64::from(u32::MAX),
+        "u64" | "usize" => u64::MAX,
+        _ => return None,
+    };
+    let number = found.strip_prefix("integer `")?.strip_suffix('`')?;
+    let value: i128 = number.parse().ok()?;
+    (value > i128::from(max)).then_some((number, max))
 }
 
 /// Serde's name for an expected type, in words a clerk knows.

@@ -170,6 +170,12 @@ const BAD_FILES: &[BadFile] = &[
         says: "a whole number, at least 1",
     },
     BadFile {
+        what: "a target sample too large to hold, told without contradicting the rule",
+        edits: &[("target_sample = 20", "target_sample = 5000000000")],
+        path: "strata.units[north].target_sample",
+        says: "(or leave the key out) 5000000000, more than the most it can hold (4294967295)",
+    },
+    BadFile {
         what: "a population of zero",
         edits: &[("population = 400", "population = 0")],
         path: "strata.units[south].population",
