@@ -514,3 +514,30 @@ pub fn new_response(
         client_hash: None,
     }
 }
+
+/// The hidden fields of a page's `resend` form, their values unescaped as a browser reads them,
+/// sorted.
+pub fn hidden_fields(body: &str) -> Vec<(String, String)> {
+    let form = &body[body.find("id=\"resend\">").expect("a resend form")..];
+    let form = &form[..form.find("</form>").expect("the form's end")];
+    let unescape = |text: &str| {
+        text.replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#x60;", "`")
+            .replace("&#x3D;", "=")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let mut fields: Vec<(String, String)> = form
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|input| {
+            let (name, rest) = input.split_once("\" value=\"").expect("a value");
+            let value = &rest[..rest.find("\">").expect("the input's end")];
+            (unescape(name), unescape(value))
+        })
+        .collect();
+    fields.sort();
+    fields
+}

@@ -228,6 +228,36 @@ on_both_backends! {
         );
     }
 
+    async fn an_invitation_form_sent_while_its_link_cannot_be_read_comes_back_to_be_sent_again(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("patient@example.org", None)])).unwrap();
+        let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
+        let path = link.split('?').next().unwrap().to_owned();
+        let form = app.get(&link).await;
+        let mut fields = with_token(valid_fields(&example_survey(), "haiyan"), &token_in(&form.body));
+        fields.push(("suggestion".to_owned(), "多检查菜场 & <b>\"小吃店\"</b>".to_owned()));
+        rename_table(&app.db, "invitation_links", "invitation_links_away");
+
+        let refused = app.post_form(&path, &fields).await;
+
+        assert_eq!(refused.status, 503, "{}", refused.body);
+        assert!(refused.body.contains("这份问卷这次没能保存，但回答都还在这个页面里"), "{}", refused.body);
+        assert!(refused.body.contains(&format!("<form method=\"post\" action=\"{path}\" id=\"resend\">")), "a form that sends them to the invitation's link again");
+        let kept = hidden_fields(&refused.body);
+        let mut sorted = fields.clone();
+        sorted.sort();
+        assert_eq!(kept, sorted, "every answer kept on the page as it was posted");
+        assert_eq!(app.response_count(EXAMPLE_ID), 0, "nothing stored yet");
+
+        rename_table(&app.db, "invitation_links_away", "invitation_links");
+        let sent_again = app.post_form(&path, &kept).await;
+
+        assert_eq!(sent_again.status, 303, "{}", sent_again.body);
+        assert_eq!(app.response_count(EXAMPLE_ID), 1, "stored once sent again");
+        assert_eq!(counts(&app), (1, 0), "through the invitation, which is now used");
+    }
+
     async fn two_invitees_behind_one_address_are_not_taken_for_one_phone(backend: Backend) {
         // Both post from 127.0.0.1, as two phones behind a carrier's shared address do.
         let smtp = SmtpServer::start();
