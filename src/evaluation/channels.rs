@@ -5,9 +5,9 @@
 //! also reach different residents within a county, so it proves nothing by itself.
 //!
 //! Compared within counties, because a channel pushed in one county would otherwise differ by
-//! that county's satisfaction alone; and only in counties where every channel that answered
-//! there did so with at least `min_public_cell` valid answers, so that no published difference
-//! rests on, or gives back, a smaller group's answers.
+//! that county's satisfaction alone; and only in counties where every channel used there
+//! brought at least `min_public_cell` responses (and as many valid answers to the indicator),
+//! so that no published difference rests on, or gives back, a smaller group's answers.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,7 @@ pub struct ChannelComparison {
 pub struct ChannelFigure {
     pub id: String,
     /// Σ_h (W_h / W)(p_h,channel − p_h,others) over the counties compared, W_h a county's
-    /// population (its weight total): on the indicator's scale, a share's difference as a
+    /// census population: on the indicator's scale, a share's difference as a
     /// share (0.05 is five percentage points).
     #[serde(with = "json")]
     pub difference: f64,
@@ -116,6 +116,11 @@ pub fn channel_comparison(
                 .collect()
         })
         .collect();
+    let min = usize::try_from(survey.privacy.min_public_cell.max(1)).unwrap_or(usize::MAX);
+    // Which counties may be compared is settled once, on the responses used, for every
+    // indicator alike: decided on each indicator's valid answers, a county compared on one
+    // indicator and not another would tell that a small group all said "don't know".
+    let used = by_county(survey, sample, names.len(), |_| true);
     let mut figures: Vec<Vec<ChannelFigure>> = vec![Vec::new(); names.len()];
     for (indicator, column) in survey.indicators.iter().zip(&sample.values) {
         let kind = if indicator.kind_is_proportion() {
@@ -124,18 +129,40 @@ pub fn channel_comparison(
             Kind::Mean
         };
         let values: Vec<Option<f64>> = column.iter().map(|v| (!v.is_nan()).then_some(*v)).collect();
-        let answered = answers_by_county(survey, sample, &values, names.len());
-        let eligible = eligible_counties(&answered, survey.privacy.min_public_cell);
+        // Then a county leaves this indicator when a channel that answered there gave fewer
+        // valid answers than a public figure needs: which says something of a group of at
+        // least that many.
+        let answered = by_county(survey, sample, names.len(), |i| values[i].is_some());
+        let eligible: Vec<bool> = used
+            .iter()
+            .zip(&answered)
+            .map(|(used, answered)| {
+                used.iter().filter(|&&n| n > 0).count() > 1
+                    && used
+                        .iter()
+                        .zip(answered)
+                        .all(|(&u, &a)| u == 0 || (u >= min && a >= min))
+            })
+            .collect();
         for (c, out) in figures.iter_mut().enumerate() {
-            let compared: Vec<bool> = eligible
+            // Each county weighed by its census population; 0 leaves it out.
+            let county_weights: Vec<f64> = survey
+                .strata
+                .units
                 .iter()
-                .zip(&answered)
-                .map(|(&eligible, by_channel)| eligible && by_channel[c] > 0)
+                .enumerate()
+                .map(|(h, unit)| {
+                    if eligible[h] && used[h][c] > 0 {
+                        unit.population as f64
+                    } else {
+                        0.0
+                    }
+                })
                 .collect();
             let difference = design
-                .estimate_difference_within_counties(&values, &in_channel[c], kind, &compared)
+                .estimate_difference_within_counties(&values, &in_channel[c], kind, &county_weights)
                 .map_err(estimation_error)?;
-            let counties = compared.iter().filter(|&&x| x).count();
+            let counties = county_weights.iter().filter(|&&w| w > 0.0).count();
             let verdict = Verdict::of(&difference, counties);
             let given = |v: f64| if verdict.shown() { v } else { f64::NAN };
             out.push(ChannelFigure {
@@ -159,33 +186,20 @@ pub fn channel_comparison(
         .collect())
 }
 
-/// Valid answers per county and channel: `[county][channel]`.
-fn answers_by_county(
+/// Respondents per county and channel, `[county][channel]`, of those `counted(i)` keeps.
+fn by_county(
     survey: &Survey,
     sample: &Sample,
-    values: &[Option<f64>],
     channels: usize,
+    counted: impl Fn(usize) -> bool,
 ) -> Vec<Vec<usize>> {
-    let mut answered = vec![vec![0usize; channels]; survey.strata.units.len()];
-    for ((&h, &c), value) in sample.stratum_of.iter().zip(&sample.channel_of).zip(values) {
-        if value.is_some() {
-            answered[h as usize][c as usize] += 1;
+    let mut counts = vec![vec![0usize; channels]; survey.strata.units.len()];
+    for (i, (&h, &c)) in sample.stratum_of.iter().zip(&sample.channel_of).enumerate() {
+        if counted(i) {
+            counts[h as usize][c as usize] += 1;
         }
     }
-    answered
-}
-
-/// The counties a comparison may use: more than one channel answered there, each with none or
-/// at least `min_public_cell` valid answers.
-fn eligible_counties(answered: &[Vec<usize>], min_public_cell: u32) -> Vec<bool> {
-    let min = usize::try_from(min_public_cell.max(1)).unwrap_or(usize::MAX);
-    answered
-        .iter()
-        .map(|by_channel| {
-            by_channel.iter().filter(|&&n| n > 0).count() > 1
-                && by_channel.iter().all(|&n| n == 0 || n >= min)
-        })
-        .collect()
+    counts
 }
 
 #[cfg(test)]
@@ -288,12 +302,16 @@ mod tests {
         let satisfaction = figure(open, "satisfaction_rate");
         assert_eq!(satisfaction.verdict, Verdict::Clear, "{satisfaction:?}");
         assert!(satisfaction.difference_low > 0.0, "{satisfaction:?}");
-        // Every county where both channels brought at least min_public_cell valid answers.
+        // Every county where both channels brought at least min_public_cell responses and
+        // valid answers.
         let min = survey.privacy.min_public_cell as usize;
-        let answered = answers_by_county(&survey, &sample, &values(&sample, k), 2);
-        let enough: Vec<bool> = answered
+        let valid = values(&sample, k);
+        let used = by_county(&survey, &sample, 2, |_| true);
+        let answered = by_county(&survey, &sample, 2, |i| valid[i].is_some());
+        let enough: Vec<bool> = used
             .iter()
-            .map(|n| n[0] >= min && n[1] >= min)
+            .zip(&answered)
+            .map(|(u, a)| u.iter().zip(a).all(|(&u, &a)| u >= min && a >= min))
             .collect();
         assert!(enough.iter().filter(|&&e| e).count() >= 5, "{answered:?}");
         assert_eq!(satisfaction.counties, enough.iter().filter(|&&e| e).count());
@@ -308,10 +326,12 @@ mod tests {
             )
             .expect("per county")
             .strata;
-        let mut population = vec![0.0; survey.strata.units.len()];
-        for (&h, w) in sample.stratum_of.iter().zip(&weights.weights) {
-            population[h as usize] += w;
-        }
+        let population: Vec<f64> = survey
+            .strata
+            .units
+            .iter()
+            .map(|u| u.population as f64)
+            .collect();
         let total: f64 = population
             .iter()
             .zip(&enough)
@@ -450,14 +470,19 @@ mod tests {
         assert_eq!(names, ["open_link", "invitation", "interviewer"]);
         let min = survey.privacy.min_public_cell as usize;
         for (k, _) in survey.indicators.iter().enumerate() {
-            let answered = answers_by_county(&survey, &sample, &values(&sample, k), 3);
-            let expected = answered
-                .iter()
-                .enumerate()
-                .filter(|(h, n)| *h != 0 && n.iter().all(|&n| n == 0 || n >= min))
+            let valid = values(&sample, k);
+            let used = by_county(&survey, &sample, 3, |_| true);
+            let answered = by_county(&survey, &sample, 3, |i| valid[i].is_some());
+            let expected = (1..used.len())
+                .filter(|&h| {
+                    let pairs = used[h].iter().zip(&answered[h]);
+                    pairs
+                        .clone()
+                        .all(|(&u, &a)| u == 0 || (u >= min && a >= min))
+                })
                 .count();
             assert!(
-                answered[0].iter().all(|&n| n > 0),
+                used[0].iter().all(|&n| n > 0),
                 "every channel in the first county"
             );
             for c in &comparison[..2] {
@@ -474,5 +499,39 @@ mod tests {
             .indicators
             .iter()
             .all(|f| f.verdict == Verdict::TooFew && f.counties == 0));
+    }
+
+    #[test]
+    fn the_counties_compared_do_not_tell_that_a_small_group_all_said_dont_know() {
+        let survey = example();
+        let mut answers = residents(&survey);
+        let first = survey.strata.units[0].code.clone();
+        // Eight interviews in the first county, every one "don't know" on overall satisfaction.
+        let mut interviews = 0;
+        let assigned: Vec<&'static str> = answers
+            .iter_mut()
+            .enumerate()
+            .map(|(i, a)| {
+                if county(&survey, a) == first && interviews < 8 {
+                    interviews += 1;
+                    a.insert("overall_satisfaction".into(), Answer::Code("dk".into()));
+                    "interviewer"
+                } else if i % 3 == 0 {
+                    "invitation"
+                } else {
+                    "open_link"
+                }
+            })
+            .collect();
+        let (_, _, comparison) = compared(&survey, &answers, |i, _| assigned[i]);
+
+        let open = &comparison[0];
+        let counties = |id: &str| figure(open, id).counties;
+        assert_eq!(
+            counties("satisfaction_rate"),
+            counties("knowledge_score"),
+            "the interviews leave the first county out of every indicator, not only those they answered"
+        );
+        assert!(counties("satisfaction_rate") < survey.strata.units.len());
     }
 }

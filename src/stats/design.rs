@@ -505,43 +505,41 @@ impl<'a> Design<'a> {
     }
 
     /// How one group differs from the others within the same county, the counties weighed by
-    /// their populations: d = Σ_h (W_h / W) (p_h,group − p_h,others) over the counties `compared`
-    /// (by index) where both sides have valid answers, W_h the county's weight total (its
-    /// census population) and W their sum. A group found more in one county than in another
-    /// then differs only by what it answers, not by where it was found (R: the county-by-group
-    /// interaction terms of `svyglm(y ~ 0 + county + county:in_group)`, combined by
-    /// `svycontrast` with the weights W_h / W). `n_group` and `n_others` count the answers in
-    /// the counties compared; no such county gives NaN figures flagged `undefined`.
+    /// `county_weights`: d = Σ_h (W_h / W) (p_h,group − p_h,others) over the counties with a
+    /// weight W_h > 0 where both sides have valid answers, W their weights' sum. With W_h a
+    /// county's census population, a group found more in one county than in another differs
+    /// only by what it answers, not by where it was found. The weights are constants, as R's
+    /// `svycontrast` of the county-by-group terms of `svyglm(y ~ 0 + county +
+    /// county:in_group)` takes them. `n_group` and `n_others` count the answers in the
+    /// counties compared; no such county gives NaN figures flagged `undefined`.
     pub fn estimate_difference_within_counties(
         &self,
         values: &[Option<f64>],
         in_group: &[bool],
         kind: Kind,
-        compared: &[bool],
+        county_weights: &[f64],
     ) -> Result<Difference, EstimationError> {
-        if compared.len() != self.strata {
+        if county_weights.len() != self.strata {
             return Err(EstimationError::LengthMismatch {
-                what: "counties compared",
-                got: compared.len(),
+                what: "county weights",
+                got: county_weights.len(),
                 expected: self.strata,
             });
         }
         let (group, others) = self.gather_sides(values, in_group, kind)?;
-        let mut county_weight = vec![0.0; self.strata];
         let mut answered = vec![(0usize, 0usize); self.strata];
         for ((bin, g), o) in self.bins.iter().zip(&group).zip(&others) {
             let h = bin.stratum as usize;
-            county_weight[h] += bin.weight;
             answered[h].0 += g.count;
             answered[h].1 += o.count;
         }
         let counties: Vec<usize> = (0..self.strata)
-            .filter(|&h| compared[h] && answered[h].0 > 0 && answered[h].1 > 0)
+            .filter(|&h| county_weights[h] > 0.0 && answered[h].0 > 0 && answered[h].1 > 0)
             .collect();
-        let total: f64 = counties.iter().map(|&h| county_weight[h]).sum();
+        let total: f64 = counties.iter().map(|&h| county_weights[h]).sum();
         let parts: Vec<(Option<usize>, f64)> = counties
             .iter()
-            .map(|&h| (Some(h), county_weight[h] / total))
+            .map(|&h| (Some(h), county_weights[h] / total))
             .collect();
         Ok(self.contrast(&group, &others, &parts))
     }

@@ -314,17 +314,13 @@ fn a_difference_within_counties_matches_the_respondent_by_respondent_reference()
     let mut rng = SplitMix(77);
     let in_group: Vec<bool> = (0..s.weights.len()).map(|_| rng.uniform() < 0.3).collect();
     // The third county is left out, as a county with too few answers on one side would be.
-    let compared = [true, true, false, true];
+    let population = [5000.0, 3000.0, 1500.0, 500.0];
+    let county_weights = [population[0], population[1], 0.0, population[3]];
     let got = design
-        .estimate_difference_within_counties(&s.scores, &in_group, Kind::Mean, &compared)
+        .estimate_difference_within_counties(&s.scores, &in_group, Kind::Mean, &county_weights)
         .unwrap();
 
-    let county_weight = |h: usize| -> f64 {
-        (0..s.weights.len())
-            .filter(|&i| s.stratum_of[i] as usize == h)
-            .map(|i| s.weights[i])
-            .sum()
-    };
+    let county_weight = |h: usize| population[h];
     let counties = [0usize, 1, 3];
     let total: f64 = counties.iter().map(|&h| county_weight(h)).sum();
     let (mut difference, mut z) = (0.0, vec![0.0; s.weights.len()]);
@@ -361,7 +357,7 @@ fn a_difference_within_counties_matches_the_respondent_by_respondent_reference()
     assert_eq!(got.df, (n - counties.len()) as f64);
 
     let none = design
-        .estimate_difference_within_counties(&s.scores, &in_group, Kind::Mean, &[false; 4])
+        .estimate_difference_within_counties(&s.scores, &in_group, Kind::Mean, &[0.0; 4])
         .unwrap();
     assert!(
         none.difference.is_nan() && none.flags.undefined,

@@ -4,17 +4,19 @@
 //! cannot mean.
 
 use super::i18n::Messages;
-use crate::evaluation::{on_its_scale, ChannelFigure, Evaluation, IndicatorResult, Verdict};
+use crate::evaluation::{
+    on_its_scale, ChannelComparison, ChannelFigure, Evaluation, IndicatorResult, Verdict,
+};
 use crate::fieldwork::CHANNELS;
 use crate::survey::Lang;
 
 /// The lines for the page's method, none when the answers came one way. `shown(k)` says
 /// whether the city's figure of indicator k is on the page: a withheld figure is not compared.
 /// `min_public_cell` is the survey's `min_public_cell`, which the caveat states.
-pub fn comparison_lines(
+pub fn comparison_lines<'a>(
     m: &Messages,
     lang: Lang,
-    evaluation: &Evaluation,
+    evaluation: &'a Evaluation,
     min_public_cell: u32,
     shown: impl Fn(usize) -> bool,
 ) -> Vec<String> {
@@ -37,31 +39,40 @@ pub fn comparison_lines(
         &channels[..]
     };
     let separator = if lang == Lang::Zh { "；" } else { "; " };
+    let on_page = |c: &'a ChannelComparison| -> Vec<(&'a IndicatorResult, &'a ChannelFigure)> {
+        c.indicators
+            .iter()
+            .filter_map(|f| {
+                let k = city.indicators.iter().position(|i| i.id == f.id)?;
+                shown(k).then(|| (&city.indicators[k], f))
+            })
+            .collect()
+    };
+    // No county where every way of answering brought enough answers: said once.
+    let nowhere = compared
+        .iter()
+        .all(|c| on_page(c).iter().all(|(_, f)| f.counties == 0));
+    if nowhere && compared.iter().any(|c| !on_page(c).is_empty()) {
+        let min = min_public_cell.to_string();
+        return vec![m.format(lang, "results.method_channel_none", &[("min", &min)])];
+    }
     let lines: Vec<String> = compared
         .iter()
         .filter_map(|c| {
-            let public: Vec<(&IndicatorResult, &ChannelFigure)> = c
-                .indicators
-                .iter()
-                .filter_map(|f| {
-                    let k = city.indicators.iter().position(|i| i.id == f.id)?;
-                    shown(k).then(|| (&city.indicators[k], f))
-                })
-                .collect();
+            let public = on_page(c);
             if public.is_empty() {
                 return None;
             }
             if public.iter().all(|(_, f)| f.verdict == Verdict::TooFew) {
-                // Nothing to compare: said once, naming the side with too few answers.
                 return Some(match channels.as_slice() {
-                    [a, b] => {
-                        let fewer = if a.respondents <= b.respondents { a } else { b };
-                        m.format(
-                            lang,
-                            "results.method_channel_too_few",
-                            &[("channel", &answers(&fewer.channel))],
-                        )
-                    }
+                    [_, other] => m.format(
+                        lang,
+                        "results.method_channel_too_few",
+                        &[
+                            ("channel", &answers(&c.channel)),
+                            ("other", &answers(&other.channel)),
+                        ],
+                    ),
                     _ => m.format(
                         lang,
                         "results.method_channel_too_few_rest",
@@ -119,16 +130,9 @@ pub fn comparison_lines(
         })
         .collect();
     // The caveat speaks of the differences given, so only where one is.
-    let any_figure = compared.iter().any(|c| {
-        c.indicators.iter().any(|f| {
-            f.verdict.shown()
-                && city
-                    .indicators
-                    .iter()
-                    .position(|i| i.id == f.id)
-                    .is_some_and(&shown)
-        })
-    });
+    let any_figure = compared
+        .iter()
+        .any(|c| on_page(c).iter().any(|(_, f)| f.verdict.shown()));
     let min = min_public_cell.to_string();
     let caveat =
         any_figure.then(|| m.format(lang, "results.method_channel_caveat", &[("min", &min)]));
@@ -312,7 +316,7 @@ mod tests {
             lines[1]
         );
         assert_eq!(
-            lines[2], "kiosk太少，不与其余答卷比较。",
+            lines[2], "kiosk可以与其余答卷比较的太少，不作比较。",
             "a channel this build does not name goes by its code"
         );
         assert!(lines[3].contains("至少 30 份有效答卷"), "{}", lines[3]);
@@ -363,6 +367,39 @@ mod tests {
             lines[0].contains("(95% confidence interval +1.2 to +7.2; no clear difference)"),
             "{}",
             lines[0]
+        );
+    }
+
+    #[test]
+    fn nothing_to_compare_is_said_once_with_the_reason() {
+        let pair = |counties| {
+            vec![
+                ChannelComparison {
+                    channel: "open_link".into(),
+                    respondents: 1380,
+                    indicators: vec![figure("satisfaction_rate", Verdict::TooFew, counties)],
+                },
+                ChannelComparison {
+                    channel: "invitation".into(),
+                    respondents: 20,
+                    indicators: vec![figure("satisfaction_rate", Verdict::TooFew, counties)],
+                },
+            ]
+        };
+        let messages = Messages::load().unwrap();
+
+        let nowhere =
+            comparison_lines(&messages, Lang::Zh, &evaluation_with(pair(0)), 30, |_| true);
+        assert_eq!(
+            nowhere,
+            ["没有一个县（市、区）里每种作答方式都有至少 30 份有效答卷（或没有答卷），不按作答方式比较。"],
+            "no county to compare in: said once, no caveat"
+        );
+        let thin = comparison_lines(&messages, Lang::En, &evaluation_with(pair(2)), 30, |_| true);
+        assert_eq!(
+            thin,
+            ["Too few comparable answers through the public link and answers by invitation to compare the figures by how the answers came in."],
+            "counties to compare in, but too few answers there"
         );
     }
 }

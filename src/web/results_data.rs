@@ -93,7 +93,8 @@ fn channels_json(results: &PublishedResults, public: &PublicFigures) -> Value {
                     .iter()
                     .map(|f| {
                         let k = city.indicators.iter().position(|i| i.id == f.id);
-                        let shown = f.verdict.shown() && k.is_some_and(|k| public.shown(0, k));
+                        let city_shown = k.is_some_and(|k| public.shown(0, k));
+                        let shown = f.verdict.shown() && city_shown;
                         let figure = |v: f64| {
                             if shown && v.is_finite() {
                                 json!(v)
@@ -111,7 +112,9 @@ fn channels_json(results: &PublishedResults, public: &PublicFigures) -> Value {
                             "difference_high": figure(f.difference_high),
                             "n": count(f.n),
                             "counties": count(f.counties),
-                            "verdict": if shown { json!(f.verdict) } else { Value::Null },
+                            // Why a difference is withheld, as the page says it; nothing
+                            // of an indicator whose city figure is.
+                            "verdict": if city_shown { json!(f.verdict) } else { Value::Null },
                             "suppressed": !shown,
                         })
                     })

@@ -174,9 +174,9 @@ on_both_backends! {
         assert_eq!(api["responses"]["used"].as_u64(), Some(simulated + 2), "every used response has its channel");
         assert!(page.body.contains(&format!("所用答卷的来源：公开链接 2 份、模拟 {simulated} 份。")), "{}", page.body);
         assert!(page.body.contains("自愿参与，并非随机抽取"), "the open link's caveat");
-        assert!(page.body.contains("通过公开链接填写的答卷太少，不按作答方式比较。") && !page.body.contains("相比："), "two answers are not compared with the rest");
+        assert!(page.body.contains("没有一个县（市、区）里每种作答方式都有至少 30 份有效答卷（或没有答卷），不按作答方式比较。") && !page.body.contains("相比："), "two answers are not compared with the rest");
         let compared = api["channels"].as_array().expect("channels");
-        assert!(compared.iter().flat_map(|c| c["indicators"].as_array().unwrap()).all(|f| f["suppressed"] == true && f["estimate"].is_null() && f["difference"].is_null() && f["n"].is_null()), "nor in the API: {compared:?}");
+        assert!(compared.iter().flat_map(|c| c["indicators"].as_array().unwrap()).all(|f| f["suppressed"] == true && f["verdict"] == "too_few" && f["difference"].is_null() && f["difference_low"].is_null() && f["n"].is_null() && f["counties"].is_null()), "nor in the API: {compared:?}");
         assert!(english.body.contains(&format!("public link 2; simulated {simulated}")) && english.body.contains("chose to take part"));
     }
 }

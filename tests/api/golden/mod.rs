@@ -208,9 +208,15 @@ fn check_channel_differences(case: &Case, scheme: &str, design: &Design) {
             case.name, row.indicator, row.domain
         );
         let got = if row.domain == "city_within_counties" {
-            let every_county = vec![true; case.counties.len()];
+            // Each county weighed by its census population (R: its weight total, the same
+            // under post-stratification and raking to the counties).
+            let county = case
+                .margins
+                .iter()
+                .find(|m| m.name == "county")
+                .expect("a county margin");
             design
-                .estimate_difference_within_counties(&values, &invited, kind, &every_county)
+                .estimate_difference_within_counties(&values, &invited, kind, &county.totals)
                 .unwrap_or_else(|e| panic!("{label}: {e}"))
         } else {
             let differences = design
