@@ -100,10 +100,11 @@ pub fn comparison_lines<'a>(
             } else {
                 String::new()
             };
-            let all_counties = if same { 0 } else { counties };
+            // A figure says its own count only when the line could not say one for all.
+            let annotate_below = if same { 0 } else { counties };
             let figures: Vec<String> = public
                 .iter()
-                .map(|(i, f)| figure(m, lang, i, f, all_counties))
+                .map(|(i, f)| figure(m, lang, i, f, annotate_below))
                 .collect();
             let figures = figures.join(separator);
             Some(match channels.as_slice() {
@@ -140,13 +141,14 @@ pub fn comparison_lines<'a>(
 }
 
 /// One indicator's difference: "食品安全总体满意率 +6.2 个百分点（95% 置信区间 +2.1 至
-/// +10.3，差异明确）", saying how many counties were compared when fewer than `counties`.
+/// +10.3，差异明确）", saying how many counties were compared when fewer than
+/// `annotate_below`.
 fn figure(
     m: &Messages,
     lang: Lang,
     i: &IndicatorResult,
     f: &ChannelFigure,
-    counties: usize,
+    annotate_below: usize,
 ) -> String {
     let label = i.label.get(lang);
     let (verdict, key) = match f.verdict {
@@ -164,7 +166,7 @@ fn figure(
         "results.method_channel_points"
     };
     let signed = |v: f64| signed(on_its_scale(i, v));
-    let key = if f.counties < counties {
+    let key = if f.counties < annotate_below {
         "results.method_channel_figure_counties"
     } else {
         "results.method_channel_figure"

@@ -52,7 +52,14 @@ pub fn public_csv(results: &PublishedResults) -> Result<Vec<u8>, csv::Error> {
                 figure(i.estimate),
                 figure(i.ci_low),
                 figure(i.ci_high),
-                i.n.to_string(),
+                // Withheld with its figure: beside the domain's respondents, a small county's
+                // count of answers would say how many said "don't know"; and a county withheld
+                // with it (complementary suppression) would give it back from the city's.
+                if shown {
+                    i.n.to_string()
+                } else {
+                    String::new()
+                },
                 number(i.threshold),
                 if shown {
                     i.status.name().to_owned()
@@ -155,7 +162,7 @@ pub fn api_json(results: &PublishedResults) -> Value {
                         "estimate": figure(i.estimate),
                         "ci_low": figure(i.ci_low),
                         "ci_high": figure(i.ci_high),
-                        "n": i.n,
+                        "n": if shown { json!(i.n) } else { Value::Null },
                         "threshold": i.threshold,
                         "status": if shown { json!(i.status) } else { Value::Null },
                         "points": if shown { json!(i.points) } else { Value::Null },

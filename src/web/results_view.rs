@@ -206,7 +206,8 @@ impl ResultsPage<'_> {
                 ("points", &points_shown(i.points)),
                 ("max", &format!("{:.0}", i.max_points)),
             ]),
-            "n": i.n,
+            // A withheld figure's count of answers is withheld too (see `results_data`).
+            "n": shown.then_some(i.n),
             "unreliable": shown && !i.reliable,
         })
     }

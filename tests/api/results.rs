@@ -291,19 +291,38 @@ async fn check_suppression(min: u64) -> usize {
         page.body.contains("样本不足，不公布"),
         "the page says why a figure is missing"
     );
+    for note in ["样本不足，不公布", "本项一并不公布"] {
+        assert!(
+            page.body
+                .match_indices(note)
+                .all(|(at, note)| page.body[at + note.len()..].starts_with("</td>")),
+            "and gives no count of its answers"
+        );
+    }
     let domains = api["domains"].as_array().unwrap();
     let indicators = domains[0]["indicators"].as_array().unwrap().len();
+    // The counts of answers as computed (the API withholds a withheld figure's).
+    let published = minyi::publishing::published(&app.catalog(), EXAMPLE_ID)
+        .unwrap()
+        .expect("published");
     let mut suppressed = 0;
     let mut lone_small_rows = 0;
     for k in 0..indicators {
         // The counties' figures of one indicator: (n, withheld, has a figure).
         let row: Vec<(u64, bool, bool)> = domains[1..]
             .iter()
-            .map(|d| {
+            .zip(&published.evaluation.domains[1..])
+            .map(|(d, stored)| {
                 let i = &d["indicators"][k];
+                let withheld = i["suppressed"] == true;
+                assert_eq!(
+                    i["n"].is_null(),
+                    withheld,
+                    "a withheld figure's count of answers is withheld with it: {i}"
+                );
                 (
-                    i["n"].as_u64().unwrap(),
-                    i["suppressed"] == true,
+                    stored.indicators[k].n as u64,
+                    withheld,
                     i["estimate"].is_number(),
                 )
             })
@@ -345,11 +364,11 @@ async fn check_suppression(min: u64) -> usize {
         .body
         .lines()
         .filter(|l| l.contains(",true,"))
-        .filter(|l| l.split(',').nth(7) == Some(""))
+        .filter(|l| l.split(',').nth(7) == Some("") && l.split(',').nth(10) == Some(""))
         .count();
     assert!(
         suppressed_rows >= suppressed,
-        "the CSV leaves the same cells empty"
+        "the CSV leaves the same cells empty, their counts of answers too"
     );
     lone_small_rows
 }
