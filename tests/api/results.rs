@@ -856,6 +856,16 @@ on_both_backends! {
         }
         let (open, invited) = (rate_of(&stored[0]), rate_of(&stored[1]));
         assert!((open.difference + invited.difference).abs() < 1e-12 && open.difference > 0.05, "{open:?} {invited:?}");
+        // The result set says how the page compares them, for an evaluator to redo it.
+        let out = tempfile::tempdir().unwrap();
+        let zip = crate::resultset::export(&app, minyi::release::Encoding::Utf8, out.path());
+        let files = crate::resultset::unzip(&std::fs::read(zip).unwrap());
+        let methodology = String::from_utf8_lossy(crate::resultset::file(&files, "methodology.md")).into_owned();
+        assert!(
+            methodology.contains("发布的结果页在同一县（市、区）内比较各种作答方式") && methodology.contains("都有至少 30 份答卷")
+                && methodology.contains("the published page compares the ways of answering within counties") && methodology.contains("county:in_channel"),
+            "{methodology}"
+        );
         let shown: f64 = satisfaction[..satisfaction.find(" 个").unwrap()].trim_start_matches('+').parse().expect("a number");
         assert!((shown - open.difference * 100.0).abs() < 0.051, "the page shows the stored difference in percentage points: {shown}");
     }

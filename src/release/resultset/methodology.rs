@@ -109,6 +109,9 @@ fn facts_for_template(facts: &ReleaseFacts<'_>, messages: &Messages) -> Value {
             "count": n,
         })).collect::<Vec<_>>(),
         "open_link": e.responses.used_by_channel.contains_key("open_link"),
+        // The published page compares them (`evaluation::channels`): how, for redoing it.
+        "several_channels": e.responses.used_by_channel.len() > 1,
+        "min_public_cell": s.privacy.min_public_cell,
         "invitations": facts.invitations.as_ref().map(|u| json!({
             "counties": u.counties.iter().map(invited_row).collect::<Vec<_>>(),
             "invited": u.total.invited,
