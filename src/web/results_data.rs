@@ -109,15 +109,15 @@ fn channels_json(results: &PublishedResults, public: &PublicFigures) -> Value {
                                 Value::Null
                             }
                         };
-                        // A withheld channel's count of valid answers would say how many of
-                        // its few residents said "don't know".
+                        // No count of the channel's answers: summed over the channels it gives
+                        // the counties compared, and the city's less that the counties left
+                        // out, whose withheld figures' counts would follow.
                         let count = |n: usize| if shown { json!(n) } else { Value::Null };
                         json!({
                             "id": f.id,
                             "difference": figure(f.difference),
                             "difference_low": figure(f.difference_low),
                             "difference_high": figure(f.difference_high),
-                            "n": count(f.n),
                             "counties": count(f.counties),
                             // Why a difference is withheld, as the page says it; nothing
                             // of an indicator whose city figure is.

@@ -91,7 +91,7 @@ on_both_backends! {
         // And what Excel would do to the files.
         assert!(english.contains("In a formula Excel takes text for more than any number") && chinese.contains("Excel 只保留 15 位"), "{methodology}");
         assert!(!methodology.contains("docs/"), "self-contained: it points to no document outside the zip");
-        assert!(!methodology.contains("compares the ways of answering") && !methodology.contains("比较各种作答方式"), "one way of answering: nothing compared");
+        assert!(!methodology.contains("compares the channels within counties") && !methodology.contains("比较各种作答方式"), "one way of answering: nothing compared");
         let r = String::from_utf8_lossy(file(&files, "minyi.R")).into_owned();
         assert!(r.contains("factor(responses[[\"county\"]]"));
         assert!(r.contains("minyi_estimates <- local({") && r.contains("raked_margins <- list(used[[\"county\"]], used[[\"sex\"]], used[[\"age_band\"]])"), "R recomputes the estimates, with the raked margins");
