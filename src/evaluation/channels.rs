@@ -475,9 +475,9 @@ mod tests {
             let answered = by_county(&survey, &sample, 3, |i| valid[i].is_some());
             let expected = (1..used.len())
                 .filter(|&h| {
-                    let pairs = used[h].iter().zip(&answered[h]);
-                    pairs
-                        .clone()
+                    used[h]
+                        .iter()
+                        .zip(&answered[h])
                         .all(|(&u, &a)| u == 0 || (u >= min && a >= min))
                 })
                 .count();
