@@ -182,31 +182,21 @@ fn stored_samples<const N: usize>(
     Ok(builders.map(SampleBuilder::finish))
 }
 
-/// How the city answered each choice question, from every stored response, weighted as
-/// [`evaluate_survey`] weights them (for publication when no result set can be released).
-pub fn stored_answer_shares(
+/// How the city answered each choice question, and how the figures differ by the way the
+/// answers came in, from every stored response (one read), weighted as [`evaluate_survey`]
+/// weights them (for publication when no result set can be released).
+pub fn stored_shares_and_channels(
     catalog: &Catalog,
     survey_id: &str,
-) -> Result<Vec<AnswerShares>, AnalysisError> {
+) -> Result<(Vec<AnswerShares>, Vec<ChannelComparison>), AnalysisError> {
     let survey = catalog.require(survey_id)?;
     let builder = SampleBuilder::new(&survey.definition).recording_answers();
     let [sample] = stored_samples(catalog, survey_id, [builder])?;
     let weights = sample_weights(&survey.definition, &sample)?;
-    Ok(answer_shares(&survey.definition, &sample, &weights)?)
-}
-
-/// How the city's figures differ by the way the answers came in, from every stored response,
-/// weighted as [`evaluate_survey`] weights them (for publication when no result set can be
-/// released).
-pub fn stored_channel_comparison(
-    catalog: &Catalog,
-    survey_id: &str,
-) -> Result<Vec<ChannelComparison>, AnalysisError> {
-    let survey = catalog.require(survey_id)?;
-    let builder = SampleBuilder::new(&survey.definition);
-    let [sample] = stored_samples(catalog, survey_id, [builder])?;
-    let weights = sample_weights(&survey.definition, &sample)?;
-    Ok(channel_comparison(&survey.definition, &sample, &weights)?)
+    Ok((
+        answer_shares(&survey.definition, &sample, &weights)?,
+        channel_comparison(&survey.definition, &sample, &weights)?,
+    ))
 }
 
 /// What the survey file's quality rules do to the city's figures: every stored response

@@ -196,10 +196,13 @@ fn released_figures(
                 })?;
             let rules = crate::analysis::exclusion_sensitivity(catalog, survey_id);
             evaluation.sensitivity = sensitivity(rules.map_err(|e| e.to_string()));
-            let shares = crate::analysis::stored_answer_shares(catalog, survey_id);
-            evaluation.answers = answers(shares.map_err(|e| e.to_string()));
-            let compared = crate::analysis::stored_channel_comparison(catalog, survey_id);
-            evaluation.channels = channels(compared.map_err(|e| e.to_string()));
+            let (shares, compared) =
+                match crate::analysis::stored_shares_and_channels(catalog, survey_id) {
+                    Ok((shares, compared)) => (Ok(shares), Ok(compared)),
+                    Err(e) => (Err(e.to_string()), Err(e.to_string())),
+                };
+            evaluation.answers = answers(shares);
+            evaluation.channels = channels(compared);
             Ok((evaluation, None))
         }
         Err(source) => Err(PublishError::Evaluation {
