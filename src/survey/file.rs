@@ -823,26 +823,53 @@ fn problem_from(error: &toml::de::Error, value: &Spanned<DeValue<'_>>, path: &st
     if message.starts_with("invalid length") {
         return FileProblem::new(path, plain_expected("a map")).found(plain_found("sequence"));
     }
+    // A whole number past 128 bits: toml gives up before the field's type is asked.
+    if message == "integer number overflowed" {
+        let number = error.span().and_then(|span| integer_at(value, &span));
+        let rule = field_rule(&path).unwrap_or(said!("smaller_number", "a smaller number"));
+        let found = match number {
+            Some(number) => said!(
+                "too_large_any",
+                "{value}, more than any number in a survey file can hold",
+                value = number
+            ),
+            None => Said::as_written(message),
+        };
+        return FileProblem::new(path, rule).found(found);
+    }
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some((found, expected)) = message
             .strip_prefix(prefix)
             .and_then(|rest| rest.split_once(", expected "))
         {
             let rule = field_rule(&path).unwrap_or_else(|| plain_expected(expected));
-            let found_said = match too_large(found, expected) {
-                Some((value, max)) => said!(
-                    "too_large",
-                    "{value}, more than the most it can hold ({max})",
-                    value = value,
-                    max = max
-                ),
-                None => plain_found(found),
+            // A number past 64 bits is found as "i128" or "u128" by some types (as "integer
+            // `N` as i128" by others): the file's own digits say it.
+            let number = match found {
+                "i128" | "u128" => error.span().and_then(|span| integer_at(value, &span)),
+                _ => None,
             };
-            let mut problem = FileProblem::new(path, rule).found(found_said);
-            // A number in quotes: say how to write it, whatever else it holds.
             let quoted = found
                 .strip_prefix("string \"")
                 .and_then(|text| text.strip_suffix('"'));
+            let digits = number.as_deref().or_else(|| {
+                let written = found.starts_with("integer `").then_some(found);
+                between_backticks(written).or(quoted.map(str::trim))
+            });
+            let found_said = match digits.and_then(|digits| too_large(digits, expected)) {
+                Some(max) => said!(
+                    "too_large",
+                    "{value}, more than the most it can hold ({max})",
+                    value = digits.unwrap_or_default(),
+                    max = max
+                ),
+                None => match &number {
+                    Some(number) => Said::as_written(number),
+                    None => plain_found(found),
+                },
+            };
+            let mut problem = FileProblem::new(path, rule).found(found_said);
+            // A number in quotes: say how to write it, whatever else it holds.
             let numeric = [
                 "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64",
             ]
@@ -916,10 +943,10 @@ fn field_rule(path: &str) -> Option<Said> {
     }
 }
 
-/// A whole number above what its unsigned type holds (`integer `5000000000``, expected `u32`):
-/// the number and that most, so that "at least 1 … found 5000000000" does not read as a
-/// contradiction.
-fn too_large<'a>(found: &'a str, expected: &str) -> Option<(&'a str, u64)> {
+/// The most an unsigned type holds, when `digits` (a whole number as the file writes it, in
+/// any base toml reads) is above it: `5000000000` for a `u32` gives 4294967295, so that "at
+/// least 1 … found 5000000000" does not read as a contradiction.
+fn too_large(digits: &str, expected: &str) -> Option<u64> {
     let max = match expected {
         "u8" => u64::from(u8::MAX),
         "u16" => u64::from(u16::MAX),
@@ -927,9 +954,30 @@ fn too_large<'a>(found: &'a str, expected: &str) -> Option<(&'a str, u64)> {
         "u64" | "usize" => u64::MAX,
         _ => return None,
     };
-    let number = found.strip_prefix("integer `")?.strip_suffix('`')?;
-    let value: i128 = number.parse().ok()?;
-    (value > i128::from(max)).then_some((number, max))
+    let digits = digits.replace('_', "");
+    let digits = digits.strip_prefix('+').unwrap_or(&digits);
+    let (radix, digits) = [("0x", 16), ("0o", 8), ("0b", 2)]
+        .iter()
+        .find_map(|(prefix, radix)| Some((*radix, digits.strip_prefix(prefix)?)))
+        .unwrap_or((10, digits));
+    let above = match u128::from_str_radix(digits, radix) {
+        Ok(value) => value > u128::from(max),
+        // Digits too many for 128 bits, not a sign or a letter.
+        Err(_) => !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix)),
+    };
+    above.then_some(max)
+}
+
+/// The whole number written at `span` in `value`, as the file writes it (`0x…` for a
+/// hexadecimal one).
+fn integer_at(value: &Spanned<DeValue<'_>>, span: &Range<usize>) -> Option<String> {
+    let inside = value.span().start <= span.start && span.start < value.span().end;
+    match value.get_ref() {
+        DeValue::Integer(integer) if inside => Some(integer.to_string()),
+        DeValue::Table(table) => table.iter().find_map(|(_, child)| integer_at(child, span)),
+        DeValue::Array(array) => array.iter().find_map(|child| integer_at(child, span)),
+        _ => None,
+    }
 }
 
 /// Serde's name for an expected type, in words a clerk knows.

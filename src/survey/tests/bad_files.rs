@@ -176,6 +176,33 @@ const BAD_FILES: &[BadFile] = &[
         says: "(or leave the key out) 5000000000, more than the most it can hold (4294967295)",
     },
     BadFile {
+        what: "a target sample past 64 bits, told by its digits",
+        edits: &[("target_sample = 20", "target_sample = 99999999999999999999")],
+        path: "strata.units[north].target_sample",
+        says: "(or leave the key out) 99999999999999999999, more than the most it can hold (4294967295)",
+    },
+    BadFile {
+        what: "a target sample past 128 bits, told by its digits",
+        edits: &[(
+            "target_sample = 20",
+            "target_sample = 0x1_0000_0000_0000_0000_0000_0000_0000_0000",
+        )],
+        path: "strata.units[north].target_sample",
+        says: "(or leave the key out) 0x100000000000000000000000000000000, more than any number in a survey file can hold",
+    },
+    BadFile {
+        what: "a population far below zero, told by its digits",
+        edits: &[("population = 400", "population = -99999999999999999999")],
+        path: "strata.units[south].population",
+        says: "a population: a whole number greater than 0 -99999999999999999999",
+    },
+    BadFile {
+        what: "a target sample too large to hold, in quotes",
+        edits: &[("target_sample = 20", "target_sample = \"5000000000\"")],
+        path: "strata.units[north].target_sample",
+        says: "5000000000, more than the most it can hold (4294967295)",
+    },
+    BadFile {
         what: "a population of zero",
         edits: &[("population = 400", "population = 0")],
         path: "strata.units[south].population",
