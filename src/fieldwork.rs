@@ -203,13 +203,7 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
 mod tests {
     use super::*;
 
-    fn example() -> Survey {
-        Survey::from_toml(
-            include_str!("../surveys/jiaxing-food-safety-2016.toml"),
-            "example",
-        )
-        .expect("valid")
-    }
+    use crate::survey::tests::example;
 
     fn row(stratum: &str, date: &str, flags: &str, count: i64) -> CountRow {
         CountRow {

@@ -231,11 +231,7 @@ fn pick_weighted(rng: &mut StdRng, weights: &[f64]) -> usize {
 mod tests {
     use super::*;
 
-    fn example() -> Survey {
-        let source = include_str!("../surveys/jiaxing-food-safety-2016.toml");
-        Survey::from_toml(source, "surveys/jiaxing-food-safety-2016.toml")
-            .expect("example is valid")
-    }
+    use crate::survey::tests::example;
 
     #[test]
     fn the_same_seed_gives_the_same_forms_and_another_seed_others() {

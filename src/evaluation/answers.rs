@@ -210,13 +210,8 @@ pub fn answer_shares(
 mod tests {
     use super::*;
     use crate::evaluation::{sample_weights, SampleBuilder};
+    use crate::survey::tests::example;
     use crate::survey::FormInput;
-
-    fn example() -> Survey {
-        let source = include_str!("../../surveys/jiaxing-food-safety-2016.toml");
-        Survey::from_toml(source, "surveys/jiaxing-food-safety-2016.toml")
-            .expect("example is valid")
-    }
 
     /// 600 simulated residents' answers, and the sample they make with their answers recorded.
     fn residents(survey: &Survey) -> (Vec<Answers>, Sample) {

@@ -206,13 +206,8 @@ fn by_county(
 mod tests {
     use super::*;
     use crate::evaluation::{sample_weights, SampleBuilder};
+    use crate::survey::tests::example;
     use crate::survey::{Answer, Answers, FormInput};
-
-    fn example() -> Survey {
-        let source = include_str!("../../surveys/jiaxing-food-safety-2016.toml");
-        Survey::from_toml(source, "surveys/jiaxing-food-safety-2016.toml")
-            .expect("example is valid")
-    }
 
     /// 1,400 simulated residents' answers.
     fn residents(survey: &Survey) -> Vec<Answers> {

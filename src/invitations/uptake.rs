@@ -96,13 +96,7 @@ pub fn uptake(survey: &Survey, counts: &[InvitationCount]) -> Option<CampaignUpt
 mod tests {
     use super::*;
 
-    fn example() -> Survey {
-        Survey::from_toml(
-            include_str!("../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing.toml",
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::survey::tests::example;
 
     fn count(stratum: Option<&str>, invited: i64, unused: i64) -> InvitationCount {
         InvitationCount {

@@ -594,11 +594,7 @@ mod tests {
     use super::*;
 
     fn example() -> Survey {
-        Survey::from_toml(
-            include_str!("../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing-food-safety-2016.toml",
-        )
-        .unwrap()
+        crate::survey::tests::example()
     }
 
     fn rows(combinations: &[(&[&str; 3], usize)]) -> Vec<Vec<String>> {

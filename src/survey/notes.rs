@@ -85,8 +85,7 @@ mod tests {
     use crate::survey::Survey;
 
     fn example_with(edit: impl FnOnce(String) -> String) -> Survey {
-        let source = include_str!("../../surveys/jiaxing-food-safety-2016.toml");
-        let edited = edit(source.to_owned());
+        let edited = edit(crate::survey::tests::JIAXING.to_owned());
         Survey::from_toml(&edited, "test.toml").expect("valid")
     }
 

@@ -309,11 +309,7 @@ mod tests {
 
     #[test]
     fn the_example_surveys_answers_take_under_two_fifths_of_the_bytes_keyed_by_id_would() {
-        let survey = Survey::from_toml(
-            include_str!("../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing-food-safety-2016.toml",
-        )
-        .unwrap();
+        let survey = crate::survey::tests::example();
         let (mut positional, mut keyed) = (0, 0);
         for form in crate::simulate::simulate(&survey, 200, 7) {
             let answers = survey

@@ -313,7 +313,7 @@ fn answer_codes(kind: &QuestionKind) -> Vec<(ChoiceWhat, &str)> {
 mod tests {
     use super::*;
 
-    const JIAXING: &str = include_str!("../../surveys/jiaxing-food-safety-2016.toml");
+    use crate::survey::tests::JIAXING;
 
     /// What a comparison found, as the command line says it.
     fn english(found: Vec<Said>) -> Vec<String> {

@@ -205,7 +205,7 @@ fn signed(v: f64) -> String {
 mod tests {
     use super::{comparison_lines, signed};
     use crate::evaluation::{evaluate, ChannelComparison, ChannelFigure, Respondent, Verdict};
-    use crate::survey::{FormInput, Lang, Survey};
+    use crate::survey::{FormInput, Lang};
     use crate::web::Messages;
 
     #[test]
@@ -218,11 +218,7 @@ mod tests {
 
     /// An evaluation of the example survey whose comparison is `channels`.
     fn evaluation_with(channels: Vec<ChannelComparison>) -> crate::evaluation::Evaluation {
-        let survey = Survey::from_toml(
-            include_str!("../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing.toml",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let survey = crate::survey::tests::example();
         let respondents: Vec<Respondent> = crate::simulate::simulate(&survey, 300, 4)
             .map(|form| {
                 let answers = survey

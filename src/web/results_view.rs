@@ -676,11 +676,7 @@ mod tests {
 
     #[test]
     fn the_publication_date_is_the_surveys_own_as_its_answers_dates_are() {
-        let survey = crate::survey::Survey::from_toml(
-            include_str!("../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing.toml",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let survey = crate::survey::tests::example();
 
         assert_eq!(
             published_on(&survey, "2026-11-30T17:30:00Z"),

@@ -658,11 +658,7 @@ mod tests {
 
     #[test]
     fn an_other_box_hides_with_the_question_it_follows_when_an_earlier_answer_changes() {
-        let survey = Survey::from_toml(
-            include_str!("../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing.toml",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let survey = crate::survey::tests::example();
         let other = survey.question("campaign_heard_from_other").unwrap();
 
         assert_eq!(

@@ -177,11 +177,7 @@ mod tests {
     use crate::survey::Survey;
 
     fn example() -> (Survey, Vec<Column>) {
-        let survey = Survey::from_toml(
-            include_str!("../../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing.toml",
-        )
-        .unwrap();
+        let survey = crate::survey::tests::example();
         let columns = columns(&survey);
         (survey, columns)
     }

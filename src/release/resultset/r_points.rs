@@ -68,11 +68,7 @@ mod tests {
 
     #[test]
     fn the_scoring_table_lists_each_indicator_with_its_rule() {
-        let survey = Survey::from_toml(
-            include_str!("../../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing.toml",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let survey = crate::survey::tests::example();
 
         let script = r_points(&survey);
 

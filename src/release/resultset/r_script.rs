@@ -462,11 +462,7 @@ mod tests {
 
     #[test]
     fn the_r_script_is_plain_ascii_so_any_locale_can_source_it() {
-        let survey = crate::survey::Survey::from_toml(
-            include_str!("../../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing-food-safety-2016.toml",
-        )
-        .unwrap();
+        let survey = crate::survey::tests::example();
         let columns = crate::release::resultset::columns(&survey);
 
         let script = r_script(&columns, Encoding::Utf8WithBom, &survey);

@@ -341,11 +341,7 @@ pub(super) mod tests {
     use crate::survey::Survey;
 
     pub(in crate::release::resultset) fn example() -> (Survey, Vec<Column>) {
-        let survey = Survey::from_toml(
-            include_str!("../../../surveys/jiaxing-food-safety-2016.toml"),
-            "jiaxing-food-safety-2016.toml",
-        )
-        .unwrap();
+        let survey = crate::survey::tests::example();
         let columns = crate::release::resultset::columns(&survey);
         (survey, columns)
     }

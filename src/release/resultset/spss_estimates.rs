@@ -462,7 +462,7 @@ mod tests {
     use super::super::spss::tests::command;
     use super::*;
 
-    const JIAXING: &str = include_str!("../../../surveys/jiaxing-food-safety-2016.toml");
+    use crate::survey::tests::JIAXING;
 
     fn syntax_of(source: &str) -> String {
         let survey = Survey::from_toml(source, "jiaxing.toml").unwrap_or_else(|e| panic!("{e}"));

@@ -8,7 +8,13 @@ mod bad_files;
 /// The small survey the unit tests use.
 pub(crate) const SMALL: &str = include_str!("../testdata/small.toml");
 /// The example survey shipped with Minyi.
-const JIAXING: &str = include_str!("../../../surveys/jiaxing-food-safety-2016.toml");
+pub(crate) const JIAXING: &str = include_str!("../../../surveys/jiaxing-food-safety-2016.toml");
+
+/// The example survey shipped with Minyi, read: what most modules' tests run on.
+pub(crate) fn example() -> Survey {
+    Survey::from_toml(JIAXING, "jiaxing-food-safety-2016.toml")
+        .unwrap_or_else(|error| panic!("{error}"))
+}
 /// The format documentation, whose first ```toml block must be a valid survey.
 const FORMAT_DOC: &str = include_str!("../../../docs/survey-format.md");
 
@@ -38,8 +44,7 @@ pub(super) fn problems_of(source: &str) -> SurveyFileError {
 
 #[test]
 fn the_example_survey_parses_and_validates() {
-    let survey = Survey::from_toml(JIAXING, "jiaxing-food-safety-2016.toml")
-        .unwrap_or_else(|error| panic!("{error}"));
+    let survey = example();
 
     assert_eq!(survey.id, "jiaxing-food-safety-2016");
     assert!(survey.open_on_import);
