@@ -71,13 +71,55 @@ on_both_backends! {
         assert!(page.contains("<td>停用于 20"), "listed as withdrawn, with the day: {page}");
         assert!(!page.contains(&format!("action=\"{withdraw_at}\"")), "no button left to press");
         assert_eq!(app.get(&link).await.status, 410, "the link no longer opens the form");
+        let reissued = send(&app, "post", &issue_at, &cookie, &[("_token", &token), ("label", "A07")], &[]).await;
+        assert!(reissued.body.contains("访员链接 A07 已发放"), "the label is free again once withdrawn: {}", reissued.body);
+        let new_link = format!("/iv/{}", reissued.body.split(&format!("{}/iv/", app.address)).nth(1).and_then(|rest| rest.get(..32)).expect("the new address"));
+        let old_page_pressed = send(&app, "post", &withdraw_at, &cookie, &[("_token", &token), ("link", &link_hash)], &[]).await;
+        assert_eq!(old_page_pressed.location.as_deref(), Some(dashboard.as_str()), "the old page's button, pressed again, changes nothing");
+        assert_eq!(app.get(&new_link).await.status, 200, "and leaves the link issued since under the same label working");
+        assert!(get(&app, &dashboard, &cookie).await.body.contains("<td>使用中<form"), "listed as working");
         let audited: Vec<(String, String)> = {
             let db = minyi::storage::Database::connect(app.db.url.clone(), 1).unwrap();
             minyi::storage::recent_audit(&mut db.conn().unwrap(), 20).unwrap().into_iter()
                 .filter(|e| e.action.starts_with("interviewer_link"))
                 .map(|e| (e.actor, e.action)).collect()
         };
-        assert_eq!(audited.len(), 2, "issued once, withdrawn once: {audited:?}");
+        assert_eq!(audited.len(), 3, "issued, withdrawn, issued again: {audited:?}");
         assert!(audited.iter().all(|(actor, _)| actor == "publisher@example.org"), "by who pressed: {audited:?}");
+    }
+}
+
+on_both_backends! {
+    async fn a_link_issued_before_fieldwork_says_when_it_works_and_the_list_follows_the_survey(backend: Backend) {
+        let surveys = example_survey_dir(|file| file.replace("open_on_import = true", "open_on_import = false"));
+        let app = spawn_app_with_surveys(backend, surveys.path()).await;
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+        let dashboard = format!("/admin/surveys/{EXAMPLE_ID}");
+        let issue_at = format!("{dashboard}/interviewers");
+        let token = field_of(&get(&app, &dashboard, &cookie).await.body, &issue_at, "_token");
+
+        let issued = send(&app, "post", &issue_at, &cookie, &[("_token", &token), ("label", "B01")], &[]).await;
+
+        assert_eq!(issued.status, 200, "{}", issued.body);
+        assert!(issued.body.contains("访员链接 B01 已发放，区县由访员询问"), "{}", issued.body);
+        assert!(issued.body.contains("这项调查还没有开始：调查开始（状态变为“调查进行中”）后，这个链接才能使用。"), "says when the link will work: {}", issued.body);
+        let link = format!("/iv/{}", issued.body.split(&format!("{}/iv/", app.address)).nth(1).and_then(|rest| rest.get(..32)).expect("the link's address"));
+        assert_ne!(app.get(&link).await.status, 200, "a draft takes no answers");
+        let row = |page: &str| {
+            let start = page.find("<tr><th scope=\"row\">B01</th>").expect("the link listed");
+            page[start..start + page[start..].find("</tr>").unwrap()].to_owned()
+        };
+        assert!(row(&get(&app, &dashboard, &cookie).await.body).contains("<td>调查开始后可用"), "listed as waiting for the survey to open");
+
+        app.catalog().transition(EXAMPLE_ID, minyi::lifecycle::Transition::Open).expect("open");
+        assert_eq!(app.get(&link).await.status, 200, "the survey open, the link works");
+        assert!(row(&get(&app, &dashboard, &cookie).await.body).contains("<td>使用中<form"), "listed as working");
+
+        app.catalog().transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).expect("close");
+        let page = get(&app, &dashboard, &cookie).await.body;
+        assert!(row(&page).contains("<td>调查已结束，不再可用"), "listed as over: {}", row(&page));
+        let late = send(&app, "post", &issue_at, &cookie, &[("_token", &token), ("label", "B02")], &[]).await;
+        assert_eq!(late.status, 422, "{}", late.body);
+        assert!(late.body.contains("这项调查已经结束收集，不能再发放访员链接。") && !late.body.contains("/iv/"), "no link issued once fieldwork is over: {}", late.body);
     }
 }
