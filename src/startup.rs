@@ -107,11 +107,13 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
-                .wrap(security_headers(secure))
                 .wrap(actix_web::middleware::from_fn(
                     crate::web::remember_reading_choices,
                 ))
                 .wrap(actix_web::middleware::from_fn(crate::web::authorize))
+                // Outside `authorize` (the last wrapped is the outermost): its own refusals,
+                // the 403 page and the redirect to sign in, carry the headers too.
+                .wrap(security_headers(secure))
                 .wrap(actix_web::middleware::from_fn(crate::web::log_request))
                 .app_data(state.clone())
                 .configure(crate::web::routes)

@@ -360,15 +360,19 @@ impl Accounts {
         now: i64,
     ) -> Result<Account, SignInError> {
         let mut conn = self.db.conn()?;
-        let account = match Email::parse(email) {
-            Ok(email) => self.find_with(&mut conn, &email)?,
+        // The account and its password hash in one read, whether or not it is asked for.
+        let row = match Email::parse(email) {
+            Ok(email) => store::find_user_by_email(&mut conn, email.as_str())?,
             Err(_) => None,
         };
-        let known = account.as_ref().is_some_and(|a| {
-            known_browser
-                .and_then(|cookie| self.sessions.known_browser(cookie, now))
-                .is_some_and(|id| id == a.id)
-        });
+        let hash = row.as_ref().map(|row| row.password_hash.clone());
+        let account = row.map(Account::try_from).transpose()?;
+        let known = match (&account, &hash) {
+            (Some(a), Some(hash)) => known_browser
+                .and_then(|cookie| self.sessions.known_browser(cookie, hash, now))
+                .is_some_and(|id| id == a.id),
+            _ => false,
+        };
         let mut lanes = Vec::with_capacity(2);
         match &account {
             Some(a) if known => {
@@ -405,14 +409,9 @@ impl Accounts {
                 store::uncount_login_attempt(&mut conn, key)?;
             }
             drop(conn);
-            self.audit_sign_in(actor, AuditAction::SignInThrottled)?;
+            self.audit_throttled(actor, now)?;
             return Err(SignInError::Throttled { wait_seconds });
         }
-        let stored = account.as_ref().map(|a| a.id.clone());
-        let hash = match &stored {
-            Some(id) => store::find_user(&mut conn, id)?.map(|row| row.password_hash),
-            None => None,
-        };
         let matches = password::verify(password, hash.as_deref().unwrap_or(password::decoy_hash()));
         match account {
             Some(account) if matches && hash.is_some() => {
@@ -469,9 +468,19 @@ impl Accounts {
         self.sessions.issue(&account.id, account.session_epoch, now)
     }
 
-    /// A known-browser cookie value for an account that has just signed in.
-    pub fn issue_known_browser(&self, account: &Account, now: i64) -> String {
-        self.sessions.issue_known_browser(&account.id, now)
+    /// A known-browser cookie value for an account that has just signed in, valid until its
+    /// password changes; `None` if the account has gone meanwhile.
+    pub fn issue_known_browser(
+        &self,
+        account: &Account,
+        now: i64,
+    ) -> Result<Option<String>, StorageError> {
+        Ok(
+            store::find_user(&mut *self.db.conn()?, &account.id)?.map(|row| {
+                self.sessions
+                    .issue_known_browser(&account.id, &row.password_hash, now)
+            }),
+        )
     }
 
     /// Signs an account out of every session, in every process.
@@ -491,6 +500,23 @@ impl Accounts {
                 detail: String::new(),
             },
         )
+    }
+
+    /// A throttled sign-in, audited once per address every [`REFUSAL_RECORDED_EVERY`]
+    /// seconds: it checks no password and costs nothing, so a script posting in a loop would
+    /// otherwise push every other entry off the audit page (the log keeps all for good).
+    fn audit_throttled(&self, actor: &str, now: i64) -> Result<(), StorageError> {
+        let event = AuditEvent {
+            actor,
+            action: AuditAction::SignInThrottled,
+            survey_id: None,
+            manifest_sha256: None,
+            detail: String::new(),
+        };
+        if audit::recorded_within(&self.db, &event, now, REFUSAL_RECORDED_EVERY)? {
+            return Ok(());
+        }
+        audit::record(&self.db, event)
     }
 
     fn network_key(&self, client: IpAddr) -> String {

@@ -18,7 +18,9 @@ pub const SESSION_SECONDS: i64 = 12 * 3600;
 /// The cookie a browser keeps after an account has signed in with it: sign-ins from that
 /// browser to that account are throttled on their own, so that someone guessing the password
 /// elsewhere cannot lock the account's owner out (OWASP's "device cookies"). It proves only
-/// that the browser once signed in, never who is using it now: it opens no session.
+/// that the browser once signed in, never who is using it now: it opens no session. Its
+/// signature covers the account's password hash, so a new password (a reset after a
+/// password was stolen) leaves no browser known that knew only the old one.
 pub const KNOWN_BROWSER_COOKIE: &str = "minyi_known";
 /// How long a browser stays known after its last sign-in: half a year.
 pub const KNOWN_BROWSER_SECONDS: i64 = 183 * 24 * 3600;
@@ -70,20 +72,20 @@ impl SessionKeys {
         })
     }
 
-    /// A known-browser cookie value for an account that has just signed in:
-    /// `<account id>.<expires unix seconds>.<mac hex>`.
-    pub fn issue_known_browser(&self, account_id: &str, now: i64) -> String {
+    /// A known-browser cookie value for an account that has just signed in with the password
+    /// whose stored hash is `password_hash`: `<account id>.<expires unix seconds>.<mac hex>`.
+    pub fn issue_known_browser(&self, account_id: &str, password_hash: &str, now: i64) -> String {
         let expires = now + KNOWN_BROWSER_SECONDS;
-        let mac = self.known_browser_mac(account_id, expires);
+        let mac = self.known_browser_mac(account_id, password_hash, expires);
         format!(
             "{account_id}.{expires}.{}",
             hex::encode(mac.finalize().into_bytes())
         )
     }
 
-    /// The account a known-browser cookie was issued for, if it is signed with this key and
-    /// not yet expired.
-    pub fn known_browser(&self, value: &str, now: i64) -> Option<String> {
+    /// The account a known-browser cookie was issued for, if it is signed with this key for the
+    /// password whose stored hash is `password_hash` and not yet expired.
+    pub fn known_browser(&self, value: &str, password_hash: &str, now: i64) -> Option<String> {
         let mut parts = value.split('.');
         let (Some(id), Some(expires), Some(mac), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -92,7 +94,7 @@ impl SessionKeys {
         };
         let expires: i64 = expires.parse().ok()?;
         let mac = hex::decode(mac).ok()?;
-        self.known_browser_mac(id, expires)
+        self.known_browser_mac(id, password_hash, expires)
             .verify_slice(&mac)
             .ok()?;
         (now < expires).then(|| id.to_owned())
@@ -107,11 +109,12 @@ impl SessionKeys {
         ])
     }
 
-    fn known_browser_mac(&self, account_id: &str, expires: i64) -> HmacSha256 {
+    fn known_browser_mac(&self, account_id: &str, password_hash: &str, expires: i64) -> HmacSha256 {
         self.keyed(&[
             b"known browser",
             account_id.as_bytes(),
             expires.to_string().as_bytes(),
+            password_hash.as_bytes(),
         ])
     }
 
@@ -136,6 +139,8 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_800_000_000;
+    /// A stored password hash, as the known-browser cookie is signed for one.
+    const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
 
     #[test]
     fn a_cookie_checks_until_it_expires() {
@@ -175,7 +180,7 @@ mod tests {
             ("an extra part", format!("{good}.x")),
             (
                 "a known-browser cookie",
-                keys.issue_known_browser("abc123", NOW),
+                keys.issue_known_browser("abc123", HASH, NOW),
             ),
         ];
         for (what, cookie) in cases {
@@ -184,29 +189,34 @@ mod tests {
     }
 
     #[test]
-    fn a_known_browser_cookie_names_its_account_until_it_expires_and_opens_no_session() {
+    fn a_known_browser_cookie_names_its_account_until_it_expires_or_the_password_changes() {
         let keys = SessionKeys::new(b"server key");
-        let cookie = keys.issue_known_browser("abc123", NOW);
+        let cookie = keys.issue_known_browser("abc123", HASH, NOW);
         let parts: Vec<&str> = cookie.split('.').collect();
 
         assert_eq!(
-            keys.known_browser(&cookie, NOW + 60).as_deref(),
+            keys.known_browser(&cookie, HASH, NOW + 60).as_deref(),
             Some("abc123")
         );
         assert_eq!(
-            keys.known_browser(&cookie, NOW + KNOWN_BROWSER_SECONDS),
+            keys.known_browser(&cookie, HASH, NOW + KNOWN_BROWSER_SECONDS),
             None,
             "expired"
         );
+        assert_eq!(
+            keys.known_browser(&cookie, "$argon2id$v=19$m=19456,t=2,p=1$new$hash", NOW),
+            None,
+            "the password changed since"
+        );
         let forged = [
-            SessionKeys::new(b"other").issue_known_browser("abc123", NOW),
+            SessionKeys::new(b"other").issue_known_browser("abc123", HASH, NOW),
             format!("admin1.{}.{}", parts[1], parts[2]),
             format!("{}.{}.{}", parts[0], NOW * 2, parts[2]),
             keys.issue("abc123", 0, NOW),
             "x".to_owned(),
         ];
         for cookie in forged {
-            assert_eq!(keys.known_browser(&cookie, NOW), None, "{cookie}");
+            assert_eq!(keys.known_browser(&cookie, HASH, NOW), None, "{cookie}");
         }
         assert_eq!(keys.check(&cookie, NOW), None, "not a session");
     }

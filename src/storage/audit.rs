@@ -51,16 +51,19 @@ pub fn has_audit_entry_since(
     entry: &NewAuditEntry,
     since: &str,
 ) -> Result<bool, StorageError> {
-    Ok(audit_log::table
+    let query = audit_log::table
         .select(audit_log::seq)
         .filter(audit_log::actor.eq(&entry.actor))
         .filter(audit_log::action.eq(&entry.action))
-        .filter(audit_log::survey_id.eq(entry.survey_id.as_deref()))
         .filter(audit_log::detail.eq(&entry.detail))
         .filter(audit_log::at.ge(since))
-        .first::<i64>(conn)
-        .optional()?
-        .is_some())
+        .into_boxed();
+    // `= NULL` is never true in SQL: an entry of no survey is found by `IS NULL`.
+    let query = match &entry.survey_id {
+        Some(survey_id) => query.filter(audit_log::survey_id.eq(survey_id)),
+        None => query.filter(audit_log::survey_id.is_null()),
+    };
+    Ok(query.first::<i64>(conn).optional()?.is_some())
 }
 
 /// The newest `limit` entries, newest first.

@@ -124,7 +124,7 @@ pub async fn submit(
             Ok::<_, AppError>(match signed_in {
                 Ok(account) => Ok((
                     accounts.issue_session(&account, now),
-                    accounts.issue_known_browser(&account, now),
+                    accounts.issue_known_browser(&account, now)?,
                 )),
                 Err(SignInError::Storage(e)) => return Err(e.into()),
                 Err(other) => Err(other),
@@ -132,26 +132,32 @@ pub async fn submit(
         })
         .await?;
         match outcome {
-            Ok((session, known)) => Ok(HttpResponse::SeeOther()
+            Ok((session, known)) => {
+                let mut signed_in = HttpResponse::SeeOther();
                 // On in the language signed in with, unless `next` chose one.
-                .insert_header((
-                    header::LOCATION,
-                    if next.contains("lang=") {
-                        next
-                    } else {
-                        in_lang(&next, lang)
-                    },
-                ))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .insert_header((
-                    header::SET_COOKIE,
-                    set_session_cookie(&session, state.secure_cookies),
-                ))
-                .append_header((
-                    header::SET_COOKIE,
-                    set_known_browser_cookie(&known, state.secure_cookies),
-                ))
-                .finish()),
+                signed_in
+                    .insert_header((
+                        header::LOCATION,
+                        if next.contains("lang=") {
+                            next
+                        } else {
+                            in_lang(&next, lang)
+                        },
+                    ))
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .insert_header((
+                        header::SET_COOKIE,
+                        set_session_cookie(&session, state.secure_cookies),
+                    ));
+                // None only for an account removed between the sign-in and here.
+                if let Some(known) = known {
+                    signed_in.append_header((
+                        header::SET_COOKIE,
+                        set_known_browser_cookie(&known, state.secure_cookies),
+                    ));
+                }
+                Ok(signed_in.finish())
+            }
             Err(SignInError::Throttled { wait_seconds }) => {
                 let minutes = (wait_seconds + 59) / 60;
                 let problem = m.format(

@@ -22,6 +22,9 @@ pub struct Reply {
     /// Every `Set-Cookie` header, in order.
     pub set_cookies: Vec<String>,
     pub bytes: Vec<u8>,
+    /// `X-Frame-Options` and `Content-Security-Policy`, which every answer carries.
+    pub frame_options: Option<String>,
+    pub content_security_policy: Option<String>,
 }
 
 pub fn accounts(app: &TestApp) -> Accounts {
@@ -84,6 +87,8 @@ pub async fn request(
         set_cookie,
         set_cookies,
         bytes,
+        frame_options: header_of(&response, "x-frame-options"),
+        content_security_policy: header_of(&response, "content-security-policy"),
     }
 }
 

@@ -227,6 +227,11 @@ on_both_backends! {
                 if reply.status != *expected {
                     wrong.push(format!("{method} {path} as {who}: {} (expected {expected})", reply.status));
                 }
+                // A refusal too (the 303 to sign in, the 403 page) is never framed by another site.
+                let framing = reply.content_security_policy.as_deref().unwrap_or_default();
+                if reply.frame_options.as_deref() != Some("DENY") || !framing.contains("frame-ancestors 'none'") {
+                    wrong.push(format!("{method} {path} as {who}: X-Frame-Options {:?}, CSP {framing:?}", reply.frame_options));
+                }
                 // HEAD is a GET without the body: the same answer, decided by the same rule.
                 if *method == "get" {
                     let head = request(&app, "head", &path, cookie.as_deref(), &[]).await;

@@ -2,7 +2,7 @@
 //! process counts the same failures), without storing an address; a browser the account has
 //! signed in with before is throttled on its own, so that guessing elsewhere cannot lock out the owner.
 
-use minyi::accounts::{Accounts, Role, SignInError};
+use minyi::accounts::{Accounts, Email, Role, SignInError};
 use minyi::storage::Database;
 
 use super::*;
@@ -21,6 +21,17 @@ on_both_backends! {
         assert_eq!(sixth.status, 429, "throttled");
         assert!(sixth.body.contains("分钟后再试"), "says how long to wait: {}", sixth.body);
         assert!(sixth.set_cookie.is_none(), "no session while throttled");
+        for _ in 0..10 {
+            let again = request(&app, "post", "/login", None, &[("email", "li.wei@example.org"), ("password", "wrong password")]).await;
+            assert_eq!(again.status, 429, "still throttled");
+        }
+        let audited = |action: &str| {
+            let db = Database::connect(app.db.url.clone(), 1).unwrap();
+            minyi::storage::recent_audit(&mut db.conn().unwrap(), 100).unwrap().into_iter()
+                .filter(|e| e.action == action && e.actor == "li.wei@example.org").count()
+        };
+        assert_eq!(audited("sign_in_failed"), 5, "each wrong password checked is audited");
+        assert_eq!(audited("sign_in_throttled"), 1, "eleven refusals in a row, audited once: a loop cannot flood the log");
         let other = add_account(&app, "zhang.min@example.org", Role::Evaluator);
         sign_in(&app, "zhang.min@example.org", &other).await;
     }
@@ -71,6 +82,15 @@ on_both_backends! {
         assert_eq!(elsewhere.status, 429, "the cookie helps only the account it was given for");
         let contents = crate::privacy::database_contents(&app.db);
         assert!(!contents.contains(known.trim_start_matches("minyi_known=")), "the cookie is not stored");
+
+        // The password was stolen, say, with the cookie: an admin resets it. The old cookie
+        // is no longer the owner's; it counts as a stranger's browser in the network's lane.
+        let new_password = "a new password, long enough";
+        let reset = minyi::accounts::Password::parse(new_password).unwrap();
+        accounts(&app).reset_password(&Email::parse("admin@example.org").unwrap(), &reset, "command line").unwrap();
+        let renewed = [("email", "admin@example.org"), ("password", new_password)];
+        let old_cookie = request(&app, "post", "/login", Some(&known), &renewed).await;
+        assert_eq!(old_cookie.status, 429, "a browser known before the reset is known no more: {}", old_cookie.body);
     }
 
     async fn a_remembered_browser_that_guesses_is_throttled_too(backend: Backend) {

@@ -108,6 +108,8 @@ pub async fn send_body(
         set_cookie,
         set_cookies,
         bytes,
+        frame_options: header_of(&response, "x-frame-options"),
+        content_security_policy: header_of(&response, "content-security-policy"),
     }
 }
 
