@@ -272,3 +272,35 @@ fn minyi_export_writes_the_zip_and_refuses_an_open_survey() {
         "names the path and what to give instead: {said}"
     );
 }
+
+on_both_backends! {
+    async fn a_grant_opens_one_surveys_result_set_and_no_other_and_ends_when_revoked(backend: Backend) {
+        let other = "jiaxing-food-safety-2017";
+        let surveys = example_survey_dir(|file| file.replace(&format!("id = \"{EXAMPLE_ID}\""), &format!("id = \"{other}\"")));
+        std::fs::copy(repo_path("surveys/jiaxing-food-safety-2016.toml"), surveys.path().join("example.toml")).expect("copy");
+        let app = spawn_app_with_surveys(backend, surveys.path()).await;
+        let catalog = app.catalog();
+        for id in [EXAMPLE_ID, other] {
+            minyi::analysis::add_simulated(&catalog, id, 700, 5).expect("simulate");
+            catalog.transition(id, Transition::Close).expect("close");
+        }
+        let password = add_account(&app, "li.wei@example.org", Role::Evaluator);
+        let email = Email::parse("li.wei@example.org").unwrap();
+        accounts(&app).grant(&email, EXAMPLE_ID, "test").unwrap();
+        let cookie = sign_in(&app, "li.wei@example.org", &password).await;
+
+        for route in ["download", "comments.csv"] {
+            let granted = request(&app, "get", &format!("/resultsets/{EXAMPLE_ID}/{route}"), Some(&cookie), &[]).await;
+            let not_granted = request(&app, "get", &format!("/resultsets/{other}/{route}"), Some(&cookie), &[]).await;
+            assert_eq!(granted.status, 200, "{route} of the survey granted");
+            assert_eq!(not_granted.status, 403, "{route} of another survey: {}", not_granted.body);
+            assert!(not_granted.bytes.len() < 20_000 && !not_granted.body.contains("PK\u{3}\u{4}"), "nothing of it sent");
+        }
+        accounts(&app).revoke(&email, EXAMPLE_ID, "test").unwrap();
+        let revoked = request(&app, "get", &format!("/resultsets/{EXAMPLE_ID}/download"), Some(&cookie), &[]).await;
+        assert_eq!(revoked.status, 403, "the same session, the grant revoked: refused at once");
+        let refused: Vec<(String, Option<String>)> = minyi::audit::recent(catalog.database(), 50).unwrap().into_iter()
+            .filter(|e| e.action == "download_refused").map(|e| (e.actor, e.survey_id)).collect();
+        assert!(refused.contains(&("li.wei@example.org".to_owned(), Some(other.to_owned()))), "the refusal is audited: {refused:?}");
+    }
+}
