@@ -148,7 +148,7 @@ test('a phone that keeps no cookies still forgets the answers it sent, and only 
   await question(page, 15).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
   await submit(page);
   assert.match(page.url(), new RegExp(`/s/${SURVEY}/thanks$`));
-  assert.equal(await page.getByRole('heading', { name: '这是提交问卷后看到的页面' }).isVisible(), true,
+  assert.equal(await page.getByRole('heading', { name: '如果您刚提交了问卷，回答已经保存' }).isVisible(), true,
     'without the cookie the page cannot tell it was this phone');
   assert.equal(await page.evaluate((key) => localStorage.getItem(key), KEY), null,
     'the answers this phone just sent are not kept');

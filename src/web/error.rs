@@ -260,7 +260,10 @@ impl AppError {
             heading: m.text(lang, &format!("error.{key}_title")),
             paragraphs: vec![m.text(lang, &format!("error.{key}_body"))],
             link: match (back, self) {
+                // Back to the form would only invite another county: a false answer to the
+                // question the results are grouped by.
                 (Some(_), AppError::SurveyClosed) if sent_closed => way_on("/", "error.home"),
+                (Some(_), AppError::QuotaFull) => way_on("/", "error.home"),
                 (Some((href, label)), _) => way_on(href, label),
                 (None, AppError::NotAllowed) => way_on("/account", "error.back_account"),
                 (
@@ -276,8 +279,16 @@ impl AppError {
                     | AppError::InterviewerLinkNotFound
                     | AppError::InterviewerLinkWithdrawn
                     | AppError::ResultsNotPublished
-                    | AppError::SurveyClosed,
+                    | AppError::SurveyClosed
+                    | AppError::QuotaFull,
                 ) => way_on("/", "error.home"),
+                // A page that could not be read just now: the same address again, one tap away
+                // (an older reader on a slow network may not think of reloading).
+                (None, AppError::Unavailable(_) | AppError::Unexpected(_))
+                    if req.method() == actix_web::http::Method::GET =>
+                {
+                    way_on(req.path(), "error.try_again")
+                }
                 (None, _) => None,
             },
             role: "alert",

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::i18n::Messages;
 use crate::survey::{
-    AnswerErrors, AnswerProblem, Choice, FormInput, Lang, Question, QuestionKind, Survey,
+    AnswerErrors, AnswerProblem, Choice, FormInput, Lang, Question, QuestionKind, Scale, Survey,
 };
 
 /// Everything needed to render one survey form.
@@ -112,10 +112,15 @@ impl FormContext<'_> {
         });
         let mut view = json!({
             "form_id": FORM_ID,
-            // A form sent back with problems says so in the tab's title too, the first thing a
-            // screen reader reads out.
-            "page_title": match error_count {
-                0 => survey.title.get(self.lang).to_owned(),
+            // A form sent back with problems, or not stored (an old page, a busy server), says
+            // so in the tab's title too, the first thing a screen reader reads out.
+            "page_title": match (error_count, &self.notice) {
+                (0, Some(Notice::Problem(_))) => self.messages.format(
+                    self.lang,
+                    "survey.unsaved_page_title",
+                    &[("title", survey.title.get(self.lang))],
+                ),
+                (0, _) => survey.title.get(self.lang).to_owned(),
                 _ => self.messages.format(
                     self.lang,
                     "survey.errors_page_title",
@@ -263,6 +268,15 @@ impl FormContext<'_> {
                 })
                 .collect()
         };
+        // "Don't know" is no point of the scale: set apart below it (`dk`), so that neither an
+        // older reader nor a slipped finger takes it for the lowest rating.
+        let scale_choices = |scale: &Scale, name: &str| -> Vec<Value> {
+            let mut offered = choices(&mut scale.choices(), name);
+            if let (Some(_), Some(last)) = (&scale.dont_know, offered.last_mut()) {
+                last["dk"] = json!(true);
+            }
+            offered
+        };
         let mut view = json!({
             "anchor": format!("q{}", index + 1),
             "error_anchor": format!("q{}", index + 1),
@@ -323,7 +337,7 @@ impl FormContext<'_> {
                 });
             }
             QuestionKind::Scale { scale } => {
-                view["options"] = json!(choices(&mut scale.choices(), &q.id));
+                view["options"] = json!(scale_choices(scale, &q.id));
             }
             QuestionKind::Matrix { scale, items } => {
                 // Each item left unanswered is marked where it is, which may be screens below
@@ -345,7 +359,7 @@ impl FormContext<'_> {
                             // its problem), nor one row's problem (q6.a.e) another row's.
                             "anchor": format!("q{}.{}", index + 1, item.code),
                             "missing": missing.contains(&item.code),
-                            "options": choices(&mut scale.choices(), &name),
+                            "options": scale_choices(scale, &name),
                         })
                     })
                     .collect();
@@ -507,7 +521,7 @@ impl FormContext<'_> {
 
 /// Which questions carry a tag after their text: the exceptions only. Where most questions
 /// must be answered (a satisfaction survey: 19 of 20), "必答" on each would be noise for an
-/// older reader, so only the optional ones say "选答" and one line above the first question
+/// older reader, so only the optional ones say "可以不答" and one line above the first question
 /// says the rest are required; where most are optional, the required ones say "必答".
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Marked {

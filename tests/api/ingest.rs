@@ -103,6 +103,7 @@ on_both_backends! {
 
         assert_eq!(zh.status, 409);
         assert!(zh.body.contains("本地区的调查已完成"), "{}", zh.body);
+        assert!(zh.body.contains("返回首页") && !zh.body.contains("返回问卷"), "leads home, not back to a form that would invite another county: {}", zh.body);
         assert_eq!(en.status, 409);
         assert!(en.body.contains("This county is complete"), "{}", en.body);
         assert_eq!(retry.status, 303, "a retry of the form that got the place is still thanked");
@@ -141,6 +142,23 @@ on_both_backends! {
         );
         assert!(form.contains("value=\"haiyan\"><span>海盐县</span>"), "the other counties are");
         assert!(english.contains("The survey in Nanhu District is complete"), "{english}");
+    }
+
+    async fn a_link_whose_county_is_full_says_so_before_the_form_is_filled_in(backend: Backend) {
+        let surveys = survey_with_nanhu_quota(1);
+        let app = spawn_app_with_surveys(backend, surveys.path()).await;
+        let in_nanhu = minyi::interviewers::issue(&app.catalog(), EXAMPLE_ID, "A07", Some("nanhu"), "test").unwrap();
+        let in_haiyan = minyi::interviewers::issue(&app.catalog(), EXAMPLE_ID, "A08", Some("haiyan"), "test").unwrap();
+        let first = with_token(valid_fields(&example_survey(), "nanhu"), &signed_token(&app, EXAMPLE_ID, 300));
+        assert_eq!(app.post_form(PATH, &first).await.status, 303, "the one place taken through the public link");
+
+        let after = app.get(&format!("/iv/{}", in_nanhu.token)).await;
+        let elsewhere = app.get(&format!("/iv/{}", in_haiyan.token)).await;
+
+        assert_eq!(after.status, 409, "{}", after.body);
+        assert!(after.body.contains("本地区的调查已完成") && after.body.contains("返回首页"), "{}", after.body);
+        assert!(!after.body.contains("<form method=\"post\""), "no form that could never be sent: {}", after.body);
+        assert_eq!(elsewhere.status, 200, "a link set to another county still opens its form");
     }
 
     async fn a_filled_honeypot_is_thanked_but_not_stored(backend: Backend) {

@@ -184,6 +184,9 @@ on_both_backends! {
         assert_eq!(kept, sorted, "every field kept on the page as it was posted");
         assert!(refused.body.contains("formaction=\"/iv/") && refused.body.contains("form=\"resend\""), "its language and text-size switches send the kept form, not a link to an empty one");
         assert_eq!(stored(&app).len(), 0, "nothing stored yet");
+        let opened = app.get(&link).await;
+        assert!(opened.status >= 500, "the link cannot be read just now: {}", opened.status);
+        assert!(opened.body.contains(&format!("href=\"{link}\">再试一次</a>")), "the page offers the same address again: {}", opened.body);
 
         rename_table(&app.db, "interviewer_links_away", "interviewer_links");
         let sent_again = app.post_form(&link, &kept).await;

@@ -22,6 +22,10 @@ on_both_backends! {
             "the privacy notice is read point by point, a paragraph a line of the file"
         );
         assert_eq!(page.body.matches("<script").count(), 1, "one script, the phone's copy of the answers (below)");
+        let set_apart: Vec<&str> = page.body.split("<label class=\"opt dk\">").skip(1).collect();
+        assert!(set_apart.len() > 5, "a scale's \"don't know\" is set apart from its points");
+        assert!(set_apart.iter().all(|label| label.split('>').next().unwrap().ends_with("value=\"dk\"")), "and nothing else is");
+        assert!(page.body.contains("<label class=\"opt\"><input type=\"radio\" name=\"knowledge_expired\" value=\"dk\">"), "a plain question's last option is one like the others");
     }
 
     async fn english_is_one_parameter_away(backend: Backend) {
@@ -105,11 +109,13 @@ async fn only_the_exceptions_are_tagged_and_a_question_asked_after_some_answer_i
         legend(&page.body, required)
     );
     assert!(
-        legend(&page.body, optional).contains("选答"),
+        legend(&page.body, optional).contains("可以不答"),
         "{}",
         legend(&page.body, optional)
     );
-    assert!(page.body.contains("除注明“选答”的题目外，每道题都请回答。"));
+    assert!(page
+        .body
+        .contains("除注明“可以不答”的题目外，每道题都请回答。"));
     assert!(
         !page.body.contains(">必答<"),
         "no question is tagged required"
@@ -126,7 +132,10 @@ async fn only_the_exceptions_are_tagged_and_a_question_asked_after_some_answer_i
     );
     // One that may be skipped even when it applies says so, as any optional question does.
     let tag = legend(&page.body, conditional_optional);
-    assert!(tag.contains("选答") && !tag.contains("视情况回答"), "{tag}");
+    assert!(
+        tag.contains("可以不答") && !tag.contains("视情况回答"),
+        "{tag}"
+    );
 }
 
 #[actix_web::test]
@@ -148,7 +157,7 @@ async fn a_survey_of_mostly_optional_questions_tags_the_required_ones() {
     let page = app.get(&format!("/s/{EXAMPLE_ID}")).await;
 
     assert!(
-        !page.body.contains(">选答<"),
+        !page.body.contains(">可以不答<"),
         "the optional ones are the rule here, untagged"
     );
     let n = required.expect("the county is required") + 1;

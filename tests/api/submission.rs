@@ -217,6 +217,8 @@ on_both_backends! {
         assert!(forged.body.contains("value=\"nanhu\" checked"), "the answers are kept");
         assert_eq!(missing.status, 422);
         assert!(missing.body.contains("页面已失效"), "{}", missing.body);
+        assert!(missing.body.contains("<title>尚未保存，请再提交一次："), "the tab's title says it too, the first thing a screen reader reads");
+        assert!(missing.body.contains("<div class=\"alert\" role=\"alert\" tabindex=\"-1\" autofocus>页面已失效"), "and the page opens on it");
         let fresh = token_in(&missing.body);
         let retried = app.post_form(&format!("/s/{EXAMPLE_ID}"), &with_token(valid_fields(&survey, "nanhu"), &fresh)).await;
         assert_eq!(retried.status, 303, "the fresh token works");
@@ -523,7 +525,7 @@ async fn a_form_sent_empty_lists_five_questions_at_the_top_and_counts_the_rest()
     );
     let summary_start = page
         .body
-        .find("<div class=\"alert\" role=\"alert\"><p>")
+        .find("<div class=\"alert\" role=\"alert\" tabindex=\"-1\" autofocus><p>")
         .expect("a summary");
     let summary = &page.body
         [summary_start..summary_start + page.body[summary_start..].find("</div>").unwrap()];

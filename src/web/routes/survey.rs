@@ -176,6 +176,18 @@ pub(super) fn show_form(
     survey: &CurrentSurvey,
     entry: &Entry,
 ) -> Result<HttpResponse, AppError> {
+    // A link that sets a county already full: its form could never be sent (the county is not
+    // the resident's to change), so say so now, not after ten minutes of answers.
+    if let Some(county) = entry.fixed_stratum() {
+        if state
+            .full_counties
+            .of(&survey.record.id)
+            .iter()
+            .any(|full| full == county)
+        {
+            return Err(AppError::QuotaFull);
+        }
+    }
     let token = state.tokens.issue(&survey.record.id, unix_now());
     let m = state.pages.messages();
     let notice = match entry {
