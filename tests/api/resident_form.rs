@@ -374,9 +374,16 @@ unit = { zh = "人", en = "people" }
             .contains(r#"inputmode="numeric" name="household""#),
         "a whole number gets the digits keypad"
     );
+    let anchor = format!("q{}", survey.questions.len());
     assert!(
-        form.body.contains(r#"<span class="unit">人</span>"#),
+        form.body
+            .contains(&format!(r#"<span class="unit" id="{anchor}-u">人</span>"#)),
         "the unit follows the box"
+    );
+    assert!(
+        form.body
+            .contains(&format!(r#"aria-labelledby="{anchor}-t {anchor}-u""#)),
+        "and is part of its name: a screen reader says \"… 人\""
     );
     assert_eq!(sent.status, 303, "\"４人\" is read as 4: {}", sent.body);
     let stored = stored_answers(&app, EXAMPLE_ID);

@@ -518,6 +518,11 @@ async fn a_form_sent_empty_lists_five_questions_at_the_top_and_counts_the_rest()
         .await;
 
     assert_eq!(page.status, 422);
+    assert!(
+        page.body
+            .contains("name=\"county\" value=\"nanhu\" aria-invalid=\"true\">"),
+        "a choice left unmade is said to be wrong at each of its buttons too"
+    );
     let marked = page.body.matches("<p class=\"problem\" id=").count();
     assert!(
         marked > 5,
@@ -722,9 +727,13 @@ async fn a_text_box_is_described_by_its_question_s_hints_so_a_screen_reader_says
         "no personal details, and the length limit: {hints}"
     );
     assert!(!textarea.contains("aria-invalid"), "nothing is wrong yet");
+    let skip = page
+        .body
+        .find("<a class=\"skip\" href=\"#")
+        .expect("a keyboard user can skip the introduction");
     assert!(
-        page.body.contains("<a class=\"skip\" href=\"#"),
-        "a keyboard user can skip the introduction"
+        skip < page.body.find("<div class=\"bar\">").unwrap(),
+        "the first thing Tab reaches, before the text-size and language switches"
     );
 }
 
