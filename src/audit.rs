@@ -4,7 +4,7 @@
 //! no code for it, and the database refuses it). Admins read it on `/admin/audit`.
 
 use crate::lifecycle::Transition;
-use crate::storage::{self, AuditEntry, Database, NewAuditEntry, StorageError};
+use crate::storage::{self, AuditEntry, AuditFilter, Database, NewAuditEntry, StorageError};
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,39 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// Every action, in the order the audit page offers them to filter by.
+    pub const ALL: [AuditAction; 22] = [
+        AuditAction::SignIn,
+        AuditAction::SignInFailed,
+        AuditAction::SignInThrottled,
+        AuditAction::SignOut,
+        AuditAction::UserAdded,
+        AuditAction::PasswordReset,
+        AuditAction::UserRemoved,
+        AuditAction::Grant,
+        AuditAction::Revoke,
+        AuditAction::Download,
+        AuditAction::DownloadRefused,
+        AuditAction::Export,
+        AuditAction::CommentsRead,
+        AuditAction::SurveyImported,
+        AuditAction::SurveyOpened,
+        AuditAction::SurveyClosed,
+        AuditAction::SurveyPublished,
+        AuditAction::TracesCleared,
+        AuditAction::SimulatedRemoved,
+        AuditAction::MailRetried,
+        AuditAction::InterviewerLinkIssued,
+        AuditAction::InterviewerLinkWithdrawn,
+    ];
+
+    /// The action stored under `name`, if there is one.
+    pub fn parse(name: &str) -> Option<AuditAction> {
+        AuditAction::ALL
+            .into_iter()
+            .find(|action| action.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             AuditAction::SignIn => "sign_in",
@@ -131,7 +164,49 @@ fn entry(event: &AuditEvent<'_>) -> NewAuditEntry {
     }
 }
 
+/// The newest entries `filter` lets through, newest first.
+pub fn search(
+    db: &Database,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StorageError> {
+    storage::filtered_audit(&mut *db.conn()?, filter, limit)
+}
+
 /// The newest entries, newest first.
 pub fn recent(db: &Database, limit: i64) -> Result<Vec<AuditEntry>, StorageError> {
     storage::recent_audit(&mut *db.conn()?, limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_with_a_label_can_be_filtered_by_and_parsed_back() {
+        let catalog: toml::Table = include_str!("../templates/i18n/zh-CN.toml")
+            .parse()
+            .expect("the catalog");
+        let labelled: Vec<&str> = catalog["audit"]
+            .as_table()
+            .expect("[audit]")
+            .keys()
+            .filter_map(|key| key.strip_prefix("action_"))
+            .collect();
+        let mut listed: Vec<&str> = AuditAction::ALL.iter().map(|a| a.name()).collect();
+        listed.sort_unstable();
+        listed.dedup();
+
+        assert_eq!(listed.len(), AuditAction::ALL.len(), "each action once");
+        let mut labelled_sorted = labelled.clone();
+        labelled_sorted.sort_unstable();
+        assert_eq!(
+            listed, labelled_sorted,
+            "every action the page can label is offered"
+        );
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.name()), Some(action));
+        }
+        assert_eq!(AuditAction::parse("drop table"), None);
+    }
 }

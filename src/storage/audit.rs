@@ -66,9 +66,28 @@ pub fn has_audit_entry_since(
     Ok(query.first::<i64>(conn).optional()?.is_some())
 }
 
+/// Which entries to read: each field set narrows them (an exact match), `before` pages back
+/// (entries numbered below it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub survey_id: Option<String>,
+    pub before: Option<i64>,
+}
+
 /// The newest `limit` entries, newest first.
 pub fn recent_audit(conn: &mut DbConnection, limit: i64) -> Result<Vec<AuditEntry>, StorageError> {
-    Ok(audit_log::table
+    filtered_audit(conn, &AuditFilter::default(), limit)
+}
+
+/// The newest `limit` entries that `filter` lets through, newest first.
+pub fn filtered_audit(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StorageError> {
+    let mut query = audit_log::table
         .select((
             audit_log::seq,
             audit_log::at,
@@ -78,7 +97,18 @@ pub fn recent_audit(conn: &mut DbConnection, limit: i64) -> Result<Vec<AuditEntr
             audit_log::manifest_sha256,
             audit_log::detail,
         ))
-        .order(audit_log::seq.desc())
-        .limit(limit)
-        .load(conn)?)
+        .into_boxed();
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_log::action.eq(action));
+    }
+    if let Some(actor) = &filter.actor {
+        query = query.filter(audit_log::actor.eq(actor));
+    }
+    if let Some(survey_id) = &filter.survey_id {
+        query = query.filter(audit_log::survey_id.eq(survey_id));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit_log::seq.lt(before));
+    }
+    Ok(query.order(audit_log::seq.desc()).limit(limit).load(conn)?)
 }

@@ -387,7 +387,10 @@ fn create_parent_dir(path: &str) -> Result<(), StorageError> {
     }
 }
 
-pub use audit::{append_audit, has_audit_entry_since, recent_audit, AuditEntry, NewAuditEntry};
+pub use audit::{
+    append_audit, filtered_audit, has_audit_entry_since, recent_audit, AuditEntry, AuditFilter,
+    NewAuditEntry,
+};
 pub use invitations::{
     add_invitation_link, create_invitations, find_invitation_by_link, forget_invitation_addresses,
     invitation_counts, invitation_counts_by_stratum, invited_addresses, is_unused,

@@ -3,6 +3,7 @@
 
 use diesel::connection::SimpleConnection;
 use minyi::accounts::{Email, Role};
+use minyi::audit::{AuditAction, AuditEvent};
 
 use super::*;
 
@@ -104,5 +105,47 @@ on_both_backends! {
         assert_eq!(count(), 2, "the other process finds the entry in the log");
         other_process.record_refused_download(&who, EXAMPLE_ID, "/resultsets/{id}/download", now + 601).unwrap();
         assert_eq!(count(), 3, "and records the refusal again after ten minutes");
+    }
+}
+
+on_both_backends! {
+    async fn an_admin_narrows_the_log_by_what_who_and_which_survey_and_pages_back(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = add_account(&app, "admin@example.org", Role::Admin);
+        let db = app.catalog().database().clone();
+        for n in 0..250 {
+            let (actor, action) = if n % 2 == 0 { ("li.wei@example.org", AuditAction::Download) } else { ("zhang.min@example.org", AuditAction::SignIn) };
+            minyi::audit::record(&db, AuditEvent { actor, action, survey_id: (n % 2 == 0).then_some(EXAMPLE_ID), manifest_sha256: None, detail: format!("entry {n}") }).unwrap();
+        }
+        let cookie = sign_in(&app, "admin@example.org", &admin).await;
+        let numbers = |body: &str| -> Vec<i64> {
+            body.split("<span class=\"note\">#").skip(1).map(|rest| rest.split(' ').next().unwrap().parse().unwrap()).collect()
+        };
+
+        let newest = request(&app, "get", "/admin/audit", Some(&cookie), &[]).await;
+        let downloads = request(&app, "get", "/admin/audit?action=download&actor=+li.wei%40example.org+&survey=", Some(&cookie), &[]).await;
+        let nobody = request(&app, "get", "/admin/audit?actor=someone%40example.org", Some(&cookie), &[]).await;
+        let unknown = request(&app, "get", "/admin/audit?action=drop+table&before=x", Some(&cookie), &[]).await;
+
+        assert_eq!(newest.status, 200);
+        let first_page = numbers(&newest.body);
+        assert_eq!(first_page.len(), 200, "a page at a time");
+        assert!(first_page.windows(2).all(|w| w[0] > w[1]), "newest first");
+        let older = newest.body.split("<p class=\"more\"><a href=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a link to older entries");
+        let older = older.replace("&amp;", "&").replace("&#x3D;", "=");
+        let second = request(&app, "get", &older, Some(&cookie), &[]).await;
+        let second_page = numbers(&second.body);
+        assert!(!second_page.is_empty() && second_page[0] == first_page[199] - 1, "the next page starts where the first ended: {older}");
+        assert!(second.body.contains("回到最新的记录"), "with a way back to the newest");
+
+        let shown = numbers(&downloads.body);
+        assert_eq!(shown.len(), 125, "every download of li.wei's, and nothing else (the actor trimmed, an empty survey ignored)");
+        assert!(!downloads.body.contains("zhang.min@example.org"));
+        assert!(downloads.body.contains("<option value=\"download\" selected>"), "the form shows the filter in use");
+        assert!(downloads.body.contains("value=\"li.wei@example.org\""));
+        assert!(!downloads.body.contains("更早的记录"), "no older page when all are shown");
+        assert!(nobody.body.contains("尚无记录"), "{}", nobody.body);
+        assert_eq!(unknown.status, 200, "an action it does not know, or a page number that is not one, narrows nothing");
+        assert_eq!(numbers(&unknown.body), first_page);
     }
 }
