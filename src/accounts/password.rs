@@ -84,7 +84,8 @@ pub fn verify(password: &str, stored: &str) -> bool {
 }
 
 /// A hash no password matches, verified when an e-mail address is unknown, so that an unknown
-/// address takes as long as a wrong password (no account discovery by timing).
+/// address takes as long as a wrong password (no account discovery by timing). Made once, when
+/// the server starts (`startup`).
 pub fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| hash(&Password::generate()).unwrap_or_default())

@@ -178,6 +178,21 @@ pub fn count_login_attempt(
     })
 }
 
+/// The (window start, attempts) a key has counted in a window that started after
+/// `stale_before` (has not ended), if any: read only, nothing written.
+pub fn login_attempts(
+    conn: &mut DbConnection,
+    key: &str,
+    stale_before: i64,
+) -> Result<Option<(i64, i32)>, StorageError> {
+    Ok(login_failures::table
+        .select((login_failures::window_start, login_failures::failures))
+        .filter(login_failures::throttle_key.eq(key))
+        .filter(login_failures::window_start.gt(stale_before))
+        .first(conn)
+        .optional()?)
+}
+
 /// Deletes the sign-in counts of every window that started at or before `stale_before` (ended),
 /// and returns how many. Attempts delete them as they come; the daily run deletes what a quiet
 /// server's last attempts left.

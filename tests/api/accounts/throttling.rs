@@ -200,3 +200,30 @@ on_both_backends! {
         assert!(!contents.contains("address:"), "no keyed hash of the address typed is left, in the file or its log");
     }
 }
+
+on_both_backends! {
+    async fn a_throttled_sign_in_is_refused_without_writing_to_the_database(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let password = add_account(&app, "li.wei@example.org", Role::Evaluator);
+        for _ in 1..=5 {
+            request(&app, "post", "/login", None, &[("email", "li.wei@example.org"), ("password", "wrong password")]).await;
+        }
+        // From here on the sign-in counts cannot be written: a refusal that wrote them (and took
+        // the database's one write lock on SQLite, beside the response writer) would fail.
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let freeze = match backend {
+            Backend::Sqlite => "CREATE TRIGGER frozen_insert BEFORE INSERT ON login_failures BEGIN SELECT RAISE(ABORT, 'written'); END;
+                CREATE TRIGGER frozen_update BEFORE UPDATE ON login_failures BEGIN SELECT RAISE(ABORT, 'written'); END;
+                CREATE TRIGGER frozen_delete BEFORE DELETE ON login_failures BEGIN SELECT RAISE(ABORT, 'written'); END;",
+            Backend::Postgres => "CREATE FUNCTION frozen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'written'; END $$;
+                CREATE TRIGGER frozen BEFORE INSERT OR UPDATE OR DELETE ON login_failures FOR EACH STATEMENT EXECUTE FUNCTION frozen();",
+        };
+        diesel::connection::SimpleConnection::batch_execute(&mut *db.conn().unwrap(), freeze).expect("freeze");
+
+        let right = [("email", "li.wei@example.org"), ("password", password.as_str())];
+        let refused: Vec<u16> = futures_util::future::join_all((0..10).map(|_| request(&app, "post", "/login", None, &right)))
+            .await.into_iter().map(|reply| reply.status).collect();
+
+        assert_eq!(refused, [429; 10], "each refused as throttled, none failing on the frozen table");
+    }
+}
