@@ -134,7 +134,9 @@ fn looks_like_a_mistyped_url(url: &str) -> bool {
         .to_ascii_lowercase();
     let named_for_a_database =
         ["postgres", "postgresql", "pg", "sqlite", "sqlite3", "mysql"].contains(&first.as_str());
-    (named_for_a_database && url.contains('/')) || url.contains("//")
+    // libpq's own form, `host=db dbname=minyi`: words with `=` are no file name.
+    let libpq_keywords = url.contains('=') && url.contains(' ');
+    (named_for_a_database && url.contains('/')) || url.contains("//") || libpq_keywords
 }
 
 /// Opens connections for the pool, with each backend's session settings applied.
@@ -327,6 +329,7 @@ mod tests {
             "postgresql/u@h/db",
             "sqlite/data/minyi.db",
             "data//minyi.db",
+            "host=db dbname=minyi user=minyi",
         ] {
             let err = DatabaseUrl::parse(url).expect_err(url);
             assert_eq!(err, DatabaseUrlError::MistypedUrl { url: url.into() });

@@ -66,7 +66,9 @@ pub async fn log_request(
 /// A directive that is not a level (`warn`) or a `target=level` pair (`minyi=debug`) is
 /// refused, with what to write instead. `tracing` would read a bare `warning` as the name of a
 /// module to log at every level, and since no module has that name, nothing at all would be
-/// logged, errors included.
+/// logged, errors included. For the same reason a filter without a bare level (`minyi=debug`,
+/// or an empty `MINYI_LOG=` left in an environment file) logs everything else at `info`: to
+/// tracing, what no directive names is off.
 pub fn log_filter(directives: &str) -> Result<EnvFilter, String> {
     const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
     let is_level = |word: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(word.trim()));
@@ -89,7 +91,11 @@ pub fn log_filter(directives: &str) -> Result<EnvFilter, String> {
             ));
         }
     }
-    EnvFilter::try_new(format!("{directives},handlebars=warn"))
+    let has_level = directives.split(',').any(|directive| {
+        !directive.trim().is_empty() && !directive.contains('=') && !directive.contains('[')
+    });
+    let default = if has_level { "" } else { "info," };
+    EnvFilter::try_new(format!("{default}{directives},handlebars=warn"))
         .map_err(|e| format!("MINYI_LOG={directives:?} is not a log filter: {e}"))
 }
 
@@ -108,6 +114,19 @@ mod tests {
             "off",
         ] {
             assert!(log_filter(good).is_ok(), "{good}");
+        }
+        // What no directive names is off to tracing: without a bare level the rest is at info.
+        for (directives, rest) in [
+            ("", "info"),
+            ("minyi::ingest=debug", "info"),
+            ("warn", "warn"),
+            ("off", "off"),
+        ] {
+            let filter = log_filter(directives).unwrap().to_string();
+            assert!(
+                filter.split(',').any(|directive| directive == rest),
+                "{directives:?} gives {filter:?}: the rest should be at {rest}"
+            );
         }
         for bad in ["warning", "garbage%%", "minyi=loud", "info,verbose"] {
             let problem = log_filter(bad).expect_err(bad);

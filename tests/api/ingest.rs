@@ -399,6 +399,25 @@ async fn without_a_metrics_token_only_this_machine_reads_the_counters_not_a_prox
         (403, 403, 403),
         "a visitor a proxy on this machine passed on"
     );
+
+    // The proxy is named as one, and (as nginx does unless told) sends no forwarding header:
+    // everything it passes on is a visitor's.
+    let behind_proxy = spawn_app_with_settings(Backend::Sqlite, &repo_path("surveys"), |s| {
+        s.trusted_proxies = "127.0.0.1".parse().unwrap();
+    })
+    .await;
+    let passed_on = behind_proxy
+        .client
+        .get(behind_proxy.url("/metrics"))
+        .send()
+        .await
+        .expect("GET /metrics")
+        .status()
+        .as_u16();
+    assert_eq!(
+        passed_on, 403,
+        "from the trusted proxy's address, not this machine's scraper"
+    );
 }
 
 #[actix_web::test]

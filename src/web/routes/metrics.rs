@@ -18,7 +18,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
                 .content_type("text/plain; charset=utf-8")
                 .body("/metrics needs the token set in MINYI_METRICS_TOKEN, sent as \"Authorization: Bearer <token>\".\n");
         }
-        None if !from_this_machine(&req) => {
+        None if !from_this_machine(&req, &state.trusted_proxies) => {
             return HttpResponse::Forbidden()
                 .content_type("text/plain; charset=utf-8")
                 .body("/metrics answers only this machine, not through a proxy, unless MINYI_METRICS_TOKEN is set: set it to scrape from elsewhere.\n");
@@ -59,9 +59,12 @@ fn presents(req: &HttpRequest, token: &str) -> bool {
 }
 
 /// A request from a loopback address that carries no proxy's forwarding header: a scraper on
-/// this machine, not a visitor passed on by a reverse proxy running here.
-fn from_this_machine(req: &HttpRequest) -> bool {
-    req.peer_addr().is_some_and(|peer| peer.ip().is_loopback())
+/// this machine, not a visitor passed on by a reverse proxy running here. A loopback address
+/// named in `MINYI_TRUSTED_PROXIES` is that proxy, whether or not it says whom it passes on
+/// (nginx adds no forwarding header unless told to).
+fn from_this_machine(req: &HttpRequest, proxies: &crate::privacy::TrustedProxies) -> bool {
+    req.peer_addr()
+        .is_some_and(|peer| peer.ip().is_loopback() && !proxies.contains(peer.ip()))
         && !["x-forwarded-for", "forwarded", "x-real-ip"]
             .iter()
             .any(|name| req.headers().contains_key(*name))
