@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::startup::Application;
-use crate::storage::{Database, ImportOutcome};
+use crate::storage::{Database, ImportOutcome, Schema};
 
 use fieldwork::{forms, invite, progress, remind, remove_simulated, retry_mail, simulate};
 use people::{grant, revoke, user};
@@ -567,7 +567,8 @@ fn end_quietly_when_the_reader_goes() {
 /// The database `DATABASE_URL` names, with the two connections a command needs. A command run
 /// where no database is yet (another directory than the server's, `DATABASE_URL` forgotten)
 /// would quietly start an empty one and then report "no survey …": it says so first, naming
-/// the file.
+/// the file. A database an older build made is not upgraded by a command (only `serve` does
+/// that, at its start): the command refuses, saying so.
 fn database() -> anyhow::Result<Database> {
     let url = Settings::from_env()?.database;
     if let crate::storage::DatabaseUrl::Sqlite(path) = &url {
@@ -586,7 +587,7 @@ fn database() -> anyhow::Result<Database> {
             );
         }
     }
-    Ok(Database::connect(url, 2)?)
+    Ok(Database::open(url, 2, Schema::Current)?)
 }
 
 fn catalog() -> anyhow::Result<Catalog> {
@@ -598,6 +599,9 @@ fn catalog() -> anyhow::Result<Catalog> {
 /// collect copies of a new, empty database night after night.
 fn backup(out: &std::path::Path) -> anyhow::Result<()> {
     let url = Settings::from_env()?.database;
+    if let crate::storage::DatabaseUrl::Postgres(_) = &url {
+        return Err(crate::storage::BackupError::Postgres.into());
+    }
     if let crate::storage::DatabaseUrl::Sqlite(path) = &url {
         if !std::path::Path::new(path).exists() {
             anyhow::bail!(
@@ -614,16 +618,17 @@ fn backup(out: &std::path::Path) -> anyhow::Result<()> {
             );
         }
     }
-    let catalog = catalog()?;
+    // As it is, whatever its schema: the backup before an upgrade is taken with either build.
+    let catalog = Catalog::new(Database::open(url.clone(), 2, Schema::AsFound)?);
     crate::storage::backup_sqlite(catalog.database(), out)?;
     let source = match &url {
         crate::storage::DatabaseUrl::Sqlite(path) => path.as_str(),
         _ => "the database",
     };
     println!(
-        "backed up {source} to {}; surveys in it: {}",
+        "backed up {source} to {}{}",
         out.display(),
-        catalog.list()?.len()
+        surveys_in(&catalog)
     );
     Ok(())
 }
@@ -635,19 +640,37 @@ fn restore(from: &std::path::Path) -> anyhow::Result<()> {
     };
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     let restored = crate::storage::restore_sqlite(&path, from, &stamp)?;
-    // Opening it runs the migrations a backup from an older Minyi lacks.
-    let catalog = Catalog::new(Database::connect(DatabaseUrl::Sqlite(path.clone()), 1)?);
+    // As restored: a backup an older build made stays as that build left it, for that build
+    // to run (put back first) or this build's `minyi serve` to upgrade at its start.
+    let database = Database::open(DatabaseUrl::Sqlite(path.clone()), 1, Schema::AsFound)?;
+    let behind = database.schema_behind()?;
+    let catalog = Catalog::new(database);
     println!(
-        "restored {path} from {}; surveys in it: {}",
+        "restored {path} from {}{}",
         from.display(),
-        catalog.list()?.len()
+        surveys_in(&catalog)
     );
+    if let Some(missing) = behind {
+        println!(
+            "the backup is from an older Minyi (it lacks migration {missing}): run the build \
+             that made it, installed again first, or start this build's `minyi serve`, which \
+             upgrades it"
+        );
+    }
     if let Some(kept) = restored.replaced_kept_as {
         println!(
             "the database it replaced is kept as {kept}; delete it when you no longer need it"
         );
     }
     Ok(())
+}
+
+/// "; surveys in it: N", or nothing when its schema is not one this build reads.
+fn surveys_in(catalog: &Catalog) -> String {
+    catalog
+        .list()
+        .map(|surveys| format!("; surveys in it: {}", surveys.len()))
+        .unwrap_or_default()
 }
 
 fn accounts() -> anyhow::Result<crate::accounts::Accounts> {

@@ -220,7 +220,7 @@ pub(super) fn comments(
     // Written beside it and renamed over it once complete: a file handed over before (after a
     // purge, the only copy of the residents' words) stays untouched if this run is refused.
     let partial = out.join(format!("{}.partial", comments::file_name(id, encoding)));
-    let mut written = std::fs::File::create(&partial)
+    let mut written = crate::files::create_private(&partial, false)
         .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", out.display()))?;
     let handed = comments::hand_over(&catalog, id, encoding, lang, crate::audit::COMMAND_LINE);
     let file = match handed {

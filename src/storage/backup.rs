@@ -20,8 +20,10 @@ pub enum BackupError {
     #[error(
         "this is a PostgreSQL database: restore a pg_dump file with pg_restore. Stop every \
          node, restore into a new, empty database and point DATABASE_URL at it (for example \
-         `createdb minyi_restored` and `pg_restore --dbname=postgres://…/minyi_restored \
-         --no-owner minyi.dump`; docs/deployment.md, \"Backing up PostgreSQL\")"
+         `createdb --owner=minyi minyi_restored` and `pg_restore \
+         --dbname=postgres://…/minyi_restored --no-owner --no-privileges --role=minyi \
+         minyi.dump`, with the application's role for minyi; docs/deployment.md, \"Backing up \
+         PostgreSQL\")"
     )]
     RestorePostgres,
     #[error("{file} is not a backup to restore from: {why}")]
@@ -77,17 +79,29 @@ pub fn backup_sqlite(db: &Database, out: &std::path::Path) -> Result<(), BackupE
                     ),
                 });
             }
-            diesel::sql_query("VACUUM INTO ?")
+            // Made empty and its owner's only first (VACUUM INTO fills an empty file), so that
+            // the copy is never readable by others, whatever the umask of the job taking it.
+            let cannot_write = |e: &dyn std::fmt::Display| BackupError::Write {
+                path: target.clone(),
+                source: std::io::Error::other(format!(
+                    "{e} (check that this user may write in {})",
+                    folder.display()
+                )),
+            };
+            match crate::files::create_private(out, true) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(BackupError::Exists(target))
+                }
+                Err(e) => return Err(cannot_write(&e)),
+            }
+            if let Err(e) = diesel::sql_query("VACUUM INTO ?")
                 .bind::<Text, _>(&target)
                 .execute(c)
-                .map_err(|e| BackupError::Write {
-                    path: target.clone(),
-                    source: std::io::Error::other(format!(
-                        "{e} (check that this user may write in {})",
-                        folder.display()
-                    )),
-                })?;
-            crate::files::keep_private(out);
+            {
+                let _ = std::fs::remove_file(out);
+                return Err(cannot_write(&e));
+            }
             Ok(())
         }
         DbConnection::Postgres(_) => Err(BackupError::Postgres),

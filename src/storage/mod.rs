@@ -69,6 +69,17 @@ pub enum StorageError {
         latest: String,
         build: &'static str,
     },
+    #[error(
+        "the database has not been upgraded to this build ({build}) yet: it lacks migration \
+         {missing}. Only `minyi serve` upgrades a database, at its start, so that a command run \
+         beside an older server never changes the schema under it. Take a backup (`minyi \
+         backup`, or pg_dump), stop every node, then start this build's `minyi serve`; or run \
+         this command with the build the server runs"
+    )]
+    NotUpgraded {
+        missing: String,
+        build: &'static str,
+    },
     #[error("cannot create the directory for the SQLite database {path}: {source}")]
     Directory {
         path: String,
@@ -118,6 +129,19 @@ fn empty_sqlite_log(conn: &mut diesel::SqliteConnection) -> Result<(), StorageEr
 
 pub type Conn = PooledConnection<ConnectionManager>;
 
+/// What opening a database does about the migrations this build has and it lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// Runs them (the server at its start; a fresh machine needs no setup step).
+    Upgrade,
+    /// Runs them only on a new database (none applied yet); refuses one an older build made
+    /// ([`StorageError::NotUpgraded`]): a command run beside a running server of the older
+    /// build must not change the schema under it.
+    Current,
+    /// Neither runs nor checks them: a backup copies the database whatever its schema.
+    AsFound,
+}
+
 /// A pool of connections to one database, migrated to the schema this binary expects.
 #[derive(Clone)]
 pub struct Database {
@@ -129,6 +153,16 @@ impl Database {
     /// Connects (creating the SQLite file and its directory if needed) and runs any pending
     /// migrations, so a fresh machine needs no setup step.
     pub fn connect(url: DatabaseUrl, pool_size: u32) -> Result<Database, StorageError> {
+        Database::open(url, pool_size, Schema::Upgrade)
+    }
+
+    /// Connects as [`Database::connect`] does, doing about pending migrations what `schema`
+    /// says.
+    pub fn open(
+        url: DatabaseUrl,
+        pool_size: u32,
+        schema: Schema,
+    ) -> Result<Database, StorageError> {
         // A database this call creates is made readable by its owner only; SQLite gives its
         // write-ahead log and shared-memory files the database file's permissions.
         let creating = match &url {
@@ -156,12 +190,40 @@ impl Database {
             .connection_timeout(Duration::from_secs(10))
             .build(ConnectionManager::new(url.clone()))?;
         let database = Database { pool, url };
-        database.migrate()?;
+        if schema != Schema::AsFound {
+            database.migrate(schema)?;
+        }
         Ok(database)
     }
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    /// The first migration this build has and the database lacks, when an earlier build made
+    /// it (some are applied); `None` for a database as new as this build, or a new one.
+    pub fn schema_behind(&self) -> Result<Option<String>, StorageError> {
+        fn versions<DB: diesel::backend::Backend>(
+            pending: Vec<Box<dyn diesel::migration::Migration<DB> + '_>>,
+        ) -> Vec<String> {
+            pending
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect()
+        }
+        let mut conn = self.conn()?;
+        let found = match &mut *conn {
+            DbConnection::Sqlite(c) => c
+                .pending_migrations(SQLITE_MIGRATIONS)
+                .map(versions)
+                .and_then(|pending| Ok((pending, c.applied_migrations()?.is_empty()))),
+            DbConnection::Postgres(c) => c
+                .pending_migrations(POSTGRES_MIGRATIONS)
+                .map(versions)
+                .and_then(|pending| Ok((pending, c.applied_migrations()?.is_empty()))),
+        };
+        let (pending, new) = found.map_err(|e| StorageError::Migration(e.to_string()))?;
+        Ok(pending.into_iter().min().filter(|_| !new))
     }
 
     pub fn conn(&self) -> Result<Conn, StorageError> {
@@ -174,8 +236,16 @@ impl Database {
     /// wait, then find nothing left to do); PostgreSQL: under a session advisory lock (even
     /// the check creates diesel's table of migrations). Then refuses a database that holds a
     /// migration this build does not know ([`StorageError::NewerSchema`]).
-    fn migrate(&self) -> Result<(), StorageError> {
+    fn migrate(&self, schema: Schema) -> Result<(), StorageError> {
         use diesel::connection::SimpleConnection;
+        if schema == Schema::Current {
+            if let Some(missing) = self.schema_behind()? {
+                return Err(StorageError::NotUpgraded {
+                    missing,
+                    build: env!("CARGO_PKG_VERSION"),
+                });
+            }
+        }
         let mut conn = self.conn()?;
         let result = match &mut *conn {
             DbConnection::Sqlite(c) => match c.has_pending_migration(SQLITE_MIGRATIONS) {

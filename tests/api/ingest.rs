@@ -834,3 +834,50 @@ async fn a_postgres_writer_idle_for_a_second_does_not_store_through_a_dropped_co
     acknowledged.sort();
     assert_eq!(counties, acknowledged, "every 303 is stored, nothing else");
 }
+
+// A command run with a new build beside a server of the older one (installed, not yet
+// restarted) must not change the schema under it: only `serve` upgrades, at its start. The
+// backup before the upgrade is taken with either build.
+on_both_backends! {
+    async fn a_command_refuses_a_database_an_older_build_made_and_only_serve_upgrades_it(backend: Backend) {
+        let db = TestDatabase::new(backend);
+        let url = db.url.clone();
+        // As an older build left it: the newest migration not yet applied (its effects stay,
+        // harmless for the check, which reads diesel's list of applied migrations).
+        let newest = {
+            let database = Database::connect(url.clone(), 1).unwrap();
+            let mut conn = database.conn().unwrap();
+            let newest: String = diesel::RunQueryDsl::get_result(
+                diesel::dsl::sql::<diesel::sql_types::Text>("SELECT MAX(version) FROM __diesel_schema_migrations"),
+                &mut *conn,
+            ).unwrap();
+            diesel::connection::SimpleConnection::batch_execute(
+                &mut *conn,
+                &format!("DELETE FROM __diesel_schema_migrations WHERE version = '{newest}'"),
+            ).unwrap();
+            newest
+        };
+        let minyi = |args: &[&str]| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+                .args(args)
+                .env("DATABASE_URL", &db.raw_url)
+                .env("MINYI_LOG", "warn")
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .unwrap();
+            (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        };
+
+        let (listed, said) = minyi(&["survey", "list"]);
+
+        assert!(!listed, "refused: {said}");
+        assert!(said.contains("has not been upgraded") && said.contains(&newest) && said.contains("minyi serve"), "says why and what to do: {said}");
+        let behind = Database::open(url.clone(), 1, minyi::storage::Schema::AsFound).unwrap().schema_behind().unwrap();
+        assert_eq!(behind.as_deref(), Some(newest.as_str()), "and left the schema as it was");
+        if backend == Backend::Sqlite {
+            let out = db.dir.path().join("before-upgrade.db");
+            let (backed_up, said) = minyi(&["backup", "--out", out.to_str().unwrap()]);
+            assert!(backed_up && out.exists(), "the backup before the upgrade is taken all the same: {said}");
+        }
+    }
+}
