@@ -515,22 +515,27 @@ on_both_backends! {
     }
 }
 
+/// Runs `minyi` with `args` on `db`, from the checkout: whether it succeeded, and what it said
+/// (standard output, then standard error).
+fn command_on(db: &TestDatabase, args: &[&str]) -> (bool, String) {
+    let out = crate::resultset::run_minyi(db, args);
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
 // SQLite: a backup put back with the server stopped; the database it replaces is kept, and
 // a database still open elsewhere, or a file that is no backup, is refused. PostgreSQL: refused
 // with the pg_restore command to use instead.
 on_both_backends! {
     async fn minyi_restore_puts_a_backup_back_and_keeps_the_database_it_replaces(backend: Backend) {
         let db = TestDatabase::new(backend);
-        let minyi = |args: &[&str]| {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
-                .args(args)
-                .env("DATABASE_URL", &db.raw_url)
-                .env("MINYI_LOG", "warn")
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .output()
-                .unwrap();
-            (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-        };
+        let minyi = |args: &[&str]| command_on(&db, args);
         let responses = |url: &minyi::storage::DatabaseUrl| {
             storage::load_responses(&mut Database::connect(url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap().len()
         };
@@ -857,16 +862,7 @@ on_both_backends! {
             ).unwrap();
             newest
         };
-        let minyi = |args: &[&str]| {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
-                .args(args)
-                .env("DATABASE_URL", &db.raw_url)
-                .env("MINYI_LOG", "warn")
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .output()
-                .unwrap();
-            (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-        };
+        let minyi = |args: &[&str]| command_on(&db, args);
 
         let (listed, said) = minyi(&["survey", "list"]);
 
