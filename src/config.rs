@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::mail::{MailSettings, MailSettingsError};
 use crate::privacy::TrustedProxies;
-use crate::setting::{number, seconds, InvalidSetting};
+use crate::setting::{at_least_one, number, seconds, InvalidSetting};
 use crate::storage::{DatabaseUrl, DatabaseUrlError};
 
 /// Where the embedded database lives when `DATABASE_URL` is not set.
@@ -109,8 +109,18 @@ impl Settings {
             body_limit: body_limit(&get)?,
             body_timeout: seconds(&get, "MINYI_BODY_TIMEOUT", 30.0)?,
             public_url,
-            writers: number(&get, "MINYI_WRITERS", 1, "a whole number of threads")?,
-            queue: number(&get, "MINYI_QUEUE", 10_000, "a whole number of responses")?,
+            writers: at_least_one(
+                &get,
+                "MINYI_WRITERS",
+                1,
+                "a whole number of threads, 1 or more",
+            )?,
+            queue: at_least_one(
+                &get,
+                "MINYI_QUEUE",
+                10_000,
+                "a whole number of responses, 1 or more",
+            )?,
             rate_per_minute: number(
                 &get,
                 "MINYI_RATE_LIMIT",
@@ -339,6 +349,13 @@ mod tests {
     fn a_bad_number_names_the_variable() {
         let err = settings(&[("MINYI_POOL_SIZE", "many")]).expect_err("not a number");
         assert!(err.to_string().contains("MINYI_POOL_SIZE"), "{err}");
+        for name in ["MINYI_WRITERS", "MINYI_QUEUE"] {
+            let zero = settings(&[(name, "0")]).expect_err("none would do nothing");
+            assert!(
+                zero.to_string().contains(name) && zero.to_string().contains("1 or more"),
+                "{zero}"
+            );
+        }
     }
 
     #[test]

@@ -31,6 +31,25 @@ pub fn number<T: std::str::FromStr>(
     }
 }
 
+/// A whole number of at least 1: 0 threads or 0 places in a queue would mean none, which
+/// Minyi cannot work with, and quietly taking 1 instead would not be what was written.
+pub fn at_least_one<T: std::str::FromStr + PartialEq + From<u8>>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, InvalidSetting> {
+    let value = number(get, name, default, expected)?;
+    if value == T::from(0) {
+        return Err(InvalidSetting {
+            name,
+            value: get(name).unwrap_or_default(),
+            expected,
+        });
+    }
+    Ok(value)
+}
+
 /// A duration setting in seconds, fractions allowed, never zero.
 pub fn seconds(
     get: &impl Fn(&str) -> Option<String>,

@@ -100,6 +100,12 @@ pub enum MailSettingsError {
     )]
     BothSmtpForms,
     #[error(
+        "{names} set without MINYI_SMTP_HOST: mail would be written as files, not sent. Set \
+         MINYI_SMTP_HOST (with these) or MINYI_SMTP_URL (instead of them) to send through an \
+         SMTP server, or remove them to keep writing .eml files"
+    )]
+    SmtpWithoutHost { names: String },
+    #[error(
         "the SMTP server {host} would receive the password unencrypted: use STARTTLS or TLS \
          (MINYI_SMTP_SECURITY=starttls or tls), or a relay on this machine"
     )]
@@ -112,8 +118,28 @@ impl MailSettings {
         get: &impl Fn(&str) -> Option<String>,
     ) -> Result<MailSettings, MailSettingsError> {
         let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        // The separate variables mean something only beside MINYI_SMTP_HOST.
+        let separate: Vec<&str> = [
+            "MINYI_SMTP_PORT",
+            "MINYI_SMTP_SECURITY",
+            "MINYI_SMTP_USER",
+            "MINYI_SMTP_PASSWORD",
+        ]
+        .into_iter()
+        .filter(|name| get(name).is_some())
+        .collect();
         let smtp = match (get("MINYI_SMTP_URL"), get("MINYI_SMTP_HOST")) {
             (Some(_), Some(_)) => return Err(MailSettingsError::BothSmtpForms),
+            (Some(_), None) if !separate.is_empty() => {
+                return Err(MailSettingsError::BothSmtpForms)
+            }
+            (None, None) if !separate.is_empty() || get("MINYI_SMTP_CA_FILE").is_some() => {
+                let mut names = separate;
+                names.extend(get("MINYI_SMTP_CA_FILE").map(|_| "MINYI_SMTP_CA_FILE"));
+                return Err(MailSettingsError::SmtpWithoutHost {
+                    names: names.join(", "),
+                });
+            }
             (Some(url), None) => Some(smtp_from_url(&url)?),
             (None, Some(host)) => Some(smtp_from_variables(host, &get)?),
             (None, None) => None,

@@ -93,7 +93,7 @@ type Mistake<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
 
 #[test]
 fn mistakes_are_refused_with_what_to_write_instead() {
-    let cases: [Mistake<'_>; 6] = [
+    let cases: [Mistake<'_>; 8] = [
         (
             "unknown scheme, password hidden",
             &[("MINYI_SMTP_URL", "smtpx://u:hunter2@mail.example.org")],
@@ -106,6 +106,25 @@ fn mistakes_are_refused_with_what_to_write_instead() {
                 ("MINYI_SMTP_HOST", "mail.example.org"),
             ],
             &["use one"],
+        ),
+        (
+            "a URL and a separate port",
+            &[
+                ("MINYI_SMTP_URL", "smtp://mail.example.org"),
+                ("MINYI_SMTP_PORT", "2525"),
+            ],
+            &["use one"],
+        ),
+        (
+            "a user and a password but no server: mail would go to files",
+            &[
+                ("MINYI_SMTP_USER", "survey"),
+                ("MINYI_SMTP_PASSWORD", "secret"),
+            ],
+            &[
+                "MINYI_SMTP_USER, MINYI_SMTP_PASSWORD set without MINYI_SMTP_HOST",
+                "written as files",
+            ],
         ),
         (
             "password in clear to another machine",
