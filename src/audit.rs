@@ -153,6 +153,20 @@ pub fn recorded_within(
     storage::has_audit_entry_since(&mut *db.conn()?, &entry(event), &since)
 }
 
+/// Records `event` unless one like it was recorded in the `within` seconds before `now`: a
+/// refusal repeated in a loop is one entry, not a flood.
+pub fn record_unless_within(
+    db: &Database,
+    event: AuditEvent<'_>,
+    now: i64,
+    within: i64,
+) -> Result<(), StorageError> {
+    if recorded_within(db, &event, now, within)? {
+        return Ok(());
+    }
+    record(db, event)
+}
+
 fn entry(event: &AuditEvent<'_>) -> NewAuditEntry {
     NewAuditEntry {
         at: crate::catalog::now_rfc3339(),

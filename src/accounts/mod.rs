@@ -338,10 +338,7 @@ impl Accounts {
             manifest_sha256: None,
             detail: format!("{route} ({})", account.role.name()),
         };
-        if audit::recorded_within(&self.db, &event, now, REFUSAL_RECORDED_EVERY)? {
-            return Ok(());
-        }
-        audit::record(&self.db, event)
+        audit::record_unless_within(&self.db, event, now, REFUSAL_RECORDED_EVERY)
     }
 
     /// Checks an e-mail address and password, throttled per account and per network (a keyed
@@ -526,10 +523,7 @@ impl Accounts {
             manifest_sha256: None,
             detail: String::new(),
         };
-        if audit::recorded_within(&self.db, &event, now, REFUSAL_RECORDED_EVERY)? {
-            return Ok(());
-        }
-        audit::record(&self.db, event)
+        audit::record_unless_within(&self.db, event, now, REFUSAL_RECORDED_EVERY)
     }
 
     fn network_key(&self, client: IpAddr) -> String {
