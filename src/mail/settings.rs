@@ -110,6 +110,12 @@ pub enum MailSettingsError {
          (MINYI_SMTP_SECURITY=starttls or tls), or a relay on this machine"
     )]
     PasswordInClear { host: String },
+    #[error(
+        "MINYI_SMTP_CA_FILE is set but the connection to {host} is unencrypted, so the \
+         certificate would never be checked: use STARTTLS or TLS (MINYI_SMTP_SECURITY=starttls \
+         or tls, or no ?tls=none in the URL), or remove MINYI_SMTP_CA_FILE"
+    )]
+    CertificateWithoutTls { host: String },
 }
 
 impl MailSettings {
@@ -147,6 +153,9 @@ impl MailSettings {
         let transport = match smtp {
             Some(mut smtp) => {
                 smtp.ca_file = get("MINYI_SMTP_CA_FILE").map(PathBuf::from);
+                if smtp.ca_file.is_some() && smtp.security == SmtpSecurity::None {
+                    return Err(MailSettingsError::CertificateWithoutTls { host: smtp.host });
+                }
                 check_password_is_protected(&smtp)?;
                 TransportSettings::Smtp(smtp)
             }

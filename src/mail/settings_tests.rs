@@ -93,7 +93,7 @@ type Mistake<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
 
 #[test]
 fn mistakes_are_refused_with_what_to_write_instead() {
-    let cases: [Mistake<'_>; 8] = [
+    let cases: [Mistake<'_>; 9] = [
         (
             "unknown scheme, password hidden",
             &[("MINYI_SMTP_URL", "smtpx://u:hunter2@mail.example.org")],
@@ -130,6 +130,14 @@ fn mistakes_are_refused_with_what_to_write_instead() {
             "password in clear to another machine",
             &[("MINYI_SMTP_URL", "smtp://u:p@mail.example.org?tls=none")],
             &["unencrypted", "starttls"],
+        ),
+        (
+            "a private authority's certificate for a connection that is not encrypted",
+            &[
+                ("MINYI_SMTP_URL", "smtp://127.0.0.1:25?tls=none"),
+                ("MINYI_SMTP_CA_FILE", "/etc/minyi/ca.pem"),
+            ],
+            &["MINYI_SMTP_CA_FILE", "unencrypted", "starttls"],
         ),
         (
             "unknown security",

@@ -5,7 +5,7 @@ use std::time::Duration;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::settings::{SmtpSecurity, SmtpSettings, TransportSettings};
 use super::templates::RenderedEmail;
@@ -13,10 +13,7 @@ use super::templates::RenderedEmail;
 /// Where messages go.
 pub enum Mailer {
     /// `.eml` files in a directory: `cargo run` needs no mail server, and the files can be read.
-    Files {
-        transport: AsyncFileTransport<Tokio1Executor>,
-        dir: std::path::PathBuf,
-    },
+    Files { dir: std::path::PathBuf },
     Smtp {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         description: String,
@@ -59,12 +56,9 @@ impl Mailer {
                 })?;
                 // The messages hold addresses and live invitation links: the folder is its
                 // owner's only, made here or beforehand (a package's 0755 folder too), and so
-                // is each file (lettre writes it with the umask's mode).
+                // is each file (`write_message_file`).
                 crate::files::keep_private(dir);
-                Ok(Mailer::Files {
-                    transport: AsyncFileTransport::new(dir),
-                    dir: dir.clone(),
-                })
+                Ok(Mailer::Files { dir: dir.clone() })
             }
             TransportSettings::Smtp(smtp) => smtp_transport(smtp, send_timeout),
         }
@@ -80,14 +74,18 @@ impl Mailer {
 
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
-            Mailer::Files { transport, dir } => {
-                let id = transport.send(message).await.map_err(|e| SendError {
+            Mailer::Files { dir } => {
+                let (dir, formatted) = (dir.clone(), message.formatted());
+                let written = actix_web::rt::task::spawn_blocking(move || {
+                    write_message_file(&dir, &formatted)
+                })
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                written.map_err(|e| SendError {
                     permanent: false,
                     detail: format!("cannot write the message file: {e}"),
                     kind: "cannot write the message file",
-                })?;
-                crate::files::keep_private(&dir.join(format!("{id}.eml")));
-                Ok(())
+                })
             }
             Mailer::Smtp { transport, .. } => {
                 transport
@@ -103,6 +101,25 @@ impl Mailer {
                         kind: smtp_failure_kind(&e),
                     })
             }
+        }
+    }
+}
+
+/// Writes a message into `dir` as `<random id>.eml`, its owner's only from the start, and whole
+/// or not at all: it is written under a hidden name and renamed when complete, so a program
+/// that picks up the outbox's `.eml` files never reads half a message.
+fn write_message_file(dir: &std::path::Path, message: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let id = hex::encode(rand::random::<[u8; 16]>());
+    let partial = dir.join(format!(".{id}.eml.partial"));
+    let mut file = crate::files::create_private(&partial, true)?;
+    let written = file.write_all(message).and_then(|()| file.sync_all());
+    drop(file);
+    match written.and_then(|()| std::fs::rename(&partial, dir.join(format!("{id}.eml")))) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
         }
     }
 }

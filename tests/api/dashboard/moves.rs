@@ -20,7 +20,9 @@ async fn mail_to(app: &TestApp, to: &str) -> String {
             .into_iter()
             .flatten()
             .filter_map(|e| e.ok())
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|e| e.path())
+            .filter(|path| path.extension().is_some_and(|x| x == "eml"))
+            .filter_map(|path| std::fs::read_to_string(path).ok())
             .find(|text| text.contains(to));
         if let Some(text) = found {
             return text;
