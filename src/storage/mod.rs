@@ -262,6 +262,16 @@ impl Database {
             }
         };
         result.map_err(|e| StorageError::Migration(e.to_string()))?;
+        drop(conn);
+        self.schema_not_newer()
+    }
+
+    /// Refuses a database that holds a migration this build does not know
+    /// ([`StorageError::NewerSchema`]): a newer Minyi upgraded it. Checked at start, and by
+    /// `/healthz` of a running server, so that a node of the old build left running after
+    /// another node upgraded the database is taken out of its load balancer's rotation.
+    pub fn schema_not_newer(&self) -> Result<(), StorageError> {
+        let mut conn = self.conn()?;
         let (applied, known) = match &mut *conn {
             DbConnection::Sqlite(c) => (
                 c.applied_migrations(),

@@ -711,6 +711,25 @@ on_both_backends! {
         assert!(said.contains("newer Minyi") && said.contains("20991231000000"), "{said}");
         assert!(said.contains("restore the backup"), "what to do: {said}");
     }
+
+    // The same upgrade seen by a server already running on the old build: its health check
+    // fails, so a load balancer stops sending it residents, and says why.
+    async fn a_running_server_whose_database_a_newer_minyi_upgraded_fails_its_health_check(backend: Backend) {
+        use diesel::connection::SimpleConnection;
+        let app = spawn_app(backend).await;
+        assert_eq!(app.get("/healthz").await.status, 200, "healthy before");
+
+        let sql = "INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000000')";
+        let database = Database::open(app.db.url.clone(), 1, minyi::storage::Schema::AsFound).unwrap();
+        match &mut *database.conn().unwrap() {
+            minyi::storage::DbConnection::Sqlite(c) => c.batch_execute(sql).unwrap(),
+            minyi::storage::DbConnection::Postgres(c) => c.batch_execute(sql).unwrap(),
+        }
+
+        let health = app.get("/healthz").await;
+        assert_eq!(health.status, 503, "{}", health.body);
+        assert!(health.body.contains("newer Minyi upgraded the database"), "{}", health.body);
+    }
 }
 
 on_both_backends! {

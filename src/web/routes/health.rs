@@ -1,8 +1,10 @@
-//! `/healthz`: 200 when the database answers, 503 otherwise (for load balancers).
+//! `/healthz`: 200 when the database answers and holds no schema newer than this build's, 503
+//! otherwise (for load balancers: a node left running after another upgraded the database is
+//! taken out of rotation).
 
 use actix_web::{web, HttpResponse};
 
-use super::blocking;
+use crate::storage::StorageError;
 use crate::web::AppState;
 
 /// How long the check waits for the database. A load balancer polls every few seconds and
@@ -12,14 +14,26 @@ const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let catalog = state.catalog.clone();
-    let checked = blocking(move || catalog.database().ping());
-    let failure = match actix_web::rt::time::timeout(HEALTH_TIMEOUT, checked).await {
-        Ok(Ok(())) => return HttpResponse::Ok().content_type("text/plain").body("ok"),
-        Ok(Err(e)) => e.to_string(),
-        Err(_) => format!("no answer within {} s", HEALTH_TIMEOUT.as_secs()),
+    let checked = web::block(move || {
+        let database = catalog.database();
+        database.ping()?;
+        database.schema_not_newer()
+    });
+    let (failure, said) = match actix_web::rt::time::timeout(HEALTH_TIMEOUT, checked).await {
+        Ok(Ok(Ok(()))) => return HttpResponse::Ok().content_type("text/plain").body("ok"),
+        Ok(Ok(Err(e @ StorageError::NewerSchema { .. }))) => (
+            e.to_string(),
+            "out of date: a newer Minyi upgraded the database; stop this process and start the new build",
+        ),
+        Ok(Ok(Err(e))) => (e.to_string(), "database unavailable"),
+        Ok(Err(e)) => (format!("blocking task failed: {e}"), "database unavailable"),
+        Err(_) => (
+            format!("no answer within {} s", HEALTH_TIMEOUT.as_secs()),
+            "database unavailable",
+        ),
     };
     tracing::warn!(error = %failure, "health check failed");
     HttpResponse::ServiceUnavailable()
         .content_type("text/plain")
-        .body("database unavailable")
+        .body(said)
 }
