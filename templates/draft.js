@@ -203,11 +203,20 @@
   // answers once anyway). Back on this page (the browser's Back), it is ready again.
   var send = document.getElementById('send');
   var label = send && send.textContent;
+  // Said to a screen reader too: a button's new text is not announced.
+  var status = document.getElementById('send-status');
   var busyUntil = 0;
   function ready() {
     busyUntil = 0;
     if (send) send.textContent = label;
+    if (status) status.textContent = '';
   }
+  // The button that sent the form, where the browser does not say (event.submitter is newer
+  // than some phones still in use): the last one pressed, or none for Enter in a text box.
+  var pressed = null;
+  document.addEventListener('click', function (event) {
+    pressed = event.target.closest ? event.target.closest('button') : null;
+  }, true);
   form.addEventListener('submit', function (event) {
     var now = Date.now();
     if (now < busyUntil) {
@@ -216,10 +225,14 @@
     }
     sending = now;
     save();
-    // The language and text-size buttons send the form too (and say nothing of sending).
-    if (send && (!event.submitter || event.submitter === send)) {
+    // The language and text-size buttons send the form too (and say nothing of sending): they
+    // are the ones with a name; Submit and Enter's hidden default button have none.
+    var by = event.submitter || pressed;
+    pressed = null;
+    if (send && !(by && by.name)) {
       busyUntil = now + 10000;
       send.textContent = send.getAttribute('data-sending');
+      if (status) status.textContent = send.textContent;
       setTimeout(ready, 10000);
     }
   });

@@ -116,8 +116,37 @@ test('on a slow network the button says the answers are on their way, and a seco
   await page.evaluate(() => setTimeout(() => document.getElementById('send').click(), 500));
   await button.click({ noWaitAfter: true });
   assert.equal(await button.innerText(), '正在提交，请稍候…', 'the resident sees the answers are going');
+  assert.equal(await page.getByRole('status').filter({ hasText: '正在提交' }).count(), 1, 'and a screen reader is told');
   await thanks;
   assert.equal(posts, 1, 'the second tap sent nothing');
+  await context.close();
+});
+
+test('Enter on an answer sends the form as Submit does, once however often it is pressed', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${minyi.url}/s/${SURVEY}`);
+  await answerEverythingWithOneMistake(page);
+  await question(page, 15).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
+  let posts = 0;
+  await page.route(`**/s/${SURVEY}`, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posts += 1;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await route.continue();
+  });
+  const thanks = page.waitForURL(new RegExp(`/s/${SURVEY}/thanks$`));
+  // A keyboard user on the last answer: Enter, and Enter again while the answers are going
+  // (the browser sends the form through its hidden default button, not #send).
+  await question(page, 20).getByLabel('错', { exact: true }).focus();
+  await page.evaluate(() => setTimeout(() => {
+    const byDefault = document.querySelector('.bar button.hp');
+    byDefault.form.requestSubmit(byDefault);
+  }, 500));
+  await page.keyboard.press('Enter', { noWaitAfter: true });
+  assert.equal(await page.locator('#send').innerText(), '正在提交，请稍候…', 'the button says the answers are going');
+  await thanks;
+  assert.equal(posts, 1, 'the second Enter sent nothing');
   await context.close();
 });
 
