@@ -252,3 +252,75 @@ on_both_backends! {
         assert!(wrong.is_empty(), "unexpected statuses:\n{}", wrong.join("\n"));
     }
 }
+
+on_both_backends! {
+    // A form on another site that posts to any route (a page the signed-in staff member visits
+    // elsewhere, or a resident's browser) is refused before the route reads it: with the
+    // admin's session cookie, on an open survey where every move would be allowed, every post
+    // route answers 403 and nothing is recorded. A new post route is walked too.
+    async fn every_post_from_another_site_is_refused_whatever_the_route(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let password = add_account(&app, "admin@example.org", Role::Admin);
+        let admin = sign_in(&app, "admin@example.org", &password).await;
+        // A live interviewer link, and a live invitation (its link read from the mail file).
+        let interviewer = minyi::interviewers::issue(&app.catalog(), EXAMPLE_ID, "A07", None, "test").expect("issued").token;
+        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[("resident@example.org", None)])).expect("invited");
+        let invitation = invitation_link(&app).await;
+        let audited_before = minyi::audit::recent(app.catalog().database(), 1000).expect("audit").len();
+        let stored_before = stored_responses(&app);
+
+        let mut wrong = Vec::new();
+        for route in minyi::web::ROUTES.iter().filter(|r| r.method == "post") {
+            let path = route.path.replace("{id}", EXAMPLE_ID);
+            let path = match path.as_str() {
+                "/i/{token}" => invitation.clone(),
+                "/iv/{token}" => format!("/iv/{interviewer}"),
+                _ => path,
+            };
+            for headers in [[("Sec-Fetch-Site", "cross-site")], [("Origin", "https://evil.example")]] {
+                let reply = crate::dashboard::send(&app, "post", &path, &admin, &[("_lang", "en")], &headers).await;
+                if reply.status != 403 {
+                    wrong.push(format!("post {path} with {headers:?}: {}", reply.status));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "posts from another site not refused:\n{}", wrong.join("\n"));
+        assert_eq!(crate::dashboard::state_of(&app), minyi::lifecycle::SurveyState::Open, "the survey is still open");
+        assert_eq!(stored_responses(&app), stored_before, "no response stored");
+        assert_eq!(minyi::audit::recent(app.catalog().database(), 1000).expect("audit").len(), audited_before, "nothing recorded");
+        let still = request(&app, "get", "/account", Some(&admin), &[]).await;
+        assert_eq!(still.status, 200, "still signed in: the sign-out from another site was refused too");
+    }
+}
+
+/// The invitation link in the one message the mail worker wrote to the outbox (tests write mail
+/// as files).
+async fn invitation_link(app: &TestApp) -> String {
+    let outbox = app.db.dir.path().join("outbox");
+    let started = std::time::Instant::now();
+    loop {
+        let mail = std::fs::read_dir(&outbox)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .find(|path| path.extension().is_some_and(|x| x == "eml"))
+            .map(|path| std::fs::read(path).expect("a whole message"));
+        if let Some(mail) = mail {
+            return crate::mail::link_in(&crate::mail::read(&mail).text);
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "no invitation in {}",
+            outbox.display()
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+fn stored_responses(app: &TestApp) -> usize {
+    let catalog = app.catalog();
+    minyi::storage::load_responses(&mut catalog.database().conn().unwrap(), EXAMPLE_ID)
+        .unwrap()
+        .len()
+}

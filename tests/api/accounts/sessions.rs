@@ -48,6 +48,9 @@ on_both_backends! {
         let phone = sign_in(&app, "admin@example.org", &password).await;
         let laptop = sign_in(&app, "admin@example.org", &password).await;
 
+        let close_page = request(&app, "get", &format!("/admin/surveys/{EXAMPLE_ID}/close"), Some(&laptop), &[]).await;
+        let token_before = token_in(&close_page.body);
+
         let out = request(&app, "post", "/logout", Some(&phone), &[]).await;
 
         assert_eq!(out.status, 303);
@@ -57,6 +60,14 @@ on_both_backends! {
             assert_eq!(after.status, 303, "{device}: signed out");
             assert!(after.location.unwrap_or_default().starts_with("/login"), "{device}");
         }
+
+        // Signed in again, a confirmation page left open from before is not a confirmation.
+        let again = sign_in(&app, "admin@example.org", &password).await;
+        let form = [("_token", token_before.as_str()), ("_lang", "en")];
+        let pressed = request(&app, "post", &format!("/admin/surveys/{EXAMPLE_ID}/close"), Some(&again), &form).await;
+        assert_eq!(pressed.status, 422, "{}", pressed.body);
+        assert!(pressed.body.contains("This confirmation has expired"), "asked to confirm again: {}", pressed.body);
+        assert_eq!(crate::dashboard::state_of(&app), minyi::lifecycle::SurveyState::Open, "still open");
     }
 
     async fn wrong_passwords_and_unknown_addresses_get_the_same_answer(backend: Backend) {
@@ -257,4 +268,21 @@ async fn signing_in_keeps_the_language_and_where_one_was_going() {
     let with_next = [form.as_slice(), &[("next", "/admin/surveys")]].concat();
     let onward = request(&app, "post", "/login", None, &with_next).await;
     assert_eq!(onward.location.as_deref(), Some("/admin/surveys?lang=en"));
+
+    // A sign-in link made elsewhere cannot send the signed-in publisher on to another site.
+    for elsewhere in [
+        "https://evil.example/",
+        "//evil.example/admin",
+        "/\\evil.example",
+        "/\t/evil.example",
+    ] {
+        let with_next = [form.as_slice(), &[("next", elsewhere)]].concat();
+        let signed_in = request(&app, "post", "/login", None, &with_next).await;
+        assert_eq!(signed_in.status, 303, "{elsewhere:?}");
+        assert_eq!(
+            signed_in.location.as_deref(),
+            Some("/account?lang=en"),
+            "{elsewhere:?} is not followed"
+        );
+    }
 }
