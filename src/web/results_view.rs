@@ -314,7 +314,13 @@ impl ResultsPage<'_> {
                         .map(|(k, i)| self.cell(i, public.shown(n, k)))
                         .collect::<Vec<_>>(),
                     "suppressed": !public.total_shown(n),
-                    "withheld_note": (!public.total_shown(n)).then(|| self.withheld_note(d.respondents)),
+                    // A total is withheld with any of its indicators: for too few answers if
+                    // one of them rests on too few (the county's own count may be enough), else
+                    // so that a smaller county cannot be worked out from it.
+                    "withheld_note": (!public.total_shown(n)).then(|| {
+                        let fewest = d.indicators.iter().map(|i| i.n).min().unwrap_or(d.respondents);
+                        self.withheld_note(fewest)
+                    }),
                 })
             })
             .collect();

@@ -254,13 +254,19 @@ async fn weights_trimmed_short_of_the_census_are_said_to_miss_it() {
 #[actix_web::test]
 async fn small_counties_are_suppressed_on_every_public_surface() {
     // 700 responses: at a minimum of 120 several counties are small; at 40 often just one.
-    let mut lone_small_rows = 0;
-    for min in [120, 40] {
-        lone_small_rows += check_suppression(min).await;
+    // At 45 one county has enough respondents (46) but a figure on fewer answers (44).
+    let (mut lone_small_rows, mut own_small_totals) = (0, 0);
+    for min in [120, 45, 40] {
+        let (lone, own) = check_suppression(min).await;
+        (lone_small_rows, own_small_totals) = (lone_small_rows + lone, own_small_totals + own);
     }
     assert!(
         lone_small_rows > 0,
         "the case of one small county was exercised"
+    );
+    assert!(
+        own_small_totals > 0,
+        "the case of a county with enough respondents and a figure on too few was exercised"
     );
 }
 
@@ -278,8 +284,9 @@ async fn published_under_minimum(min: u64, responses: usize) -> (TestApp, tempfi
 }
 
 /// Publishes 700 simulated responses under `min_public_cell = min`, checks the page, the API
-/// and the CSV withhold what they must, and returns how many indicators had one small county.
-async fn check_suppression(min: u64) -> usize {
+/// and the CSV withhold what they must, and returns how many indicators had one small county
+/// and how many counties had enough respondents but a figure on too few answers.
+async fn check_suppression(min: u64) -> (usize, usize) {
     let (app, _surveys) = published_under_minimum(min, 700).await;
 
     let page = app.get(&format!("/results/{EXAMPLE_ID}")).await;
@@ -360,6 +367,34 @@ async fn check_suppression(min: u64) -> usize {
         suppressed > 0,
         "700 responses leave some county below {min}"
     );
+    // A county's withheld total says why: too few answers when one of its own figures rests
+    // on too few (its respondents alone may be enough), else withheld with a smaller county.
+    let (mut totals_withheld, mut own_small_totals) = (0, 0);
+    for stored in &published.evaluation.domains[1..] {
+        let name = &stored.name.zh;
+        let start = page
+            .body
+            .find(&format!("<tr><th scope=\"row\">{name}<br>"))
+            .expect("a totals row per county");
+        let row = &page.body[start..start + page.body[start..].find("</tr>").unwrap()];
+        let points_cell = row.rsplit("<td>").next().unwrap();
+        let fewest = stored.indicators.iter().map(|i| i.n as u64).min().unwrap();
+        own_small_totals += usize::from(stored.respondents as u64 >= min && fewest < min);
+        if points_cell.starts_with("样本不足，不公布") {
+            totals_withheld += 1;
+            assert!(
+                fewest < min,
+                "{name}: total withheld for too few answers, fewest {fewest}: {row}"
+            );
+        } else if points_cell.starts_with("本地样本已达公布标准") {
+            totals_withheld += 1;
+            assert!(
+                fewest >= min,
+                "{name}: every figure has enough answers, fewest {fewest}: {row}"
+            );
+        }
+    }
+    assert!(totals_withheld > 0, "some county's total is withheld");
     let suppressed_rows = csv
         .body
         .lines()
@@ -370,7 +405,7 @@ async fn check_suppression(min: u64) -> usize {
         suppressed_rows >= suppressed,
         "the CSV leaves the same cells empty, their counts of answers too"
     );
-    lone_small_rows
+    (lone_small_rows, own_small_totals)
 }
 
 #[actix_web::test]
