@@ -29,7 +29,7 @@ before(async () => {
   // Three invited residents: the dashboard's invitation section and its table.
   const list = join(mkdtempSync(join(tmpdir(), 'minyi-invite-')), 'frame.csv');
   writeFileSync(list, 'email,county\na@example.org,nanhu\nb@example.org,nanhu\nc@example.org,haiyan\n');
-  minyi.cli('invite', SURVEY, '--emails', list);
+  minyi.cli('invite', SURVEY, '--emails', list, '--after-fieldwork');
   // No password on standard input: one is generated and printed once.
   const added = minyi.cli('user', 'add', '--email', EMAIL, '--role', 'publisher');
   password = added.match(/password \(shown once[^)]*\): (\S+)/)[1];

@@ -52,10 +52,32 @@ pub(super) fn progress(id: &str, format: Format) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) fn invite(id: &str, emails: &std::path::Path) -> anyhow::Result<()> {
+/// Refuses to mail residents a date to answer by that has passed, unless told to: the
+/// messages go out within seconds of being queued, so a warning afterwards comes too late.
+fn answer_by_date_not_passed(
+    definition: &crate::survey::Survey,
+    what: &str,
+    after_fieldwork: bool,
+) -> anyhow::Result<()> {
+    let today = definition.local_date(chrono::Utc::now());
+    if today > definition.fieldwork_end && !after_fieldwork {
+        anyhow::bail!(
+            "nothing queued: the {what} would ask residents to answer by {}, which has passed              (the survey file's fieldwork_end). Change fieldwork_end in the file and import it              (`minyi survey import FILE`, a new version), or add --after-fieldwork to send              them as they are",
+            definition.fieldwork_end
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn invite(
+    id: &str,
+    emails: &std::path::Path,
+    after_fieldwork: bool,
+) -> anyhow::Result<()> {
     let catalog = catalog()?;
     let survey = catalog.require(id)?;
     let addresses = crate::invitations::read_address_list(emails, &survey.definition)?;
+    answer_by_date_not_passed(&survey.definition, "invitations", after_fieldwork)?;
     let report = crate::invitations::invite(&catalog, id, &addresses)?;
     print!(
         "survey {id}: invitations created: {}; addresses invited earlier, not invited again: {}",
@@ -65,15 +87,6 @@ pub(super) fn invite(id: &str, emails: &std::path::Path) -> anyhow::Result<()> {
         print!("; `minyi serve` mails them, at most MINYI_MAIL_RATE a minute");
     }
     println!();
-    let today = survey.definition.local_date(chrono::Utc::now());
-    if report.created > 0 && today > survey.definition.fieldwork_end {
-        eprintln!(
-            "warning: the invitations ask residents to answer by {}, which has passed (the \
-             survey file's fieldwork_end); to give them a date to aim for, change it in the \
-             file and import it (a new version) before the server mails them",
-            survey.definition.fieldwork_end
-        );
-    }
     if report.created > 0 && survey.definition.contact.is_none() {
         eprintln!(
             "note: the survey file has no [survey] contact, so the invitations name no one a \
@@ -84,13 +97,12 @@ pub(super) fn invite(id: &str, emails: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) fn remind(id: &str, force: bool) -> anyhow::Result<()> {
+pub(super) fn remind(id: &str, force: bool, after_fieldwork: bool) -> anyhow::Result<()> {
     use crate::invitations::Spacing;
     let catalog = catalog()?;
-    let today = catalog
-        .require(id)?
-        .definition
-        .local_date(chrono::Utc::now());
+    let definition = catalog.require(id)?.definition;
+    answer_by_date_not_passed(&definition, "reminders", after_fieldwork)?;
+    let today = definition.local_date(chrono::Utc::now());
     let spacing = if force {
         Spacing::Overridden
     } else {

@@ -146,6 +146,10 @@ enum Command {
         /// name of the survey's counties) and lang (zh or en), e.g. email,county,lang
         #[arg(long)]
         emails: PathBuf,
+        /// Send even though the survey file's fieldwork_end has passed (the messages ask
+        /// residents to answer by that date)
+        #[arg(long)]
+        after_fieldwork: bool,
     },
     /// Links for interviewers, who enter the answers of the residents they interview (face to
     /// face or by telephone) on one device: stored with channel `interviewer`.
@@ -158,6 +162,10 @@ enum Command {
         /// Remind now even if the last round was less than 3 days ago
         #[arg(long)]
         force: bool,
+        /// Send even though the survey file's fieldwork_end has passed (the messages ask
+        /// residents to answer by that date)
+        #[arg(long)]
+        after_fieldwork: bool,
     },
     /// Add plausible synthetic responses (channel `simulated`) to try the pipeline, or, with
     /// --remove, delete them all (residents' responses stay; refused once published).
@@ -381,8 +389,16 @@ pub fn main() -> ExitCode {
             out,
         } => forms(&id, count, seed, &out),
         Command::Progress { id, format } => progress(&id, format),
-        Command::Invite { id, emails } => invite(&id, &emails),
-        Command::Remind { id, force } => remind(&id, force),
+        Command::Invite {
+            id,
+            emails,
+            after_fieldwork,
+        } => invite(&id, &emails, after_fieldwork),
+        Command::Remind {
+            id,
+            force,
+            after_fieldwork,
+        } => remind(&id, force, after_fieldwork),
         Command::Interviewer(command) => interviewers::interviewer(command),
         Command::Mail(MailCommand::Retry { id }) => retry_mail(&id),
     };

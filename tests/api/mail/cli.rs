@@ -36,11 +36,17 @@ fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused
     .unwrap();
     let list = list.to_str().unwrap();
 
-    let (ok, first) = minyi(&db, &["invite", EXAMPLE_ID, "--emails", list]);
+    let (ok, first) = minyi(
+        &db,
+        &["invite", EXAMPLE_ID, "--emails", list, "--after-fieldwork"],
+    );
     assert!(ok, "{first}");
-    let (ok, again) = minyi(&db, &["invite", EXAMPLE_ID, "--emails", list]);
+    let (ok, again) = minyi(
+        &db,
+        &["invite", EXAMPLE_ID, "--emails", list, "--after-fieldwork"],
+    );
     assert!(ok, "{again}");
-    let (ok, reminded) = minyi(&db, &["remind", EXAMPLE_ID]);
+    let (ok, reminded) = minyi(&db, &["remind", EXAMPLE_ID, "--after-fieldwork"]);
     assert!(ok, "{reminded}");
     let (ok, status) = minyi(&db, &["survey", "status", EXAMPLE_ID, "--json"]);
     assert!(ok, "{status}");
@@ -104,7 +110,13 @@ fn inviting_to_a_survey_that_names_no_contact_says_so() {
 
     let (ok, out) = minyi(
         &db,
-        &["invite", EXAMPLE_ID, "--emails", list.to_str().unwrap()],
+        &[
+            "invite",
+            EXAMPLE_ID,
+            "--emails",
+            list.to_str().unwrap(),
+            "--after-fieldwork",
+        ],
     );
 
     assert!(ok, "the invitations are made all the same: {out}");
@@ -114,6 +126,48 @@ fn inviting_to_a_survey_that_names_no_contact_says_so() {
             "note: the survey file has no [survey] contact, so the invitations name no one"
         ),
         "{out}"
+    );
+}
+
+/// The example's fieldwork ended in 2016: invitations and reminders asking residents to
+/// answer by then are refused before anything is queued (the server mails within seconds),
+/// unless the operator says to send them as they are.
+#[test]
+fn invitations_and_reminders_past_the_fieldwork_end_are_refused_unless_asked_for() {
+    let db = TestDatabase::new(Backend::Sqlite);
+    assert!(
+        minyi(
+            &db,
+            &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
+        )
+        .0
+    );
+    let list = db.dir.path().join("frame.csv");
+    std::fs::write(&list, "email\nwang@example.org\n").unwrap();
+    let list = list.to_str().unwrap();
+
+    let (invited, invite_out) = minyi(&db, &["invite", EXAMPLE_ID, "--emails", list]);
+    let (_, status) = minyi(&db, &["survey", "status", EXAMPLE_ID, "--json"]);
+    assert!(!invited, "{invite_out}");
+    assert!(
+        invite_out.contains("nothing queued: the invitations would ask residents to answer by 2016-11-30, which has passed")
+            && invite_out.contains("--after-fieldwork")
+            && invite_out.contains("minyi survey import FILE"),
+        "says what to do: {invite_out}"
+    );
+    assert!(status.contains("\"all\":0"), "nobody invited: {status}");
+
+    assert!(
+        minyi(
+            &db,
+            &["invite", EXAMPLE_ID, "--emails", list, "--after-fieldwork"]
+        )
+        .0
+    );
+    let (reminded, remind_out) = minyi(&db, &["remind", EXAMPLE_ID, "--force"]);
+    assert!(
+        !reminded && remind_out.contains("nothing queued: the reminders would ask"),
+        "{remind_out}"
     );
 }
 
@@ -136,7 +190,13 @@ fn a_bad_address_list_is_refused_whole_with_every_line_to_fix() {
 
     let (ok, out) = minyi(
         &db,
-        &["invite", EXAMPLE_ID, "--emails", list.to_str().unwrap()],
+        &[
+            "invite",
+            EXAMPLE_ID,
+            "--emails",
+            list.to_str().unwrap(),
+            "--after-fieldwork",
+        ],
     );
     let (_, status) = minyi(&db, &["survey", "status", EXAMPLE_ID, "--json"]);
 
@@ -165,7 +225,13 @@ fn invitations_to_a_survey_not_open_and_bad_notify_addresses_are_refused_with_wh
 
     let (invited, invite_out) = minyi(
         &db,
-        &["invite", EXAMPLE_ID, "--emails", list.to_str().unwrap()],
+        &[
+            "invite",
+            EXAMPLE_ID,
+            "--emails",
+            list.to_str().unwrap(),
+            "--after-fieldwork",
+        ],
     );
     let (published, publish_out) = minyi(
         &db,
