@@ -73,12 +73,19 @@ pub(super) fn invite(
     id: &str,
     emails: &std::path::Path,
     after_fieldwork: bool,
+    only_new_addresses: bool,
 ) -> anyhow::Result<()> {
+    use crate::invitations::EarlierAddresses;
     let catalog = catalog()?;
     let survey = catalog.require(id)?;
     let addresses = crate::invitations::read_address_list(emails, &survey.definition)?;
     answer_by_date_not_passed(&survey.definition, "invitations", after_fieldwork)?;
-    let report = crate::invitations::invite(&catalog, id, &addresses)?;
+    let earlier = if only_new_addresses {
+        EarlierAddresses::ListHasNoneOfThem
+    } else {
+        EarlierAddresses::MustBeKnown
+    };
+    let report = crate::invitations::invite_with(&catalog, id, &addresses, earlier)?;
     print!(
         "survey {id}: invitations created: {}; addresses invited earlier, not invited again: {}",
         report.created, report.already_invited

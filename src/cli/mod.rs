@@ -150,6 +150,10 @@ enum Command {
         /// residents to answer by that date)
         #[arg(long)]
         after_fieldwork: bool,
+        /// The list holds no address invited to this survey before: needed once the survey
+        /// has been closed and opened again (the close deleted the invited addresses)
+        #[arg(long)]
+        only_new_addresses: bool,
     },
     /// Links for interviewers, who enter the answers of the residents they interview (face to
     /// face or by telephone) on one device: stored with channel `interviewer`.
@@ -393,7 +397,8 @@ pub fn main() -> ExitCode {
             id,
             emails,
             after_fieldwork,
-        } => invite(&id, &emails, after_fieldwork),
+            only_new_addresses,
+        } => invite(&id, &emails, after_fieldwork, only_new_addresses),
         Command::Remind {
             id,
             force,

@@ -46,6 +46,24 @@ pub enum InvitationError {
         last_on: NaiveDate,
         again_on: NaiveDate,
     },
+    #[error(
+        "survey {survey}: nobody invited. Its earlier invitations' addresses were deleted when \
+         it closed, so Minyi cannot tell whether an address on this list was invited then; a \
+         resident who answered could get a new link and answer twice. Remove every address \
+         invited before from the list and pass --only-new-addresses"
+    )]
+    AddressesForgotten { survey: String },
+}
+
+/// Whether `invite` may take a list although the survey's earlier invitations lost their
+/// addresses at a close (it can then no longer skip those invited before).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EarlierAddresses {
+    /// Refuse ([`InvitationError::AddressesForgotten`]).
+    MustBeKnown,
+    /// The publisher says the list holds only addresses never invited to the survey
+    /// (`minyi invite --only-new-addresses`).
+    ListHasNoneOfThem,
 }
 
 /// Days a reminder round waits for the last: a resident who meant to answer has time to, and
@@ -86,8 +104,25 @@ pub fn invite(
     survey_id: &str,
     addresses: &[InvitedAddress],
 ) -> Result<CampaignReport, InvitationError> {
+    invite_with(catalog, survey_id, addresses, EarlierAddresses::MustBeKnown)
+}
+
+/// [`invite`], saying what to do when earlier invitations' addresses are gone.
+pub fn invite_with(
+    catalog: &Catalog,
+    survey_id: &str,
+    addresses: &[InvitedAddress],
+    earlier: EarlierAddresses,
+) -> Result<CampaignReport, InvitationError> {
     require_open(catalog, survey_id)?;
     let mut conn = catalog.database().conn()?;
+    if earlier == EarlierAddresses::MustBeKnown
+        && storage::has_forgotten_addresses(&mut conn, survey_id)?
+    {
+        return Err(InvitationError::AddressesForgotten {
+            survey: survey_id.to_owned(),
+        });
+    }
     let emails: Vec<String> = addresses.iter().map(|a| a.email.clone()).collect();
     let known: std::collections::HashSet<String> =
         storage::invited_addresses(&mut conn, survey_id, &emails)?

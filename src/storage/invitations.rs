@@ -140,6 +140,18 @@ pub fn invited_addresses(
     Ok(found)
 }
 
+/// Whether some of the survey's invitations lost their address (at a close, before the survey
+/// was opened again): who they were can no longer be told.
+pub fn has_forgotten_addresses(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<bool, StorageError> {
+    let forgotten = invitations::table
+        .filter(invitations::survey_id.eq(survey_id))
+        .filter(invitations::email.is_null());
+    Ok(diesel::select(diesel::dsl::exists(forgotten)).get_result(conn)?)
+}
+
 /// Unused invitations of a survey that still have an address and no message waiting: whom a
 /// reminder goes to. `(invitation id, address, language)`.
 fn unused_without_pending_mail(

@@ -473,9 +473,9 @@ pub use audit::{
 };
 pub use invitations::{
     add_invitation_link, create_invitations, find_invitation_by_link, forget_invitation_addresses,
-    invitation_counts, invitation_counts_by_stratum, invited_addresses, is_unused,
-    queue_reminder_round, reminder_rounds, IfOpen, InvitationRecord, LinkOutcome, LinkedMail,
-    NewInvitation, ReminderRound, RoundOutcome,
+    has_forgotten_addresses, invitation_counts, invitation_counts_by_stratum, invited_addresses,
+    is_unused, queue_reminder_round, reminder_rounds, IfOpen, InvitationRecord, LinkOutcome,
+    LinkedMail, NewInvitation, ReminderRound, RoundOutcome,
 };
 pub use keys::server_key;
 pub use outbox::{

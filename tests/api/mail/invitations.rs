@@ -2,7 +2,7 @@
 //! county set, a submission uses it up, a second use is told so politely; reminders reach only
 //! the unused; evaluators hear when results are published.
 
-use minyi::invitations::{invite, remind, InvitationError, Spacing};
+use minyi::invitations::{invite, invite_with, remind, EarlierAddresses, InvitationError, Spacing};
 use minyi::storage::{self, Database};
 
 use super::*;
@@ -373,6 +373,29 @@ on_both_backends! {
         let rounds = storage::reminder_rounds(&mut Database::connect(app.db.url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap();
         let rounds: Vec<(i32, &str, i32)> = rounds.iter().map(|r| (r.round, r.queued_on.as_str(), r.reminders)).collect();
         assert_eq!(rounds, [(1, "2026-11-20", 2), (2, "2026-11-22", 2), (3, "2026-11-25", 2)]);
+    }
+
+    // Closing deletes the invited addresses; opened again, the survey cannot tell a list's
+    // addresses from those invited before, and a resident who answered would get a new link.
+    async fn once_a_close_forgot_the_invited_addresses_a_list_is_taken_only_as_new_addresses(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        let list = addresses(&[("wang@example.org", Some("nanhu")), ("zhao@example.org", None)]);
+        invite(&catalog, EXAMPLE_ID, &list).unwrap();
+        catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
+        catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Open).unwrap();
+        let invitations = || storage::invitation_counts(&mut catalog.database().conn().unwrap(), EXAMPLE_ID).unwrap().0;
+
+        let again = invite(&catalog, EXAMPLE_ID, &list).unwrap_err();
+
+        assert!(matches!(again, InvitationError::AddressesForgotten { .. }), "{again}");
+        let said = again.to_string();
+        assert!(said.contains("nobody invited") && said.contains("--only-new-addresses"), "says what to do: {said}");
+        assert_eq!(invitations(), 2, "nobody invited again");
+        let fresh = addresses(&[("li@example.org", Some("haiyan"))]);
+        let report = invite_with(&catalog, EXAMPLE_ID, &fresh, EarlierAddresses::ListHasNoneOfThem).unwrap();
+        assert_eq!(report.created, 1, "a list the publisher vouches for is invited");
+        assert_eq!(invitations(), 3);
     }
 
     async fn evaluators_are_told_by_mail_when_results_are_published(backend: Backend) {
