@@ -105,16 +105,25 @@ pub fn purge(
     Ok(report)
 }
 
+/// What [`purge_due`] did: the surveys purged, and those it could not purge, each with its
+/// error (one survey that fails does not keep the others' free text past its time).
+#[derive(Debug, Default)]
+pub struct PurgeRun {
+    pub purged: Vec<PurgeReport>,
+    pub failed: Vec<(String, RetentionError)>,
+}
+
 /// Purges every survey whose retention period has ended by `today` and was not purged yet,
-/// and destroys any secret a survey that is not open still has. Run at start and daily.
-pub fn purge_due(catalog: &Catalog, today: NaiveDate) -> Result<Vec<PurgeReport>, RetentionError> {
+/// and destroys any secret a survey that is not open still has. Run at start and daily. A
+/// survey that cannot be purged is reported in [`PurgeRun::failed`] and the others go on.
+pub fn purge_due(catalog: &Catalog, today: NaiveDate) -> Result<PurgeRun, RetentionError> {
     catalog.destroy_stale_secrets()?;
     // Mail given up on after its survey's purge (results published with --notify later).
     let mut conn = catalog.database().conn()?;
     storage::delete_given_up_mail(&mut conn, None, crate::mail::MAX_ATTEMPTS)
         .map_err(storage::StorageError::from)?;
     drop(conn);
-    let mut reports = Vec::new();
+    let mut run = PurgeRun::default();
     for survey in catalog.list()? {
         let Some(closed_at) = survey.record.closed_at.as_deref() else {
             continue;
@@ -122,21 +131,29 @@ pub fn purge_due(catalog: &Catalog, today: NaiveDate) -> Result<Vec<PurgeReport>
         if !survey.record.state.fieldwork_over() {
             continue;
         }
-        let closed_on = closed_on(&survey.record.id, closed_at)?;
-        let mut conn = catalog.database().conn()?;
-        let purged = storage::purged_on(&mut conn, &survey.record.id)?;
-        drop(conn);
-        // Purged since it last closed (a survey reopened and closed again is purged again).
-        if purged.is_some_and(|on| on >= closed_on.to_string()) {
-            continue;
-        }
-        let due =
-            closed_on + chrono::Days::new(u64::from(survey.definition.privacy.retention_days));
-        if today >= due {
-            reports.push(purge(catalog, &survey.record.id, today)?);
+        let id = &survey.record.id;
+        let due = || -> Result<Option<PurgeReport>, RetentionError> {
+            let closed_on = closed_on(id, closed_at)?;
+            let mut conn = catalog.database().conn()?;
+            let purged = storage::purged_on(&mut conn, id)?;
+            drop(conn);
+            // Purged since it last closed (a survey reopened and closed again is purged again).
+            if purged.is_some_and(|on| on >= closed_on.to_string()) {
+                return Ok(None);
+            }
+            let retention = u64::from(survey.definition.privacy.retention_days);
+            if today < closed_on + chrono::Days::new(retention) {
+                return Ok(None);
+            }
+            purge(catalog, id, today).map(Some)
+        };
+        match due() {
+            Ok(Some(report)) => run.purged.push(report),
+            Ok(None) => {}
+            Err(e) => run.failed.push((id.clone(), e)),
         }
     }
-    Ok(reports)
+    Ok(run)
 }
 
 fn closed_on(survey: &str, closed_at: &str) -> Result<NaiveDate, RetentionError> {

@@ -223,11 +223,19 @@ fn spawn_daily_work(catalog: Arc<Catalog>, accounts: Arc<Accounts>) {
             let purge = catalog.clone();
             let today = chrono::Utc::now().date_naive();
             let due = move || crate::retention::purge_due(&purge, today);
-            for report in daily_step("retention check", due).await.unwrap_or_default() {
+            let run = daily_step("retention check", due).await.unwrap_or_default();
+            for report in run.purged {
                 tracing::info!(
                     survey = report.survey_id,
                     responses = report.responses,
                     "retention period over: free text, client hashes and secret deleted"
+                );
+            }
+            for (survey, e) in run.failed {
+                tracing::error!(
+                    survey,
+                    error = %e,
+                    "retention period over but the survey could not be purged; tried again tomorrow"
                 );
             }
             let sign_ins = accounts.clone();

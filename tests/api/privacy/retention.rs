@@ -99,12 +99,37 @@ on_both_backends! {
         };
 
         let day_before = purge_due(&app.catalog(), due - chrono::Days::new(1)).unwrap();
-        assert!(day_before.is_empty() && purged().is_none(), "kept until the last day");
+        assert!(day_before.purged.is_empty() && purged().is_none(), "kept until the last day");
 
         let on_the_day = purge_due(&app.catalog(), due).unwrap();
-        assert_eq!(on_the_day.len(), 1);
+        assert_eq!(on_the_day.purged.len(), 1);
         assert_eq!(purged(), Some(due.to_string()));
-        assert!(purge_due(&app.catalog(), due + chrono::Days::new(1)).unwrap().is_empty(), "once");
+        assert!(purge_due(&app.catalog(), due + chrono::Days::new(1)).unwrap().purged.is_empty(), "once");
+    }
+
+    async fn a_survey_that_cannot_be_purged_does_not_keep_the_others_past_their_time(backend: Backend) {
+        let dir = example_excluding_duplicates();
+        // Another closed survey, listed first, whose close time cannot be read.
+        let example = std::fs::read_to_string(dir.path().join("jiaxing-food-safety-2016.toml")).expect("the example's copy");
+        let other = example.replace(&format!("id = \"{EXAMPLE_ID}\""), "id = \"a-broken-2016\"");
+        assert_ne!(other, example);
+        std::fs::write(dir.path().join("broken.toml"), other).unwrap();
+        let app = closed_survey_with_duplicates_and_free_text(backend, dir.path()).await;
+        app.catalog().transition("a-broken-2016", minyi::lifecycle::Transition::Close).unwrap();
+        let db = Database::connect(app.db.url.clone(), 1).unwrap();
+        let sql = "UPDATE surveys SET closed_at = 'not a time' WHERE id = 'a-broken-2016'";
+        match &mut *db.conn().unwrap() {
+            storage::DbConnection::Sqlite(c) => diesel::connection::SimpleConnection::batch_execute(c, sql).unwrap(),
+            storage::DbConnection::Postgres(c) => diesel::connection::SimpleConnection::batch_execute(c, sql).unwrap(),
+        }
+        let due = chrono::Utc::now().date_naive() + chrono::Days::new(u64::from(example_survey().privacy.retention_days));
+
+        let run = purge_due(&app.catalog(), due).unwrap();
+
+        assert_eq!(run.purged.iter().map(|r| r.survey_id.as_str()).collect::<Vec<_>>(), [EXAMPLE_ID], "the example is purged all the same");
+        assert_eq!(run.failed.len(), 1);
+        assert_eq!(run.failed[0].0, "a-broken-2016", "the other is named: {}", run.failed[0].1);
+        assert!(run.failed[0].1.to_string().contains("not a time"), "with what is wrong: {}", run.failed[0].1);
     }
 
     async fn an_open_survey_cannot_be_purged(backend: Backend) {
