@@ -253,6 +253,8 @@ impl AppError {
             }
             // A download address with a query it does not know: say which it knows.
             AppError::BadRequest(_) if path.starts_with("/resultsets/") => "download_bad_request",
+            // Not the resident's "go back to the survey page": an upload or a staff form.
+            AppError::BadRequest(_) if staff => "staff_bad_request",
             other => other.message_key(),
         };
         let way_on = |href: &str, label: &str| Some((in_lang(href, lang), m.text(lang, label)));

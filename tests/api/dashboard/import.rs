@@ -717,6 +717,23 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
     ];
 
     let mut answers = Vec::new();
+    // An upload cut short is told in staff terms, not sent back to a survey page.
+    let cut_short = send_body(
+        &app,
+        "post",
+        "/admin/import?lang=en",
+        &cookie,
+        Some((&multipart, good[..good.len() / 2].to_vec())),
+        &[],
+    )
+    .await;
+    assert_eq!(cut_short.status, 400);
+    assert!(
+        cut_short.body.contains("a file upload cut short")
+            && !cut_short.body.contains("survey page"),
+        "{}",
+        cut_short.body
+    );
     for (what, content_type, body, expected) in uploads {
         let mut request = app
             .client
