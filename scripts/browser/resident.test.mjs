@@ -95,20 +95,26 @@ test('a resident answers everything, fixes the one mistake shown next to its que
   await context.close();
 });
 
-test('on a slow network the button says the answers are on their way, and a second tap sends nothing', async () => {
+// A phone with every question answered well, whose posts take three seconds to reach the
+// server, as on a weak signal; `sent.posts` counts them.
+async function answeredOnASlowNetwork() {
   const context = await phone(browser);
   const page = await context.newPage();
   await page.goto(`${minyi.url}/s/${SURVEY}`);
   await answerEverythingWithOneMistake(page);
   await question(page, 15).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
-  // The server's answer takes three seconds to come, as on a weak signal.
-  let posts = 0;
+  const sent = { posts: 0 };
   await page.route(`**/s/${SURVEY}`, async (route) => {
     if (route.request().method() !== 'POST') return route.continue();
-    posts += 1;
+    sent.posts += 1;
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await route.continue();
   });
+  return { context, page, sent };
+}
+
+test('on a slow network the button says the answers are on their way, and a second tap sends nothing', async () => {
+  const { context, page, sent } = await answeredOnASlowNetwork();
   const button = page.locator('#send');
   const thanks = page.waitForURL(new RegExp(`/s/${SURVEY}/thanks$`));
   // A second tap half a second after the first, while the answers are still on their way
@@ -118,23 +124,12 @@ test('on a slow network the button says the answers are on their way, and a seco
   assert.equal(await button.innerText(), '正在提交，请稍候…', 'the resident sees the answers are going');
   assert.equal(await page.getByRole('status').filter({ hasText: '正在提交' }).count(), 1, 'and a screen reader is told');
   await thanks;
-  assert.equal(posts, 1, 'the second tap sent nothing');
+  assert.equal(sent.posts, 1, 'the second tap sent nothing');
   await context.close();
 });
 
 test('Enter on an answer sends the form as Submit does, once however often it is pressed', async () => {
-  const context = await phone(browser);
-  const page = await context.newPage();
-  await page.goto(`${minyi.url}/s/${SURVEY}`);
-  await answerEverythingWithOneMistake(page);
-  await question(page, 15).getByLabel('假冒伪劣食品', { exact: true }).uncheck();
-  let posts = 0;
-  await page.route(`**/s/${SURVEY}`, async (route) => {
-    if (route.request().method() !== 'POST') return route.continue();
-    posts += 1;
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    await route.continue();
-  });
+  const { context, page, sent } = await answeredOnASlowNetwork();
   const thanks = page.waitForURL(new RegExp(`/s/${SURVEY}/thanks$`));
   // A keyboard user on the last answer: Enter, and Enter again while the answers are going
   // (the browser sends the form through its hidden default button, not #send).
@@ -146,7 +141,7 @@ test('Enter on an answer sends the form as Submit does, once however often it is
   await page.keyboard.press('Enter', { noWaitAfter: true });
   assert.equal(await page.locator('#send').innerText(), '正在提交，请稍候…', 'the button says the answers are going');
   await thanks;
-  assert.equal(posts, 1, 'the second Enter sent nothing');
+  assert.equal(sent.posts, 1, 'the second Enter sent nothing');
   await context.close();
 });
 
