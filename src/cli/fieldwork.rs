@@ -62,7 +62,10 @@ fn answer_by_date_not_passed(
     let today = definition.local_date(chrono::Utc::now());
     if today > definition.fieldwork_end && !after_fieldwork {
         anyhow::bail!(
-            "nothing queued: the {what} would ask residents to answer by {}, which has passed              (the survey file's fieldwork_end). Change fieldwork_end in the file and import it              (`minyi survey import FILE`, a new version), or add --after-fieldwork to send              them as they are",
+            "nothing queued: the {what} would ask residents to answer by {}, which has passed \
+             (the survey file's fieldwork_end). Change fieldwork_end in the file and import it \
+             (`minyi survey import FILE`, a new version), or add --after-fieldwork to send \
+             them as they are",
             definition.fieldwork_end
         );
     }

@@ -150,7 +150,7 @@ fn invitations_and_reminders_past_the_fieldwork_end_are_refused_unless_asked_for
     let (_, status) = minyi(&db, &["survey", "status", EXAMPLE_ID, "--json"]);
     assert!(!invited, "{invite_out}");
     assert!(
-        invite_out.contains("nothing queued: the invitations would ask residents to answer by 2016-11-30, which has passed")
+        invite_out.contains("nothing queued: the invitations would ask residents to answer by 2016-11-30, which has passed (the survey file's fieldwork_end)")
             && invite_out.contains("--after-fieldwork")
             && invite_out.contains("minyi survey import FILE"),
         "says what to do: {invite_out}"
