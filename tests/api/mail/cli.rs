@@ -20,6 +20,17 @@ fn minyi(db: &TestDatabase, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// A new SQLite database holding the example survey, imported as an operator would.
+fn with_example() -> TestDatabase {
+    let db = TestDatabase::new(Backend::Sqlite);
+    let (ok, out) = minyi(
+        &db,
+        &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"],
+    );
+    assert!(ok, "{out}");
+    db
+}
+
 #[test]
 fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused() {
     let db = TestDatabase::new(Backend::Sqlite);
@@ -134,14 +145,7 @@ fn inviting_to_a_survey_that_names_no_contact_says_so() {
 /// unless the operator says to send them as they are.
 #[test]
 fn invitations_and_reminders_past_the_fieldwork_end_are_refused_unless_asked_for() {
-    let db = TestDatabase::new(Backend::Sqlite);
-    assert!(
-        minyi(
-            &db,
-            &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
-        )
-        .0
-    );
+    let db = with_example();
     let list = db.dir.path().join("frame.csv");
     std::fs::write(&list, "email\nwang@example.org\n").unwrap();
     let list = list.to_str().unwrap();
@@ -173,14 +177,7 @@ fn invitations_and_reminders_past_the_fieldwork_end_are_refused_unless_asked_for
 
 #[test]
 fn a_bad_address_list_is_refused_whole_with_every_line_to_fix() {
-    let db = TestDatabase::new(Backend::Sqlite);
-    assert!(
-        minyi(
-            &db,
-            &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
-        )
-        .0
-    );
+    let db = with_example();
     let list = db.dir.path().join("frame.csv");
     std::fs::write(
         &list,
@@ -211,14 +208,7 @@ fn a_bad_address_list_is_refused_whole_with_every_line_to_fix() {
 
 #[test]
 fn invitations_to_a_survey_not_open_and_bad_notify_addresses_are_refused_with_what_to_do() {
-    let db = TestDatabase::new(Backend::Sqlite);
-    assert!(
-        minyi(
-            &db,
-            &["survey", "import", "surveys/jiaxing-food-safety-2016.toml"]
-        )
-        .0
-    );
+    let db = with_example();
     assert!(minyi(&db, &["survey", "close", EXAMPLE_ID]).0);
     let list = db.dir.path().join("frame.csv");
     std::fs::write(&list, "email\nok@example.org\n").unwrap();
