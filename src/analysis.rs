@@ -91,17 +91,12 @@ pub fn quality_flags(
     stored: &StoredResponse,
     duplicates: &HashSet<String>,
 ) -> Result<Vec<QualityFlag>, AnalysisError> {
-    let mut flags = stored
-        .quality_flags
-        .split(',')
-        .filter(|f| !f.is_empty())
-        .map(|f| {
-            QualityFlag::from_name(f).ok_or_else(|| AnalysisError::Unreadable {
-                id: stored.id.clone(),
-                reason: format!("unknown quality flag {f:?}"),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut flags = crate::survey::decode_flags(&stored.quality_flags).map_err(|name| {
+        AnalysisError::Unreadable {
+            id: stored.id.clone(),
+            reason: format!("unknown quality flag {name:?}"),
+        }
+    })?;
     if duplicates.contains(&stored.id) {
         flags.push(QualityFlag::DuplicateClient);
     }
@@ -299,7 +294,7 @@ pub fn add_simulated(
             stratum,
             channel: SIMULATED.to_owned(),
             answers: stored_answers::encode(definition, &answers),
-            quality_flags: flags.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
+            quality_flags: crate::survey::encode_flags(&flags),
             submitted_on: today.clone(),
             client_hash: None,
         });

@@ -73,14 +73,9 @@ pub fn purge(
         if answers.len() != before {
             report.free_text_deleted += 1;
         }
-        let names: Vec<&str> = flags.iter().map(|f| f.name()).collect();
-        if names.len()
-            > response
-                .quality_flags
-                .split(',')
-                .filter(|f| !f.is_empty())
-                .count()
-        {
+        // `quality_flags` read the stored ones, adding `duplicate_client` where it applies.
+        let stored_flags = crate::survey::decode_flags(&response.quality_flags).unwrap_or_default();
+        if flags.len() > stored_flags.len() {
             report.duplicates_kept += 1;
         }
         rewritten.push(PurgedResponse {
@@ -88,7 +83,7 @@ pub fn purge(
             // Stored again in the version's positional form (a response kept from before it
             // is rewritten in it too).
             answers: stored_answers::encode(definition, &answers),
-            quality_flags: names.join(","),
+            quality_flags: crate::survey::encode_flags(&flags),
         });
     }
     storage::apply_purge(

@@ -220,6 +220,9 @@ fn spawn_daily_work(catalog: Arc<Catalog>, accounts: Arc<Accounts>) {
             for (survey, e) in run.iter().flat_map(|r| &r.failed) {
                 tracing::warn!(survey, error = %e, "clearing a closed survey's traces failed; retrying tomorrow");
             }
+            for (survey, e) in run.iter().flat_map(|r| &r.unrecorded) {
+                tracing::error!(survey, error = %e, "closed survey's traces cleared, but the audit log could not record it");
+            }
             let purge = catalog.clone();
             let today = chrono::Utc::now().date_naive();
             let due = move || crate::retention::purge_due(&purge, today);

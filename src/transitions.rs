@@ -182,11 +182,15 @@ pub fn clear_owed_traces(
 }
 
 /// The daily run's clearing: every survey owing one, each cleared recorded as done by
-/// [`audit::DAILY_RUN`]; a survey that fails again stays owed and is reported.
+/// [`audit::DAILY_RUN`]; a survey that fails again stays owed and is reported. A clearing
+/// done whose audit entry cannot be written is still reported as cleared (it was), with the
+/// entry's failure among `unrecorded`, and the other surveys' entries are written.
 pub fn clear_every_owed_trace(catalog: &Catalog) -> Result<OwedClearing, TransitionError> {
-    let done = catalog.clear_owed_fieldwork_traces()?;
+    let mut done = catalog.clear_owed_fieldwork_traces()?;
     for survey_id in &done.cleared {
-        record_clearing(catalog, audit::DAILY_RUN, survey_id)?;
+        if let Err(e) = record_clearing(catalog, audit::DAILY_RUN, survey_id) {
+            done.unrecorded.push((survey_id.clone(), e));
+        }
     }
     Ok(done)
 }

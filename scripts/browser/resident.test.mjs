@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { startMinyi } from './lib/server.mjs';
 import { launchChromium, phone } from './lib/phone.mjs';
-import { assertAccessible, assertNoSidewaysScroll, assertNoWordSplit } from './lib/checks.mjs';
+import { assertAccessible, assertNoSidewaysScroll, assertNoWordSplit, assertOneLine } from './lib/checks.mjs';
 import {
   SURVEY,
   answerEverythingWithOneMistake,
@@ -246,6 +246,8 @@ test('the published results page: figures, intervals and the method, accessible 
   assert.equal(await page.getByRole('alert').count() > 0, true, 'the simulated-data warning is shown');
   await screenshot(page, 'results');
   await assertAccessible(page, 'results page');
+  assert.equal(await page.locator('.st').count() > 0, true, 'verdicts are shown');
+  await assertOneLine(page, '.st', 'verdicts on the results page');
   // English words are long for a phone's table: whole words (at 200% text a table scrolls in
   // its own frame, as WCAG's reflow allows a data table to, rather than split them).
   await page.goto(`${minyi.url}/results/${SURVEY}?lang=en`);

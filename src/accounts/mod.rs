@@ -185,10 +185,6 @@ impl Accounts {
         })
     }
 
-    pub fn session_keys(&self) -> &SessionKeys {
-        &self.sessions
-    }
-
     pub fn add_user(
         &self,
         email: &Email,

@@ -39,6 +39,8 @@ pub struct OwedClearing {
     pub cleared: Vec<String>,
     /// Still owed, with why.
     pub failed: Vec<(String, StorageError)>,
+    /// Cleared, but the audit log's entry saying so could not be written, with why.
+    pub unrecorded: Vec<(String, StorageError)>,
 }
 
 /// A survey as it stands now: its record and its current definition.

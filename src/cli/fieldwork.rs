@@ -119,13 +119,29 @@ pub(super) fn remind(id: &str, force: bool, after_fieldwork: bool) -> anyhow::Re
         Spacing::Kept
     };
     let report = crate::invitations::remind(&catalog, id, today, spacing)?;
+    let unreachable = (report.unreachable > 0).then(|| {
+        format!(
+            "{} invitations not used yet lost their addresses when the survey was closed: no \
+             reminder can reach them, and the links they were sent no longer work",
+            report.unreachable
+        )
+    });
     let Some(round) = report.round else {
-        println!(
-            "survey {id}: no reminders queued: every invitation is used, or still has a message \
-             waiting to be sent"
-        );
+        match unreachable {
+            Some(unreachable) => println!(
+                "survey {id}: no reminders queued: every other invitation is used, or still \
+                 has a message waiting to be sent; {unreachable}"
+            ),
+            None => println!(
+                "survey {id}: no reminders queued: every invitation is used, or still has a \
+                 message waiting to be sent"
+            ),
+        }
         return Ok(());
     };
+    if let Some(unreachable) = unreachable {
+        println!("note: {unreachable}");
+    }
     let previous = report.previous.map_or(String::new(), |last| {
         format!(" (round {} was on {})", last.round, last.queued_on)
     });

@@ -215,6 +215,7 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
     let invitations = total_uptake.map_or((0, 0), |t| (t.invited, t.invited - t.answered));
     let mail = (campaign.mail_waiting, campaign.mail_failed);
     let (failure_reasons, reminder_rounds) = (&campaign.failure_reasons, &campaign.reminder_rounds);
+    let retry_reasons = &campaign.retry_reasons;
     if json {
         let counts: serde_json::Map<String, serde_json::Value> = by_stratum
             .iter()
@@ -232,6 +233,9 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
                 "waiting": mail.0,
                 "failed": mail.1,
                 "failure_reasons": failure_reasons.iter().map(|(reason, count)| serde_json::json!({
+                    "reason": reason, "messages": count,
+                })).collect::<Vec<_>>(),
+                "retry_reasons": retry_reasons.iter().map(|(reason, count)| serde_json::json!({
                     "reason": reason, "messages": count,
                 })).collect::<Vec<_>>(),
             },
@@ -273,6 +277,9 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
         }
         for (reason, count) in failure_reasons {
             println!("  failed: {count} × {reason}");
+        }
+        for (reason, count) in retry_reasons {
+            println!("  waiting to be tried again: {count} × {reason}");
         }
         if mail.1 > 0 {
             println!(

@@ -87,6 +87,9 @@ pub struct ReminderReport {
     pub round: Option<i32>,
     /// The round before, if any.
     pub previous: Option<ReminderRound>,
+    /// Unused invitations no reminder can reach: a close deleted their addresses (and their
+    /// links) before the survey was opened again.
+    pub unreachable: i64,
 }
 
 /// What `invite` did.
@@ -193,6 +196,7 @@ pub fn remind(
                 .map_or(0, |r| usize::try_from(r.reminders).unwrap_or(0)),
             round: round.map(|r| r.round),
             previous,
+            unreachable: storage::unused_without_address(&mut conn, survey_id)?,
         }),
     }
 }
@@ -209,6 +213,9 @@ pub struct CampaignStatus {
     /// Why they were given up on, as the mail server said: each reason with its count, most
     /// frequent first.
     pub failure_reasons: Vec<(String, i64)>,
+    /// Why messages still waiting failed at their last try (they will be tried again), in the
+    /// same form; their count is part of `mail_waiting`.
+    pub retry_reasons: Vec<(String, i64)>,
     pub reminder_rounds: Vec<ReminderRound>,
 }
 
@@ -229,6 +236,7 @@ pub fn campaign_status(
         mail_waiting,
         mail_failed,
         failure_reasons: storage::failure_reasons(&mut conn, survey_id, max)?,
+        retry_reasons: storage::retry_reasons(&mut conn, survey_id, max)?,
         reminder_rounds: storage::reminder_rounds(&mut conn, survey_id)?,
     })
 }

@@ -15,4 +15,4 @@ pub use settings::{
 };
 pub use templates::{EmailTemplates, MessageFacts, RenderedEmail};
 pub use transport::{build_message, Mailer, MailerError, SendError};
-pub use worker::{OutboxWorker, MAX_ATTEMPTS};
+pub use worker::{retry_span, OutboxWorker, MAX_ATTEMPTS};

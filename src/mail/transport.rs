@@ -34,7 +34,8 @@ pub enum MailerError {
 #[derive(Debug, thiserror::Error)]
 #[error("{detail}")]
 pub struct SendError {
-    /// The server refused the message for good (a 5xx reply): do not retry.
+    /// The server refused the message for good (a 5xx reply), or the message cannot be put to
+    /// it: do not retry.
     pub permanent: bool,
     /// What went wrong, in full; kept with the message (it may quote the address).
     pub detail: String,
@@ -93,11 +94,10 @@ impl Mailer {
                     .await
                     .map(|_| ())
                     .map_err(|e| SendError {
-                        permanent: e.is_permanent(),
-                        detail: match e.status() {
-                            Some(code) => format!("the SMTP server answered {code}"),
-                            None => format!("SMTP: {e}"),
-                        },
+                        // A message the client cannot put to this server (an address outside
+                        // ASCII to a server without SMTPUTF8) fails the same way every time.
+                        permanent: e.is_permanent() || e.is_client(),
+                        detail: smtp_failure_detail(&e),
                         kind: smtp_failure_kind(&e),
                     })
             }
@@ -121,6 +121,20 @@ fn write_message_file(dir: &std::path::Path, message: &[u8]) -> std::io::Result<
             let _ = std::fs::remove_file(&partial);
             Err(e)
         }
+    }
+}
+
+/// An SMTP failure in full, for the operator and (addresses hidden) the dashboard: a refusal is
+/// the server's code with its own words, which tell a wrong address ("5.1.1 user unknown") from
+/// a server that refuses everything ("5.7.1 relaying denied").
+fn smtp_failure_detail(e: &lettre::transport::smtp::Error) -> String {
+    use std::error::Error as _;
+    let words = e.source().map(|s| s.to_string()).unwrap_or_default();
+    let words = words.trim();
+    match (e.status(), words.is_empty()) {
+        (Some(code), true) => format!("the SMTP server answered {code}"),
+        (Some(code), false) => format!("the SMTP server answered {code}: {words}"),
+        (None, _) => format!("SMTP: {e}"),
     }
 }
 

@@ -32,6 +32,11 @@ pub fn retry_delay(attempts: i32) -> std::time::Duration {
     std::time::Duration::from_secs(60 * minutes)
 }
 
+/// How long after its first failed try a message is given up on.
+pub fn retry_span() -> std::time::Duration {
+    (1..MAX_ATTEMPTS).map(retry_delay).sum()
+}
+
 pub struct OutboxWorker {
     pub catalog: Arc<Catalog>,
     pub mailer: Arc<Mailer>,
@@ -307,7 +312,7 @@ mod tests {
             4 * 3600,
             "at most four hours apart"
         );
-        let until_last: u64 = (1..MAX_ATTEMPTS).map(|a| retry_delay(a).as_secs()).sum();
+        let until_last = retry_span().as_secs();
         assert!(
             (12 * 3600..24 * 3600).contains(&until_last),
             "the last try {} hours after the first",

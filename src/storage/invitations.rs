@@ -152,6 +152,22 @@ pub fn has_forgotten_addresses(
     Ok(diesel::select(diesel::dsl::exists(forgotten)).get_result(conn)?)
 }
 
+/// Unused invitations of a survey whose address is gone (a close deleted it, before the survey
+/// was opened again): no reminder can reach them, and their links no longer work.
+pub fn unused_without_address(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> Result<i64, StorageError> {
+    Ok(invitations::table
+        .inner_join(
+            unused_invitations::table.on(unused_invitations::invitation_id.eq(invitations::id)),
+        )
+        .filter(invitations::survey_id.eq(survey_id))
+        .filter(invitations::email.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
 /// Unused invitations of a survey that still have an address and no message waiting: whom a
 /// reminder goes to. `(invitation id, address, language)`.
 fn unused_without_pending_mail(

@@ -271,20 +271,29 @@ impl Database {
     /// `/healthz` of a running server, so that a node of the old build left running after
     /// another node upgraded the database is taken out of its load balancer's rotation.
     pub fn schema_not_newer(&self) -> Result<(), StorageError> {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Applied {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
+        // A plain read of diesel's own record of migrations, run after `migrate` made it: the
+        // health check asks this on every poll, and diesel's `applied_migrations` would first
+        // issue a CREATE TABLE IF NOT EXISTS each time.
+        let read = diesel::sql_query("SELECT version FROM __diesel_schema_migrations");
         let mut conn = self.conn()?;
-        let (applied, known) = match &mut *conn {
+        let (applied, known): (Vec<Applied>, _) = match &mut *conn {
             DbConnection::Sqlite(c) => (
-                c.applied_migrations(),
+                read.load(c)?,
                 migration_versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS),
             ),
             DbConnection::Postgres(c) => (
-                c.applied_migrations(),
+                read.load(c)?,
                 migration_versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS),
             ),
         };
-        let applied = applied.map_err(|e| StorageError::Migration(e.to_string()))?;
         newer_schema(
-            applied.iter().map(|v| v.to_string()),
+            applied.into_iter().map(|a| a.version),
             &known.map_err(|e| StorageError::Migration(e.to_string()))?,
         )
     }
@@ -474,13 +483,13 @@ pub use audit::{
 pub use invitations::{
     add_invitation_link, create_invitations, find_invitation_by_link, forget_invitation_addresses,
     has_forgotten_addresses, invitation_counts, invitation_counts_by_stratum, invited_addresses,
-    is_unused, queue_reminder_round, reminder_rounds, IfOpen, InvitationRecord, LinkOutcome,
-    LinkedMail, NewInvitation, ReminderRound, RoundOutcome,
+    is_unused, queue_reminder_round, reminder_rounds, unused_without_address, IfOpen,
+    InvitationRecord, LinkOutcome, LinkedMail, NewInvitation, ReminderRound, RoundOutcome,
 };
 pub use keys::server_key;
 pub use outbox::{
     claim_next, complete, discard, enqueue, fail, failure_reasons, outbox_counts, outbox_totals,
-    retry_failed, ClaimedMail, NewMail,
+    retry_failed, retry_reasons, ClaimedMail, NewMail,
 };
 pub use privacy::{
     apply_purge, delete_given_up_mail, destroy_secrets_of_surveys_not_open, destroy_survey_secret,

@@ -205,6 +205,27 @@ pub fn failure_reasons(
         .filter(outbox::survey_id.eq(survey_id))
         .filter(outbox::attempts.ge(max_attempts))
         .load(conn)?;
+    Ok(counted(errors))
+}
+
+/// Why a survey's messages still waiting failed at their last try (they will be tried again):
+/// each error with how many messages it holds back, most frequent first. A message queued again
+/// by `retry_failed` keeps the error that ended it until it is sent.
+pub fn retry_reasons(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    max_attempts: i32,
+) -> Result<Vec<(String, i64)>, StorageError> {
+    let errors: Vec<Option<String>> = outbox::table
+        .select(outbox::last_error)
+        .filter(outbox::survey_id.eq(survey_id))
+        .filter(outbox::attempts.lt(max_attempts))
+        .filter(outbox::last_error.is_not_null())
+        .load(conn)?;
+    Ok(counted(errors))
+}
+
+fn counted(errors: Vec<Option<String>>) -> Vec<(String, i64)> {
     let mut counts = std::collections::BTreeMap::<String, i64>::new();
     for error in errors {
         *counts
@@ -213,7 +234,7 @@ pub fn failure_reasons(
     }
     let mut reasons: Vec<(String, i64)> = counts.into_iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(reasons)
+    reasons
 }
 
 /// Puts a survey's given-up messages back in the queue with their tries counted from zero,

@@ -432,13 +432,6 @@ impl Survey {
         }
     }
 
-    /// Sum of the population of all strata (saturating: never overflows).
-    pub fn population_total(&self) -> u64 {
-        self.strata.units.iter().fold(0u64, |total, stratum| {
-            total.saturating_add(stratum.population)
-        })
-    }
-
     /// Sum of the points of all indicators: the maximum score of the evaluation component.
     pub fn total_points(&self) -> f64 {
         self.indicators

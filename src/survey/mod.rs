@@ -39,7 +39,7 @@ pub(crate) use error::said;
 pub use error::{FileProblem, Said, SurveyFileError, SyntaxHint};
 pub use form_input::FormInput;
 pub use indicators::{reaches, Indicator, Measure, Scoring, TIE_TOLERANCE};
-pub use quality::{QualityFlag, QualityRules};
+pub use quality::{decode_flags, encode_flags, QualityFlag, QualityRules};
 pub use stored_answers::StoredAnswersError;
 
 use error::Problems;

@@ -56,6 +56,25 @@ impl QualityFlag {
     }
 }
 
+/// Flags as a response stores them: their names joined by commas (`too_fast,straightlining`),
+/// empty for none. [`decode_flags`] reads them back.
+pub fn encode_flags(flags: &[QualityFlag]) -> String {
+    flags
+        .iter()
+        .map(|flag| flag.name())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Flags as [`encode_flags`] stored them; `Err` names the first name that is no flag.
+pub fn decode_flags(stored: &str) -> Result<Vec<QualityFlag>, String> {
+    stored
+        .split(',')
+        .filter(|name| !name.is_empty())
+        .map(|name| QualityFlag::from_name(name).ok_or_else(|| name.to_owned()))
+        .collect()
+}
+
 impl QualityRules {
     /// Whether a response with these flags is left out of the estimates.
     pub fn excludes(&self, flags: &[QualityFlag]) -> bool {
@@ -64,11 +83,10 @@ impl QualityRules {
 
     /// [`Self::excludes`] for flags as a response stores them (`too_fast,straightlining`).
     pub fn excludes_stored(&self, stored: &str) -> bool {
-        let flags: Vec<QualityFlag> = stored
+        stored
             .split(',')
             .filter_map(QualityFlag::from_name)
-            .collect();
-        self.excludes(&flags)
+            .any(|flag| self.exclude.contains(&flag))
     }
 }
 
@@ -129,6 +147,22 @@ impl Survey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_are_stored_by_name_and_read_back_as_they_were() {
+        let flags = [QualityFlag::TooFast, QualityFlag::DuplicateClient];
+        assert_eq!(encode_flags(&flags), "too_fast,duplicate_client");
+        assert_eq!(encode_flags(&[]), "");
+        assert_eq!(
+            decode_flags("too_fast,duplicate_client"),
+            Ok(flags.to_vec())
+        );
+        assert_eq!(decode_flags(""), Ok(Vec::new()), "no flag");
+        assert_eq!(
+            decode_flags("too_fast,too_slow"),
+            Err("too_slow".to_owned())
+        );
+    }
     use crate::survey::tests::small_survey;
 
     fn matrix(ratings: &[(&str, &str)]) -> Answers {

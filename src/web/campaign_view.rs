@@ -119,22 +119,57 @@ pub fn campaign_view(messages: &Messages, lang: Lang, status: &CampaignStatus) -
             "rate": u.rate_text(),
         })
     };
-    // The failed ones said only when there are some.
+    // The failed ones said only when there are some, and so are those waiting to be tried
+    // again: without them a mail server refusing everything looks like a slow queue for hours.
+    let retrying: i64 = status.retry_reasons.iter().map(|(_, n)| n).sum();
     let mail = (!no_mail).then(|| {
         let key = if status.mail_failed > 0 {
             "fieldwork.invitations_mail"
         } else {
             "fieldwork.invitations_mail_waiting"
         };
-        messages.format(
+        let mut line = messages.format(
             lang,
             key,
             &[
                 ("waiting", &status.mail_waiting.to_string()),
                 ("failed", &status.mail_failed.to_string()),
             ],
-        )
+        );
+        if retrying > 0 {
+            if lang == Lang::En {
+                line.push(' '); // (Chinese sentences follow each other without one)
+            }
+            line.push_str(&messages.format(
+                lang,
+                "fieldwork.invitations_mail_retrying",
+                &[
+                    ("retrying", &retrying.to_string()),
+                    ("tries", &crate::mail::MAX_ATTEMPTS.to_string()),
+                    (
+                        "hours",
+                        &(crate::mail::retry_span().as_secs() / 3600).to_string(),
+                    ),
+                ],
+            ));
+        }
+        line
     });
+    let reasons = |summary: &str, reasons: &[(String, i64)]| {
+        let items: Vec<Value> = reasons_without_addresses(reasons)
+            .iter()
+            .map(|(reason, count)| {
+                json!({
+                    "runs": in_languages(reason).iter()
+                        .map(|(lang, text)| json!({ "lang": lang, "text": text }))
+                        .collect::<Vec<_>>(),
+                    "count": count,
+                })
+            })
+            .collect();
+        (!items.is_empty())
+            .then(|| json!({ "summary": messages.text(lang, summary), "items": items }))
+    };
     let reminders: Vec<String> = status
         .reminder_rounds
         .iter()
@@ -150,18 +185,21 @@ pub fn campaign_view(messages: &Messages, lang: Lang, status: &CampaignStatus) -
             )
         })
         .collect();
+    let reason_lists: Vec<Value> = [
+        reasons(
+            "fieldwork.invitations_failed_reasons",
+            &status.failure_reasons,
+        ),
+        reasons("fieldwork.invitations_retry_reasons", &status.retry_reasons),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     Some(json!({
         "counties": status.uptake.iter().flat_map(|u| &u.counties).map(row).collect::<Vec<_>>(),
         "total": status.uptake.as_ref().map(|u| row(&u.total)),
         "mail": mail,
-        "failure_reasons": reasons_without_addresses(&status.failure_reasons).iter()
-            .map(|(reason, count)| json!({
-                "runs": in_languages(reason).iter()
-                    .map(|(lang, text)| json!({ "lang": lang, "text": text }))
-                    .collect::<Vec<_>>(),
-                "count": count,
-            }))
-            .collect::<Vec<_>>(),
+        "reasons": reason_lists,
         "reminders": reminders,
     }))
 }

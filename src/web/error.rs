@@ -243,10 +243,13 @@ impl AppError {
         let staff = path.starts_with("/admin");
         // Answers sent to a survey that has closed: say they were not saved, and lead away
         // from the form, which is gone.
-        let sent_closed =
-            matches!(self, AppError::SurveyClosed) && req.method() == actix_web::http::Method::POST;
+        let posted = req.method() == actix_web::http::Method::POST;
+        let sent_closed = matches!(self, AppError::SurveyClosed) && posted;
         let key = match self {
             AppError::SurveyClosed if sent_closed => "closed_unsaved",
+            // Answers sent through an invitation link the close has deleted (the form was
+            // open while the survey closed): the same, as far as the link can tell.
+            AppError::InvitationNotFound if posted => "invitation_not_found_unsaved",
             AppError::NotFound if staff => "staff_not_found",
             AppError::Forbidden if staff || matches!(path, "/login" | "/logout") => {
                 "staff_forbidden"

@@ -419,8 +419,8 @@ impl ResultsPage<'_> {
     }
 
     /// The planned fieldwork and, for results published since it is recorded, the days the
-    /// answers actually came in, saying so when some came in outside the plan (an inspection
-    /// asks).
+    /// answers actually came in, saying so when some, or all, came in outside the plan (an
+    /// inspection asks).
     fn fieldwork_line(&self) -> String {
         let (m, lang) = (self.messages, self.lang);
         let survey = &self.results.definition;
@@ -433,14 +433,17 @@ impl ResultsPage<'_> {
             return m.format(lang, "results.method_fieldwork", &planned);
         };
         // Dates as YYYY-MM-DD compare as text.
-        let outside = days.first.as_str() < start.as_str() || days.last.as_str() > end.as_str();
+        let (first, last) = (days.first.as_str(), days.last.as_str());
+        let key = if last < start.as_str() || first > end.as_str() {
+            "results.method_fieldwork_all_outside"
+        } else if first < start.as_str() || last > end.as_str() {
+            "results.method_fieldwork_outside"
+        } else {
+            "results.method_fieldwork_actual"
+        };
         m.format(
             lang,
-            if outside {
-                "results.method_fieldwork_outside"
-            } else {
-                "results.method_fieldwork_actual"
-            },
+            key,
             &[
                 ("start", &start),
                 ("end", &end),

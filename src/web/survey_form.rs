@@ -307,7 +307,14 @@ impl FormContext<'_> {
                     .map(|c| json!({ "code": c.code, "label": c.label.get(lang), "checked": true }))
                     .collect();
                 view["options"] = json!(only);
-                hints.push(self.messages.text(lang, "invitation.county_set"));
+                hints.push(self.messages.text(
+                    lang,
+                    if self.interviewer {
+                        "invitation.county_set_interviewer"
+                    } else {
+                        "invitation.county_set"
+                    },
+                ));
             }
             QuestionKind::Single { options } if q.id == self.survey.strata.question => {
                 let mut offered = choices(&mut options.iter(), &q.id);

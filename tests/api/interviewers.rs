@@ -37,6 +37,8 @@ on_both_backends! {
         assert!(form.body.contains(&format!("action=\"{link}\"")), "the form posts back to the link");
         assert!(form.body.contains("访员填写：请按原文读出每道题和选项"), "says how to ask the questions: {}", form.body);
         assert!(form.body.contains("value=\"haiyan\" checked") && !form.body.contains("value=\"nanhu\""), "the link's county is set");
+        assert!(form.body.contains("已按您的访员链接设定") && !form.body.contains("已根据您收到的邀请填好"), "by the link, not by an invitation the interviewer never had");
+        assert!(form.body.contains("访员填写不在浏览器里存随机编号"), "the privacy notice's cookie is the public link's: {}", form.body);
         assert!(!form.body.contains("data-draft="), "the device keeps no copy of one resident's answers for the next one's form");
         assert!(form.set_cookies.is_empty(), "an interviewer's device gets no cookie: {:?}", form.set_cookies);
 

@@ -75,7 +75,7 @@ on_both_backends! {
         assert!(!page.body.contains("· 问卷版本") && page.body.contains("问卷版本："), "the version is in the method, not under the heading");
         assert!(page.body.contains("<details class=\"box\" id=\"result-set\"><summary>数据核验（供评估人员使用的技术信息）</summary>"), "the fingerprints folded, for evaluators");
         assert!(
-            page.body.contains(&format!("调查时间：计划 2016-10-10 至 2016-11-30，实际收到答卷 {today} 至 {today}。注意：部分答卷是在计划的调查时间之外收到的。")),
+            page.body.contains(&format!("调查时间：计划 2016-10-10 至 2016-11-30，实际收到答卷 {today} 至 {today}。注意：所有答卷都是在计划的调查时间之外收到的。")),
             "the days the answers came in beside the plan, and that they fall outside it"
         );
         let home = app.get("/").await;

@@ -266,6 +266,46 @@ async fn a_thanks_link_forwarded_to_another_phone_neither_thanks_nor_deletes_its
 }
 
 #[actix_web::test]
+async fn a_thanks_link_forwarded_after_fieldwork_leads_to_the_results_not_to_a_closed_form() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let path = format!("/s/{EXAMPLE_ID}/thanks");
+    let catalog = app.catalog();
+    minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 1400, 3).expect("simulate");
+    catalog
+        .transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close)
+        .expect("close");
+
+    let closed = app.get(&path).await;
+    minyi::publishing::publish(&catalog, EXAMPLE_ID).expect("publish");
+    let published = app.get(&path).await;
+    let english = app.get(&format!("{path}?lang=en")).await;
+
+    assert_eq!(closed.status, 200);
+    assert!(
+        closed.body.contains("这项调查已经结束，不再接受新的回答")
+            && closed.body.contains("<a href=\"/\">返回首页</a>")
+            && !closed.body.contains(&format!("href=\"/s/{EXAMPLE_ID}\"")),
+        "no link to a form that is gone: {}",
+        closed.body
+    );
+    assert!(
+        published.body.contains(&format!(
+            "<a href=\"/results/{EXAMPLE_ID}\">查看这次调查的结果</a>"
+        )),
+        "{}",
+        published.body
+    );
+    assert!(
+        english.body.contains("it no longer accepts new answers")
+            && english
+                .body
+                .contains(&format!("<a href=\"/results/{EXAMPLE_ID}?lang&#x3D;en\">")),
+        "{}",
+        english.body
+    );
+}
+
+#[actix_web::test]
 async fn a_text_box_filled_to_its_limit_is_never_too_large_to_post() {
     // 5,000 Chinese characters, the most a box may allow, post as 45 KB: more than the
     // smallest body limit an operator may set. The form must be taken, not refused as too

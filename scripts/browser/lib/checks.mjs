@@ -122,6 +122,22 @@ export async function assertNoWordSplit(page, selector, what) {
   assert.deepEqual(split, [], `${what}: words split across lines`);
 }
 
+/** Each element matched (a verdict such as 尚难判定) on one line: words in Chinese have no
+ * spaces, so a narrow column may otherwise cut one between any two characters. */
+export async function assertOneLine(page, selector, what) {
+  const cut = await page.evaluate((selector) => {
+    const found = [];
+    for (const el of document.querySelectorAll(selector)) {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      if (lines.size > 1) found.push(el.textContent);
+    }
+    return found;
+  }, selector);
+  assert.deepEqual(cut, [], `${what}: cut across lines`);
+}
+
 /** All of the above, for one page as it is now. */
 export async function assertAccessible(page, what) {
   await assertEveryInputLabelled(page, what);

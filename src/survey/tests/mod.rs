@@ -81,7 +81,8 @@ fn the_example_strata_are_the_seven_county_level_units_at_the_2010_census() {
         assert_eq!(stratum.population, population, "{code}");
         assert_eq!(stratum.target_sample, Some(200), "{code}");
     }
-    assert_eq!(survey.population_total(), 4_501_657);
+    let city: u64 = survey.strata.units.iter().map(|u| u.population).sum();
+    assert_eq!(city, 4_501_657, "the city's residents, county by county");
 }
 
 #[test]

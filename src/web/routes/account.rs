@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::blocking;
+use super::{blocking, in_lang};
 use crate::accounts::Role;
 use crate::catalog::CurrentSurvey;
 use crate::lifecycle::SurveyState;
@@ -50,11 +50,6 @@ pub async fn page(
         .await?;
         let m = state.pages.messages();
         let runs_fieldwork = matches!(account.role, Role::Publisher | Role::Admin);
-        let suffix = if lang == crate::survey::Lang::En {
-            "?lang=en"
-        } else {
-            ""
-        };
         let rows: Vec<_> = surveys
             .iter()
             .zip(comments)
@@ -66,18 +61,17 @@ pub async fn page(
                     "state": m.text(lang, &format!("account.state_{}", s.record.state)),
                     "download_href": (may_download && released)
                         .then(|| format!("/resultsets/{}/download", s.record.id)),
-                    "comments_href": comments.then(|| format!("/resultsets/{}/comments.csv{suffix}", s.record.id)),
-                    "comments_plain_href": comments.then(|| format!(
-                        "/resultsets/{}/comments.csv?encoding=utf8{}",
-                        s.record.id,
-                        if suffix.is_empty() { "" } else { "&lang=en" }
+                    "comments_href": comments.then(|| in_lang(&format!("/resultsets/{}/comments.csv", s.record.id), lang)),
+                    "comments_plain_href": comments.then(|| in_lang(
+                        &format!("/resultsets/{}/comments.csv?encoding=utf8", s.record.id),
+                        lang,
                     )),
                     // Granted, but fieldwork is still on: say when the download comes.
                     "download_later": may_download && !released,
                     "results_href": (s.record.state == SurveyState::Published)
-                        .then(|| format!("/results/{}{suffix}", s.record.id)),
+                        .then(|| in_lang(&format!("/results/{}", s.record.id), lang)),
                     "dashboard_href": runs_fieldwork
-                        .then(|| format!("/admin/surveys/{}{suffix}", s.record.id)),
+                        .then(|| in_lang(&format!("/admin/surveys/{}", s.record.id), lang)),
                 })
             })
             .collect();
@@ -93,7 +87,7 @@ pub async fn page(
                 ]),
                 "surveys": rows,
                 "is_admin": account.role == Role::Admin,
-                "surveys_href": runs_fieldwork.then(|| format!("/admin/surveys{suffix}")),
+                "surveys_href": runs_fieldwork.then(|| in_lang("/admin/surveys", lang)),
                 "lang_code": if lang == crate::survey::Lang::En { "en" } else { "zh" },
             }),
         )?;

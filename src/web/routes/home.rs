@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::blocking;
+use super::{blocking, in_lang};
 use crate::lifecycle::SurveyState;
 use crate::web::{lang_of, AppState};
 
@@ -15,11 +15,6 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         Ok(list) => list,
         Err(e) => return e.render(&state.pages, lang, &req, None),
     };
-    let suffix = if lang == crate::survey::Lang::En {
-        "?lang=en"
-    } else {
-        ""
-    };
     let open: Vec<_> = surveys
         .iter()
         .filter(|s| s.record.state == SurveyState::Open)
@@ -27,7 +22,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             json!({
                 "title": s.definition.title.get(lang),
                 "description": s.definition.description.get(lang),
-                "href": format!("/s/{}{suffix}", s.record.id),
+                "href": in_lang(&format!("/s/{}", s.record.id), lang),
                 "qr": format!("/s/{}/qr.svg", s.record.id),
             })
         })
@@ -43,7 +38,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
                     ("start", &s.definition.fieldwork_start.to_string()),
                     ("end", &s.definition.fieldwork_end.to_string()),
                 ]),
-                "href": format!("/results/{}{suffix}", s.record.id),
+                "href": in_lang(&format!("/results/{}", s.record.id), lang),
             })
         })
         .collect();

@@ -56,9 +56,9 @@ pub(super) fn section(
         (Some(day), _) => m.format(lang, "fieldwork.interviewers_withdrawn_on", &[("day", day)]),
         (None, SurveyState::Open) => m.text(lang, "fieldwork.interviewers_working"),
         (None, SurveyState::Draft) => m.text(lang, "fieldwork.interviewers_waiting"),
-        (None, SurveyState::Closed | SurveyState::Published) => {
-            m.text(lang, "fieldwork.interviewers_survey_over")
-        }
+        // (A closed survey may be reopened, and its links work again; a published one not.)
+        (None, SurveyState::Closed) => m.text(lang, "fieldwork.interviewers_survey_closed"),
+        (None, SurveyState::Published) => m.text(lang, "fieldwork.interviewers_survey_over"),
     };
     let rows: Vec<Value> = links
         .iter()

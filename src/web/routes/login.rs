@@ -212,14 +212,7 @@ pub async fn logout(
     let account = signed_in.0;
     match blocking(move || accounts.sign_out(&account)).await {
         Ok(()) => HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                if lang == Lang::En {
-                    "/login?lang=en"
-                } else {
-                    "/login"
-                },
-            ))
+            .insert_header((header::LOCATION, super::in_lang("/login", lang)))
             .insert_header((
                 header::SET_COOKIE,
                 clear_session_cookie(state.secure_cookies),

@@ -14,7 +14,7 @@ use crate::lifecycle::SurveyState;
 use crate::storage::{
     self, InsertOutcome, InterviewerLinkRecord, InvitationRecord, NewResponse, Submission,
 };
-use crate::survey::{stored_answers, AnswerErrors, FormInput, Lang, QualityFlag};
+use crate::survey::{stored_answers, AnswerErrors, FormInput, Lang};
 use crate::web::client::{
     client_address, client_cookie, sent_before, set_client_cookie, set_invitation_sent_cookie,
     set_sent_cookie,
@@ -470,7 +470,7 @@ pub(super) async fn receive(
             stratum,
             channel: entry.channel().to_owned(),
             answers: stored_answers::encode(definition, &answers),
-            quality_flags: flag_names(&flags),
+            quality_flags: crate::survey::encode_flags(&flags),
             // The date where the survey runs (China's, unless its file says otherwise).
             submitted_on: definition.local_date(chrono::Utc::now()).to_string(),
             client_hash: None,
@@ -549,9 +549,10 @@ pub async fn thanks(
     let result = async {
         let catalog = state.catalog.clone();
         let lookup = id.clone();
-        blocking(move || catalog.current(&lookup))
+        let survey = blocking(move || catalog.current(&lookup))
             .await?
             .ok_or(AppError::NotFound)?;
+        let state_now = survey.record.state;
         let m = state.pages.messages();
         let query = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
             .unwrap_or_default();
@@ -560,7 +561,7 @@ pub async fn thanks(
             return Ok(html(state.pages.message(
                 lang,
                 &req,
-                unconfirmed_thanks(&state, lang, &id, invited),
+                unconfirmed_thanks(&state, lang, &id, invited, state_now),
             )?));
         }
         let (heading, paragraphs) = match Thanks::from_query(&query) {
@@ -587,17 +588,41 @@ pub async fn thanks(
 
 /// The thanks page opened on a phone that sent no form of this survey (no `minyi_sent` cookie):
 /// a link forwarded in a chat, or a browser that keeps no cookies. It says both, and leads to
-/// the public form; the answers kept on the phone go only if its script marked them sent
-/// minutes ago (a browser without cookies that did send them), else they stay.
-fn unconfirmed_thanks(state: &AppState, lang: Lang, id: &str, invited: bool) -> MessagePage {
+/// the public form while the survey is open, else to its results (or the home page, until they
+/// are out); the answers kept on the phone go only if its script marked them sent minutes ago
+/// (a browser without cookies that did send them), else they stay.
+fn unconfirmed_thanks(
+    state: &AppState,
+    lang: Lang,
+    id: &str,
+    invited: bool,
+    survey_state: SurveyState,
+) -> MessagePage {
     let m = state.pages.messages();
+    let (body, link) = match survey_state {
+        SurveyState::Published => (
+            "thanks.unconfirmed_over_body",
+            (
+                super::in_lang(&format!("/results/{id}"), lang),
+                m.text(lang, "error.see_results"),
+            ),
+        ),
+        SurveyState::Closed => (
+            "thanks.unconfirmed_over_body",
+            (home_href(lang), m.text(lang, "thanks.home")),
+        ),
+        SurveyState::Draft | SurveyState::Open => (
+            "thanks.unconfirmed_body",
+            (
+                super::in_lang(&format!("/s/{id}"), lang),
+                m.text(lang, "thanks.start"),
+            ),
+        ),
+    };
     MessagePage {
         heading: m.text(lang, "thanks.unconfirmed_title"),
-        paragraphs: vec![m.text(lang, "thanks.unconfirmed_body")],
-        link: Some((
-            super::in_lang(&format!("/s/{id}"), lang),
-            m.text(lang, "thanks.start"),
-        )),
+        paragraphs: vec![m.text(lang, body)],
+        link: Some(link),
         role: "status",
         sent_draft: Some(SentDraft::PerhapsSent(draft_key(id, invited))),
     }
@@ -1018,19 +1043,7 @@ fn interviewer_saved(req: &HttpRequest, token: &str, lang: Lang, thanks: Thanks)
 }
 
 fn home_href(lang: Lang) -> String {
-    match lang {
-        Lang::Zh => "/".to_owned(),
-        Lang::En => "/?lang=en".to_owned(),
-    }
-}
-
-fn flag_names(flags: &[QualityFlag]) -> String {
-    flags
-        .iter()
-        .filter_map(|f| serde_json::to_value(f).ok())
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect::<Vec<_>>()
-        .join(",")
+    super::in_lang("/", lang)
 }
 
 fn unix_now() -> i64 {

@@ -117,9 +117,13 @@ on_both_backends! {
 
         app.catalog().transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).expect("close");
         let page = get(&app, &dashboard, &cookie).await.body;
-        assert!(row(&page).contains("<td>调查已结束，不再可用"), "listed as over: {}", row(&page));
+        assert!(row(&page).contains("<td>调查结束期间暂停使用（重新开启后恢复）"), "listed as stopped for now: {}", row(&page));
         let late = send(&app, "post", &issue_at, &cookie, &[("_token", &token), ("label", "B02")], &[]).await;
         assert_eq!(late.status, 422, "{}", late.body);
         assert!(late.body.contains("这项调查已经结束收集，不能再发放访员链接。") && !late.body.contains("/iv/"), "no link issued once fieldwork is over: {}", late.body);
+
+        app.catalog().transition(EXAMPLE_ID, minyi::lifecycle::Transition::Open).expect("reopen");
+        assert_eq!(app.get(&link).await.status, 200, "reopened, the link works again, as its status said");
+        assert!(row(&get(&app, &dashboard, &cookie).await.body).contains("<td>使用中<form"), "listed as working again");
     }
 }

@@ -73,3 +73,71 @@ on_both_backends! {
         assert_eq!(retried(), [("publisher@example.org".to_owned(), EXAMPLE_ID.to_owned(), "messages queued again: 2".to_owned())], "once, with who pressed it");
     }
 }
+
+/// Waits until the outbox holds `given_up` messages given up on and `retrying` waiting with a
+/// failed try behind them.
+async fn settled(
+    app: &TestApp,
+    given_up: usize,
+    retrying: usize,
+) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
+    let max = minyi::mail::MAX_ATTEMPTS;
+    let mut conn = app.catalog().database().conn().unwrap();
+    for _ in 0..1000 {
+        let failed = storage::failure_reasons(&mut conn, EXAMPLE_ID, max).unwrap();
+        let waiting = storage::retry_reasons(&mut conn, EXAMPLE_ID, max).unwrap();
+        let count =
+            |reasons: &[(String, i64)]| reasons.iter().map(|(_, n)| *n as usize).sum::<usize>();
+        if (count(&failed), count(&waiting)) == (given_up, retrying) {
+            return (failed, waiting);
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the outbox never held {given_up} given up on and {retrying} to be tried again");
+}
+
+on_both_backends! {
+    async fn a_refused_address_is_given_up_at_once_with_the_servers_words_and_a_delay_shows_as_retrying(backend: Backend) {
+        let smtp = crate::mail::SmtpServer::start();
+        let app = crate::mail::spawn_mail_app(backend, &smtp).await;
+        let list = crate::mail::addresses(&[
+            ("resident@example.org", None),
+            ("unknown.wang@example.org", None),
+            ("greylisted.li@example.org", None),
+            ("王芳@例子.中国", None),
+        ]);
+
+        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &list).unwrap();
+        smtp.wait_for(1).await;
+        let (given_up, retrying) = settled(&app, 2, 1).await;
+
+        let reasons: Vec<&str> = given_up.iter().map(|(r, _)| r.as_str()).collect();
+        assert!(
+            reasons.contains(&"the SMTP server answered 550: 5.1.1 <unknown.wang@example.org>: Recipient address rejected: User unknown"),
+            "a refused address, at its first try, in the server's own words: {reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.contains("SMTPUTF8")),
+            "an address outside ASCII to a server without SMTPUTF8 is not tried for hours: {reasons:?}"
+        );
+        assert_eq!(
+            retrying,
+            [("the SMTP server answered 451: 4.7.1 <greylisted.li@example.org>: Recipient address rejected: Greylisted, try again later".to_owned(), 1)],
+            "a refusal for now waits for its next try"
+        );
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+
+        let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await.body;
+
+        assert!(
+            page.contains("邮件：1 封待发送，2 封发送失败，已停止重试。其中 1 封上次发送失败，将自动重试（最多 12 次，约 16 小时）。"),
+            "the waiting message is not shown as merely slow: {page}"
+        );
+        assert!(page.contains("<summary>待发送邮件上次失败的原因（邮件服务器返回的原文，其中的邮箱地址已隐去）</summary>"), "{page}");
+        assert!(page.contains("Recipient address rejected: User unknown"), "{page}");
+        assert!(page.contains("Greylisted, try again later"), "{page}");
+        for address in ["unknown.wang@", "greylisted.li@", "王芳@"] {
+            assert!(!page.contains(address), "no resident's address on the page: {address}");
+        }
+    }
+}

@@ -392,6 +392,13 @@ on_both_backends! {
         let said = again.to_string();
         assert!(said.contains("nobody invited") && said.contains("--only-new-addresses"), "says what to do: {said}");
         assert_eq!(invitations(), 2, "nobody invited again");
+        let today = chrono::Utc::now().date_naive();
+        let reminded = remind(&catalog, EXAMPLE_ID, today, Spacing::Kept).unwrap();
+        assert_eq!(
+            (reminded.queued, reminded.round, reminded.unreachable),
+            (0, None, 2),
+            "no reminder, and the two unused invitations said to be out of reach, not used"
+        );
         let fresh = addresses(&[("li@example.org", Some("haiyan"))]);
         let report = invite_with(&catalog, EXAMPLE_ID, &fresh, EarlierAddresses::ListHasNoneOfThem).unwrap();
         assert_eq!(report.created, 1, "a list the publisher vouches for is invited");
@@ -475,4 +482,43 @@ on_both_backends! {
         assert_eq!(app.get(&link_in(&mail.text)).await.status, 200, "the link in the file works");
         assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1, "nothing else left in the outbox");
     }
+}
+
+#[actix_web::test]
+async fn answers_sent_through_an_invitation_after_the_close_are_said_not_to_be_saved() {
+    // A resident fills the form in while the survey closes: the close deletes the link, so
+    // the answers cannot be stored, and the page must say so, not merely "not recognised".
+    let smtp = SmtpServer::start();
+    let app = spawn_mail_app(Backend::Sqlite, &smtp).await;
+    invite(
+        &app.catalog(),
+        EXAMPLE_ID,
+        &addresses(&[("late@example.org", Some("nanhu"))]),
+    )
+    .unwrap();
+    let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
+    let form = app.get(&link).await;
+    let fields = with_token(
+        valid_fields(&example_survey(), "nanhu"),
+        &token_in(&form.body),
+    );
+    app.catalog()
+        .transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close)
+        .unwrap();
+
+    let sent = app.post_form(&link, &fields).await;
+    let opened = app.get(&link).await;
+
+    assert_eq!(sent.status, 404);
+    assert!(
+        sent.body.contains("邀请链接已失效，回答没有保存") && sent.body.contains("调查已经结束"),
+        "{}",
+        sent.body
+    );
+    assert_eq!(app.response_count(EXAMPLE_ID), 0);
+    assert!(
+        opened.body.contains("邀请链接无法识别") && !opened.body.contains("回答没有保存"),
+        "a link only opened has lost nothing: {}",
+        opened.body
+    );
 }

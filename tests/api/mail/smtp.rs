@@ -1,6 +1,8 @@
 //! A real SMTP server (mailin-embedded) on a free loopback port, run by the test process. It
 //! keeps every message it accepts, and can hold one message at a chosen point of the SMTP
-//! conversation so a test can kill the sender at that moment.
+//! conversation so a test can kill the sender at that moment. Like a real receiving server it
+//! refuses some recipients: `unknown.*@` for good (550, user unknown), `greylisted.*@` for now
+//! (451, try again later). It offers no SMTPUTF8, as many servers do not.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Condvar, Mutex};
@@ -66,6 +68,25 @@ impl Collector {
 }
 
 impl Handler for Collector {
+    fn rcpt(&mut self, to: &str) -> Response {
+        let address = to.trim_matches(['<', '>']);
+        if address.starts_with("unknown.") {
+            Response::custom(
+                550,
+                format!("5.1.1 <{address}>: Recipient address rejected: User unknown"),
+            )
+        } else if address.starts_with("greylisted.") {
+            Response::custom(
+                451,
+                format!(
+                    "4.7.1 <{address}>: Recipient address rejected: Greylisted, try again later"
+                ),
+            )
+        } else {
+            response::OK
+        }
+    }
+
     fn data_start(
         &mut self,
         _domain: &str,
