@@ -26,11 +26,15 @@ pub(super) fn evaluate(
     let evaluation = match (figures, &released) {
         (Figures::Stored, _) | (Figures::ReleasedIfAny, None) => &stored,
         (Figures::Released | Figures::ReleasedIfAny, Some(released)) => released,
+        (Figures::Released, None) if !survey.record.state.fieldwork_over() => anyhow::bail!(
+            "survey {id} has no released figures yet: they are computed once it is closed \
+             (`minyi survey close {id}`); run it without --as-released for the figures of every \
+             stored response"
+        ),
         (Figures::Released, None) => anyhow::bail!(
-            "survey {id} has no released figures: they are computed once it is closed \
-             (`minyi survey close {id}`); and when too few responses can be released to weight \
-             them, the figures of every stored response are the ones published (run it without \
-             --as-released)"
+            "survey {id} has no released figures: too few of its responses can be released to \
+             weight them, so the figures of every stored response are the ones published (run \
+             it without --as-released)"
         ),
     };
     // Said before the figures, not after a table that fills the screen: which figures these

@@ -103,11 +103,12 @@ pub fn parse_address_list(
     let county_at = column(&COUNTY_COLUMNS);
     let lang_at = column(&LANG_COLUMNS);
     let counties = county_names(survey);
-    let county_codes: Vec<&str> = survey
+    // Each county as the list may write it: its code or its name.
+    let county_codes: Vec<String> = survey
         .strata
         .units
         .iter()
-        .map(|u| u.code.as_str())
+        .map(|u| format!("{} {}", u.code, u.name.zh))
         .collect();
 
     let mut problems = Vec::new();
@@ -155,7 +156,8 @@ pub fn parse_address_list(
             Some(code.clone())
         } else {
             problems.push(format!(
-                "{file}: line {line}: county: expected a county of survey {} ({}), found {county:?}",
+                "{file}: line {line}: county: expected a county of survey {}, by its code or \
+                 its name ({}), found {county:?}",
                 survey.id,
                 county_codes.join(", ")
             ));

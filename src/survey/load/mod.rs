@@ -277,7 +277,7 @@ const CODE_RULE: Said = Said {
     values: Vec::new(),
 };
 /// What a county's population must be: said alike of a 0 (checked here) and of a negative
-/// number or a fraction (refused by the file's types, `file::field_rule`).
+/// number or a fraction (refused by the file's types, `file::problem::field_rule`).
 pub(super) const POPULATION_RULE: Said = Said {
     key: "population",
     english: "a population: a whole number greater than 0",

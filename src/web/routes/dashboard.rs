@@ -269,6 +269,16 @@ pub async fn show(
                         .then(|| super::simulated::href(id, lang)),
                     "clearing": clearing,
                     "campaign": campaign_view(m, lang, &campaign),
+                    // Invitations go out from the server's command line: said where the
+                    // campaign would show, while residents may still be invited.
+                    "invite_howto": (!current.fieldwork_over()).then(|| m.format(
+                        lang,
+                        "fieldwork.invitations_howto",
+                        &[
+                            ("id", id),
+                            ("days", &crate::invitations::MIN_DAYS_BETWEEN_REMINDERS.to_string()),
+                        ],
+                    )),
                     "mail_retry": mail_retry,
                     "interviewers": super::interviewer_links::section(
                         &state, lang, &survey, &links, &signed_in.0,

@@ -117,10 +117,16 @@ on_both_backends! {
         assert!(open.body.contains(&format!("download=\"{EXAMPLE_ID}-qr.svg\"")));
         let image = app.get(&qr).await;
         assert!(image.status == 200 && image.body.starts_with("<?xml"), "the QR code is there: {}", image.status);
+        assert!(
+            open.body.contains(&format!("minyi invite {EXAMPLE_ID} list.csv")) && open.body.contains(&format!("minyi remind {EXAMPLE_ID}")),
+            "invitations by e-mail are a command away, and the dashboard says which: {}",
+            open.body
+        );
 
         app.catalog().transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).expect("close");
         let closed = get(&app, &path, &cookie).await;
         assert!(!closed.body.contains("发放问卷") && !closed.body.contains(&qr), "nothing to hand out once closed");
+        assert!(!closed.body.contains("minyi invite"), "nor anyone to invite");
     }
 
     async fn within_the_period_the_dashboard_says_how_far_through_it_is_and_marks_what_is_due(backend: Backend) {
