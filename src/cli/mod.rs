@@ -160,10 +160,11 @@ enum Command {
     #[command(subcommand)]
     Interviewer(InterviewerCommand),
     /// Mail a reminder, with a new link, to every invited address whose invitation is unused.
-    /// Refused within 3 days of the survey's last reminder round, unless --force
+    /// Refused within 3 days of the survey's last reminder round, and after 3 rounds, unless
+    /// --force
     Remind {
         id: String,
-        /// Remind now even if the last round was less than 3 days ago
+        /// Remind now even if the last round was less than 3 days ago, or was the third
         #[arg(long)]
         force: bool,
         /// Send even though the survey file's fieldwork_end has passed (the messages ask

@@ -47,6 +47,16 @@ pub enum InvitationError {
         again_on: NaiveDate,
     },
     #[error(
+        "survey {survey}: residents have had {rounds} rounds of reminders already (the last on \
+         {last_on}); more would pester those who chose not to answer, and add little. Pass \
+         --force to send another round all the same"
+    )]
+    RemindedEnough {
+        survey: String,
+        rounds: i32,
+        last_on: String,
+    },
+    #[error(
         "survey {survey}: nobody invited. Its earlier invitations' addresses were deleted when \
          it closed, so Minyi cannot tell whether an address on this list was invited then; a \
          resident who answered could get a new link and answer twice. Remove every address \
@@ -70,7 +80,12 @@ pub enum EarlierAddresses {
 /// nobody gets two reminders in a row.
 pub const MIN_DAYS_BETWEEN_REMINDERS: i64 = 3;
 
-/// Whether `remind` keeps `MIN_DAYS_BETWEEN_REMINDERS` after the last round.
+/// Reminder rounds a survey's invitations get before `remind` asks for `--force`: survey
+/// practice is two or three; each round after yields fewer answers and more complaints.
+pub const MAX_REMINDER_ROUNDS: i32 = 3;
+
+/// Whether `remind` keeps `MIN_DAYS_BETWEEN_REMINDERS` after the last round, and stops after
+/// `MAX_REMINDER_ROUNDS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Spacing {
     Kept,
@@ -160,7 +175,7 @@ pub fn invite_with(
 
 /// Queues a reminder to every unused invitation that has no message waiting, as one round,
 /// dated `today` (the survey's own date). Refused within `MIN_DAYS_BETWEEN_REMINDERS` of the
-/// last round unless the spacing is overridden.
+/// last round, and after `MAX_REMINDER_ROUNDS`, unless the spacing is overridden.
 pub fn remind(
     catalog: &Catalog,
     survey_id: &str,
@@ -172,6 +187,13 @@ pub fn remind(
     // Read in the round's own transaction: a round queued a moment ago by another process
     // holds this one back as well.
     let too_recent = |last: &ReminderRound| {
+        if spacing == Spacing::Kept && last.round >= MAX_REMINDER_ROUNDS {
+            return Some(InvitationError::RemindedEnough {
+                survey: survey_id.to_owned(),
+                rounds: last.round,
+                last_on: last.queued_on.clone(),
+            });
+        }
         // A date that does not parse was not written by Minyi; it does not hold a round back.
         let last_on = NaiveDate::parse_from_str(&last.queued_on, "%Y-%m-%d").ok()?;
         let again_on = last_on + chrono::Days::new(MIN_DAYS_BETWEEN_REMINDERS as u64);

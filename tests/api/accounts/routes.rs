@@ -296,26 +296,8 @@ on_both_backends! {
 /// The invitation link in the one message the mail worker wrote to the outbox (tests write mail
 /// as files).
 async fn invitation_link(app: &TestApp) -> String {
-    let outbox = app.db.dir.path().join("outbox");
-    let started = std::time::Instant::now();
-    loop {
-        let mail = std::fs::read_dir(&outbox)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .find(|path| path.extension().is_some_and(|x| x == "eml"))
-            .map(|path| std::fs::read(path).expect("a whole message"));
-        if let Some(mail) = mail {
-            return crate::mail::link_in(&crate::mail::read(&mail).text);
-        }
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "no invitation in {}",
-            outbox.display()
-        );
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let mail = crate::mail::eml_written(app, |_| true).await;
+    crate::mail::link_in(&crate::mail::read(mail.as_bytes()).text)
 }
 
 fn stored_responses(app: &TestApp) -> usize {

@@ -13,27 +13,7 @@ use crate::accounts::accounts;
 
 /// Waits for the mail server's worker to write a message to `to` (mail goes to files in tests).
 async fn mail_to(app: &TestApp, to: &str) -> String {
-    let outbox = app.db.dir.path().join("outbox");
-    let started = std::time::Instant::now();
-    loop {
-        let found = std::fs::read_dir(&outbox)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|path| path.extension().is_some_and(|x| x == "eml"))
-            .filter_map(|path| std::fs::read_to_string(path).ok())
-            .find(|text| text.contains(to));
-        if let Some(text) = found {
-            return text;
-        }
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "no message to {to} in {}",
-            outbox.display()
-        );
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    crate::mail::eml_written(app, |text| text.contains(to)).await
 }
 
 /// Presses the publish button with the box about `simulated` responses ticked.

@@ -341,7 +341,7 @@ on_both_backends! {
         assert_eq!(counts(&app), (3, 1));
     }
 
-    async fn a_second_round_of_reminders_waits_three_days_unless_forced(backend: Backend) {
+    async fn a_round_of_reminders_waits_three_days_after_the_last_and_a_fourth_is_refused_unless_forced(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
         invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("slow@example.org", None), ("slower@example.org", None)])).unwrap();
@@ -360,6 +360,7 @@ on_both_backends! {
         let after_three_days = remind(&app.catalog(), EXAMPLE_ID, day(25), Spacing::Kept).unwrap();
         smtp.wait_for(8).await;
         outbox_drained(&app).await;
+        let a_fourth = remind(&app.catalog(), EXAMPLE_ID, day(30), Spacing::Kept).unwrap_err();
         let received = smtp.received();
 
         assert!(matches!(too_soon, InvitationError::RemindedRecently { round: 1, .. }), "{too_soon:?}");
@@ -370,6 +371,8 @@ on_both_backends! {
         assert_eq!((forced.queued, forced.round), (2, Some(2)), "forced: the deadline is near");
         assert!(waiting_out.to_string().contains("on or after 2026-11-25"), "counted from the forced round: {waiting_out}");
         assert_eq!((after_three_days.queued, after_three_days.round), (2, Some(3)));
+        assert!(matches!(a_fourth, InvitationError::RemindedEnough { rounds: 3, .. }), "three rounds are enough, however long after: {a_fourth:?}");
+        assert!(a_fourth.to_string().contains("--force"), "and it says how to send one all the same: {a_fourth}");
         assert_eq!(received.len(), 8, "two invitations and three rounds of two reminders, nothing else");
         let rounds = storage::reminder_rounds(&mut Database::connect(app.db.url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap();
         let rounds: Vec<(i32, &str, i32)> = rounds.iter().map(|r| (r.round, r.queued_on.as_str(), r.reminders)).collect();

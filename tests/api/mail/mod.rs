@@ -24,6 +24,32 @@ pub async fn spawn_mail_app(backend: Backend, smtp: &SmtpServer) -> TestApp {
     .await
 }
 
+/// The first message the app (sending without an SMTP server) has written to its outbox folder
+/// as an `.eml` file that `matching` accepts, as raw text; waits for it, up to a minute.
+pub async fn eml_written(app: &TestApp, matching: impl Fn(&str) -> bool) -> String {
+    let outbox = app.db.dir.path().join("outbox");
+    let started = std::time::Instant::now();
+    loop {
+        let found = std::fs::read_dir(&outbox)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|path| path.extension().is_some_and(|x| x == "eml"))
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .find(|text| matching(text));
+        if let Some(text) = found {
+            return text;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "no such message in {}",
+            outbox.display()
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// A message as a mail client shows it.
 #[derive(Debug)]
 pub struct Received {
