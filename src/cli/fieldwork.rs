@@ -122,7 +122,7 @@ pub(super) fn remind(id: &str, force: bool, after_fieldwork: bool) -> anyhow::Re
     let unreachable = (report.unreachable > 0).then(|| {
         format!(
             "{} invitations not used yet lost their addresses when the survey was closed: no \
-             reminder can reach them, and the links they were sent no longer work",
+             reminder can reach them, and any link sent to them no longer works",
             report.unreachable
         )
     });

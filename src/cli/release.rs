@@ -33,8 +33,8 @@ pub(super) fn evaluate(
         ),
         (Figures::Released, None) => anyhow::bail!(
             "survey {id} has no released figures: too few of its responses can be released to \
-             weight them, so the figures of every stored response are the ones published (run \
-             it without --as-released)"
+             weight them, so its results are published from the figures of every stored \
+             response (run it without --as-released)"
         ),
     };
     // Said before the figures, not after a table that fills the screen: which figures these

@@ -283,7 +283,8 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
         }
         if mail.1 > 0 {
             println!(
-                "  once the mail server works, `minyi mail retry {}` sends them again",
+                "  once the mail server works, `minyi mail retry {}` sends them again (a refusal \
+                 of one address, such as 5.1.1 user unknown, fails the same way again)",
                 survey.record.id
             );
         }

@@ -108,7 +108,7 @@ pub fn parse_address_list(
         .strata
         .units
         .iter()
-        .map(|u| format!("{} {}", u.code, u.name.zh))
+        .map(|u| format!("{} / {} / {}", u.code, u.name.zh, u.name.en))
         .collect();
 
     let mut problems = Vec::new();
@@ -159,7 +159,7 @@ pub fn parse_address_list(
                 "{file}: line {line}: county: expected a county of survey {}, by its code or \
                  its name ({}), found {county:?}",
                 survey.id,
-                county_codes.join(", ")
+                county_codes.join("; ")
             ));
             ok = false;
             None

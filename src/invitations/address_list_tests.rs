@@ -81,7 +81,7 @@ fn every_problem_is_listed_by_line_with_what_was_expected() {
     );
     for expected in [
         "list.csv: line 2: email: expected an address such as name@example.org, found \"not-an-address\"",
-        "list.csv: line 3: county: expected a county of survey jiaxing-food-safety-2016, by its code or its name (nanhu 南湖区, xiuzhou 秀洲区,",
+        "list.csv: line 3: county: expected a county of survey jiaxing-food-safety-2016, by its code or its name (nanhu / 南湖区 / Nanhu District; xiuzhou / 秀洲区 / Xiuzhou District;",
         "found \"atlantis\"",
         "list.csv: line 4: lang: expected zh or en, found \"fr\"",
         "list.csv: line 5: email: A@example.org is already on line 3",

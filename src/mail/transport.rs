@@ -34,8 +34,8 @@ pub enum MailerError {
 #[derive(Debug, thiserror::Error)]
 #[error("{detail}")]
 pub struct SendError {
-    /// The server refused the message for good (a 5xx reply), or the message cannot be put to
-    /// it: do not retry.
+    /// The server refused the message for good (a 5xx reply), or cannot take its address (one
+    /// outside ASCII, without SMTPUTF8): do not retry.
     pub permanent: bool,
     /// What went wrong, in full; kept with the message (it may quote the address).
     pub detail: String,
@@ -89,14 +89,21 @@ impl Mailer {
                 })
             }
             Mailer::Smtp { transport, .. } => {
+                let outside_ascii = !message
+                    .envelope()
+                    .to()
+                    .iter()
+                    .all(|to: &lettre::Address| AsRef::<str>::as_ref(to).is_ascii());
                 transport
                     .send(message)
                     .await
                     .map(|_| ())
                     .map_err(|e| SendError {
-                        // A message the client cannot put to this server (an address outside
-                        // ASCII to a server without SMTPUTF8) fails the same way every time.
-                        permanent: e.is_permanent() || e.is_client(),
+                        // An address outside ASCII that the client cannot put to this server
+                        // (it offers no SMTPUTF8) fails the same way every time. Other client
+                        // errors (no STARTTLS, no usable login) are the server's settings, to
+                        // be mended while the messages wait.
+                        permanent: e.is_permanent() || (e.is_client() && outside_ascii),
                         detail: smtp_failure_detail(&e),
                         kind: smtp_failure_kind(&e),
                     })

@@ -200,12 +200,7 @@ pub fn failure_reasons(
     survey_id: &str,
     max_attempts: i32,
 ) -> Result<Vec<(String, i64)>, StorageError> {
-    let errors: Vec<Option<String>> = outbox::table
-        .select(outbox::last_error)
-        .filter(outbox::survey_id.eq(survey_id))
-        .filter(outbox::attempts.ge(max_attempts))
-        .load(conn)?;
-    Ok(counted(errors))
+    last_errors(conn, survey_id, max_attempts, true)
 }
 
 /// Why a survey's messages still waiting failed at their last try (they will be tried again):
@@ -216,12 +211,29 @@ pub fn retry_reasons(
     survey_id: &str,
     max_attempts: i32,
 ) -> Result<Vec<(String, i64)>, StorageError> {
-    let errors: Vec<Option<String>> = outbox::table
+    last_errors(conn, survey_id, max_attempts, false)
+}
+
+/// The last errors of a survey's messages given up on, or of those waiting after a failed try,
+/// counted.
+fn last_errors(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    max_attempts: i32,
+    given_up: bool,
+) -> Result<Vec<(String, i64)>, StorageError> {
+    let of_survey = outbox::table
         .select(outbox::last_error)
         .filter(outbox::survey_id.eq(survey_id))
-        .filter(outbox::attempts.lt(max_attempts))
-        .filter(outbox::last_error.is_not_null())
-        .load(conn)?;
+        .into_boxed();
+    let errors: Vec<Option<String>> = if given_up {
+        of_survey.filter(outbox::attempts.ge(max_attempts))
+    } else {
+        of_survey
+            .filter(outbox::attempts.lt(max_attempts))
+            .filter(outbox::last_error.is_not_null())
+    }
+    .load(conn)?;
     Ok(counted(errors))
 }
 

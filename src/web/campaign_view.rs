@@ -16,7 +16,7 @@ use crate::survey::Lang;
 fn reasons_without_addresses(reasons: &[(String, i64)]) -> Vec<(String, i64)> {
     let mut merged: Vec<(String, i64)> = Vec::new();
     for (reason, count) in reasons {
-        let reason = scrub(reason);
+        let reason = without_other_addresses(&scrub(reason));
         match merged.iter_mut().find(|(r, _)| *r == reason) {
             Some((_, n)) => *n += count,
             None => merged.push((reason, *count)),
@@ -24,6 +24,34 @@ fn reasons_without_addresses(reasons: &[(String, i64)]) -> Vec<(String, i64)> {
     }
     merged.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     merged
+}
+
+/// `text` with every word still holding an `@` (or a full-width `＠`) replaced by the address
+/// placeholder: `scrub` knows ASCII addresses only, and a server that takes SMTPUTF8 may quote
+/// 王芳@例子.中国 in its refusal. A word ends at a space or at the brackets, quotes and
+/// punctuation servers put around an address.
+fn without_other_addresses(text: &str) -> String {
+    let ends_word = |c: char| c.is_whitespace() || "<>()[]\"',;:".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.contains(['@', '＠']) {
+            out.push_str(Found::Email.placeholder());
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if ends_word(c) {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// A reason in runs of one language each, so that a screen reader says each in its own voice:
@@ -207,6 +235,35 @@ pub fn campaign_view(messages: &Messages, lang: Lang, status: &CampaignStatus) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_outside_ascii_in_a_servers_words_is_hidden_too() {
+        let reasons = [
+            (
+                "the SMTP server answered 550: 5.1.1 <王芳@例子.中国>: User unknown".to_owned(),
+                1,
+            ),
+            (
+                "the SMTP server answered 550: 5.1.1 <wang@例子.中国>: User unknown".to_owned(),
+                2,
+            ),
+            (
+                "the SMTP server answered 550: 5.1.1 <li.lei@example.org>: User unknown".to_owned(),
+                1,
+            ),
+        ];
+
+        let shown = reasons_without_addresses(&reasons);
+
+        assert_eq!(
+            shown,
+            [(
+                "the SMTP server answered 550: 5.1.1 <[邮箱]>: User unknown".to_owned(),
+                4
+            )],
+            "one reason, no address"
+        );
+    }
 
     #[test]
     fn a_reason_is_cut_into_runs_of_one_language_at_each_placeholder() {

@@ -130,7 +130,7 @@ on_both_backends! {
         let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await.body;
 
         assert!(
-            page.contains("邮件：1 封待发送，2 封发送失败，已停止重试。其中 1 封上次发送失败，将自动重试（最多 12 次，约 16 小时）。"),
+            page.contains("邮件：1 封待发送，2 封发送失败，已停止重试。待发送的邮件中有 1 封上次发送失败，将自动重试（最多 12 次，约 16 小时）。"),
             "the waiting message is not shown as merely slow: {page}"
         );
         assert!(page.contains("<summary>待发送邮件上次失败的原因（邮件服务器返回的原文，其中的邮箱地址已隐去）</summary>"), "{page}");
@@ -139,5 +139,29 @@ on_both_backends! {
         for address in ["unknown.wang@", "greylisted.li@", "王芳@"] {
             assert!(!page.contains(address), "no resident's address on the page: {address}");
         }
+    }
+}
+
+on_both_backends! {
+    async fn a_mail_server_that_will_not_take_the_settings_keeps_every_message_waiting(backend: Backend) {
+        // Minyi set to STARTTLS against a server that offers none: lettre's error is of the
+        // client, as an address outside ASCII is, but it is the settings', to be mended while
+        // the messages wait, not a reason to give them up.
+        let smtp = crate::mail::SmtpServer::start();
+        let mut transport = smtp.transport();
+        if let minyi::mail::TransportSettings::Smtp(settings) = &mut transport {
+            settings.security = minyi::mail::SmtpSecurity::StartTls;
+        }
+        let app = spawn_app_with_settings(backend, &repo_path("surveys"), move |s| {
+            s.mail.transport = transport;
+        })
+        .await;
+
+        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[("resident@example.org", None)])).unwrap();
+        let (given_up, retrying) = settled(&app, 0, 1).await;
+
+        assert!(given_up.is_empty());
+        assert!(retrying[0].0.contains("STARTTLS"), "the reason names what to mend: {retrying:?}");
+        assert!(smtp.received().is_empty());
     }
 }

@@ -118,7 +118,7 @@ on_both_backends! {
         let image = app.get(&qr).await;
         assert!(image.status == 200 && image.body.starts_with("<?xml"), "the QR code is there: {}", image.status);
         assert!(
-            open.body.contains(&format!("minyi invite {EXAMPLE_ID} list.csv")) && open.body.contains(&format!("minyi remind {EXAMPLE_ID}")),
+            open.body.contains(&format!("minyi invite {EXAMPLE_ID} --emails list.csv")) && open.body.contains(&format!("minyi remind {EXAMPLE_ID}")),
             "invitations by e-mail are a command away, and the dashboard says which: {}",
             open.body
         );
