@@ -119,6 +119,7 @@ pub(super) fn remind(id: &str, force: bool, after_fieldwork: bool) -> anyhow::Re
         Spacing::Kept
     };
     let report = crate::invitations::remind(&catalog, id, today, spacing)?;
+    // Invitations a close left without an address are said apart: no reminder reaches them.
     let unreachable = (report.unreachable > 0).then(|| {
         format!(
             "{} invitations not used yet lost their addresses when the survey was closed: no \
@@ -127,16 +128,16 @@ pub(super) fn remind(id: &str, force: bool, after_fieldwork: bool) -> anyhow::Re
         )
     });
     let Some(round) = report.round else {
-        match unreachable {
-            Some(unreachable) => println!(
-                "survey {id}: no reminders queued: every other invitation is used, or still \
-                 has a message waiting to be sent; {unreachable}"
-            ),
-            None => println!(
-                "survey {id}: no reminders queued: every invitation is used, or still has a \
-                 message waiting to be sent"
-            ),
-        }
+        let others = if unreachable.is_some() {
+            "every other"
+        } else {
+            "every"
+        };
+        println!(
+            "survey {id}: no reminders queued: {others} invitation is used, or still has a \
+             message waiting to be sent{}",
+            unreachable.map_or(String::new(), |u| format!("; {u}"))
+        );
         return Ok(());
     };
     if let Some(unreachable) = unreachable {

@@ -273,10 +273,15 @@ pub async fn show(
                     // campaign would show, while residents may still be invited.
                     "invite_howto": (!current.fieldwork_over()).then(|| m.format(
                         lang,
-                        "fieldwork.invitations_howto",
+                        if campaign.uptake.is_some() {
+                            "fieldwork.invitations_howto_more"
+                        } else {
+                            "fieldwork.invitations_howto"
+                        },
                         &[
                             ("id", id),
                             ("days", &crate::invitations::MIN_DAYS_BETWEEN_REMINDERS.to_string()),
+                            ("rounds", &crate::invitations::MAX_REMINDER_ROUNDS.to_string()),
                         ],
                     )),
                     "mail_retry": mail_retry,

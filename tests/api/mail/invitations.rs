@@ -146,6 +146,7 @@ on_both_backends! {
         assert!(section.find("南湖区") < section.find("海盐县"), "counties in the survey file's order");
         assert!(!section.contains("邮件："), "no mail waiting or failed, none said");
         assert!(section.contains(&format!("minyi remind {EXAMPLE_ID}")), "how to remind those who have not answered: {section}");
+        assert!(section.contains("最多 3 轮") && !section.contains("邀请发出后"), "the how-to follows the campaign under way: {section}");
 
         // Closing forgets the addresses, not the counts: the result set gives them.
         crate::resultset::closed_with_responses(&app, 1400);
