@@ -81,14 +81,24 @@ pub(super) fn invite(
     use crate::invitations::EarlierAddresses;
     let catalog = catalog()?;
     let survey = catalog.require(id)?;
-    let addresses = crate::invitations::read_address_list(emails, &survey.definition)?;
-    answer_by_date_not_passed(&survey.definition, "invitations", after_fieldwork)?;
+    // Both refusals at once: a list mended first and then refused for its date costs a run.
+    let date = answer_by_date_not_passed(&survey.definition, "invitations", after_fieldwork);
+    let addresses = match (
+        crate::invitations::read_address_list(emails, &survey.definition),
+        date,
+    ) {
+        (Ok(addresses), Ok(())) => addresses,
+        (Ok(_), Err(date)) => return Err(date),
+        (Err(list), Ok(())) => return Err(list.into()),
+        (Err(list), Err(date)) => anyhow::bail!("{list}\n\n{date}"),
+    };
     let earlier = if only_new_addresses {
         EarlierAddresses::ListHasNoneOfThem
     } else {
         EarlierAddresses::MustBeKnown
     };
-    let report = crate::invitations::invite_with(&catalog, id, &addresses, earlier)?;
+    let today = survey.definition.local_date(chrono::Utc::now());
+    let report = crate::invitations::invite_with(&catalog, id, &addresses, today, earlier)?;
     print!(
         "survey {id}: invitations created: {}; addresses invited earlier, not invited again: {}",
         report.created, report.already_invited
@@ -127,21 +137,38 @@ pub(super) fn remind(id: &str, force: bool, after_fieldwork: bool) -> anyhow::Re
             report.unreachable
         )
     });
-    let Some(round) = report.round else {
-        let others = if unreachable.is_some() {
-            "every other"
+    // So are those invited too lately to be written to again.
+    let lately = (report.invited_lately > 0).then(|| {
+        let since = if force {
+            "today".to_owned()
         } else {
+            format!(
+                "less than {} days ago",
+                crate::invitations::MIN_DAYS_BETWEEN_REMINDERS
+            )
+        };
+        format!(
+            "{} invitations not used yet were made {since}: they get no reminder in this \
+             round, so as not to follow their invitation at once",
+            report.invited_lately
+        )
+    });
+    let notes: Vec<String> = [unreachable, lately].into_iter().flatten().collect();
+    let Some(round) = report.round else {
+        let others = if notes.is_empty() {
             "every"
+        } else {
+            "every other"
         };
         println!(
             "survey {id}: no reminders queued: {others} invitation is used, or still has a \
              message waiting to be sent{}",
-            unreachable.map_or(String::new(), |u| format!("; {u}"))
+            notes.iter().map(|n| format!("; {n}")).collect::<String>()
         );
         return Ok(());
     };
-    if let Some(unreachable) = unreachable {
-        println!("note: {unreachable}");
+    for note in notes {
+        println!("note: {note}");
     }
     let previous = report.previous.map_or(String::new(), |last| {
         format!(" (round {} was on {})", last.round, last.queued_on)

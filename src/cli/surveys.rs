@@ -225,6 +225,7 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
             "invitations": {
                 "all": invitations.0,
                 "unused": invitations.1,
+                "unused_without_address": campaign.unreachable,
                 "by_stratum": campaign.uptake.iter().flat_map(|u| &u.counties).map(|c| serde_json::json!({
                     "stratum": c.code, "invited": c.invited, "answered": c.answered,
                 })).collect::<Vec<_>>(),
@@ -261,8 +262,12 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
         println!("version  {}", survey.record.current_version);
         println!("responses {total}");
         if invitations.0 > 0 || mail != (0, 0) {
+            let unreachable = match campaign.unreachable {
+                0 => String::new(),
+                n => format!(", {n} of them without address or link since a close"),
+            };
             println!(
-                "invitations {} ({} unused); mail waiting {}, failed {}",
+                "invitations {} ({} unused{unreachable}); mail waiting {}, failed {}",
                 invitations.0, invitations.1, mail.0, mail.1
             );
         }

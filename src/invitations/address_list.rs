@@ -143,6 +143,12 @@ pub fn parse_address_list(
                 "{file}: line {line}: email: expected an address such as name@example.org, found {email:?}"
             ));
             ok = false;
+        } else if !has_internet_domain(email) {
+            problems.push(format!(
+                "{file}: line {line}: email: expected an address whose domain has a dot, such \
+                 as name@example.org or name@qq.com, found {email:?} (a part missing?)"
+            ));
+            ok = false;
         } else if let Some(first) = seen.insert(email.to_lowercase(), line) {
             problems.push(format!(
                 "{file}: line {line}: email: {email} is already on line {first}; invite each address once"
@@ -193,6 +199,14 @@ pub fn parse_address_list(
         });
     }
     Ok(list)
+}
+
+/// Whether an address lettre takes could reach a resident over the Internet: its domain has a
+/// dot (`a@b` or `wang@qq` is valid syntax, and a typo in a sampling frame), or is a bracketed
+/// IP literal.
+fn has_internet_domain(email: &str) -> bool {
+    let domain = email.rsplit_once('@').map_or("", |(_, domain)| domain);
+    domain.starts_with('[') || domain.contains('.')
 }
 
 /// Every way a county may be written: its code, its Chinese name, its English name, each

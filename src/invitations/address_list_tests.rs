@@ -91,6 +91,22 @@ fn every_problem_is_listed_by_line_with_what_was_expected() {
 }
 
 #[test]
+fn an_address_without_a_dot_in_its_domain_is_taken_for_a_typo() {
+    let message = problems("email\nwang@qq\nli@b\n");
+    for line in [2, 3] {
+        assert!(
+            message.contains(&format!(
+                "line {line}: email: expected an address whose domain has a dot"
+            )),
+            "{message}"
+        );
+    }
+    let list = parse("email\nwang@qq.com\nzhao@mail.example.org\nli@[192.0.2.1]\n")
+        .expect("Internet domains");
+    assert_eq!(list.len(), 3);
+}
+
+#[test]
 fn a_file_without_an_email_column_says_how_to_name_the_columns() {
     let message = problems("address\nx@example.org\n");
     assert!(message.contains("\"email\""), "{message}");

@@ -49,12 +49,15 @@ pub enum InvitationError {
     #[error(
         "survey {survey}: residents have had {rounds} rounds of reminders already (the last on \
          {last_on}); more would pester those who chose not to answer, and add little. Pass \
-         --force to send another round all the same"
+         --force to send another round all the same: it would reach {reachable} invitations \
+         not used yet"
     )]
     RemindedEnough {
         survey: String,
         rounds: i32,
         last_on: String,
+        /// Invitations another round would write to.
+        reachable: usize,
     },
     #[error(
         "survey {survey}: nobody invited. Its earlier invitations' addresses were deleted when \
@@ -84,13 +87,25 @@ pub const MIN_DAYS_BETWEEN_REMINDERS: i64 = 3;
 /// practice is two or three; each round after yields fewer answers and more complaints.
 pub const MAX_REMINDER_ROUNDS: i32 = 3;
 
-/// Whether `remind` keeps `MIN_DAYS_BETWEEN_REMINDERS` after the last round, and stops after
-/// `MAX_REMINDER_ROUNDS`.
+/// Whether `remind` keeps `MIN_DAYS_BETWEEN_REMINDERS` after the last round and after each
+/// invitation, and stops after `MAX_REMINDER_ROUNDS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Spacing {
     Kept,
-    /// The publisher asked for it (`minyi remind --force`): the deadline is near, say.
+    /// The publisher asked for it (`minyi remind --force`): the deadline is near, say. Still no
+    /// reminder on the day of the invitation itself.
     Overridden,
+}
+
+impl Spacing {
+    /// The last day an invitation may have been made on to be reminded `today`.
+    fn invited_by(self, today: NaiveDate) -> NaiveDate {
+        let days = match self {
+            Spacing::Kept => MIN_DAYS_BETWEEN_REMINDERS as u64,
+            Spacing::Overridden => 1,
+        };
+        today - chrono::Days::new(days)
+    }
 }
 
 /// What `remind` did.
@@ -105,6 +120,9 @@ pub struct ReminderReport {
     /// Unused invitations no reminder can reach: a close deleted their addresses (and their
     /// links) before the survey was opened again.
     pub unreachable: i64,
+    /// Unused invitations left out as made too lately (within `MIN_DAYS_BETWEEN_REMINDERS`, or
+    /// today when forced): their turn comes in a later round.
+    pub invited_lately: usize,
 }
 
 /// What `invite` did.
@@ -115,14 +133,21 @@ pub struct CampaignReport {
     pub already_invited: usize,
 }
 
-/// Creates an invitation for every address not invited to the survey yet, and queues its
-/// message, in one transaction.
+/// Creates an invitation for every address not invited to the survey yet, dated `today` (the
+/// survey's own date), and queues its message, in one transaction.
 pub fn invite(
     catalog: &Catalog,
     survey_id: &str,
     addresses: &[InvitedAddress],
+    today: NaiveDate,
 ) -> Result<CampaignReport, InvitationError> {
-    invite_with(catalog, survey_id, addresses, EarlierAddresses::MustBeKnown)
+    invite_with(
+        catalog,
+        survey_id,
+        addresses,
+        today,
+        EarlierAddresses::MustBeKnown,
+    )
 }
 
 /// [`invite`], saying what to do when earlier invitations' addresses are gone.
@@ -130,6 +155,7 @@ pub fn invite_with(
     catalog: &Catalog,
     survey_id: &str,
     addresses: &[InvitedAddress],
+    today: NaiveDate,
     earlier: EarlierAddresses,
 ) -> Result<CampaignReport, InvitationError> {
     require_open(catalog, survey_id)?;
@@ -159,6 +185,7 @@ pub fn invite_with(
                 email: Some(a.email.clone()),
                 stratum: a.stratum.clone(),
                 lang: lang_column(a.lang).to_owned(),
+                invited_on: date_column(today),
             };
             (invitation, mail)
         })
@@ -173,9 +200,11 @@ pub fn invite_with(
     })
 }
 
-/// Queues a reminder to every unused invitation that has no message waiting, as one round,
-/// dated `today` (the survey's own date). Refused within `MIN_DAYS_BETWEEN_REMINDERS` of the
-/// last round, and after `MAX_REMINDER_ROUNDS`, unless the spacing is overridden.
+/// Queues a reminder to every unused invitation that has no message waiting and was made at
+/// least `MIN_DAYS_BETWEEN_REMINDERS` before, as one round, dated `today` (the survey's own
+/// date). Refused within `MIN_DAYS_BETWEEN_REMINDERS` of the last round, and after
+/// `MAX_REMINDER_ROUNDS` while some could be reached, unless the spacing is overridden (which
+/// still leaves out invitations made `today`).
 pub fn remind(
     catalog: &Catalog,
     survey_id: &str,
@@ -186,12 +215,13 @@ pub fn remind(
     let mut conn = catalog.database().conn()?;
     // Read in the round's own transaction: a round queued a moment ago by another process
     // holds this one back as well.
-    let too_recent = |last: &ReminderRound| {
-        if spacing == Spacing::Kept && last.round >= MAX_REMINDER_ROUNDS {
+    let too_recent = |last: &ReminderRound, reachable: usize| {
+        if spacing == Spacing::Kept && last.round >= MAX_REMINDER_ROUNDS && reachable > 0 {
             return Some(InvitationError::RemindedEnough {
                 survey: survey_id.to_owned(),
                 rounds: last.round,
                 last_on: last.queued_on.clone(),
+                reachable,
             });
         }
         // A date that does not parse was not written by Minyi; it does not hold a round back.
@@ -208,17 +238,29 @@ pub fn remind(
         let lang = Lang::from_code(&lang).unwrap_or_default();
         mail(survey_id, MailKind::Reminder, &email, Some(&id), lang)
     };
-    let queued_on = today.format("%Y-%m-%d").to_string();
-    match storage::queue_reminder_round(&mut conn, survey_id, &queued_on, too_recent, reminder)? {
+    let outcome = storage::queue_reminder_round(
+        &mut conn,
+        survey_id,
+        &date_column(today),
+        &date_column(spacing.invited_by(today)),
+        too_recent,
+        reminder,
+    )?;
+    match outcome {
         IfOpen::NotOpen(state) => Err(not_open(survey_id, state)),
         IfOpen::Written(RoundOutcome::HeldBack(too_recent)) => Err(too_recent),
-        IfOpen::Written(RoundOutcome::Queued { previous, round }) => Ok(ReminderReport {
+        IfOpen::Written(RoundOutcome::Queued {
+            previous,
+            round,
+            invited_lately,
+        }) => Ok(ReminderReport {
             queued: round
                 .as_ref()
                 .map_or(0, |r| usize::try_from(r.reminders).unwrap_or(0)),
             round: round.map(|r| r.round),
             previous,
             unreachable: storage::unused_without_address(&mut conn, survey_id)?,
+            invited_lately,
         }),
     }
 }
@@ -239,6 +281,9 @@ pub struct CampaignStatus {
     /// same form; their count is part of `mail_waiting`.
     pub retry_reasons: Vec<(String, i64)>,
     pub reminder_rounds: Vec<ReminderRound>,
+    /// Unused invitations whose address a close deleted (counted among the unused of
+    /// `uptake`): neither a reminder nor their links reach them any more.
+    pub unreachable: i64,
 }
 
 /// Where survey `survey_id`'s invitation campaign stands. Closing deletes the invitations and
@@ -260,6 +305,7 @@ pub fn campaign_status(
         failure_reasons: storage::failure_reasons(&mut conn, survey_id, max)?,
         retry_reasons: storage::retry_reasons(&mut conn, survey_id, max)?,
         reminder_rounds: storage::reminder_rounds(&mut conn, survey_id)?,
+        unreachable: storage::unused_without_address(&mut conn, survey_id)?,
     })
 }
 
@@ -350,6 +396,11 @@ pub fn lang_column(lang: Lang) -> &'static str {
         Lang::Zh => "zh",
         Lang::En => "en",
     }
+}
+
+/// How a survey date is stored: `YYYY-MM-DD`, which orders as text.
+fn date_column(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
 }
 
 fn random_id() -> String {

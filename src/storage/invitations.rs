@@ -26,6 +26,8 @@ pub struct NewInvitation {
     pub email: Option<String>,
     pub stratum: Option<String>,
     pub lang: String,
+    /// The survey's date when it was made, `YYYY-MM-DD` (reminders wait for it).
+    pub invited_on: String,
 }
 
 /// What a link leads to.
@@ -168,21 +170,34 @@ pub fn unused_without_address(
         .get_result(conn)?)
 }
 
-/// Unused invitations of a survey that still have an address and no message waiting: whom a
-/// reminder goes to. `(invitation id, address, language)`.
+/// An unused invitation that still has an address and no message waiting: whom a reminder may
+/// go to.
+struct Remindable {
+    id: String,
+    email: String,
+    lang: String,
+    /// The survey's date when it was created (`None` for those made before it was recorded).
+    invited_on: Option<String>,
+}
+
 fn unused_without_pending_mail(
     conn: &mut DbConnection,
     survey_id: &str,
-) -> Result<Vec<(String, String, String)>, diesel::result::Error> {
+) -> Result<Vec<Remindable>, diesel::result::Error> {
     let pending = outbox::table
         .select(outbox::invitation_id.assume_not_null())
         .filter(outbox::survey_id.eq(survey_id))
         .filter(outbox::invitation_id.is_not_null());
-    let rows: Vec<(String, Option<String>, String)> = invitations::table
+    let rows: Vec<(String, Option<String>, String, Option<String>)> = invitations::table
         .inner_join(
             unused_invitations::table.on(unused_invitations::invitation_id.eq(invitations::id)),
         )
-        .select((invitations::id, invitations::email, invitations::lang))
+        .select((
+            invitations::id,
+            invitations::email,
+            invitations::lang,
+            invitations::invited_on,
+        ))
         .filter(invitations::survey_id.eq(survey_id))
         .filter(invitations::email.is_not_null())
         .filter(invitations::id.ne_all(pending))
@@ -190,7 +205,14 @@ fn unused_without_pending_mail(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, email, lang)| email.map(|e| (id, e, lang)))
+        .filter_map(|(id, email, lang, invited_on)| {
+            email.map(|email| Remindable {
+                id,
+                email,
+                lang,
+                invited_on,
+            })
+        })
         .collect())
 }
 
@@ -225,25 +247,28 @@ pub enum RoundOutcome<R> {
     /// `hold_back` gave this reason against the survey's last round: nothing was queued.
     HeldBack(R),
     /// The round (`None` when no one was left to remind, which is not a round), after the
-    /// survey's last.
+    /// survey's last, and how many were left out as invited after `invited_by`.
     Queued {
         previous: Option<ReminderRound>,
         round: Option<ReminderRound>,
+        invited_lately: usize,
     },
 }
 
 /// Queues a round of reminders, `reminder(invitation id, address, language)` each, to every
-/// unused invitation that still has an address and no message waiting, and records the round,
-/// unless `hold_back` gives a reason against the survey's last round (too recent, say). All in
-/// one transaction, if the survey is still open when it runs (as `create_invitations`), so that
-/// neither a close nor another round can come between the last round read, the addresses read
-/// and their messages queued. Nothing is recorded for an empty round. The round's number
-/// follows the survey's last.
+/// unused invitation that still has an address, no message waiting, and was invited on or before
+/// `invited_by` (a survey date, `YYYY-MM-DD`), and records the round, unless `hold_back` gives a
+/// reason against the survey's last round and the number of invitations this round would reach
+/// (too recent, say). All in one transaction, if the survey is still open when it runs (as
+/// `create_invitations`), so that neither a close nor another round can come between the last
+/// round read, the addresses read and their messages queued. Nothing is recorded for an empty
+/// round. The round's number follows the survey's last.
 pub fn queue_reminder_round<R>(
     conn: &mut DbConnection,
     survey_id: &str,
     queued_on: &str,
-    hold_back: impl FnOnce(&ReminderRound) -> Option<R>,
+    invited_by: &str,
+    hold_back: impl FnOnce(&ReminderRound, usize) -> Option<R>,
     reminder: impl Fn(String, String, String) -> NewMail,
 ) -> Result<IfOpen<RoundOutcome<R>>, StorageError> {
     conn.transaction(|conn| {
@@ -252,17 +277,24 @@ pub fn queue_reminder_round<R>(
             return Ok(IfOpen::NotOpen(state));
         }
         let previous = reminder_rounds(conn, survey_id)?.pop();
-        if let Some(reason) = previous.as_ref().and_then(hold_back) {
+        // ISO dates compare as text.
+        let (due, lately): (Vec<Remindable>, Vec<Remindable>) =
+            unused_without_pending_mail(conn, survey_id)?
+                .into_iter()
+                .partition(|r| r.invited_on.as_deref().is_none_or(|on| on <= invited_by));
+        if let Some(reason) = previous.as_ref().and_then(|p| hold_back(p, due.len())) {
             return Ok(IfOpen::Written(RoundOutcome::HeldBack(reason)));
         }
-        let mails: Vec<NewMail> = unused_without_pending_mail(conn, survey_id)?
+        let invited_lately = lately.len();
+        let mails: Vec<NewMail> = due
             .into_iter()
-            .map(|(id, email, lang)| reminder(id, email, lang))
+            .map(|r| reminder(r.id, r.email, r.lang))
             .collect();
         if mails.is_empty() {
             return Ok(IfOpen::Written(RoundOutcome::Queued {
                 previous,
                 round: None,
+                invited_lately,
             }));
         }
         super::outbox::enqueue(conn, &mails)?;
@@ -282,6 +314,7 @@ pub fn queue_reminder_round<R>(
         Ok(IfOpen::Written(RoundOutcome::Queued {
             previous,
             round: Some(round),
+            invited_lately,
         }))
     })
 }
@@ -435,7 +468,10 @@ pub fn forget_invitation_addresses(
                 .filter(invitations::survey_id.eq(survey_id))
                 .filter(invitations::email.is_not_null()),
         )
-        .set(invitations::email.eq(None::<String>))
+        .set((
+            invitations::email.eq(None::<String>),
+            invitations::invited_on.eq(None::<String>),
+        ))
         .execute(conn)?;
         diesel::delete(
             outbox::table

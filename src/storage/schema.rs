@@ -159,6 +159,7 @@ diesel::table! {
         email -> Nullable<Text>,
         stratum -> Nullable<Text>,
         lang -> Text,
+        invited_on -> Nullable<Text>,
     }
 }
 

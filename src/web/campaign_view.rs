@@ -223,9 +223,17 @@ pub fn campaign_view(messages: &Messages, lang: Lang, status: &CampaignStatus) -
     .into_iter()
     .flatten()
     .collect();
+    let unreachable = (status.unreachable > 0).then(|| {
+        messages.format(
+            lang,
+            "fieldwork.invitations_unreachable",
+            &[("count", &status.unreachable.to_string())],
+        )
+    });
     Some(json!({
         "counties": status.uptake.iter().flat_map(|u| &u.counties).map(row).collect::<Vec<_>>(),
         "total": status.uptake.as_ref().map(|u| row(&u.total)),
+        "unreachable": unreachable,
         "mail": mail,
         "reasons": reason_lists,
         "reminders": reminders,

@@ -264,7 +264,7 @@ on_both_backends! {
         let admin = sign_in(&app, "admin@example.org", &password).await;
         // A live interviewer link, and a live invitation (its link read from the mail file).
         let interviewer = minyi::interviewers::issue(&app.catalog(), EXAMPLE_ID, "A07", None, "test").expect("issued").token;
-        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[("resident@example.org", None)])).expect("invited");
+        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[("resident@example.org", None)]), crate::mail::invited_on()).expect("invited");
         let invitation = invitation_link(&app).await;
         let audited_before = minyi::audit::recent(app.catalog().database(), 1000).expect("audit").len();
         let stored_before = stored_responses(&app);

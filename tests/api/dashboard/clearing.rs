@@ -37,7 +37,7 @@ on_both_backends! {
     async fn a_clearing_the_close_could_not_finish_is_shown_and_retried_from_the_dashboard(backend: Backend) {
         let app = spawn_app(backend).await;
         let address = "left.behind@example.org";
-        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[(address, None)])).unwrap();
+        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[(address, None)]), crate::mail::invited_on()).unwrap();
         let publisher = signed_in(&app, "publisher@example.org", Role::Publisher).await;
         let before = get(&app, DASHBOARD, &publisher).await;
         assert!(!before.body.contains("not yet cleared"), "an open survey owes nothing");

@@ -107,7 +107,7 @@ on_both_backends! {
             ("王芳@例子.中国", None),
         ]);
 
-        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &list).unwrap();
+        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &list, crate::mail::invited_on()).unwrap();
         smtp.wait_for(1).await;
         let (given_up, retrying) = settled(&app, 2, 1).await;
 
@@ -157,11 +157,30 @@ on_both_backends! {
         })
         .await;
 
-        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[("resident@example.org", None)])).unwrap();
+        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[("resident@example.org", None)]), crate::mail::invited_on()).unwrap();
         let (given_up, retrying) = settled(&app, 0, 1).await;
 
         assert!(given_up.is_empty());
         assert!(retrying[0].0.contains("STARTTLS"), "the reason names what to mend: {retrying:?}");
         assert!(smtp.received().is_empty());
+    }
+
+    async fn after_a_close_and_a_reopen_the_invitations_that_lost_their_address_are_counted(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let catalog = app.catalog();
+        let list = crate::mail::addresses(&[("wang@example.org", Some("nanhu")), ("zhao@example.org", None)]);
+        minyi::invitations::invite(&catalog, EXAMPLE_ID, &list, crate::mail::invited_on()).unwrap();
+        catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
+        catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Open).unwrap();
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+
+        let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await.body;
+        let english = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), &cookie).await.body;
+
+        assert!(
+            page.contains("其中 2 份未使用的邀请在调查结束时删除了邮箱地址和链接：提醒发不到，链接也已失效"),
+            "the unused count alone would promise reminders: {page}"
+        );
+        assert!(english.contains("2 of the unused invitations lost their address and link when the survey was closed"), "{english}");
     }
 }

@@ -85,6 +85,7 @@ fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused
         serde_json::json!({
             "all": 2,
             "unused": 2,
+            "unused_without_address": 0,
             "by_stratum": [
                 { "stratum": "nanhu", "invited": 1, "answered": 0 },
                 { "stratum": "haiyan", "invited": 1, "answered": 0 },
@@ -184,22 +185,31 @@ fn a_bad_address_list_is_refused_whole_with_every_line_to_fix() {
         "email,county\nok@example.org,nanhu\nwang at example.org,nanhu\nli@example.org,嘉兴\n",
     )
     .unwrap();
+    let list = list.to_str().unwrap();
 
     let (ok, out) = minyi(
         &db,
-        &[
-            "invite",
-            EXAMPLE_ID,
-            "--emails",
-            list.to_str().unwrap(),
-            "--after-fieldwork",
-        ],
+        &["invite", EXAMPLE_ID, "--emails", list, "--after-fieldwork"],
     );
+    // Without --after-fieldwork the date is refused too, in the same run: the operator does
+    // not mend the list only to be stopped by the date next.
+    let (both_ok, both) = minyi(&db, &["invite", EXAMPLE_ID, "--emails", list]);
     let (_, status) = minyi(&db, &["survey", "status", EXAMPLE_ID, "--json"]);
 
     assert!(!ok);
     assert!(out.contains("frame.csv: line 3: email"), "{out}");
     assert!(out.contains("frame.csv: line 4: county"), "{out}");
+    assert!(
+        !out.contains("which has passed"),
+        "the date was allowed: {out}"
+    );
+    assert!(!both_ok);
+    assert!(
+        both.contains("frame.csv: line 3: email")
+            && both.contains("frame.csv: line 4: county")
+            && both.contains("answer by 2016-11-30, which has passed"),
+        "every problem at once: {both}"
+    );
     assert!(
         status.contains("\"all\":0"),
         "nobody is invited from a file with problems: {status}"

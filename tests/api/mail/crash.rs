@@ -43,7 +43,7 @@ fn campaign_killed_at(backend: Backend, hold: Hold) -> (usize, Vec<Received>, Ve
         .map(|n| format!("resident{n}@example.org"))
         .collect();
     let list: Vec<(&str, Option<&str>)> = invited.iter().map(|a| (a.as_str(), None)).collect();
-    invite(&catalog, EXAMPLE_ID, &addresses(&list)).unwrap();
+    invite(&catalog, EXAMPLE_ID, &addresses(&list), invited_on()).unwrap();
 
     let mut first = serve(&db, &smtp);
     smtp.wait_until("the fourth message to be held", SmtpServer::is_holding);

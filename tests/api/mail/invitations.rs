@@ -48,7 +48,7 @@ on_both_backends! {
         let app = spawn_mail_app(backend, &smtp).await;
         let title = example_survey().title.zh;
 
-        let report = invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("resident@example.org", Some("haiyan"))])).unwrap();
+        let report = invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("resident@example.org", Some("haiyan"))]), invited_on()).unwrap();
         let raw = smtp.wait_for(1).await;
 
         assert_eq!(report.created, 1);
@@ -62,7 +62,7 @@ on_both_backends! {
         assert!((-300..300).contains(&age), "dated now: {age} s off");
         let link = link_in(&mail.text);
         assert!(mail.text.contains(&title) && mail.text.contains("只能提交一次"), "text body:\n{}", mail.text);
-        let answer_by = format!("请在 {} 之前填写", example_survey().fieldwork_end);
+        let answer_by = format!("请在 {} 当天或之前填写", example_survey().fieldwork_end);
         assert!(mail.text.contains(&answer_by) && mail.html.contains(&answer_by), "dated: by when to answer");
         let contact = format!("如需了解或核实这项调查，请联系：{}", example_survey().contact.expect("the example names its contact").zh);
         assert!(mail.text.contains(&contact) && mail.html.contains(&contact), "says whom to ask:\n{}", mail.text);
@@ -121,7 +121,7 @@ on_both_backends! {
             ("n1@example.org", Some("nanhu")),
             ("x1@example.org", None),
         ];
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&list)).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&list), invited_on()).unwrap();
         let mails: Vec<Received> = smtp.wait_for(5).await.iter().map(|raw| read(raw)).collect();
         let link_to = |to: &str| link_in(&mails.iter().find(|m| m.to == to).expect("mailed").text);
         for to in ["h1@example.org", "h3@example.org"] {
@@ -173,7 +173,7 @@ on_both_backends! {
         let app = spawn_mail_app(backend, &smtp).await;
         let emails: Vec<String> = (0..30).map(|n| format!("resident{n}@example.org")).collect();
         let list: Vec<(&str, Option<&str>)> = emails.iter().map(|e| (e.as_str(), Some("jiashan"))).collect();
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&list)).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&list), invited_on()).unwrap();
         for raw in smtp.wait_for(30).await.iter().take(3) {
             let answered = answer(&app, &link_in(&read(raw).text), "jiashan").await;
             assert_eq!(answered.status, 303, "{}", answered.body);
@@ -195,7 +195,7 @@ on_both_backends! {
         let app = spawn_mail_app(backend, &smtp).await;
         let emails: Vec<String> = (0..29).map(|n| format!("resident{n}@example.org")).collect();
         let list: Vec<(&str, Option<&str>)> = emails.iter().map(|e| (e.as_str(), None)).collect();
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&list)).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&list), invited_on()).unwrap();
         crate::resultset::closed_with_responses(&app, 1400);
         minyi::publishing::publish(&app.catalog(), EXAMPLE_ID).expect("publish");
 
@@ -210,7 +210,7 @@ on_both_backends! {
     async fn a_double_tap_on_an_invitation_form_stores_one_response_and_thanks_twice(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("tap@example.org", None)])).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("tap@example.org", None)]), invited_on()).unwrap();
         let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
         let form = app.get(&link).await;
         let fields = with_token(valid_fields(&example_survey(), "pinghu"), &token_in(&form.body));
@@ -233,7 +233,7 @@ on_both_backends! {
     async fn an_invitation_form_sent_while_its_link_cannot_be_read_comes_back_to_be_sent_again(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("patient@example.org", None)])).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("patient@example.org", None)]), invited_on()).unwrap();
         let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
         let path = link.split('?').next().unwrap().to_owned();
         let form = app.get(&link).await;
@@ -264,7 +264,7 @@ on_both_backends! {
         // Both post from 127.0.0.1, as two phones behind a carrier's shared address do.
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("a@example.org", None), ("b@example.org", None)])).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("a@example.org", None), ("b@example.org", None)]), invited_on()).unwrap();
         let links: Vec<String> = smtp.wait_for(2).await.iter().map(|raw| link_in(&read(raw).text)).collect();
 
         for (link, county) in links.iter().zip(["nanhu", "haiyan"]) {
@@ -289,7 +289,7 @@ on_both_backends! {
     async fn two_forms_racing_on_one_invitation_store_one_response(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("race@example.org", None)])).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("race@example.org", None)]), invited_on()).unwrap();
         let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
         let survey = example_survey();
         let phone = with_token(valid_fields(&survey, "nanhu"), &token_in(&app.get(&link).await.body));
@@ -306,9 +306,9 @@ on_both_backends! {
 
     async fn an_address_invited_before_is_not_invited_again_whatever_its_case(backend: Backend) {
         let app = spawn_app(backend).await;
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("wang.fang@example.org", None)])).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("wang.fang@example.org", None)]), invited_on()).unwrap();
 
-        let again = invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("Wang.Fang@Example.ORG", None)])).unwrap();
+        let again = invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("Wang.Fang@Example.ORG", None)]), invited_on()).unwrap();
 
         assert_eq!((again.created, again.already_invited), (0, 1), "the same resident: no second link");
     }
@@ -317,7 +317,7 @@ on_both_backends! {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
         let invited = ["used@example.org", "late@example.org", "later@example.org"];
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&invited.map(|a| (a, None)))).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&invited.map(|a| (a, None))), invited_on()).unwrap();
         let first_round: Vec<Received> = smtp.wait_for(3).await.iter().map(|m| read(m)).collect();
         let used_link = link_in(&to(&first_round, "used@example.org")[0].text);
         assert_eq!(answer(&app, &used_link, "xiuzhou").await.status, 303);
@@ -345,7 +345,7 @@ on_both_backends! {
     async fn a_round_of_reminders_waits_three_days_after_the_last_and_a_fourth_is_refused_unless_forced(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("slow@example.org", None), ("slower@example.org", None)])).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("slow@example.org", None), ("slower@example.org", None)]), invited_on()).unwrap();
         smtp.wait_for(2).await;
         outbox_drained(&app).await;
         let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
@@ -372,12 +372,53 @@ on_both_backends! {
         assert_eq!((forced.queued, forced.round), (2, Some(2)), "forced: the deadline is near");
         assert!(waiting_out.to_string().contains("on or after 2026-11-25"), "counted from the forced round: {waiting_out}");
         assert_eq!((after_three_days.queued, after_three_days.round), (2, Some(3)));
-        assert!(matches!(a_fourth, InvitationError::RemindedEnough { rounds: 3, .. }), "three rounds are enough, however long after: {a_fourth:?}");
-        assert!(a_fourth.to_string().contains("--force"), "and it says how to send one all the same: {a_fourth}");
+        assert!(matches!(a_fourth, InvitationError::RemindedEnough { rounds: 3, reachable: 2, .. }), "three rounds are enough, however long after: {a_fourth:?}");
+        assert!(
+            a_fourth.to_string().contains("Pass --force to send another round all the same: it would reach 2 invitations not used yet"),
+            "and it says how to send one all the same, and to how many: {a_fourth}"
+        );
         assert_eq!(received.len(), 8, "two invitations and three rounds of two reminders, nothing else");
         let rounds = storage::reminder_rounds(&mut Database::connect(app.db.url.clone(), 1).unwrap().conn().unwrap(), EXAMPLE_ID).unwrap();
         let rounds: Vec<(i32, &str, i32)> = rounds.iter().map(|r| (r.round, r.queued_on.as_str(), r.reminders)).collect();
         assert_eq!(rounds, [(1, "2026-11-20", 2), (2, "2026-11-22", 2), (3, "2026-11-25", 2)]);
+    }
+
+    async fn a_resident_invited_lately_is_reminded_only_three_days_after_the_invitation(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("early@example.org", None)]), day(10)).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("late@example.org", None)]), day(15)).unwrap();
+        smtp.wait_for(2).await;
+        outbox_drained(&app).await;
+
+        let first = remind(&app.catalog(), EXAMPLE_ID, day(16), Spacing::Kept).unwrap();
+        smtp.wait_for(3).await;
+        outbox_drained(&app).await;
+        let second = remind(&app.catalog(), EXAMPLE_ID, day(19), Spacing::Kept).unwrap();
+        smtp.wait_for(5).await;
+        outbox_drained(&app).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("today@example.org", None)]), day(22)).unwrap();
+        smtp.wait_for(6).await;
+        outbox_drained(&app).await;
+        let forced = remind(&app.catalog(), EXAMPLE_ID, day(22), Spacing::Overridden).unwrap();
+        smtp.wait_for(8).await;
+        outbox_drained(&app).await;
+        let received: Vec<Received> = smtp.received().iter().map(|m| read(m)).collect();
+
+        assert_eq!((first.queued, first.invited_lately), (1, 1), "invited the day before: not yet");
+        assert_eq!((second.queued, second.invited_lately), (2, 0), "four days after the invitation: reminded");
+        assert_eq!(
+            (forced.queued, forced.invited_lately),
+            (2, 1),
+            "forced, a reminder still never follows an invitation on its own day"
+        );
+        let reminded = |address: &str| to(&received, address).iter().filter(|m| m.subject.starts_with("【提醒】")).count();
+        assert_eq!(
+            (reminded("early@example.org"), reminded("late@example.org"), reminded("today@example.org")),
+            (3, 2, 0)
+        );
+        assert_eq!(received.len(), 8, "three invitations and five reminders");
     }
 
     // Closing deletes the invited addresses; opened again, the survey cannot tell a list's
@@ -386,12 +427,12 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let catalog = app.catalog();
         let list = addresses(&[("wang@example.org", Some("nanhu")), ("zhao@example.org", None)]);
-        invite(&catalog, EXAMPLE_ID, &list).unwrap();
+        invite(&catalog, EXAMPLE_ID, &list, invited_on()).unwrap();
         catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
         catalog.transition(EXAMPLE_ID, minyi::lifecycle::Transition::Open).unwrap();
         let invitations = || storage::invitation_counts(&mut catalog.database().conn().unwrap(), EXAMPLE_ID).unwrap().0;
 
-        let again = invite(&catalog, EXAMPLE_ID, &list).unwrap_err();
+        let again = invite(&catalog, EXAMPLE_ID, &list, invited_on()).unwrap_err();
 
         assert!(matches!(again, InvitationError::AddressesForgotten { .. }), "{again}");
         let said = again.to_string();
@@ -404,8 +445,10 @@ on_both_backends! {
             (0, None, 2),
             "no reminder, and the two unused invitations said to be out of reach, not used"
         );
+        let status = minyi::invitations::campaign_status(&catalog, EXAMPLE_ID).unwrap();
+        assert_eq!(status.unreachable, 2, "the dashboard and `survey status` say so too");
         let fresh = addresses(&[("li@example.org", Some("haiyan"))]);
-        let report = invite_with(&catalog, EXAMPLE_ID, &fresh, EarlierAddresses::ListHasNoneOfThem).unwrap();
+        let report = invite_with(&catalog, EXAMPLE_ID, &fresh, invited_on(), EarlierAddresses::ListHasNoneOfThem).unwrap();
         assert_eq!(report.created, 1, "a list the publisher vouches for is invited");
         assert_eq!(invitations(), 3);
     }
@@ -463,7 +506,7 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let outbox = app.db.dir.path().join("outbox");
 
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("file@example.org", Some("nanhu"))])).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("file@example.org", Some("nanhu"))]), invited_on()).unwrap();
         let started = std::time::Instant::now();
         // A file appears whole (written under a hidden name, then renamed) and its owner's only
         // (the address and the live link, whatever the umask): the first look that finds it
@@ -499,6 +542,7 @@ async fn answers_sent_through_an_invitation_after_the_close_are_said_not_to_be_s
         &app.catalog(),
         EXAMPLE_ID,
         &addresses(&[("late@example.org", Some("nanhu"))]),
+        invited_on(),
     )
     .unwrap();
     let link = link_in(&read(&smtp.wait_for(1).await[0]).text);

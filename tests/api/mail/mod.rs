@@ -110,6 +110,12 @@ pub fn addresses(list: &[(&str, Option<&str>)]) -> Vec<InvitedAddress> {
         .collect()
 }
 
+/// The survey's date the tests' invitations are made on: days before any date their reminders
+/// are queued on (a reminder waits three days after an invitation).
+pub fn invited_on() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("a date")
+}
+
 /// Messages to `to`, in the order they arrived.
 pub fn to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> {
     messages.iter().filter(|m| m.to == address).collect()

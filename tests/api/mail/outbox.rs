@@ -134,7 +134,7 @@ on_both_backends! {
         let invited: Vec<String> = (0..30).map(|n| format!("resident{n:02}@example.org")).collect();
         let list: Vec<(&str, Option<&str>)> = invited.iter().map(|a| (a.as_str(), None)).collect();
 
-        invite(&first.catalog(), EXAMPLE_ID, &addresses(&list)).unwrap();
+        invite(&first.catalog(), EXAMPLE_ID, &addresses(&list), invited_on()).unwrap();
         smtp.wait_for(30).await;
         let db = Database::connect(first.db.url.clone(), 1).unwrap();
         loop {

@@ -19,7 +19,7 @@ on_both_backends! {
         let app = spawn_mail_app(backend, &smtp).await;
         let catalog = app.catalog();
         let invited = ["zhang.wei.1958@example.org", "unsent.li@example.org"];
-        invite(&catalog, EXAMPLE_ID, &addresses(&invited.map(|a| (a, Some("tongxiang"))))).unwrap();
+        invite(&catalog, EXAMPLE_ID, &addresses(&invited.map(|a| (a, Some("tongxiang")))), invited_on()).unwrap();
         let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
         let form = app.get(&link).await;
         let fields = with_token(valid_fields(&example_survey(), "tongxiang"), &token_in(&form.body));
@@ -27,6 +27,8 @@ on_both_backends! {
         // Both addresses are in the database while fieldwork goes on (else this test proves nothing).
         let before = database_contents(&app.db);
         assert!(invited.iter().all(|a| before.contains(a)), "the addresses are stored while open");
+        let invited_day = invited_on().format("%Y-%m-%d").to_string();
+        assert!(before.contains(&invited_day), "and the day they were invited");
 
         minyi::analysis::add_simulated(&catalog, EXAMPLE_ID, 300, 3).unwrap();
         catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
@@ -43,6 +45,7 @@ on_both_backends! {
             app.get(&format!("/results/{EXAMPLE_ID}")).await.body,
         ];
 
+        assert!(!after_close.contains(&invited_day), "the day of the invitations goes with their addresses");
         for address in invited {
             assert!(!after_close.contains(address), "{address} is deleted when the survey closes");
             assert!(!after_purge.contains(address), "{address} stays deleted through the purge");
@@ -59,7 +62,7 @@ on_both_backends! {
     async fn nothing_joins_an_invitation_to_the_response_that_used_it(backend: Backend) {
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("a@example.org", None), ("b@example.org", None)])).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("a@example.org", None), ("b@example.org", None)]), invited_on()).unwrap();
         let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
         let form = app.get(&link).await;
         let fields = with_token(valid_fields(&example_survey(), "haining"), &token_in(&form.body));
@@ -70,7 +73,7 @@ on_both_backends! {
         let columns = |table: &str| storage::table_columns(&mut db.conn().unwrap(), table).unwrap();
         let response_id = storage::load_responses(&mut conn, EXAMPLE_ID).unwrap()[0].id.clone();
 
-        assert_eq!(columns("invitations"), ["id", "survey_id", "email", "stratum", "lang"], "no response, no time");
+        assert_eq!(columns("invitations"), ["id", "survey_id", "email", "stratum", "lang", "invited_on"], "no response, no time of day");
         assert_eq!(columns("unused_invitations"), ["invitation_id"], "used = no longer listed here");
         assert_eq!(columns("invitation_links"), ["token_hash", "invitation_id"], "hashes, never tokens");
         let contents = database_contents(&app.db);
@@ -96,7 +99,7 @@ on_both_backends! {
         capture_logs();
         let smtp = SmtpServer::start();
         let app = spawn_mail_app(backend, &smtp).await;
-        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("logged@example.org", None)])).unwrap();
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("logged@example.org", None)]), invited_on()).unwrap();
         let link = link_in(&read(&smtp.wait_for(1).await[0]).text);
         let token = link.trim_start_matches("/i/").split('?').next().unwrap().to_owned();
 
@@ -121,7 +124,7 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let catalog = app.catalog();
         let (early, late) = ("early.qian@example.org", "late.zhao@example.org");
-        invite(&catalog, EXAMPLE_ID, &addresses(&[(early, None)])).unwrap();
+        invite(&catalog, EXAMPLE_ID, &addresses(&[(early, None)]), invited_on()).unwrap();
         let mail = |id: &str, kind: &str, to: &str, invitation: Option<&str>| NewMail {
             id: id.to_owned(),
             survey_id: EXAMPLE_ID.to_owned(),
@@ -136,6 +139,7 @@ on_both_backends! {
             email: Some(late.to_owned()),
             stratum: None,
             lang: "zh".to_owned(),
+            invited_on: "2026-11-20".to_owned(),
         };
         let batch = [(invitation, mail("late-mail", "invitation", late, Some("late-invitation")))];
         let reminder = |_: String, to: String, _: String| mail("reminder-mail", "reminder", &to, None);
@@ -144,7 +148,7 @@ on_both_backends! {
         let mut conn = db.conn().unwrap();
 
         let invited = storage::create_invitations(&mut conn, EXAMPLE_ID, &batch).unwrap();
-        let reminded = storage::queue_reminder_round(&mut conn, EXAMPLE_ID, "2026-11-30", |_| None::<()>, reminder).unwrap();
+        let reminded = storage::queue_reminder_round(&mut conn, EXAMPLE_ID, "2026-11-30", "2026-11-27", |_, _| None::<()>, reminder).unwrap();
 
         assert_eq!(invited, IfOpen::NotOpen(SurveyState::Closed));
         assert_eq!(reminded, IfOpen::NotOpen(SurveyState::Closed));
@@ -160,7 +164,7 @@ on_both_backends! {
         // nothing to record, and so nothing to send. No server runs here: the test plays the
         // worker's storage steps.
         let (test_db, db, catalog) = open_without_a_server(backend);
-        invite(&catalog, EXAMPLE_ID, &addresses(&[("first.sun@example.org", None), ("second.zhou@example.org", None)])).unwrap();
+        invite(&catalog, EXAMPLE_ID, &addresses(&[("first.sun@example.org", None), ("second.zhou@example.org", None)]), invited_on()).unwrap();
         let mut conn = db.conn().unwrap();
         let now = chrono::Utc::now().timestamp();
         let link = |mail: &ClaimedMail, hash: &str| link(&db, mail, "worker", hash);
@@ -183,7 +187,7 @@ on_both_backends! {
 
     async fn a_sender_whose_claim_ran_out_leaves_the_message_to_its_new_sender(backend: Backend) {
         let (_test_db, db, catalog) = open_without_a_server(backend);
-        invite(&catalog, EXAMPLE_ID, &addresses(&[("slow.wu@example.org", None)])).unwrap();
+        invite(&catalog, EXAMPLE_ID, &addresses(&[("slow.wu@example.org", None)]), invited_on()).unwrap();
         let mut conn = db.conn().unwrap();
         let now = chrono::Utc::now().timestamp();
         let stalled = storage::claim_next(&mut conn, now, now + 60, "stalled", 5).unwrap().unwrap();
@@ -202,7 +206,7 @@ on_both_backends! {
         let (_test_db, db, catalog) = open_without_a_server(backend);
         let invited: Vec<String> = (0..200).map(|i| format!("resident{i}@example.org")).collect();
         let list: Vec<(&str, Option<&str>)> = invited.iter().map(|a| (a.as_str(), None)).collect();
-        invite(&catalog, EXAMPLE_ID, &addresses(&list)).unwrap();
+        invite(&catalog, EXAMPLE_ID, &addresses(&list), invited_on()).unwrap();
         let mut conn = db.conn().unwrap();
         let now = chrono::Utc::now().timestamp();
         while let Some(sent) = storage::claim_next(&mut conn, now, now + 60, "sent", 5).unwrap() {
@@ -239,7 +243,7 @@ on_both_backends! {
 
     async fn a_round_queued_while_another_waited_holds_that_one_back(backend: Backend) {
         let (test_db, db, catalog) = open_without_a_server(backend);
-        invite(&catalog, EXAMPLE_ID, &addresses(&[("resident@example.org", None)])).unwrap();
+        invite(&catalog, EXAMPLE_ID, &addresses(&[("resident@example.org", None)]), invited_on()).unwrap();
         let mut conn = db.conn().unwrap();
         let now = chrono::Utc::now().timestamp();
         let sent = storage::claim_next(&mut conn, now, now + 60, "sent", 5).unwrap().unwrap();

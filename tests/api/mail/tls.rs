@@ -27,6 +27,7 @@ async fn mail_goes_over_starttls_with_a_password_to_a_server_trusted_by_its_cert
         &app.catalog(),
         EXAMPLE_ID,
         &addresses(&[("tls@example.org", None)]),
+        invited_on(),
     )
     .unwrap();
     let received = smtp.wait_for(1).await;

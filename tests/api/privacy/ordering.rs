@@ -173,7 +173,7 @@ on_both_backends! {
         app.catalog().transition(EXAMPLE_ID, Transition::Close).unwrap();
         app.catalog().transition(EXAMPLE_ID, Transition::Open).unwrap();
         let address = "left.behind@example.org";
-        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[(address, None)])).unwrap();
+        minyi::invitations::invite(&app.catalog(), EXAMPLE_ID, &crate::mail::addresses(&[(address, None)]), crate::mail::invited_on()).unwrap();
         for county in ["nanhu", "haiyan", "tongxiang", "pinghu", "jiashan"] {
             let token = app.form_token(EXAMPLE_ID).await;
             submit(&app, county, &token, &[]).await;
