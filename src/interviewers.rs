@@ -33,8 +33,9 @@ pub enum InterviewerError {
     )]
     BadLabel { label: String },
     #[error(
-        "survey {survey} already has a working interviewer link labelled {label:?}: choose \
-         another label, or withdraw that link first (`minyi interviewer withdraw {survey} \
+        "survey {survey} already has a working interviewer link labelled {label:?} (labels \
+         are one whatever their case: A07 and a07 name one link): choose another label, or \
+         withdraw that link first (`minyi interviewer withdraw {survey} \
          --label {}`)",
         shell_quoted(.label)
     )]
@@ -155,19 +156,15 @@ pub fn withdraw(
         other => other,
     };
     let today = survey.definition.local_date(chrono::Utc::now()).to_string();
-    let mut conn = catalog.database().conn()?;
-    // The label, for the audit log, read before: the hash alone names nothing to a reader.
-    let label = match which {
-        WhichLink::Label(label) => Some(label.to_owned()),
-        WhichLink::TokenHash(hash) => storage::find_interviewer_link(&mut conn, hash)?
-            .filter(|link| link.survey_id == survey_id)
-            .map(|link| link.label),
-    };
-    let withdrawn = match &label {
-        Some(_) => storage::withdraw_interviewer_link(&mut conn, survey_id, which, &today)?,
-        None => false,
-    };
-    let (true, Some(label)) = (withdrawn, label) else {
+    // The label as stored names the link in the audit log (the hash alone names nothing to a
+    // reader, and "a07" typed for "A07" would name none that was issued).
+    let withdrawn = storage::withdraw_interviewer_link(
+        &mut *catalog.database().conn()?,
+        survey_id,
+        which,
+        &today,
+    )?;
+    let Some(label) = withdrawn else {
         return Err(InterviewerError::NoSuchLink {
             survey: survey_id.to_owned(),
             which: match which {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::schema::interviewer_links;
-use super::{DbConnection, StorageError};
+use super::{lower, DbConnection, StorageError};
 
 /// A link as stored: never its token, only the token's SHA-256.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -30,7 +30,8 @@ impl InterviewerLinkRecord {
     }
 }
 
-/// Stores a new link; `false` (nothing stored) if the survey has a working link of that label.
+/// Stores a new link; `false` (nothing stored) if the survey has a working link of that label,
+/// in any case ("a07" for "A07").
 pub fn insert_interviewer_link(
     conn: &mut DbConnection,
     link: &InterviewerLinkRecord,
@@ -82,27 +83,31 @@ pub enum WhichLink<'a> {
     TokenHash(&'a str),
 }
 
-/// Stops the survey's working link `which` from `today` on; `false` if there is none.
+/// Stops the survey's working link `which` from `today` on: its label as stored, `None` if
+/// there is none. A label finds its link in any case, as the unique index compares them.
 pub fn withdraw_interviewer_link(
     conn: &mut DbConnection,
     survey_id: &str,
     which: WhichLink<'_>,
     today: &str,
-) -> Result<bool, StorageError> {
+) -> Result<Option<String>, StorageError> {
     let working = interviewer_links::table
         .filter(interviewer_links::survey_id.eq(survey_id))
         .filter(interviewer_links::withdrawn_on.is_null());
-    let withdrawn = match which {
+    let withdrawn: Vec<String> = match which {
         WhichLink::Label(label) => {
-            diesel::update(working.filter(interviewer_links::label.eq(label)))
+            let label = lower(interviewer_links::label.nullable()).eq(lower(Some(label)));
+            diesel::update(working.filter(label))
                 .set(interviewer_links::withdrawn_on.eq(today))
-                .execute(conn)?
+                .returning(interviewer_links::label)
+                .get_results(conn)?
         }
         WhichLink::TokenHash(hash) => {
             diesel::update(working.filter(interviewer_links::token_hash.eq(hash)))
                 .set(interviewer_links::withdrawn_on.eq(today))
-                .execute(conn)?
+                .returning(interviewer_links::label)
+                .get_results(conn)?
         }
     };
-    Ok(withdrawn > 0)
+    Ok(withdrawn.into_iter().next())
 }

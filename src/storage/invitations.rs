@@ -9,14 +9,9 @@ use super::outbox::NewMail;
 use super::schema::{
     invitation_links, invitations, outbox, reminder_rounds, surveys, unused_invitations,
 };
-use super::{DbConnection, StorageError};
+use super::{lower, DbConnection, StorageError};
 use crate::invitations::InvitationCount;
 use crate::lifecycle::SurveyState;
-
-diesel::define_sql_function! {
-    /// SQL's `lower` (ASCII letters on SQLite, which is all an address's domain may have).
-    fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
-}
 
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = invitations)]

@@ -36,6 +36,12 @@ pub use surveys::{Earlier, ImportOutcome, Replacing, Shown, SurveyRecord, Versio
 
 use connection::ConnectionManager;
 
+diesel::define_sql_function! {
+    /// SQL's `lower`: ASCII letters on SQLite (all an address's domain may have), more on
+    /// PostgreSQL.
+    fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// The PostgreSQL advisory lock held while migrating ("minyi" in ASCII).

@@ -110,6 +110,8 @@ on_both_backends! {
         let twice = issue(&catalog, EXAMPLE_ID, "A07", None, "test").unwrap_err();
         assert!(matches!(twice, InterviewerError::LabelInUse { .. }), "{twice}");
         assert!(twice.to_string().contains("minyi interviewer withdraw jiaxing-food-safety-2016 --label 'A07'"), "says how to free the label: {twice}");
+        let other_case = issue(&catalog, EXAMPLE_ID, "a07", None, "test").unwrap_err();
+        assert!(matches!(other_case, InterviewerError::LabelInUse { .. }), "one interviewer's code typed twice: {other_case}");
         let county = issue(&catalog, EXAMPLE_ID, "B01", Some("Shanghai"), "test").unwrap_err();
         assert!(county.to_string().contains("--county \"Shanghai\": expected a county of survey jiaxing-food-safety-2016") && county.to_string().contains("haiyan 海盐县"), "names the counties it may be: {county}");
         let label = issue(&catalog, EXAMPLE_ID, "A\n08", None, "test").unwrap_err();
@@ -117,7 +119,10 @@ on_both_backends! {
         let none = withdraw(&catalog, EXAMPLE_ID, WhichLink::Label("Z99"), "test").unwrap_err();
         assert!(matches!(none, InterviewerError::NoSuchLink { .. }), "{none}");
 
-        withdraw(&catalog, EXAMPLE_ID, WhichLink::Label("A07"), "test").unwrap();
+        withdraw(&catalog, EXAMPLE_ID, WhichLink::Label("a07"), "test").unwrap();
+        let audited = minyi::audit::recent(catalog.database(), 10).unwrap();
+        let withdrawn = minyi::audit::AuditAction::InterviewerLinkWithdrawn.name();
+        assert!(audited.iter().any(|e| e.action == withdrawn && e.detail == "label: A07"), "the audit names the label as issued: {audited:?}");
         let again = issue(&catalog, EXAMPLE_ID, "A07", None, "test").unwrap();
         let listed: Vec<(String, bool)> = links(&catalog, EXAMPLE_ID).unwrap().into_iter().map(|l| (l.works(), l.label)).map(|(works, label)| (label, works)).collect();
         assert_eq!(listed.iter().filter(|(label, _)| label == "A07").count(), 2, "a withdrawn label can be issued again: {listed:?}");
