@@ -245,7 +245,11 @@ impl AppError {
         // from the form, which is gone.
         let posted = req.method() == actix_web::http::Method::POST;
         let sent_closed = matches!(self, AppError::SurveyClosed) && posted;
+        // An interviewer's link: staff, told as staff what became of the interview.
+        let interviewer = path.starts_with("/iv/");
         let key = match self {
+            AppError::SurveyClosed if interviewer && sent_closed => "closed_interviewer_unsaved",
+            AppError::SurveyClosed if interviewer => "closed_interviewer",
             AppError::SurveyClosed if sent_closed => "closed_unsaved",
             // Answers sent through an invitation link the close has deleted (the form was
             // open while the survey closed): the same, as far as the link can tell.

@@ -128,10 +128,17 @@ on_both_backends! {
         assert_eq!(listed.iter().filter(|(label, _)| label == "A07").count(), 2, "a withdrawn label can be issued again: {listed:?}");
         assert_eq!(listed.iter().filter(|(_, works)| *works).count(), 1, "one of them working: {listed:?}");
 
+        let link = format!("/iv/{}", again.token);
+        let form = app.get(&link).await;
         catalog.transition(EXAMPLE_ID, Transition::Close).unwrap();
         let closed = issue(&catalog, EXAMPLE_ID, "C01", None, "test").unwrap_err();
         assert!(matches!(closed, InterviewerError::FieldworkOver { .. }), "{closed}");
-        assert_eq!(app.get(&format!("/iv/{}", again.token)).await.status, 410, "a closed survey takes no more interviews");
+        let opened = app.get(&link).await;
+        assert_eq!(opened.status, 410, "a closed survey takes no more interviews");
+        assert!(opened.body.contains("访员链接暂停使用") && opened.body.contains("调查重新开启后，链接会恢复使用"), "told as the interviewer it is: {}", opened.body);
+        let sent = app.post_form(&link, &with_token(valid_fields(&example_survey(), "nanhu"), &token_in(&form.body))).await;
+        assert_eq!(sent.status, 410);
+        assert!(sent.body.contains("这份答卷没有保存") && sent.body.contains("这份答卷可以重新录入"), "an interview entered as the survey closed: {}", sent.body);
     }
 }
 
