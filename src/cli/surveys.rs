@@ -226,6 +226,7 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
                 "all": invitations.0,
                 "unused": invitations.1,
                 "unused_without_address": campaign.unreachable,
+                "unused_reminders_declined": campaign.reminders_declined,
                 "by_stratum": campaign.uptake.iter().flat_map(|u| &u.counties).map(|c| serde_json::json!({
                     "stratum": c.code, "invited": c.invited, "answered": c.answered,
                 })).collect::<Vec<_>>(),
@@ -266,8 +267,12 @@ pub(super) fn status(id: &str, json: bool) -> anyhow::Result<()> {
                 0 => String::new(),
                 n => format!(", {n} of them without address or link since a close"),
             };
+            let declined = match campaign.reminders_declined {
+                0 => String::new(),
+                n => format!(", {n} of them asked for no more reminders"),
+            };
             println!(
-                "invitations {} ({} unused{unreachable}); mail waiting {}, failed {}",
+                "invitations {} ({} unused{unreachable}{declined}); mail waiting {}, failed {}",
                 invitations.0, invitations.1, mail.0, mail.1
             );
         }

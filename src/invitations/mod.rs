@@ -200,8 +200,8 @@ pub fn invite_with(
     })
 }
 
-/// Queues a reminder to every unused invitation that has no message waiting and was made at
-/// least `MIN_DAYS_BETWEEN_REMINDERS` before, as one round, dated `today` (the survey's own
+/// Queues a reminder to every unused invitation that has no message waiting, whose resident did
+/// not ask for no more, and was made at least `MIN_DAYS_BETWEEN_REMINDERS` before, as one round, dated `today` (the survey's own
 /// date). Refused within `MIN_DAYS_BETWEEN_REMINDERS` of the last round, and after
 /// `MAX_REMINDER_ROUNDS` while some could be reached, unless the spacing is overridden (which
 /// still leaves out invitations made `today`).
@@ -284,6 +284,8 @@ pub struct CampaignStatus {
     /// Unused invitations whose address a close deleted (counted among the unused of
     /// `uptake`): neither a reminder nor their links reach them any more.
     pub unreachable: i64,
+    /// Unused invitations whose resident asked for no more reminders (their links still work).
+    pub reminders_declined: i64,
 }
 
 /// Where survey `survey_id`'s invitation campaign stands. Closing deletes the invitations and
@@ -306,6 +308,7 @@ pub fn campaign_status(
         retry_reasons: storage::retry_reasons(&mut conn, survey_id, max)?,
         reminder_rounds: storage::reminder_rounds(&mut conn, survey_id)?,
         unreachable: storage::unused_without_address(&mut conn, survey_id)?,
+        reminders_declined: storage::reminders_declined(&mut conn, survey_id)?,
     })
 }
 

@@ -46,6 +46,8 @@ pub struct MessageFacts<'a> {
     pub contact: Option<&'a str>,
     /// Where the message leads: the survey (an invitation link) or the published results.
     pub link: &'a str,
+    /// For an invitation or reminder: where the resident says to send no more reminders.
+    pub stop_reminders: Option<&'a str>,
     /// For an evaluator: the account page, where the result sets are downloaded once signed in.
     pub account: Option<&'a str>,
 }
@@ -98,6 +100,7 @@ impl EmailTemplates {
             answer_by,
             contact,
             link,
+            stop_reminders,
             account,
         } = *facts;
         let deadline = answer_by.map(|date| {
@@ -115,6 +118,7 @@ impl EmailTemplates {
             "deadline": deadline,
             "contact": contact,
             "link": link,
+            "stop_reminders": stop_reminders,
             "account": account,
         });
         let subject = self
@@ -172,6 +176,8 @@ mod tests {
                             contact: (kind != MailKind::ResultsPublished)
                                 .then_some("嘉兴市食安办 0573-1234 <工作日>"),
                             link: "https://example.org/i/abc?x=1&y=2",
+                            stop_reminders: (kind != MailKind::ResultsPublished)
+                                .then_some("https://example.org/i/abc/stop?x=1&y=2"),
                             account: (kind == MailKind::ResultsPublished)
                                 .then_some("https://example.org/account"),
                         },
@@ -194,6 +200,15 @@ mod tests {
                     assert!(
                         email.text.contains("2016-11-30") && email.html.contains("2016-11-30"),
                         "{what}: says by when to answer"
+                    );
+                    assert!(
+                        email
+                            .text
+                            .contains("https://example.org/i/abc/stop?x=1&y=2")
+                            && email
+                                .html
+                                .contains("href=\"https://example.org/i/abc/stop?x=1&amp;y=2\""),
+                        "{what}: says how to stop the reminders"
                     );
                     assert!(
                         email.text.contains("嘉兴市食安办 0573-1234 <工作日>")
@@ -233,6 +248,7 @@ mod tests {
             answer_by: None,
             contact: None,
             link,
+            stop_reminders: None,
             account: None,
         }
     }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -204,23 +205,39 @@ fn smtp_transport(smtp: &SmtpSettings, send_timeout: Duration) -> Result<Mailer,
 
 /// A message as Minyi sends it: plain text and HTML alternatives, UTF-8 throughout (Chinese
 /// subjects are encoded as RFC 2047 words), dated now, and identified by the outbox id so that
-/// a receiver can recognise the same message sent twice.
+/// a receiver can recognise the same message sent twice. A message to a resident names where
+/// to ask for no more reminders (`stop_reminders`) in the headers mail clients turn into an
+/// unsubscribe button (RFC 2369 `List-Unsubscribe`, and RFC 8058's one-click POST, which large
+/// mailbox providers ask of senders of many messages).
 pub fn build_message(
     from: &Mailbox,
     to: &str,
     outbox_id: &str,
     email: RenderedEmail,
+    stop_reminders: Option<&str>,
 ) -> Result<Message, String> {
+    const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
+    const LIST_UNSUBSCRIBE_POST: HeaderName =
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
     let to: Mailbox = to
         .parse()
         .map_err(|_| "the recipient is not a valid address".to_owned())?;
     let domain = from.email.domain().to_owned();
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(email.subject)
         .message_id(Some(format!("<{outbox_id}@{domain}>")))
-        .date_now()
+        .date_now();
+    if let Some(url) = stop_reminders {
+        builder = builder
+            .raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>")))
+            .raw_header(HeaderValue::new(
+                LIST_UNSUBSCRIBE_POST,
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    builder
         .multipart(MultiPart::alternative_plain_html(email.text, email.html))
         .map_err(|e| format!("cannot build the message: {e}"))
 }

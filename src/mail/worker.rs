@@ -139,7 +139,8 @@ impl OutboxWorker {
         };
         let kind = MailKind::parse(&claimed.kind);
         let lang = Lang::from_code(&claimed.lang).unwrap_or_default();
-        let link = match (kind, claimed.invitation_id.as_deref()) {
+        // The link, and for a resident where to ask for no more reminders.
+        let (link, stop_reminders) = match (kind, claimed.invitation_id.as_deref()) {
             (Some(kind), Some(invitation)) if kind.is_invitation() => {
                 if !storage::is_unused(&mut conn, invitation)? {
                     // Used since it was queued: a reminder would only confuse.
@@ -168,11 +169,15 @@ impl OutboxWorker {
                 } else {
                     ""
                 };
-                format!("{}/i/{token}{query}", self.public_url)
+                (
+                    format!("{}/i/{token}{query}", self.public_url),
+                    Some(format!("{}/i/{token}/stop{query}", self.public_url)),
+                )
             }
-            (Some(MailKind::ResultsPublished), _) => {
-                format!("{}/results/{}", self.public_url, claimed.survey_id)
-            }
+            (Some(MailKind::ResultsPublished), _) => (
+                format!("{}/results/{}", self.public_url, claimed.survey_id),
+                None,
+            ),
             _ => {
                 let problem = format!("unknown message kind {:?}", claimed.kind);
                 storage::fail(
@@ -210,10 +215,18 @@ impl OutboxWorker {
             answer_by,
             contact: contact.as_deref(),
             link: &link,
+            stop_reminders: stop_reminders.as_deref(),
             account: (kind == MailKind::ResultsPublished).then_some(account.as_str()),
         };
         let email = self.templates.render(kind, lang, &facts)?;
-        match super::build_message(&self.from, &claimed.recipient, &claimed.id, email) {
+        let message = super::build_message(
+            &self.from,
+            &claimed.recipient,
+            &claimed.id,
+            email,
+            stop_reminders.as_deref(),
+        );
+        match message {
             Ok(message) => Ok(Some(Prepared {
                 claimed,
                 claim,

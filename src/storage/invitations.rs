@@ -165,8 +165,8 @@ pub fn unused_without_address(
         .get_result(conn)?)
 }
 
-/// An unused invitation that still has an address and no message waiting: whom a reminder may
-/// go to.
+/// An unused invitation that still has an address, no message waiting, and whose resident did
+/// not ask for no more reminders: whom a reminder may go to.
 struct Remindable {
     id: String,
     email: String,
@@ -195,6 +195,7 @@ fn unused_without_pending_mail(
         ))
         .filter(invitations::survey_id.eq(survey_id))
         .filter(invitations::email.is_not_null())
+        .filter(invitations::reminders_declined.eq(false))
         .filter(invitations::id.ne_all(pending))
         .order(invitations::id.asc())
         .load(conn)?;
@@ -394,6 +395,43 @@ pub fn find_invitation_by_link(
         lang,
         used,
     }))
+}
+
+/// Records that the resident an invitation link `token_hash` was sent to wants no more
+/// reminders, and deletes any reminder of theirs still waiting (one a mail worker holds is not
+/// sent: its link cannot be recorded without its row); the invitation, `None` if the link is
+/// unknown (never sent, or deleted at a close). The invitation link keeps working.
+pub fn decline_reminders(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<InvitationRecord>, StorageError> {
+    conn.transaction(|conn| {
+        let Some(invitation) = find_invitation_by_link(conn, token_hash)? else {
+            return Ok(None);
+        };
+        diesel::update(invitations::table.filter(invitations::id.eq(&invitation.id)))
+            .set(invitations::reminders_declined.eq(true))
+            .execute(conn)?;
+        diesel::delete(
+            outbox::table
+                .filter(outbox::invitation_id.eq(&invitation.id))
+                .filter(outbox::kind.eq(super::outbox::REMINDER)),
+        )
+        .execute(conn)?;
+        Ok(Some(invitation))
+    })
+}
+
+/// Unused invitations of a survey whose resident asked for no more reminders.
+pub fn reminders_declined(conn: &mut DbConnection, survey_id: &str) -> Result<i64, StorageError> {
+    Ok(invitations::table
+        .inner_join(
+            unused_invitations::table.on(unused_invitations::invitation_id.eq(invitations::id)),
+        )
+        .filter(invitations::survey_id.eq(survey_id))
+        .filter(invitations::reminders_declined.eq(true))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Whether an invitation has not been used yet.

@@ -487,10 +487,11 @@ pub use audit::{
     NewAuditEntry,
 };
 pub use invitations::{
-    add_invitation_link, create_invitations, find_invitation_by_link, forget_invitation_addresses,
-    has_forgotten_addresses, invitation_counts, invitation_counts_by_stratum, invited_addresses,
-    is_unused, queue_reminder_round, reminder_rounds, unused_without_address, IfOpen,
-    InvitationRecord, LinkOutcome, LinkedMail, NewInvitation, ReminderRound, RoundOutcome,
+    add_invitation_link, create_invitations, decline_reminders, find_invitation_by_link,
+    forget_invitation_addresses, has_forgotten_addresses, invitation_counts,
+    invitation_counts_by_stratum, invited_addresses, is_unused, queue_reminder_round,
+    reminder_rounds, reminders_declined, unused_without_address, IfOpen, InvitationRecord,
+    LinkOutcome, LinkedMail, NewInvitation, ReminderRound, RoundOutcome,
 };
 pub use keys::server_key;
 pub use outbox::{

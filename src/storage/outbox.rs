@@ -11,6 +11,8 @@ use super::{DbConnection, StorageError};
 /// The kind of the notice telling evaluators that results are out (`mail::MailKind`): it
 /// goes to staff addresses, and outlives the survey's close.
 pub(super) const RESULTS_PUBLISHED: &str = "results_published";
+/// The kind of a reminder (`MailKind::Reminder`).
+pub(super) const REMINDER: &str = "reminder";
 
 /// A message to queue. Its body is rendered when it is sent.
 #[derive(Clone, Debug, Insertable)]

@@ -160,6 +160,7 @@ diesel::table! {
         stratum -> Nullable<Text>,
         lang -> Text,
         invited_on -> Nullable<Text>,
+        reminders_declined -> Bool,
     }
 }
 

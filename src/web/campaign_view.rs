@@ -230,10 +230,18 @@ pub fn campaign_view(messages: &Messages, lang: Lang, status: &CampaignStatus) -
             &[("count", &status.unreachable.to_string())],
         )
     });
+    let declined = (status.reminders_declined > 0).then(|| {
+        messages.format(
+            lang,
+            "fieldwork.invitations_declined",
+            &[("count", &status.reminders_declined.to_string())],
+        )
+    });
     Some(json!({
         "counties": status.uptake.iter().flat_map(|u| &u.counties).map(row).collect::<Vec<_>>(),
         "total": status.uptake.as_ref().map(|u| row(&u.total)),
         "unreachable": unreachable,
+        "declined": declined,
         "mail": mail,
         "reasons": reason_lists,
         "reminders": reminders,

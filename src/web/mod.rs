@@ -147,6 +147,8 @@ route_table! {
     get "/s/{id}/qr.svg" => routes::survey::qr_code, Access::Public;
     get "/i/{token}" => routes::invitation::show, Access::Public;
     post "/i/{token}" => routes::invitation::submit, Access::Public;
+    get "/i/{token}/stop" => routes::stop_reminders::confirm, Access::Public;
+    post "/i/{token}/stop" => routes::stop_reminders::stop, Access::Public;
     get "/iv/{token}" => routes::interviewer::show, Access::Public;
     post "/iv/{token}" => routes::interviewer::submit, Access::Public;
     get "/results/{id}" => routes::results::page, Access::Public;

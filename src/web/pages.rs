@@ -9,7 +9,7 @@ use super::i18n::Messages;
 use super::text_size::TextSize;
 use crate::survey::Lang;
 
-const TEMPLATES: [(&str, &str); 18] = [
+const TEMPLATES: [(&str, &str); 19] = [
     ("layout", include_str!("../../templates/layout.hbs")),
     ("survey", include_str!("../../templates/survey.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
@@ -40,6 +40,10 @@ const TEMPLATES: [(&str, &str); 18] = [
         include_str!("../../templates/interviewer_link.hbs"),
     ),
     ("resend", include_str!("../../templates/resend.hbs")),
+    (
+        "stop_reminders",
+        include_str!("../../templates/stop_reminders.hbs"),
+    ),
 ];
 
 /// The script that keeps a resident's unsent answers on their own phone (`templates/draft.js`),

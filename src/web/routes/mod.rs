@@ -21,6 +21,7 @@ pub mod preview;
 pub mod results;
 pub mod resultsets;
 pub mod simulated;
+pub mod stop_reminders;
 pub mod survey;
 pub mod survey_file;
 pub mod transitions;

@@ -32,6 +32,8 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     // An invitation token that was never issued.
     ("get", "/i/{token}", [404, 404, 404, 404, 404]),
     ("post", "/i/{token}", [404, 404, 404, 404, 404]),
+    ("get", "/i/{token}/stop", [404, 404, 404, 404, 404]),
+    ("post", "/i/{token}/stop", [404, 404, 404, 404, 404]),
     // An interviewer link that was never issued.
     ("get", "/iv/{token}", [404, 404, 404, 404, 404]),
     ("post", "/iv/{token}", [404, 404, 404, 404, 404]),
@@ -274,6 +276,7 @@ on_both_backends! {
             let path = route.path.replace("{id}", EXAMPLE_ID);
             let path = match path.as_str() {
                 "/i/{token}" => invitation.clone(),
+                "/i/{token}/stop" => format!("{invitation}/stop"),
                 "/iv/{token}" => format!("/iv/{interviewer}"),
                 _ => path,
             };

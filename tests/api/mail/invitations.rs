@@ -7,6 +7,13 @@ use minyi::storage::{self, Database};
 
 use super::*;
 
+/// A header's value as the raw message writes it (unfolded: Minyi's are short).
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(": "))
+        .map(str::trim)
+}
+
 fn counts(app: &TestApp) -> (i64, i64) {
     let db = Database::connect(app.db.url.clone(), 1).unwrap();
     storage::invitation_counts(&mut db.conn().unwrap(), EXAMPLE_ID).unwrap()
@@ -419,6 +426,39 @@ on_both_backends! {
             (3, 2, 0)
         );
         assert_eq!(received.len(), 8, "three invitations and five reminders");
+    }
+
+    async fn a_resident_who_asks_for_no_more_reminders_gets_none_and_can_still_answer(backend: Backend) {
+        let smtp = SmtpServer::start();
+        let app = spawn_mail_app(backend, &smtp).await;
+        invite(&app.catalog(), EXAMPLE_ID, &addresses(&[("busy@example.org", None), ("keen@example.org", None)]), invited_on()).unwrap();
+        let invitations: Vec<Received> = smtp.wait_for(2).await.iter().map(|m| read(m)).collect();
+        outbox_drained(&app).await;
+        let busy = to(&invitations, "busy@example.org")[0];
+        let stop_url = header(&busy.raw, "List-Unsubscribe").expect("a List-Unsubscribe header").trim_matches(['<', '>']).to_owned();
+        let stop = stop_url.strip_prefix(&app.address).expect("on this server").to_owned();
+
+        let page = app.get(&stop).await;
+        // As a mail client's unsubscribe button posts (RFC 8058): no form token, no cookie.
+        let stopped = app.post_raw(&stop, "application/x-www-form-urlencoded", b"List-Unsubscribe=One-Click".to_vec(), &[]).await;
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let reminded = remind(&app.catalog(), EXAMPLE_ID, day, Spacing::Kept).unwrap();
+        smtp.wait_for(3).await;
+        outbox_drained(&app).await;
+        let declined = minyi::invitations::campaign_status(&app.catalog(), EXAMPLE_ID).unwrap().reminders_declined;
+        let answered = answer(&app, &link_in(&busy.text), "nanhu").await;
+
+        assert_eq!(header(&busy.raw, "List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"), "one-click, as large mailbox providers ask");
+        assert!(busy.text.contains("不想再收到这项调查的提醒邮件？") && busy.text.contains(&stop_url), "the body says so too: {}", busy.text);
+        assert!(busy.html.contains(&format!("href=\"{stop_url}\"")), "{}", busy.html);
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("不再接收这项调查的提醒？") && page.body.contains(&format!("action=\"{stop}\"")), "a page with one button: {}", page.body);
+        assert_eq!(stopped.status, 200, "{}", stopped.body);
+        assert!(stopped.body.contains("不会再给您发提醒了"), "{}", stopped.body);
+        assert_eq!((reminded.queued, declined), (1, 1), "the other resident only is reminded");
+        let reminders: Vec<String> = smtp.received().iter().map(|m| read(m)).filter(|m| m.subject.starts_with("【提醒】")).map(|m| m.to).collect();
+        assert_eq!(reminders, ["keen@example.org"]);
+        assert_eq!(answered.status, 303, "stopping reminders is not declining to answer: the link still works");
     }
 
     // Closing deletes the invited addresses; opened again, the survey cannot tell a list's

@@ -73,7 +73,7 @@ on_both_backends! {
         let columns = |table: &str| storage::table_columns(&mut db.conn().unwrap(), table).unwrap();
         let response_id = storage::load_responses(&mut conn, EXAMPLE_ID).unwrap()[0].id.clone();
 
-        assert_eq!(columns("invitations"), ["id", "survey_id", "email", "stratum", "lang", "invited_on"], "no response, no time of day");
+        assert_eq!(columns("invitations"), ["id", "survey_id", "email", "stratum", "lang", "invited_on", "reminders_declined"], "no response, no time of day");
         assert_eq!(columns("unused_invitations"), ["invitation_id"], "used = no longer listed here");
         assert_eq!(columns("invitation_links"), ["token_hash", "invitation_id"], "hashes, never tokens");
         let contents = database_contents(&app.db);
@@ -239,6 +239,30 @@ on_both_backends! {
         assert!(said == ["queued 0", "queued 200"] || said == ["queued 200", "reminded recently"], "{said:?}");
         let rounds = storage::reminder_rounds(&mut conn, EXAMPLE_ID).unwrap();
         assert_eq!(rounds.iter().map(|r| (r.round, r.reminders)).collect::<Vec<_>>(), [(1, 200)]);
+    }
+
+    async fn asking_for_no_more_reminders_deletes_the_one_still_waiting(backend: Backend) {
+        let (_test_db, db, catalog) = open_without_a_server(backend);
+        invite(&catalog, EXAMPLE_ID, &addresses(&[("resident@example.org", None)]), invited_on()).unwrap();
+        let mut conn = db.conn().unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let sent = storage::claim_next(&mut conn, now, now + 60, "worker", 5).unwrap().unwrap();
+        let hash = minyi::invitations::hash_token("0123456789abcdef0123456789abcdef");
+        assert_eq!(link(&db, &sent, "worker", &hash), LinkOutcome::Recorded);
+        assert!(storage::complete(&mut conn, &sent.id, "worker").unwrap(), "the invitation went out");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        minyi::invitations::remind(&catalog, EXAMPLE_ID, day, minyi::invitations::Spacing::Kept).unwrap();
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (1, 0), "a reminder waits");
+
+        let declined = storage::decline_reminders(&mut conn, &hash).unwrap();
+        let unknown = storage::decline_reminders(&mut conn, &minyi::invitations::hash_token("ffffffffffffffffffffffffffffffff")).unwrap();
+
+        assert!(declined.is_some_and(|i| !i.used), "the invitation, unused");
+        assert!(unknown.is_none(), "a link never sent finds nothing");
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (0, 0), "the waiting reminder is gone");
+        assert_eq!(storage::invitation_counts(&mut conn, EXAMPLE_ID).unwrap(), (1, 1), "and the invitation stays unused");
+        let again = minyi::invitations::remind(&catalog, EXAMPLE_ID, day + chrono::Days::new(3), minyi::invitations::Spacing::Overridden).unwrap();
+        assert_eq!(again.queued, 0, "even forced, no reminder goes to them");
     }
 
     async fn a_round_queued_while_another_waited_holds_that_one_back(backend: Backend) {
