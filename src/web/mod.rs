@@ -19,6 +19,7 @@ mod i18n;
 mod log;
 mod metrics;
 mod pages;
+mod qr;
 mod rate_limit;
 mod results_data;
 mod results_view;

@@ -7,15 +7,7 @@ use super::codebook_csv;
 use super::columns::Column;
 use super::estimates::{ESTIMATE_COLUMNS, STATUS_LABELS};
 use super::totals::TOTAL_COLUMNS;
-use super::ReleaseFacts;
-use crate::release::Encoding;
-
-fn encoding_name(encoding: Encoding) -> &'static str {
-    match encoding {
-        Encoding::Utf8WithBom => "utf-8-sig",
-        Encoding::Utf8 => "utf-8",
-    }
-}
+use super::{encoding_name, ReleaseFacts};
 
 fn dialect() -> Value {
     json!({ "delimiter": ",", "lineTerminator": "\r\n", "quoteChar": "\"", "doubleQuote": true, "header": true })

@@ -151,19 +151,7 @@ pub async fn issue_link(
             Ok((issued, county, state_of_issued)) => {
                 let address = issued.address(&public_base(&state, &req));
                 let label = issued.link.label.as_str();
-                let qr = qrcode::QrCode::with_error_correction_level(
-                    address.as_bytes(),
-                    qrcode::EcLevel::M,
-                )
-                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code of a link: {e}")))?
-                .render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(200, 200)
-                .build();
-                // Inline in the page: no XML declaration inside HTML.
-                let qr = match qr.find("<svg") {
-                    Some(start) => qr[start..].to_owned(),
-                    None => qr,
-                };
+                let qr = crate::web::qr::inline_svg(&address, 200)?;
                 let issued_line = match county.or_else(|| issued.link.stratum.clone()) {
                     Some(county) => m.format(
                         lang,

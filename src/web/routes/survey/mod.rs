@@ -118,13 +118,7 @@ pub async fn qr_code(
     let result = async {
         let survey = open_survey(&state, path.into_inner(), None).await?;
         let link = format!("{}/s/{}", public_base(&state, &req), survey.record.id);
-        let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code for {link}: {e}")))?;
-        let svg = code
-            .render::<qrcode::render::svg::Color<'_>>()
-            .min_dimensions(240, 240)
-            .quiet_zone(true)
-            .build();
+        let svg = crate::web::qr::svg(&link, 240)?;
         Ok::<_, AppError>(
             HttpResponse::Ok()
                 .content_type("image/svg+xml")
