@@ -286,6 +286,9 @@ pub struct CampaignStatus {
     pub unreachable: i64,
     /// Unused invitations whose resident asked for no more reminders (their links still work).
     pub reminders_declined: i64,
+    /// Whether a close deleted the addresses of earlier invitations, used or not: `invite` then
+    /// takes only a list of new addresses (`EarlierAddresses::ListHasNoneOfThem`).
+    pub addresses_forgotten: bool,
 }
 
 /// Where survey `survey_id`'s invitation campaign stands. Closing deletes the invitations and
@@ -309,6 +312,7 @@ pub fn campaign_status(
         reminder_rounds: storage::reminder_rounds(&mut conn, survey_id)?,
         unreachable: storage::unused_without_address(&mut conn, survey_id)?,
         reminders_declined: storage::reminders_declined(&mut conn, survey_id)?,
+        addresses_forgotten: storage::has_forgotten_addresses(&mut conn, survey_id)?,
     })
 }
 

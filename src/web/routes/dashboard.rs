@@ -243,6 +243,23 @@ pub async fn show(
                 &super::mail_retry::scope(id, &signed_in.0),
             )
         });
+        // What `minyi invite` and `remind` will refuse without a flag, said before they do.
+        let definition = &survey.definition;
+        let past_end = definition.local_date(chrono::Utc::now()) > definition.fieldwork_end;
+        let invite_notes: Vec<String> = (!current.fieldwork_over())
+            .then(|| {
+                let end = definition.fieldwork_end.to_string();
+                [
+                    past_end.then(|| m.format(lang, "fieldwork.invite_past_end", &[("end", &end)])),
+                    campaign
+                        .addresses_forgotten
+                        .then(|| m.text(lang, "fieldwork.invite_addresses_forgotten")),
+                ]
+            })
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
         let title = survey.definition.title.get(lang);
         let html = state.pages.render(
             "dashboard",
@@ -284,6 +301,7 @@ pub async fn show(
                             ("rounds", &crate::invitations::MAX_REMINDER_ROUNDS.to_string()),
                         ],
                     )),
+                    "invite_notes": invite_notes,
                     "mail_retry": mail_retry,
                     "interviewers": super::interviewer_links::section(
                         &state, lang, &survey, &links, &signed_in.0,

@@ -182,5 +182,9 @@ on_both_backends! {
             "the unused count alone would promise reminders: {page}"
         );
         assert!(english.contains("2 of the unused invitations lost their address and link when the survey was closed"), "{english}");
+        assert!(
+            page.contains("调查结束时已删除之前受邀者的邮箱地址：再邀请时，名单只能含从未邀请过的地址，并需加 --only-new-addresses"),
+            "what `minyi invite` will ask for, said before it refuses: {page}"
+        );
     }
 }

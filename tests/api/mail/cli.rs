@@ -86,6 +86,7 @@ fn invite_creates_one_invitation_per_new_address_and_remind_writes_to_the_unused
             "all": 2,
             "unused": 2,
             "unused_without_address": 0,
+            "unused_reminders_declined": 0,
             "by_stratum": [
                 { "stratum": "nanhu", "invited": 1, "answered": 0 },
                 { "stratum": "haiyan", "invited": 1, "answered": 0 },
