@@ -155,16 +155,18 @@ pub(super) fn remind(id: &str, force: bool, after_fieldwork: bool) -> anyhow::Re
     });
     let notes: Vec<String> = [unreachable, lately].into_iter().flatten().collect();
     let Some(round) = report.round else {
-        let others = if notes.is_empty() {
-            "every"
+        if notes.is_empty() {
+            println!(
+                "survey {id}: no reminders queued: every invitation is used, or still has a \
+                 message waiting to be sent"
+            );
         } else {
-            "every other"
-        };
-        println!(
-            "survey {id}: no reminders queued: {others} invitation is used, or still has a \
-             message waiting to be sent{}",
-            notes.iter().map(|n| format!("; {n}")).collect::<String>()
-        );
+            println!(
+                "survey {id}: no reminders queued. {}. Any other invitation is used, or still \
+                 has a message waiting to be sent",
+                notes.join(". ")
+            );
+        }
         return Ok(());
     };
     for note in notes {

@@ -251,6 +251,10 @@ impl AppError {
             AppError::SurveyClosed if interviewer && sent_closed => "closed_interviewer_unsaved",
             AppError::SurveyClosed if interviewer => "closed_interviewer",
             AppError::SurveyClosed if sent_closed => "closed_unsaved",
+            // A "no more reminders" link that is not known: no answers were at stake.
+            AppError::InvitationNotFound if path.starts_with("/i/") && path.ends_with("/stop") => {
+                "stop_reminders_not_found"
+            }
             // Answers sent through an invitation link the close has deleted (the form was
             // open while the survey closed): the same, as far as the link can tell.
             AppError::InvitationNotFound if posted => "invitation_not_found_unsaved",

@@ -459,6 +459,14 @@ on_both_backends! {
         let reminders: Vec<String> = smtp.received().iter().map(|m| read(m)).filter(|m| m.subject.starts_with("【提醒】")).map(|m| m.to).collect();
         assert_eq!(reminders, ["keen@example.org"]);
         assert_eq!(answered.status, 303, "stopping reminders is not declining to answer: the link still works");
+        app.catalog().transition(EXAMPLE_ID, minyi::lifecycle::Transition::Close).unwrap();
+        let after_close = app.post_raw(&stop, "application/x-www-form-urlencoded", b"List-Unsubscribe=One-Click".to_vec(), &[]).await;
+        assert_eq!(after_close.status, 404);
+        assert!(
+            after_close.body.contains("这个“不再提醒”链接无法识别") && !after_close.body.contains("回答没有保存"),
+            "after the close the link is gone, and no answers were at stake: {}",
+            after_close.body
+        );
     }
 
     // Closing deletes the invited addresses; opened again, the survey cannot tell a list's
