@@ -98,13 +98,16 @@ pub enum Spacing {
 }
 
 impl Spacing {
-    /// The last day an invitation may have been made on to be reminded `today`.
-    fn invited_by(self, today: NaiveDate) -> NaiveDate {
+    /// Whether an invitation made on `invited_on` (stored, `YYYY-MM-DD`; `None` when unknown)
+    /// may be reminded `today`.
+    fn due(self, invited_on: Option<&str>, today: NaiveDate) -> bool {
         let days = match self {
             Spacing::Kept => MIN_DAYS_BETWEEN_REMINDERS as u64,
             Spacing::Overridden => 1,
         };
-        today - chrono::Days::new(days)
+        // ISO dates order as text.
+        let latest = date_column(today - chrono::Days::new(days));
+        invited_on.is_none_or(|on| on <= latest.as_str())
     }
 }
 
@@ -185,15 +188,15 @@ pub fn invite_with(
                 email: Some(a.email.clone()),
                 stratum: a.stratum.clone(),
                 lang: lang_column(a.lang).to_owned(),
-                invited_on: date_column(today),
             };
             (invitation, mail)
         })
         .collect();
-    let created = match storage::create_invitations(&mut conn, survey_id, &batch)? {
-        IfOpen::Written(created) => created,
-        IfOpen::NotOpen(state) => return Err(not_open(survey_id, state)),
-    };
+    let created =
+        match storage::create_invitations(&mut conn, survey_id, &date_column(today), &batch)? {
+            IfOpen::Written(created) => created,
+            IfOpen::NotOpen(state) => return Err(not_open(survey_id, state)),
+        };
     Ok(CampaignReport {
         created,
         already_invited: addresses.len() - created,
@@ -201,8 +204,8 @@ pub fn invite_with(
 }
 
 /// Queues a reminder to every unused invitation that has no message waiting, whose resident did
-/// not ask for no more, and was made at least `MIN_DAYS_BETWEEN_REMINDERS` before, as one round, dated `today` (the survey's own
-/// date). Refused within `MIN_DAYS_BETWEEN_REMINDERS` of the last round, and after
+/// not ask for no more, and was made at least `MIN_DAYS_BETWEEN_REMINDERS` before, as one
+/// round, dated `today` (the survey's own date). Refused within `MIN_DAYS_BETWEEN_REMINDERS` of the last round, and after
 /// `MAX_REMINDER_ROUNDS` while some could be reached, unless the spacing is overridden (which
 /// still leaves out invitations made `today`).
 pub fn remind(
@@ -215,7 +218,12 @@ pub fn remind(
     let mut conn = catalog.database().conn()?;
     // Read in the round's own transaction: a round queued a moment ago by another process
     // holds this one back as well.
-    let too_recent = |last: &ReminderRound, reachable: usize| {
+    let too_recent = |last: &ReminderRound, days: &[Option<&str>]| {
+        // What --force would reach, which the refusal names.
+        let reachable = days
+            .iter()
+            .filter(|on| Spacing::Overridden.due(**on, today))
+            .count();
         if spacing == Spacing::Kept && last.round >= MAX_REMINDER_ROUNDS && reachable > 0 {
             return Some(InvitationError::RemindedEnough {
                 survey: survey_id.to_owned(),
@@ -242,8 +250,8 @@ pub fn remind(
         &mut conn,
         survey_id,
         &date_column(today),
-        &date_column(spacing.invited_by(today)),
         too_recent,
+        |invited_on| spacing.due(invited_on, today),
         reminder,
     )?;
     match outcome {

@@ -269,7 +269,7 @@ impl OutboxWorker {
         match result {
             Ok(()) => {
                 if !storage::complete(&mut conn, id, &prepared.claim)? {
-                    tracing::warn!(message = id, "mail sent after its lease ran out; another process may send it again (raise MINYI_MAIL_LEASE)");
+                    tracing::warn!(message = id, "mail sent, but its outbox row was no longer held: its lease ran out (another process may send it again; raise MINYI_MAIL_LEASE if this recurs), or it was withdrawn while being sent (a close, or a request for no more reminders)");
                 }
                 tracing::debug!(message = id, survey = survey_id, "mail sent");
                 Ok(Turn::Sent)

@@ -21,8 +21,6 @@ pub struct NewInvitation {
     pub email: Option<String>,
     pub stratum: Option<String>,
     pub lang: String,
-    /// The survey's date when it was made, `YYYY-MM-DD` (reminders wait for it).
-    pub invited_on: String,
 }
 
 /// What a link leads to.
@@ -84,7 +82,8 @@ fn held_state(
         .unwrap_or(SurveyState::Draft))
 }
 
-/// Creates invitations, each unused, each with its first message queued, in one transaction,
+/// Creates invitations, each unused (made on the survey's date `invited_on`, `YYYY-MM-DD`),
+/// each with its first message queued, in one transaction,
 /// if the survey is still open when it runs: the check is in the transaction, so a survey
 /// closed a moment ago (from any process) keeps no address. Leave out the addresses
 /// `invited_addresses` finds: an address is invited once per survey (a unique index refuses a
@@ -92,6 +91,7 @@ fn held_state(
 pub fn create_invitations(
     conn: &mut DbConnection,
     survey_id: &str,
+    invited_on: &str,
     batch: &[(NewInvitation, NewMail)],
 ) -> Result<IfOpen<usize>, StorageError> {
     conn.transaction(|conn| {
@@ -104,8 +104,12 @@ pub fn create_invitations(
             diesel::insert_into(invitations::table)
                 .values(invitation)
                 .execute(conn)?;
+            // The day lives with "unused" and goes with it when the invitation is used.
             diesel::insert_into(unused_invitations::table)
-                .values(unused_invitations::invitation_id.eq(&invitation.id))
+                .values((
+                    unused_invitations::invitation_id.eq(&invitation.id),
+                    unused_invitations::invited_on.eq(invited_on),
+                ))
                 .execute(conn)?;
             diesel::insert_into(outbox::table)
                 .values(mail)
@@ -191,7 +195,7 @@ fn unused_without_pending_mail(
             invitations::id,
             invitations::email,
             invitations::lang,
-            invitations::invited_on,
+            unused_invitations::invited_on,
         ))
         .filter(invitations::survey_id.eq(survey_id))
         .filter(invitations::email.is_not_null())
@@ -243,7 +247,7 @@ pub enum RoundOutcome<R> {
     /// `hold_back` gave this reason against the survey's last round: nothing was queued.
     HeldBack(R),
     /// The round (`None` when no one was left to remind, which is not a round), after the
-    /// survey's last, and how many were left out as invited after `invited_by`.
+    /// survey's last, and how many were left out as not `due`.
     Queued {
         previous: Option<ReminderRound>,
         round: Option<ReminderRound>,
@@ -252,19 +256,20 @@ pub enum RoundOutcome<R> {
 }
 
 /// Queues a round of reminders, `reminder(invitation id, address, language)` each, to every
-/// unused invitation that still has an address, no message waiting, and was invited on or before
-/// `invited_by` (a survey date, `YYYY-MM-DD`), and records the round, unless `hold_back` gives a
-/// reason against the survey's last round and the number of invitations this round would reach
-/// (too recent, say). All in one transaction, if the survey is still open when it runs (as
-/// `create_invitations`), so that neither a close nor another round can come between the last
+/// unused invitation that still has an address, no message waiting, no request for no more
+/// reminders, and whose day (`None` if unknown) is `due`, and records the round, unless
+/// `hold_back` gives a reason against the survey's last round, seeing the days of every
+/// invitation a round could reach (too recent, say). All in one transaction, if the survey is
+/// still open when it runs (as `create_invitations`), so that neither a close, nor another
+/// round, nor a request for no more reminders (`decline_reminders`) can come between the last
 /// round read, the addresses read and their messages queued. Nothing is recorded for an empty
 /// round. The round's number follows the survey's last.
 pub fn queue_reminder_round<R>(
     conn: &mut DbConnection,
     survey_id: &str,
     queued_on: &str,
-    invited_by: &str,
-    hold_back: impl FnOnce(&ReminderRound, usize) -> Option<R>,
+    hold_back: impl FnOnce(&ReminderRound, &[Option<&str>]) -> Option<R>,
+    due: impl Fn(Option<&str>) -> bool,
     reminder: impl Fn(String, String, String) -> NewMail,
 ) -> Result<IfOpen<RoundOutcome<R>>, StorageError> {
     conn.transaction(|conn| {
@@ -273,14 +278,14 @@ pub fn queue_reminder_round<R>(
             return Ok(IfOpen::NotOpen(state));
         }
         let previous = reminder_rounds(conn, survey_id)?.pop();
-        // ISO dates compare as text.
-        let (due, lately): (Vec<Remindable>, Vec<Remindable>) =
-            unused_without_pending_mail(conn, survey_id)?
-                .into_iter()
-                .partition(|r| r.invited_on.as_deref().is_none_or(|on| on <= invited_by));
-        if let Some(reason) = previous.as_ref().and_then(|p| hold_back(p, due.len())) {
+        let remindable = unused_without_pending_mail(conn, survey_id)?;
+        let days: Vec<Option<&str>> = remindable.iter().map(|r| r.invited_on.as_deref()).collect();
+        if let Some(reason) = previous.as_ref().and_then(|p| hold_back(p, &days)) {
             return Ok(IfOpen::Written(RoundOutcome::HeldBack(reason)));
         }
+        let (due, lately): (Vec<Remindable>, Vec<Remindable>) = remindable
+            .into_iter()
+            .partition(|r| due(r.invited_on.as_deref()));
         let invited_lately = lately.len();
         let mails: Vec<NewMail> = due
             .into_iter()
@@ -398,17 +403,34 @@ pub fn find_invitation_by_link(
 }
 
 /// Records that the resident an invitation link `token_hash` was sent to wants no more
-/// reminders, and deletes any reminder of theirs still waiting (one a mail worker holds is not
-/// sent: its link cannot be recorded without its row); the invitation, `None` if the link is
-/// unknown (never sent, or deleted at a close). The invitation link keeps working.
+/// reminders, and deletes any reminder of theirs still waiting; the invitation, `None` if the
+/// link is unknown (never sent, or deleted at a close). A used invitation is left as it is (no
+/// reminder goes to it anyway). The invitation link keeps working.
+///
+/// The survey's row is held as `create_invitations` holds it, against a reminder round (which
+/// holds it exclusively): a round queued before this commits is seen and its reminder deleted
+/// here; one queued after reads the request. A reminder a mail worker has already given its
+/// link is on its way to the mail server and is sent (its outbox row is gone, and the worker
+/// says so); one not yet given its link is not, the row it needs being gone.
 pub fn decline_reminders(
     conn: &mut DbConnection,
     token_hash: &str,
 ) -> Result<Option<InvitationRecord>, StorageError> {
     conn.transaction(|conn| {
+        // SQLite: the write lock before the first read (`sqlite_write_lock`), or the write
+        // below fails at once as busy whenever another connection wrote in between.
+        if let DbConnection::Sqlite(c) = conn {
+            super::sqlite_write_lock(c)?;
+        }
         let Some(invitation) = find_invitation_by_link(conn, token_hash)? else {
             return Ok(None);
         };
+        if invitation.used {
+            return Ok(Some(invitation));
+        }
+        if let DbConnection::Postgres(_) = conn {
+            held_state(conn, &invitation.survey_id, Hold::Shared)?;
+        }
         diesel::update(invitations::table.filter(invitations::id.eq(&invitation.id)))
             .set(invitations::reminders_declined.eq(true))
             .execute(conn)?;
@@ -501,10 +523,15 @@ pub fn forget_invitation_addresses(
                 .filter(invitations::survey_id.eq(survey_id))
                 .filter(invitations::email.is_not_null()),
         )
-        .set((
-            invitations::email.eq(None::<String>),
-            invitations::invited_on.eq(None::<String>),
-        ))
+        .set(invitations::email.eq(None::<String>))
+        .execute(conn)?;
+        let of_survey = invitations::table
+            .select(invitations::id)
+            .filter(invitations::survey_id.eq(survey_id));
+        diesel::update(
+            unused_invitations::table.filter(unused_invitations::invitation_id.eq_any(of_survey)),
+        )
+        .set(unused_invitations::invited_on.eq(None::<String>))
         .execute(conn)?;
         diesel::delete(
             outbox::table
@@ -512,9 +539,6 @@ pub fn forget_invitation_addresses(
                 .filter(outbox::kind.ne(super::outbox::RESULTS_PUBLISHED)),
         )
         .execute(conn)?;
-        let of_survey = invitations::table
-            .select(invitations::id)
-            .filter(invitations::survey_id.eq(survey_id));
         diesel::delete(
             invitation_links::table.filter(invitation_links::invitation_id.eq_any(of_survey)),
         )

@@ -103,8 +103,9 @@ pub fn claim_next(
     Ok(rows.into_iter().next())
 }
 
-/// A claimed message was sent: its row goes. False when the claim was lost (the lease ran out
-/// and another process claimed it).
+/// A claimed message was sent: its row goes. False when the claim was lost: the lease ran out
+/// and another process claimed it, or the row was deleted meanwhile (a close, or a reminder
+/// whose resident asked for no more while it was being sent).
 pub fn complete(conn: &mut DbConnection, id: &str, claim: &str) -> Result<bool, StorageError> {
     let deleted = diesel::delete(
         outbox::table

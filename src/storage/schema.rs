@@ -159,7 +159,6 @@ diesel::table! {
         email -> Nullable<Text>,
         stratum -> Nullable<Text>,
         lang -> Text,
-        invited_on -> Nullable<Text>,
         reminders_declined -> Bool,
     }
 }
@@ -176,6 +175,7 @@ diesel::table! {
 diesel::table! {
     unused_invitations (invitation_id) {
         invitation_id -> Text,
+        invited_on -> Nullable<Text>,
     }
 }
 

@@ -73,8 +73,8 @@ on_both_backends! {
         let columns = |table: &str| storage::table_columns(&mut db.conn().unwrap(), table).unwrap();
         let response_id = storage::load_responses(&mut conn, EXAMPLE_ID).unwrap()[0].id.clone();
 
-        assert_eq!(columns("invitations"), ["id", "survey_id", "email", "stratum", "lang", "invited_on", "reminders_declined"], "no response, no time of day");
-        assert_eq!(columns("unused_invitations"), ["invitation_id"], "used = no longer listed here");
+        assert_eq!(columns("invitations"), ["id", "survey_id", "email", "stratum", "lang", "reminders_declined"], "no response, no time");
+        assert_eq!(columns("unused_invitations"), ["invitation_id", "invited_on"], "used = no longer listed here, nor the day it was made");
         assert_eq!(columns("invitation_links"), ["token_hash", "invitation_id"], "hashes, never tokens");
         let contents = database_contents(&app.db);
         let token = link.trim_start_matches("/i/").split('?').next().unwrap().to_owned();
@@ -139,7 +139,6 @@ on_both_backends! {
             email: Some(late.to_owned()),
             stratum: None,
             lang: "zh".to_owned(),
-            invited_on: "2026-11-20".to_owned(),
         };
         let batch = [(invitation, mail("late-mail", "invitation", late, Some("late-invitation")))];
         let reminder = |_: String, to: String, _: String| mail("reminder-mail", "reminder", &to, None);
@@ -147,8 +146,8 @@ on_both_backends! {
         let db = Database::connect(app.db.url.clone(), 1).unwrap();
         let mut conn = db.conn().unwrap();
 
-        let invited = storage::create_invitations(&mut conn, EXAMPLE_ID, &batch).unwrap();
-        let reminded = storage::queue_reminder_round(&mut conn, EXAMPLE_ID, "2026-11-30", "2026-11-27", |_, _| None::<()>, reminder).unwrap();
+        let invited = storage::create_invitations(&mut conn, EXAMPLE_ID, "2026-11-20", &batch).unwrap();
+        let reminded = storage::queue_reminder_round(&mut conn, EXAMPLE_ID, "2026-11-30", |_, _| None::<()>, |_| true, reminder).unwrap();
 
         assert_eq!(invited, IfOpen::NotOpen(SurveyState::Closed));
         assert_eq!(reminded, IfOpen::NotOpen(SurveyState::Closed));
@@ -263,6 +262,45 @@ on_both_backends! {
         assert_eq!(storage::invitation_counts(&mut conn, EXAMPLE_ID).unwrap(), (1, 1), "and the invitation stays unused");
         let again = minyi::invitations::remind(&catalog, EXAMPLE_ID, day + chrono::Days::new(3), minyi::invitations::Spacing::Overridden).unwrap();
         assert_eq!(again.queued, 0, "even forced, no reminder goes to them");
+    }
+
+    async fn a_request_for_no_more_reminders_waits_for_a_round_being_queued_and_deletes_its_reminder(backend: Backend) {
+        let (test_db, db, catalog) = open_without_a_server(backend);
+        invite(&catalog, EXAMPLE_ID, &addresses(&[("resident@example.org", None)]), invited_on()).unwrap();
+        let mut conn = db.conn().unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let sent = storage::claim_next(&mut conn, now, now + 60, "worker", 5).unwrap().unwrap();
+        let hash = minyi::invitations::hash_token("0123456789abcdef0123456789abcdef");
+        assert_eq!(link(&db, &sent, "worker", &hash), LinkOutcome::Recorded);
+        assert!(storage::complete(&mut conn, &sent.id, "worker").unwrap(), "the invitation went out");
+        // Another process, mid-round: it holds the survey's row (the write lock on SQLite), as
+        // `minyi remind` does, and has queued this resident's reminder, not yet committed.
+        let other_process = Database::connect(test_db.url.clone(), 1).unwrap();
+        let mut other = other_process.conn().unwrap();
+        let begin = match backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE".to_owned(),
+            Backend::Postgres => format!("BEGIN; SELECT 1 FROM surveys WHERE id = '{EXAMPLE_ID}' FOR NO KEY UPDATE"),
+        };
+        execute(&mut other, &begin);
+        execute(
+            &mut other,
+            &format!(
+                "INSERT INTO outbox (id, survey_id, kind, recipient, invitation_id, lang) \
+                 VALUES ('reminder-1', '{EXAMPLE_ID}', 'reminder', 'resident@example.org', '{}', 'zh')",
+                sent.invitation_id.as_deref().unwrap()
+            ),
+        );
+
+        let declined = std::thread::scope(|scope| {
+            let declining = scope.spawn(|| storage::decline_reminders(&mut db.conn().unwrap(), &hash));
+            // Long enough for the request to reach the lock and wait at it.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            execute(&mut other, "COMMIT");
+            declining.join().unwrap()
+        });
+
+        assert!(declined.expect("waited for the round, not refused as busy").is_some());
+        assert_eq!(storage::outbox_counts(&mut conn, EXAMPLE_ID, 5).unwrap(), (0, 0), "the round's reminder is deleted, not sent");
     }
 
     async fn a_round_queued_while_another_waited_holds_that_one_back(backend: Backend) {
