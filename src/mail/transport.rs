@@ -206,9 +206,9 @@ fn smtp_transport(smtp: &SmtpSettings, send_timeout: Duration) -> Result<Mailer,
 /// A message as Minyi sends it: plain text and HTML alternatives, UTF-8 throughout (Chinese
 /// subjects are encoded as RFC 2047 words), dated now, and identified by the outbox id so that
 /// a receiver can recognise the same message sent twice. A message to a resident names where
-/// to ask for no more reminders (`stop_reminders`) in the headers mail clients turn into an
-/// unsubscribe button (RFC 2369 `List-Unsubscribe`, and RFC 8058's one-click POST, which large
-/// mailbox providers ask of senders of many messages).
+/// to ask for no more reminders (`stop_reminders`) in the header mail clients turn into an
+/// unsubscribe button (RFC 2369 `List-Unsubscribe`), and, for an `https` address only (RFC 8058
+/// §3.1), offers the one-click POST large mailbox providers ask of senders of many messages.
 pub fn build_message(
     from: &Mailbox,
     to: &str,
@@ -230,14 +230,49 @@ pub fn build_message(
         .message_id(Some(format!("<{outbox_id}@{domain}>")))
         .date_now();
     if let Some(url) = stop_reminders {
-        builder = builder
-            .raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>")))
-            .raw_header(HeaderValue::new(
+        builder = builder.raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>")));
+        if url.starts_with("https://") {
+            builder = builder.raw_header(HeaderValue::new(
                 LIST_UNSUBSCRIBE_POST,
                 "List-Unsubscribe=One-Click".to_owned(),
             ));
+        }
     }
     builder
         .multipart(MultiPart::alternative_plain_html(email.text, email.html))
         .map_err(|e| format!("cannot build the message: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers_with(stop: &str) -> String {
+        let from: Mailbox = "Minyi <minyi@survey.example>".parse().expect("an address");
+        let email = RenderedEmail {
+            subject: "问卷邀请".into(),
+            text: "text".into(),
+            html: "<p>html</p>".into(),
+        };
+        let message = build_message(&from, "resident@example.org", "m1", email, Some(stop))
+            .expect("a message");
+        String::from_utf8(message.formatted()).expect("ASCII headers")
+    }
+
+    #[test]
+    fn the_stop_link_is_a_list_unsubscribe_header_and_one_click_only_over_https() {
+        let secure = headers_with("https://survey.example/i/abc/stop?lang=en");
+        let plain = headers_with("http://127.0.0.1:8080/i/abc/stop");
+
+        assert!(
+            secure.contains("List-Unsubscribe: <https://survey.example/i/abc/stop?lang=en>\r\n")
+                && secure.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"),
+            "{secure}"
+        );
+        assert!(
+            plain.contains("List-Unsubscribe: <http://127.0.0.1:8080/i/abc/stop>\r\n")
+                && !plain.contains("List-Unsubscribe-Post"),
+            "RFC 8058 one-click needs an https address: {plain}"
+        );
+    }
 }

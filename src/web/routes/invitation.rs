@@ -75,11 +75,8 @@ pub async fn submit(
 }
 
 /// The invitation a token leads to; 404 for anything we did not issue.
-async fn find(state: &AppState, token: &str) -> Result<InvitationRecord, AppError> {
-    if !looks_like_token(token) {
-        return Err(AppError::InvitationNotFound);
-    }
-    let hash = hash_token(token);
+pub(super) async fn find(state: &AppState, token: &str) -> Result<InvitationRecord, AppError> {
+    let hash = link_hash(token)?;
     let catalog = state.catalog.clone();
     blocking(move || {
         let mut conn = catalog.database().conn()?;
@@ -87,4 +84,14 @@ async fn find(state: &AppState, token: &str) -> Result<InvitationRecord, AppErro
     })
     .await?
     .ok_or(AppError::InvitationNotFound)
+}
+
+/// The hash an invitation link is stored by; 404 at once for anything that is not a token we
+/// could have made.
+pub(super) fn link_hash(token: &str) -> Result<String, AppError> {
+    if looks_like_token(token) {
+        Ok(hash_token(token))
+    } else {
+        Err(AppError::InvitationNotFound)
+    }
 }
