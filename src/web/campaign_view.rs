@@ -223,20 +223,12 @@ pub fn campaign_view(messages: &Messages, lang: Lang, status: &CampaignStatus) -
     .into_iter()
     .flatten()
     .collect();
-    let unreachable = (status.unreachable > 0).then(|| {
-        messages.format(
-            lang,
-            "fieldwork.invitations_unreachable",
-            &[("count", &status.unreachable.to_string())],
-        )
-    });
-    let declined = (status.reminders_declined > 0).then(|| {
-        messages.format(
-            lang,
-            "fieldwork.invitations_declined",
-            &[("count", &status.reminders_declined.to_string())],
-        )
-    });
+    // Unused invitations no reminder goes to, said only when there are some.
+    let unused_but = |key: &str, count: i64| {
+        (count > 0).then(|| messages.format(lang, key, &[("count", &count.to_string())]))
+    };
+    let unreachable = unused_but("fieldwork.invitations_unreachable", status.unreachable);
+    let declined = unused_but("fieldwork.invitations_declined", status.reminders_declined);
     Some(json!({
         "counties": status.uptake.iter().flat_map(|u| &u.counties).map(row).collect::<Vec<_>>(),
         "total": status.uptake.as_ref().map(|u| row(&u.total)),

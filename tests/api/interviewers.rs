@@ -135,10 +135,10 @@ on_both_backends! {
         assert!(matches!(closed, InterviewerError::FieldworkOver { .. }), "{closed}");
         let opened = app.get(&link).await;
         assert_eq!(opened.status, 410, "a closed survey takes no more interviews");
-        assert!(opened.body.contains("访员链接暂停使用") && opened.body.contains("调查重新开启后，链接会恢复使用"), "told as the interviewer it is: {}", opened.body);
+        assert!(opened.body.contains("访员链接不再接受答卷") && opened.body.contains("只有调查在结果发布前重新开启，链接才会恢复使用"), "told as the interviewer it is: {}", opened.body);
         let sent = app.post_form(&link, &with_token(valid_fields(&example_survey(), "nanhu"), &token_in(&form.body))).await;
         assert_eq!(sent.status, 410);
-        assert!(sent.body.contains("这份答卷没有保存") && sent.body.contains("这份答卷可以重新录入"), "an interview entered as the survey closed: {}", sent.body);
+        assert!(sent.body.contains("这份答卷没有保存") && sent.body.contains("这份答卷才能重新录入"), "an interview entered as the survey closed: {}", sent.body);
     }
 }
 

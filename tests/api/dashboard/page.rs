@@ -123,7 +123,7 @@ on_both_backends! {
             open.body
         );
         assert!(
-            open.body.contains("计划的调查时间已于 2016-11-30 结束：邀请和提醒会请居民在这一天之前填写，所以 minyi invite 和 minyi remind 需加 --after-fieldwork 才会发出"),
+            open.body.contains("计划的调查时间已于 2016-11-30 结束：邀请和提醒会请居民在这一天或之前填写，所以 minyi invite 和 minyi remind 需加 --after-fieldwork 才会发出"),
             "the example's fieldwork ended in 2016: the flag the commands will ask for is said first: {}",
             open.body
         );
