@@ -246,20 +246,14 @@ pub async fn show(
         // What `minyi invite` and `remind` will refuse without a flag, said before they do.
         let definition = &survey.definition;
         let past_end = definition.local_date(chrono::Utc::now()) > definition.fieldwork_end;
-        let invite_notes: Vec<String> = (!current.fieldwork_over())
-            .then(|| {
-                let end = definition.fieldwork_end.to_string();
-                [
-                    past_end.then(|| m.format(lang, "fieldwork.invite_past_end", &[("end", &end)])),
-                    campaign
-                        .addresses_forgotten
-                        .then(|| m.text(lang, "fieldwork.invite_addresses_forgotten")),
-                ]
-            })
-            .into_iter()
-            .flatten()
-            .flatten()
-            .collect();
+        let mut invite_notes = Vec::new();
+        if !current.fieldwork_over() && past_end {
+            let end = definition.fieldwork_end.to_string();
+            invite_notes.push(m.format(lang, "fieldwork.invite_past_end", &[("end", &end)]));
+        }
+        if !current.fieldwork_over() && campaign.addresses_forgotten {
+            invite_notes.push(m.text(lang, "fieldwork.invite_addresses_forgotten"));
+        }
         let title = survey.definition.title.get(lang);
         let html = state.pages.render(
             "dashboard",

@@ -446,6 +446,8 @@ on_both_backends! {
         smtp.wait_for(3).await;
         outbox_drained(&app).await;
         let declined = minyi::invitations::campaign_status(&app.catalog(), EXAMPLE_ID).unwrap().reminders_declined;
+        let cookie = crate::dashboard::signed_in(&app, "publisher@example.org", minyi::accounts::Role::Publisher).await;
+        let dashboard = crate::dashboard::get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await.body;
         let answered = answer(&app, &link_in(&busy.text), "nanhu").await;
 
         assert_eq!(
@@ -460,6 +462,10 @@ on_both_backends! {
         assert_eq!(stopped.status, 200, "{}", stopped.body);
         assert!(stopped.body.contains("不会再给您发提醒了"), "{}", stopped.body);
         assert_eq!((reminded.queued, declined), (1, 1), "the other resident only is reminded");
+        assert!(
+            dashboard.contains("其中 1 位尚未填写的受邀者点了邮件中的“不再提醒”"),
+            "the publisher sees why fewer reminders went out than invitations wait: {dashboard}"
+        );
         let reminders: Vec<String> = smtp.received().iter().map(|m| read(m)).filter(|m| m.subject.starts_with("【提醒】")).map(|m| m.to).collect();
         assert_eq!(reminders, ["keen@example.org"]);
         assert_eq!(answered.status, 303, "stopping reminders is not declining to answer: the link still works");
