@@ -305,9 +305,14 @@ pub(super) fn verify(
     } else {
         ""
     };
+    let codebook = if crate::release::resultset::from_format_8(&verified.format) {
+        " the codebook (codebook.csv, datapackage.json),"
+    } else {
+        ""
+    };
     println!(
         "{}: verified. {} files match the manifest; {} response rows give Merkle root {}; \
-         weights, estimates,{totals} evaluation and the R and SPSS scripts, made again from the rows and survey.toml, are equal to the released ones.{earlier}",
+         weights, estimates,{totals} evaluation,{codebook} and the R and SPSS scripts, made again from the rows and survey.toml, are equal to the released ones.{earlier}",
         file.display(),
         verified.files,
         verified.responses,

@@ -169,7 +169,7 @@ pub fn comments_csv(mut comments: Vec<Comment>, encoding: Encoding) -> Result<Ve
             c.question.as_str(),
             &c.question_text,
             &c.county,
-            if c.simulated { "yes" } else { "" },
+            if c.simulated { "true" } else { "false" },
             &c.text,
         ])?;
     }

@@ -86,10 +86,11 @@ where
 }
 
 /// A cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) would run as a
-/// formula in a spreadsheet; it gets a leading apostrophe. Numbers such as `-0.5` stay numbers.
+/// formula in a spreadsheet; it gets a leading apostrophe. Numbers such as `-0.5` stay numbers;
+/// `-inf` or `+NaN`, which Rust reads as numbers and a spreadsheet as a formula, do not.
 pub fn defang(cell: &str) -> std::borrow::Cow<'_, str> {
     let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && cell.parse::<f64>().is_err() {
+    if risky && !cell.parse::<f64>().is_ok_and(f64::is_finite) {
         format!("'{cell}").into()
     } else {
         cell.into()
@@ -117,6 +118,10 @@ mod tests {
             ("-cmd", "'-cmd"),
             ("@SUM(A1)", "'@SUM(A1)"),
             ("-0.25", "-0.25"),
+            ("-1e5", "-1e5"),
+            ("-inf", "'-inf"),
+            ("+NaN", "'+NaN"),
+            ("-Infinity", "'-Infinity"),
             ("满意", "满意"),
             ("", ""),
         ];

@@ -80,25 +80,61 @@ fn read_zip(path: &Path) -> Result<(Zip, HashMap<String, Vec<u8>>), VerifyError>
             path.display()
         ))
     })?;
+    // Two entries of one name: an unzip keeps the first or the last, or asks, so what the
+    // evaluator opens need not be the one checked.
+    let unreadable =
+        |e: std::io::Error| VerifyError::Unreadable(format!("{}: {e}", path.display()));
+    let listed = std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .and_then(|mut file| central_directory_names(&mut file, archive.central_directory_start()))
+        .map_err(unreadable)?;
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = listed.iter().find(|name| !seen.insert(*name)) {
+        return Err(discrepancy(format!(
+            "the zip holds {} twice: a result set holds each file once, so one of them was \
+             added (unzip programs keep either, or ask)",
+            String::from_utf8_lossy(twice)
+        )));
+    }
     let mut files = HashMap::new();
     for i in 0..archive.len() {
         let mut entry = archive
             .by_index(i)
             .map_err(|e| VerifyError::Unreadable(e.to_string()))?;
-        if entry.name() == RESPONSES {
-            files.insert(RESPONSES.to_owned(), Vec::new());
-            continue;
-        }
         let mut content = Vec::new();
-        entry
-            .read_to_end(&mut content)
-            .map_err(|e| VerifyError::Unreadable(format!("{}: {e}", entry.name())))?;
+        if entry.name() != RESPONSES {
+            entry
+                .read_to_end(&mut content)
+                .map_err(|e| VerifyError::Unreadable(format!("{}: {e}", entry.name())))?;
+        }
         files.insert(entry.name().to_owned(), content);
     }
     Ok((archive, files))
 }
 
 const RESPONSES: &str = "responses.csv";
+
+/// The name of every record of a zip's central directory, in order, read with the zip format's
+/// record layout (APPNOTE 4.3.12: a 46-byte header whose lengths of name, extra field and
+/// comment are at bytes 28, 30 and 32). The zip crate keeps one entry per name (the last of
+/// those named alike), so it cannot tell that a name is there twice.
+fn central_directory_names(
+    file: &mut (impl Read + std::io::Seek),
+    start: u64,
+) -> std::io::Result<Vec<Vec<u8>>> {
+    const SIGNATURE: [u8; 4] = [0x50, 0x4b, 0x01, 0x02];
+    file.seek(std::io::SeekFrom::Start(start))?;
+    let mut names = Vec::new();
+    let mut header = [0u8; 46];
+    while file.read_exact(&mut header).is_ok() && header[..4] == SIGNATURE {
+        let length = |at: usize| u16::from_le_bytes([header[at], header[at + 1]]);
+        let mut name = vec![0u8; usize::from(length(28))];
+        file.read_exact(&mut name)?;
+        file.seek_relative(i64::from(length(30)) + i64::from(length(32)))?;
+        names.push(name);
+    }
+    Ok(names)
+}
 
 /// Reads through to SHA-256 as it goes.
 struct Hashing<R> {
@@ -313,7 +349,11 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
 
     // 2. The rows: Merkle root, count, numbering; and each row into the weighting sample.
     let release = release_definition(&survey, &manifest.anonymization.generalized);
-    let columns = columns(&survey);
+    let columns = if resultset::from_format_8(&manifest.format) {
+        columns(&release)
+    } else {
+        columns(&survey)
+    };
     let listed = manifest
         .files
         .iter()
@@ -407,9 +447,23 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             &json,
         ));
     }
-    // 4. The scripts, made from survey.toml alone (as the file's format made them): a changed
-    // one would label or compute something other than what the files hold, with every hash
-    // made to agree.
+    // 4. The scripts, and from format /8 the codebook, made from survey.toml alone (as the
+    // file's format made them): a changed one would label or compute something other than
+    // what the files hold, with every hash made to agree.
+    if resultset::from_format_8(&manifest.format) {
+        let codebook =
+            resultset::codebook_csv(&columns, encoding).map_err(|e| discrepancy(e.to_string()))?;
+        let datapackage =
+            resultset::datapackage(&columns, &survey, &manifest.survey_version, encoding);
+        for (name, made) in [
+            ("codebook.csv", codebook),
+            ("datapackage.json", datapackage),
+        ] {
+            if made != file(name)? {
+                return Err(first_difference(name, file(name)?, &made));
+            }
+        }
+    }
     for (name, made) in [
         (
             "minyi.sps",

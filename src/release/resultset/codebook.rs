@@ -5,16 +5,24 @@ use serde_json::{json, Value};
 
 use super::codebook_csv;
 use super::columns::Column;
+use super::encoding_name;
 use super::estimates::{ESTIMATE_COLUMNS, STATUS_LABELS};
 use super::totals::TOTAL_COLUMNS;
-use super::{encoding_name, ReleaseFacts};
+use crate::release::Encoding;
+use crate::survey::Survey;
 
 fn dialect() -> Value {
     json!({ "delimiter": ",", "lineTerminator": "\r\n", "quoteChar": "\"", "doubleQuote": true, "header": true })
 }
 
-pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
-    let survey = facts.survey;
+/// `datapackage.json` of a result set of survey version `version`: made from `survey.toml` and
+/// the released columns alone, so that `minyi verify` can make it again.
+pub fn datapackage(
+    columns: &[Column],
+    survey: &Survey,
+    version: &str,
+    encoding: Encoding,
+) -> Vec<u8> {
     let fields: Vec<Value> = columns
         .iter()
         .map(|c| {
@@ -47,7 +55,7 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
         "profile": "data-package",
         "name": format!("minyi-{}", survey.id),
         "title": format!("{} / {}", survey.title.zh, survey.title.en),
-        "version": facts.version,
+        "version": version,
         "resources": [
             {
                 "name": "responses",
@@ -55,7 +63,7 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
-                "encoding": encoding_name(facts.encoding),
+                "encoding": encoding_name(encoding),
                 "dialect": dialect(),
                 "description": "One row per stored response, anonymized and k-anonymous; empty cells are missing (not asked, not answered, or not used).",
                 "schema": { "fields": fields, "missingValues": [""], "primaryKey": "row" },
@@ -66,7 +74,7 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
-                "encoding": encoding_name(facts.encoding),
+                "encoding": encoding_name(encoding),
                 "dialect": dialect(),
                 "schema": { "fields": estimate_fields, "missingValues": [""] },
             },
@@ -76,7 +84,7 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
-                "encoding": encoding_name(facts.encoding),
+                "encoding": encoding_name(encoding),
                 "dialect": dialect(),
                 "description": "The evaluation component of the city and of each county, one row each: the total of estimates.csv's points, the range it could take within the intervals, and the indicators by status.",
                 "schema": { "fields": total_fields, "missingValues": [""], "primaryKey": "domain" },
@@ -88,7 +96,7 @@ pub fn datapackage(columns: &[Column], facts: &ReleaseFacts<'_>) -> Vec<u8> {
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
-                "encoding": encoding_name(facts.encoding),
+                "encoding": encoding_name(encoding),
                 "dialect": dialect(),
                 "description": "The codebook as a table for Excel and WPS: one row per variable of responses.csv and code, with the question and the code's label in Chinese and English and what an empty cell means.",
                 "schema": { "fields": codebook_csv::HEADER.iter().map(|name| json!({ "name": name, "type": "string" })).collect::<Vec<_>>() },

@@ -224,7 +224,7 @@ pub fn evaluation_json(
     format: &str,
 ) -> Result<Vec<u8>, serde_json::Error> {
     let mut evaluation = serde_json::to_value(e)?;
-    if super::EARLIER_FORMATS.contains(&format) {
+    if super::EARLIER_FORMATS.contains(&format) && format != super::FORMAT_7 {
         let indicators = evaluation["domains"]
             .as_array_mut()
             .into_iter()

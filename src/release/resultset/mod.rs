@@ -36,6 +36,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use archive::FileEntry;
+pub use codebook::datapackage;
+pub use codebook_csv::codebook_csv;
 pub use columns::{columns, Column};
 pub use estimates::{estimates_csv, evaluation_json};
 pub use r_script::{r_script, r_script_of_format};
@@ -54,14 +56,22 @@ use crate::privacy::kanon::{self, KAnonReport, QiColumn, ReleasePlan};
 use crate::release::merkle::MerkleRoot;
 use crate::release::{CsvFile, Encoding};
 use crate::storage::{self, StorageError};
-use crate::survey::{Answer, Answers, Survey};
+use crate::survey::{Answer, Answers, Choice, QuestionKind, Survey};
 use archive::Archive;
 
 /// The result-set format this Minyi writes: `manifest.json`'s `format`. It changes when a file
 /// made from `survey.toml` alone (a script) is made differently, or a recomputed file is added,
 /// so that `minyi verify` can still check a result set downloaded before (and an earlier Minyi
 /// refuses one it would not check whole).
-pub const FORMAT: &str = FORMAT_7;
+pub const FORMAT: &str = FORMAT_8;
+
+/// The eighth: where k-anonymity merged bands of a quasi-identifier (`18_29`, `30_39` →
+/// `18_39`), `codebook.csv`, `datapackage.json`, `minyi.R` and `minyi.sps` label the merged
+/// codes the rows hold (before, they listed the survey file's bands, so the merged codes had no
+/// label: R read them as missing); `minyi.sps` says how its variable names differ from
+/// `responses.csv`'s; and `minyi verify` recomputes `codebook.csv` and `datapackage.json` too
+/// ([`from_format_8`]).
+pub const FORMAT_8: &str = "minyi-resultset/8";
 
 /// The seventh: `evaluation.json` names each indicator's two threshold flags as
 /// `estimates.csv` does, `estimate_meets_threshold` and `interval_clears_threshold`
@@ -90,7 +100,12 @@ pub const FORMAT_6: &str = "minyi-resultset/6";
 ///   does as `estimates.csv` does ([`FORMAT_6`]).
 /// - `/6`: `evaluation.json` called the threshold flags `point_meets` and `lower_bound_clears`.
 ///   `/7` names them as `estimates.csv` does ([`FORMAT_7`]).
-pub const EARLIER_FORMATS: &[&str] = &[FORMAT_6, FORMAT_5, FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1];
+/// - `/7`: labelled the survey file's bands only, even where the rows held merged ones, and
+///   `minyi verify` held `codebook.csv` and `datapackage.json` to the manifest's hashes only.
+///   `/8` labels the merged bands and recomputes both ([`FORMAT_8`]).
+pub const EARLIER_FORMATS: &[&str] = &[
+    FORMAT_7, FORMAT_6, FORMAT_5, FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1,
+];
 
 /// The fifth: `totals.csv` came in.
 pub const FORMAT_5: &str = "minyi-resultset/5";
@@ -112,6 +127,14 @@ pub const FORMAT_4: &str = "minyi-resultset/4";
 /// [`FORMAT_6`].
 pub fn ties_as_computed(format: &str) -> bool {
     [FORMAT_5, FORMAT_4, FORMAT_3, FORMAT_2, FORMAT_1].contains(&format)
+}
+
+/// Whether a result set of `format` is [`FORMAT_8`] or later (not one of the earlier formats):
+/// its columns labelled as released (merged bands as merged, [`release_definition`]),
+/// `minyi.sps` noting how its variable names differ, and `codebook.csv` and `datapackage.json`
+/// recomputed by `minyi verify`.
+pub fn from_format_8(format: &str) -> bool {
+    !EARLIER_FORMATS.contains(&format)
 }
 
 /// Whether a result set of `format` holds `totals.csv`: from [`FORMAT_5`] on, so not one of the
@@ -240,13 +263,37 @@ pub fn encoding_name(encoding: Encoding) -> &'static str {
     }
 }
 
-/// The survey definition the released rows are weighted with: each generalized margin's
-/// targets merged as its categories were (summed in the file's order).
+/// The survey definition the released rows are weighted and labelled with: each generalized
+/// question's options merged as its categories were (`18_29`, `30_39` → `18_39`, labelled
+/// 「18-29岁、30-39岁」 / "18-29, 30-39"), and its margin's targets summed alike, in the
+/// file's order.
 pub fn release_definition(
     survey: &Survey,
     generalized: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Survey {
     let mut release = survey.clone();
+    for question in &mut release.questions {
+        let (Some(map), QuestionKind::Single { options }) =
+            (generalized.get(&question.id), &mut question.kind)
+        else {
+            continue;
+        };
+        let mut merged: Vec<Choice> = Vec::new();
+        for option in options.iter() {
+            let to = map.get(&option.code).unwrap_or(&option.code);
+            match merged.iter_mut().find(|c| c.code == *to) {
+                Some(band) => {
+                    band.label.zh = format!("{}、{}", band.label.zh, option.label.zh);
+                    band.label.en = format!("{}, {}", band.label.en, option.label.en);
+                }
+                None => merged.push(Choice {
+                    code: to.clone(),
+                    label: option.label.clone(),
+                }),
+            }
+        }
+        *options = merged;
+    }
     for margin in &mut release.margins {
         let Some(map) = generalized.get(&margin.question) else {
             continue;
@@ -508,8 +555,9 @@ fn build<W: Write + Seek>(
     let weights = weights.weights;
     drop(sample);
 
-    // Pass 3: the rows, streamed into responses.csv and the Merkle tree.
-    let columns = columns(survey);
+    // Pass 3: the rows, streamed into responses.csv and the Merkle tree; the columns labelled
+    // as released (a merged band with its own label).
+    let columns = columns(&release);
     let header: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let mut merkle = MerkleRoot::new();
     archive.add("responses.csv", |out| {
@@ -582,7 +630,7 @@ fn build<W: Write + Seek>(
     archive.add("survey.toml", bytes(source.into_bytes()))?;
     archive.add(
         "datapackage.json",
-        bytes(codebook::datapackage(&columns, &facts)),
+        bytes(codebook::datapackage(&columns, survey, &version, encoding)),
     )?;
     archive.add(
         "codebook.csv",

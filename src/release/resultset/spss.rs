@@ -20,8 +20,8 @@ pub fn spss(columns: &[Column], encoding: Encoding, release: &Survey) -> Vec<u8>
 /// [`super::FORMAT_1`] read the data only, [`super::FORMAT_2`] and [`super::FORMAT_3`] computed
 /// the estimates without the points, and before [`super::FORMAT_6`] a domain whose values are
 /// all the same got their weighted mean and a threshold was reached only at or above it
-/// ([`Ties`]); so that `minyi verify` checks an earlier
-/// file as it was made.
+/// ([`Ties`]); from [`super::FORMAT_8`] on it says how its variable names differ from
+/// `responses.csv`'s; so that `minyi verify` checks an earlier file as it was made.
 pub fn spss_of_format(
     columns: &[Column],
     encoding: Encoding,
@@ -29,6 +29,15 @@ pub fn spss_of_format(
     format: &str,
 ) -> Vec<u8> {
     let mut s = spss_reading(columns, encoding);
+    if super::from_format_8(format) && columns.iter().any(|c| c.name.contains('.')) {
+        // After the first line, which says what the file is.
+        let at = s.find('\n').map_or(0, |i| i + 1);
+        s.insert_str(
+            at,
+            "* SPSS names cannot hold a dot: a column of responses.csv and codebook.csv named\n\
+             * question.option (or question.item) is question_option here.\n",
+        );
+    }
     if format != super::FORMAT_1 {
         let points = if format == super::FORMAT_2 || format == super::FORMAT_3 {
             Points::Left

@@ -102,7 +102,7 @@ async fn an_other_box_s_comments_carry_no_county_and_wait_for_k_residents_to_hav
         .find(|l| l.contains("居委会的微信群"))
         .expect("now handed over");
     assert!(
-        line.starts_with("campaign_heard_from_other,") && line.contains(",,,"),
+        line.starts_with("campaign_heard_from_other,") && line.contains(",,false,"),
         "without its county: {line}"
     );
 }
@@ -137,7 +137,7 @@ async fn a_comment_names_its_county_only_where_k_residents_of_that_county_answer
         "five residents of Xiuzhou answered (k = 5): {text}"
     );
     assert!(
-        line("早市的菜很好").contains(",,,"),
+        line("早市的菜很好").contains(",,false,"),
         "four of Haiyan: the county would narrow the writer to four rows: {text}"
     );
     assert!(!text.contains("海盐县"), "{text}");
@@ -180,6 +180,7 @@ on_both_backends! {
         // The counties in the survey's order (秀洲区 before 海盐县), the texts sorted within them.
         assert!(lines[1].contains("秀洲区") && lines[1].ends_with(",'=菜场的肉不新鲜"), "defanged: {}", lines[1]);
         assert!(lines[2].contains("秀洲区") && lines[2].ends_with(",超市 fine"), "{}", lines[2]);
+        assert!(lines[1..].iter().all(|l| l.contains(",false,")), "residents' words, not a trial run's, as true/false like every other file: {text}");
         assert!(lines[3].contains("海盐县") && lines[3].contains("[手机号]"), "as stored, scrubbed: {}", lines[3]);
         assert!(!text.contains("13812345678"));
         let entries = minyi::audit::recent(app.catalog().database(), 20).unwrap();
@@ -272,7 +273,7 @@ fn minyi_comments_writes_the_file_in_the_language_asked_and_refuses_an_open_surv
         rows > 0 && said.contains(&format!("({rows} comments)")),
         "{said}"
     );
-    assert!(text.contains(",yes,"), "a trial run's text is told apart");
+    assert!(text.contains(",true,"), "a trial run's text is told apart");
     assert!(
         text.contains("District") || text.contains("County"),
         "the counties in English: {text}"

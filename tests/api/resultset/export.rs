@@ -375,3 +375,123 @@ async fn the_methodology_describes_the_weighting_the_survey_file_asked_for() {
     assert!(raked.contains("then raking") && raked.contains("迭代比例调整（raking）"));
     assert!(!raked.contains("there is no raking"));
 }
+
+/// With 700 responses k-anonymity merges neighbouring age bands (`18_29` and `30_39` are
+/// released as `18_39`). Every file that labels the rows labels the merged codes too, so that
+/// Excel's codebook, R, SPSS and a Frictionless validator show 「18-29岁、30-39岁」 where R
+/// used to read a missing value; `minyi verify`, which makes the codebook again, agrees.
+#[actix_web::test]
+async fn merged_age_bands_are_labelled_wherever_the_rows_are_labelled() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 700);
+    let dir = tempfile::tempdir().unwrap();
+    let path = export(&app, Encoding::Utf8, dir.path());
+    let files = unzip(&std::fs::read(&path).unwrap());
+    let merges = manifest(&files)
+        .anonymization
+        .generalized
+        .remove("age_band")
+        .expect("700 responses merge age bands");
+    assert_eq!(merges["30_39"], "18_39", "{merges:?}");
+    let mut rows = csv::Reader::from_reader(file(&files, "responses.csv"));
+    let at = rows
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|c| c == "age_band")
+        .unwrap();
+    let released: std::collections::BTreeSet<String> = rows
+        .records()
+        .map(|r| r.unwrap()[at].to_owned())
+        .filter(|code| !code.is_empty())
+        .collect();
+    assert!(released.contains("18_39"), "{released:?}");
+
+    let mut codebook = csv::Reader::from_reader(file(&files, "codebook.csv"));
+    let labelled: Vec<(String, String, String)> = codebook
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == "age_band")
+        .map(|r| (r[4].to_owned(), r[5].to_owned(), r[6].to_owned()))
+        .collect();
+    let datapackage: serde_json::Value =
+        serde_json::from_slice(file(&files, "datapackage.json")).unwrap();
+    let field = datapackage["resources"][0]["schema"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "age_band")
+        .unwrap()
+        .clone();
+    let r_script = String::from_utf8(file(&files, "minyi.R").to_vec()).unwrap();
+    let r_factor = r_script
+        .lines()
+        .find(|l| l.starts_with("responses[[\"age_band\"]] <- factor("))
+        .unwrap_or_else(|| panic!("minyi.R makes age_band a factor: {r_script}"));
+    let sps = String::from_utf8(file(&files, "minyi.sps").to_vec()).unwrap();
+    let sps_labels = sps
+        .split("VALUE LABELS age_band")
+        .nth(1)
+        .and_then(|rest| rest.split("\n.").next())
+        .unwrap_or_else(|| panic!("minyi.sps labels age_band: {sps}"));
+
+    for code in &released {
+        assert!(
+            labelled.iter().any(|(c, ..)| c == code),
+            "codebook.csv labels {code}: {labelled:?}"
+        );
+        assert!(
+            field["constraints"]["enum"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == code.as_str()),
+            "datapackage.json allows {code}: {field}"
+        );
+        assert!(
+            field["valueLabels"][code.as_str()]["zh"].is_string(),
+            "datapackage.json labels {code}: {field}"
+        );
+        assert!(
+            r_factor.contains(&format!("\"{code}\"")),
+            "minyi.R has the level {code}: {r_factor}"
+        );
+        assert!(
+            sps_labels.contains(&format!("\n  '{code}' ")),
+            "minyi.sps labels {code}: {sps_labels}"
+        );
+    }
+    assert!(
+        labelled.contains(&(
+            "18_39".into(),
+            "18-29岁、30-39岁".into(),
+            "18-29, 30-39".into()
+        )),
+        "the merged band's label names the bands it holds: {labelled:?}"
+    );
+    assert_eq!(field["valueLabels"]["18_39"]["en"], "18-29, 30-39");
+    assert!(
+        sps_labels.contains("\n  '18_39' '18-29岁、30-39岁 / 18-29, 30-39'"),
+        "{sps_labels}"
+    );
+    assert!(
+        !labelled.iter().any(|(c, ..)| c == "30_39"),
+        "no label for a band no row holds: {labelled:?}"
+    );
+    let verified = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .arg("verify")
+        .arg(&path)
+        .env("MINYI_LOG", "warn")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(
+        said.contains("the codebook (codebook.csv, datapackage.json)"),
+        "{said}"
+    );
+}

@@ -247,7 +247,8 @@ async fn an_answer_no_figure_uses_forged_with_its_manifest_is_caught_against_the
 }
 
 #[actix_web::test]
-async fn a_forged_script_total_or_codebook_is_caught_even_when_its_manifest_agrees() {
+async fn a_forged_script_total_or_codebook_is_caught_even_when_its_manifest_agrees_and_the_rest_by_the_published_hash(
+) {
     let app = spawn_app(Backend::Sqlite).await;
     closed_with_responses(&app, 1400);
     let dir = tempfile::tempdir().unwrap();
@@ -294,10 +295,23 @@ async fn a_forged_script_total_or_codebook_is_caught_even_when_its_manifest_agre
         verify_with(&forged_totals, &["--expect-root", &published.merkle_root]);
     let (script_verified, _, script_said) =
         verify_with(&forged_script, &["--expect-root", &published.merkle_root]);
-    let (codebook_alone, said_alone, _) =
+    let (codebook_verified, _, codebook_said) =
         verify_with(&forged_codebook, &["--expect-root", &published.merkle_root]);
-    let (codebook_verified, _, codebook_said) = verify_with(
-        &forged_codebook,
+    // The methodology is described, not recomputed (it holds the days of submission): only
+    // the published manifest's hash pins it.
+    let methodology = String::from_utf8(file(&files, "methodology.md").to_vec()).unwrap();
+    let forged_methodology = forged_file(
+        &files,
+        dir.path(),
+        "methodology.md",
+        format!("{methodology}\nEvery county passed.\n").as_bytes(),
+    );
+    let (methodology_alone, said_alone, _) = verify_with(
+        &forged_methodology,
+        &["--expect-root", &published.merkle_root],
+    );
+    let (methodology_verified, _, methodology_said) = verify_with(
+        &forged_methodology,
         &[
             "--expect-root",
             &published.merkle_root,
@@ -315,12 +329,16 @@ async fn a_forged_script_total_or_codebook_is_caught_even_when_its_manifest_agre
         "{totals_said}"
     );
     assert!(
-        codebook_alone && !said_alone.contains("every file in this zip is the published one"),
-        "the root alone vouches for the rows, not for the codebook: {said_alone}"
+        !codebook_verified && codebook_said.contains("datapackage.json line"),
+        "the codebook is made again from survey.toml: {codebook_said}"
     );
     assert!(
-        !codebook_verified && codebook_said.contains("manifest SHA-256"),
-        "{codebook_said}"
+        methodology_alone && !said_alone.contains("every file in this zip is the published one"),
+        "the root alone vouches for the rows, not for the methodology: {said_alone}"
+    );
+    assert!(
+        !methodology_verified && methodology_said.contains("manifest SHA-256"),
+        "{methodology_said}"
     );
 }
 
@@ -477,7 +495,14 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     let path = export(&app, Encoding::Utf8WithBom, dir.path());
     let files = unzip(&std::fs::read(&path).unwrap());
     let text = |name: &str| String::from_utf8(file(&files, name).to_vec()).unwrap();
-    let (sps_6, r_6) = (text("minyi.sps"), text("minyi.R"));
+    let (sps_8, r_6) = (text("minyi.sps"), text("minyi.R"));
+    // `/7` and before: no note on SPSS's names (and no merged bands to label in these 1,400
+    // responses, so nothing else differs from `/6` on).
+    let names_note =
+        "* SPSS names cannot hold a dot: a column of responses.csv and codebook.csv named\n\
+                      * question.option (or question.item) is question_option here.\n";
+    assert_eq!(sps_8.matches(names_note).count(), 1, "{sps_8}");
+    let sps_6 = sps_8.replacen(names_note, "", 1);
     // `/5` and before: a domain whose answers are all the same got their weighted mean, and a
     // threshold was reached only at or above it. In SPSS, no lowest and highest value per
     // domain, nor the block that used them, nor the tie in the scoring and its comments.
@@ -639,7 +664,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         )
     };
     let with = |format: &str, sps: &str, r: &str| {
-        let evaluation = if format == resultset::FORMAT {
+        let evaluation = if format == resultset::FORMAT || format == "minyi-resultset/7" {
             &evaluation_7
         } else {
             &evaluation_6
@@ -652,6 +677,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     let verified = |zip: PathBuf| verify(&zip);
 
     let (current, current_said, _) = verify(&path);
+    let (seventh, seventh_said, _) = verified(with("minyi-resultset/7", &sps_6, &r_6));
     let (sixth, sixth_said, _) = verified(with("minyi-resultset/6", &sps_6, &r_6));
     let (fifth, fifth_said, _) = verified(with("minyi-resultset/5", &sps, &r));
     let (first, first_said, _) = verified(with("minyi-resultset/1", sps_1, r_2));
@@ -667,7 +693,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "relabelled",
             &manifest,
             "minyi.sps",
-            sps_6.as_bytes(),
+            sps_8.as_bytes(),
         )
     };
     let caught = [
@@ -682,7 +708,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "today's evaluation.json in a file relabelled /6",
         ),
         (
-            verified(with_evaluation(&now, &sps_6, &r_6, &evaluation_6)),
+            verified(with_evaluation(&now, &sps_8, &r_6, &evaluation_6)),
             "evaluation.json",
             "/6's evaluation.json in a file of today's format",
         ),
@@ -697,7 +723,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "today's R script in a file relabelled /5",
         ),
         (
-            verified(with(&now, &sps_6, &r)),
+            verified(with(&now, &sps_8, &r)),
             "minyi.R",
             "/5's R script in a file of today's format",
         ),
@@ -705,6 +731,16 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             verified(with(&now, &sps, &r_6)),
             "minyi.sps",
             "/5's SPSS script in a file of today's format",
+        ),
+        (
+            verified(with(&now, &sps_6, &r_6)),
+            "minyi.sps",
+            "/7's SPSS script (no note on names) in a file of today's format",
+        ),
+        (
+            verified(with("minyi-resultset/7", &sps_8, &r_6)),
+            "minyi.sps",
+            "today's SPSS script in a file relabelled /7",
         ),
         (
             verified(with("minyi-resultset/1", &forged_sps, r_2)),
@@ -747,7 +783,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             "/1's SPSS script in a file of today's format",
         ),
         (
-            verified(with(&now, &sps_6, r_2)),
+            verified(with(&now, &sps_8, r_2)),
             "minyi.R",
             "/2's R script in a file of today's format",
         ),
@@ -765,6 +801,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         (fourth, &fourth_said, "/4"),
         (fifth, &fifth_said, "/5"),
         (sixth, &sixth_said, "/6"),
+        (seventh, &seventh_said, "/7"),
     ] {
         assert!(
             verified
@@ -783,7 +820,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
     assert!(
         !later
             && later_said.contains(
-                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/7, minyi-resultset/6, minyi-resultset/5, minyi-resultset/4, minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
+                "\"minyi-resultset/9\"; this Minyi reads minyi-resultset/8, minyi-resultset/7, minyi-resultset/6, minyi-resultset/5, minyi-resultset/4, minyi-resultset/3, minyi-resultset/2, minyi-resultset/1"
             ),
         "{later_said}"
     );
@@ -821,4 +858,55 @@ fn verify_names_what_is_wrong_with_a_file_that_is_no_result_set() {
                 .contains("manifest.json is not at the top of the zip but at rs/manifest.json"),
         "{repacked_said}"
     );
+}
+
+/// A zip holding one name twice (an altered `estimates.csv` before the released one): unzip
+/// programs keep the first, the last, or ask, so what the evaluator opens need not be what was
+/// checked. Refused, even with the published manifest's hash.
+#[actix_web::test]
+async fn a_zip_holding_a_file_twice_is_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 700);
+    let dir = tempfile::tempdir().unwrap();
+    let files = unzip(&std::fs::read(export(&app, Encoding::Utf8, dir.path())).unwrap());
+    let published_manifest = hex::encode(Sha256::digest(file(&files, "manifest.json")));
+    let estimates = String::from_utf8(file(&files, "estimates.csv").to_vec()).unwrap();
+    let altered = estimates.replace("not_met", "met");
+    assert_ne!(altered, estimates, "some indicator is not met");
+    for name in ["estimates.csv", "responses.csv"] {
+        // The zip crate writes no name twice: the extra entry goes in under a stand-in of the
+        // same length, which is then renamed in the zip's bytes (a name is in no checksum).
+        let stand_in = name.replace(".csv", ".cs_");
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file(stand_in.as_str(), options).unwrap();
+        zip.write_all(altered.as_bytes()).unwrap();
+        for (file_name, content) in &files {
+            zip.start_file(file_name.as_str(), options).unwrap();
+            zip.write_all(content).unwrap();
+        }
+        let bytes = zip.finish().unwrap().into_inner();
+        let renamed = replace_bytes(&bytes, stand_in.as_bytes(), name.as_bytes());
+        let path = dir.path().join(format!("twice-{name}.zip"));
+        std::fs::write(&path, renamed).unwrap();
+
+        let (verified, _, said) = verify_with(&path, &["--expect-manifest", &published_manifest]);
+
+        assert!(
+            !verified && said.contains(&format!("the zip holds {name} twice")),
+            "{name}: {said}"
+        );
+    }
+}
+
+/// `bytes` with every occurrence of `from` replaced by `to` (of the same length).
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut out = bytes.to_vec();
+    let mut at = 0;
+    while let Some(found) = out[at..].windows(from.len()).position(|w| w == from) {
+        out[at + found..at + found + from.len()].copy_from_slice(to);
+        at += found + from.len();
+    }
+    out
 }
