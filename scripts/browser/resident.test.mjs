@@ -254,6 +254,12 @@ test('the published results page: figures, intervals and the method, accessible 
   assert.equal(await page.locator('html[lang=en]').count(), 1, 'the results page in English');
   await assertAccessible(page, 'results page in English');
   await assertNoWordSplit(page, 'th, td', 'results page in English');
+  // In Chinese with large text (大字) the county tables are wider than a phone: they scroll in
+  // their frames, and a figure ("45.0 / 100", "77.7 分") is never split across lines.
+  await page.goto(`${minyi.url}/results/${SURVEY}?lang=zh&text=large`);
+  assert.equal(await page.locator('html.large[lang=zh-CN]').count(), 1, 'the results page in Chinese, large text');
+  await assertNoWordSplit(page, 'th, td', 'results page in Chinese, large text');
+  await assertNoSidewaysScroll(page, 'results page in Chinese, large text');
   await context.close();
 });
 

@@ -52,7 +52,9 @@ struct Layout {
 
 impl Layout {
     fn of(large_text: bool) -> Layout {
-        let font = if large_text { 18.0 } else { 14.0 };
+        // The drawing is shown about 0.9 times its width on a phone (306 px for 340 units): 18
+        // units read as about 16 px beside the page's 18, 27 as about 24 beside large text's 27.
+        let font = if large_text { 27.0 } else { 18.0 };
         Layout {
             font,
             row: font + 4.0 + BAR + 8.0,
@@ -117,22 +119,22 @@ impl Chart<'_> {
             }
         }
         let tx = self.x(self.threshold);
+        let (label_x, label_anchor) = placed(tx, self.threshold_label, l.font);
         let _ = write!(
             svg,
-            r##"<line x1="{tx:.1}" y1="{}" x2="{tx:.1}" y2="{bottom}" stroke="#a8071a" stroke-width="2" stroke-dasharray="4 3"/><text x="{tx:.1}" y="{}" text-anchor="{}" fill="#a8071a">{}</text>"##,
+            r##"<line x1="{tx:.1}" y1="{}" x2="{tx:.1}" y2="{bottom}" stroke="#a8071a" stroke-width="2" stroke-dasharray="4 3"/><text x="{label_x:.1}" y="{}" text-anchor="{label_anchor}" fill="#a8071a">{}</text>"##,
             l.top - 4.0,
             l.font,
-            anchor(tx),
             escape(self.threshold_label)
         );
         for tick in [0.0, 0.5, 1.0] {
-            let x = self.x(tick * self.max);
+            let label = (self.format)(tick * self.max);
+            let (x, anchor) = placed(self.x(tick * self.max), &label, l.font);
             let _ = write!(
                 svg,
-                r##"<text x="{x:.1}" y="{}" text-anchor="{}" fill="#4a4a4a">{}</text>"##,
+                r##"<text x="{x:.1}" y="{}" text-anchor="{anchor}" fill="#4a4a4a">{}</text>"##,
                 bottom + l.font + 2.0,
-                anchor(x),
-                escape(&(self.format)(tick * self.max))
+                escape(&label)
             );
         }
         svg.push_str("</svg>");
@@ -140,15 +142,28 @@ impl Chart<'_> {
     }
 }
 
-/// How a label at `x` hangs: from its start near the left edge, to its end near the right
-/// (so that "100%" is not cut off), centred between.
-fn anchor(x: f64) -> &'static str {
-    if x < WIDTH * 0.2 {
-        "start"
-    } else if x > WIDTH * 0.8 {
-        "end"
+/// Where a label for the point `x` goes, and how it hangs (`text-anchor`), so that it stays
+/// inside the drawing: centred on `x` where it fits; else starting at `x` near the left edge or
+/// ending there near the right (so that "0%" and "100%" line up with the ends); else, too wide
+/// to hang from `x` ("standard 60.0 points" in large text), against the nearer edge. Its width
+/// is estimated generously: a Chinese character one em, any other character 0.6 em.
+fn placed(x: f64, label: &str, font: f64) -> (f64, &'static str) {
+    let width: f64 = label
+        .chars()
+        .map(|c| if c.is_ascii() { 0.6 } else { 1.0 })
+        .sum::<f64>()
+        * font;
+    let (left, right, half) = (LEFT, WIDTH - RIGHT, width / 2.0);
+    if x - half >= left && x + half <= right {
+        (x, "middle")
+    } else if x - half < left && x + width <= right {
+        (x.max(left), "start")
+    } else if x + half > right && x - width >= left {
+        (x.min(right), "end")
+    } else if x - half < left {
+        (left, "start")
     } else {
-        "middle"
+        (right, "end")
     }
 }
 
@@ -196,7 +211,7 @@ mod tests {
             svg.contains(&format!("width=\"{:.1}\"", plot * 0.5)),
             "the bar ends at 50%: {svg}"
         );
-        let whisker_y = Layout::of(false).top + 14.0 + 4.0 + BAR / 2.0;
+        let whisker_y = Layout::of(false).top + Layout::of(false).font + 4.0 + BAR / 2.0;
         assert!(
             svg.contains(&format!(
                 "M{:.1} {whisker_y}H{:.1}",
@@ -226,7 +241,7 @@ mod tests {
         assert!(
             svg.contains(&format!(
                 "<text x=\"{LEFT}\" y=\"{}\" fill=\"#161616\">Xiuzhou District</text>",
-                Layout::of(false).top + 14.0
+                Layout::of(false).top + Layout::of(false).font
             )),
             "the name sits above its bar from the left edge, whatever its length: {svg}"
         );
@@ -248,8 +263,44 @@ mod tests {
                 .unwrap()
         };
         let (normal, large) = (font(&chart(vec![]).to_svg()), font(&large.to_svg()));
-        assert!(normal >= 14.0, "about 14 px on a phone, not 11");
+        assert!(
+            normal >= 18.0,
+            "about 16 px on a phone, near the page's 18, not 12"
+        );
         assert!(large > normal, "{large} > {normal}");
+    }
+
+    #[test]
+    fn a_threshold_label_near_the_right_edge_ends_there_rather_than_run_past_it() {
+        let mut long = chart(vec![]);
+        long.threshold_label = "standard 80.0 points";
+        long.large_text = true;
+        let mut short = chart(vec![]);
+        short.threshold = 0.5;
+        let mut wide = chart(vec![]);
+        wide.threshold_label = "standard 60.0 points";
+        wide.threshold = 0.6;
+        wide.large_text = true;
+        // The label's text element: its x and its anchor.
+        let at = |svg: &str, label: &str| {
+            let end = svg.find(&format!(">{label}</text>")).expect("the label");
+            let start = svg[..end].rfind("<text ").expect("its element");
+            svg[start..end].to_owned()
+        };
+        let right_edge = format!("x=\"{:.1}\"", WIDTH - RIGHT);
+        let long_at = at(&long.to_svg(), "standard 80.0 points");
+        assert!(
+            long_at.contains("text-anchor=\"end\"") && long_at.contains(&right_edge),
+            "ends at the right edge: {long_at}"
+        );
+        let wide_at = at(&wide.to_svg(), "standard 60.0 points");
+        assert!(wide_at.contains("text-anchor=\"end\"") && wide_at.contains(&right_edge), "too wide to end at its line (it would run off the left): against the right edge: {wide_at}");
+        let short_at = at(&short.to_svg(), "门槛 80%");
+        assert!(
+            short_at.contains("text-anchor=\"middle\"")
+                && short_at.contains(&format!("x=\"{:.1}\"", short.x(0.5))),
+            "centred on its line where it fits: {short_at}"
+        );
     }
 
     #[test]

@@ -530,18 +530,26 @@ impl ResultsPage<'_> {
                 ],
             ));
         }
-        for (reason, count) in &e.responses.excluded {
-            let count = count.to_string();
-            // Suppression protects respondents; it is not a quality rule announced beforehand.
-            if reason == crate::evaluation::SUPPRESSED_FOR_RELEASE {
-                lines.push(m.format(lang, "results.method_suppressed", &[("count", &count)]));
-                continue;
-            }
+        // The quality rules' exclusions together, then suppression, which protects respondents
+        // and is no quality rule announced beforehand.
+        let (suppressed, by_rule): (Vec<_>, Vec<_>) = e
+            .responses
+            .excluded
+            .iter()
+            .partition(|(reason, _)| *reason == crate::evaluation::SUPPRESSED_FOR_RELEASE);
+        for (reason, count) in by_rule {
             let reason = m.text(lang, &format!("results.reason_{reason}"));
             lines.push(m.format(
                 lang,
                 "results.method_excluded",
-                &[("count", &count), ("reason", &reason)],
+                &[("count", &count.to_string()), ("reason", &reason)],
+            ));
+        }
+        for (_, count) in suppressed {
+            lines.push(m.format(
+                lang,
+                "results.method_suppressed",
+                &[("count", &count.to_string())],
             ));
         }
         for (flag, count) in &e.responses.flagged {

@@ -58,6 +58,9 @@ on_both_backends! {
         assert!(page.body.contains("按置信区间可能在"), "a county total with calls too close says what its intervals allow");
         assert!(page.body.contains("未达计划样本量"), "a county short of its target says so beside its total");
         assert!(page.body.contains("使样本结构接近全市人口") && page.body.contains("<summary>详细方法"), "the method in plain words first, the details folded");
+        let rule_exclusions: Vec<usize> = page.body.match_indices("按事先公布的规则剔除").map(|(at, _)| at).collect();
+        let suppressed_at = page.body.find("为保护受访者隐私（k-匿名）").expect("k-anonymity suppressed some rows");
+        assert!(rule_exclusions.len() >= 2 && rule_exclusions.iter().all(|at| *at < suppressed_at), "the quality rules' exclusions together, then what privacy left out: {rule_exclusions:?}, {suppressed_at}");
         let sensitivity = page.body.split("剔除规则对结果的影响").nth(1).expect("what the exclusion rules change").split("</p>").next().unwrap().to_owned();
         assert_eq!(sensitivity.matches("（剔除时 ").count(), survey.indicators.len(), "every city figure both ways: {sensitivity}");
         let published = minyi::publishing::published(&app.catalog(), EXAMPLE_ID).unwrap().expect("published");
@@ -101,7 +104,7 @@ on_both_backends! {
         let response = app.client.get(app.url(&path)).send().await.expect("GET");
         assert_eq!(header_of(&response, "vary").as_deref(), Some("Cookie, Accept-Language"), "shared caches keep large and normal text, and the languages, apart");
         let large = app.get(&format!("{path}?text=large")).await;
-        assert!(large.body.contains("font-size=\"18\"") && page.body.contains("font-size=\"14\""), "the charts' words grow with large text");
+        assert!(large.body.contains("font-size=\"27\"") && page.body.contains("font-size=\"18\""), "the charts' words grow with large text");
         let english_source = sentence(&source.en).replace('\'', "&#x27;"); // as the page escapes it
         assert!(english.body.contains(&english_source) && !english.body.contains(&source.zh), "and in English only");
     }
@@ -416,6 +419,19 @@ async fn the_home_page_offers_a_qr_code_and_published_results() {
     let qr = app.get(&format!("/s/{EXAMPLE_ID}/qr.svg")).await;
     assert_eq!(qr.status, 200);
     assert!(qr.body.contains("<svg"), "an SVG for posters");
+    let english = app.get("/?lang=en").await;
+    assert!(
+        home.body.contains("alt=\"问卷二维码：嘉兴市食品安全"),
+        "{}",
+        home.body
+    );
+    assert!(
+        english
+            .body
+            .contains("alt=\"QR code of the survey: Jiaxing Public"),
+        "an English colon in English: {}",
+        english.body
+    );
 
     run_fieldwork_and_publish(&app, 700);
     let home = app.get("/").await;
