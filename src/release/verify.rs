@@ -432,7 +432,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         ));
     }
     if resultset::has_totals(&manifest.format) {
-        let totals = resultset::totals_csv(&evaluation, &release, encoding)
+        let totals = resultset::totals_csv(&evaluation, &release, encoding, &manifest.format)
             .map_err(|e| discrepancy(e.to_string()))?;
         if totals != file("totals.csv")? {
             return Err(first_difference("totals.csv", file("totals.csv")?, &totals));

@@ -69,8 +69,9 @@ pub const FORMAT: &str = FORMAT_8;
 /// `18_39`), `codebook.csv`, `datapackage.json`, `minyi.R` and `minyi.sps` label the merged
 /// codes the rows hold (before, they listed the survey file's bands, so the merged codes had no
 /// label: R read them as missing); `minyi.sps` says how its variable names differ from
-/// `responses.csv`'s; and `minyi verify` recomputes `codebook.csv` and `datapackage.json` too
-/// ([`from_format_8`]).
+/// `responses.csv`'s; `totals.csv` counts the indicators whose estimate reaches its threshold,
+/// the rule the points follow; and `minyi verify` recomputes `codebook.csv` and
+/// `datapackage.json` too ([`from_format_8`]).
 pub const FORMAT_8: &str = "minyi-resultset/8";
 
 /// The seventh: `evaluation.json` names each indicator's two threshold flags as
@@ -621,7 +622,7 @@ fn build<W: Write + Seek>(
     )?;
     archive.add(
         "totals.csv",
-        bytes(totals_csv(&evaluation, &release, encoding)?),
+        bytes(totals_csv(&evaluation, &release, encoding, FORMAT)?),
     )?;
     archive.add(
         "evaluation.json",

@@ -10,7 +10,7 @@ use crate::survey::Survey;
 
 /// The columns of `totals.csv`: name, Frictionless type, and what it holds in English and in
 /// Chinese (for datapackage.json, as `estimates.csv`'s).
-pub const TOTAL_COLUMNS: [(&str, &str, &str, &str); 15] = [
+pub const TOTAL_COLUMNS: [(&str, &str, &str, &str); 16] = [
     ESTIMATE_COLUMNS[0],
     ESTIMATE_COLUMNS[1],
     ESTIMATE_COLUMNS[2],
@@ -51,10 +51,16 @@ pub const TOTAL_COLUMNS: [(&str, &str, &str, &str); 15] = [
         "各指标按其 95% 置信区间上限计分时的总分（有估计值但没有区间的指标得全部分值，无数据的指标不得分）：points_low 与 points_high 之差表明总分受抽样误差影响的程度",
     ),
     (
+        "estimate_meets_threshold",
+        "integer",
+        "indicators whose point estimate reaches its threshold (estimate_meets_threshold in estimates.csv), the rule the points follow: an indicator too close to call may earn its points, which the statuses below and points_low say",
+        "点估计达到标准的指标数（即 estimates.csv 中 estimate_meets_threshold 为 true 的指标），得分按此规则计算：尚难判定的指标也可能得分，下列各判定结果和 points_low 说明其可靠程度",
+    ),
+    (
         "met",
         "integer",
-        "indicators whose status in estimates.csv is `met`",
-        "判定为“达标”（met）的指标数",
+        "indicators whose status in estimates.csv is `met` (the whole 95% interval at or above the threshold)",
+        "判定为“达标”（met）的指标数（95% 区间整体不低于标准）",
     ),
     (
         "not_met",
@@ -83,14 +89,24 @@ pub const TOTAL_COLUMNS: [(&str, &str, &str, &str); 15] = [
     ESTIMATE_COLUMNS[22],
 ];
 
+/// The column that came in with format `/8`.
+const REACHING: &str = "estimate_meets_threshold";
+
 /// `totals.csv` of evaluation `e`, computed under `release` (the survey as released, whose
-/// indicators score the interval ends).
+/// indicators score the interval ends), as a result set of `format` holds it: before
+/// [`super::FORMAT_8`], without the count of indicators whose estimate reaches its threshold.
 pub fn totals_csv(
     e: &Evaluation,
     release: &Survey,
     encoding: Encoding,
+    format: &str,
 ) -> Result<Vec<u8>, csv::Error> {
-    let header: Vec<&str> = TOTAL_COLUMNS.iter().map(|(name, ..)| *name).collect();
+    let kept = |name: &str| name != REACHING || super::from_format_8(format);
+    let header: Vec<&str> = TOTAL_COLUMNS
+        .iter()
+        .map(|(name, ..)| *name)
+        .filter(|name| kept(name))
+        .collect();
     let mut file = CsvFile::new(encoding, &header)?;
     for d in &e.domains {
         let (low, high) = points_range(release, d);
@@ -101,7 +117,7 @@ pub fn totals_csv(
                 .count()
                 .to_string()
         };
-        file.row([
+        let cells = [
             d.code.clone(),
             d.name.zh.clone(),
             d.name.en.clone(),
@@ -111,13 +127,25 @@ pub fn totals_csv(
             points_shown(d.points),
             number(low),
             number(high),
+            d.indicators
+                .iter()
+                .filter(|i| i.estimate_meets_threshold)
+                .count()
+                .to_string(),
             count(Status::Met),
             count(Status::NotMet),
             count(Status::TooCloseToCall),
             count(Status::Undetermined),
             count(Status::NoData),
             e.includes_simulated.to_string(),
-        ])?;
+        ];
+        file.row(
+            TOTAL_COLUMNS
+                .iter()
+                .zip(cells)
+                .filter(|((name, ..), _)| kept(name))
+                .map(|(_, cell)| cell),
+        )?;
     }
     file.finish()
 }

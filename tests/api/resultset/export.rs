@@ -276,6 +276,15 @@ async fn totals_give_each_domain_the_sum_of_its_points_and_its_indicators_by_sta
                 statuses_seen.insert(status);
             }
         }
+        let reaching = rows
+            .iter()
+            .filter(|e| e["estimate_meets_threshold"] == "true")
+            .count();
+        assert_eq!(
+            total["estimate_meets_threshold"],
+            reaching.to_string(),
+            "the rule the points follow, counted: {total:?}"
+        );
         assert_eq!(total["includes_simulated"], "true");
     }
     assert!(

@@ -627,7 +627,25 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
         bytes.push(b'\n');
         bytes
     };
+    // Before `/8`, totals.csv did not count the estimates reaching their thresholds.
+    let totals_8 = text("totals.csv");
+    let totals_7: String = totals_8
+        .split_inclusive("\r\n")
+        .map(|line| {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            cells.remove(9);
+            cells.join(",")
+        })
+        .collect();
+    assert!(
+        totals_8.contains(",estimate_meets_threshold,") && !totals_7.contains("estimate_meets")
+    );
     let with_evaluation = |format: &str, sps: &str, r: &str, evaluation: &[u8]| {
+        let totals = if resultset::from_format_8(format) {
+            totals_8.as_bytes()
+        } else {
+            totals_7.as_bytes()
+        };
         let mut manifest = manifest(&files);
         manifest.format = format.to_owned();
         let files = if resultset::has_totals(format) {
@@ -641,6 +659,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
                 "minyi.sps" => sps.as_bytes(),
                 "minyi.R" => r.as_bytes(),
                 "evaluation.json" => evaluation,
+                "totals.csv" => totals,
                 _ => continue,
             };
             entry.sha256 = hex::encode(Sha256::digest(content));
@@ -651,6 +670,7 @@ async fn result_sets_of_earlier_formats_verify_with_their_scripts_made_as_then()
             match name.as_str() {
                 "minyi.R" => *content = r.as_bytes().to_vec(),
                 "evaluation.json" => *content = evaluation.to_vec(),
+                "totals.csv" => *content = totals.to_vec(),
                 _ => {}
             }
         }
