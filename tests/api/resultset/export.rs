@@ -487,18 +487,8 @@ async fn merged_age_bands_are_labelled_wherever_the_rows_are_labelled() {
         !labelled.iter().any(|(c, ..)| c == "30_39"),
         "no label for a band no row holds: {labelled:?}"
     );
-    let verified = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
-        .arg("verify")
-        .arg(&path)
-        .env("MINYI_LOG", "warn")
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&verified.stdout);
-    assert!(
-        verified.status.success(),
-        "{said}{}",
-        String::from_utf8_lossy(&verified.stderr)
-    );
+    let (verified, said, complaint) = super::verify::verify_with(&path, &[]);
+    assert!(verified, "{complaint}");
     assert!(
         said.contains("the codebook (codebook.csv, datapackage.json)"),
         "{said}"

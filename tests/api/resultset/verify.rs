@@ -16,7 +16,8 @@ fn verify(path: &Path) -> (bool, String, String) {
     verify_with(path, &[])
 }
 
-fn verify_with(path: &Path, args: &[&str]) -> (bool, String, String) {
+/// `minyi verify FILE ARGS`: whether it passed, what it printed, what it complained of.
+pub(super) fn verify_with(path: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
         .arg("verify")
         .arg(path)
