@@ -72,18 +72,22 @@ pub enum CatalogError {
         version: String,
         current: String,
     },
-    /// A changed file that would leave answers already given without their question or code.
+    /// A changed file that would leave answers already given without their question or code
+    /// (and, when residents have answered, what else it changes that `ChangesRules` refuses,
+    /// so that one refusal lists everything to put back).
     #[error(
         "{file}: survey {id} is open or has answers ({responses} stored), read by question id \
          and answer code, and this version drops {}: keep every question and code that answers \
-         may hold (a label or a text may change), or give a survey with other codes a new id",
-        joined(dropped)
+         may hold (a label or a text may change), or give a survey with other codes a new id{}",
+        joined(dropped),
+        also_changed_rules(also_changed)
     )]
     DropsAnsweredCodes {
         file: String,
         id: String,
         responses: i64,
         dropped: Vec<Said>,
+        also_changed: Vec<Said>,
     },
     /// A changed file that would judge residents' answers already given by other rules.
     #[error(
@@ -140,6 +144,25 @@ fn file_name(path: &Path) -> String {
 }
 
 /// What a new version drops or changes, as the command line says it: one after another.
+/// The rule changes a refusal for dropped codes also lists, said after its advice.
+fn also_changed_rules(changed: &[Said]) -> String {
+    if changed.is_empty() {
+        return String::new();
+    }
+    format!(
+        ". {} {}: put these back as they were too",
+        ALSO_CHANGES_RULES.english,
+        joined(changed)
+    )
+}
+
+/// Introduces, in a refusal for dropped codes, the rules the same version changes.
+const ALSO_CHANGES_RULES: Said = Said {
+    key: "also_changes_rules",
+    english: "It also changes how residents' answers already given are judged or what they mean:",
+    values: Vec::new(),
+};
+
 fn joined(found: &[Said]) -> String {
     found
         .iter()
@@ -229,13 +252,23 @@ impl CatalogError {
         if let CatalogError::NotAsChecked { .. } = self {
             return Some(Vec::new()); // The kind of refusal says it all.
         }
-        let listed: &[Said] = match self {
-            CatalogError::DropsAnsweredCodes { dropped, .. } => dropped,
-            CatalogError::ChangesRules { changed, .. } => changed,
-            _ => &[],
+        let listed: Vec<Said> = match self {
+            CatalogError::DropsAnsweredCodes {
+                dropped,
+                also_changed,
+                ..
+            } if !also_changed.is_empty() => dropped
+                .iter()
+                .cloned()
+                .chain(std::iter::once(ALSO_CHANGES_RULES))
+                .chain(also_changed.iter().cloned())
+                .collect(),
+            CatalogError::DropsAnsweredCodes { dropped, .. } => dropped.clone(),
+            CatalogError::ChangesRules { changed, .. } => changed.clone(),
+            _ => Vec::new(),
         };
         let why = self.why_refused()?;
-        Some(std::iter::once(why).chain(listed.iter().cloned()).collect())
+        Some(std::iter::once(why).chain(listed).collect())
     }
 
     /// Why a survey file was refused as a whole, for `said_details`.

@@ -292,15 +292,6 @@ impl Catalog {
             return Ok(());
         }
         let current = self.definition_with(conn, &record.id, &record.current_version)?;
-        let dropped = current.answer_codes_dropped_by(newer);
-        if !dropped.is_empty() {
-            return Err(CatalogError::DropsAnsweredCodes {
-                file: file_name.to_owned(),
-                id: record.id.clone(),
-                responses,
-                dropped,
-            });
-        }
         // A trial run's simulated answers judge nothing: the rules may change until residents
         // have answered.
         let residents: i64 = storage::fieldwork_counts(conn, &record.id)?
@@ -308,8 +299,22 @@ impl Catalog {
             .filter(|(_, _, _, channel, _)| channel != crate::analysis::SIMULATED)
             .map(|(.., n)| n)
             .sum();
-        let changed = current.rules_changed_by(newer);
-        if residents == 0 || changed.is_empty() {
+        let changed = if residents == 0 {
+            Vec::new()
+        } else {
+            current.rules_changed_by(newer)
+        };
+        let dropped = current.answer_codes_dropped_by(newer);
+        if !dropped.is_empty() {
+            return Err(CatalogError::DropsAnsweredCodes {
+                file: file_name.to_owned(),
+                id: record.id.clone(),
+                responses,
+                dropped,
+                also_changed: changed,
+            });
+        }
+        if changed.is_empty() {
             return Ok(());
         }
         Err(CatalogError::ChangesRules {

@@ -557,6 +557,9 @@ fn describe(outcome: ImportOutcome) -> String {
     match outcome {
         ImportOutcome::Created => " (new)".into(),
         ImportOutcome::Unchanged => String::new(),
+        ImportOutcome::NewVersion {
+            earlier_responses: 1,
+        } => " (changed: new version; 1 earlier response keeps its)".into(),
         ImportOutcome::NewVersion { earlier_responses } => {
             format!(" (changed: new version; {earlier_responses} earlier responses keep theirs)")
         }

@@ -1,30 +1,65 @@
 //! `minyi survey …` (check, import, list, open, close, publish, status) and `minyi purge`: survey
 //! files and their lifecycle.
 
+use crate::catalog::CatalogError;
 use crate::lifecycle::Transition;
-use crate::survey::{Lang, Survey, SurveyFileError};
+use crate::survey::{Lang, Said, Survey};
 
 use super::{catalog, describe, SurveyCommand};
 
-/// A survey file's problems in Chinese, as the import page says them, when the terminal's
-/// language is Chinese ([`terminal_lang`]); else in English.
-fn in_the_terminals_language(error: SurveyFileError) -> anyhow::Error {
-    let messages = match terminal_lang() {
-        Lang::Zh => crate::web::Messages::load().ok(),
-        Lang::En => None,
-    };
-    let Some(m) = messages else {
-        return error.into();
-    };
-    let lines: Vec<String> = error
-        .problems
-        .iter()
-        .map(|p| {
-            let said = crate::web::file_mistakes::in_one_line(&m, Lang::Zh, p);
-            format!("{}：{said}", error.file)
+/// Says the survey-file checker's sentences to the person at this terminal: in Chinese, as the
+/// import page says them, when the terminal's language is Chinese ([`terminal_lang`]); else in
+/// English.
+struct Terminal(Option<crate::web::Messages>);
+
+impl Terminal {
+    fn new() -> Terminal {
+        Terminal(match terminal_lang() {
+            Lang::Zh => crate::web::Messages::load().ok(),
+            Lang::En => None,
         })
-        .collect();
-    SaidInChinese(lines.join("\n")).into()
+    }
+
+    fn say(&self, said: &Said) -> String {
+        match &self.0 {
+            Some(m) => m.said(Lang::Zh, said),
+            None => said.to_string(),
+        }
+    }
+
+    /// A note on a file that is valid but worth a word before its import.
+    fn note(&self, said: &Said) -> String {
+        match &self.0 {
+            Some(_) => format!("提示：{}", self.say(said)),
+            None => format!("note: {said}"),
+        }
+    }
+
+    /// Why a survey file was refused: its mistakes, each on a line; or, when it could not be
+    /// read at all, why and what to do. Other errors keep the command line's English.
+    fn refusal(&self, error: CatalogError) -> anyhow::Error {
+        let Some(m) = &self.0 else {
+            return error.into();
+        };
+        let lines: Vec<String> = match &error {
+            CatalogError::File(mistakes) => mistakes
+                .problems
+                .iter()
+                .map(|p| {
+                    let said = crate::web::file_mistakes::in_one_line(m, Lang::Zh, p);
+                    format!("{}：{said}", mistakes.file)
+                })
+                .collect(),
+            CatalogError::Read { .. } | CatalogError::NotUtf8 { .. } => error
+                .said_details()
+                .unwrap_or_default()
+                .iter()
+                .map(|said| self.say(said))
+                .collect(),
+            _ => return error.into(),
+        };
+        SaidInChinese(lines.join("\n")).into()
+    }
 }
 
 /// An error already said in Chinese for a Chinese terminal: printed after 错误：, not the
@@ -48,34 +83,32 @@ fn terminal_lang() -> Lang {
 pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
     match command {
         SurveyCommand::Check { file } => {
-            let source = crate::catalog::read_survey_text(&file)?;
+            let terminal = Terminal::new();
+            let source =
+                crate::catalog::read_survey_text(&file).map_err(|e| terminal.refusal(e))?;
             let survey = Survey::from_toml(&source, &file.display().to_string())
-                .map_err(in_the_terminals_language)?;
+                .map_err(|e| terminal.refusal(e.into()))?;
             println!(
-                "{}: ok (survey {}, {} questions, {} counties, {} indicators, version {})",
+                "{}: {}",
                 file.display(),
-                survey.id,
-                survey.questions.len(),
-                survey.strata.units.len(),
-                survey.indicators.len(),
-                crate::survey::version_of(&source)
+                terminal.say(&survey.check_passed(&crate::survey::version_of(&source)))
             );
             // Valid, but worth a word before the import: what a copy of the example keeps.
             for note in survey.file_notes() {
-                println!("note: {note}");
+                println!("{}", terminal.note(&note));
             }
             let today = survey.local_date(chrono::Utc::now());
             if let Some(dates) = survey.outside_fieldwork(today) {
-                println!("note: {dates}");
+                println!("{}", terminal.note(&dates));
             }
             Ok(())
         }
         SurveyCommand::Import { file } => {
             // A file's mistakes as `survey check` says them (in Chinese to a Chinese terminal).
-            let report = catalog()?.import_file(&file).map_err(|e| match e {
-                crate::catalog::CatalogError::File(mistakes) => in_the_terminals_language(mistakes),
-                other => other.into(),
-            })?;
+            let terminal = Terminal::new();
+            let report = catalog()?
+                .import_file(&file)
+                .map_err(|e| terminal.refusal(e))?;
             println!(
                 "imported {} as survey {} version {}{}{}",
                 file.display(),
@@ -88,7 +121,7 @@ pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
             let source = crate::catalog::read_survey_text(&file)?;
             let survey = Survey::from_toml(&source, &file.display().to_string())?;
             for note in survey.file_notes() {
-                println!("note: {note}");
+                println!("{}", terminal.note(&note));
             }
             Ok(())
         }

@@ -55,6 +55,8 @@ pub enum AnswerProblem {
     TooLong {
         /// Most characters allowed.
         max: usize,
+        /// Characters written.
+        written: usize,
     },
     /// A required matrix with some items not rated.
     ItemsMissing {
@@ -164,7 +166,10 @@ fn read_answer(question: &Question, input: &FormInput) -> Result<Option<Answer>,
             if text.is_empty() {
                 Ok(None)
             } else if text.chars().count() > *max_length {
-                Err(AnswerProblem::TooLong { max: *max_length })
+                Err(AnswerProblem::TooLong {
+                    max: *max_length,
+                    written: text.chars().count(),
+                })
             } else {
                 Ok(Some(Answer::Code(text.into_owned())))
             }
@@ -473,7 +478,10 @@ pub(crate) mod tests {
                 "text longer than allowed",
                 with(&[("suggestion", "一二三四五六七八九十一")]),
                 "suggestion",
-                AnswerProblem::TooLong { max: 10 },
+                AnswerProblem::TooLong {
+                    max: 10,
+                    written: 11,
+                },
             ),
         ];
         for (description, pairs, question, expected) in cases {
@@ -512,7 +520,10 @@ pub(crate) mod tests {
         let too_long = problems_for(&with(&[("suggestion", "一二三\r\n四五六\r\n七八九")]));
         assert_eq!(
             too_long.get("suggestion"),
-            Some(&AnswerProblem::TooLong { max: 10 }),
+            Some(&AnswerProblem::TooLong {
+                max: 10,
+                written: 11
+            }),
             "the eleventh character is still one too many"
         );
     }

@@ -78,6 +78,8 @@ pub enum SyntaxHint {
     ThousandsSeparator { number: String },
     /// A key with characters a bare key cannot hold (`60+`, Chinese): the key, to quote.
     QuoteKey { key: String },
+    /// A key written in full-width letters, or a language key in Chinese: the key meant.
+    KeyMeant { key: String, meant: String },
     /// A number written in quotes, where a number is expected: the number to write.
     NumberInQuotes { number: String },
     /// Half-width double quotes inside a text (`"您的"性别""`), which end it instead.
@@ -89,6 +91,8 @@ pub enum SyntaxHint {
         opened: usize,
         quotes: &'static str,
     },
+    /// A long text opened on line `opened` and still open where the file ends.
+    LongTextNeverClosed { opened: usize, quotes: &'static str },
 }
 
 impl fmt::Display for SyntaxHint {
@@ -275,6 +279,12 @@ impl SyntaxHint {
                  written in half-width double quotes: \"{key}\"",
                 key = key
             ),
+            SyntaxHint::KeyMeant { key, meant } => said!(
+                "hint_key_meant",
+                "Keys are written in half-width English letters: write {meant} for {key}.",
+                key = key,
+                meant = meant
+            ),
             SyntaxHint::NumberInQuotes { number } => said!(
                 "hint_number_in_quotes",
                 "A number is written without quotes: {number}.",
@@ -289,6 +299,13 @@ impl SyntaxHint {
                 "The {quotes} on line {line} closes the long text opened on line {opened} instead \
                  of opening one: that text lacks its closing {quotes}.",
                 line = line,
+                opened = opened,
+                quotes = quotes
+            ),
+            SyntaxHint::LongTextNeverClosed { opened, quotes } => said!(
+                "hint_long_text_never_closed",
+                "The long text opened with {quotes} on line {opened} is never closed: end it \
+                 with {quotes} where the text ends.",
                 opened = opened,
                 quotes = quotes
             ),

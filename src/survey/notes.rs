@@ -10,6 +10,20 @@ use super::{QualityFlag, QuestionKind, Survey};
 const MOST_SECONDS_PER_ANSWER: u32 = 5;
 
 impl Survey {
+    /// What `minyi survey check` says of a file it found valid, before the notes.
+    pub fn check_passed(&self, version: &str) -> Said {
+        said!(
+            "check_ok",
+            "ok (survey {id}, {questions} questions, {counties} counties, {indicators} \
+             indicators, version {version})",
+            id = self.id,
+            questions = self.questions.len(),
+            counties = self.strata.units.len(),
+            indicators = self.indicators.len(),
+            version = version
+        )
+    }
+
     /// Each note on this file, in words for its author.
     pub fn file_notes(&self) -> Vec<Said> {
         let mut notes = Vec::new();

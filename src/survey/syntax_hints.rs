@@ -100,6 +100,17 @@ pub(super) fn unclosed_long_text(source: &str, line: usize) -> Option<SyntaxHint
     })
 }
 
+/// A long text still open where the file ends (`zh = """您的性别` and no `"""` after it): the
+/// parser names the file's end, and the line to mend is where the text opened.
+pub(super) fn long_text_never_closed(source: &str, line: usize) -> Option<SyntaxHint> {
+    let lines: Vec<&str> = source.lines().collect();
+    if line < lines.len() {
+        return None;
+    }
+    let (quotes, opened) = long_text_left_open(&lines)?;
+    Some(SyntaxHint::LongTextNeverClosed { opened, quotes })
+}
+
 /// The quotes of a long text a line opens (`key = """`), and whether nothing but a comment
 /// follows them on the line.
 fn long_text_opening(line: &str) -> Option<(&'static str, bool)> {
@@ -226,9 +237,37 @@ pub(super) fn syntax_hint(line: &str) -> Option<SyntaxHint> {
     let key = key.trim();
     let bare = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
     let quoted = key.starts_with(['"', '\'', '[', '{']);
-    (!key.is_empty() && !quoted && !key.chars().all(bare)).then(|| SyntaxHint::QuoteKey {
-        key: key.to_owned(),
-    })
+    (!key.is_empty() && !quoted && !key.chars().all(bare)).then(|| key_hint(key))
+}
+
+/// The hint for a key a bare key cannot be: the key meant, when it is one written in full-width
+/// letters (`ｅｎ`) or the language keys in Chinese (`英文`); else to quote it.
+fn key_hint(key: &str) -> SyntaxHint {
+    let half_width: String = key
+        .chars()
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            other => other,
+        })
+        .collect();
+    let meant = match key {
+        "中文" | "汉语" | "简体中文" => Some("zh"),
+        "英文" | "英语" => Some("en"),
+        _ => None,
+    };
+    match meant {
+        Some(meant) => SyntaxHint::KeyMeant {
+            key: key.to_owned(),
+            meant: meant.to_owned(),
+        },
+        None if half_width != key && half_width.is_ascii() => SyntaxHint::KeyMeant {
+            key: key.to_owned(),
+            meant: half_width,
+        },
+        None => SyntaxHint::QuoteKey {
+            key: key.to_owned(),
+        },
+    }
 }
 
 /// The key around `offset` that a bare key cannot be (`60+` inside `{ 60+ = 0.19 }`), to
@@ -238,9 +277,7 @@ pub(super) fn bare_key_at(source: &str, offset: usize) -> Option<SyntaxHint> {
     let start = source.get(..offset)?.rfind(delimiter).map_or(0, |i| i + 1);
     let rest = source.get(start..)?;
     let key = &rest[..rest.find(delimiter).unwrap_or(rest.len())];
-    (!key.is_empty()).then(|| SyntaxHint::QuoteKey {
-        key: key.to_owned(),
-    })
+    (!key.is_empty()).then(|| key_hint(key))
 }
 
 /// The date a value written otherwise than `2016-10-05` means: with slashes, dots, full-width

@@ -271,10 +271,13 @@ fn moved_labels<'a>(
             {
                 continue;
             }
-            if let Some(from) = old
-                .iter()
-                .find(|o| o.code != choice.code && (o.label.zh == *label || o.label.en == *label))
-            {
+            // A label whose earlier code is gone went with a renamed code, and a renamed code
+            // is reported where answers still hold it, not as a label that moved.
+            if let Some(from) = old.iter().find(|o| {
+                o.code != choice.code
+                    && (o.label.zh == *label || o.label.en == *label)
+                    && new.iter().any(|n| n.code == o.code)
+            }) {
                 moved.push((choice.code.as_str(), label.as_str(), from.code.as_str()));
                 break;
             }
@@ -466,12 +469,19 @@ mod tests {
     }
 
     #[test]
-    fn a_county_that_takes_another_countys_name_is_named() {
-        let newer = changed(&[("zh = \"海盐县\"", "zh = \"海宁市\"")]);
+    fn counties_that_swap_names_are_named() {
+        let newer = changed(&[
+            ("zh = \"海盐县\"", "zh = \"swapping\""),
+            ("zh = \"海宁市\"", "zh = \"海盐县\""),
+            ("zh = \"swapping\"", "zh = \"海宁市\""),
+        ]);
 
         assert_eq!(
             english(example().rules_changed_by(&newer)),
-            ["the label \"海宁市\" of question `county`, now on option `haiyan`, was option `haining`'s"]
+            [
+                "the label \"海宁市\" of question `county`, now on option `haiyan`, was option `haining`'s",
+                "the label \"海盐县\" of question `county`, now on option `haining`, was option `haiyan`'s"
+            ]
         );
     }
 }

@@ -379,8 +379,12 @@ mod tests {
             &[("min", "0"), ("max", "120")],
         );
         assert_eq!(text, "请填写 0 至 120 之间的数字。");
-        let text = messages.format(Lang::En, "problem.too_long", &[("max", "500")]);
-        assert_eq!(text, "Please keep it to 500 characters.");
+        let text = messages.format(
+            Lang::En,
+            "problem.too_long",
+            &[("max", "500"), ("written", "512")],
+        );
+        assert_eq!(text, "Please keep it to 500 characters (it is 512 now).");
     }
 
     #[test]

@@ -497,9 +497,11 @@ impl FormContext<'_> {
                 "problem.out_of_range",
                 &[("min", &min.to_string()), ("max", &max.to_string())],
             ),
-            AnswerProblem::TooLong { max } => {
-                m.format(lang, "problem.too_long", &[("max", &max.to_string())])
-            }
+            AnswerProblem::TooLong { max, written } => m.format(
+                lang,
+                "problem.too_long",
+                &[("max", &max.to_string()), ("written", &written.to_string())],
+            ),
             AnswerProblem::ItemsMissing { items } => {
                 let labels: Vec<&str> = items
                     .iter()

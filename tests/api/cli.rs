@@ -588,6 +588,47 @@ fn survey_check_speaks_chinese_to_a_chinese_terminal() {
     );
 }
 
+/// Not only a file's mistakes: a file saved as GBK, the check passed and its notes are said in
+/// Chinese to a Chinese terminal too.
+#[test]
+fn survey_check_says_every_line_in_chinese_to_a_chinese_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let gbk = dir.path().join("gbk.toml");
+    std::fs::write(&gbk, b"[survey]\nid = \"\xc4\xfa\"\n").unwrap();
+    let check = |file: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(["survey", "check", file])
+            .env("MINYI_LANG", "zh")
+            .output()
+            .expect("minyi runs");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), said)
+    };
+
+    let (refused_ok, refused) = check(gbk.to_str().unwrap());
+    let (passed_ok, passed) = check("surveys/jiaxing-food-safety-2016.toml");
+
+    assert!(!refused_ok);
+    assert!(
+        refused
+            .starts_with("错误：gbk.toml 不是 UTF-8 编码的文本，多半是存成了 GBK（ANSI）或 UTF-16"),
+        "{refused}"
+    );
+    assert!(passed_ok, "{passed}");
+    assert!(
+        passed.starts_with(
+            "surveys/jiaxing-food-safety-2016.toml: 检查通过（问卷 jiaxing-food-safety-2016："
+        ) && passed.contains("\n提示：open_on_import = true：导入这个文件")
+            && !passed.contains("note:")
+            && !passed.contains(" ok ("),
+        "{passed}"
+    );
+}
+
 #[test]
 fn an_error_that_quotes_its_cause_says_it_once() {
     let db = TestDatabase::new(Backend::Sqlite);

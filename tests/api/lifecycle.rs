@@ -152,12 +152,24 @@ on_both_backends! {
         std::fs::write(&file, original.replace("\"haiyan\"", "\"hy\"")).unwrap();
 
         let refused = catalog.import_file(&file).unwrap_err().to_string();
+        let also_lowered = original.replace("\"haiyan\"", "\"hy\"").replace("threshold = 0.85\npoints = 15", "threshold = 0.75\npoints = 15");
+        std::fs::write(&file, also_lowered).unwrap();
+        let refused_for_both = catalog.import_file(&file).unwrap_err().to_string();
         std::fs::write(&file, original.replace("海盐县", "海盐")).unwrap();
         let relabelled = catalog.import_file(&file).expect("a new label keeps the code");
 
         assert!(
             refused.contains(&format!("survey {EXAMPLE_ID} is open or has answers (1 stored), read by question id and answer code, and this version drops option `haiyan` of question `county`: keep every question and code")),
             "{refused}"
+        );
+        assert!(
+            !refused.contains("It also changes"),
+            "nothing else changed: {refused}"
+        );
+        assert!(
+            refused_for_both.contains("drops option `haiyan` of question `county`")
+                && refused_for_both.ends_with("It also changes how residents' answers already given are judged or what they mean: the threshold of indicator `campaign_awareness` (0.85 to 0.75): put these back as they were too"),
+            "one refusal lists all there is to put back: {refused_for_both}"
         );
         assert!(matches!(relabelled.outcome, ImportOutcome::NewVersion { earlier_responses: 1 }));
         assert_ne!(relabelled.version, before);

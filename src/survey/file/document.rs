@@ -12,7 +12,8 @@ use super::problem::{found_type, problem_from};
 use super::raw::*;
 use crate::survey::error::{said, FileProblem, Problems, SyntaxHint};
 use crate::survey::syntax_hints::{
-    bare_key_at, full_width_outside_strings, parser_hint, syntax_hint, unclosed_long_text,
+    bare_key_at, full_width_outside_strings, long_text_never_closed, parser_hint, syntax_hint,
+    unclosed_long_text,
 };
 
 /// The sections a survey file may have, in the documented order.
@@ -96,7 +97,8 @@ impl<'a> Document<'a> {
                 problem.column = u32::try_from(column).ok();
                 // A long text left open turns the next one's words into TOML: their
                 // punctuation is no slip of the input method.
-                let long_text_left_open = unclosed_long_text(source, line);
+                let long_text_left_open = unclosed_long_text(source, line)
+                    .or_else(|| long_text_never_closed(source, line));
                 if !wide.is_empty() && long_text_left_open.is_none() {
                     problem.hints.push(SyntaxHint::FullWidthPunctuation {
                         marks: wide

@@ -228,6 +228,26 @@ impl ChoiceList {
             ChoiceList::Items => said!("item_code_once", "each code once among the items"),
         }
     }
+
+    fn label_once(self, key: &str) -> Said {
+        match self {
+            ChoiceList::Points => said!(
+                "point_label_once",
+                "text under {key} that no other point of the scale has: residents answer by it",
+                key = key
+            ),
+            ChoiceList::Options => said!(
+                "option_label_once",
+                "text under {key} that no other option has: residents choose by it",
+                key = key
+            ),
+            ChoiceList::Items => said!(
+                "item_label_once",
+                "text under {key} that no other item has: residents rate each by it",
+                key = key
+            ),
+        }
+    }
 }
 
 /// A list of options, points or items: at least `min`, codes well formed and used once.
@@ -253,7 +273,55 @@ fn choices(
     if !repeated.is_empty() {
         problems.expect_found(path, what.code_once(), more_than_once(&repeated));
     }
+    labels_once(path, raw, &list, what, problems);
     list
+}
+
+/// Residents choose an option, and read an item, by its text: two with the same `zh` (or the
+/// same `en`, in any case) could not be told apart, and a county named twice would send its
+/// answers to whichever was tapped. Reported at the later one, naming the earlier.
+fn labels_once(
+    path: &str,
+    raw: &[RawChoice],
+    list: &[Choice],
+    what: ChoiceList,
+    problems: &mut Problems,
+) {
+    for (key, text_of) in [
+        (
+            "zh",
+            (|c: &Choice| c.label.zh.clone()) as fn(&Choice) -> String,
+        ),
+        ("en", |c: &Choice| c.label.en.to_lowercase()),
+    ] {
+        let mut first: BTreeMap<String, &str> = BTreeMap::new();
+        for (index, (choice, raw)) in list.iter().zip(raw).enumerate() {
+            let text = text_of(choice);
+            if text.is_empty() {
+                continue; // Reported as missing.
+            }
+            match first.get(&text) {
+                Some(earlier) if *earlier != choice.code => problems.expect_found(
+                    format!("{path}{}.{key}", label(Some(&raw.code), index)),
+                    what.label_once(key),
+                    said!(
+                        "label_used",
+                        "\"{text}\", which \"{earlier}\" has too",
+                        text = if key == "zh" {
+                            &choice.label.zh
+                        } else {
+                            &choice.label.en
+                        },
+                        earlier = earlier
+                    ),
+                ),
+                Some(_) => {} // The same code twice: reported as such.
+                None => {
+                    first.insert(text, &choice.code);
+                }
+            }
+        }
+    }
 }
 
 fn choice(path: &str, raw: &RawChoice, problems: &mut Problems) -> Choice {

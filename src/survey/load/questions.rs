@@ -269,6 +269,11 @@ fn kind(
                     return None;
                 }
             };
+            // Reported above; a matrix of fewer than two items is no matrix, and what refers to
+            // its items or counts them would only repeat that.
+            if items.len() < 2 {
+                return None;
+            }
             Some(QuestionKind::Matrix {
                 scale: scale?,
                 items,

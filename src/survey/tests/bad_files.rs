@@ -45,6 +45,21 @@ const BAD_FILES: &[BadFile] = &[
         says: "the name option \"north\" of question \"county\" shows residents, \"北区\"",
     },
     BadFile {
+        what: "two counties residents would see under one name",
+        edits: &[(
+            "{ code = \"south\", zh = \"南区\"",
+            "{ code = \"south\", zh = \"北区\"",
+        )],
+        path: "questions[county].options[south].zh",
+        says: "\"北区\", which \"north\" has too",
+    },
+    BadFile {
+        what: "two matrix items whose English differs only in case",
+        edits: &[("en = \"School canteens\"", "en = \"wet Markets\"")],
+        path: "questions[places].items[canteen].en",
+        says: "text under en that no other item has",
+    },
+    BadFile {
         what: "a code written as a number",
         edits: &[("{ code = \"web\"", "{ code = 5")],
         path: "questions[channels].options[#2].code",
@@ -671,4 +686,18 @@ fn a_code_given_to_two_options_is_reported_once_not_again_where_the_lost_code_is
         error.to_string().contains("\"web\" more than once"),
         "{error}"
     );
+}
+
+#[test]
+fn a_matrix_left_with_one_item_is_reported_once_not_again_by_what_refers_to_its_items() {
+    let one_item = edited(&[(
+        "  { code = \"canteen\", zh = \"学校食堂\", en = \"School canteens\" },\n",
+        "",
+    )]);
+
+    let error = problems_of(&one_item);
+
+    let paths: Vec<&str> = error.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["questions[places].items"], "{error}");
+    assert!(error.to_string().contains("at least 2 items"), "{error}");
 }

@@ -454,6 +454,21 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
                 key: "60岁以上".to_owned(),
             },
         ),
+        // Quoting would not help these: the key meant is another.
+        (
+            "英文 = \"Your sex\"",
+            SyntaxHint::KeyMeant {
+                key: "英文".to_owned(),
+                meant: "en".to_owned(),
+            },
+        ),
+        (
+            "ｅｎ = \"Your sex\"",
+            SyntaxHint::KeyMeant {
+                key: "ｅｎ".to_owned(),
+                meant: "en".to_owned(),
+            },
+        ),
         ("zh = 您的性别\"", SyntaxHint::UnquotedText),
         // A long text left open: the next one's opening quotes close it, and the parser stops
         // at that one's first line, which reads as a key without a value.
@@ -501,11 +516,31 @@ fn the_toml_parsers_message_on_the_commonest_slips_is_said_in_plain_words() {
     // A long text opened on the last line and never closed: the parser names the line after
     // the file's end, and no text above was stolen from.
     let error = problems_of("id = \"x\"\ndescription.en = \"\"\"Food safety\n");
+    assert_eq!(
+        error.problems[0].hints,
+        [SyntaxHint::LongTextNeverClosed {
+            opened: 2,
+            quotes: "\"\"\""
+        }],
+        "{error}"
+    );
+    // The same far from the end, with nothing after it to close it: the line to mend is named,
+    // not only the file's end.
+    let error = problems_of(
+        "[[questions]]\nid = \"sex\"\nzh = \"\"\"您的性别\nen = \"Your sex\"\n\n[[questions]]\nid = \"age\"\n",
+    );
+    assert_eq!(
+        error.problems[0].hints,
+        [SyntaxHint::LongTextNeverClosed {
+            opened: 3,
+            quotes: "\"\"\""
+        }],
+        "{error}"
+    );
     assert!(
-        !error.problems[0]
-            .hints
-            .iter()
-            .any(|hint| matches!(hint, SyntaxHint::UnclosedLongText { .. })),
+        error
+            .to_string()
+            .contains("The long text opened with \"\"\" on line 3 is never closed"),
         "{error}"
     );
     // A long text that truly opens on the line before the error (here a bad escape on its
