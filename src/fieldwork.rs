@@ -50,6 +50,12 @@ pub struct StratumProgress {
     /// Responses by channel (`open_link`, `invitation`, `interviewer`, `simulated`): a county
     /// whose answers all come one way, or suddenly, is worth a look (coached answers).
     pub by_channel: BTreeMap<String, i64>,
+    /// The most responses the county accepts, when the survey file sets a quota.
+    pub quota: Option<u32>,
+    /// Places left under the quota: every response stored counts, those the quality rules will
+    /// exclude included, except a trial run's (which the quota does not hold). At 0 the county
+    /// turns residents away.
+    pub quota_left: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -159,6 +165,7 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
             let code = unit.code.as_str();
             let n = completed.get(code).copied().unwrap_or(0);
             let left_out = excluded.get(code).copied().unwrap_or(0);
+            let by_channel = channels.remove(code).unwrap_or_default();
             StratumProgress {
                 code: unit.code.clone(),
                 name: unit.name.clone(),
@@ -170,7 +177,12 @@ pub fn progress(survey: &Survey, rows: &[CountRow]) -> Progress {
                 share_of_target: None,
                 margin_of_error: None,
                 flagged: flagged.get(code).copied().unwrap_or(0),
-                by_channel: channels.remove(code).unwrap_or_default(),
+                quota: unit.quota,
+                quota_left: unit.quota.map(|quota| {
+                    let trial = by_channel.get(SIMULATED).copied().unwrap_or(0);
+                    (i64::from(quota) - (n - trial)).max(0)
+                }),
+                by_channel,
             }
             .with_usable(n - left_out)
         })
@@ -213,6 +225,37 @@ mod tests {
             channel: "open_link".into(),
             count,
         }
+    }
+
+    #[test]
+    fn a_quota_counts_every_stored_response_but_a_trial_runs() {
+        let mut trial = row("north", "2016-10-11", "", 5);
+        trial.channel = SIMULATED.into();
+        let rows = [
+            row("north", "2016-10-10", "", 20),
+            row("north", "2016-10-11", "too_fast", 4),
+            trial,
+            row("south", "2016-10-11", "", 3),
+        ];
+
+        let p = progress(&crate::survey::tests::small_survey(), &rows);
+
+        let (north, south) = (&p.by_stratum[0], &p.by_stratum[1]);
+        assert_eq!(
+            (north.quota, north.quota_left),
+            (Some(30), Some(6)),
+            "30 - (20 + 4)"
+        );
+        assert_eq!(
+            (south.quota, south.quota_left),
+            (None, None),
+            "no quota set"
+        );
+        let full = progress(
+            &crate::survey::tests::small_survey(),
+            &[row("north", "2016-10-10", "", 31)],
+        );
+        assert_eq!(full.by_stratum[0].quota_left, Some(0), "never below 0");
     }
 
     #[test]

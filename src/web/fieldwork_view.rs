@@ -128,6 +128,39 @@ impl FieldworkView<'_> {
         })
     }
 
+    /// Where today falls in the planned period while the survey is open: days to its start,
+    /// or the day of it and the days left (after its end, `period_over` says so).
+    fn period_days(&self) -> Option<String> {
+        self.elapsed_share()?;
+        let survey = &self.survey.definition;
+        let today = survey.local_date(self.now);
+        if today < survey.fieldwork_start {
+            return Some(self.format(
+                "fieldwork.period_ahead",
+                &[
+                    ("start", &survey.fieldwork_start.to_string()),
+                    (
+                        "days",
+                        &(survey.fieldwork_start - today).num_days().to_string(),
+                    ),
+                ],
+            ));
+        }
+        if today > survey.fieldwork_end {
+            return None;
+        }
+        let days = (survey.fieldwork_end - survey.fieldwork_start).num_days() + 1;
+        let done = (today - survey.fieldwork_start).num_days() + 1;
+        Some(self.format(
+            "fieldwork.period_days",
+            &[
+                ("done", &done.to_string()),
+                ("left", &(days - done).to_string()),
+                ("share", &percent(done as f64 / days as f64)),
+            ],
+        ))
+    }
+
     /// What a publisher should notice about a county, each with a class for its colour.
     fn notes(&self, s: &StratumProgress) -> Vec<Value> {
         let mut notes = Vec::new();
@@ -164,6 +197,23 @@ impl FieldworkView<'_> {
             note(
                 "warn",
                 self.format("fieldwork.flagged", &[("count", &s.flagged.to_string())]),
+            );
+        }
+        // While residents answer, a full county turns them away: the publisher should see it.
+        if let (Some(quota), Some(left), SurveyState::Open) =
+            (s.quota, s.quota_left, self.survey.record.state)
+        {
+            let (class, key) = if left == 0 {
+                ("warn", "fieldwork.quota_full")
+            } else {
+                ("muted", "fieldwork.quota_left")
+            };
+            note(
+                class,
+                self.format(
+                    key,
+                    &[("quota", &quota.to_string()), ("left", &left.to_string())],
+                ),
             );
         }
         notes
@@ -271,17 +321,7 @@ impl FieldworkView<'_> {
                 ("start", &survey.fieldwork_start.to_string()),
                 ("end", &survey.fieldwork_end.to_string()),
             ]),
-            // How far into the period today is, while the survey is open within it.
-            "period_days": self.elapsed_share().filter(|_| survey.local_date(self.now) <= survey.fieldwork_end).map(|_| {
-                let today = survey.local_date(self.now);
-                let days = (survey.fieldwork_end - survey.fieldwork_start).num_days() + 1;
-                let done = ((today - survey.fieldwork_start).num_days() + 1).clamp(0, days);
-                self.format("fieldwork.period_days", &[
-                    ("done", &done.to_string()),
-                    ("left", &(days - done).to_string()),
-                    ("share", &percent(done as f64 / days as f64)),
-                ])
-            }),
+            "period_days": self.period_days(),
             // Still taking answers after the planned period: the schedule notes below count
             // the whole target as due, and the publisher should know why.
             "period_over": (self.survey.record.state == crate::lifecycle::SurveyState::Open

@@ -19,6 +19,13 @@ fn survey_with_nanhu_quota(quota: u32) -> tempfile::TempDir {
     })
 }
 
+/// Nanhu's row on the publisher's dashboard, in English.
+async fn nanhu_on_the_dashboard(app: &TestApp, cookie: &str) -> String {
+    let page =
+        crate::dashboard::get(app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), cookie).await;
+    crate::dashboard::row(&page.body, "county-nanhu").to_owned()
+}
+
 async fn post_to(app: &TestApp, address: &str, fields: &[(String, String)]) -> u16 {
     let body = serde_urlencoded::to_string(fields).unwrap();
     let response = app
@@ -41,11 +48,15 @@ on_both_backends! {
             .unwrap().into_iter().find(|(county, _)| county == "nanhu").map(|(_, n)| n).unwrap();
         assert!(simulated_in_nanhu > 3, "the trial alone fills more than the quota ({simulated_in_nanhu})");
 
+        let cookie = crate::dashboard::signed_in(&app, "publisher@example.org", minyi::accounts::Role::Publisher).await;
+        let before_residents = nanhu_on_the_dashboard(&app, &cookie).await;
+
         let mut statuses = Vec::new();
         for _ in 0..4 {
             let token = signed_token(&app, EXAMPLE_ID, 300);
             statuses.push(app.post_form(PATH, &with_token(valid_fields(&survey, "nanhu"), &token)).await.status);
         }
+        let when_full = nanhu_on_the_dashboard(&app, &cookie).await;
         minyi::analysis::remove_simulated(&catalog, EXAMPLE_ID, "test").expect("removed");
         let token = signed_token(&app, EXAMPLE_ID, 300);
         let after = app.post_form(PATH, &with_token(valid_fields(&survey, "nanhu"), &token)).await.status;
@@ -53,6 +64,8 @@ on_both_backends! {
         assert_eq!(statuses, [303, 303, 303, 409], "three residents take the three places, the fourth is told the county is complete");
         assert_eq!(after, 409, "removing the trial frees no resident's place: it never took one");
         assert_eq!(app.response_count(EXAMPLE_ID), 3);
+        assert!(before_residents.contains("Quota 3: 3 places left"), "the publisher sees the quota: {before_residents}");
+        assert!(when_full.contains("Quota of 3 full: this county now turns residents away"), "and that it is full: {when_full}");
     }
 
     async fn two_hundred_concurrent_submissions_for_fifty_places_accept_exactly_fifty(backend: Backend) {

@@ -137,13 +137,7 @@ on_both_backends! {
 
     async fn within_the_period_the_dashboard_says_how_far_through_it_is_and_marks_what_is_due(backend: Backend) {
         let today = example_survey().local_date(chrono::Utc::now());
-        let dir = tempfile::tempdir().unwrap();
-        let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
-            .unwrap()
-            .replace("fieldwork_start = 2016-10-10", &format!("fieldwork_start = {}", today - chrono::Days::new(9)))
-            .replace("fieldwork_end = 2016-11-30", &format!("fieldwork_end = {}", today + chrono::Days::new(20)));
-        std::fs::write(dir.path().join("jiaxing-food-safety-2016.toml"), source).unwrap();
-        let app = spawn_app_with_surveys(backend, dir.path()).await;
+        let (app, _dir) = with_period(backend, today - chrono::Days::new(9), today + chrono::Days::new(20)).await;
         let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
 
         let page = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), &cookie).await;
@@ -152,6 +146,20 @@ on_both_backends! {
         let nanhu = row(&page.body, "county-nanhu");
         assert!(nanhu.contains("<rect x=\"33.3\" width=\"1\""), "a third of the way along the bar, what is due by today: {nanhu}");
         assert!(!page.body.contains("The planned fieldwork period ended"), "the period is not over");
+    }
+
+    async fn before_the_period_the_dashboard_counts_the_days_to_its_start(backend: Backend) {
+        let today = example_survey().local_date(chrono::Utc::now());
+        let start = today + chrono::Days::new(12);
+        let (app, _dir) = with_period(backend, start, start + chrono::Days::new(30)).await;
+        let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+
+        let english = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), &cookie).await;
+        let chinese = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await;
+
+        assert!(english.body.contains(&format!("Fieldwork has not started yet: it starts on {start}, in 12 days")), "{}", english.body);
+        assert!(chinese.body.contains(&format!("调查期尚未开始：{start} 开始，还有 12 天")), "{}", chinese.body);
+        assert!(!english.body.contains("Day 0") && !chinese.body.contains("第 0 天"), "no day of a period not begun");
     }
 
     async fn the_survey_list_shows_every_survey_with_its_state_and_responses(backend: Backend) {
@@ -383,4 +391,26 @@ async fn staff_error_pages_say_where_to_go_next() {
         "says where it leads, in English: {}",
         too_early.body
     );
+}
+
+/// An app whose example survey's planned fieldwork runs from `start` to `end` (the folder
+/// the survey was read from goes with it).
+async fn with_period(
+    backend: Backend,
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml"))
+        .unwrap()
+        .replace(
+            "fieldwork_start = 2016-10-10",
+            &format!("fieldwork_start = {start}"),
+        )
+        .replace(
+            "fieldwork_end = 2016-11-30",
+            &format!("fieldwork_end = {end}"),
+        );
+    std::fs::write(dir.path().join("jiaxing-food-safety-2016.toml"), source).unwrap();
+    (spawn_app_with_surveys(backend, dir.path()).await, dir)
 }
