@@ -103,6 +103,33 @@ pub enum StorageError {
     LogBusy,
 }
 
+impl StorageError {
+    /// Whether the database refused only for now, because another connection held what this
+    /// one needed (SQLite's write lock past its busy timeout, a PostgreSQL transaction that
+    /// could not be serialized or deadlocked): trying again soon may succeed.
+    pub fn is_busy(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            StorageError::Unavailable(_) | StorageError::LogBusy => true,
+            StorageError::Query(Error::DatabaseError(
+                DatabaseErrorKind::SerializationFailure,
+                _,
+            )) => true,
+            StorageError::Query(Error::DatabaseError(_, info)) => {
+                let said = info.message();
+                [
+                    "database is locked",
+                    "database is busy",
+                    "deadlock detected",
+                ]
+                .iter()
+                .any(|busy| said.contains(busy))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// How long [`empty_sqlite_log`] keeps trying while other connections hold the log.
 const LOG_PATIENCE: Duration = Duration::from_secs(10);
 

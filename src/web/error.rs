@@ -81,7 +81,8 @@ impl From<CatalogError> for AppError {
     fn from(e: CatalogError) -> AppError {
         match e {
             CatalogError::UnknownSurvey(_) => AppError::NotFound,
-            CatalogError::Storage(StorageError::Unavailable(e)) => AppError::Unavailable(e.into()),
+            // Not now, but soon: 503 with Retry-After (and a form kept), not a 500.
+            CatalogError::Storage(e) if e.is_busy() => AppError::Unavailable(e.into()),
             other => AppError::Unexpected(other.into()),
         }
     }

@@ -156,6 +156,37 @@ on_both_backends! {
         assert_eq!(stored[0].0, "jiashan");
     }
 
+    async fn a_database_that_holds_the_answer_up_gives_the_form_back_not_an_endless_wait(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
+        let fields = with_token(valid_fields(&survey, "jiashan"), &token);
+        let path = format!("/s/{EXAMPLE_ID}");
+        // Another process holds what the writer needs, as a frozen database server or a lock
+        // left open would: SQLite's write lock (the writer waits its busy timeout), PostgreSQL's
+        // responses table (the writer would wait for as long as it is held).
+        let other_process = Database::connect(app.db.url.clone(), 1).unwrap();
+        let mut other = other_process.conn().unwrap();
+        let hold = match backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN; LOCK TABLE responses IN ACCESS EXCLUSIVE MODE",
+        };
+        (*other).batch_execute(hold).unwrap();
+
+        let started = std::time::Instant::now();
+        let held_up = app.post_form(&path, &fields).await;
+        let waited = started.elapsed();
+        (*other).batch_execute("COMMIT").unwrap();
+        let again = app.post_form(&path, &fields).await;
+
+        assert_eq!(held_up.status, 503, "{}", held_up.body);
+        assert!(waited < std::time::Duration::from_secs(15), "the resident waited {waited:?}");
+        assert!(held_up.body.contains("value=\"jiashan\" checked"), "the answers come back");
+        assert!(held_up.body.contains(&format!("value=\"{token}\"")), "with the same token");
+        assert_eq!(again.status, 303, "sent again, it is stored (or found stored): {}", again.body);
+        assert_eq!(app.response_count(EXAMPLE_ID), 1, "once, whether the writer stored the first after all or not");
+    }
+
     async fn answers_to_questions_whose_condition_fails_are_discarded(backend: Backend) {
         let app = spawn_app(backend).await;
         let survey = example_survey();

@@ -7,10 +7,10 @@ use actix_web::{web, HttpResponse};
 use crate::storage::StorageError;
 use crate::web::AppState;
 
-/// How long the check waits for the database. A load balancer polls every few seconds and
+/// How long the check (and `/metrics`' reading of the database) waits for the database. A load balancer polls every few seconds and
 /// gives up on a slow answer; a database that refuses connections made it wait out the pool's
 /// 10 s, and a frozen one longer.
-const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+pub(crate) const DATABASE_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let catalog = state.catalog.clone();
@@ -19,7 +19,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         database.ping()?;
         database.schema_not_newer()
     });
-    let (failure, said) = match actix_web::rt::time::timeout(HEALTH_TIMEOUT, checked).await {
+    let (failure, said) = match actix_web::rt::time::timeout(DATABASE_CHECK_TIMEOUT, checked).await {
         Ok(Ok(Ok(()))) => return HttpResponse::Ok().content_type("text/plain").body("ok"),
         Ok(Ok(Err(e @ StorageError::NewerSchema { .. }))) => (
             e.to_string(),
@@ -28,7 +28,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         Ok(Ok(Err(e))) => (e.to_string(), "database unavailable"),
         Ok(Err(e)) => (format!("blocking task failed: {e}"), "database unavailable"),
         Err(_) => (
-            format!("no answer within {} s", HEALTH_TIMEOUT.as_secs()),
+            format!("no answer within {} s", DATABASE_CHECK_TIMEOUT.as_secs()),
             "database unavailable",
         ),
     };

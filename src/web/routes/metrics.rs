@@ -19,21 +19,34 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
                 .body("/metrics needs the token set in MINYI_METRICS_TOKEN, sent as \"Authorization: Bearer <token>\".\n");
         }
         None if !from_this_machine(&req, &state.trusted_proxies) => {
+            let peer = req.peer_addr().map(|peer| peer.ip());
+            let said = if peer
+                .is_some_and(|ip| ip.is_loopback() && state.trusted_proxies.contains(ip))
+            {
+                // A scraper here and the proxy here look alike: only the token tells them apart.
+                "/metrics cannot tell a scraper on this machine from the proxy MINYI_TRUSTED_PROXIES names at this address: set MINYI_METRICS_TOKEN and scrape with it.\n"
+            } else {
+                "/metrics answers only this machine, not through a proxy, unless MINYI_METRICS_TOKEN is set: set it to scrape from elsewhere.\n"
+            };
             return HttpResponse::Forbidden()
                 .content_type("text/plain; charset=utf-8")
-                .body("/metrics answers only this machine, not through a proxy, unless MINYI_METRICS_TOKEN is set: set it to scrape from elsewhere.\n");
+                .body(said);
         }
         _ => {}
     }
     // Read now, from the database every node shares: a mail server that is down shows as
     // messages waiting and failing, and a database that is down as minyi_database_up 0.
+    // Within the health check's time: a scrape that waits out a database refusing connections
+    // (the pool's 10 s) or a frozen one fails as a whole, and `minyi_database_up 0` never shows.
     let catalog = state.catalog.clone();
-    let mail = super::blocking(move || {
+    let read = super::blocking(move || {
         let mut conn = catalog.database().conn()?;
         crate::storage::outbox_totals(&mut conn, crate::mail::MAX_ATTEMPTS)
-    })
-    .await
-    .ok();
+    });
+    let mail = actix_web::rt::time::timeout(super::health::DATABASE_CHECK_TIMEOUT, read)
+        .await
+        .ok()
+        .and_then(Result::ok);
     let mut body = state.metrics.render();
     body.push_str(&crate::web::metrics::render_state(
         mail,

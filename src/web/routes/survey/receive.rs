@@ -18,6 +18,13 @@ use crate::web::routes::posted::{read_form_within, PostedForm};
 use crate::web::survey_form::{STARTED_FIELD, SWITCH_FIELD};
 use crate::web::{lang_of, AppError, AppState, CheckedToken};
 
+/// The longest a resident waits for the writer to say a response is stored. A database that
+/// stalls without refusing (a frozen server, a network path gone quiet) would otherwise hold
+/// the request for as long as it stalls; the form goes back instead, with 503 and every answer,
+/// as when the writer has no connection. Should the writer store it after all, sending it again
+/// stores nothing twice (the form's token is the response's id).
+const ACKNOWLEDGED_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub async fn submit(
     req: HttpRequest,
     path: web::Path<String>,
@@ -218,7 +225,14 @@ pub(crate) async fn receive(
                 quota,
                 invitation_id: entry.invitation_id(),
             };
-            Ok::<_, AppError>(state.ingest.submit(submission).await?)
+            let acknowledged = state.ingest.submit(submission);
+            match actix_web::rt::time::timeout(ACKNOWLEDGED_WITHIN, acknowledged).await {
+                Ok(outcome) => Ok::<_, AppError>(outcome?),
+                Err(_) => Err(AppError::Unavailable(anyhow::anyhow!(
+                    "the response writer did not answer within {} s",
+                    ACKNOWLEDGED_WITHIN.as_secs()
+                ))),
+            }
         }
         .await;
         let outcome = match stored {
