@@ -96,6 +96,16 @@ fn read_zip(path: &Path) -> Result<(Zip, HashMap<String, Vec<u8>>), VerifyError>
             String::from_utf8_lossy(twice)
         )));
     }
+    // Names that differ as bytes can still be one name to an unzip program (an Info-ZIP Unicode
+    // path field gives a record another name), and the zip crate then keeps only one of them.
+    if listed.len() != archive.len() {
+        return Err(discrepancy(format!(
+            "the zip lists {} entries but {} distinct names: a result set holds each file once \
+             under one name, so one of them was added (unzip programs keep either, or ask)",
+            listed.len(),
+            archive.len()
+        )));
+    }
     let mut files = HashMap::new();
     for i in 0..archive.len() {
         let mut entry = archive

@@ -70,7 +70,7 @@ pub const FORMAT: &str = FORMAT_8;
 /// codes the rows hold (before, they listed the survey file's bands, so the merged codes had no
 /// label: R read them as missing); `minyi.sps` says how its variable names differ from
 /// `responses.csv`'s; `totals.csv` counts the indicators whose estimate reaches its threshold,
-/// the rule the points follow; and `minyi verify` recomputes `codebook.csv` and
+/// the rule an indicator scored by threshold earns its points by; and `minyi verify` recomputes `codebook.csv` and
 /// `datapackage.json` too ([`from_format_8`]).
 pub const FORMAT_8: &str = "minyi-resultset/8";
 

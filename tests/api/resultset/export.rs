@@ -283,7 +283,7 @@ async fn totals_give_each_domain_the_sum_of_its_points_and_its_indicators_by_sta
         assert_eq!(
             total["estimate_meets_threshold"],
             reaching.to_string(),
-            "the rule the points follow, counted: {total:?}"
+            "indicators whose estimate reaches the threshold, counted: {total:?}"
         );
         assert_eq!(total["includes_simulated"], "true");
     }

@@ -920,6 +920,67 @@ async fn a_zip_holding_a_file_twice_is_refused() {
     }
 }
 
+/// A second entry whose stored name differs but whose Info-ZIP Unicode path (extra field
+/// 0x7075, which unzip programs and the zip crate prefer) names a released file: two entries the
+/// evaluator's unzip sees under one name. Refused.
+#[actix_web::test]
+async fn a_zip_naming_a_file_twice_through_a_unicode_path_field_is_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    closed_with_responses(&app, 700);
+    let dir = tempfile::tempdir().unwrap();
+    let files = unzip(&std::fs::read(export(&app, Encoding::Utf8, dir.path())).unwrap());
+    let published_manifest = hex::encode(Sha256::digest(file(&files, "manifest.json")));
+    let estimates = String::from_utf8(file(&files, "estimates.csv").to_vec()).unwrap();
+    let altered = estimates.replace("not_met", "met");
+    let stored_name = "estimates-other.csv";
+    // The field: version 1, the CRC-32 of the stored name, then the name it stands for.
+    let mut crc = flate2::Crc::new();
+    crc.update(stored_name.as_bytes());
+    let mut field = vec![1u8];
+    field.extend(crc.sum().to_le_bytes());
+    field.extend(b"estimates.csv");
+    // The zip crate writes no 0x7075 field itself: it goes in under a stand-in id, which is then
+    // changed in the zip's bytes.
+    const STAND_IN: u16 = 0x4242;
+    let mut options = zip::write::FullFileOptions::default();
+    options
+        .add_extra_data(STAND_IN, field.clone(), true)
+        .unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // The altered copy first: the zip crate keeps the released one, listed after it, and checks
+    // that, while an unzip that keeps the first shows the evaluator the altered one.
+    zip.start_file(stored_name, options).unwrap();
+    zip.write_all(altered.as_bytes()).unwrap();
+    for (file_name, content) in &files {
+        zip.start_file(file_name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(content).unwrap();
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    let length = u16::try_from(field.len()).unwrap().to_le_bytes();
+    let [stand_in_lo, stand_in_hi] = STAND_IN.to_le_bytes();
+    let renamed = replace_bytes(
+        &bytes,
+        &[stand_in_lo, stand_in_hi, length[0], length[1]],
+        &[0x75, 0x70, length[0], length[1]],
+    );
+    assert_ne!(renamed, bytes, "the stand-in id was found");
+    let path = dir.path().join("unicode-path.zip");
+    std::fs::write(&path, renamed).unwrap();
+
+    let (verified, _, said) = verify_with(&path, &["--expect-manifest", &published_manifest]);
+
+    assert!(
+        !verified
+            && said.contains(&format!(
+                "the zip lists {} entries but {} distinct names",
+                files.len() + 1,
+                files.len()
+            )),
+        "{said}"
+    );
+}
+
 /// `bytes` with every occurrence of `from` replaced by `to` (of the same length).
 fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     assert_eq!(from.len(), to.len());
