@@ -295,8 +295,18 @@ pub(super) fn verify(
     let earlier = if verified.format == crate::release::resultset::FORMAT {
         String::new()
     } else {
+        // A format before /8 has its codebook held to its manifest alone, and a forger may
+        // relabel a later file as such a format: only the published manifest hash settles it.
+        let codebook_unchecked = if crate::release::resultset::from_format_8(&verified.format) {
+            String::new()
+        } else {
+            " Its codebook (codebook.csv, datapackage.json) is held to its manifest only, not \
+             made again (that began with format minyi-resultset/8): the published manifest \
+             SHA-256 (--expect-manifest) pins it."
+                .to_owned()
+        };
         format!(
-            " It is in the earlier format {}, whose scripts were made again as that format made them.",
+            " It is in the earlier format {}, whose scripts were made again as that format made them.{codebook_unchecked}",
             verified.format
         )
     };

@@ -478,6 +478,13 @@ fn a_result_set_of_every_format_exported_by_the_minyi_of_its_day_verifies() {
             resultset::has_totals(format),
             "{said}"
         );
+        assert_eq!(
+            said.contains(
+                "Its codebook (codebook.csv, datapackage.json) is held to its manifest only"
+            ),
+            !resultset::from_format_8(format),
+            "{said}"
+        );
     }
 }
 
