@@ -358,6 +358,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     };
 
     // 2. The rows: Merkle root, count, numbering; and each row into the weighting sample.
+    generalization_holds(&survey, &manifest.anonymization.generalized)?;
     let release = release_definition(&survey, &manifest.anonymization.generalized);
     let columns = if resultset::from_format_8(&manifest.format) {
         columns(&release)
@@ -568,6 +569,48 @@ fn anonymization_holds(
             smallest.values.join(", "),
             named.join(", "),
             smallest.count
+        )));
+    }
+    Ok(())
+}
+
+/// The manifest's merges of bands, held to the steps the anonymization could take: they weight
+/// the rows (a merged band's population is the sum of its bands'), so a grouping a forger
+/// prefers would move the figures recomputed from the very rows released.
+fn generalization_holds(
+    survey: &Survey,
+    generalized: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+) -> Result<(), VerifyError> {
+    let columns = kanon::survey_columns(survey);
+    for (column, merges) in generalized {
+        let steps = columns
+            .iter()
+            .find(|c| &c.name == column)
+            .map(|c| c.steps.as_slice())
+            .unwrap_or_default();
+        if steps.iter().any(|step| &step.map == merges) {
+            continue;
+        }
+        let said = |merges: Vec<String>| {
+            if merges.is_empty() {
+                "no merge".to_owned()
+            } else {
+                merges.join(", ")
+            }
+        };
+        let claimed = kanon::Generalization {
+            map: merges.clone(),
+        };
+        let possible: Vec<String> = steps.iter().map(|step| said(step.describe())).collect();
+        return Err(discrepancy(format!(
+            "manifest.json says {column} was generalized as {}; the anonymization merges only \
+             neighbouring bands, {}",
+            said(claimed.describe()),
+            if possible.is_empty() {
+                format!("and {column} has none")
+            } else {
+                format!("as {}", possible.join(" or as "))
+            }
         )));
     }
     Ok(())

@@ -404,7 +404,42 @@ async fn a_manifest_misstating_the_anonymization_is_refused() {
     let files = unzip(&std::fs::read(export(&app, Encoding::Utf8, dir.path())).unwrap());
     let said = manifest(&files).anonymization;
     assert!(said.suppressed_rows > 0, "some rows suppressed: {said:?}");
-    let cases: [(&str, &ManifestEdit, &str); 4] = [
+    let merged = |column: &'static str, merges: &[(&str, &str)]| {
+        let map: std::collections::BTreeMap<String, String> = merges
+            .iter()
+            .map(|(from, to)| (from.to_string(), to.to_string()))
+            .collect();
+        move |m: &mut Manifest| {
+            m.anonymization
+                .generalized
+                .insert(column.to_owned(), map.clone());
+        }
+    };
+    let far_bands = merged(
+        "age_band",
+        &[
+            ("18_29", "18_29~60_plus"),
+            ("30_39", "30_39"),
+            ("40_49", "40_49"),
+            ("50_59", "50_59"),
+            ("60_plus", "18_29~60_plus"),
+        ],
+    );
+    let sexes = merged("sex", &[("male", "any"), ("female", "any")]);
+    let cases: [(&str, &ManifestEdit, &str); 6] = [
+        (
+            "the youngest and oldest bands merged",
+            &far_bands,
+            "manifest.json says age_band was generalized as 18_29+60_plus → 18_29~60_plus; the \
+             anonymization merges only neighbouring bands, as 18_29+30_39 → 18_39, 40_49+50_59 → \
+             40_59 or as 18_29+30_39+40_49+50_59 → 18_59",
+        ),
+        (
+            "the sexes merged",
+            &sexes,
+            "manifest.json says sex was generalized as female+male → any; the anonymization \
+             merges only neighbouring bands, and sex has none",
+        ),
         (
             "no row suppressed",
             &|m| m.anonymization.suppressed_rows = 0,
