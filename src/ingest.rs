@@ -37,6 +37,10 @@ pub enum IngestError {
     /// The writer could not get a database connection.
     #[error("the response writer has no database connection: {0}")]
     NoConnection(String),
+    /// A newer Minyi upgraded the database under this process, whose rows would not be the
+    /// ones that build writes: the resident is sent back to submit again, to a current node.
+    #[error("this process no longer stores responses: {0}")]
+    OutOfDate(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -179,12 +183,45 @@ fn checkpoint_while(db: &Database, running: &AtomicBool) {
 /// connection the server dropped meanwhile (a restart) is not used.
 const KEEP_IDLE_CONNECTION: Duration = Duration::from_secs(1);
 
+/// How often a writer asks whether a newer Minyi upgraded the database (one small read): a node
+/// of the old build left running in a rolling upgrade stops storing within this time, even
+/// where no load balancer polls its `/healthz`.
+const SCHEMA_RECHECK: Duration = Duration::from_secs(5);
+
+/// The writer's last answer to "has a newer Minyi upgraded the database?".
+#[derive(Default)]
+struct SchemaWatch {
+    checked: Option<Instant>,
+    /// Why this process must not store, once it must not.
+    newer: Option<String>,
+}
+
+impl SchemaWatch {
+    /// Why the next group must not be stored, asking the database again when the last answer
+    /// is older than [`SCHEMA_RECHECK`]. A database that cannot be asked is no reason: the
+    /// group's own store says what is wrong with it.
+    fn refusal(&mut self, conn: &mut Conn) -> Option<&str> {
+        if self.checked.is_none_or(|at| at.elapsed() >= SCHEMA_RECHECK) {
+            self.checked = Some(Instant::now());
+            self.newer = match storage::schema_not_newer_on(conn) {
+                Err(e @ StorageError::NewerSchema { .. }) => {
+                    tracing::error!(error = %e, "a newer Minyi upgraded the database: no longer storing responses");
+                    Some(e.to_string())
+                }
+                Ok(()) | Err(_) => None,
+            };
+        }
+        self.newer.as_deref()
+    }
+}
+
 fn write_until_closed(db: &Database, jobs: &Mutex<Receiver<Job>>) {
     // On SQLite the one writer keeps its connection for good, so that its page cache stays
     // valid (no other connection writes); on PostgreSQL while groups keep coming (above), and
     // only after a group that committed.
     let sqlite = matches!(db.url(), DatabaseUrl::Sqlite(_));
     let mut kept: Option<(Conn, Instant)> = None;
+    let mut schema = SchemaWatch::default();
     while let Some(group) = next_group(jobs) {
         let conn = match kept.take() {
             Some((conn, since)) if sqlite || since.elapsed() < KEEP_IDLE_CONNECTION => Ok(conn),
@@ -192,6 +229,13 @@ fn write_until_closed(db: &Database, jobs: &Mutex<Receiver<Job>>) {
         };
         match conn {
             Ok(mut conn) => {
+                if let Some(why) = schema.refusal(&mut conn) {
+                    for (_, reply) in group {
+                        let _ = reply.send(Err(IngestError::OutOfDate(why.to_owned())));
+                    }
+                    kept = Some((conn, Instant::now()));
+                    continue;
+                }
                 if store_group(&mut conn, group) || sqlite {
                     kept = Some((conn, Instant::now()));
                 }

@@ -304,31 +304,7 @@ impl Database {
     /// `/healthz` of a running server, so that a node of the old build left running after
     /// another node upgraded the database is taken out of its load balancer's rotation.
     pub fn schema_not_newer(&self) -> Result<(), StorageError> {
-        use diesel::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct Applied {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            version: String,
-        }
-        // A plain read of diesel's own record of migrations, run after `migrate` made it: the
-        // health check asks this on every poll, and diesel's `applied_migrations` would first
-        // issue a CREATE TABLE IF NOT EXISTS each time.
-        let read = diesel::sql_query("SELECT version FROM __diesel_schema_migrations");
-        let mut conn = self.conn()?;
-        let (applied, known): (Vec<Applied>, _) = match &mut *conn {
-            DbConnection::Sqlite(c) => (
-                read.load(c)?,
-                migration_versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS),
-            ),
-            DbConnection::Postgres(c) => (
-                read.load(c)?,
-                migration_versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS),
-            ),
-        };
-        newer_schema(
-            applied.into_iter().map(|a| a.version),
-            &known.map_err(|e| StorageError::Migration(e.to_string()))?,
-        )
+        schema_not_newer_on(&mut self.conn()?)
     }
 
     /// SQLite: copies committed pages from the write-ahead log into the database file without
@@ -413,6 +389,35 @@ fn cannot_connect(url: &DatabaseUrl, error: &diesel::r2d2::Error) -> StorageErro
         cause,
         hint,
     }
+}
+
+/// [`Database::schema_not_newer`] on a connection already held (the response writer's, which
+/// must not wait for the pool behind the requests it is storing for).
+pub fn schema_not_newer_on(conn: &mut Conn) -> Result<(), StorageError> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Applied {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    // A plain read of diesel's own record of migrations, run after `migrate` made it: the
+    // health check asks this on every poll, and diesel's `applied_migrations` would first
+    // issue a CREATE TABLE IF NOT EXISTS each time.
+    let read = diesel::sql_query("SELECT version FROM __diesel_schema_migrations");
+    let (applied, known): (Vec<Applied>, _) = match &mut **conn {
+        DbConnection::Sqlite(c) => (
+            read.load(c)?,
+            migration_versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS),
+        ),
+        DbConnection::Postgres(c) => (
+            read.load(c)?,
+            migration_versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS),
+        ),
+    };
+    newer_schema(
+        applied.into_iter().map(|a| a.version),
+        &known.map_err(|e| StorageError::Migration(e.to_string()))?,
+    )
 }
 
 /// The versions (`20261211000100`) of the migrations built into this binary.

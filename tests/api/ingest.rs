@@ -726,11 +726,14 @@ on_both_backends! {
     }
 
     // The same upgrade seen by a server already running on the old build: its health check
-    // fails, so a load balancer stops sending it residents, and says why.
-    async fn a_running_server_whose_database_a_newer_minyi_upgraded_fails_its_health_check(backend: Backend) {
+    // fails, so a load balancer stops sending it residents, and says why; and it stores no more
+    // responses, where no balancer polls it: the resident gets the form back to send again.
+    async fn a_running_server_whose_database_a_newer_minyi_upgraded_fails_its_health_check_and_stores_nothing(backend: Backend) {
         use diesel::connection::SimpleConnection;
         let app = spawn_app(backend).await;
         assert_eq!(app.get("/healthz").await.status, 200, "healthy before");
+        let survey = example_survey();
+        let token = app.form_token(EXAMPLE_ID).await;
 
         let sql = "INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000000')";
         let database = Database::open(app.db.url.clone(), 1, minyi::storage::Schema::AsFound).unwrap();
@@ -740,8 +743,15 @@ on_both_backends! {
         }
 
         let health = app.get("/healthz").await;
+        let sent = app.post_form(PATH, &with_token(valid_fields(&survey, "nanhu"), &token)).await;
+
         assert_eq!(health.status, 503, "{}", health.body);
         assert!(health.body.contains("newer Minyi upgraded the database"), "{}", health.body);
+        assert_eq!(sent.status, 503, "{}", sent.body);
+        assert!(sent.body.contains("value=\"nanhu\" checked"), "the answers come back: {}", sent.body);
+        let mut conn = database.conn().unwrap();
+        let stored = storage::load_responses(&mut conn, EXAMPLE_ID).unwrap();
+        assert_eq!(stored.len(), 0, "nothing stored under a schema this build does not know");
     }
 }
 
