@@ -155,6 +155,73 @@ impl Settings {
     }
 }
 
+/// Every `MINYI_*` variable Minyi reads: the server's and the commands' settings, then those
+/// only its tests and scripts read (which a test run passes on to the servers it starts).
+pub const VARIABLES: &[&str] = &[
+    "MINYI_BIND",
+    "MINYI_BODY_LIMIT",
+    "MINYI_BODY_TIMEOUT",
+    "MINYI_LANG",
+    "MINYI_LOG",
+    "MINYI_LOG_FORMAT",
+    "MINYI_MAIL_DIR",
+    "MINYI_MAIL_FROM",
+    "MINYI_MAIL_LEASE",
+    "MINYI_MAIL_POLL",
+    "MINYI_MAIL_RATE",
+    "MINYI_METRICS_TOKEN",
+    "MINYI_POOL_SIZE",
+    "MINYI_PUBLIC_URL",
+    "MINYI_QUEUE",
+    "MINYI_RATE_LIMIT",
+    "MINYI_SECURE_COOKIES",
+    "MINYI_SMTP_CA_FILE",
+    "MINYI_SMTP_HOST",
+    "MINYI_SMTP_PASSWORD",
+    "MINYI_SMTP_PORT",
+    "MINYI_SMTP_SECURITY",
+    "MINYI_SMTP_URL",
+    "MINYI_SMTP_USER",
+    "MINYI_SURVEYS_DIR",
+    "MINYI_TRUSTED_PROXIES",
+    "MINYI_WRITERS",
+    "MINYI_BIN",
+    "MINYI_GOLDEN_DIR",
+    "MINYI_SCREENSHOTS",
+    "MINYI_TEST_POSTGRES",
+];
+
+/// A note for each `MINYI_*` name among `names` that Minyi does not read, with the one it most
+/// likely stands for: a misspelt setting (`MINYI_RATELIMIT=600`) is otherwise silently
+/// ignored, and the server runs on the default the operator meant to change.
+pub fn unread_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut unread: Vec<&str> = names
+        .into_iter()
+        .filter(|name| name.starts_with("MINYI_") && !VARIABLES.contains(name))
+        .collect();
+    unread.sort_unstable();
+    unread
+        .into_iter()
+        .map(|name| {
+            let meant = VARIABLES
+                .iter()
+                .map(|known| (strsim::levenshtein(&name.to_uppercase(), known), known))
+                .filter(|(distance, _)| *distance <= 3)
+                .min();
+            match meant {
+                Some((_, known)) => format!(
+                    "{name} is set but Minyi reads no such setting: did you mean {known}? \
+                     (it is ignored)"
+                ),
+                None => format!(
+                    "{name} is set but Minyi reads no such setting (it is ignored; the README \
+                     lists the settings)"
+                ),
+            }
+        })
+        .collect()
+}
+
 /// `MINYI_PUBLIC_URL` without its trailing slash: `http(s)://host[:port]`, nothing after.
 /// Printed links, QR codes and the cross-site check all start from it, so a value without a
 /// scheme (every link broken) or with a path (pages link to `/s/…` at the root, so a proxy
@@ -343,6 +410,49 @@ mod tests {
                 && four.to_string().contains("6 or more"),
             "{four}"
         );
+    }
+
+    #[test]
+    fn a_misspelt_setting_is_named_with_the_one_it_stands_for() {
+        let notes = unread_variables([
+            "MINYI_RATELIMIT",
+            "MINYI_RATE_LIMIT",
+            "minyi_bind",
+            "MINYI_public_url",
+            "MINYI_COLOUR",
+            "PATH",
+        ]);
+
+        assert_eq!(
+            notes,
+            [
+                "MINYI_COLOUR is set but Minyi reads no such setting (it is ignored; the README \
+                 lists the settings)",
+                "MINYI_RATELIMIT is set but Minyi reads no such setting: did you mean \
+                 MINYI_RATE_LIMIT? (it is ignored)",
+                "MINYI_public_url is set but Minyi reads no such setting: did you mean \
+                 MINYI_PUBLIC_URL? (it is ignored)",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_setting_the_server_reads_is_known() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let with_mail = |name: &str| {
+            asked.borrow_mut().push(name.to_owned());
+            (name == "MINYI_SMTP_HOST").then(|| "mail.example.com".to_owned())
+        };
+        Settings::from_lookup(with_mail).expect("settings");
+
+        let asked = asked.into_inner();
+        assert!(asked.len() > 20, "{asked:?}");
+        for name in asked.iter().filter(|name| name.starts_with("MINYI_")) {
+            assert!(
+                VARIABLES.contains(&name.as_str()),
+                "{name} is read but not listed"
+            );
+        }
     }
 
     #[test]

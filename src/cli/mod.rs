@@ -509,6 +509,13 @@ fn serve() -> anyhow::Result<()> {
             println!("  note: {note}");
             tracing::warn!("{note}");
         }
+        let names: Vec<String> = std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .collect();
+        for note in crate::config::unread_variables(names.iter().map(String::as_str)) {
+            println!("  note: {note}");
+            tracing::warn!("{note}");
+        }
         for report in &app.imported.loaded {
             println!(
                 "  survey {} loaded from {}{}",

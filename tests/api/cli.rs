@@ -720,12 +720,17 @@ fn serve_banner(db: &TestDatabase) -> Vec<String> {
 }
 
 fn serve_banner_bound(db: &TestDatabase, bind: &str) -> Vec<String> {
+    serve_banner_with(db, bind, &[])
+}
+
+fn serve_banner_with(db: &TestDatabase, bind: &str, env: &[(&str, &str)]) -> Vec<String> {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_minyi"))
         .arg("serve")
         .env("DATABASE_URL", &db.raw_url)
         .env("MINYI_BIND", bind)
         .env("MINYI_LOG", "warn")
+        .envs(env.iter().copied())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -752,6 +757,32 @@ fn serve_banner_bound(db: &TestDatabase, bind: &str) -> Vec<String> {
     let _ = child.kill();
     let _ = child.wait();
     lines
+}
+
+/// A misspelt setting would otherwise leave the server on the default the operator meant to
+/// change, saying nothing.
+#[test]
+fn serve_names_a_setting_it_does_not_read_and_the_one_meant() {
+    let db = TestDatabase::new(Backend::Sqlite);
+
+    let banner = serve_banner_with(
+        &db,
+        "127.0.0.1:0",
+        &[
+            ("MINYI_RATELIMIT", "600"),
+            ("MINYI_PUBLIC_URL", "http://127.0.0.1"),
+        ],
+    );
+
+    let notes: Vec<&String> = banner.iter().filter(|l| l.contains("MINYI_")).collect();
+    assert_eq!(
+        notes,
+        [
+            "  note: MINYI_RATELIMIT is set but Minyi reads no such setting: did you mean \
+             MINYI_RATE_LIMIT? (it is ignored)"
+        ],
+        "{banner:#?}"
+    );
 }
 
 #[test]
