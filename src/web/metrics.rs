@@ -29,6 +29,28 @@ impl Outcome {
     /// Missing, expired or forged form token: the form came back.
     pub const TOKEN: Outcome = Outcome("token");
 
+    /// Every outcome there is, each rendered from the first scrape on (at 0 until it happens):
+    /// a series that appears only with its first event is missed by `rate()` and `increase()`,
+    /// so an alert on, say, `rate_limited` would not fire on the first wave.
+    pub const ALL: [Outcome; 16] = [
+        Outcome::ACCEPTED,
+        Outcome::DUPLICATE,
+        Outcome::HONEYPOT,
+        Outcome::TOKEN,
+        Outcome("bad_request"),
+        Outcome("forbidden"),
+        Outcome("not_found"),
+        Outcome("too_slow"),
+        Outcome("quota_full"),
+        Outcome("closed"),
+        Outcome("too_large"),
+        Outcome("invalid"),
+        Outcome("rate_limited"),
+        Outcome("unavailable"),
+        Outcome("error"),
+        Outcome("other"),
+    ];
+
     /// Marks a response with the outcome, for the metrics middleware.
     pub fn tag(self, mut response: HttpResponse) -> HttpResponse {
         response.extensions_mut().insert(self);
@@ -161,7 +183,10 @@ impl Metrics {
         }
         out.push_str("# HELP minyi_submissions_total Survey submissions by outcome: accepted (stored), duplicate (already stored), or the reason it was rejected.\n");
         out.push_str("# TYPE minyi_submissions_total counter\n");
-        for (Outcome(outcome), n) in &c.submissions {
+        let mut submissions: BTreeMap<Outcome, u64> =
+            Outcome::ALL.iter().map(|outcome| (*outcome, 0)).collect();
+        submissions.extend(&c.submissions);
+        for (Outcome(outcome), n) in &submissions {
             let _ = writeln!(out, "minyi_submissions_total{{outcome=\"{outcome}\"}} {n}");
         }
         out
@@ -236,8 +261,31 @@ mod tests {
             "minyi_http_request_duration_seconds_count{route=\"/s/{id}\"} 2",
             "minyi_submissions_total{outcome=\"accepted\"} 1",
             "minyi_submissions_total{outcome=\"quota_full\"} 1",
+            "minyi_submissions_total{outcome=\"rate_limited\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn every_outcome_is_rendered_from_the_first_scrape() {
+        let text = Metrics::default().render();
+
+        let outcomes = text
+            .lines()
+            .filter(|l| l.starts_with("minyi_submissions_total{"))
+            .count();
+        assert_eq!(outcomes, Outcome::ALL.len(), "{text}");
+        for status in 100..600 {
+            let outcome = Outcome::from_status(status);
+            assert!(Outcome::ALL.contains(&outcome), "{outcome:?} of {status}");
+            assert!(
+                text.contains(&format!(
+                    "minyi_submissions_total{{outcome=\"{}\"}} 0",
+                    outcome.0
+                )),
+                "{outcome:?} in\n{text}"
+            );
         }
     }
 }
