@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
-use super::problem::{found_type, problem_from};
+use super::problem::{did_you_mean, found_type, problem_from};
 use super::raw::*;
 use crate::survey::error::{said, FileProblem, Problems, SyntaxHint};
 use crate::survey::syntax_hints::{
@@ -130,19 +130,32 @@ impl<'a> Document<'a> {
         let mut file = RawFile::default();
         let root = self.root.get_ref();
         for (key, _) in root.iter() {
-            if !SECTIONS.contains(&key.get_ref().as_ref()) {
+            let name: &str = key.get_ref().as_ref();
+            if !SECTIONS.contains(&name) {
+                let sections = SECTIONS.join(", ");
+                // `[Survey]`, `[[question]]`: a capital or a plural away from the section meant.
+                let meant = SECTIONS
+                    .iter()
+                    .copied()
+                    .find(|section| section.eq_ignore_ascii_case(name))
+                    .or_else(|| did_you_mean(name, Some(&sections)));
+                let found = match meant {
+                    Some(meant) => said!(
+                        "unknown_section_meant",
+                        "unknown section \"{name}\"; did you mean \"{meant}\"?",
+                        name = name,
+                        meant = meant
+                    ),
+                    None => said!("unknown_section", "unknown section \"{name}\"", name = name),
+                };
                 problems.expect_found(
-                    key.get_ref().to_string(),
+                    name.to_owned(),
                     said!(
                         "sections",
                         "one of the sections {sections}",
-                        sections = SECTIONS.join(", ")
+                        sections = sections
                     ),
-                    said!(
-                        "unknown_section",
-                        "unknown section \"{name}\"",
-                        name = key.get_ref()
-                    ),
+                    found,
                 );
             }
         }

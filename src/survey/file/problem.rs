@@ -15,7 +15,7 @@ use crate::survey::syntax_hints::number_hint;
 
 /// The one of `allowed` (as serde lists them: `a`, `a or b`, `a, b, c`) within a typo or two
 /// of `word`, if there is one: the key or value most likely meant.
-fn did_you_mean<'a>(word: &str, allowed: Option<&'a str>) -> Option<&'a str> {
+pub(super) fn did_you_mean<'a>(word: &str, allowed: Option<&'a str>) -> Option<&'a str> {
     // Words other survey tools (and other minds) use for the same key.
     const SYNONYMS: [(&str, &str); 6] = [
         ("type", "kind"),

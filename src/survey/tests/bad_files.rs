@@ -118,6 +118,18 @@ const BAD_FILES: &[BadFile] = &[
         says: "unknown section \"extras\"",
     },
     BadFile {
+        what: "a section written with a capital",
+        edits: &[("[privacy]", "[Privacy]")],
+        path: "Privacy",
+        says: "unknown section \"Privacy\"; did you mean \"privacy\"?",
+    },
+    BadFile {
+        what: "a block of indicators written in the singular",
+        edits: &[("[[indicators]]", "[[indicator]]")],
+        path: "indicator",
+        says: "unknown section \"indicator\"; did you mean \"indicators\"?",
+    },
+    BadFile {
         what: "a required key left out",
         edits: &[("zh = \"您的性别\"\n", "")],
         path: "questions[sex].zh",
