@@ -75,7 +75,59 @@ impl Survey {
                 ));
             }
         }
+        notes.extend(self.swapped_languages_note());
         notes
+    }
+
+    /// Texts whose Chinese is in English and whose English in Chinese: `zh` and `en` swapped,
+    /// likely by copying from another tool, so that a resident reading Chinese would read
+    /// English. Named by key path, the first few of them.
+    fn swapped_languages_note(&self) -> Option<Said> {
+        const NAMED: usize = 3;
+        let han = |text: &str| {
+            text.chars()
+                .any(|c| matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'))
+        };
+        let swapped = |text: &super::Text| han(&text.en) && !han(&text.zh);
+        let mut at: Vec<String> = Vec::new();
+        if swapped(&self.title) {
+            at.push("survey.title".to_owned());
+        }
+        for question in &self.questions {
+            let path = format!("questions[{}]", question.id);
+            if swapped(&question.text) {
+                at.push(path.clone());
+            }
+            let options = match &question.kind {
+                QuestionKind::Single { options }
+                | QuestionKind::Multiple { options, .. }
+                | QuestionKind::YesNo { options } => options.as_slice(),
+                _ => &[],
+            };
+            for (list, choices) in [("options", options), ("items", question.items())] {
+                for choice in choices.iter().filter(|c| swapped(&c.label)) {
+                    at.push(format!("{path}.{list}[{}]", choice.code));
+                }
+            }
+        }
+        if at.is_empty() {
+            return None;
+        }
+        let count = at.len();
+        let named = at
+            .iter()
+            .take(NAMED)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(said!(
+            "note_languages_swapped",
+            "{count} text(s) have English under zh and Chinese under en ({named}{more}): \
+             residents reading Chinese would read the English; swap them if so",
+            count = count,
+            named = named,
+            more = if count > NAMED { ", …" } else { "" }
+        ))
     }
 
     /// How many answers a resident who is shown everything chooses: one per question, one per
@@ -113,6 +165,35 @@ mod tests {
             .collect();
         assert!(
             notes.iter().all(|n| n.starts_with("open_on_import")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn texts_with_their_languages_swapped_are_noted_by_where_they_are() {
+        let survey = example_with(|s| {
+            s.replace(
+                "zh = \"您的性别\"\nen = \"Your sex\"",
+                "zh = \"Your sex\"\nen = \"您的性别\"",
+            )
+            .replace(
+                "{ code = \"male\", zh = \"男\", en = \"Male\" }",
+                "{ code = \"male\", zh = \"Male\", en = \"男\" }",
+            )
+        });
+        let notes: Vec<String> = survey
+            .file_notes()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+
+        assert!(
+            notes.contains(
+                &"2 text(s) have English under zh and Chinese under en (questions[sex], \
+                  questions[sex].options[male]): residents reading Chinese would read the English; swap \
+                  them if so"
+                    .to_owned()
+            ),
             "{notes:?}"
         );
     }
