@@ -127,6 +127,9 @@ fn place_in_folder(dir: &Path, id: &str, sent_as: &str) -> Option<FolderPlace> {
 fn save_in_folder(place: &FolderPlace, id: &str, source: &str) -> std::io::Result<()> {
     let path = &place.path;
     let dir = path.parent().unwrap_or(Path::new("."));
+    // A folder named in the settings but not made yet (a new service's first import) is made,
+    // as the server's other folders are.
+    std::fs::create_dir_all(dir)?;
     let (temporary, mut file) = new_partial_file(dir, path)?;
     let written = file
         .write_all(source.as_bytes())

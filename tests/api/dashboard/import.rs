@@ -789,10 +789,40 @@ async fn malformed_uploads_and_confirmations_get_a_4xx_and_change_nothing() {
     assert_eq!(files.len(), 1, "nothing written into the folder");
 }
 
+/// A new service names its surveys folder before there is one (docs/deployment.md's unit):
+/// the first import from the web makes it, and the next start finds the file there.
+#[actix_web::test]
+async fn the_first_import_makes_the_surveys_folder_the_settings_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("surveys");
+    let app = spawn_app_with_surveys(Backend::Sqlite, &folder).await;
+    let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
+    let check = upload(
+        &app,
+        &cookie,
+        Some(("transport-2026.toml", transport_survey().as_bytes())),
+    )
+    .await;
+
+    let done = press(&app, &cookie, &confirmation_of(&check)).await;
+
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/admin/surveys/transport-2026?done=imported")
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("transport-2026.toml")).unwrap(),
+        transport_survey()
+    );
+}
+
 #[actix_web::test]
 async fn an_import_stands_when_the_surveys_folder_cannot_take_the_file_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let missing = dir.path().join("no-such-folder");
+    // A folder that cannot be made: its parent is a file.
+    let in_the_way = dir.path().join("a-file");
+    std::fs::write(&in_the_way, "not a folder").unwrap();
+    let missing = in_the_way.join("no-such-folder");
     let app = spawn_app_with_surveys(Backend::Sqlite, &missing).await;
     let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
     let check = upload(
