@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use super::{Catalog, CatalogError, ImportReport, Importing};
 use crate::storage::{Earlier, Replacing, Shown};
-use crate::survey::Survey;
 
 /// What importing a file sent from the web did.
 #[derive(Debug)]
@@ -55,7 +54,7 @@ impl Catalog {
         confirmed: Confirmed<'_>,
         actor: &str,
     ) -> Result<UploadImported, CatalogError> {
-        let survey = Survey::from_toml(source, &sent_as.display().to_string())?;
+        let survey = self.read_for_import(source, &sent_as.display().to_string())?;
         let id = survey.id.clone();
         // The name is chosen and the file written by one import at a time.
         let _writing = self

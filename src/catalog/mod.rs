@@ -123,8 +123,36 @@ impl Catalog {
     /// survey whose file says `open_on_import` is opened at once. Refused: a changed file for a
     /// closed or published survey, and one that drops a question or code answers may hold.
     pub fn import_file(&self, path: &Path) -> Result<ImportReport, CatalogError> {
-        let (survey, source) = read_survey_file(path)?;
+        let (survey, source) = self.read_survey_file(path)?;
         self.import_survey(Importing::at_once(path, Earlier::Restore), survey, &source)
+    }
+
+    /// A survey file read and checked: the survey and the file's text.
+    fn read_survey_file(&self, path: &Path) -> Result<(Survey, String), CatalogError> {
+        let source = read_survey_text(path)?;
+        let survey = self.read_for_import(&source, &path.display().to_string())?;
+        Ok((survey, source))
+    }
+
+    /// A survey file's text to import, read by the rules for new files; or, when this very
+    /// text is a version already stored (the file a survey was imported from, still in the
+    /// surveys folder, or sent again), by the rules it was stored under
+    /// ([`Survey::from_stored_toml`]): a rule added since does not refuse, at every start, the
+    /// file of a survey that is running.
+    pub(crate) fn read_for_import(&self, source: &str, name: &str) -> Result<Survey, CatalogError> {
+        let strict = match Survey::from_toml(source, name) {
+            Ok(survey) => return Ok(survey),
+            Err(e) => e,
+        };
+        let Ok(survey) = Survey::from_stored_toml(source, name) else {
+            return Err(strict.into());
+        };
+        let stored = storage::version_ids(&mut *self.db.conn()?, &survey.id)?;
+        if stored.contains(&version_of(source)) {
+            Ok(survey)
+        } else {
+            Err(strict.into())
+        }
     }
 
     fn import_survey(
@@ -342,7 +370,7 @@ impl Catalog {
         let mut report = DirectoryImport::default();
         let mut read: Vec<(PathBuf, Survey, String)> = Vec::new();
         for file in files {
-            match read_survey_file(&file) {
+            match self.read_survey_file(&file) {
                 Ok((survey, source)) => read.push((file, survey, source)),
                 Err(e) => report.refused.push(e),
             }
@@ -382,7 +410,7 @@ impl Catalog {
     /// the current version of the survey it defines (corrected and imported, or brought up to
     /// date with `minyi survey source`).
     pub fn put_right(&self, path: &Path) -> Result<bool, CatalogError> {
-        let (survey, source) = match read_survey_file(path) {
+        let (survey, source) = match self.read_survey_file(path) {
             Ok(read) => read,
             Err(CatalogError::Read { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
@@ -527,7 +555,10 @@ impl Catalog {
         let source = storage::version_source(conn, id, version)?.ok_or_else(|| {
             StorageError::Corrupt(format!("survey {id} has no stored version {version}"))
         })?;
-        let survey = Arc::new(Survey::from_toml(&source, &format!("{id}@{version}"))?);
+        let survey = Arc::new(Survey::from_stored_toml(
+            &source,
+            &format!("{id}@{version}"),
+        )?);
         self.remember(version, survey.clone());
         Ok(survey)
     }
@@ -704,13 +735,6 @@ pub fn survey_text(path: &Path, bytes: Vec<u8>) -> Result<String, CatalogError> 
         path: path.to_owned(),
         what: NotText::of(e.as_bytes()),
     })
-}
-
-/// A survey file read and checked: the survey and the file's text.
-fn read_survey_file(path: &Path) -> Result<(Survey, String), CatalogError> {
-    let source = read_survey_text(path)?;
-    let survey = Survey::from_toml(&source, &path.display().to_string())?;
-    Ok((survey, source))
 }
 
 pub fn now_rfc3339() -> String {

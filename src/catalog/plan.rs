@@ -62,7 +62,7 @@ impl Catalog {
     /// `name` is the file's name as the publisher knows it: problems name it, and the
     /// "another survey's id" check compares it with the file the survey came from.
     pub fn check_import(&self, name: &Path, source: &str) -> Result<CheckedImport, CatalogError> {
-        let survey = Survey::from_toml(source, &name.display().to_string())?;
+        let survey = self.read_for_import(source, &name.display().to_string())?;
         let version = version_of(source);
         let mut conn = self.db.conn()?;
         let record = storage::find_survey(&mut conn, &survey.id)?;

@@ -341,7 +341,7 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     }
     let source = std::str::from_utf8(definition)
         .map_err(|_| discrepancy(format!("{} is not UTF-8 text", manifest.definition)))?;
-    let survey = Survey::from_toml(source, &manifest.definition).map_err(|e| {
+    let survey = Survey::from_stored_toml(source, &manifest.definition).map_err(|e| {
         discrepancy(format!(
             "{} is not a valid survey file: {e}",
             manifest.definition

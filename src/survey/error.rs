@@ -371,6 +371,9 @@ impl fmt::Display for SurveyFileError {
 #[derive(Debug, Default)]
 pub(crate) struct Problems {
     pub(crate) list: Vec<FileProblem>,
+    /// The text was stored by an earlier import: rules for new files only are not applied
+    /// ([`crate::survey::Survey::from_stored_toml`]).
+    pub(crate) stored: bool,
 }
 
 impl Problems {

@@ -58,6 +58,18 @@ impl Survey {
     /// wrong type, and every cross-reference check (see `docs/survey-format.md`). A TOML
     /// syntax error stops reading and is reported alone, with its line and column.
     pub fn from_toml(source: &str, file_name: &str) -> Result<Survey, SurveyFileError> {
+        Survey::read(source, file_name, false)
+    }
+
+    /// Reads a survey's text as an earlier import stored it (or a result set released it), by
+    /// the rules it was accepted under: a rule added since for new files only (no two options,
+    /// items or points with one label) is not applied, so a survey running or published
+    /// before it still loads, answers and verifies.
+    pub fn from_stored_toml(source: &str, file_name: &str) -> Result<Survey, SurveyFileError> {
+        Survey::read(source, file_name, true)
+    }
+
+    fn read(source: &str, file_name: &str, stored: bool) -> Result<Survey, SurveyFileError> {
         let failure = |problems: Vec<FileProblem>| SurveyFileError {
             file: file_name.to_string(),
             problems,
@@ -65,7 +77,10 @@ impl Survey {
         // Windows editors may start a UTF-8 file with a byte-order mark.
         let text = source.strip_prefix('\u{feff}').unwrap_or(source);
         let document = Document::parse(text).map_err(|problem| failure(vec![*problem]))?;
-        let mut problems = Problems::default();
+        let mut problems = Problems {
+            stored,
+            ..Problems::default()
+        };
         let raw = document.read(&mut problems);
         let survey = load::build(raw, &mut problems);
         match survey {

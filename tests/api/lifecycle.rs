@@ -420,3 +420,59 @@ async fn a_node_started_with_a_stale_file_does_not_take_the_survey_back() {
         "the stale node says why and how to go back on purpose: {said:?}"
     );
 }
+
+// A rule added for new files (no two items with one label) must not stop a survey stored
+// before it: its version still loads, takes answers, and its file in the surveys folder is
+// still imported at every start, while `survey check` says what a new file must change.
+on_both_backends! {
+    async fn a_version_stored_before_a_new_rule_still_loads_answers_and_imports(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let older = std::fs::read_to_string(repo_path("surveys/jiaxing-food-safety-2016.toml")).unwrap().replace(
+            "en = \"Grain and cooking oil\"",
+            "en = \"Dairy products\"",
+        );
+        let version = minyi::survey::version_of(&older);
+        minyi::storage::import_version(
+            &mut app.catalog().database().conn().unwrap(),
+            minyi::storage::VersionFile {
+                survey_id: EXAMPLE_ID,
+                version: &version,
+                file_name: "jiaxing-food-safety-2016.toml",
+                source: &older,
+            },
+            "2016-10-01T00:00:00Z",
+            minyi::storage::Earlier::Restore,
+            minyi::storage::Replacing::Any,
+        )
+        .unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("jiaxing-food-safety-2016.toml");
+        std::fs::write(&file, &older).unwrap();
+
+        let restarted = minyi::catalog::Catalog::new(
+            minyi::storage::Database::connect(app.db.url.clone(), 2).unwrap(),
+        );
+        let loaded = restarted.require(EXAMPLE_ID).map(|s| s.record.current_version);
+        let at_start = restarted.import_dir(folder.path()).unwrap();
+        let token = app.form_token(EXAMPLE_ID).await;
+        let answered = app
+            .post_form(
+                &format!("/s/{EXAMPLE_ID}"),
+                &with_token(valid_fields(&example_survey(), "nanhu"), &token),
+            )
+            .await;
+        let checked = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(["survey", "check"])
+            .arg(&file)
+            .env("MINYI_LANG", "en")
+            .output()
+            .unwrap();
+
+        assert_eq!(loaded.unwrap(), version, "the stored version loads");
+        assert!(at_start.refused.is_empty(), "{:?}", at_start.refused.iter().map(ToString::to_string).collect::<Vec<_>>());
+        assert_eq!(at_start.loaded.len(), 1);
+        assert_eq!(answered.status, 303, "{}", answered.body);
+        let said = String::from_utf8_lossy(&checked.stderr);
+        assert!(!checked.status.success() && said.contains("\"Dairy products\", which \"grain_oil\" has too"), "{said}");
+    }
+}

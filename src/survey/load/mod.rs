@@ -273,7 +273,10 @@ fn choices(
     if !repeated.is_empty() {
         problems.expect_found(path, what.code_once(), more_than_once(&repeated));
     }
-    labels_once(path, raw, &list, what, problems);
+    // A rule for new files only: versions stored before it keep loading.
+    if !problems.stored {
+        labels_once(path, raw, &list, what, problems);
+    }
     list
 }
 
