@@ -11,7 +11,7 @@
 //!
 //! Acknowledgement comes only after the commit returned, so a 303 always names a durable row.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,7 +24,46 @@ use crate::storage::{self, Conn, Database, DatabaseUrl, InsertOutcome, StorageEr
 const MAX_GROUP: usize = 512;
 
 type Reply = oneshot::Sender<Result<InsertOutcome, IngestError>>;
-type Job = (Submission, Reply);
+
+/// A submission waiting for a writer, with the submitter's claim on it and its place in the
+/// in-flight count (held until the writer is done with it, whatever the submitter did).
+struct Job {
+    submission: Submission,
+    reply: Reply,
+    claim: Arc<Claim>,
+    _counted: InFlight,
+}
+
+/// Who a queued submission belongs to, settled once: a writer that takes it into a group, or
+/// its submitter, who gave up waiting. A submission given up on is never stored, so the
+/// resident told "not saved" is right; one taken may be stored, and they are told that.
+struct Claim(AtomicU8);
+
+impl Claim {
+    const WAITING: u8 = 0;
+    const TAKEN: u8 = 1;
+    const GIVEN_UP: u8 = 2;
+
+    fn new() -> Claim {
+        Claim(AtomicU8::new(Claim::WAITING))
+    }
+
+    /// The writer's claim: whether the submission is still wanted.
+    fn take(&self) -> bool {
+        self.settle(Claim::TAKEN)
+    }
+
+    /// The submitter's: whether the writer had not taken it yet (so it will not be stored).
+    fn give_up(&self) -> bool {
+        self.settle(Claim::GIVEN_UP)
+    }
+
+    fn settle(&self, to: u8) -> bool {
+        self.0
+            .compare_exchange(Claim::WAITING, to, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -41,6 +80,13 @@ pub enum IngestError {
     /// ones that build writes: the resident is sent back to submit again, to a current node.
     #[error("this process no longer stores responses: {0}")]
     OutOfDate(String),
+    /// The writer did not answer in time, and had not taken the submission: it is not stored.
+    #[error("the response writer did not answer within {} s; the submission was withdrawn", .0.as_secs())]
+    NotTaken(Duration),
+    /// The writer did not answer in time, and is storing the submission: it may be stored.
+    /// Sending the same form again stores nothing twice (its token is the response's id).
+    #[error("the response writer did not answer within {} s; the submission may be stored", .0.as_secs())]
+    MayBeStored(Duration),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -58,22 +104,22 @@ const CHECKPOINT_IDLE: Duration = Duration::from_millis(25);
 pub struct Ingest {
     queue: SyncSender<Job>,
     running: Arc<AtomicBool>,
-    /// Submissions handed over and not yet answered: queued, or in a group being committed.
-    in_flight: AtomicUsize,
+    /// Submissions handed over and not yet done with: queued, or in a group being committed.
+    in_flight: Arc<AtomicUsize>,
 }
 
-/// Counts a submission in flight for as long as it lives (answered, refused, or dropped when
-/// the resident's connection went).
-struct InFlight<'a>(&'a AtomicUsize);
+/// Counts a submission in flight for as long as its job lives: until a writer is done with it
+/// (or the queue refused it), not only while its submitter waits.
+struct InFlight(Arc<AtomicUsize>);
 
-impl<'a> InFlight<'a> {
-    fn count(counter: &'a AtomicUsize) -> InFlight<'a> {
+impl InFlight {
+    fn count(counter: &Arc<AtomicUsize>) -> InFlight {
         counter.fetch_add(1, Ordering::Relaxed);
-        InFlight(counter)
+        InFlight(counter.clone())
     }
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
     }
@@ -112,7 +158,7 @@ impl Ingest {
         Ok(Ingest {
             queue,
             running,
-            in_flight: AtomicUsize::new(0),
+            in_flight: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -122,16 +168,32 @@ impl Ingest {
         self.in_flight.load(Ordering::Relaxed)
     }
 
-    /// Stores one response and returns once it is durably committed (or refused).
-    pub async fn submit(&self, submission: Submission) -> Result<InsertOutcome, IngestError> {
-        let _counted = InFlight::count(&self.in_flight);
+    /// Stores one response and returns once it is durably committed (or refused), or after
+    /// `deadline`: then it is withdrawn if no writer has taken it yet ([`IngestError::NotTaken`]),
+    /// else it may yet be stored ([`IngestError::MayBeStored`]).
+    pub async fn submit(
+        &self,
+        submission: Submission,
+        deadline: Duration,
+    ) -> Result<InsertOutcome, IngestError> {
         let (reply, outcome) = oneshot::channel();
-        match self.queue.try_send((submission, reply)) {
+        let claim = Arc::new(Claim::new());
+        let job = Job {
+            submission,
+            reply,
+            claim: claim.clone(),
+            _counted: InFlight::count(&self.in_flight),
+        };
+        match self.queue.try_send(job) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => return Err(IngestError::Busy),
             Err(TrySendError::Disconnected(_)) => return Err(IngestError::Stopped),
         }
-        outcome.await.map_err(|_| IngestError::Stopped)?
+        match actix_web::rt::time::timeout(deadline, outcome).await {
+            Ok(answered) => answered.map_err(|_| IngestError::Stopped)?,
+            Err(_) if claim.give_up() => Err(IngestError::NotTaken(deadline)),
+            Err(_) => Err(IngestError::MayBeStored(deadline)),
+        }
     }
 }
 
@@ -223,6 +285,11 @@ fn write_until_closed(db: &Database, jobs: &Mutex<Receiver<Job>>) {
     let mut kept: Option<(Conn, Instant)> = None;
     let mut schema = SchemaWatch::default();
     while let Some(group) = next_group(jobs) {
+        // What its submitters gave up on is not stored (they were told so).
+        let group: Vec<Job> = group.into_iter().filter(|job| job.claim.take()).collect();
+        if group.is_empty() {
+            continue;
+        }
         let conn = match kept.take() {
             Some((conn, since)) if sqlite || since.elapsed() < KEEP_IDLE_CONNECTION => Ok(conn),
             _ => db.conn(),
@@ -230,8 +297,8 @@ fn write_until_closed(db: &Database, jobs: &Mutex<Receiver<Job>>) {
         match conn {
             Ok(mut conn) => {
                 if let Some(why) = schema.refusal(&mut conn) {
-                    for (_, reply) in group {
-                        let _ = reply.send(Err(IngestError::OutOfDate(why.to_owned())));
+                    for job in group {
+                        let _ = job.reply.send(Err(IngestError::OutOfDate(why.to_owned())));
                     }
                     kept = Some((conn, Instant::now()));
                     continue;
@@ -242,8 +309,10 @@ fn write_until_closed(db: &Database, jobs: &Mutex<Receiver<Job>>) {
             }
             Err(e) => {
                 tracing::error!(error = %e, "no database connection for the response writer");
-                for (_, reply) in group {
-                    let _ = reply.send(Err(IngestError::NoConnection(e.to_string())));
+                for job in group {
+                    let _ = job
+                        .reply
+                        .send(Err(IngestError::NoConnection(e.to_string())));
                 }
             }
         }
@@ -273,15 +342,12 @@ fn next_group(jobs: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
 fn store_group(conn: &mut Conn, mut group: Vec<Job>) -> bool {
     // The same lock order in every group (county, then slot), so that concurrent groups on
     // PostgreSQL queue behind each other instead of deadlocking.
-    group.sort_by(|(a, _), (b, _)| {
-        (&a.response.survey_id, &a.response.stratum, a.response.slot).cmp(&(
-            &b.response.survey_id,
-            &b.response.stratum,
-            b.response.slot,
-        ))
+    group.sort_by(|a, b| {
+        let (a, b) = (&a.submission.response, &b.submission.response);
+        (&a.survey_id, &a.stratum, a.slot).cmp(&(&b.survey_id, &b.stratum, b.slot))
     });
     let started = std::time::Instant::now();
-    let submissions: Vec<&Submission> = group.iter().map(|(s, _)| s).collect();
+    let submissions: Vec<&Submission> = group.iter().map(|job| &job.submission).collect();
     let together = storage::store_submissions(conn, &submissions);
     tracing::debug!(
         size = group.len(),
@@ -291,14 +357,14 @@ fn store_group(conn: &mut Conn, mut group: Vec<Job>) -> bool {
     );
     match together {
         Ok(outcomes) => {
-            for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
-                let _ = reply.send(Ok(outcome));
+            for (job, outcome) in group.into_iter().zip(outcomes) {
+                let _ = job.reply.send(Ok(outcome));
             }
             true
         }
         Err(e) if group.len() == 1 => {
-            if let Some((_, reply)) = group.pop() {
-                let _ = reply.send(Err(e.into()));
+            if let Some(job) = group.pop() {
+                let _ = job.reply.send(Err(e.into()));
             }
             false
         }
@@ -316,6 +382,18 @@ fn store_group(conn: &mut Conn, mut group: Vec<Job>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_submission_is_either_taken_by_a_writer_or_given_up_by_its_submitter_never_both() {
+        let taken = Claim::new();
+        assert!(taken.take(), "waiting: the writer takes it");
+        assert!(!taken.give_up(), "the submitter is told it may be stored");
+        assert!(!taken.take(), "taken once");
+
+        let given_up = Claim::new();
+        assert!(given_up.give_up(), "waiting: the submitter withdraws it");
+        assert!(!given_up.take(), "the writer leaves it");
+    }
 
     #[test]
     fn a_supervised_thread_that_panics_starts_again_until_its_work_is_done() {

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use super::thanks::SAVED_PARAM;
 use super::{open_survey, unix_now, Entry, SURVEY_STATE_MAX_AGE};
 use crate::catalog::CurrentSurvey;
+use crate::ingest::IngestError;
 use crate::survey::{AnswerErrors, FormInput, Lang};
 use crate::web::client::{client_cookie, sent_before, set_client_cookie};
 use crate::web::routes::query_param;
@@ -190,7 +191,15 @@ impl KeptForm<'_> {
             AppError::RateLimited { .. } => "kept.rate_limited",
             other => {
                 tracing::error!(error = ?other, "answers not stored; the form goes back with them");
-                "kept.unavailable"
+                let ingest = match other {
+                    AppError::Unavailable(e) => e.downcast_ref::<IngestError>(),
+                    _ => None,
+                };
+                match ingest {
+                    Some(IngestError::MayBeStored(_)) => "kept.may_be_saved",
+                    Some(IngestError::OutOfDate(_)) => "kept.out_of_date",
+                    _ => "kept.unavailable",
+                }
             }
         };
         let notice = Notice::Problem(state.pages.messages().text(lang, key));

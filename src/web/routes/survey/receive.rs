@@ -20,10 +20,12 @@ use crate::web::{lang_of, AppError, AppState, CheckedToken};
 
 /// The longest a resident waits for the writer to say a response is stored. A database that
 /// stalls without refusing (a frozen server, a network path gone quiet) would otherwise hold
-/// the request for as long as it stalls; the form goes back instead, with 503 and every answer,
-/// as when the writer has no connection. Should the writer store it after all, sending it again
-/// stores nothing twice (the form's token is the response's id).
-const ACKNOWLEDGED_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+/// the request for as long as it stalls; the form goes back instead, with 503 and every answer:
+/// "not saved" when no writer had taken it (it is then withdrawn), "may be saved, send it again"
+/// when one had (sending the same form again stores nothing twice: its token is the response's
+/// id). Longer than SQLite's 10 s busy timeout, so a write lock held elsewhere is answered by
+/// the writer's own refusal, which is exact.
+const ACKNOWLEDGED_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
 pub async fn submit(
     req: HttpRequest,
@@ -225,14 +227,7 @@ pub(crate) async fn receive(
                 quota,
                 invitation_id: entry.invitation_id(),
             };
-            let acknowledged = state.ingest.submit(submission);
-            match actix_web::rt::time::timeout(ACKNOWLEDGED_WITHIN, acknowledged).await {
-                Ok(outcome) => Ok::<_, AppError>(outcome?),
-                Err(_) => Err(AppError::Unavailable(anyhow::anyhow!(
-                    "the response writer did not answer within {} s",
-                    ACKNOWLEDGED_WITHIN.as_secs()
-                ))),
-            }
+            Ok::<_, AppError>(state.ingest.submit(submission, ACKNOWLEDGED_WITHIN).await?)
         }
         .await;
         let outcome = match stored {
