@@ -111,6 +111,20 @@ fn read_zip(path: &Path) -> Result<(Zip, HashMap<String, Vec<u8>>), VerifyError>
         let mut entry = archive
             .by_index(i)
             .map_err(|e| VerifyError::Unreadable(e.to_string()))?;
+        // A Unicode path field gives an entry another name than it is stored under; programs
+        // that ignore the field (Windows' own, Python's zipfile) show the stored one. Minyi's
+        // names are plain ASCII, stored as they are.
+        if listed.get(i).map(Vec::as_slice) != Some(entry.name().as_bytes()) {
+            return Err(discrepancy(format!(
+                "the zip stores an entry as {} but names it {} in a Unicode path field: \
+                 unzip programs differ on which they show, so the file was altered",
+                listed
+                    .get(i)
+                    .map_or_else(String::new, |name| String::from_utf8_lossy(name)
+                        .into_owned()),
+                entry.name()
+            )));
+        }
         let mut content = Vec::new();
         if entry.name() != RESPONSES {
             entry
@@ -581,7 +595,8 @@ fn generalization_holds(
     survey: &Survey,
     generalized: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 ) -> Result<(), VerifyError> {
-    let columns = kanon::survey_columns(survey);
+    // As export takes them: the county is never merged.
+    let columns = resultset::qi_columns(survey);
     for (column, merges) in generalized {
         let steps = columns
             .iter()

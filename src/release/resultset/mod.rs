@@ -314,7 +314,7 @@ pub fn release_definition(
 
 /// The quasi-identifier columns a result set protects. The county can only be suppressed, never
 /// merged with another (a merged stratum would change the design, not just the release).
-fn qi_columns(survey: &Survey) -> Vec<QiColumn> {
+pub(crate) fn qi_columns(survey: &Survey) -> Vec<QiColumn> {
     let mut columns = kanon::survey_columns(survey);
     for column in &mut columns {
         if column.name == survey.strata.question {

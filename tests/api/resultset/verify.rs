@@ -962,25 +962,80 @@ async fn a_zip_holding_a_file_twice_is_refused() {
     }
 }
 
-/// A second entry whose stored name differs but whose Info-ZIP Unicode path (extra field
-/// 0x7075, which unzip programs and the zip crate prefer) names a released file: two entries the
-/// evaluator's unzip sees under one name. Refused.
+/// Entries whose stored name differs from the name an Info-ZIP Unicode path field (0x7075) gives
+/// them: unzip programs and the zip crate take the field's, Windows' own and Python's zipfile
+/// the stored one, so two evaluators would open different files. Refused: an altered copy
+/// stored under another name and renamed by the field into a second estimates.csv, and the
+/// released estimates.csv stored as estimates.txt.
 #[actix_web::test]
-async fn a_zip_naming_a_file_twice_through_a_unicode_path_field_is_refused() {
+async fn a_zip_renaming_a_file_through_a_unicode_path_field_is_refused() {
     let app = spawn_app(Backend::Sqlite).await;
     closed_with_responses(&app, 700);
     let dir = tempfile::tempdir().unwrap();
     let files = unzip(&std::fs::read(export(&app, Encoding::Utf8, dir.path())).unwrap());
     let published_manifest = hex::encode(Sha256::digest(file(&files, "manifest.json")));
-    let estimates = String::from_utf8(file(&files, "estimates.csv").to_vec()).unwrap();
-    let altered = estimates.replace("not_met", "met");
-    let stored_name = "estimates-other.csv";
+    let estimates = file(&files, "estimates.csv").to_vec();
+    let altered = String::from_utf8(estimates.clone())
+        .unwrap()
+        .replace("not_met", "met")
+        .into_bytes();
+    let others: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(name, _)| name != "estimates.csv")
+        .cloned()
+        .collect();
+    let cases: [(&str, &str, &[u8], &[(String, Vec<u8>)], String); 2] = [
+        (
+            // First: the zip crate keeps the released one, listed after it, and checks that,
+            // while an unzip that keeps the first shows the evaluator the altered one.
+            "a second estimates.csv",
+            "estimates-other.csv",
+            &altered,
+            &files,
+            format!(
+                "the zip lists {} entries but {} distinct names",
+                files.len() + 1,
+                files.len()
+            ),
+        ),
+        (
+            "estimates.csv stored as estimates.txt",
+            "estimates.txt",
+            &estimates,
+            &others,
+            "the zip stores an entry as estimates.txt but names it estimates.csv in a Unicode \
+             path field"
+                .to_owned(),
+        ),
+    ];
+    for (case, stored_name, content, rest, expected) in cases {
+        let path = dir.path().join(format!("{stored_name}.zip"));
+        std::fs::write(
+            &path,
+            zip_renaming(stored_name, "estimates.csv", content, rest),
+        )
+        .unwrap();
+
+        let (verified, _, said) = verify_with(&path, &["--expect-manifest", &published_manifest]);
+
+        assert!(!verified && said.contains(&expected), "{case}: {said}");
+    }
+}
+
+/// A zip holding `content` stored as `stored_name` with a Unicode path field naming it
+/// `named`, then `rest`.
+fn zip_renaming(
+    stored_name: &str,
+    named: &str,
+    content: &[u8],
+    rest: &[(String, Vec<u8>)],
+) -> Vec<u8> {
     // The field: version 1, the CRC-32 of the stored name, then the name it stands for.
     let mut crc = flate2::Crc::new();
     crc.update(stored_name.as_bytes());
     let mut field = vec![1u8];
     field.extend(crc.sum().to_le_bytes());
-    field.extend(b"estimates.csv");
+    field.extend(named.as_bytes());
     // The zip crate writes no 0x7075 field itself: it goes in under a stand-in id, which is then
     // changed in the zip's bytes.
     const STAND_IN: u16 = 0x4242;
@@ -989,11 +1044,9 @@ async fn a_zip_naming_a_file_twice_through_a_unicode_path_field_is_refused() {
         .add_extra_data(STAND_IN, field.clone(), true)
         .unwrap();
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    // The altered copy first: the zip crate keeps the released one, listed after it, and checks
-    // that, while an unzip that keeps the first shows the evaluator the altered one.
     zip.start_file(stored_name, options).unwrap();
-    zip.write_all(altered.as_bytes()).unwrap();
-    for (file_name, content) in &files {
+    zip.write_all(content).unwrap();
+    for (file_name, content) in rest {
         zip.start_file(file_name.as_str(), zip::write::SimpleFileOptions::default())
             .unwrap();
         zip.write_all(content).unwrap();
@@ -1007,20 +1060,7 @@ async fn a_zip_naming_a_file_twice_through_a_unicode_path_field_is_refused() {
         &[0x75, 0x70, length[0], length[1]],
     );
     assert_ne!(renamed, bytes, "the stand-in id was found");
-    let path = dir.path().join("unicode-path.zip");
-    std::fs::write(&path, renamed).unwrap();
-
-    let (verified, _, said) = verify_with(&path, &["--expect-manifest", &published_manifest]);
-
-    assert!(
-        !verified
-            && said.contains(&format!(
-                "the zip lists {} entries but {} distinct names",
-                files.len() + 1,
-                files.len()
-            )),
-        "{said}"
-    );
+    renamed
 }
 
 /// `bytes` with every occurrence of `from` replaced by `to` (of the same length).
