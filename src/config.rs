@@ -436,6 +436,47 @@ mod tests {
         );
     }
 
+    /// Every `MINYI_*` name written in the code, its tests and scripts is listed, and every
+    /// listed name is written somewhere: a setting added without being listed would be
+    /// reported as unknown by `serve`, and a listed one no longer read would hide a typo.
+    #[test]
+    fn the_list_of_settings_is_every_minyi_name_the_repository_uses() {
+        fn names_in(dir: &std::path::Path, found: &mut std::collections::BTreeSet<String>) {
+            for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    names_in(&path, found);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                for (at, _) in text.match_indices("MINYI_") {
+                    let name: String = text[at..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                        .collect();
+                    // `MINYI_SMTP_*` names a family, not a setting.
+                    if !name.ends_with('_') {
+                        found.insert(name);
+                    }
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut found = std::collections::BTreeSet::new();
+        for dir in ["src", "tests", "scripts"] {
+            names_in(&root.join(dir), &mut found);
+        }
+        let listed: std::collections::BTreeSet<String> =
+            VARIABLES.iter().map(|name| (*name).to_owned()).collect();
+        // This test's own example of a misspelling is no setting.
+        found.remove("MINYI_RATELIMIT");
+        found.remove("MINYI_COLOUR");
+
+        assert_eq!(found, listed);
+    }
+
     #[test]
     fn every_setting_the_server_reads_is_known() {
         let asked = std::cell::RefCell::new(Vec::new());

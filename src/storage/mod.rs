@@ -117,10 +117,12 @@ impl StorageError {
             )) => true,
             StorageError::Query(Error::DatabaseError(_, info)) => {
                 let said = info.message();
+                // PostgreSQL speaks its server's language (`lc_messages`): Chinese too.
                 [
                     "database is locked",
                     "database is busy",
                     "deadlock detected",
+                    "检测到死锁",
                 ]
                 .iter()
                 .any(|busy| said.contains(busy))

@@ -86,7 +86,7 @@ impl Survey {
         const NAMED: usize = 3;
         let han = |text: &str| {
             text.chars()
-                .any(|c| matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'))
+                .any(|c| matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{20000}'..='\u{3134f}'))
         };
         let swapped = |text: &super::Text| han(&text.en) && !han(&text.zh);
         let mut at: Vec<String> = Vec::new();

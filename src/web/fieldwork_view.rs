@@ -135,14 +135,17 @@ impl FieldworkView<'_> {
         let survey = &self.survey.definition;
         let today = survey.local_date(self.now);
         if today < survey.fieldwork_start {
+            let days = (survey.fieldwork_start - today).num_days();
+            let key = if days == 1 {
+                "fieldwork.period_ahead_one_day"
+            } else {
+                "fieldwork.period_ahead"
+            };
             return Some(self.format(
-                "fieldwork.period_ahead",
+                key,
                 &[
                     ("start", &survey.fieldwork_start.to_string()),
-                    (
-                        "days",
-                        &(survey.fieldwork_start - today).num_days().to_string(),
-                    ),
+                    ("days", &days.to_string()),
                 ],
             ));
         }

@@ -154,12 +154,21 @@ on_both_backends! {
         let (app, _dir) = with_period(backend, start, start + chrono::Days::new(30)).await;
         let cookie = signed_in(&app, "publisher@example.org", Role::Publisher).await;
 
+        let (tomorrow_app, _tomorrow_dir) = with_period(backend, today + chrono::Days::new(1), start).await;
+        let tomorrow_cookie = signed_in(&tomorrow_app, "publisher@example.org", Role::Publisher).await;
+
         let english = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), &cookie).await;
         let chinese = get(&app, &format!("/admin/surveys/{EXAMPLE_ID}"), &cookie).await;
+        let next_day = get(&tomorrow_app, &format!("/admin/surveys/{EXAMPLE_ID}?lang=en"), &tomorrow_cookie).await;
 
+        if example_survey().local_date(chrono::Utc::now()) != today {
+            return; // Midnight in China passed between the pages: the counts moved with it.
+        }
         assert!(english.body.contains(&format!("Fieldwork has not started yet: it starts on {start}, in 12 days")), "{}", english.body);
         assert!(chinese.body.contains(&format!("调查期尚未开始：{start} 开始，还有 12 天")), "{}", chinese.body);
         assert!(!english.body.contains("Day 0") && !chinese.body.contains("第 0 天"), "no day of a period not begun");
+        let tomorrow = today + chrono::Days::new(1);
+        assert!(next_day.body.contains(&format!("Fieldwork has not started yet: it starts tomorrow, {tomorrow}")), "{}", next_day.body);
     }
 
     async fn the_survey_list_shows_every_survey_with_its_state_and_responses(backend: Backend) {
