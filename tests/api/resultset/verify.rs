@@ -984,7 +984,7 @@ async fn a_zip_renaming_a_file_through_a_unicode_path_field_is_refused() {
         .filter(|(name, _)| name != "estimates.csv")
         .cloned()
         .collect();
-    let cases: [(&str, &str, &[u8], &[(String, Vec<u8>)], String); 2] = [
+    let cases: [(&str, &str, &[u8], &Files, String); 2] = [
         (
             // First: the zip crate keeps the released one, listed after it, and checks that,
             // while an unzip that keeps the first shows the evaluator the altered one.
@@ -1021,6 +1021,9 @@ async fn a_zip_renaming_a_file_through_a_unicode_path_field_is_refused() {
         assert!(!verified && said.contains(&expected), "{case}: {said}");
     }
 }
+
+/// A result set's files: name and content.
+type Files = [(String, Vec<u8>)];
 
 /// A zip holding `content` stored as `stored_name` with a Unicode path field naming it
 /// `named`, then `rest`.
