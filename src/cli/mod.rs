@@ -26,7 +26,7 @@ use surveys::{purge, survey};
 #[derive(Parser)]
 #[command(
     name = "minyi",
-    version,
+    version = crate::BUILD,
     about = "Public satisfaction surveys, weighted and evaluated"
 )]
 struct Cli {

@@ -202,8 +202,9 @@ pub fn render_state(mail: Option<(i64, i64)>, in_flight: usize) -> String {
     out.push_str("# TYPE minyi_build_info gauge\n");
     let _ = writeln!(
         out,
-        "minyi_build_info{{version=\"{}\"}} 1",
-        env!("CARGO_PKG_VERSION")
+        "minyi_build_info{{version=\"{}\",commit=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION"),
+        crate::COMMIT
     );
     out.push_str("# HELP minyi_database_up Whether the database answered this scrape.\n");
     out.push_str("# TYPE minyi_database_up gauge\n");

@@ -990,3 +990,27 @@ fn interviewer_links_are_issued_once_listed_and_withdrawn_from_the_command_line(
         "{stdout}"
     );
 }
+
+/// An operator with nodes of two builds tells them apart by the commit, not only the release.
+#[test]
+fn version_names_the_release_and_the_commit_built_from() {
+    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .arg("--version")
+        .output()
+        .expect("minyi runs");
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map_or_else(
+            || "unknown".to_owned(),
+            |out| String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        );
+
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("minyi {} (commit {commit})\n", env!("CARGO_PKG_VERSION"))
+    );
+}
