@@ -1,6 +1,6 @@
 //! Rebuilds the binary when a migration is added or changed: `storage` embeds `migrations/`
 //! with diesel's `embed_migrations!`, which Cargo does not otherwise know to watch. And names
-//! the commit built from (`MINYI_COMMIT`, for `minyi --version` and `/metrics`), where the
+//! the commit built from (`BUILT_FROM_COMMIT`, for `minyi --version` and `/metrics`), where the
 //! source is a git checkout: an operator with two nodes can tell which build each runs.
 use std::path::Path;
 
@@ -15,7 +15,7 @@ fn main() {
         .map(|commit| commit.trim().to_owned())
         .filter(|commit| !commit.is_empty());
     println!(
-        "cargo:rustc-env=MINYI_COMMIT={}",
+        "cargo:rustc-env=BUILT_FROM_COMMIT={}",
         commit.as_deref().unwrap_or("unknown")
     );
     // Built again when the checkout moves to another commit: HEAD, and the branch it names.

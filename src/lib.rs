@@ -29,12 +29,12 @@ pub mod transitions;
 pub mod web;
 
 /// The commit this binary was built from (`unknown` outside a git checkout; build.rs).
-pub const COMMIT: &str = env!("MINYI_COMMIT");
+pub const COMMIT: &str = env!("BUILT_FROM_COMMIT");
 
 /// What `minyi --version` says: the release and the commit.
 pub const BUILD: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (commit ",
-    env!("MINYI_COMMIT"),
+    env!("BUILT_FROM_COMMIT"),
     ")"
 );
