@@ -117,9 +117,10 @@ pub(super) fn survey(command: SurveyCommand) -> anyhow::Result<()> {
                 describe(report.outcome),
                 if report.opened { "; opened" } else { "" }
             );
-            // The file was just read and accepted, so it reads again.
+            // The file was just read and accepted, so it reads again (by the rules it was
+            // accepted under: a version stored before a newer rule is accepted as it was).
             let source = crate::catalog::read_survey_text(&file)?;
-            let survey = Survey::from_toml(&source, &file.display().to_string())?;
+            let survey = Survey::from_stored_toml(&source, &file.display().to_string())?;
             for note in survey.file_notes() {
                 println!("{}", terminal.note(&note));
             }

@@ -467,11 +467,19 @@ on_both_backends! {
             .env("MINYI_LANG", "en")
             .output()
             .unwrap();
+        let imported = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(["survey", "import"])
+            .arg(&file)
+            .env("DATABASE_URL", &app.db.raw_url)
+            .env("MINYI_LANG", "en")
+            .output()
+            .unwrap();
 
         assert_eq!(loaded.unwrap(), version, "the stored version loads");
         assert!(at_start.refused.is_empty(), "{:?}", at_start.refused.iter().map(ToString::to_string).collect::<Vec<_>>());
         assert_eq!(at_start.loaded.len(), 1);
         assert_eq!(answered.status, 303, "{}", answered.body);
+        assert!(imported.status.success(), "the command imports it too: {}", String::from_utf8_lossy(&imported.stderr));
         let said = String::from_utf8_lossy(&checked.stderr);
         assert!(!checked.status.success() && said.contains("\"Dairy products\", which \"grain_oil\" has too"), "{said}");
     }
