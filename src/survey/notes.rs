@@ -150,6 +150,15 @@ impl Survey {
 mod tests {
     use crate::survey::Survey;
 
+    /// The file's notes, in English.
+    fn notes_of(survey: &Survey) -> Vec<String> {
+        survey
+            .file_notes()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     fn example_with(edit: impl FnOnce(String) -> String) -> Survey {
         let edited = edit(crate::survey::tests::JIAXING.to_owned());
         Survey::from_toml(&edited, "test.toml").expect("valid")
@@ -158,11 +167,7 @@ mod tests {
     #[test]
     fn the_example_as_shipped_draws_only_the_open_on_import_note_if_any() {
         let survey = example_with(|s| s);
-        let notes: Vec<String> = survey
-            .file_notes()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let notes = notes_of(&survey);
         assert!(
             notes.iter().all(|n| n.starts_with("open_on_import")),
             "{notes:?}"
@@ -181,11 +186,7 @@ mod tests {
                 "{ code = \"male\", zh = \"Male\", en = \"男\" }",
             )
         });
-        let notes: Vec<String> = survey
-            .file_notes()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let notes = notes_of(&survey);
 
         assert!(
             notes.contains(
@@ -206,11 +207,7 @@ mod tests {
                 "exclude = [\"straightlining\"]",
             )
         });
-        let notes: Vec<String> = survey
-            .file_notes()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let notes = notes_of(&survey);
         assert!(
             notes.iter().any(|n| n
                 .contains("min_duration_seconds is set but exclude does not list \"too_fast\"")),
@@ -226,11 +223,7 @@ mod tests {
     fn a_minimum_duration_that_would_flag_careful_readers_is_noted_with_its_seconds_an_answer() {
         let survey =
             example_with(|s| s.replace("min_duration_seconds = 60", "min_duration_seconds = 4000"));
-        let notes: Vec<String> = survey
-            .file_notes()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let notes = notes_of(&survey);
         assert!(
             notes
                 .iter()
